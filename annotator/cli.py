@@ -1,0 +1,363 @@
+"""The ``annotator`` command line: a thin layer of click over annotator.core.
+
+Each command's docstring is its ``--help``, with an example; each calls into the core and turns
+its errors into one-line messages (exit status 1), never tracebacks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from annotator import __version__
+from annotator.core.errors import AnnotatorError
+from annotator.core.importing import import_paths, total_bytes
+from annotator.core.model import Status
+from annotator.core.project import default_annotator, open_project
+from annotator.core.schema import load_schema_file
+from annotator.core.text import match_expression, snippet
+from annotator.storage import Store
+from annotator import terminal
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def db_option(fn: F) -> F:
+    return click.option(
+        "--db",
+        "db",
+        metavar="PATH",
+        envvar="ANNOTATOR_DB",
+        show_envvar=True,
+        help="Database file. Default: annotator.db in your user data folder.",
+    )(fn)
+
+
+def annotator_option(help_text: str) -> Callable[[F], F]:
+    return click.option("--annotator", "annotator", metavar="NAME", help=help_text)
+
+
+def reports_errors(fn: F) -> F:
+    """Turn the core's errors into click's one-line ``Error: ...`` and exit status 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except AnnotatorError as err:
+            raise click.ClickException(str(err)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def project(db: str | None) -> Iterator[Store]:
+    store = open_project(db)
+    try:
+        if store.backup_path:
+            click.echo(f"Upgraded {store.path}; the old version is kept as {store.backup_path}", err=True)
+        yield store
+    finally:
+        store.close()
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()
+
+
+def _cols() -> int:
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+@click.group(context_settings=CONTEXT, invoke_without_command=True)
+@db_option
+@click.version_option(__version__, prog_name="annotator")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None) -> None:
+    """Annotate Persian and Korean news: entity spans, themes, exact offsets.
+
+    Run without a command to open the annotation window.
+
+    \b
+    Example:
+        annotator import seeds/
+        annotator docs
+        annotator search 대구
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(
+            "The annotation window is not built yet; it comes with the next release.\n"
+            "Meanwhile the command line works on the same database: annotator --help"
+        )
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+@cli.command("import", context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@annotator_option("Who owns spans, themes and status in records that name no annotator. "
+                  "Default: $ANNOTATOR_NAME or your login name.")
+@click.option("--strict", is_flag=True, help="Refuse labels and themes the schema lacks instead of adding them.")
+@db_option
+@reports_errors
+def import_command(paths: tuple[Path, ...], annotator: str | None, strict: bool, db: str | None) -> None:
+    """Import articles from .txt files, .jsonl files and folders (searched recursively).
+
+    A .txt file is one article: its name is the id, its first non-empty line the title. A .jsonl
+    file holds one JSON object per line with "text" and optionally "id", "title", "lang", "meta",
+    "spans" ([{"start", "end", "label"}], code points), "themes", "annotator" and "status".
+
+    Importing the same files again changes nothing. Any bad input stops the import with the file
+    and line named, and the database is left exactly as it was.
+
+    \b
+    Example:
+        annotator import seeds/
+        annotator import --annotator sara batch1.jsonl
+    """
+    with project(db) as store:
+        owner = annotator or default_annotator()
+        if sys.stderr.isatty():
+            with click.progressbar(length=total_bytes(list(paths)), label="Importing", file=sys.stderr) as bar:
+                report = import_paths(store, list(paths), annotator=owner, strict=strict, progress=bar.update)
+        else:
+            report = import_paths(store, list(paths), annotator=owner, strict=strict)
+        click.echo(report.summary())
+
+
+# --- docs ------------------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT)
+@annotator_option("Whose status and spans to show. Default: $ANNOTATOR_NAME or your login name.")
+@click.option("--lang", metavar="CODE", help="Only documents in this language (fa, ko, ...).")
+@click.option("--status", type=click.Choice([s.value for s in Status]), help="Only documents with this status.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per document per line.")
+@db_option
+@reports_errors
+def docs(annotator: str | None, lang: str | None, status: str | None, as_json: bool, db: str | None) -> None:
+    """List the documents with their language and your status.
+
+    \b
+    Example:
+        annotator docs
+        annotator docs --lang fa --status new
+        annotator docs --json | head -n 1
+    """
+    owner = annotator or default_annotator()
+    with project(db) as store:
+        rows = store.document_summaries(owner, lang=lang, status=Status(status) if status else None)
+        if as_json:
+            for row in rows:
+                click.echo(json.dumps({
+                    "id": row.id, "title": row.title, "lang": row.lang, "direction": row.direction,
+                    "status": row.status.value, "spans": row.spans, "chars": row.chars,
+                    "source": row.source, "annotator": owner,
+                }, ensure_ascii=False))
+            return
+        rows = list(rows)
+        id_w = max([terminal.width(r.id) for r in rows] + [2])
+        head = f"{terminal.pad('ID', id_w)}  LANG  {'STATUS':<11}  SPANS  TITLE"
+        click.echo(head)
+        title_w = max(20, _cols() - len(head) + 5)
+        done = 0
+        for r in rows:
+            title = terminal.fit(" ".join(r.title.split()), title_w)
+            if is_tty():
+                title = terminal.visual(title, r.direction == "rtl")
+            click.echo(f"{terminal.pad(r.id, id_w)}  {r.lang:<4}  {r.status.value:<11}  {r.spans:>5}  {title}")
+            done += r.status is Status.DONE
+        click.echo(f"{done} / {len(rows)} done ({owner})", err=True)
+
+
+# --- show ------------------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("doc_id", metavar="ID")
+@click.option("--logical", is_flag=True,
+              help="Print the text in logical order, as stored, even on a terminal.")
+@annotator_option("Whose spans to list under the text. Default: $ANNOTATOR_NAME or your login name.")
+@db_option
+@reports_errors
+def show(doc_id: str, logical: bool, annotator: str | None, db: str | None) -> None:
+    """Print an article. On a terminal, Persian is shaped and put in visual order so that a
+    terminal without bidi support shows it readable; piped output stays in logical order.
+
+    \b
+    Example:
+        annotator show 000_b57cd57af517ef66
+        annotator show 000_b57cd57af517ef66 --logical > article.txt
+    """
+    owner = annotator or default_annotator()
+    with project(db) as store:
+        doc = store.get_document(doc_id)
+        if doc is None:
+            raise click.ClickException(f"no document with id {doc_id!r} (see: annotator docs)")
+        plain = logical or not is_tty()
+        rtl = doc.direction == "rtl"
+        cols = _cols()
+        click.echo(f"# {doc.id}  [{doc.lang}, {doc.direction}, {len(doc.text)} characters]")
+        for line in terminal.render(doc.text, rtl=rtl, cols=cols, logical=plain):
+            click.echo(line)
+        spans = store.spans(doc.id, owner)
+        if spans:
+            click.echo(f"\n# {len(spans)} spans by {owner}")
+            for s in spans:
+                covered = s.text if plain else terminal.visual(s.text, rtl)
+                click.echo(f"{s.start:>6} {s.end:>6}  {s.label:<8} {covered}")
+
+
+# --- search ----------------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("query")
+@click.option("--limit", default=20, show_default=True, help="At most this many results.")
+@click.option("--lang", metavar="CODE", help="Only documents in this language.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per result per line.")
+@db_option
+@reports_errors
+def search(query: str, limit: int, lang: str | None, as_json: bool, db: str | None) -> None:
+    """Find documents: every word must occur; "quoted words" must occur together.
+
+    Korean matches inside words (대구 finds 대구시는); Persian and Latin words match as prefixes
+    (مشهد finds مشهدی). Persian search treats Arabic ي and ك as ی and ک and ignores ZWNJ, and
+    Persian digits match ASCII ones.
+
+    \b
+    Example:
+        annotator search 대구
+        annotator search "شهر هوشمند"
+    """
+    expression = match_expression(query)
+    if expression is None:
+        raise click.ClickException(f"nothing to search for in {query!r}")
+    with project(db) as store:
+        results = store.search(expression, limit=limit, lang=lang)
+        for doc in results:
+            snip = snippet(doc.text, query)
+            if as_json:
+                click.echo(json.dumps({"id": doc.id, "title": doc.title, "lang": doc.lang,
+                                       "snippet": snip.before + snip.match + snip.after},
+                                      ensure_ascii=False))
+                continue
+            line = f"{snip.before}«{snip.match}»{snip.after}" if snip.match else snip.after
+            title = terminal.fit(" ".join(doc.title.split()), 70)
+            if is_tty():
+                rtl = doc.direction == "rtl"
+                line, title = terminal.visual(line, rtl), terminal.visual(title, rtl)
+            click.echo(f"{doc.id}  {title}")
+            click.echo(f"    {line}")
+        if not as_json:
+            click.echo(f"{len(results)} result{'s' * (len(results) != 1)}", err=True)
+
+
+# --- schema ----------------------------------------------------------------------------------
+
+
+@cli.group(context_settings=CONTEXT)
+def schema() -> None:
+    """Show or load the label schema: entity labels, themes, hotkeys, colours, guidelines.
+
+    \b
+    Example:
+        annotator schema show
+        annotator schema load my-schema.toml
+    """
+
+
+@schema.command("show", context_settings=CONTEXT)
+@click.option("--json", "as_json", is_flag=True, help="The schema as one JSON object.")
+@db_option
+@reports_errors
+def schema_show(as_json: bool, db: str | None) -> None:
+    """Print the labels, themes and guidelines of the current schema.
+
+    \b
+    Example:
+        annotator schema show
+        annotator schema show --json > schema.json
+    """
+    with project(db) as store:
+        current = store.schema()
+    if as_json:
+        click.echo(json.dumps(current.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Schema: {current.name or '(unnamed)'}")
+    for heading, items in (("Entity labels", current.labels), ("Themes", current.themes)):
+        click.echo(f"\n{heading}:")
+        for item in items:
+            click.echo(f"  [{item.hotkey or ' '}] {item.name:<24} {item.colour}  {item.display}")
+    click.echo("\nGuidelines:\n")
+    click.echo(current.guidelines_text())
+
+
+@schema.command("load", context_settings=CONTEXT)
+@click.argument("file", type=click.Path(path_type=Path))
+@db_option
+@reports_errors
+def schema_load(file: Path, db: str | None) -> None:
+    """Replace the schema with FILE (TOML or JSON, shaped like resources/schema.toml).
+
+    Labels and themes that annotations still use are kept even if FILE leaves them out.
+
+    \b
+    Example:
+        annotator schema load resources/schema.toml
+    """
+    new = load_schema_file(file)
+    with project(db) as store:
+        change = store.replace_schema(new)
+    click.echo(f"Loaded {file}: {len(new.labels)} labels, {len(new.themes)} themes "
+               f"({len(change.added)} added, {len(change.updated)} updated, {len(change.removed)} removed)")
+    if change.kept_in_use:
+        click.echo("Kept because annotations use them: " + ", ".join(change.kept_in_use))
+
+
+# --- stats -----------------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
+@db_option
+@reports_errors
+def stats(as_json: bool, db: str | None) -> None:
+    """Counts: documents per language, spans per label and annotator, statuses, gold.
+
+    \b
+    Example:
+        annotator stats
+    """
+    with project(db) as store:
+        figures = store.stats()
+        figures["database"] = str(store.path)
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Database: {figures['database']}")
+    langs = ", ".join(f"{k} {v}" for k, v in figures["documents_by_lang"].items())
+    click.echo(f"Documents: {figures['documents']}" + (f" ({langs})" if langs else ""))
+    click.echo(f"Spans: {figures['spans']}")
+    for title, key in (("by annotator", "spans_by_annotator"), ("by label", "spans_by_label"),
+                       ("Document themes", "themes_by_name")):
+        if figures[key]:
+            click.echo(f"  {title}: " + ", ".join(f"{k} {v}" for k, v in figures[key].items()))
+    for name, counts in figures["status_by_annotator"].items():
+        click.echo(f"Status, {name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    click.echo(f"Gold: {figures['gold_spans']} spans, {figures['gold_documents']} documents adjudicated")
+
+
+def main() -> None:
+    cli(prog_name="annotator")

@@ -1,0 +1,375 @@
+"""Import articles from .txt files, .jsonl files and folders into a store.
+
+One import is one transaction: every file is read and checked while it is written, and the first
+bad line rolls everything back, so the database is exactly as it was. Files are read as streams,
+so memory stays flat however large they are.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotator.core.errors import InputError
+from annotator.core.model import GOLD, Document, Span, Status
+from annotator.core.schema import Label, colour_for, free_hotkey
+from annotator.core.text import OffsetMap, detect_language, direction_of, title_of
+from annotator.storage import Store, text_hash
+
+SUFFIXES = (".txt", ".jsonl")
+_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_KNOWN_FIELDS = {"id", "title", "text", "lang", "meta", "spans", "themes", "annotator", "status", "source"}
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class RawSpan:
+    start: int
+    end: int
+    label: str
+    note: str | None = None
+
+
+@dataclass
+class Record:
+    """One article as read from a file, before normalisation."""
+
+    path: Path
+    line: int | None
+    id: str
+    text: str
+    title: str | None = None
+    lang: str | None = None
+    source: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+    spans: list[RawSpan] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    annotator: str | None = None
+    status: Status | None = None
+
+    def error(self, message: str) -> InputError:
+        return InputError(self.path, message, self.line)
+
+
+@dataclass
+class ImportReport:
+    files: int = 0
+    documents_added: int = 0
+    documents_unchanged: int = 0
+    spans_added: int = 0
+    spans_unchanged: int = 0
+    themes_added: int = 0
+    statuses_set: int = 0
+    labels_added: list[str] = field(default_factory=list)
+    themes_created: list[str] = field(default_factory=list)
+    annotators_added: list[str] = field(default_factory=list)
+    skipped_files: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [
+            f"{self.files} file{'s' * (self.files != 1)}",
+            f"{self.documents_added} document{'s' * (self.documents_added != 1)} added",
+            f"{self.documents_unchanged} unchanged",
+            f"{self.spans_added} span{'s' * (self.spans_added != 1)} added",
+        ]
+        if self.spans_unchanged:
+            parts.append(f"{self.spans_unchanged} spans already there")
+        if self.themes_added:
+            parts.append(f"{self.themes_added} document themes added")
+        if self.statuses_set:
+            parts.append(f"{self.statuses_set} statuses set")
+        lines = [", ".join(parts)]
+        if self.labels_added:
+            lines.append("labels added to the schema: " + ", ".join(self.labels_added))
+        if self.themes_created:
+            lines.append("themes added to the schema: " + ", ".join(self.themes_created))
+        if self.annotators_added:
+            lines.append("annotators added: " + ", ".join(self.annotators_added))
+        if self.skipped_files:
+            lines.append(f"skipped {len(self.skipped_files)} file(s) that are not .txt or .jsonl")
+        return "\n".join(lines)
+
+
+# --- finding files ---------------------------------------------------------------------------
+
+
+def collect_files(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
+    """The files to import (folders searched recursively, in name order) and the ones skipped."""
+    files: list[Path] = []
+    skipped: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = 0
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path)
+                if any(part.startswith(".") for part in rel.parts) or not child.is_file():
+                    continue
+                if child.suffix.lower() in SUFFIXES:
+                    files.append(child)
+                    found += 1
+                else:
+                    skipped.append(child)
+            if not found:
+                raise InputError(path, "folder holds no .txt or .jsonl files")
+        elif path.is_file():
+            if path.suffix.lower() not in SUFFIXES:
+                raise InputError(path, f"unsupported file type {path.suffix or '(none)'!r}; expected .txt or .jsonl")
+            files.append(path)
+        else:
+            raise InputError(path, "no such file or folder")
+    return files, skipped
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _decode(path: Path, data: bytes, line: int | None, *, first: bool = True) -> str:
+    if b"\x00" in data:
+        at = line if line is not None else data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise InputError(path, "binary data (NUL bytes), not UTF-8 text", at)
+    try:
+        return data.decode("utf-8-sig" if first else "utf-8")
+    except UnicodeDecodeError as err:
+        at = line if line is not None else data.count(b"\n", 0, err.start) + 1
+        raise InputError(path, f"not valid UTF-8 (byte 0x{data[err.start]:02x} at column {_column(data, err.start)})", at) from None
+
+
+def _column(data: bytes, pos: int) -> int:
+    return pos - (data.rfind(b"\n", 0, pos) + 1) + 1
+
+
+def read_txt(path: Path, progress: Progress | None = None) -> Iterator[Record]:
+    """One article per file: id is the file name without .txt; title is the first non-empty line."""
+    data = path.read_bytes()
+    text = _decode(path, data, None)
+    if progress:
+        progress(len(data))
+    if not text.strip():
+        raise InputError(path, "empty file: no text to import")
+    yield Record(path=path, line=None, id=path.stem, text=text, source=str(path))
+
+
+def read_jsonl(path: Path, progress: Progress | None = None) -> Iterator[Record]:
+    """One JSON object per line; blank lines are allowed."""
+    seen = False
+    with path.open("rb") as handle:
+        for lineno, raw in enumerate(handle, 1):
+            if progress:
+                progress(len(raw))
+            line = _decode(path, raw, lineno, first=lineno == 1)
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise InputError(path, f"malformed JSON: {err.msg} at column {err.colno}", lineno) from None
+            seen = True
+            yield _record(path, lineno, obj)
+    if not seen:
+        raise InputError(path, "empty file: no JSON lines to import")
+
+
+def _want(path: Path, line: int, obj: dict[str, Any], key: str, kind: type | tuple[type, ...], what: str) -> Any:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise InputError(path, f"field {key!r} must be {what}, not {_type_name(value)}", line)
+    return value
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
+            int: "a number", float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _record(path: Path, line: int, obj: Any) -> Record:
+    if not isinstance(obj, dict):
+        raise InputError(path, f"each line must be a JSON object, not {_type_name(obj)}", line)
+    if "text" not in obj:
+        raise InputError(path, "missing required field 'text'", line)
+    text = obj["text"]
+    if not isinstance(text, str):
+        raise InputError(path, f"field 'text' must be a string, not {_type_name(text)}", line)
+    if not text.strip():
+        raise InputError(path, "field 'text' is empty", line)
+    doc_id = _want(path, line, obj, "id", (str, int), "a string")
+    doc_id = str(doc_id).strip() if doc_id is not None else ""
+    if "id" in obj and not doc_id:
+        raise InputError(path, "field 'id' is empty", line)
+    if not doc_id:
+        doc_id = "h" + text_hash(text)[:16]  # the same text gets the same id on every import
+    title = _want(path, line, obj, "title", str, "a string")
+    lang = _want(path, line, obj, "lang", str, "a language code such as fa or ko")
+    if lang is not None and not _LANG.match(lang):
+        raise InputError(path, f"field 'lang' must be a language code such as fa or ko, not {lang!r}", line)
+    meta = _want(path, line, obj, "meta", dict, "an object") or {}
+    meta = dict(meta)
+    for key in sorted(set(obj) - _KNOWN_FIELDS):
+        meta.setdefault(key, obj[key])  # other fields are kept, not dropped
+    source = _want(path, line, obj, "source", str, "a string") or f"{path}:{line}"
+    annotator = _want(path, line, obj, "annotator", str, "a string")
+    if annotator is not None:
+        annotator = annotator.strip()
+        if not annotator:
+            raise InputError(path, "field 'annotator' is empty", line)
+        if annotator == GOLD:
+            raise InputError(path, f"annotator name {GOLD!r} is reserved for the adjudicated layer", line)
+    status = _want(path, line, obj, "status", str, "a string")
+    if status is not None:
+        try:
+            status = Status.parse(status)
+        except ValueError as err:
+            raise InputError(path, f"field 'status': {err}", line) from None
+    themes = _want(path, line, obj, "themes", list, "a list of theme names") or []
+    for i, theme in enumerate(themes, 1):
+        if not isinstance(theme, str) or not theme.strip():
+            raise InputError(path, f"theme {i} must be a non-empty string, not {_type_name(theme)}", line)
+    spans_raw = _want(path, line, obj, "spans", list, "a list of spans") or []
+    spans = [_span(path, line, i, raw, text) for i, raw in enumerate(spans_raw, 1)]
+    return Record(
+        path=path, line=line, id=doc_id, text=text, title=title, lang=lang, source=source, meta=meta,
+        spans=spans, themes=[t.strip() for t in themes], annotator=annotator, status=status,
+    )
+
+
+def _span(path: Path, line: int, i: int, raw: Any, text: str) -> RawSpan:
+    where = f"span {i}"
+    if not isinstance(raw, dict):
+        raise InputError(path, f"{where} must be an object with start, end and label, not {_type_name(raw)}", line)
+    for key in ("start", "end", "label"):
+        if key not in raw:
+            raise InputError(path, f"{where}: missing {key!r}", line)
+    start, end, label = raw["start"], raw["end"], raw["label"]
+    for key, value in (("start", start), ("end", end)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InputError(path, f"{where}: {key!r} must be a whole number, not {_type_name(value)}", line)
+    if not isinstance(label, str) or not label.strip():
+        raise InputError(path, f"{where}: 'label' must be a non-empty string", line)
+    if start < 0:
+        raise InputError(path, f"{where}: start {start} is negative", line)
+    if start >= end:
+        raise InputError(path, f"{where}: start {start} is not before end {end}", line)
+    if end > len(text):
+        raise InputError(path, f"{where}: end {end} is past the end of the text ({len(text)} characters)", line)
+    note = raw.get("note")
+    if note is not None and not isinstance(note, str):
+        raise InputError(path, f"{where}: 'note' must be a string, not {_type_name(note)}", line)
+    covered = raw.get("text")
+    if covered is not None and covered != text[start:end]:
+        raise InputError(
+            path, f"{where}: its text {covered!r} is not what [{start}, {end}) covers ({text[start:end]!r})", line
+        )
+    return RawSpan(start, end, label.strip(), note or None)
+
+
+def iter_records(files: list[Path], progress: Progress | None = None) -> Iterator[Record]:
+    for path in files:
+        reader = read_jsonl if path.suffix.lower() == ".jsonl" else read_txt
+        try:
+            yield from reader(path, progress)
+        except OSError as err:
+            raise InputError(path, f"cannot read: {err.strerror}") from None
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+class _Importer:
+    def __init__(self, store: Store, default_annotator: str, strict: bool, report: ImportReport):
+        self.store = store
+        self.default_annotator = default_annotator
+        self.strict = strict
+        self.report = report
+        self.labels = store.label_names()
+        self.themes = store.theme_names()
+        self.hotkeys = store.hotkeys()
+        self.annotators = set(store.annotators())
+
+    def add(self, rec: Record) -> None:
+        mapping = OffsetMap(rec.text)
+        text = mapping.text
+        if rec.lang:
+            lang, direction = rec.lang, direction_of(rec.lang, text)
+        else:
+            lang, direction = detect_language(text).code, detect_language(text).direction
+        digest = text_hash(text)
+        existing = self.store.document_hash(rec.id)
+        if existing is None:
+            doc = Document(id=rec.id, title=(rec.title or title_of(text)).strip(), text=text, lang=lang,
+                           direction=direction, source=rec.source, meta=rec.meta, text_hash=digest)
+            self.store.insert_document(doc)
+            self.report.documents_added += 1
+        elif existing == digest:
+            self.report.documents_unchanged += 1
+        else:
+            raise rec.error(f"document {rec.id!r} is already in the database with a different text")
+
+        if not (rec.spans or rec.themes or rec.status):
+            return
+        annotator = rec.annotator or self.default_annotator
+        if annotator not in self.annotators:
+            self.store.ensure_annotator(annotator)
+            self.annotators.add(annotator)
+            self.report.annotators_added.append(annotator)
+        for i, raw in enumerate(rec.spans, 1):
+            self._ensure(rec, raw.label, "labels")
+            start, end = mapping.span(raw.start, raw.end)
+            span = Span(rec.id, annotator, start, end, raw.label, text[start:end], raw.note)
+            if self.store.add_span(span) is None:
+                self.report.spans_unchanged += 1
+            else:
+                self.report.spans_added += 1
+        for theme in rec.themes:
+            self._ensure(rec, theme, "themes")
+            self.report.themes_added += self.store.add_doc_theme(rec.id, annotator, theme)
+        if rec.status is not None:
+            self.report.statuses_set += self.store.set_status(rec.id, annotator, rec.status)
+
+    def _ensure(self, rec: Record, name: str, kind: str) -> None:
+        known = self.labels if kind == "labels" else self.themes
+        if name in known:
+            return
+        noun = "label" if kind == "labels" else "theme"
+        if self.strict:
+            raise rec.error(f"{noun} {name!r} is not in the schema (--strict)")
+        hotkey = free_hotkey(self.hotkeys)
+        self.store.add_label(Label(name=name, colour=colour_for(name), hotkey=hotkey), kind)
+        if hotkey:
+            self.hotkeys.add(hotkey)
+        known.add(name)
+        (self.report.labels_added if kind == "labels" else self.report.themes_created).append(name)
+
+
+def import_paths(
+    store: Store,
+    paths: list[str | Path],
+    *,
+    annotator: str,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import files and folders in one transaction; raises :class:`InputError` and changes nothing
+    on the first bad input.
+
+    ``annotator`` owns the spans, themes and status of records that do not name one.
+    """
+    files, skipped = collect_files(paths)
+    report = ImportReport(files=len(files), skipped_files=[str(p) for p in skipped])
+    with store.transaction():
+        importer = _Importer(store, annotator, strict, report)
+        for record in iter_records(files, progress):
+            importer.add(record)
+    return report
+
+
+def total_bytes(paths: list[str | Path]) -> int:
+    """Bytes an import of ``paths`` will read, for a progress bar."""
+    files, _ = collect_files(paths)
+    return sum(p.stat().st_size for p in files)

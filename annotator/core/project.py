@@ -1,0 +1,72 @@
+"""Opening a project: where its database lives, and what a new one starts with."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from annotator.core.importing import import_paths
+from annotator.core.resources import default_schema_path, seeds_dir
+from annotator.core.schema import load_schema_file
+from annotator.storage import Store
+
+ENV_DB = "ANNOTATOR_DB"
+ENV_NAME = "ANNOTATOR_NAME"
+
+
+def user_data_dir() -> Path:
+    """The platform's per-user data folder for annotator."""
+    home = Path.home()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or home / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = home / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    return base / "annotator"
+
+
+def resolve_db_path(option: str | Path | None = None) -> tuple[Path, bool]:
+    """The database to use and whether it is the default one: ``--db``, else $ANNOTATOR_DB, else
+    ``annotator.db`` in the user data folder."""
+    if option:
+        return Path(option), False
+    env = os.environ.get(ENV_DB)
+    if env:
+        return Path(env), False
+    return user_data_dir() / "annotator.db", True
+
+
+def default_annotator() -> str:
+    """$ANNOTATOR_NAME, else the login name."""
+    name = os.environ.get(ENV_NAME, "").strip()
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers): fall back to a plain name
+        return "annotator"
+
+
+def open_project(option: str | Path | None = None) -> Store:
+    """Open (creating if needed) the project database.
+
+    A new database gets the default schema; the default database also gets the sample articles,
+    so that a fresh install opens on real text. Both happen in one transaction, recorded in the
+    ``initialised`` setting, so an interrupted first start is simply redone.
+    """
+    path, is_default = resolve_db_path(option)
+    store = Store.open(path)
+    if store.setting("initialised") is None:
+        try:
+            with store.transaction():
+                store.replace_schema(load_schema_file(default_schema_path()))
+                if is_default:
+                    import_paths(store, [seeds_dir()], annotator=default_annotator())
+                store.set_setting("initialised", "1")
+        except BaseException:
+            store.close()
+            raise
+    return store

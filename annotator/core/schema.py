@@ -1,0 +1,181 @@
+"""The label schema: entity labels, document themes, their colours and hotkeys, and guidelines."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from annotator.core.errors import InputError
+
+_NAME = re.compile(r"^[^\s\"'<>&]{1,64}$")
+_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+_HOTKEY = re.compile(r"^[a-z0-9]$")
+
+
+@dataclass(frozen=True)
+class Label:
+    """An entity label or a document theme."""
+
+    name: str
+    title: str = ""
+    colour: str = "#868E96"
+    hotkey: str | None = None
+    description: str = ""
+    example_fa: str = ""
+    example_ko: str = ""
+
+    @property
+    def display(self) -> str:
+        return self.title or self.name
+
+
+@dataclass(frozen=True)
+class Schema:
+    name: str = ""
+    guidelines: str = ""
+    labels: tuple[Label, ...] = ()
+    themes: tuple[Label, ...] = ()
+
+    def label(self, name: str) -> Label | None:
+        return next((label for label in self.labels if label.name == name), None)
+
+    def theme(self, name: str) -> Label | None:
+        return next((theme for theme in self.themes if theme.name == name), None)
+
+    def guidelines_text(self) -> str:
+        """The guidelines as plain text: the general part, then a paragraph per label and theme."""
+        parts = [self.guidelines.strip()] if self.guidelines.strip() else []
+        for heading, items in (("Entity labels", self.labels), ("Themes", self.themes)):
+            if not items:
+                continue
+            parts.append(heading)
+            for item in items:
+                key = f" [{item.hotkey}]" if item.hotkey else ""
+                lines = [f"{item.name}: {item.display}{key}"]
+                if item.description:
+                    lines.append(f"  {item.description}")
+                if item.example_fa:
+                    lines.append(f"  Persian: {item.example_fa}")
+                if item.example_ko:
+                    lines.append(f"  Korean: {item.example_ko}")
+                parts.append("\n".join(lines))
+        return "\n\n".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "guidelines": self.guidelines,
+            "labels": [asdict(label) for label in self.labels],
+            "themes": [asdict(theme) for theme in self.themes],
+        }
+
+
+def _label(raw: Any, where: str, path: Path) -> Label:
+    if not isinstance(raw, dict):
+        raise InputError(path, f"{where} must be a table with at least a name")
+    known = {"name", "title", "colour", "color", "hotkey", "description", "example_fa", "example_ko"}
+    extra = sorted(set(raw) - known)
+    if extra:
+        raise InputError(path, f"{where}: unknown field {extra[0]!r}")
+    for key, value in raw.items():
+        if not isinstance(value, str):
+            raise InputError(path, f"{where}: {key} must be a string, not {type(value).__name__}")
+    name = raw.get("name", "")
+    if not _NAME.match(name):
+        raise InputError(path, f"{where}: name {name!r} must be 1-64 characters without spaces or quotes")
+    colour = raw.get("colour", raw.get("color", Label.colour))
+    if not _COLOUR.match(colour):
+        raise InputError(path, f"{where} ({name}): colour {colour!r} must look like #1C7ED6")
+    hotkey = raw.get("hotkey") or None
+    if hotkey is not None and not _HOTKEY.match(hotkey):
+        raise InputError(path, f"{where} ({name}): hotkey {hotkey!r} must be one lower-case letter or digit")
+    return Label(
+        name=name,
+        title=raw.get("title", ""),
+        colour=colour.upper(),
+        hotkey=hotkey,
+        description=raw.get("description", ""),
+        example_fa=raw.get("example_fa", ""),
+        example_ko=raw.get("example_ko", ""),
+    )
+
+
+def schema_from_dict(data: Any, path: Path) -> Schema:
+    """Validate a parsed schema file; errors name the file and the entry."""
+    if not isinstance(data, dict):
+        raise InputError(path, "a schema must be a table with labels and themes")
+    extra = sorted(set(data) - {"name", "guidelines", "labels", "themes"})
+    if extra:
+        raise InputError(path, f"unknown top-level field {extra[0]!r}")
+    for key in ("name", "guidelines"):
+        if not isinstance(data.get(key, ""), str):
+            raise InputError(path, f"{key} must be a string")
+    groups: dict[str, tuple[Label, ...]] = {}
+    for kind in ("labels", "themes"):
+        raw = data.get(kind, [])
+        if not isinstance(raw, list):
+            raise InputError(path, f"{kind} must be a list")
+        groups[kind] = tuple(_label(item, f"{kind}[{i}]", path) for i, item in enumerate(raw))
+    for kind, items in groups.items():
+        seen: set[str] = set()
+        for item in items:
+            if item.name in seen:
+                raise InputError(path, f"{kind}: {item.name!r} appears twice")
+            seen.add(item.name)
+    keys: dict[str, str] = {}
+    for item in groups["labels"] + groups["themes"]:
+        if item.hotkey:
+            if item.hotkey in keys:
+                raise InputError(path, f"hotkey {item.hotkey!r} is used by both {keys[item.hotkey]} and {item.name}")
+            keys[item.hotkey] = item.name
+    return Schema(
+        name=data.get("name", ""),
+        guidelines=data.get("guidelines", ""),
+        labels=groups["labels"],
+        themes=groups["themes"],
+    )
+
+
+def load_schema_file(path: str | Path) -> Schema:
+    """Read a TOML or JSON schema file."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise InputError(path, f"cannot read: {err.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise InputError(path, "not valid UTF-8", line) from None
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise InputError(path, f"invalid JSON: {err.msg}", err.lineno) from None
+    else:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            raise InputError(path, f"invalid TOML: {err}") from None
+    return schema_from_dict(data, path)
+
+
+def free_hotkey(taken: set[str]) -> str | None:
+    """A hotkey no label or theme uses yet, for labels added by an import."""
+    for key in "abcfhijkmnqstuvwxyz90":
+        if key not in taken:
+            return key
+    return None
+
+
+_PALETTE = ["#C2255C", "#5C940D", "#1864AB", "#E8590C", "#0B7285", "#862E9C", "#A61E4D", "#2B8A3E"]
+
+
+def colour_for(name: str) -> str:
+    """A stable colour for a label added by an import, from a palette readable on light and dark."""
+    return _PALETTE[sum(name.encode("utf-8")) % len(_PALETTE)]

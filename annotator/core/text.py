@@ -1,0 +1,269 @@
+"""Text rules: normalisation with exact span remapping, script detection, search folding.
+
+Offsets everywhere in annotator are Python code points over the stored text, which is NFC with LF
+line ends; ``text[start:end]`` is the span. This module is the only place that changes text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+ZWNJ = "\u200c"
+ZWJ = "\u200d"
+
+
+def normalize(text: str) -> str:
+    """The stored form of ``text``: CRLF and CR become LF, then NFC."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", text)
+
+
+def is_normalized(text: str) -> bool:
+    return "\r" not in text and unicodedata.is_normalized("NFC", text)
+
+
+# Runs that normalise independently: whitespace never composes with its neighbours, so a
+# boundary before or after a whitespace character is a boundary of the normalised text too.
+_CHUNKS = re.compile(r"\r\n|\s|\S+")
+
+
+class OffsetMap:
+    """Maps code-point offsets in a raw text to offsets in ``normalize(raw)``.
+
+    A boundary that falls inside something normalisation merges (a Hangul syllable written as
+    separate jamo, a letter and its combining mark, CR LF) cannot be kept; a span's start then
+    moves left and its end right, so that the span covers the normalised form of all it covered.
+    """
+
+    def __init__(self, raw: str):
+        self.raw = raw
+        self._identity = is_normalized(raw)
+        self.text = raw if self._identity else normalize(raw)
+        self._raw_starts: list[int] = []
+        self._norm_starts: list[int] = []
+        self._chunks: list[str] = []
+        if not self._identity:
+            norm_pos = 0
+            for match in _CHUNKS.finditer(raw):
+                chunk = match.group()
+                self._raw_starts.append(match.start())
+                self._norm_starts.append(norm_pos)
+                self._chunks.append(chunk)
+                norm_pos += len(normalize(chunk))
+
+    def _map(self, offset: int, *, expand_right: bool) -> int:
+        if self._identity or offset == 0:
+            return offset
+        if offset >= len(self.raw):
+            return len(self.text)
+        i = bisect.bisect_right(self._raw_starts, offset) - 1
+        chunk, k = self._chunks[i], offset - self._raw_starts[i]
+        whole = normalize(chunk)
+        step = 1 if expand_right else -1
+        while 0 < k < len(chunk):
+            head = normalize(chunk[:k])
+            if head + normalize(chunk[k:]) == whole:
+                return self._norm_starts[i] + len(head)
+            k += step
+        return self._norm_starts[i] + (len(whole) if k else 0)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The normalised ``(start, end)`` of the raw span ``[start, end)``."""
+        return self._map(start, expand_right=False), self._map(end, expand_right=True)
+
+
+# --- scripts and languages -------------------------------------------------------------------
+
+_RTL_LANGS = {"fa", "ar", "ur", "he", "ps", "ckb", "yi", "dv", "sd", "ug"}
+_PERSIAN_LETTERS = set("پچژگکی")
+
+
+def _script(ch: str) -> str | None:
+    cp = ord(ch)
+    if 0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0xFB50 <= cp <= 0xFDFF or 0xFE70 <= cp <= 0xFEFF:
+        return "arabic"
+    if 0xAC00 <= cp <= 0xD7A3 or 0x1100 <= cp <= 0x11FF or 0x3130 <= cp <= 0x318F:
+        return "hangul"
+    if 0x0590 <= cp <= 0x05FF:
+        return "hebrew"
+    if unicodedata.category(ch).startswith("L"):
+        return "other"
+    return None
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    direction: str  # "rtl" or "ltr"
+
+
+def detect_language(text: str, sample: int = 20000) -> Language:
+    """Language and direction from the script most letters are in (Persian vs Arabic by letters)."""
+    counts: dict[str, int] = {}
+    persian = False
+    for ch in text[:sample]:
+        script = _script(ch)
+        if script:
+            counts[script] = counts.get(script, 0) + 1
+            if ch in _PERSIAN_LETTERS:
+                persian = True
+    if not counts:
+        return Language("und", "ltr")
+    top = max(counts, key=counts.__getitem__)
+    if top == "arabic":
+        return Language("fa" if persian else "ar", "rtl")
+    if top == "hangul":
+        return Language("ko", "ltr")
+    if top == "hebrew":
+        return Language("he", "rtl")
+    return Language("und", "ltr")
+
+
+def direction_of(lang: str, text: str) -> str:
+    """``rtl`` or ``ltr`` for a declared language, falling back to the text's script."""
+    base = lang.split("-")[0].lower()
+    if base in _RTL_LANGS:
+        return "rtl"
+    if base in {"und", ""}:
+        return detect_language(text).direction
+    return "ltr"
+
+
+def title_of(text: str, limit: int = 200) -> str:
+    """The first non-empty line, stripped and cut to ``limit`` characters."""
+    for line in text.split("\n"):
+        line = line.strip()
+        if line:
+            return line if len(line) <= limit else line[: limit - 1] + "…"
+    return ""
+
+
+# --- folding for search ----------------------------------------------------------------------
+
+_FOLD_DELETE = (
+    [ZWNJ, ZWJ, "\u0640", "\u00ad", "\u200e", "\u200f", "\u061c", "\ufeff"]
+    + [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in range(0x2066, 0x206A)]
+    + [chr(c) for c in range(0x064B, 0x0660)]  # Arabic harakat
+    + ["\u0670"]
+)
+_FOLD_MAP = {
+    "ي": "ی", "ى": "ی", "ئ": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه",
+    "أ": "ا", "إ": "ا", "ٱ": "ا", "آ": "ا", "ؤ": "و",
+}
+_FOLD_MAP.update({chr(0x06F0 + i): str(i) for i in range(10)})  # Persian digits
+_FOLD_MAP.update({chr(0x0660 + i): str(i) for i in range(10)})  # Arabic-Indic digits
+FOLD_TABLE = str.maketrans({**{c: None for c in _FOLD_DELETE}, **_FOLD_MAP})
+
+
+def fold(text: str) -> str:
+    """Search form: Arabic ي/ك as Persian ی/ک, no ZWNJ or harakat, Persian digits as ASCII, lower case."""
+    return text.translate(FOLD_TABLE).lower()
+
+
+def fold_with_map(text: str) -> tuple[str, list[int]]:
+    """``fold(text)`` and, for each folded character, the offset of the character it came from."""
+    out: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        folded = ch.translate(FOLD_TABLE).lower()
+        out.append(folded)
+        origin.extend([i] * len(folded))
+    return "".join(out), origin
+
+
+_HANGUL_RUN = re.compile("[\uac00-\ud7a3]+")
+
+
+def _bigrams(match: re.Match[str]) -> str:
+    run = match.group()
+    if len(run) == 1:
+        return f" {run} "
+    return " " + " ".join(run[i : i + 2] for i in range(len(run) - 1)) + " "
+
+
+def index_form(text: str) -> str:
+    """What the full-text index sees: folded text with each Hangul run as overlapping bigrams.
+
+    Bigrams let a two-syllable query such as 대구 find 대구시는 and 남대구 alike; Korean particles
+    are glued to nouns, so whole-word tokens would miss most mentions.
+    """
+    return _HANGUL_RUN.sub(_bigrams, fold(text))
+
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def search_terms(query: str) -> list[list[str]]:
+    """Split a query into phrases of index tokens: bare words each, "quoted text" as one phrase."""
+    phrases: list[list[str]] = []
+    parts = query.split('"')
+    for i, part in enumerate(parts):
+        words = [part] if i % 2 == 1 else part.split()
+        for word in words:
+            tokens = _TOKEN.findall(index_form(word))
+            if tokens:
+                phrases.append(tokens)
+    return phrases
+
+
+def match_expression(query: str) -> str | None:
+    """An FTS5 MATCH expression for ``query``, or None if it has nothing searchable.
+
+    Each phrase's tokens must be adjacent, the last one matched as a prefix (so مشهد finds
+    مشهدی and 2020 finds 2020년); phrases are combined with AND.
+    """
+    phrases = search_terms(query)
+    if not phrases:
+        return None
+    return " AND ".join('"' + " ".join(tokens) + '" *' for tokens in phrases)
+
+
+def find_in(text: str, query: str) -> tuple[int, int] | None:
+    """The first place in ``text`` (offsets into ``text``) where a phrase of ``query`` occurs, folded."""
+    folded, origin = fold_with_map(text)
+    best: tuple[int, int] | None = None
+    parts = query.split('"')
+    needles: list[str] = []
+    for i, part in enumerate(parts):
+        needles.extend([part.strip()] if i % 2 == 1 else part.split())
+    for needle in needles:
+        target = fold(needle).strip()
+        target = " ".join(target.split())
+        if not target:
+            continue
+        at = folded.find(target)
+        if at >= 0 and (best is None or origin[at] < best[0]):
+            best = (origin[at], origin[at + len(target) - 1] + 1)
+    return best
+
+
+@dataclass(frozen=True)
+class Snippet:
+    before: str
+    match: str
+    after: str
+
+
+def snippet(text: str, query: str, width: int = 48) -> Snippet:
+    """A one-line excerpt around the first match of ``query`` in ``text``."""
+    found = find_in(text, query)
+    if found is None:
+        flat = " ".join(text[: width * 2].split())
+        return Snippet("", "", flat)
+    start, end = found
+    lo, hi = max(0, start - width), min(len(text), end + width)
+    flat = lambda s: re.sub(r"\s+", " ", s)  # noqa: E731
+    before = ("…" if lo > 0 else "") + flat(text[lo:start]).lstrip()
+    after = flat(text[end:hi]).rstrip() + ("…" if hi < len(text) else "")
+    return Snippet(before, flat(text[start:end]), after)
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    """Items in first-seen order without repeats."""
+    return list(dict.fromkeys(items))

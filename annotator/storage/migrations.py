@@ -1,0 +1,160 @@
+"""Numbered, append-only migrations of annotator's SQLite schema.
+
+Never edit a migration that has shipped: add the next number. tests/storage/test_migrations.py
+upgrades a database from every past version.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from annotator.core.text import index_form
+
+migrations = Migrations("annotator")
+
+
+@migrations(name="m001_initial")
+def m001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE documents (
+            seq INTEGER PRIMARY KEY,          -- stable row number: list order and search rowid
+            id TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            text TEXT NOT NULL,               -- NFC, LF line ends; offsets are code points into it
+            lang TEXT NOT NULL,
+            direction TEXT NOT NULL CHECK (direction IN ('ltr', 'rtl')),
+            source TEXT NOT NULL DEFAULT '',
+            meta TEXT NOT NULL DEFAULT '{}',  -- JSON object
+            text_hash TEXT NOT NULL,          -- sha256 of text
+            chars INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX documents_lang ON documents(lang);
+        CREATE TABLE labels (
+            name TEXT PRIMARY KEY,
+            title TEXT NOT NULL DEFAULT '',
+            colour TEXT NOT NULL,
+            hotkey TEXT,
+            description TEXT NOT NULL DEFAULT '',
+            example_fa TEXT NOT NULL DEFAULT '',
+            example_ko TEXT NOT NULL DEFAULT '',
+            position INTEGER NOT NULL
+        );
+        CREATE TABLE themes (
+            name TEXT PRIMARY KEY,
+            title TEXT NOT NULL DEFAULT '',
+            colour TEXT NOT NULL,
+            hotkey TEXT,
+            description TEXT NOT NULL DEFAULT '',
+            example_fa TEXT NOT NULL DEFAULT '',
+            example_ko TEXT NOT NULL DEFAULT '',
+            position INTEGER NOT NULL
+        );
+        CREATE TABLE annotators (
+            name TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE spans (
+            id INTEGER PRIMARY KEY,
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL REFERENCES annotators(name),
+            start INTEGER NOT NULL CHECK (start >= 0),
+            "end" INTEGER NOT NULL,
+            label TEXT NOT NULL REFERENCES labels(name) ON UPDATE CASCADE,
+            text TEXT NOT NULL,               -- documents.text[start:end], kept for checks and exports
+            note TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK ("end" > start),
+            UNIQUE (doc_id, annotator, start, "end", label)
+        );
+        CREATE INDEX spans_label ON spans(label);
+        CREATE TABLE doc_themes (
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL REFERENCES annotators(name),
+            theme TEXT NOT NULL REFERENCES themes(name) ON UPDATE CASCADE,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (doc_id, annotator, theme)
+        );
+        CREATE TABLE doc_status (
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL REFERENCES annotators(name),
+            status TEXT NOT NULL CHECK (status IN ('new', 'in_progress', 'done', 'skipped')),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (doc_id, annotator)
+        );
+        -- The gold layer, built by a reviewer from the annotators' layers.
+        CREATE TABLE gold_spans (
+            id INTEGER PRIMARY KEY,
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL CHECK (start >= 0),
+            "end" INTEGER NOT NULL,
+            label TEXT NOT NULL REFERENCES labels(name) ON UPDATE CASCADE,
+            text TEXT NOT NULL,
+            note TEXT,
+            proposed_by TEXT NOT NULL DEFAULT '[]',   -- JSON list of annotator names
+            decided_by TEXT NOT NULL,
+            decided_at TEXT NOT NULL,
+            CHECK ("end" > start),
+            UNIQUE (doc_id, start, "end", label)
+        );
+        CREATE TRIGGER gold_spans_cover_text BEFORE INSERT ON gold_spans
+        WHEN NEW.text IS NOT (SELECT substr(text, NEW.start + 1, NEW."end" - NEW.start)
+                              FROM documents WHERE id = NEW.doc_id)
+          OR NEW."end" > (SELECT chars FROM documents WHERE id = NEW.doc_id)
+        BEGIN SELECT RAISE(ABORT, 'gold span text does not match the document text at its offsets'); END;
+        CREATE TABLE gold_themes (
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            theme TEXT NOT NULL REFERENCES themes(name) ON UPDATE CASCADE,
+            proposed_by TEXT NOT NULL DEFAULT '[]',
+            decided_by TEXT NOT NULL,
+            decided_at TEXT NOT NULL,
+            PRIMARY KEY (doc_id, theme)
+        );
+        -- The database itself keeps the offsets rule: a span's text is exactly what it covers.
+        -- SQLite's substr() counts characters (code points) in TEXT, as Python slicing does.
+        CREATE TRIGGER spans_cover_text BEFORE INSERT ON spans
+        WHEN NEW.text IS NOT (SELECT substr(text, NEW.start + 1, NEW."end" - NEW.start)
+                              FROM documents WHERE id = NEW.doc_id)
+          OR NEW."end" > (SELECT chars FROM documents WHERE id = NEW.doc_id)
+        BEGIN SELECT RAISE(ABORT, 'span text does not match the document text at its offsets'); END;
+        CREATE TRIGGER spans_cover_text_update BEFORE UPDATE OF start, "end", text ON spans
+        WHEN NEW.text IS NOT (SELECT substr(text, NEW.start + 1, NEW."end" - NEW.start)
+                              FROM documents WHERE id = NEW.doc_id)
+          OR NEW."end" > (SELECT chars FROM documents WHERE id = NEW.doc_id)
+        BEGIN SELECT RAISE(ABORT, 'span text does not match the document text at its offsets'); END;
+        CREATE TABLE gold_documents (
+            doc_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+            status TEXT NOT NULL CHECK (status IN ('in_progress', 'adjudicated')),
+            decided_by TEXT NOT NULL,
+            decided_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+@migrations(name="m002_search_index")
+def m002_search_index(db: Database) -> None:
+    # Contentless: the index keeps no second copy of the text. Rows hold index_form(text), a folded
+    # copy with Hangul as bigrams (see annotator.core.text); a delete must pass that same form again.
+    db.execute(
+        "CREATE VIRTUAL TABLE doc_search USING fts5("
+        "body, content='', tokenize='unicode61 remove_diacritics 2')"
+    )
+    rows = db.execute("SELECT seq, text FROM documents").fetchall()
+    db.conn.executemany(
+        "INSERT INTO doc_search(rowid, body) VALUES (?, ?)",
+        ((seq, index_form(text)) for seq, text in rows),
+    )
+
+
+
+def known_names() -> list[str]:
+    """Every migration this version of annotator knows, in order."""
+    return [m.name for m in migrations.pending(Database(memory=True))]

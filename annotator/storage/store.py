@@ -1,0 +1,430 @@
+"""The one SQLite file that holds a project: documents, schema, annotations and the gold layer.
+
+Only this package talks to SQLite. Every write method either runs inside a ``transaction()``
+block or commits on its own before it returns, so a caller that got a return value knows the
+change is on disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from annotator import __version__
+from annotator.core.errors import DatabaseError
+from annotator.core.model import Document, DocumentSummary, Span, Status
+from annotator.core.schema import Label, Schema
+from annotator.core.text import index_form
+from annotator.storage.migrations import known_names, migrations
+
+_MIGRATIONS_TABLE = "_sqlite_migrations"
+
+
+def now() -> str:
+    """A UTC timestamp, ISO 8601 with milliseconds."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class SchemaChange:
+    """What loading a schema did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    kept_in_use: list[str] = field(default_factory=list)
+
+
+class Store:
+    """An open annotator database. Use :meth:`open`; close it with :meth:`close` or ``with``."""
+
+    def __init__(self, db: Database, path: Path, *, backup: Path | None = None):
+        self.db = db
+        self.path = path
+        self.backup_path = backup  # set when opening backed up an older database before migrating
+
+    # --- opening ------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """Open or create the database at ``path``, migrating an older one after backing it up.
+
+        Raises :class:`DatabaseError` for a file that is not an annotator database, or that a newer
+        annotator wrote.
+        """
+        path = Path(path)
+        if path.exists() and path.is_dir():
+            raise DatabaseError(f"{path} is a folder, not a database file")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db = Database(sqlite3.connect(str(path), timeout=10.0))
+            applied, has_tables = _inspect(db)
+        except sqlite3.DatabaseError as err:
+            raise DatabaseError(f"{path} is not a usable SQLite database ({err})") from None
+        known = known_names()
+        newer = [name for name in applied if name not in known]
+        if newer:
+            db.close()
+            raise DatabaseError(
+                f"{path} was written by a newer version of annotator (it has schema migration "
+                f"{newer[-1]!r}, unknown to annotator {__version__}); upgrade annotator to open it"
+            )
+        if has_tables and not applied:
+            db.close()
+            raise DatabaseError(f"{path} is a SQLite database but not an annotator one")
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA busy_timeout = 10000")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")
+        backup = None
+        if applied and len(applied) < len(known):
+            backup = _backup(db, path, len(applied))
+        migrations.apply(db)
+        return cls(db, path, backup=backup)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """All writes inside commit together, or none do. Blocks nest (as savepoints)."""
+        with self.db.atomic():
+            yield self
+
+    def schema_version(self) -> list[str]:
+        return _inspect(self.db)[0]
+
+    # --- settings -----------------------------------------------------------------------------
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        self.db.execute(
+            "INSERT INTO settings(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+    # --- schema -------------------------------------------------------------------------------
+
+    def schema(self) -> Schema:
+        def rows(table: str) -> tuple[Label, ...]:
+            cur = self.db.execute(
+                f"SELECT name, title, colour, hotkey, description, example_fa, example_ko "
+                f"FROM {table} ORDER BY position, name"
+            )
+            return tuple(Label(*row) for row in cur)
+
+        return Schema(
+            name=self.setting("schema_name", "") or "",
+            guidelines=self.setting("guidelines", "") or "",
+            labels=rows("labels"),
+            themes=rows("themes"),
+        )
+
+    def label_names(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT name FROM labels")}
+
+    def theme_names(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT name FROM themes")}
+
+    def hotkeys(self) -> set[str]:
+        cur = self.db.execute(
+            "SELECT hotkey FROM labels WHERE hotkey IS NOT NULL "
+            "UNION SELECT hotkey FROM themes WHERE hotkey IS NOT NULL"
+        )
+        return {row[0] for row in cur}
+
+    def add_label(self, label: Label, kind: str = "labels") -> None:
+        """Add one entity label (``kind="labels"``) or theme (``kind="themes"``) at the end."""
+        table = _kind_table(kind)
+        position = self.db.execute(f"SELECT COALESCE(MAX(position), -1) + 1 FROM {table}").fetchone()[0]
+        self.db.execute(
+            f"INSERT INTO {table}(name, title, colour, hotkey, description, example_fa, example_ko, position) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [label.name, label.title, label.colour, label.hotkey, label.description,
+             label.example_fa, label.example_ko, position],
+        )
+
+    def replace_schema(self, schema: Schema) -> SchemaChange:
+        """Make the stored schema equal to ``schema``; labels still used by spans are kept."""
+        change = SchemaChange()
+        with self.transaction():
+            for kind, items, usage in (
+                ("labels", schema.labels, "SELECT 1 FROM spans WHERE label = ? UNION ALL "
+                                          "SELECT 1 FROM gold_spans WHERE label = ? LIMIT 1"),
+                ("themes", schema.themes, "SELECT 1 FROM doc_themes WHERE theme = ? UNION ALL "
+                                          "SELECT 1 FROM gold_themes WHERE theme = ? LIMIT 1"),
+            ):
+                existing = {row[0] for row in self.db.execute(f"SELECT name FROM {kind}")}
+                wanted = {item.name for item in items}
+                # Free every hotkey first so that two labels may swap keys.
+                self.db.execute(f"UPDATE {kind} SET hotkey = NULL")
+                for name in sorted(existing - wanted):
+                    if self.db.execute(usage, [name, name]).fetchone():
+                        change.kept_in_use.append(name)
+                    else:
+                        self.db.execute(f"DELETE FROM {kind} WHERE name = ?", [name])
+                        change.removed.append(name)
+                for position, item in enumerate(items):
+                    (change.updated if item.name in existing else change.added).append(item.name)
+                    self.db.execute(
+                        f"INSERT INTO {kind}(name, title, colour, hotkey, description, example_fa, "
+                        "example_ko, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT(name) DO UPDATE SET title = excluded.title, "
+                        "colour = excluded.colour, hotkey = excluded.hotkey, "
+                        "description = excluded.description, example_fa = excluded.example_fa, "
+                        "example_ko = excluded.example_ko, position = excluded.position",
+                        [item.name, item.title, item.colour, item.hotkey, item.description,
+                         item.example_fa, item.example_ko, position],
+                    )
+                self.db.execute(
+                    f"UPDATE {kind} SET position = position + ? WHERE name NOT IN "
+                    f"(SELECT value FROM json_each(?))",
+                    [len(items), json.dumps(sorted(wanted))],
+                )
+            self.set_setting("schema_name", schema.name)
+            self.set_setting("guidelines", schema.guidelines)
+        return change
+
+    # --- annotators ---------------------------------------------------------------------------
+
+    def annotators(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT name FROM annotators ORDER BY name")]
+
+    def ensure_annotator(self, name: str) -> bool:
+        """Register ``name``; True if it is new."""
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO annotators(name, created_at) VALUES (?, ?)", [name, now()]
+        )
+        return cur.rowcount > 0
+
+    # --- documents ----------------------------------------------------------------------------
+
+    def document_hash(self, doc_id: str) -> str | None:
+        row = self.db.execute("SELECT text_hash FROM documents WHERE id = ?", [doc_id]).fetchone()
+        return row[0] if row else None
+
+    def insert_document(self, doc: Document) -> None:
+        """Insert a new document and index it for search. ``doc.text`` must already be normalised."""
+        digest = doc.text_hash or text_hash(doc.text)
+        cur = self.db.execute(
+            "INSERT INTO documents(id, title, text, lang, direction, source, meta, text_hash, chars, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [doc.id, doc.title, doc.text, doc.lang, doc.direction, doc.source,
+             json.dumps(doc.meta, ensure_ascii=False), digest, len(doc.text), now()],
+        )
+        self.db.execute(
+            "INSERT INTO doc_search(rowid, body) VALUES (?, ?)", [cur.lastrowid, index_form(doc.text)]
+        )
+
+    def delete_document(self, doc_id: str) -> bool:
+        """Remove a document with its annotations; True if it existed."""
+        row = self.db.execute("SELECT seq, text FROM documents WHERE id = ?", [doc_id]).fetchone()
+        if row is None:
+            return False
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO doc_search(doc_search, rowid, body) VALUES ('delete', ?, ?)",
+                [row[0], index_form(row[1])],
+            )
+            self.db.execute("DELETE FROM documents WHERE id = ?", [doc_id])
+        return True
+
+    def get_document(self, doc_id: str) -> Document | None:
+        row = self.db.execute(
+            "SELECT id, title, text, lang, direction, source, meta, text_hash FROM documents WHERE id = ?",
+            [doc_id],
+        ).fetchone()
+        if row is None:
+            return None
+        return Document(*row[:6], meta=json.loads(row[6]), text_hash=row[7])
+
+    def count_documents(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+
+    def document_summaries(
+        self,
+        annotator: str,
+        *,
+        lang: str | None = None,
+        status: Status | None = None,
+        ids: Iterable[str] | None = None,
+    ) -> Iterator[DocumentSummary]:
+        """Documents in import order, with ``annotator``'s status and span count (no texts)."""
+        where, params = ["1"], [annotator, annotator]
+        if lang:
+            where.append("d.lang = ?")
+            params.append(lang)
+        if status is not None:
+            where.append("COALESCE(st.status, 'new') = ?")
+            params.append(status.value)
+        if ids is not None:
+            where.append("d.id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(ids)))
+        cur = self.db.execute(
+            "SELECT d.id, d.title, d.lang, d.direction, COALESCE(st.status, 'new'), "
+            "(SELECT COUNT(*) FROM spans s WHERE s.doc_id = d.id AND s.annotator = ?), d.chars, d.source "
+            "FROM documents d LEFT JOIN doc_status st ON st.doc_id = d.id AND st.annotator = ? "
+            f"WHERE {' AND '.join(where)} ORDER BY d.seq",
+            params,
+        )
+        for row in cur:
+            yield DocumentSummary(row[0], row[1], row[2], row[3], Status(row[4]), row[5], row[6], row[7])
+
+    # --- annotations --------------------------------------------------------------------------
+
+    def add_span(self, span: Span) -> int | None:
+        """Insert a span; its id, or None if the same span (offsets and label) was there already."""
+        stamp = now()
+        cur = self.db.execute(
+            'INSERT OR IGNORE INTO spans(doc_id, annotator, start, "end", label, text, note, '
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [span.doc_id, span.annotator, span.start, span.end, span.label, span.text, span.note,
+             stamp, stamp],
+        )
+        return cur.lastrowid if cur.rowcount > 0 else None
+
+    def spans(self, doc_id: str, annotator: str) -> list[Span]:
+        cur = self.db.execute(
+            'SELECT doc_id, annotator, start, "end", label, text, note, id FROM spans '
+            'WHERE doc_id = ? AND annotator = ? ORDER BY start, "end", label',
+            [doc_id, annotator],
+        )
+        return [Span(*row) for row in cur]
+
+    def add_doc_theme(self, doc_id: str, annotator: str, theme: str) -> bool:
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO doc_themes(doc_id, annotator, theme, created_at) VALUES (?, ?, ?, ?)",
+            [doc_id, annotator, theme, now()],
+        )
+        return cur.rowcount > 0
+
+    def doc_themes(self, doc_id: str, annotator: str) -> list[str]:
+        cur = self.db.execute(
+            "SELECT dt.theme FROM doc_themes dt JOIN themes t ON t.name = dt.theme "
+            "WHERE dt.doc_id = ? AND dt.annotator = ? ORDER BY t.position",
+            [doc_id, annotator],
+        )
+        return [row[0] for row in cur]
+
+    def status(self, doc_id: str, annotator: str) -> Status:
+        row = self.db.execute(
+            "SELECT status FROM doc_status WHERE doc_id = ? AND annotator = ?", [doc_id, annotator]
+        ).fetchone()
+        return Status(row[0]) if row else Status.NEW
+
+    def set_status(self, doc_id: str, annotator: str, status: Status) -> bool:
+        """Set ``annotator``'s status on a document; True if it changed."""
+        if self.status(doc_id, annotator) == status:
+            return False
+        self.db.execute(
+            "INSERT INTO doc_status(doc_id, annotator, status, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(doc_id, annotator) DO UPDATE SET status = excluded.status, "
+            "updated_at = excluded.updated_at",
+            [doc_id, annotator, status.value, now()],
+        )
+        return True
+
+    # --- search -------------------------------------------------------------------------------
+
+    def search(self, expression: str, *, limit: int = 20, lang: str | None = None) -> list[Document]:
+        """Documents matching an FTS5 expression (see ``annotator.core.text.match_expression``), best first."""
+        sql = (
+            "SELECT d.id, d.title, d.text, d.lang, d.direction, d.source, d.meta, d.text_hash "
+            "FROM doc_search JOIN documents d ON d.seq = doc_search.rowid "
+            "WHERE doc_search MATCH ?"
+        )
+        params: list[Any] = [expression]
+        if lang:
+            sql += " AND d.lang = ?"
+            params.append(lang)
+        sql += " ORDER BY doc_search.rank, d.seq LIMIT ?"
+        params.append(limit)
+        return [Document(*row[:6], meta=json.loads(row[6]), text_hash=row[7])
+                for row in self.db.execute(sql, params)]
+
+    # --- figures ------------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for ``annotator stats``: documents, spans, themes and statuses."""
+        q = lambda sql: self.db.execute(sql).fetchall()  # noqa: E731
+        return {
+            "documents": self.count_documents(),
+            "documents_by_lang": dict(q("SELECT lang, COUNT(*) FROM documents GROUP BY lang ORDER BY 2 DESC")),
+            "annotators": self.annotators(),
+            "spans": q("SELECT COUNT(*) FROM spans")[0][0],
+            "spans_by_annotator": dict(q("SELECT annotator, COUNT(*) FROM spans GROUP BY annotator ORDER BY 1")),
+            "spans_by_label": dict(q("SELECT label, COUNT(*) FROM spans GROUP BY label ORDER BY 2 DESC, 1")),
+            "themes_by_name": dict(q("SELECT theme, COUNT(*) FROM doc_themes GROUP BY theme ORDER BY 2 DESC, 1")),
+            "status_by_annotator": {
+                name: dict(q_rows)
+                for name, q_rows in _group(q(
+                    "SELECT annotator, status, COUNT(*) FROM doc_status GROUP BY annotator, status ORDER BY 1, 2"
+                ))
+            },
+            "gold_spans": q("SELECT COUNT(*) FROM gold_spans")[0][0],
+            "gold_documents": q("SELECT COUNT(*) FROM gold_documents WHERE status = 'adjudicated'")[0][0],
+        }
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table (search index shadow tables included), for tests that check
+        that a failed command changed nothing."""
+        tables = [row[0] for row in self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'doc_search' "
+            "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )]
+        return {t: self.db.execute(f"SELECT * FROM [{t}] ORDER BY 1").fetchall() for t in tables}
+
+
+def _inspect(db: Database) -> tuple[list[str], bool]:
+    """(names of applied annotator migrations, whether the file has any tables at all)."""
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if _MIGRATIONS_TABLE not in tables:
+        return [], bool(tables)
+    return [m.name for m in migrations.applied(db)], True
+
+
+def _backup(db: Database, path: Path, version: int) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.stem}.v{version}-backup-{stamp}{path.suffix}")
+    dest = sqlite3.connect(str(target))
+    try:
+        db.conn.backup(dest)
+    finally:
+        dest.close()
+    return target
+
+
+def _kind_table(kind: str) -> str:
+    if kind not in ("labels", "themes"):
+        raise ValueError(f"kind must be 'labels' or 'themes', not {kind!r}")
+    return kind
+
+
+def _group(rows: list[tuple[Any, ...]]) -> Iterator[tuple[Any, list[tuple[Any, Any]]]]:
+    groups: dict[Any, list[tuple[Any, Any]]] = {}
+    for key, *rest in rows:
+        groups.setdefault(key, []).append(tuple(rest))
+    return iter(groups.items())
