@@ -168,7 +168,7 @@ def read_jsonl(path: Path, progress: Progress | None = None) -> Iterator[Record]
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as err:
-                raise InputError(path, f"malformed JSON: {err.msg} at column {err.colno}", lineno) from None
+                raise InputError(path, f"malformed JSON: {err.msg} at column {err.pos + 1}", lineno) from None
             seen = True
             yield _record(path, lineno, obj)
     if not seen:

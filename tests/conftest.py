@@ -1,0 +1,51 @@
+"""Shared fixtures: every test runs headless, with its own database and user folders."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from click.testing import CliRunner, Result  # noqa: E402
+
+from annotator.cli import cli  # noqa: E402
+from annotator.core.project import open_project  # noqa: E402
+from annotator.storage import Store  # noqa: E402
+
+@pytest.fixture(autouse=True)
+def isolated_user(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test touches the real home: user data, config and the annotator name are per test."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("ANNOTATOR_NAME", "tester")
+    monkeypatch.delenv("ANNOTATOR_DB", raising=False)
+    return home
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "project.db"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Store:
+    s = open_project(db_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def run(db_path: Path):
+    """Run the CLI against the test database; returns click's Result."""
+
+    def invoke(*args: str, db: Path | None = db_path, input: str | None = None) -> Result:
+        argv = list(args) + (["--db", str(db)] if db is not None else [])
+        return CliRunner().invoke(cli, argv, input=input, catch_exceptions=False)
+
+    return invoke
+

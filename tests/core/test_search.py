@@ -1,0 +1,60 @@
+"""Search finds what a reader would: Korean inside words, Persian however it is spelled."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+from annotator.core.importing import import_paths
+from annotator.core.text import fold, match_expression
+from annotator.storage import Store
+from tests.helpers import DAEGU_SEED, SEEDS, write
+
+
+def _ids(store: Store, query: str, limit: int = 100) -> set[str]:
+    return {d.id for d in store.search(match_expression(query), limit=limit)}
+
+
+def test_two_syllable_korean_words_are_found_inside_longer_words(store: Store):
+    import_paths(store, [SEEDS], annotator="t")
+    assert _ids(store, "대구") == {DAEGU_SEED}  # 대구시는, 대구의, 대구가
+    assert _ids(store, "서울") == {DAEGU_SEED}  # only inside 서울특별시경찰청
+    assert DAEGU_SEED in _ids(store, "스마트")  # inside 2020스마트시티
+    assert _ids(store, "포항") == {"004_07f1b5d4621585f7"}
+
+
+def test_every_korean_bigram_search_matches_a_brute_force_scan(store: Store, tmp_path: Path):
+    """For many two- and three-syllable substrings, the index returns exactly the documents whose
+    text contains them."""
+    import_paths(store, [SEEDS], annotator="t")
+    texts = {p.stem: fold(p.read_text(encoding="utf-8")) for p in SEEDS.glob("*.txt")}
+    runs = [r for t in texts.values() for r in re.findall("[\uac00-\ud7a3]{3,}", t)]
+    rng = random.Random(7)
+    for _ in range(200):
+        run = rng.choice(runs)
+        size = rng.choice([2, 3])
+        i = rng.randrange(0, len(run) - size + 1)
+        query = run[i : i + size]
+        expected = {doc for doc, t in texts.items() if query in t}
+        assert _ids(store, query) == expected, query
+
+
+def test_persian_words_two_letter_words_and_spelling_variants(store: Store, tmp_path: Path):
+    write(tmp_path / "a.txt", "نشست شورای شهر قم درباره سامانه‌های هوشمند")
+    write(tmp_path / "b.txt", "خبر از كرمان: ۱۷ آبان")
+    import_paths(store, [SEEDS, tmp_path], annotator="t")
+    assert "000_b57cd57af517ef66" in _ids(store, "مشهد")
+    assert _ids(store, "قم") == {"a"}
+    assert "a" in _ids(store, "سامانههای")  # ZWNJ ignored
+    assert "b" in _ids(store, "کرمان")  # ك folded to ک
+    assert "b" in _ids(store, "17 آبان")  # Persian digits match ASCII
+    assert "003_6c8efea14556703f" in _ids(store, "كرمان")
+
+
+def test_quoted_phrase_needs_the_words_together(store: Store, tmp_path: Path):
+    write(tmp_path / "p1.txt", "شهر هوشمند مشهد")
+    write(tmp_path / "p2.txt", "هوشمند در شهر")
+    import_paths(store, [tmp_path], annotator="t")
+    assert _ids(store, '"شهر هوشمند"') == {"p1"}
+    assert _ids(store, "شهر هوشمند") == {"p1", "p2"}

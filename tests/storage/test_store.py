@@ -1,0 +1,138 @@
+"""The database file: schema, pragmas, version checks, upgrades with a backup, the offsets rule."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from annotator.core.errors import DatabaseError
+from annotator.core.model import Document, Span, Status
+from annotator.core.project import open_project
+from annotator.storage import Store
+from annotator.storage.migrations import known_names, migrations
+
+TABLES = {
+    "settings", "documents", "labels", "themes", "annotators", "spans", "doc_themes", "doc_status",
+    "gold_spans", "gold_themes", "gold_documents", "doc_search", "_sqlite_migrations",
+}
+
+
+def test_blank_database_gets_the_whole_schema(db_path: Path):
+    with Store.open(db_path) as store:
+        tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert TABLES <= tables
+        assert store.schema_version() == known_names()
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_new_project_gets_the_default_schema_but_not_the_seeds(db_path: Path):
+    with open_project(db_path) as store:
+        assert [label.name for label in store.schema().labels][:3] == ["PER", "ORG", "GPE"]
+        assert store.count_documents() == 0
+
+
+def test_default_database_opens_on_the_seeds(isolated_user: Path):
+    with open_project() as store:
+        assert store.path == isolated_user / "data" / "annotator" / "annotator.db"
+        assert store.count_documents() == 5
+    with open_project() as store:  # and only once
+        assert store.count_documents() == 5
+
+
+def test_database_from_a_newer_version_is_refused(db_path: Path):
+    Store.open(db_path).close()
+    db = Database(db_path)
+    db["_sqlite_migrations"].insert(
+        {"migration_set": "annotator", "name": "m999_future", "applied_at": "2030-01-01"}
+    )
+    db.close()
+    with pytest.raises(DatabaseError, match="written by a newer version of annotator.*m999_future"):
+        Store.open(db_path)
+
+
+def test_foreign_sqlite_file_and_non_database_are_refused(tmp_path: Path):
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE x (y)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(DatabaseError, match="not an annotator one"):
+        Store.open(other)
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(DatabaseError, match="not a usable SQLite database"):
+        Store.open(junk)
+
+
+def test_older_database_is_backed_up_then_migrated(db_path: Path):
+    """A database at migration 1 (before the search index) upgrades, keeping a copy of itself."""
+    db = Database(db_path)
+    migrations.apply(db, stop_before="m002_search_index")
+    db.execute(
+        "INSERT INTO documents(id, title, text, lang, direction, text_hash, chars, created_at) "
+        "VALUES ('old', 'قدیمی', 'خبر قدیمی از مشهد', 'fa', 'rtl', 'x', 17, '2026-01-01')"
+    )
+    db.close()
+    with Store.open(db_path) as store:
+        assert store.backup_path is not None and store.backup_path.exists()
+        assert store.schema_version() == known_names()
+        assert [d.id for d in store.search('"مشهد" *')] == ["old"]
+    backup = Database(store.backup_path)
+    assert [m.name for m in migrations.applied(backup)] == ["m001_initial"]
+    assert backup.execute("SELECT id FROM documents").fetchall() == [("old",)]
+
+
+def _doc(text: str = "استاندار سمنان گفت") -> Document:
+    return Document(id="d1", title="t", text=text, lang="fa", direction="rtl")
+
+
+def test_database_refuses_a_span_whose_text_is_not_what_it_covers(store: Store):
+    store.insert_document(_doc())
+    store.ensure_annotator("a")
+    assert store.add_span(Span("d1", "a", 9, 14, "GPE", "سمنان")) is not None
+    with pytest.raises(sqlite3.IntegrityError, match="does not match"):
+        store.add_span(Span("d1", "a", 9, 14, "PER", "سمنا"))
+    with pytest.raises(sqlite3.IntegrityError):
+        store.add_span(Span("d1", "a", 9, 40, "PER", "سمنان گفت"))
+
+
+def test_offsets_count_code_points_in_sqlite_too(store: Store):
+    """SQLite's substr() counts code points like Python; an emoji before the span shifts nothing."""
+    text = "😀👩\u200d💻 مشهد"
+    store.insert_document(_doc(text))
+    store.ensure_annotator("a")
+    start = text.index("مشهد")
+    assert store.add_span(Span("d1", "a", start, start + 4, "GPE", "مشهد")) is not None
+    assert [(s.start, s.end, s.text) for s in store.spans("d1", "a")] == [(5, 9, "مشهد")]
+
+
+def test_status_defaults_to_new_and_changes(store: Store):
+    store.insert_document(_doc())
+    store.ensure_annotator("a")
+    assert store.status("d1", "a") is Status.NEW
+    assert store.set_status("d1", "a", Status.DONE) is True
+    assert store.set_status("d1", "a", Status.DONE) is False
+    assert store.status("d1", "a") is Status.DONE
+
+
+def test_deleting_a_document_removes_it_from_search(store: Store):
+    store.insert_document(_doc())
+    assert [d.id for d in store.search('"سمنان" *')] == ["d1"]
+    assert store.delete_document("d1") is True
+    assert store.search('"سمنان" *') == []
+
+
+def test_schema_reload_keeps_labels_in_use(store: Store, tmp_path: Path):
+    from annotator.core.schema import Label, Schema
+
+    store.insert_document(_doc())
+    store.ensure_annotator("a")
+    store.add_span(Span("d1", "a", 9, 14, "GPE", "سمنان"))
+    change = store.replace_schema(Schema(labels=(Label("PER", hotkey="g"), Label("NEW", hotkey="p"))))
+    assert "GPE" in change.kept_in_use and "ORG" in change.removed and "NEW" in change.added
+    names = [label.name for label in store.schema().labels]
+    assert names[:2] == ["PER", "NEW"] and "GPE" in names and "ORG" not in names

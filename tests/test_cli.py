@@ -1,0 +1,154 @@
+"""The command line, as a user runs it: help everywhere, import, docs, show, search, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+
+from annotator.cli import cli
+from tests.helpers import DAEGU_SEED, PERSIAN_SEED, SEEDS, write
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()):
+    for name, command in group.commands.items():
+        yield prefix + (name,)
+        if isinstance(command, click.Group):
+            yield from _commands(command, prefix + (name,))
+
+
+@pytest.mark.parametrize("path", [()] + list(_commands(cli)), ids=lambda p: " ".join(p) or "annotator")
+def test_every_command_has_help_with_an_example(run, path):
+    result = run(*path, "--help", db=None)
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+    assert "annotator " + (path[0] if path else "") in result.output.split("Example:")[1]
+
+
+def test_import_then_docs_lists_the_five_seeds(run):
+    result = run("import", str(SEEDS))
+    assert result.exit_code == 0, result.output
+    assert "5 documents added" in result.output
+    docs = run("docs")
+    assert docs.exit_code == 0
+    for path in SEEDS.glob("*.txt"):
+        assert path.stem in docs.output
+    assert "0 / 5 done (tester)" in docs.stderr
+
+
+def test_docs_json_has_one_object_per_document(run):
+    run("import", str(SEEDS))
+    lines = run("docs", "--json").stdout.splitlines()
+    rows = [json.loads(line) for line in lines]
+    assert len(rows) == 5
+    assert {"id", "title", "lang", "status"} <= set(rows[0])
+    assert {r["id"]: r["lang"] for r in rows}[PERSIAN_SEED] == "fa"
+    assert run("docs", "--json", "--lang", "ko").stdout.count("\n") == 2
+
+
+def test_search_finds_the_daegu_article(run):
+    run("import", str(SEEDS))
+    result = run("search", "대구")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0].startswith(DAEGU_SEED)
+    assert "«대구»" in result.stdout
+
+
+def test_search_persian_with_arabic_letters_and_zwnj(run, tmp_path: Path):
+    run("import", str(SEEDS))
+    assert PERSIAN_SEED in run("search", "مشهد").stdout
+    write(tmp_path / "k.txt", "خبر از كرمان و راه‌اندازی سامانه")
+    run("import", str(tmp_path / "k.txt"))
+    assert "k  " in run("search", "کرمان").stdout  # Persian ک finds Arabic ك
+    hits = run("search", "--json", "راهاندازی").stdout  # no ZWNJ finds the ZWNJ spelling, and back
+    assert {json.loads(line)["id"] for line in hits.splitlines()} >= {"k", "001_78640d9e2bc3da88"}
+    hits = run("search", "--json", "راه\u200cاندازی").stdout
+    assert {json.loads(line)["id"] for line in hits.splitlines()} >= {"k", "001_78640d9e2bc3da88"}
+
+
+def test_show_prints_logical_text_when_piped(run):
+    run("import", str(SEEDS))
+    result = run("show", PERSIAN_SEED)
+    text = (SEEDS / f"{PERSIAN_SEED}.txt").read_text(encoding="utf-8")
+    assert result.exit_code == 0
+    assert text.split("\n")[0] in result.stdout  # logical order: the stored text itself
+
+
+def test_show_on_a_terminal_shapes_and_reorders_persian(run, monkeypatch):
+    import arabic_reshaper
+    from bidi import get_display
+
+    run("import", str(SEEDS))
+    monkeypatch.setattr("annotator.cli.is_tty", lambda: True)
+    monkeypatch.setenv("COLUMNS", "200")
+    out = run("show", PERSIAN_SEED).stdout
+    assert "ﻣﺸﻬﺪ"[::-1] in out  # joined presentation forms, in visual (right-to-left) order
+    title = (SEEDS / f"{PERSIAN_SEED}.txt").read_text(encoding="utf-8").split("\n")[0]
+    assert get_display(arabic_reshaper.reshape(title), base_dir="R") in out
+    logical = run("show", PERSIAN_SEED, "--logical").stdout
+    assert title in logical and "ﻣﺸﻬﺪ"[::-1] not in logical
+
+
+def test_unknown_document_is_a_clear_error(run):
+    result = run("show", "nope")
+    assert result.exit_code == 1
+    assert "no document with id 'nope'" in result.stderr
+
+
+def test_bad_import_exits_nonzero_with_one_line_and_no_traceback(run, tmp_path: Path):
+    run("import", str(SEEDS))
+    bad = write(tmp_path / "bad.jsonl", '{"text": "ok"}\n{"text": \n')
+    before = run("docs", "--json").stdout
+    result = run("import", str(bad))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"Error: {bad}:2: malformed JSON: Expecting value at column 11"
+    assert "Traceback" not in result.output
+    assert run("docs", "--json").stdout == before
+
+
+def test_schema_show_and_load(run, tmp_path: Path):
+    shown = run("schema", "show")
+    assert "[p] PER" in shown.stdout and "Guidelines:" in shown.stdout and "과장" in shown.stdout
+    custom = write(tmp_path / "s.toml", '[[labels]]\nname = "PER"\nhotkey = "p"\n[[themes]]\nname = "x"\nhotkey = "1"\n')
+    loaded = run("schema", "load", str(custom))
+    assert loaded.exit_code == 0 and "1 labels, 1 themes" in loaded.stdout
+    data = json.loads(run("schema", "show", "--json").stdout)
+    assert [label["name"] for label in data["labels"]] == ["PER"]
+    bad = write(tmp_path / "bad.toml", "labels = [")
+    result = run("schema", "load", str(bad))
+    assert result.exit_code == 1 and str(bad) in result.stderr
+
+
+def test_stats_counts(run, tmp_path: Path):
+    run("import", str(SEEDS))
+    path = write(tmp_path / "a.jsonl", json.dumps({"id": "a", "text": "대구시", "annotator": "sara",
+                                                    "spans": [{"start": 0, "end": 3, "label": "GPE"}],
+                                                    "status": "done"}) + "\n")
+    run("import", str(path))
+    figures = json.loads(run("stats", "--json").stdout)
+    assert figures["documents"] == 6
+    assert figures["spans_by_label"] == {"GPE": 1}
+    assert figures["status_by_annotator"] == {"sara": {"done": 1}}
+
+
+def test_db_from_environment_variable(run, tmp_path: Path, monkeypatch):
+    target = tmp_path / "env.db"
+    monkeypatch.setenv("ANNOTATOR_DB", str(target))
+    assert run("import", str(SEEDS), db=None).exit_code == 0
+    assert target.exists()
+
+
+def test_bare_annotator_says_the_window_is_coming(run):
+    result = run(db=None)
+    assert result.exit_code == 0
+    assert "window" in result.stdout
+
+
+def test_python_dash_m_runs_the_cli(tmp_path: Path):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "annotator", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("annotator, version")

@@ -1,0 +1,26 @@
+"""README's quick start is two commands, and CI runs the very same test command."""
+
+from __future__ import annotations
+
+import re
+
+from tests.helpers import ROOT
+
+
+def _quick_start_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    return [block.strip() for block in re.findall(r"```sh\n(.*?)```", section, re.S)][:2]
+
+
+def test_quick_start_has_an_app_command_and_a_test_command():
+    app, tests = _quick_start_commands()
+    assert "\n" not in app and "\n" not in tests
+    assert app.endswith("annotator") and "pip install" in app
+    assert "pip install -e '.[test]'" in tests and tests.endswith("pytest")
+
+
+def test_ci_runs_the_readme_test_command():
+    _, tests = _quick_start_commands()
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert tests in ci.splitlines()
