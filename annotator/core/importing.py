@@ -298,7 +298,8 @@ class _Importer:
         if rec.lang:
             lang, direction = rec.lang, direction_of(rec.lang, text)
         else:
-            lang, direction = detect_language(text).code, detect_language(text).direction
+            detected = detect_language(text)
+            lang, direction = detected.code, detected.direction
         digest = text_hash(text)
         existing = self.store.document_hash(rec.id)
         if existing is None:

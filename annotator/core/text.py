@@ -80,20 +80,13 @@ class OffsetMap:
 # --- scripts and languages -------------------------------------------------------------------
 
 _RTL_LANGS = {"fa", "ar", "ur", "he", "ps", "ckb", "yi", "dv", "sd", "ug"}
-_PERSIAN_LETTERS = set("پچژگکی")
-
-
-def _script(ch: str) -> str | None:
-    cp = ord(ch)
-    if 0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0xFB50 <= cp <= 0xFDFF or 0xFE70 <= cp <= 0xFEFF:
-        return "arabic"
-    if 0xAC00 <= cp <= 0xD7A3 or 0x1100 <= cp <= 0x11FF or 0x3130 <= cp <= 0x318F:
-        return "hangul"
-    if 0x0590 <= cp <= 0x05FF:
-        return "hebrew"
-    if unicodedata.category(ch).startswith("L"):
-        return "other"
-    return None
+_SCRIPTS = {
+    "arabic": re.compile("[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufefc]"),
+    "hangul": re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]"),
+    "hebrew": re.compile("[\u05d0-\u05ea]"),
+}
+_LETTER = re.compile(r"[^\W\d_]")
+_PERSIAN = re.compile("[پچژگکی]")
 
 
 @dataclass(frozen=True)
@@ -102,21 +95,16 @@ class Language:
     direction: str  # "rtl" or "ltr"
 
 
-def detect_language(text: str, sample: int = 20000) -> Language:
+def detect_language(text: str, sample: int = 3000) -> Language:
     """Language and direction from the script most letters are in (Persian vs Arabic by letters)."""
-    counts: dict[str, int] = {}
-    persian = False
-    for ch in text[:sample]:
-        script = _script(ch)
-        if script:
-            counts[script] = counts.get(script, 0) + 1
-            if ch in _PERSIAN_LETTERS:
-                persian = True
-    if not counts:
-        return Language("und", "ltr")
+    head = text[:sample]
+    counts = {name: rx.subn("", head)[1] for name, rx in _SCRIPTS.items()}
+    counts["other"] = _LETTER.subn("", head)[1] - sum(counts.values())
     top = max(counts, key=counts.__getitem__)
+    if counts[top] <= 0:
+        return Language("und", "ltr")
     if top == "arabic":
-        return Language("fa" if persian else "ar", "rtl")
+        return Language("fa" if _PERSIAN.search(head) else "ar", "rtl")
     if top == "hangul":
         return Language("ko", "ltr")
     if top == "hebrew":
@@ -184,7 +172,7 @@ def _bigrams(match: re.Match[str]) -> str:
     run = match.group()
     if len(run) == 1:
         return f" {run} "
-    return " " + " ".join(run[i : i + 2] for i in range(len(run) - 1)) + " "
+    return " " + " ".join([a + b for a, b in zip(run, run[1:])]) + " "
 
 
 def index_form(text: str) -> str:
