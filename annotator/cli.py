@@ -95,10 +95,12 @@ def cli(ctx: click.Context, db: str | None) -> None:
         annotator search 대구
     """
     if ctx.invoked_subcommand is None:
-        click.echo(
-            "The annotation window is not built yet; it comes with the next release.\n"
-            "Meanwhile the command line works on the same database: annotator --help"
-        )
+        from annotator.gui.app import run  # Qt loads only when the window is wanted
+
+        try:
+            ctx.exit(run(db))
+        except AnnotatorError as err:
+            raise click.ClickException(str(err)) from None
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -357,6 +359,34 @@ def stats(as_json: bool, db: str | None) -> None:
     for name, counts in figures["status_by_annotator"].items():
         click.echo(f"Status, {name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     click.echo(f"Gold: {figures['gold_spans']} spans, {figures['gold_documents']} documents adjudicated")
+
+
+# --- screenshot ------------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--doc", "doc_id", required=True, metavar="ID", help="The document to show.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The PNG to write.")
+@annotator_option("Whose spans to highlight. Default: $ANNOTATOR_NAME or your login name.")
+@click.option("--size", default="1400x900", show_default=True, metavar="WxH", help="Window size in pixels.")
+@click.option("--dark", is_flag=True, help="Use the dark palette.")
+@db_option
+@reports_errors
+def screenshot(doc_id: str, out: Path, annotator: str | None, size: str, dark: bool, db: str | None) -> None:
+    """Render the main window offscreen with a document open and its spans highlighted.
+
+    \b
+    Example:
+        annotator screenshot --doc 000_b57cd57af517ef66 --out persian.png --size 1400x900
+    """
+    try:
+        width, height = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter(f"{size!r} is not WIDTHxHEIGHT, e.g. 1400x900", param_hint="--size") from None
+    from annotator.gui.app import screenshot as render
+
+    path = render(db, doc_id, out, annotator=annotator, size=(width, height), dark=dark)
+    click.echo(f"Wrote {path}")
 
 
 def main() -> None:

@@ -65,3 +65,4 @@ class DocumentSummary:
     spans: int
     chars: int
     source: str
+    seq: int = 0

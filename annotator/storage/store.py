@@ -271,9 +271,17 @@ class Store:
         lang: str | None = None,
         status: Status | None = None,
         ids: Iterable[str] | None = None,
+        after_seq: int | None = None,
+        limit: int | None = None,
     ) -> Iterator[DocumentSummary]:
-        """Documents in import order, with ``annotator``'s status and span count (no texts)."""
+        """Documents in import order, with ``annotator``'s status and span count (no texts).
+
+        ``after_seq`` and ``limit`` page through them (keyset paging: each page is one indexed query).
+        """
         where, params = ["1"], [annotator, annotator]
+        if after_seq is not None:
+            where.append("d.seq > ?")
+            params.append(after_seq)
         if lang:
             where.append("d.lang = ?")
             params.append(lang)
@@ -285,26 +293,96 @@ class Store:
             params.append(json.dumps(list(ids)))
         cur = self.db.execute(
             "SELECT d.id, d.title, d.lang, d.direction, COALESCE(st.status, 'new'), "
-            "(SELECT COUNT(*) FROM spans s WHERE s.doc_id = d.id AND s.annotator = ?), d.chars, d.source "
+            "(SELECT COUNT(*) FROM spans s WHERE s.doc_id = d.id AND s.annotator = ?), d.chars, d.source, d.seq "
             "FROM documents d LEFT JOIN doc_status st ON st.doc_id = d.id AND st.annotator = ? "
-            f"WHERE {' AND '.join(where)} ORDER BY d.seq",
+            f"WHERE {' AND '.join(where)} ORDER BY d.seq" + (f" LIMIT {int(limit)}" if limit else ""),
             params,
         )
-        for row in cur:
-            yield DocumentSummary(row[0], row[1], row[2], row[3], Status(row[4]), row[5], row[6], row[7])
+        for row in cur.fetchall() if limit else cur:
+            yield DocumentSummary(row[0], row[1], row[2], row[3], Status(row[4]), row[5], row[6], row[7], row[8])
+
+    def count_summaries(
+        self, annotator: str, *, lang: str | None = None, status: Status | None = None,
+        ids: Iterable[str] | None = None,
+    ) -> int:
+        """How many documents :meth:`document_summaries` would list with these filters."""
+        where, params = ["1"], [annotator]
+        if lang:
+            where.append("d.lang = ?")
+            params.append(lang)
+        if status is not None:
+            where.append("COALESCE(st.status, 'new') = ?")
+            params.append(status.value)
+        if ids is not None:
+            where.append("d.id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(ids)))
+        return self.db.execute(
+            "SELECT COUNT(*) FROM documents d LEFT JOIN doc_status st ON st.doc_id = d.id AND st.annotator = ? "
+            f"WHERE {' AND '.join(where)}", params,
+        ).fetchone()[0]
+
+    def languages(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT DISTINCT lang FROM documents ORDER BY lang")]
 
     # --- annotations --------------------------------------------------------------------------
 
     def add_span(self, span: Span) -> int | None:
-        """Insert a span; its id, or None if the same span (offsets and label) was there already."""
+        """Insert a span; its id, or None if the same span (offsets and label) was there already.
+
+        A span with an ``id`` is inserted under that id (an undone deletion comes back as itself).
+        """
         stamp = now()
         cur = self.db.execute(
-            'INSERT OR IGNORE INTO spans(doc_id, annotator, start, "end", label, text, note, '
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [span.doc_id, span.annotator, span.start, span.end, span.label, span.text, span.note,
-             stamp, stamp],
+            'INSERT OR IGNORE INTO spans(id, doc_id, annotator, start, "end", label, text, note, '
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [span.id, span.doc_id, span.annotator, span.start, span.end, span.label, span.text,
+             span.note, stamp, stamp],
         )
         return cur.lastrowid if cur.rowcount > 0 else None
+
+    def get_span(self, span_id: int) -> Span | None:
+        row = self.db.execute(
+            'SELECT doc_id, annotator, start, "end", label, text, note, id FROM spans WHERE id = ?', [span_id]
+        ).fetchone()
+        return Span(*row) if row else None
+
+    def delete_span(self, span_id: int) -> Span | None:
+        """Delete a span; the span as it was, or None if there was none."""
+        span = self.get_span(span_id)
+        if span is not None:
+            self.db.execute("DELETE FROM spans WHERE id = ?", [span_id])
+        return span
+
+    def update_span(
+        self,
+        span_id: int,
+        *,
+        label: str | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        note: str | None | type(...) = ...,
+    ) -> Span:
+        """Change a span's label, offsets or note (``note=None`` clears it); the span as it is now.
+
+        The covered text is taken from the document, so it always equals ``text[start:end]``.
+        Raises ``KeyError`` for an unknown span and ``sqlite3.IntegrityError`` if the change would
+        duplicate another span or leave the text.
+        """
+        old = self.get_span(span_id)
+        if old is None:
+            raise KeyError(span_id)
+        new_start = old.start if start is None else start
+        new_end = old.end if end is None else end
+        new_note = old.note if note is ... else note
+        self.db.execute(
+            'UPDATE spans SET label = ?, start = ?, "end" = ?, note = ?, updated_at = ?, '
+            "text = (SELECT substr(d.text, ? + 1, ? - ?) FROM documents d WHERE d.id = spans.doc_id) "
+            "WHERE id = ?",
+            [label or old.label, new_start, new_end, new_note, now(), new_start, new_end, new_start, span_id],
+        )
+        updated = self.get_span(span_id)
+        assert updated is not None
+        return updated
 
     def spans(self, doc_id: str, annotator: str) -> list[Span]:
         cur = self.db.execute(
@@ -318,6 +396,12 @@ class Store:
         cur = self.db.execute(
             "INSERT OR IGNORE INTO doc_themes(doc_id, annotator, theme, created_at) VALUES (?, ?, ?, ?)",
             [doc_id, annotator, theme, now()],
+        )
+        return cur.rowcount > 0
+
+    def remove_doc_theme(self, doc_id: str, annotator: str, theme: str) -> bool:
+        cur = self.db.execute(
+            "DELETE FROM doc_themes WHERE doc_id = ? AND annotator = ? AND theme = ?", [doc_id, annotator, theme]
         )
         return cur.rowcount > 0
 
@@ -346,6 +430,43 @@ class Store:
             [doc_id, annotator, status.value, now()],
         )
         return True
+
+    def progress(self, annotator: str) -> tuple[int, int]:
+        """(documents ``annotator`` marked done, all documents)."""
+        done = self.db.execute(
+            "SELECT COUNT(*) FROM doc_status WHERE annotator = ? AND status = 'done'", [annotator]
+        ).fetchone()[0]
+        return done, self.count_documents()
+
+    def neighbour(
+        self,
+        doc_id: str | None,
+        annotator: str,
+        *,
+        backwards: bool = False,
+        statuses: Iterable[Status] | None = None,
+    ) -> str | None:
+        """The id of the next (or previous) document in list order after ``doc_id``, optionally only
+        among those whose status for ``annotator`` is one of ``statuses``. Wraps around; None when
+        no other document qualifies."""
+        where, params = ["d.id IS NOT ?"], [doc_id]
+        if statuses is not None:
+            where.append(
+                "COALESCE((SELECT status FROM doc_status st WHERE st.doc_id = d.id AND st.annotator = ?), "
+                "'new') IN (SELECT value FROM json_each(?))"
+            )
+            params += [annotator, json.dumps([s.value for s in statuses])]
+        row = self.db.execute("SELECT seq FROM documents WHERE id = ?", [doc_id]).fetchone()
+        here = row[0] if row else -1
+        # Rank documents after the current one first, then wrap around to the beginning.
+        after = "(d.seq < ?)" if not backwards else "(d.seq > ?)"
+        order = "ASC" if not backwards else "DESC"
+        found = self.db.execute(
+            f"SELECT d.id FROM documents d WHERE {' AND '.join(where)} "
+            f"ORDER BY {after}, d.seq {order} LIMIT 1",
+            [*params, here],
+        ).fetchone()
+        return found[0] if found else None
 
     # --- search -------------------------------------------------------------------------------
 

@@ -1,0 +1,36 @@
+"""The one place where Qt's UTF-16 positions meet annotator's code-point offsets.
+
+Qt counts text positions in UTF-16 code units; a character outside the Basic Multilingual Plane
+(an emoji, a rare CJK ideograph such as 𠜎) takes two. annotator's offsets are code points. The
+GUI converts every position it gets from or gives to Qt through a :class:`Utf16Index`.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+
+class Utf16Index:
+    """Converts between code-point offsets and UTF-16 positions in one text, in O(log n)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        # Code-point offsets of astral characters, and where each starts in UTF-16.
+        self._astral = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF] if not text.isascii() else []
+        self._astral_u16 = [cp + n for n, cp in enumerate(self._astral)]
+        self.length_utf16 = len(text) + len(self._astral)
+
+    def to_utf16(self, offset: int) -> int:
+        """UTF-16 position of code-point ``offset``."""
+        return offset + bisect.bisect_left(self._astral, offset)
+
+    def to_code_point(self, position: int) -> int:
+        """Code-point offset of UTF-16 ``position``; a position inside a surrogate pair (which Qt
+        should never give) counts as the start of that character."""
+        return position - bisect.bisect_left(self._astral_u16, position)
+
+    def span_to_utf16(self, start: int, end: int) -> tuple[int, int]:
+        return self.to_utf16(start), self.to_utf16(end)
+
+    def span_to_code_points(self, start: int, end: int) -> tuple[int, int]:
+        return self.to_code_point(start), self.to_code_point(end)

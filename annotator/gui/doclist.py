@@ -1,0 +1,226 @@
+"""The document list: a lazy table model over the store, with filters, search and progress."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.core.model import DocumentSummary, Status
+from annotator.core.text import match_expression
+from annotator.gui.plain import tooltip
+from annotator.storage import Store
+
+PAGE = 200
+STATUS_TEXT = {Status.NEW: "new", Status.IN_PROGRESS: "in progress", Status.DONE: "done", Status.SKIPPED: "skipped"}
+
+
+class DocumentListModel(QAbstractTableModel):
+    """Rows are fetched a page at a time as the view scrolls; no document text is ever loaded."""
+
+    COLUMNS = ("Document", "Lang", "Status", "Spans")
+
+    def __init__(self, store: Store, annotator: str, parent=None):
+        super().__init__(parent)
+        self.store = store
+        self.annotator = annotator
+        self.lang: str | None = None
+        self.status: Status | None = None
+        self.ids: list[str] | None = None  # a search result, or None for all documents
+        self._rows: list[DocumentSummary] = []
+        self._row_of: dict[str, int] = {}
+        self._total = 0
+        self.reload()
+
+    # --- loading -----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._rows, self._row_of = [], {}
+        self._total = self.store.count_summaries(self.annotator, lang=self.lang, status=self.status, ids=self.ids)
+        self._fetch()
+        self.endResetModel()
+
+    def _fetch(self) -> list[DocumentSummary]:
+        after = self._rows[-1].seq if self._rows else None
+        page = list(self.store.document_summaries(
+            self.annotator, lang=self.lang, status=self.status, ids=self.ids, after_seq=after, limit=PAGE))
+        for row in page:
+            self._row_of[row.id] = len(self._rows)
+            self._rows.append(row)
+        return page
+
+    def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: N802 (Qt override)
+        return not parent.isValid() and len(self._rows) < self._total
+
+    def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: N802 (Qt override)
+        if parent.isValid():
+            return
+        start = len(self._rows)
+        after = self._rows[-1].seq if self._rows else None
+        page = list(self.store.document_summaries(
+            self.annotator, lang=self.lang, status=self.status, ids=self.ids, after_seq=after, limit=PAGE))
+        if not page:
+            self._total = start
+            return
+        self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
+        for row in page:
+            self._row_of[row.id] = len(self._rows)
+            self._rows.append(row)
+        self.endInsertRows()
+
+    def loaded_rows(self) -> int:
+        return len(self._rows)
+
+    def row_of(self, doc_id: str) -> int | None:
+        """The row of ``doc_id``, fetching pages until it is loaded (None if filtered out)."""
+        while doc_id not in self._row_of and self.canFetchMore():
+            self.fetchMore()
+        return self._row_of.get(doc_id)
+
+    def doc_id(self, row: int) -> str:
+        return self._rows[row].id
+
+    def refresh(self, doc_id: str) -> None:
+        """Re-read one row (its status or span count changed)."""
+        row = self._row_of.get(doc_id)
+        if row is None:
+            return
+        fresh = next(iter(self.store.document_summaries(self.annotator, ids=[doc_id])), None)
+        if fresh is None:
+            return
+        self._rows[row] = fresh
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+
+    # --- the model ---------------------------------------------------------------------------
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt override)
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt override)
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802 (Qt override)
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.DisplayRole:
+            if column == 0:
+                return " ".join(row.title.split()) or row.id
+            if column == 1:
+                return row.lang
+            if column == 2:
+                return STATUS_TEXT[row.status]
+            if column == 3:
+                return str(row.spans)
+        if role == Qt.ToolTipRole and column == 0:
+            # Tooltips guess rich text from content: convert, so a title like <b>x</b> stays literal.
+            return tooltip(f"{row.id}\n{row.title}")
+        if role == Qt.TextAlignmentRole and column == 0:
+            return int((Qt.AlignRight if row.direction == "rtl" else Qt.AlignLeft) | Qt.AlignVCenter | Qt.AlignAbsolute)
+        if role == Qt.UserRole:
+            return row.id
+        return None
+
+
+class DocumentListPanel(QWidget):
+    """Search box, filters, the list, and "12 / 50 done"."""
+
+    document_chosen = Signal(str)
+
+    def __init__(self, store: Store, annotator: str, parent=None):
+        super().__init__(parent)
+        self.store = store
+        self.model = DocumentListModel(store, annotator, self)
+        self.search = QLineEdit(placeholderText="Search (대구, مشهد, \"quoted phrase\")")
+        self.search.setClearButtonEnabled(True)
+        self.search.setObjectName("doc-search")
+        self.status_filter = QComboBox()
+        self.status_filter.addItem("All statuses", None)
+        for status, text in STATUS_TEXT.items():
+            self.status_filter.addItem(text, status.value)
+        self.lang_filter = QComboBox()
+        self.progress = QLabel()
+        self.progress.setTextFormat(Qt.PlainText)
+        self.view = QTableView()
+        self.view.setObjectName("doc-list")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.view.verticalHeader().hide()
+        self.view.setWordWrap(False)
+        self.view.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        for column in (1, 2, 3):
+            self.view.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeToContents)
+        filters = QHBoxLayout()
+        filters.addWidget(self.status_filter)
+        filters.addWidget(self.lang_filter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.search)
+        layout.addLayout(filters)
+        layout.addWidget(self.view)
+        layout.addWidget(self.progress)
+        self.refresh_languages()
+        self.search.returnPressed.connect(self.apply_filters)
+        self.search.textChanged.connect(lambda text: text or self.apply_filters())
+        self.status_filter.currentIndexChanged.connect(self.apply_filters)
+        self.lang_filter.currentIndexChanged.connect(self.apply_filters)
+        self.view.activated.connect(self._chosen)
+        self.view.clicked.connect(self._chosen)
+        self.update_progress()
+
+    def refresh_languages(self) -> None:
+        current = self.lang_filter.currentData()
+        self.lang_filter.blockSignals(True)
+        self.lang_filter.clear()
+        self.lang_filter.addItem("All languages", None)
+        for lang in self.store.languages():
+            self.lang_filter.addItem(lang, lang)
+        self.lang_filter.setCurrentIndex(max(0, self.lang_filter.findData(current)))
+        self.lang_filter.blockSignals(False)
+
+    def apply_filters(self) -> None:
+        status = self.status_filter.currentData()
+        self.model.status = Status(status) if status else None
+        self.model.lang = self.lang_filter.currentData()
+        expression = match_expression(self.search.text())
+        self.model.ids = None if expression is None else [d.id for d in self.store.search(expression, limit=5000)]
+        self.model.reload()
+
+    def set_annotator(self, annotator: str) -> None:
+        self.model.annotator = annotator
+        self.model.reload()
+        self.update_progress()
+
+    def update_progress(self) -> None:
+        done, total = self.store.progress(self.model.annotator)
+        self.progress.setText(f"{done} / {total} done")
+
+    def show_current(self, doc_id: str) -> None:
+        row = self.model.row_of(doc_id)
+        if row is None:
+            self.view.clearSelection()
+            return
+        self.view.selectRow(row)
+        self.view.scrollTo(self.model.index(row, 0))
+
+    def _chosen(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.document_chosen.emit(self.model.doc_id(index.row()))

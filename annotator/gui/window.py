@@ -1,0 +1,522 @@
+"""The main window: the article in the middle, panels in docks, every action a QAction."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressDialog,
+    QWidget,
+)
+
+from annotator.core.errors import AnnotatorError
+from annotator.core.importing import import_paths, total_bytes
+from annotator.core.model import Document, Status
+from annotator.core.words import nudge, snap
+from annotator.gui import commands
+from annotator.gui.article import ArticleView
+from annotator.gui.dialogs import NoteDialog, ShortcutSheet, ask_annotator_name
+from annotator.gui.doclist import DocumentListPanel
+from annotator.gui.fonts import article_font
+from annotator.gui.panels import GuidelinesPanel, LabelPalette, SpanListPanel, ThemesPanel
+from annotator.gui.theme import apply_theme, is_dark
+from annotator.storage import Store
+
+DEFAULT_POINT_SIZE = 14.0
+LOCAL = Qt.WidgetWithChildrenShortcut  # keys that type text elsewhere act only on the article and span list
+
+
+class ImportCancelled(Exception):
+    pass
+
+
+class MainWindow(QMainWindow):
+    saved = Signal(str)  # emitted after a change is committed to the database
+    document_opened = Signal(str)
+
+    def __init__(self, store: Store, annotator: str, settings: QSettings | None = None):
+        super().__init__()
+        self.store = store
+        self.annotator = annotator
+        self.settings = settings if settings is not None else QSettings()
+        self.store.ensure_annotator(annotator)
+        self.schema = store.schema()
+        self.document: Document | None = None
+        self.undo_stack = QUndoStack(self)
+        self.point_size = float(self.settings.value("view/zoom", DEFAULT_POINT_SIZE))
+        self.theme = str(self.settings.value("view/theme", "light"))
+        self.snap_to_words = self.settings.value("annotate/snap", "false") in (True, "true")
+        self.menu_actions: list[tuple[str, QAction]] = []
+
+        self.view = ArticleView()
+        self.setCentralWidget(self.view)
+        self.documents = DocumentListPanel(store, annotator)
+        self.palette_panel = LabelPalette()
+        self.themes_panel = ThemesPanel()
+        self.span_panel = SpanListPanel()
+        self.guidelines = GuidelinesPanel()
+        self._dock("documents", "Documents", self.documents, Qt.LeftDockWidgetArea)
+        self._dock("labels", "Labels", self.palette_panel, Qt.RightDockWidgetArea)
+        self._dock("themes", "Themes", self.themes_panel, Qt.RightDockWidgetArea)
+        self._dock("spans", "Spans", self.span_panel, Qt.BottomDockWidgetArea)
+        guidelines_dock = self._dock("guidelines", "Guidelines", self.guidelines, Qt.RightDockWidgetArea)
+        self.tabifyDockWidget(self.findChild(QDockWidget, "dock-themes"), guidelines_dock)
+        self.findChild(QDockWidget, "dock-themes").raise_()
+
+        self.annotator_label = self._status_label("status-annotator")
+        self.saved_label = self._status_label("status-saved")
+        self.selection_label = self._status_label("status-selection")
+        self.statusBar().addPermanentWidget(self.selection_label)
+        self.statusBar().addPermanentWidget(self.saved_label)
+        self.statusBar().addPermanentWidget(self.annotator_label)
+
+        self._build_actions()
+        self._apply_schema()
+        self.view.selection_changed.connect(self._selection_changed)
+        self.view.span_clicked.connect(self._span_clicked)
+        self.span_panel.span_selected.connect(lambda span_id: self.select_span(span_id, flash=True))
+        self.span_panel.delete_requested.connect(self.delete_span)
+        self.span_panel.note_requested.connect(self.edit_note)
+        self.palette_panel.label_chosen.connect(self.apply_label)
+        self.themes_panel.theme_toggled.connect(self.toggle_theme)
+        self.documents.document_chosen.connect(self.open_document)
+
+        self.resize(1400, 900)
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        self._show_annotator()
+        self.saved_label.setText("All changes saved")
+        first = self.store.setting(f"last_document/{annotator}") or self.store.neighbour(None, annotator)
+        if first and self.store.get_document(first) is not None:
+            self.open_document(first)
+        self.view.setFocus()
+
+    # --- building ----------------------------------------------------------------------------
+
+    def _dock(self, name: str, title: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{name}")  # restoreState finds docks by name
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _status_label(self, name: str) -> QLabel:
+        label = QLabel()
+        label.setObjectName(name)
+        label.setTextFormat(Qt.PlainText)
+        return label
+
+    def _action(self, menu: QMenu, text: str, slot, shortcut=None, *, local: bool = False,
+                checkable: bool = False, checked: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            keys = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(k) for k in keys])
+        if checkable:
+            action.setCheckable(True)
+            action.setChecked(checked)
+        action.triggered.connect(slot)
+        if local:
+            action.setShortcutContext(LOCAL)
+            self.view.addAction(action)
+            self.span_panel.table.addAction(action)
+        else:
+            self.addAction(action)
+        menu.addAction(action)
+        self.menu_actions.append((menu.title().replace("&", ""), action))
+        return action
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(file, "Import files…", self.import_files, "Ctrl+I")
+        self._action(file, "Import folder…", self.import_folder, "Ctrl+Shift+I")
+        file.addSeparator()
+        self._action(file, "Switch annotator…", self.switch_annotator, "Ctrl+Shift+A")
+        file.addSeparator()
+        self._action(file, "Quit", self.close, QKeySequence.Quit)
+
+        edit = bar.addMenu("&Edit")
+        undo = self.undo_stack.createUndoAction(self, "Undo")
+        undo.setShortcuts(QKeySequence.Undo)
+        redo = self.undo_stack.createRedoAction(self, "Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for action in (undo, redo):
+            edit.addAction(action)
+            self.addAction(action)
+            self.menu_actions.append(("Edit", action))
+        self.undo_action, self.redo_action = undo, redo
+        edit.addSeparator()
+        self._action(edit, "Delete span", self.delete_span, [QKeySequence.Delete, "Backspace"], local=True)
+        self._action(edit, "Note on span…", self.edit_note, "F2", local=True)
+        self._action(edit, "Start one character earlier", lambda: self.nudge("start", -1), "[", local=True)
+        self._action(edit, "Start one character later", lambda: self.nudge("start", +1), "]", local=True)
+        self._action(edit, "End one character earlier", lambda: self.nudge("end", -1), ",", local=True)
+        self._action(edit, "End one character later", lambda: self.nudge("end", +1), ".", local=True)
+        self._action(edit, "Clear selection", self.clear_selection, "Escape", local=True)
+
+        self.annotate_menu = bar.addMenu("&Annotate")
+        self.themes_menu = bar.addMenu("T&hemes")
+        self.label_actions: list[QAction] = []
+        self.theme_actions: dict[str, QAction] = {}
+
+        navigate = bar.addMenu("&Navigate")
+        self._action(navigate, "Next document", lambda: self.go(backwards=False), ["Ctrl+PgDown", "Alt+Down"])
+        self._action(navigate, "Previous document", lambda: self.go(backwards=True), ["Ctrl+PgUp", "Alt+Up"])
+        self._action(navigate, "Next unannotated document", self.next_unannotated, "Ctrl+U")
+        self._action(navigate, "Mark done and go to the next", self.mark_done_and_next, ["Ctrl+Return", "Ctrl+Enter"])
+        self._action(navigate, "Mark skipped and go to the next", self.mark_skipped_and_next, "Ctrl+K")
+        self._action(navigate, "Mark in progress", lambda: self.set_status(Status.IN_PROGRESS), "Ctrl+Shift+K")
+        navigate.addSeparator()
+        self._action(navigate, "Search documents", self.focus_search, QKeySequence.Find)
+        self._action(navigate, "Back to the article", self.view.setFocus, "Ctrl+J")
+
+        view = bar.addMenu("&View")
+        self._action(view, "Zoom in", lambda: self.zoom(+1), ["Ctrl+=", "Ctrl++"])
+        self._action(view, "Zoom out", lambda: self.zoom(-1), "Ctrl+-")
+        self._action(view, "Actual size", lambda: self.zoom(0), "Ctrl+0")
+        self.dark_action = self._action(view, "Dark palette", self.toggle_dark, "Ctrl+Shift+D",
+                                        checkable=True, checked=self.theme == "dark")
+        self.snap_action = self._action(view, "Snap to words", self.toggle_snap, "Alt+W",
+                                        checkable=True, checked=self.snap_to_words)
+        view.addSeparator()
+        panels = view.addMenu("Panels")
+        for dock in self.findChildren(QDockWidget):
+            panels.addAction(dock.toggleViewAction())
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, "F1")
+
+    def _apply_schema(self) -> None:
+        """Label and theme actions follow the schema: one action per label, with its hotkey."""
+        for action in self.label_actions + list(self.theme_actions.values()):
+            self.view.removeAction(action)
+            self.span_panel.table.removeAction(action)
+            self.menu_actions = [(m, a) for m, a in self.menu_actions if a is not action]
+        self.annotate_menu.clear()
+        self.themes_menu.clear()
+        self.label_actions = [
+            self._action(self.annotate_menu, f"{label.name} — {label.display}",
+                         lambda checked=False, name=label.name: self.apply_label(name),
+                         label.hotkey.upper() if label.hotkey else None, local=True)
+            for label in self.schema.labels
+        ]
+        self.theme_actions = {
+            theme.name: self._action(self.themes_menu, theme.display,
+                                     lambda checked=False, name=theme.name: self.toggle_theme(name),
+                                     theme.hotkey.upper() if theme.hotkey else None, local=True)
+            for theme in self.schema.themes
+        }
+        self.palette_panel.set_labels(self.schema.labels)
+        self.themes_panel.set_themes(self.schema.themes)
+        self.guidelines.set_schema(self.schema)
+        self.colours = {label.name: label.colour for label in self.schema.labels}
+
+    # --- documents ---------------------------------------------------------------------------
+
+    def open_document(self, doc_id: str) -> None:
+        doc = self.store.get_document(doc_id)
+        if doc is None:
+            return
+        self._remember_position()
+        self.document = doc
+        self.view.show_text(doc.text, doc.direction, article_font(doc.direction, self.point_size))
+        self.refresh_annotations()
+        saved = self.store.setting(f"position/{self.annotator}/{doc.id}")
+        self.view.set_caret(int(saved) if saved and saved.isdigit() else 0)
+        self.view.ensureCursorVisible()
+        self.store.set_setting(f"last_document/{self.annotator}", doc.id)
+        self.documents.show_current(doc.id)
+        self.setWindowTitle(f"{doc.title} — annotator")
+        self.document_opened.emit(doc.id)
+
+    def show_document(self, doc_id: str) -> None:
+        """Make ``doc_id`` the open document (used by undo and redo across documents)."""
+        if self.document is None or self.document.id != doc_id:
+            self.open_document(doc_id)
+
+    def _remember_position(self) -> None:
+        if self.document is not None:
+            self.store.set_setting(f"position/{self.annotator}/{self.document.id}", str(self.view.caret()))
+
+    def refresh_annotations(self) -> None:
+        if self.document is None:
+            return
+        spans = self.store.spans(self.document.id, self.annotator)
+        self.view.set_spans(spans, self.colours, is_dark(self.view.palette()))
+        self.span_panel.set_spans(spans, self.schema)
+        self.span_panel.show_selected(self.view.selected_span_id)
+        themes = self.store.doc_themes(self.document.id, self.annotator)
+        self.themes_panel.show_selected(themes)
+        for name, action in self.theme_actions.items():
+            action.setText(("✓ " if name in themes else "    ") + (self.schema.theme(name).display))
+
+    def go(self, *, backwards: bool = False, statuses=None) -> bool:
+        current = self.document.id if self.document else None
+        target = self.store.neighbour(current, self.annotator, backwards=backwards, statuses=statuses)
+        if target is None:
+            self.statusBar().showMessage("No other document to go to", 4000)
+            return False
+        self.open_document(target)
+        return True
+
+    def next_unannotated(self) -> None:
+        self.go(statuses=[Status.NEW])
+
+    def set_status(self, status: Status) -> None:
+        if self.document is not None and self.store.status(self.document.id, self.annotator) != status:
+            self.undo_stack.push(commands.SetStatus(self, self.document.id, status))
+
+    def mark_done_and_next(self) -> None:
+        self._mark_and_next(Status.DONE)
+
+    def mark_skipped_and_next(self) -> None:
+        self._mark_and_next(Status.SKIPPED)
+
+    def _mark_and_next(self, status: Status) -> None:
+        if self.document is None:
+            return
+        self.set_status(status)
+        if not self.go(statuses=[Status.NEW, Status.IN_PROGRESS]):
+            self.statusBar().showMessage("Every document is done or skipped", 6000)
+
+    # --- annotating --------------------------------------------------------------------------
+
+    def apply_label(self, label: str) -> None:
+        """The label hotkey: label the selected text, or relabel the selected span."""
+        if self.document is None:
+            return
+        start, end = self.view.selection()
+        if start < end:
+            if self.snap_to_words:
+                start, end = snap(self.document.text, start, end)
+            text = self.document.text[start:end]
+            self.undo_stack.push(commands.AddSpan(self, self.document.id, start, end, label, text))
+            return
+        span = self.selected_span()
+        if span is not None and span.label != label:
+            self.undo_stack.push(commands.UpdateSpan(self, span, f"relabel {span.text!r} as {label}", label=label))
+        elif span is None:
+            self.statusBar().showMessage("Select some text first, or click a span", 4000)
+
+    def toggle_theme(self, name: str, on: bool | None = None) -> None:
+        if self.document is None:
+            return
+        current = name in self.store.doc_themes(self.document.id, self.annotator)
+        wanted = (not current) if on is None else on
+        if wanted != current:
+            self.undo_stack.push(commands.ToggleTheme(self, self.document.id, name, wanted))
+        else:
+            self.themes_panel.show_selected(self.store.doc_themes(self.document.id, self.annotator))
+
+    def selected_span(self):
+        span_id = self.view.selected_span_id
+        return self.store.get_span(span_id) if span_id is not None else None
+
+    def delete_span(self) -> None:
+        span = self.selected_span()
+        if span is not None:
+            self.undo_stack.push(commands.DeleteSpan(self, span))
+
+    def edit_note(self) -> None:
+        span = self.selected_span()
+        if span is None:
+            self.statusBar().showMessage("Click a span first", 4000)
+            return
+        dialog = NoteDialog(self, span.text, span.note or "")
+        if dialog.exec():
+            note = dialog.note() or None
+            if note != span.note:
+                self.undo_stack.push(commands.UpdateSpan(self, span, f"note on {span.text!r}", note=note))
+
+    def nudge(self, edge: str, delta: int) -> None:
+        """Move the start or end of the selected span (or of the text selection) by one character."""
+        if self.document is None:
+            return
+        span = self.selected_span()
+        if span is not None:
+            start, end = nudge(self.document.text, span.start, span.end, edge, delta)
+            if (start, end) != (span.start, span.end):
+                self.undo_stack.push(commands.UpdateSpan(
+                    self, span, f"resize {span.label} {span.text!r}", start=start, end=end))
+            return
+        start, end = self.view.selection()
+        if start < end:
+            self.view.select(*nudge(self.document.text, start, end, edge, delta))
+
+    def select_span(self, span_id: int | None, *, flash: bool = False) -> None:
+        self.view.select_span(span_id, flash=flash)
+        self.span_panel.show_selected(span_id)
+        self._show_selection()
+
+    def clear_selection(self) -> None:
+        cursor = self.view.textCursor()
+        cursor.clearSelection()
+        self.view.setTextCursor(cursor)
+        self.select_span(None)
+
+    def _span_clicked(self, span_id: int) -> None:
+        self.select_span(span_id if span_id >= 0 else None)
+
+    # --- saving, and saying so ---------------------------------------------------------------
+
+    def after_change(self, doc_id: str, focus_span: int | None) -> None:
+        """A command committed: refresh what shows it, then say it is saved."""
+        self.refresh_annotations()
+        if focus_span is not None:
+            cursor = self.view.textCursor()
+            cursor.clearSelection()
+            self.view.setTextCursor(cursor)
+            self.select_span(focus_span, flash=False)
+        self.documents.model.refresh(doc_id)
+        self.documents.update_progress()
+        self.saved_label.setText(f"Saved {time.strftime('%H:%M:%S')}")
+        self.saved.emit(doc_id)
+
+    def report_failure(self, what: str, err: Exception) -> None:
+        self.saved_label.setText("Not saved")
+        self.statusBar().showMessage(f"Could not {what}: {err}", 8000)
+
+    # --- status bar --------------------------------------------------------------------------
+
+    def _show_annotator(self) -> None:
+        self.annotator_label.setText(f"Annotator: {self.annotator}")
+
+    def _selection_changed(self, start: int, end: int) -> None:
+        if start < end and self.view.selected_span_id is not None:
+            self.view.select_span(None, scroll=False)
+            self.span_panel.show_selected(None)
+        self._show_selection()
+
+    def _show_selection(self) -> None:
+        span = self.selected_span()
+        if span is not None:
+            self.selection_label.setText(f"{span.label} {span.start}–{span.end} ({span.end - span.start} chars)")
+            return
+        start, end = self.view.selection()
+        self.selection_label.setText(
+            f"Selection {start}–{end} ({end - start} chars)" if start < end else f"Position {start}")
+
+    # --- view --------------------------------------------------------------------------------
+
+    def zoom(self, step: int) -> None:
+        self.point_size = DEFAULT_POINT_SIZE if step == 0 else max(6.0, min(48.0, self.point_size + step))
+        self.settings.setValue("view/zoom", self.point_size)
+        if self.document is not None:
+            self.view.setFont(article_font(self.document.direction, self.point_size))
+
+    def toggle_dark(self) -> None:
+        self.theme = "dark" if self.dark_action.isChecked() else "light"
+        self.settings.setValue("view/theme", self.theme)
+        apply_theme(QApplication.instance(), self.theme)
+        self.refresh_annotations()
+
+    def toggle_snap(self) -> None:
+        self.snap_to_words = self.snap_action.isChecked()
+        self.settings.setValue("annotate/snap", "true" if self.snap_to_words else "false")
+
+    def focus_search(self) -> None:
+        self.documents.search.setFocus()
+        self.documents.search.selectAll()
+
+    def show_shortcuts(self) -> None:
+        ShortcutSheet(self, self.menu_actions).exec()
+
+    # --- annotators and imports --------------------------------------------------------------
+
+    def switch_annotator(self) -> None:
+        name = ask_annotator_name(self, self.annotator)
+        if name and name != self.annotator:
+            self.set_annotator(name)
+
+    def set_annotator(self, name: str) -> None:
+        self._remember_position()
+        self.annotator = name
+        self.store.ensure_annotator(name)
+        self.settings.setValue("annotator/name", name)
+        self.undo_stack.clear()  # another annotator's layer: the history is not theirs to undo
+        self.documents.set_annotator(name)
+        self._show_annotator()
+        if self.document is not None:
+            doc_id, self.document = self.document.id, None
+            self.open_document(doc_id)
+
+    def import_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import articles", "", "Articles (*.txt *.jsonl)")
+        if paths:
+            self.run_import(paths)
+
+    def import_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Import a folder of articles")
+        if path:
+            self.run_import([path])
+
+    def run_import(self, paths: list[str]) -> bool:
+        """Import with a progress dialog; an error or Cancel leaves the database as it was."""
+        try:
+            total = total_bytes(paths)
+        except AnnotatorError as err:
+            self._error("Import failed", str(err))
+            return False
+        progress = QProgressDialog("Importing…", "Cancel", 0, max(total, 1), self)
+        progress.setWindowModality(Qt.WindowModal)
+        progress.setMinimumDuration(300)
+        done = 0
+
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            progress.setValue(min(done, total))
+            QApplication.processEvents()
+            if progress.wasCanceled():
+                raise ImportCancelled
+
+        try:
+            report = import_paths(self.store, paths, annotator=self.annotator, progress=step)
+        except ImportCancelled:
+            progress.close()
+            self.statusBar().showMessage("Import cancelled; nothing was changed", 6000)
+            return False
+        except AnnotatorError as err:
+            progress.close()
+            self._error("Import failed; nothing was changed", str(err))
+            return False
+        progress.close()
+        self.schema = self.store.schema()
+        self._apply_schema()
+        self.documents.refresh_languages()
+        self.documents.apply_filters()
+        self.documents.update_progress()
+        self.statusBar().showMessage(report.summary().replace("\n", "; "), 10000)
+        if self.document is None:
+            first = self.store.neighbour(None, self.annotator)
+            if first:
+                self.open_document(first)
+        return True
+
+    def _error(self, title: str, message: str) -> None:
+        box = QMessageBox(QMessageBox.Warning, title, message, QMessageBox.Ok, self)
+        box.setTextFormat(Qt.PlainText)
+        box.exec()
+
+    # --- closing -----------------------------------------------------------------------------
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self._remember_position()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.sync()
+        super().closeEvent(event)

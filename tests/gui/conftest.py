@@ -1,0 +1,89 @@
+"""GUI fixtures: a real MainWindow on a temporary database, offscreen, with its own settings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtGui import QTextCursor
+
+from annotator.core.importing import import_paths
+from annotator.core.project import open_project
+from annotator.gui.app import create_app
+from annotator.gui.window import MainWindow
+from annotator.storage import Store
+from tests.helpers import SEEDS, write
+
+EMOJI_DOC = "emoji"
+EMOJI_TEXT = "خبر 😀 👩\u200d💻 𠜎 امروز: 대구시는 지난 18일 발표했다. مشهد و سمنان"
+
+
+@pytest.fixture
+def gui_store(db_path: Path, tmp_path: Path) -> Store:
+    store = open_project(db_path)
+    extra = write(tmp_path / "extra.jsonl", "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in [
+        {"id": EMOJI_DOC, "text": EMOJI_TEXT, "lang": "fa"},
+        {"id": "html", "title": "<b>x</b>", "text": "<b>x</b> is not bold\nمتن"},
+    ]))
+    import_paths(store, [SEEDS, extra], annotator="tester")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "ui.ini"), QSettings.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, gui_store: Store, settings: QSettings) -> MainWindow:
+    create_app()
+    win = MainWindow(gui_store, "tester", settings)
+    qtbot.addWidget(win)
+    win.resize(1300, 850)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    win.view.setFocus()
+    return win
+
+
+def utf16(text: str, offset: int) -> int:
+    """Qt's position of code point ``offset``, computed independently of the app's converter."""
+    return len(text[:offset].encode("utf-16-le")) // 2
+
+
+def point(window: MainWindow, offset: int) -> QPoint:
+    """A point in the viewport that Qt's own hit-testing maps to the boundary before code point
+    ``offset``: the middle of the pixels on that line that land there, as a person would click."""
+    view = window.view
+    position = utf16(window.document.text, offset)
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(position)
+    rect = view.cursorRect(cursor)
+    y = rect.center().y()
+    hits = [x for x in range(rect.x() - 40, rect.x() + 40)
+            if view.cursorForPosition(QPoint(x, y)).position() == position]
+    assert hits, f"no pixel maps to position {position}"
+    return QPoint(hits[len(hits) // 2], y)
+
+
+def drag(qtbot, window: MainWindow, start: int, end: int) -> None:
+    """Select ``[start, end)`` with a real mouse drag from its first to its last boundary."""
+    viewport = window.view.viewport()
+    cursor = QTextCursor(window.view.document())
+    cursor.setPosition(utf16(window.document.text, start))
+    window.view.setTextCursor(cursor)
+    window.view.ensureCursorVisible()
+    a, b = point(window, start), point(window, end)
+    qtbot.mousePress(viewport, Qt.LeftButton, pos=a)
+    qtbot.mouseMove(viewport, pos=QPoint((a.x() + b.x()) // 2, (a.y() + b.y()) // 2))
+    qtbot.mouseMove(viewport, pos=b)
+    qtbot.mouseRelease(viewport, Qt.LeftButton, pos=b)
+
+
+def key(qtbot, window: MainWindow, keys: str) -> None:
+    for ch in keys:
+        qtbot.keyClick(window.view, ch)

@@ -1,0 +1,168 @@
+"""Annotating with real mouse drags and key presses; what lands in the database is exact."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from annotator.core.model import Status
+from tests.gui.conftest import EMOJI_DOC, EMOJI_TEXT, drag, key, point
+from tests.helpers import DAEGU_SEED, PERSIAN_SEED
+
+
+def spans(window, doc_id=None):
+    doc_id = doc_id or window.document.id
+    return [(s.start, s.end, s.label, s.text) for s in window.store.spans(doc_id, window.annotator)]
+
+
+def test_mouse_drag_and_hotkey_on_persian(qtbot, window):
+    window.open_document(PERSIAN_SEED)
+    text = window.document.text
+    start = text.index("رجائیان")
+    drag(qtbot, window, start, start + len("رجائیان"))
+    assert window.view.selection() == (start, start + 7)
+    key(qtbot, window, "p")
+    assert spans(window) == [(start, start + 7, "PER", "رجائیان")]
+    assert window.saved_label.text().startswith("Saved")
+
+
+def test_keyboard_selection_on_korean(qtbot, window):
+    window.open_document(DAEGU_SEED)
+    text = window.document.text
+    start = text.index("대구시는 지난")
+    window.view.set_caret(start)
+    for _ in range(3):
+        qtbot.keyClick(window.view, Qt.Key_Right, Qt.ShiftModifier)
+    key(qtbot, window, "g")
+    assert spans(window) == [(start, start + 3, "GPE", "대구시")]
+
+
+def test_emoji_zwj_and_astral_cjk_before_the_span_keep_offsets_exact(qtbot, window):
+    window.open_document(EMOJI_DOC)
+    start = EMOJI_TEXT.index("대구시")
+    assert utf16_shift(EMOJI_TEXT, start) == 4  # four astral characters before it
+    drag(qtbot, window, start, start + 3)
+    key(qtbot, window, "g")
+    persian = EMOJI_TEXT.index("مشهد")
+    drag(qtbot, window, persian, persian + 4)
+    key(qtbot, window, "g")
+    got = spans(window)
+    assert got == [(start, start + 3, "GPE", "대구시"), (persian, persian + 4, "GPE", "مشهد")]
+    assert all(EMOJI_TEXT[s:e] == t for s, e, _, t in got)
+
+
+def utf16_shift(text: str, offset: int) -> int:
+    return len(text[:offset].encode("utf-16-le")) // 2 - offset
+
+
+def test_click_a_span_then_a_hotkey_relabels_it_and_delete_removes_it(qtbot, window):
+    window.open_document(PERSIAN_SEED)
+    text = window.document.text
+    start = text.index("مدیرعامل")
+    drag(qtbot, window, start, start + 8)
+    key(qtbot, window, "o")
+    window.clear_selection()
+    qtbot.mouseClick(window.view.viewport(), Qt.LeftButton, pos=point_inside(window, start + 3))
+    assert window.view.selected_span_id is not None
+    key(qtbot, window, "r")
+    assert spans(window) == [(start, start + 8, "ROLE", "مدیرعامل")]
+    qtbot.keyClick(window.view, Qt.Key_Delete)
+    assert spans(window) == []
+
+
+def point_inside(window, offset):
+    from tests.gui.conftest import point
+
+    a, b = point(window, offset), point(window, offset + 1)
+    return type(a)((a.x() + b.x()) // 2, a.y())
+
+
+def test_overlapping_and_nested_spans_are_kept_and_clicks_cycle_through_them(qtbot, window):
+    window.open_document(PERSIAN_SEED)
+    text = window.document.text
+    org = text.index("سازمان فاوا شهرداری مشهد")
+    city = text.index("مشهد", org)
+    window.view.select(org, org + 24)
+    key(qtbot, window, "o")
+    window.view.select(city, city + 4)
+    key(qtbot, window, "g")
+    window.view.select(city - 9, city + 8)  # crosses the end of the ORG span
+    key(qtbot, window, "l")
+    assert {(s, e, label) for s, e, label, _ in spans(window)} == {
+        (org, org + 24, "ORG"), (city, city + 4, "GPE"), (city - 9, city + 8, "LOC")}
+    window.clear_selection()
+    assert [s.label for s in window.view.spans_at(city + 1)] == ["GPE", "LOC", "ORG"]
+    clicked = []
+    for _ in range(3):
+        qtbot.mouseClick(window.view.viewport(), Qt.LeftButton, pos=point_inside(window, city + 1))
+        clicked.append(window.store.get_span(window.view.selected_span_id).label)
+    assert clicked == ["GPE", "LOC", "ORG"]
+    # The highlighter marks nested text with the inner colour and an underline in the outer one.
+    block = window.view.document().findBlock(city)
+    formats = [r for r in block.layout().formats() if r.format.underlineStyle() != 0]
+    assert formats, "nested span has no underline"
+
+
+def test_snap_to_words_then_trim_a_korean_particle(qtbot, window):
+    window.open_document(DAEGU_SEED)
+    window.snap_action.trigger()
+    assert window.snap_to_words
+    text = window.document.text
+    start = text.index("대구시는 지난")
+    window.view.select(start + 1, start + 2)  # "구", inside 대구시는
+    key(qtbot, window, "g")
+    assert spans(window) == [(start, start + 4, "GPE", "대구시는")]
+    qtbot.keyClick(window.view, Qt.Key_Comma)  # end one character earlier
+    assert spans(window) == [(start, start + 3, "GPE", "대구시")]
+    qtbot.keyClick(window.view, Qt.Key_BracketRight)  # start one character later
+    assert spans(window) == [(start + 1, start + 3, "GPE", "구시")]
+    qtbot.keyClick(window.view, Qt.Key_BracketLeft)  # and back
+    assert spans(window) == [(start, start + 3, "GPE", "대구시")]
+
+
+def test_themes_toggle_by_hotkey_and_checkbox(qtbot, window):
+    window.open_document(PERSIAN_SEED)
+    key(qtbot, window, "1")
+    assert window.store.doc_themes(PERSIAN_SEED, "tester") == ["smart_governance"]
+    box = window.themes_panel.boxes["international"]
+    qtbot.mouseClick(box, Qt.LeftButton)
+    assert window.store.doc_themes(PERSIAN_SEED, "tester") == ["smart_governance", "international"]
+    assert box.isChecked()
+    key(qtbot, window, "1")
+    assert window.store.doc_themes(PERSIAN_SEED, "tester") == ["international"]
+    assert not window.themes_panel.boxes["smart_governance"].isChecked()
+
+
+def test_first_span_marks_in_progress_and_ctrl_enter_marks_done_and_moves_on(qtbot, window):
+    window.open_document(PERSIAN_SEED)
+    window.view.select(0, 8)
+    key(qtbot, window, "r")
+    assert window.store.status(PERSIAN_SEED, "tester") is Status.IN_PROGRESS
+    qtbot.keyClick(window.view, Qt.Key_Return, Qt.ControlModifier)
+    assert window.store.status(PERSIAN_SEED, "tester") is Status.DONE
+    assert window.document.id != PERSIAN_SEED
+    assert window.documents.progress.text() == "1 / 7 done"
+
+
+def test_note_on_a_span(qtbot, window, monkeypatch):
+    from annotator.gui import dialogs
+
+    window.open_document(DAEGU_SEED)
+    window.view.select(0, 2)
+    key(qtbot, window, "o")
+    monkeypatch.setattr(dialogs.NoteDialog, "exec", lambda self: True)
+    monkeypatch.setattr(dialogs.NoteDialog, "note", lambda self: "<i>not</i> an org?")
+    qtbot.keyClick(window.view, Qt.Key_F2)
+    [span] = window.store.spans(DAEGU_SEED, "tester")
+    assert span.note == "<i>not</i> an org?"
+    assert window.span_panel.table.item(0, 4).text() == "<i>not</i> an org?"
+
+
+def test_the_same_span_twice_is_refused_and_not_pushed(qtbot, window):
+    window.open_document(DAEGU_SEED)
+    window.view.select(0, 2)
+    key(qtbot, window, "o")
+    window.view.select(0, 2)
+    key(qtbot, window, "o")
+    assert len(spans(window)) == 1
+    assert window.undo_stack.count() == 1
+    assert window.saved_label.text() == "Not saved"
