@@ -140,10 +140,44 @@ def test_db_from_environment_variable(run, tmp_path: Path, monkeypatch):
     assert target.exists()
 
 
-def test_bare_annotator_says_the_window_is_coming(run):
+def test_bare_annotator_opens_the_window_on_the_default_database(run, monkeypatch):
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from annotator.gui.app import create_app
+    from annotator.gui.window import MainWindow
+
+    create_app()
+    QSettings().setValue("annotator/name", "sara")  # asked at first start; see tests/gui
+    shown = []
+
+    def fake_exec():  # the event loop: look at what is on screen, then quit
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, MainWindow) and w.isVisible():
+                shown.append((w.annotator, w.store.count_documents(), w.document.id if w.document else None))
+                w.close()
+                w.deleteLater()
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", staticmethod(fake_exec))
     result = run(db=None)
-    assert result.exit_code == 0
-    assert "window" in result.stdout
+    assert result.exit_code == 0, result.output
+    # The default database opens on the seeds, at the first document.
+    assert shown == [("sara", 5, "000_b57cd57af517ef66")]
+
+
+def test_screenshot_writes_a_png_of_the_document(run, tmp_path: Path):
+    from PySide6.QtGui import QImage
+
+    run("import", str(SEEDS))
+    out = tmp_path / "shot.png"
+    result = run("screenshot", "--doc", PERSIAN_SEED, "--out", str(out), "--size", "900x600")
+    assert result.exit_code == 0, result.output
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (900, 600)
+    bad = run("screenshot", "--doc", "nope", "--out", str(out))
+    assert bad.exit_code == 1 and "no document with id 'nope'" in bad.stderr
+    assert run("screenshot", "--doc", PERSIAN_SEED, "--out", str(out), "--size", "big").exit_code == 2
 
 
 def test_python_dash_m_runs_the_cli(tmp_path: Path):

@@ -151,7 +151,7 @@ class MainWindow(QMainWindow):
 
         edit = bar.addMenu("&Edit")
         undo = self.undo_stack.createUndoAction(self, "Undo")
-        undo.setShortcuts(QKeySequence.Undo)
+        undo.setShortcuts([QKeySequence("Ctrl+Z")])
         redo = self.undo_stack.createRedoAction(self, "Redo")
         redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         for action in (undo, redo):
@@ -217,7 +217,8 @@ class MainWindow(QMainWindow):
         self.theme_actions = {
             theme.name: self._action(self.themes_menu, theme.display,
                                      lambda checked=False, name=theme.name: self.toggle_theme(name),
-                                     theme.hotkey.upper() if theme.hotkey else None, local=True)
+                                     theme.hotkey.upper() if theme.hotkey else None, local=True,
+                                     checkable=True)
             for theme in self.schema.themes
         }
         self.palette_panel.set_labels(self.schema.labels)
@@ -262,7 +263,9 @@ class MainWindow(QMainWindow):
         themes = self.store.doc_themes(self.document.id, self.annotator)
         self.themes_panel.show_selected(themes)
         for name, action in self.theme_actions.items():
-            action.setText(("✓ " if name in themes else "    ") + (self.schema.theme(name).display))
+            action.blockSignals(True)
+            action.setChecked(name in themes)
+            action.blockSignals(False)
 
     def go(self, *, backwards: bool = False, statuses=None) -> bool:
         current = self.document.id if self.document else None

@@ -1,0 +1,185 @@
+"""The window around the annotating: undo across documents, plain text, layout and zoom kept,
+first start, the shortcut sheet, imports from the File menu, the lazy list, fonts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QFont, QRawFont
+from PySide6.QtWidgets import QDockWidget, QInputDialog
+
+from annotator.gui import window as window_module
+from annotator.gui.app import annotator_name
+from annotator.gui.doclist import PAGE, DocumentListModel
+from annotator.gui.fonts import KOREAN_FAMILY, PERSIAN_FAMILY, load_bundled_fonts
+from annotator.gui.window import MainWindow
+from tests.gui.conftest import key
+from tests.helpers import DAEGU_SEED, PERSIAN_SEED, write
+
+
+def labels(window, doc_id):
+    return [(s.start, s.end, s.label) for s in window.store.spans(doc_id, window.annotator)]
+
+
+def test_undo_and_redo_across_documents(qtbot, window):
+    window.open_document(PERSIAN_SEED)
+    window.view.select(0, 8)
+    key(qtbot, window, "r")
+    window.open_document(DAEGU_SEED)
+    window.view.select(0, 2)
+    key(qtbot, window, "o")
+    key(qtbot, window, "5")
+    assert window.undo_stack.count() == 3
+    window.undo_action.trigger()  # theme
+    window.undo_action.trigger()  # the Korean span
+    assert labels(window, DAEGU_SEED) == [] and window.store.doc_themes(DAEGU_SEED, "tester") == []
+    assert window.document.id == DAEGU_SEED
+    window.undo_action.trigger()  # the Persian span: its document opens
+    assert window.document.id == PERSIAN_SEED
+    assert labels(window, PERSIAN_SEED) == []
+    window.redo_action.trigger()
+    assert labels(window, PERSIAN_SEED) == [(0, 8, "ROLE")]
+    window.redo_action.trigger()
+    assert window.document.id == DAEGU_SEED and labels(window, DAEGU_SEED) == [(0, 2, "ORG")]
+
+
+def test_undo_of_a_delete_brings_the_same_span_back(qtbot, window):
+    window.open_document(DAEGU_SEED)
+    window.view.select(0, 2)
+    key(qtbot, window, "o")
+    [before] = window.store.spans(DAEGU_SEED, "tester")
+    window.select_span(before.id)
+    qtbot.keyClick(window.view, Qt.Key_Delete)
+    assert window.store.spans(DAEGU_SEED, "tester") == []
+    window.undo_action.trigger()
+    assert window.store.spans(DAEGU_SEED, "tester") == [before]
+
+
+def test_titles_and_text_that_look_like_html_stay_literal(qtbot, window):
+    window.open_document("html")
+    assert window.windowTitle() == "<b>x</b> — annotator"
+    model = window.documents.model
+    row = model.row_of("html")
+    assert model.data(model.index(row, 0)) == "<b>x</b>"
+    assert "&lt;b&gt;x&lt;/b&gt;" in model.data(model.index(row, 0), Qt.ToolTipRole)
+    assert window.view.toPlainText().startswith("<b>x</b> is not bold")
+    for label in (window.saved_label, window.annotator_label, window.selection_label):
+        assert label.textFormat() == Qt.PlainText
+
+
+def test_layout_zoom_and_palette_are_remembered(qtbot, window, gui_store, settings):
+    dock = window.findChild(QDockWidget, "dock-guidelines")
+    dock.hide()
+    window.zoom(+1)
+    window.zoom(+1)
+    window.dark_action.trigger()
+    size = window.point_size
+    window.close()
+    again = MainWindow(gui_store, "tester", settings)
+    qtbot.addWidget(again)
+    again.show()
+    assert again.point_size == size == 16.0
+    assert again.view.font().pointSizeF() == 16.0
+    assert again.dark_action.isChecked()
+    assert not again.findChild(QDockWidget, "dock-guidelines").isVisible()
+    assert again.findChild(QDockWidget, "dock-spans").isVisible()
+    again.dark_action.trigger()  # back to light for the other tests
+
+
+def test_a_document_reopens_where_the_annotator_left_it(qtbot, window, gui_store, settings):
+    window.open_document(PERSIAN_SEED)
+    window.view.set_caret(500)
+    window.open_document(DAEGU_SEED)
+    window.view.set_caret(120)
+    window.open_document(PERSIAN_SEED)
+    assert window.view.caret() == 500
+    window.close()
+    again = MainWindow(gui_store, "tester", settings)
+    qtbot.addWidget(again)
+    assert again.document.id == PERSIAN_SEED and again.view.caret() == 500
+
+
+def test_first_start_asks_the_name_once(qtbot, tmp_path: Path, monkeypatch):
+    settings = QSettings(str(tmp_path / "first.ini"), QSettings.IniFormat)
+    asked = []
+
+    def fake(parent, title, label, text=""):
+        asked.append(text)
+        return "sara", True
+
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(fake))
+    assert annotator_name(settings) == "sara"
+    assert asked == ["tester"]  # defaulting to $ANNOTATOR_NAME (the login name when unset)
+    assert annotator_name(settings) == "sara"
+    assert len(asked) == 1
+
+
+def test_switching_annotator_shows_only_their_layer(qtbot, window):
+    window.open_document(DAEGU_SEED)
+    window.view.select(0, 2)
+    key(qtbot, window, "o")
+    window.set_annotator("minji")
+    assert window.view.spans == []
+    assert window.annotator_label.text() == "Annotator: minji"
+    window.view.select(3, 5)
+    key(qtbot, window, "p")
+    assert labels(window, DAEGU_SEED) == [(3, 5, "PER")]
+    assert [(s.start, s.label) for s in window.store.spans(DAEGU_SEED, "tester")] == [(0, "ORG")]
+
+
+def test_shortcut_sheet_lists_every_action_with_its_keys(qtbot, window):
+    from annotator.gui.dialogs import ShortcutSheet
+
+    sheet = ShortcutSheet(window, window.menu_actions)
+    qtbot.addWidget(sheet)
+    rows = {(sheet.table.item(r, 1).text(), sheet.table.item(r, 2).text()) for r in range(sheet.table.rowCount())}
+    assert ("Mark done and go to the next", "Ctrl+Return, Ctrl+Enter") in rows
+    assert ("PER — person", "P") in rows
+    assert ("Undo", "Ctrl+Z") in rows
+    assert ("international cooperation and events", "7") in rows
+    for _, action in window.menu_actions:
+        assert action.text()
+
+
+def test_import_from_the_file_menu_and_a_bad_file_changes_nothing(qtbot, window, tmp_path, monkeypatch):
+    good = write(tmp_path / "new.txt", "خبر تازه از قم")
+    assert window.run_import([str(good)])
+    assert window.store.get_document("new") is not None
+    assert window.documents.model.row_of("new") is not None
+    before = window.store.dump()
+    errors = []
+    monkeypatch.setattr(window_module.MainWindow, "_error", lambda self, title, msg: errors.append(msg))
+    bad = write(tmp_path / "bad.jsonl", '{"text": "ok"}\n{"text": 5}\n')
+    assert not window.run_import([str(write(tmp_path / "ok.txt", "متن")), str(bad)])
+    assert errors == [f"{bad}:2: field 'text' must be a string, not a number"]
+    assert window.store.dump() == before
+
+
+def test_document_list_is_lazy_and_filters(qtbot, window, tmp_path):
+    import json
+
+    many = write(tmp_path / "many.jsonl", "".join(
+        json.dumps({"id": f"n{i:04}", "text": f"خبر شماره {i}" if i % 2 else f"기사 {i}"}, ensure_ascii=False) + "\n"
+        for i in range(PAGE * 3)))
+    window.run_import([str(many)])
+    model = DocumentListModel(window.store, "tester")
+    assert model.loaded_rows() == PAGE and model.canFetchMore()
+    assert model.row_of("n0450") == 7 + 450  # fetched page by page until found
+    panel = window.documents
+    panel.lang_filter.setCurrentIndex(panel.lang_filter.findData("ko"))
+    assert all(panel.model.data(panel.model.index(r, 1)) == "ko" for r in range(panel.model.rowCount()))
+    panel.search.setText("대구")
+    panel.apply_filters()
+    assert [panel.model.doc_id(r) for r in range(panel.model.rowCount())] == [DAEGU_SEED]
+
+
+def test_document_list_model_passes_qt_model_checks(qtmodeltester, gui_store):
+    qtmodeltester.check(DocumentListModel(gui_store, "tester"))
+
+
+def test_bundled_fonts_cover_persian_and_hangul():
+    families = load_bundled_fonts()
+    assert PERSIAN_FAMILY in families and KOREAN_FAMILY in families
+    assert QRawFont.fromFont(QFont(KOREAN_FAMILY)).supportsCharacter(ord("대"))
+    assert QRawFont.fromFont(QFont(PERSIAN_FAMILY)).supportsCharacter(ord("پ"))
