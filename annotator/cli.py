@@ -389,5 +389,40 @@ def screenshot(doc_id: str, out: Path, annotator: str | None, size: str, dark: b
     click.echo(f"Wrote {path}")
 
 
+# --- bench -----------------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per figure per line.")
+def bench(as_json: bool) -> None:
+    """Measure the window's speed, each figure beside a floor measured in the same run.
+
+    Opens a 100,000-character Persian document with 5,000 spans (floor: a bare QPlainTextEdit with
+    a QSyntaxHighlighter on the same text and spans), adds spans with key presses, and starts the
+    app in new processes (floor: a bare QMainWindow). Works in a temporary folder.
+
+    \b
+    Example:
+        annotator bench
+    """
+    import os
+    import tempfile
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from annotator.gui.bench import HEADER, run_window_benchmarks
+
+    with tempfile.TemporaryDirectory(prefix="annotator-bench-") as tmp:
+        figures = run_window_benchmarks(Path(tmp), progress=lambda m: click.echo(m, err=True))
+    if as_json:
+        for figure in figures:
+            click.echo(figure.to_json())
+        return
+    click.echo(HEADER)
+    for figure in figures:
+        click.echo(figure.row())
+    if not all(f.ok for f in figures):
+        raise SystemExit(1)
+
+
 def main() -> None:
     cli(prog_name="annotator")

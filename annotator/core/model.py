@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 GOLD = "gold"  # the annotator name reserved for the adjudicated layer
 
@@ -39,9 +39,11 @@ class Document:
     text_hash: str = ""
 
 
-@dataclass(frozen=True)
-class Span:
-    """An entity span: ``text == document.text[start:end]`` (code points, end-exclusive)."""
+class Span(NamedTuple):
+    """An entity span: ``text == document.text[start:end]`` (code points, end-exclusive).
+
+    A NamedTuple, not a dataclass: a document can hold thousands, and they are made on every open.
+    """
 
     doc_id: str
     annotator: str

@@ -8,6 +8,9 @@ GUI converts every position it gets from or gives to Qt through a :class:`Utf16I
 from __future__ import annotations
 
 import bisect
+import re
+
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 
 
 class Utf16Index:
@@ -16,20 +19,26 @@ class Utf16Index:
     def __init__(self, text: str):
         self.text = text
         # Code-point offsets of astral characters, and where each starts in UTF-16.
-        self._astral = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF] if not text.isascii() else []
+        self._astral = [m.start() for m in _ASTRAL.finditer(text)]
         self._astral_u16 = [cp + n for n, cp in enumerate(self._astral)]
         self.length_utf16 = len(text) + len(self._astral)
 
     def to_utf16(self, offset: int) -> int:
         """UTF-16 position of code-point ``offset``."""
+        if not self._astral:  # the common case: the two counts agree
+            return offset
         return offset + bisect.bisect_left(self._astral, offset)
 
     def to_code_point(self, position: int) -> int:
         """Code-point offset of UTF-16 ``position``; a position inside a surrogate pair (which Qt
         should never give) counts as the start of that character."""
+        if not self._astral:
+            return position
         return position - bisect.bisect_left(self._astral_u16, position)
 
     def span_to_utf16(self, start: int, end: int) -> tuple[int, int]:
+        if not self._astral:
+            return start, end
         return self.to_utf16(start), self.to_utf16(end)
 
     def span_to_code_points(self, start: int, end: int) -> tuple[int, int]:

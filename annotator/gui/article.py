@@ -4,7 +4,8 @@ between Qt (UTF-16) and annotator (code points)."""
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+import re
+from typing import NamedTuple
 
 from PySide6.QtCore import QTimer, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextBlockFormat, QTextCharFormat, QTextCursor, QTextOption
@@ -16,8 +17,7 @@ from annotator.core.utf16 import Utf16Index
 from annotator.gui.theme import selected_background, span_background
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
     """A span as the highlighter needs it, in UTF-16 positions."""
 
     start: int
@@ -28,49 +28,113 @@ class Mark:
 
 class SpanHighlighter(QSyntaxHighlighter):
     """Paints spans as backgrounds; where spans nest or overlap, the inner one's colour fills
-    and the outer one's colour underlines, so both stay visible."""
+    and the outer one's colour underlines, so both stay visible.
+
+    Marks are kept per paragraph (block), so a change repaints only the paragraphs it touches.
+    """
 
     def __init__(self, document, dark: bool = False):
         super().__init__(document)
         self.dark = dark
         self._by_block: dict[int, list[Mark]] = {}
+        self._block_starts: list[int] = [0]
+        self._formats: dict[tuple[str, str | None], QTextCharFormat] = {}
 
-    def set_marks(self, marks: list[Mark]) -> None:
-        document = self.document()
+    def set_text(self, text: str, index: Utf16Index) -> None:
+        """Learn where paragraphs start (UTF-16), before the document gets the text."""
+        self._block_starts = [0] + [index.to_utf16(m.start()) + 1 for m in _NEWLINE.finditer(text)]
+
+    def _blocks_of(self, mark: Mark) -> range:
+        first = bisect.bisect_right(self._block_starts, mark.start) - 1
+        last = bisect.bisect_right(self._block_starts, max(mark.start, mark.end - 1)) - 1
+        return range(first, last + 1)
+
+    def set_marks(self, marks: list[Mark], *, rehighlight: bool = True) -> None:
+        """Replace all marks; with ``rehighlight`` False the caller is about to set the text,
+        which highlights every paragraph once anyway."""
         by_block: dict[int, list[Mark]] = {}
+        starts = self._block_starts
         for mark in marks:
-            first = document.findBlock(mark.start).blockNumber()
-            last = document.findBlock(max(mark.start, mark.end - 1)).blockNumber()
-            for number in range(first, last + 1):
-                by_block.setdefault(number, []).append(mark)
-        old = self._by_block
-        self._by_block = by_block
-        # Re-highlight only the blocks whose marks changed: adding one span repaints one paragraph.
-        changed = {n for n in set(old) | set(by_block) if old.get(n) != by_block.get(n)}
-        for number in sorted(changed):
+            first = bisect.bisect_right(starts, mark.start) - 1
+            if first + 1 < len(starts) and mark.end > starts[first + 1]:  # crosses a paragraph end
+                for number in self._blocks_of(mark):
+                    by_block.setdefault(number, []).append(mark)
+            else:
+                by_block.setdefault(first, []).append(mark)
+        old, self._by_block = self._by_block, by_block
+        if rehighlight:
+            self._rehighlight({n for n in set(old) | set(by_block) if old.get(n) != by_block.get(n)})
+
+    def change_marks(self, removed: list[int], added: list[Mark]) -> None:
+        """Remove marks by span id and add others; repaints only the paragraphs touched."""
+        touched: set[int] = set()
+        if removed:
+            gone = set(removed)
+            for number, marks in list(self._by_block.items()):
+                kept = [m for m in marks if m.span_id not in gone]
+                if len(kept) != len(marks):
+                    touched.add(number)
+                    self._by_block[number] = kept
+        for mark in added:
+            for number in self._blocks_of(mark):
+                self._by_block.setdefault(number, []).append(mark)
+                touched.add(number)
+        self._rehighlight(touched)
+
+    def _rehighlight(self, numbers: set[int]) -> None:
+        document = self.document()
+        for number in sorted(numbers):
             block = document.findBlockByNumber(number)
             if block.isValid():
                 self.rehighlightBlock(block)
+
+    def _format(self, fill: str, underline: str | None) -> QTextCharFormat:
+        key = (fill, underline)
+        fmt = self._formats.get(key)
+        if fmt is None:
+            fmt = QTextCharFormat()
+            fmt.setBackground(span_background(fill, self.dark))
+            if underline is not None:
+                fmt.setUnderlineStyle(QTextCharFormat.SingleUnderline)
+                fmt.setUnderlineColor(QColor(underline))
+            self._formats[key] = fmt
+        return fmt
+
+    def set_dark(self, dark: bool) -> None:
+        if dark != self.dark:
+            self.dark = dark
+            self._formats.clear()
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt override)
         marks = self._by_block.get(self.currentBlock().blockNumber())
         if not marks:
             return
         base = self.currentBlock().position()
-        length = len(text.encode("utf-16-le")) // 2
+        ordered = sorted(marks, key=lambda m: (m.start, m.end))
+        overlapping = any(b.start < a.end for a, b in zip(ordered, ordered[1:]))
+        if not overlapping:  # the common case: one format per span, as a bare highlighter does
+            for m in ordered:
+                self.setFormat(m.start - base, m.end - m.start, self._format(m.colour, None))
+            return
+        length = self.currentBlock().length()
         cuts = sorted({0, length} | {min(max(m.start - base, 0), length) for m in marks}
                       | {min(max(m.end - base, 0), length) for m in marks})
         for a, b in zip(cuts, cuts[1:]):
-            covering = [m for m in marks if m.start - base <= a and m.end - base >= b]
+            covering = [m for m in ordered if m.start - base <= a and m.end - base >= b]
             if not covering or a == b:
                 continue
             covering.sort(key=lambda m: m.end - m.start)  # innermost first
-            fmt = QTextCharFormat()
-            fmt.setBackground(span_background(covering[0].colour, self.dark))
-            if len(covering) > 1:
-                fmt.setUnderlineStyle(QTextCharFormat.SingleUnderline)
-                fmt.setUnderlineColor(QColor(covering[-1].colour))
-            self.setFormat(a, b - a, fmt)
+            outer = covering[-1].colour if len(covering) > 1 else None
+            self.setFormat(a, b - a, self._format(covering[0].colour, outer))
+
+
+_NEWLINE = re.compile("\n")
+_LTR_LETTER = re.compile("[A-Za-z\u00c0-\u024f\uac00-\ud7a3\u1100-\u11ff]")
+_RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+
+
+def _order(span: Span) -> tuple[int, int, str]:
+    return (span.start, span.end, span.label)
 
 
 class ArticleView(QPlainTextEdit):
@@ -91,6 +155,8 @@ class ArticleView(QPlainTextEdit):
         self.highlighter = SpanHighlighter(self.document())
         self.index = Utf16Index("")
         self.spans: list[Span] = []
+        self.spans: list[Span] = []
+        self._by_id: dict[int | None, Span] = {}
         self.colours: dict[str, str] = {}
         self._starts: list[int] = []
         self._selected: int | None = None
@@ -131,10 +197,17 @@ class ArticleView(QPlainTextEdit):
 
     # --- content -----------------------------------------------------------------------------
 
-    def show_text(self, text: str, direction: str, font: QFont) -> None:
+    def show_text(self, text: str, direction: str, font: QFont, spans: list[Span],
+                  colours: dict[str, str], dark: bool) -> None:
+        """Show a document with its spans. The marks are in place before the text arrives, so
+        every paragraph is laid out and highlighted once."""
         self._selected = None
         self.index = Utf16Index(text)
-        self.highlighter.set_marks([])
+        self.colours = colours
+        self.highlighter.set_dark(dark)
+        self.highlighter.set_text(text, self.index)
+        self._store_spans(spans)
+        self.highlighter.set_marks([self._mark(s) for s in self.spans], rehighlight=False)
         self.setFont(font)
         option = QTextOption(self.document().defaultTextOption())
         option.setTextDirection(Qt.RightToLeft if direction == "rtl" else Qt.LeftToRight)
@@ -147,37 +220,70 @@ class ArticleView(QPlainTextEdit):
     def _set_paragraph_directions(self, text: str, direction: str) -> None:
         """Each paragraph takes the direction of the script most of its letters are in (a Latin
         date line in a Persian article stays right-to-left if Persian letters outnumber it);
-        paragraphs without letters follow the document."""
+        paragraphs without letters follow the document. Only paragraphs holding letters of the
+        other direction are looked at closely."""
         default = Qt.RightToLeft if direction == "rtl" else Qt.LeftToRight
-        cursor = QTextCursor(self.document())
-        cursor.beginEditBlock()
-        block = self.document().begin()
-        for paragraph in text.split("\n"):
+        other = _LTR_LETTER if direction == "rtl" else _RTL_LETTER
+        cursor = None
+        for number, paragraph in enumerate(text.split("\n")):
+            if not other.search(paragraph):
+                continue
             detected = detect_language(paragraph, sample=400)
             if detected.code == "und":
-                wanted = default
-            else:
-                wanted = Qt.RightToLeft if detected.direction == "rtl" else Qt.LeftToRight
-            if wanted != default:
-                cursor.setPosition(block.position())
-                fmt = QTextBlockFormat(block.blockFormat())
-                fmt.setLayoutDirection(wanted)
-                fmt.setAlignment(Qt.AlignLeft | Qt.AlignAbsolute if wanted == Qt.LeftToRight
-                                 else Qt.AlignRight | Qt.AlignAbsolute)
-                cursor.setBlockFormat(fmt)
-            block = block.next()
-        cursor.endEditBlock()
+                continue
+            wanted = Qt.RightToLeft if detected.direction == "rtl" else Qt.LeftToRight
+            if wanted == default:
+                continue
+            if cursor is None:
+                cursor = QTextCursor(self.document())
+                cursor.beginEditBlock()
+            block = self.document().findBlockByNumber(number)
+            cursor.setPosition(block.position())
+            fmt = QTextBlockFormat(block.blockFormat())
+            fmt.setLayoutDirection(wanted)
+            fmt.setAlignment(Qt.AlignLeft | Qt.AlignAbsolute if wanted == Qt.LeftToRight
+                             else Qt.AlignRight | Qt.AlignAbsolute)
+            cursor.setBlockFormat(fmt)
+        if cursor is not None:
+            cursor.endEditBlock()
+
+    def _mark(self, span: Span) -> Mark:
+        return Mark(*self.index.span_to_utf16(span.start, span.end), self.colours.get(span.label, "#868E96"),
+                    span.id or 0)
+
+    def _store_spans(self, spans: list[Span]) -> None:
+        self.spans = sorted(spans, key=_order)
+        self._starts = [s.start for s in self.spans]
+        self._by_id = {s.id: s for s in self.spans}
 
     def set_spans(self, spans: list[Span], colours: dict[str, str], dark: bool) -> None:
-        self.spans = sorted(spans, key=lambda s: (s.start, s.end, s.label))
+        """Replace every span (another annotator, a palette change); repaints what differs."""
         self.colours = colours
-        self._starts = [s.start for s in self.spans]
-        self.highlighter.dark = dark
-        self.highlighter.set_marks([
-            Mark(*self.index.span_to_utf16(s.start, s.end), colours.get(s.label, "#868E96"), s.id or 0)
-            for s in self.spans
-        ])
-        if self._selected is not None and not any(s.id == self._selected for s in self.spans):
+        self.highlighter.set_dark(dark)
+        self._store_spans(spans)
+        self.highlighter.set_marks([self._mark(s) for s in self.spans])
+        if self._selected not in self._by_id:
+            self._selected = None
+        self._paint_selected()
+
+    def change_spans(self, removed: list[Span], added: list[Span]) -> None:
+        """Apply one command's change: only the paragraphs it touches are repainted."""
+        gone = {s.id for s in removed}
+        for span in removed:
+            old = self._by_id.pop(span.id, None)
+            if old is not None:
+                i = bisect.bisect_left(self.spans, _order(old), key=_order)
+                while self.spans[i].id != old.id:
+                    i += 1
+                del self.spans[i]
+                del self._starts[i]
+        for span in added:
+            i = bisect.bisect_left(self.spans, _order(span), key=_order)
+            self.spans.insert(i, span)
+            self._starts.insert(i, span.start)
+            self._by_id[span.id] = span
+        self.highlighter.change_marks([s.id for s in removed], [self._mark(s) for s in added])
+        if self._selected in gone and self._selected not in self._by_id:
             self._selected = None
         self._paint_selected()
 
@@ -195,7 +301,7 @@ class ArticleView(QPlainTextEdit):
 
     def select_span(self, span_id: int | None, *, flash: bool = False, scroll: bool = True) -> None:
         self._selected = span_id
-        span = next((s for s in self.spans if s.id == span_id), None)
+        span = self._by_id.get(span_id)
         if span is not None and scroll:
             cursor = self.textCursor()
             cursor.setPosition(self.index.to_utf16(span.start))
@@ -207,7 +313,7 @@ class ArticleView(QPlainTextEdit):
             self._flash.start()
 
     def _paint_selected(self, visible: bool = True) -> None:
-        span = next((s for s in self.spans if s.id == self._selected), None)
+        span = self._by_id.get(self._selected)
         if span is None or not visible:
             self.setExtraSelections([])
             return

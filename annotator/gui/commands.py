@@ -8,7 +8,6 @@ fails marks itself obsolete, so the undo stack never holds a change that is not 
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QUndoCommand
@@ -37,7 +36,7 @@ class DocumentCommand(QUndoCommand):
             self.window.report_failure(self.text(), err)
             return
         self._done_once = True
-        self.window.after_change(self.doc_id, self.focus_span())
+        self.window.after_change(self.doc_id, self.focus_span(), self.delta(undone=False))
 
     def undo(self) -> None:
         self.window.show_document(self.doc_id)
@@ -46,7 +45,7 @@ class DocumentCommand(QUndoCommand):
         except Exception as err:  # noqa: BLE001
             self.window.report_failure(f"Undo {self.text()}", err)
             return
-        self.window.after_change(self.doc_id, self.focus_span(undone=True))
+        self.window.after_change(self.doc_id, self.focus_span(undone=True), self.delta(undone=True))
 
     def forward(self) -> None:
         raise NotImplementedError
@@ -55,6 +54,10 @@ class DocumentCommand(QUndoCommand):
         raise NotImplementedError
 
     def focus_span(self, undone: bool = False) -> int | None:
+        return None
+
+    def delta(self, undone: bool) -> tuple[list[Span], list[Span]] | None:
+        """(spans removed, spans added) by the step just taken; None if no span changed."""
         return None
 
 
@@ -72,7 +75,7 @@ class AddSpan(DocumentCommand):
             span_id = store.add_span(self.span)
             if span_id is None:
                 raise ValueError(f"{self.span.label} span on {self.span.text!r} is already there")
-            self.span = dataclasses.replace(self.span, id=span_id)
+            self.span = self.span._replace(id=span_id)
             self.previous_status = store.status(self.doc_id, self.annotator)
             if self.previous_status is Status.NEW:
                 store.set_status(self.doc_id, self.annotator, Status.IN_PROGRESS)
@@ -86,6 +89,9 @@ class AddSpan(DocumentCommand):
 
     def focus_span(self, undone: bool = False) -> int | None:
         return None if undone else self.span.id
+
+    def delta(self, undone: bool) -> tuple[list[Span], list[Span]]:
+        return ([self.span], []) if undone else ([], [self.span])
 
 
 class DeleteSpan(DocumentCommand):
@@ -103,6 +109,9 @@ class DeleteSpan(DocumentCommand):
     def focus_span(self, undone: bool = False) -> int | None:
         return self.span.id if undone else None
 
+    def delta(self, undone: bool) -> tuple[list[Span], list[Span]]:
+        return ([], [self.span]) if undone else ([self.span], [])
+
 
 class UpdateSpan(DocumentCommand):
     """Relabel, resize or annotate a span: ``changes`` are keyword arguments of Store.update_span."""
@@ -112,15 +121,22 @@ class UpdateSpan(DocumentCommand):
         self.span_id = span.id
         self.changes = changes
         self.before = {key: getattr(span, key) for key in changes}
+        self.old_span = span
+        self.new_span = span
 
     def forward(self) -> None:
-        self.window.store.update_span(self.span_id, **self.changes)
+        self.old_span = self.window.store.get_span(self.span_id)
+        self.new_span = self.window.store.update_span(self.span_id, **self.changes)
 
     def backward(self) -> None:
-        self.window.store.update_span(self.span_id, **self.before)
+        self.old_span = self.window.store.get_span(self.span_id)
+        self.new_span = self.window.store.update_span(self.span_id, **self.before)
 
     def focus_span(self, undone: bool = False) -> int | None:
         return self.span_id
+
+    def delta(self, undone: bool) -> tuple[list[Span], list[Span]]:
+        return [self.old_span], [self.new_span]
 
 
 class ToggleTheme(DocumentCommand):

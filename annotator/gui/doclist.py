@@ -114,8 +114,10 @@ class DocumentListModel(QAbstractTableModel):
             return self.COLUMNS[section]
         return None
 
+    _ROLES = frozenset({Qt.DisplayRole, Qt.ToolTipRole, Qt.TextAlignmentRole, Qt.UserRole})
+
     def data(self, index: QModelIndex, role=Qt.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if role not in self._ROLES or not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         row = self._rows[index.row()]
         column = index.column()
@@ -165,9 +167,13 @@ class DocumentListPanel(QWidget):
         self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.view.verticalHeader().hide()
         self.view.setWordWrap(False)
-        self.view.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
-        for column in (1, 2, 3):
-            self.view.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeToContents)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        # Fixed widths: ResizeToContents would measure every loaded row on each change.
+        for column, width in ((1, 44), (2, 84), (3, 50)):
+            header.setSectionResizeMode(column, QHeaderView.Interactive)
+            header.resizeSection(column, width)
+        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
         filters = QHBoxLayout()
         filters.addWidget(self.status_filter)
         filters.addWidget(self.lang_filter)

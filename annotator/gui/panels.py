@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+import bisect
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -13,8 +15,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -86,6 +87,75 @@ class ThemesPanel(QWidget):
             box.blockSignals(False)
 
 
+class SpanListModel(QAbstractTableModel):
+    """The open document's spans in text order. Cells are made on demand, and a command's change
+    inserts or removes single rows, so a document with thousands of spans opens at once."""
+
+    COLUMNS = ("Start", "End", "Label", "Text", "Note")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.spans: list[Span] = []
+        self.colours: dict[str, str] = {}
+        self._icons: dict[str, QIcon] = {}
+
+    @staticmethod
+    def _key(span: Span) -> tuple[int, int, str]:
+        return (span.start, span.end, span.label)
+
+    def set_spans(self, spans: list[Span], colours: dict[str, str]) -> None:
+        self.beginResetModel()
+        self.spans = sorted(spans, key=self._key)
+        self.colours = colours
+        self.endResetModel()
+
+    def change(self, removed: list[Span], added: list[Span]) -> None:
+        for span in removed:
+            row = self.row_of(span.id)
+            if row is not None:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self.spans[row]
+                self.endRemoveRows()
+        for span in added:
+            row = bisect.bisect_left(self.spans, self._key(span), key=self._key)
+            self.beginInsertRows(QModelIndex(), row, row)
+            self.spans.insert(row, span)
+            self.endInsertRows()
+
+    def row_of(self, span_id: int | None) -> int | None:
+        return next((i for i, s in enumerate(self.spans) if s.id == span_id), None)
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt override)
+        return 0 if parent.isValid() else len(self.spans)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt override)
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802 (Qt override)
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    _ROLES = frozenset({Qt.DisplayRole, Qt.DecorationRole, Qt.ToolTipRole})
+
+    def data(self, index: QModelIndex, role=Qt.DisplayRole):
+        if role not in self._ROLES or not index.isValid() or not 0 <= index.row() < len(self.spans):
+            return None
+        span = self.spans[index.row()]
+        column = index.column()
+        if role == Qt.DisplayRole:
+            return (str(span.start), str(span.end), span.label, " ".join(span.text.split()),
+                    " ".join((span.note or "").split()))[column]
+        if role == Qt.DecorationRole and column == 2:
+            colour = self.colours.get(span.label, "#868E96")
+            if colour not in self._icons:
+                self._icons[colour] = swatch(colour)
+            return self._icons[colour]
+        if role == Qt.ToolTipRole and column == 4 and span.note:
+            return tooltip(span.note)
+        return None
+
+
 class SpanListPanel(QWidget):
     """The document's spans in text order, with delete, relabel and note."""
 
@@ -93,22 +163,23 @@ class SpanListPanel(QWidget):
     delete_requested = Signal()
     note_requested = Signal()
 
-    COLUMNS = ("Start", "End", "Label", "Text", "Note")
-
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("span-list")
-        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.model = SpanListModel(self)
+        self.table = QTableView()
         self.table.setObjectName("span-table")
-        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
-        for column in (0, 1, 2):
-            header.setSectionResizeMode(column, QHeaderView.ResizeToContents)
+        for column, width in ((0, 64), (1, 64), (2, 96)):
+            header.setSectionResizeMode(column, QHeaderView.Interactive)
+            header.resizeSection(column, width)
         header.setSectionResizeMode(3, QHeaderView.Stretch)
         header.setSectionResizeMode(4, QHeaderView.Stretch)
         delete = QPushButton("Delete")
@@ -123,38 +194,35 @@ class SpanListPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.table)
         layout.addLayout(buttons)
-        self._ids: list[int] = []
-        self.table.itemSelectionChanged.connect(self._selected)
+        self._quiet = False
+        self.table.selectionModel().selectionChanged.connect(self._selected)
 
-    def set_spans(self, spans: list[Span], schema: Schema) -> None:
-        self.table.blockSignals(True)
-        ordered = sorted(spans, key=lambda s: (s.start, s.end, s.label))
-        self._ids = [s.id or 0 for s in ordered]
-        self.table.setRowCount(len(ordered))
-        for row, span in enumerate(ordered):
-            label = schema.label(span.label)
-            cells = [str(span.start), str(span.end), span.label, " ".join(span.text.split()), span.note or ""]
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if column == 2 and label is not None:
-                    item.setIcon(swatch(label.colour))
-                self.table.setItem(row, column, item)
-        self.table.blockSignals(False)
+    def set_spans(self, spans: list[Span], colours: dict[str, str]) -> None:
+        self._quiet = True
+        self.model.set_spans(spans, colours)
+        self._quiet = False
+
+    def change(self, removed: list[Span], added: list[Span]) -> None:
+        self._quiet = True
+        self.model.change(removed, added)
+        self._quiet = False
 
     def show_selected(self, span_id: int | None) -> None:
-        self.table.blockSignals(True)
-        if span_id in self._ids:
-            row = self._ids.index(span_id)
+        self._quiet = True
+        row = self.model.row_of(span_id) if span_id is not None else None
+        if row is not None:
             self.table.selectRow(row)
-            self.table.scrollToItem(self.table.item(row, 0))
+            self.table.scrollTo(self.model.index(row, 0))
         else:
             self.table.clearSelection()
-        self.table.blockSignals(False)
+        self._quiet = False
 
     def _selected(self) -> None:
-        rows = {index.row() for index in self.table.selectedIndexes()}
+        if self._quiet:
+            return
+        rows = self.table.selectionModel().selectedRows()
         if rows:
-            self.span_selected.emit(self._ids[min(rows)])
+            self.span_selected.emit(self.model.spans[rows[0].row()].id)
 
 
 class GuidelinesPanel(QPlainTextEdit):

@@ -234,8 +234,11 @@ class MainWindow(QMainWindow):
             return
         self._remember_position()
         self.document = doc
-        self.view.show_text(doc.text, doc.direction, article_font(doc.direction, self.point_size))
-        self.refresh_annotations()
+        spans = self.store.spans(doc.id, self.annotator)
+        self.view.show_text(doc.text, doc.direction, article_font(doc.direction, self.point_size),
+                            spans, self.colours, is_dark(self.view.palette()))
+        self.span_panel.set_spans(spans, self.colours)
+        self.refresh_themes()
         saved = self.store.setting(f"position/{self.annotator}/{doc.id}")
         self.view.set_caret(int(saved) if saved and saved.isdigit() else 0)
         self.view.ensureCursorVisible()
@@ -254,12 +257,18 @@ class MainWindow(QMainWindow):
             self.store.set_setting(f"position/{self.annotator}/{self.document.id}", str(self.view.caret()))
 
     def refresh_annotations(self) -> None:
+        """Re-read the open document's spans and themes (after a palette or schema change)."""
         if self.document is None:
             return
         spans = self.store.spans(self.document.id, self.annotator)
         self.view.set_spans(spans, self.colours, is_dark(self.view.palette()))
-        self.span_panel.set_spans(spans, self.schema)
+        self.span_panel.set_spans(spans, self.colours)
         self.span_panel.show_selected(self.view.selected_span_id)
+        self.refresh_themes()
+
+    def refresh_themes(self) -> None:
+        if self.document is None:
+            return
         themes = self.store.doc_themes(self.document.id, self.annotator)
         self.themes_panel.show_selected(themes)
         for name, action in self.theme_actions.items():
@@ -376,9 +385,14 @@ class MainWindow(QMainWindow):
 
     # --- saving, and saying so ---------------------------------------------------------------
 
-    def after_change(self, doc_id: str, focus_span: int | None) -> None:
-        """A command committed: refresh what shows it, then say it is saved."""
-        self.refresh_annotations()
+    def after_change(self, doc_id: str, focus_span: int | None, delta=None) -> None:
+        """A command committed: show exactly what it changed, then say it is saved."""
+        if delta is not None:
+            removed, added = delta
+            self.view.change_spans(removed, added)
+            self.span_panel.change(removed, added)
+        else:
+            self.refresh_themes()
         if focus_span is not None:
             cursor = self.view.textCursor()
             cursor.clearSelection()

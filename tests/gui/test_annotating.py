@@ -154,7 +154,8 @@ def test_note_on_a_span(qtbot, window, monkeypatch):
     qtbot.keyClick(window.view, Qt.Key_F2)
     [span] = window.store.spans(DAEGU_SEED, "tester")
     assert span.note == "<i>not</i> an org?"
-    assert window.span_panel.table.item(0, 4).text() == "<i>not</i> an org?"
+    model = window.span_panel.model
+    assert model.data(model.index(0, 4)) == "<i>not</i> an org?"
 
 
 def test_the_same_span_twice_is_refused_and_not_pushed(qtbot, window):

@@ -1,0 +1,243 @@
+"""Speed of the window, each figure beside a floor measured in the same run.
+
+- open: a 100,000-character Persian document with 5,000 spans, until painted, against a bare
+  QPlainTextEdit with a QSyntaxHighlighter doing the same highlighting (target: at most 2x);
+- add span: key press to committed and repainted, median (target: at most 16 ms); "repainted"
+  is the event-loop pass that paints what the change dirtied, as after a real key press;
+- start: a new process until the window is shown, against a bare QMainWindow with an empty
+  QListView in a new process (target: at most 1.5 s).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QColor, QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QPlainTextEdit
+
+from annotator.core.importing import import_paths
+from annotator.core.project import open_project
+from annotator.core.resources import seeds_dir
+from annotator.gui.app import create_app
+from annotator.gui.window import MainWindow
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    floor: float | None
+    target: str
+    limit: float
+    limit_is_ratio: bool
+
+    @property
+    def ratio(self) -> float | None:
+        return self.value / self.floor if self.floor else None
+
+    @property
+    def ok(self) -> bool:
+        measured = self.ratio if self.limit_is_ratio else self.value
+        return measured is not None and measured <= self.limit
+
+    def row(self) -> str:
+        floor = f"{self.floor:9.1f} {self.unit}" if self.floor is not None else f"{'—':>12}"
+        ratio = f"{self.ratio:5.2f}x" if self.ratio is not None else f"{'—':>6}"
+        return (f"{self.name:<44} {self.value:9.1f} {self.unit}  {floor}  {ratio}  "
+                f"{self.target:<14} {'ok' if self.ok else 'MISSED'}")
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        for key in ("limit", "limit_is_ratio"):
+            data.pop(key)
+        return json.dumps({**data, "ratio": self.ratio, "ok": self.ok})
+
+
+HEADER = f"{'figure':<44} {'value':>12}  {'floor':>12}  {'ratio':>6}  {'target':<14} result"
+
+
+def persian_document(chars: int = 100_000, spans: int = 5_000, seed: int = 1) -> tuple[str, list[dict]]:
+    """Persian seed sentences, shuffled into ~``chars`` characters of paragraphs, with ``spans``
+    non-overlapping spans of 2 to 12 characters spread through it."""
+    rng = random.Random(seed)
+    sentences: list[str] = []
+    for path in sorted(seeds_dir().glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        if re.search("[\u0600-\u06ff]", text):
+            sentences += [s.strip() for s in re.split(r"(?<=[.!؟])\s+|\n+", text) if len(s.strip()) > 20]
+    paragraphs, size = [], 0
+    while size < chars:
+        paragraph = " ".join(rng.choice(sentences) for _ in range(rng.randint(2, 5)))
+        paragraphs.append(paragraph)
+        size += len(paragraph) + 1
+    text = "\n".join(paragraphs)[:chars]
+    step = len(text) // spans
+    labels = ["PER", "ORG", "GPE", "LOC", "EVENT", "DATE", "ROLE"]
+    out = []
+    for i in range(spans):
+        start = i * step + rng.randint(0, max(0, step - 13))
+        out.append({"start": start, "end": start + rng.randint(2, 12), "label": labels[i % len(labels)]})
+    return text, out
+
+
+class _FloorHighlighter(QSyntaxHighlighter):
+    """What a bare highlighter does with the same spans: one background per span."""
+
+    def __init__(self, document, spans: list[tuple[int, int, str]]):
+        super().__init__(document)
+        self.by_block: dict[int, list[tuple[int, int, QTextCharFormat]]] = {}
+        formats: dict[str, QTextCharFormat] = {}
+        for start, end, colour in spans:
+            fmt = formats.get(colour)
+            if fmt is None:
+                fmt = formats[colour] = QTextCharFormat()
+                fmt.setBackground(QColor(colour))
+            block = document.findBlock(start)
+            self.by_block.setdefault(block.blockNumber(), []).append((start - block.position(), end - start, fmt))
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt override)
+        for start, length, fmt in self.by_block.get(self.currentBlock().blockNumber(), ()):
+            self.setFormat(start, length, fmt)
+
+
+def _median_ms(runs: int, fn: Callable[[], None]) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+_START_APP = """
+import sys, time
+t0 = float(sys.argv[1])
+from PySide6.QtCore import QSettings
+from annotator.core.project import open_project
+from annotator.gui.app import create_app
+from annotator.gui.window import MainWindow
+app = create_app()
+window = MainWindow(open_project(sys.argv[2]), "bench", QSettings(sys.argv[3], QSettings.IniFormat))
+window.show()
+app.processEvents()
+window.repaint()
+print(time.time() - t0)
+"""
+
+_START_FLOOR = """
+import sys, time
+t0 = float(sys.argv[1])
+from PySide6.QtWidgets import QApplication, QListView, QMainWindow
+app = QApplication([])
+window = QMainWindow()
+window.setCentralWidget(QListView())
+window.resize(1400, 900)
+window.show()
+app.processEvents()
+window.repaint()
+print(time.time() - t0)
+"""
+
+
+def _startup_seconds(script: str, *args: str) -> float:
+    runs = []
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-c", script, repr(time.time()), *args],
+                             capture_output=True, text=True, check=True)
+        runs.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(runs)
+
+
+def run_window_benchmarks(workdir: Path, *, runs: int = 7, progress: Callable[[str], None] = print) -> list[Figure]:
+    app = create_app()
+    text, spans = persian_document()
+    corpus = workdir / "long.jsonl"
+    corpus.write_text(json.dumps({"id": "long", "lang": "fa", "text": text, "spans": spans,
+                                  "annotator": "bench"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    db = workdir / "bench.db"
+    store = open_project(db)
+    import_paths(store, [seeds_dir(), corpus], annotator="bench")
+    window = MainWindow(store, "bench", QSettings(str(workdir / "ui.ini"), QSettings.IniFormat))
+    window.resize(1400, 900)
+    window.show()
+    app.processEvents()
+
+    progress("opening a 100,000-character document with 5,000 spans …")
+
+    def open_long() -> None:
+        window.open_document("long")
+        app.processEvents()
+        window.view.viewport().repaint()
+
+    def away() -> None:
+        window.open_document("000_b57cd57af517ef66")
+        app.processEvents()
+
+    opened = []
+    for _ in range(runs):
+        away()
+        opened.append(_median_ms(1, open_long))
+    colours = {label.name: label.colour for label in store.schema().labels}
+    floor_view = QPlainTextEdit()
+    floor_view.resize(window.view.size())
+    floor_view.show()
+    floor_spans = [(s["start"], s["end"], colours[s["label"]]) for s in spans]  # all BMP: UTF-16 == code points
+
+    def open_floor() -> None:
+        floor_view.setPlainText(text)
+        highlighter = _FloorHighlighter(floor_view.document(), floor_spans)
+        highlighter.rehighlight()
+        app.processEvents()
+        floor_view.viewport().repaint()
+        floor_view._highlighter = highlighter  # keep it alive
+
+    floors = []
+    for _ in range(runs):
+        floor_view.setPlainText("")
+        app.processEvents()
+        floors.append(_median_ms(1, open_floor))
+    floor_view.close()
+
+    progress("adding spans with the keyboard …")
+    window.open_document("long")
+    window.activateWindow()
+    window.view.setFocus()
+    app.processEvents()
+    before = len(store.spans("long", "bench"))
+    added = []
+    for i in range(60):
+        start = 3 + i * 997 % (len(text) - 20)
+        window.view.select(start, start + 1)  # one character: not one of the 5,000 spans
+        app.processEvents()
+        t0 = time.perf_counter()
+        QTest.keyClick(window.view, "e")
+        app.processEvents()  # the repaint the app does: the dirty regions, as after a real key press
+        added.append((time.perf_counter() - t0) * 1000)
+    if len(store.spans("long", "bench")) != before + len(added):
+        raise RuntimeError("a key press in the benchmark did not save its span")
+    window.close()
+    store.close()
+
+    progress("starting new processes …")
+    start_app = _startup_seconds(_START_APP, str(db), str(workdir / "ui2.ini"))
+    start_floor = _startup_seconds(_START_FLOOR)
+    QApplication.processEvents()
+    return [
+        Figure("open 100k-char document, 5,000 spans", statistics.median(opened), "ms",
+               statistics.median(floors), "<= 2x floor", 2.0, True),
+        Figure("add one span, key press to repainted (median)", statistics.median(added), "ms",
+               None, "<= 16 ms", 16.0, False),
+        Figure("start to first window", start_app * 1000, "ms", start_floor * 1000, "<= 1500 ms", 1500.0, False),
+    ]
