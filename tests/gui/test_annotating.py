@@ -167,3 +167,43 @@ def test_the_same_span_twice_is_refused_and_not_pushed(qtbot, window):
     assert len(spans(window)) == 1
     assert window.undo_stack.count() == 1
     assert window.saved_label.text() == "Not saved"
+
+
+def test_double_click_selects_a_word_for_labelling(qtbot, window):
+    window.open_document(DAEGU_SEED)
+    text = window.document.text
+    start = text.index("세계 최대")
+    window.view.set_caret(start)
+    window.view.ensureCursorVisible()
+    qtbot.mouseDClick(window.view.viewport(), Qt.LeftButton, pos=point_inside(window, start))
+    assert window.view.selection() == (start, start + 2)
+    key(qtbot, window, "l")
+    assert spans(window) == [(start, start + 2, "LOC", "세계")]
+
+
+def test_shift_arrows_in_persian_select_in_reading_order(qtbot, window):
+    """In right-to-left text, Shift+Left extends the selection forward in logical order."""
+    window.open_document(PERSIAN_SEED)
+    text = window.document.text
+    start = text.index("رومانی")
+    window.view.set_caret(start)
+    for _ in range(6):
+        qtbot.keyClick(window.view, Qt.Key_Left, Qt.ShiftModifier)
+    key(qtbot, window, "g")
+    assert spans(window) == [(start, start + 6, "GPE", "رومانی")]
+
+
+def test_relabel_from_the_span_list(qtbot, window):
+    window.open_document(DAEGU_SEED)
+    window.view.select(0, 2)
+    key(qtbot, window, "o")
+    window.view.select(3, 5)
+    key(qtbot, window, "o")
+    window.clear_selection()
+    table = window.span_panel.table
+    rect = table.visualRect(window.span_panel.model.index(1, 3))
+    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=rect.center())
+    assert window.view.selected_span_id == window.span_panel.model.spans[1].id
+    table.setFocus()
+    qtbot.keyClick(table, "p")
+    assert [label for _, _, label, _ in spans(window)] == ["ORG", "PER"]

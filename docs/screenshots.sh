@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Renders the README's pictures: two seed articles with the annotations in demo-annotations.jsonl.
+#   bash docs/screenshots.sh          (uses .venv/bin/annotator)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+annotator=${ANNOTATOR:-.venv/bin/annotator}
+db=$(mktemp -d)/demo.db
+export QT_QPA_PLATFORM=offscreen
+"$annotator" import --db "$db" seeds docs/demo-annotations.jsonl
+"$annotator" screenshot --db "$db" --annotator sara --doc 000_b57cd57af517ef66 --out docs/persian.png --size 1400x860
+"$annotator" screenshot --db "$db" --annotator sara --doc 002_26049669d35f669e --out docs/korean.png --size 1400x860
