@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self.theme = str(self.settings.value("view/theme", "light"))
         self.snap_to_words = self.settings.value("annotate/snap", "false") in (True, "true")
         self.menu_actions: list[tuple[str, QAction]] = []
+        self._closed = False
 
         self.view = ArticleView()
         self.setCentralWidget(self.view)
@@ -532,8 +533,10 @@ class MainWindow(QMainWindow):
     # --- closing -----------------------------------------------------------------------------
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        self._remember_position()
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
-        self.settings.sync()
+        if not self._closed:  # a second close (a test harness, a quit after close) has nothing to save
+            self._closed = True
+            self._remember_position()
+            self.settings.setValue("window/geometry", self.saveGeometry())
+            self.settings.setValue("window/state", self.saveState())
+            self.settings.sync()
         super().closeEvent(event)
