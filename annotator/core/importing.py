@@ -72,17 +72,17 @@ class ImportReport:
 
     def summary(self) -> str:
         parts = [
-            f"{self.files} file{'s' * (self.files != 1)}",
-            f"{self.documents_added} document{'s' * (self.documents_added != 1)} added",
+            _count(self.files, "file"),
+            _count(self.documents_added, "document") + " added",
             f"{self.documents_unchanged} unchanged",
-            f"{self.spans_added} span{'s' * (self.spans_added != 1)} added",
+            _count(self.spans_added, "span") + " added",
         ]
         if self.spans_unchanged:
-            parts.append(f"{self.spans_unchanged} spans already there")
+            parts.append(_count(self.spans_unchanged, "span") + " already there")
         if self.themes_added:
-            parts.append(f"{self.themes_added} document themes added")
+            parts.append(_count(self.themes_added, "document theme") + " added")
         if self.statuses_set:
-            parts.append(f"{self.statuses_set} statuses set")
+            parts.append(_count(self.statuses_set, "status", "statuses") + " set")
         lines = [", ".join(parts)]
         if self.labels_added:
             lines.append("labels added to the schema: " + ", ".join(self.labels_added))
@@ -91,8 +91,12 @@ class ImportReport:
         if self.annotators_added:
             lines.append("annotators added: " + ", ".join(self.annotators_added))
         if self.skipped_files:
-            lines.append(f"skipped {len(self.skipped_files)} file(s) that are not .txt or .jsonl")
+            lines.append(f"skipped {_count(len(self.skipped_files), 'file')} that are not .txt or .jsonl")
         return "\n".join(lines)
+
+
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 # --- finding files ---------------------------------------------------------------------------
@@ -102,6 +106,14 @@ def collect_files(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
     """The files to import (folders searched recursively, in name order) and the ones skipped."""
     files: list[Path] = []
     skipped: list[Path] = []
+    seen: set[Path] = set()
+
+    def add(path: Path) -> None:
+        key = path.resolve()
+        if key not in seen:  # the same file named twice (or by two folders) is read once
+            seen.add(key)
+            files.append(path)
+
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -111,7 +123,7 @@ def collect_files(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
                 if any(part.startswith(".") for part in rel.parts) or not child.is_file():
                     continue
                 if child.suffix.lower() in SUFFIXES:
-                    files.append(child)
+                    add(child)
                     found += 1
                 else:
                     skipped.append(child)
@@ -120,7 +132,7 @@ def collect_files(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
         elif path.is_file():
             if path.suffix.lower() not in SUFFIXES:
                 raise InputError(path, f"unsupported file type {path.suffix or '(none)'!r}; expected .txt or .jsonl")
-            files.append(path)
+            add(path)
         else:
             raise InputError(path, "no such file or folder")
     return files, skipped
@@ -130,6 +142,8 @@ def collect_files(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
 
 
 def _decode(path: Path, data: bytes, line: int | None, *, first: bool = True) -> str:
+    if first and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputError(path, "encoded as UTF-16, not UTF-8: save it as UTF-8 and import again", line or 1)
     if b"\x00" in data:
         at = line if line is not None else data.count(b"\n", 0, data.index(b"\x00")) + 1
         raise InputError(path, "binary data (NUL bytes), not UTF-8 text", at)
@@ -169,10 +183,29 @@ def read_jsonl(path: Path, progress: Progress | None = None) -> Iterator[Record]
                 obj = json.loads(line)
             except json.JSONDecodeError as err:
                 raise InputError(path, f"malformed JSON: {err.msg} at column {err.pos + 1}", lineno) from None
+            except (ValueError, RecursionError) as err:  # a 5,000-digit number, nesting 100,000 deep
+                raise InputError(path, f"malformed JSON: {str(err).split(';')[0]}", lineno) from None
+            if "\\u" in line and _has_lone_surrogate(obj):
+                raise InputError(path, "holds a lone UTF-16 surrogate escape (like \\ud800), which is not text", lineno)
             seen = True
             yield _record(path, lineno, obj)
     if not seen:
         raise InputError(path, "empty file: no JSON lines to import")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """JSON can spell half of a surrogate pair (\\ud800) that no UTF-8 text can hold."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
 
 
 def _want(path: Path, line: int, obj: dict[str, Any], key: str, kind: type | tuple[type, ...], what: str) -> Any:
@@ -290,6 +323,8 @@ class _Importer:
         self.labels = store.label_names()
         self.themes = store.theme_names()
         self.hotkeys = store.hotkeys()
+        schema = store.schema()
+        self.colours = {item.colour for item in schema.labels + schema.themes}
         self.annotators = set(store.annotators())
 
     def add(self, rec: Record) -> None:
@@ -341,7 +376,9 @@ class _Importer:
         if self.strict:
             raise rec.error(f"{noun} {name!r} is not in the schema (--strict)")
         hotkey = free_hotkey(self.hotkeys)
-        self.store.add_label(Label(name=name, colour=colour_for(name), hotkey=hotkey), kind)
+        colour = colour_for(name, self.colours)
+        self.colours.add(colour)
+        self.store.add_label(Label(name=name, colour=colour, hotkey=hotkey), kind)
         if hotkey:
             self.hotkeys.add(hotkey)
         known.add(name)

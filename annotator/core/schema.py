@@ -173,9 +173,18 @@ def free_hotkey(taken: set[str]) -> str | None:
     return None
 
 
-_PALETTE = ["#C2255C", "#5C940D", "#1864AB", "#E8590C", "#0B7285", "#862E9C", "#A61E4D", "#2B8A3E"]
+# Colours for labels an import adds, each with a contrast of at least 3:1 on white and on #1E1E1E.
+_PALETTE = [
+    "#C2255C", "#5C940D", "#1864AB", "#E8590C", "#0B7285", "#862E9C", "#A61E4D", "#2B8A3E",
+    "#D9480F", "#3B5BDB", "#9C36B5", "#099268", "#E67700", "#1971C2", "#C92A2A", "#6741D9",
+]
 
 
-def colour_for(name: str) -> str:
-    """A stable colour for a label added by an import, from a palette readable on light and dark."""
+def colour_for(name: str, taken: set[str] = frozenset()) -> str:
+    """A colour for a label added by an import: the first palette colour no label uses yet,
+    else a stable one from the name."""
+    used = {c.upper() for c in taken}
+    for colour in _PALETTE:
+        if colour not in used:
+            return colour
     return _PALETTE[sum(name.encode("utf-8")) % len(_PALETTE)]

@@ -87,6 +87,7 @@ _SCRIPTS = {
 }
 _LETTER = re.compile(r"[^\W\d_]")
 _PERSIAN = re.compile("[پچژگکی]")
+_ARABIC_ONLY = re.compile("[يكةى]")
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,9 @@ def detect_language(text: str, sample: int = 3000) -> Language:
     if counts[top] <= 0:
         return Language("und", "ltr")
     if top == "arabic":
-        return Language("fa" if _PERSIAN.search(head) else "ar", "rtl")
+        # annotator is for Persian: Arabic only when Arabic-only letters show and Persian ones don't.
+        arabic = _ARABIC_ONLY.search(head) and not _PERSIAN.search(head)
+        return Language("ar" if arabic else "fa", "rtl")
     if top == "hangul":
         return Language("ko", "ltr")
     if top == "hebrew":

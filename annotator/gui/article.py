@@ -112,11 +112,13 @@ class SpanHighlighter(QSyntaxHighlighter):
         base = self.currentBlock().position()
         ordered = sorted(marks, key=lambda m: (m.start, m.end))
         overlapping = any(b.start < a.end for a, b in zip(ordered, ordered[1:]))
+        length = self.currentBlock().length()
         if not overlapping:  # the common case: one format per span, as a bare highlighter does
             for m in ordered:
-                self.setFormat(m.start - base, m.end - m.start, self._format(m.colour, None))
+                # A span running across paragraphs is clipped to this one on both sides.
+                start, end = max(m.start - base, 0), min(m.end - base, length)
+                self.setFormat(start, end - start, self._format(m.colour, None))
             return
-        length = self.currentBlock().length()
         cuts = sorted({0, length} | {min(max(m.start - base, 0), length) for m in marks}
                       | {min(max(m.end - base, 0), length) for m in marks})
         for a, b in zip(cuts, cuts[1:]):
@@ -128,7 +130,8 @@ class SpanHighlighter(QSyntaxHighlighter):
             self.setFormat(a, b - a, self._format(covering[0].colour, outer))
 
 
-_NEWLINE = re.compile("\n")
+# Where QTextDocument starts a new block: LF, and the separators Qt treats the same way.
+_NEWLINE = re.compile("[\n\u2029\ufdd0\ufdd1]")
 _LTR_LETTER = re.compile("[A-Za-z\u00c0-\u024f\uac00-\ud7a3\u1100-\u11ff]")
 _RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 
@@ -225,7 +228,7 @@ class ArticleView(QPlainTextEdit):
         default = Qt.RightToLeft if direction == "rtl" else Qt.LeftToRight
         other = _LTR_LETTER if direction == "rtl" else _RTL_LETTER
         cursor = None
-        for number, paragraph in enumerate(text.split("\n")):
+        for number, paragraph in enumerate(_NEWLINE.split(text)):
             if not other.search(paragraph):
                 continue
             detected = detect_language(paragraph, sample=400)

@@ -24,28 +24,27 @@ class DocumentCommand(QUndoCommand):
         self.window = window
         self.doc_id = doc_id
         self.annotator = window.annotator
-        self._done_once = False
 
     def redo(self) -> None:
-        self.window.show_document(self.doc_id)
-        try:
-            self.forward()
-        except Exception as err:  # noqa: BLE001 - any failure to write means: not saved
-            if not self._done_once:
-                self.setObsolete(True)
-            self.window.report_failure(self.text(), err)
-            return
-        self._done_once = True
-        self.window.after_change(self.doc_id, self.focus_span(), self.delta(undone=False))
+        self._run(self.forward, self.text(), undone=False)
 
     def undo(self) -> None:
+        self._run(self.backward, f"undo {self.text()}", undone=True)
+
+    def _run(self, step, what: str, *, undone: bool) -> None:
         self.window.show_document(self.doc_id)
         try:
-            self.backward()
-        except Exception as err:  # noqa: BLE001
-            self.window.report_failure(f"Undo {self.text()}", err)
+            if self.window.store.busy:
+                raise RuntimeError("an import is running; try again when it is done")
+            with self.window.store.transaction():
+                step()
+        except Exception as err:  # noqa: BLE001 - any failure to write means: not saved
+            # Rolled back, so the database is as it was; the stack drops the command so that
+            # its position never claims a change that is not on disk.
+            self.setObsolete(True)
+            self.window.report_failure(what, err)
             return
-        self.window.after_change(self.doc_id, self.focus_span(undone=True), self.delta(undone=True))
+        self.window.after_change(self.doc_id, self.focus_span(undone=undone), self.delta(undone=undone))
 
     def forward(self) -> None:
         raise NotImplementedError
@@ -71,21 +70,23 @@ class AddSpan(DocumentCommand):
 
     def forward(self) -> None:
         store = self.window.store
-        with store.transaction():
+        if self.span.id is None:
             span_id = store.add_span(self.span)
             if span_id is None:
                 raise ValueError(f"{self.span.label} span on {self.span.text!r} is already there")
             self.span = self.span._replace(id=span_id)
-            self.previous_status = store.status(self.doc_id, self.annotator)
-            if self.previous_status is Status.NEW:
-                store.set_status(self.doc_id, self.annotator, Status.IN_PROGRESS)
+        else:  # redo after undo: the same span, under the same id
+            store.restore_span(self.span)
+        self.previous_status = store.status(self.doc_id, self.annotator)
+        if self.previous_status is Status.NEW:
+            store.set_status(self.doc_id, self.annotator, Status.IN_PROGRESS)
 
     def backward(self) -> None:
         store = self.window.store
-        with store.transaction():
-            store.delete_span(self.span.id)
-            if self.previous_status is not None:
-                store.set_status(self.doc_id, self.annotator, self.previous_status)
+        if store.delete_span(self.span.id, doc_id=self.doc_id, annotator=self.annotator) is None:
+            raise ValueError("that span is not there any more")
+        if self.previous_status is not None:
+            store.set_status(self.doc_id, self.annotator, self.previous_status)
 
     def focus_span(self, undone: bool = False) -> int | None:
         return None if undone else self.span.id
@@ -100,11 +101,11 @@ class DeleteSpan(DocumentCommand):
         self.span = span
 
     def forward(self) -> None:
-        if self.window.store.delete_span(self.span.id) is None:
+        if self.window.store.delete_span(self.span.id, doc_id=self.doc_id, annotator=self.annotator) is None:
             raise ValueError("that span is gone already")
 
     def backward(self) -> None:
-        self.window.store.add_span(self.span)  # under its old id
+        self.window.store.restore_span(self.span)  # under its old id, or an error
 
     def focus_span(self, undone: bool = False) -> int | None:
         return self.span.id if undone else None
@@ -124,13 +125,18 @@ class UpdateSpan(DocumentCommand):
         self.old_span = span
         self.new_span = span
 
+    def _apply(self, changes: dict) -> None:
+        current = self.window.store.get_span(self.span_id)
+        if current is None or current.doc_id != self.doc_id or current.annotator != self.annotator:
+            raise ValueError("that span is not there any more")
+        self.old_span = current
+        self.new_span = self.window.store.update_span(self.span_id, **changes)
+
     def forward(self) -> None:
-        self.old_span = self.window.store.get_span(self.span_id)
-        self.new_span = self.window.store.update_span(self.span_id, **self.changes)
+        self._apply(self.changes)
 
     def backward(self) -> None:
-        self.old_span = self.window.store.get_span(self.span_id)
-        self.new_span = self.window.store.update_span(self.span_id, **self.before)
+        self._apply(self.before)
 
     def focus_span(self, undone: bool = False) -> int | None:
         return self.span_id

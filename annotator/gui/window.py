@@ -406,6 +406,7 @@ class MainWindow(QMainWindow):
 
     def report_failure(self, what: str, err: Exception) -> None:
         self.saved_label.setText("Not saved")
+        self.refresh_themes()  # a checkbox the user ticked shows the database again
         self.statusBar().showMessage(f"Could not {what}: {err}", 8000)
 
     # --- status bar --------------------------------------------------------------------------
@@ -490,8 +491,9 @@ class MainWindow(QMainWindow):
             self._error("Import failed", str(err))
             return False
         progress = QProgressDialog("Importing…", "Cancel", 0, max(total, 1), self)
-        progress.setWindowModality(Qt.WindowModal)
-        progress.setMinimumDuration(300)
+        progress.setWindowModality(Qt.WindowModal)  # no edits reach the article while it runs
+        progress.setMinimumDuration(0)
+        progress.show()
         done = 0
 
         def step(n: int) -> None:
@@ -505,16 +507,17 @@ class MainWindow(QMainWindow):
         try:
             report = import_paths(self.store, paths, annotator=self.annotator, progress=step)
         except ImportCancelled:
-            progress.close()
+            self._end_import(progress)
             self.statusBar().showMessage("Import cancelled; nothing was changed", 6000)
             return False
         except AnnotatorError as err:
-            progress.close()
+            self._end_import(progress)
             self._error("Import failed; nothing was changed", str(err))
             return False
-        progress.close()
+        self._end_import(progress)
         self.schema = self.store.schema()
         self._apply_schema()
+        self.refresh_annotations()  # the import may have brought spans for the open document
         self.documents.refresh_languages()
         self.documents.apply_filters()
         self.documents.update_progress()
@@ -524,6 +527,11 @@ class MainWindow(QMainWindow):
             if first:
                 self.open_document(first)
         return True
+
+    def _end_import(self, progress: QProgressDialog) -> None:
+        progress.close()
+        self.activateWindow()
+        self.view.setFocus()  # the keyboard goes back to the article
 
     def _error(self, title: str, message: str) -> None:
         box = QMessageBox(QMessageBox.Warning, title, message, QMessageBox.Ok, self)

@@ -61,7 +61,7 @@ def m001_initial(db: Database) -> None:
             created_at TEXT NOT NULL
         );
         CREATE TABLE spans (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: undo commands refer to span ids
             doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
             annotator TEXT NOT NULL REFERENCES annotators(name),
             start INTEGER NOT NULL CHECK (start >= 0),
@@ -91,7 +91,7 @@ def m001_initial(db: Database) -> None:
         );
         -- The gold layer, built by a reviewer from the annotators' layers.
         CREATE TABLE gold_spans (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
             doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
             start INTEGER NOT NULL CHECK (start >= 0),
             "end" INTEGER NOT NULL,

@@ -110,6 +110,11 @@ class Store:
         with self.db.atomic():
             yield self
 
+    @property
+    def busy(self) -> bool:
+        """True while a transaction is open on this connection (an import is running)."""
+        return self.db.conn.in_transaction
+
     def schema_version(self) -> list[str]:
         return _inspect(self.db)[0]
 
@@ -346,12 +351,26 @@ class Store:
         ).fetchone()
         return Span(*row) if row else None
 
-    def delete_span(self, span_id: int) -> Span | None:
-        """Delete a span; the span as it was, or None if there was none."""
+    def delete_span(self, span_id: int, *, doc_id: str | None = None, annotator: str | None = None) -> Span | None:
+        """Delete a span; the span as it was, or None if there was none. With ``doc_id`` and
+        ``annotator``, only a span of that document and annotator is deleted."""
         span = self.get_span(span_id)
-        if span is not None:
-            self.db.execute("DELETE FROM spans WHERE id = ?", [span_id])
+        if span is None or (doc_id is not None and span.doc_id != doc_id) or (
+                annotator is not None and span.annotator != annotator):
+            return None
+        self.db.execute("DELETE FROM spans WHERE id = ?", [span_id])
         return span
+
+    def restore_span(self, span: Span) -> None:
+        """Put a deleted span back under its own id; raises if that is not possible."""
+        if span.id is None or self.get_span(span.id) is not None:
+            raise ValueError(f"span {span.id} cannot be restored: its id is taken")
+        self.db.execute(
+            'INSERT INTO spans(id, doc_id, annotator, start, "end", label, text, note, created_at, updated_at) '
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [span.id, span.doc_id, span.annotator, span.start, span.end, span.label, span.text, span.note,
+             now(), now()],
+        )
 
     def update_span(
         self,
@@ -524,7 +543,9 @@ def _inspect(db: Database) -> tuple[list[str], bool]:
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if _MIGRATIONS_TABLE not in tables:
         return [], bool(tables)
-    return [m.name for m in migrations.applied(db)], True
+    applied = [m.name for m in migrations.applied(db)]
+    # Only an empty migrations table: a first open that stopped before its first migration.
+    return applied, bool(applied) or tables != {_MIGRATIONS_TABLE}
 
 
 def _backup(db: Database, path: Path, version: int) -> Path:

@@ -205,6 +205,12 @@ BAD_INPUTS = [
     ("gd.jsonl", b'{"text": "abc", "annotator": "gold"}\n', "gd.jsonl:1: annotator name 'gold' is reserved"),
     ("bl.jsonl", b'{"text": "ok"}\n\xc3\x28\n', "bl.jsonl:2: not valid UTF-8"),
     ("notes.csv", b"a,b\n", "notes.csv: unsupported file type '.csv'"),
+    ("sur.jsonl", b'{"text": "ok"}\n{"text": "a\\ud800b"}\n', "sur.jsonl:2: holds a lone UTF-16 surrogate"),
+    ("big.jsonl", b'{"text": "ok", "meta": {"n": ' + b"9" * 5000 + b"}}\n", "big.jsonl:1: malformed JSON: Exceeds the limit"),
+    ("deep.jsonl", b'{"text": "ok", "meta": {"x": ' + b"[" * 100000 + b"]" * 100000 + b"}}\n",
+     "deep.jsonl:1: malformed JSON: maximum recursion depth"),
+    ("u16.jsonl", '{"text": "مشهد"}\n'.encode("utf-16"), "u16.jsonl:1: encoded as UTF-16, not UTF-8"),
+    ("u16.txt", "مشهد".encode("utf-16"), "u16.txt:1: encoded as UTF-16, not UTF-8"),
 ]
 
 
@@ -267,3 +273,31 @@ def test_imported_spans_cover_what_they_covered(tmp_path_factory, text, data):
                     for a in range(raw["start"], -1, -1)
                     for b in range(raw["end"], n + 1)
                 ), raw
+
+
+def test_the_same_file_named_twice_is_read_once(store: Store, tmp_path: Path):
+    path = write(tmp_path / "a.txt", "خبر")
+    report = import_paths(store, [path, path, tmp_path], annotator="t")
+    assert report.files == 1 and report.documents_added == 1
+    assert report.summary().startswith("1 file, 1 document added, 0 unchanged, 0 spans added")
+
+
+def test_labels_added_by_an_import_get_colours_no_label_has(store: Store, tmp_path: Path):
+    labels = ["COMPANY", "NORP", "MONEY", "LAW", "PRODUCT"]
+    path = write(tmp_path / "l.jsonl", jsonl({"id": "l", "text": "abcdefghij", "themes": ["weather"], "spans": [
+        {"start": i, "end": i + 1, "label": name} for i, name in enumerate(labels)]}))
+    import_paths(store, [path], annotator="t")
+    schema = store.schema()
+    colours = [item.colour for item in schema.labels + schema.themes]
+    assert len(colours) == len(set(colours))
+
+
+def test_short_arabic_script_text_without_arabic_only_letters_is_persian(store: Store, tmp_path: Path):
+    write(tmp_path / "short.txt", "عنوان\nمتن خبر در مشهد")
+    write(tmp_path / "ar.txt", "قال المدير في المدينة")  # ي: Arabic yeh
+    import_paths(store, [tmp_path], annotator="t")
+    assert store.get_document("short").lang == "fa"
+    assert store.get_document("ar").lang == "ar"
+    write(tmp_path / "ar2.txt", "كيف حالك يا صديقي")
+    import_paths(store, [tmp_path / "ar2.txt"], annotator="t")
+    assert store.get_document("ar2").lang == "ar"

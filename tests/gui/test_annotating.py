@@ -207,3 +207,35 @@ def test_relabel_from_the_span_list(qtbot, window):
     table.setFocus()
     qtbot.keyClick(table, "p")
     assert [label for _, _, label, _ in spans(window)] == ["ORG", "PER"]
+
+
+def _painted(window, block_number):
+    block = window.view.document().findBlockByNumber(block_number)
+    return [(r.start, r.length) for r in block.layout().formats() if r.format.background().style() != 0]
+
+
+def test_a_span_across_paragraphs_is_painted_in_each_of_them(qtbot, window, tmp_path):
+    from tests.helpers import write
+
+    write(tmp_path / "para.txt", "abc\ndef\nghi")
+    window.run_import([str(tmp_path / "para.txt")])
+    qtbot.waitUntil(window.isActiveWindow)  # the progress dialog hands the keyboard back
+    window.open_document("para")
+    window.view.select(1, 10)
+    key(qtbot, window, "e")
+    assert [_painted(window, n) for n in range(3)] == [[(1, 2)], [(0, 3)], [(0, 2)]]
+
+
+def test_qt_paragraph_separators_do_not_shift_highlights(qtbot, window, tmp_path):
+    import json
+
+    from tests.helpers import write
+
+    text = "ab\u2029cd\nef"
+    write(tmp_path / "sep.jsonl", json.dumps({"id": "sep", "text": text,
+                                                "spans": [{"start": 6, "end": 8, "label": "PER"}]}) + "\n")
+    window.run_import([str(tmp_path / "sep.jsonl")])
+    window.open_document("sep")
+    assert window.view.document().blockCount() == 3
+    assert _painted(window, 2) == [(0, 2)]
+    assert _painted(window, 0) == [] and _painted(window, 1) == []

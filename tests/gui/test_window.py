@@ -183,3 +183,66 @@ def test_bundled_fonts_cover_persian_and_hangul():
     assert PERSIAN_FAMILY in families and KOREAN_FAMILY in families
     assert QRawFont.fromFont(QFont(KOREAN_FAMILY)).supportsCharacter(ord("대"))
     assert QRawFont.fromFont(QFont(PERSIAN_FAMILY)).supportsCharacter(ord("پ"))
+
+
+def test_a_failed_undo_drops_the_command_and_never_touches_another_annotators_span(qtbot, window):
+    """Another process deletes the span a command refers to: undo fails, says so, and leaves the
+    database alone; span ids are never reused, so no other span can be hit."""
+    window.open_document(DAEGU_SEED)
+    window.view.select(0, 2)
+    key(qtbot, window, "o")
+    [mine] = window.store.spans(DAEGU_SEED, "tester")
+    window.store.delete_span(mine.id)  # as another process would
+    window.store.ensure_annotator("bob")
+    from annotator.core.model import Span
+
+    bob_id = window.store.add_span(Span(DAEGU_SEED, "bob", 0, 2, "ORG", window.document.text[0:2]))
+    assert bob_id != mine.id  # AUTOINCREMENT: a deleted id is not handed out again
+    window.undo_action.trigger()
+    assert window.saved_label.text() == "Not saved"
+    assert window.undo_stack.count() == 0  # the failed command is gone from the stack
+    assert [s.id for s in window.store.spans(DAEGU_SEED, "bob")] == [bob_id]
+
+
+def test_an_undone_delete_that_cannot_be_restored_is_not_shown_as_saved(qtbot, window):
+    window.open_document(DAEGU_SEED)
+    window.view.select(0, 2)
+    key(qtbot, window, "o")
+    [span] = window.store.spans(DAEGU_SEED, "tester")
+    window.select_span(span.id)
+    qtbot.keyClick(window.view, Qt.Key_Delete)
+    window.store.restore_span(span)  # somebody put it back meanwhile
+    window.undo_action.trigger()
+    assert window.saved_label.text() == "Not saved"
+    assert window.store.spans(DAEGU_SEED, "tester") == [span]
+
+
+def test_commands_wait_while_an_import_holds_the_database(qtbot, window):
+    window.open_document(DAEGU_SEED)
+    with window.store.transaction():  # as an import does
+        window.view.select(0, 2)
+        key(qtbot, window, "o")
+        assert window.saved_label.text() == "Not saved"
+    assert window.store.spans(DAEGU_SEED, "tester") == []
+
+
+def test_a_failed_theme_toggle_leaves_the_checkbox_as_the_database_says(qtbot, window):
+    window.open_document(DAEGU_SEED)
+    window.store.db.execute("PRAGMA foreign_keys = OFF")
+    window.store.db.execute("DELETE FROM themes WHERE name = 'economy'")
+    window.store.db.execute("PRAGMA foreign_keys = ON")
+    qtbot.mouseClick(window.themes_panel.boxes["economy"], Qt.LeftButton)
+    assert window.saved_label.text() == "Not saved"
+    assert not window.themes_panel.boxes["economy"].isChecked()
+
+
+def test_an_import_refreshes_the_open_document(qtbot, window, tmp_path):
+    import json
+
+    window.open_document(DAEGU_SEED)
+    text = window.document.text
+    path = write(tmp_path / "more.jsonl", json.dumps({"id": DAEGU_SEED, "text": text,
+                                                      "spans": [{"start": 0, "end": 2, "label": "ORG"}]}) + "\n")
+    assert window.run_import([str(path)])
+    assert [(s.start, s.end) for s in window.view.spans] == [(0, 2)]
+    assert window.span_panel.model.rowCount() == 1

@@ -136,3 +136,11 @@ def test_schema_reload_keeps_labels_in_use(store: Store, tmp_path: Path):
     assert "GPE" in change.kept_in_use and "ORG" in change.removed and "NEW" in change.added
     names = [label.name for label in store.schema().labels]
     assert names[:2] == ["PER", "NEW"] and "GPE" in names and "ORG" not in names
+
+
+def test_a_first_open_that_stopped_before_its_first_migration_opens_again(db_path: Path):
+    db = Database(db_path)
+    migrations.ensure_migrations_table(db)  # what sqlite-utils commits before the first migration
+    db.close()
+    with Store.open(db_path) as store:
+        assert store.schema_version() == known_names()
