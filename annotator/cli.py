@@ -169,6 +169,9 @@ def docs(annotator: str | None, lang: str | None, status: str | None, as_json: b
                 }, ensure_ascii=False))
             return
         rows = list(rows)
+        if not rows and store.count_documents() == 0:
+            click.echo("No documents yet. Start with: annotator import seeds/  (or your .txt/.jsonl files)", err=True)
+            return
         id_w = max([terminal.width(r.id) for r in rows] + [2])
         head = f"{terminal.pad('ID', id_w)}  LANG  {'STATUS':<11}  SPANS  TITLE"
         click.echo(head)
@@ -219,6 +222,10 @@ def show(doc_id: str, logical: bool, annotator: str | None, db: str | None) -> N
             for s in spans:
                 covered = s.text if plain else terminal.visual(s.text, rtl)
                 click.echo(f"{s.start:>6} {s.end:>6}  {s.label:<8} {covered}")
+        others = {name: n for name, n in store.span_counts(doc.id).items() if name != owner}
+        if others:
+            listed = ", ".join(f"{name} ({n} span{'s' * (n != 1)})" for name, n in others.items())
+            click.echo(f"\n# other annotators: {listed}; see --annotator NAME")
 
 
 # --- search ----------------------------------------------------------------------------------
@@ -238,10 +245,12 @@ def search(query: str, limit: int, lang: str | None, as_json: bool, db: str | No
     (مشهد finds مشهدی). Persian search treats Arabic ي and ك as ی and ک and ignores ZWNJ, and
     Persian digits match ASCII ones.
 
+    In a shell, quote a phrase twice so that the quotes reach annotator.
+
     \b
     Example:
         annotator search 대구
-        annotator search "شهر هوشمند"
+        annotator search '"شهر هوشمند"'
     """
     expression = match_expression(query)
     if expression is None:
@@ -303,7 +312,8 @@ def schema_show(as_json: bool, db: str | None) -> None:
         for item in items:
             click.echo(f"  [{item.hotkey or ' '}] {item.name:<24} {item.colour}  {item.display}")
     click.echo("\nGuidelines:\n")
-    click.echo(current.guidelines_text())
+    for line in current.guidelines_text().split("\n"):
+        click.echo(terminal.visual(line) if is_tty() else line)
 
 
 @schema.command("load", context_settings=CONTEXT)

@@ -10,7 +10,7 @@ import textwrap
 import unicodedata
 
 import arabic_reshaper
-from bidi import get_display
+from bidi.algorithm import get_display  # the full algorithm: it also mirrors brackets and « » (rule L4)
 
 
 def width(text: str) -> int:
@@ -41,9 +41,11 @@ def pad(text: str, cols: int) -> str:
     return text + " " * max(0, cols - width(text))
 
 
-def visual(line: str, rtl: bool) -> str:
-    """One logical line as a terminal without shaping should print it: joined and reordered."""
-    return get_display(arabic_reshaper.reshape(line), base_dir="R" if rtl else "L")
+def visual(line: str, rtl: bool | None = None) -> str:
+    """One logical line as a terminal without shaping should print it: joined, reordered and with
+    brackets mirrored. ``rtl`` sets the paragraph direction; None takes it from the line."""
+    base = None if rtl is None else ("R" if rtl else "L")
+    return get_display(arabic_reshaper.reshape(line), base_dir=base)
 
 
 def render(text: str, *, rtl: bool, cols: int, logical: bool) -> list[str]:

@@ -78,7 +78,7 @@ def test_show_prints_logical_text_when_piped(run):
 
 def test_show_on_a_terminal_shapes_and_reorders_persian(run, monkeypatch):
     import arabic_reshaper
-    from bidi import get_display
+    from bidi.algorithm import get_display
 
     run("import", str(SEEDS))
     monkeypatch.setattr("annotator.cli.is_tty", lambda: True)
@@ -89,6 +89,38 @@ def test_show_on_a_terminal_shapes_and_reorders_persian(run, monkeypatch):
     assert get_display(arabic_reshaper.reshape(title), base_dir="R") in out
     logical = run("show", PERSIAN_SEED, "--logical").stdout
     assert title in logical and "ﻣﺸﻬﺪ"[::-1] not in logical
+
+
+def test_search_markers_are_mirrored_in_right_to_left_terminal_output(run, monkeypatch):
+    run("import", str(SEEDS))
+    monkeypatch.setattr("annotator.cli.is_tty", lambda: True)
+    out = run("search", "سمنان").stdout
+    assert "«ﻥﺎﻨﻤﺳ»" in out  # visual order, brackets mirrored: reads «سمنان» right to left
+
+
+def test_schema_show_shapes_persian_on_a_terminal(run, monkeypatch):
+    import arabic_reshaper
+    from bidi.algorithm import get_display
+
+    monkeypatch.setattr("annotator.cli.is_tty", lambda: True)
+    out = run("schema", "show").stdout
+    assert get_display(arabic_reshaper.reshape("محمدجواد رجائیان")) in out  # joined, visual order
+    monkeypatch.undo()
+    assert "محمدجواد رجائیان" in run("schema", "show").stdout  # piped: logical order
+
+
+def test_show_hints_at_other_annotators_layers(run, tmp_path: Path):
+    path = write(tmp_path / "a.jsonl", json.dumps({"id": "a", "text": "대구시는", "annotator": "minji",
+                                                    "spans": [{"start": 0, "end": 3, "label": "GPE"}]}) + "\n")
+    run("import", str(path))
+    out = run("show", "a").stdout
+    assert "other annotators: minji (1 span); see --annotator NAME" in out
+    assert "GPE" in run("show", "a", "--annotator", "minji").stdout
+
+
+def test_docs_on_an_empty_database_says_how_to_start(run):
+    result = run("docs")
+    assert "No documents yet" in result.stderr and "annotator import" in result.stderr
 
 
 def test_unknown_document_is_a_clear_error(run):

@@ -24,3 +24,12 @@ def test_ci_runs_the_readme_test_command():
     _, tests = _quick_start_commands()
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert tests in ci.splitlines()
+
+
+def test_the_jsonl_example_imports_as_written(tmp_path, run):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```json\n(.*?)```", readme, re.S).group(1)
+    (tmp_path / "example.jsonl").write_text(block, encoding="utf-8")
+    result = run("import", str(tmp_path / "example.jsonl"))
+    assert result.exit_code == 0, result.output
+    assert "2 documents added" in result.stdout and "2 spans added" in result.stdout

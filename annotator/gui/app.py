@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings, QTimer, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from annotator.core.errors import AnnotatorError
@@ -17,7 +17,25 @@ from annotator.gui.theme import apply_theme
 from annotator.gui.window import MainWindow
 
 
+_NOISE = ("This plugin does not support propagateSizeHints()",)  # the offscreen platform, on every window
+_handler: dict[str, object] = {}
+
+
+def _quiet_noise(mode, context, message) -> None:
+    """Drop the offscreen platform's known noise; pass every other message on unchanged."""
+    if message in _NOISE:
+        return
+    previous = _handler.get("previous")
+    if previous is not None:
+        previous(mode, context, message)
+    else:
+        sys.stderr.write(message + "\n")
+
+
 def create_app() -> QApplication:
+    if "installed" not in _handler:
+        _handler["installed"] = True
+        _handler["previous"] = qInstallMessageHandler(_quiet_noise)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("annotator")
     app.setApplicationName("annotator")

@@ -103,6 +103,8 @@ class MainWindow(QMainWindow):
         first = self.store.setting(f"last_document/{annotator}") or self.store.neighbour(None, annotator)
         if first and self.store.get_document(first) is not None:
             self.open_document(first)
+        else:
+            self.view.setPlaceholderText("No documents yet: File → Import files… or Import folder… (Ctrl+I)")
         self.view.setFocus()
 
     # --- building ----------------------------------------------------------------------------

@@ -403,6 +403,12 @@ class Store:
         assert updated is not None
         return updated
 
+    def span_counts(self, doc_id: str) -> dict[str, int]:
+        """Spans per annotator on one document."""
+        cur = self.db.execute(
+            "SELECT annotator, COUNT(*) FROM spans WHERE doc_id = ? GROUP BY annotator ORDER BY annotator", [doc_id])
+        return dict(cur.fetchall())
+
     def spans(self, doc_id: str, annotator: str) -> list[Span]:
         cur = self.db.execute(
             'SELECT doc_id, annotator, start, "end", label, text, note, id FROM spans '
