@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -17,14 +17,16 @@ from PySide6.QtWidgets import (
 
 from annotator.core.model import DocumentSummary, Status
 from annotator.core.text import match_expression
+from annotator.gui.models import RowTableModel
 from annotator.gui.plain import tooltip
 from annotator.storage import Store
 
 PAGE = 200
+SEARCH_LIMIT = 5000
 STATUS_TEXT = {Status.NEW: "new", Status.IN_PROGRESS: "in progress", Status.DONE: "done", Status.SKIPPED: "skipped"}
 
 
-class DocumentListModel(QAbstractTableModel):
+class DocumentListModel(RowTableModel):
     """Rows are fetched a page at a time as the view scrolls; no document text is ever loaded."""
 
     COLUMNS = ("Document", "Lang", "Status", "Spans")
@@ -47,17 +49,18 @@ class DocumentListModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows, self._row_of = [], {}
         self._total = self.store.count_summaries(self.annotator, lang=self.lang, status=self.status, ids=self.ids)
-        self._fetch()
+        self._append(self._next_page())
         self.endResetModel()
 
-    def _fetch(self) -> list[DocumentSummary]:
+    def _next_page(self) -> list[DocumentSummary]:
         after = self._rows[-1].seq if self._rows else None
-        page = list(self.store.document_summaries(
+        return list(self.store.document_summaries(
             self.annotator, lang=self.lang, status=self.status, ids=self.ids, after_seq=after, limit=PAGE))
+
+    def _append(self, page: list[DocumentSummary]) -> None:
         for row in page:
             self._row_of[row.id] = len(self._rows)
             self._rows.append(row)
-        return page
 
     def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: N802 (Qt override)
         return not parent.isValid() and len(self._rows) < self._total
@@ -65,17 +68,12 @@ class DocumentListModel(QAbstractTableModel):
     def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: N802 (Qt override)
         if parent.isValid():
             return
-        start = len(self._rows)
-        after = self._rows[-1].seq if self._rows else None
-        page = list(self.store.document_summaries(
-            self.annotator, lang=self.lang, status=self.status, ids=self.ids, after_seq=after, limit=PAGE))
+        page = self._next_page()
         if not page:
-            self._total = start
+            self._total = len(self._rows)
             return
-        self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
-        for row in page:
-            self._row_of[row.id] = len(self._rows)
-            self._rows.append(row)
+        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(page) - 1)
+        self._append(page)
         self.endInsertRows()
 
     def loaded_rows(self) -> int:
@@ -103,16 +101,8 @@ class DocumentListModel(QAbstractTableModel):
 
     # --- the model ---------------------------------------------------------------------------
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt override)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt override)
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802 (Qt override)
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return self.COLUMNS[section]
-        return None
+    def rows(self) -> list[DocumentSummary]:
+        return self._rows
 
     _ROLES = frozenset({Qt.DisplayRole, Qt.ToolTipRole, Qt.TextAlignmentRole, Qt.UserRole})
 
@@ -207,8 +197,10 @@ class DocumentListPanel(QWidget):
         self.model.status = Status(status) if status else None
         self.model.lang = self.lang_filter.currentData()
         expression = match_expression(self.search.text())
-        self.model.ids = None if expression is None else [d.id for d in self.store.search(expression, limit=5000)]
+        self.model.ids = None if expression is None else [
+            d.id for d in self.store.search(expression, limit=SEARCH_LIMIT)]
         self.model.reload()
+        self.update_progress()
 
     def set_annotator(self, annotator: str) -> None:
         self.model.annotator = annotator
@@ -217,7 +209,11 @@ class DocumentListPanel(QWidget):
 
     def update_progress(self) -> None:
         done, total = self.store.progress(self.model.annotator)
-        self.progress.setText(f"{done} / {total} done")
+        text = f"{done} / {total} done"
+        if self.model.ids is not None:
+            shown = len(self.model.ids)
+            text += f" · search: {'the best ' if shown == SEARCH_LIMIT else ''}{shown} match{'es' * (shown != 1)}"
+        self.progress.setText(text)
 
     def show_current(self, doc_id: str) -> None:
         row = self.model.row_of(doc_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core.model import Span
 from annotator.core.schema import Label, Schema
+from annotator.gui.models import RowTableModel
 from annotator.gui.plain import tooltip
 
 
@@ -87,7 +88,7 @@ class ThemesPanel(QWidget):
             box.blockSignals(False)
 
 
-class SpanListModel(QAbstractTableModel):
+class SpanListModel(RowTableModel):
     """The open document's spans in text order. Cells are made on demand, and a command's change
     inserts or removes single rows, so a document with thousands of spans opens at once."""
 
@@ -125,16 +126,8 @@ class SpanListModel(QAbstractTableModel):
     def row_of(self, span_id: int | None) -> int | None:
         return next((i for i, s in enumerate(self.spans) if s.id == span_id), None)
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt override)
-        return 0 if parent.isValid() else len(self.spans)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt override)
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802 (Qt override)
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return self.COLUMNS[section]
-        return None
+    def rows(self) -> list[Span]:
+        return self.spans
 
     _ROLES = frozenset({Qt.DisplayRole, Qt.DecorationRole, Qt.ToolTipRole})
 

@@ -283,25 +283,16 @@ class Store:
 
         ``after_seq`` and ``limit`` page through them (keyset paging: each page is one indexed query).
         """
-        where, params = ["1"], [annotator, annotator]
+        where, params = _summary_filter(lang, status, ids)
         if after_seq is not None:
             where.append("d.seq > ?")
             params.append(after_seq)
-        if lang:
-            where.append("d.lang = ?")
-            params.append(lang)
-        if status is not None:
-            where.append("COALESCE(st.status, 'new') = ?")
-            params.append(status.value)
-        if ids is not None:
-            where.append("d.id IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(list(ids)))
         cur = self.db.execute(
             "SELECT d.id, d.title, d.lang, d.direction, COALESCE(st.status, 'new'), "
             "(SELECT COUNT(*) FROM spans s WHERE s.doc_id = d.id AND s.annotator = ?), d.chars, d.source, d.seq "
             "FROM documents d LEFT JOIN doc_status st ON st.doc_id = d.id AND st.annotator = ? "
             f"WHERE {' AND '.join(where)} ORDER BY d.seq" + (f" LIMIT {int(limit)}" if limit else ""),
-            params,
+            [annotator, annotator, *params],
         )
         for row in cur.fetchall() if limit else cur:
             yield DocumentSummary(row[0], row[1], row[2], row[3], Status(row[4]), row[5], row[6], row[7], row[8])
@@ -311,19 +302,10 @@ class Store:
         ids: Iterable[str] | None = None,
     ) -> int:
         """How many documents :meth:`document_summaries` would list with these filters."""
-        where, params = ["1"], [annotator]
-        if lang:
-            where.append("d.lang = ?")
-            params.append(lang)
-        if status is not None:
-            where.append("COALESCE(st.status, 'new') = ?")
-            params.append(status.value)
-        if ids is not None:
-            where.append("d.id IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(list(ids)))
+        where, params = _summary_filter(lang, status, ids)
         return self.db.execute(
             "SELECT COUNT(*) FROM documents d LEFT JOIN doc_status st ON st.doc_id = d.id AND st.annotator = ? "
-            f"WHERE {' AND '.join(where)}", params,
+            f"WHERE {' AND '.join(where)}", [annotator, *params],
         ).fetchone()[0]
 
     def languages(self) -> list[str]:
@@ -542,6 +524,22 @@ class Store:
             "AND name NOT LIKE 'sqlite_%' ORDER BY name"
         )]
         return {t: self.db.execute(f"SELECT * FROM [{t}] ORDER BY 1").fetchall() for t in tables}
+
+
+def _summary_filter(lang: str | None, status: Status | None, ids: Iterable[str] | None) -> tuple[list[str], list[Any]]:
+    """WHERE terms and parameters for the document list's filters (documents d, doc_status st)."""
+    where: list[str] = ["1"]
+    params: list[Any] = []
+    if lang:
+        where.append("d.lang = ?")
+        params.append(lang)
+    if status is not None:
+        where.append("COALESCE(st.status, 'new') = ?")
+        params.append(status.value)
+    if ids is not None:
+        where.append("d.id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(list(ids)))
+    return where, params
 
 
 def _inspect(db: Database) -> tuple[list[str], bool]:
