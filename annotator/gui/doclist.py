@@ -76,6 +76,10 @@ class DocumentListModel(RowTableModel):
         self._append(page)
         self.endInsertRows()
 
+    def total(self) -> int:
+        """Rows the filters let through, loaded or not."""
+        return self._total
+
     def loaded_rows(self) -> int:
         return len(self._rows)
 
@@ -211,8 +215,10 @@ class DocumentListPanel(QWidget):
         done, total = self.store.progress(self.model.annotator)
         text = f"{done} / {total} done"
         if self.model.ids is not None:
-            shown = len(self.model.ids)
-            text += f" · search: {'the best ' if shown == SEARCH_LIMIT else ''}{shown} match{'es' * (shown != 1)}"
+            listed = self.model.total()
+            text += f" · {listed} match{'es' * (listed != 1)}"
+            if len(self.model.ids) == SEARCH_LIMIT:
+                text += f" (search keeps the best {SEARCH_LIMIT})"
         self.progress.setText(text)
 
     def show_current(self, doc_id: str) -> None:
