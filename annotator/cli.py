@@ -19,6 +19,9 @@ import click
 
 from annotator import __version__
 from annotator.core.errors import AnnotatorError
+from annotator.core.exporting import FORMATS as EXPORT_FORMATS
+from annotator.core.exporting import ExportOptions, count_documents, export
+from annotator.core.formats import FORMATS as IMPORT_FORMATS
 from annotator.core.importing import import_paths, total_bytes
 from annotator.core.model import Status
 from annotator.core.project import default_annotator, open_project
@@ -111,14 +114,20 @@ def cli(ctx: click.Context, db: str | None) -> None:
 @annotator_option("Who owns spans, themes and status in records that name no annotator. "
                   "Default: $ANNOTATOR_NAME or your login name.")
 @click.option("--strict", is_flag=True, help="Refuse labels and themes the schema lacks instead of adding them.")
+@click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), default="auto", show_default=True,
+              help="Which tool wrote the .jsonl/.json files; auto tells by each line (.json: Label Studio).")
 @db_option
 @reports_errors
-def import_command(paths: tuple[Path, ...], annotator: str | None, strict: bool, db: str | None) -> None:
+def import_command(paths: tuple[Path, ...], annotator: str | None, strict: bool, fmt: str, db: str | None) -> None:
     """Import articles from .txt files, .jsonl files and folders (searched recursively).
 
     A .txt file is one article: its name is the id, its first non-empty line the title. A .jsonl
     file holds one JSON object per line with "text" and optionally "id", "title", "lang", "meta",
     "spans" ([{"start", "end", "label"}], code points), "themes", "annotator" and "status".
+
+    Exports of doccano (JSONL), Prodigy/spaCy (JSONL) and Label Studio (JSON, JSON_MIN) import
+    too, with their offsets converted to code points (see docs/format.md); Label Studio
+    predictions come in as the annotator "model".
 
     Importing the same files again changes nothing. Any bad input stops the import with the file
     and line named, and the database is left exactly as it was.
@@ -127,15 +136,72 @@ def import_command(paths: tuple[Path, ...], annotator: str | None, strict: bool,
     Example:
         annotator import seeds/
         annotator import --annotator sara batch1.jsonl
+        annotator import --format doccano --annotator minji doccano-export.jsonl
     """
     with project(db) as store:
         owner = annotator or default_annotator()
         if sys.stderr.isatty():
             with click.progressbar(length=total_bytes(list(paths)), label="Importing", file=sys.stderr) as bar:
-                report = import_paths(store, list(paths), annotator=owner, strict=strict, progress=bar.update)
+                report = import_paths(store, list(paths), annotator=owner, strict=strict, progress=bar.update,
+                                      fmt=fmt)
         else:
-            report = import_paths(store, list(paths), annotator=owner, strict=strict)
+            report = import_paths(store, list(paths), annotator=owner, strict=strict, fmt=fmt)
         click.echo(report.summary())
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+@cli.command("export", context_settings=CONTEXT)
+@click.option("-o", "--output", default="-", metavar="FILE", help="Where to write; - for standard output.")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="jsonl", show_default=True,
+              help="annotator's own jsonl, doccano, spacy (Prodigy style) or bio.")
+@annotator_option("Only this annotator's layer (one line per document). Default: every layer.")
+@click.option("--gold", is_flag=True, help="The adjudicated (gold) layer, with provenance.")
+@click.option("--status", type=click.Choice([s.value for s in Status]),
+              help="Only layers with this status (with --gold, done means adjudicated).")
+@click.option("--lang", metavar="CODE", help="Only documents in this language (fa, ko, ...).")
+@click.option("--ids", multiple=True, metavar="ID", help="Only these documents (repeat the option).")
+@db_option
+@reports_errors
+def export_command(output: str, fmt: str, annotator: str | None, gold: bool, status: str | None,
+                   lang: str | None, ids: tuple[str, ...], db: str | None) -> None:
+    """Export annotations for training: one JSON line per document per annotation set.
+
+    Offsets are code points over exactly the exported text, and every span's text is checked
+    against it before it is written. The export streams: memory stays flat however large the
+    corpus. With -o FILE the file appears only when the export is complete.
+
+    \b
+    Example:
+        annotator export -o train.jsonl --status done
+        annotator export --format spacy --annotator sara -o sara.jsonl
+        annotator export --format bio --gold --lang ko -o gold-ko.jsonl
+    """
+    options = ExportOptions(format=fmt, annotator=annotator, gold=gold,
+                            status=Status(status) if status else None, lang=lang, ids=list(ids) or None)
+    with project(db) as store:
+        target = None if output == "-" else Path(output)
+        partial = target.with_name(target.name + ".partial") if target else None
+        try:
+            handle = partial.open("w", encoding="utf-8", newline="\n") if partial else sys.stdout
+            try:
+                if sys.stderr.isatty():
+                    with click.progressbar(length=count_documents(store, options), label="Exporting",
+                                           file=sys.stderr) as bar:
+                        report = export(store, handle, options, progress=bar.update)
+                else:
+                    report = export(store, handle, options)
+            finally:
+                if partial:
+                    handle.close()
+            if partial:
+                partial.replace(target)
+        except BaseException:
+            if partial:
+                partial.unlink(missing_ok=True)
+            raise
+    click.echo(f"Exported {report.summary()}" + (f" to {target}" if target else ""), err=True)
 
 
 # --- docs ------------------------------------------------------------------------------------

@@ -14,15 +14,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from annotator.core import formats
 from annotator.core.errors import InputError
 from annotator.core.model import GOLD, Document, Span, Status
 from annotator.core.schema import Label, colour_for, free_hotkey
 from annotator.core.text import OffsetMap, detect_language, direction_of, title_of
 from annotator.storage import Store, text_hash
 
-SUFFIXES = (".txt", ".jsonl")
+SUFFIXES = (".txt", ".jsonl", ".json")
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _KNOWN_FIELDS = {"id", "title", "text", "lang", "meta", "spans", "themes", "annotator", "status", "source"}
+_EXPORT_FIELDS = {"format", "version", "direction", "updated_at"}  # written by our export; not document data
+GOLD_STATUSES = {"adjudicated": "adjudicated", "done": "adjudicated", "in_progress": "in_progress"}
 
 Progress = Callable[[int], None]
 
@@ -33,6 +36,7 @@ class RawSpan:
     end: int
     label: str
     note: str | None = None
+    provenance: dict[str, Any] | None = None  # gold spans: proposed_by, decided_by, decided_at
 
 
 @dataclass
@@ -51,6 +55,11 @@ class Record:
     themes: list[str] = field(default_factory=list)
     annotator: str | None = None
     status: Status | None = None
+    gold_status: str | None = None  # for gold lines: in_progress or adjudicated
+
+    @property
+    def gold(self) -> bool:
+        return self.annotator == GOLD
 
     def error(self, message: str) -> InputError:
         return InputError(self.path, message, self.line)
@@ -69,6 +78,7 @@ class ImportReport:
     themes_created: list[str] = field(default_factory=list)
     annotators_added: list[str] = field(default_factory=list)
     skipped_files: list[str] = field(default_factory=list)
+    skipped_records: int = 0  # examples the source format marks as rejected (Prodigy reject/ignore)
 
     def summary(self) -> str:
         parts = [
@@ -91,7 +101,9 @@ class ImportReport:
         if self.annotators_added:
             lines.append("annotators added: " + ", ".join(self.annotators_added))
         if self.skipped_files:
-            lines.append(f"skipped {_count(len(self.skipped_files), 'file')} that are not .txt or .jsonl")
+            lines.append(f"skipped {_count(len(self.skipped_files), 'file')} that are not .txt, .jsonl or .json")
+        if self.skipped_records:
+            lines.append(f"skipped {_count(self.skipped_records, 'rejected or ignored example')}")
         return "\n".join(lines)
 
 
@@ -128,10 +140,10 @@ def collect_files(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
                 else:
                     skipped.append(child)
             if not found:
-                raise InputError(path, "folder holds no .txt or .jsonl files")
+                raise InputError(path, "folder holds no .txt, .jsonl or .json files")
         elif path.is_file():
             if path.suffix.lower() not in SUFFIXES:
-                raise InputError(path, f"unsupported file type {path.suffix or '(none)'!r}; expected .txt or .jsonl")
+                raise InputError(path, f"unsupported file type {path.suffix or '(none)'!r}; expected .txt, .jsonl or .json")
             add(path)
         else:
             raise InputError(path, "no such file or folder")
@@ -169,8 +181,11 @@ def read_txt(path: Path, progress: Progress | None = None) -> Iterator[Record]:
     yield Record(path=path, line=None, id=path.stem, text=text, source=str(path))
 
 
-def read_jsonl(path: Path, progress: Progress | None = None) -> Iterator[Record]:
-    """One JSON object per line; blank lines are allowed."""
+SKIPPED = object()  # what a reader yields for an example its format marks as rejected
+
+
+def read_jsonl(path: Path, progress: Progress | None = None, fmt: str = "auto") -> Iterator[Record | object]:
+    """One JSON object per line (annotator's own, doccano or Prodigy); blank lines are allowed."""
     seen = False
     with path.open("rb") as handle:
         for lineno, raw in enumerate(handle, 1):
@@ -179,18 +194,66 @@ def read_jsonl(path: Path, progress: Progress | None = None) -> Iterator[Record]
             line = _decode(path, raw, lineno, first=lineno == 1)
             if not line.strip():
                 continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise InputError(path, f"malformed JSON: {err.msg} at column {err.pos + 1}", lineno) from None
-            except (ValueError, RecursionError) as err:  # a 5,000-digit number, nesting 100,000 deep
-                raise InputError(path, f"malformed JSON: {str(err).split(';')[0]}", lineno) from None
-            if "\\u" in line and _has_lone_surrogate(obj):
-                raise InputError(path, "holds a lone UTF-16 surrogate escape (like \\ud800), which is not text", lineno)
+            obj = _parse(path, line, lineno)
             seen = True
+            kind = formats.detect(obj) if fmt == "auto" else fmt
+            try:
+                if kind == "doccano":
+                    obj = formats.from_doccano(_object(path, lineno, obj))
+                elif kind == "prodigy":
+                    obj = formats.from_prodigy(_object(path, lineno, obj))
+                elif kind == "labelstudio":
+                    for item in formats.from_label_studio(_object(path, lineno, obj)):
+                        yield _record(path, lineno, item)
+                    continue
+            except formats.Skip:
+                yield SKIPPED
+                continue
             yield _record(path, lineno, obj)
     if not seen:
         raise InputError(path, "empty file: no JSON lines to import")
+
+
+def read_label_studio(path: Path, progress: Progress | None = None, fmt: str = "auto") -> Iterator[Record | object]:
+    """A Label Studio export (JSON or JSON_MIN): a list of tasks. Errors name the task."""
+    data = path.read_bytes()
+    if progress:
+        progress(len(data))
+    text = _decode(path, data, None)
+    if not text.strip():
+        raise InputError(path, "empty file: no tasks to import")
+    tasks = _parse(path, text, None)
+    if isinstance(tasks, dict):
+        tasks = [tasks]
+    if not isinstance(tasks, list):
+        raise InputError(path, f"a Label Studio export is a list of tasks, not {_type_name(tasks)}")
+    for i, task in enumerate(tasks, 1):
+        try:
+            for item in formats.from_label_studio(_object(path, None, task)):
+                yield _record(path, None, item)
+        except InputError as err:
+            where = f"task {i}" + (f" (id {task['id']})" if isinstance(task, dict) and "id" in task else "")
+            raise InputError(path, f"{where}: {err.reason}") from None
+
+
+def _parse(path: Path, text: str, lineno: int | None) -> Any:
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as err:
+        line = lineno if lineno is not None else err.lineno
+        column = err.pos + 1 if lineno is not None else err.colno
+        raise InputError(path, f"malformed JSON: {err.msg} at column {column}", line) from None
+    except (ValueError, RecursionError) as err:  # a 5,000-digit number, nesting 100,000 deep
+        raise InputError(path, f"malformed JSON: {str(err).split(';')[0]}", lineno) from None
+    if "\\u" in text and _has_lone_surrogate(obj):
+        raise InputError(path, "holds a lone UTF-16 surrogate escape (like \\ud800), which is not text", lineno)
+    return obj
+
+
+def _object(path: Path, line: int | None, obj: Any) -> dict[str, Any]:
+    if not isinstance(obj, dict):
+        raise InputError(path, f"each line must be a JSON object, not {_type_name(obj)}", line)
+    return obj
 
 
 def _has_lone_surrogate(value: Any) -> bool:
@@ -244,7 +307,7 @@ def _record(path: Path, line: int, obj: Any) -> Record:
         raise InputError(path, f"field 'lang' must be a language code such as fa or ko, not {lang!r}", line)
     meta = _want(path, line, obj, "meta", dict, "an object") or {}
     meta = dict(meta)
-    for key in sorted(set(obj) - _KNOWN_FIELDS):
+    for key in sorted(set(obj) - _KNOWN_FIELDS - _EXPORT_FIELDS):
         meta.setdefault(key, obj[key])  # other fields are kept, not dropped
     source = _want(path, line, obj, "source", str, "a string") or f"{path}:{line}"
     annotator = _want(path, line, obj, "annotator", str, "a string")
@@ -252,9 +315,13 @@ def _record(path: Path, line: int, obj: Any) -> Record:
         annotator = annotator.strip()
         if not annotator:
             raise InputError(path, "field 'annotator' is empty", line)
-        if annotator == GOLD:
-            raise InputError(path, f"annotator name {GOLD!r} is reserved for the adjudicated layer", line)
     status = _want(path, line, obj, "status", str, "a string")
+    gold_status = None
+    if annotator == GOLD:  # the adjudicated layer, from our own export
+        gold_status = GOLD_STATUSES.get((status or "in_progress").strip().lower().replace(" ", "_"))
+        if gold_status is None:
+            raise InputError(path, f"field 'status': a gold line is in_progress or adjudicated, not {status!r}", line)
+        status = None
     if status is not None:
         try:
             status = Status.parse(status)
@@ -265,14 +332,17 @@ def _record(path: Path, line: int, obj: Any) -> Record:
         if not isinstance(theme, str) or not theme.strip():
             raise InputError(path, f"theme {i} must be a non-empty string, not {_type_name(theme)}", line)
     spans_raw = _want(path, line, obj, "spans", list, "a list of spans") or []
-    spans = [_span(path, line, i, raw, text) for i, raw in enumerate(spans_raw, 1)]
+    spans = [_span(path, line, i, raw, text, gold=annotator == GOLD) for i, raw in enumerate(spans_raw, 1)]
+    if "annotator" in obj and annotator is None and (spans or themes):
+        raise InputError(path, "spans or themes with \"annotator\": null: say whose they are", line)
     return Record(
         path=path, line=line, id=doc_id, text=text, title=title, lang=lang, source=source, meta=meta,
         spans=spans, themes=[t.strip() for t in themes], annotator=annotator, status=status,
+        gold_status=gold_status,
     )
 
 
-def _span(path: Path, line: int, i: int, raw: Any, text: str) -> RawSpan:
+def _span(path: Path, line: int, i: int, raw: Any, text: str, *, gold: bool = False) -> RawSpan:
     where = f"span {i}"
     if not isinstance(raw, dict):
         raise InputError(path, f"{where} must be an object with start, end and label, not {_type_name(raw)}", line)
@@ -299,14 +369,27 @@ def _span(path: Path, line: int, i: int, raw: Any, text: str) -> RawSpan:
         raise InputError(
             path, f"{where}: its text {covered!r} is not what [{start}, {end}) covers ({text[start:end]!r})", line
         )
-    return RawSpan(start, end, label.strip(), note or None)
+    provenance = None
+    if gold:
+        proposed = raw.get("proposed_by", [])
+        if not isinstance(proposed, list) or not all(isinstance(p, str) for p in proposed):
+            raise InputError(path, f"{where}: 'proposed_by' must be a list of annotator names", line)
+        for key in ("decided_by", "decided_at"):
+            if raw.get(key) is not None and not isinstance(raw[key], str):
+                raise InputError(path, f"{where}: {key!r} must be a string", line)
+        provenance = {"proposed_by": proposed, "decided_by": raw.get("decided_by"), "decided_at": raw.get("decided_at")}
+    return RawSpan(start, end, label.strip(), note or None, provenance)
 
 
-def iter_records(files: list[Path], progress: Progress | None = None) -> Iterator[Record]:
+def iter_records(files: list[Path], progress: Progress | None = None, fmt: str = "auto") -> Iterator[Record | object]:
     for path in files:
-        reader = read_jsonl if path.suffix.lower() == ".jsonl" else read_txt
+        suffix = path.suffix.lower()
+        reader = read_jsonl if suffix == ".jsonl" else read_label_studio if suffix == ".json" else read_txt
         try:
-            yield from reader(path, progress)
+            if reader is read_txt:
+                yield from read_txt(path, progress)
+            else:
+                yield from reader(path, progress, fmt)
         except OSError as err:
             raise InputError(path, f"cannot read: {err.strerror}") from None
 
@@ -347,7 +430,10 @@ class _Importer:
         else:
             raise rec.error(f"document {rec.id!r} is already in the database with a different text")
 
-        if not (rec.spans or rec.themes or rec.status):
+        if rec.gold:
+            self._add_gold(rec, mapping)
+            return
+        if not (rec.spans or rec.themes or (rec.status and rec.status is not Status.NEW)):
             return
         annotator = rec.annotator or self.default_annotator
         if annotator not in self.annotators:
@@ -367,6 +453,27 @@ class _Importer:
             self.report.themes_added += self.store.add_doc_theme(rec.id, annotator, theme)
         if rec.status is not None:
             self.report.statuses_set += self.store.set_status(rec.id, annotator, rec.status)
+
+    def _add_gold(self, rec: Record, mapping: OffsetMap) -> None:
+        """A gold line: spans, themes and status go to the adjudicated layer, with provenance."""
+        decider = self.default_annotator
+        for raw in rec.spans:
+            self._ensure(rec, raw.label, "labels")
+            start, end = mapping.span(raw.start, raw.end)
+            span = Span(rec.id, GOLD, start, end, raw.label, mapping.text[start:end], raw.note)
+            prov = raw.provenance or {}
+            added = self.store.add_gold_span(span, proposed_by=prov.get("proposed_by") or [],
+                                             decided_by=prov.get("decided_by") or decider,
+                                             decided_at=prov.get("decided_at"))
+            if added is None:
+                self.report.spans_unchanged += 1
+            else:
+                self.report.spans_added += 1
+        for theme in rec.themes:
+            self._ensure(rec, theme, "themes")
+            self.report.themes_added += self.store.add_gold_theme(rec.id, theme, proposed_by=[], decided_by=decider)
+        if rec.gold_status and (rec.spans or rec.themes or rec.gold_status == "adjudicated"):
+            self.report.statuses_set += self.store.set_gold_status(rec.id, rec.gold_status, decided_by=decider)
 
     def _ensure(self, rec: Record, name: str, kind: str) -> None:
         known = self.labels if kind == "labels" else self.themes
@@ -392,18 +499,25 @@ def import_paths(
     annotator: str,
     strict: bool = False,
     progress: Progress | None = None,
+    fmt: str = "auto",
 ) -> ImportReport:
     """Import files and folders in one transaction; raises :class:`InputError` and changes nothing
     on the first bad input.
 
-    ``annotator`` owns the spans, themes and status of records that do not name one.
+    ``annotator`` owns the spans, themes and status of records that do not name one. ``fmt``
+    says which tool wrote .jsonl files (see annotator.core.formats); "auto" tells by each line.
     """
+    if fmt not in formats.FORMATS:
+        raise InputError("--format", f"unknown format {fmt!r} (expected one of {', '.join(formats.FORMATS)})")
     files, skipped = collect_files(paths)
     report = ImportReport(files=len(files), skipped_files=[str(p) for p in skipped])
     with store.transaction():
         importer = _Importer(store, annotator, strict, report)
-        for record in iter_records(files, progress):
-            importer.add(record)
+        for record in iter_records(files, progress, fmt):
+            if record is SKIPPED:
+                report.skipped_records += 1
+            else:
+                importer.add(record)
     return report
 
 

@@ -475,6 +475,127 @@ class Store:
         ).fetchone()
         return found[0] if found else None
 
+    # --- reading in bulk (exports) -----------------------------------------------------------
+
+    def documents_after(self, after_seq: int, limit: int, *, lang: str | None = None,
+                        ids: Iterable[str] | None = None) -> list[tuple[int, Document]]:
+        """A page of documents in list order after ``after_seq``, with their seq (keyset paging)."""
+        where, params = ["seq > ?"], [after_seq]
+        if lang:
+            where.append("lang = ?")
+            params.append(lang)
+        if ids is not None:
+            where.append("id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(ids)))
+        cur = self.db.execute(
+            "SELECT seq, id, title, text, lang, direction, source, meta, text_hash FROM documents "
+            f"WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?", [*params, limit])
+        return [(row[0], Document(*row[1:7], meta=json.loads(row[7]), text_hash=row[8])) for row in cur]
+
+    def layers(self, doc_ids: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
+        """Every annotator's layer on these documents: {doc: {annotator: {"spans", "themes",
+        "status", "updated_at"}}}, read in three queries whatever the number of documents."""
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        ids = json.dumps(doc_ids)
+
+        def layer(doc: str, name: str) -> dict[str, Any]:
+            return out.setdefault(doc, {}).setdefault(
+                name, {"spans": [], "themes": [], "status": Status.NEW, "updated_at": ""})
+
+        for row in self.db.execute(
+            'SELECT doc_id, annotator, start, "end", label, text, note, id, updated_at FROM spans '
+            "WHERE doc_id IN (SELECT value FROM json_each(?)) ORDER BY doc_id, annotator, start, \"end\", label",
+            [ids],
+        ):
+            entry = layer(row[0], row[1])
+            entry["spans"].append(Span(*row[:8]))
+            entry["updated_at"] = max(entry["updated_at"], row[8])
+        for doc, name, theme, stamp in self.db.execute(
+            "SELECT dt.doc_id, dt.annotator, dt.theme, dt.created_at FROM doc_themes dt JOIN themes t "
+            "ON t.name = dt.theme WHERE dt.doc_id IN (SELECT value FROM json_each(?)) ORDER BY t.position",
+            [ids],
+        ):
+            entry = layer(doc, name)
+            entry["themes"].append(theme)
+            entry["updated_at"] = max(entry["updated_at"], stamp)
+        for doc, name, status, stamp in self.db.execute(
+            "SELECT doc_id, annotator, status, updated_at FROM doc_status "
+            "WHERE doc_id IN (SELECT value FROM json_each(?))", [ids],
+        ):
+            entry = layer(doc, name)
+            entry["status"] = Status(status)
+            entry["updated_at"] = max(entry["updated_at"], stamp)
+        return out
+
+    def gold_layers(self, doc_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The gold layer on these documents: {doc: {"spans": [(Span, provenance)], "themes",
+        "status", "updated_at"}}; documents with no gold are left out."""
+        out: dict[str, dict[str, Any]] = {}
+        ids = json.dumps(doc_ids)
+
+        def layer(doc: str) -> dict[str, Any]:
+            return out.setdefault(doc, {"spans": [], "themes": [], "status": "in_progress", "updated_at": ""})
+
+        for row in self.db.execute(
+            'SELECT doc_id, start, "end", label, text, note, id, proposed_by, decided_by, decided_at '
+            "FROM gold_spans WHERE doc_id IN (SELECT value FROM json_each(?)) ORDER BY doc_id, start, \"end\", label",
+            [ids],
+        ):
+            entry = layer(row[0])
+            span = Span(row[0], "gold", row[1], row[2], row[3], row[4], row[5], row[6])
+            entry["spans"].append((span, {"proposed_by": json.loads(row[7]), "decided_by": row[8],
+                                          "decided_at": row[9]}))
+            entry["updated_at"] = max(entry["updated_at"], row[9])
+        for doc, theme, proposed, by, at in self.db.execute(
+            "SELECT g.doc_id, g.theme, g.proposed_by, g.decided_by, g.decided_at FROM gold_themes g "
+            "JOIN themes t ON t.name = g.theme WHERE g.doc_id IN (SELECT value FROM json_each(?)) "
+            "ORDER BY t.position", [ids],
+        ):
+            entry = layer(doc)
+            entry["themes"].append(theme)
+            entry["updated_at"] = max(entry["updated_at"], at)
+        for doc, status, by, at in self.db.execute(
+            "SELECT doc_id, status, decided_by, decided_at FROM gold_documents "
+            "WHERE doc_id IN (SELECT value FROM json_each(?))", [ids],
+        ):
+            entry = layer(doc)
+            entry["status"] = status
+            entry["updated_at"] = max(entry["updated_at"], at)
+        return out
+
+    # --- the gold layer ------------------------------------------------------------------------
+
+    def add_gold_span(self, span: Span, *, proposed_by: list[str], decided_by: str,
+                      decided_at: str | None = None) -> int | None:
+        """Put a span into gold, with who proposed it and who decided; None if it was there."""
+        cur = self.db.execute(
+            'INSERT OR IGNORE INTO gold_spans(doc_id, start, "end", label, text, note, proposed_by, '
+            "decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [span.doc_id, span.start, span.end, span.label, span.text, span.note,
+             json.dumps(sorted(proposed_by)), decided_by, decided_at or now()],
+        )
+        return cur.lastrowid if cur.rowcount > 0 else None
+
+    def add_gold_theme(self, doc_id: str, theme: str, *, proposed_by: list[str], decided_by: str,
+                       decided_at: str | None = None) -> bool:
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO gold_themes(doc_id, theme, proposed_by, decided_by, decided_at) "
+            "VALUES (?, ?, ?, ?, ?)", [doc_id, theme, json.dumps(sorted(proposed_by)), decided_by, decided_at or now()],
+        )
+        return cur.rowcount > 0
+
+    def set_gold_status(self, doc_id: str, status: str, *, decided_by: str, decided_at: str | None = None) -> bool:
+        """Mark a document's gold as ``in_progress`` or ``adjudicated``; True if it changed."""
+        row = self.db.execute("SELECT status FROM gold_documents WHERE doc_id = ?", [doc_id]).fetchone()
+        if row and row[0] == status:
+            return False
+        self.db.execute(
+            "INSERT INTO gold_documents(doc_id, status, decided_by, decided_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(doc_id) DO UPDATE SET status = excluded.status, decided_by = excluded.decided_by, "
+            "decided_at = excluded.decided_at", [doc_id, status, decided_by, decided_at or now()],
+        )
+        return True
+
     # --- search -------------------------------------------------------------------------------
 
     def search(self, expression: str, *, limit: int = 20, lang: str | None = None) -> list[Document]:

@@ -202,7 +202,10 @@ BAD_INPUTS = [
     ("st.jsonl", b'{"text": "abc", "status": "finished"}\n', "st.jsonl:1: field 'status': unknown status 'finished'"),
     ("lg.jsonl", b'{"text": "abc", "lang": "Persian language"}\n', "lg.jsonl:1: field 'lang' must be a language code"),
     ("th.jsonl", b'{"text": "abc", "themes": [3]}\n', "th.jsonl:1: theme 1 must be a non-empty string, not a number"),
-    ("gd.jsonl", b'{"text": "abc", "annotator": "gold"}\n', "gd.jsonl:1: annotator name 'gold' is reserved"),
+    ("gd.jsonl", b'{"text": "abc", "annotator": "gold", "status": "skipped"}\n',
+     "gd.jsonl:1: field 'status': a gold line is in_progress or adjudicated"),
+    ("nul.jsonl", b'{"text": "abc", "annotator": null, "spans": [{"start": 0, "end": 1, "label": "X"}]}\n',
+     "nul.jsonl:1: spans or themes with \"annotator\": null"),
     ("bl.jsonl", b'{"text": "ok"}\n\xc3\x28\n', "bl.jsonl:2: not valid UTF-8"),
     ("notes.csv", b"a,b\n", "notes.csv: unsupported file type '.csv'"),
     ("sur.jsonl", b'{"text": "ok"}\n{"text": "a\\ud800b"}\n', "sur.jsonl:2: holds a lone UTF-16 surrogate"),
@@ -233,7 +236,7 @@ def test_missing_path_and_empty_folder(store: Store, tmp_path: Path):
     with pytest.raises(InputError, match="no such file or folder"):
         import_paths(store, [tmp_path / "nope"], annotator="t")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(InputError, match="folder holds no .txt or .jsonl files"):
+    with pytest.raises(InputError, match="folder holds no .txt, .jsonl or .json files"):
         import_paths(store, [tmp_path / "empty"], annotator="t")
 
 

@@ -1,0 +1,204 @@
+"""Exports: exact offsets in every format, the token rules, loud failure, and round trips."""
+
+from __future__ import annotations
+
+import io
+import json
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from annotator.core.exporting import ExportError, ExportOptions, export
+from annotator.core.importing import import_paths
+from annotator.core.model import Span, Status
+from annotator.core.project import open_project
+from annotator.storage import Store
+from tests.helpers import ROOT, SEEDS, write
+
+DEMO = ROOT / "docs" / "demo-annotations.jsonl"
+TRICKY = [
+    {"id": "emoji", "lang": "fa", "annotator": "sara", "status": "done", "themes": ["health"],
+     "text": "😀 👩\u200d👩\u200d👧 خبر: رجائیان در مشهد",
+     "spans": [{"label": "PER", "word": "رجائیان"}, {"label": "GPE", "word": "مشهد", "note": "شهر"}]},
+    {"id": "zwnj", "annotator": "sara", "text": "سامانه\u200cهای هوشمند در سمنان راه\u200cاندازی می\u200cشود",
+     "spans": [{"label": "ORG", "word": "سامانه\u200cهای هوشمند"}, {"label": "GPE", "word": "سمنان"}]},
+    {"id": "nfd", "annotator": "minji", "text": unicodedata.normalize("NFD", "지난 18일 대구시는 포항시와 발표"),
+     "spans": [{"label": "GPE", "word": unicodedata.normalize("NFD", "대구시")},
+               {"label": "DATE", "word": unicodedata.normalize("NFD", "지난 18일")}]},
+    {"id": "crlf", "annotator": "minji", "text": "첫 줄\r\n서울특별시 경찰청\r\n끝",
+     "spans": [{"label": "ORG", "word": "서울특별시 경찰청"}, {"label": "GPE", "word": "서울특별시"}]},
+]
+
+
+def tricky_file(tmp_path: Path) -> Path:
+    lines = []
+    for item in TRICKY:
+        obj = {k: v for k, v in item.items() if k != "spans"}
+        obj["spans"] = []
+        for span in item["spans"]:
+            start = item["text"].index(span["word"])
+            entry = {"start": start, "end": start + len(span["word"]), "label": span["label"]}
+            if "note" in span:
+                entry["note"] = span["note"]
+            obj["spans"].append(entry)
+        lines.append(json.dumps(obj, ensure_ascii=False))
+    return write(tmp_path / "tricky.jsonl", "\n".join(lines) + "\n")
+
+
+@pytest.fixture
+def filled(store: Store, tmp_path: Path) -> Store:
+    import_paths(store, [SEEDS, DEMO, tricky_file(tmp_path)], annotator="tester")
+    return store
+
+
+def run_export(store: Store, **options) -> tuple[list[dict], object]:
+    out = io.StringIO()
+    report = export(store, out, ExportOptions(**options))
+    return [json.loads(line) for line in out.getvalue().splitlines()], report
+
+
+def test_jsonl_spans_are_exact_over_the_exported_text(filled: Store):
+    lines, report = run_export(filled)
+    assert report.spans == sum(len(line["spans"]) for line in lines) > 40
+    for line in lines:
+        assert line["format"] == "annotator" and line["version"] == 1
+        assert {"id", "title", "text", "lang", "meta", "annotator", "status", "spans", "themes", "updated_at"} <= set(line)
+        for span in line["spans"]:
+            assert line["text"][span["start"]:span["end"]] == span["text"]
+        assert line["spans"] == sorted(line["spans"], key=lambda s: (s["start"], s["end"], s["label"]))
+    by = {(line["id"], line["annotator"]): line for line in lines}
+    emoji = by[("emoji", "sara")]
+    assert [(s["label"], s["text"]) for s in emoji["spans"]] == [("PER", "رجائیان"), ("GPE", "مشهد")]
+    assert emoji["spans"][1]["note"] == "شهر" and emoji["themes"] == ["health"] and emoji["status"] == "done"
+    assert [s["text"] for s in by[("nfd", "minji")]["spans"]] == ["지난 18일", "대구시"]  # NFC now
+    assert by[("crlf", "minji")]["text"] == "첫 줄\n서울특별시 경찰청\n끝"
+    assert by[("004_07f1b5d4621585f7", None)]["spans"] == []  # unannotated documents are kept
+
+
+def test_doccano_format(filled: Store):
+    lines, _ = run_export(filled, format="doccano", annotator="sara")
+    [emoji] = [line for line in lines if line["id"] == "emoji"]
+    assert emoji["cats"] == ["health"]
+    assert [emoji["text"][s:e] for s, e, _ in emoji["label"]] == ["رجائیان", "مشهد"]
+    assert set(emoji) == {"id", "text", "label", "cats", "annotator"}
+
+
+def test_spacy_format_tokens_and_spans_line_up(filled: Store):
+    lines, report = run_export(filled, format="spacy")
+    for line in lines:
+        text, tokens = line["text"], line["tokens"]
+        assert [t["id"] for t in tokens] == list(range(len(tokens)))
+        for token in tokens:
+            assert text[token["start"]:token["end"]] == token["text"] and token["text"].strip()
+        rebuilt = "".join(t["text"] + (" " if t["ws"] else "") for t in tokens)
+        assert rebuilt.split() == text.split()  # tokens and their ws flags give the text back
+        for span in line["spans"]:
+            assert tokens[span["token_start"]]["start"] == span["start"]
+            assert tokens[span["token_end"]]["end"] == span["end"]
+        assert line["answer"] == "accept" and "id" in line["meta"]
+    assert report.split_spans >= 1  # 대구시는 -> 대구시 + 는
+
+
+def test_bio_splits_a_korean_particle_and_keeps_the_longer_of_overlapping_spans(filled: Store):
+    lines, report = run_export(filled, format="bio", annotator="minji")
+    by = {line["id"]: line for line in lines}
+    nfd = by["nfd"]
+    assert list(zip(nfd["tokens"], nfd["ner_tags"]))[:5] == [
+        ("지난", "B-DATE"), ("18일", "I-DATE"), ("대구시", "B-GPE"), ("는", "O"), ("포항시와", "O")]
+    crlf = by["crlf"]
+    assert list(zip(crlf["tokens"], crlf["ner_tags"])) == [
+        ("첫", "O"), ("줄", "O"), ("서울특별시", "B-ORG"), ("경찰청", "I-ORG"), ("끝", "O")]
+    assert report.dropped_overlaps == 1 and report.split_spans == 1
+    for line in lines:
+        assert len(line["tokens"]) == len(line["ner_tags"])
+
+
+def test_a_span_that_does_not_match_the_text_stops_the_export(filled: Store):
+    filled.db.execute("DROP TRIGGER spans_cover_text_update")
+    filled.db.execute("UPDATE spans SET text = 'wrong' WHERE doc_id = 'emoji' AND label = 'GPE'")
+    with pytest.raises(ExportError, match="document 'emoji', sara: span .* GPE says 'wrong' but the text there is 'مشهد'"):
+        run_export(filled)
+
+
+def test_filters_status_lang_ids_and_annotator(filled: Store):
+    lines, _ = run_export(filled, status=Status.DONE)
+    assert {(line["id"], line["annotator"]) for line in lines} == {("emoji", "sara"), ("002_26049669d35f669e", "sara")}
+    lines, _ = run_export(filled, lang="ko", annotator="minji")
+    assert {line["lang"] for line in lines} == {"ko"} and all(line["annotator"] == "minji" for line in lines)
+    lines, _ = run_export(filled, ids=["zwnj", "crlf"])
+    assert sorted(line["id"] for line in lines) == ["crlf", "zwnj"]
+    with pytest.raises(ExportError, match="--gold and --annotator"):
+        run_export(filled, gold=True, annotator="sara")
+
+
+def test_gold_lines_carry_provenance(filled: Store):
+    doc = filled.get_document("zwnj")
+    start = doc.text.index("سمنان")
+    filled.add_gold_span(Span("zwnj", "gold", start, start + 5, "GPE", "سمنان"), proposed_by=["sara", "minji"],
+                         decided_by="reviewer", decided_at="2026-11-21T10:00:00.000+00:00")
+    filled.set_gold_status("zwnj", "adjudicated", decided_by="reviewer")
+    lines, _ = run_export(filled, gold=True)
+    assert len(lines) == 1
+    [line] = lines
+    assert line["annotator"] == "gold" and line["status"] == "adjudicated"
+    assert line["spans"] == [{"start": start, "end": start + 5, "label": "GPE", "text": "سمنان",
+                              "proposed_by": ["minji", "sara"], "decided_by": "reviewer",
+                              "decided_at": "2026-11-21T10:00:00.000+00:00"}]
+    assert run_export(filled, gold=True, status=Status.DONE)[0] == lines
+
+
+def _without_times(lines: list[dict]) -> list[dict]:
+    return [{k: v for k, v in line.items() if k != "updated_at"} for line in lines]
+
+
+def test_round_trip_through_a_fresh_database(filled: Store, tmp_path: Path):
+    doc = filled.get_document("zwnj")
+    start = doc.text.index("سمنان")
+    filled.add_gold_span(Span("zwnj", "gold", start, start + 5, "GPE", "سمنان"), proposed_by=["sara"],
+                         decided_by="reviewer", decided_at="2026-11-21T10:00:00.000+00:00")
+    filled.add_gold_theme("zwnj", "mobility", proposed_by=[], decided_by="reviewer")
+    filled.set_gold_status("zwnj", "adjudicated", decided_by="reviewer")
+    first, _ = run_export(filled)
+    gold, _ = run_export(filled, gold=True)
+    path = write(tmp_path / "out.jsonl", "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in first + gold))
+    with open_project(tmp_path / "fresh.db") as fresh:
+        import_paths(fresh, [path], annotator="nobody")
+        second, _ = run_export(fresh)
+        gold_again, _ = run_export(fresh, gold=True)
+        assert "nobody" not in fresh.annotators()
+    assert _without_times(second) == _without_times(first)
+    assert _without_times(gold_again) == _without_times(gold)
+
+
+_PIECES = st.sampled_from(list("مشهدکیپ سمنان") + ["\u200c", "😀", "👩\u200d💻", "𠜎", " ", "\n", "\r\n"]
+                          + list("대구시는서울 ") + [unicodedata.normalize("NFD", "한국"), "e\u0301"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(st.lists(_PIECES, min_size=1, max_size=40).map("".join).filter(str.strip),
+                      min_size=1, max_size=3), data=st.data())
+def test_round_trip_of_random_persian_hangul_and_emoji(tmp_path_factory, texts, data):
+    tmp = tmp_path_factory.mktemp("rt")
+    records = []
+    for i, text in enumerate(texts):
+        spans = []
+        for _ in range(data.draw(st.integers(0, 4))):
+            s = data.draw(st.integers(0, len(text) - 1))
+            e = data.draw(st.integers(s + 1, len(text)))
+            spans.append({"start": s, "end": e, "label": data.draw(st.sampled_from(["PER", "GPE"]))})
+        records.append({"id": f"d{i}", "text": text, "annotator": "a", "spans": spans})
+    source = write(tmp / "in.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    with open_project(tmp / "one.db") as one:
+        import_paths(one, [source], annotator="a")
+        first, _ = run_export(one)
+    for line in first:
+        for span in line["spans"]:
+            assert line["text"][span["start"]:span["end"]] == span["text"]
+    again = write(tmp / "again.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in first))
+    with open_project(tmp / "two.db") as two:
+        import_paths(two, [again], annotator="a")
+        second, _ = run_export(two)
+    assert _without_times(second) == _without_times(first)
