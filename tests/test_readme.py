@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from tests.helpers import ROOT
@@ -33,3 +34,17 @@ def test_the_jsonl_example_imports_as_written(tmp_path, run):
     result = run("import", str(tmp_path / "example.jsonl"))
     assert result.exit_code == 0, result.output
     assert "2 documents added" in result.stdout and "2 spans added" in result.stdout
+
+
+def test_the_format_examples_are_exact_and_import(tmp_path, run):
+    text = (ROOT / "docs" / "format.md").read_text(encoding="utf-8")
+    lines = [line for block in re.findall(r"```json\n(.*?)```", text, re.S) for line in block.splitlines()]
+    assert len(lines) == 5
+    own = [json.loads(line) for line in lines if '"format": "annotator"' in line]
+    for record in own:
+        for span in record["spans"]:
+            assert record["text"][span["start"]:span["end"]] == span["text"]
+    (tmp_path / "examples.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in own) + "\n")
+    result = run("import", str(tmp_path / "examples.jsonl"))
+    assert result.exit_code == 0, result.output
+    assert "8 spans added" in result.stdout
