@@ -20,7 +20,7 @@ import click
 from annotator import __version__
 from annotator.core.errors import AnnotatorError
 from annotator.core.exporting import FORMATS as EXPORT_FORMATS
-from annotator.core.exporting import ExportOptions, count_documents, export
+from annotator.core.exporting import ExportOptions, count_documents, export, export_file
 from annotator.core.formats import FORMATS as IMPORT_FORMATS
 from annotator.core.importing import import_paths, total_bytes
 from annotator.core.model import Status
@@ -180,27 +180,18 @@ def export_command(output: str, fmt: str, annotator: str | None, gold: bool, sta
     """
     options = ExportOptions(format=fmt, annotator=annotator, gold=gold,
                             status=Status(status) if status else None, lang=lang, ids=list(ids) or None)
+    target = None if output == "-" else Path(output)
     with project(db) as store:
-        target = None if output == "-" else Path(output)
-        partial = target.with_name(target.name + ".partial") if target else None
-        try:
-            handle = partial.open("w", encoding="utf-8", newline="\n") if partial else sys.stdout
-            try:
-                if sys.stderr.isatty():
-                    with click.progressbar(length=count_documents(store, options), label="Exporting",
-                                           file=sys.stderr) as bar:
-                        report = export(store, handle, options, progress=bar.update)
-                else:
-                    report = export(store, handle, options)
-            finally:
-                if partial:
-                    handle.close()
-            if partial:
-                partial.replace(target)
-        except BaseException:
-            if partial:
-                partial.unlink(missing_ok=True)
-            raise
+        with contextlib.ExitStack() as stack:
+            progress = None
+            if sys.stderr.isatty():
+                bar = stack.enter_context(click.progressbar(
+                    length=count_documents(store, options), label="Exporting", file=sys.stderr))
+                progress = bar.update
+            if target is None:
+                report = export(store, sys.stdout, options, progress)
+            else:
+                report = export_file(store, target, options, progress)
     click.echo(f"Exported {report.summary()}" + (f" to {target}" if target else ""), err=True)
 
 

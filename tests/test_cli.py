@@ -218,3 +218,27 @@ def test_python_dash_m_runs_the_cli(tmp_path: Path):
 
     out = subprocess.run([sys.executable, "-m", "annotator", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("annotator, version")
+
+
+def test_export_to_a_file_and_a_failed_export_leaves_no_file(run, tmp_path: Path):
+    from tests.helpers import ROOT
+
+    run("import", str(SEEDS), str(ROOT / "docs" / "demo-annotations.jsonl"))
+    out = tmp_path / "train.jsonl"
+    result = run("export", "-o", str(out), "--status", "done", "--format", "doccano")
+    assert result.exit_code == 0, result.output
+    [line] = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert line["id"] == DAEGU_SEED and all(line["text"][s:e] for s, e, _ in line["label"])
+    assert "Exported 1 line, 1 documents, 22 spans" in result.stderr
+    piped = run("export", "--format", "bio", "--annotator", "sara", "--ids", DAEGU_SEED)
+    assert json.loads(piped.stdout)["ner_tags"][:2] == ["O", "O"]
+
+    from annotator.core.project import open_project
+
+    with open_project(tmp_path / "project.db") as store:  # corrupt one span behind the trigger's back
+        store.db.execute("DROP TRIGGER spans_cover_text_update")
+        store.db.execute("UPDATE spans SET text = 'x' WHERE id = (SELECT MIN(id) FROM spans)")
+    bad = tmp_path / "bad.jsonl"
+    failed = run("export", "-o", str(bad))
+    assert failed.exit_code == 1 and "says 'x' but the text there is" in failed.stderr
+    assert not bad.exists() and not (tmp_path / "bad.jsonl.partial").exists()

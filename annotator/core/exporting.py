@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.core.errors import AnnotatorError
@@ -237,6 +238,22 @@ def export(store: Store, out: TextIO, options: ExportOptions,
             last_doc = layer.doc.id
             if progress:
                 progress(1)
+    return report
+
+
+def export_file(store: Store, path: str | Path, options: ExportOptions,
+                progress: Callable[[int], None] | None = None) -> ExportReport:
+    """Export to ``path``: written beside it as ``NAME.partial`` and renamed only when complete,
+    so a failed or cancelled export never leaves a file that looks finished."""
+    target = Path(path)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="\n") as handle:
+            report = export(store, handle, options, progress)
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return report
 
 

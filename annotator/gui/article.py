@@ -37,6 +37,7 @@ class SpanHighlighter(QSyntaxHighlighter):
         super().__init__(document)
         self.dark = dark
         self._by_block: dict[int, list[Mark]] = {}
+        self._suggested: dict[int, list[Mark]] = {}  # another layer's spans, offered for review
         self._block_starts: list[int] = [0]
         self._formats: dict[tuple[str, str | None], QTextCharFormat] = {}
 
@@ -81,6 +82,15 @@ class SpanHighlighter(QSyntaxHighlighter):
                 touched.add(number)
         self._rehighlight(touched)
 
+    def set_suggestions(self, marks: list[Mark]) -> None:
+        """Show these as suggestions (a dotted underline in the label's colour); repaints what differs."""
+        by_block: dict[int, list[Mark]] = {}
+        for mark in marks:
+            for number in self._blocks_of(mark):
+                by_block.setdefault(number, []).append(mark)
+        old, self._suggested = self._suggested, by_block
+        self._rehighlight({n for n in set(old) | set(by_block) if old.get(n) != by_block.get(n)})
+
     def _rehighlight(self, numbers: set[int]) -> None:
         document = self.document()
         for number in sorted(numbers):
@@ -106,7 +116,19 @@ class SpanHighlighter(QSyntaxHighlighter):
             self._formats.clear()
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt override)
-        marks = self._by_block.get(self.currentBlock().blockNumber())
+        number = self.currentBlock().blockNumber()
+        self._highlight_spans(self._by_block.get(number))
+        suggested = self._suggested.get(number)
+        if suggested:
+            base, length = self.currentBlock().position(), self.currentBlock().length()
+            for m in suggested:
+                for i in range(max(m.start - base, 0), min(m.end - base, length)):
+                    fmt = QTextCharFormat(self.format(i))
+                    fmt.setUnderlineStyle(QTextCharFormat.DotLine)
+                    fmt.setUnderlineColor(QColor(m.colour))
+                    self.setFormat(i, 1, fmt)
+
+    def _highlight_spans(self, marks: list[Mark] | None) -> None:
         if not marks:
             return
         base = self.currentBlock().position()
@@ -159,6 +181,7 @@ class ArticleView(QPlainTextEdit):
         self.index = Utf16Index("")
         self.spans: list[Span] = []
         self.spans: list[Span] = []
+        self.suggestions: list[Span] = []
         self._by_id: dict[int | None, Span] = {}
         self.colours: dict[str, str] = {}
         self._starts: list[int] = []
@@ -207,6 +230,8 @@ class ArticleView(QPlainTextEdit):
         self._selected = None
         self.index = Utf16Index(text)
         self.colours = colours
+        self.suggestions = []
+        self.highlighter._suggested = {}
         self.highlighter.set_dark(dark)
         self.highlighter.set_text(text, self.index)
         self._store_spans(spans)
@@ -289,6 +314,10 @@ class ArticleView(QPlainTextEdit):
         if self._selected in gone and self._selected not in self._by_id:
             self._selected = None
         self._paint_selected()
+
+    def set_suggestions(self, suggestions: list[Span]) -> None:
+        self.suggestions = suggestions
+        self.highlighter.set_suggestions([self._mark(s) for s in suggestions])
 
     def spans_at(self, offset: int) -> list[Span]:
         """Spans covering code point ``offset``, innermost first."""

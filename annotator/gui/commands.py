@@ -176,3 +176,19 @@ class SetStatus(DocumentCommand):
 
     def backward(self) -> None:
         self.window.store.set_status(self.doc_id, self.annotator, self.before)
+
+
+class RejectSuggestion(DocumentCommand):
+    """Reject another layer's span offered as a suggestion; it stays rejected for this annotator."""
+
+    def __init__(self, window: MainWindow, suggestion: Span):
+        super().__init__(window, suggestion.doc_id, f"reject {suggestion.annotator}'s {suggestion.label} "
+                                                    f"{suggestion.text!r}")
+        self.suggestion = suggestion
+
+    def forward(self) -> None:
+        if not self.window.store.reject_suggestion(self.annotator, self.suggestion):
+            raise ValueError("that suggestion was rejected already")
+
+    def backward(self) -> None:
+        self.window.store.unreject_suggestion(self.annotator, self.suggestion)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.exporting import ExportOptions, count_documents, export_file
 from annotator.core.importing import import_paths, total_bytes
 from annotator.core.model import Document, Status
 from annotator.core.words import nudge, snap
@@ -26,8 +27,10 @@ from annotator.gui import commands
 from annotator.gui.article import ArticleView
 from annotator.gui.dialogs import NoteDialog, ShortcutSheet, ask_annotator_name
 from annotator.gui.doclist import DocumentListPanel
+from annotator.gui.export_dialog import ExportDialog
 from annotator.gui.fonts import article_font
 from annotator.gui.panels import GuidelinesPanel, LabelPalette, SpanListPanel, ThemesPanel
+from annotator.gui.suggestions import Suggestions
 from annotator.gui.theme import apply_theme, is_dark
 from annotator.storage import Store
 
@@ -36,7 +39,7 @@ LOCAL = Qt.WidgetWithChildrenShortcut  # keys that type text elsewhere act only 
 
 
 class ImportCancelled(Exception):
-    pass
+    """The user pressed Cancel in an import or export progress dialog."""
 
 
 class MainWindow(QMainWindow):
@@ -80,6 +83,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.saved_label)
         self.statusBar().addPermanentWidget(self.annotator_label)
 
+        self.suggestions = Suggestions(self)
         self._build_actions()
         self._apply_schema()
         self.view.selection_changed.connect(self._selection_changed)
@@ -147,6 +151,7 @@ class MainWindow(QMainWindow):
         file = bar.addMenu("&File")
         self._action(file, "Import files…", self.import_files, "Ctrl+I")
         self._action(file, "Import folder…", self.import_folder, "Ctrl+Shift+I")
+        self._action(file, "Export…", self.export_dialog, "Ctrl+E")
         file.addSeparator()
         self._action(file, "Switch annotator…", self.switch_annotator, "Ctrl+Shift+A")
         file.addSeparator()
@@ -175,6 +180,8 @@ class MainWindow(QMainWindow):
         self.themes_menu = bar.addMenu("T&hemes")
         self.label_actions: list[QAction] = []
         self.theme_actions: dict[str, QAction] = {}
+
+        self.suggestions.build_menu(bar.addMenu("&Suggestions"))
 
         navigate = bar.addMenu("&Navigate")
         self._action(navigate, "Next document", lambda: self.go(backwards=False), ["Ctrl+PgDown", "Alt+Down"])
@@ -242,6 +249,7 @@ class MainWindow(QMainWindow):
                             spans, self.colours, is_dark(self.view.palette()))
         self.span_panel.set_spans(spans, self.colours)
         self.refresh_themes()
+        self.suggestions.refresh()
         saved = self.store.setting(f"position/{self.annotator}/{doc.id}")
         self.view.set_caret(int(saved) if saved and saved.isdigit() else 0)
         self.view.ensureCursorVisible()
@@ -268,6 +276,7 @@ class MainWindow(QMainWindow):
         self.span_panel.set_spans(spans, self.colours)
         self.span_panel.show_selected(self.view.selected_span_id)
         self.refresh_themes()
+        self.suggestions.refresh()
 
     def refresh_themes(self) -> None:
         if self.document is None:
@@ -396,6 +405,8 @@ class MainWindow(QMainWindow):
             self.span_panel.change(removed, added)
         else:
             self.refresh_themes()
+        if self.suggestions.source:
+            self.suggestions.refresh()
         if focus_span is not None:
             cursor = self.view.textCursor()
             cursor.clearSelection()
@@ -528,6 +539,42 @@ class MainWindow(QMainWindow):
             first = self.store.neighbour(None, self.annotator)
             if first:
                 self.open_document(first)
+        return True
+
+    def export_dialog(self) -> None:
+        dialog = ExportDialog(self, self.store, self.annotator)
+        if dialog.exec():
+            self.run_export(dialog.options(), dialog.path.text())
+
+    def run_export(self, options: ExportOptions, path: str) -> bool:
+        """Export with a progress dialog; a cancelled or failed export leaves no file behind."""
+        total = count_documents(self.store, options)
+        progress = QProgressDialog("Exporting…", "Cancel", 0, max(total, 1), self)
+        progress.setWindowModality(Qt.WindowModal)
+        progress.setMinimumDuration(0)
+        progress.show()
+        done = 0
+
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            progress.setValue(min(done, total))
+            QApplication.processEvents()
+            if progress.wasCanceled():
+                raise ImportCancelled
+
+        try:
+            report = export_file(self.store, path, options, progress=step)
+        except ImportCancelled:
+            self._end_import(progress)
+            self.statusBar().showMessage("Export cancelled; no file written", 6000)
+            return False
+        except (AnnotatorError, OSError) as err:
+            self._end_import(progress)
+            self._error("Export failed; no file written", str(err))
+            return False
+        self._end_import(progress)
+        self.statusBar().showMessage(f"Exported {report.summary()} to {path}", 10000)
         return True
 
     def _end_import(self, progress: QProgressDialog) -> None:

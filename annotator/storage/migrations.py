@@ -155,6 +155,26 @@ def m002_search_index(db: Database) -> None:
 
 
 
+@migrations(name="m003_suggestion_rejections")
+def m003_suggestion_rejections(db: Database) -> None:
+    # An annotator reviewing another layer's spans as suggestions (a model's pre-annotations):
+    # what they rejected, so it stays rejected. Accepted ones are simply spans of their own.
+    db.executescript(
+        """
+        CREATE TABLE suggestion_rejections (
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL REFERENCES annotators(name),
+            source TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (doc_id, annotator, source, start, "end", label)
+        );
+        """
+    )
+
+
 def known_names() -> list[str]:
     """Every migration this version of annotator knows, in order."""
     return [m.name for m in migrations.pending(Database(memory=True))]

@@ -475,6 +475,39 @@ class Store:
         ).fetchone()
         return found[0] if found else None
 
+    # --- suggestions: another layer's spans offered to an annotator ---------------------------
+
+    def pending_suggestions(self, doc_id: str, annotator: str, source: str) -> list[Span]:
+        """``source``'s spans on the document that ``annotator`` has neither taken into their own
+        layer (same offsets and label) nor rejected."""
+        cur = self.db.execute(
+            'SELECT s.doc_id, s.annotator, s.start, s."end", s.label, s.text, s.note, s.id FROM spans s '
+            "WHERE s.doc_id = ? AND s.annotator = ? AND NOT EXISTS (SELECT 1 FROM spans o WHERE "
+            'o.doc_id = s.doc_id AND o.annotator = ? AND o.start = s.start AND o."end" = s."end" '
+            "AND o.label = s.label) AND NOT EXISTS (SELECT 1 FROM suggestion_rejections r WHERE "
+            'r.doc_id = s.doc_id AND r.annotator = ? AND r.source = s.annotator AND r.start = s.start '
+            'AND r."end" = s."end" AND r.label = s.label) ORDER BY s.start, s."end", s.label',
+            [doc_id, source, annotator, annotator],
+        )
+        return [Span(*row) for row in cur]
+
+    def reject_suggestion(self, annotator: str, suggestion: Span) -> bool:
+        cur = self.db.execute(
+            'INSERT OR IGNORE INTO suggestion_rejections(doc_id, annotator, source, start, "end", label, '
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [suggestion.doc_id, annotator, suggestion.annotator, suggestion.start, suggestion.end,
+             suggestion.label, now()],
+        )
+        return cur.rowcount > 0
+
+    def unreject_suggestion(self, annotator: str, suggestion: Span) -> bool:
+        cur = self.db.execute(
+            'DELETE FROM suggestion_rejections WHERE doc_id = ? AND annotator = ? AND source = ? AND start = ? '
+            'AND "end" = ? AND label = ?',
+            [suggestion.doc_id, annotator, suggestion.annotator, suggestion.start, suggestion.end, suggestion.label],
+        )
+        return cur.rowcount > 0
+
     # --- reading in bulk (exports) -----------------------------------------------------------
 
     def documents_after(self, after_seq: int, limit: int, *, lang: str | None = None,

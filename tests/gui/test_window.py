@@ -247,3 +247,34 @@ def test_an_import_refreshes_the_open_document(qtbot, window, tmp_path):
     assert window.run_import([str(path)])
     assert [(s.start, s.end) for s in window.view.spans] == [(0, 2)]
     assert window.span_panel.model.rowCount() == 1
+
+
+def test_export_from_the_file_menu_matches_the_command_line(qtbot, window, tmp_path, monkeypatch):
+    import io
+    import json
+
+    from annotator.core.exporting import export
+    from annotator.gui.export_dialog import ExportDialog
+
+    window.open_document(DAEGU_SEED)
+    window.view.select(0, 2)
+    key(qtbot, window, "o")
+    dialog = ExportDialog(window, window.store, "tester")
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("spacy"))
+    dialog.lang.setCurrentIndex(dialog.lang.findData("ko"))
+    options = dialog.options()
+    assert (options.format, options.annotator, options.gold, options.lang) == ("spacy", "tester", False, "ko")
+    target = tmp_path / "out.jsonl"
+    assert window.run_export(options, str(target))
+    expected = io.StringIO()
+    export(window.store, expected, options)
+    assert target.read_text(encoding="utf-8") == expected.getvalue()
+    assert json.loads(target.read_text(encoding="utf-8").splitlines()[0])["spans"][0]["label"] == "ORG"
+    # Cancelled: no file, not even a partial one.
+    from PySide6.QtWidgets import QProgressDialog
+
+    monkeypatch.setattr(QProgressDialog, "wasCanceled", lambda self: True)
+    cancelled = tmp_path / "cancelled.jsonl"
+    assert not window.run_export(options, str(cancelled))
+    assert not cancelled.exists() and not (tmp_path / "cancelled.jsonl.partial").exists()

@@ -1,0 +1,120 @@
+"""Reviewing another layer's spans (a model's pre-annotations) as suggestions.
+
+The annotator picks whose spans to review (View → Suggestions from…). Pending ones are drawn with
+a dotted underline; Shift+N goes to the next, Shift+A takes it into the annotator's own layer
+(an ordinary span, undoable), Shift+X rejects it (remembered), and Ctrl+Alt+A / Ctrl+Alt+X do
+all that are left in the document.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QInputDialog
+
+from annotator.core.model import Span
+from annotator.gui import commands
+
+if TYPE_CHECKING:
+    from annotator.gui.window import MainWindow
+
+
+class Suggestions:
+    def __init__(self, window: MainWindow):
+        self.window = window
+        source = window.settings.value("annotate/suggestions")
+        self.source: str | None = str(source) if source else None
+
+    def build_menu(self, menu) -> None:
+        w = self.window
+        w._action(menu, "Suggestions from…", self.choose_source)
+        w._action(menu, "Hide suggestions", lambda: self.set_source(None))
+        menu.addSeparator()
+        w._action(menu, "Next suggestion", self.next, "Shift+N", local=True)
+        w._action(menu, "Accept suggestion", self.accept, "Shift+A", local=True)
+        w._action(menu, "Reject suggestion", self.reject, "Shift+X", local=True)
+        w._action(menu, "Accept all suggestions in this document", self.accept_all, "Ctrl+Alt+A", local=True)
+        w._action(menu, "Reject all suggestions in this document", self.reject_all, "Ctrl+Alt+X", local=True)
+
+    def choose_source(self) -> None:
+        w = self.window
+        others = [name for name in w.store.annotators() if name != w.annotator]
+        if not others:
+            w.statusBar().showMessage("No other annotator's spans to review", 5000)
+            return
+        current = others.index(self.source) if self.source in others else 0
+        name, ok = QInputDialog.getItem(w, "Suggestions", "Review the spans of:", others, current, False)
+        if ok and name:
+            self.set_source(name)
+
+    def set_source(self, name: str | None) -> None:
+        self.source = name
+        self.window.settings.setValue("annotate/suggestions", name or "")
+        self.refresh()
+
+    def pending(self) -> list[Span]:
+        w = self.window
+        if w.document is None or not self.source or self.source == w.annotator:
+            return []
+        return w.store.pending_suggestions(w.document.id, w.annotator, self.source)
+
+    def refresh(self) -> None:
+        self.window.view.set_suggestions(self.pending())
+
+    def current(self) -> Span | None:
+        """The suggestion the selection is on, else the one under the caret."""
+        view = self.window.view
+        start, end = view.selection()
+        pending = view.suggestions
+        exact = [s for s in pending if (s.start, s.end) == (start, end)]
+        if exact:
+            return exact[0]
+        caret = view.caret()
+        under = [s for s in pending if s.start <= caret < s.end]
+        return min(under, key=lambda s: s.end - s.start) if under else None
+
+    def next(self) -> None:
+        w = self.window
+        pending = w.view.suggestions
+        if not pending:
+            w.statusBar().showMessage("No suggestions left in this document", 4000)
+            return
+        start, _ = w.view.selection()
+        here = start if w.view.selection()[1] > start else w.view.caret() - 1
+        after = [s for s in pending if s.start > here]
+        target = (after or pending)[0]
+        w.view.select(target.start, target.end)
+        w.statusBar().showMessage(f"Suggestion: {target.label} on {target.text!r} from {target.annotator}", 6000)
+
+    def accept(self) -> None:
+        suggestion = self.current()
+        if suggestion is None:
+            self.window.statusBar().showMessage("Put the caret on a suggestion first (Shift+N)", 4000)
+            return
+        w = self.window
+        w.undo_stack.push(commands.AddSpan(w, suggestion.doc_id, suggestion.start, suggestion.end,
+                                           suggestion.label, suggestion.text))
+
+    def reject(self) -> None:
+        suggestion = self.current()
+        if suggestion is None:
+            self.window.statusBar().showMessage("Put the caret on a suggestion first (Shift+N)", 4000)
+            return
+        self.window.undo_stack.push(commands.RejectSuggestion(self.window, suggestion))
+
+    def accept_all(self) -> None:
+        self._all("accept", lambda s: commands.AddSpan(self.window, s.doc_id, s.start, s.end, s.label, s.text))
+
+    def reject_all(self) -> None:
+        self._all("reject", lambda s: commands.RejectSuggestion(self.window, s))
+
+    def _all(self, verb: str, make) -> None:
+        w = self.window
+        pending = self.pending()
+        if not pending:
+            w.statusBar().showMessage("No suggestions left in this document", 4000)
+            return
+        w.undo_stack.beginMacro(f"{verb} {len(pending)} suggestions")  # one undo step for all of them
+        for suggestion in pending:
+            w.undo_stack.push(make(suggestion))
+        w.undo_stack.endMacro()
