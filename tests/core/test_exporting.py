@@ -202,3 +202,25 @@ def test_round_trip_of_random_persian_hangul_and_emoji(tmp_path_factory, texts, 
         import_paths(two, [again], annotator="a")
         second, _ = run_export(two)
     assert _without_times(second) == _without_times(first)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "spacy", "bio"])
+def test_exports_load_with_the_json_reader_datasets_uses(filled: Store, tmp_path: Path, fmt: str):
+    """datasets.load_dataset("json", ...) reads with pyarrow.json, block by block, and refuses a
+    column whose type changes between blocks; small blocks put one or two lines in each."""
+    import pyarrow.json as paj
+
+    from annotator.core.exporting import export_file
+
+    path = tmp_path / f"{fmt}.jsonl"
+    export_file(filled, path, ExportOptions(format=fmt))
+    longest = max(len(line) for line in path.read_bytes().splitlines())
+    table = paj.read_json(path, read_options=paj.ReadOptions(block_size=max(16384, longest + 1)))
+    rows = table.to_pylist()
+    assert len(rows) == len(path.read_text(encoding="utf-8").splitlines())
+    if fmt == "jsonl":
+        assert any(r["annotator"] is None for r in rows) and any(r["annotator"] for r in rows)
+        for row in rows:  # exact spans for every document, emoji and NFD input included
+            for span in row["spans"]:
+                assert row["text"][span["start"]:span["end"]] == span["text"]
+        assert {r["id"] for r in rows} >= {"emoji", "nfd", "crlf", "zwnj"}
