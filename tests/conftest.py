@@ -10,10 +10,16 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from click.testing import CliRunner, Result  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 from annotator.cli import cli  # noqa: E402
 from annotator.core.project import open_project  # noqa: E402
 from annotator.storage import Store  # noqa: E402
+# Speed targets live in benchmarks, not tests: no hypothesis deadline, so a loaded machine
+# (CI on two cores) cannot fail a property test for being slow.
+settings.register_profile("annotator", deadline=None)
+settings.load_profile("annotator")
+
 
 @pytest.fixture(autouse=True)
 def isolated_user(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
