@@ -59,6 +59,9 @@ def reports_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except AnnotatorError as err:
             raise click.ClickException(str(err)) from None
+        except OSError as err:  # a path that cannot be read or written: one line, no traceback
+            where = f"{err.filename}: " if err.filename else ""
+            raise click.ClickException(f"{where}{err.strerror or err}") from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -49,14 +49,15 @@ class ExportReport:
     by_annotator: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
-        parts = [f"{self.lines} line{'s' * (self.lines != 1)}", f"{self.documents} documents",
-                 f"{self.spans} spans"]
+        parts = [f"{self.lines} line{'s' * (self.lines != 1)}",
+                 f"{self.documents} document{'s' * (self.documents != 1)}",
+                 f"{self.spans} span{'s' * (self.spans != 1)}"]
         if self.split_spans:
             parts.append(f"{self.split_spans} span edges inside a token (token split there)")
         if self.dropped_overlaps:
             parts.append(f"{self.dropped_overlaps} overlapping spans left out of BIO (the longer one kept)")
         if self.skipped_spans:
-            parts.append(f"{self.skipped_spans} white-space-only spans left out")
+            parts.append(f"{self.skipped_spans} white-space-only spans left out of the token format")
         return ", ".join(parts)
 
 
@@ -151,53 +152,88 @@ def doccano_record(layer: Layer) -> dict[str, Any]:
     return record
 
 
-def _tokens(layer: Layer, report: ExportReport) -> tuple[list[Token], list[Span]]:
-    spans = []
+def _trimmed(layer: Layer, report: ExportReport) -> list[Span]:
+    """Spans for the token formats: white space at a span's edges is left out (tokens never hold
+    any), and spans of white space only are dropped and counted."""
+    text = layer.doc.text
+    out = []
     for span in _ordered(layer.spans):
-        if layer.doc.text[span.start:span.end].strip():
-            spans.append(span)
-        else:
+        start, end = span.start, span.end
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start == end:
             report.skipped_spans += 1
+            continue
+        out.append(span._replace(start=start, end=end, text=text[start:end]))
+    return out
+
+
+def _split(layer: Layer, spans: list[Span], report: ExportReport) -> list[Token]:
     tokens, split = split_at(tokenize(layer.doc.text), {e for s in spans for e in (s.start, s.end)})
     report.split_spans += split
-    return tokens, spans
+    return tokens
+
+
+def _token_range(layer: Layer, tokens: list[Token], span: Span) -> tuple[int, int]:
+    found = token_index(tokens, span.start, span.end)
+    if found is None:  # cannot happen after split_at; say so loudly rather than write a wrong line
+        raise ExportError(f"document {layer.doc.id!r}: span [{span.start}, {span.end}) does not fall on token edges")
+    return found
 
 
 def spacy_record(layer: Layer, report: ExportReport) -> dict[str, Any]:
+    """spaCy's convention: ``ws`` is one trailing space; any other white space is a token of its
+    own, so the tokens and their ``ws`` flags give back the text exactly."""
     text = layer.doc.text
-    tokens, spans = _tokens(layer, report)
-    out_tokens = [
-        {"text": text[t.start:t.end], "start": t.start, "end": t.end, "id": i,
-         "ws": i + 1 < len(tokens) and tokens[i + 1].start > t.end and text[t.end].isspace()}
-        for i, t in enumerate(tokens)
-    ]
-    if tokens and tokens[-1].end < len(text) and text[tokens[-1].end].isspace():
-        out_tokens[-1]["ws"] = True
+    spans = _trimmed(layer, report)
+    words = _split(layer, spans, report)
+    tokens: list[dict[str, Any]] = []
+
+    def gap(start: int, end: int) -> None:
+        """White space between tokens: a single space becomes the previous token's ws."""
+        if start == end:
+            return
+        space = text[start:end]
+        if tokens and space == " ":
+            tokens[-1]["ws"] = True
+            return
+        body, ws = (space[:-1], True) if space.endswith(" ") and len(space) > 1 else (space, False)
+        tokens.append({"text": body, "start": start, "end": start + len(body), "id": len(tokens), "ws": ws})
+
+    position = 0
+    for word in words:
+        gap(position, word.start)
+        tokens.append({"text": text[word.start:word.end], "start": word.start, "end": word.end,
+                       "id": len(tokens), "ws": False})
+        position = word.end
+    gap(position, len(text))
+    all_tokens = [Token(t["start"], t["end"]) for t in tokens]
     out_spans = []
     for span in spans:
-        first, last = token_index(tokens, span.start, span.end)  # on edges: the tokens were split there
+        first, last = _token_range(layer, all_tokens, span)
         out_spans.append({"start": span.start, "end": span.end, "label": span.label,
                           "token_start": first, "token_end": last})
     meta = {"id": layer.doc.id, "lang": layer.doc.lang, **({"annotator": layer.annotator} if layer.annotator else {})}
-    return {"text": text, "tokens": out_tokens, "spans": out_spans, "accept": layer.themes,
+    return {"text": text, "tokens": tokens, "spans": out_spans, "accept": layer.themes,
             "answer": "accept", "meta": meta}
 
 
 def bio_record(layer: Layer, report: ExportReport) -> dict[str, Any]:
     text = layer.doc.text
-    tokens, spans = _tokens(layer, report)
-    # BIO cannot nest: keep the longest spans first, drop any that overlaps one already kept.
+    # BIO cannot nest: keep the longest spans first, drop any that overlaps one already kept, and
+    # only then split tokens, at the kept spans' edges.
     kept: list[Span] = []
-    taken: list[tuple[int, int]] = []
-    for span in sorted(spans, key=lambda s: (-(s.end - s.start), s.start, s.label)):
-        if any(span.start < e and s < span.end for s, e in taken):
+    for span in sorted(_trimmed(layer, report), key=lambda s: (-(s.end - s.start), s.start, s.label)):
+        if any(span.start < k.end and k.start < span.end for k in kept):
             report.dropped_overlaps += 1
             continue
         kept.append(span)
-        taken.append((span.start, span.end))
+    tokens = _split(layer, kept, report)
     tags = ["O"] * len(tokens)
     for span in kept:
-        first, last = token_index(tokens, span.start, span.end)
+        first, last = _token_range(layer, tokens, span)
         tags[first] = f"B-{span.label}"
         for i in range(first + 1, last + 1):
             tags[i] = f"I-{span.label}"
@@ -246,11 +282,16 @@ def export_file(store: Store, path: str | Path, options: ExportOptions,
     """Export to ``path``: written beside it as ``NAME.partial`` and renamed only when complete,
     so a failed or cancelled export never leaves a file that looks finished."""
     target = Path(path)
+    if target.is_dir():
+        raise ExportError(f"{target} is a folder; give a file name")
     partial = target.with_name(target.name + ".partial")
     try:
         with partial.open("w", encoding="utf-8", newline="\n") as handle:
             report = export(store, handle, options, progress)
         partial.replace(target)
+    except OSError as err:
+        partial.unlink(missing_ok=True)
+        raise ExportError(f"cannot write {target}: {err.strerror}") from None
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

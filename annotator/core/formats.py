@@ -27,22 +27,34 @@ class Skip(Exception):
     """A record the format itself marks as not to be used (a rejected Prodigy example)."""
 
 
+class FormatError(ValueError):
+    """A record that does not have the shape its tool writes; the reader names the file and line."""
+
+
+def _strings(value: Any, what: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise FormatError(f"{what} must be a list of strings, not {value!r}"[:200])
+    return value
+
+
 def detect(obj: Any) -> str:
     """Which tool wrote this JSON line."""
-    if not isinstance(obj, dict):
-        return "annotator"
-    if obj.get("format") == "annotator":
+    if not isinstance(obj, dict) or obj.get("format") == "annotator":
         return "annotator"
     label = obj.get("label")
-    if isinstance(label, list) and label and isinstance(label[0], list):
-        return "doccano"
+    if isinstance(label, list) and label and all(isinstance(x, (list, str)) for x in label):
+        return "doccano"  # [[start, end, LABEL]], or text classification labels
     if isinstance(obj.get("entities"), list) and any(isinstance(e, dict) and "start_offset" in e
                                                       for e in obj["entities"]):
         return "doccano"
-    if "answer" in obj or "tokens" in obj or "_input_hash" in obj:
+    if obj.get("answer") in ("accept", "reject", "ignore") or "_input_hash" in obj or "_task_hash" in obj:
         return "prodigy"
-    if isinstance(obj.get("data"), dict) or (isinstance(label, list) and label and isinstance(label[0], dict)):
+    if "annotations" in obj or "predictions" in obj:
         return "labelstudio"
+    if isinstance(obj.get("data"), dict) and not isinstance(obj.get("text"), str):
+        return "labelstudio"
+    if isinstance(label, list) and label and isinstance(label[0], dict) and "spans" not in obj:
+        return "labelstudio"  # JSON_MIN, one task per line
     return "annotator"
 
 
@@ -69,7 +81,10 @@ def from_doccano(obj: dict[str, Any]) -> dict[str, Any]:
                           "label": entity.get("label")})
     out["spans"] = spans
     out["themes"] = themes
-    meta = {k: v for k, v in obj.items() if k not in {"id", "text", "label", "entities", "cats", "relations"}}
+    if isinstance(obj.get("annotator"), str):  # our own doccano export names the layer
+        out["annotator"] = obj["annotator"]
+    meta = {k: v for k, v in obj.items()
+            if k not in {"id", "text", "label", "entities", "cats", "relations", "annotator"}}
     if meta:
         out["meta"] = meta
     return out
@@ -87,9 +102,13 @@ def from_prodigy(obj: dict[str, Any]) -> dict[str, Any]:
     meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
     if "id" in meta:
         out["id"] = meta["id"]
+    if isinstance(meta.get("lang"), str):
+        out["lang"] = meta["lang"]
     if isinstance(obj.get("_annotator_id"), str):
         out["annotator"] = obj["_annotator_id"]
-    rest = {k: v for k, v in meta.items() if k != "id"}
+    elif isinstance(meta.get("annotator"), str):  # our own spaCy export names the layer
+        out["annotator"] = meta["annotator"]
+    rest = {k: v for k, v in meta.items() if k not in {"id", "lang", "annotator"}}
     if rest:
         out["meta"] = rest
     return out
@@ -104,24 +123,33 @@ def _ls_text(task: dict[str, Any]) -> Any:
     return task.get("text")
 
 
+_LABEL_TYPES = {"labels", "hypertextlabels"}
+
+
 def _ls_spans(results: list[Any], index: Utf16Index | None) -> tuple[list[Any], list[str]]:
+    """Label results become spans, choices become themes; other results (relations, text areas,
+    ratings) carry no span and are passed over."""
     spans: list[Any] = []
     themes: list[str] = []
+    if not isinstance(results, list):
+        raise FormatError(f"result must be a list, not {results!r}"[:200])
     for item in results:
         if not isinstance(item, dict):
-            spans.append(item)
-            continue
+            raise FormatError(f"a result must be an object, not {item!r}"[:200])
         value = item.get("value", item)  # JSON: {"value": {...}}; JSON_MIN: the value itself
         if not isinstance(value, dict):
             continue
-        if "choices" in value:
-            themes += [c for c in value["choices"] if isinstance(c, str)]
+        kind = item.get("type")
+        if "choices" in value and kind in (None, "choices"):
+            themes += _strings(value["choices"], "choices")
             continue
-        labels = value.get("labels") or value.get("hypertextlabels") or []
+        labels = value.get("labels", value.get("hypertextlabels"))
+        if labels is None or (kind is not None and kind not in _LABEL_TYPES):
+            continue  # a relation, a text area, a rating: nothing to mark in the text
         start, end = value.get("start"), value.get("end")
         if index is not None and isinstance(start, int) and isinstance(end, int) and not isinstance(start, bool):
             start, end = index.to_code_point(start), index.to_code_point(end)  # UTF-16 -> code points
-        for label in labels or [None]:
+        for label in _strings(labels, "labels") or [None]:
             span = {"start": start, "end": end, "label": label}
             if isinstance(value.get("text"), str):
                 span["text"] = value["text"]

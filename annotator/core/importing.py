@@ -17,7 +17,7 @@ from typing import Any
 from annotator.core import formats
 from annotator.core.errors import InputError
 from annotator.core.model import GOLD, Document, Span, Status
-from annotator.core.schema import Label, colour_for, free_hotkey
+from annotator.core.schema import Label, colour_for, free_hotkey, valid_name
 from annotator.core.text import OffsetMap, detect_language, direction_of, title_of
 from annotator.storage import Store, text_hash
 
@@ -56,13 +56,14 @@ class Record:
     annotator: str | None = None
     status: Status | None = None
     gold_status: str | None = None  # for gold lines: in_progress or adjudicated
+    where: str | None = None  # "task 3 (id 7)" for Label Studio files, which have no line to name
 
     @property
     def gold(self) -> bool:
         return self.annotator == GOLD
 
     def error(self, message: str) -> InputError:
-        return InputError(self.path, message, self.line)
+        return InputError(self.path, f"{self.where}: {message}" if self.where else message, self.line)
 
 
 @dataclass
@@ -209,6 +210,8 @@ def read_jsonl(path: Path, progress: Progress | None = None, fmt: str = "auto") 
             except formats.Skip:
                 yield SKIPPED
                 continue
+            except formats.FormatError as err:
+                raise InputError(path, str(err), lineno) from None
             yield _record(path, lineno, obj)
     if not seen:
         raise InputError(path, "empty file: no JSON lines to import")
@@ -228,12 +231,16 @@ def read_label_studio(path: Path, progress: Progress | None = None, fmt: str = "
     if not isinstance(tasks, list):
         raise InputError(path, f"a Label Studio export is a list of tasks, not {_type_name(tasks)}")
     for i, task in enumerate(tasks, 1):
+        where = f"task {i}" + (f" (id {task['id']})" if isinstance(task, dict) and "id" in task else "")
         try:
-            for item in formats.from_label_studio(_object(path, None, task)):
-                yield _record(path, None, item)
+            records = [_record(path, None, item) for item in formats.from_label_studio(_object(path, None, task))]
         except InputError as err:
-            where = f"task {i}" + (f" (id {task['id']})" if isinstance(task, dict) and "id" in task else "")
             raise InputError(path, f"{where}: {err.reason}") from None
+        except formats.FormatError as err:
+            raise InputError(path, f"{where}: {err}") from None
+        for record in records:
+            record.where = where
+            yield record
 
 
 def _parse(path: Path, text: str, lineno: int | None) -> Any:
@@ -333,8 +340,8 @@ def _record(path: Path, line: int, obj: Any) -> Record:
             raise InputError(path, f"theme {i} must be a non-empty string, not {_type_name(theme)}", line)
     spans_raw = _want(path, line, obj, "spans", list, "a list of spans") or []
     spans = [_span(path, line, i, raw, text, gold=annotator == GOLD) for i, raw in enumerate(spans_raw, 1)]
-    if "annotator" in obj and annotator is None and (spans or themes):
-        raise InputError(path, "spans or themes with \"annotator\": null: say whose they are", line)
+    if "annotator" in obj and annotator is None and (spans or themes or (status and status is not Status.NEW)):
+        raise InputError(path, "spans, themes or a status with \"annotator\": null: say whose they are", line)
     return Record(
         path=path, line=line, id=doc_id, text=text, title=title, lang=lang, source=source, meta=meta,
         spans=spans, themes=[t.strip() for t in themes], annotator=annotator, status=status,
@@ -472,7 +479,7 @@ class _Importer:
         for theme in rec.themes:
             self._ensure(rec, theme, "themes")
             self.report.themes_added += self.store.add_gold_theme(rec.id, theme, proposed_by=[], decided_by=decider)
-        if rec.gold_status and (rec.spans or rec.themes or rec.gold_status == "adjudicated"):
+        if rec.gold_status:
             self.report.statuses_set += self.store.set_gold_status(rec.id, rec.gold_status, decided_by=decider)
 
     def _ensure(self, rec: Record, name: str, kind: str) -> None:
@@ -480,6 +487,8 @@ class _Importer:
         if name in known:
             return
         noun = "label" if kind == "labels" else "theme"
+        if not valid_name(name):
+            raise rec.error(f"{noun} name {name!r} must be 1-64 characters without spaces or quotes")
         if self.strict:
             raise rec.error(f"{noun} {name!r} is not in the schema (--strict)")
         hotkey = free_hotkey(self.hotkeys)
@@ -509,6 +518,8 @@ def import_paths(
     """
     if fmt not in formats.FORMATS:
         raise InputError("--format", f"unknown format {fmt!r} (expected one of {', '.join(formats.FORMATS)})")
+    if annotator == GOLD:
+        raise InputError("--annotator", f"{GOLD!r} is reserved for the adjudicated layer; choose another name")
     files, skipped = collect_files(paths)
     report = ImportReport(files=len(files), skipped_files=[str(p) for p in skipped])
     with store.transaction():

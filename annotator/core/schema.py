@@ -16,6 +16,11 @@ _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _HOTKEY = re.compile(r"^[a-z0-9]$")
 
 
+def valid_name(name: str) -> bool:
+    """A label or theme name: 1-64 characters without white space, quotes or angle brackets."""
+    return bool(_NAME.match(name))
+
+
 @dataclass(frozen=True)
 class Label:
     """An entity label or a document theme."""

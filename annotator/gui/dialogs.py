@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
+
+from annotator.core.model import GOLD
 from PySide6.QtWidgets import (
     QDialog,
+    QMessageBox,
     QDialogButtonBox,
     QHeaderView,
     QInputDialog,
@@ -24,6 +27,9 @@ def ask_annotator_name(parent: QWidget | None, default: str) -> str | None:
         parent, "Who is annotating?",
         "Your annotator name. Each annotator sees and edits only their own annotations.", text=default)
     name = name.strip()
+    if ok and name == GOLD:
+        QMessageBox.warning(parent, "Annotator name", f"{GOLD!r} is reserved for the adjudicated layer.")
+        return None
     return name if ok and name else None
 
 

@@ -544,8 +544,8 @@ class Store:
             entry["spans"].append(Span(*row[:8]))
             entry["updated_at"] = max(entry["updated_at"], row[8])
         for doc, name, theme, stamp in self.db.execute(
-            "SELECT dt.doc_id, dt.annotator, dt.theme, dt.created_at FROM doc_themes dt JOIN themes t "
-            "ON t.name = dt.theme WHERE dt.doc_id IN (SELECT value FROM json_each(?)) ORDER BY t.position",
+            "SELECT dt.doc_id, dt.annotator, dt.theme, dt.created_at FROM doc_themes dt "
+            "WHERE dt.doc_id IN (SELECT value FROM json_each(?)) ORDER BY dt.theme",
             [ids],
         ):
             entry = layer(doc, name)
@@ -558,6 +558,11 @@ class Store:
             entry = layer(doc, name)
             entry["status"] = Status(status)
             entry["updated_at"] = max(entry["updated_at"], stamp)
+        # A layer with nothing but the status "new" (an undone first span) is no layer at all.
+        for layers in out.values():
+            for name in [n for n, e in layers.items()
+                         if not e["spans"] and not e["themes"] and e["status"] is Status.NEW]:
+                del layers[name]
         return out
 
     def gold_layers(self, doc_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -581,8 +586,7 @@ class Store:
             entry["updated_at"] = max(entry["updated_at"], row[9])
         for doc, theme, proposed, by, at in self.db.execute(
             "SELECT g.doc_id, g.theme, g.proposed_by, g.decided_by, g.decided_at FROM gold_themes g "
-            "JOIN themes t ON t.name = g.theme WHERE g.doc_id IN (SELECT value FROM json_each(?)) "
-            "ORDER BY t.position", [ids],
+            "WHERE g.doc_id IN (SELECT value FROM json_each(?)) ORDER BY g.theme", [ids],
         ):
             entry = layer(doc)
             entry["themes"].append(theme)

@@ -205,7 +205,7 @@ BAD_INPUTS = [
     ("gd.jsonl", b'{"text": "abc", "annotator": "gold", "status": "skipped"}\n',
      "gd.jsonl:1: field 'status': a gold line is in_progress or adjudicated"),
     ("nul.jsonl", b'{"text": "abc", "annotator": null, "spans": [{"start": 0, "end": 1, "label": "X"}]}\n',
-     "nul.jsonl:1: spans or themes with \"annotator\": null"),
+     "nul.jsonl:1: spans, themes or a status with \"annotator\": null"),
     ("bl.jsonl", b'{"text": "ok"}\n\xc3\x28\n', "bl.jsonl:2: not valid UTF-8"),
     ("notes.csv", b"a,b\n", "notes.csv: unsupported file type '.csv'"),
     ("sur.jsonl", b'{"text": "ok"}\n{"text": "a\\ud800b"}\n', "sur.jsonl:2: holds a lone UTF-16 surrogate"),

@@ -278,3 +278,15 @@ def test_export_from_the_file_menu_matches_the_command_line(qtbot, window, tmp_p
     cancelled = tmp_path / "cancelled.jsonl"
     assert not window.run_export(options, str(cancelled))
     assert not cancelled.exists() and not (tmp_path / "cancelled.jsonl.partial").exists()
+
+
+def test_gold_is_not_an_annotator_name(qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from annotator.gui.dialogs import ask_annotator_name
+
+    warned = []
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("gold", True)))
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: warned.append(a[2])))
+    assert ask_annotator_name(None, "tester") is None
+    assert warned and "reserved" in warned[0]
