@@ -38,7 +38,7 @@ DEFAULT_POINT_SIZE = 14.0
 LOCAL = Qt.WidgetWithChildrenShortcut  # keys that type text elsewhere act only on the article and span list
 
 
-class ImportCancelled(Exception):
+class Cancelled(Exception):
     """The user pressed Cancel in an import or export progress dialog."""
 
 
@@ -496,15 +496,11 @@ class MainWindow(QMainWindow):
         if path:
             self.run_import([path])
 
-    def run_import(self, paths: list[str]) -> bool:
-        """Import with a progress dialog; an error or Cancel leaves the database as it was."""
-        try:
-            total = total_bytes(paths)
-        except AnnotatorError as err:
-            self._error("Import failed", str(err))
-            return False
-        progress = QProgressDialog("Importing…", "Cancel", 0, max(total, 1), self)
-        progress.setWindowModality(Qt.WindowModal)  # no edits reach the article while it runs
+    def _with_progress(self, label: str, total: int, work, *, cancelled: str, failed: str):
+        """Run ``work(step)`` under a window-modal progress dialog (so no edit can slip into its
+        transaction); Cancel or an error is reported and gives None."""
+        progress = QProgressDialog(label, "Cancel", 0, max(total, 1), self)
+        progress.setWindowModality(Qt.WindowModal)
         progress.setMinimumDuration(0)
         progress.show()
         done = 0
@@ -515,19 +511,33 @@ class MainWindow(QMainWindow):
             progress.setValue(min(done, total))
             QApplication.processEvents()
             if progress.wasCanceled():
-                raise ImportCancelled
+                raise Cancelled
 
         try:
-            report = import_paths(self.store, paths, annotator=self.annotator, progress=step)
-        except ImportCancelled:
-            self._end_import(progress)
-            self.statusBar().showMessage("Import cancelled; nothing was changed", 6000)
-            return False
+            return work(step)
+        except Cancelled:
+            self.statusBar().showMessage(cancelled, 6000)
         except AnnotatorError as err:
-            self._end_import(progress)
-            self._error("Import failed; nothing was changed", str(err))
+            self._error(failed, str(err))
+        finally:
+            progress.close()
+            self.activateWindow()
+            self.view.setFocus()  # the keyboard goes back to the article
+        return None
+
+    def run_import(self, paths: list[str]) -> bool:
+        """Import with a progress dialog; an error or Cancel leaves the database as it was."""
+        try:
+            total = total_bytes(paths)
+        except AnnotatorError as err:
+            self._error("Import failed", str(err))
             return False
-        self._end_import(progress)
+        report = self._with_progress(
+            "Importing…", total,
+            lambda step: import_paths(self.store, paths, annotator=self.annotator, progress=step),
+            cancelled="Import cancelled; nothing was changed", failed="Import failed; nothing was changed")
+        if report is None:
+            return False
         self.schema = self.store.schema()
         self._apply_schema()
         self.refresh_annotations()  # the import may have brought spans for the open document
@@ -548,39 +558,14 @@ class MainWindow(QMainWindow):
 
     def run_export(self, options: ExportOptions, path: str) -> bool:
         """Export with a progress dialog; a cancelled or failed export leaves no file behind."""
-        total = count_documents(self.store, options)
-        progress = QProgressDialog("Exporting…", "Cancel", 0, max(total, 1), self)
-        progress.setWindowModality(Qt.WindowModal)
-        progress.setMinimumDuration(0)
-        progress.show()
-        done = 0
-
-        def step(n: int) -> None:
-            nonlocal done
-            done += n
-            progress.setValue(min(done, total))
-            QApplication.processEvents()
-            if progress.wasCanceled():
-                raise ImportCancelled
-
-        try:
-            report = export_file(self.store, path, options, progress=step)
-        except ImportCancelled:
-            self._end_import(progress)
-            self.statusBar().showMessage("Export cancelled; no file written", 6000)
+        report = self._with_progress(
+            "Exporting…", count_documents(self.store, options),
+            lambda step: export_file(self.store, path, options, progress=step),
+            cancelled="Export cancelled; no file written", failed="Export failed; no file written")
+        if report is None:
             return False
-        except (AnnotatorError, OSError) as err:
-            self._end_import(progress)
-            self._error("Export failed; no file written", str(err))
-            return False
-        self._end_import(progress)
         self.statusBar().showMessage(f"Exported {report.summary()} to {path}", 10000)
         return True
-
-    def _end_import(self, progress: QProgressDialog) -> None:
-        progress.close()
-        self.activateWindow()
-        self.view.setFocus()  # the keyboard goes back to the article
 
     def _error(self, title: str, message: str) -> None:
         box = QMessageBox(QMessageBox.Warning, title, message, QMessageBox.Ok, self)
