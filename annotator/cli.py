@@ -198,6 +198,71 @@ def export_command(output: str, fmt: str, annotator: str | None, gold: bool, sta
     click.echo(f"Exported {report.summary()}" + (f" to {target}" if target else ""), err=True)
 
 
+# --- agreement -------------------------------------------------------------------------------
+
+
+def _fmt(value: float | None) -> str:
+    return "  —  " if value is None else f"{value:5.3f}"
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object with every figure.")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), metavar="FILE",
+              help="Also write the per-pair, per-label table as CSV.")
+@click.option("--annotators", metavar="A,B,...", help="Only these annotators (default: all but 'model').")
+@db_option
+@reports_errors
+def agreement(as_json: bool, csv_path: Path | None, annotators: str | None, db: str | None) -> None:
+    """How far annotators agree: span F1 per pair (exact, and by overlap) overall and per label;
+    for themes, Cohen's kappa per pair, Fleiss' kappa and Krippendorff's alpha; counts per label
+    and annotator, and the documents each finished.
+
+    A pair is compared on the documents both annotated. --json prints span_f1_exact (micro over
+    pairs) and theme_kappa (mean pairwise Cohen's kappa) beside the tables.
+
+    \b
+    Example:
+        annotator agreement
+        annotator agreement --json --csv agreement.csv
+    """
+    import csv
+
+    from annotator.core.agreement import compute
+
+    with project(db) as store:
+        figures = compute(store, annotators=annotators.split(",") if annotators else None)
+    if csv_path:
+        with csv_path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["a", "b", "label", "documents", "spans_a", "spans_b", "f1_exact", "f1_overlap", "theme_kappa"])
+            for pair in figures["pairs"]:
+                writer.writerow([pair["a"], pair["b"], "*", pair["documents"], pair["spans_a"], pair["spans_b"],
+                                 pair["f1_exact"], pair["f1_overlap"], pair["theme_kappa"]])
+                for label, row in pair["per_label"].items():
+                    writer.writerow([pair["a"], pair["b"], label, pair["documents"], row["spans_a"], row["spans_b"],
+                                     row["f1_exact"], row["f1_overlap"], ""])
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False))
+        return
+    click.echo(f"Annotators: {', '.join(figures['annotators']) or '(none)'}")
+    click.echo(f"Span F1, exact: {_fmt(figures['span_f1_exact'])}   by overlap: {_fmt(figures['span_f1_overlap'])}")
+    click.echo(f"Themes: Cohen's kappa (mean of pairs) {_fmt(figures['theme_kappa'])}   "
+               f"Fleiss' kappa {_fmt(figures['theme_fleiss_kappa'])}   "
+               f"Krippendorff's alpha {_fmt(figures['theme_krippendorff_alpha'])}")
+    click.echo(f"\n{'pair':<28} {'docs':>5} {'F1 exact':>9} {'F1 overlap':>11} {'theme κ':>8}")
+    for pair in figures["pairs"]:
+        click.echo(f"{pair['a'] + ' / ' + pair['b']:<28} {pair['documents']:>5} {_fmt(pair['f1_exact']):>9} "
+                   f"{_fmt(pair['f1_overlap']):>11} {_fmt(pair['theme_kappa']):>8}")
+    if figures["per_label"]:
+        click.echo(f"\n{'label':<28} {'spans':>5} {'F1 exact':>9} {'F1 overlap':>11}")
+        for label, row in figures["per_label"].items():
+            click.echo(f"{label:<28} {row['spans']:>5} {_fmt(row['f1_exact']):>9} {_fmt(row['f1_overlap']):>11}")
+    click.echo("\nSpans per annotator and label, and documents finished:")
+    for name, counts in figures["counts"].items():
+        listed = ", ".join(f"{label} {n}" for label, n in counts.items()) or "no spans"
+        click.echo(f"  {name}: {listed}; {len(figures['finished'][name])} done")
+
+
 # --- docs ------------------------------------------------------------------------------------
 
 

@@ -242,3 +242,23 @@ def test_export_to_a_file_and_a_failed_export_leaves_no_file(run, tmp_path: Path
     failed = run("export", "-o", str(bad))
     assert failed.exit_code == 1 and "says 'x' but the text there is" in failed.stderr
     assert not bad.exists() and not (tmp_path / "bad.jsonl.partial").exists()
+
+
+def test_agreement_json_and_csv(run, tmp_path: Path):
+    lines = [
+        {"id": "d1", "text": "대구시는 발표", "annotator": "a", "spans": [{"start": 0, "end": 3, "label": "GPE"}],
+         "themes": ["health"]},
+        {"id": "d1", "text": "대구시는 발표", "annotator": "b", "spans": [{"start": 0, "end": 3, "label": "GPE"},
+                                                                        {"start": 5, "end": 7, "label": "EVENT"}],
+         "themes": ["health"], "status": "done"},
+    ]
+    run("import", str(write(tmp_path / "two.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))))
+    result = run("agreement", "--json", "--csv", str(tmp_path / "agree.csv"))
+    figures = json.loads(result.stdout)
+    assert figures["span_f1_exact"] == pytest.approx(2 / 3)  # 2·1 / (1 + 2)
+    assert figures["theme_kappa"] is None  # identical single-value decisions: kappa undefined
+    assert figures["finished"]["b"] == ["d1"]
+    rows = (tmp_path / "agree.csv").read_text().splitlines()
+    assert rows[0].startswith("a,b,label") and any(",GPE," in row for row in rows)
+    table = run("agreement").stdout
+    assert "a / b" in table and "Span F1, exact: 0.667" in table
