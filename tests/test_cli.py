@@ -256,7 +256,8 @@ def test_agreement_json_and_csv(run, tmp_path: Path):
     result = run("agreement", "--json", "--csv", str(tmp_path / "agree.csv"))
     figures = json.loads(result.stdout)
     assert figures["span_f1_exact"] == pytest.approx(2 / 3)  # 2·1 / (1 + 2)
-    assert figures["theme_kappa"] is None  # identical single-value decisions: kappa undefined
+    # Themes: both tick health and none of the other 7: po = 1, pe = (1/8)² + (7/8)² = 50/64, κ = 1.
+    assert figures["theme_kappa"] == pytest.approx(1.0)
     assert figures["finished"]["b"] == ["d1"]
     rows = (tmp_path / "agree.csv").read_text().splitlines()
     assert rows[0].startswith("a,b,label") and any(",GPE," in row for row in rows)
