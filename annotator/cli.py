@@ -263,6 +263,56 @@ def agreement(as_json: bool, csv_path: Path | None, annotators: str | None, db: 
         click.echo(f"  {name}: {listed}; {len(figures['finished'][name])} done")
 
 
+# --- adjudicate and merge ---------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--auto", "auto", is_flag=True, required=True,
+              help="Accept into gold every unit and theme enough annotators agree on.")
+@click.option("--min-agree", type=int, metavar="N",
+              help="How many annotators must agree (at least 2). Default: all of a document's annotators.")
+@click.option("--reviewer", metavar="NAME", default="auto", show_default=True,
+              help="Who the decisions are recorded as.")
+@db_option
+@reports_errors
+def adjudicate(auto: bool, min_agree: int | None, reviewer: str, db: str | None) -> None:
+    """Build the gold layer from what annotators agree on, with provenance (who proposed each span,
+    who decided, when). Annotators' own layers never change; running it again adds nothing.
+
+    \b
+    Example:
+        annotator adjudicate --auto
+        annotator adjudicate --auto --min-agree 2 --reviewer leila
+    """
+    from annotator.core.adjudication import auto_accept
+
+    with project(db) as store:
+        try:
+            report = auto_accept(store, min_agree=min_agree, reviewer=reviewer)
+        except ValueError as err:
+            raise click.BadParameter(str(err), param_hint="--min-agree") from None
+    click.echo(report.summary())
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("other", type=click.Path(path_type=Path))
+@db_option
+@reports_errors
+def merge(other: Path, db: str | None) -> None:
+    """Bring in another annotator's database file, read-only: documents matched by id and text,
+    their layers added, conflicts reported, nothing here overwritten.
+
+    \b
+    Example:
+        annotator merge ~/Downloads/minji.db
+    """
+    from annotator.core.merging import merge as merge_databases
+
+    with project(db) as store:
+        report = merge_databases(store, other)
+    click.echo(report.summary())
+
+
 # --- docs ------------------------------------------------------------------------------------
 
 

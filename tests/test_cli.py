@@ -263,3 +263,19 @@ def test_agreement_json_and_csv(run, tmp_path: Path):
     assert rows[0].startswith("a,b,label") and any(",GPE," in row for row in rows)
     table = run("agreement").stdout
     assert "a / b" in table and "Span F1, exact: 0.667" in table
+
+
+def test_adjudicate_auto_and_merge_from_the_command_line(run, tmp_path: Path):
+    lines = [{"id": "d", "text": "대구시는 발표", "annotator": name, "spans": [{"start": 0, "end": 3, "label": "GPE"}]}
+             for name in ("a", "b")]
+    run("import", str(write(tmp_path / "ab.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))))
+    result = run("adjudicate", "--auto", "--reviewer", "leila")
+    assert result.exit_code == 0 and result.stdout.startswith("1 spans and 0 themes accepted into gold on 1 documents")
+    gold = json.loads(run("export", "--gold").stdout)
+    assert gold["spans"][0]["proposed_by"] == ["a", "b"] and gold["spans"][0]["decided_by"] == "leila"
+    assert run("adjudicate", "--auto", "--min-agree", "1").exit_code == 2
+    other = tmp_path / "other.db"
+    assert run("import", str(SEEDS), db=other).exit_code == 0
+    merged = run("merge", str(other))
+    assert merged.exit_code == 0 and "5 documents added, 0 matched" in merged.stdout
+    assert run("merge", str(tmp_path / "nope.db")).exit_code == 1

@@ -95,6 +95,25 @@ class Store:
         migrations.apply(db)
         return cls(db, path, backup=backup)
 
+    @classmethod
+    def open_readonly(cls, path: str | Path) -> Store:
+        """Open another project's database only to read it: never migrated, never written."""
+        path = Path(path)
+        if not path.is_file():
+            raise DatabaseError(f"{path}: no such database file")
+        try:
+            conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+            db = Database(conn)
+            applied, has_tables = _inspect(db)
+        except sqlite3.DatabaseError as err:
+            raise DatabaseError(f"{path} is not a usable SQLite database ({err})") from None
+        newer = [name for name in applied if name not in known_names()]
+        if newer or not applied:
+            db.close()
+            why = "a newer version of annotator wrote it" if newer else "it is not an annotator database"
+            raise DatabaseError(f"{path} cannot be read: {why}")
+        return cls(db, path)
+
     def close(self) -> None:
         self.db.close()
 
@@ -620,6 +639,11 @@ class Store:
             "VALUES (?, ?, ?, ?, ?)", [doc_id, theme, json.dumps(sorted(proposed_by)), decided_by, decided_at or now()],
         )
         return cur.rowcount > 0
+
+    def gold_status(self, doc_id: str) -> str | None:
+        """``in_progress``, ``adjudicated``, or None when nobody has started the document's gold."""
+        row = self.db.execute("SELECT status FROM gold_documents WHERE doc_id = ?", [doc_id]).fetchone()
+        return row[0] if row else None
 
     def set_gold_status(self, doc_id: str, status: str, *, decided_by: str, decided_at: str | None = None) -> bool:
         """Mark a document's gold as ``in_progress`` or ``adjudicated``; True if it changed."""

@@ -1,0 +1,146 @@
+"""Adjudication: the annotators' spans on a document, grouped into units a reviewer decides.
+
+A unit is a group of spans that overlap one another (across annotators). Its versions are the
+distinct (start, end, label) among them, each with the annotators who proposed it. A unit is:
+
+- ``agreed``: one version, proposed by every annotator of the document (at least two);
+- ``agreed_by_some``: one version, proposed by k of n annotators (1 < k < n);
+- ``proposed_by_one``: one version, proposed by a single annotator;
+- ``label_conflict``: several versions on the same characters, with different labels;
+- ``boundary_conflict``: several versions that cover different characters.
+
+Auto-accept takes into gold every unit whose single version at least N annotators proposed
+(N = all of the document's annotators unless given), and every theme that many ticked, with
+provenance (who proposed it, who decided, when). Annotators' own layers never change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from annotator.core.model import GOLD, Span
+from annotator.storage import Store
+
+AGREED = "agreed"
+AGREED_BY_SOME = "agreed_by_some"
+PROPOSED_BY_ONE = "proposed_by_one"
+LABEL_CONFLICT = "label_conflict"
+BOUNDARY_CONFLICT = "boundary_conflict"
+AUTO = "auto"  # the reviewer name auto-acceptance decides as, unless given
+
+
+@dataclass
+class Version:
+    start: int
+    end: int
+    label: str
+    text: str
+    annotators: list[str]
+
+
+@dataclass
+class Unit:
+    start: int
+    end: int
+    versions: list[Version]
+    kind: str
+    annotators: int  # how many annotators have a layer on the document
+
+    @property
+    def best(self) -> Version:
+        return max(self.versions, key=lambda v: (len(v.annotators), -v.start, v.label))
+
+
+def units(layers: dict[str, list[Span]]) -> list[Unit]:
+    """Group every annotator's spans on one document into units, in text order."""
+    n = len(layers)
+    spans = sorted((s for spans in layers.values() for s in spans), key=lambda s: (s.start, s.end, s.label))
+    groups: list[list[Span]] = []
+    end = -1
+    for span in spans:
+        if groups and span.start < end:
+            groups[-1].append(span)
+            end = max(end, span.end)
+        else:
+            groups.append([span])
+            end = span.end
+    out = []
+    for group in groups:
+        versions: dict[tuple[int, int, str], Version] = {}
+        for span in group:
+            key = (span.start, span.end, span.label)
+            version = versions.setdefault(key, Version(span.start, span.end, span.label, span.text, []))
+            if span.annotator not in version.annotators:
+                version.annotators.append(span.annotator)
+        listed = sorted(versions.values(), key=lambda v: (v.start, v.end, v.label))
+        if len(listed) > 1:
+            same_place = len({(v.start, v.end) for v in listed}) == 1
+            kind = LABEL_CONFLICT if same_place else BOUNDARY_CONFLICT
+        else:
+            k = len(listed[0].annotators)
+            kind = PROPOSED_BY_ONE if k == 1 else AGREED if k == n else AGREED_BY_SOME
+        out.append(Unit(min(s.start for s in group), max(s.end for s in group), listed, kind, n))
+    return out
+
+
+@dataclass
+class AutoReport:
+    documents: int = 0
+    spans: int = 0
+    themes: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        kinds = ", ".join(f"{kind.replace('_', ' ')} {n}" for kind, n in sorted(self.by_kind.items()))
+        return (f"{self.spans} spans and {self.themes} themes accepted into gold on {self.documents} documents"
+                + (f" (units: {kinds})" if kinds else ""))
+
+
+def auto_accept(store: Store, *, min_agree: int | None = None, reviewer: str = AUTO,
+                annotators: Iterable[str] | None = None) -> AutoReport:
+    """Accept into gold what enough annotators agree on (see the module's docstring); one
+    transaction; running it again adds nothing."""
+    if min_agree is not None and min_agree < 2:
+        raise ValueError("--min-agree must be at least 2: one annotator alone is not agreement")
+    wanted = set(annotators) if annotators is not None else None
+    report = AutoReport()
+    after = 0
+    with store.transaction():
+        while True:
+            page = store.documents_after(after, 500)
+            if not page:
+                break
+            after = page[-1][0]
+            found = store.layers([doc.id for _, doc in page])
+            for _, doc in page:
+                layers = {name: layer for name, layer in found.get(doc.id, {}).items()
+                          if name != GOLD and name != "model" and (wanted is None or name in wanted)}
+                if len(layers) < 2:
+                    continue
+                need = min_agree if min_agree is not None else len(layers)
+                touched = False
+                for unit in units({name: layer["spans"] for name, layer in layers.items()}):
+                    report.by_kind[unit.kind] = report.by_kind.get(unit.kind, 0) + 1
+                    qualified = [v for v in unit.versions if len(v.annotators) >= need]
+                    if len(qualified) != 1:
+                        continue  # nothing agreed enough, or two versions at once: the reviewer decides
+                    version = qualified[0]
+                    span = Span(doc.id, GOLD, version.start, version.end, version.label, version.text)
+                    if store.add_gold_span(span, proposed_by=version.annotators, decided_by=reviewer) is not None:
+                        report.spans += 1
+                        touched = True
+                votes: dict[str, list[str]] = {}
+                for name, layer in layers.items():
+                    for theme in layer["themes"]:
+                        votes.setdefault(theme, []).append(name)
+                for theme, names in votes.items():
+                    if len(names) >= need and store.add_gold_theme(doc.id, theme, proposed_by=names,
+                                                                   decided_by=reviewer):
+                        report.themes += 1
+                        touched = True
+                if touched:
+                    if store.gold_status(doc.id) != "adjudicated":
+                        store.set_gold_status(doc.id, "in_progress", decided_by=reviewer)
+                    report.documents += 1
+    return report

@@ -1,0 +1,127 @@
+"""Bringing another annotator's database file into this one (`annotator merge OTHER.db`).
+
+The other file is only read. Documents are matched by id and text: a new id comes in; the same id
+with the same text is the same document; the same id with another text is a conflict, reported,
+and that document's annotations stay out. Annotation layers come in whole: spans and themes are
+added (an identical one already here is not duplicated), a status is taken where this database
+has none for that annotator, and a different status here is kept and reported. Labels and themes
+the schema lacks come with the other file's colours. Nothing here is ever overwritten; it is one
+transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from annotator.core.model import GOLD, Status
+from annotator.core.schema import colour_for, free_hotkey
+from annotator.storage import Store
+
+
+@dataclass
+class MergeReport:
+    documents_added: int = 0
+    documents_matched: int = 0
+    spans_added: int = 0
+    spans_already: int = 0
+    themes_added: int = 0
+    statuses_set: int = 0
+    gold_spans_added: int = 0
+    annotators: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [f"{self.documents_added} documents added, {self.documents_matched} matched, "
+                 f"{self.spans_added} spans added ({self.spans_already} already here), "
+                 f"{self.themes_added} themes, {self.statuses_set} statuses, {self.gold_spans_added} gold spans; "
+                 f"annotators: {', '.join(self.annotators) or 'none'}"]
+        if self.conflicts:
+            lines.append(f"{len(self.conflicts)} conflicts, kept as they were here:")
+            lines += [f"  {c}" for c in self.conflicts]
+        return "\n".join(lines)
+
+
+def merge(store: Store, other_path: str | Path) -> MergeReport:
+    other = Store.open_readonly(other_path)
+    report = MergeReport()
+    try:
+        with store.transaction():
+            _schema(store, other)
+            after = 0
+            while True:
+                page = other.documents_after(after, 500)
+                if not page:
+                    break
+                after = page[-1][0]
+                docs = [doc for _, doc in page]
+                usable = []
+                for doc in docs:
+                    mine = store.document_hash(doc.id)
+                    if mine is None:
+                        store.insert_document(doc)
+                        report.documents_added += 1
+                        usable.append(doc.id)
+                    elif mine == doc.text_hash:
+                        report.documents_matched += 1
+                        usable.append(doc.id)
+                    else:
+                        report.conflicts.append(f"document {doc.id!r}: another text under the same id; "
+                                                "its annotations were not brought in")
+                layers = other.layers(usable)
+                for doc_id in usable:
+                    for name, layer in layers.get(doc_id, {}).items():
+                        _layer(store, report, doc_id, name, layer)
+                gold = other.gold_layers(usable)
+                for doc_id, entry in gold.items():
+                    for span, prov in entry["spans"]:
+                        if store.add_gold_span(span, proposed_by=prov["proposed_by"], decided_by=prov["decided_by"],
+                                               decided_at=prov["decided_at"]) is not None:
+                            report.gold_spans_added += 1
+                    for theme in entry["themes"]:
+                        store.add_gold_theme(doc_id, theme, proposed_by=[], decided_by="merge")
+                    if store.gold_status(doc_id) is None:
+                        store.set_gold_status(doc_id, entry["status"], decided_by="merge")
+    finally:
+        other.close()
+    return report
+
+
+def _schema(store: Store, other: Store) -> None:
+    mine = store.schema()
+    theirs = other.schema()
+    keys = store.hotkeys()
+    colours = {item.colour for item in mine.labels + mine.themes}
+    for kind, items, have in (("labels", theirs.labels, mine.labels), ("themes", theirs.themes, mine.themes)):
+        names = {item.name for item in have}
+        for item in items:
+            if item.name in names:
+                continue
+            hotkey = item.hotkey if item.hotkey and item.hotkey not in keys else free_hotkey(keys)
+            colour = item.colour if item.colour not in colours else colour_for(item.name, colours)
+            store.add_label(item.__class__(**{**item.__dict__, "hotkey": hotkey, "colour": colour}), kind)
+            if hotkey:
+                keys.add(hotkey)
+            colours.add(colour)
+
+
+def _layer(store: Store, report: MergeReport, doc_id: str, name: str, layer: dict) -> None:
+    if name == GOLD:
+        return
+    store.ensure_annotator(name)
+    if name not in report.annotators:
+        report.annotators.append(name)
+    for span in layer["spans"]:
+        if store.add_span(span._replace(id=None)) is None:
+            report.spans_already += 1
+        else:
+            report.spans_added += 1
+    for theme in layer["themes"]:
+        report.themes_added += store.add_doc_theme(doc_id, name, theme)
+    status = layer["status"]
+    mine = store.status(doc_id, name)
+    if status is not Status.NEW and mine is Status.NEW:
+        report.statuses_set += store.set_status(doc_id, name, status)
+    elif status is not Status.NEW and mine is not status:
+        report.conflicts.append(f"document {doc_id!r}, {name}: status {status.value} there, {mine.value} here; "
+                                "kept this one")
