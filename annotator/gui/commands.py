@@ -24,6 +24,7 @@ class DocumentCommand(QUndoCommand):
         self.window = window
         self.doc_id = doc_id
         self.annotator = window.annotator
+        self.layer = window.layer  # the annotator's own layer, or gold in review mode
 
     def redo(self) -> None:
         self._run(self.forward, self.text(), undone=False)
@@ -61,32 +62,30 @@ class DocumentCommand(QUndoCommand):
 
 
 class AddSpan(DocumentCommand):
-    """Create a span; the document moves from new to in progress with its first span."""
+    """Create a span in the current layer; a document's first span starts its status."""
 
-    def __init__(self, window: MainWindow, doc_id: str, start: int, end: int, label: str, text: str):
+    def __init__(self, window: MainWindow, doc_id: str, start: int, end: int, label: str, text: str,
+                 proposed_by: list[str] | None = None):
         super().__init__(window, doc_id, f"label {text!r} as {label}")
-        self.span = Span(doc_id, self.annotator, start, end, label, text)
-        self.previous_status: Status | None = None
+        self.span = Span(doc_id, self.layer.name, start, end, label, text)
+        self.proposed_by = proposed_by
+        self.previous_status: str | None = None
 
     def forward(self) -> None:
-        store = self.window.store
         if self.span.id is None:
-            span_id = store.add_span(self.span)
+            span_id = self.layer.add(self.span, self.proposed_by)
             if span_id is None:
                 raise ValueError(f"{self.span.label} span on {self.span.text!r} is already there")
             self.span = self.span._replace(id=span_id)
         else:  # redo after undo: the same span, under the same id
-            store.restore_span(self.span)
-        self.previous_status = store.status(self.doc_id, self.annotator)
-        if self.previous_status is Status.NEW:
-            store.set_status(self.doc_id, self.annotator, Status.IN_PROGRESS)
+            self.layer.restore(self.span, (self.span, {"proposed_by": self.proposed_by or [],
+                                                       "decided_by": getattr(self.layer, "reviewer", "")}))
+        self.previous_status = self.layer.started(self.doc_id)
 
     def backward(self) -> None:
-        store = self.window.store
-        if store.delete_span(self.span.id, doc_id=self.doc_id, annotator=self.annotator) is None:
+        if self.layer.delete(self.span) is None:
             raise ValueError("that span is not there any more")
-        if self.previous_status is not None:
-            store.set_status(self.doc_id, self.annotator, self.previous_status)
+        self.layer.unstart(self.doc_id, self.previous_status)
 
     def focus_span(self, undone: bool = False) -> int | None:
         return None if undone else self.span.id
@@ -99,13 +98,15 @@ class DeleteSpan(DocumentCommand):
     def __init__(self, window: MainWindow, span: Span):
         super().__init__(window, span.doc_id, f"delete {span.label} {span.text!r}")
         self.span = span
+        self.saved = None
 
     def forward(self) -> None:
-        if self.window.store.delete_span(self.span.id, doc_id=self.doc_id, annotator=self.annotator) is None:
+        self.saved = self.layer.delete(self.span)
+        if self.saved is None:
             raise ValueError("that span is gone already")
 
     def backward(self) -> None:
-        self.window.store.restore_span(self.span)  # under its old id, or an error
+        self.layer.restore(self.span, self.saved)  # under its old id, or an error
 
     def focus_span(self, undone: bool = False) -> int | None:
         return self.span.id if undone else None
@@ -115,7 +116,7 @@ class DeleteSpan(DocumentCommand):
 
 
 class UpdateSpan(DocumentCommand):
-    """Relabel, resize or annotate a span: ``changes`` are keyword arguments of Store.update_span."""
+    """Relabel, resize or annotate a span: ``changes`` are keyword arguments of the layer's update."""
 
     def __init__(self, window: MainWindow, span: Span, description: str, **changes):
         super().__init__(window, span.doc_id, description)
@@ -126,11 +127,11 @@ class UpdateSpan(DocumentCommand):
         self.new_span = span
 
     def _apply(self, changes: dict) -> None:
-        current = self.window.store.get_span(self.span_id)
-        if current is None or current.doc_id != self.doc_id or current.annotator != self.annotator:
+        current = self.layer.get(self.span_id)
+        if current is None or current.doc_id != self.doc_id:
             raise ValueError("that span is not there any more")
         self.old_span = current
-        self.new_span = self.window.store.update_span(self.span_id, **changes)
+        self.new_span = self.layer.update(self.span_id, **changes)
 
     def forward(self) -> None:
         self._apply(self.changes)
@@ -146,36 +147,48 @@ class UpdateSpan(DocumentCommand):
 
 
 class ToggleTheme(DocumentCommand):
-    def __init__(self, window: MainWindow, doc_id: str, theme: str, on: bool):
+    def __init__(self, window: MainWindow, doc_id: str, theme: str, on: bool, proposed_by: list[str] | None = None):
         super().__init__(window, doc_id, f"{'tick' if on else 'untick'} theme {theme}")
         self.theme = theme
         self.on = on
-
-    def _set(self, on: bool) -> None:
-        store = self.window.store
-        if on:
-            store.add_doc_theme(self.doc_id, self.annotator, self.theme)
-        else:
-            store.remove_doc_theme(self.doc_id, self.annotator, self.theme)
+        self.proposed_by = proposed_by
 
     def forward(self) -> None:
-        self._set(self.on)
+        self.layer.set_theme(self.doc_id, self.theme, self.on, self.proposed_by)
 
     def backward(self) -> None:
-        self._set(not self.on)
+        self.layer.set_theme(self.doc_id, self.theme, not self.on, self.proposed_by)
 
 
 class SetStatus(DocumentCommand):
-    def __init__(self, window: MainWindow, doc_id: str, status: Status):
-        super().__init__(window, doc_id, f"mark {status.value.replace('_', ' ')}")
+    def __init__(self, window: MainWindow, doc_id: str, status: str):
+        super().__init__(window, doc_id, f"mark {status.replace('_', ' ')}")
         self.status = status
-        self.before = window.store.status(doc_id, window.annotator)
+        self.before = self.layer.status(doc_id)
 
     def forward(self) -> None:
-        self.window.store.set_status(self.doc_id, self.annotator, self.status)
+        self.layer.set_status(self.doc_id, self.status)
 
     def backward(self) -> None:
-        self.window.store.set_status(self.doc_id, self.annotator, self.before)
+        self.layer.set_status(self.doc_id, self.before)
+
+
+class RejectUnit(DocumentCommand):
+    """The reviewer rejects every proposal in a unit; gold gets nothing from it."""
+
+    def __init__(self, window: MainWindow, doc_id: str, versions: list):
+        super().__init__(window, doc_id, f"reject {len(versions)} proposal{'s' * (len(versions) != 1)}")
+        self.versions = versions
+
+    def forward(self) -> None:
+        store = self.window.store
+        for v in self.versions:
+            store.reject_proposal(self.doc_id, v.start, v.end, v.label, proposed_by=v.annotators,
+                                  decided_by=self.layer.reviewer)
+
+    def backward(self) -> None:
+        for v in self.versions:
+            self.window.store.unreject_proposal(self.doc_id, v.start, v.end, v.label)
 
 
 class RejectSuggestion(DocumentCommand):

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from annotator.core.errors import AnnotatorError
 from annotator.core.exporting import ExportOptions, count_documents, export_file
 from annotator.core.importing import import_paths, total_bytes
+from annotator.core.layers import AnnotatorLayer, GoldLayer
 from annotator.core.model import Document, Status
 from annotator.core.words import nudge, snap
 from annotator.gui import commands
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         self.snap_to_words = self.settings.value("annotate/snap", "false") in (True, "true")
         self.menu_actions: list[tuple[str, QAction]] = []
         self._closed = False
+        self.review_mode = False
 
         self.view = ArticleView()
         self.setCentralWidget(self.view)
@@ -236,6 +238,13 @@ class MainWindow(QMainWindow):
         self.guidelines.set_schema(self.schema)
         self.colours = {label.name: label.colour for label in self.schema.labels}
 
+    @property
+    def layer(self) -> AnnotatorLayer | GoldLayer:
+        """What edits change: the annotator's own layer, or gold in review mode."""
+        if self.review_mode:
+            return GoldLayer(self.store, self.annotator)
+        return AnnotatorLayer(self.store, self.annotator)
+
     # --- documents ---------------------------------------------------------------------------
 
     def open_document(self, doc_id: str) -> None:
@@ -244,7 +253,7 @@ class MainWindow(QMainWindow):
             return
         self._remember_position()
         self.document = doc
-        spans = self.store.spans(doc.id, self.annotator)
+        spans = self.layer.spans(doc.id)
         self.view.show_text(doc.text, doc.direction, article_font(doc.direction, self.point_size),
                             spans, self.colours, is_dark(self.view.palette()))
         self.span_panel.set_spans(spans, self.colours)
@@ -271,7 +280,7 @@ class MainWindow(QMainWindow):
         """Re-read the open document's spans and themes (after a palette or schema change)."""
         if self.document is None:
             return
-        spans = self.store.spans(self.document.id, self.annotator)
+        spans = self.layer.spans(self.document.id)
         self.view.set_spans(spans, self.colours, is_dark(self.view.palette()))
         self.span_panel.set_spans(spans, self.colours)
         self.span_panel.show_selected(self.view.selected_span_id)
@@ -281,7 +290,7 @@ class MainWindow(QMainWindow):
     def refresh_themes(self) -> None:
         if self.document is None:
             return
-        themes = self.store.doc_themes(self.document.id, self.annotator)
+        themes = self.layer.themes(self.document.id)
         self.themes_panel.show_selected(themes)
         for name, action in self.theme_actions.items():
             action.blockSignals(True)
@@ -300,9 +309,10 @@ class MainWindow(QMainWindow):
     def next_unannotated(self) -> None:
         self.go(statuses=[Status.NEW])
 
-    def set_status(self, status: Status) -> None:
-        if self.document is not None and self.store.status(self.document.id, self.annotator) != status:
-            self.undo_stack.push(commands.SetStatus(self, self.document.id, status))
+    def set_status(self, status: Status | str) -> None:
+        value = status.value if isinstance(status, Status) else status
+        if self.document is not None and self.layer.status(self.document.id) != value:
+            self.undo_stack.push(commands.SetStatus(self, self.document.id, value))
 
     def mark_done_and_next(self) -> None:
         self._mark_and_next(Status.DONE)
@@ -339,16 +349,16 @@ class MainWindow(QMainWindow):
     def toggle_theme(self, name: str, on: bool | None = None) -> None:
         if self.document is None:
             return
-        current = name in self.store.doc_themes(self.document.id, self.annotator)
+        current = name in self.layer.themes(self.document.id)
         wanted = (not current) if on is None else on
         if wanted != current:
             self.undo_stack.push(commands.ToggleTheme(self, self.document.id, name, wanted))
         else:
-            self.themes_panel.show_selected(self.store.doc_themes(self.document.id, self.annotator))
+            self.themes_panel.show_selected(self.layer.themes(self.document.id))
 
     def selected_span(self):
         span_id = self.view.selected_span_id
-        return self.store.get_span(span_id) if span_id is not None else None
+        return self.layer.get(span_id) if span_id is not None else None
 
     def delete_span(self) -> None:
         span = self.selected_span()

@@ -175,6 +175,25 @@ def m003_suggestion_rejections(db: Database) -> None:
     )
 
 
+@migrations(name="m004_gold_rejections")
+def m004_gold_rejections(db: Database) -> None:
+    # A reviewer's rejection of an annotator's proposed span, so that the unit counts as decided.
+    db.executescript(
+        """
+        CREATE TABLE gold_rejections (
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            proposed_by TEXT NOT NULL DEFAULT '[]',
+            decided_by TEXT NOT NULL,
+            decided_at TEXT NOT NULL,
+            PRIMARY KEY (doc_id, start, "end", label)
+        );
+        """
+    )
+
+
 def known_names() -> list[str]:
     """Every migration this version of annotator knows, in order."""
     return [m.name for m in migrations.pending(Database(memory=True))]

@@ -16,7 +16,7 @@ from annotator.storage.migrations import known_names, migrations
 
 TABLES = {
     "settings", "documents", "labels", "themes", "annotators", "spans", "doc_themes", "doc_status",
-    "gold_spans", "gold_themes", "gold_documents", "doc_search", "_sqlite_migrations", "suggestion_rejections",
+    "gold_spans", "gold_themes", "gold_documents", "doc_search", "_sqlite_migrations", "suggestion_rejections", "gold_rejections",
 }
 
 

@@ -1,0 +1,132 @@
+"""A layer is what the window edits: an annotator's own annotations, or (in review mode) the gold
+layer. Both offer the same operations, so one set of undo commands serves annotating and
+adjudicating; the gold layer records provenance (who proposed a span, who decided, when).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from annotator.core.model import GOLD, Span, Status
+from annotator.storage import Store
+
+
+class AnnotatorLayer:
+    """One annotator's spans, themes and document statuses."""
+
+    is_gold = False
+
+    def __init__(self, store: Store, annotator: str):
+        self.store = store
+        self.name = annotator
+
+    def spans(self, doc_id: str) -> list[Span]:
+        return self.store.spans(doc_id, self.name)
+
+    def get(self, span_id: int) -> Span | None:
+        span = self.store.get_span(span_id)
+        return span if span is not None and span.annotator == self.name else None
+
+    def add(self, span: Span, proposed_by: list[str] | None = None) -> int | None:
+        return self.store.add_span(span._replace(annotator=self.name, id=None))
+
+    def delete(self, span: Span) -> Any | None:
+        """Delete ``span`` (only if it is this layer's, on its document); what restore() needs."""
+        return self.store.delete_span(span.id, doc_id=span.doc_id, annotator=self.name)
+
+    def restore(self, span: Span, saved: Any = None) -> None:
+        self.store.restore_span(span)
+
+    def update(self, span_id: int, **changes: Any) -> Span:
+        return self.store.update_span(span_id, **changes)
+
+    def themes(self, doc_id: str) -> list[str]:
+        return self.store.doc_themes(doc_id, self.name)
+
+    def set_theme(self, doc_id: str, theme: str, on: bool, proposed_by: list[str] | None = None) -> None:
+        if on:
+            self.store.add_doc_theme(doc_id, self.name, theme)
+        else:
+            self.store.remove_doc_theme(doc_id, self.name, theme)
+
+    def status(self, doc_id: str) -> str:
+        return self.store.status(doc_id, self.name).value
+
+    def set_status(self, doc_id: str, status: str) -> None:
+        self.store.set_status(doc_id, self.name, Status(status))
+
+    def started(self, doc_id: str) -> str | None:
+        """Note that work began on the document (new -> in progress); the status before, to undo."""
+        before = self.status(doc_id)
+        if before == Status.NEW.value:
+            self.set_status(doc_id, Status.IN_PROGRESS.value)
+            return before
+        return None
+
+    def unstart(self, doc_id: str, before: str | None) -> None:
+        if before is not None:
+            self.set_status(doc_id, before)
+
+
+class GoldLayer:
+    """The adjudicated layer; every write is recorded as decided by ``reviewer``."""
+
+    is_gold = True
+    NONE = "none"  # no gold status yet
+
+    def __init__(self, store: Store, reviewer: str):
+        self.store = store
+        self.reviewer = reviewer
+        self.name = GOLD
+
+    def spans(self, doc_id: str) -> list[Span]:
+        return self.store.gold_spans(doc_id)
+
+    def get(self, span_id: int) -> Span | None:
+        found = self.store.get_gold_span(span_id)
+        return found[0] if found else None
+
+    def add(self, span: Span, proposed_by: list[str] | None = None) -> int | None:
+        return self.store.add_gold_span(span._replace(annotator=GOLD, id=None), proposed_by=proposed_by or [],
+                                        decided_by=self.reviewer)
+
+    def delete(self, span: Span) -> Any | None:
+        found = self.store.get_gold_span(span.id)
+        if found is None or found[0].doc_id != span.doc_id:
+            return None
+        return self.store.delete_gold_span(span.id)
+
+    def restore(self, span: Span, saved: Any = None) -> None:
+        provenance = saved[1] if saved else {"proposed_by": [], "decided_by": self.reviewer}
+        self.store.restore_gold_span(span, provenance)
+
+    def update(self, span_id: int, **changes: Any) -> Span:
+        return self.store.update_gold_span(span_id, decided_by=self.reviewer, **changes)
+
+    def themes(self, doc_id: str) -> list[str]:
+        return self.store.gold_themes(doc_id)
+
+    def set_theme(self, doc_id: str, theme: str, on: bool, proposed_by: list[str] | None = None) -> None:
+        if on:
+            self.store.add_gold_theme(doc_id, theme, proposed_by=proposed_by or [], decided_by=self.reviewer)
+        else:
+            self.store.remove_gold_theme(doc_id, theme)
+
+    def status(self, doc_id: str) -> str:
+        return self.store.gold_status(doc_id) or self.NONE
+
+    def set_status(self, doc_id: str, status: str) -> None:
+        if status == self.NONE:
+            self.store.clear_gold_status(doc_id)
+        else:
+            self.store.set_gold_status(doc_id, status, decided_by=self.reviewer)
+
+    def started(self, doc_id: str) -> str | None:
+        if self.store.gold_status(doc_id) is None:
+            self.store.set_gold_status(doc_id, "in_progress", decided_by=self.reviewer)
+            return self.NONE
+        return None
+
+    def unstart(self, doc_id: str, before: str | None) -> None:
+        if before is not None:
+            self.set_status(doc_id, before)
