@@ -70,9 +70,11 @@ class ThemesPanel(QWidget):
         for box in self.boxes.values():
             box.deleteLater()
         self.boxes = {}
+        self.titles: dict[str, str] = {}
         for theme in themes:
             key = f"[{theme.hotkey}] " if theme.hotkey else ""
-            box = QCheckBox(f"{key}{theme.display}")
+            self.titles[theme.name] = f"{key}{theme.display}"
+            box = QCheckBox(self.titles[theme.name])
             box.setIcon(swatch(theme.colour))
             box.setFocusPolicy(Qt.NoFocus)
             box.setToolTip(tooltip(theme.description))
@@ -80,6 +82,16 @@ class ThemesPanel(QWidget):
             self._layout.addWidget(box)
             self.boxes[theme.name] = box
         self._layout.addStretch(1)
+
+    def show_votes(self, votes: dict[str, list[str]] | None, annotators: int = 0) -> None:
+        """In review mode, each theme shows who ticked it (``None`` goes back to plain titles)."""
+        for name, box in self.boxes.items():
+            base = self.titles[name]
+            if votes is None:
+                box.setText(base)
+            else:
+                voters = votes.get(name, [])
+                box.setText(f"{base} — {len(voters)}/{annotators}" + (f" ({', '.join(voters)})" if voters else ""))
 
     def show_selected(self, names: list[str]) -> None:
         for name, box in self.boxes.items():

@@ -25,8 +25,14 @@ class Suggestions:
         source = window.settings.value("annotate/suggestions")
         self.source: str | None = str(source) if source else None
 
+    def set_enabled(self, on: bool) -> None:
+        """Off in review mode, where the dotted spans are the annotators' proposals instead."""
+        for action in self.actions:
+            action.setEnabled(on)
+
     def build_menu(self, menu) -> None:
         w = self.window
+        first = len(w.menu_actions)
         w._action(menu, "Suggestions from…", self.choose_source)
         w._action(menu, "Hide suggestions", lambda: self.set_source(None))
         menu.addSeparator()
@@ -35,6 +41,7 @@ class Suggestions:
         w._action(menu, "Reject suggestion", self.reject, "Shift+X", local=True)
         w._action(menu, "Accept all suggestions in this document", self.accept_all, "Ctrl+Alt+A", local=True)
         w._action(menu, "Reject all suggestions in this document", self.reject_all, "Ctrl+Alt+X", local=True)
+        self.actions = [a for _, a in w.menu_actions[first:]]
 
     def choose_source(self) -> None:
         w = self.window
@@ -59,7 +66,8 @@ class Suggestions:
         return w.store.pending_suggestions(w.document.id, w.annotator, self.source)
 
     def refresh(self) -> None:
-        self.window.view.set_suggestions(self.pending())
+        if not self.window.review_mode:
+            self.window.view.set_suggestions(self.pending())
 
     def current(self) -> Span | None:
         """The suggestion the selection is on, else the one under the caret."""

@@ -31,6 +31,7 @@ from annotator.gui.doclist import DocumentListPanel
 from annotator.gui.export_dialog import ExportDialog
 from annotator.gui.fonts import article_font
 from annotator.gui.panels import GuidelinesPanel, LabelPalette, SpanListPanel, ThemesPanel
+from annotator.gui.review import Review
 from annotator.gui.suggestions import Suggestions
 from annotator.gui.theme import apply_theme, is_dark
 from annotator.storage import Store
@@ -86,6 +87,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.annotator_label)
 
         self.suggestions = Suggestions(self)
+        self.review = Review(self)
+        units_dock = self._dock("units", "Units", self.review.panel, Qt.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.findChild(QDockWidget, "dock-spans"), units_dock)
+        units_dock.hide()  # shown in review mode
         self._build_actions()
         self._apply_schema()
         self.view.selection_changed.connect(self._selection_changed)
@@ -184,6 +189,10 @@ class MainWindow(QMainWindow):
         self.theme_actions: dict[str, QAction] = {}
 
         self.suggestions.build_menu(bar.addMenu("&Suggestions"))
+        self.review.build_menu(bar.addMenu("&Review"))
+        toolbar = self.addToolBar("Mode")
+        toolbar.setObjectName("toolbar-mode")
+        toolbar.addAction(self.review.mode_action)
 
         navigate = bar.addMenu("&Navigate")
         self._action(navigate, "Next document", lambda: self.go(backwards=False), ["Ctrl+PgDown", "Alt+Down"])
@@ -259,6 +268,7 @@ class MainWindow(QMainWindow):
         self.span_panel.set_spans(spans, self.colours)
         self.refresh_themes()
         self.suggestions.refresh()
+        self.review.refresh()
         saved = self.store.setting(f"position/{self.annotator}/{doc.id}")
         self.view.set_caret(int(saved) if saved and saved.isdigit() else 0)
         self.view.ensureCursorVisible()
@@ -286,12 +296,15 @@ class MainWindow(QMainWindow):
         self.span_panel.show_selected(self.view.selected_span_id)
         self.refresh_themes()
         self.suggestions.refresh()
+        self.review.refresh()
 
     def refresh_themes(self) -> None:
         if self.document is None:
             return
         themes = self.layer.themes(self.document.id)
         self.themes_panel.show_selected(themes)
+        if not self.review_mode:
+            self.themes_panel.show_votes(None)
         for name, action in self.theme_actions.items():
             action.blockSignals(True)
             action.setChecked(name in themes)
@@ -323,6 +336,10 @@ class MainWindow(QMainWindow):
     def _mark_and_next(self, status: Status) -> None:
         if self.document is None:
             return
+        if self.review_mode:  # the reviewer's "done": this document's gold is adjudicated
+            self.set_status("adjudicated" if status is Status.DONE else "in_progress")
+            self.go()
+            return
         self.set_status(status)
         if not self.go(statuses=[Status.NEW, Status.IN_PROGRESS]):
             self.statusBar().showMessage("Every document is done or skipped", 6000)
@@ -352,7 +369,8 @@ class MainWindow(QMainWindow):
         current = name in self.layer.themes(self.document.id)
         wanted = (not current) if on is None else on
         if wanted != current:
-            self.undo_stack.push(commands.ToggleTheme(self, self.document.id, name, wanted))
+            voters = self.review.theme_voters(name) if self.review_mode else None
+            self.undo_stack.push(commands.ToggleTheme(self, self.document.id, name, wanted, proposed_by=voters))
         else:
             self.themes_panel.show_selected(self.layer.themes(self.document.id))
 
@@ -417,6 +435,7 @@ class MainWindow(QMainWindow):
             self.refresh_themes()
         if self.suggestions.source:
             self.suggestions.refresh()
+        self.review.refresh()
         if focus_span is not None:
             cursor = self.view.textCursor()
             cursor.clearSelection()
@@ -435,7 +454,10 @@ class MainWindow(QMainWindow):
     # --- status bar --------------------------------------------------------------------------
 
     def _show_annotator(self) -> None:
-        self.annotator_label.setText(f"Annotator: {self.annotator}")
+        if self.review_mode:
+            self.annotator_label.setText(f"Reviewing as {self.annotator}: editing gold")
+        else:
+            self.annotator_label.setText(f"Annotator: {self.annotator}")
 
     def _selection_changed(self, start: int, end: int) -> None:
         if start < end and self.view.selected_span_id is not None:

@@ -1,0 +1,293 @@
+"""Review mode: a reviewer compares the annotators' layers on a document and builds gold.
+
+The Units panel lists the document's units (see annotator.core.adjudication): each a row with its
+kind and state, and under it each version with the annotators who proposed it, a colour per
+annotator (names can be hidden for blind review). The article shows the gold layer highlighted and
+every undecided proposal dotted. All edits in review mode go to gold, through the same undoable
+commands as annotating, with provenance.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDockWidget,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.core.adjudication import Unit, units
+from annotator.core.model import GOLD, Span
+from annotator.gui import commands
+
+if TYPE_CHECKING:
+    from annotator.gui.window import MainWindow
+
+# A colour per annotator, readable on light and dark, for the units panel.
+ANNOTATOR_COLOURS = ["#1C7ED6", "#E8590C", "#2B8A3E", "#AE3EC9", "#C2255C", "#0C8599", "#5C940D", "#862E9C"]
+KIND_TEXT = {"agreed": "agreed by all", "agreed_by_some": "agreed by {k} of {n}", "proposed_by_one": "proposed by one",
+             "label_conflict": "label conflict", "boundary_conflict": "boundary conflict"}
+
+
+def chip(colour: str) -> QIcon:
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(QColor(colour))
+    return QIcon(pixmap)
+
+
+class UnitsPanel(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("units-panel")
+        self.summary = QLabel()
+        self.summary.setTextFormat(Qt.PlainText)
+        self.blind = QCheckBox("Hide annotator names (blind review)")
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("units-tree")
+        self.tree.setColumnCount(3)
+        self.tree.setHeaderLabels(["Unit", "Kind", "State"])
+        self.tree.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.tree.setFocusPolicy(Qt.NoFocus)  # keys stay with the article
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.blind)
+        layout.addWidget(self.tree)
+
+
+class Review:
+    """The review mode's state and actions; the window owns one."""
+
+    def __init__(self, window: MainWindow):
+        self.window = window
+        self.panel = UnitsPanel()
+        self.units: list[Unit] = []
+        self.current: int | None = None  # index into self.units
+        self.annotators: list[str] = []
+        self.panel.tree.itemClicked.connect(self._clicked)
+        self.panel.blind.toggled.connect(lambda _: self.refresh())
+
+    # --- building --------------------------------------------------------------------------
+
+    def build_menu(self, menu) -> None:
+        w = self.window
+        self.mode_action = w._action(menu, "Review mode", self.toggle, "Ctrl+R", checkable=True)
+        menu.addSeparator()
+        w._action(menu, "Next undecided unit", lambda: self.step(+1), "F8", local=True)
+        w._action(menu, "Previous undecided unit", lambda: self.step(-1), "Shift+F8", local=True)
+        w._action(menu, "Accept unit (the version most proposed)", lambda: self.accept(None), "Return", local=True)
+        for k in range(1, 10):
+            w._action(menu, f"Accept version {k}", lambda checked=False, k=k: self.accept(k - 1), f"Alt+{k}", local=True)
+        w._action(menu, "Reject unit", self.reject, "Shift+Return", local=True)
+        for k in range(1, 10):
+            w._action(menu, f"Accept all undecided units from annotator {k}",
+                      lambda checked=False, k=k: self.accept_all_from(k - 1), f"Ctrl+Alt+{k}", local=True)
+        w._action(menu, "Auto-accept what all annotators agree on (this document)", self.auto_accept,
+                  "Ctrl+Shift+Return", local=True)
+        w._action(menu, "Hide annotator names", self.panel.blind.toggle, "Ctrl+Shift+B")
+        self.review_actions = [a for m, a in w.menu_actions if m == menu.title().replace("&", "")][1:]
+        for action in self.review_actions:
+            action.setEnabled(False)
+
+    # --- mode ------------------------------------------------------------------------------
+
+    def toggle(self) -> None:
+        self.set_mode(self.mode_action.isChecked())
+
+    def set_mode(self, on: bool) -> None:
+        w = self.window
+        self.mode_action.setChecked(on)
+        w.review_mode = on
+        for action in self.review_actions:
+            action.setEnabled(on)
+        w.suggestions.set_enabled(not on)
+        w.findChild(QDockWidget, "dock-units").setVisible(on)
+        w.undo_stack.clear()  # another layer: the history belongs to the one left
+        w._show_annotator()
+        if w.document is not None:
+            doc_id, w.document = w.document.id, None
+            w.open_document(doc_id)
+
+    # --- state -----------------------------------------------------------------------------
+
+    def name(self, annotator: str) -> str:
+        if not self.panel.blind.isChecked():
+            return annotator
+        return f"annotator {self.annotators.index(annotator) + 1}" if annotator in self.annotators else annotator
+
+    def colour(self, annotator: str) -> str:
+        i = self.annotators.index(annotator) if annotator in self.annotators else 0
+        return ANNOTATOR_COLOURS[i % len(ANNOTATOR_COLOURS)]
+
+    def decided(self, unit: Unit, gold: list[Span], rejected: set) -> str | None:
+        if any(g.start < unit.end and unit.start < g.end for g in gold):
+            return "accepted"
+        if all((v.start, v.end, v.label) in rejected for v in unit.versions):
+            return "rejected"
+        return None
+
+    def refresh(self) -> None:
+        """Re-read the open document's layers, units and gold; show them."""
+        w = self.window
+        tree = self.panel.tree
+        tree.clear()
+        self.units, self.annotators = [], []
+        if not w.review_mode or w.document is None:
+            return
+        doc_id = w.document.id
+        layers = {name: layer for name, layer in w.store.layers([doc_id]).get(doc_id, {}).items()
+                  if name not in (GOLD, "model")}
+        self.annotators = sorted(layers)
+        self.units = units({name: layer["spans"] for name, layer in layers.items()})
+        gold = w.store.gold_spans(doc_id)
+        rejected = w.store.rejected_proposals(doc_id)
+        undecided = []
+        for i, unit in enumerate(self.units):
+            state = self.decided(unit, gold, rejected)
+            kind = KIND_TEXT[unit.kind].format(k=len(unit.best.annotators), n=unit.annotators)
+            text = " ".join(w.document.text[unit.start:unit.end].split())
+            item = QTreeWidgetItem([f"{unit.start}–{unit.end}  {text}", kind, state or "undecided"])
+            item.setData(0, Qt.UserRole, i)
+            for k, version in enumerate(unit.versions, 1):
+                who = ", ".join(self.name(a) for a in version.annotators)
+                child = QTreeWidgetItem([f"{k}. {version.label} «{version.text}» {version.start}–{version.end}", who, ""])
+                child.setIcon(1, chip(self.colour(version.annotators[0])))
+                child.setData(0, Qt.UserRole, i)
+                item.addChild(child)
+            tree.addTopLevelItem(item)
+            item.setExpanded(state is None)
+            if state is None:
+                undecided.extend(Span(doc_id, v.annotators[0], v.start, v.end, v.label, v.text) for v in unit.versions)
+        w.view.set_suggestions(undecided)  # the proposals still to decide, dotted
+        tree.resizeColumnToContents(1)
+        decided = len(self.units) - sum(1 for u in self.units if self.decided(u, gold, rejected) is None)
+        votes = self._theme_votes(layers)
+        w.themes_panel.show_votes(votes, len(layers))
+        status = w.store.gold_status(doc_id) or "not started"
+        names = ", ".join(self.name(a) for a in self.annotators) or "nobody"
+        self.panel.summary.setText(f"{len(self.units)} units, {decided} decided · gold: {status} · "
+                                   f"annotators: {names}")
+        if self.current is not None and self.current < len(self.units):
+            self._show(self.current, select_text=False)
+
+    def _theme_votes(self, layers: dict) -> dict[str, list[str]]:
+        votes: dict[str, list[str]] = {}
+        for name, layer in layers.items():
+            for theme in layer["themes"]:
+                votes.setdefault(theme, []).append(self.name(name))
+        return votes
+
+    def theme_voters(self, theme: str) -> list[str]:
+        w = self.window
+        layers = w.store.layers([w.document.id]).get(w.document.id, {})
+        return sorted(name for name, layer in layers.items() if theme in layer["themes"] and name != GOLD)
+
+    # --- moving and deciding ---------------------------------------------------------------
+
+    def _undecided(self) -> list[int]:
+        w = self.window
+        gold = w.store.gold_spans(w.document.id)
+        rejected = w.store.rejected_proposals(w.document.id)
+        return [i for i, u in enumerate(self.units) if self.decided(u, gold, rejected) is None]
+
+    def step(self, direction: int) -> None:
+        w = self.window
+        if w.document is None:
+            return
+        open_units = self._undecided()
+        if not open_units:
+            w.statusBar().showMessage("Every unit in this document is decided: Ctrl+Enter marks it adjudicated", 6000)
+            return
+        here = self.current if self.current is not None else (-1 if direction > 0 else len(self.units))
+        ahead = [i for i in open_units if (i > here if direction > 0 else i < here)]
+        target = (ahead[0] if direction > 0 else ahead[-1]) if ahead else (open_units[0] if direction > 0 else open_units[-1])
+        self._show(target)
+
+    def _show(self, index: int, *, select_text: bool = True) -> None:
+        self.current = index
+        unit = self.units[index]
+        item = self.panel.tree.topLevelItem(index)
+        if item is not None:
+            self.panel.tree.setCurrentItem(item)
+        if select_text:
+            self.window.view.select(unit.start, unit.end)
+        kind = KIND_TEXT[unit.kind].format(k=len(unit.best.annotators), n=unit.annotators)
+        versions = "; ".join(f"{k}. {v.label} ({', '.join(self.name(a) for a in v.annotators)})"
+                             for k, v in enumerate(unit.versions, 1))
+        self.window.statusBar().showMessage(f"Unit {index + 1}/{len(self.units)}, {kind}: {versions}", 8000)
+
+    def _clicked(self, item: QTreeWidgetItem) -> None:
+        index = item.data(0, Qt.UserRole)
+        if index is not None:
+            self._show(int(index))
+            self.window.view.setFocus()
+
+    def _unit(self) -> Unit | None:
+        if self.current is None or self.current >= len(self.units):
+            self.window.statusBar().showMessage("Go to a unit first (F8)", 4000)
+            return None
+        return self.units[self.current]
+
+    def accept(self, version: int | None) -> None:
+        unit = self._unit()
+        if unit is None:
+            return
+        if version is not None and version >= len(unit.versions):
+            self.window.statusBar().showMessage(f"This unit has {len(unit.versions)} versions", 4000)
+            return
+        chosen = unit.best if version is None else unit.versions[version]
+        w = self.window
+        w.undo_stack.push(commands.AddSpan(w, w.document.id, chosen.start, chosen.end, chosen.label, chosen.text,
+                                           proposed_by=list(chosen.annotators)))
+
+    def reject(self) -> None:
+        unit = self._unit()
+        if unit is not None:
+            self.window.undo_stack.push(commands.RejectUnit(self.window, self.window.document.id, unit.versions))
+
+    def accept_all_from(self, k: int) -> None:
+        w = self.window
+        if w.document is None or k >= len(self.annotators):
+            w.statusBar().showMessage(f"This document has {len(self.annotators)} annotators", 4000)
+            return
+        who = self.annotators[k]
+        chosen = [v for i in self._undecided() for v in self.units[i].versions if who in v.annotators]
+        if not chosen:
+            w.statusBar().showMessage(f"No undecided unit has a version from {self.name(who)}", 4000)
+            return
+        w.undo_stack.beginMacro(f"accept {len(chosen)} units from {self.name(who)}")
+        for v in chosen:
+            w.undo_stack.push(commands.AddSpan(w, w.document.id, v.start, v.end, v.label, v.text,
+                                               proposed_by=list(v.annotators)))
+        w.undo_stack.endMacro()
+
+    def auto_accept(self) -> None:
+        """Accept, in this document, every unit and theme all its annotators agree on: one undo step."""
+        w = self.window
+        if w.document is None or len(self.annotators) < 2:
+            w.statusBar().showMessage("Auto-accept needs at least two annotators on the document", 5000)
+            return
+        n = len(self.annotators)
+        agreed = [self.units[i].versions[0] for i in self._undecided()
+                  if len(self.units[i].versions) == 1 and len(self.units[i].versions[0].annotators) == n]
+        gold_themes = set(w.store.gold_themes(w.document.id))
+        themes = [t for t in w.schema.themes if len(self.theme_voters(t.name)) == n and t.name not in gold_themes]
+        if not agreed and not themes:
+            w.statusBar().showMessage("Nothing undecided that all annotators agree on", 5000)
+            return
+        w.undo_stack.beginMacro(f"auto-accept {len(agreed)} units, {len(themes)} themes")
+        for v in agreed:
+            w.undo_stack.push(commands.AddSpan(w, w.document.id, v.start, v.end, v.label, v.text,
+                                               proposed_by=list(v.annotators)))
+        for theme in themes:
+            w.undo_stack.push(commands.ToggleTheme(w, w.document.id, theme.name, True,
+                                                   proposed_by=self.theme_voters(theme.name)))
+        w.undo_stack.endMacro()

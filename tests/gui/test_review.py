@@ -1,0 +1,108 @@
+"""Review mode, driven with the keyboard: units, accept, reject, edit gold, accept-all-from, undo,
+auto-accept, adjudicated; annotators' layers never change."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.gui.conftest import key
+from tests.helpers import write
+
+TEXT = "대구시는 지난 18일 스마트시티 엑스포에서 권혁원 과장이 발표했다"
+
+
+def at(word: str) -> tuple[int, int]:
+    start = TEXT.index(word)
+    return start, start + len(word)
+
+
+@pytest.fixture
+def reviewing(qtbot, window, tmp_path):
+    def span(word, label):
+        s, e = at(word)
+        return {"start": s, "end": e, "label": label}
+
+    lines = [
+        {"id": "r", "text": TEXT, "annotator": "sara", "themes": ["economy", "international"],
+         "spans": [span("대구시", "GPE"), span("권혁원", "PER"), span("지난 18일", "DATE")]},
+        {"id": "r", "text": TEXT, "annotator": "minji", "themes": ["economy"],
+         "spans": [span("대구시", "GPE"), span("권혁원", "ORG"), span("18일", "DATE"), span("과장", "ROLE")]},
+    ]
+    assert window.run_import([str(write(tmp_path / "two.jsonl",
+                                        "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)))])
+    qtbot.waitUntil(window.isActiveWindow)
+    window.open_document("r")
+    window.review.mode_action.trigger()
+    assert window.review_mode and window.annotator_label.text().startswith("Reviewing as tester")
+    window.view.setFocus()
+    return window
+
+
+def gold(window):
+    entry = window.store.gold_layers(["r"]).get("r", {"spans": []})
+    return [(s.label, s.text, p["proposed_by"], p["decided_by"]) for s, p in entry["spans"]]
+
+
+def test_units_are_listed_with_their_kinds(reviewing):
+    kinds = [(u.kind, len(u.versions)) for u in reviewing.review.units]
+    # 대구시 agreed; 지난 18일 / 18일 boundary conflict; 권혁원 PER/ORG label conflict; 과장 by one.
+    assert kinds == [("agreed", 1), ("boundary_conflict", 2), ("label_conflict", 2), ("proposed_by_one", 1)]
+    assert reviewing.review.panel.tree.topLevelItemCount() == 4
+    assert len(reviewing.view.suggestions) == 6  # every proposal still to decide, drawn dotted
+    assert "— 2/2 (minji, sara)" in reviewing.themes_panel.boxes["economy"].text()
+
+
+def test_keyboard_review_flow(qtbot, reviewing):
+    w, view = reviewing, reviewing.view
+    before = {name: w.store.spans("r", name) for name in ("sara", "minji")}
+    qtbot.keyClick(view, Qt.Key_F8)  # the first undecided unit: 대구시
+    assert view.selection() == at("대구시")
+    qtbot.keyClick(view, Qt.Key_Return)  # accept the version both proposed
+    assert gold(w) == [("GPE", "대구시", ["minji", "sara"], "tester")]
+    qtbot.keyClick(view, Qt.Key_F8)  # 지난 18일 vs 18일
+    qtbot.keyClick(view, Qt.Key_1, Qt.AltModifier)  # version 1 (in text order): sara's "지난 18일"
+    assert ("DATE", "지난 18일", ["sara"], "tester") in gold(w)
+    qtbot.keyClick(view, Qt.Key_F8)  # 권혁원: PER (sara) vs ORG (minji)
+    qtbot.keyClick(view, Qt.Key_Return, Qt.ShiftModifier)  # reject both
+    assert {(s, e, label) for s, e, label in w.store.rejected_proposals("r")} == {
+        (*at("권혁원"), "PER"), (*at("권혁원"), "ORG")}
+    # Edit gold directly: select 권혁원 and label it PER; then relabel it and delete it.
+    view.select(*at("권혁원"))
+    key(qtbot, w, "p")
+    assert ("PER", "권혁원", [], "tester") in gold(w)
+    w.undo_action.trigger()  # undo the direct edit
+    assert all(text != "권혁원" for _, text, _, _ in gold(w))
+    w.undo_action.trigger()  # undo the rejection: the unit is undecided again
+    assert w.store.rejected_proposals("r") == set()
+    qtbot.keyClick(view, Qt.Key_1, Qt.ControlModifier | Qt.AltModifier)  # accept all from annotator 1 (minji)
+    assert ("ORG", "권혁원", ["minji"], "tester") in gold(w) and ("ROLE", "과장", ["minji"], "tester") in gold(w)
+    qtbot.keyClick(view, Qt.Key_Return, Qt.ControlModifier)  # adjudicated, and on to the next document
+    assert w.store.gold_status("r") == "adjudicated"
+    assert {name: w.store.spans("r", name) for name in ("sara", "minji")} == before  # never changed
+
+
+def test_auto_accept_in_the_window_is_one_undo_step(qtbot, reviewing):
+    w = reviewing
+    qtbot.keyClick(w.view, Qt.Key_Return, Qt.ControlModifier | Qt.ShiftModifier)
+    assert gold(w) == [("GPE", "대구시", ["minji", "sara"], "tester")]
+    assert w.store.gold_themes("r") == ["economy"]  # both ticked it; international only sara
+    w.undo_action.trigger()
+    assert gold(w) == [] and w.store.gold_themes("r") == []
+
+
+def test_blind_review_hides_names(qtbot, reviewing):
+    reviewing.review.panel.blind.setChecked(True)
+    tree = reviewing.review.panel.tree
+    who = {tree.topLevelItem(0).child(0).text(1)}
+    assert who == {"annotator 1, annotator 2"}
+    assert "annotator 1" in reviewing.themes_panel.boxes["economy"].text()
+    assert "sara" not in reviewing.review.panel.summary.text()
+
+
+def test_leaving_review_mode_returns_to_the_annotators_layer(qtbot, reviewing):
+    reviewing.review.mode_action.trigger()
+    assert not reviewing.review_mode
+    assert [s.annotator for s in reviewing.view.spans] == []  # tester has no spans of their own here
