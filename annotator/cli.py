@@ -210,9 +210,12 @@ def _fmt(value: float | None) -> str:
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), metavar="FILE",
               help="Also write the per-pair, per-label table as CSV.")
 @click.option("--annotators", metavar="A,B,...", help="Only these annotators (default: all but 'model').")
+@click.option("--charts", "charts_dir", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
+              help="Also draw the charts (labels per annotator, agreement per label) as PNG files in DIR.")
 @db_option
 @reports_errors
-def agreement(as_json: bool, csv_path: Path | None, annotators: str | None, db: str | None) -> None:
+def agreement(as_json: bool, csv_path: Path | None, annotators: str | None, charts_dir: Path | None,
+              db: str | None) -> None:
     """How far annotators agree: span F1 per pair (exact, and by overlap) overall and per label;
     for themes, Cohen's kappa per pair, Fleiss' kappa and Krippendorff's alpha; counts per label
     and annotator, and the documents each finished.
@@ -224,6 +227,7 @@ def agreement(as_json: bool, csv_path: Path | None, annotators: str | None, db: 
     Example:
         annotator agreement
         annotator agreement --json --csv agreement.csv
+        annotator agreement --charts charts/
     """
     import csv
 
@@ -241,6 +245,21 @@ def agreement(as_json: bool, csv_path: Path | None, annotators: str | None, db: 
                 for label, row in pair["per_label"].items():
                     writer.writerow([pair["a"], pair["b"], label, pair["documents"], row["spans_a"], row["spans_b"],
                                      row["f1_exact"], row["f1_overlap"], ""])
+    if charts_dir:
+        import os
+
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from annotator.gui.app import create_app
+        from annotator.gui.charts import BarChart, agreement_per_label, labels_per_annotator
+
+        create_app()
+        charts_dir.mkdir(parents=True, exist_ok=True)
+        first = BarChart("Spans per label and annotator")
+        first.set_data(*labels_per_annotator(figures))
+        second = BarChart("Agreement per label", maximum=1.0, percent=True)
+        second.set_data(*agreement_per_label(figures))
+        for chart, name in ((first, "labels-per-annotator.png"), (second, "agreement-per-label.png")):
+            click.echo(f"Wrote {chart.save(charts_dir / name)}", err=True)
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False))
         return
@@ -555,9 +574,11 @@ def stats(as_json: bool, db: str | None) -> None:
 @annotator_option("Whose spans to highlight. Default: $ANNOTATOR_NAME or your login name.")
 @click.option("--size", default="1400x900", show_default=True, metavar="WxH", help="Window size in pixels.")
 @click.option("--dark", is_flag=True, help="Use the dark palette.")
+@click.option("--review", is_flag=True, help="In review mode, on the first undecided unit.")
 @db_option
 @reports_errors
-def screenshot(doc_id: str, out: Path, annotator: str | None, size: str, dark: bool, db: str | None) -> None:
+def screenshot(doc_id: str, out: Path, annotator: str | None, size: str, dark: bool, review: bool,
+               db: str | None) -> None:
     """Render the main window offscreen with a document open and its spans highlighted.
 
     \b
@@ -570,7 +591,7 @@ def screenshot(doc_id: str, out: Path, annotator: str | None, size: str, dark: b
         raise click.BadParameter(f"{size!r} is not WIDTHxHEIGHT, e.g. 1400x900", param_hint="--size") from None
     from annotator.gui.app import screenshot as render
 
-    path = render(db, doc_id, out, annotator=annotator, size=(width, height), dark=dark)
+    path = render(db, doc_id, out, annotator=annotator, size=(width, height), dark=dark, review=review)
     click.echo(f"Wrote {path}")
 
 

@@ -1,7 +1,10 @@
 """Adjudication: the annotators' spans on a document, grouped into units a reviewer decides.
 
-A unit is a group of spans that overlap one another (across annotators). Its versions are the
-distinct (start, end, label) among them, each with the annotators who proposed it. A unit is:
+A unit is a group of competing spans (across annotators): spans compete when they cover the same
+characters, or share a label and overlap. Nested spans with different labels (a city inside an
+organisation's name) do not compete: they are separate units, both of which may go to gold. A
+unit's versions are the distinct (start, end, label) in it, each with the annotators who proposed
+it. A unit is:
 
 - ``agreed``: one version, proposed by every annotator of the document (at least two);
 - ``agreed_by_some``: one version, proposed by k of n annotators (1 < k < n);
@@ -52,21 +55,36 @@ class Unit:
         return max(self.versions, key=lambda v: (len(v.annotators), -v.start, v.label))
 
 
+def competes(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
+    """Two spans are alternatives to one another: same characters, or same label and overlapping."""
+    same_place = a[0] == b[0] and a[1] == b[1]
+    return same_place or (a[2] == b[2] and a[0] < b[1] and b[0] < a[1])
+
+
 def units(layers: dict[str, list[Span]]) -> list[Unit]:
     """Group every annotator's spans on one document into units, in text order."""
     n = len(layers)
     spans = sorted((s for spans in layers.values() for s in spans), key=lambda s: (s.start, s.end, s.label))
-    groups: list[list[Span]] = []
-    end = -1
-    for span in spans:
-        if groups and span.start < end:
-            groups[-1].append(span)
-            end = max(end, span.end)
-        else:
-            groups.append([span])
-            end = span.end
+    parent = list(range(len(spans)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    active: list[int] = []  # spans that may still overlap the next one (sorted by start)
+    for i, span in enumerate(spans):
+        active = [j for j in active if spans[j].end > span.start]
+        for j in active:
+            if competes((spans[j].start, spans[j].end, spans[j].label), (span.start, span.end, span.label)):
+                parent[root(i)] = root(j)
+        active.append(i)
+    groups: dict[int, list[Span]] = {}
+    for i, span in enumerate(spans):
+        groups.setdefault(root(i), []).append(span)
     out = []
-    for group in groups:
+    for group in sorted(groups.values(), key=lambda g: (min(s.start for s in g), max(s.end for s in g))):
         versions: dict[tuple[int, int, str], Version] = {}
         for span in group:
             key = (span.start, span.end, span.label)
@@ -82,6 +100,11 @@ def units(layers: dict[str, list[Span]]) -> list[Unit]:
             kind = PROPOSED_BY_ONE if k == 1 else AGREED if k == n else AGREED_BY_SOME
         out.append(Unit(min(s.start for s in group), max(s.end for s in group), listed, kind, n))
     return out
+
+
+def decided_by_gold(unit: Unit, gold: list[Span]) -> bool:
+    """Gold holds a span that is one of the unit's alternatives (accepted, or edited from one)."""
+    return any(competes((g.start, g.end, g.label), (v.start, v.end, v.label)) for g in gold for v in unit.versions)
 
 
 @dataclass

@@ -71,7 +71,7 @@ def run(db: str | None) -> int:
 
 
 def screenshot(db: str | None, doc_id: str, out: Path, *, annotator: str | None = None,
-               size: tuple[int, int] = (1400, 900), dark: bool = False) -> Path:
+               size: tuple[int, int] = (1400, 900), dark: bool = False, review: bool = False) -> Path:
     """Render the main window offscreen with ``doc_id`` open and save it as a PNG."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = create_app()
@@ -86,6 +86,9 @@ def screenshot(db: str | None, doc_id: str, out: Path, *, annotator: str | None 
         window.open_document(doc_id)
         window.view.set_caret(0)
         window.show()
+        if review:
+            window.review.set_mode(True)
+            window.review.step(+1)  # the first undecided unit, selected
         QTimer.singleShot(0, app.quit)
         app.exec()
         window.grab().save(str(out))

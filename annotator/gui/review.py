@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDockWidget,
+    QHeaderView,
     QLabel,
     QTreeWidget,
     QTreeWidgetItem,
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.core.adjudication import Unit, units
+from annotator.core.adjudication import Unit, decided_by_gold, units
 from annotator.core.model import GOLD, Span
 from annotator.gui import commands
 
@@ -33,6 +34,13 @@ if TYPE_CHECKING:
 
 # A colour per annotator, readable on light and dark, for the units panel.
 ANNOTATOR_COLOURS = ["#1C7ED6", "#E8590C", "#2B8A3E", "#AE3EC9", "#C2255C", "#0C8599", "#5C940D", "#862E9C"]
+FSI, PDI = "\u2068", "\u2069"  # first-strong isolate: user text keeps its direction to itself
+
+
+def isolate(text: str) -> str:
+    return f"{FSI}{text}{PDI}"
+
+
 KIND_TEXT = {"agreed": "agreed by all", "agreed_by_some": "agreed by {k} of {n}", "proposed_by_one": "proposed by one",
              "label_conflict": "label conflict", "boundary_conflict": "boundary conflict"}
 
@@ -56,6 +64,11 @@ class UnitsPanel(QWidget):
         self.tree.setHeaderLabels(["Unit", "Kind", "State"])
         self.tree.setSelectionMode(QAbstractItemView.SingleSelection)
         self.tree.setFocusPolicy(Qt.NoFocus)  # keys stay with the article
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.summary)
@@ -93,9 +106,16 @@ class Review:
         w._action(menu, "Auto-accept what all annotators agree on (this document)", self.auto_accept,
                   "Ctrl+Shift+Return", local=True)
         w._action(menu, "Hide annotator names", self.panel.blind.toggle, "Ctrl+Shift+B")
-        self.review_actions = [a for m, a in w.menu_actions if m == menu.title().replace("&", "")][1:]
+        menu.addSeparator()
+        w._action(menu, "Agreement…", self.show_agreement, "Ctrl+Shift+G")
+        self.review_actions = [a for m, a in w.menu_actions if m == menu.title().replace("&", "")][1:-1]
         for action in self.review_actions:
             action.setEnabled(False)
+
+    def show_agreement(self) -> None:
+        from annotator.gui.agreement_view import AgreementDialog
+
+        AgreementDialog(self.window, self.window.store).exec()
 
     # --- mode ------------------------------------------------------------------------------
 
@@ -109,7 +129,10 @@ class Review:
         for action in self.review_actions:
             action.setEnabled(on)
         w.suggestions.set_enabled(not on)
-        w.findChild(QDockWidget, "dock-units").setVisible(on)
+        dock = w.findChild(QDockWidget, "dock-units")
+        dock.setVisible(on)
+        if on:
+            dock.raise_()  # in front of the span list it shares a tab with
         w.undo_stack.clear()  # another layer: the history belongs to the one left
         w._show_annotator()
         if w.document is not None:
@@ -128,7 +151,7 @@ class Review:
         return ANNOTATOR_COLOURS[i % len(ANNOTATOR_COLOURS)]
 
     def decided(self, unit: Unit, gold: list[Span], rejected: set) -> str | None:
-        if any(g.start < unit.end and unit.start < g.end for g in gold):
+        if decided_by_gold(unit, gold):
             return "accepted"
         if all((v.start, v.end, v.label) in rejected for v in unit.versions):
             return "rejected"
@@ -154,11 +177,12 @@ class Review:
             state = self.decided(unit, gold, rejected)
             kind = KIND_TEXT[unit.kind].format(k=len(unit.best.annotators), n=unit.annotators)
             text = " ".join(w.document.text[unit.start:unit.end].split())
-            item = QTreeWidgetItem([f"{unit.start}–{unit.end}  {text}", kind, state or "undecided"])
+            item = QTreeWidgetItem([f"{unit.start}–{unit.end}  {isolate(text)}", kind, state or "undecided"])
             item.setData(0, Qt.UserRole, i)
             for k, version in enumerate(unit.versions, 1):
-                who = ", ".join(self.name(a) for a in version.annotators)
-                child = QTreeWidgetItem([f"{k}. {version.label} «{version.text}» {version.start}–{version.end}", who, ""])
+                who = ", ".join(isolate(self.name(a)) for a in version.annotators)
+                child = QTreeWidgetItem([f"{k}. {version.label} «{isolate(version.text)}» {version.start}–{version.end}",
+                                         who, ""])
                 child.setIcon(1, chip(self.colour(version.annotators[0])))
                 child.setData(0, Qt.UserRole, i)
                 item.addChild(child)
@@ -167,7 +191,6 @@ class Review:
             if state is None:
                 undecided.extend(Span(doc_id, v.annotators[0], v.start, v.end, v.label, v.text) for v in unit.versions)
         w.view.set_suggestions(undecided)  # the proposals still to decide, dotted
-        tree.resizeColumnToContents(1)
         decided = len(self.units) - sum(1 for u in self.units if self.decided(u, gold, rejected) is None)
         votes = self._theme_votes(layers)
         w.themes_panel.show_votes(votes, len(layers))

@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.menu_actions: list[tuple[str, QAction]] = []
         self._closed = False
         self.review_mode = False
+        self._quiet_dialogs = False  # tests and scripts: report in the status bar only
 
         self.view = ArticleView()
         self.setCentralWidget(self.view)
@@ -159,6 +160,7 @@ class MainWindow(QMainWindow):
         self._action(file, "Import files…", self.import_files, "Ctrl+I")
         self._action(file, "Import folder…", self.import_folder, "Ctrl+Shift+I")
         self._action(file, "Export…", self.export_dialog, "Ctrl+E")
+        self._action(file, "Merge another annotator's database…", self.merge_dialog)
         file.addSeparator()
         self._action(file, "Switch annotator…", self.switch_annotator, "Ctrl+Shift+A")
         file.addSeparator()
@@ -581,6 +583,33 @@ class MainWindow(QMainWindow):
             first = self.store.neighbour(None, self.annotator)
             if first:
                 self.open_document(first)
+        return True
+
+    def merge_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Merge another annotator's database", "", "annotator (*.db)")
+        if path:
+            self.run_merge(path)
+
+    def run_merge(self, path: str) -> bool:
+        """Bring another database in (read-only there; nothing here overwritten) and say what came."""
+        from annotator.core.merging import merge
+
+        try:
+            report = merge(self.store, path)
+        except AnnotatorError as err:
+            self._error("Merge failed; nothing was changed", str(err))
+            return False
+        self.schema = self.store.schema()
+        self._apply_schema()
+        self.refresh_annotations()
+        self.documents.refresh_languages()
+        self.documents.apply_filters()
+        self.documents.update_progress()
+        box = QMessageBox(QMessageBox.Information, "Merged", report.summary(), QMessageBox.Ok, self)
+        box.setTextFormat(Qt.PlainText)
+        if not self._quiet_dialogs:
+            box.exec()
+        self.statusBar().showMessage(report.summary().split("\n")[0], 10000)
         return True
 
     def export_dialog(self) -> None:

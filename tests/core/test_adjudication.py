@@ -84,3 +84,15 @@ def test_auto_accept_at_least_n(three: Store):
     assert report.themes == 1 and three.gold_layers(["d"])["d"]["themes"] == ["economy"]
     with pytest.raises(ValueError):
         auto_accept(three, min_agree=1)
+
+
+def test_nested_spans_with_other_labels_are_separate_units():
+    """An organisation's name holding a city: both can be gold, so they are not one decision."""
+    text = "سازمان فاوا شهرداری مشهد"
+    org = Span("d", "a", 0, len(text), "ORG", text)
+    city = Span("d", "a", text.index("مشهد"), len(text), "GPE", "مشهد")
+    found = units({"a": [org, city], "b": [org._replace(annotator="b"), city._replace(annotator="b")]})
+    assert [(u.kind, u.versions[0].label) for u in found] == [(AGREED, "ORG"), (AGREED, "GPE")]
+    # Same label, overlapping: alternatives. Same characters, other label: alternatives.
+    alt = units({"a": [org], "b": [Span("d", "b", 7, len(text), "ORG", text[7:])]})
+    assert [u.kind for u in alt] == [BOUNDARY_CONFLICT]

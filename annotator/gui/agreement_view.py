@@ -1,0 +1,95 @@
+"""Review → Agreement: the figures of `annotator agreement`, as tables and charts, in the window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.core.agreement import compute
+from annotator.gui.charts import BarChart, agreement_per_label, labels_per_annotator
+from annotator.storage import Store
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
+    table = QTableWidget(len(rows), len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QTableWidget.NoEditTriggers)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(text))
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+    return table
+
+
+class AgreementDialog(QDialog):
+    def __init__(self, parent: QWidget | None, store: Store):
+        super().__init__(parent)
+        self.setWindowTitle("Agreement")
+        self.resize(1000, 760)
+        self.figures = compute(store)
+        f = self.figures
+        summary = QLabel(
+            f"Annotators: {', '.join(f['annotators']) or 'none'}\n"
+            f"Span F1 (micro over pairs): exact {_fmt(f['span_f1_exact'])}, by overlap {_fmt(f['span_f1_overlap'])}\n"
+            f"Themes: Cohen's kappa (mean of pairs) {_fmt(f['theme_kappa'])}, Fleiss' kappa "
+            f"{_fmt(f['theme_fleiss_kappa'])}, Krippendorff's alpha {_fmt(f['theme_krippendorff_alpha'])}")
+        summary.setTextFormat(Qt.PlainText)
+        self.pairs = _table(["A", "B", "documents", "F1 exact", "F1 overlap", "theme kappa"],
+                            [[p["a"], p["b"], str(p["documents"]), _fmt(p["f1_exact"]), _fmt(p["f1_overlap"]),
+                              _fmt(p["theme_kappa"])] for p in f["pairs"]])
+        self.labels = _table(["label", "spans", "F1 exact", "F1 overlap"],
+                             [[label, str(row["spans"]), _fmt(row["f1_exact"]), _fmt(row["f1_overlap"])]
+                              for label, row in f["per_label"].items()])
+        self.finished = _table(["annotator", "spans", "documents done"],
+                               [[name, str(sum(counts.values())), str(len(f["finished"][name]))]
+                                for name, counts in f["counts"].items()])
+        self.labels_chart = BarChart("Spans per label and annotator")
+        self.labels_chart.set_data(*labels_per_annotator(f))
+        self.agreement_chart = BarChart("Agreement per label", maximum=1.0, percent=True)
+        self.agreement_chart.set_data(*agreement_per_label(f))
+        tables = QHBoxLayout()
+        tables.addWidget(self.pairs)
+        tables.addWidget(self.labels)
+        tables.addWidget(self.finished)
+        charts = QHBoxLayout()
+        charts.addWidget(self.labels_chart)
+        charts.addWidget(self.agreement_chart)
+        save = QPushButton("Save charts as PNG…")
+        save.clicked.connect(self._save)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        buttons.rejected.connect(self.reject)
+        buttons.addButton(save, QDialogButtonBox.ActionRole)
+        layout = QVBoxLayout(self)
+        layout.addWidget(summary)
+        layout.addLayout(tables)
+        layout.addLayout(charts, 1)
+        layout.addWidget(buttons)
+
+    def save_charts(self, folder: str | Path) -> list[Path]:
+        folder = Path(folder)
+        return [self.labels_chart.save(folder / "labels-per-annotator.png"),
+                self.agreement_chart.save(folder / "agreement-per-label.png")]
+
+    def _save(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Save the charts in")
+        if folder:
+            self.save_charts(folder)
