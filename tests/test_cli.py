@@ -279,3 +279,13 @@ def test_adjudicate_auto_and_merge_from_the_command_line(run, tmp_path: Path):
     merged = run("merge", str(other))
     assert merged.exit_code == 0 and "5 documents added, 0 matched" in merged.stdout
     assert run("merge", str(tmp_path / "nope.db")).exit_code == 1
+
+
+def test_agreement_charts_are_written_as_png(run, tmp_path: Path):
+    lines = [{"id": "d", "text": "대구시는", "annotator": n, "spans": [{"start": 0, "end": 3, "label": "GPE"}]}
+             for n in ("a", "b")]
+    run("import", str(write(tmp_path / "d.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))))
+    result = run("agreement", "--charts", str(tmp_path / "charts"))
+    assert result.exit_code == 0, result.output
+    for name in ("labels-per-annotator.png", "agreement-per-label.png"):
+        assert (tmp_path / "charts" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
