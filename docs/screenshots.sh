@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Renders the README's pictures: two seed articles with the annotations in demo-annotations.jsonl.
+# Renders the README's pictures: two seed articles with the annotations in demo-annotations.jsonl
+# (sara's), the review mode with a second annotator's layer (demo-review.jsonl, minji's), and the
+# agreement charts.
 #   bash docs/screenshots.sh          (uses .venv/bin/annotator)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,3 +11,7 @@ export QT_QPA_PLATFORM=offscreen
 "$annotator" import --db "$db" seeds docs/demo-annotations.jsonl
 "$annotator" screenshot --db "$db" --annotator sara --doc 000_b57cd57af517ef66 --out docs/persian.png --size 1400x860
 "$annotator" screenshot --db "$db" --annotator sara --doc 002_26049669d35f669e --out docs/korean.png --size 1400x860
+"$annotator" import --db "$db" docs/demo-review.jsonl
+"$annotator" adjudicate --db "$db" --auto --reviewer leila
+"$annotator" screenshot --db "$db" --annotator leila --review --doc 000_b57cd57af517ef66 --out docs/review.png --size 1400x900
+"$annotator" agreement --db "$db" --charts docs > /dev/null

@@ -103,8 +103,9 @@ class Review:
         for k in range(1, 10):
             w._action(menu, f"Accept all undecided units from annotator {k}",
                       lambda checked=False, k=k: self.accept_all_from(k - 1), f"Ctrl+Alt+{k}", local=True)
-        w._action(menu, "Auto-accept what all annotators agree on (this document)", self.auto_accept,
+        w._action(menu, "Auto-accept what annotators agree on (this document)", self.auto_accept,
                   "Ctrl+Shift+Return", local=True)
+        w._action(menu, "Auto-accept threshold…", self.choose_threshold)
         w._action(menu, "Hide annotator names", self.panel.blind.toggle, "Ctrl+Shift+B")
         menu.addSeparator()
         w._action(menu, "Agreement…", self.show_agreement, "Ctrl+Shift+G")
@@ -292,17 +293,35 @@ class Review:
                                                proposed_by=list(v.annotators)))
         w.undo_stack.endMacro()
 
+    def threshold(self) -> int | None:
+        """How many annotators must agree for auto-accept: None means all of the document's."""
+        value = int(self.window.settings.value("review/min_agree", 0) or 0)
+        return value if value >= 2 else None
+
+    def choose_threshold(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        current = self.threshold() or 0
+        value, ok = QInputDialog.getInt(self.window, "Auto-accept", "How many annotators must agree "
+                                        "(0: all of a document's annotators)?", current, 0, 99)
+        if ok:
+            self.window.settings.setValue("review/min_agree", value if value >= 2 else 0)
+
     def auto_accept(self) -> None:
-        """Accept, in this document, every unit and theme all its annotators agree on: one undo step."""
+        """Accept, in this document, every unit and theme enough annotators agree on (all of them,
+        or the threshold): one undo step."""
         w = self.window
         if w.document is None or len(self.annotators) < 2:
             w.statusBar().showMessage("Auto-accept needs at least two annotators on the document", 5000)
             return
-        n = len(self.annotators)
-        agreed = [self.units[i].versions[0] for i in self._undecided()
-                  if len(self.units[i].versions) == 1 and len(self.units[i].versions[0].annotators) == n]
+        need = self.threshold() or len(self.annotators)
+        agreed = []
+        for i in self._undecided():
+            qualified = [v for v in self.units[i].versions if len(v.annotators) >= need]
+            if len(qualified) == 1:  # two versions at once: the reviewer decides
+                agreed.append(qualified[0])
         gold_themes = set(w.store.gold_themes(w.document.id))
-        themes = [t for t in w.schema.themes if len(self.theme_voters(t.name)) == n and t.name not in gold_themes]
+        themes = [t for t in w.schema.themes if len(self.theme_voters(t.name)) >= need and t.name not in gold_themes]
         if not agreed and not themes:
             w.statusBar().showMessage("Nothing undecided that all annotators agree on", 5000)
             return

@@ -106,3 +106,71 @@ def test_leaving_review_mode_returns_to_the_annotators_layer(qtbot, reviewing):
     reviewing.review.mode_action.trigger()
     assert not reviewing.review_mode
     assert [s.annotator for s in reviewing.view.spans] == []  # tester has no spans of their own here
+
+
+def test_relabel_and_delete_a_gold_span(qtbot, reviewing):
+    w = reviewing
+    view = w.view
+    qtbot.keyClick(view, Qt.Key_F8)
+    qtbot.keyClick(view, Qt.Key_Return)  # 대구시 GPE into gold
+    [span] = w.store.gold_spans("r")
+    w.clear_selection()
+    w.select_span(span.id)
+    key(qtbot, w, "l")  # relabel: a hotkey on the selected gold span
+    assert [(s.label, s.text) for s in w.store.gold_spans("r")] == [("LOC", "대구시")]
+    qtbot.keyClick(view, Qt.Key_Delete)
+    assert w.store.gold_spans("r") == []
+
+
+def test_done_when_a_reviewer_works_through_without_leaving_the_app(qtbot, window, tmp_path):
+    """Import two annotators' files, auto-accept what they agree on, resolve the rest with the
+    keyboard, export gold JSONL, and read the agreement table and charts."""
+    from annotator.gui.agreement_view import AgreementDialog
+    from annotator.gui.export_dialog import ExportDialog
+
+    def span(word, label):
+        s, e = at(word)
+        return {"start": s, "end": e, "label": label}
+
+    sara = write(tmp_path / "sara.jsonl", json.dumps({"id": "r", "text": TEXT, "annotator": "sara", "status": "done",
+        "themes": ["economy"], "spans": [span("대구시", "GPE"), span("권혁원", "PER"), span("지난 18일", "DATE")]},
+        ensure_ascii=False) + "\n")
+    minji = write(tmp_path / "minji.jsonl", json.dumps({"id": "r", "text": TEXT, "annotator": "minji", "status": "done",
+        "themes": ["economy"], "spans": [span("대구시", "GPE"), span("권혁원", "ORG"), span("지난 18일", "DATE"),
+                                         span("과장", "ROLE")]}, ensure_ascii=False) + "\n")
+    assert window.run_import([str(sara), str(minji)])  # File → Import files…
+    qtbot.waitUntil(window.isActiveWindow)
+    window.open_document("r")
+    view = window.view
+    view.setFocus()
+    qtbot.keyClick(window, Qt.Key_R, Qt.ControlModifier)  # review mode
+    assert window.review_mode
+    qtbot.keyClick(view, Qt.Key_Return, Qt.ControlModifier | Qt.ShiftModifier)  # auto-accept agreed units
+    assert {s.text for s in window.store.gold_spans("r")} == {"대구시", "지난 18일"}
+    qtbot.keyClick(view, Qt.Key_F8)  # 권혁원: PER vs ORG
+    qtbot.keyClick(view, Qt.Key_1, Qt.AltModifier)  # take version 1 (ORG, minji's; in label order)
+    qtbot.keyClick(view, Qt.Key_F8)  # 과장: one proposer
+    qtbot.keyClick(view, Qt.Key_Return, Qt.ShiftModifier)  # reject it
+    qtbot.keyClick(view, Qt.Key_F8)
+    assert "Every unit in this document is decided" in window.statusBar().currentMessage()
+    qtbot.keyClick(view, Qt.Key_Return, Qt.ControlModifier)  # adjudicated
+    assert window.store.gold_status("r") == "adjudicated"
+
+    dialog = ExportDialog(window, window.store, "tester")  # File → Export…
+    qtbot.addWidget(dialog)
+    dialog.layer.setCurrentIndex(dialog.layer.findData("__gold__"))
+    options = dialog.options()
+    assert options.gold and options.format == "jsonl"
+    out = tmp_path / "gold.jsonl"
+    assert window.run_export(options, str(out))
+    [line] = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert line["annotator"] == "gold" and line["status"] == "adjudicated" and line["themes"] == ["economy"]
+    assert [(s["label"], s["text"], s["proposed_by"]) for s in line["spans"]] == [
+        ("GPE", "대구시", ["minji", "sara"]), ("DATE", "지난 18일", ["minji", "sara"]), ("ORG", "권혁원", ["minji"])]
+    assert all(s["decided_by"] == "tester" for s in line["spans"])
+    assert line == json.loads(out.read_text(encoding="utf-8"))  # one document, one gold line
+
+    agreement = AgreementDialog(window, window.store)  # Review → Agreement…
+    qtbot.addWidget(agreement)
+    assert agreement.pairs.item(0, 3).text() == f"{2 * 2 / (3 + 4):.3f}"  # GPE, DATE exact of 3 + 4 spans
+    assert [p.name for p in agreement.save_charts(tmp_path)] == ["labels-per-annotator.png", "agreement-per-label.png"]
