@@ -105,3 +105,20 @@ def test_compute_on_a_store(three: Store):
     assert figures["finished"] == {"a": ["d2"], "b": [], "c": []}
     # Per label, over pairs: PER: (a,b) 1 exact of 1+1; (a,c) 0 of 1+0; (b,c) 0 of 1+0 → 2/4.
     assert figures["per_label"]["PER"]["f1_exact"] == pytest.approx(0.5)
+
+
+def test_krippendorff_alpha_on_krippendorffs_own_example():
+    """Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability": four observers, twelve
+    units, missing values; nominal alpha = 0.743."""
+    rows = ["1 2 3 3 2 1 4 1 2 . . .", "1 2 3 3 2 2 4 1 2 5 . 3", ". 3 3 3 2 3 4 2 2 5 1 .",
+            "1 2 3 3 2 4 4 1 2 5 1 ."]
+    units = [[v for v in unit if v != "."] for unit in zip(*(row.split() for row in rows))]
+    assert krippendorff_alpha_nominal(units) == pytest.approx(0.743, abs=5e-4)
+
+
+def test_fleiss_kappa_on_the_published_example():
+    """Fleiss (1971) as worked on Wikipedia: 10 items, 14 raters, 5 categories; kappa = 0.210."""
+    counts = [[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
+              [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]]
+    items = [[category for category, n in enumerate(row) for _ in range(n)] for row in counts]
+    assert fleiss_kappa(items) == pytest.approx(0.210, abs=5e-4)
