@@ -68,6 +68,9 @@ def reports_errors(fn: F) -> F:
 
 @contextlib.contextmanager
 def project(db: str | None) -> Iterator[Store]:
+    if db is None:  # `annotator --db X COMMAND`: the group's option, for every command
+        context = click.get_current_context(silent=True)
+        db = context.find_root().params.get("db") if context else None
     store = open_project(db)
     try:
         if store.backup_path:
@@ -234,7 +237,10 @@ def agreement(as_json: bool, csv_path: Path | None, annotators: str | None, char
     from annotator.core.agreement import compute
 
     with project(db) as store:
-        figures = compute(store, annotators=annotators.split(",") if annotators else None)
+        try:
+            figures = compute(store, annotators=annotators.split(",") if annotators else None)
+        except ValueError as err:
+            raise click.BadParameter(str(err), param_hint="--annotators") from None
     if csv_path:
         with csv_path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)

@@ -138,13 +138,18 @@ def auto_accept(store: Store, *, min_agree: int | None = None, reviewer: str = A
             found = store.layers([doc.id for _, doc in page])
             for _, doc in page:
                 layers = {name: layer for name, layer in found.get(doc.id, {}).items()
-                          if name != GOLD and name != "model" and (wanted is None or name in wanted)}
-                if len(layers) < 2:
-                    continue
+                          if name not in (GOLD, "model") and layer["status"].value != "skipped"
+                          and (wanted is None or name in wanted)}
+                if len(layers) < 2 or store.gold_status(doc.id) == "adjudicated":
+                    continue  # nothing to agree on, or the reviewer has finished this document
                 need = min_agree if min_agree is not None else len(layers)
+                gold = store.gold_spans(doc.id)
+                rejected = store.rejected_proposals(doc.id)
                 touched = False
                 for unit in units({name: layer["spans"] for name, layer in layers.items()}):
                     report.by_kind[unit.kind] = report.by_kind.get(unit.kind, 0) + 1
+                    if decided_by_gold(unit, gold) or all((v.start, v.end, v.label) in rejected for v in unit.versions):
+                        continue  # the reviewer has decided this unit: never overridden
                     qualified = [v for v in unit.versions if len(v.annotators) >= need]
                     if len(qualified) != 1:
                         continue  # nothing agreed enough, or two versions at once: the reviewer decides
@@ -157,7 +162,10 @@ def auto_accept(store: Store, *, min_agree: int | None = None, reviewer: str = A
                 for name, layer in layers.items():
                     for theme in layer["themes"]:
                         votes.setdefault(theme, []).append(name)
+                refused = store.rejected_gold_themes(doc.id)
                 for theme, names in votes.items():
+                    if theme in refused:
+                        continue
                     if len(names) >= need and store.add_gold_theme(doc.id, theme, proposed_by=names,
                                                                    decided_by=reviewer):
                         report.themes += 1

@@ -150,10 +150,12 @@ class PairFigures:
 
 
 def compute(store: Store, *, annotators: list[str] | None = None) -> dict[str, Any]:
-    """Every figure of ``annotator agreement``, over the annotators' layers (gold and ``model``
-    layers count only if named)."""
+    """Every figure of ``annotator agreement``, over the annotators who have a layer somewhere (a
+    ``model`` layer counts only if named; gold is not an annotator)."""
     themes = [t.name for t in store.schema().themes]
-    names = annotators or [n for n in store.annotators() if n != "model"]
+    if annotators and "gold" in annotators:
+        raise ValueError("gold is not an annotator's layer: compare annotators, then export --gold")
+    names = annotators or store.annotators_with_layers(exclude=("model",))
     pairs = {(a, b): PairFigures(a, b) for a, b in itertools.combinations(sorted(names), 2)}
     counts: dict[str, Counter[str]] = {name: Counter() for name in names}
     finished: dict[str, list[str]] = {name: [] for name in names}
@@ -167,7 +169,8 @@ def compute(store: Store, *, annotators: list[str] | None = None) -> dict[str, A
         after = page[-1][0]
         layers = store.layers([doc.id for _, doc in page])
         for _, doc in page:
-            by = {name: layer for name, layer in layers.get(doc.id, {}).items() if name in counts}
+            by = {name: layer for name, layer in layers.get(doc.id, {}).items()
+                  if name in counts and layer["status"].value != "skipped"}  # skipped: not annotated
             for name, layer in by.items():
                 counts[name].update(s.label for s in layer["spans"])
                 if layer["status"].value == "done":

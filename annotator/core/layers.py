@@ -43,11 +43,15 @@ class AnnotatorLayer:
     def themes(self, doc_id: str) -> list[str]:
         return self.store.doc_themes(doc_id, self.name)
 
-    def set_theme(self, doc_id: str, theme: str, on: bool, proposed_by: list[str] | None = None) -> None:
+    def set_theme(self, doc_id: str, theme: str, on: bool, proposed_by: list[str] | None = None) -> Any:
+        """Tick or untick; returns what undo_theme() needs."""
         if on:
-            self.store.add_doc_theme(doc_id, self.name, theme)
-        else:
-            self.store.remove_doc_theme(doc_id, self.name, theme)
+            return self.store.add_doc_theme(doc_id, self.name, theme)
+        return self.store.remove_doc_theme(doc_id, self.name, theme)
+
+    def undo_theme(self, doc_id: str, theme: str, on: bool, token: Any) -> None:
+        if token:  # only what set_theme changed
+            self.set_theme(doc_id, theme, not on)
 
     def status(self, doc_id: str) -> str:
         return self.store.status(doc_id, self.name).value
@@ -106,11 +110,30 @@ class GoldLayer:
     def themes(self, doc_id: str) -> list[str]:
         return self.store.gold_themes(doc_id)
 
-    def set_theme(self, doc_id: str, theme: str, on: bool, proposed_by: list[str] | None = None) -> None:
+    def set_theme(self, doc_id: str, theme: str, on: bool, proposed_by: list[str] | None = None) -> Any:
+        """Tick a theme into gold (lifting a rejection), or untick it (recording the rejection, so
+        auto-accept leaves it out); returns what undo_theme() needs to put things back exactly."""
         if on:
-            self.store.add_gold_theme(doc_id, theme, proposed_by=proposed_by or [], decided_by=self.reviewer)
+            was_rejected = self.store.unreject_gold_theme(doc_id, theme)
+            added = self.store.add_gold_theme(doc_id, theme, proposed_by=proposed_by or [], decided_by=self.reviewer)
+            return (was_rejected, added)
+        removed = self.store.remove_gold_theme(doc_id, theme)
+        rejected = self.store.reject_gold_theme(doc_id, theme, decided_by=self.reviewer)
+        return (removed, rejected)
+
+    def undo_theme(self, doc_id: str, theme: str, on: bool, token: Any) -> None:
+        if on:
+            was_rejected, added = token
+            if added:
+                self.store.remove_gold_theme(doc_id, theme)
+            if was_rejected:
+                self.store.reject_gold_theme(doc_id, theme, decided_by=self.reviewer)
         else:
-            self.store.remove_gold_theme(doc_id, theme)
+            removed, rejected = token
+            if rejected:
+                self.store.unreject_gold_theme(doc_id, theme)
+            if removed:
+                self.store.add_gold_theme(doc_id, theme, **removed)
 
     def status(self, doc_id: str) -> str:
         return self.store.gold_status(doc_id) or self.NONE

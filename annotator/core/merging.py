@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from annotator.core.adjudication import competes
 from annotator.core.model import GOLD, Status
 from annotator.core.schema import colour_for, free_hotkey
 from annotator.storage import Store
@@ -74,17 +75,44 @@ def merge(store: Store, other_path: str | Path) -> MergeReport:
                         _layer(store, report, doc_id, name, layer)
                 gold = other.gold_layers(usable)
                 for doc_id, entry in gold.items():
-                    for span, prov in entry["spans"]:
-                        if store.add_gold_span(span, proposed_by=prov["proposed_by"], decided_by=prov["decided_by"],
-                                               decided_at=prov["decided_at"]) is not None:
-                            report.gold_spans_added += 1
-                    for theme in entry["themes"]:
-                        store.add_gold_theme(doc_id, theme, proposed_by=[], decided_by="merge")
-                    if store.gold_status(doc_id) is None:
-                        store.set_gold_status(doc_id, entry["status"], decided_by="merge")
+                    _gold(store, other, report, doc_id, entry)
     finally:
         other.close()
     return report
+
+
+def _gold(store: Store, other: Store, report: MergeReport, doc_id: str, entry: dict) -> None:
+    """The other file's gold on a document, with its provenance; a span that competes with gold
+    already here (the same characters, or the same label overlapping) stays out and is reported."""
+    mine = store.gold_spans(doc_id)
+    for span, prov in entry["spans"]:
+        rival = next((g for g in mine if competes((g.start, g.end, g.label), (span.start, span.end, span.label))
+                      and (g.start, g.end, g.label) != (span.start, span.end, span.label)), None)
+        if rival is not None:
+            report.conflicts.append(f"document {doc_id!r}, gold: {span.label} [{span.start}, {span.end}) there, "
+                                    f"{rival.label} [{rival.start}, {rival.end}) here; kept this one")
+            continue
+        if store.add_gold_span(span, proposed_by=prov["proposed_by"], decided_by=prov["decided_by"],
+                               decided_at=prov["decided_at"]) is not None:
+            report.gold_spans_added += 1
+    for theme in entry["themes"]:
+        store.add_gold_theme(doc_id, theme, **entry.get("theme_provenance", {}).get(
+            theme, {"proposed_by": [], "decided_by": "merge"}))
+    for rejection in other.gold_rejections(doc_id):
+        if "theme" in rejection:
+            store.reject_gold_theme(doc_id, rejection["theme"], decided_by=rejection["decided_by"],
+                                    decided_at=rejection["decided_at"])
+        else:
+            store.reject_proposal(doc_id, rejection["start"], rejection["end"], rejection["label"],
+                                  proposed_by=rejection["proposed_by"], decided_by=rejection["decided_by"],
+                                  decided_at=rejection["decided_at"])
+    here = store.gold_status(doc_id)
+    there = entry["status"]
+    status_prov = entry.get("status_provenance", {"decided_by": "merge", "decided_at": None})
+    if here is None:
+        store.set_gold_status(doc_id, there, **status_prov)
+    elif here != there:
+        report.conflicts.append(f"document {doc_id!r}, gold status {there} there, {here} here; kept this one")
 
 
 def _schema(store: Store, other: Store) -> None:

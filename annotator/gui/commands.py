@@ -152,12 +152,16 @@ class ToggleTheme(DocumentCommand):
         self.theme = theme
         self.on = on
         self.proposed_by = proposed_by
+        self.token = None
+        self.previous_status: str | None = None
 
     def forward(self) -> None:
-        self.layer.set_theme(self.doc_id, self.theme, self.on, self.proposed_by)
+        self.token = self.layer.set_theme(self.doc_id, self.theme, self.on, self.proposed_by)
+        self.previous_status = self.layer.started(self.doc_id)
 
     def backward(self) -> None:
-        self.layer.set_theme(self.doc_id, self.theme, not self.on, self.proposed_by)
+        self.layer.undo_theme(self.doc_id, self.theme, self.on, self.token)
+        self.layer.unstart(self.doc_id, self.previous_status)
 
 
 class SetStatus(DocumentCommand):
@@ -179,16 +183,21 @@ class RejectUnit(DocumentCommand):
     def __init__(self, window: MainWindow, doc_id: str, versions: list):
         super().__init__(window, doc_id, f"reject {len(versions)} proposal{'s' * (len(versions) != 1)}")
         self.versions = versions
+        self.inserted: list = []
+        self.previous_status: str | None = None
 
     def forward(self) -> None:
         store = self.window.store
-        for v in self.versions:
-            store.reject_proposal(self.doc_id, v.start, v.end, v.label, proposed_by=v.annotators,
-                                  decided_by=self.layer.reviewer)
+        self.inserted = [v for v in self.versions if store.reject_proposal(
+            self.doc_id, v.start, v.end, v.label, proposed_by=v.annotators, decided_by=self.layer.reviewer)]
+        if not self.inserted:
+            raise ValueError("those proposals are rejected already")
+        self.previous_status = self.layer.started(self.doc_id)
 
     def backward(self) -> None:
-        for v in self.versions:
+        for v in self.inserted:  # only the rejections this command made
             self.window.store.unreject_proposal(self.doc_id, v.start, v.end, v.label)
+        self.layer.unstart(self.doc_id, self.previous_status)
 
 
 class RejectSuggestion(DocumentCommand):

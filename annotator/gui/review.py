@@ -85,6 +85,7 @@ class Review:
         self.units: list[Unit] = []
         self.current: int | None = None  # index into self.units
         self.annotators: list[str] = []
+        self._doc_id: str | None = None
         self.panel.tree.itemClicked.connect(self._clicked)
         self.panel.blind.toggled.connect(lambda _: self.refresh())
 
@@ -164,11 +165,12 @@ class Review:
         tree = self.panel.tree
         tree.clear()
         self.units, self.annotators = [], []
+        doc_id = w.document.id if w.document is not None else None
+        if doc_id != self._doc_id or not w.review_mode:
+            self.current, self._doc_id = None, doc_id  # a unit belongs to its document
         if not w.review_mode or w.document is None:
             return
-        doc_id = w.document.id
-        layers = {name: layer for name, layer in w.store.layers([doc_id]).get(doc_id, {}).items()
-                  if name not in (GOLD, "model")}
+        layers = self._layers()
         self.annotators = sorted(layers)
         self.units = units({name: layer["spans"] for name, layer in layers.items()})
         gold = w.store.gold_spans(doc_id)
@@ -209,10 +211,14 @@ class Review:
                 votes.setdefault(theme, []).append(self.name(name))
         return votes
 
-    def theme_voters(self, theme: str) -> list[str]:
+    def _layers(self) -> dict:
+        """The annotators' layers on the open document: not gold, not a model's, not skipped."""
         w = self.window
-        layers = w.store.layers([w.document.id]).get(w.document.id, {})
-        return sorted(name for name, layer in layers.items() if theme in layer["themes"] and name != GOLD)
+        return {name: layer for name, layer in w.store.layers([w.document.id]).get(w.document.id, {}).items()
+                if name not in (GOLD, "model") and layer["status"].value != "skipped"}
+
+    def theme_voters(self, theme: str) -> list[str]:
+        return sorted(name for name, layer in self._layers().items() if theme in layer["themes"])
 
     # --- moving and deciding ---------------------------------------------------------------
 
@@ -320,8 +326,8 @@ class Review:
             qualified = [v for v in self.units[i].versions if len(v.annotators) >= need]
             if len(qualified) == 1:  # two versions at once: the reviewer decides
                 agreed.append(qualified[0])
-        gold_themes = set(w.store.gold_themes(w.document.id))
-        themes = [t for t in w.schema.themes if len(self.theme_voters(t.name)) >= need and t.name not in gold_themes]
+        settled = set(w.store.gold_themes(w.document.id)) | w.store.rejected_gold_themes(w.document.id)
+        themes = [t for t in w.schema.themes if len(self.theme_voters(t.name)) >= need and t.name not in settled]
         if not agreed and not themes:
             w.statusBar().showMessage("Nothing undecided that all annotators agree on", 5000)
             return

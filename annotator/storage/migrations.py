@@ -190,6 +190,14 @@ def m004_gold_rejections(db: Database) -> None:
             decided_at TEXT NOT NULL,
             PRIMARY KEY (doc_id, start, "end", label)
         );
+        -- A theme the reviewer decided against: auto-accept leaves it out.
+        CREATE TABLE gold_theme_rejections (
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            theme TEXT NOT NULL,
+            decided_by TEXT NOT NULL,
+            decided_at TEXT NOT NULL,
+            PRIMARY KEY (doc_id, theme)
+        );
         """
     )
 

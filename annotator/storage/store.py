@@ -238,6 +238,13 @@ class Store:
     def annotators(self) -> list[str]:
         return [row[0] for row in self.db.execute("SELECT name FROM annotators ORDER BY name")]
 
+    def annotators_with_layers(self, exclude: Iterable[str] = ()) -> list[str]:
+        """Annotators with at least one span, theme or status other than new."""
+        cur = self.db.execute(
+            "SELECT annotator FROM spans UNION SELECT annotator FROM doc_themes "
+            "UNION SELECT annotator FROM doc_status WHERE status != 'new' ORDER BY 1")
+        return [row[0] for row in cur if row[0] not in set(exclude)]
+
     def ensure_annotator(self, name: str) -> bool:
         """Register ``name``; True if it is new."""
         cur = self.db.execute(
@@ -610,6 +617,8 @@ class Store:
         ):
             entry = layer(doc)
             entry["themes"].append(theme)
+            entry.setdefault("theme_provenance", {})[theme] = {
+                "proposed_by": json.loads(proposed), "decided_by": by, "decided_at": at}
             entry["updated_at"] = max(entry["updated_at"], at)
         for doc, status, by, at in self.db.execute(
             "SELECT doc_id, status, decided_by, decided_at FROM gold_documents "
@@ -617,8 +626,19 @@ class Store:
         ):
             entry = layer(doc)
             entry["status"] = status
+            entry["status_provenance"] = {"decided_by": by, "decided_at": at}
             entry["updated_at"] = max(entry["updated_at"], at)
         return out
+
+    def gold_rejections(self, doc_id: str) -> list[dict[str, Any]]:
+        """Every rejected proposal and theme on the document, with who decided and when."""
+        spans = [{"start": r[0], "end": r[1], "label": r[2], "proposed_by": json.loads(r[3]), "decided_by": r[4],
+                  "decided_at": r[5]} for r in self.db.execute(
+            'SELECT start, "end", label, proposed_by, decided_by, decided_at FROM gold_rejections WHERE doc_id = ?',
+            [doc_id])]
+        themes = [{"theme": r[0], "decided_by": r[1], "decided_at": r[2]} for r in self.db.execute(
+            "SELECT theme, decided_by, decided_at FROM gold_theme_rejections WHERE doc_id = ?", [doc_id])]
+        return spans + themes
 
     # --- the gold layer ------------------------------------------------------------------------
 
@@ -673,10 +693,14 @@ class Store:
         old = found[0]
         new_start = old.start if start is None else start
         new_end = old.end if end is None else end
+        new_label = label or old.label
+        # Who proposed it: the annotators whose layer holds exactly the span as it is now.
+        proposed = self.proposers(old.doc_id, new_start, new_end, new_label)
         self.db.execute(
             'UPDATE gold_spans SET label = ?, start = ?, "end" = ?, note = ?, decided_by = ?, decided_at = ?, '
+            "proposed_by = ?, "
             "text = (SELECT substr(d.text, ? + 1, ? - ?) FROM documents d WHERE d.id = gold_spans.doc_id) WHERE id = ?",
-            [label or old.label, new_start, new_end, old.note if note is ... else note, decided_by, now(),
+            [new_label, new_start, new_end, old.note if note is ... else note, decided_by, now(), json.dumps(proposed),
              new_start, new_end, new_start, span_id])
         updated = self.get_gold_span(span_id)
         assert updated is not None
@@ -686,15 +710,40 @@ class Store:
         return [row[0] for row in self.db.execute(
             "SELECT theme FROM gold_themes WHERE doc_id = ? ORDER BY theme", [doc_id])]
 
-    def remove_gold_theme(self, doc_id: str, theme: str) -> bool:
-        return self.db.execute("DELETE FROM gold_themes WHERE doc_id = ? AND theme = ?", [doc_id, theme]).rowcount > 0
+    def remove_gold_theme(self, doc_id: str, theme: str) -> dict[str, Any] | None:
+        """Take a theme out of gold; its provenance, so that an undo can put it back as it was."""
+        row = self.db.execute("SELECT proposed_by, decided_by, decided_at FROM gold_themes WHERE doc_id = ? AND theme = ?",
+                              [doc_id, theme]).fetchone()
+        if row is None:
+            return None
+        self.db.execute("DELETE FROM gold_themes WHERE doc_id = ? AND theme = ?", [doc_id, theme])
+        return {"proposed_by": json.loads(row[0]), "decided_by": row[1], "decided_at": row[2]}
+
+    def reject_gold_theme(self, doc_id: str, theme: str, *, decided_by: str, decided_at: str | None = None) -> bool:
+        return self.db.execute(
+            "INSERT OR IGNORE INTO gold_theme_rejections(doc_id, theme, decided_by, decided_at) VALUES (?, ?, ?, ?)",
+            [doc_id, theme, decided_by, decided_at or now()]).rowcount > 0
+
+    def unreject_gold_theme(self, doc_id: str, theme: str) -> bool:
+        return self.db.execute("DELETE FROM gold_theme_rejections WHERE doc_id = ? AND theme = ?",
+                               [doc_id, theme]).rowcount > 0
+
+    def rejected_gold_themes(self, doc_id: str) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT theme FROM gold_theme_rejections WHERE doc_id = ?", [doc_id])}
+
+    def proposers(self, doc_id: str, start: int, end: int, label: str) -> list[str]:
+        """The annotators whose own layer holds exactly this span."""
+        return [row[0] for row in self.db.execute(
+            'SELECT annotator FROM spans WHERE doc_id = ? AND start = ? AND "end" = ? AND label = ? ORDER BY annotator',
+            [doc_id, start, end, label])]
 
     def reject_proposal(self, doc_id: str, start: int, end: int, label: str, *, proposed_by: list[str],
-                        decided_by: str) -> bool:
+                        decided_by: str, decided_at: str | None = None) -> bool:
         """Record that the reviewer rejected a proposed span (so its unit counts as decided)."""
         cur = self.db.execute(
             'INSERT OR IGNORE INTO gold_rejections(doc_id, start, "end", label, proposed_by, decided_by, decided_at) '
-            "VALUES (?, ?, ?, ?, ?, ?, ?)", [doc_id, start, end, label, json.dumps(sorted(proposed_by)), decided_by, now()])
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [doc_id, start, end, label, json.dumps(sorted(proposed_by)), decided_by, decided_at or now()])
         return cur.rowcount > 0
 
     def unreject_proposal(self, doc_id: str, start: int, end: int, label: str) -> bool:
