@@ -289,3 +289,10 @@ def test_agreement_charts_are_written_as_png(run, tmp_path: Path):
     assert result.exit_code == 0, result.output
     for name in ("labels-per-annotator.png", "agreement-per-label.png"):
         assert (tmp_path / "charts" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_db_before_the_command_applies_to_it(run, tmp_path: Path):
+    target = tmp_path / "group.db"
+    result = run("--db", str(target), "import", str(SEEDS), db=None)
+    assert result.exit_code == 0 and target.exists()
+    assert run("--db", str(target), "docs", "--json", db=None).stdout.count("\n") == 5

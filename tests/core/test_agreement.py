@@ -122,3 +122,12 @@ def test_fleiss_kappa_on_the_published_example():
               [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]]
     items = [[category for category, n in enumerate(row) for _ in range(n)] for row in counts]
     assert fleiss_kappa(items) == pytest.approx(0.210, abs=5e-4)
+
+
+def test_a_skipped_document_is_not_an_annotated_one(store: Store, tmp_path: Path):
+    lines = [{"id": "d", "text": "대구시는", "annotator": n, "spans": [{"start": 0, "end": 3, "label": "GPE"}]}
+             for n in ("a", "b")] + [{"id": "d", "text": "대구시는", "annotator": "c", "status": "skipped"}]
+    import_paths(store, [write(tmp_path / "s.jsonl", "".join(json.dumps(x) + "\n" for x in lines))], annotator="x")
+    figures = compute(store)
+    assert figures["span_f1_exact"] == 1.0  # c skipped the document: it is not a disagreement
+    assert {(p["a"], p["b"]): p["documents"] for p in figures["pairs"]}[("a", "c")] == 0
