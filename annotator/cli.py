@@ -338,6 +338,36 @@ def merge(other: Path, db: str | None) -> None:
     click.echo(report.summary())
 
 
+@cli.command(context_settings=CONTEXT)
+@click.option("--to", "to", required=True, metavar="A,B,...", help="The annotators, comma-separated.")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="A new folder for the files (NAME.db each).")
+@click.option("--overlap", default=1, show_default=True, metavar="K",
+              help="How many annotators get each document (2 or more for agreement and adjudication).")
+@click.option("--lang", metavar="CODE", help="Only documents in this language.")
+@click.option("--ids", multiple=True, metavar="ID", help="Only these documents (repeat the option).")
+@click.option("--unfinished", is_flag=True, help="Leave out documents someone has marked done.")
+@db_option
+@reports_errors
+def assign(to: str, out: Path, overlap: int, lang: str | None, ids: tuple[str, ...], unfinished: bool,
+           db: str | None) -> None:
+    """Split the work: write a database file per annotator with their batch of documents, to
+    annotate offline (annotator --db FILE) and bring back with annotator merge.
+
+    \b
+    Example:
+        annotator assign --to sara,minji,reza --overlap 2 --out batch-1/
+        annotator merge batch-1/sara.db
+    """
+    from annotator.core.assigning import assign as assign_work
+
+    names = [name.strip() for name in to.split(",") if name.strip()]
+    with project(db) as store:
+        report = assign_work(store, names, out, overlap=overlap, lang=lang, ids=list(ids) or None,
+                             unfinished=unfinished)
+    click.echo(report.summary())
+
+
 # --- docs ------------------------------------------------------------------------------------
 
 

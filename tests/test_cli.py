@@ -296,3 +296,12 @@ def test_db_before_the_command_applies_to_it(run, tmp_path: Path):
     result = run("--db", str(target), "import", str(SEEDS), db=None)
     assert result.exit_code == 0 and target.exists()
     assert run("--db", str(target), "docs", "--json", db=None).stdout.count("\n") == 5
+
+
+def test_assign_from_the_command_line(run, tmp_path: Path):
+    run("import", str(SEEDS))
+    result = run("assign", "--to", "sara, minji", "--overlap", "2", "--out", str(tmp_path / "b"))
+    assert result.exit_code == 0, result.output
+    assert "sara: 5 documents in" in result.stdout and (tmp_path / "b" / "minji.db").exists()
+    again = run("assign", "--to", "sara", "--out", str(tmp_path / "b"))
+    assert again.exit_code == 1 and "exists already" in again.stderr

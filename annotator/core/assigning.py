@@ -1,0 +1,95 @@
+"""Splitting the work: a database file per annotator with their batch of documents.
+
+A team outgrows one laptop by splitting work, not by sharing one SQLite file over a network drive
+(SQLite's locking is unreliable there). The reviewer runs ``annotator assign``: each annotator gets
+a file of their own with the schema, their documents and whatever they had already annotated on
+them; they annotate offline (``annotator --db sara.db``); the reviewer brings the files back with
+``annotator merge``. With ``overlap`` > 1 each document goes to that many annotators, which is what
+agreement figures and adjudication need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from annotator.core.errors import AnnotatorError
+from annotator.core.model import GOLD, Status
+from annotator.storage import Store
+
+
+@dataclass
+class AssignReport:
+    files: dict[str, Path] = field(default_factory=dict)
+    documents: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        return "\n".join(f"{name}: {self.documents[name]} documents in {path}" for name, path in self.files.items())
+
+
+def batches(doc_ids: list[str], annotators: list[str], overlap: int) -> dict[str, list[str]]:
+    """Round-robin: document i goes to ``overlap`` annotators in turn, so loads differ by at most one."""
+    if not annotators:
+        raise AnnotatorError("assign to at least one annotator")
+    if len(set(annotators)) != len(annotators):
+        raise AnnotatorError("an annotator is named twice")
+    if GOLD in annotators:
+        raise AnnotatorError(f"{GOLD!r} is reserved for the adjudicated layer")
+    if not 1 <= overlap <= len(annotators):
+        raise AnnotatorError(f"overlap must be between 1 and the number of annotators ({len(annotators)})")
+    out: dict[str, list[str]] = {name: [] for name in annotators}
+    n = len(annotators)
+    for i, doc_id in enumerate(doc_ids):
+        for j in range(overlap):
+            out[annotators[(i * overlap + j) % n]].append(doc_id)
+    return out
+
+
+def assign(store: Store, annotators: list[str], out_dir: str | Path, *, overlap: int = 1,
+           lang: str | None = None, ids: Iterable[str] | None = None, unfinished: bool = False) -> AssignReport:
+    """Write ``out_dir/NAME.db`` for each annotator. An existing file is never overwritten."""
+    out_dir = Path(out_dir)
+    targets = {name: out_dir / f"{name}.db" for name in annotators}
+    taken = [str(p) for p in targets.values() if p.exists()]
+    if taken:
+        raise AnnotatorError(f"{taken[0]} exists already; assign into a new folder")
+    chosen = []
+    after = 0
+    wanted = set(ids) if ids is not None else None
+    while True:
+        page = store.documents_after(after, 500, lang=lang)
+        if not page:
+            break
+        after = page[-1][0]
+        for _, doc in page:
+            if wanted is not None and doc.id not in wanted:
+                continue
+            if unfinished and any(layer["status"] is Status.DONE
+                                  for layer in store.layers([doc.id]).get(doc.id, {}).values()):
+                continue
+            chosen.append(doc.id)
+    plan = batches(chosen, annotators, overlap)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    schema = store.schema()
+    report = AssignReport()
+    for name, doc_ids in plan.items():
+        with Store.open(targets[name]) as target:
+            with target.transaction():
+                target.replace_schema(schema)
+                target.ensure_annotator(name)
+                for doc_id in doc_ids:
+                    target.insert_document(store.get_document(doc_id))
+                    layer = store.layers([doc_id]).get(doc_id, {}).get(name)
+                    if layer is None:
+                        continue  # nothing yet: a fresh start
+                    for span in layer["spans"]:
+                        target.add_span(span._replace(id=None))
+                    for theme in layer["themes"]:
+                        target.add_doc_theme(doc_id, name, theme)
+                    target.set_status(doc_id, name, layer["status"])
+                target.set_setting("initialised", "1")  # no seeds, no default schema: this is a batch
+                target.set_setting("assigned_to", name)
+        report.files[name] = targets[name]
+        report.documents[name] = len(doc_ids)
+    return report
