@@ -18,7 +18,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -26,46 +25,12 @@ from PySide6.QtGui import QColor, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
+from annotator.benchmarks import Figure
 from annotator.core.importing import import_paths
 from annotator.core.project import open_project
 from annotator.core.resources import seeds_dir
 from annotator.gui.app import create_app
 from annotator.gui.window import MainWindow
-
-
-@dataclass
-class Figure:
-    name: str
-    value: float
-    unit: str
-    floor: float | None
-    target: str
-    limit: float
-    limit_is_ratio: bool
-
-    @property
-    def ratio(self) -> float | None:
-        return self.value / self.floor if self.floor else None
-
-    @property
-    def ok(self) -> bool:
-        measured = self.ratio if self.limit_is_ratio else self.value
-        return measured is not None and measured <= self.limit
-
-    def row(self) -> str:
-        floor = f"{self.floor:9.1f} {self.unit}" if self.floor is not None else f"{'—':>12}"
-        ratio = f"{self.ratio:5.2f}x" if self.ratio is not None else f"{'—':>6}"
-        return (f"{self.name:<44} {self.value:9.1f} {self.unit}  {floor}  {ratio}  "
-                f"{self.target:<14} {'ok' if self.ok else 'MISSED'}")
-
-    def to_json(self) -> str:
-        data = asdict(self)
-        for key in ("limit", "limit_is_ratio"):
-            data.pop(key)
-        return json.dumps({**data, "ratio": self.ratio, "ok": self.ok})
-
-
-HEADER = f"{'figure':<44} {'value':>12}  {'floor':>12}  {'ratio':>6}  {'target':<14} result"
 
 
 def persian_document(chars: int = 100_000, spans: int = 5_000, seed: int = 1) -> tuple[str, list[dict]]:
@@ -149,6 +114,42 @@ app.processEvents()
 window.repaint()
 print(time.time() - t0)
 """
+
+
+_SCROLLED = """
+import os, resource, sys
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+from annotator.core.project import open_project
+from annotator.gui.app import create_app
+from annotator.gui.window import MainWindow
+app = create_app()
+window = MainWindow(open_project(sys.argv[1]), "bench", QSettings(sys.argv[2], QSettings.IniFormat))
+window.show()
+app.processEvents()
+view = window.documents.view
+for _ in range(40):  # scroll the document list down, page by page: it fetches as it goes
+    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())
+    app.processEvents()
+print(window.documents.model.loaded_rows(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def corpus_window_figures(db: Path, workdir: Path, documents: int) -> list[Figure]:
+    """The window with the corpus database open: ready, against a bare window; memory after
+    scrolling the document list (which must load lazily)."""
+    ready = _startup_seconds(_START_APP, str(db), str(workdir / "ui-ready.ini"))
+    floor = _startup_seconds(_START_FLOOR)
+    out = subprocess.run([sys.executable, "-c", _SCROLLED, str(db), str(workdir / "ui-scroll.ini")],
+                         capture_output=True, text=True, check=True)
+    loaded, rss = out.stdout.split()[-2:]
+    lazy = int(loaded) < documents
+    return [
+        Figure(f"window ready, {documents:,}-document database (list lazy: {'yes' if lazy else 'NO'})",
+               ready * 1000 if lazy else float("inf"), "ms", floor * 1000, "<= 1500 ms", 1500.0, False),
+        Figure(f"memory of the window after scrolling the list ({int(loaded):,} rows loaded)", float(rss), "MB",
+               None, "<= 400 MB", 400.0, False),
+    ]
 
 
 def _startup_seconds(script: str, *args: str) -> float:
