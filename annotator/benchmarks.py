@@ -107,7 +107,8 @@ def import_figure(corpus: Path, workdir: Path) -> tuple[Figure, Path]:
     db = workdir / "bench.db"
     with open_project(db) as store:
         ours = _timed(lambda: import_paths(store, [corpus], annotator="a"))
-    rows = [json.loads(line) for line in corpus.open(encoding="utf-8")]
+    with corpus.open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle]
 
     def floor() -> None:
         conn = sqlite3.connect(workdir / "floor.db")
@@ -183,7 +184,8 @@ def _child(script: str, *args: str) -> tuple[float, float]:
 
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", script, *args])
-    _, status, usage = os.wait4(proc.pid, 0)
+    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory, not the max of all children
+    proc.returncode = os.waitstatus_to_exitcode(status)
     if status != 0:
         raise RuntimeError(f"benchmark child failed ({status})")
     return time.perf_counter() - t0, usage.ru_maxrss / 1024

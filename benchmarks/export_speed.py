@@ -59,8 +59,11 @@ open_project(sys.argv[1]).close()
 def child(script: str, *args: str) -> tuple[float, float]:
     """(seconds, peak RSS in MB) of a child process running ``script``."""
     t0 = time.perf_counter()
+    import os
+
     proc = subprocess.Popen([sys.executable, "-c", script, *args])
-    _, status, usage = __import__("os").wait4(proc.pid, 0)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
     if status != 0:
         raise SystemExit(f"child failed with status {status}")
     return time.perf_counter() - t0, usage.ru_maxrss / 1024
