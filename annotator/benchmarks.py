@@ -153,13 +153,17 @@ def search_figures(db: Path, runs: int = 7) -> list[Figure]:
     return out
 
 
+# A child's own peak memory: VmHWM belongs to its address space. (ru_maxrss would not do: on
+# Linux it keeps the high-water mark of the parent's pages from before exec.)
+PEAK = "print('PEAK_KB', [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
+
 _EXPORT = r"""
 import sys
 from annotator.core.exporting import ExportOptions, export_file
 from annotator.core.project import open_project
 with open_project(sys.argv[1]) as store:
     export_file(store, sys.argv[2], ExportOptions(format="jsonl"))
-"""
+""" + PEAK
 
 _EXPORT_FLOOR = r"""
 import json, sqlite3, sys
@@ -176,19 +180,18 @@ with open(sys.argv[2], "w", encoding="utf-8") as out:
             pending = next(spans, None)
         out.write(json.dumps({"id": doc_id, "title": title, "text": text, "lang": lang,
                               "meta": json.loads(meta), "spans": items}, ensure_ascii=False) + "\n")
-"""
+""" + PEAK
 
 
 def _child(script: str, *args: str) -> tuple[float, float]:
-    import os
-
+    """(seconds, the child's own peak memory in MB) of a child process running ``script``."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", script, *args])
-    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory, not the max of all children
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if status != 0:
-        raise RuntimeError(f"benchmark child failed ({status})")
-    return time.perf_counter() - t0, usage.ru_maxrss / 1024
+    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise RuntimeError(f"benchmark child failed: {out.stderr[-500:]}")
+    peak = next(line.split()[1] for line in out.stdout.splitlines() if line.startswith("PEAK_KB"))
+    return seconds, int(peak) / 1024
 
 
 def export_figures(db: Path, workdir: Path, spans: int) -> list[Figure]:
