@@ -194,13 +194,24 @@ def _child(script: str, *args: str) -> tuple[float, float]:
     return seconds, int(peak) / 1024
 
 
+_OPEN_ONLY = r"""
+import sys
+from annotator.core.project import open_project
+open_project(sys.argv[1]).close()
+""" + PEAK
+
+
 def export_figures(db: Path, workdir: Path, spans: int) -> list[Figure]:
+    """Export time against json.dumps over raw rows; memory: the exporting process's peak above a
+    process that only opens the same database. Flat means that margin does not grow with the
+    corpus (it is a page of documents, whatever their number)."""
     ours_s, ours_rss = _child(_EXPORT, str(db), str(workdir / "ours.jsonl"))
-    floor_s, floor_rss = _child(_EXPORT_FLOOR, str(db), str(workdir / "floor.jsonl"))
+    floor_s, _ = _child(_EXPORT_FLOOR, str(db), str(workdir / "floor.jsonl"))
+    _, open_rss = _child(_OPEN_ONLY, str(db))
     return [
         Figure(f"export {spans:,} spans as jsonl", ours_s, "s", floor_s, "<= 2x floor", 2.0, True),
-        Figure("export: peak memory of the exporting process", ours_rss, "MB", floor_rss, "flat (<= 2x floor)",
-               2.0, True),
+        Figure(f"export: memory above opening the database (open-only: {open_rss:.0f} MB)", ours_rss - open_rss,
+               "MB", None, "flat: <= 64 MB", 64.0, False),
     ]
 
 
