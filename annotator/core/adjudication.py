@@ -128,15 +128,10 @@ def auto_accept(store: Store, *, min_agree: int | None = None, reviewer: str = A
         raise ValueError("--min-agree must be at least 2: one annotator alone is not agreement")
     wanted = set(annotators) if annotators is not None else None
     report = AutoReport()
-    after = 0
     with store.transaction():
-        while True:
-            page = store.documents_after(after, 500)
-            if not page:
-                break
-            after = page[-1][0]
-            found = store.layers([doc.id for _, doc in page])
-            for _, doc in page:
+        for docs in store.document_pages():
+            found = store.layers([doc.id for doc in docs])
+            for doc in docs:
                 layers = {name: layer for name, layer in found.get(doc.id, {}).items()
                           if name not in (GOLD, "model") and layer["status"].value != "skipped"
                           and (wanted is None or name in wanted)}

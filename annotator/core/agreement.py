@@ -161,14 +161,9 @@ def compute(store: Store, *, annotators: list[str] | None = None) -> dict[str, A
     finished: dict[str, list[str]] = {name: [] for name in names}
     fleiss_items: list[list[bool]] = []
     alpha_units: list[list[bool]] = []
-    after = 0
-    while True:
-        page = store.documents_after(after, 500)
-        if not page:
-            break
-        after = page[-1][0]
-        layers = store.layers([doc.id for _, doc in page])
-        for _, doc in page:
+    for docs in store.document_pages():
+        layers = store.layers([doc.id for doc in docs])
+        for doc in docs:
             by = {name: layer for name, layer in layers.get(doc.id, {}).items()
                   if name in counts and layer["status"].value != "skipped"}  # skipped: not annotated
             for name, layer in by.items():

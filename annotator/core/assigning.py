@@ -55,16 +55,8 @@ def assign(store: Store, annotators: list[str], out_dir: str | Path, *, overlap:
     if taken:
         raise AnnotatorError(f"{taken[0]} exists already; assign into a new folder")
     chosen = []
-    after = 0
-    wanted = set(ids) if ids is not None else None
-    while True:
-        page = store.documents_after(after, 500, lang=lang)
-        if not page:
-            break
-        after = page[-1][0]
-        for _, doc in page:
-            if wanted is not None and doc.id not in wanted:
-                continue
+    for docs in store.document_pages(lang=lang, ids=ids):
+        for doc in docs:
             if unfinished and any(layer["status"] is Status.DONE
                                   for layer in store.layers([doc.id]).get(doc.id, {}).values()):
                 continue

@@ -76,14 +76,8 @@ class Layer:
 
 def layers(store: Store, options: ExportOptions) -> Iterator[Layer]:
     """The annotation sets to export, in document order, one page of documents at a time."""
-    after = 0
     wanted_status = options.status.value if options.status else None
-    while True:
-        page = store.documents_after(after, PAGE, lang=options.lang, ids=options.ids)
-        if not page:
-            return
-        after = page[-1][0]
-        docs = [doc for _, doc in page]
+    for docs in store.document_pages(PAGE, lang=options.lang, ids=options.ids):
         ids = [doc.id for doc in docs]
         if options.gold:
             gold = store.gold_layers(ids)

@@ -49,13 +49,7 @@ def merge(store: Store, other_path: str | Path) -> MergeReport:
     try:
         with store.transaction():
             _schema(store, other)
-            after = 0
-            while True:
-                page = other.documents_after(after, 500)
-                if not page:
-                    break
-                after = page[-1][0]
-                docs = [doc for _, doc in page]
+            for docs in other.document_pages():
                 usable = []
                 for doc in docs:
                     mine = store.document_hash(doc.id)

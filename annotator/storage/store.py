@@ -552,6 +552,18 @@ class Store:
             f"WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?", [*params, limit])
         return [(row[0], Document(*row[1:7], meta=json.loads(row[7]), text_hash=row[8])) for row in cur]
 
+    def document_pages(self, size: int = 500, *, lang: str | None = None,
+                       ids: Iterable[str] | None = None) -> Iterator[list[Document]]:
+        """Every document in list order, a page at a time (memory flat whatever their number)."""
+        after = 0
+        ids = list(ids) if ids is not None else None
+        while True:
+            page = self.documents_after(after, size, lang=lang, ids=ids)
+            if not page:
+                return
+            after = page[-1][0]
+            yield [doc for _, doc in page]
+
     def layers(self, doc_ids: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
         """Every annotator's layer on these documents: {doc: {annotator: {"spans", "themes",
         "status", "updated_at"}}}, read in three queries whatever the number of documents."""
