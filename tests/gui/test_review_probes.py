@@ -12,14 +12,18 @@ from tests.gui.test_review import TEXT, at, gold, reviewing  # noqa: F401
 from tests.helpers import write
 
 
-def test_stale_unit_index_carries_to_next_document(qtbot, reviewing, tmp_path):
-    w, view = reviewing, reviewing.view
-    # a second document with three units, annotated by the same two people
+def _second_document(qtbot, w, tmp_path) -> None:
+    """Document r2, with three units, annotated by the same two people."""
     lines = [{"id": "r2", "text": TEXT, "annotator": n,
               "spans": [{"start": at(x)[0], "end": at(x)[1], "label": l} for x, l in
                         (("대구시", "GPE"), ("권혁원", "PER"), ("과장", "ROLE"))]} for n in ("sara", "minji")]
     assert w.run_import([str(write(tmp_path / "r2.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)))])
     qtbot.waitUntil(w.isActiveWindow)
+
+
+def test_stale_unit_index_carries_to_next_document(qtbot, reviewing, tmp_path):
+    w, view = reviewing, reviewing.view
+    _second_document(qtbot, w, tmp_path)
     w.open_document("r")
     view.setFocus()
     for _ in range(3):
@@ -33,11 +37,7 @@ def test_stale_unit_index_carries_to_next_document(qtbot, reviewing, tmp_path):
 
 def test_f8_on_new_document_skips_earlier_units(qtbot, reviewing, tmp_path):
     w, view = reviewing, reviewing.view
-    lines = [{"id": "r2", "text": TEXT, "annotator": n,
-              "spans": [{"start": at(x)[0], "end": at(x)[1], "label": l} for x, l in
-                        (("대구시", "GPE"), ("권혁원", "PER"), ("과장", "ROLE"))]} for n in ("sara", "minji")]
-    assert w.run_import([str(write(tmp_path / "r2.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)))])
-    qtbot.waitUntil(w.isActiveWindow)
+    _second_document(qtbot, w, tmp_path)
     w.open_document("r")
     view.setFocus()
     for _ in range(2):
