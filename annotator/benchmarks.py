@@ -100,33 +100,50 @@ def _timed(fn: Callable[[], object]) -> float:
 
 
 def import_figure(corpus: Path, workdir: Path) -> tuple[Figure, Path]:
-    """Import with annotator (search index included) against raw executemany of the same rows."""
+    """Import with annotator against raw ``executemany`` of the same rows in one transaction.
+
+    The floor writes exactly the rows the import wrote (read back from its database, with the
+    search index's rows computed beforehand) into a fresh database with the same schema, tables,
+    indexes, triggers and search index: SQLite's own cost of storing this corpus. What the ratio
+    measures is everything annotator adds on top: reading and checking JSON, normalising text,
+    detecting language, folding and bigramming for search, and batching.
+    """
     from annotator.core.importing import import_paths
     from annotator.core.project import open_project
+    from annotator.core.text import index_form
 
     db = workdir / "bench.db"
     with open_project(db) as store:
         ours = _timed(lambda: import_paths(store, [corpus], annotator="a"))
-    with corpus.open(encoding="utf-8") as handle:
-        rows = [json.loads(line) for line in handle]
+        documents = store.db.execute("SELECT * FROM documents ORDER BY seq").fetchall()
+        columns = [c[1] for c in store.db.execute("PRAGMA table_info(documents)")]
+        spans = store.db.execute("SELECT * FROM spans ORDER BY id").fetchall()
+        themes = store.db.execute("SELECT * FROM doc_themes").fetchall()
+        names = store.db.execute("SELECT * FROM annotators").fetchall()
+        schema = {table: store.db.execute(f"SELECT * FROM {table}").fetchall() for table in ("labels", "themes")}
+    text_at = columns.index("text")
+    bodies = [(row[0], index_form(row[text_at])) for row in documents]
+
+    floor_db = workdir / "floor.db"
+    open_project(floor_db).close()  # the same schema, made by annotator
 
     def floor() -> None:
-        conn = sqlite3.connect(workdir / "floor.db")
-        conn.execute("CREATE TABLE documents (id TEXT PRIMARY KEY, title TEXT, text TEXT, lang TEXT, meta TEXT)")
-        conn.execute('CREATE TABLE spans (doc_id TEXT, annotator TEXT, start INT, "end" INT, label TEXT, text TEXT)')
-        conn.execute("CREATE TABLE doc_themes (doc_id TEXT, annotator TEXT, theme TEXT)")
+        conn = sqlite3.connect(floor_db)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = FULL")
         with conn:
-            conn.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?)",
-                             ((r["id"], r["text"][:80], r["text"], "fa", "{}") for r in rows))
-            conn.executemany("INSERT INTO spans VALUES (?, ?, ?, ?, ?, ?)",
-                             ((r["id"], "a", s["start"], s["end"], s["label"], r["text"][s["start"]:s["end"]])
-                              for r in rows for s in r["spans"]))
-            conn.executemany("INSERT INTO doc_themes VALUES (?, ?, ?)",
-                             ((r["id"], "a", t) for r in rows for t in r["themes"]))
+            conn.executemany("INSERT OR IGNORE INTO annotators VALUES (?, ?)", names)
+            for table, rows in schema.items():  # the default schema is there; labels the import added
+                if rows:
+                    conn.executemany(f"INSERT OR IGNORE INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
+            conn.executemany(f"INSERT INTO documents VALUES ({', '.join('?' * len(columns))})", documents)
+            conn.executemany("INSERT INTO doc_search(rowid, body) VALUES (?, ?)", bodies)
+            conn.executemany(f"INSERT INTO spans VALUES ({', '.join('?' * len(spans[0]))})", spans)
+            conn.executemany(f"INSERT INTO doc_themes VALUES ({', '.join('?' * len(themes[0]))})", themes)
         conn.close()
 
     floor_s = _timed(floor)
-    figure = Figure(f"import {len(rows):,} documents from JSONL (search index included)", ours, "s", floor_s,
+    figure = Figure(f"import {len(documents):,} documents from JSONL (search index included)", ours, "s", floor_s,
                     "<= 3x floor", 3.0, True)
     return figure, db
 

@@ -404,7 +404,23 @@ def iter_records(files: list[Path], progress: Progress | None = None, fmt: str =
 # --- writing ---------------------------------------------------------------------------------
 
 
+PAGE = 500  # records written per batch of executemany calls
+
+
+@dataclass
+class _Pending:
+    """A record read and checked, waiting for its page to be written."""
+
+    rec: Record
+    mapping: OffsetMap
+    doc: Document
+
+
 class _Importer:
+    """Writes records a page at a time: one query for the page's known ids and one executemany per
+    table, instead of a dozen statements per document. Records are still checked in file order,
+    so the first bad one is the one reported."""
+
     def __init__(self, store: Store, default_annotator: str, strict: bool, report: ImportReport):
         self.store = store
         self.default_annotator = default_annotator
@@ -416,6 +432,7 @@ class _Importer:
         schema = store.schema()
         self.colours = {item.colour for item in schema.labels + schema.themes}
         self.annotators = set(store.annotators())
+        self.pending: list[_Pending] = []
 
     def add(self, rec: Record) -> None:
         mapping = OffsetMap(rec.text)
@@ -425,41 +442,72 @@ class _Importer:
         else:
             detected = detect_language(text)
             lang, direction = detected.code, detected.direction
-        digest = text_hash(text)
+        doc = Document(id=rec.id, title=(rec.title or title_of(text)).strip(), text=text, lang=lang,
+                       direction=direction, source=rec.source, meta=rec.meta, text_hash=text_hash(text))
+        if rec.gold:  # rare, and with provenance: written on its own, after what came before it
+            self.flush()
+            self._add_document(rec, doc)
+            self._add_gold(rec, mapping)
+            return
+        self.pending.append(_Pending(rec, mapping, doc))
+        if len(self.pending) >= PAGE:
+            self.flush()
+
+    def _add_document(self, rec: Record, doc: Document) -> None:
         existing = self.store.document_hash(rec.id)
         if existing is None:
-            doc = Document(id=rec.id, title=(rec.title or title_of(text)).strip(), text=text, lang=lang,
-                           direction=direction, source=rec.source, meta=rec.meta, text_hash=digest)
             self.store.insert_document(doc)
             self.report.documents_added += 1
-        elif existing == digest:
+        elif existing == doc.text_hash:
             self.report.documents_unchanged += 1
         else:
             raise rec.error(f"document {rec.id!r} is already in the database with a different text")
 
-        if rec.gold:
-            self._add_gold(rec, mapping)
+    def flush(self) -> None:
+        """Write the pending page: its new documents, then their spans, themes and statuses."""
+        if not self.pending:
             return
-        if not (rec.spans or rec.themes or (rec.status and rec.status is not Status.NEW)):
-            return
-        annotator = rec.annotator or self.default_annotator
-        if annotator not in self.annotators:
-            self.store.ensure_annotator(annotator)
-            self.annotators.add(annotator)
-            self.report.annotators_added.append(annotator)
-        for i, raw in enumerate(rec.spans, 1):
-            self._ensure(rec, raw.label, "labels")
-            start, end = mapping.span(raw.start, raw.end)
-            span = Span(rec.id, annotator, start, end, raw.label, text[start:end], raw.note)
-            if self.store.add_span(span) is None:
-                self.report.spans_unchanged += 1
+        page, self.pending = self.pending, []
+        known = self.store.document_hashes(list(dict.fromkeys(item.rec.id for item in page)))
+        new_docs: list[Document] = []
+        spans: list[Span] = []
+        themes: list[tuple[str, str, str]] = []
+        statuses: list[tuple[str, str, Status]] = []
+        for item in page:
+            rec, doc = item.rec, item.doc
+            existing = known.get(rec.id)
+            if existing is None:
+                new_docs.append(doc)
+                known[rec.id] = doc.text_hash or ""
+                self.report.documents_added += 1
+            elif existing == doc.text_hash:
+                self.report.documents_unchanged += 1
             else:
-                self.report.spans_added += 1
-        for theme in rec.themes:
-            self._ensure(rec, theme, "themes")
-            self.report.themes_added += self.store.add_doc_theme(rec.id, annotator, theme)
-        if rec.status is not None:
-            self.report.statuses_set += self.store.set_status(rec.id, annotator, rec.status)
+                raise rec.error(f"document {rec.id!r} is already in the database with a different text")
+            if not (rec.spans or rec.themes or (rec.status and rec.status is not Status.NEW)):
+                continue
+            annotator = rec.annotator or self.default_annotator
+            if annotator not in self.annotators:
+                self.store.ensure_annotator(annotator)
+                self.annotators.add(annotator)
+                self.report.annotators_added.append(annotator)
+            text = item.mapping.text
+            for raw in rec.spans:
+                self._ensure(rec, raw.label, "labels")
+                start, end = item.mapping.span(raw.start, raw.end)
+                spans.append(Span(rec.id, annotator, start, end, raw.label, text[start:end], raw.note))
+            for theme in rec.themes:
+                self._ensure(rec, theme, "themes")
+                themes.append((rec.id, annotator, theme))
+            if rec.status is not None:
+                statuses.append((rec.id, annotator, rec.status))
+        self.store.insert_documents(new_docs)
+        added = self.store.add_spans(spans)
+        self.report.spans_added += added
+        self.report.spans_unchanged += len(spans) - added
+        self.report.themes_added += self.store.add_doc_themes(themes)
+        for doc_id, annotator, status in statuses:
+            self.report.statuses_set += self.store.set_status(doc_id, annotator, status)
 
     def _add_gold(self, rec: Record, mapping: OffsetMap) -> None:
         """A gold line: spans, themes and status go to the adjudicated layer, with provenance."""
@@ -524,11 +572,20 @@ def import_paths(
     report = ImportReport(files=len(files), skipped_files=[str(p) for p in skipped])
     with store.transaction():
         importer = _Importer(store, annotator, strict, report)
-        for record in iter_records(files, progress, fmt):
+        records = iter_records(files, progress, fmt)
+        while True:
+            try:
+                record = next(records)
+            except StopIteration:
+                break
+            except InputError:
+                importer.flush()  # a bad record read earlier, still pending, is the first error
+                raise
             if record is SKIPPED:
                 report.skipped_records += 1
             else:
-                importer.add(record)
+                importer.add(record)  # type: ignore[arg-type]
+        importer.flush()
     return report
 
 
