@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from annotator import benchmarks
+from annotator.storage import Store
 
 
 def test_corpus_is_valid_input_with_exact_spans(tmp_path: Path):
@@ -23,6 +24,11 @@ def test_the_pieces_run_on_a_tiny_corpus(tmp_path: Path):
     spans = benchmarks.make_corpus(corpus, 40)
     figure, db = benchmarks.import_figure(corpus, tmp_path)
     assert figure.value > 0 and figure.floor > 0 and "40 documents" in figure.name
+    with Store.open(db) as ours, Store.open(tmp_path / "floor.db") as floor:  # the floor wrote the same rows
+        mine, theirs = ours.dump(), floor.dump()
+        for table in ("documents", "spans", "doc_themes", "annotators", "labels"):
+            assert mine[table] == theirs[table] and mine[table], table
+        assert [d.id for d in floor.search('"대구"', limit=50)] == [d.id for d in ours.search('"대구"', limit=50)]
     searches = benchmarks.search_figures(db, runs=2)
     assert len(searches) == 3 and all(f.value != float("inf") for f in searches)  # results checked
     exports = benchmarks.export_figures(db, tmp_path, spans)

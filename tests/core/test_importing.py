@@ -304,3 +304,38 @@ def test_short_arabic_script_text_without_arabic_only_letters_is_persian(store: 
     write(tmp_path / "ar2.txt", "كيف حالك يا صديقي")
     import_paths(store, [tmp_path / "ar2.txt"], annotator="t")
     assert store.get_document("ar2").lang == "ar"
+
+
+def test_pages_of_records_count_and_check_like_one_record_at_a_time(store: Store, tmp_path: Path, monkeypatch):
+    """Records are written a page at a time; with pages of 2, every boundary case crosses one."""
+    monkeypatch.setattr("annotator.core.importing.PAGE", 2)
+    import_paths(store, [write(tmp_path / "old.jsonl", jsonl({"id": "old", "text": "خبر قدیمی"}))], annotator="t")
+    span = {"start": 0, "end": 2, "label": "GPE"}
+    data = write(tmp_path / "a.jsonl", jsonl(
+        {"id": "d1", "text": "대구 소식", "spans": [span, span], "themes": ["health"]},  # the same span twice
+        {"id": "old", "text": "خبر قدیمی", "spans": [span]},  # already stored, in the same page as d1
+        {"id": "d2", "text": "서울 소식", "status": "done", "annotator": "min"},
+        {"id": "d1", "text": "대구 소식", "spans": [span]},  # repeated in a later page
+        {"id": "d3", "text": "부산 소식", "spans": [{"start": 0, "end": 2, "label": "CITY"}]},
+    ))
+    report = import_paths(store, [data], annotator="t")
+    assert (report.documents_added, report.documents_unchanged) == (3, 2)
+    assert (report.spans_added, report.spans_unchanged) == (3, 2)
+    assert (report.themes_added, report.statuses_set) == (1, 1)
+    assert report.labels_added == ["CITY"] and report.annotators_added == ["t", "min"]
+    assert [s.text for s in store.spans("d1", "t")] == ["대구"]
+    assert [s.text for s in store.spans("old", "t")] == ["خب"]
+    assert store.status("d2", "min") is Status.DONE
+    assert store.search('"부산"', limit=5)[0].id == "d3"  # the search index has each page's documents
+
+
+def test_first_bad_line_is_reported_even_when_a_later_line_fails_to_parse(store: Store, tmp_path: Path):
+    """A conflict found when a page is written comes before a malformed line read after it."""
+    import_paths(store, [write(tmp_path / "x.jsonl", jsonl({"id": "n1", "text": "خبر اول"}))], annotator="t")
+    before = store.dump()
+    bad = write(tmp_path / "y.jsonl", jsonl({"id": "n2", "text": "ok"}, {"id": "n1", "text": "خبر دوم"})
+                + '{"text": "broken"\n')
+    with pytest.raises(InputError) as err:
+        import_paths(store, [bad], annotator="t")
+    assert str(err.value) == f"{bad}:2: document 'n1' is already in the database with a different text"
+    assert store.dump() == before
