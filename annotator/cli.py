@@ -465,11 +465,16 @@ def show(doc_id: str, logical: bool, annotator: str | None, db: str | None) -> N
 @click.argument("query")
 @click.option("--limit", default=20, show_default=True, help="At most this many results.")
 @click.option("--lang", metavar="CODE", help="Only documents in this language.")
+@click.option("--best-first", is_flag=True,
+              help="Rank by relevance (BM25) instead of import order; scores every match, so slower on big corpora.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per result per line.")
 @db_option
 @reports_errors
-def search(query: str, limit: int, lang: str | None, as_json: bool, db: str | None) -> None:
+def search(query: str, limit: int, lang: str | None, best_first: bool, as_json: bool, db: str | None) -> None:
     """Find documents: every word must occur; "quoted words" must occur together.
+
+    Results come in import order, as in the window's document list, with the number of all
+    matches; --best-first ranks them by relevance instead.
 
     Korean matches inside words (대구 finds 대구시는); Persian and Latin words match as prefixes
     (مشهد finds مشهدی). Persian search treats Arabic ي and ك as ی and ک and ignores ZWNJ, and
@@ -486,7 +491,7 @@ def search(query: str, limit: int, lang: str | None, as_json: bool, db: str | No
     if expression is None:
         raise click.ClickException(f"nothing to search for in {query!r}")
     with project(db) as store:
-        results = store.search(expression, limit=limit, lang=lang)
+        results = store.search(expression, limit=limit, lang=lang, best_first=best_first)
         for doc in results:
             snip = snippet(doc.text, query)
             if as_json:
@@ -502,7 +507,9 @@ def search(query: str, limit: int, lang: str | None, as_json: bool, db: str | No
             click.echo(f"{doc.id}  {title}")
             click.echo(f"    {line}")
         if not as_json:
-            click.echo(f"{len(results)} result{'s' * (len(results) != 1)}", err=True)
+            total = store.count_matches(expression, lang=lang) if len(results) == limit else len(results)
+            shown = f"{len(results)} of {total:,}" if total > len(results) else f"{len(results)}"
+            click.echo(f"{shown} result{'s' * (total != 1)}", err=True)
 
 
 # --- schema ----------------------------------------------------------------------------------

@@ -305,3 +305,13 @@ def test_assign_from_the_command_line(run, tmp_path: Path):
     assert "sara: 5 documents in" in result.stdout and (tmp_path / "b" / "minji.db").exists()
     again = run("assign", "--to", "sara", "--out", str(tmp_path / "b"))
     assert again.exit_code == 1 and "exists already" in again.stderr
+
+
+def test_search_says_how_many_match_beyond_the_limit_and_can_rank(run, tmp_path: Path):
+    lines = [json.dumps({"id": f"k{i}", "text": "부산 소식 " + "대구 " * i}, ensure_ascii=False) for i in range(1, 4)]
+    run("import", str(write(tmp_path / "k.jsonl", "\n".join(lines) + "\n")))
+    result = run("search", "대구", "--limit", "2")
+    assert [line.split()[0] for line in result.stdout.splitlines()[::2]] == ["k1", "k2"]
+    assert "2 of 3 results" in result.stderr
+    ranked = run("search", "대구", "--limit", "1", "--best-first")
+    assert ranked.stdout.split()[0] == "k3" and "1 of 3 results" in ranked.stderr

@@ -22,7 +22,6 @@ from annotator.gui.plain import tooltip
 from annotator.storage import Store
 
 PAGE = 200
-SEARCH_LIMIT = 5000
 STATUS_TEXT = {Status.NEW: "new", Status.IN_PROGRESS: "in progress", Status.DONE: "done", Status.SKIPPED: "skipped"}
 
 
@@ -37,7 +36,7 @@ class DocumentListModel(RowTableModel):
         self.annotator = annotator
         self.lang: str | None = None
         self.status: Status | None = None
-        self.ids: list[str] | None = None  # a search result, or None for all documents
+        self.search_expression: str | None = None  # an FTS5 expression from the search box, or None for all
         self._rows: list[DocumentSummary] = []
         self._row_of: dict[str, int] = {}
         self._total = 0
@@ -48,14 +47,15 @@ class DocumentListModel(RowTableModel):
     def reload(self) -> None:
         self.beginResetModel()
         self._rows, self._row_of = [], {}
-        self._total = self.store.count_summaries(self.annotator, lang=self.lang, status=self.status, ids=self.ids)
+        self._total = self.store.count_summaries(
+            self.annotator, lang=self.lang, status=self.status, match=self.search_expression)
         self._append(self._next_page())
         self.endResetModel()
 
     def _next_page(self) -> list[DocumentSummary]:
         after = self._rows[-1].seq if self._rows else None
         return list(self.store.document_summaries(
-            self.annotator, lang=self.lang, status=self.status, ids=self.ids, after_seq=after, limit=PAGE))
+            self.annotator, lang=self.lang, status=self.status, match=self.search_expression, after_seq=after, limit=PAGE))
 
     def _append(self, page: list[DocumentSummary]) -> None:
         for row in page:
@@ -200,9 +200,7 @@ class DocumentListPanel(QWidget):
         status = self.status_filter.currentData()
         self.model.status = Status(status) if status else None
         self.model.lang = self.lang_filter.currentData()
-        expression = match_expression(self.search.text())
-        self.model.ids = None if expression is None else [
-            d.id for d in self.store.search(expression, limit=SEARCH_LIMIT)]
+        self.model.search_expression = match_expression(self.search.text())  # every match, paged like the rest
         self.model.reload()
         self.update_progress()
 
@@ -214,11 +212,9 @@ class DocumentListPanel(QWidget):
     def update_progress(self) -> None:
         done, total = self.store.progress(self.model.annotator)
         text = f"{done} / {total} done"
-        if self.model.ids is not None:
+        if self.model.search_expression is not None:
             listed = self.model.total()
-            text += f" · {listed} match{'es' * (listed != 1)}"
-            if len(self.model.ids) == SEARCH_LIMIT:
-                text += f" (search keeps the best {SEARCH_LIMIT})"
+            text += f" · {listed:,} match{'es' * (listed != 1)}"
         self.progress.setText(text)
 
     def show_current(self, doc_id: str) -> None:

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from annotator.core.importing import import_paths
+from annotator.core.model import Status
 from annotator.core.text import fold, match_expression
 from annotator.storage import Store
 from tests.helpers import DAEGU_SEED, SEEDS, write
@@ -58,3 +59,42 @@ def test_quoted_phrase_needs_the_words_together(store: Store, tmp_path: Path):
     import_paths(store, [tmp_path], annotator="t")
     assert _ids(store, '"شهر هوشمند"') == {"p1"}
     assert _ids(store, "شهر هوشمند") == {"p1", "p2"}
+
+
+def _corpus(store: Store, tmp_path: Path) -> None:
+    """Six short documents: 대구 once in d1, d3 and d5 (and three times in d5), Persian in the rest."""
+    lines = []
+    for i in range(1, 7):
+        if i % 2:
+            text = f"기사 {i}: " + ("대구시는 " * (3 if i == 5 else 1)) + "발표했다."
+            lines.append(f'{{"id": "d{i}", "text": "{text}", "lang": "ko"}}')
+        else:
+            lines.append(f'{{"id": "d{i}", "text": "خبر {i} از مشهد", "lang": "fa"}}')
+    import_paths(store, [write(tmp_path / "c.jsonl", "\n".join(lines) + "\n")], annotator="t")
+
+
+def test_results_come_in_import_order_or_best_first_and_are_counted(store: Store, tmp_path: Path):
+    _corpus(store, tmp_path)
+    expression = match_expression("대구")
+    assert [d.id for d in store.search(expression, limit=2)] == ["d1", "d3"]
+    assert store.search(expression, limit=1, best_first=True)[0].id == "d5"  # says it three times
+    assert store.count_matches(expression) == 3
+    assert store.count_matches(expression, lang="fa") == 0
+    assert [d.id for d in store.search(match_expression("مشهد"), limit=5, lang="fa")] == ["d2", "d4", "d6"]
+    assert store.search(match_expression("مشهد"), limit=5, lang="ko") == []
+
+
+def test_the_document_list_pages_through_matches_with_its_other_filters(store: Store, tmp_path: Path):
+    _corpus(store, tmp_path)
+    store.ensure_annotator("t")
+    store.set_status("d3", "t", Status.DONE)
+    match = match_expression("대구")
+    first = list(store.document_summaries("t", match=match, limit=2))
+    rest = list(store.document_summaries("t", match=match, after_seq=first[-1].seq, limit=2))
+    assert [s.id for s in first + rest] == ["d1", "d3", "d5"]
+    assert store.count_summaries("t", match=match) == 3
+    done = list(store.document_summaries("t", match=match, status=Status.DONE))
+    assert [s.id for s in done] == ["d3"] and store.count_summaries("t", match=match, status=Status.DONE) == 1
+    assert store.count_summaries("t", match=match, status=Status.NEW) == 2
+    assert store.count_summaries("t", match=match, lang="fa") == 0
+    assert list(store.document_summaries("t", match=match, lang="fa")) == []

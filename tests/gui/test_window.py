@@ -173,6 +173,11 @@ def test_document_list_is_lazy_and_filters(qtbot, window, tmp_path):
     panel.apply_filters()
     assert [panel.model.doc_id(r) for r in range(panel.model.rowCount())] == [DAEGU_SEED]
     assert panel.progress.text().endswith("· 1 match")  # the emoji document matches too, but is Persian
+    panel.search.setText("기사")  # the Daegu seed and the 300 Korean documents: the list pages through all
+    panel.apply_filters()
+    assert panel.model.total() == 301 and panel.model.loaded_rows() == PAGE
+    assert panel.model.row_of("n0598") == 300 and panel.model.doc_id(0) == DAEGU_SEED
+    assert panel.progress.text().endswith("· 301 matches")
 
 
 def test_document_list_model_passes_qt_model_checks(qtmodeltester, gui_store):
