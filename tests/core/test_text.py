@@ -143,3 +143,34 @@ def test_find_in_and_snippet_point_at_the_original_text():
     assert text[s:e] == "بین\u200cالمللی"
     snip = snippet("대구시는 지난 18일", "대구")
     assert (snip.before, snip.match, snip.after) == ("", "대구", "시는 지난 18일")
+
+
+# The fast forms against the plain ones they replaced: the same tokens, character for character.
+_MIXED = st.text(alphabet=st.sampled_from(list("대구시는남 서울ab1٢۳ ،.-\n") + ["\u200c", "ي", "ك", "ۀ", "\u064e", "Ä"]),
+                 max_size=40)
+
+
+def _reference_fold(text: str) -> str:
+    from annotator.core.text import FOLD_TABLE
+
+    return text.translate(FOLD_TABLE).lower()
+
+
+def _reference_index_form(text: str) -> str:
+    import re
+
+    def bigrams(match: re.Match[str]) -> str:
+        run = match.group()
+        return f" {run} " if len(run) == 1 else " " + " ".join(a + b for a, b in zip(run, run[1:])) + " "
+
+    return re.sub("[\uac00-\ud7a3]+", bigrams, _reference_fold(text))
+
+
+@settings(max_examples=400)
+@given(_MIXED)
+def test_fold_and_index_form_match_their_plain_definitions(text):
+    import re
+
+    assert fold(text) == _reference_fold(text)
+    token = re.compile(r"[^\W_]+")
+    assert token.findall(index_form(text)) == token.findall(_reference_index_form(text))
