@@ -687,7 +687,9 @@ def bench(quick: bool, as_json: bool, window_only: bool) -> None:
             say("exporting …")
             figures += core_bench.export_figures(db, work, spans)
             say("computing agreement …")
-            figures.append(core_bench.agreement_figure(db, documents))
+            if documents > core_bench.AGREEMENT_DOCUMENTS:  # the figure is over 10,000 documents
+                db = core_bench.agreement_database(corpus, work)
+            figures.append(core_bench.agreement_figure(db, min(documents, core_bench.AGREEMENT_DOCUMENTS)))
         figures += run_window_benchmarks(work, progress=say)
     if as_json:
         for figure in figures:

@@ -46,3 +46,13 @@ def test_a_figure_judges_by_ratio_or_by_value():
     assert not benchmarks.Figure("x", 31, "s", 10, "<= 3x", 3.0, True).ok
     assert benchmarks.Figure("y", 49, "ms", None, "<= 50 ms", 50.0, False).ok
     assert not benchmarks.Figure("y", 51, "ms", None, "<= 50 ms", 50.0, False).ok
+
+
+def test_agreement_is_over_the_first_ten_thousand_documents_of_a_larger_corpus(tmp_path: Path):
+    corpus = tmp_path / "c.jsonl"
+    benchmarks.make_corpus(corpus, 30)
+    db = benchmarks.agreement_database(corpus, tmp_path, documents=12)
+    with Store.open(db) as store:
+        ids = [s.id for s in store.document_summaries("a")]
+    assert ids == [f"b{i:06d}" for i in range(12)]
+    assert "3 annotators x 12 documents" in benchmarks.agreement_figure(db, 12).name
