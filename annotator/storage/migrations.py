@@ -202,6 +202,14 @@ def m004_gold_rejections(db: Database) -> None:
     )
 
 
+@migrations(name="m005_document_order")
+def m005_document_order(db: Database) -> None:
+    # A small index in list order. Counting or skipping documents by seq otherwise walks the
+    # table, whose rows carry whole texts: 110 ms for 100,000 documents, against a few ms here.
+    # The document list uses it to jump to any row (the current document, a dragged scroll bar).
+    db.execute("CREATE INDEX documents_seq ON documents(seq)")
+
+
 def known_names() -> list[str]:
     """Every migration this version of annotator knows, in order."""
     return [m.name for m in migrations.pending(Database(memory=True))]

@@ -360,6 +360,39 @@ class Store:
         for row in cur.fetchall() if limit else cur:
             yield DocumentSummary(row[0], row[1], row[2], row[3], Status(row[4]), row[5], row[6], row[7], row[8])
 
+    def summary_key_at(self, offset: int, *, lang: str | None = None, status: Status | None = None,
+                       annotator: str = "", match: str | None = None) -> int | None:
+        """The seq of the ``offset``-th document (from 0) the filters let through, or None past
+        the end: where a page of :meth:`document_summaries` starts when the list jumps there."""
+        source, key = _summary_source(match, indexed=lang is None and status is None)
+        where, params = _summary_filter(lang, status, None, match)
+        join = " LEFT JOIN doc_status st ON st.doc_id = d.id AND st.annotator = ?" if status is not None else ""
+        row = self.db.execute(
+            f"SELECT {key} FROM {source}{join} WHERE {' AND '.join(where)} ORDER BY {key} LIMIT 1 OFFSET ?",
+            [*([annotator] if join else []), *params, offset],
+        ).fetchone()
+        return row[0] if row else None
+
+    def summary_position(self, doc_id: str, *, lang: str | None = None, status: Status | None = None,
+                         annotator: str = "", match: str | None = None) -> int | None:
+        """How many documents the filters let through before ``doc_id`` (its row in the list), or
+        None if they leave it out."""
+        source, key = _summary_source(match, indexed=lang is None and status is None)
+        where, params = _summary_filter(lang, status, None, match)
+        join = " LEFT JOIN doc_status st ON st.doc_id = d.id AND st.annotator = ?" if status is not None else ""
+        head = [annotator] if join else []
+        seq = self.db.execute("SELECT seq FROM documents WHERE id = ?", [doc_id]).fetchone()
+        if seq is None:
+            return None
+        listed = self.db.execute(
+            f"SELECT 1 FROM {source.replace(' INDEXED BY documents_seq', '')}{join} "
+            f"WHERE {' AND '.join(where)} AND d.seq = ?", [*head, *params, seq[0]]).fetchone()
+        if listed is None:
+            return None
+        return self.db.execute(
+            f"SELECT COUNT(*) FROM {source}{join} WHERE {' AND '.join(where)} AND {key} < ?",
+            [*head, *params, seq[0]]).fetchone()[0]
+
     def count_summaries(
         self, annotator: str, *, lang: str | None = None, status: Status | None = None,
         ids: Iterable[str] | None = None, match: str | None = None,
@@ -937,14 +970,16 @@ def _summary_filter(lang: str | None, status: Status | None, ids: Iterable[str] 
     return where, params
 
 
-def _summary_source(match: str | None) -> tuple[str, str]:
+def _summary_source(match: str | None, *, indexed: bool = False) -> tuple[str, str]:
     """The FROM clause (documents as d) and the column that orders and pages it.
 
     With a search, the index is the outer loop (CROSS JOIN keeps it so): it hands matches over in
     import order and seeks past ``after_seq`` itself, so a page costs the same at any depth.
+    ``indexed`` is for counting and skipping without a search: the small index in seq order
+    instead of the table, whose rows carry whole texts.
     """
     if match is None:
-        return "documents d", "d.seq"
+        return ("documents d INDEXED BY documents_seq" if indexed else "documents d"), "d.seq"
     return "doc_search CROSS JOIN documents d ON d.seq = doc_search.rowid", "doc_search.rowid"
 
 

@@ -98,3 +98,22 @@ def test_the_document_list_pages_through_matches_with_its_other_filters(store: S
     assert store.count_summaries("t", match=match, status=Status.NEW) == 2
     assert store.count_summaries("t", match=match, lang="fa") == 0
     assert list(store.document_summaries("t", match=match, lang="fa")) == []
+
+
+def test_any_row_of_the_list_is_found_by_one_query_under_every_filter(store: Store, tmp_path: Path):
+    """summary_key_at and summary_position agree with reading the whole filtered list in order."""
+    _corpus(store, tmp_path)
+    store.ensure_annotator("t")
+    store.set_status("d3", "t", Status.DONE)
+    store.set_status("d4", "t", Status.DONE)
+    for filters in ({}, {"lang": "ko"}, {"status": Status.DONE}, {"status": Status.NEW, "lang": "fa"},
+                    {"match": match_expression("대구")}, {"match": match_expression("대구"), "status": Status.NEW}):
+        listed = list(store.document_summaries("t", **filters))
+        assert store.count_summaries("t", **filters) == len(listed), filters
+        for row, summary in enumerate(listed):
+            assert store.summary_key_at(row, annotator="t", **filters) == summary.seq, filters
+            assert store.summary_position(summary.id, annotator="t", **filters) == row, filters
+        assert store.summary_key_at(len(listed), annotator="t", **filters) is None
+        for other in {f"d{i}" for i in range(1, 7)} - {s.id for s in listed}:
+            assert store.summary_position(other, annotator="t", **filters) is None, (filters, other)
+    assert store.summary_position("nope", annotator="t") is None
