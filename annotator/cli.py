@@ -650,7 +650,7 @@ def bench(quick: bool, as_json: bool, window_only: bool) -> None:
 
     Builds a synthetic corpus (Persian and Korean seed sentences, about 3,000 characters and 10
     spans a document; 100,000 documents, 10,000 with --quick) in a temporary folder and measures:
-    import (floor: raw executemany of the same rows), search, the window with the corpus open
+    import (floor: raw executemany of the same rows into the same schema), search, the window with the corpus open
     (floor: a bare QMainWindow) and its memory, a 100,000-character document with 5,000 spans
     (floor: a bare QPlainTextEdit with a QSyntaxHighlighter), adding a span, export (floor:
     json.dumps over the same rows read raw) and agreement over three annotators. Exits 1 if a

@@ -128,8 +128,12 @@ window = MainWindow(open_project(sys.argv[1]), "bench", QSettings(sys.argv[2], Q
 window.show()
 app.processEvents()
 view = window.documents.view
-for _ in range(40):  # scroll the document list down, page by page: it fetches as it goes
-    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())
+bar = view.verticalScrollBar()
+for _ in range(300):  # page down through the list, as a user holding Page Down: it reads as it goes
+    bar.setValue(bar.value() + bar.pageStep())
+    app.processEvents()
+for at in (bar.maximum(), bar.maximum() // 2, 0):  # then drag the bar to the end, the middle, the top
+    bar.setValue(at)
     app.processEvents()
 peak = [l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM")][0]  # this process's own
 print(window.documents.model.loaded_rows(), int(peak) / 1024)

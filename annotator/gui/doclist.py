@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,12 +23,16 @@ from annotator.gui.models import RowTableModel
 from annotator.gui.plain import tooltip
 from annotator.storage import Store
 
-PAGE = 200
+PAGE = 200  # rows a query reads
+KEEP_BLOCKS = 50  # blocks of PAGE rows kept: 10,000 rows at most
 STATUS_TEXT = {Status.NEW: "new", Status.IN_PROGRESS: "in progress", Status.DONE: "done", Status.SKIPPED: "skipped"}
 
 
 class DocumentListModel(RowTableModel):
-    """Rows are fetched a page at a time as the view scrolls; no document text is ever loaded."""
+    """Every row the filters let through is there at once (the scroll bar is the whole list), but
+    only the blocks the view shows are read, 200 rows a query, and at most 50 are kept. Moving on
+    to the next block continues from the last one read; a jump (to the current document, or a
+    dragged scroll bar) asks the database where its block starts. No document text is loaded."""
 
     COLUMNS = ("Document", "Lang", "Status", "Spans")
 
@@ -37,83 +43,96 @@ class DocumentListModel(RowTableModel):
         self.lang: str | None = None
         self.status: Status | None = None
         self.search_expression: str | None = None  # an FTS5 expression from the search box, or None for all
-        self._rows: list[DocumentSummary] = []
-        self._row_of: dict[str, int] = {}
+        self._blocks: OrderedDict[int, list[DocumentSummary]] = OrderedDict()
         self._total = 0
         self.reload()
 
     # --- loading -----------------------------------------------------------------------------
 
+    def _filters(self) -> dict:
+        return {"lang": self.lang, "status": self.status, "match": self.search_expression}
+
     def reload(self) -> None:
         self.beginResetModel()
-        self._rows, self._row_of = [], {}
-        self._total = self.store.count_summaries(
-            self.annotator, lang=self.lang, status=self.status, match=self.search_expression)
-        self._append(self._next_page())
+        self._blocks.clear()
+        self._total = self.store.count_summaries(self.annotator, **self._filters())
         self.endResetModel()
 
-    def _next_page(self) -> list[DocumentSummary]:
-        after = self._rows[-1].seq if self._rows else None
-        return list(self.store.document_summaries(
-            self.annotator, lang=self.lang, status=self.status, match=self.search_expression, after_seq=after, limit=PAGE))
+    def _block(self, number: int) -> list[DocumentSummary]:
+        block = self._blocks.get(number)
+        if block is not None:
+            self._blocks.move_to_end(number)
+            return block
+        previous = self._blocks.get(number - 1)
+        if number == 0:
+            after = None
+        elif previous is not None and len(previous) == PAGE:
+            after = previous[-1].seq  # scrolling on: continue from the block before
+        else:
+            start = self.store.summary_key_at(number * PAGE, annotator=self.annotator, **self._filters())
+            if start is None:
+                return []
+            after = start - 1
+        block = list(self.store.document_summaries(self.annotator, after_seq=after, limit=PAGE, **self._filters()))
+        self._blocks[number] = block
+        while len(self._blocks) > KEEP_BLOCKS:
+            self._blocks.popitem(last=False)
+        return block
 
-    def _append(self, page: list[DocumentSummary]) -> None:
-        for row in page:
-            self._row_of[row.id] = len(self._rows)
-            self._rows.append(row)
+    def summary(self, row: int) -> DocumentSummary | None:
+        """The row's document, read with its block if need be."""
+        if not 0 <= row < self._total:
+            return None
+        block = self._block(row // PAGE)
+        return block[row % PAGE] if row % PAGE < len(block) else None
 
-    def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: N802 (Qt override)
-        return not parent.isValid() and len(self._rows) < self._total
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt override)
+        return 0 if parent.isValid() else self._total
 
-    def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: N802 (Qt override)
-        if parent.isValid():
-            return
-        page = self._next_page()
-        if not page:
-            self._total = len(self._rows)
-            return
-        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(page) - 1)
-        self._append(page)
-        self.endInsertRows()
+    def rows(self) -> list[DocumentSummary]:
+        """The rows read so far (kept blocks, in list order)."""
+        return [row for number in sorted(self._blocks) for row in self._blocks[number]]
 
     def total(self) -> int:
-        """Rows the filters let through, loaded or not."""
+        """Rows the filters let through, read or not."""
         return self._total
 
     def loaded_rows(self) -> int:
-        return len(self._rows)
+        return sum(map(len, self._blocks.values()))
 
     def row_of(self, doc_id: str) -> int | None:
-        """The row of ``doc_id``, fetching pages until it is loaded (None if filtered out)."""
-        while doc_id not in self._row_of and self.canFetchMore():
-            self.fetchMore()
-        return self._row_of.get(doc_id)
+        """The row of ``doc_id`` (None if the filters leave it out): one query, whatever its depth."""
+        return self.store.summary_position(doc_id, annotator=self.annotator, **self._filters())
 
     def doc_id(self, row: int) -> str:
-        return self._rows[row].id
+        summary = self.summary(row)
+        if summary is None:
+            raise IndexError(f"no document at row {row}")
+        return summary.id
 
     def refresh(self, doc_id: str) -> None:
-        """Re-read one row (its status or span count changed)."""
-        row = self._row_of.get(doc_id)
-        if row is None:
-            return
-        fresh = next(iter(self.store.document_summaries(self.annotator, ids=[doc_id])), None)
-        if fresh is None:
-            return
-        self._rows[row] = fresh
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+        """Re-read one row (its status or span count changed), if it has been read."""
+        for number, block in self._blocks.items():
+            for i, row in enumerate(block):
+                if row.id != doc_id:
+                    continue
+                fresh = next(iter(self.store.document_summaries(self.annotator, ids=[doc_id])), None)
+                if fresh is not None:
+                    block[i] = fresh
+                    at = number * PAGE + i
+                    self.dataChanged.emit(self.index(at, 0), self.index(at, len(self.COLUMNS) - 1))
+                return
 
     # --- the model ---------------------------------------------------------------------------
-
-    def rows(self) -> list[DocumentSummary]:
-        return self._rows
 
     _ROLES = frozenset({Qt.DisplayRole, Qt.ToolTipRole, Qt.TextAlignmentRole, Qt.UserRole})
 
     def data(self, index: QModelIndex, role=Qt.DisplayRole):
-        if role not in self._ROLES or not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if role not in self._ROLES or not index.isValid():
             return None
-        row = self._rows[index.row()]
+        row = self.summary(index.row())
+        if row is None:
+            return None
         column = index.column()
         if role == Qt.DisplayRole:
             if column == 0:

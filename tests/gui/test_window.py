@@ -156,7 +156,7 @@ def test_import_from_the_file_menu_and_a_bad_file_changes_nothing(qtbot, window,
     assert window.store.dump() == before
 
 
-def test_document_list_is_lazy_and_filters(qtbot, window, tmp_path):
+def test_document_list_is_lazy_and_filters(qtbot, window, tmp_path, monkeypatch):
     import json
 
     many = write(tmp_path / "many.jsonl", "".join(
@@ -164,8 +164,16 @@ def test_document_list_is_lazy_and_filters(qtbot, window, tmp_path):
         for i in range(PAGE * 3)))
     window.run_import([str(many)])
     model = DocumentListModel(window.store, "tester")
-    assert model.loaded_rows() == PAGE and model.canFetchMore()
-    assert model.row_of("n0450") == 7 + 450  # fetched page by page until found
+    assert model.rowCount() == 7 + PAGE * 3 and model.loaded_rows() == 0  # rows are read as they are shown
+    assert model.row_of("n0450") == 7 + 450  # one query, nothing read
+    assert model.doc_id(7 + 450) == "n0450" and model.loaded_rows() == PAGE  # only its block
+    assert model.doc_id(7 + 451) == "n0451" and model.doc_id(7 + PAGE * 3 - 1) == f"n{PAGE * 3 - 1:04}"
+    assert [model.doc_id(r) for r in range(7 + PAGE * 3)] == [r.id for r in model.rows()]  # in order, no gaps
+    monkeypatch.setattr("annotator.gui.doclist.KEEP_BLOCKS", 2)
+    model.reload()
+    assert [model.doc_id(r) for r in (7, 7 + PAGE, 7 + 2 * PAGE)] == ["n0000", f"n{PAGE:04}", f"n{2 * PAGE:04}"]
+    assert model.loaded_rows() == 2 * PAGE  # the oldest block went
+    assert model.doc_id(7) == "n0000" and model.loaded_rows() == 2 * PAGE  # and is read again
     panel = window.documents
     panel.lang_filter.setCurrentIndex(panel.lang_filter.findData("ko"))
     assert all(panel.model.data(panel.model.index(r, 1)) == "ko" for r in range(panel.model.rowCount()))
@@ -175,7 +183,7 @@ def test_document_list_is_lazy_and_filters(qtbot, window, tmp_path):
     assert panel.progress.text().endswith("· 1 match")  # the emoji document matches too, but is Persian
     panel.search.setText("기사")  # the Daegu seed and the 300 Korean documents: the list pages through all
     panel.apply_filters()
-    assert panel.model.total() == 301 and panel.model.loaded_rows() == PAGE
+    assert panel.model.total() == 301
     assert panel.model.row_of("n0598") == 300 and panel.model.doc_id(0) == DAEGU_SEED
     assert panel.progress.text().endswith("· 301 matches")
 
