@@ -172,7 +172,7 @@ def run_window_benchmarks(workdir: Path, *, runs: int = 7, progress: Callable[[s
     corpus = workdir / "long.jsonl"
     corpus.write_text(json.dumps({"id": "long", "lang": "fa", "text": text, "spans": spans,
                                   "annotator": "bench"}, ensure_ascii=False) + "\n", encoding="utf-8")
-    db = workdir / "bench.db"
+    db = workdir / "bench.db"  # the corpus's database after a corpus run: the long document joins it
     store = open_project(db)
     import_paths(store, [seeds_dir(), corpus], annotator="bench")
     window = MainWindow(store, "bench", QSettings(str(workdir / "ui.ini"), QSettings.IniFormat))
