@@ -230,7 +230,7 @@ class DocumentListPanel(QWidget):
 
     def update_progress(self) -> None:
         done, total = self.store.progress(self.model.annotator)
-        text = f"{done} / {total} done"
+        text = f"{done:,} / {total:,} done"
         if self.model.search_expression is not None:
             listed = self.model.total()
             text += f" · {listed:,} match{'es' * (listed != 1)}"
