@@ -44,6 +44,7 @@ class DocumentListModel(RowTableModel):
         self.status: Status | None = None
         self.search_expression: str | None = None  # an FTS5 expression from the search box, or None for all
         self._blocks: OrderedDict[int, list[DocumentSummary]] = OrderedDict()
+        self._known: dict[str, bool] = {}  # documents edited since the last read: in the list or not
         self._total = 0
         self.reload()
 
@@ -55,6 +56,7 @@ class DocumentListModel(RowTableModel):
     def reload(self) -> None:
         self.beginResetModel()
         self._blocks.clear()
+        self._known.clear()
         self._total = self.store.count_summaries(self.annotator, **self._filters())
         self.endResetModel()
 
@@ -111,17 +113,29 @@ class DocumentListModel(RowTableModel):
         return summary.id
 
     def refresh(self, doc_id: str) -> None:
-        """Re-read one row (its status or span count changed), if it has been read."""
-        for number, block in self._blocks.items():
-            for i, row in enumerate(block):
-                if row.id != doc_id:
-                    continue
-                fresh = next(iter(self.store.document_summaries(self.annotator, ids=[doc_id])), None)
-                if fresh is not None:
-                    block[i] = fresh
-                    at = number * PAGE + i
-                    self.dataChanged.emit(self.index(at, 0), self.index(at, len(self.COLUMNS) - 1))
-                return
+        """Re-read one document's row after an edit (its status or span count changed).
+
+        With a status filter on, a status change can take the document out of the list (its first
+        span makes it "in progress") or into it. Rows and counts must then agree with the database
+        again, or a jump would land on the wrong row: the list is read again. Whether the document
+        was in the list is remembered, so further edits to it cost one query, not a recount.
+        """
+        fresh = next(iter(self.store.document_summaries(self.annotator, ids=[doc_id])), None)
+        if fresh is None:
+            return
+        listed = self.status is None or fresh.status == self.status
+        found = next(((number, i) for number, block in self._blocks.items()
+                      for i, row in enumerate(block) if row.id == doc_id), None)
+        if found is not None and listed:
+            number, i = found
+            self._blocks[number][i] = fresh
+            at = number * PAGE + i
+            self.dataChanged.emit(self.index(at, 0), self.index(at, len(self.COLUMNS) - 1))
+            return
+        if found is None and (self.status is None or self._known.get(doc_id) == listed):
+            return  # not on screen, and still in (or out of) the list as before
+        self.reload()
+        self._known[doc_id] = listed
 
     # --- the model ---------------------------------------------------------------------------
 
@@ -203,6 +217,8 @@ class DocumentListPanel(QWidget):
         self.lang_filter.currentIndexChanged.connect(self.apply_filters)
         self.view.activated.connect(self._chosen)
         self.view.clicked.connect(self._chosen)
+        self._current: str | None = None  # the open document, selected whenever the list is read again
+        self.model.modelReset.connect(lambda: self._current and self.show_current(self._current))
         self.update_progress()
 
     def refresh_languages(self) -> None:
@@ -237,6 +253,7 @@ class DocumentListPanel(QWidget):
         self.progress.setText(text)
 
     def show_current(self, doc_id: str) -> None:
+        self._current = doc_id
         row = self.model.row_of(doc_id)
         if row is None:
             self.view.clearSelection()

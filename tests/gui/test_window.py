@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QFont, QRawFont
 from PySide6.QtWidgets import QDockWidget, QInputDialog
 
+from annotator.core.model import Status
 from annotator.gui import window as window_module
 from annotator.gui.app import annotator_name
 from annotator.gui.doclist import PAGE, DocumentListModel
@@ -303,3 +304,34 @@ def test_gold_is_not_an_annotator_name(qtbot, monkeypatch):
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: warned.append(a[2])))
     assert ask_annotator_name(None, "tester") is None
     assert warned and "reserved" in warned[0]
+
+
+def test_a_status_filter_follows_edits_and_keeps_rows_and_selection_true(qtbot, window):
+    """With "new" listed, a document leaves the list when its first span makes it in progress or
+    Ctrl+Enter makes it done; every row still shows the document the database has there, and the
+    open document stays selected."""
+    panel = window.documents
+    panel.status_filter.setCurrentIndex(panel.status_filter.findData("new"))
+
+    def listed() -> list[str]:
+        return [panel.model.doc_id(r) for r in range(panel.model.rowCount())]
+
+    def selected() -> list[str]:
+        return [panel.model.doc_id(i.row()) for i in panel.view.selectionModel().selectedRows()]
+
+    def new_in_db() -> list[str]:
+        return [s.id for s in window.store.document_summaries("tester", status=Status.NEW)]
+
+    first = listed()[0]
+    window.open_document(first)
+    assert selected() == [first]
+    for _ in range(3):
+        qtbot.keyClick(window.view, Qt.Key_Return, Qt.ControlModifier)  # done, and on to the next
+        assert listed() == new_in_db() and first not in listed()
+        assert selected() == [window.document.id] and window.document.id == listed()[0]
+        first = window.document.id
+    window.view.select(0, 2)
+    key(qtbot, window, "o")  # the first span: in progress, so out of the "new" list
+    assert window.document.id not in listed() and listed() == new_in_db() and selected() == []
+    key(qtbot, window, "Delete")  # later edits to it leave the list alone
+    assert listed() == new_in_db()
