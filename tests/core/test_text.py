@@ -114,6 +114,13 @@ def test_detect_language_on_seeds():
     assert detect_language("1234 !!").code == "und"
 
 
+def test_a_long_english_preamble_does_not_outvote_the_article():
+    persian = (SEEDS / "000_b57cd57af517ef66.txt").read_text(encoding="utf-8")[:2000]
+    preamble = "Copyright notice and syndication terms of the agency, reproduced here. " * 17  # ~1,200
+    assert (detect_language(preamble + persian).code, detect_language(preamble + persian).direction) == ("fa", "rtl")
+    assert detect_language(persian[:900] + preamble * 3).code == "und"  # mostly English: not Persian
+
+
 def test_title_is_first_non_empty_line():
     assert title_of("\n\n  عنوان خبر  \nمتن") == "عنوان خبر"
 
