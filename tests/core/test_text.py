@@ -181,3 +181,13 @@ def test_fold_and_index_form_match_their_plain_definitions(text):
     assert fold(text) == _reference_fold(text)
     token = re.compile(r"[^\W_]+")
     assert token.findall(index_form(text)) == token.findall(_reference_index_form(text))
+
+
+@settings(max_examples=400)
+@given(st.text(alphabet=st.sampled_from(list("مشهد كي پ대구시 ㄱabcשלום 12،.") + ["\u200c", "\u1100"]), max_size=60))
+def test_script_counting_that_stops_early_decides_as_counting_everything(text):
+    from annotator.core.text import _LETTER, _SCRIPTS, _language_of, _letters, _script_counts
+
+    full = {name: _letters(rx, text) for name, rx in _SCRIPTS.items()}
+    full["other"] = _letters(_LETTER, text) - sum(full.values())
+    assert _language_of(text, _script_counts(text)) == _language_of(text, full)
