@@ -260,32 +260,24 @@ class Store:
 
     def insert_document(self, doc: Document) -> None:
         """Insert a new document and index it for search. ``doc.text`` must already be normalised."""
-        digest = doc.text_hash or text_hash(doc.text)
-        cur = self.db.execute(
-            "INSERT INTO documents(id, title, text, lang, direction, source, meta, text_hash, chars, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [doc.id, doc.title, doc.text, doc.lang, doc.direction, doc.source,
-             json.dumps(doc.meta, ensure_ascii=False), digest, len(doc.text), now()],
-        )
-        self.db.execute(
-            "INSERT INTO doc_search(rowid, body) VALUES (?, ?)", [cur.lastrowid, index_form(doc.text)]
-        )
+        self.insert_documents([doc])
 
-    def document_hashes(self, doc_ids: list[str]) -> dict[str, str]:
-        """``{id: text_hash}`` of those of ``doc_ids`` already stored: one query for a page of them."""
-        out: dict[str, str] = {}
+    def _by_ids(self, columns: str, doc_ids: list[str]) -> dict[str, Any]:
+        """``{id: value}`` from ``SELECT id, <column> FROM documents`` for those of ``doc_ids`` stored."""
+        out: dict[str, Any] = {}
         for i in range(0, len(doc_ids), 500):  # under SQLite's bound-parameter limit
             chunk = doc_ids[i:i + 500]
             marks = ", ".join("?" * len(chunk))
-            out.update(self.db.execute(f"SELECT id, text_hash FROM documents WHERE id IN ({marks})", chunk))
+            out.update(self.db.execute(f"SELECT id, {columns} FROM documents WHERE id IN ({marks})", chunk))
         return out
 
-    def insert_documents(self, docs: list[Document]) -> None:
-        """Insert new documents and index them for search: ``insert_document`` for a page at once.
+    def document_hashes(self, doc_ids: list[str]) -> dict[str, str]:
+        """``{id: text_hash}`` of those of ``doc_ids`` already stored: one query for a page of them."""
+        return self._by_ids("text_hash", doc_ids)
 
-        One ``executemany`` per table instead of two statements per document, which was most of a
-        large import's time in SQLite calls.
-        """
+    def insert_documents(self, docs: list[Document]) -> None:
+        """Insert new documents and index them for search, ``executemany`` per table: two
+        statements per document were most of a large import's time in SQLite calls."""
         stamp = now()
         self.db.conn.executemany(
             "INSERT INTO documents(id, title, text, lang, direction, source, meta, text_hash, chars, "
@@ -293,12 +285,7 @@ class Store:
             [(d.id, d.title, d.text, d.lang, d.direction, d.source, json.dumps(d.meta, ensure_ascii=False),
               d.text_hash or text_hash(d.text), len(d.text), stamp) for d in docs],
         )
-        seqs: dict[str, int] = {}
-        ids = [d.id for d in docs]
-        for i in range(0, len(ids), 500):  # under SQLite's bound-parameter limit
-            chunk = ids[i:i + 500]
-            marks = ", ".join("?" * len(chunk))
-            seqs.update(self.db.execute(f"SELECT id, seq FROM documents WHERE id IN ({marks})", chunk))
+        seqs = self._by_ids("seq", [d.id for d in docs])
         # Explicit rowids: INSERT ... SELECT into the FTS table took twice as long.
         self.db.conn.executemany(
             "INSERT INTO doc_search(rowid, body) VALUES (?, ?)", [(seqs[d.id], index_form(d.text)) for d in docs]
@@ -345,17 +332,15 @@ class Store:
         ``match`` keeps those an FTS5 expression finds (see :meth:`search`). ``after_seq`` and
         ``limit`` page through them (keyset paging: each page is one indexed query).
         """
-        source, key = _summary_source(match)
-        where, params = _summary_filter(lang, status, ids, match)
+        listing, key, params = _listing(annotator, lang, status, ids, match, statuses=True)
         if after_seq is not None:
-            where.append(f"{key} > ?")
+            listing += f" AND {key} > ?"
             params.append(after_seq)
         cur = self.db.execute(
             "SELECT d.id, d.title, d.lang, d.direction, COALESCE(st.status, 'new'), "
             "(SELECT COUNT(*) FROM spans s WHERE s.doc_id = d.id AND s.annotator = ?), d.chars, d.source, d.seq "
-            f"FROM {source} LEFT JOIN doc_status st ON st.doc_id = d.id AND st.annotator = ? "
-            f"WHERE {' AND '.join(where)} ORDER BY {key}" + (f" LIMIT {int(limit)}" if limit else ""),
-            [annotator, annotator, *params],
+            f"FROM {listing} ORDER BY {key}" + (f" LIMIT {int(limit)}" if limit else ""),
+            [annotator, *params],
         )
         for row in cur.fetchall() if limit else cur:
             yield DocumentSummary(row[0], row[1], row[2], row[3], Status(row[4]), row[5], row[6], row[7], row[8])
@@ -364,34 +349,23 @@ class Store:
                        annotator: str = "", match: str | None = None) -> int | None:
         """The seq of the ``offset``-th document (from 0) the filters let through, or None past
         the end: where a page of :meth:`document_summaries` starts when the list jumps there."""
-        source, key = _summary_source(match, indexed=lang is None and status is None)
-        where, params = _summary_filter(lang, status, None, match)
-        join = " LEFT JOIN doc_status st ON st.doc_id = d.id AND st.annotator = ?" if status is not None else ""
-        row = self.db.execute(
-            f"SELECT {key} FROM {source}{join} WHERE {' AND '.join(where)} ORDER BY {key} LIMIT 1 OFFSET ?",
-            [*([annotator] if join else []), *params, offset],
-        ).fetchone()
+        listing, key, params = _listing(annotator, lang, status, None, match, keys_only=True)
+        row = self.db.execute(f"SELECT {key} FROM {listing} ORDER BY {key} LIMIT 1 OFFSET ?",
+                              [*params, offset]).fetchone()
         return row[0] if row else None
 
     def summary_position(self, doc_id: str, *, lang: str | None = None, status: Status | None = None,
                          annotator: str = "", match: str | None = None) -> int | None:
         """How many documents the filters let through before ``doc_id`` (its row in the list), or
         None if they leave it out."""
-        source, key = _summary_source(match, indexed=lang is None and status is None)
-        where, params = _summary_filter(lang, status, None, match)
-        join = " LEFT JOIN doc_status st ON st.doc_id = d.id AND st.annotator = ?" if status is not None else ""
-        head = [annotator] if join else []
         seq = self.db.execute("SELECT seq FROM documents WHERE id = ?", [doc_id]).fetchone()
         if seq is None:
             return None
-        listed = self.db.execute(
-            f"SELECT 1 FROM {source.replace(' INDEXED BY documents_seq', '')}{join} "
-            f"WHERE {' AND '.join(where)} AND d.seq = ?", [*head, *params, seq[0]]).fetchone()
-        if listed is None:
+        listing, _, params = _listing(annotator, lang, status, None, match)
+        if self.db.execute(f"SELECT 1 FROM {listing} AND d.seq = ?", [*params, seq[0]]).fetchone() is None:
             return None
-        return self.db.execute(
-            f"SELECT COUNT(*) FROM {source}{join} WHERE {' AND '.join(where)} AND {key} < ?",
-            [*head, *params, seq[0]]).fetchone()[0]
+        listing, key, params = _listing(annotator, lang, status, None, match, keys_only=True)
+        return self.db.execute(f"SELECT COUNT(*) FROM {listing} AND {key} < ?", [*params, seq[0]]).fetchone()[0]
 
     def count_summaries(
         self, annotator: str, *, lang: str | None = None, status: Status | None = None,
@@ -400,14 +374,8 @@ class Store:
         """How many documents :meth:`document_summaries` would list with these filters."""
         if match is not None and lang is None and status is None and ids is None:
             return self.db.execute("SELECT COUNT(*) FROM doc_search WHERE doc_search MATCH ?", [match]).fetchone()[0]
-        source, _ = _summary_source(match)
-        where, params = _summary_filter(lang, status, ids, match)
-        if status is None:  # no need to look at statuses
-            return self.db.execute(f"SELECT COUNT(*) FROM {source} WHERE {' AND '.join(where)}", params).fetchone()[0]
-        return self.db.execute(
-            f"SELECT COUNT(*) FROM {source} LEFT JOIN doc_status st ON st.doc_id = d.id AND st.annotator = ? "
-            f"WHERE {' AND '.join(where)}", [annotator, *params],
-        ).fetchone()[0]
+        listing, _, params = _listing(annotator, lang, status, ids, match)
+        return self.db.execute(f"SELECT COUNT(*) FROM {listing}", params).fetchone()[0]
 
     def languages(self) -> list[str]:
         return [row[0] for row in self.db.execute("SELECT DISTINCT lang FROM documents ORDER BY lang")]
@@ -898,18 +866,16 @@ class Store:
         ``best_first`` ranks by BM25 instead, which scores every match: on 100,000 documents a word
         found in most of them takes some 100 ms, against a few ms in import order.
         """
-        source, key = _summary_source(expression)
-        where, params = _summary_filter(lang, None, None, expression)
-        order = key
+        listing, order, params = _listing("", lang, None, None, expression)
         if best_first:
             order = "doc_search.rank, d.seq"
             if not lang:  # rank in the index alone, then read only the winners' rows
-                source = ("(SELECT rowid, rank FROM doc_search WHERE doc_search MATCH ? ORDER BY rank LIMIT ?) "
-                          "AS doc_search CROSS JOIN documents d ON d.seq = doc_search.rowid")
-                where, params = ["1"], [expression, limit]
+                listing = ("(SELECT rowid, rank FROM doc_search WHERE doc_search MATCH ? ORDER BY rank LIMIT ?) "
+                           "AS doc_search CROSS JOIN documents d ON d.seq = doc_search.rowid")
+                params = [expression, limit]
         rows = self.db.execute(
             "SELECT d.id, d.title, d.text, d.lang, d.direction, d.source, d.meta, d.text_hash "
-            f"FROM {source} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?", [*params, limit],
+            f"FROM {listing} ORDER BY {order} LIMIT ?", [*params, limit],
         )
         return [Document(*row[:6], meta=json.loads(row[6]), text_hash=row[7]) for row in rows]
 
@@ -950,11 +916,28 @@ class Store:
         return {t: self.db.execute(f"SELECT * FROM [{t}] ORDER BY 1").fetchall() for t in tables}
 
 
-def _summary_filter(lang: str | None, status: Status | None, ids: Iterable[str] | None,
-                    match: str | None = None) -> tuple[list[str], list[Any]]:
-    """WHERE terms and parameters for the document list's filters (documents d, doc_status st)."""
-    where: list[str] = ["1"]
+def _listing(annotator: str, lang: str | None, status: Status | None, ids: Iterable[str] | None,
+             match: str | None, *, statuses: bool = False, keys_only: bool = False) -> tuple[str, str, list[Any]]:
+    """The document list with these filters as ``<FROM ...> WHERE ...`` (documents as d, and
+    ``annotator``'s doc_status as st when a status is filtered on or ``statuses`` are read), the
+    column that orders and pages it, and the parameters. More terms can follow with AND.
+
+    With a search, the index is the outer loop (CROSS JOIN keeps it so): it hands matches over in
+    import order and seeks past a key itself, so a page costs the same at any depth. Without any
+    filter, ``keys_only`` (counting or skipping) reads the small index in seq order instead of
+    the table, whose rows carry whole texts.
+    """
     params: list[Any] = []
+    if match is not None:
+        source, key = "doc_search CROSS JOIN documents d ON d.seq = doc_search.rowid", "doc_search.rowid"
+    elif keys_only and not lang and status is None and ids is None:
+        source, key = "documents d INDEXED BY documents_seq", "d.seq"
+    else:
+        source, key = "documents d", "d.seq"
+    if statuses or status is not None:
+        source += " LEFT JOIN doc_status st ON st.doc_id = d.id AND st.annotator = ?"
+        params.append(annotator)
+    where = ["1"]
     if lang:
         where.append("d.lang = ?")
         params.append(lang)
@@ -967,20 +950,7 @@ def _summary_filter(lang: str | None, status: Status | None, ids: Iterable[str] 
     if match is not None:
         where.append("doc_search MATCH ?")
         params.append(match)
-    return where, params
-
-
-def _summary_source(match: str | None, *, indexed: bool = False) -> tuple[str, str]:
-    """The FROM clause (documents as d) and the column that orders and pages it.
-
-    With a search, the index is the outer loop (CROSS JOIN keeps it so): it hands matches over in
-    import order and seeks past ``after_seq`` itself, so a page costs the same at any depth.
-    ``indexed`` is for counting and skipping without a search: the small index in seq order
-    instead of the table, whose rows carry whole texts.
-    """
-    if match is None:
-        return ("documents d INDEXED BY documents_seq" if indexed else "documents d"), "d.seq"
-    return "doc_search CROSS JOIN documents d ON d.seq = doc_search.rowid", "doc_search.rowid"
+    return f"{source} WHERE {' AND '.join(where)}", key, params
 
 
 def _inspect(db: Database) -> tuple[list[str], bool]:
