@@ -444,27 +444,13 @@ class _Importer:
             lang, direction = detected.code, detected.direction
         doc = Document(id=rec.id, title=(rec.title or title_of(text)).strip(), text=text, lang=lang,
                        direction=direction, source=rec.source, meta=rec.meta, text_hash=text_hash(text))
-        if rec.gold:  # rare, and with provenance: written on its own, after what came before it
-            self.flush()
-            self._add_document(rec, doc)
-            self._add_gold(rec, mapping)
-            return
         self.pending.append(_Pending(rec, mapping, doc))
         if len(self.pending) >= PAGE:
             self.flush()
 
-    def _add_document(self, rec: Record, doc: Document) -> None:
-        existing = self.store.document_hash(rec.id)
-        if existing is None:
-            self.store.insert_document(doc)
-            self.report.documents_added += 1
-        elif existing == doc.text_hash:
-            self.report.documents_unchanged += 1
-        else:
-            raise rec.error(f"document {rec.id!r} is already in the database with a different text")
-
     def flush(self) -> None:
-        """Write the pending page: its new documents, then their spans, themes and statuses."""
+        """Write the pending page: its new documents, then their spans, themes and statuses, then
+        its gold lines (few, and with provenance: one at a time)."""
         if not self.pending:
             return
         page, self.pending = self.pending, []
@@ -473,6 +459,7 @@ class _Importer:
         spans: list[Span] = []
         themes: list[tuple[str, str, str]] = []
         statuses: list[tuple[str, str, Status]] = []
+        gold: list[_Pending] = []
         for item in page:
             rec, doc = item.rec, item.doc
             existing = known.get(rec.id)
@@ -484,6 +471,13 @@ class _Importer:
                 self.report.documents_unchanged += 1
             else:
                 raise rec.error(f"document {rec.id!r} is already in the database with a different text")
+            if rec.gold:
+                for raw in rec.spans:  # checked here, in file order; written below
+                    self._ensure(rec, raw.label, "labels")
+                for theme in rec.themes:
+                    self._ensure(rec, theme, "themes")
+                gold.append(item)
+                continue
             if not (rec.spans or rec.themes or (rec.status and rec.status is not Status.NEW)):
                 continue
             annotator = rec.annotator or self.default_annotator
@@ -508,6 +502,8 @@ class _Importer:
         self.report.themes_added += self.store.add_doc_themes(themes)
         for doc_id, annotator, status in statuses:
             self.report.statuses_set += self.store.set_status(doc_id, annotator, status)
+        for item in gold:
+            self._add_gold(item.rec, item.mapping)
 
     def _add_gold(self, rec: Record, mapping: OffsetMap) -> None:
         """A gold line: spans, themes and status go to the adjudicated layer, with provenance."""
