@@ -1,13 +1,17 @@
 """Other tools' exports, turned into annotator's own record shape before the usual checks.
 
-How each counts offsets (and what is done about it):
+Each reader leaves span offsets in the unit its tool counts in (``DEFAULT_UNITS``); the importer
+converts them to code points over the raw text (annotator.core.offsets) before anything
+else. The defaults are what each tool's editor writes; ``annotator import --offsets`` overrides
+them:
 
-- doccano: Python string indices, i.e. code points, like annotator: kept as they are.
-- Prodigy / spaCy: Python string indices (code points): kept. Only answers "accept" (or none)
-  are imported; "reject" and "ignore" examples are skipped and counted.
-- Label Studio (JSON and JSON_MIN): JavaScript string indices, i.e. UTF-16 code units: converted
-  to code points, so that a span after an emoji covers the same characters. Each span's "text",
-  when given, must then equal what the converted offsets cover, or the task is refused.
+- doccano: UTF-16 code units (its editor counts JavaScript string indices; a project in grapheme
+  mode counts grapheme clusters: ``--offsets graphemes``). Its export has no span text, so a
+  conversion that lands inside a character is refused.
+- Label Studio (JSON and JSON_MIN): code points (its editor stores Python string indices, with
+  each span's ``text`` beside it, which is checked).
+- Prodigy / spaCy: code points. Only answers "accept" (or none) are imported; "reject" and
+  "ignore" examples are skipped and counted.
 
 Every record then goes through the same validation as annotator's own JSONL: offsets in range,
 NFC normalisation with span remapping, and the file and line (or task) named on any error.
@@ -15,12 +19,17 @@ NFC normalisation with span remapping, and the file and line (or task) named on 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from annotator.core.utf16 import Utf16Index
+from annotator.core.schema import valid_name
 
 FORMATS = ("auto", "annotator", "doccano", "prodigy", "labelstudio")
+DEFAULT_UNITS = {"annotator": "codepoints", "doccano": "utf16", "prodigy": "codepoints",
+                 "labelstudio": "codepoints"}
+TOOL_NAMES = {"annotator": "annotator", "doccano": "doccano", "prodigy": "Prodigy", "labelstudio": "Label Studio"}
 MODEL = "model"  # the annotator that Label Studio predictions are imported as
+LS_DOC_ID = "doc_id"  # the data field annotator's Label Studio export keeps the document id in
 
 
 class Skip(Exception):
@@ -42,10 +51,11 @@ def detect(obj: Any) -> str:
     if not isinstance(obj, dict) or obj.get("format") == "annotator":
         return "annotator"
     label = obj.get("label")
-    if isinstance(label, list) and label and all(isinstance(x, (list, str)) for x in label):
-        return "doccano"  # [[start, end, LABEL]], or text classification labels
-    if isinstance(obj.get("entities"), list) and any(isinstance(e, dict) and "start_offset" in e
-                                                      for e in obj["entities"]):
+    if isinstance(label, list) and "spans" not in obj and all(isinstance(x, (list, str)) for x in label):
+        return "doccano"  # [[start, end, LABEL]], or text classification labels (or none yet)
+    entities = obj.get("entities")
+    if isinstance(entities, list) and "spans" not in obj and all(
+            (isinstance(e, dict) and "start_offset" in e) or isinstance(e, list) for e in entities):
         return "doccano"
     if obj.get("answer") in ("accept", "reject", "ignore") or "_input_hash" in obj or "_task_hash" in obj:
         return "prodigy"
@@ -53,7 +63,7 @@ def detect(obj: Any) -> str:
         return "labelstudio"
     if isinstance(obj.get("data"), dict) and not isinstance(obj.get("text"), str):
         return "labelstudio"
-    if isinstance(label, list) and label and isinstance(label[0], dict) and "spans" not in obj:
+    if any(_ls_min_spans(v) for v in obj.values()) and "spans" not in obj:
         return "labelstudio"  # JSON_MIN, one task per line
     return "annotator"
 
@@ -62,8 +72,11 @@ def from_doccano(obj: dict[str, Any]) -> dict[str, Any]:
     """doccano JSONL: "label": [[start, end, LABEL]] (or "entities" with start_offset/end_offset);
     text classification labels ("label" as strings, or "cats") become themes."""
     out: dict[str, Any] = {"text": obj.get("text")}
-    if "id" in obj:
+    if isinstance(obj.get("doc_id"), (str, int)) and not isinstance(obj["doc_id"], bool):
+        out["id"] = obj["doc_id"]  # annotator's own doccano export
+    elif "id" in obj:
         out["id"] = obj["id"]
+        out["_id_from_tool"] = "doccano"  # doccano's export gives its own example ids: matched by text
     spans: list[Any] = []
     themes: list[Any] = list(obj.get("cats") or [])
     label = obj.get("label")
@@ -79,12 +92,18 @@ def from_doccano(obj: dict[str, Any]) -> dict[str, Any]:
         if isinstance(entity, dict):
             spans.append({"start": entity.get("start_offset"), "end": entity.get("end_offset"),
                           "label": entity.get("label")})
+        elif isinstance(entity, list) and len(entity) == 3:  # spans + categories: [start, end, LABEL]
+            spans.append({"start": entity[0], "end": entity[1], "label": entity[2]})
+        else:
+            spans.append(entity)
     out["spans"] = spans
     out["themes"] = themes
-    if isinstance(obj.get("annotator"), str):  # our own doccano export names the layer
+    if isinstance(obj.get("annotator"), str) and obj["annotator"]:  # our own doccano export names the layer
         out["annotator"] = obj["annotator"]
     meta = {k: v for k, v in obj.items()
-            if k not in {"id", "text", "label", "entities", "cats", "relations", "annotator"}}
+            if k not in {"id", "doc_id", "text", "label", "entities", "cats", "relations", "annotator", "Comments"}}
+    if isinstance(obj.get("meta"), dict):  # our own export nests meta; doccano may flatten it back
+        meta = {**{k: v for k, v in meta.items() if k != "meta"}, **obj["meta"]}
     if meta:
         out["meta"] = meta
     return out
@@ -106,7 +125,7 @@ def from_prodigy(obj: dict[str, Any]) -> dict[str, Any]:
         out["lang"] = meta["lang"]
     if isinstance(obj.get("_annotator_id"), str):
         out["annotator"] = obj["_annotator_id"]
-    elif isinstance(meta.get("annotator"), str):  # our own spaCy export names the layer
+    elif isinstance(meta.get("annotator"), str):
         out["annotator"] = meta["annotator"]
     rest = {k: v for k, v in meta.items() if k not in {"id", "lang", "annotator"}}
     if rest:
@@ -114,21 +133,68 @@ def from_prodigy(obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _ls_text(task: dict[str, Any]) -> Any:
-    data = task.get("data")
-    if isinstance(data, dict):
-        if "text" in data:
-            return data["text"]
-        return next((v for v in data.values() if isinstance(v, str)), None)
-    return task.get("text")
+# --- Label Studio ----------------------------------------------------------------------------
+
+# Fields Label Studio itself writes beside the task data (JSON_MIN flattens data into the task).
+_LS_FIELDS = {"id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time", "data", "annotations",
+              "predictions", "drafts", "project", "file_upload", "inner_id", "total_annotations",
+              "cancelled_annotations", "total_predictions", "comment_count", "unresolved_comment_count",
+              "last_comment_updated_at", "updated_by", "comment_authors", "agreement", "is_labeled"}
+# Data fields annotator's own export writes; never themes.
+_DATA_FIELDS = {LS_DOC_ID, "title", "lang", "meta", "source", "url"}
 
 
-_LABEL_TYPES = {"labels", "hypertextlabels"}
+@dataclass
+class LabelStudioTask:
+    """What one task holds: a record per annotation (and per prediction), and how many predictions
+    came as bare ids (Label Studio's quick export), which carry nothing to import."""
+
+    records: list[dict[str, Any]]
+    prediction_ids: int = 0
+    notes: list[str] = field(default_factory=list)
 
 
-def _ls_spans(results: list[Any], index: Utf16Index | None) -> tuple[list[Any], list[str]]:
-    """Label results become spans, choices become themes; other results (relations, text areas,
-    ratings) carry no span and are passed over."""
+def _ls_text_field(values: dict[str, Any], text_field: str | None, skip: set[str]) -> str:
+    if text_field is not None:
+        if text_field not in values:
+            fields = ", ".join(sorted(k for k in values if k not in skip)) or "none"
+            raise FormatError(f"no text field {text_field!r} (fields: {fields})")
+        return text_field
+    if "text" in values:
+        return "text"
+    strings = sorted(k for k, v in values.items() if isinstance(v, str) and k not in skip)
+    if len(strings) == 1:
+        return strings[0]
+    if not strings:
+        raise FormatError("no text: the task's data has no string field")
+    raise FormatError(f"no field named 'text', and several string fields ({', '.join(strings)}): "
+                      "say which holds the article with --text-field NAME")
+
+
+def _ls_min_spans(value: Any) -> bool:
+    """A JSON_MIN result of a Labels control: a list of {start, end, <...>labels: [...]}."""
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(v, dict) and "start" in v and "end" in v and _labels_of(v) is not None for v in value)
+
+
+def _labels_of(value: dict[str, Any]) -> Any:
+    """The label list of a Labels-type value: ``labels``, ``hypertextlabels``, or any ``*labels``."""
+    if "labels" in value:
+        return value["labels"]
+    return next((v for k, v in value.items() if k.endswith("labels")), None)
+
+
+def _ls_span(value: dict[str, Any], labels: Any, spans: list[Any]) -> None:
+    for label in _strings(labels, "labels") or [None]:
+        span = {"start": value.get("start"), "end": value.get("end"), "label": label}
+        if isinstance(value.get("text"), str):
+            span["text"] = value["text"]
+        spans.append(span)
+
+
+def _ls_results(results: Any) -> tuple[list[Any], list[str]]:
+    """Spans from every Labels-type result and themes from every Choices-type result, whatever
+    the control is named; other results (relations, text areas, ratings) are passed over."""
     spans: list[Any] = []
     themes: list[str] = []
     if not isinstance(results, list):
@@ -136,57 +202,103 @@ def _ls_spans(results: list[Any], index: Utf16Index | None) -> tuple[list[Any], 
     for item in results:
         if not isinstance(item, dict):
             raise FormatError(f"a result must be an object, not {item!r}"[:200])
-        value = item.get("value", item)  # JSON: {"value": {...}}; JSON_MIN: the value itself
+        value = item.get("value")
+        kind = item.get("type")
         if not isinstance(value, dict):
             continue
-        kind = item.get("type")
-        if "choices" in value and kind in (None, "choices"):
-            themes += _strings(value["choices"], "choices")
+        if kind == "choices" or (kind is None and "choices" in value):
+            themes += _strings(value.get("choices", []), "choices")
             continue
-        labels = value.get("labels", value.get("hypertextlabels"))
-        if labels is None or (kind is not None and kind not in _LABEL_TYPES):
+        labels = _labels_of(value)
+        if labels is None or (kind is not None and not kind.endswith("labels")):
             continue  # a relation, a text area, a rating: nothing to mark in the text
-        start, end = value.get("start"), value.get("end")
-        if index is not None and isinstance(start, int) and isinstance(end, int) and not isinstance(start, bool):
-            start, end = index.to_code_point(start), index.to_code_point(end)  # UTF-16 -> code points
-        for label in _strings(labels, "labels") or [None]:
-            span = {"start": start, "end": end, "label": label}
-            if isinstance(value.get("text"), str):
-                span["text"] = value["text"]
-            spans.append(span)
+        _ls_span(value, labels, spans)
     return spans, themes
 
 
 def _ls_person(who: Any) -> str:
     if isinstance(who, dict):
-        who = who.get("email") or who.get("id")
+        who = who.get("email") or who.get("username") or who.get("id")
     return f"ls-{who}" if isinstance(who, int) else str(who) if who else "labelstudio"
 
 
-def from_label_studio(task: dict[str, Any]) -> list[dict[str, Any]]:
-    """One Label Studio task: one record per annotation (as its annotator) and per prediction
-    (as ``model``), or one plain record when nobody annotated it."""
-    text = _ls_text(task)
-    index = Utf16Index(text) if isinstance(text, str) else None
-    base: dict[str, Any] = {"text": text}
-    if "id" in task:
-        base["id"] = task["id"]
-    records = []
-    if "data" not in task:  # JSON_MIN: the task holds its one annotation
-        spans, themes = _ls_spans(task.get("label") or [], index)
-        themes += [v for k, v in task.items() if isinstance(v, str) and k not in {"text", "id"} and k.startswith("choice")]
-        record = {**base, "spans": spans, "themes": themes}
-        if task.get("annotator") is not None:
-            record["annotator"] = _ls_person(task["annotator"])
-        return [record]
+def _ls_base(values: dict[str, Any], text_field: str | None, task_id: Any, skip: set[str]) -> dict[str, Any]:
+    key = _ls_text_field(values, text_field, skip)
+    base: dict[str, Any] = {"text": values[key]}
+    if isinstance(values.get(LS_DOC_ID), (str, int)) and not isinstance(values.get(LS_DOC_ID), bool):
+        base["id"] = values[LS_DOC_ID]
+    elif task_id is not None:
+        base["id"] = task_id
+        base["_id_from_tool"] = "ls"  # Label Studio's own task id: matched by text if unknown
+    for name in ("title", "lang"):
+        if isinstance(values.get(name), str):
+            base[name] = values[name]
+    meta = dict(values["meta"]) if isinstance(values.get("meta"), dict) else {}
+    for name, value in values.items():
+        if name not in skip and name not in {key, LS_DOC_ID, "title", "lang", "meta"}:
+            meta.setdefault(name, value)
+    if meta:
+        base["meta"] = meta
+    return base
+
+
+def from_label_studio(task: dict[str, Any], text_field: str | None = None) -> LabelStudioTask:
+    """One Label Studio task, JSON or JSON_MIN: one record per annotation (as its annotator) and
+    per prediction (as ``model``), or one plain record when nobody annotated it."""
+    if not isinstance(task.get("data"), dict):
+        return _from_label_studio_min(task, text_field)
+    base = _ls_base(task["data"], text_field, task.get("id"), set())
+    out = LabelStudioTask([])
     for annotation in task.get("annotations") or []:
         if not isinstance(annotation, dict) or annotation.get("was_cancelled"):
             continue
-        spans, themes = _ls_spans(annotation.get("result") or [], index)
-        records.append({**base, "spans": spans, "themes": themes,
-                        "annotator": _ls_person(annotation.get("completed_by"))})
+        spans, themes = _ls_results(annotation.get("result") or [])
+        who = annotation.get("completed_by")
+        if isinstance(annotation.get("meta"), dict) and isinstance(annotation["meta"].get("annotator"), str):
+            who = annotation["meta"]["annotator"]  # annotator's own export names the layer here
+        out.records.append({**base, "spans": spans, "themes": themes, "annotator": _ls_person(who)})
     for prediction in task.get("predictions") or []:
         if isinstance(prediction, dict):
-            spans, themes = _ls_spans(prediction.get("result") or [], index)
-            records.append({**base, "spans": spans, "themes": themes, "annotator": MODEL})
-    return records or [base]
+            spans, themes = _ls_results(prediction.get("result") or [])
+            out.records.append({**base, "spans": spans, "themes": themes, "annotator": MODEL})
+        elif isinstance(prediction, int):
+            out.prediction_ids += 1
+    if not out.records:
+        out.records.append(base)
+    return out
+
+
+def _from_label_studio_min(task: dict[str, Any], text_field: str | None) -> LabelStudioTask:
+    """JSON_MIN: the task's data fields, Label Studio's own fields and one annotation's results
+    side by side, each result under its control's name: a Labels control as a list of
+    {start, end, text, labels}, a Choices control as a bare string (one ticked) or
+    {"choices": [...]} (several)."""
+    spans: list[Any] = []
+    themes: list[str] = []
+    results: set[str] = set()
+    for name, value in task.items():
+        if name in _LS_FIELDS:
+            continue
+        if _ls_min_spans(value):
+            for item in value:
+                _ls_span(item, _labels_of(item), spans)
+            results.add(name)
+        elif isinstance(value, dict) and set(value) == {"choices"}:
+            themes += _strings(value["choices"], "choices")
+            results.add(name)
+    base_fields = {k: v for k, v in task.items() if k not in results and k not in _LS_FIELDS}
+    base = _ls_base(base_fields, text_field, task.get("id"), set())
+    text_key = next((k for k, v in base_fields.items() if v is base.get("text")), None)
+    for name, value in list(base_fields.items()):
+        # A single ticked choice is a bare string: a one-word value beside the data, that is not
+        # the text nor a field annotator's own export writes.
+        if (name != text_key and name not in _DATA_FIELDS and isinstance(value, str) and valid_name(value)
+                and name in base.get("meta", {})):
+            themes.append(value)
+            del base["meta"][name]
+    if "meta" in base and not base["meta"]:
+        del base["meta"]
+    record = {**base, "spans": spans, "themes": themes}
+    if task.get("annotator") is not None:
+        record["annotator"] = _ls_person(task["annotator"])
+    return LabelStudioTask([record])

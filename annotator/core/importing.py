@@ -7,6 +7,7 @@ so memory stays flat however large they are.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from typing import Any
 from annotator.core import formats
 from annotator.core.errors import InputError
 from annotator.core.model import GOLD, Document, Span, Status
+from annotator.core.offsets import UNIT_NAMES, UNITS, OffsetError, Units, fitting_units, unit_matters
 from annotator.core.schema import Label, colour_for, free_hotkey, valid_name
 from annotator.core.text import OffsetMap, detect_language, direction_of, title_of
 from annotator.storage import Store, text_hash
@@ -57,6 +59,8 @@ class Record:
     status: Status | None = None
     gold_status: str | None = None  # for gold lines: in_progress or adjudicated
     where: str | None = None  # "task 3 (id 7)" for Label Studio files, which have no line to name
+    id_from_tool: str = ""  # "ls", "doccano": the id is that tool's own (a task id): match by text
+    units_matter: str | None = None  # the unit its spans were counted in, where another would differ
 
     @property
     def gold(self) -> bool:
@@ -80,6 +84,9 @@ class ImportReport:
     annotators_added: list[str] = field(default_factory=list)
     skipped_files: list[str] = field(default_factory=list)
     skipped_records: int = 0  # examples the source format marks as rejected (Prodigy reject/ignore)
+    prediction_ids: int = 0  # Label Studio predictions given as bare ids: nothing to import
+    matched_by_text: int = 0  # another tool's ids that were unknown, matched to a stored text
+    unit_documents: dict[str, int] = field(default_factory=dict)  # unit -> documents where it mattered
 
     def summary(self) -> str:
         parts = [
@@ -105,6 +112,16 @@ class ImportReport:
             lines.append(f"skipped {_count(len(self.skipped_files), 'file')} that are not .txt, .jsonl or .json")
         if self.skipped_records:
             lines.append(f"skipped {_count(self.skipped_records, 'rejected or ignored example')}")
+        if self.matched_by_text:
+            lines.append(f"{_count(self.matched_by_text, 'task')} matched to documents already stored by their text")
+        if self.prediction_ids:
+            lines.append(f"skipped {_count(self.prediction_ids, 'prediction')} given only as ids (Label Studio's "
+                         "quick export): export from Label Studio in JSON with predictions included in full "
+                         "(a snapshot export), then import that file")
+        for unit, n in sorted(self.unit_documents.items()):
+            lines.append(f"offsets read as {UNIT_NAMES[unit]}: {_count(n, 'document')} with spans after "
+                         "characters that other units count differently (emoji, combined letters); if spans "
+                         "look shifted, import again with --offsets")
         return "\n".join(lines)
 
 
@@ -182,11 +199,37 @@ def read_txt(path: Path, progress: Progress | None = None) -> Iterator[Record]:
     yield Record(path=path, line=None, id=path.stem, text=text, source=str(path))
 
 
-SKIPPED = object()  # what a reader yields for an example its format marks as rejected
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read other tools' files: which tool (``auto``: tell by each line), the unit their
+    offsets are counted in (None: what that tool's editor writes), and Label Studio's text field."""
+
+    fmt: str = "auto"
+    offsets: str | None = None
+    text_field: str | None = None
+
+    def units(self, kind: str) -> tuple[str, str]:
+        """The unit for a record of ``kind``, and where that choice came from (for messages)."""
+        if self.offsets:
+            return self.offsets, "--offsets"
+        return formats.DEFAULT_UNITS[kind], f"{formats.TOOL_NAMES[kind]}'s default"
 
 
-def read_jsonl(path: Path, progress: Progress | None = None, fmt: str = "auto") -> Iterator[Record | object]:
-    """One JSON object per line (annotator's own, doccano or Prodigy); blank lines are allowed."""
+@dataclass(frozen=True)
+class Tally:
+    """What a reader yields for something it counts instead of importing."""
+
+    field: str
+    n: int = 1
+
+
+SKIPPED = Tally("skipped_records")  # an example its format marks as rejected
+
+
+def read_jsonl(path: Path, progress: Progress | None = None,
+               options: ReadOptions = ReadOptions()) -> Iterator[Record | Tally]:
+    """One JSON object per line (annotator's own, doccano, Prodigy or Label Studio); blank lines
+    are allowed."""
     seen = False
     with path.open("rb") as handle:
         for lineno, raw in enumerate(handle, 1):
@@ -197,27 +240,50 @@ def read_jsonl(path: Path, progress: Progress | None = None, fmt: str = "auto") 
                 continue
             obj = _parse(path, line, lineno)
             seen = True
-            kind = formats.detect(obj) if fmt == "auto" else fmt
+            kind = formats.detect(obj) if options.fmt == "auto" else options.fmt
             try:
                 if kind == "doccano":
                     obj = formats.from_doccano(_object(path, lineno, obj))
                 elif kind == "prodigy":
                     obj = formats.from_prodigy(_object(path, lineno, obj))
                 elif kind == "labelstudio":
-                    for item in formats.from_label_studio(_object(path, lineno, obj)):
-                        yield _record(path, lineno, item)
+                    yield from _label_studio_task(path, lineno, _object(path, lineno, obj), options, None)
                     continue
             except formats.Skip:
                 yield SKIPPED
                 continue
             except formats.FormatError as err:
                 raise InputError(path, str(err), lineno) from None
-            yield _record(path, lineno, obj)
+            from_tool = str(obj.pop("_id_from_tool", "")) if kind != "annotator" else ""
+            record = _record(path, lineno, obj, options.units(kind))
+            record.id_from_tool = from_tool
+            yield record
     if not seen:
         raise InputError(path, "empty file: no JSON lines to import")
 
 
-def read_label_studio(path: Path, progress: Progress | None = None, fmt: str = "auto") -> Iterator[Record | object]:
+def _label_studio_task(path: Path, line: int | None, task: dict[str, Any], options: ReadOptions,
+                       where: str | None) -> Iterator[Record | Tally]:
+    try:
+        found = formats.from_label_studio(task, options.text_field)
+        records = []
+        for item in found.records:
+            from_tool = str(item.pop("_id_from_tool", ""))
+            record = _record(path, line, item, options.units("labelstudio"))
+            record.id_from_tool = from_tool
+            record.where = where
+            records.append(record)
+    except InputError as err:
+        raise InputError(path, f"{where}: {err.reason}" if where else err.reason, line) from None
+    except formats.FormatError as err:
+        raise InputError(path, f"{where}: {err}" if where else str(err), line) from None
+    yield from records
+    if found.prediction_ids:
+        yield Tally("prediction_ids", found.prediction_ids)
+
+
+def read_label_studio(path: Path, progress: Progress | None = None,
+                      options: ReadOptions = ReadOptions()) -> Iterator[Record | Tally]:
     """A Label Studio export (JSON or JSON_MIN): a list of tasks. Errors name the task."""
     data = path.read_bytes()
     if progress:
@@ -232,15 +298,9 @@ def read_label_studio(path: Path, progress: Progress | None = None, fmt: str = "
         raise InputError(path, f"a Label Studio export is a list of tasks, not {_type_name(tasks)}")
     for i, task in enumerate(tasks, 1):
         where = f"task {i}" + (f" (id {task['id']})" if isinstance(task, dict) and "id" in task else "")
-        try:
-            records = [_record(path, None, item) for item in formats.from_label_studio(_object(path, None, task))]
-        except InputError as err:
-            raise InputError(path, f"{where}: {err.reason}") from None
-        except formats.FormatError as err:
-            raise InputError(path, f"{where}: {err}") from None
-        for record in records:
-            record.where = where
-            yield record
+        if not isinstance(task, dict):
+            raise InputError(path, f"{where}: a task must be a JSON object, not {_type_name(task)}")
+        yield from _label_studio_task(path, None, task, options, where)
 
 
 def _parse(path: Path, text: str, lineno: int | None) -> Any:
@@ -292,7 +352,7 @@ def _type_name(value: Any) -> str:
             int: "a number", float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
 
 
-def _record(path: Path, line: int, obj: Any) -> Record:
+def _record(path: Path, line: int | None, obj: Any, units: tuple[str, str] = ("codepoints", "")) -> Record:
     if not isinstance(obj, dict):
         raise InputError(path, f"each line must be a JSON object, not {_type_name(obj)}", line)
     if "text" not in obj:
@@ -339,17 +399,51 @@ def _record(path: Path, line: int, obj: Any) -> Record:
         if not isinstance(theme, str) or not theme.strip():
             raise InputError(path, f"theme {i} must be a non-empty string, not {_type_name(theme)}", line)
     spans_raw = _want(path, line, obj, "spans", list, "a list of spans") or []
-    spans = [_span(path, line, i, raw, text, gold=annotator == GOLD) for i, raw in enumerate(spans_raw, 1)]
+    counter = _Counter(text, *units)
+    spans = [_span(path, line, i, raw, text, counter, gold=annotator == GOLD) for i, raw in enumerate(spans_raw, 1)]
     if "annotator" in obj and annotator is None and (spans or themes or (status and status is not Status.NEW)):
         raise InputError(path, "spans, themes or a status with \"annotator\": null: say whose they are", line)
+    matters = None
+    if spans and units[1] and unit_matters(text, max(s.end for s in spans)):
+        matters = units[0]  # another tool's offsets, and the unit changes where its spans land
     return Record(
         path=path, line=line, id=doc_id, text=text, title=title, lang=lang, source=source, meta=meta,
         spans=spans, themes=[t.strip() for t in themes], annotator=annotator, status=status,
-        gold_status=gold_status,
+        gold_status=gold_status, units_matter=matters,
     )
 
 
-def _span(path: Path, line: int, i: int, raw: Any, text: str, *, gold: bool = False) -> RawSpan:
+class _Counter:
+    """The unit a record's offsets are counted in, converted to code points over its raw text."""
+
+    def __init__(self, text: str, unit: str, source: str):
+        self.text = text
+        self.unit = unit
+        self.source = source  # "doccano's default", "--offsets"; empty for annotator's own
+        self._units: Units | None = None
+
+    def convert(self, start: int, end: int) -> tuple[int, int]:
+        if self.unit == "codepoints":
+            return start, end
+        if self._units is None:
+            self._units = Units(self.text, self.unit)
+        return self._units.to_code_point(start), self._units.to_code_point(end)
+
+    def counted(self) -> str:
+        if not self.source:
+            return ""
+        return f" (offsets counted in {UNIT_NAMES[self.unit]}, {self.source})"
+
+    def hint(self, start: int, end: int, covered: str | None) -> str:
+        """Which other --offsets choice would make this span fit, if one does."""
+        fits = fitting_units(self.text, start, end, covered, exclude=self.unit)
+        if not fits:
+            return ""
+        return "; " + " or ".join(f"--offsets {unit}" for unit in fits) + " would fit"
+
+
+def _span(path: Path, line: int | None, i: int, raw: Any, text: str, counter: _Counter, *,
+          gold: bool = False) -> RawSpan:
     where = f"span {i}"
     if not isinstance(raw, dict):
         raise InputError(path, f"{where} must be an object with start, end and label, not {_type_name(raw)}", line)
@@ -366,15 +460,25 @@ def _span(path: Path, line: int, i: int, raw: Any, text: str, *, gold: bool = Fa
         raise InputError(path, f"{where}: start {start} is negative", line)
     if start >= end:
         raise InputError(path, f"{where}: start {start} is not before end {end}", line)
+    covered = raw.get("text")
+    if covered is not None and not isinstance(covered, str):
+        raise InputError(path, f"{where}: 'text' must be a string, not {_type_name(covered)}", line)
+    raw_start, raw_end = start, end
+    try:
+        start, end = counter.convert(start, end)
+    except OffsetError as err:
+        raise InputError(path, f"{where}: {err}{counter.counted()}{counter.hint(raw_start, raw_end, covered)}",
+                         line) from None
     if end > len(text):
-        raise InputError(path, f"{where}: end {end} is past the end of the text ({len(text)} characters)", line)
+        raise InputError(path, f"{where}: end {end} is past the end of the text ({len(text)} characters)"
+                         f"{counter.counted()}{counter.hint(raw_start, raw_end, covered)}", line)
     note = raw.get("note")
     if note is not None and not isinstance(note, str):
         raise InputError(path, f"{where}: 'note' must be a string, not {_type_name(note)}", line)
-    covered = raw.get("text")
     if covered is not None and covered != text[start:end]:
         raise InputError(
-            path, f"{where}: its text {covered!r} is not what [{start}, {end}) covers ({text[start:end]!r})", line
+            path, f"{where}: its text {covered!r} is not what [{raw_start}, {raw_end}) covers ({text[start:end]!r})"
+            f"{counter.counted()}{counter.hint(raw_start, raw_end, covered)}", line
         )
     provenance = None
     if gold:
@@ -388,7 +492,8 @@ def _span(path: Path, line: int, i: int, raw: Any, text: str, *, gold: bool = Fa
     return RawSpan(start, end, label.strip(), note or None, provenance)
 
 
-def iter_records(files: list[Path], progress: Progress | None = None, fmt: str = "auto") -> Iterator[Record | object]:
+def iter_records(files: list[Path], progress: Progress | None = None,
+                 options: ReadOptions = ReadOptions()) -> Iterator[Record | Tally]:
     for path in files:
         suffix = path.suffix.lower()
         reader = read_jsonl if suffix == ".jsonl" else read_label_studio if suffix == ".json" else read_txt
@@ -396,7 +501,7 @@ def iter_records(files: list[Path], progress: Progress | None = None, fmt: str =
             if reader is read_txt:
                 yield from read_txt(path, progress)
             else:
-                yield from reader(path, progress, fmt)
+                yield from reader(path, progress, options)
         except OSError as err:
             raise InputError(path, f"cannot read: {err.strerror}") from None
 
@@ -433,6 +538,8 @@ class _Importer:
         self.colours = {item.colour for item in schema.labels + schema.themes}
         self.annotators = set(store.annotators())
         self.pending: list[_Pending] = []
+        self.hash_ids: dict[str, str] = {}  # texts added in this import under another tool's id
+        self.unit_seen: set[tuple[str, str]] = set()  # (unit, document) counted in the report
 
     def add(self, rec: Record) -> None:
         mapping = OffsetMap(rec.text)
@@ -455,6 +562,7 @@ class _Importer:
             return
         page, self.pending = self.pending, []
         known = self.store.document_hashes(list(dict.fromkeys(item.rec.id for item in page)))
+        self._match_by_text(page, known)
         new_docs: list[Document] = []
         spans: list[Span] = []
         themes: list[tuple[str, str, str]] = []
@@ -471,6 +579,9 @@ class _Importer:
                 self.report.documents_unchanged += 1
             else:
                 raise rec.error(f"document {rec.id!r} is already in the database with a different text")
+            if rec.units_matter and (rec.units_matter, rec.id) not in self.unit_seen:
+                self.unit_seen.add((rec.units_matter, rec.id))
+                self.report.unit_documents[rec.units_matter] = self.report.unit_documents.get(rec.units_matter, 0) + 1
             if rec.gold:
                 for raw in rec.spans:  # checked here, in file order; written below
                     self._ensure(rec, raw.label, "labels")
@@ -504,6 +615,31 @@ class _Importer:
             self.report.statuses_set += self.store.set_status(doc_id, annotator, status)
         for item in gold:
             self._add_gold(item.rec, item.mapping)
+
+    def _match_by_text(self, page: list[_Pending], known: dict[str, str]) -> None:
+        """Another tool's ids (Label Studio task ids) name no document of ours: a task whose id is
+        unknown but whose text is stored already is that document, never a second copy."""
+        foreign = [item for item in page if item.rec.id_from_tool and known.get(item.rec.id) != item.doc.text_hash]
+        if not foreign:
+            return
+        stored = self.store.ids_by_hash([item.doc.text_hash for item in foreign])
+        this_page: set[str] = set()  # ids first seen in this page: the page's own loop counts them
+        for item in foreign:
+            doc_id = stored.get(item.doc.text_hash) or self.hash_ids.get(item.doc.text_hash)
+            if doc_id is None:
+                if item.rec.id in known:  # a tool's id that is one of our ids, for another text
+                    doc_id = f"{item.rec.id_from_tool}-{item.rec.id}"
+                    item.rec.id = doc_id
+                    item.doc = dataclasses.replace(item.doc, id=doc_id)
+                self.hash_ids[item.doc.text_hash] = item.rec.id
+                this_page.add(item.rec.id)
+                continue
+            if doc_id != item.rec.id:
+                item.rec.id = doc_id
+                item.doc = dataclasses.replace(item.doc, id=doc_id)
+                if doc_id not in this_page:
+                    known.setdefault(doc_id, item.doc.text_hash)
+                self.report.matched_by_text += 1
 
     def _add_gold(self, rec: Record, mapping: OffsetMap) -> None:
         """A gold line: spans, themes and status go to the adjudicated layer, with provenance."""
@@ -553,22 +689,28 @@ def import_paths(
     strict: bool = False,
     progress: Progress | None = None,
     fmt: str = "auto",
+    offsets: str | None = None,
+    text_field: str | None = None,
 ) -> ImportReport:
     """Import files and folders in one transaction; raises :class:`InputError` and changes nothing
     on the first bad input.
 
     ``annotator`` owns the spans, themes and status of records that do not name one. ``fmt``
     says which tool wrote .jsonl files (see annotator.core.formats); "auto" tells by each line.
+    ``offsets`` (codepoints, utf16, graphemes) overrides the unit each tool's offsets are read
+    in; ``text_field`` names Label Studio's data field that holds the text.
     """
     if fmt not in formats.FORMATS:
         raise InputError("--format", f"unknown format {fmt!r} (expected one of {', '.join(formats.FORMATS)})")
+    if offsets is not None and offsets not in UNITS:
+        raise InputError("--offsets", f"unknown unit {offsets!r} (expected one of {', '.join(UNITS)})")
     if annotator == GOLD:
         raise InputError("--annotator", f"{GOLD!r} is reserved for the adjudicated layer; choose another name")
     files, skipped = collect_files(paths)
     report = ImportReport(files=len(files), skipped_files=[str(p) for p in skipped])
     with store.transaction():
         importer = _Importer(store, annotator, strict, report)
-        records = iter_records(files, progress, fmt)
+        records = iter_records(files, progress, ReadOptions(fmt, offsets, text_field))
         while True:
             try:
                 record = next(records)
@@ -577,8 +719,8 @@ def import_paths(
             except InputError:
                 importer.flush()  # a bad record read earlier, still pending, is the first error
                 raise
-            if record is SKIPPED:
-                report.skipped_records += 1
+            if isinstance(record, Tally):
+                setattr(report, record.field, getattr(report, record.field) + record.n)
             else:
                 importer.add(record)  # type: ignore[arg-type]
         importer.flush()

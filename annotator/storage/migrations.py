@@ -210,6 +210,12 @@ def m005_document_order(db: Database) -> None:
     db.execute("CREATE INDEX documents_seq ON documents(seq)")
 
 
+@migrations(name="m006_text_hash_index")
+def m006_text_hash_index(db: Database) -> None:
+    # Another tool's task ids are not our document ids: an import finds the document by its text.
+    db.execute("CREATE INDEX documents_text_hash ON documents(text_hash)")
+
+
 def known_names() -> list[str]:
     """Every migration this version of annotator knows, in order."""
     return [m.name for m in migrations.pending(Database(memory=True))]

@@ -275,6 +275,18 @@ class Store:
         """``{id: text_hash}`` of those of ``doc_ids`` already stored: one query for a page of them."""
         return self._by_ids("text_hash", doc_ids)
 
+    def ids_by_hash(self, hashes: list[str]) -> dict[str, str]:
+        """``{text_hash: id}`` of the stored documents with those texts (the first one imported)."""
+        out: dict[str, str] = {}
+        unique = list(dict.fromkeys(hashes))
+        for i in range(0, len(unique), 500):
+            chunk = unique[i:i + 500]
+            marks = ", ".join("?" * len(chunk))
+            for hash_, doc_id in self.db.execute(
+                    f"SELECT text_hash, id FROM documents WHERE text_hash IN ({marks}) ORDER BY seq DESC", chunk):
+                out[hash_] = doc_id
+        return out
+
     def insert_documents(self, docs: list[Document]) -> None:
         """Insert new documents and index them for search, ``executemany`` per table: two
         statements per document were most of a large import's time in SQLite calls."""

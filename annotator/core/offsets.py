@@ -1,0 +1,112 @@
+"""Offset units of other tools, converted to and from annotator's code points in one place.
+
+annotator's offsets are Python code points, end-exclusive. Other tools count what their editors
+count:
+
+- ``codepoints``: Python string indices (Label Studio's editor, Prodigy, spaCy, brat, annotator).
+- ``utf16``: UTF-16 code units, JavaScript string indices (doccano's editor by default, Qt). An
+  emoji or a rare CJK ideograph (𠜎) is two.
+- ``graphemes``: extended grapheme clusters, what a reader sees as one character (doccano in a
+  project with grapheme mode). 👩‍👩‍👧 is one, and so is 🇮🇷, and ک plus a haraka.
+
+A position that falls inside a character in the source unit (half of a surrogate pair) cannot be
+converted: :class:`OffsetError` says so, and the importer names the file and line.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+
+import regex
+
+from annotator.core.utf16 import Utf16Index
+
+UNITS = ("codepoints", "utf16", "graphemes")
+UNIT_NAMES = {"codepoints": "code points", "utf16": "UTF-16 code units", "graphemes": "grapheme clusters"}
+_CLUSTER = regex.compile(r"\X")
+
+
+class OffsetError(ValueError):
+    """A position that is not on a character boundary in its unit, or past the end."""
+
+
+class Units:
+    """Converts positions in one unit over one text to code points and back."""
+
+    def __init__(self, text: str, unit: str):
+        if unit not in UNITS:
+            raise ValueError(f"unknown offset unit {unit!r} (expected one of {', '.join(UNITS)})")
+        self.text = text
+        self.unit = unit
+        self._utf16 = Utf16Index(text) if unit == "utf16" else None
+        self._starts: list[int] | None = None  # graphemes: the code point where each cluster starts
+        if unit == "graphemes":
+            self._starts = [m.start() for m in _CLUSTER.finditer(text)]
+
+    @property
+    def length(self) -> int:
+        """The text's length in this unit."""
+        if self._utf16 is not None:
+            return self._utf16.length_utf16
+        if self._starts is not None:
+            return len(self._starts)
+        return len(self.text)
+
+    def to_code_point(self, position: int) -> int:
+        """The code point at ``position`` in this unit; refuses a position inside a character."""
+        if position < 0 or position > self.length:
+            raise OffsetError(f"{position} is outside the text ({self.length} {UNIT_NAMES[self.unit]})")
+        if self._utf16 is not None:
+            offset = self._utf16.to_code_point(position)
+            if self._utf16.to_utf16(offset) != position:
+                raise OffsetError(f"{position} falls inside a character (between the two halves of "
+                                  f"{self.text[offset]!r} in UTF-16)")
+            return offset
+        if self._starts is not None:
+            return self._starts[position] if position < len(self._starts) else len(self.text)
+        return position
+
+    def from_code_point(self, offset: int) -> int:
+        """The position in this unit of code point ``offset``; refuses one inside a grapheme cluster."""
+        if self._utf16 is not None:
+            return self._utf16.to_utf16(offset)
+        if self._starts is not None:
+            if offset == len(self.text):
+                return len(self._starts)
+            i = bisect.bisect_left(self._starts, offset)
+            if i == len(self._starts) or self._starts[i] != offset:
+                raise OffsetError(f"{offset} falls inside a grapheme cluster")
+            return i
+        return offset
+
+
+@functools.lru_cache(maxsize=4096)
+def _differs(text: str) -> tuple[bool, bool]:
+    astral = any(ord(c) > 0xFFFF for c in text)
+    clusters = sum(1 for _ in _CLUSTER.finditer(text)) != len(text)
+    return astral, clusters
+
+
+def unit_matters(text: str, end: int | None = None) -> bool:
+    """Whether the units disagree anywhere in ``text[:end]``: an astral character (UTF-16 counts
+    it twice) or a cluster of several code points (graphemes count it once)."""
+    astral, clusters = _differs(text if end is None else text[:end])
+    return astral or clusters
+
+
+def fitting_units(text: str, start: int, end: int, covered: str | None, *, exclude: str) -> list[str]:
+    """The units, other than ``exclude``, in which ``[start, end)`` lands on character boundaries
+    inside the text and, where the span says what it covers, covers exactly that."""
+    out = []
+    for unit in UNITS:
+        if unit == exclude:
+            continue
+        units = Units(text, unit)
+        try:
+            a, b = units.to_code_point(start), units.to_code_point(end)
+        except OffsetError:
+            continue
+        if a < b and (covered is None or text[a:b] == covered):
+            out.append(unit)
+    return out
