@@ -1,26 +1,67 @@
-"""A tokenizer that keeps offsets, for the token-based exports (spaCy/Prodigy and BIO).
+"""Tokens, sentences and chunks with exact offsets, for the token-based exports and for models.
 
-Tokens are runs of letters, digits and combining marks (a ZWNJ or ZWJ inside a run keeps it one
-token, so Persian می‌شود stays whole), and single other characters (punctuation, symbols; an emoji
-ZWJ sequence stays one token). White space separates tokens and is never one.
+``annotator.core.tokens.tokenize`` is the tokenizer entry point for training *and* inference: a
+model must see at inference exactly the tokens it was trained on, so anything that runs a trained
+model imports this function rather than reimplementing it. It depends on the text alone (never on
+annotations, never on the surrounding document), and the rules below are its contract.
 
-A span must fall on token edges to be expressed in tokens. Korean particles are glued to the noun
-(대구시는, with the span on 대구시): the rule, by default, is to split the token at the span's
-edge (대구시 + 는), and the export counts how many spans needed that.
+Offsets are Python code points over the (NFC) text, end-exclusive; a :class:`Token` is
+``(start, end)``.
+
+Tokens (``tokenize``)
+    * White space (exactly the characters for which ``str.isspace()`` is true) is never part of
+      a token and never a token.
+    * A **word** is a run of letters, digits and combining marks (Unicode categories L*, N*, M*),
+      so Persian/Arabic harakat and other marks stay inside their word. A ZWNJ (U+200C) or ZWJ
+      (U+200D) between two such runs keeps them one word (می‌کند, سامانه‌های); joiners trailing a
+      word belong to it. Three things are kept out of words because they make emoji: U+FE0F
+      (emoji presentation), U+20E3 (keycap), and a letter or digit directly followed by either
+      (1️⃣, ℹ️).
+    * Every other non-space character is a token on its own, one **extended grapheme cluster**
+      at a time (``regex``'s ``\\X``): an emoji ZWJ sequence (👩‍👩‍👧), a flag (🇮🇷, two regional
+      indicators), an emoji with a skin tone, a keycap (#️⃣) or an emoji with VS16 is one token;
+      punctuation (Persian ، ؛ ؟ « » and Latin alike) is one token per character. A prepended
+      concatenation mark (Grapheme_Cluster_Break=Prepend, such as U+0600 ARABIC NUMBER SIGN or
+      U+06DD END OF AYAH) is a token of its own: a grapheme cluster would otherwise join it to a
+      following space.
+    * **Korean**: a word containing Hangul is analysed alone by Kiwi (kiwipiepy), so the result
+      depends on that word's string only (cached per string). The word is split once, at the
+      start of its trailing run of particles (J*), copula (VCP) and endings (E*), when the
+      morpheme just before that run is nominal: NNG NNP NNB NR NP (nouns, numerals, pronouns),
+      XSN (noun suffix: 학생들은 → 학생들 + 은), XR (root), SN (number: 18일에 → 18일 + 에), SL
+      (Latin: K리그에서 → K리그 + 에서, BTS가 → BTS + 가), SH (Hanja: 中은 → 中 + 은). So
+      대구시는 → 대구시 + 는, 대구시에서는 → 대구시 + 에서는, 김정은이 → 김정은 + 이, 학생이다 →
+      학생 + 이다, while verbs and adjectives (초청받았다, 하는, 발표했다: the morpheme before the
+      endings is a verb or a verb-making suffix) and words without a trailing particle (김정은,
+      동대구시장) stay whole. Hangul mixed with digits or Latin letters is *not* cut between the
+      scripts (18일, K리그, COVID19 stay whole); only the trailing particle comes off. The cut
+      must fall strictly inside the word and not inside the nominal morpheme (Kiwi's positions
+      for contractions such as 그건 = 그거 + ㄴ overlap, and those are left whole). Kiwi is loaded
+      once, lazily, with its typo dictionary, typo correction and coda normalisation off, so
+      its positions are positions in the word.
+
+Sentences (``sentences``)
+    A sentence ends after a token . ! ? ؟ … 。 ۔ ！ ？ (plus closing quotes and brackets » " ” ’ ) ]
+    directly after it, with no space between) when white space follows (or the text ends), and at
+    every line break between two tokens. So 3.5, ۳.۵ and abbreviations with no space after the
+    dot (e.g.x) do not end one; "U.S. Army" does (no abbreviation list). No sentence ends inside
+    a ``keep`` range (the spans): the pieces on both sides stay one sentence.
+
+Chunks (``chunk``)
+    A sentence too long for a model is cut into pieces of at most ``max_tokens`` tokens, at the
+    last boundary that is not inside a ``keep`` range; an entity longer than ``max_tokens`` makes
+    its piece longer instead of being cut.
 """
 
 from __future__ import annotations
 
 import bisect
-import re
-from typing import NamedTuple
+import threading
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-_WORD = "[^\\W_]|[\\u0300-\\u036f\\u0483-\\u0489\\u0591-\\u05bd\\u0610-\\u061a\\u064b-\\u065f\\u0670\\u06d6-\\u06ed\\u0e31\\u0e34-\\u0e3a]"
-_EMOJI_TAIL = "[\\ufe0f\\U0001f3fb-\\U0001f3ff]"
-_TOKEN = re.compile(
-    f"(?:{_WORD})+(?:[\\u200c\\u200d](?:{_WORD})+)*"  # a word, joiners inside it
-    f"|[^\\s](?:{_EMOJI_TAIL})*(?:\\u200d[^\\s](?:{_EMOJI_TAIL})*)*"  # anything else, one at a time
-)
+import regex
 
 
 class Token(NamedTuple):
@@ -28,8 +69,88 @@ class Token(NamedTuple):
     end: int
 
 
+# White space: exactly the characters for which str.isspace() is true (the exports trim with it).
+_SPACE = "\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+# A word character: letter, digit or mark, but not the emoji-making U+FE0F / U+20E3, and not a
+# letter or digit that one of them follows (a keycap 1️⃣ or an emoji-styled letter ℹ️).
+_WORD_CHAR = "(?:(?![\\p{L}\\p{N}][\\ufe0f\\u20e3])[\\p{L}\\p{N}\\p{M}--[\\ufe0f\\u20e3]])"
+_TOKEN = regex.compile(
+    f"(?P<word>{_WORD_CHAR}+(?:[\\u200c\\u200d]+{_WORD_CHAR}+)*[\\u200c\\u200d]*)"
+    f"|\\p{{Grapheme_Cluster_Break=Prepend}}"
+    f"|(?![{_SPACE}])\\X",
+    regex.V1,
+)
+_HANGUL = regex.compile("[\\u1100-\\u11ff\\u3130-\\u318f\\ua960-\\ua97f\\uac00-\\ud7af\\ud7b0-\\ud7ff]")
+
+# Korean: what may stand before a trailing particle/ending run for the run to come off.
+NOMINAL_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "NP", "XSN", "XR", "SN", "SL", "SH"})
+_kiwi: Any = None
+_kiwi_lock = threading.Lock()
+
+
+def _load_kiwi() -> Any:
+    global _kiwi
+    if _kiwi is None:
+        with _kiwi_lock:
+            if _kiwi is None:
+                from kiwipiepy import Kiwi  # only when Korean shows up: loading takes a second or two
+
+                kiwi = Kiwi(load_typo_dict=False, typos=None)
+                kiwi.tokenize("가")  # the first analysis builds Kiwi's tables (~1.3 s): pay it here
+                _kiwi = kiwi
+    return _kiwi
+
+
+def preload() -> None:
+    """Load the Korean analyser now (1-2 s, once per process) rather than on the first Korean word;
+    for a front end that wants to do it in the background."""
+    _load_kiwi()
+
+
+def _tag(morpheme: Any) -> str:
+    return str(morpheme.tag).split("-")[0]  # VV-R / VV-I (regular/irregular) are still VV
+
+
+def _is_tail(tag: str) -> bool:
+    return tag.startswith(("J", "E")) or tag == "VCP"
+
+
+@lru_cache(maxsize=200_000)
+def korean_split(word: str) -> int | None:
+    """Where ``word`` (one word token containing Hangul) splits into noun + particles, as an
+    offset inside it, or None. Depends on the string alone."""
+    morphemes = _load_kiwi().tokenize(word, normalize_coda=False, z_coda=False, split_complex=False,
+                                      compatible_jamo=False)
+    i = len(morphemes)
+    while i > 0 and _is_tail(_tag(morphemes[i - 1])):
+        i -= 1
+    if i == len(morphemes) or i == 0:
+        return None
+    before, first = morphemes[i - 1], morphemes[i]
+    if _tag(before) not in NOMINAL_TAGS:
+        return None
+    cut = first.start
+    if not (0 < cut < len(word)) or cut < before.start + before.len:
+        return None
+    return cut
+
+
 def tokenize(text: str) -> list[Token]:
-    return [Token(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    """The tokens of ``text`` (see the module's rules); depends on the text alone."""
+    out: list[Token] = []
+    append = out.append
+    for m in _TOKEN.finditer(text):
+        start, end = m.span()
+        if m.group("word") is not None:
+            word = m.group()
+            if _HANGUL.search(word):
+                cut = korean_split(word)
+                if cut is not None:
+                    append(Token(start, start + cut))
+                    append(Token(start + cut, end))
+                    continue
+        append(Token(start, end))
+    return out
 
 
 def split_at(tokens: list[Token], edges: set[int]) -> tuple[list[Token], int]:
@@ -65,3 +186,89 @@ def token_index(tokens: list[Token], start: int, end: int) -> tuple[int, int] | 
     if last < first or tokens[last].end != end:
         return None
     return first, last
+
+
+# --- sentences and chunks ---------------------------------------------------------------------
+
+TERMINALS = frozenset({".", "!", "?", "\u061f", "\u2026", "\u3002", "\u06d4", "\uff01", "\uff1f"})
+CLOSERS = frozenset({"\u00bb", '"', "\u201d", "\u2019", ")", "]"})
+_LINE_BREAK = regex.compile("[\\n\\r\\x0b\\x0c\\x1c-\\x1e\\x85\\u2028\\u2029]")
+
+
+def _blocked(tokens: Sequence[Token], lo: int, hi: int, keep: Iterable[tuple[int, int]]) -> bytearray:
+    """For the boundaries inside tokens[lo:hi]: ``blocked[i - lo]`` is 1 when the boundary before
+    token i (lo < i < hi) lies inside a keep range, i.e. the range holds characters on both sides."""
+    blocked = bytearray(max(hi - lo, 0))
+    if hi - lo < 2:
+        return blocked
+    ends = None
+    starts = [t.start for t in tokens[lo:hi]]
+    for s, e in keep:
+        if ends is None:
+            ends = [t.end for t in tokens[lo:hi]]
+        # boundary before token i is cut by [s, e) iff tokens[i-1].end > s and tokens[i].start < e
+        first = bisect.bisect_right(ends, s) + 1  # smallest i with tokens[i-1].end > s
+        last = bisect.bisect_left(starts, e) - 1  # largest i with tokens[i].start < e
+        for i in range(max(first, 1), min(last, hi - lo - 1) + 1):
+            blocked[i] = 1
+    return blocked
+
+
+def sentences(text: str, tokens: list[Token], keep: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """Sentences as ``(first_token, last_token_exclusive)`` ranges covering all tokens in order;
+    none ends inside a ``keep`` character range ``(start, end)``."""
+    n = len(tokens)
+    if n == 0:
+        return []
+    blocked = _blocked(tokens, 0, n, keep)
+    out: list[tuple[int, int]] = []
+    first = 0
+    i = 0
+    while i < n - 1:
+        ends_here = False
+        token, following = tokens[i], tokens[i + 1]
+        if text[token.start:token.end] in TERMINALS:
+            j = i
+            while (j + 1 < n and tokens[j + 1].start == tokens[j].end
+                   and text[tokens[j + 1].start:tokens[j + 1].end] in CLOSERS):
+                j += 1
+            if j + 1 == n:
+                break
+            if tokens[j + 1].start > tokens[j].end:  # white space follows (only space lies between tokens)
+                i, token, following, ends_here = j, tokens[j], tokens[j + 1], True
+        if not ends_here and _LINE_BREAK.search(text, token.end, following.start):
+            ends_here = True
+        if ends_here and not blocked[i + 1]:
+            out.append((first, i + 1))
+            first = i + 1
+        i += 1
+    out.append((first, n))
+    return out
+
+
+def chunk(tokens: list[Token], sentence: tuple[int, int], max_tokens: int,
+          keep: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """Cut ``sentence`` (a token range) into pieces of at most ``max_tokens`` tokens, only between
+    tokens not inside a ``keep`` range, at the last allowed cut within reach; a keep range longer
+    than ``max_tokens`` gives a longer piece (callers may count those)."""
+    if max_tokens < 1:
+        raise ValueError(f"max_tokens must be at least 1, not {max_tokens}")
+    lo, hi = sentence
+    if hi - lo <= max_tokens:
+        return [(lo, hi)] if hi > lo else []
+    blocked = _blocked(tokens, lo, hi, keep)
+    out: list[tuple[int, int]] = []
+    start = lo
+    while hi - start > max_tokens:
+        cut = start + max_tokens
+        while cut > start and blocked[cut - lo]:
+            cut -= 1
+        if cut == start:  # no allowed cut within reach: the first one after it
+            cut = start + max_tokens + 1
+            while cut < hi and blocked[cut - lo]:
+                cut += 1
+        out.append((start, cut))
+        start = cut
+    if start < hi:
+        out.append((start, hi))
+    return out
