@@ -20,9 +20,17 @@ import click
 from annotator import __version__
 from annotator.core.errors import AnnotatorError
 from annotator.core.exporting import FORMATS as EXPORT_FORMATS
-from annotator.core.exporting import ExportOptions, count_documents, export, export_file
+from annotator.core.exporting import (
+    DOCCANO_LAYOUTS,
+    ExportOptions,
+    count_documents,
+    export,
+    export_file,
+    write_label_list,
+)
 from annotator.core.formats import FORMATS as IMPORT_FORMATS
 from annotator.core.importing import import_paths, total_bytes
+from annotator.core.offsets import UNITS
 from annotator.core.model import Status
 from annotator.core.project import default_annotator, open_project
 from annotator.core.schema import load_schema_file
@@ -122,9 +130,14 @@ def cli(ctx: click.Context, db: str | None) -> None:
 @click.option("--strict", is_flag=True, help="Refuse labels and themes the schema lacks instead of adding them.")
 @click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), default="auto", show_default=True,
               help="Which tool wrote the .jsonl/.json files; auto tells by each line (.json: Label Studio).")
+@click.option("--offsets", type=click.Choice(UNITS),
+              help="The unit span offsets are counted in. Default: what each tool's editor writes "
+                   "(doccano utf16; Label Studio, Prodigy, annotator codepoints).")
+@click.option("--text-field", metavar="NAME", help="Label Studio: the data field that holds the text (default: text).")
 @db_option
 @reports_errors
-def import_command(paths: tuple[Path, ...], annotator: str | None, strict: bool, fmt: str, db: str | None) -> None:
+def import_command(paths: tuple[Path, ...], annotator: str | None, strict: bool, fmt: str, offsets: str | None,
+                   text_field: str | None, db: str | None) -> None:
     """Import articles from .txt files, .jsonl files and folders (searched recursively).
 
     A .txt file is one article: its name is the id, its first non-empty line the title. A .jsonl
@@ -133,7 +146,9 @@ def import_command(paths: tuple[Path, ...], annotator: str | None, strict: bool,
 
     Exports of doccano (JSONL), Prodigy/spaCy (JSONL) and Label Studio (JSON, JSON_MIN) import
     too, with their offsets converted to code points (see docs/format.md); Label Studio
-    predictions come in as the annotator "model".
+    predictions come in as the annotator "model". Offsets are read in the unit each tool's
+    editor writes: doccano UTF-16 code units, Label Studio, Prodigy and annotator code points;
+    --offsets overrides that (graphemes: a doccano project in grapheme mode).
 
     Importing the same files again changes nothing. Any bad input stops the import with the file
     and line named, and the database is left exactly as it was.
@@ -143,15 +158,17 @@ def import_command(paths: tuple[Path, ...], annotator: str | None, strict: bool,
         annotator import seeds/
         annotator import --annotator sara batch1.jsonl
         annotator import --format doccano --annotator minji doccano-export.jsonl
+        annotator import --offsets graphemes doccano-grapheme-project.jsonl
+        annotator import --text-field content label-studio-export.json
     """
     with project(db) as store:
         owner = annotator or default_annotator()
+        options = {"annotator": owner, "strict": strict, "fmt": fmt, "offsets": offsets, "text_field": text_field}
         if sys.stderr.isatty():
             with click.progressbar(length=total_bytes(list(paths)), label="Importing", file=sys.stderr) as bar:
-                report = import_paths(store, list(paths), annotator=owner, strict=strict, progress=bar.update,
-                                      fmt=fmt)
+                report = import_paths(store, list(paths), progress=bar.update, **options)
         else:
-            report = import_paths(store, list(paths), annotator=owner, strict=strict, fmt=fmt)
+            report = import_paths(store, list(paths), **options)
         click.echo(report.summary())
 
 
@@ -159,33 +176,61 @@ def import_command(paths: tuple[Path, ...], annotator: str | None, strict: bool,
 
 
 @cli.command("export", context_settings=CONTEXT)
-@click.option("-o", "--output", default="-", metavar="FILE", help="Where to write; - for standard output.")
+@click.option("-o", "--output", default="-", metavar="PATH",
+              help="Where to write; - for standard output. brat: a folder; spacy-docbin: a .spacy file.")
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="jsonl", show_default=True,
-              help="annotator's own jsonl, doccano, spacy (Prodigy style) or bio.")
-@annotator_option("Only this annotator's layer (one line per document). Default: every layer.")
+              help="annotator's own jsonl, doccano, labelstudio, spacy (Prodigy JSONL), bio, conll, "
+                   "spacy-docbin or brat.")
+@annotator_option("Only this annotator's layer. Default: every layer.")
 @click.option("--gold", is_flag=True, help="The adjudicated (gold) layer, with provenance.")
 @click.option("--status", type=click.Choice([s.value for s in Status]),
               help="Only layers with this status (with --gold, done means adjudicated).")
 @click.option("--lang", metavar="CODE", help="Only documents in this language (fa, ko, ...).")
 @click.option("--ids", multiple=True, metavar="ID", help="Only these documents (repeat the option).")
+@click.option("--include-untouched", is_flag=True,
+              help="Also documents nobody (or not --annotator) touched, as empty layers. By default an "
+                   "untouched document is left out: it is not a claim that it holds no entities.")
+@click.option("--offsets", type=click.Choice(UNITS),
+              help="doccano and labelstudio: the unit of the offsets. Default: what the tool's editor counts "
+                   "(doccano utf16, Label Studio codepoints).")
+@click.option("--doccano-layout", type=click.Choice(DOCCANO_LAYOUTS), default="label", show_default=True,
+              help="label: doccano's sequence labelling; entities: its spans + categories project "
+                   "(entities and cats).")
+@click.option("--chars", is_flag=True, help="bio: one token per character, spaces included (KLUE-NER style).")
+@click.option("--max-tokens", type=int, metavar="N",
+              help="bio, conll: cut sentences longer than N tokens, never inside an entity.")
+@click.option("--label-list", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="bio, conll: write the tag names (O, B-..., I-...) to FILE as a JSON list. "
+                   "Default with -o: NAME.labels.json beside the export.")
 @db_option
 @reports_errors
 def export_command(output: str, fmt: str, annotator: str | None, gold: bool, status: str | None,
-                   lang: str | None, ids: tuple[str, ...], db: str | None) -> None:
-    """Export annotations for training: one JSON line per document per annotation set.
+                   lang: str | None, ids: tuple[str, ...], include_untouched: bool, offsets: str | None,
+                   doccano_layout: str, chars: bool, max_tokens: int | None, label_list: Path | None,
+                   db: str | None) -> None:
+    """Export annotations for training.
 
-    Offsets are code points over exactly the exported text, and every span's text is checked
-    against it before it is written. The export streams: memory stays flat however large the
-    corpus. With -o FILE the file appears only when the export is complete.
+    Offsets are code points over exactly the exported text (doccano: UTF-16 code units, as its
+    editor counts), and every span's text is checked against it before it is written. The token
+    formats (spacy, bio, conll, spacy-docbin) tokenize the text alone (annotator.core.tokens), so
+    every annotator's lines have the same tokens; bio and conll are split into sentences. A span
+    whose edge falls inside a token is listed and left out of the token format. Only layers
+    someone touched are exported unless --include-untouched. With -o the file appears only when
+    the export is complete.
 
     \b
     Example:
         annotator export -o train.jsonl --status done
-        annotator export --format spacy --annotator sara -o sara.jsonl
-        annotator export --format bio --gold --lang ko -o gold-ko.jsonl
+        annotator export --format bio --gold --max-tokens 128 -o gold.jsonl
+        annotator export --format conll --annotator sara -o sara.conll
+        annotator export --format spacy-docbin --lang ko -o train-ko.spacy
+        annotator export --format labelstudio -o tasks.json
+        annotator export --format brat -o brat-collection/
     """
     options = ExportOptions(format=fmt, annotator=annotator, gold=gold,
-                            status=Status(status) if status else None, lang=lang, ids=list(ids) or None)
+                            status=Status(status) if status else None, lang=lang, ids=list(ids) or None,
+                            include_untouched=include_untouched, offsets=offsets, doccano_layout=doccano_layout,
+                            chars=chars, max_tokens=max_tokens)
     target = None if output == "-" else Path(output)
     with project(db) as store:
         with contextlib.ExitStack() as stack:
@@ -196,9 +241,15 @@ def export_command(output: str, fmt: str, annotator: str | None, gold: bool, sta
                 progress = bar.update
             if target is None:
                 report = export(store, sys.stdout, options, progress)
+                if label_list is not None:
+                    report.files.append(write_label_list(store, label_list))
             else:
-                report = export_file(store, target, options, progress)
-    click.echo(f"Exported {report.summary()}" + (f" to {target}" if target else ""), err=True)
+                report = export_file(store, target, options, progress, label_list_path=label_list)
+    click.echo(f"Exported {report.summary()}" + (f" to {target.resolve()}" if target else ""), err=True)
+    for line in report.details():
+        click.echo(f"  {line}", err=True)
+    for path in report.files:
+        click.echo(f"Wrote {path.resolve()}", err=True)
 
 
 # --- agreement -------------------------------------------------------------------------------

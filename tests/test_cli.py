@@ -228,10 +228,10 @@ def test_export_to_a_file_and_a_failed_export_leaves_no_file(run, tmp_path: Path
     result = run("export", "-o", str(out), "--status", "done", "--format", "doccano")
     assert result.exit_code == 0, result.output
     [line] = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
-    assert line["id"] == DAEGU_SEED and all(line["text"][s:e] for s, e, _ in line["label"])
-    assert "Exported 1 line, 1 document, 22 spans" in result.stderr
+    assert line["doc_id"] == DAEGU_SEED and all(line["text"][s:e] for s, e, _ in line["label"])
+    assert "Exported 1 line, 1 document, 22 spans" in result.stderr and str(out.resolve()) in result.stderr
     piped = run("export", "--format", "bio", "--annotator", "sara", "--ids", DAEGU_SEED)
-    assert json.loads(piped.stdout)["ner_tags"][:2] == ["O", "O"]
+    assert json.loads(piped.stdout.splitlines()[0])["ner_tags"][:2] == ["O", "O"]
 
     from annotator.core.project import open_project
 

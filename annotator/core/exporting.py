@@ -1,9 +1,11 @@
-"""Training exports: annotator's own JSONL, doccano, spaCy/Prodigy and BIO, streamed.
+"""Training exports, streamed: annotator's JSONL, doccano, Label Studio, spaCy/Prodigy, BIO,
+CoNLL, spaCy DocBin and brat.
 
 Documents are read a page at a time with their layers, so memory stays flat however large the
-corpus. Offsets in every format are code points over exactly the exported text (the stored NFC
-text), and every span's text is checked against ``text[start:end]`` before a line is written: a
-mismatch stops the export with an error naming the document and the span.
+corpus. Every span's text is checked against ``text[start:end]`` before a line is written: a
+mismatch stops the export with an error naming the document and the span. Only layers an
+annotator touched (spans, themes, or a status other than new) are exported unless
+``include_untouched`` asks for the others: an untouched document is not "no entities here".
 """
 
 from __future__ import annotations
@@ -14,18 +16,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from annotator.core import export_formats as fmt
 from annotator.core.errors import AnnotatorError
+from annotator.core.formats import MODEL
 from annotator.core.model import GOLD, Document, Span, Status
-from annotator.core.tokens import Token, split_at, token_index, tokenize
+from annotator.core.offsets import UNITS
+from annotator.core.token_view import DocTokens, Misaligned, TokenStats, doc_tokens, tag_names
 from annotator.storage import Store
 
-FORMATS = ("jsonl", "doccano", "spacy", "bio")
-FORMAT_VERSION = 1
+FORMATS = ("jsonl", "doccano", "labelstudio", "spacy", "bio", "conll", "spacy-docbin", "brat")
+TOKEN_FORMATS = {"spacy", "bio", "conll", "spacy-docbin"}
+FILE_ONLY = {"spacy-docbin": "a .spacy file", "brat": "a folder"}  # these cannot go to standard output
+DEFAULT_UNITS = {"doccano": "utf16", "labelstudio": "codepoints"}
+DOCCANO_LAYOUTS = ("label", "entities")
 PAGE = 500
 
 
 class ExportError(AnnotatorError):
-    """The data would not export exactly; nothing claims it did."""
+    """The data would not export exactly, or the options ask for nothing; nothing claims it did."""
 
 
 @dataclass
@@ -36,6 +44,11 @@ class ExportOptions:
     status: Status | None = None  # only layers with this status (gold: DONE means adjudicated)
     lang: str | None = None
     ids: list[str] | None = None
+    include_untouched: bool = False  # also documents nobody (or not this annotator) touched
+    offsets: str | None = None  # doccano, Label Studio: the unit (default: what the tool's editor counts)
+    doccano_layout: str = "label"  # "entities": spans + categories project (entities and cats)
+    chars: bool = False  # bio: one token per character (the KLUE-NER convention)
+    max_tokens: int | None = None  # token formats: cut sentences longer than this, never inside an entity
 
 
 @dataclass
@@ -43,22 +56,47 @@ class ExportReport:
     lines: int = 0
     documents: int = 0
     spans: int = 0
-    split_spans: int = 0  # token formats: spans whose edge fell inside a token (the token was split)
-    dropped_overlaps: int = 0  # bio: spans dropped because they overlap a longer one
-    skipped_spans: int = 0  # token formats: spans of white space only
+    sentences: int = 0
+    tokens: TokenStats = field(default_factory=TokenStats)
     by_annotator: dict[str, int] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)  # sidecars written beside the export
+
+    @property
+    def misaligned(self) -> list[Misaligned]:
+        return self.tokens.misaligned
+
+    @property
+    def dropped_overlaps(self) -> int:
+        return self.tokens.dropped_overlaps
+
+    @property
+    def skipped_spans(self) -> int:
+        return self.tokens.skipped_spans
 
     def summary(self) -> str:
-        parts = [f"{self.lines} line{'s' * (self.lines != 1)}",
+        parts = [f"{self.lines} {'line' if self.lines == 1 else 'lines'}",
                  f"{self.documents} document{'s' * (self.documents != 1)}",
                  f"{self.spans} span{'s' * (self.spans != 1)}"]
-        if self.split_spans:
-            parts.append(f"{self.split_spans} span edges inside a token (token split there)")
-        if self.dropped_overlaps:
-            parts.append(f"{self.dropped_overlaps} overlapping spans left out of BIO (the longer one kept)")
-        if self.skipped_spans:
-            parts.append(f"{self.skipped_spans} white-space-only spans left out of the token format")
+        if self.sentences:
+            parts.append(f"{self.sentences} sentence{'s' * (self.sentences != 1)}")
+        stats = self.tokens
+        if stats.misaligned:
+            parts.append(f"{len(stats.misaligned)} spans left out of the token format: an edge falls inside a "
+                         "token (listed below)")
+        if stats.dropped_overlaps:
+            parts.append(f"{stats.dropped_overlaps} overlapping spans left out of BIO (the longer one kept)")
+        if stats.skipped_spans:
+            parts.append(f"{stats.skipped_spans} white-space-only spans left out of the token format")
+        if stats.long_chunks:
+            parts.append(f"{stats.long_chunks} pieces longer than --max-tokens (an entity is longer)")
         return ", ".join(parts)
+
+    def details(self, most: int = 50) -> list[str]:
+        """One line per span left out of a token format, the first ``most`` of them."""
+        out = [item.describe() for item in self.tokens.misaligned[:most]]
+        if len(self.tokens.misaligned) > most:
+            out.append(f"... and {len(self.tokens.misaligned) - most} more")
+        return out
 
 
 @dataclass
@@ -72,16 +110,70 @@ class Layer:
     themes: list[str]
     updated_at: str
     provenance: list[dict[str, Any]] | None = None  # gold: per span
+    keep: list[tuple[int, int]] = field(default_factory=list)  # every layer's spans on the document
+
+
+def check_options(store: Store, options: ExportOptions) -> None:
+    """Refuse options that would export nothing by mistake, or that do not fit the format."""
+    if options.format not in FORMATS:
+        raise ExportError(f"unknown format {options.format!r} (expected one of {', '.join(FORMATS)})")
+    if options.gold and options.annotator:
+        raise ExportError("--gold and --annotator choose different layers: give one of them")
+    if options.annotator is not None:
+        known = store.annotators_with_layers()
+        if options.annotator not in known:
+            raise ExportError(f"no annotator {options.annotator!r} has annotated anything here "
+                              f"(annotators: {', '.join(known) or 'none yet'})")
+    if options.ids:
+        found = store.document_hashes(list(options.ids))
+        missing = [i for i in options.ids if i not in found]
+        if missing:
+            total = store.count_documents()
+            raise ExportError(f"no document with the id {', '.join(map(repr, missing[:10]))}"
+                              f"{' and more' if len(missing) > 10 else ''} (the database has {total} "
+                              "documents; `annotator docs` lists them)")
+    if options.offsets is not None:
+        if options.offsets not in UNITS:
+            raise ExportError(f"unknown unit {options.offsets!r} (expected one of {', '.join(UNITS)})")
+        if options.format not in DEFAULT_UNITS:
+            raise ExportError(f"--offsets applies to doccano and labelstudio; {options.format} is in code points")
+    if options.doccano_layout not in DOCCANO_LAYOUTS:
+        raise ExportError(f"unknown doccano layout {options.doccano_layout!r} (expected label or entities)")
+    if options.doccano_layout != "label" and options.format != "doccano":
+        raise ExportError("--doccano-layout applies to the doccano format")
+    if options.chars and options.format != "bio":
+        raise ExportError("--chars applies to the bio format")
+    if options.max_tokens is not None:
+        if options.format not in {"bio", "conll"}:
+            raise ExportError("--max-tokens applies to the bio and conll formats")
+        if options.max_tokens < 1:
+            raise ExportError(f"--max-tokens must be at least 1, not {options.max_tokens}")
+    if options.format == "conll" and not options.gold and options.annotator is None:
+        layers = [a for a in store.annotators_with_layers() if a != MODEL]
+        if len(layers) > 1:
+            raise ExportError("a CoNLL file holds one annotation set: give --annotator NAME or --gold "
+                              f"(annotators: {', '.join(layers)})")
+
+
+def _keep(doc_id: str, by_annotator: dict[str, dict[str, Any]], gold: dict[str, Any] | None) -> list[tuple[int, int]]:
+    spans = [(s.start, s.end) for entry in by_annotator.values() for s in entry["spans"]]
+    if gold:
+        spans += [(s.start, s.end) for s, _ in gold["spans"]]
+    return sorted(set(spans))
 
 
 def layers(store: Store, options: ExportOptions) -> Iterator[Layer]:
     """The annotation sets to export, in document order, one page of documents at a time."""
     wanted_status = options.status.value if options.status else None
+    tokens = options.format in TOKEN_FORMATS
     for docs in store.document_pages(PAGE, lang=options.lang, ids=options.ids):
         ids = [doc.id for doc in docs]
-        if options.gold:
-            gold = store.gold_layers(ids)
-            for doc in docs:
+        gold = store.gold_layers(ids) if options.gold or tokens else {}
+        found = store.layers(ids)
+        for doc in docs:
+            by_annotator = found.get(doc.id, {})
+            keep = _keep(doc.id, by_annotator, gold.get(doc.id)) if tokens else []
+            if options.gold:
                 entry = gold.get(doc.id)
                 if entry is None:
                     continue
@@ -89,19 +181,21 @@ def layers(store: Store, options: ExportOptions) -> Iterator[Layer]:
                 if wanted_status and status != wanted_status:
                     continue
                 yield Layer(doc, GOLD, entry["status"], [s for s, _ in entry["spans"]], entry["themes"],
-                            entry["updated_at"], [p for _, p in entry["spans"]])
-            continue
-        found = store.layers(ids)
-        for doc in docs:
-            by_annotator = found.get(doc.id, {})
+                            entry["updated_at"], [p for _, p in entry["spans"]], keep)
+                continue
             names = [options.annotator] if options.annotator else sorted(by_annotator)
-            if not names and wanted_status is None:
-                yield Layer(doc, None, Status.NEW.value, [], [], "")  # keeps unannotated documents
+            if not names and wanted_status is None and options.include_untouched:
+                yield Layer(doc, None, Status.NEW.value, [], [], "", keep=keep)
             for name in names:
-                entry = by_annotator.get(name, {"spans": [], "themes": [], "status": Status.NEW, "updated_at": ""})
+                entry = by_annotator.get(name)
+                if entry is None:
+                    if not options.include_untouched:
+                        continue  # never touched: not a claim that there is nothing here
+                    entry = {"spans": [], "themes": [], "status": Status.NEW, "updated_at": ""}
                 if wanted_status and entry["status"].value != wanted_status:
                     continue
-                yield Layer(doc, name, entry["status"].value, entry["spans"], entry["themes"], entry["updated_at"])
+                yield Layer(doc, name, entry["status"].value, entry["spans"], entry["themes"], entry["updated_at"],
+                            keep=keep)
 
 
 def _check(layer: Layer) -> None:
@@ -113,153 +207,29 @@ def _check(layer: Layer) -> None:
                 f"{span.label} says {span.text!r} but the text there is {text[span.start:span.end]!r}")
 
 
-def _ordered(spans: list[Span]) -> list[Span]:
-    return sorted(spans, key=lambda s: (s.start, s.end, s.label))
+class _Views:
+    """Tokens and sentences of the document being exported, shared by its layers."""
+
+    def __init__(self, options: ExportOptions, stats: TokenStats):
+        self.options = options
+        self.stats = stats
+        self._key: tuple[str, int] | None = None
+        self._view: DocTokens | None = None
+
+    def of(self, layer: Layer) -> DocTokens:
+        key = (layer.doc.id, len(layer.keep))
+        if self._view is None or self._key != key:
+            self._view = doc_tokens(layer.doc.text, layer.keep, chars=self.options.chars,
+                                    max_tokens=self.options.max_tokens, stats=self.stats)
+            self._key = key
+        return self._view
 
 
-# --- the formats ------------------------------------------------------------------------------
-
-
-def jsonl_record(layer: Layer) -> dict[str, Any]:
-    doc = layer.doc
-    spans = []
-    provenance = dict(zip((s.id for s in layer.spans), layer.provenance or []))
-    for span in _ordered(layer.spans):
-        item: dict[str, Any] = {"start": span.start, "end": span.end, "label": span.label, "text": span.text}
-        if span.note:
-            item["note"] = span.note
-        if span.id in provenance:
-            item.update(provenance[span.id])
-        spans.append(item)
-    return {
-        "format": "annotator", "version": FORMAT_VERSION, "id": doc.id, "title": doc.title, "text": doc.text,
-        "lang": doc.lang, "meta": doc.meta, "annotator": layer.annotator, "status": layer.status,
-        "spans": spans, "themes": layer.themes, "updated_at": layer.updated_at or None,
-    }
-
-
-def doccano_record(layer: Layer) -> dict[str, Any]:
-    record = {"id": layer.doc.id, "text": layer.doc.text,
-              "label": [[s.start, s.end, s.label] for s in _ordered(layer.spans)], "cats": layer.themes}
-    if layer.annotator:
-        record["annotator"] = layer.annotator
-    return record
-
-
-def _trimmed(layer: Layer, report: ExportReport) -> list[Span]:
-    """Spans for the token formats: white space at a span's edges is left out (tokens never hold
-    any), and spans of white space only are dropped and counted."""
-    text = layer.doc.text
-    out = []
-    for span in _ordered(layer.spans):
-        start, end = span.start, span.end
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if start == end:
-            report.skipped_spans += 1
-            continue
-        out.append(span._replace(start=start, end=end, text=text[start:end]))
-    return out
-
-
-def _split(layer: Layer, spans: list[Span], report: ExportReport) -> list[Token]:
-    tokens, split = split_at(tokenize(layer.doc.text), {e for s in spans for e in (s.start, s.end)})
-    report.split_spans += split
-    return tokens
-
-
-def _token_range(layer: Layer, tokens: list[Token], span: Span) -> tuple[int, int]:
-    found = token_index(tokens, span.start, span.end)
-    if found is None:  # cannot happen after split_at; say so loudly rather than write a wrong line
-        raise ExportError(f"document {layer.doc.id!r}: span [{span.start}, {span.end}) does not fall on token edges")
-    return found
-
-
-def spacy_record(layer: Layer, report: ExportReport) -> dict[str, Any]:
-    """spaCy's convention: ``ws`` is one trailing space; any other white space is a token of its
-    own, so the tokens and their ``ws`` flags give back the text exactly."""
-    text = layer.doc.text
-    spans = _trimmed(layer, report)
-    words = _split(layer, spans, report)
-    tokens: list[dict[str, Any]] = []
-
-    def gap(start: int, end: int) -> None:
-        """White space between tokens: a single space becomes the previous token's ws."""
-        if start == end:
-            return
-        space = text[start:end]
-        if tokens and space == " ":
-            tokens[-1]["ws"] = True
-            return
-        body, ws = (space[:-1], True) if space.endswith(" ") and len(space) > 1 else (space, False)
-        tokens.append({"text": body, "start": start, "end": start + len(body), "id": len(tokens), "ws": ws})
-
-    position = 0
-    for word in words:
-        gap(position, word.start)
-        tokens.append({"text": text[word.start:word.end], "start": word.start, "end": word.end,
-                       "id": len(tokens), "ws": False})
-        position = word.end
-    gap(position, len(text))
-    all_tokens = [Token(t["start"], t["end"]) for t in tokens]
-    out_spans = []
-    for span in spans:
-        first, last = _token_range(layer, all_tokens, span)
-        out_spans.append({"start": span.start, "end": span.end, "label": span.label,
-                          "token_start": first, "token_end": last})
-    meta = {"id": layer.doc.id, "lang": layer.doc.lang, **({"annotator": layer.annotator} if layer.annotator else {})}
-    return {"text": text, "tokens": tokens, "spans": out_spans, "accept": layer.themes,
-            "answer": "accept", "meta": meta}
-
-
-def bio_record(layer: Layer, report: ExportReport) -> dict[str, Any]:
-    text = layer.doc.text
-    # BIO cannot nest: keep the longest spans first, drop any that overlaps one already kept, and
-    # only then split tokens, at the kept spans' edges.
-    kept: list[Span] = []
-    for span in sorted(_trimmed(layer, report), key=lambda s: (-(s.end - s.start), s.start, s.label)):
-        if any(span.start < k.end and k.start < span.end for k in kept):
-            report.dropped_overlaps += 1
-            continue
-        kept.append(span)
-    tokens = _split(layer, kept, report)
-    tags = ["O"] * len(tokens)
-    for span in kept:
-        first, last = _token_range(layer, tokens, span)
-        tags[first] = f"B-{span.label}"
-        for i in range(first + 1, last + 1):
-            tags[i] = f"I-{span.label}"
-    record: dict[str, Any] = {"id": layer.doc.id, "tokens": [text[t.start:t.end] for t in tokens], "ner_tags": tags}
-    if layer.annotator:
-        record["annotator"] = layer.annotator
-    return record
-
-
-def export(store: Store, out: TextIO, options: ExportOptions,
-           progress: Callable[[int], None] | None = None) -> ExportReport:
-    """Write one JSON line per document per annotation set; returns what was written."""
-    if options.format not in FORMATS:
-        raise ExportError(f"unknown format {options.format!r} (expected one of {', '.join(FORMATS)})")
-    if options.gold and options.annotator:
-        raise ExportError("--gold and --annotator choose different layers: give one of them")
-    report = ExportReport()
+def _each_layer(store: Store, options: ExportOptions, report: ExportReport,
+                progress: Callable[[int], None] | None) -> Iterator[Layer]:
     last_doc = None
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     for layer in layers(store, options):
         _check(layer)
-        if options.format == "jsonl":
-            record = jsonl_record(layer)
-        elif options.format == "doccano":
-            record = doccano_record(layer)
-        elif options.format == "spacy":
-            record = spacy_record(layer, report)
-        else:
-            record = bio_record(layer, report)
-        out.write(dumps(record))
-        out.write("\n")
-        report.lines += 1
         report.spans += len(layer.spans)
         if layer.annotator:
             report.by_annotator[layer.annotator] = report.by_annotator.get(layer.annotator, 0) + 1
@@ -268,26 +238,172 @@ def export(store: Store, out: TextIO, options: ExportOptions,
             last_doc = layer.doc.id
             if progress:
                 progress(1)
+        yield layer
+
+
+def _by_document(items: Iterator[Layer]) -> Iterator[list[Layer]]:
+    group: list[Layer] = []
+    for layer in items:
+        if group and group[0].doc.id != layer.doc.id:
+            yield group
+            group = []
+        group.append(layer)
+    if group:
+        yield group
+
+
+def export(store: Store, out: TextIO, options: ExportOptions,
+           progress: Callable[[int], None] | None = None) -> ExportReport:
+    """Write the export to a text stream; returns what was written. spaCy DocBin and brat need
+    a file or folder: :func:`export_file`."""
+    check_options(store, options)
+    if options.format in FILE_ONLY:
+        raise ExportError(f"{options.format} is written to {FILE_ONLY[options.format]}: give -o")
+    report = ExportReport()
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    items = _each_layer(store, options, report, progress)
+    unit = options.offsets or DEFAULT_UNITS.get(options.format, "codepoints")
+    try:
+        if options.format == "labelstudio":
+            first = True
+            out.write("[")
+            for group in _by_document(items):
+                out.write(("\n" if first else ",\n") + dumps(fmt.labelstudio_task(group, unit)))
+                report.lines += 1
+                first = False
+            out.write("\n]\n")
+            return report
+        views = _Views(options, report.tokens)
+        themes = [t.name for t in store.schema().themes] if options.format == "spacy" else []
+        for layer in items:
+            if options.format == "jsonl":
+                records = [fmt.jsonl_record(layer)]
+            elif options.format == "doccano":
+                records = [fmt.doccano_record(layer, unit, options.doccano_layout)]
+            elif options.format == "spacy":
+                records = [fmt.prodigy_record(layer, views.of(layer), report.tokens, themes)]
+            elif options.format == "bio":
+                records = fmt.bio_records(layer, views.of(layer), report.tokens)
+                report.sentences += len(records)
+            else:  # conll
+                view = views.of(layer)
+                out.write(fmt.conll_block(layer, view, report.tokens))
+                report.lines += 1
+                report.sentences += len(view.sentences)
+                continue
+            for record in records:
+                out.write(dumps(record))
+                out.write("\n")
+                report.lines += 1
+    except fmt.OffsetsError as err:
+        raise ExportError(str(err)) from None
     return report
 
 
+def label_list(store: Store) -> list[str]:
+    """The BIO tag names for this database's schema (stable across exports of one schema)."""
+    return tag_names([label.name for label in store.schema().labels])
+
+
 def export_file(store: Store, path: str | Path, options: ExportOptions,
-                progress: Callable[[int], None] | None = None) -> ExportReport:
+                progress: Callable[[int], None] | None = None, *, label_list_path: Path | None = None,
+                sidecars: bool = True) -> ExportReport:
     """Export to ``path``: written beside it as ``NAME.partial`` and renamed only when complete,
-    so a failed or cancelled export never leaves a file that looks finished."""
+    so a failed or cancelled export never leaves a file that looks finished. BIO and CoNLL write
+    their tag list beside it (``NAME.labels.json``, or ``label_list_path``), Label Studio its
+    labeling config (``NAME.config.xml``); brat writes a folder."""
+    check_options(store, options)
     target = Path(path)
+    if options.format == "brat":
+        return _export_brat(store, target, options, progress)
     if target.is_dir():
         raise ExportError(f"{target} is a folder; give a file name")
     partial = target.with_name(target.name + ".partial")
     try:
-        with partial.open("w", encoding="utf-8", newline="\n") as handle:
-            report = export(store, handle, options, progress)
+        if options.format == "spacy-docbin":
+            report = _export_docbin(store, partial, options, progress)
+        else:
+            with partial.open("w", encoding="utf-8", newline="\n") as handle:
+                report = export(store, handle, options, progress)
         partial.replace(target)
+        if options.format in {"bio", "conll"} and (sidecars or label_list_path):
+            report.files.append(write_label_list(store, label_list_path or _sidecar(target, ".labels.json")))
+        if options.format == "labelstudio" and sidecars:
+            schema = store.schema()
+            config = _sidecar(target, ".config.xml")
+            config.write_text(fmt.labelstudio_config([(l.name, l.colour) for l in schema.labels],
+                                                     [t.name for t in schema.themes]), encoding="utf-8")
+            report.files.append(config)
     except OSError as err:
         partial.unlink(missing_ok=True)
         raise ExportError(f"cannot write {target}: {err.strerror}") from None
     except BaseException:
         partial.unlink(missing_ok=True)
+        raise
+    return report
+
+
+def write_label_list(store: Store, path: Path) -> Path:
+    path.write_text(json.dumps(label_list(store), ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def _sidecar(target: Path, suffix: str) -> Path:
+    stem = target.name.rsplit(".", 1)[0] if "." in target.name else target.name
+    return target.with_name(stem + suffix)
+
+
+def _export_docbin(store: Store, path: Path, options: ExportOptions,
+                   progress: Callable[[int], None] | None) -> ExportReport:
+    try:
+        from annotator.core import docbin
+    except ImportError:  # spaCy is an optional extra
+        raise ExportError("spacy-docbin needs spaCy: pip install 'annotator[spacy]'") from None
+    report = ExportReport()
+    views = _Views(options, report.tokens)
+    themes = [t.name for t in store.schema().themes]
+    writer = docbin.Writer(themes)
+    for layer in _each_layer(store, options, report, progress):
+        view = views.of(layer)
+        writer.add(layer, view, report.tokens)
+        report.lines += 1
+        report.sentences += len(view.sentences)
+    writer.save(path)
+    return report
+
+
+def _export_brat(store: Store, folder: Path, options: ExportOptions,
+                 progress: Callable[[int], None] | None) -> ExportReport:
+    """A brat collection: ``annotation.conf`` at the top, and a folder per annotation set with a
+    ``.txt`` and an ``.ann`` per document. Written under a temporary name and renamed at the end."""
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise ExportError(f"{folder} exists already and is not an empty folder")
+    partial = folder.with_name(folder.name + ".partial")
+    import shutil
+
+    shutil.rmtree(partial, ignore_errors=True)
+    report = ExportReport()
+    try:
+        partial.mkdir(parents=True)
+        labels = [label.name for label in store.schema().labels]
+        (partial / "annotation.conf").write_text(fmt.brat_conf(labels), encoding="utf-8")
+        taken: dict[str, set[str]] = {}
+        for layer in _each_layer(store, options, report, progress):
+            layer_name = layer.annotator or "unannotated"
+            sub = partial / fmt.brat_name(layer_name, set())
+            sub.mkdir(exist_ok=True)
+            name = fmt.brat_name(layer.doc.id, taken.setdefault(layer_name, set()))
+            (sub / f"{name}.txt").write_text(layer.doc.text, encoding="utf-8", newline="\n")
+            (sub / f"{name}.ann").write_text(fmt.brat_ann(layer), encoding="utf-8", newline="\n")
+            report.lines += 1
+        if folder.exists():
+            folder.rmdir()
+        partial.replace(folder)
+    except OSError as err:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise ExportError(f"cannot write {folder}: {err.strerror}") from None
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
         raise
     return report
 

@@ -33,11 +33,11 @@ def strip(lines):
 
 def round_trip(store, tmp_path, tmp_path_factory):
     from annotator.storage import Store
-    first = exp(store) + exp(store, gold=True)
+    first = exp(store, include_untouched=True) + exp(store, gold=True)
     other = tmp_path_factory.mktemp("fresh")
     with Store.open(other / "f.db") as fresh:
         imp(fresh, other, first)
-        return strip(first), strip(exp(fresh) + exp(fresh, gold=True))
+        return strip(first), strip(exp(fresh, include_untouched=True) + exp(fresh, gold=True))
 
 
 @pytest.mark.parametrize("fmt", ["spacy", "bio"])

@@ -75,15 +75,37 @@ def test_jsonl_spans_are_exact_over_the_exported_text(filled: Store):
     assert emoji["spans"][1]["note"] == "شهر" and emoji["themes"] == ["health"] and emoji["status"] == "done"
     assert [s["text"] for s in by[("nfd", "minji")]["spans"]] == ["지난 18일", "대구시"]  # NFC now
     assert by[("crlf", "minji")]["text"] == "첫 줄\n서울특별시 경찰청\n끝"
-    assert by[("004_07f1b5d4621585f7", None)]["spans"] == []  # unannotated documents are kept
+    assert ("004_07f1b5d4621585f7", None) not in by  # nobody touched it: not a claim of "no entities"
+    lines, _ = run_export(filled, include_untouched=True)
+    assert {(line["id"], line["annotator"]) for line in lines} >= {("004_07f1b5d4621585f7", None)}
 
 
-def test_doccano_format(filled: Store):
-    lines, _ = run_export(filled, format="doccano", annotator="sara")
-    [emoji] = [line for line in lines if line["id"] == "emoji"]
-    assert emoji["cats"] == ["health"]
-    assert [emoji["text"][s:e] for s, e, _ in emoji["label"]] == ["رجائیان", "مشهد"]
-    assert set(emoji) == {"id", "text", "label", "cats", "annotator"}
+def test_no_invented_negatives_and_unknown_names_are_errors(filled: Store):
+    lines, _ = run_export(filled, annotator="minji", format="bio")
+    assert {line["doc_id"] for line in lines} == {"nfd", "crlf"}  # only what minji touched
+    lines, _ = run_export(filled, annotator="minji", format="bio", include_untouched=True)
+    assert len({line["doc_id"] for line in lines}) > 2
+    with pytest.raises(ExportError, match=r"no annotator 'ghost' has annotated anything here \(annotators: .*minji.*sara"):
+        run_export(filled, annotator="ghost")
+    with pytest.raises(ExportError, match=r"no document with the id 'nope' \(the database has \d+ documents"):
+        run_export(filled, ids=["emoji", "nope"])
+
+
+def _utf16_slice(text: str, start: int, end: int) -> str:
+    return text.encode("utf-16-le")[2 * start:2 * end].decode("utf-16-le")
+
+
+def test_doccano_format_counts_utf16_like_its_editor_with_the_same_fields_on_every_line(filled: Store):
+    lines, _ = run_export(filled, format="doccano", include_untouched=True)
+    assert len({frozenset(line) for line in lines}) == 1  # doccano's DataFrame would fill gaps with NaN
+    assert set(lines[0]) == {"doc_id", "text", "label", "cats", "annotator", "meta"}
+    [emoji] = [line for line in lines if line["doc_id"] == "emoji"]
+    assert emoji["cats"] == ["health"] and emoji["annotator"] == "sara"
+    assert [_utf16_slice(emoji["text"], s, e) for s, e, _ in emoji["label"]] == ["رجائیان", "مشهد"]
+    assert [emoji["text"][s:e] for s, e, _ in emoji["label"]] != ["رجائیان", "مشهد"]  # the units differ here
+    lines, _ = run_export(filled, format="doccano", offsets="codepoints", doccano_layout="entities")
+    [emoji] = [line for line in lines if line["doc_id"] == "emoji"]
+    assert [emoji["text"][s:e] for s, e, _ in emoji["entities"]] == ["رجائیان", "مشهد"] and "label" not in emoji
 
 
 def test_spacy_format_tokens_and_spans_line_up(filled: Store):
@@ -99,22 +121,61 @@ def test_spacy_format_tokens_and_spans_line_up(filled: Store):
         for span in line["spans"]:
             assert tokens[span["token_start"]]["start"] == span["start"]
             assert tokens[span["token_end"]]["end"] == span["end"]
-        assert line["answer"] == "accept" and "id" in line["meta"]
-    assert report.split_spans >= 1  # 대구시는 -> 대구시 + 는
+        assert line["answer"] == "accept" and "id" in line["meta"] and line["_view_id"] == "ner_manual"
+        assert line["_annotator_id"] in {"sara", "minji", "tester", "reza", "minji"} or line["_annotator_id"]
+        assert {o["id"] for o in line["options"]} >= set(line["accept"])
+    nfd = next(line for line in lines if line["meta"]["id"] == "nfd")
+    assert [t["text"] for t in nfd["tokens"]][:5] == ["지난", "18일", "대구시", "는", "포항시"]  # from the text alone
+    assert report.misaligned == []
 
 
-def test_bio_splits_a_korean_particle_and_keeps_the_longer_of_overlapping_spans(filled: Store):
+def test_bio_tokens_from_the_text_sentences_and_the_longer_of_overlapping_spans(filled: Store):
     lines, report = run_export(filled, format="bio", annotator="minji")
     by = {line["id"]: line for line in lines}
-    nfd = by["nfd"]
-    assert list(zip(nfd["tokens"], nfd["ner_tags"]))[:5] == [
-        ("지난", "B-DATE"), ("18일", "I-DATE"), ("대구시", "B-GPE"), ("는", "O"), ("포항시와", "O")]
-    crlf = by["crlf"]
-    assert list(zip(crlf["tokens"], crlf["ner_tags"])) == [
-        ("첫", "O"), ("줄", "O"), ("서울특별시", "B-ORG"), ("경찰청", "I-ORG"), ("끝", "O")]
-    assert report.dropped_overlaps == 1 and report.split_spans == 1
+    nfd = by["nfd#0"]
+    assert list(zip(nfd["tokens"], nfd["ner_tags"])) == [
+        ("지난", "B-DATE"), ("18일", "I-DATE"), ("대구시", "B-GPE"), ("는", "O"), ("포항시", "O"), ("와", "O"),
+        ("발표", "O")]
+    assert [list(zip(by[f"crlf#{i}"]["tokens"], by[f"crlf#{i}"]["ner_tags"])) for i in range(3)] == [
+        [("첫", "O"), ("줄", "O")], [("서울특별시", "B-ORG"), ("경찰청", "I-ORG")], [("끝", "O")]]
+    assert by["crlf#1"]["doc_id"] == "crlf" and by["crlf#1"]["sentence"] == 1
+    assert report.dropped_overlaps == 1 and report.misaligned == [] and report.sentences == len(lines)
     for line in lines:
         assert len(line["tokens"]) == len(line["ner_tags"])
+
+
+def test_a_span_edge_inside_a_token_is_reported_not_retokenized(store: Store, tmp_path: Path):
+    text = "동대구시장 방문. 대구시는 발표"
+    path = write(tmp_path / "in.jsonl", json.dumps({"id": "k", "text": text, "annotator": "minji", "spans": [
+        {"start": 1, "end": 4, "label": "GPE"}, {"start": 10, "end": 13, "label": "GPE"}]}, ensure_ascii=False) + "\n")
+    import_paths(store, [path], annotator="minji")
+    lines, report = run_export(store, format="bio")
+    assert [line["tokens"] for line in lines] == [["동대구시장", "방문", "."], ["대구시", "는", "발표"]]
+    assert [line["ner_tags"] for line in lines] == [["O", "O", "O"], ["B-GPE", "O", "O"]]
+    [left_out] = report.misaligned
+    assert (left_out.doc_id, left_out.annotator, left_out.text) == ("k", "minji", "대구시")
+    assert "1 spans left out of the token format" in report.summary()
+    assert report.details() == ["document 'k', minji: GPE [1, 4) '대구시' has an edge inside a token"]
+
+
+def test_chars_and_max_tokens(store: Store, tmp_path: Path):
+    text = "김정은 위원장과 👩‍👩‍👧 حمید رضایی در مشهد"
+    spans = [{"start": 0, "end": 3, "label": "PER"}, {"start": text.index("حمید"), "end": text.index("حمید") + 10,
+                                                       "label": "PER"}]
+    write(tmp_path / "c.jsonl", json.dumps({"id": "c", "text": text, "annotator": "a", "spans": spans},
+                                           ensure_ascii=False) + "\n")
+    import_paths(store, [tmp_path / "c.jsonl"], annotator="a")
+    [line], _ = run_export(store, format="bio", chars=True)
+    assert line["tokens"][:4] == ["김", "정", "은", " "] and "👩‍👩‍👧" in line["tokens"]
+    assert line["ner_tags"][:4] == ["B-PER", "I-PER", "I-PER", "O"]
+    assert "".join(line["tokens"]) == text
+    lines, report = run_export(store, format="bio", max_tokens=3)
+    assert all(len(x["tokens"]) <= 3 for x in lines)
+    joined = [(t, g) for x in lines for t, g in zip(x["tokens"], x["ner_tags"])]
+    assert ("حمید", "B-PER") in joined and ("رضایی", "I-PER") in joined
+    assert any(x["tokens"][1:3] == ["حمید", "رضایی"] for x in lines)  # never cut inside the entity
+    with pytest.raises(ExportError, match="--chars applies to the bio format"):
+        run_export(store, format="spacy", chars=True)
 
 
 def test_a_span_that_does_not_match_the_text_stops_the_export(filled: Store):
@@ -194,14 +255,14 @@ def test_round_trip_of_random_persian_hangul_and_emoji(tmp_path_factory, texts, 
     source = write(tmp / "in.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
     with open_project(tmp / "one.db") as one:
         import_paths(one, [source], annotator="a")
-        first, _ = run_export(one)
+        first, _ = run_export(one, include_untouched=True)
     for line in first:
         for span in line["spans"]:
             assert line["text"][span["start"]:span["end"]] == span["text"]
     again = write(tmp / "again.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in first))
     with open_project(tmp / "two.db") as two:
         import_paths(two, [again], annotator="a")
-        second, _ = run_export(two)
+        second, _ = run_export(two, include_untouched=True)
     assert _without_times(second) == _without_times(first)
 
 
@@ -214,7 +275,7 @@ def test_exports_load_with_the_json_reader_datasets_uses(filled: Store, tmp_path
     from annotator.core.exporting import export_file
 
     path = tmp_path / f"{fmt}.jsonl"
-    export_file(filled, path, ExportOptions(format=fmt))
+    export_file(filled, path, ExportOptions(format=fmt, include_untouched=True))
     table = paj.read_json(path, read_options=paj.ReadOptions(block_size=1 << 20))
     rows = table.to_pylist()
     assert len(rows) == len(path.read_text(encoding="utf-8").splitlines())

@@ -1,0 +1,152 @@
+"""A document seen as tokens and sentences, and an annotation layer seen through them, for the
+token-based exports (BIO, CoNLL, spaCy/Prodigy, spaCy DocBin).
+
+Tokens and sentences come from the text alone (annotator.core.tokens), so two annotators' lines
+for one document have the same tokens. Sentences never end inside a span of *any* layer on the
+document (all annotators' and gold), so they are the same for every layer too. A span whose edge
+still falls inside a token is not re-tokenized: it is left out of the token format and reported
+with its document, annotator and text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import regex
+
+from annotator.core.model import Span
+from annotator.core.tokens import Token, chunk, sentences, token_index, tokenize
+
+_CLUSTER = regex.compile(r"\X")
+_NEWLINE = regex.compile(r"[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+@dataclass(frozen=True)
+class Misaligned:
+    """A span the token format cannot express: an edge falls inside a token."""
+
+    doc_id: str
+    annotator: str
+    start: int
+    end: int
+    label: str
+    text: str
+
+    def describe(self) -> str:
+        return (f"document {self.doc_id!r}, {self.annotator}: {self.label} [{self.start}, {self.end}) "
+                f"{self.text!r} has an edge inside a token")
+
+
+@dataclass
+class TokenStats:
+    misaligned: list[Misaligned] = field(default_factory=list)
+    dropped_overlaps: int = 0  # BIO: spans left out because they overlap a longer one
+    skipped_spans: int = 0  # spans of white space only
+    long_chunks: int = 0  # --max-tokens: pieces left longer because an entity is longer
+
+
+@dataclass
+class DocTokens:
+    """One document's tokens and its sentence (or chunk) ranges, shared by all its layers."""
+
+    text: str
+    tokens: list[Token]
+    sentences: list[tuple[int, int]]  # (first token, last token exclusive)
+
+
+def doc_tokens(text: str, keep: list[tuple[int, int]], *, chars: bool = False, max_tokens: int | None = None,
+               stats: TokenStats | None = None) -> DocTokens:
+    """Tokens and sentences of ``text``; ``keep`` holds every layer's spans (no sentence or chunk
+    ends inside one). With ``chars``, each character (grapheme cluster) is a token, spaces too
+    (the KLUE-NER convention), and sentences are those of the word tokens."""
+    words = tokenize(text)
+    ranges = sentences(text, words, keep)
+    if max_tokens is not None and not chars:
+        pieces = []
+        for sentence in ranges:
+            for piece in chunk(words, sentence, max_tokens, keep):
+                if piece[1] - piece[0] > max_tokens and stats is not None:
+                    stats.long_chunks += 1
+                pieces.append(piece)
+        ranges = pieces
+    if not chars:
+        return DocTokens(text, words, ranges)
+    tokens: list[Token] = []
+    char_ranges = []
+    for first, last in ranges:
+        lo, hi = words[first].start, words[last - 1].end
+        begin = len(tokens)
+        tokens.extend(Token(m.start(), m.end()) for m in _CLUSTER.finditer(text, lo, hi)
+                      if not _NEWLINE.match(m.group()))
+        if max_tokens is not None:
+            for piece in chunk(tokens, (begin, len(tokens)), max_tokens, keep):
+                if piece[1] - piece[0] > max_tokens and stats is not None:
+                    stats.long_chunks += 1
+                char_ranges.append(piece)
+        else:
+            char_ranges.append((begin, len(tokens)))
+    return DocTokens(text, tokens, char_ranges)
+
+
+def trimmed(text: str, spans: list[Span], stats: TokenStats) -> list[Span]:
+    """White space at a span's edges is left out (tokens never hold any); spans of white space
+    only are dropped and counted."""
+    out = []
+    for span in sorted(spans, key=lambda s: (s.start, s.end, s.label)):
+        start, end = span.start, span.end
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start == end:
+            stats.skipped_spans += 1
+            continue
+        out.append(span._replace(start=start, end=end, text=text[start:end]))
+    return out
+
+
+@dataclass(frozen=True)
+class Aligned:
+    span: Span
+    first: int  # token index, inclusive
+    last: int  # token index, inclusive
+
+
+def align(doc_id: str, annotator: str | None, view: DocTokens, spans: list[Span],
+          stats: TokenStats) -> list[Aligned]:
+    """The spans that fall on token edges, with their tokens; the others are reported."""
+    out = []
+    for span in trimmed(view.text, spans, stats):
+        found = token_index(view.tokens, span.start, span.end)
+        if found is None:
+            stats.misaligned.append(Misaligned(doc_id, annotator or "no annotator", span.start, span.end,
+                                               span.label, span.text))
+            continue
+        out.append(Aligned(span, *found))
+    return out
+
+
+def non_overlapping(aligned: list[Aligned], stats: TokenStats) -> list[Aligned]:
+    """BIO cannot nest: the longest spans first, any that overlaps one kept is left out."""
+    kept: list[Aligned] = []
+    for item in sorted(aligned, key=lambda a: (-(a.span.end - a.span.start), a.span.start, a.span.label)):
+        if any(item.first <= k.last and k.first <= item.last for k in kept):
+            stats.dropped_overlaps += 1
+            continue
+        kept.append(item)
+    return sorted(kept, key=lambda a: a.first)
+
+
+def bio_tags(view: DocTokens, kept: list[Aligned]) -> list[str]:
+    """IOB2 tags for every token of the document."""
+    tags = ["O"] * len(view.tokens)
+    for item in kept:
+        tags[item.first] = f"B-{item.span.label}"
+        for i in range(item.first + 1, item.last + 1):
+            tags[i] = f"I-{item.span.label}"
+    return tags
+
+
+def tag_names(labels: list[str]) -> list[str]:
+    """The tag list of a BIO export, stable for a schema: O, then B- and I- of each label."""
+    return ["O", *(f"{prefix}-{label}" for label in labels for prefix in ("B", "I"))]
