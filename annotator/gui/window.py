@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
@@ -28,7 +29,7 @@ from annotator.gui import commands
 from annotator.gui.article import ArticleView
 from annotator.gui.dialogs import NoteDialog, ShortcutSheet, ask_annotator_name
 from annotator.gui.doclist import DocumentListPanel
-from annotator.gui.export_dialog import ExportDialog
+from annotator.gui.export_dialog import ExportDialog, ImportOptionsDialog
 from annotator.gui.fonts import article_font
 from annotator.gui.panels import GuidelinesPanel, LabelPalette, SpanListPanel, ThemesPanel
 from annotator.gui.review import Review
@@ -520,15 +521,33 @@ class MainWindow(QMainWindow):
             doc_id, self.document = self.document.id, None
             self.open_document(doc_id)
 
+    def _last_folder(self) -> str:
+        folder = self.settings.value("files/last_folder", "")
+        return folder if folder and Path(folder).is_dir() else str(Path.home())
+
     def import_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Import articles", "", "Articles (*.txt *.jsonl)")
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Import articles", self._last_folder(),
+            "Articles and annotations (*.txt *.jsonl *.json);;Text (*.txt);;JSON Lines: annotator, doccano, "
+            "Prodigy (*.jsonl);;Label Studio JSON (*.json)")
         if paths:
-            self.run_import(paths)
+            self.settings.setValue("files/last_folder", str(Path(paths[0]).parent))
+            self._import_with_options(paths)
 
     def import_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Import a folder of articles")
+        path = QFileDialog.getExistingDirectory(self, "Import a folder of articles", self._last_folder())
         if path:
-            self.run_import([path])
+            self.settings.setValue("files/last_folder", path)
+            self._import_with_options([path])
+
+    def _import_with_options(self, paths: list[str]) -> None:
+        """Plain text needs no choices; other tools' files ask how their offsets are counted."""
+        if all(p.lower().endswith(".txt") for p in paths):
+            self.run_import(paths)
+            return
+        dialog = ImportOptionsDialog(self, paths)
+        if dialog.exec():
+            self.run_import(paths, **dialog.choices())
 
     def _with_progress(self, label: str, total: int, work, *, cancelled: str, failed: str):
         """Run ``work(step)`` under a window-modal progress dialog (so no edit can slip into its
@@ -559,8 +578,9 @@ class MainWindow(QMainWindow):
             self.view.setFocus()  # the keyboard goes back to the article
         return None
 
-    def run_import(self, paths: list[str]) -> bool:
-        """Import with a progress dialog; an error or Cancel leaves the database as it was."""
+    def run_import(self, paths: list[str], offsets: str | None = None, text_field: str | None = None) -> bool:
+        """Import with a progress dialog; an error or Cancel leaves the database as it was.
+        ``offsets`` overrides the unit other tools' offsets are read in (see annotator import)."""
         try:
             total = total_bytes(paths)
         except AnnotatorError as err:
@@ -568,7 +588,8 @@ class MainWindow(QMainWindow):
             return False
         report = self._with_progress(
             "Importing…", total,
-            lambda step: import_paths(self.store, paths, annotator=self.annotator, progress=step),
+            lambda step: import_paths(self.store, paths, annotator=self.annotator, progress=step,
+                                      offsets=offsets, text_field=text_field),
             cancelled="Import cancelled; nothing was changed", failed="Import failed; nothing was changed")
         if report is None:
             return False
@@ -613,9 +634,11 @@ class MainWindow(QMainWindow):
         return True
 
     def export_dialog(self) -> None:
-        dialog = ExportDialog(self, self.store, self.annotator)
+        dialog = ExportDialog(self, self.store, self.annotator, self._last_folder())
         if dialog.exec():
-            self.run_export(dialog.options(), dialog.path.text())
+            target = dialog.target()
+            self.settings.setValue("files/last_folder", str(target.parent))
+            self.run_export(dialog.options(), str(target))
 
     def run_export(self, options: ExportOptions, path: str) -> bool:
         """Export with a progress dialog; a cancelled or failed export leaves no file behind."""
@@ -625,7 +648,7 @@ class MainWindow(QMainWindow):
             cancelled="Export cancelled; no file written", failed="Export failed; no file written")
         if report is None:
             return False
-        self.statusBar().showMessage(f"Exported {report.summary()} to {path}", 10000)
+        self.statusBar().showMessage(f"Exported {report.summary()} to {Path(path).resolve()}", 10000)
         return True
 
     def _error(self, title: str, message: str) -> None:
