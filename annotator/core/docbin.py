@@ -66,3 +66,54 @@ class Writer:
 
     def save(self, path: Path) -> None:
         path.write_bytes(self.bin.to_bytes())
+
+
+# --- the same tokens at inference ----------------------------------------------------------------
+
+
+class Tokenizer:
+    """annotator's tokenizer as a spaCy tokenizer, so a pipeline trained on annotator's exports
+    sees the same tokens at inference: ``[nlp.tokenizer] @tokenizers = "annotator.Tokenizer.v1"``
+    (registered through the ``spacy_tokenizers`` entry point). For Korean it also stands in for
+    spaCy's own, which needs mecab."""
+
+    def __init__(self, vocab: Vocab):
+        self.vocab = vocab
+
+    def __call__(self, text: str) -> Doc:
+        from annotator.core.tokens import tokenize
+
+        tokens = spacy_tokens(DocTokens(text, tokenize(text), []))
+        return Doc(self.vocab, words=[t["text"] for t in tokens], spaces=[t["ws"] for t in tokens])
+
+    def pipe(self, texts, batch_size: int = 1000):  # noqa: ANN001, ARG002 (spaCy's signature)
+        for text in texts:
+            yield self(text)
+
+    # Nothing to save: the rules are the code.
+    def to_bytes(self, **kwargs) -> bytes:  # noqa: ANN003, ARG002
+        return b""
+
+    def from_bytes(self, data: bytes, **kwargs) -> Tokenizer:  # noqa: ANN003, ARG002
+        return self
+
+    def to_disk(self, path, **kwargs) -> None:  # noqa: ANN001, ANN003, ARG002
+        Path(path).mkdir(parents=True, exist_ok=True)
+
+    def from_disk(self, path, **kwargs) -> Tokenizer:  # noqa: ANN001, ANN003, ARG002
+        return self
+
+
+def create_tokenizer():  # noqa: ANN201 (spaCy's registry convention)
+    def make(nlp):  # noqa: ANN001, ANN202
+        return Tokenizer(nlp.vocab)
+
+    return make
+
+
+try:
+    from spacy.util import registry
+
+    registry.tokenizers.register("annotator.Tokenizer.v1", func=create_tokenizer)
+except Exception:  # noqa: BLE001 (already registered through the entry point)
+    pass
