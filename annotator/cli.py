@@ -196,6 +196,9 @@ def import_command(paths: tuple[Path, ...], annotator: str | None, strict: bool,
 @click.option("--doccano-layout", type=click.Choice(DOCCANO_LAYOUTS), default="label", show_default=True,
               help="label: doccano's sequence labelling; entities: its spans + categories project "
                    "(entities and cats).")
+@click.option("--labelstudio-config", type=click.Path(path_type=Path, dir_okay=False, exists=True), metavar="FILE",
+              help="labelstudio: the project's labeling config (XML); results are named after its Labels and "
+                   "Choices controls. Default: label and theme, with the config written beside the export.")
 @click.option("--chars", is_flag=True, help="bio: one token per character, spaces included (KLUE-NER style).")
 @click.option("--max-tokens", type=int, metavar="N",
               help="bio, conll: cut sentences longer than N tokens, never inside an entity.")
@@ -206,8 +209,8 @@ def import_command(paths: tuple[Path, ...], annotator: str | None, strict: bool,
 @reports_errors
 def export_command(output: str, fmt: str, annotator: str | None, gold: bool, status: str | None,
                    lang: str | None, ids: tuple[str, ...], include_untouched: bool, offsets: str | None,
-                   doccano_layout: str, chars: bool, max_tokens: int | None, label_list: Path | None,
-                   db: str | None) -> None:
+                   doccano_layout: str, labelstudio_config: Path | None, chars: bool, max_tokens: int | None,
+                   label_list: Path | None, db: str | None) -> None:
     """Export annotations for training.
 
     Offsets are code points over exactly the exported text (doccano: UTF-16 code units, as its
@@ -225,12 +228,15 @@ def export_command(output: str, fmt: str, annotator: str | None, gold: bool, sta
         annotator export --format conll --annotator sara -o sara.conll
         annotator export --format spacy-docbin --lang ko -o train-ko.spacy
         annotator export --format labelstudio -o tasks.json
+        annotator export --format labelstudio --labelstudio-config project.xml -o tasks.json
         annotator export --format brat -o brat-collection/
     """
     options = ExportOptions(format=fmt, annotator=annotator, gold=gold,
                             status=Status(status) if status else None, lang=lang, ids=list(ids) or None,
                             include_untouched=include_untouched, offsets=offsets, doccano_layout=doccano_layout,
-                            chars=chars, max_tokens=max_tokens)
+                            chars=chars, max_tokens=max_tokens,
+                            labelstudio_config=labelstudio_config.read_text(encoding="utf-8")
+                            if labelstudio_config else None)
     target = None if output == "-" else Path(output)
     with project(db) as store:
         with contextlib.ExitStack() as stack:

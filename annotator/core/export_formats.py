@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from annotator.core.formats import LS_DOC_ID, MODEL
+from annotator.core.formats import LS_DOC_ID, LS_LAYER_KEY, MODEL
 from annotator.core.model import GOLD, Document, Span
 from annotator.core.offsets import OffsetError, Units
 from annotator.core.token_view import DocTokens, TokenStats, align, bio_tags, non_overlapping
@@ -72,14 +72,28 @@ def jsonl_record(layer: Layer) -> dict[str, Any]:
 # --- doccano -----------------------------------------------------------------------------------
 
 
-def doccano_record(layer: Layer, unit: str, layout: str) -> dict[str, Any]:
+def _without_overlaps(spans: list[Span], stats: TokenStats) -> list[Span]:
+    """doccano's spans + categories projects refuse overlapping spans (and its import drops them
+    without a word): the longer is kept, the others left out and counted."""
+    kept: list[Span] = []
+    for span in sorted(spans, key=lambda s: (-(s.end - s.start), s.start, s.label)):
+        if any(span.start < k.end and k.start < span.end for k in kept):
+            stats.dropped_overlaps += 1
+            continue
+        kept.append(span)
+    return kept
+
+
+def doccano_record(layer: Layer, unit: str, layout: str, stats: TokenStats) -> dict[str, Any]:
     """Every line has the same fields, so doccano's importer (a pandas DataFrame) never fills a
     missing one with NaN: ``doc_id`` (doccano replaces ``id`` with its own), ``text``, the spans
     (``label`` for sequence labelling; ``entities`` and ``cats`` for spans plus categories),
     ``annotator`` ("" for none) and ``meta``. Offsets in UTF-16 code units, as doccano's editor
-    counts them."""
+    counts them. doccano holds one set of spans per example: a document with two layers becomes
+    two examples (export one annotator per doccano project to avoid that)."""
     at = _converter(layer.doc, unit)
-    triples = [[at(s.start), at(s.end), s.label] for s in ordered(layer.spans)]
+    spans = _without_overlaps(layer.spans, stats) if layout == "entities" else layer.spans
+    triples = [[at(s.start), at(s.end), s.label] for s in ordered(spans)]
     record: dict[str, Any] = {"doc_id": layer.doc.id, "text": layer.doc.text}
     if layout == "entities":
         record["entities"] = triples
@@ -94,52 +108,87 @@ def doccano_record(layer: Layer, unit: str, layout: str) -> dict[str, Any]:
 # --- Label Studio ------------------------------------------------------------------------------
 
 
-def _ls_results(layer: Layer, unit: str, prefix: str) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class LabelStudioNames:
+    """The control names a Label Studio project's labeling config gives: results must name them
+    (``from_name``, ``to_name``), or Label Studio's editor cannot show them."""
+
+    labels: str = LS_LABELS
+    themes: str = LS_THEMES
+    text: str = LS_TEXT
+
+
+def labelstudio_names(config: str) -> LabelStudioNames:
+    """The names in a labeling config: the first Labels control, the Choices control and the text
+    they point to. Raises ValueError when it has no Labels control."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(config)
+    except ET.ParseError as err:
+        raise ValueError(f"not a labeling config (XML): {err}") from None
+    labels = next((e for e in root.iter() if e.tag in ("Labels", "HyperTextLabels")), None)
+    if labels is None or not labels.get("name"):
+        raise ValueError("the labeling config has no <Labels name=...> control")
+    choices = next((e for e in root.iter() if e.tag == "Choices"), None)
+    return LabelStudioNames(labels.get("name"), choices.get("name") if choices is not None else LS_THEMES,
+                            labels.get("toName") or LS_TEXT)
+
+
+def _ls_results(layer: Layer, unit: str, prefix: str, names: LabelStudioNames) -> list[dict[str, Any]]:
+    """Each result names annotator's layer (``annotator``): Label Studio keeps extra keys in a
+    result, while it drops an annotation's meta and refuses unknown ``completed_by`` users. A
+    span's note goes where Label Studio keeps a region's notes (``meta.text``)."""
     at = _converter(layer.doc, unit)
     results: list[dict[str, Any]] = []
     for i, span in enumerate(ordered(layer.spans), 1):
-        results.append({"id": f"{prefix}{i}", "from_name": LS_LABELS, "to_name": LS_TEXT, "type": "labels",
-                        "origin": "manual" if prefix != "m" else "prediction",
-                        "value": {"start": at(span.start), "end": at(span.end), "text": span.text,
-                                  "labels": [span.label]}})
+        item: dict[str, Any] = {"id": f"{prefix}{i}", "from_name": names.labels, "to_name": names.text,
+                                "type": "labels", "origin": "manual" if prefix != "m" else "prediction",
+                                "value": {"start": at(span.start), "end": at(span.end), "text": span.text,
+                                          "labels": [span.label]}}
+        if span.note:
+            item["meta"] = {"text": [span.note]}
+        results.append(item)
     if layer.themes:
-        results.append({"id": f"{prefix}t", "from_name": LS_THEMES, "to_name": LS_TEXT, "type": "choices",
+        results.append({"id": f"{prefix}t", "from_name": names.themes, "to_name": names.text, "type": "choices",
                         "value": {"choices": list(layer.themes)}})
+    if layer.annotator and layer.annotator != MODEL:
+        for item in results:
+            item[LS_LAYER_KEY] = layer.annotator
     return results
 
 
-def labelstudio_task(layers: list[Layer], unit: str) -> dict[str, Any]:
+def labelstudio_task(layers: list[Layer], unit: str, names: LabelStudioNames = LabelStudioNames()) -> dict[str, Any]:
     """One Label Studio task for a document: its id, title, language and meta in ``data`` (the
-    import reads ``doc_id`` back), one annotation per annotator (the name in the annotation's
-    ``meta``; gold as ground truth), and the model's layer as a prediction."""
+    import reads ``doc_id`` back), one annotation per annotator (named in its results; gold as
+    ground truth, the others explicitly not, since Label Studio takes a missing flag as true),
+    and the model's layer as a prediction."""
     doc = layers[0].doc
-    data = {LS_TEXT: doc.text, LS_DOC_ID: doc.id, "title": doc.title, "lang": doc.lang, "meta": doc.meta}
+    data = {names.text: doc.text, LS_DOC_ID: doc.id, "title": doc.title, "lang": doc.lang, "meta": doc.meta}
     annotations: list[dict[str, Any]] = []
     predictions: list[dict[str, Any]] = []
     for n, layer in enumerate(layers, 1):
         if layer.annotator is None:
             continue
         if layer.annotator == MODEL:
-            predictions.append({"model_version": MODEL, "result": _ls_results(layer, unit, "m")})
+            predictions.append({"model_version": MODEL, "result": _ls_results(layer, unit, "m", names)})
             continue
-        annotation: dict[str, Any] = {"result": _ls_results(layer, unit, f"a{n}-"),
-                                      "meta": {"annotator": layer.annotator, "status": layer.status}}
-        if layer.annotator == GOLD:
-            annotation["ground_truth"] = True
-        annotations.append(annotation)
+        annotations.append({"result": _ls_results(layer, unit, f"a{n}-", names),
+                            "ground_truth": layer.annotator == GOLD})
     return {"data": data, "annotations": annotations, "predictions": predictions}
 
 
-def labelstudio_config(labels: list[tuple[str, str]], themes: list[str]) -> str:
+def labelstudio_config(labels: list[tuple[str, str]], themes: list[str],
+                       names: LabelStudioNames = LabelStudioNames()) -> str:
     """The labeling config that annotator's Label Studio export fits: a Labels control and a
     Choices control over the text, named as the export names them."""
     def attr(value: str) -> str:
         return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
-    lines = ["<View>", f'  <Labels name="{LS_LABELS}" toName="{LS_TEXT}">']
+    lines = ["<View>", f'  <Labels name="{attr(names.labels)}" toName="{attr(names.text)}">']
     lines += [f'    <Label value="{attr(name)}" background="{attr(colour)}"/>' for name, colour in labels]
-    lines += ["  </Labels>", f'  <Text name="{LS_TEXT}" value="${LS_TEXT}"/>',
-              f'  <Choices name="{LS_THEMES}" toName="{LS_TEXT}" choice="multiple">']
+    lines += ["  </Labels>", f'  <Text name="{attr(names.text)}" value="${attr(names.text)}"/>',
+              f'  <Choices name="{attr(names.themes)}" toName="{attr(names.text)}" choice="multiple">']
     lines += [f'    <Choice value="{attr(name)}"/>' for name in themes]
     lines += ["  </Choices>", "</View>", ""]
     return "\n".join(lines)

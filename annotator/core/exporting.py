@@ -49,6 +49,7 @@ class ExportOptions:
     doccano_layout: str = "label"  # "entities": spans + categories project (entities and cats)
     chars: bool = False  # bio: one token per character (the KLUE-NER convention)
     max_tokens: int | None = None  # token formats: cut sentences longer than this, never inside an entity
+    labelstudio_config: str | None = None  # labelstudio: the project's labeling config (XML), for control names
 
 
 @dataclass
@@ -84,7 +85,8 @@ class ExportReport:
             parts.append(f"{len(stats.misaligned)} spans left out of the token format: an edge falls inside a "
                          "token (listed below)")
         if stats.dropped_overlaps:
-            parts.append(f"{stats.dropped_overlaps} overlapping spans left out of BIO (the longer one kept)")
+            parts.append(f"{stats.dropped_overlaps} overlapping spans left out (the format cannot nest them; "
+                         "the longer one kept)")
         if stats.skipped_spans:
             parts.append(f"{stats.skipped_spans} white-space-only spans left out of the token format")
         if stats.long_chunks:
@@ -141,6 +143,13 @@ def check_options(store: Store, options: ExportOptions) -> None:
         raise ExportError(f"unknown doccano layout {options.doccano_layout!r} (expected label or entities)")
     if options.doccano_layout != "label" and options.format != "doccano":
         raise ExportError("--doccano-layout applies to the doccano format")
+    if options.labelstudio_config is not None:
+        if options.format != "labelstudio":
+            raise ExportError("--labelstudio-config applies to the labelstudio format")
+        try:
+            fmt.labelstudio_names(options.labelstudio_config)
+        except ValueError as err:
+            raise ExportError(f"--labelstudio-config: {err}") from None
     if options.chars and options.format != "bio":
         raise ExportError("--chars applies to the bio format")
     if options.max_tokens is not None:
@@ -265,10 +274,11 @@ def export(store: Store, out: TextIO, options: ExportOptions,
     unit = options.offsets or DEFAULT_UNITS.get(options.format, "codepoints")
     try:
         if options.format == "labelstudio":
+            names = _ls_names(options)
             first = True
             out.write("[")
             for group in _by_document(items):
-                out.write(("\n" if first else ",\n") + dumps(fmt.labelstudio_task(group, unit)))
+                out.write(("\n" if first else ",\n") + dumps(fmt.labelstudio_task(group, unit, names)))
                 report.lines += 1
                 first = False
             out.write("\n]\n")
@@ -279,7 +289,7 @@ def export(store: Store, out: TextIO, options: ExportOptions,
             if options.format == "jsonl":
                 records = [fmt.jsonl_record(layer)]
             elif options.format == "doccano":
-                records = [fmt.doccano_record(layer, unit, options.doccano_layout)]
+                records = [fmt.doccano_record(layer, unit, options.doccano_layout, report.tokens)]
             elif options.format == "spacy":
                 records = [fmt.prodigy_record(layer, views.of(layer), report.tokens, themes)]
             elif options.format == "bio":
@@ -298,6 +308,12 @@ def export(store: Store, out: TextIO, options: ExportOptions,
     except fmt.OffsetsError as err:
         raise ExportError(str(err)) from None
     return report
+
+
+def _ls_names(options: ExportOptions) -> fmt.LabelStudioNames:
+    if options.labelstudio_config is None:
+        return fmt.LabelStudioNames()
+    return fmt.labelstudio_names(options.labelstudio_config)
 
 
 def label_list(store: Store) -> list[str]:
@@ -328,10 +344,10 @@ def export_file(store: Store, path: str | Path, options: ExportOptions,
         partial.replace(target)
         if options.format in {"bio", "conll"} and (sidecars or label_list_path):
             report.files.append(write_label_list(store, label_list_path or _sidecar(target, ".labels.json")))
-        if options.format == "labelstudio" and sidecars:
+        if options.format == "labelstudio" and sidecars and options.labelstudio_config is None:
             schema = store.schema()
             config = _sidecar(target, ".config.xml")
-            config.write_text(fmt.labelstudio_config([(l.name, l.colour) for l in schema.labels],
+            config.write_text(fmt.labelstudio_config([(label.name, label.colour) for label in schema.labels],
                                                      [t.name for t in schema.themes]), encoding="utf-8")
             report.files.append(config)
     except OSError as err:

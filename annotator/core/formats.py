@@ -30,6 +30,7 @@ DEFAULT_UNITS = {"annotator": "codepoints", "doccano": "utf16", "prodigy": "code
 TOOL_NAMES = {"annotator": "annotator", "doccano": "doccano", "prodigy": "Prodigy", "labelstudio": "Label Studio"}
 MODEL = "model"  # the annotator that Label Studio predictions are imported as
 LS_DOC_ID = "doc_id"  # the data field annotator's Label Studio export keeps the document id in
+LS_LAYER_KEY = "annotator"  # the key in each result item that names annotator's layer
 
 
 class Skip(Exception):
@@ -68,9 +69,14 @@ def detect(obj: Any) -> str:
     return "annotator"
 
 
-def from_doccano(obj: dict[str, Any]) -> dict[str, Any]:
+def from_doccano(obj: dict[str, Any], member: str | None = None) -> dict[str, Any]:
     """doccano JSONL: "label": [[start, end, LABEL]] (or "entities" with start_offset/end_offset);
-    text classification labels ("label" as strings, or "cats") become themes."""
+    text classification labels ("label" as strings, or "cats") become themes.
+
+    A line that came out of doccano's own export (it adds "Comments") holds the spans of the
+    doccano member its file is named after (doccano writes one file per member: ``admin.jsonl``),
+    so ``member`` names the layer; an "annotator" field there is only what annotator's export put
+    in and doccano copied back, whoever annotated since."""
     out: dict[str, Any] = {"text": obj.get("text")}
     if isinstance(obj.get("doc_id"), (str, int)) and not isinstance(obj["doc_id"], bool):
         out["id"] = obj["doc_id"]  # annotator's own doccano export
@@ -98,7 +104,9 @@ def from_doccano(obj: dict[str, Any]) -> dict[str, Any]:
             spans.append(entity)
     out["spans"] = spans
     out["themes"] = themes
-    if isinstance(obj.get("annotator"), str) and obj["annotator"]:  # our own doccano export names the layer
+    if "Comments" in obj and member:
+        out["annotator"] = member
+    elif isinstance(obj.get("annotator"), str) and obj["annotator"]:  # our own doccano export names the layer
         out["annotator"] = obj["annotator"]
     meta = {k: v for k, v in obj.items()
             if k not in {"id", "doc_id", "text", "label", "entities", "cats", "relations", "annotator", "Comments"}}
@@ -184,11 +192,16 @@ def _labels_of(value: dict[str, Any]) -> Any:
     return next((v for k, v in value.items() if k.endswith("labels")), None)
 
 
-def _ls_span(value: dict[str, Any], labels: Any, spans: list[Any]) -> None:
+def _ls_span(value: dict[str, Any], labels: Any, spans: list[Any], meta: Any = None) -> None:
+    note = None
+    if isinstance(meta, dict) and isinstance(meta.get("text"), list):  # a region's note in Label Studio
+        note = " ".join(t for t in meta["text"] if isinstance(t, str)) or None
     for label in _strings(labels, "labels") or [None]:
         span = {"start": value.get("start"), "end": value.get("end"), "label": label}
         if isinstance(value.get("text"), str):
             span["text"] = value["text"]
+        if note:
+            span["note"] = note
         spans.append(span)
 
 
@@ -212,8 +225,17 @@ def _ls_results(results: Any) -> tuple[list[Any], list[str]]:
         labels = _labels_of(value)
         if labels is None or (kind is not None and not kind.endswith("labels")):
             continue  # a relation, a text area, a rating: nothing to mark in the text
-        _ls_span(value, labels, spans)
+        _ls_span(value, labels, spans, item.get("meta"))
     return spans, themes
+
+
+def _ls_layer_name(results: Any) -> str | None:
+    """annotator's Label Studio export names the layer in each result (Label Studio keeps extra
+    keys there, and drops an annotation's own meta): the first such name, if any."""
+    for item in results if isinstance(results, list) else []:
+        if isinstance(item, dict) and isinstance(item.get(LS_LAYER_KEY), str) and item[LS_LAYER_KEY].strip():
+            return item[LS_LAYER_KEY].strip()
+    return None
 
 
 def _ls_person(who: Any) -> str:
@@ -253,10 +275,9 @@ def from_label_studio(task: dict[str, Any], text_field: str | None = None) -> La
         if not isinstance(annotation, dict) or annotation.get("was_cancelled"):
             continue
         spans, themes = _ls_results(annotation.get("result") or [])
-        who = annotation.get("completed_by")
-        if isinstance(annotation.get("meta"), dict) and isinstance(annotation["meta"].get("annotator"), str):
-            who = annotation["meta"]["annotator"]  # annotator's own export names the layer here
-        out.records.append({**base, "spans": spans, "themes": themes, "annotator": _ls_person(who)})
+        name = _ls_layer_name(annotation.get("result"))
+        who = name if name else _ls_person(annotation.get("completed_by"))
+        out.records.append({**base, "spans": spans, "themes": themes, "annotator": who})
     for prediction in task.get("predictions") or []:
         if isinstance(prediction, dict):
             spans, themes = _ls_results(prediction.get("result") or [])

@@ -212,6 +212,8 @@ class ReadOptions:
         """The unit for a record of ``kind``, and where that choice came from (for messages)."""
         if self.offsets:
             return self.offsets, "--offsets"
+        if kind == "annotator":  # our own format: code points, not a choice worth reporting
+            return "codepoints", ""
         return formats.DEFAULT_UNITS[kind], f"{formats.TOOL_NAMES[kind]}'s default"
 
 
@@ -243,7 +245,7 @@ def read_jsonl(path: Path, progress: Progress | None = None,
             kind = formats.detect(obj) if options.fmt == "auto" else options.fmt
             try:
                 if kind == "doccano":
-                    obj = formats.from_doccano(_object(path, lineno, obj))
+                    obj = formats.from_doccano(_object(path, lineno, obj), member=path.stem)
                 elif kind == "prodigy":
                     obj = formats.from_prodigy(_object(path, lineno, obj))
                 elif kind == "labelstudio":

@@ -100,8 +100,8 @@ def test_every_json_format_loads_with_datasets(db: Store, tmp_path: Path, fmt: s
         assert [utf16[2 * s:2 * e].decode("utf-16-le") for s, e, _ in row["label"]] == [w for w, _ in SARA["fa"]]
     if fmt == "labelstudio":
         task = next(r for r in ds if r["data"]["doc_id"] == "fa-x")
-        names = sorted(a["meta"]["annotator"] for a in task["annotations"])
-        assert names == ["minji", "sara"]
+        names = sorted({r["annotator"] for a in task["annotations"] for r in a["result"]})
+        assert names == ["minji", "sara"] and not any(a["ground_truth"] for a in task["annotations"])
         for annotation in task["annotations"]:
             for result in annotation["result"]:
                 value = result["value"]

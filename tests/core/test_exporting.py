@@ -285,3 +285,44 @@ def test_exports_load_with_the_json_reader_datasets_uses(filled: Store, tmp_path
             for span in row["spans"]:
                 assert row["text"][span["start"]:span["end"]] == span["text"]
         assert {r["id"] for r in rows} >= {"emoji", "nfd", "crlf", "zwnj"}
+
+
+def test_labelstudio_export_names_layers_in_results_and_follows_the_project_config(filled: Store):
+    config = ('<View><Text name="content" value="$content"/><Labels name="ner" toName="content">'
+              '<Label value="PER"/></Labels><Choices name="topic" toName="content"><Choice value="health"/>'
+              '</Choices></View>')
+    tasks = json.loads("".join(run_export_raw(filled, format="labelstudio", labelstudio_config=config)))
+    emoji = next(t for t in tasks if t["data"]["doc_id"] == "emoji")
+    [annotation] = emoji["annotations"]
+    assert annotation["ground_truth"] is False and emoji["data"]["content"].startswith("😀")
+    kinds = {(r["from_name"], r["to_name"], r["type"], r["annotator"]) for r in annotation["result"]}
+    assert kinds == {("ner", "content", "labels", "sara"), ("topic", "content", "choices", "sara")}
+    note = next(r for r in annotation["result"] if r["type"] == "labels" and r["value"]["text"] == "مشهد")
+    assert note["meta"] == {"text": ["شهر"]}
+    with pytest.raises(ExportError, match="--labelstudio-config: the labeling config has no <Labels"):
+        run_export_raw(filled, format="labelstudio", labelstudio_config="<View/>")
+
+
+def test_doccano_entities_layout_leaves_out_overlaps_doccano_would_drop(filled: Store):
+    lines, report = run_export(filled, format="doccano", doccano_layout="entities", annotator="minji")
+    crlf = next(line for line in lines if line["doc_id"] == "crlf")
+    assert [label for _, _, label in crlf["entities"]] == ["ORG"]  # 서울특별시 inside 서울특별시 경찰청 left out
+    assert report.dropped_overlaps == 1 and "1 overlapping spans left out" in report.summary()
+
+
+def run_export_raw(store: Store, **options) -> str:
+    out = io.StringIO()
+    export(store, out, ExportOptions(**options))
+    return out.getvalue()
+
+
+def test_spacy_docbin_without_spacy_says_which_extra_to_install(filled: Store, tmp_path: Path, monkeypatch):
+    import sys
+
+    from annotator.core.exporting import export_file
+
+    monkeypatch.setitem(sys.modules, "spacy", None)  # as if the extra were not installed
+    monkeypatch.delitem(sys.modules, "annotator.core.docbin", raising=False)
+    with pytest.raises(ExportError, match=r"spacy-docbin needs spaCy: pip install 'annotator\[spacy\]'"):
+        export_file(filled, tmp_path / "x.spacy", ExportOptions(format="spacy-docbin"))
+    assert not (tmp_path / "x.spacy").exists() and not (tmp_path / "x.spacy.partial").exists()

@@ -251,3 +251,27 @@ def test_forced_format_and_unknown_format_and_unit(store: Store, tmp_path: Path)
         import_paths(store, [path], annotator="minji", fmt="brat")
     with pytest.raises(InputError, match="unknown unit 'bytes'"):
         import_paths(store, [path], annotator="minji", offsets="bytes")
+
+
+# --- what a real Label Studio and doccano do to annotator's files (scripts/peers/) ---------------
+
+
+def test_a_doccano_export_belongs_to_the_member_its_file_is_named_after(store: Store, tmp_path: Path):
+    a, b = in_utf16("مشهد")
+    # doccano copies the "annotator" it was given back into its export, whoever annotated since.
+    path = jsonl(tmp_path, "admin.jsonl", {"id": 12, "text": TEXT, "doc_id": "fa-1", "annotator": "sara",
+                                           "cats": [], "meta": {}, "label": [[a, b, "GPE"]], "Comments": []})
+    import_paths(store, [path], annotator="me")
+    assert covered(store, "fa-1", "admin") == [("GPE", "مشهد")] and store.layers(["fa-1"])["fa-1"].keys() == {"admin"}
+
+
+def test_label_studio_names_the_layer_from_its_results_and_keeps_region_notes(store: Store, tmp_path: Path):
+    value = _ls_value("مشهد", "GPE")
+    tasks = [{"id": 7, "data": {"text": TEXT, "doc_id": "fa-1"}, "annotations": [
+        {"completed_by": 1, "ground_truth": False, "result": [
+            {"value": value, "type": "labels", "from_name": "label", "to_name": "text", "annotator": "sara",
+             "meta": {"text": ["the city"]}}]},
+        {"completed_by": 1, "result": [{"value": _ls_value("김정은", "PER"), "type": "labels"}]}]}]
+    import_paths(store, [write(tmp_path / "t.json", json.dumps(tasks, ensure_ascii=False))], annotator="me")
+    assert covered(store, "fa-1", "sara") == [("GPE", "مشهد")] and covered(store, "fa-1", "ls-1") == [("PER", "김정은")]
+    assert [s.note for s in store.spans("fa-1", "sara")] == ["the city"]
