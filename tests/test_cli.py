@@ -315,3 +315,50 @@ def test_search_says_how_many_match_beyond_the_limit_and_can_rank(run, tmp_path:
     assert "2 of 3 results" in result.stderr
     ranked = run("search", "대구", "--limit", "1", "--best-first")
     assert ranked.stdout.split()[0] == "k3" and "1 of 3 results" in ranked.stderr
+
+
+def test_export_says_what_exists_when_a_name_is_a_typo(run):
+    from tests.helpers import ROOT
+
+    run("import", str(SEEDS), str(ROOT / "docs" / "demo-annotations.jsonl"))
+    ghost = run("export", "--annotator", "ghost")
+    assert ghost.exit_code == 1 and "no annotator 'ghost' has annotated anything here (annotators: sara)" in ghost.output
+    nope = run("export", "--ids", "nope")
+    assert nope.exit_code == 1 and "no document with the id 'nope' (the database has 5 documents" in nope.output
+    binary = run("export", "--format", "spacy-docbin")
+    assert binary.exit_code == 1 and "spacy-docbin is written to a .spacy file: give -o" in binary.output
+    wrong = run("export", "--format", "jsonl", "--offsets", "utf16")
+    assert wrong.exit_code == 1 and "--offsets applies to doccano and labelstudio" in wrong.output
+
+
+def test_import_offsets_and_the_unit_line_in_the_summary(run, tmp_path: Path):
+    text = "😀 김정은 위원장"
+    # A doccano-shaped file whose offsets a script counted in code points: [2, 5) is 김정은.
+    path = write(tmp_path / "d.jsonl", json.dumps({"id": "k", "text": text, "label": [[2, 5, "PER"]]},
+                                                  ensure_ascii=False) + "\n")
+    default = run("import", str(path))  # read as UTF-16 units (doccano's editor): lands one earlier
+    assert default.exit_code == 0 and "offsets read as UTF-16 code units: 1 document" in default.stdout
+    assert "import again with --offsets" in default.stdout
+    again = tmp_path / "again.db"
+    chosen = run("import", "--offsets", "codepoints", str(path), db=again)
+    assert chosen.exit_code == 0 and "offsets read as code points: 1 document" in chosen.stdout
+    from annotator.core.project import open_project
+
+    with open_project(tmp_path / "project.db") as store:
+        assert [s.text for s in store.spans("k", "tester")] == [" 김정"]
+    with open_project(again) as store:
+        assert [s.text for s in store.spans("k", "tester")] == ["김정은"]
+
+
+def test_export_bio_writes_the_label_list_and_lists_spans_inside_tokens(run, tmp_path: Path):
+    path = write(tmp_path / "k.jsonl", json.dumps({"id": "k", "text": "동대구시장 방문", "annotator": "minji",
+                                                   "spans": [{"start": 1, "end": 4, "label": "GPE"}]},
+                                                  ensure_ascii=False) + "\n")
+    run("import", str(path))
+    out = tmp_path / "bio.jsonl"
+    result = run("export", "--format", "bio", "-o", str(out))
+    assert result.exit_code == 0
+    assert "1 spans left out of the token format" in result.stderr
+    assert "document 'k', minji: GPE [1, 4) '대구시' has an edge inside a token" in result.stderr
+    assert json.loads((tmp_path / "bio.labels.json").read_text(encoding="utf-8"))[:3] == ["O", "B-PER", "I-PER"]
+    assert f"Wrote {tmp_path / 'bio.labels.json'}" in result.stderr

@@ -16,7 +16,6 @@ converted: :class:`OffsetError` says so, and the importer names the file and lin
 from __future__ import annotations
 
 import bisect
-import functools
 
 import regex
 
@@ -81,18 +80,23 @@ class Units:
         return offset
 
 
-@functools.lru_cache(maxsize=4096)
-def _differs(text: str) -> tuple[bool, bool]:
-    astral = any(ord(c) > 0xFFFF for c in text)
-    clusters = sum(1 for _ in _CLUSTER.finditer(text)) != len(text)
-    return astral, clusters
+_ASTRAL = regex.compile("[\U00010000-\U0010FFFF]")
+# Characters that can join a grapheme cluster of several code points (marks, joiners, Hangul jamo,
+# CR before LF); only a text holding one is segmented to be sure.
+_MAY_JOIN = regex.compile(r"[\p{Grapheme_Cluster_Break=Extend}\p{Grapheme_Cluster_Break=ZWJ}"
+                          r"\p{Grapheme_Cluster_Break=SpacingMark}\p{Grapheme_Cluster_Break=Prepend}"
+                          r"\p{Grapheme_Cluster_Break=L}\p{Grapheme_Cluster_Break=V}\p{Grapheme_Cluster_Break=T}\r]")
 
 
 def unit_matters(text: str, end: int | None = None) -> bool:
     """Whether the units disagree anywhere in ``text[:end]``: an astral character (UTF-16 counts
     it twice) or a cluster of several code points (graphemes count it once)."""
-    astral, clusters = _differs(text if end is None else text[:end])
-    return astral or clusters
+    end = len(text) if end is None else end
+    if _ASTRAL.search(text, 0, end):
+        return True
+    if not _MAY_JOIN.search(text, 0, end):
+        return False
+    return any(m.end() - m.start() > 1 for m in _CLUSTER.finditer(text, 0, end))
 
 
 def fitting_units(text: str, start: int, end: int, covered: str | None, *, exclude: str) -> list[str]:

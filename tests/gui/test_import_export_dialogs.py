@@ -1,0 +1,74 @@
+"""File → Import asks how other tools' offsets are counted; File → Export names files where the user
+looks, per format, and every format it offers writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtWidgets import QDialog
+
+from annotator.gui import window as window_module
+from annotator.gui.export_dialog import ExportDialog, ImportOptionsDialog
+from tests.helpers import write
+
+TEXT = "😀 🇮🇷 خبر: رجائیان در مشهد"
+
+
+def _utf16(text: str, offset: int) -> int:
+    return len(text[:offset].encode("utf-16-le")) // 2
+
+
+def _doccano_file(tmp_path: Path, unit: str) -> Path:
+    start = TEXT.index("مشهد")
+    a, b = (_utf16(TEXT, start), _utf16(TEXT, start + 4)) if unit == "utf16" else (start, start + 4)
+    return write(tmp_path / "d.jsonl", json.dumps({"id": "x", "text": TEXT, "label": [[a, b, "GPE"]]},
+                                                  ensure_ascii=False) + "\n")
+
+
+def test_import_of_another_tools_file_asks_for_the_unit_and_uses_it(qtbot, window, tmp_path, monkeypatch):
+    path = _doccano_file(tmp_path, "codepoints")  # written by a script that counted code points
+    chosen = {}
+
+    class Answer(ImportOptionsDialog):
+        def exec(self) -> int:  # the user picks "Always code points" and presses Import
+            self.offsets.setCurrentIndex(self.offsets.findData("codepoints"))
+            chosen.update(self.choices())
+            return QDialog.Accepted
+
+    monkeypatch.setattr(window_module, "ImportOptionsDialog", Answer)
+    monkeypatch.setattr(window_module.QFileDialog, "getOpenFileNames",
+                        staticmethod(lambda *a, **k: ([str(path)], "")))
+    window.import_files()
+    assert chosen == {"offsets": "codepoints", "text_field": None}
+    assert [(s.label, s.text) for s in window.store.spans("x", "tester")] == [("GPE", "مشهد")]
+    assert "offsets read as code points" in window.statusBar().currentMessage()
+
+
+def test_import_with_the_default_reads_doccano_as_utf16(qtbot, window, tmp_path):
+    assert window.run_import([str(_doccano_file(tmp_path, "utf16"))])
+    assert [s.text for s in window.store.spans("x", "tester")] == ["مشهد"]
+
+
+def test_export_dialog_names_a_file_of_the_format_in_the_folder_used_last(qtbot, window, tmp_path):
+    dialog = ExportDialog(window, window.store, "tester", str(tmp_path))
+    qtbot.addWidget(dialog)
+    assert dialog.target() == tmp_path / "annotations.jsonl"
+    dialog.format.setCurrentIndex(dialog.format.findData("conll"))
+    assert dialog.target() == tmp_path / "annotations.conll"
+    dialog.path.setText("relative.conll")  # a bare name goes to the dialog's folder, not the process's
+    assert dialog.target() == tmp_path / "relative.conll"
+    assert [dialog.format.itemData(i) for i in range(dialog.format.count())] == [
+        "jsonl", "doccano", "labelstudio", "spacy", "bio", "conll", "spacy-docbin", "brat"]
+
+
+def test_every_format_the_dialog_offers_exports_from_the_window(qtbot, window, tmp_path):
+    window.run_import([str(_doccano_file(tmp_path, "utf16"))])
+    dialog = ExportDialog(window, window.store, "tester", str(tmp_path / "out"))
+    qtbot.addWidget(dialog)
+    (tmp_path / "out").mkdir()
+    for i in range(dialog.format.count()):
+        dialog.format.setCurrentIndex(i)
+        assert window.run_export(dialog.options(), str(dialog.target())), dialog.format.itemData(i)
+        assert dialog.target().exists()
+        assert str(dialog.target().resolve()) in window.statusBar().currentMessage()
