@@ -321,8 +321,12 @@ def test_spacy_docbin_without_spacy_says_which_extra_to_install(filled: Store, t
 
     from annotator.core.exporting import export_file
 
-    monkeypatch.setitem(sys.modules, "spacy", None)  # as if the extra were not installed
+    for name in ["spacy", *(m for m in sys.modules if m.startswith("spacy."))]:
+        monkeypatch.setitem(sys.modules, name, None)  # as if the extra were not installed
+    import annotator.core
+
     monkeypatch.delitem(sys.modules, "annotator.core.docbin", raising=False)
+    monkeypatch.delattr(annotator.core, "docbin", raising=False)
     with pytest.raises(ExportError, match=r"spacy-docbin needs spaCy: pip install 'annotator\[spacy\]'"):
         export_file(filled, tmp_path / "x.spacy", ExportOptions(format="spacy-docbin"))
     assert not (tmp_path / "x.spacy").exists() and not (tmp_path / "x.spacy.partial").exists()

@@ -144,3 +144,14 @@ def test_a_first_open_that_stopped_before_its_first_migration_opens_again(db_pat
     db.close()
     with Store.open(db_path) as store:
         assert store.schema_version() == known_names()
+
+
+def test_opening_storage_does_not_load_pandas_or_numpy_yet_both_still_import():
+    """sqlite-utils would import them whenever installed (the test extra installs them): 250 ms of every start."""
+    import subprocess
+    import sys
+
+    script = ("import sys, annotator.storage; loaded = [m for m in ('pandas', 'numpy') if m in sys.modules]; "
+              "import pandas, numpy; print(loaded, pandas.__name__, numpy.__name__)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[]", "pandas", "numpy"]
