@@ -27,6 +27,16 @@ def test_ci_runs_the_readme_test_command():
     assert tests in ci.splitlines()
 
 
+def test_readme_and_ci_install_every_library_qts_display_plugin_links():
+    from annotator.gui.app import XCB_PACKAGES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    line = next(x for x in readme.splitlines() if x.startswith("sudo apt-get install"))
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    debs = ci.split("debs=(", 1)[1].split(")", 1)[0].split()
+    assert set(XCB_PACKAGES) | {"xvfb"} == set(line.split()[3:]) == set(debs)
+
+
 def test_the_jsonl_example_imports_as_written(tmp_path, run):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = re.search(r"```json\n(.*?)```", readme, re.S).group(1)

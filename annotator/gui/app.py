@@ -55,8 +55,51 @@ def annotator_name(settings: QSettings) -> str | None:
     return name
 
 
+# What Qt's display plugin (xcb) links on Debian and Ubuntu, by package; README's apt-get line
+# names the same (tests/test_readme.py checks that they agree).
+XCB_PACKAGES = ("libegl1", "libgl1", "libx11-6", "libx11-xcb1", "libdbus-1-3", "libfontconfig1", "libfreetype6",
+                "libglib2.0-0", "libxkbcommon0", "libxkbcommon-x11-0", "libxcb1", "libxcb-cursor0",
+                "libxcb-icccm4", "libxcb-image0", "libxcb-keysyms1", "libxcb-randr0", "libxcb-render0",
+                "libxcb-render-util0", "libxcb-shape0", "libxcb-shm0", "libxcb-sync1", "libxcb-util1",
+                "libxcb-xfixes0", "libxcb-xkb1")
+
+
+def display_problem() -> str | None:
+    """Why the window cannot open here, in one line, or None. Qt itself aborts the process in
+    both cases (SIGABRT, "Could not load the Qt platform plugin"), so look before it does."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform and not platform.startswith("xcb"):
+        return None  # offscreen, wayland, vnc...: the user chose
+    if not platform and os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    if not os.environ.get("DISPLAY"):
+        return ("no display to open the window on (DISPLAY is not set): run it on the desktop, over "
+                "`ssh -X`, or under `xvfb-run`; the command line works without one (annotator --help)")
+    plugin = _xcb_plugin()
+    if plugin is not None:
+        import ctypes
+
+        try:
+            ctypes.CDLL(str(plugin))  # loads what the plugin links, as Qt is about to
+        except OSError as err:
+            missing = str(err).split(":")[0].strip() if ":" in str(err) else str(err)
+            return (f"Qt's display plugin cannot load ({missing} is missing); on Debian or Ubuntu: "
+                    f"sudo apt-get install {' '.join(XCB_PACKAGES)}")
+    return None
+
+
+def _xcb_plugin() -> Path | None:
+    import PySide6
+
+    path = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+    return path if path.exists() else None
+
+
 def run(db: str | None) -> int:
     """Open the window on the project database; returns the exit status."""
+    problem = display_problem()
+    if problem:
+        raise AnnotatorError(problem)
     app = create_app()
     store = open_project(db)
     try:

@@ -7,9 +7,19 @@ import bisect
 import re
 from typing import NamedTuple
 
-from PySide6.QtCore import QTimer, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextBlockFormat, QTextCharFormat, QTextCursor, QTextOption
-from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtCore import QPoint, QTimer, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QSyntaxHighlighter,
+    QTextBlock,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+    QTextLine,
+    QTextOption,
+)
+from PySide6.QtWidgets import QApplication, QPlainTextEdit, QTextEdit, QWidget
 
 from annotator.core.model import Span
 from annotator.core.text import detect_language
@@ -180,7 +190,6 @@ class ArticleView(QPlainTextEdit):
         self.highlighter = SpanHighlighter(self.document())
         self.index = Utf16Index("")
         self.spans: list[Span] = []
-        self.spans: list[Span] = []
         self.suggestions: list[Span] = []
         self._by_id: dict[int | None, Span] = {}
         self.colours: dict[str, str] = {}
@@ -191,6 +200,8 @@ class ArticleView(QPlainTextEdit):
         self._flash.timeout.connect(self._flash_step)
         self._flash_left = 0
         self._press_pos: int | None = None
+        self._press_char: tuple[int, int] | None = None  # UTF-16 span of the letter a drag started on
+        self._press_point = QPoint()
         self.selectionChanged.connect(self._emit_selection)
 
     # --- positions: every conversion goes through self.index ---------------------------------
@@ -219,7 +230,70 @@ class ArticleView(QPlainTextEdit):
         self.setTextCursor(cursor)
 
     def offset_at(self, point) -> int:
+        self._align_block(self.cursorForPosition(point).block())
         return self.index.to_code_point(self.cursorForPosition(point).position())
+
+    def char_at(self, point) -> tuple[int, int] | None:
+        """UTF-16 ``[start, end)`` of the character (grapheme cluster) under ``point``, in either
+        direction, or None where there is none (past a line's end, between paragraphs). Qt's own
+        hit-testing gives the nearest boundary instead: a press on the left half of a Persian
+        word's first (rightmost) letter lands after it."""
+        block = self.cursorForPosition(point).block()
+        if not block.isValid():
+            return None
+        self._align_block(block)
+        layout = block.layout()
+        geometry = self.blockBoundingGeometry(block).translated(self.contentOffset())
+        x, y = point.x() - geometry.left(), point.y() - geometry.top()
+        for i in range(layout.lineCount()):
+            line = layout.lineAt(i)
+            if not line.y() <= y < line.y() + line.height():
+                continue
+            rect = line.naturalTextRect()
+            if not rect.left() <= x < rect.right():
+                return None
+            position = line.xToCursor(x, QTextLine.CursorOnCharacter)
+            end = layout.nextCursorPosition(position)
+            if position >= line.textStart() + line.textLength() or end <= position:
+                return None
+            return block.position() + position, block.position() + end
+        return None
+
+    # --- alignment: each paragraph flush to its own direction's start edge --------------------
+
+    def _align_block(self, block: QTextBlock) -> None:
+        """QPlainTextEdit lays every paragraph out with the document's one text option and ignores
+        a paragraph's own alignment, so a right-to-left paragraph would be flush left. Alignment
+        is applied when a laid-out line is drawn or hit-tested, so setting it on the paragraph's
+        layout (after Qt laid it out) aligns it without laying it out again."""
+        layout = block.layout()
+        if layout is None or layout.lineCount() == 0:
+            return
+        wanted = (Qt.AlignRight if block.textDirection() == Qt.RightToLeft else Qt.AlignLeft) | Qt.AlignAbsolute
+        option = layout.textOption()
+        if option.alignment() != wanted:
+            option.setAlignment(wanted)
+            layout.setTextOption(option)
+
+    def _align_visible(self) -> None:
+        block = self.firstVisibleBlock()
+        offset = self.contentOffset()
+        bottom = self.viewport().height()
+        while block.isValid():
+            self._align_block(block)
+            if self.blockBoundingGeometry(block).translated(offset).bottom() > bottom:
+                break
+            block = block.next()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self._align_visible()
+        super().paintEvent(event)
+
+    def cursorRect(self, cursor=None):  # noqa: N802 (Qt override: positions follow the alignment)
+        if cursor is None:
+            cursor = self.textCursor()
+        self._align_block(cursor.block())
+        return super().cursorRect(cursor)
 
     # --- content -----------------------------------------------------------------------------
 
@@ -374,8 +448,40 @@ class ArticleView(QPlainTextEdit):
         self.selection_changed.emit(*self.selection())
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        self._press_pos = self.offset_at(event.position().toPoint())
+        point = event.position().toPoint()
+        self._press_pos = self.offset_at(point)
+        plain = event.button() == Qt.LeftButton and not event.modifiers() & Qt.ShiftModifier
+        self._press_char = self.char_at(point) if plain else None
+        self._press_point = point
         super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self._press_char = None  # Qt selects the word and extends by words while dragging
+        super().mouseDoubleClickEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().mouseMoveEvent(event)
+        if self._press_char is None or not event.buttons() & Qt.LeftButton:
+            return
+        # A drag takes the letter it started on and the letter under the pointer, in both
+        # directions: the anchor is the pressed letter's edge behind the drag.
+        point = event.position().toPoint()
+        if (point - self._press_point).manhattanLength() < QApplication.startDragDistance():
+            return  # a click that jittered is still a click
+        first, last = self._press_char
+        here = self.char_at(point)
+        if here is None:
+            position = self.cursorForPosition(point).position()
+            anchor = first if position >= first else last
+        elif here[0] >= first:
+            anchor, position = first, here[1]
+        else:
+            anchor, position = last, here[0]
+        cursor = self.textCursor()
+        if (cursor.anchor(), cursor.position()) != (anchor, position):
+            cursor.setPosition(anchor)
+            cursor.setPosition(position, QTextCursor.KeepAnchor)
+            self.setTextCursor(cursor)
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().mouseReleaseEvent(event)

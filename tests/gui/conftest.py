@@ -70,14 +70,33 @@ def point(window: MainWindow, offset: int) -> QPoint:
     return QPoint(hits[len(hits) // 2], y)
 
 
+def inside(window: MainWindow, offset: int) -> QPoint:
+    """A point on the middle of the letter at code point ``offset``, found with Qt's own
+    nearest-boundary hit-testing: the middle of a letter is where the boundary before it turns
+    into the boundary after it, in either direction and across a change of direction (a Korean
+    run inside a Persian paragraph)."""
+    view = window.view
+    text = window.document.text
+    before, after = utf16(text, offset), utf16(text, offset + 1)
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(before)
+    y = view.cursorRect(cursor).center().y()
+    hits = [view.cursorForPosition(QPoint(x, y)).position() for x in range(view.viewport().width())]
+    for x in range(len(hits) - 1):
+        if {hits[x], hits[x + 1]} == {before, after}:
+            return QPoint(x, y)
+    raise AssertionError(f"no pixel on the letter at {offset}")
+
+
 def drag(qtbot, window: MainWindow, start: int, end: int) -> None:
-    """Select ``[start, end)`` with a real mouse drag from its first to its last boundary."""
+    """Select ``[start, end)`` with a real mouse drag from its first letter to its last, as a
+    person does: pressing on the first letter and releasing on the last."""
     viewport = window.view.viewport()
     cursor = QTextCursor(window.view.document())
     cursor.setPosition(utf16(window.document.text, start))
     window.view.setTextCursor(cursor)
     window.view.ensureCursorVisible()
-    a, b = point(window, start), point(window, end)
+    a, b = inside(window, start), inside(window, end - 1)
     qtbot.mousePress(viewport, Qt.LeftButton, pos=a)
     qtbot.mouseMove(viewport, pos=QPoint((a.x() + b.x()) // 2, (a.y() + b.y()) // 2))
     qtbot.mouseMove(viewport, pos=b)

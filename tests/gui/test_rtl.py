@@ -1,0 +1,92 @@
+"""Right to left in the article: each paragraph flush to its own start edge, and a drag that
+starts on a Persian word's first (rightmost) letter keeps that letter."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QTextCursor
+
+from tests.gui.conftest import inside, key, utf16
+from tests.helpers import PERSIAN_SEED, write
+
+MIXED = "مشهد در کنفرانس\n대구시는 발표했다\nسلام"
+
+
+def _line_rect(window, paragraph: int):
+    block = window.view.document().findBlockByNumber(paragraph)
+    window.view.viewport().repaint()  # as painted
+    line = block.layout().lineAt(0)
+    geometry = window.view.blockBoundingGeometry(block).translated(window.view.contentOffset())
+    return line.naturalTextRect().translated(geometry.topLeft()), window.view.viewport().width()
+
+
+def test_each_paragraph_is_flush_to_its_own_start_edge(qtbot, window, tmp_path):
+    from annotator.core.importing import import_paths
+
+    import_paths(window.store, [write(tmp_path / "m.jsonl", '{"id": "mixed", "lang": "fa", "text": "%s"}\n'
+                                      % MIXED.replace("\n", "\\n"))], annotator="tester")
+    window.open_document("mixed")
+    persian, width = _line_rect(window, 0)
+    korean, _ = _line_rect(window, 1)
+    last, _ = _line_rect(window, 2)
+    margin = window.view.document().documentMargin()
+    assert abs(persian.right() - (width - margin)) <= 2 and persian.left() > width / 2  # short: hugs the right
+    assert abs(last.right() - (width - margin)) <= 2
+    assert abs(korean.left() - margin) <= 2 and korean.right() < width / 2  # Korean: hugs the left
+
+
+def test_a_wrapped_persian_paragraph_ends_flush_right_too(qtbot, window):
+    window.open_document(PERSIAN_SEED)
+    view = window.view
+    block = view.document().firstBlock()
+    view.viewport().repaint()
+    layout = block.layout()
+    assert layout.lineCount() > 1
+    last = layout.lineAt(layout.lineCount() - 1).naturalTextRect()
+    first = layout.lineAt(0).naturalTextRect()
+    assert abs(last.right() - first.right()) <= 2  # ragged on the left, not the right
+
+
+def _pixel_on_far_half(window, offset: int) -> QPoint:
+    """A pixel on the letter at ``offset`` that Qt's nearest-boundary hit-test maps to the
+    position *after* the letter: for a Persian letter, its left half."""
+    centre = inside(window, offset)
+    after = utf16(window.document.text, offset + 1)
+    for dx in (1, -1, 2, -2, 3, -3):
+        p = QPoint(centre.x() + dx, centre.y())
+        if window.view.cursorForPosition(p).position() == after:
+            return p
+    raise AssertionError("no pixel maps after the letter")
+
+
+def test_a_drag_from_the_first_letters_left_half_keeps_the_letter(qtbot, window):
+    window.open_document(PERSIAN_SEED)
+    text = window.document.text
+    start = text.index("سازمان")
+    press = _pixel_on_far_half(window, start)
+    assert window.view.cursorForPosition(press).position() == utf16(text, start + 1)  # Qt alone drops س
+    release = inside(window, start + len("سازمان") - 1)
+    viewport = window.view.viewport()
+    qtbot.mousePress(viewport, Qt.LeftButton, pos=press)
+    qtbot.mouseMove(viewport, pos=QPoint((press.x() + release.x()) // 2, press.y()))
+    qtbot.mouseMove(viewport, pos=release)
+    qtbot.mouseRelease(viewport, Qt.LeftButton, pos=release)
+    assert window.view.selection() == (start, start + len("سازمان"))
+    key(qtbot, window, "o")
+    assert [s.text for s in window.store.spans(PERSIAN_SEED, "tester") if s.start == start] == ["سازمان"]
+
+
+def test_a_backward_drag_from_the_last_letter_keeps_both_ends(qtbot, window):
+    window.open_document(PERSIAN_SEED)
+    text = window.document.text
+    start = text.index("سازمان")
+    end = start + len("سازمان")
+    press, release = inside(window, end - 1), inside(window, start)
+    viewport = window.view.viewport()
+    qtbot.mousePress(viewport, Qt.LeftButton, pos=press)
+    qtbot.mouseMove(viewport, pos=QPoint((press.x() + release.x()) // 2, press.y()))
+    qtbot.mouseMove(viewport, pos=release)
+    qtbot.mouseRelease(viewport, Qt.LeftButton, pos=release)
+    assert window.view.selection() == (start, end)
+    cursor: QTextCursor = window.view.textCursor()
+    assert cursor.anchor() == utf16(text, end)  # the anchor stays where the drag began
