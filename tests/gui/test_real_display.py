@@ -50,12 +50,14 @@ def test_the_window_opens_on_a_real_x_server(tmp_path: Path, run):
     assert xvfb, "this test needs Xvfb: apt-get install xvfb (see README; .ci/run installs it)"
     assert run("import", str(SEEDS)).exit_code == 0
     number = _free_display()
-    server = subprocess.Popen([xvfb, f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    log = tmp_path / "xvfb.log"
+    with log.open("wb") as sink:
+        server = subprocess.Popen([xvfb, f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                                  stdout=subprocess.DEVNULL, stderr=sink, start_new_session=True)
     try:
         deadline = time.monotonic() + 15
         while not Path(f"/tmp/.X11-unix/X{number}").exists():
-            assert server.poll() is None, f"Xvfb exited: {server.stderr.read().decode()[-500:]}"
+            assert server.poll() is None, f"Xvfb exited: {log.read_text(errors='replace')[-500:]}"
             assert time.monotonic() < deadline, "Xvfb did not start within 15 s"
             time.sleep(0.1)
         env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
