@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QPlainTextEdit, QTextEdit, QWidget
 from annotator.core.model import Span
 from annotator.core.text import detect_language
 from annotator.core.utf16 import Utf16Index
+from annotator.core.words import word_at
 from annotator.gui.theme import selected_background, span_background
 
 
@@ -456,8 +457,13 @@ class ArticleView(QPlainTextEdit):
         super().mousePressEvent(event)
 
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        self._press_char = None  # Qt selects the word and extends by words while dragging
+        self._press_char = None  # Qt extends by words while the double-click drags
         super().mouseDoubleClickEvent(event)
+        if event.button() == Qt.LeftButton:
+            # annotator's word, not Qt's: Qt's takes the Persian comma along (ایتالیا،)
+            start, end = word_at(self.index.text, self.offset_at(event.position().toPoint()))
+            if start < end:
+                self.select(start, end, ensure_visible=False)
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().mouseMoveEvent(event)

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 
 from annotator.core.model import GOLD
+from annotator.gui.plain import isolate
 from PySide6.QtWidgets import (
     QDialog,
     QMessageBox,
@@ -37,7 +38,8 @@ class NoteDialog(QDialog):
     def __init__(self, parent: QWidget | None, span_text: str, note: str):
         super().__init__(parent)
         self.setWindowTitle("Note")
-        label = QLabel(f"Note on: {span_text}")
+        label = QLabel(f"Note on: {isolate(span_text)}")
+        label.setTextFormat(Qt.PlainText)
         label.setTextFormat(Qt.PlainText)
         label.setWordWrap(True)
         self.editor = QPlainTextEdit(note)

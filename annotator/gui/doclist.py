@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from annotator.core.model import DocumentSummary, Status
 from annotator.core.text import match_expression
 from annotator.gui.models import RowTableModel
-from annotator.gui.plain import tooltip
+from annotator.gui.plain import isolate, tooltip
 from annotator.storage import Store
 
 PAGE = 200  # rows a query reads
@@ -150,7 +150,7 @@ class DocumentListModel(RowTableModel):
         column = index.column()
         if role == Qt.DisplayRole:
             if column == 0:
-                return " ".join(row.title.split()) or row.id
+                return isolate(" ".join(row.title.split()) or row.id)
             if column == 1:
                 return row.lang
             if column == 2:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from annotator.core.model import Span
 from annotator.core.schema import Label, Schema
 from annotator.gui.models import RowTableModel
-from annotator.gui.plain import tooltip
+from annotator.gui.plain import alignment, isolate, isolate_runs, tooltip
 
 
 def swatch(colour: str, size: int = 14) -> QIcon:
@@ -141,7 +141,7 @@ class SpanListModel(RowTableModel):
     def rows(self) -> list[Span]:
         return self.spans
 
-    _ROLES = frozenset({Qt.DisplayRole, Qt.DecorationRole, Qt.ToolTipRole})
+    _ROLES = frozenset({Qt.DisplayRole, Qt.DecorationRole, Qt.ToolTipRole, Qt.TextAlignmentRole})
 
     def data(self, index: QModelIndex, role=Qt.DisplayRole):
         if role not in self._ROLES or not index.isValid() or not 0 <= index.row() < len(self.spans):
@@ -149,8 +149,11 @@ class SpanListModel(RowTableModel):
         span = self.spans[index.row()]
         column = index.column()
         if role == Qt.DisplayRole:
-            return (str(span.start), str(span.end), span.label, " ".join(span.text.split()),
-                    " ".join((span.note or "").split()))[column]
+            # User text is isolated, so «۳ و ۴ دسامبر» keeps its order in a left-to-right table.
+            return (str(span.start), str(span.end), span.label, isolate(" ".join(span.text.split())),
+                    isolate(" ".join((span.note or "").split())))[column]
+        if role == Qt.TextAlignmentRole and column in (3, 4):
+            return alignment(span.text if column == 3 else span.note or "")
         if role == Qt.DecorationRole and column == 2:
             colour = self.colours.get(span.label, "#868E96")
             if colour not in self._icons:
@@ -237,4 +240,4 @@ class GuidelinesPanel(QPlainTextEdit):
         self.setReadOnly(True)
 
     def set_schema(self, schema: Schema) -> None:
-        self.setPlainText(schema.guidelines_text())
+        self.setPlainText(isolate_runs(schema.guidelines_text()))

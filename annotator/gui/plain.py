@@ -9,3 +9,47 @@ from PySide6.QtGui import Qt as GuiQt
 def tooltip(text: str) -> str:
     """``text`` as a tooltip that shows exactly those characters."""
     return GuiQt.convertFromPlainText(text, GuiQt.WhiteSpaceMode.WhiteSpaceNormal)
+
+
+# --- bidi: user text keeps its own direction wherever it is shown ----------------------------
+
+import re  # noqa: E402
+import unicodedata  # noqa: E402
+
+FSI, PDI = "\u2068", "\u2069"  # first-strong isolate: the text takes the direction of its first letter
+_RTL = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc"
+_ARABIC_DIGITS = "\u0660-\u0669\u06f0-\u06f9"
+# A run of right-to-left text inside other text: Persian letters and digits, the spaces, ZWNJ and
+# Arabic punctuation between them, and guillemets around them («مشهد،»).
+_RTL_RUN = re.compile(f"«?[{_RTL}{_ARABIC_DIGITS}](?:[{_RTL}{_ARABIC_DIGITS} \u200c\u060c\u061b\u061f]*"
+                      f"[{_RTL}{_ARABIC_DIGITS}])?[\u060c\u061b\u061f]*»?")
+
+
+def isolate(text: str) -> str:
+    """``text`` isolated from what surrounds it (Unicode's first-strong isolate), so «۳ و ۴ دسامبر»
+    shown in a left-to-right list keeps its order, and digits or Latin beside it keep theirs."""
+    return f"{FSI}{text}{PDI}" if text else text
+
+
+def isolate_runs(text: str) -> str:
+    """Each right-to-left run inside mostly left-to-right text isolated (the guidelines'
+    examples: «مشهد،» -> مشهد would otherwise read as one reversed run)."""
+    return _RTL_RUN.sub(lambda m: isolate(m.group()), text)
+
+
+def is_rtl(text: str) -> bool:
+    """Whether the first letter with a direction is right-to-left."""
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
+
+
+def alignment(text: str) -> int:
+    """A cell's alignment for ``text``: flush to its own start edge."""
+    from PySide6.QtCore import Qt
+
+    return int((Qt.AlignRight if is_rtl(text) else Qt.AlignLeft) | Qt.AlignVCenter | Qt.AlignAbsolute)

@@ -28,17 +28,13 @@ from PySide6.QtWidgets import (
 from annotator.core.adjudication import Unit, decided_by_gold, units
 from annotator.core.model import GOLD, Span
 from annotator.gui import commands
+from annotator.gui.plain import isolate
 
 if TYPE_CHECKING:
     from annotator.gui.window import MainWindow
 
 # A colour per annotator, readable on light and dark, for the units panel.
 ANNOTATOR_COLOURS = ["#1C7ED6", "#E8590C", "#2B8A3E", "#AE3EC9", "#C2255C", "#0C8599", "#5C940D", "#862E9C"]
-FSI, PDI = "\u2068", "\u2069"  # first-strong isolate: user text keeps its direction to itself
-
-
-def isolate(text: str) -> str:
-    return f"{FSI}{text}{PDI}"
 
 
 KIND_TEXT = {"agreed": "agreed by all", "agreed_by_some": "agreed by {k} of {n}", "proposed_by_one": "proposed by one",

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QInputDialog
 
 from annotator.core.model import Span
 from annotator.gui import commands
+from annotator.gui.plain import isolate
 
 if TYPE_CHECKING:
     from annotator.gui.window import MainWindow
@@ -92,7 +93,7 @@ class Suggestions:
         after = [s for s in pending if s.start > here]
         target = (after or pending)[0]
         w.view.select(target.start, target.end)
-        w.statusBar().showMessage(f"Suggestion: {target.label} on {target.text!r} from {target.annotator}", 6000)
+        w.statusBar().showMessage(f"Suggestion: {target.label} on «{isolate(target.text)}» from {isolate(target.annotator)}", 6000)
 
     def accept(self) -> None:
         suggestion = self.current()

@@ -30,6 +30,7 @@ from annotator.gui.article import ArticleView
 from annotator.gui.dialogs import NoteDialog, ShortcutSheet, ask_annotator_name
 from annotator.gui.doclist import DocumentListPanel
 from annotator.gui.export_dialog import ExportDialog, ImportOptionsDialog
+from annotator.gui.plain import isolate
 from annotator.gui.fonts import article_font
 from annotator.gui.panels import GuidelinesPanel, LabelPalette, SpanListPanel, ThemesPanel
 from annotator.gui.review import Review
@@ -60,7 +61,8 @@ class MainWindow(QMainWindow):
         self.undo_stack = QUndoStack(self)
         self.point_size = float(self.settings.value("view/zoom", DEFAULT_POINT_SIZE))
         self.theme = str(self.settings.value("view/theme", "light"))
-        self.snap_to_words = self.settings.value("annotate/snap", "false") in (True, "true")
+        # On unless the annotator turned it off: a slightly long drag must not store a trailing space.
+        self.snap_to_words = self.settings.value("annotate/snap", "true") in (True, "true")
         self.menu_actions: list[tuple[str, QAction]] = []
         self._closed = False
         self.review_mode = False
@@ -277,7 +279,7 @@ class MainWindow(QMainWindow):
         self.view.ensureCursorVisible()
         self.store.set_setting(f"last_document/{self.annotator}", doc.id)
         self.documents.show_current(doc.id)
-        self.setWindowTitle(f"{doc.title} — annotator")
+        self.setWindowTitle(f"{isolate(doc.title)} — annotator")
         self.document_opened.emit(doc.id)
 
     def show_document(self, doc_id: str) -> None:
@@ -474,8 +476,15 @@ class MainWindow(QMainWindow):
             self.selection_label.setText(f"{span.label} {span.start}–{span.end} ({span.end - span.start} chars)")
             return
         start, end = self.view.selection()
-        self.selection_label.setText(
-            f"Selection {start}–{end} ({end - start} chars)" if start < end else f"Position {start}")
+        if start >= end:
+            self.selection_label.setText(f"Position {start}")
+            return
+        if self.document is not None and self.snap_to_words:  # exactly what the label key will store
+            start, end = snap(self.document.text, start, end)
+        shown = " ".join(self.document.text[start:end].split()) if self.document is not None else ""
+        if len(shown) > 40:
+            shown = shown[:39] + "…"
+        self.selection_label.setText(f"Label key stores «{isolate(shown)}» {start}–{end} ({end - start} chars)")
 
     # --- view --------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtTest import QTest
 from annotator.core.project import open_project
 from annotator.gui.app import create_app
+from annotator.core.words import snap
 from annotator.gui.window import MainWindow
 
 app = create_app()
@@ -33,7 +34,8 @@ for i in range(10_000):
     before = len(saved)
     QTest.keyClick(window.view, "p")
     if len(saved) > before and window.saved_label.text().startswith("Saved"):
-        print("SAVED", start, start + 2, flush=True)  # what the window showed as saved
+        a, b = snap(window.document.text, start, start + 2) if window.snap_to_words else (start, start + 2)
+        print("SAVED", a, b, flush=True)  # what the window showed as saved
     app.processEvents()
 """
 

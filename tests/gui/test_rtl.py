@@ -90,3 +90,43 @@ def test_a_backward_drag_from_the_last_letter_keeps_both_ends(qtbot, window):
     assert window.view.selection() == (start, end)
     cursor: QTextCursor = window.view.textCursor()
     assert cursor.anchor() == utf16(text, end)  # the anchor stays where the drag began
+
+
+def test_user_text_is_isolated_and_aligned_outside_the_article(qtbot, window):
+    """«۳ و ۴ دسامبر» in the span list, the guidelines' «مشهد،» -> مشهد: each keeps its order."""
+    from annotator.gui.plain import FSI, PDI
+
+    window.open_document(PERSIAN_SEED)
+    text = window.document.text
+    start = text.index("۳ و ۴ دسامبر")
+    window.view.select(start, start + len("۳ و ۴ دسامبر"))
+    key(qtbot, window, "d")
+    model = window.span_panel.model
+    row = next(i for i, s in enumerate(model.spans) if s.start == start)
+    assert model.data(model.index(row, 3)) == f"{FSI}۳ و ۴ دسامبر{PDI}"
+    assert model.data(model.index(row, 3), Qt.TextAlignmentRole) & Qt.AlignRight
+    guidelines = window.findChild(type(window.view).__mro__[1], "guidelines").toPlainText()
+    assert f"{FSI}«مشهد،»{PDI} -> {FSI}مشهد{PDI}" in guidelines
+    assert f"Persian: {FSI}۳ و ۴ دسامبر{PDI}" in guidelines
+    assert window.windowTitle().startswith(FSI)
+
+
+def test_double_click_leaves_the_persian_comma_out(qtbot, window):
+    window.open_document(PERSIAN_SEED)
+    text = window.document.text
+    start = text.index("ایتالیا،")
+    window.view.set_caret(start)
+    window.view.ensureCursorVisible()
+    qtbot.mouseDClick(window.view.viewport(), Qt.LeftButton, pos=inside(window, start + 2))
+    assert window.view.selection() == (start, start + len("ایتالیا"))
+
+
+def test_the_status_bar_shows_what_the_label_key_will_store(qtbot, window):
+    window.open_document(PERSIAN_SEED)
+    text = window.document.text
+    start = text.index(" ایتالیا،")
+    window.view.select(start, start + len(" ایتالیا،") + 1)  # a sloppy drag: space, comma and more
+    label = window.selection_label.text()
+    assert "«\u2068ایتالیا\u2069»" in label and f"{start + 1}–{start + 8}" in label
+    key(qtbot, window, "g")
+    assert [s.text for s in window.store.spans(PERSIAN_SEED, "tester") if s.start == start + 1] == ["ایتالیا"]

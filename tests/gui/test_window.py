@@ -59,10 +59,10 @@ def test_undo_of_a_delete_brings_the_same_span_back(qtbot, window):
 
 def test_titles_and_text_that_look_like_html_stay_literal(qtbot, window):
     window.open_document("html")
-    assert window.windowTitle() == "<b>x</b> — annotator"
+    assert window.windowTitle() == "\u2068<b>x</b>\u2069 — annotator"  # isolated, and literal
     model = window.documents.model
     row = model.row_of("html")
-    assert model.data(model.index(row, 0)) == "<b>x</b>"
+    assert model.data(model.index(row, 0)) == "\u2068<b>x</b>\u2069"
     assert "&lt;b&gt;x&lt;/b&gt;" in model.data(model.index(row, 0), Qt.ToolTipRole)
     assert window.view.toPlainText().startswith("<b>x</b> is not bold")
     for label in (window.saved_label, window.annotator_label, window.selection_label):
@@ -125,7 +125,7 @@ def test_switching_annotator_shows_only_their_layer(qtbot, window):
     assert window.annotator_label.text() == "Annotator: minji"
     window.view.select(3, 5)
     key(qtbot, window, "p")
-    assert labels(window, DAEGU_SEED) == [(3, 5, "PER")]
+    assert labels(window, DAEGU_SEED) == [(3, 7, "PER")]  # snapped to the whole word
     assert [(s.start, s.label) for s in window.store.spans(DAEGU_SEED, "tester")] == [(0, "ORG")]
 
 
