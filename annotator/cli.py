@@ -295,7 +295,15 @@ def agreement(as_json: bool, csv_path: Path | None, annotators: str | None, char
 
     with project(db) as store:
         try:
-            figures = compute(store, annotators=annotators.split(",") if annotators else None)
+            chosen = [a.strip() for a in annotators.split(",") if a.strip()] if annotators else None
+            if chosen:
+                known = store.annotators_with_layers()
+                unknown = [a for a in chosen if a not in known]
+                if unknown:
+                    raise click.BadParameter(f"no annotator {', '.join(map(repr, unknown))} has annotated anything "
+                                             f"here (annotators: {', '.join(known) or 'none yet'})",
+                                             param_hint="--annotators")
+            figures = compute(store, annotators=chosen)
         except ValueError as err:
             raise click.BadParameter(str(err), param_hint="--annotators") from None
     if csv_path:
@@ -446,6 +454,7 @@ def docs(annotator: str | None, lang: str | None, status: str | None, as_json: b
     """
     owner = annotator or default_annotator()
     with project(db) as store:
+        _known_lang(store, lang)
         rows = store.document_summaries(owner, lang=lang, status=Status(status) if status else None)
         if as_json:
             for row in rows:
@@ -476,6 +485,24 @@ def docs(annotator: str | None, lang: str | None, status: str | None, as_json: b
 # --- show ------------------------------------------------------------------------------------
 
 
+def _unique_id(store: Store, given: str) -> str:
+    """The one document whose id starts with ``given`` (000_b57 for 000_b57cd57af517ef66)."""
+    found = store.ids_with_prefix(given)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise click.ClickException(f"no document with id {given!r} or an id starting with it (see: annotator docs)")
+    listed = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")
+    raise click.ClickException(f"{given!r} starts several document ids ({listed}): give more of it")
+
+
+def _known_lang(store: Store, lang: str | None) -> None:
+    """A --lang that no document has is a typo, not an empty result."""
+    if lang is not None and lang not in store.languages():
+        raise click.ClickException(f"no documents in language {lang!r} "
+                                   f"(languages here: {', '.join(store.languages()) or 'none yet'})")
+
+
 @cli.command(context_settings=CONTEXT)
 @click.argument("doc_id", metavar="ID")
 @click.option("--logical", is_flag=True,
@@ -484,19 +511,19 @@ def docs(annotator: str | None, lang: str | None, status: str | None, as_json: b
 @db_option
 @reports_errors
 def show(doc_id: str, logical: bool, annotator: str | None, db: str | None) -> None:
-    """Print an article. On a terminal, Persian is shaped and put in visual order so that a
-    terminal without bidi support shows it readable; piped output stays in logical order.
+    """Print an article (ID, or a unique start of one). On a terminal, Persian is shaped and put
+    in visual order so that a terminal without bidi support shows it readable; piped output stays
+    in logical order.
 
     \b
     Example:
         annotator show 000_b57cd57af517ef66
+        annotator show 000_b57
         annotator show 000_b57cd57af517ef66 --logical > article.txt
     """
     owner = annotator or default_annotator()
     with project(db) as store:
-        doc = store.get_document(doc_id)
-        if doc is None:
-            raise click.ClickException(f"no document with id {doc_id!r} (see: annotator docs)")
+        doc = store.get_document(doc_id) or store.get_document(_unique_id(store, doc_id))
         plain = logical or not is_tty()
         rtl = doc.direction == "rtl"
         cols = _cols()
@@ -548,6 +575,7 @@ def search(query: str, limit: int, lang: str | None, best_first: bool, as_json: 
     if expression is None:
         raise click.ClickException(f"nothing to search for in {query!r}")
     with project(db) as store:
+        _known_lang(store, lang)
         results = store.search(expression, limit=limit, lang=lang, best_first=best_first)
         for doc in results:
             snip = snippet(doc.text, query)

@@ -362,3 +362,18 @@ def test_export_bio_writes_the_label_list_and_lists_spans_inside_tokens(run, tmp
     assert "document 'k', minji: GPE [1, 4) '대구시' has an edge inside a token" in result.stderr
     assert json.loads((tmp_path / "bio.labels.json").read_text(encoding="utf-8"))[:3] == ["O", "B-PER", "I-PER"]
     assert f"Wrote {tmp_path / 'bio.labels.json'}" in result.stderr
+
+
+def test_typos_in_lang_and_annotators_are_errors_and_show_takes_a_unique_prefix(run):
+    run("import", str(SEEDS))
+    for args in (("docs", "--lang", "xx"), ("search", "대구", "--lang", "xx"), ("export", "--lang", "xx")):
+        out = run(*args)
+        assert out.exit_code == 1 and "no documents in language 'xx' (languages here: fa, ko)" in out.output, args
+    ghost = run("agreement", "--annotators", "root,ghost")
+    assert ghost.exit_code == 2 and "no annotator 'root', 'ghost' has annotated anything here" in ghost.output
+    shown = run("show", PERSIAN_SEED[:7])
+    assert shown.exit_code == 0 and shown.output.startswith(f"# {PERSIAN_SEED}")
+    several = run("show", "00")
+    assert several.exit_code == 1 and "'00' starts several document ids" in several.output
+    none = run("show", "zz")
+    assert none.exit_code == 1 and "no document with id 'zz' or an id starting with it" in none.output

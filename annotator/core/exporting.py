@@ -126,6 +126,9 @@ def check_options(store: Store, options: ExportOptions) -> None:
         if options.annotator not in known:
             raise ExportError(f"no annotator {options.annotator!r} has annotated anything here "
                               f"(annotators: {', '.join(known) or 'none yet'})")
+    if options.lang is not None and options.lang not in store.languages():
+        raise ExportError(f"no documents in language {options.lang!r} "
+                          f"(languages here: {', '.join(store.languages()) or 'none yet'})")
     if options.ids:
         found = store.document_hashes(list(options.ids))
         missing = [i for i in options.ids if i not in found]

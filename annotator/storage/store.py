@@ -275,6 +275,14 @@ class Store:
         """``{id: text_hash}`` of those of ``doc_ids`` already stored: one query for a page of them."""
         return self._by_ids("text_hash", doc_ids)
 
+    def ids_with_prefix(self, prefix: str, limit: int = 11) -> list[str]:
+        """Document ids that start with ``prefix``, in list order (at most ``limit``)."""
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self.db.execute("SELECT id FROM documents WHERE id LIKE ? ESCAPE '\\' ORDER BY seq LIMIT ?",
+                               [pattern, limit])
+        # LIKE ignores ASCII case; an id prefix is exact.
+        return [row[0] for row in rows if row[0].startswith(prefix)]
+
     def ids_by_hash(self, hashes: list[str]) -> dict[str, str]:
         """``{text_hash: id}`` of the stored documents with those texts (the first one imported)."""
         out: dict[str, str] = {}
