@@ -7,10 +7,13 @@ import bisect
 import re
 from typing import NamedTuple
 
-from PySide6.QtCore import QPoint, QTimer, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QTimer, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QFontMetrics,
+    QPainter,
+    QPolygonF,
     QSyntaxHighlighter,
     QTextBlock,
     QTextBlockFormat,
@@ -19,12 +22,13 @@ from PySide6.QtGui import (
     QTextLine,
     QTextOption,
 )
-from PySide6.QtWidgets import QApplication, QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtWidgets import QApplication, QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from annotator.core.model import Span
 from annotator.core.text import detect_language
 from annotator.core.utf16 import Utf16Index
 from annotator.core.words import word_at
+from annotator.gui.plain import tooltip
 from annotator.gui.theme import selected_background, span_background
 
 
@@ -178,6 +182,7 @@ class ArticleView(QPlainTextEdit):
 
     selection_changed = Signal(int, int)  # code-point start, end of the text selection
     span_clicked = Signal(int)  # span id
+    menu_requested = Signal(int, object)  # code-point offset under the pointer, global position
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -203,6 +208,8 @@ class ArticleView(QPlainTextEdit):
         self._press_pos: int | None = None
         self._press_char: tuple[int, int] | None = None  # UTF-16 span of the letter a drag started on
         self._press_point = QPoint()
+        self.show_tags = True  # a label tag on each highlight (View → Label tags)
+        self.describe = None  # span -> tooltip text; set by the window
         self.selectionChanged.connect(self._emit_selection)
 
     # --- positions: every conversion goes through self.index ---------------------------------
@@ -289,6 +296,59 @@ class ArticleView(QPlainTextEdit):
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self._align_visible()
         super().paintEvent(event)
+        if self.show_tags and self.spans:
+            self._paint_tags()
+
+    def _visible_range(self) -> tuple[int, int]:
+        """Code points from the first to the last paragraph on screen."""
+        first = self.firstVisibleBlock()
+        block, offset, bottom = first, self.contentOffset(), self.viewport().height()
+        last = first
+        while block.isValid() and self.blockBoundingGeometry(block).translated(offset).top() <= bottom:
+            last = block
+            block = block.next()
+        return (self.index.to_code_point(first.position()),
+                self.index.to_code_point(last.position() + last.length()))
+
+    def _paint_tags(self) -> None:
+        """A small tag with the label at each span's start edge, straddling the top of its first
+        line, and a mark at the end of a span that has a note: colour is not the only cue."""
+        low, high = self._visible_range()
+        first = bisect.bisect_left(self._starts, low)
+        last = bisect.bisect_right(self._starts, high)
+        if first >= last:
+            return
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.Antialiasing)
+        font = QFont(self.font())
+        font.setPointSizeF(max(6.0, self.font().pointSizeF() * 0.5))
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = QFontMetrics(font)
+        for span in self.spans[first:last]:
+            cursor = QTextCursor(self.document())
+            cursor.setPosition(self.index.to_utf16(span.start))
+            caret = self.cursorRect(cursor)
+            rtl = cursor.block().textDirection() == Qt.RightToLeft
+            width, height = metrics.horizontalAdvance(span.label) + 6, metrics.height()
+            x = caret.x() - width if rtl else caret.x()
+            tag = QRectF(x, caret.top() - height * 0.55, width, height)
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(QColor(self.colours.get(span.label, "#868E96")))
+            painter.drawRoundedRect(tag, 3, 3)
+            painter.setPen(QColor("#FFFFFF"))
+            painter.drawText(tag, Qt.AlignCenter, span.label)
+            if span.note:
+                cursor.setPosition(self.index.to_utf16(span.end))
+                end = self.cursorRect(cursor)
+                size = max(5.0, height * 0.5)
+                tip = end.x()
+                corner = QPolygonF([QPointF(tip, end.top()), QPointF(tip + (size if rtl else -size), end.top()),
+                                    QPointF(tip, end.top() + size)])
+                painter.setPen(Qt.NoPen)
+                painter.setBrush(QColor(self.colours.get(span.label, "#868E96")).darker(140))
+                painter.drawPolygon(corner)
+        painter.end()
 
     def cursorRect(self, cursor=None):  # noqa: N802 (Qt override: positions follow the alignment)
         if cursor is None:
@@ -455,6 +515,21 @@ class ArticleView(QPlainTextEdit):
         self._press_char = self.char_at(point) if plain else None
         self._press_point = point
         super().mousePressEvent(event)
+
+    def event(self, event) -> bool:  # noqa: D102 (Qt override: a span's tooltip)
+        if event.type() == QEvent.ToolTip and self.describe is not None:
+            point = self.viewport().mapFrom(self, event.pos())
+            here = self.char_at(point)
+            covering = self.spans_at(self.index.to_code_point(here[0])) if here else []
+            if covering:
+                QToolTip.showText(event.globalPos(), tooltip("\n\n".join(self.describe(s) for s in covering)), self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 (Qt override: the window builds the menu)
+        self.menu_requested.emit(self.offset_at(event.pos()), event.globalPos())
 
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self._press_char = None  # Qt extends by words while the double-click drags

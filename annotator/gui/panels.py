@@ -165,11 +165,13 @@ class SpanListModel(RowTableModel):
 
 
 class SpanListPanel(QWidget):
-    """The document's spans in text order, with delete, relabel and note."""
+    """The document's spans in text order, with delete, relabel and note (buttons, keys and a
+    right-click menu)."""
 
     span_selected = Signal(int)
     delete_requested = Signal()
     note_requested = Signal()
+    menu_requested = Signal(int, object)  # span id, global position: right-click on a row
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -184,6 +186,8 @@ class SpanListPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setWordWrap(False)
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._menu_at)
         header = self.table.horizontalHeader()
         for column, width in ((0, 64), (1, 64), (2, 96)):
             header.setSectionResizeMode(column, QHeaderView.Interactive)
@@ -204,6 +208,13 @@ class SpanListPanel(QWidget):
         layout.addLayout(buttons)
         self._quiet = False
         self.table.selectionModel().selectionChanged.connect(self._selected)
+
+    def _menu_at(self, pos) -> None:
+        index = self.table.indexAt(pos)
+        if index.isValid():
+            span = self.model.spans[index.row()]
+            self.span_selected.emit(span.id)
+            self.menu_requested.emit(span.id, self.table.viewport().mapToGlobal(pos))
 
     def set_spans(self, spans: list[Span], colours: dict[str, str]) -> None:
         self._quiet = True

@@ -25,7 +25,7 @@ from annotator.core.importing import import_paths, total_bytes
 from annotator.core.layers import AnnotatorLayer, GoldLayer
 from annotator.core.model import Document, Status
 from annotator.core.words import nudge, snap
-from annotator.gui import commands
+from annotator.gui import commands, span_menu
 from annotator.gui.article import ArticleView
 from annotator.gui.dialogs import NoteDialog, ShortcutSheet, ask_annotator_name
 from annotator.gui.doclist import DocumentListPanel
@@ -102,6 +102,10 @@ class MainWindow(QMainWindow):
         self.span_panel.span_selected.connect(lambda span_id: self.select_span(span_id, flash=True))
         self.span_panel.delete_requested.connect(self.delete_span)
         self.span_panel.note_requested.connect(self.edit_note)
+        self.span_panel.menu_requested.connect(lambda span_id, at: self._span_menu(span_id, at))
+        self.view.describe = self.describe_span
+        self.view.show_tags = self.settings.value("view/tags", "true") in (True, "true")
+        self.view.menu_requested.connect(self._article_menu)
         self.palette_panel.label_chosen.connect(self.apply_label)
         self.themes_panel.theme_toggled.connect(self.toggle_theme)
         self.documents.document_chosen.connect(self.open_document)
@@ -180,12 +184,15 @@ class MainWindow(QMainWindow):
             self.menu_actions.append(("Edit", action))
         self.undo_action, self.redo_action = undo, redo
         edit.addSeparator()
-        self._action(edit, "Delete span", self.delete_span, [QKeySequence.Delete, "Backspace"], local=True)
-        self._action(edit, "Note on span…", self.edit_note, "F2", local=True)
-        self._action(edit, "Start one character earlier", lambda: self.nudge("start", -1), "[", local=True)
-        self._action(edit, "Start one character later", lambda: self.nudge("start", +1), "]", local=True)
-        self._action(edit, "End one character earlier", lambda: self.nudge("end", -1), ",", local=True)
-        self._action(edit, "End one character later", lambda: self.nudge("end", +1), ".", local=True)
+        self.delete_action = self._action(edit, "Delete span", self.delete_span, [QKeySequence.Delete, "Backspace"],
+                                          local=True)
+        self.note_action = self._action(edit, "Note on span…", self.edit_note, "F2", local=True)
+        self.nudge_actions = [
+            self._action(edit, "Start one character earlier", lambda: self.nudge("start", -1), "[", local=True),
+            self._action(edit, "Start one character later", lambda: self.nudge("start", +1), "]", local=True),
+            self._action(edit, "End one character earlier", lambda: self.nudge("end", -1), ",", local=True),
+            self._action(edit, "End one character later", lambda: self.nudge("end", +1), ".", local=True),
+        ]
         self._action(edit, "Clear selection", self.clear_selection, "Escape", local=True)
 
         self.annotate_menu = bar.addMenu("&Annotate")
@@ -218,6 +225,8 @@ class MainWindow(QMainWindow):
                                         checkable=True, checked=self.theme == "dark")
         self.snap_action = self._action(view, "Snap to words", self.toggle_snap, "Alt+W",
                                         checkable=True, checked=self.snap_to_words)
+        self.tags_action = self._action(view, "Label tags on highlights", self.toggle_tags, "Alt+T", checkable=True,
+                                        checked=self.settings.value("view/tags", "true") in (True, "true"))
         view.addSeparator()
         panels = view.addMenu("Panels")
         for dock in self.findChildren(QDockWidget):
@@ -399,6 +408,40 @@ class MainWindow(QMainWindow):
             if note != span.note:
                 self.undo_stack.push(commands.UpdateSpan(self, span, f"note on {span.text!r}", note=note))
 
+    def snap_span(self) -> None:
+        """Snap the selected span's edges to words (see annotator.core.words.snap)."""
+        span = self.selected_span()
+        if span is None or self.document is None:
+            return
+        start, end = snap(self.document.text, span.start, span.end)
+        if (start, end) != (span.start, span.end):
+            self.undo_stack.push(commands.UpdateSpan(self, span, f"snap {span.label} {span.text!r}",
+                                                     start=start, end=end))
+
+    # --- right-click ---------------------------------------------------------------------------
+
+    def _article_menu(self, offset: int, at) -> None:
+        """Right-click in the article: on a selection, label it; on a span, its actions."""
+        start, end = self.view.selection()
+        if start < end and start <= offset <= end:
+            self._exec_menu(span_menu.selection_menu(self, self.document.text[start:end]), at)
+            return
+        covering = self.view.spans_at(offset)
+        if covering:
+            chosen = self.view.selected_span_id if self.view.selected_span_id in {s.id for s in covering} else covering[0].id
+            self.select_span(chosen)
+            self._span_menu(chosen, at)
+
+    def _span_menu(self, span_id: int, at) -> None:
+        span = self.layer.get(span_id)
+        if span is not None:
+            self._exec_menu(span_menu.span_menu(self, span), at)
+
+    def _exec_menu(self, menu, at) -> None:
+        self.last_menu = menu  # tests look at it; a real user picks from it
+        if not self._quiet_dialogs:
+            menu.exec(at)
+
     def nudge(self, edge: str, delta: int) -> None:
         """Move the start or end of the selected span (or of the text selection) by one character."""
         if self.document is None:
@@ -499,6 +542,20 @@ class MainWindow(QMainWindow):
         self.settings.setValue("view/theme", self.theme)
         apply_theme(QApplication.instance(), self.theme)
         self.refresh_annotations()
+
+    def toggle_tags(self) -> None:
+        self.view.show_tags = self.tags_action.isChecked()
+        self.settings.setValue("view/tags", "true" if self.view.show_tags else "false")
+        self.view.viewport().update()
+
+    def describe_span(self, span) -> str:
+        """A span's tooltip: label, text, whose, where, and its note."""
+        label = next((item for item in self.schema.labels if item.name == span.label), None)
+        lines = [f"{span.label} — {label.display}" if label else span.label, f"«{isolate(span.text)}»",
+                 f"{isolate(span.annotator)} · {span.start}–{span.end} ({span.end - span.start} characters)"]
+        if span.note:
+            lines.append(f"Note: {isolate(span.note)}")
+        return "\n".join(lines)
 
     def toggle_snap(self) -> None:
         self.snap_to_words = self.snap_action.isChecked()
