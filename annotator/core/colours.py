@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable
 
 LIGHT_PAGE, DARK_PAGE = "#FFFFFF", "#1E1E1E"
-LIGHT_ALPHA, DARK_ALPHA = 0.34, 0.45
+LIGHT_ALPHA, DARK_ALPHA = 0.40, 0.50
 RGB = tuple[float, float, float]
 
 # Machado et al. 2009, severity 1.0, applied to linear RGB.

@@ -9,6 +9,11 @@ from annotator.core.model import GOLD
 from annotator.gui.plain import isolate
 from PySide6.QtWidgets import (
     QDialog,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
     QMessageBox,
     QDialogButtonBox,
     QHeaderView,
@@ -32,6 +37,60 @@ def ask_annotator_name(parent: QWidget | None, default: str) -> str | None:
         QMessageBox.warning(parent, "Annotator name", f"{GOLD!r} is reserved for the adjudicated layer.")
         return None
     return name if ok and name else None
+
+
+class SwitchAnnotatorDialog(QDialog):
+    """File → Switch annotator: the existing layers by name with what they hold; a new layer only
+    by an explicit choice, so a typo never silently starts an empty one."""
+
+    def __init__(self, parent: QWidget | None, counts: dict[str, tuple[int, int]], current: str):
+        super().__init__(parent)
+        self.setWindowTitle("Switch annotator")
+        self.chosen: str | None = None
+        self.list = QListWidget()
+        self.list.setObjectName("annotator-list")
+        for name, (spans, docs) in sorted(counts.items(), key=lambda kv: (kv[0] == GOLD, kv[0].casefold())):
+            if name == GOLD:
+                continue
+            item = QListWidgetItem(f"{isolate(name)} — {spans} span{'s' * (spans != 1)} in {docs} "
+                                   f"document{'s' * (docs != 1)}" + ("  (current)" if name == current else ""))
+            item.setData(Qt.UserRole, name)
+            self.list.addItem(item)
+            if name == current:
+                self.list.setCurrentItem(item)
+        self.list.itemActivated.connect(lambda item: self._choose(item.data(Qt.UserRole)))
+        self.new_name = QLineEdit()
+        self.new_name.setObjectName("new-annotator")
+        self.new_name.setPlaceholderText("a new annotator's name")
+        self.create = QPushButton("Start a new layer")
+        self.create.setEnabled(False)
+        self.new_name.textChanged.connect(self._typed)
+        self.create.clicked.connect(lambda: self._choose(self.new_name.text().strip()))
+        self.known = set(counts)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText("Switch")
+        buttons.accepted.connect(lambda: self._choose(self.list.currentItem().data(Qt.UserRole))
+                                 if self.list.currentItem() else None)
+        buttons.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(self.new_name)
+        row.addWidget(self.create)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Annotators in this database:"))
+        layout.addWidget(self.list)
+        layout.addWidget(QLabel("Or a new one:"))
+        layout.addLayout(row)
+        layout.addWidget(buttons)
+
+    def _typed(self, text: str) -> None:
+        name = text.strip()
+        self.create.setEnabled(bool(name) and name != GOLD)
+        self.create.setText("Switch to this annotator" if name in self.known else "Start a new layer")
+
+    def _choose(self, name: str | None) -> None:
+        if name:
+            self.chosen = name
+            self.accept()
 
 
 class NoteDialog(QDialog):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
+from annotator.core.colours import DARK_ALPHA, LIGHT_ALPHA
+
 THEMES = ("light", "dark")
 
 
@@ -37,7 +39,7 @@ def is_dark(palette: QPalette) -> bool:
 def span_background(colour: str, dark: bool) -> QColor:
     """A label's highlight: its colour, translucent enough that the text stays readable."""
     c = QColor(colour)
-    c.setAlphaF(0.42 if dark else 0.28)
+    c.setAlphaF(DARK_ALPHA if dark else LIGHT_ALPHA)  # annotator.core.colours measures these blends
     return c
 
 

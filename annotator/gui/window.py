@@ -27,7 +27,7 @@ from annotator.core.model import Document, Status
 from annotator.core.words import nudge, snap
 from annotator.gui import commands, span_menu
 from annotator.gui.article import ArticleView
-from annotator.gui.dialogs import NoteDialog, ShortcutSheet, ask_annotator_name
+from annotator.gui.dialogs import NoteDialog, ShortcutSheet, SwitchAnnotatorDialog, ask_annotator_name
 from annotator.gui.doclist import DocumentListPanel
 from annotator.gui.export_dialog import ExportDialog, ImportOptionsDialog
 from annotator.gui.plain import isolate
@@ -571,9 +571,9 @@ class MainWindow(QMainWindow):
     # --- annotators and imports --------------------------------------------------------------
 
     def switch_annotator(self) -> None:
-        name = ask_annotator_name(self, self.annotator)
-        if name and name != self.annotator:
-            self.set_annotator(name)
+        dialog = SwitchAnnotatorDialog(self, self.store.layer_counts(), self.annotator)
+        if dialog.exec() and dialog.chosen and dialog.chosen != self.annotator:
+            self.set_annotator(dialog.chosen)
 
     def set_annotator(self, name: str) -> None:
         self._remember_position()

@@ -245,6 +245,14 @@ class Store:
             "UNION SELECT annotator FROM doc_status WHERE status != 'new' ORDER BY 1")
         return [row[0] for row in cur if row[0] not in set(exclude)]
 
+    def layer_counts(self) -> dict[str, tuple[int, int]]:
+        """``{annotator: (spans, documents with spans)}`` for every registered annotator."""
+        out = {name: (0, 0) for name in self.annotators()}
+        for name, spans, docs in self.db.execute(
+                "SELECT annotator, COUNT(*), COUNT(DISTINCT doc_id) FROM spans GROUP BY annotator"):
+            out[name] = (spans, docs)
+        return out
+
     def ensure_annotator(self, name: str) -> bool:
         """Register ``name``; True if it is new."""
         cur = self.db.execute(

@@ -335,3 +335,32 @@ def test_a_status_filter_follows_edits_and_keeps_rows_and_selection_true(qtbot, 
     assert window.document.id not in listed() and listed() == new_in_db() and selected() == []
     key(qtbot, window, "Delete")  # later edits to it leave the list alone
     assert listed() == new_in_db()
+
+
+def test_switch_annotator_offers_the_layers_by_name_and_a_new_one_only_on_purpose(qtbot, window, monkeypatch):
+    from annotator.gui import window as window_module
+    from annotator.gui.dialogs import SwitchAnnotatorDialog
+
+    window.open_document(DAEGU_SEED)
+    window.view.select(0, 2)
+    key(qtbot, window, "o")
+    window.store.ensure_annotator("ls-7")
+    dialog = SwitchAnnotatorDialog(window, window.store.layer_counts(), "tester")
+    qtbot.addWidget(dialog)
+    entries = [dialog.list.item(i).text() for i in range(dialog.list.count())]
+    assert entries == ["\u2068ls-7\u2069 — 0 spans in 0 documents", "\u2068tester\u2069 — 1 span in 1 document  (current)"]
+    qtbot.keyClicks(dialog.new_name, "tester")
+    assert dialog.create.text() == "Switch to this annotator"
+    dialog.new_name.clear()
+    qtbot.keyClicks(dialog.new_name, "tetser")  # a typo: a new layer only by pressing the button
+    assert dialog.create.isEnabled() and dialog.create.text() == "Start a new layer" and dialog.chosen is None
+
+    class Pick(SwitchAnnotatorDialog):
+        def exec(self) -> int:
+            self.list.setCurrentRow(0)
+            self._choose(self.list.currentItem().data(Qt.UserRole))
+            return 1
+
+    monkeypatch.setattr(window_module, "SwitchAnnotatorDialog", Pick)
+    window.switch_annotator()
+    assert window.annotator == "ls-7" and window.annotator_label.text() == "Annotator: ls-7"
