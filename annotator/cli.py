@@ -163,7 +163,8 @@ def import_command(paths: tuple[Path, ...], annotator: str | None, strict: bool,
     """
     with project(db) as store:
         owner = annotator or default_annotator()
-        options = {"annotator": owner, "strict": strict, "fmt": fmt, "offsets": offsets, "text_field": text_field}
+        options = {"annotator": owner, "strict": strict, "fmt": fmt, "offsets": offsets, "text_field": text_field,
+                   "annotator_given": annotator is not None}
         if sys.stderr.isatty():
             with click.progressbar(length=total_bytes(list(paths)), label="Importing", file=sys.stderr) as bar:
                 report = import_paths(store, list(paths), progress=bar.update, **options)
@@ -235,8 +236,7 @@ def export_command(output: str, fmt: str, annotator: str | None, gold: bool, sta
                             status=Status(status) if status else None, lang=lang, ids=list(ids) or None,
                             include_untouched=include_untouched, offsets=offsets, doccano_layout=doccano_layout,
                             chars=chars, max_tokens=max_tokens,
-                            labelstudio_config=labelstudio_config.read_text(encoding="utf-8")
-                            if labelstudio_config else None)
+                            labelstudio_config=_read_config(labelstudio_config) if labelstudio_config else None)
     target = None if output == "-" else Path(output)
     with project(db) as store:
         with contextlib.ExitStack() as stack:
@@ -246,9 +246,10 @@ def export_command(output: str, fmt: str, annotator: str | None, gold: bool, sta
                     length=count_documents(store, options), label="Exporting", file=sys.stderr))
                 progress = bar.update
             if target is None:
+                written = write_label_list(store, label_list) if label_list is not None else None
                 report = export(store, sys.stdout, options, progress)
-                if label_list is not None:
-                    report.files.append(write_label_list(store, label_list))
+                if written is not None:
+                    report.files.append(written)
             else:
                 report = export_file(store, target, options, progress, label_list_path=label_list)
     click.echo(f"Exported {report.summary()}" + (f" to {target.resolve()}" if target else ""), err=True)
@@ -256,6 +257,13 @@ def export_command(output: str, fmt: str, annotator: str | None, gold: bool, sta
         click.echo(f"  {line}", err=True)
     for path in report.files:
         click.echo(f"Wrote {path.resolve()}", err=True)
+
+
+def _read_config(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path}: not UTF-8 text (a Label Studio labeling config is XML)") from None
 
 
 # --- agreement -------------------------------------------------------------------------------

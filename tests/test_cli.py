@@ -377,3 +377,11 @@ def test_typos_in_lang_and_annotators_are_errors_and_show_takes_a_unique_prefix(
     assert several.exit_code == 1 and "'00' starts several document ids" in several.output
     none = run("show", "zz")
     assert none.exit_code == 1 and "no document with id 'zz' or an id starting with it" in none.output
+
+
+def test_a_labelstudio_config_that_is_not_utf8_is_one_line(run, tmp_path: Path):
+    run("import", str(SEEDS))
+    config = tmp_path / "project.xml"
+    config.write_bytes("<View><Text name='t' value='$text'/> é</View>".encode("latin-1"))
+    out = run("export", "--format", "labelstudio", "--labelstudio-config", str(config))
+    assert out.exit_code == 1 and "project.xml: not UTF-8 text" in out.output

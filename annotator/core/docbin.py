@@ -38,11 +38,11 @@ class Writer:
 
     def add(self, layer: Layer, view: DocTokens, stats: TokenStats) -> Doc:
         tokens = spacy_tokens(view)
-        doc = Doc(self.vocab, words=[t["text"] for t in tokens], spaces=[t["ws"] for t in tokens])
         by_start = {t["start"]: t["id"] for t in tokens}
-        starts = {by_start[view.tokens[first].start] for first, _ in view.sentences}
-        for token in doc:
-            token.is_sent_start = token.i == 0 or token.i in starts
+        starts = {by_start[view.tokens[first].start] for first, _ in view.sentences} | {0}
+        # Given to Doc at once: setting is_sent_start token by token rescans the whole Doc each time.
+        doc = Doc(self.vocab, words=[t["text"] for t in tokens], spaces=[t["ws"] for t in tokens],
+                  sent_starts=[i in starts for i in range(len(tokens))])
         aligned = align(layer.doc.id, layer.annotator, view, layer.spans, stats)
         kept = {id(item) for item in non_overlapping(list(aligned), TokenStats())}
         ents, group = [], []

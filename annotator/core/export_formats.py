@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from annotator.core.formats import LS_DOC_ID, LS_LAYER_KEY, MODEL
 from annotator.core.model import GOLD, Document, Span
 from annotator.core.offsets import OffsetError, Units
-from annotator.core.token_view import DocTokens, TokenStats, align, bio_tags, non_overlapping
+from annotator.core.token_view import DocTokens, TokenStats, align, bio_tags, keep_longest, non_overlapping
 
 if TYPE_CHECKING:
     from annotator.core.exporting import Layer
@@ -34,7 +34,8 @@ def ordered(spans: list[Span]) -> list[Span]:
     return sorted(spans, key=lambda s: (s.start, s.end, s.label))
 
 
-def _converter(doc: Document, unit: str) -> Any:
+def _converter(layer: Layer, unit: str) -> Any:
+    doc = layer.doc
     if unit == "codepoints":
         return lambda offset: offset
     units = Units(doc.text, unit)
@@ -43,7 +44,10 @@ def _converter(doc: Document, unit: str) -> Any:
         try:
             return units.from_code_point(offset)
         except OffsetError as err:
-            raise OffsetsError(f"document {doc.id!r}: offset {err}; export in another unit (--offsets)") from None
+            spans = [s for s in layer.spans if offset in (s.start, s.end)]
+            which = f" (span {spans[0].label} {spans[0].text!r} [{spans[0].start}, {spans[0].end}))" if spans else ""
+            raise OffsetsError(f"document {doc.id!r}, {layer.annotator or 'no annotator'}: offset {err}{which}; "
+                               "export in another unit (--offsets)") from None
 
     return convert
 
@@ -75,13 +79,10 @@ def jsonl_record(layer: Layer) -> dict[str, Any]:
 def _without_overlaps(spans: list[Span], stats: TokenStats) -> list[Span]:
     """doccano's spans + categories projects refuse overlapping spans (and its import drops them
     without a word): the longer is kept, the others left out and counted."""
-    kept: list[Span] = []
-    for span in sorted(spans, key=lambda s: (-(s.end - s.start), s.start, s.label)):
-        if any(span.start < k.end and k.start < span.end for k in kept):
-            stats.dropped_overlaps += 1
-            continue
-        kept.append(span)
-    return kept
+    order = sorted(spans, key=lambda s: (-(s.end - s.start), s.start, s.label))
+    kept = keep_longest([(s.start, s.end) for s in order])
+    stats.dropped_overlaps += len(order) - len(kept)
+    return [order[i] for i in kept]
 
 
 def doccano_record(layer: Layer, unit: str, layout: str, stats: TokenStats) -> dict[str, Any]:
@@ -91,7 +92,7 @@ def doccano_record(layer: Layer, unit: str, layout: str, stats: TokenStats) -> d
     ``annotator`` ("" for none) and ``meta``. Offsets in UTF-16 code units, as doccano's editor
     counts them. doccano holds one set of spans per example: a document with two layers becomes
     two examples (export one annotator per doccano project to avoid that)."""
-    at = _converter(layer.doc, unit)
+    at = _converter(layer, unit)
     spans = _without_overlaps(layer.spans, stats) if layout == "entities" else layer.spans
     triples = [[at(s.start), at(s.end), s.label] for s in ordered(spans)]
     record: dict[str, Any] = {"doc_id": layer.doc.id, "text": layer.doc.text}
@@ -115,7 +116,8 @@ class LabelStudioNames:
 
     labels: str = LS_LABELS
     themes: str = LS_THEMES
-    text: str = LS_TEXT
+    text: str = LS_TEXT  # the object control the results point to (to_name)
+    data: str = LS_TEXT  # the task data field that control shows ($text)
 
 
 def labelstudio_names(config: str) -> LabelStudioNames:
@@ -131,15 +133,21 @@ def labelstudio_names(config: str) -> LabelStudioNames:
     if labels is None or not labels.get("name"):
         raise ValueError("the labeling config has no <Labels name=...> control")
     choices = next((e for e in root.iter() if e.tag == "Choices"), None)
-    return LabelStudioNames(labels.get("name"), choices.get("name") if choices is not None else LS_THEMES,
-                            labels.get("toName") or LS_TEXT)
+    target = labels.get("toName") or LS_TEXT
+    shown = next((e for e in root.iter() if e.get("name") == target and e.get("value", "").startswith("$")), None)
+    if shown is None:
+        raise ValueError(f"the labeling config has no object named {target!r} showing a data field ($...)")
+    data = shown.get("value")[1:]
+    if data in (LS_DOC_ID, "title", "lang", "meta"):
+        raise ValueError(f"the text's data field ${data} is one annotator's export writes itself; rename it")
+    return LabelStudioNames(labels.get("name"), choices.get("name") if choices is not None else LS_THEMES, target, data)
 
 
 def _ls_results(layer: Layer, unit: str, prefix: str, names: LabelStudioNames) -> list[dict[str, Any]]:
     """Each result names annotator's layer (``annotator``): Label Studio keeps extra keys in a
     result, while it drops an annotation's meta and refuses unknown ``completed_by`` users. A
     span's note goes where Label Studio keeps a region's notes (``meta.text``)."""
-    at = _converter(layer.doc, unit)
+    at = _converter(layer, unit)
     results: list[dict[str, Any]] = []
     for i, span in enumerate(ordered(layer.spans), 1):
         item: dict[str, Any] = {"id": f"{prefix}{i}", "from_name": names.labels, "to_name": names.text,
@@ -164,7 +172,7 @@ def labelstudio_task(layers: list[Layer], unit: str, names: LabelStudioNames = L
     ground truth, the others explicitly not, since Label Studio takes a missing flag as true),
     and the model's layer as a prediction."""
     doc = layers[0].doc
-    data = {names.text: doc.text, LS_DOC_ID: doc.id, "title": doc.title, "lang": doc.lang, "meta": doc.meta}
+    data = {names.data: doc.text, LS_DOC_ID: doc.id, "title": doc.title, "lang": doc.lang, "meta": doc.meta}
     annotations: list[dict[str, Any]] = []
     predictions: list[dict[str, Any]] = []
     for n, layer in enumerate(layers, 1):
@@ -187,7 +195,7 @@ def labelstudio_config(labels: list[tuple[str, str]], themes: list[str],
 
     lines = ["<View>", f'  <Labels name="{attr(names.labels)}" toName="{attr(names.text)}">']
     lines += [f'    <Label value="{attr(name)}" background="{attr(colour)}"/>' for name, colour in labels]
-    lines += ["  </Labels>", f'  <Text name="{attr(names.text)}" value="${attr(names.text)}"/>',
+    lines += ["  </Labels>", f'  <Text name="{attr(names.text)}" value="${attr(names.data)}"/>',
               f'  <Choices name="{attr(names.themes)}" toName="{attr(names.text)}" choice="multiple">']
     lines += [f'    <Choice value="{attr(name)}"/>' for name in themes]
     lines += ["  </Choices>", "</View>", ""]
@@ -297,7 +305,7 @@ def brat_name(doc_id: str, taken: set[str]) -> str:
     return name
 
 
-def brat_ann(layer: Layer) -> str:
+def brat_ann(layer: Layer, stats: TokenStats) -> str:
     """brat standoff: ``T1<TAB>LABEL START END<TAB>text`` in code points (brat is Python); a span
     across a line break is written as fragments, and a note as ``AnnotatorNotes``."""
     text = layer.doc.text
@@ -310,6 +318,9 @@ def brat_ann(layer: Layer) -> str:
             if piece:
                 fragments.append((position, position + len(piece)))
             position += len(piece) + 1
+        if not fragments:  # only line breaks: brat has nothing to mark
+            stats.skipped_spans += 1
+            continue
         where = ";".join(f"{a} {b}" for a, b in fragments)
         lines.append(f"T{i}\t{span.label} {where}\t{' '.join(text[a:b] for a, b in fragments)}")
         if span.note:

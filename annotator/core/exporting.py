@@ -161,10 +161,8 @@ def check_options(store: Store, options: ExportOptions) -> None:
         if options.max_tokens < 1:
             raise ExportError(f"--max-tokens must be at least 1, not {options.max_tokens}")
     if options.format == "conll" and not options.gold and options.annotator is None:
-        layers = [a for a in store.annotators_with_layers() if a != MODEL]
-        if len(layers) > 1:
-            raise ExportError("a CoNLL file holds one annotation set: give --annotator NAME or --gold "
-                              f"(annotators: {', '.join(layers)})")
+        raise ExportError("a CoNLL file holds one annotation set: give --annotator NAME or --gold "
+                          f"(annotators: {', '.join(store.annotators_with_layers()) or 'none yet'})")
 
 
 def _keep(doc_id: str, by_annotator: dict[str, dict[str, Any]], gold: dict[str, Any] | None) -> list[tuple[int, int]]:
@@ -403,17 +401,23 @@ def _export_brat(store: Store, folder: Path, options: ExportOptions,
     shutil.rmtree(partial, ignore_errors=True)
     report = ExportReport()
     try:
-        partial.mkdir(parents=True)
+        if not partial.parent.is_dir():
+            raise ExportError(f"cannot write {folder}: the folder {partial.parent} does not exist")
+        partial.mkdir()
         labels = [label.name for label in store.schema().labels]
         (partial / "annotation.conf").write_text(fmt.brat_conf(labels), encoding="utf-8")
+        folders: dict[str | None, str] = {}  # annotation set -> its folder, unique even ignoring case
+        used: set[str] = {"annotation.conf"}
         taken: dict[str, set[str]] = {}
         for layer in _each_layer(store, options, report, progress):
-            layer_name = layer.annotator or "unannotated"
-            sub = partial / fmt.brat_name(layer_name, set())
+            if layer.annotator not in folders:
+                folders[layer.annotator] = fmt.brat_name(layer.annotator or "unannotated", used)
+            folder_name = folders[layer.annotator]
+            sub = partial / folder_name
             sub.mkdir(exist_ok=True)
-            name = fmt.brat_name(layer.doc.id, taken.setdefault(layer_name, set()))
+            name = fmt.brat_name(layer.doc.id, taken.setdefault(folder_name, set()))
             (sub / f"{name}.txt").write_text(layer.doc.text, encoding="utf-8", newline="\n")
-            (sub / f"{name}.ann").write_text(fmt.brat_ann(layer), encoding="utf-8", newline="\n")
+            (sub / f"{name}.ann").write_text(fmt.brat_ann(layer, report.tokens), encoding="utf-8", newline="\n")
             report.lines += 1
         if folder.exists():
             folder.rmdir()

@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotator.core.schema import valid_name
 
 FORMATS = ("auto", "annotator", "doccano", "prodigy", "labelstudio")
 DEFAULT_UNITS = {"annotator": "codepoints", "doccano": "utf16", "prodigy": "codepoints",
@@ -84,7 +83,7 @@ def from_doccano(obj: dict[str, Any], member: str | None = None) -> dict[str, An
         out["id"] = obj["id"]
         out["_id_from_tool"] = "doccano"  # doccano's export gives its own example ids: matched by text
     spans: list[Any] = []
-    themes: list[Any] = list(obj.get("cats") or [])
+    themes: list[Any] = list(_strings(obj["cats"], "cats")) if obj.get("cats") is not None else []
     label = obj.get("label")
     if isinstance(label, list):
         for item in label:
@@ -125,7 +124,7 @@ def from_prodigy(obj: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"text": obj.get("text"),
                            "spans": [{"start": s.get("start"), "end": s.get("end"), "label": s.get("label")}
                                      if isinstance(s, dict) else s for s in obj.get("spans") or []],
-                           "themes": [t for t in obj.get("accept") or [] if isinstance(t, str)]}
+                           "themes": _strings(obj.get("accept") or [], "accept")}
     meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
     if "id" in meta:
         out["id"] = meta["id"]
@@ -170,7 +169,8 @@ def _ls_text_field(values: dict[str, Any], text_field: str | None, skip: set[str
         return text_field
     if "text" in values:
         return "text"
-    strings = sorted(k for k, v in values.items() if isinstance(v, str) and k not in skip)
+    ours = {LS_DOC_ID, "title", "lang", "source", "url"} if LS_DOC_ID in values else set()  # our own export
+    strings = sorted(k for k, v in values.items() if isinstance(v, str) and k not in skip and k not in ours)
     if len(strings) == 1:
         return strings[0]
     if not strings:
@@ -217,6 +217,8 @@ def _ls_results(results: Any) -> tuple[list[Any], list[str]]:
             raise FormatError(f"a result must be an object, not {item!r}"[:200])
         value = item.get("value")
         kind = item.get("type")
+        if kind is not None and not isinstance(kind, str):
+            raise FormatError(f"a result's type must be a string, not {kind!r}"[:200])
         if not isinstance(value, dict):
             continue
         if kind == "choices" or (kind is None and "choices" in value):
@@ -241,14 +243,19 @@ def _ls_layer_name(results: Any) -> str | None:
 def _ls_person(who: Any) -> str:
     if isinstance(who, dict):
         who = who.get("email") or who.get("username") or who.get("id")
-    return f"ls-{who}" if isinstance(who, int) else str(who) if who else "labelstudio"
+    if isinstance(who, bool) or not isinstance(who, (int, str)) or who == "":
+        return "labelstudio"  # no one named: Label Studio's own user
+    return f"ls-{who}" if isinstance(who, int) else who
 
 
 def _ls_base(values: dict[str, Any], text_field: str | None, task_id: Any, skip: set[str]) -> dict[str, Any]:
     key = _ls_text_field(values, text_field, skip)
     base: dict[str, Any] = {"text": values[key]}
-    if isinstance(values.get(LS_DOC_ID), (str, int)) and not isinstance(values.get(LS_DOC_ID), bool):
-        base["id"] = values[LS_DOC_ID]
+    doc_id = values.get(LS_DOC_ID)
+    if doc_id is not None and (isinstance(doc_id, bool) or not isinstance(doc_id, (str, int))):
+        raise FormatError(f"data.{LS_DOC_ID} must be a string, not {doc_id!r}"[:200])
+    if doc_id is not None:
+        base["id"] = doc_id
     elif task_id is not None:
         base["id"] = task_id
         base["_id_from_tool"] = "ls"  # Label Studio's own task id: matched by text if unknown
@@ -264,36 +271,49 @@ def _ls_base(values: dict[str, Any], text_field: str | None, task_id: Any, skip:
     return base
 
 
-def from_label_studio(task: dict[str, Any], text_field: str | None = None) -> LabelStudioTask:
+def from_label_studio(task: dict[str, Any], text_field: str | None = None,
+                      themes: frozenset[str] = frozenset()) -> LabelStudioTask:
     """One Label Studio task, JSON or JSON_MIN: one record per annotation (as its annotator) and
-    per prediction (as ``model``), or one plain record when nobody annotated it."""
+    per prediction (as ``model``), or one plain record when nobody annotated it. ``themes`` are
+    the schema's theme names (JSON_MIN writes a single ticked choice as a bare string)."""
     if not isinstance(task.get("data"), dict):
-        return _from_label_studio_min(task, text_field)
+        return _from_label_studio_min(task, text_field, themes)
     base = _ls_base(task["data"], text_field, task.get("id"), set())
     out = LabelStudioTask([])
-    for annotation in task.get("annotations") or []:
+    annotations = task.get("annotations")
+    if annotations is not None and not isinstance(annotations, list):
+        raise FormatError(f"annotations must be a list, not {annotations!r}"[:200])
+    named: set[str] = set()
+    for annotation in annotations or []:
         if not isinstance(annotation, dict) or annotation.get("was_cancelled"):
             continue
         spans, themes = _ls_results(annotation.get("result") or [])
         name = _ls_layer_name(annotation.get("result"))
-        who = name if name else _ls_person(annotation.get("completed_by"))
-        out.records.append({**base, "spans": spans, "themes": themes, "annotator": who})
+        if name is None or name in named:
+            # No name of ours, or a second annotation claiming one (another user's copy of that
+            # layer, edited in Label Studio): it is the work of its Label Studio user.
+            name = _ls_person(annotation.get("completed_by"))
+        named.add(name)
+        # An annotation exists in Label Studio once it is submitted: the layer is done.
+        out.records.append({**base, "spans": spans, "themes": themes, "annotator": name, "status": "done"})
     for prediction in task.get("predictions") or []:
         if isinstance(prediction, dict):
             spans, themes = _ls_results(prediction.get("result") or [])
             out.records.append({**base, "spans": spans, "themes": themes, "annotator": MODEL})
-        elif isinstance(prediction, int):
+        elif isinstance(prediction, int) and not isinstance(prediction, bool):
             out.prediction_ids += 1
     if not out.records:
         out.records.append(base)
     return out
 
 
-def _from_label_studio_min(task: dict[str, Any], text_field: str | None) -> LabelStudioTask:
+def _from_label_studio_min(task: dict[str, Any], text_field: str | None,
+                           known_themes: frozenset[str]) -> LabelStudioTask:
     """JSON_MIN: the task's data fields, Label Studio's own fields and one annotation's results
     side by side, each result under its control's name: a Labels control as a list of
     {start, end, text, labels}, a Choices control as a bare string (one ticked) or
-    {"choices": [...]} (several)."""
+    {"choices": [...]} (several). A bare string cannot be told from a data field by its shape,
+    so it counts as a ticked choice only when the schema has a theme of that name."""
     spans: list[Any] = []
     themes: list[str] = []
     results: set[str] = set()
@@ -311,9 +331,7 @@ def _from_label_studio_min(task: dict[str, Any], text_field: str | None) -> Labe
     base = _ls_base(base_fields, text_field, task.get("id"), set())
     text_key = next((k for k, v in base_fields.items() if v is base.get("text")), None)
     for name, value in list(base_fields.items()):
-        # A single ticked choice is a bare string: a one-word value beside the data, that is not
-        # the text nor a field annotator's own export writes.
-        if (name != text_key and name not in _DATA_FIELDS and isinstance(value, str) and valid_name(value)
+        if (name != text_key and name not in _DATA_FIELDS and isinstance(value, str) and value in known_themes
                 and name in base.get("meta", {})):
             themes.append(value)
             del base["meta"][name]

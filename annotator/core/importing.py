@@ -198,29 +198,51 @@ class _Importer:
             self._add_gold(item.rec, item.mapping)
 
     def _match_by_text(self, page: list[_Pending], known: dict[str, str]) -> None:
-        """Another tool's ids (Label Studio task ids) name no document of ours: a task whose id is
-        unknown but whose text is stored already is that document, never a second copy."""
+        """Another tool's ids (Label Studio task ids, doccano example ids) name no document of
+        ours: a task whose id is unknown but whose text is stored already is that document, never
+        a second copy; one whose id is taken by another text gets ``TOOL-ID`` (or the first free
+        ``TOOL-ID-N``), whichever file or page the other text came from."""
         foreign = [item for item in page if item.rec.id_from_tool and known.get(item.rec.id) != item.doc.text_hash]
         if not foreign:
             return
         stored = self.store.ids_by_hash([item.doc.text_hash for item in foreign])
-        this_page: set[str] = set()  # ids first seen in this page: the page's own loop counts them
+        ours: dict[str, str] = {}  # ids this page gives to documents of its own (not another tool's)
+        for item in page:
+            if not item.rec.id_from_tool:
+                ours.setdefault(item.rec.id, item.doc.text_hash)
+        this_page: set[str] = set()  # ids first given in this page: the page's own loop counts them
         for item in foreign:
-            doc_id = stored.get(item.doc.text_hash) or self.hash_ids.get(item.doc.text_hash)
-            if doc_id is None:
-                if item.rec.id in known:  # a tool's id that is one of our ids, for another text
-                    doc_id = f"{item.rec.id_from_tool}-{item.rec.id}"
-                    item.rec.id = doc_id
-                    item.doc = dataclasses.replace(item.doc, id=doc_id)
-                self.hash_ids[item.doc.text_hash] = item.rec.id
-                this_page.add(item.rec.id)
-                continue
+            text = item.doc.text_hash
+            matched = stored.get(text) or self.hash_ids.get(text)
+            if matched is None:
+                doc_id = self._free_id(item.rec, text, known, ours)
+                self.hash_ids[text] = doc_id
+                this_page.add(doc_id)
+            else:
+                doc_id = matched
+                if doc_id not in this_page:
+                    known.setdefault(doc_id, text)
+                if doc_id != item.rec.id:
+                    self.report.matched_by_text += 1
             if doc_id != item.rec.id:
                 item.rec.id = doc_id
                 item.doc = dataclasses.replace(item.doc, id=doc_id)
-                if doc_id not in this_page:
-                    known.setdefault(doc_id, item.doc.text_hash)
-                self.report.matched_by_text += 1
+
+    def _free_id(self, rec: Record, text: str, known: dict[str, str], ours: dict[str, str]) -> str:
+        """The tool's id if no other text has it, else ``TOOL-ID``, ``TOOL-ID-2``, ..."""
+        def taken(candidate: str) -> bool:
+            if candidate in ours and ours[candidate] != text:
+                return True
+            if candidate in self.hash_ids.values():
+                return True
+            found = known.get(candidate) or self.store.document_hashes([candidate]).get(candidate)
+            return found is not None and found != text
+
+        candidate, n = rec.id, 1
+        while taken(candidate):
+            n += 1
+            candidate = f"{rec.id_from_tool}-{rec.id}" if n == 2 else f"{rec.id_from_tool}-{rec.id}-{n - 1}"
+        return candidate
 
     def _add_gold(self, rec: Record, mapping: OffsetMap) -> None:
         """A gold line: spans, themes and status go to the adjudicated layer, with provenance."""
@@ -272,6 +294,7 @@ def import_paths(
     fmt: str = "auto",
     offsets: str | None = None,
     text_field: str | None = None,
+    annotator_given: bool = False,
 ) -> ImportReport:
     """Import files and folders in one transaction; raises :class:`InputError` and changes nothing
     on the first bad input.
@@ -279,7 +302,9 @@ def import_paths(
     ``annotator`` owns the spans, themes and status of records that do not name one. ``fmt``
     says which tool wrote .jsonl files (see annotator.core.formats); "auto" tells by each line.
     ``offsets`` (codepoints, utf16, graphemes) overrides the unit each tool's offsets are read
-    in; ``text_field`` names Label Studio's data field that holds the text.
+    in; ``text_field`` names Label Studio's data field that holds the text. With
+    ``annotator_given`` (an explicit --annotator), ``annotator`` also owns a doccano export's
+    lines, which otherwise belong to the doccano member the file is named after.
     """
     if fmt not in formats.FORMATS:
         raise InputError("--format", f"unknown format {fmt!r} (expected one of {', '.join(formats.FORMATS)})")
@@ -291,7 +316,8 @@ def import_paths(
     report = ImportReport(files=len(files), skipped_files=[str(p) for p in skipped])
     with store.transaction():
         importer = _Importer(store, annotator, strict, report)
-        records = iter_records(files, progress, ReadOptions(fmt, offsets, text_field))
+        options = ReadOptions(fmt, offsets, text_field, frozenset(store.theme_names()), not annotator_given)
+        records = iter_records(files, progress, options)
         while True:
             try:
                 record = next(records)

@@ -144,6 +144,8 @@ class ReadOptions:
     fmt: str = "auto"
     offsets: str | None = None
     text_field: str | None = None
+    themes: frozenset[str] = frozenset()  # the schema's themes (Label Studio JSON_MIN's bare choices)
+    member_names: bool = True  # a doccano export's file name names its layer (unless --annotator is given)
 
     def units(self, kind: str) -> tuple[str, str]:
         """The unit for a record of ``kind``, and where that choice came from (for messages)."""
@@ -182,7 +184,8 @@ def read_jsonl(path: Path, progress: Progress | None = None,
             kind = formats.detect(obj) if options.fmt == "auto" else options.fmt
             try:
                 if kind == "doccano":
-                    obj = formats.from_doccano(_object(path, lineno, obj), member=path.stem)
+                    obj = formats.from_doccano(_object(path, lineno, obj),
+                                               member=path.stem if options.member_names else None)
                 elif kind == "prodigy":
                     obj = formats.from_prodigy(_object(path, lineno, obj))
                 elif kind == "labelstudio":
@@ -204,7 +207,7 @@ def read_jsonl(path: Path, progress: Progress | None = None,
 def _label_studio_task(path: Path, line: int | None, task: dict[str, Any], options: ReadOptions,
                        where: str | None) -> Iterator[Record | Tally]:
     try:
-        found = formats.from_label_studio(task, options.text_field)
+        found = formats.from_label_studio(task, options.text_field, options.themes)
         records = []
         for item in found.records:
             from_tool = str(item.pop("_id_from_tool", ""))

@@ -10,6 +10,7 @@ with its document, annotator and text.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import regex
@@ -52,6 +53,11 @@ class DocTokens:
     text: str
     tokens: list[Token]
     sentences: list[tuple[int, int]]  # (first token, last token exclusive)
+    starts: list[int] = field(default_factory=list)  # each token's start, for finding spans' tokens
+
+    def __post_init__(self) -> None:
+        if not self.starts:
+            self.starts = [t.start for t in self.tokens]
 
 
 def doc_tokens(text: str, keep: list[tuple[int, int]], *, chars: bool = False, max_tokens: int | None = None,
@@ -117,7 +123,7 @@ def align(doc_id: str, annotator: str | None, view: DocTokens, spans: list[Span]
     """The spans that fall on token edges, with their tokens; the others are reported."""
     out = []
     for span in trimmed(view.text, spans, stats):
-        found = token_index(view.tokens, span.start, span.end)
+        found = token_index(view.tokens, span.start, span.end, view.starts)
         if found is None:
             stats.misaligned.append(Misaligned(doc_id, annotator or "no annotator", span.start, span.end,
                                                span.label, span.text))
@@ -128,13 +134,28 @@ def align(doc_id: str, annotator: str | None, view: DocTokens, spans: list[Span]
 
 def non_overlapping(aligned: list[Aligned], stats: TokenStats) -> list[Aligned]:
     """BIO cannot nest: the longest spans first, any that overlaps one kept is left out."""
-    kept: list[Aligned] = []
-    for item in sorted(aligned, key=lambda a: (-(a.span.end - a.span.start), a.span.start, a.span.label)):
-        if any(item.first <= k.last and k.first <= item.last for k in kept):
-            stats.dropped_overlaps += 1
+    order = sorted(aligned, key=lambda a: (-(a.span.end - a.span.start), a.span.start, a.span.label))
+    kept = keep_longest([(a.first, a.last + 1) for a in order])
+    stats.dropped_overlaps += len(aligned) - len(kept)
+    return sorted((order[i] for i in kept), key=lambda a: a.first)
+
+
+def keep_longest(ranges: list[tuple[int, int]]) -> list[int]:
+    """Of half-open ``ranges`` in priority order, the indexes of those kept when each one that
+    overlaps an earlier kept one is left out; O(n log n) over a sorted list of kept ranges."""
+    starts: list[int] = []
+    ends: list[int] = []
+    kept = []
+    for i, (start, end) in enumerate(ranges):
+        at = bisect.bisect_right(starts, start)
+        if at > 0 and ends[at - 1] > start:  # the kept range starting before this one reaches into it
             continue
-        kept.append(item)
-    return sorted(kept, key=lambda a: a.first)
+        if at < len(starts) and starts[at] < end:  # the next kept range starts inside this one
+            continue
+        starts.insert(at, start)
+        ends.insert(at, end)
+        kept.append(i)
+    return kept
 
 
 def bio_tags(view: DocTokens, kept: list[Aligned]) -> list[str]:

@@ -176,10 +176,12 @@ def split_at(tokens: list[Token], edges: set[int]) -> tuple[list[Token], int]:
     return out, sum(len(c) for c in inside.values())
 
 
-def token_index(tokens: list[Token], start: int, end: int) -> tuple[int, int] | None:
+def token_index(tokens: list[Token], start: int, end: int, starts: list[int] | None = None) -> tuple[int, int] | None:
     """(first, last) token of ``[start, end)``, inclusive, or None if it is not on token edges or
-    covers no token (a span of white space only)."""
-    starts = [t.start for t in tokens]
+    covers no token (a span of white space only). ``starts`` (each token's start), when given,
+    saves building it again for every span of a document."""
+    if starts is None:
+        starts = [t.start for t in tokens]
     first = bisect.bisect_left(starts, start)
     if first == len(tokens) or tokens[first].start != start:
         return None

@@ -116,8 +116,9 @@ def test_label_studio_bad_choices_is_a_one_line_error(store, tmp_path):
 
 
 def test_label_studio_importer_errors_name_the_task(store, tmp_path):
-    with pytest.raises(AnnotatorError, match="task 2"):
-        imp(store, tmp_path, json.dumps([{"id": 1, "data": {"text": "a"}}, {"id": 1, "data": {"text": "b"}}]), name="ls.json")
+    bad = {"id": 2, "data": {"text": "b"}, "annotations": [{"result": [{"type": 5, "value": {"start": 0, "end": 1}}]}]}
+    with pytest.raises(AnnotatorError, match=r"task 2 \(id 2\): a result's type must be a string, not 5"):
+        imp(store, tmp_path, json.dumps([{"id": 1, "data": {"text": "a"}}, bad]), name="ls.json")
 
 
 @pytest.mark.parametrize("fmt", ["doccano", "spacy"])

@@ -330,3 +330,48 @@ def test_spacy_docbin_without_spacy_says_which_extra_to_install(filled: Store, t
     with pytest.raises(ExportError, match=r"spacy-docbin needs spaCy: pip install 'annotator\[spacy\]'"):
         export_file(filled, tmp_path / "x.spacy", ExportOptions(format="spacy-docbin"))
     assert not (tmp_path / "x.spacy").exists() and not (tmp_path / "x.spacy.partial").exists()
+
+
+def test_brat_keeps_every_annotation_set_in_a_folder_of_its_own(store: Store, tmp_path: Path):
+    from annotator.core.exporting import export_file
+
+    lines = [{"id": "d/1", "text": "Ali\nReza met", "annotator": name, "spans": spans} for name, spans in (
+        ("a/b", [{"start": 0, "end": 3, "label": "PER"}, {"start": 3, "end": 4, "label": "PER"}]),
+        ("a_b", [{"start": 4, "end": 8, "label": "PER"}]),
+        ("A_B", [{"start": 0, "end": 8, "label": "PER"}]),
+        ("unannotated", [{"start": 9, "end": 12, "label": "EVENT"}]))]
+    import_paths(store, [write(tmp_path / "in.jsonl", "".join(json.dumps(x) + "\n" for x in lines))], annotator="x")
+    report = export_file(store, tmp_path / "out", ExportOptions(format="brat"))
+    folders = sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir())
+    assert len(folders) == 4 and len({f.lower() for f in folders}) == 4
+    anns = {f: (tmp_path / "out" / f / "d_1.ann").read_text(encoding="utf-8") for f in folders}
+    assert sum(a.count("\tPER ") + a.count("\tEVENT ") for a in anns.values()) == 4  # the line break left out
+    assert report.skipped_spans == 1
+    for ann in anns.values():
+        for row in ann.splitlines():
+            assert len(row.split("\t")) == 3 and row.split("\t")[1].split(" ")[1].isdigit()
+
+
+def test_conll_asks_which_annotation_set(filled: Store):
+    with pytest.raises(ExportError, match=r"a CoNLL file holds one annotation set: give --annotator NAME or --gold"):
+        run_export_raw(filled, format="conll")
+    assert run_export_raw(filled, format="conll", annotator="minji").count("-DOCSTART-") == 2
+
+
+def test_labelstudio_export_puts_the_text_where_the_projects_text_control_reads_it(filled: Store):
+    config = ('<View><Labels name="ner" toName="txt"><Label value="PER"/></Labels>'
+              '<Text name="txt" value="$article"/></View>')
+    [task, *_] = json.loads(run_export_raw(filled, format="labelstudio", labelstudio_config=config))
+    assert "article" in task["data"] and "txt" not in task["data"]
+    assert {r["to_name"] for a in task["annotations"] for r in a["result"]} <= {"txt"}
+    with pytest.raises(ExportError, match=r"\$title is one annotator's export writes itself"):
+        run_export_raw(filled, format="labelstudio", labelstudio_config=config.replace("$article", "$title"))
+
+
+def test_labelstudio_export_with_a_custom_text_field_imports_back_without_help(filled: Store, tmp_path: Path):
+    config = ('<View><Labels name="ner" toName="txt"><Label value="PER"/></Labels>'
+              '<Text name="txt" value="$article"/></View>')
+    path = write(tmp_path / "t.json", run_export_raw(filled, format="labelstudio", labelstudio_config=config))
+    with open_project(tmp_path / "again.db") as again:
+        import_paths(again, [path], annotator="x")
+        assert again.get_document("emoji").text == filled.get_document("emoji").text

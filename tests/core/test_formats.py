@@ -275,3 +275,56 @@ def test_label_studio_names_the_layer_from_its_results_and_keeps_region_notes(st
     import_paths(store, [write(tmp_path / "t.json", json.dumps(tasks, ensure_ascii=False))], annotator="me")
     assert covered(store, "fa-1", "sara") == [("GPE", "مشهد")] and covered(store, "fa-1", "ls-1") == [("PER", "김정은")]
     assert [s.note for s in store.spans("fa-1", "sara")] == ["the city"]
+
+
+# --- found by a review that tried to break the import -------------------------------------------
+
+
+def test_task_ids_that_clash_get_the_tools_prefix_whatever_the_order_or_page(store: Store, tmp_path: Path):
+    own = jsonl(tmp_path, "c.jsonl", {"id": "3", "text": "우리 기사"})
+    a = write(tmp_path / "a.json", json.dumps([{"id": 3, "data": {"text": "첫 기사"}}], ensure_ascii=False))
+    b = write(tmp_path / "b.json", json.dumps([{"id": 3, "data": {"text": "둘째 기사"}}], ensure_ascii=False))
+    c = write(tmp_path / "c.json", json.dumps([{"id": 3, "data": {"text": "셋째 기사"}}], ensure_ascii=False))
+    import_paths(store, [own, a, b], annotator="me")  # one command, one page: our "3" keeps its id
+    import_paths(store, [c], annotator="me")
+    texts = {doc.id: doc.text for _, doc in store.documents_after(0, 10)}
+    assert texts == {"3": "우리 기사", "ls-3": "첫 기사", "ls-3-2": "둘째 기사", "ls-3-3": "셋째 기사"}
+    assert import_paths(store, [a, b, c], annotator="me").documents_added == 0  # matched by text
+
+
+def test_json_min_bare_strings_are_themes_only_when_the_schema_has_them(store: Store, tmp_path: Path):
+    tasks = [{"id": 1, "text": TEXT, "ner": [_ls_value("مشهد", "GPE")], "author": "Ali", "category": "politics",
+              "theme": "health", "topic": "Foreign Affairs", "annotator": 2},
+             {"id": 2, "text": "다른 기사", "author": "Reza"}]
+    report = import_paths(store, [write(tmp_path / "min.json", json.dumps(tasks, ensure_ascii=False))], annotator="me")
+    assert store.doc_themes("1", "ls-2") == ["health"] and report.themes_created == []
+    assert store.get_document("1").meta == {"author": "Ali", "category": "politics", "topic": "Foreign Affairs"}
+    assert store.layers(["2"]) == {}  # nothing ticked, nothing claimed
+
+
+def test_themes_given_as_a_string_are_refused_not_split_into_letters(store: Store, tmp_path: Path):
+    for line, name in (({"text": "abc", "label": [], "cats": "foo"}, "d.jsonl"),
+                       ({"text": "abc", "spans": [], "answer": "accept", "accept": "xyz"}, "p.jsonl")):
+        path = jsonl(tmp_path, name, line)
+        with pytest.raises(InputError, match=r"(cats|accept) must be a list of strings"):
+            import_paths(store, [path], annotator="me")
+    assert store.theme_names().isdisjoint({"f", "o", "x", "y", "z"})
+
+
+def test_an_explicit_annotator_owns_a_doccano_export(store: Store, tmp_path: Path):
+    a, b = in_utf16("مشهد")
+    path = jsonl(tmp_path, "admin.jsonl", {"id": 12, "text": TEXT, "label": [[a, b, "GPE"]], "Comments": []})
+    import_paths(store, [path], annotator="minji", annotator_given=True)
+    assert list(store.layers([d.id for _, d in store.documents_after(0, 5)]).popitem()[1]) == ["minji"]
+
+
+def test_two_annotations_claiming_one_layer_name_stay_apart(store: Store, tmp_path: Path):
+    sara = [{"value": _ls_value("حمید رضایی", "PER"), "type": "labels", "annotator": "sara"}]
+    copy = [{"value": _ls_value("حمید رضایی", "ORG"), "type": "labels", "annotator": "sara"},
+            {"value": _ls_value("مشهد", "GPE"), "type": "labels"}]
+    tasks = [{"id": 1, "data": {"text": TEXT, "doc_id": "d"}, "annotations": [
+        {"completed_by": 1, "result": sara}, {"completed_by": 2, "result": copy}]}]
+    import_paths(store, [write(tmp_path / "t.json", json.dumps(tasks, ensure_ascii=False))], annotator="me")
+    assert covered(store, "d", "sara") == [("PER", "حمید رضایی")]
+    assert covered(store, "d", "ls-2") == [("ORG", "حمید رضایی"), ("GPE", "مشهد")]
+    assert store.status("d", "sara").value == "done"  # submitted in Label Studio

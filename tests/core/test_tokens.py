@@ -291,3 +291,21 @@ def test_chunks_cover_the_sentence_and_respect_keep(n: int, max_tokens: int, raw
         if e - s > max_tokens:  # only when a keep range forces it: no allowed cut within reach
             assert all(any(a < tokens[c - 1].end and tokens[c].start < b for a, b in keep)
                        for c in range(s + 1, s + max_tokens + 1))
+
+
+def test_keep_longest_matches_the_plain_definition():
+    import random
+
+    from annotator.core.token_view import keep_longest
+
+    rng = random.Random(4)
+    for _ in range(300):
+        ranges = []
+        for _ in range(rng.randint(0, 12)):
+            a = rng.randint(0, 30)
+            ranges.append((a, a + rng.randint(1, 8)))
+        plain: list[int] = []
+        for i, (s, e) in enumerate(ranges):
+            if not any(s < ranges[k][1] and ranges[k][0] < e for k in plain):
+                plain.append(i)
+        assert keep_longest(ranges) == plain
