@@ -274,6 +274,24 @@ def find_in(text: str, query: str) -> tuple[int, int] | None:
     return best
 
 
+def find_all(text: str, query: str) -> list[tuple[int, int]]:
+    """Every place in ``text`` where a word or "quoted phrase" of ``query`` occurs, folded as
+    search folds (Arabic ي/ک as Persian, ZWNJ and harakat ignored), in text order."""
+    folded, origin = fold_with_map(text)
+    found: set[tuple[int, int]] = set()
+    parts = query.split('"')
+    for i, part in enumerate(parts):
+        for needle in ([part.strip()] if i % 2 == 1 else part.split()):
+            target = " ".join(fold(needle).split())
+            if not target:
+                continue
+            at = folded.find(target)
+            while at >= 0:
+                found.add((origin[at], origin[at + len(target) - 1] + 1))
+                at = folded.find(target, at + 1)
+    return sorted(found)
+
+
 @dataclass(frozen=True)
 class Snippet:
     before: str

@@ -210,6 +210,7 @@ class ArticleView(QPlainTextEdit):
         self._press_point = QPoint()
         self.show_tags = True  # a label tag on each highlight (View → Label tags)
         self.describe = None  # span -> tooltip text; set by the window
+        self.matches: list[tuple[int, int]] = []  # search matches in the open document
         self.selectionChanged.connect(self._emit_selection)
 
     # --- positions: every conversion goes through self.index ---------------------------------
@@ -378,6 +379,7 @@ class ArticleView(QPlainTextEdit):
         self.document().setDefaultTextOption(option)
         self.setPlainText(text)
         self._set_paragraph_directions(text, direction)
+        self.matches = []
         self.setExtraSelections([])
 
     def _set_paragraph_directions(self, text: str, direction: str) -> None:
@@ -479,10 +481,32 @@ class ArticleView(QPlainTextEdit):
             self._flash_left = 6
             self._flash.start()
 
+    def set_matches(self, matches: list[tuple[int, int]]) -> None:
+        """Search matches (code points) to mark in the text, under the selected span."""
+        self.matches = matches
+        self._paint_selected()
+
+    def _match_selections(self) -> list:
+        out = []
+        for start, end in self.matches:
+            selection = QTextEdit.ExtraSelection()
+            cursor = QTextCursor(self.document())
+            a, b = self.index.span_to_utf16(start, end)
+            cursor.setPosition(a)
+            cursor.setPosition(b, QTextCursor.KeepAnchor)
+            selection.cursor = cursor
+            fmt = QTextCharFormat()
+            fmt.setBackground(QColor("#FFE066"))
+            fmt.setForeground(QColor("#000000"))
+            fmt.setFontUnderline(True)
+            selection.format = fmt
+            out.append(selection)
+        return out
+
     def _paint_selected(self, visible: bool = True) -> None:
         span = self._by_id.get(self._selected)
         if span is None or not visible:
-            self.setExtraSelections([])
+            self.setExtraSelections(self._match_selections())
             return
         selection = QTextEdit.ExtraSelection()
         cursor = QTextCursor(self.document())
@@ -494,7 +518,7 @@ class ArticleView(QPlainTextEdit):
         fmt.setBackground(selected_background(self.colours.get(span.label, "#868E96")))
         fmt.setForeground(QColor("#FFFFFF"))
         selection.format = fmt
-        self.setExtraSelections([selection])
+        self.setExtraSelections([*self._match_selections(), selection])
 
     def _flash_step(self) -> None:
         self._flash_left -= 1

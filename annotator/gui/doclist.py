@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QTimer, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -171,6 +171,7 @@ class DocumentListPanel(QWidget):
     """Search box, filters, the list, and "12 / 50 done"."""
 
     document_chosen = Signal(str)
+    query_changed = Signal(str)  # the search applied to the list ("" for none)
 
     def __init__(self, store: Store, annotator: str, parent=None):
         super().__init__(parent)
@@ -211,8 +212,13 @@ class DocumentListPanel(QWidget):
         layout.addWidget(self.view)
         layout.addWidget(self.progress)
         self.refresh_languages()
+        # Search as you type: the list follows a quarter second after the last key (or at once on Enter).
+        self._typing = QTimer(self)
+        self._typing.setSingleShot(True)
+        self._typing.setInterval(250)
+        self._typing.timeout.connect(self.apply_filters)
         self.search.returnPressed.connect(self.apply_filters)
-        self.search.textChanged.connect(lambda text: text or self.apply_filters())
+        self.search.textChanged.connect(lambda text: self._typing.start() if text else self.apply_filters())
         self.status_filter.currentIndexChanged.connect(self.apply_filters)
         self.lang_filter.currentIndexChanged.connect(self.apply_filters)
         self.view.activated.connect(self._chosen)
@@ -232,12 +238,14 @@ class DocumentListPanel(QWidget):
         self.lang_filter.blockSignals(False)
 
     def apply_filters(self) -> None:
+        self._typing.stop()
         status = self.status_filter.currentData()
         self.model.status = Status(status) if status else None
         self.model.lang = self.lang_filter.currentData()
         self.model.search_expression = match_expression(self.search.text())  # every match, paged like the rest
         self.model.reload()
         self.update_progress()
+        self.query_changed.emit(self.search.text() if self.model.search_expression else "")
 
     def set_annotator(self, annotator: str) -> None:
         self.model.annotator = annotator

@@ -24,6 +24,7 @@ from annotator.core.exporting import ExportOptions, count_documents, export_file
 from annotator.core.importing import import_paths, total_bytes
 from annotator.core.layers import AnnotatorLayer, GoldLayer
 from annotator.core.model import Document, Status
+from annotator.core.text import find_all
 from annotator.core.words import nudge, snap
 from annotator.gui import commands, span_menu
 from annotator.gui.article import ArticleView
@@ -109,6 +110,8 @@ class MainWindow(QMainWindow):
         self.palette_panel.label_chosen.connect(self.apply_label)
         self.themes_panel.theme_toggled.connect(self.toggle_theme)
         self.documents.document_chosen.connect(self.open_document)
+        self.documents.query_changed.connect(self._search_changed)
+        self.search_query = ""
 
         self.resize(1400, 900)
         geometry = self.settings.value("window/geometry")
@@ -215,6 +218,8 @@ class MainWindow(QMainWindow):
         self._action(navigate, "Mark in progress", lambda: self.set_status(Status.IN_PROGRESS), "Ctrl+Shift+K")
         navigate.addSeparator()
         self._action(navigate, "Search documents", self.focus_search, QKeySequence.Find)
+        self._action(navigate, "Next match in the document", lambda: self.step_match(+1), "F3")
+        self._action(navigate, "Previous match in the document", lambda: self.step_match(-1), "Shift+F3")
         self._action(navigate, "Back to the article", self.view.setFocus, "Ctrl+J")
 
         view = bar.addMenu("&View")
@@ -289,6 +294,7 @@ class MainWindow(QMainWindow):
         self.store.set_setting(f"last_document/{self.annotator}", doc.id)
         self.documents.show_current(doc.id)
         self.setWindowTitle(f"{isolate(doc.title)} — annotator")
+        self._show_matches(jump=bool(self.search_query))  # a search result opens on its match
         self.document_opened.emit(doc.id)
 
     def show_document(self, doc_id: str) -> None:
@@ -560,6 +566,33 @@ class MainWindow(QMainWindow):
     def toggle_snap(self) -> None:
         self.snap_to_words = self.snap_action.isChecked()
         self.settings.setValue("annotate/snap", "true" if self.snap_to_words else "false")
+
+    def _search_changed(self, query: str) -> None:
+        self.search_query = query
+        self._show_matches(jump=False)
+
+    def _show_matches(self, *, jump: bool) -> None:
+        """Mark the search's matches in the open document; ``jump`` goes to the first one."""
+        if self.document is None:
+            return
+        matches = find_all(self.document.text, self.search_query) if self.search_query else []
+        self.view.set_matches(matches)
+        if jump and matches:
+            self.view.select(*matches[0])
+
+    def step_match(self, step: int) -> None:
+        """F3 / Shift+F3: the next or previous match after the caret, wrapping around."""
+        matches = self.view.matches
+        if not matches:
+            self.statusBar().showMessage("No search matches in this document (Ctrl+F to search)", 4000)
+            return
+        caret = self.view.selection()[0] if step < 0 else self.view.selection()[1] - 1
+        if step > 0:
+            target = next((m for m in matches if m[0] > caret), matches[0])
+        else:
+            target = next((m for m in reversed(matches) if m[0] < caret), matches[-1])
+        self.view.select(*target)
+        self.statusBar().showMessage(f"Match {matches.index(target) + 1} of {len(matches)}", 3000)
 
     def focus_search(self) -> None:
         self.documents.search.setFocus()
