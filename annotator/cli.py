@@ -33,6 +33,7 @@ from annotator.core.importing import import_paths, total_bytes
 from annotator.core.offsets import UNITS
 from annotator.core.model import Status
 from annotator.core.project import default_annotator, open_project
+from annotator.core.resources import seeds_dir
 from annotator.core.schema import load_schema_file
 from annotator.core.text import match_expression, snippet
 from annotator.storage import Store
@@ -124,7 +125,8 @@ def cli(ctx: click.Context, db: str | None) -> None:
 
 
 @cli.command("import", context_settings=CONTEXT)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--samples", is_flag=True, help="Also the five sample articles that ship with annotator.")
 @annotator_option("Who owns spans, themes and status in records that name no annotator. "
                   "Default: $ANNOTATOR_NAME or your login name.")
 @click.option("--strict", is_flag=True, help="Refuse labels and themes the schema lacks instead of adding them.")
@@ -136,8 +138,8 @@ def cli(ctx: click.Context, db: str | None) -> None:
 @click.option("--text-field", metavar="NAME", help="Label Studio: the data field that holds the text (default: text).")
 @db_option
 @reports_errors
-def import_command(paths: tuple[Path, ...], annotator: str | None, strict: bool, fmt: str, offsets: str | None,
-                   text_field: str | None, db: str | None) -> None:
+def import_command(paths: tuple[Path, ...], samples: bool, annotator: str | None, strict: bool, fmt: str,
+                   offsets: str | None, text_field: str | None, db: str | None) -> None:
     """Import articles from .txt files, .jsonl files and folders (searched recursively).
 
     A .txt file is one article: its name is the id, its first non-empty line the title. A .jsonl
@@ -155,12 +157,16 @@ def import_command(paths: tuple[Path, ...], annotator: str | None, strict: bool,
 
     \b
     Example:
-        annotator import seeds/
+        annotator import --samples
         annotator import --annotator sara batch1.jsonl
         annotator import --format doccano --annotator minji doccano-export.jsonl
         annotator import --offsets graphemes doccano-grapheme-project.jsonl
         annotator import --text-field content label-studio-export.json
     """
+    if samples:
+        paths = (*paths, seeds_dir())
+    if not paths:
+        raise click.UsageError("give files or folders to import, or --samples for the sample articles")
     with project(db) as store:
         owner = annotator or default_annotator()
         options = {"annotator": owner, "strict": strict, "fmt": fmt, "offsets": offsets, "text_field": text_field,
@@ -474,7 +480,8 @@ def docs(annotator: str | None, lang: str | None, status: str | None, as_json: b
             return
         rows = list(rows)
         if not rows and store.count_documents() == 0:
-            click.echo("No documents yet. Start with: annotator import seeds/  (or your .txt/.jsonl files)", err=True)
+            click.echo("No documents yet. Start with: annotator import --samples  (five sample articles), or "
+                       "annotator import FILES", err=True)
             return
         id_w = max([terminal.width(r.id) for r in rows] + [2])
         head = f"{terminal.pad('ID', id_w)}  LANG  {'STATUS':<11}  SPANS  TITLE"

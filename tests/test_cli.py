@@ -385,3 +385,13 @@ def test_a_labelstudio_config_that_is_not_utf8_is_one_line(run, tmp_path: Path):
     config.write_bytes("<View><Text name='t' value='$text'/> é</View>".encode("latin-1"))
     out = run("export", "--format", "labelstudio", "--labelstudio-config", str(config))
     assert out.exit_code == 1 and "project.xml: not UTF-8 text" in out.output
+
+
+def test_import_samples_needs_no_folder_of_the_repository(run, tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # far from the repository's seeds/
+    empty = run("docs")
+    assert "annotator import --samples" in empty.stderr
+    out = run("import", "--samples")
+    assert out.exit_code == 0 and "5 documents added" in out.stdout
+    none = run("import")
+    assert none.exit_code == 2 and "or --samples" in none.output

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction
 
 from annotator.core.model import GOLD
@@ -99,16 +99,24 @@ class NoteDialog(QDialog):
         self.setWindowTitle("Note")
         label = QLabel(f"Note on: {isolate(span_text)}")
         label.setTextFormat(Qt.PlainText)
-        label.setTextFormat(Qt.PlainText)
         label.setWordWrap(True)
         self.editor = QPlainTextEdit(note)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setToolTip("Ctrl+Enter")
+        self.editor.installEventFilter(self)  # Ctrl+Enter saves; Return alone is a new line in the note
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(label)
         layout.addWidget(self.editor)
         layout.addWidget(buttons)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if (watched is self.editor and event.type() == QEvent.KeyPress
+                and event.key() in (Qt.Key_Return, Qt.Key_Enter) and event.modifiers() & Qt.ControlModifier):
+            self.accept()
+            return True
+        return super().eventFilter(watched, event)
 
     def note(self) -> str:
         return self.editor.toPlainText().strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, QTimer, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -24,6 +24,7 @@ from annotator.core.exporting import ExportOptions, count_documents, export_file
 from annotator.core.importing import import_paths, total_bytes
 from annotator.core.layers import AnnotatorLayer, GoldLayer
 from annotator.core.model import Document, Status
+from annotator.core.resources import seeds_dir
 from annotator.core.text import find_all
 from annotator.core.words import nudge, snap
 from annotator.gui import commands, span_menu
@@ -126,7 +127,10 @@ class MainWindow(QMainWindow):
         if first and self.store.get_document(first) is not None:
             self.open_document(first)
         else:
-            self.view.setPlaceholderText("No documents yet: File → Import files… or Import folder… (Ctrl+I)")
+            self.view.setPlaceholderText("No documents yet: File → Import files… or Import folder… (Ctrl+I), "
+                                         "or File → Load the sample articles")
+            if self.store.count_documents() == 0:
+                QTimer.singleShot(0, self.offer_samples)
         self.view.setFocus()
 
     # --- building ----------------------------------------------------------------------------
@@ -171,6 +175,7 @@ class MainWindow(QMainWindow):
         self._action(file, "Import folder…", self.import_folder, "Ctrl+Shift+I")
         self._action(file, "Export…", self.export_dialog, "Ctrl+E")
         self._action(file, "Merge another annotator's database…", self.merge_dialog)
+        self._action(file, "Load the sample articles", self.load_samples)
         file.addSeparator()
         self._action(file, "Switch annotator…", self.switch_annotator, "Ctrl+Shift+A")
         file.addSeparator()
@@ -186,6 +191,10 @@ class MainWindow(QMainWindow):
             self.addAction(action)
             self.menu_actions.append(("Edit", action))
         self.undo_action, self.redo_action = undo, redo
+        # After the stack's own slot has run: the command just undone sits at index(), the one
+        # just redone right before it.
+        undo.triggered.connect(lambda: self._said("Undid", self.undo_stack.index()))
+        redo.triggered.connect(lambda: self._said("Redid", self.undo_stack.index() - 1))
         edit.addSeparator()
         self.delete_action = self._action(edit, "Delete span", self.delete_span, [QKeySequence.Delete, "Backspace"],
                                           local=True)
@@ -280,7 +289,10 @@ class MainWindow(QMainWindow):
         if doc is None:
             return
         self._remember_position()
+        changed = self.document is None or self.document.id != doc.id
         self.document = doc
+        if changed:
+            self.statusBar().clearMessage()  # "Unit 18/18" belonged to the previous document
         spans = self.layer.spans(doc.id)
         self.view.show_text(doc.text, doc.direction, article_font(doc.direction, self.point_size),
                             spans, self.colours, is_dark(self.view.palette()))
@@ -291,6 +303,7 @@ class MainWindow(QMainWindow):
         saved = self.store.setting(f"position/{self.annotator}/{doc.id}")
         self.view.set_caret(int(saved) if saved and saved.isdigit() else 0)
         self.view.ensureCursorVisible()
+        self._show_selection()  # the position in this document, not the last one's
         self.store.set_setting(f"last_document/{self.annotator}", doc.id)
         self.documents.show_current(doc.id)
         self.setWindowTitle(f"{isolate(doc.title)} — annotator")
@@ -567,6 +580,23 @@ class MainWindow(QMainWindow):
         self.snap_to_words = self.snap_action.isChecked()
         self.settings.setValue("annotate/snap", "true" if self.snap_to_words else "false")
 
+    def _said(self, verb: str, index: int) -> None:
+        if 0 <= index < self.undo_stack.count():
+            self.statusBar().showMessage(f"{verb}: {self.undo_stack.text(index)}", 5000)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """Panels give way to the article in a small window: side panels take at most a fifth of
+        the width each, so the article keeps at least half of it."""
+        super().resizeEvent(event)
+        width = event.size().width()
+        if self.centralWidget().width() >= width * 0.5:
+            return
+        sides = [d for d in self.findChildren(QDockWidget) if d.isVisible() and not d.isFloating()
+                 and self.dockWidgetArea(d) in (Qt.LeftDockWidgetArea, Qt.RightDockWidgetArea)]
+        wide = [d for d in sides if d.width() > width * 0.2]
+        if wide:
+            self.resizeDocks(wide, [int(width * 0.2)] * len(wide), Qt.Horizontal)
+
     def _search_changed(self, query: str) -> None:
         self.search_query = query
         self._show_matches(jump=False)
@@ -619,6 +649,25 @@ class MainWindow(QMainWindow):
         if self.document is not None:
             doc_id, self.document = self.document.id, None
             self.open_document(doc_id)
+
+    def offer_samples(self) -> None:
+        """A new, empty database: offer the five sample articles, or files of one's own."""
+        if self._quiet_dialogs or self.store.count_documents():
+            return
+        box = QMessageBox(QMessageBox.Question, "An empty database",
+                          "This database has no documents yet. Load the five sample articles (Persian and "
+                          "Korean news), or import your own files?", QMessageBox.NoButton, self)
+        samples = box.addButton("Load the sample articles", QMessageBox.AcceptRole)
+        files = box.addButton("Import files…", QMessageBox.ActionRole)
+        box.addButton("Not now", QMessageBox.RejectRole)
+        box.exec()
+        if box.clickedButton() is samples:
+            self.load_samples()
+        elif box.clickedButton() is files:
+            self.import_files()
+
+    def load_samples(self) -> bool:
+        return self.run_import([str(seeds_dir())])
 
     def _last_folder(self) -> str:
         folder = self.settings.value("files/last_folder", "")

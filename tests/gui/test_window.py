@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QFont, QRawFont
-from PySide6.QtWidgets import QDockWidget, QInputDialog
+from PySide6.QtWidgets import QDialog, QDockWidget, QInputDialog
 
 from annotator.core.model import Status
 from annotator.gui import window as window_module
@@ -364,3 +364,55 @@ def test_switch_annotator_offers_the_layers_by_name_and_a_new_one_only_on_purpos
     monkeypatch.setattr(window_module, "SwitchAnnotatorDialog", Pick)
     window.switch_annotator()
     assert window.annotator == "ls-7" and window.annotator_label.text() == "Annotator: ls-7"
+
+
+def test_small_details_of_a_working_day(qtbot, window, monkeypatch):
+    """Undo and redo say what they did; the status bar starts clean on a new document; Ctrl+Enter
+    accepts a note; in a small window the article keeps at least half of the width."""
+    from annotator.gui.dialogs import NoteDialog
+
+    window.open_document(DAEGU_SEED)
+    window.view.select(0, 2)
+    key(qtbot, window, "o")
+    qtbot.keyClick(window.view, Qt.Key_Z, Qt.ControlModifier)
+    assert window.statusBar().currentMessage() == "Undid: label '기사' as ORG"
+    qtbot.keyClick(window.view, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert window.statusBar().currentMessage() == "Redid: label '기사' as ORG"
+    window.view.set_caret(142)
+    window.statusBar().showMessage("Unit 18/18")
+    window.open_document(PERSIAN_SEED)
+    assert window.statusBar().currentMessage() == "" and window.selection_label.text() != "Position 142"
+    dialog = NoteDialog(window, "대구", "")
+    qtbot.addWidget(dialog)
+    dialog.open()  # modal over the window, as F2 opens it
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    qtbot.keyClicks(dialog.editor, "checked")
+    qtbot.keyClick(dialog.editor, Qt.Key_Return, Qt.ControlModifier)
+    assert dialog.result() == QDialog.Accepted and dialog.note() == "checked"
+    window.resize(1100, 680)
+    qtbot.waitUntil(lambda: window.centralWidget().width() >= 1100 * 0.45)
+
+
+def test_an_empty_database_offers_the_sample_articles(qtbot, tmp_path, settings, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from annotator.core.project import open_project
+
+    offered = []
+
+    def answer(box: QMessageBox) -> int:
+        offered.append(box.text())
+        box.buttons()[0].click()  # "Load the sample articles"
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", answer)
+    store = open_project(tmp_path / "empty.db")
+    try:
+        win = MainWindow(store, "tester", settings)
+        qtbot.addWidget(win)
+        qtbot.waitUntil(lambda: store.count_documents() == 5)
+        assert "no documents yet" in offered[0] and win.document is not None
+        win.close()
+    finally:
+        store.close()
