@@ -170,3 +170,41 @@ def auto_accept(store: Store, *, min_agree: int | None = None, reviewer: str = A
                         store.set_gold_status(doc.id, "in_progress", decided_by=reviewer)
                     report.documents += 1
     return report
+
+
+def reviewable_layers(layers: dict[str, dict]) -> dict[str, dict]:
+    """The layers a reviewer adjudicates: not gold, not a model's, not skipped."""
+    return {name: layer for name, layer in layers.items()
+            if name not in (GOLD, "model") and getattr(layer["status"], "value", layer["status"]) != "skipped"}
+
+
+def undecided_units(store: Store, doc_id: str) -> int:
+    """How many units of ``doc_id`` the gold layer has neither taken nor rejected."""
+    layers = reviewable_layers(store.layers([doc_id]).get(doc_id, {}))
+    found = units({name: layer["spans"] for name, layer in layers.items()})
+    if not found:
+        return 0
+    gold = store.gold_spans(doc_id)
+    rejected = store.rejected_proposals(doc_id)
+    return sum(1 for unit in found if not decided_by_gold(unit, gold)
+               and not all((v.start, v.end, v.label) in rejected for v in unit.versions))
+
+
+def next_to_review(store: Store, after: str | None, *, page: int = 200) -> str | None:
+    """The next document in list order after ``after`` (wrapping around) that is not adjudicated
+    and still has undecided units; None when every document is decided."""
+    ids = []
+    seq = 0
+    while True:  # the ids in list order, a page at a time
+        batch = store.documents_after(seq, page)
+        if not batch:
+            break
+        ids.extend(doc.id for _, doc in batch)
+        seq = batch[-1][0]
+    if after in ids:
+        start = ids.index(after) + 1
+        ids = ids[start:] + ids[:start - 1]
+    for doc_id in ids:
+        if store.gold_status(doc_id) != "adjudicated" and undecided_units(store, doc_id):
+            return doc_id
+    return None

@@ -98,7 +98,7 @@ class SpanHighlighter(QSyntaxHighlighter):
         self._rehighlight(touched)
 
     def set_suggestions(self, marks: list[Mark]) -> None:
-        """Show these as suggestions (a dotted underline in the label's colour); repaints what differs."""
+        """Show these as suggestions (a wavy underline in the label's colour, on a light tint); repaints what differs."""
         by_block: dict[int, list[Mark]] = {}
         for mark in marks:
             for number in self._blocks_of(mark):
@@ -137,10 +137,16 @@ class SpanHighlighter(QSyntaxHighlighter):
         if suggested:
             base, length = self.currentBlock().position(), self.currentBlock().length()
             for m in suggested:
+                # Plainly visible: a wavy underline in the label's colour, and a light tint where no
+                # span of the layer already colours the text.
+                tint = QColor(m.colour)
+                tint.setAlphaF(0.22 if self.dark else 0.16)
                 for i in range(max(m.start - base, 0), min(m.end - base, length)):
                     fmt = QTextCharFormat(self.format(i))
-                    fmt.setUnderlineStyle(QTextCharFormat.DotLine)
+                    fmt.setUnderlineStyle(QTextCharFormat.WaveUnderline)
                     fmt.setUnderlineColor(QColor(m.colour))
+                    if fmt.background().style() == Qt.NoBrush:
+                        fmt.setBackground(tint)
                     self.setFormat(i, 1, fmt)
 
     def _highlight_spans(self, marks: list[Mark] | None) -> None:

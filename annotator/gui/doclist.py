@@ -26,6 +26,7 @@ from annotator.storage import Store
 PAGE = 200  # rows a query reads
 KEEP_BLOCKS = 50  # blocks of PAGE rows kept: 10,000 rows at most
 STATUS_TEXT = {Status.NEW: "new", Status.IN_PROGRESS: "in progress", Status.DONE: "done", Status.SKIPPED: "skipped"}
+GOLD_TEXT = {"in_progress": "reviewing", "adjudicated": "adjudicated"}
 
 
 class DocumentListModel(RowTableModel):
@@ -35,6 +36,11 @@ class DocumentListModel(RowTableModel):
     dragged scroll bar) asks the database where its block starts. No document text is loaded."""
 
     COLUMNS = ("Document", "Lang", "Status", "Spans")
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802 (Qt override)
+        if self.review and orientation == Qt.Horizontal and role == Qt.DisplayRole and section == 2:
+            return "Gold"
+        return super().headerData(section, orientation, role)
 
     def __init__(self, store: Store, annotator: str, parent=None):
         super().__init__(parent)
@@ -46,7 +52,14 @@ class DocumentListModel(RowTableModel):
         self._blocks: OrderedDict[int, list[DocumentSummary]] = OrderedDict()
         self._known: dict[str, bool] = {}  # documents edited since the last read: in the list or not
         self._total = 0
+        self.review = False  # review mode: the Status column shows the gold layer's adjudication
+        self._gold: dict[str, str] = {}
         self.reload()
+
+    def set_review(self, on: bool) -> None:
+        self.review = on
+        self.reload()
+        self.headerDataChanged.emit(Qt.Horizontal, 2, 2)
 
     # --- loading -----------------------------------------------------------------------------
 
@@ -57,6 +70,7 @@ class DocumentListModel(RowTableModel):
         self.beginResetModel()
         self._blocks.clear()
         self._known.clear()
+        self._gold.clear()
         self._total = self.store.count_summaries(self.annotator, **self._filters())
         self.endResetModel()
 
@@ -76,6 +90,8 @@ class DocumentListModel(RowTableModel):
                 return []
             after = start - 1
         block = list(self.store.document_summaries(self.annotator, after_seq=after, limit=PAGE, **self._filters()))
+        if self.review:
+            self._gold.update(self.store.gold_statuses([row.id for row in block]))
         self._blocks[number] = block
         while len(self._blocks) > KEEP_BLOCKS:
             self._blocks.popitem(last=False)
@@ -123,6 +139,9 @@ class DocumentListModel(RowTableModel):
         fresh = next(iter(self.store.document_summaries(self.annotator, ids=[doc_id])), None)
         if fresh is None:
             return
+        if self.review:
+            self._gold.pop(doc_id, None)
+            self._gold.update(self.store.gold_statuses([doc_id]))
         listed = self.status is None or fresh.status == self.status
         found = next(((number, i) for number, block in self._blocks.items()
                       for i, row in enumerate(block) if row.id == doc_id), None)
@@ -154,6 +173,8 @@ class DocumentListModel(RowTableModel):
             if column == 1:
                 return row.lang
             if column == 2:
+                if self.review:
+                    return GOLD_TEXT.get(self._gold.get(row.id), "not started")
                 return STATUS_TEXT[row.status]
             if column == 3:
                 return str(row.spans)

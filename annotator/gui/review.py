@@ -3,7 +3,7 @@
 The Units panel lists the document's units (see annotator.core.adjudication): each a row with its
 kind and state, and under it each version with the annotators who proposed it, a colour per
 annotator (names can be hidden for blind review). The article shows the gold layer highlighted and
-every undecided proposal dotted. All edits in review mode go to gold, through the same undoable
+every undecided proposal wavy-underlined. All edits in review mode go to gold, through the same undoable
 commands as annotating, with provenance.
 """
 
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.core.adjudication import Unit, decided_by_gold, units
+from annotator.core.adjudication import Unit, decided_by_gold, reviewable_layers, units
 from annotator.core.model import GOLD, Span
 from annotator.gui import commands
 from annotator.gui.plain import isolate
@@ -94,12 +94,14 @@ class Review:
         w._action(menu, "Next undecided unit", lambda: self.step(+1), "F8", local=True)
         w._action(menu, "Previous undecided unit", lambda: self.step(-1), "Shift+F8", local=True)
         w._action(menu, "Accept unit (the version most proposed)", lambda: self.accept(None), "Return", local=True)
-        for k in range(1, 10):
+        self.version_actions = [
             w._action(menu, f"Accept version {k}", lambda checked=False, k=k: self.accept(k - 1), f"Alt+{k}", local=True)
+            for k in range(1, 10)]
         w._action(menu, "Reject unit", self.reject, "Shift+Return", local=True)
-        for k in range(1, 10):
+        self.annotator_actions = [
             w._action(menu, f"Accept all undecided units from annotator {k}",
                       lambda checked=False, k=k: self.accept_all_from(k - 1), f"Ctrl+Alt+{k}", local=True)
+            for k in range(1, 10)]
         w._action(menu, "Auto-accept what annotators agree on (this document)", self.auto_accept,
                   "Ctrl+Shift+Return", local=True)
         w._action(menu, "Auto-accept threshold…", self.choose_threshold)
@@ -131,7 +133,10 @@ class Review:
         dock.setVisible(on)
         if on:
             dock.raise_()  # in front of the span list it shares a tab with
+            # Large enough to work in: a third of the window's height.
+            w.resizeDocks([dock], [max(260, w.height() // 3)], Qt.Vertical)
         w.undo_stack.clear()  # another layer: the history belongs to the one left
+        w.documents.model.set_review(on)
         w._show_annotator()
         if w.document is not None:
             doc_id, w.document = w.document.id, None
@@ -189,7 +194,7 @@ class Review:
             item.setExpanded(state is None)
             if state is None:
                 undecided.extend(Span(doc_id, v.annotators[0], v.start, v.end, v.label, v.text) for v in unit.versions)
-        w.view.set_suggestions(undecided)  # the proposals still to decide, dotted
+        w.view.set_suggestions(undecided)  # the proposals still to decide, wavy-underlined
         decided = len(self.units) - sum(1 for u in self.units if self.decided(u, gold, rejected) is None)
         votes = self._theme_votes(layers)
         w.themes_panel.show_votes(votes, len(layers))
@@ -199,6 +204,7 @@ class Review:
                                    f"annotators: {names}")
         if self.current is not None and self.current < len(self.units):
             self._show(self.current, select_text=False)
+        self._name_actions()
 
     def _theme_votes(self, layers: dict) -> dict[str, list[str]]:
         votes: dict[str, list[str]] = {}
@@ -210,8 +216,24 @@ class Review:
     def _layers(self) -> dict:
         """The annotators' layers on the open document: not gold, not a model's, not skipped."""
         w = self.window
-        return {name: layer for name, layer in w.store.layers([w.document.id]).get(w.document.id, {}).items()
-                if name not in (GOLD, "model") and layer["status"].value != "skipped"}
+        return reviewable_layers(w.store.layers([w.document.id]).get(w.document.id, {}))
+
+    def _name_actions(self) -> None:
+        """The menu names what each key takes: the versions of the current unit, the annotators
+        of this document (by name, or by number when names are hidden)."""
+        unit = self.units[self.current] if self.current is not None and self.current < len(self.units) else None
+        for k, action in enumerate(self.version_actions):
+            if unit is not None and k < len(unit.versions):
+                v = unit.versions[k]
+                action.setText(f"Accept version {k + 1}: {v.label} «{isolate(v.text)}» "
+                               f"({', '.join(isolate(self.name(a)) for a in v.annotators)})")
+            else:
+                action.setText(f"Accept version {k + 1}")
+            action.setVisible(unit is None and k < 3 or unit is not None and k < len(unit.versions))
+        for k, action in enumerate(self.annotator_actions):
+            if k < len(self.annotators):
+                action.setText(f"Accept all undecided units from {isolate(self.name(self.annotators[k]))}")
+            action.setVisible(k < max(len(self.annotators), 1))
 
     def theme_voters(self, theme: str) -> list[str]:
         return sorted(name for name, layer in self._layers().items() if theme in layer["themes"])
@@ -249,6 +271,7 @@ class Review:
         versions = "; ".join(f"{k}. {v.label} ({', '.join(self.name(a) for a in v.annotators)})"
                              for k, v in enumerate(unit.versions, 1))
         self.window.statusBar().showMessage(f"Unit {index + 1}/{len(self.units)}, {kind}: {versions}", 8000)
+        self._name_actions()
 
     def _clicked(self, item: QTreeWidgetItem) -> None:
         index = item.data(0, Qt.UserRole)

@@ -1,7 +1,7 @@
 """Reviewing another layer's spans (a model's pre-annotations) as suggestions.
 
 The annotator picks whose spans to review (View → Suggestions from…). Pending ones are drawn with
-a dotted underline; Shift+N goes to the next, Shift+A takes it into the annotator's own layer
+a wavy underline; Shift+N goes to the next, Shift+A takes it into the annotator's own layer
 (an ordinary span, undoable), Shift+X rejects it (remembered), and Ctrl+Alt+A / Ctrl+Alt+X do
 all that are left in the document.
 """
@@ -27,7 +27,7 @@ class Suggestions:
         self.source: str | None = str(source) if source else None
 
     def set_enabled(self, on: bool) -> None:
-        """Off in review mode, where the dotted spans are the annotators' proposals instead."""
+        """Off in review mode, where the underlined spans are the annotators' proposals instead."""
         for action in self.actions:
             action.setEnabled(on)
 

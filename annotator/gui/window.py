@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from annotator.core.errors import AnnotatorError
 from annotator.core.exporting import ExportOptions, count_documents, export_file
 from annotator.core.importing import import_paths, total_bytes
+from annotator.core.adjudication import next_to_review
 from annotator.core.layers import AnnotatorLayer, GoldLayer
 from annotator.core.model import Document, Status
 from annotator.core.resources import seeds_dir
@@ -371,7 +372,11 @@ class MainWindow(QMainWindow):
             return
         if self.review_mode:  # the reviewer's "done": this document's gold is adjudicated
             self.set_status("adjudicated" if status is Status.DONE else "in_progress")
-            self.go()
+            nxt = next_to_review(self.store, self.document.id)
+            if nxt is None:
+                self.statusBar().showMessage("Every document is adjudicated or has nothing left to decide", 6000)
+            else:
+                self.open_document(nxt)
             return
         self.set_status(status)
         if not self.go(statuses=[Status.NEW, Status.IN_PROGRESS]):

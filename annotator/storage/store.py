@@ -868,6 +868,15 @@ class Store:
         row = self.db.execute("SELECT status FROM gold_documents WHERE doc_id = ?", [doc_id]).fetchone()
         return row[0] if row else None
 
+    def gold_statuses(self, doc_ids: list[str]) -> dict[str, str]:
+        """``{id: in_progress | adjudicated}`` for those of ``doc_ids`` whose gold is started."""
+        out: dict[str, str] = {}
+        for i in range(0, len(doc_ids), 500):
+            chunk = doc_ids[i:i + 500]
+            marks = ", ".join("?" * len(chunk))
+            out.update(self.db.execute(f"SELECT doc_id, status FROM gold_documents WHERE doc_id IN ({marks})", chunk))
+        return out
+
     def clear_gold_status(self, doc_id: str) -> None:
         self.db.execute("DELETE FROM gold_documents WHERE doc_id = ?", [doc_id])
 

@@ -174,3 +174,32 @@ def test_done_when_a_reviewer_works_through_without_leaving_the_app(qtbot, windo
     qtbot.addWidget(agreement)
     assert agreement.pairs.item(0, 3).text() == f"{2 * 2 / (3 + 4):.3f}"  # GPE, DATE exact of 3 + 4 spans
     assert [p.name for p in agreement.save_charts(tmp_path)] == ["labels-per-annotator.png", "agreement-per-label.png"]
+
+
+def test_review_leads_to_the_next_document_with_undecided_units(qtbot, reviewing, tmp_path):
+    """Ctrl+Enter skips documents with nothing to decide; the list shows adjudication; the menu
+    names versions and annotators; the units panel is big enough to work in."""
+    w = reviewing
+    other = {"id": "z", "text": "포항시 발표", "annotator": "sara", "spans": [{"start": 0, "end": 3, "label": "GPE"}]}
+    other2 = dict(other, annotator="minji")
+    assert w.run_import([str(write(tmp_path / "z.jsonl", "".join(
+        json.dumps(x, ensure_ascii=False) + "\n" for x in (other, other2))))])
+    qtbot.waitUntil(w.isActiveWindow)
+    w.open_document("r")
+    w.view.setFocus()
+    model = w.documents.model
+    assert model.headerData(2, Qt.Horizontal) == "Gold"
+    assert model.data(model.index(model.row_of("r"), 2)) == "not started"
+    dock = w.findChild(type(w.findChildren(type(w.review.panel.parent()))[0]), "dock-units")
+    assert dock.isVisible() and dock.height() >= 200
+    view = w.view
+    qtbot.keyClick(view, Qt.Key_F8)  # 대구시: agreed by both
+    assert w.review.version_actions[0].text().startswith("Accept version 1: GPE «\u2068대구시\u2069» (")
+    assert "minji" in w.review.version_actions[0].text() and not w.review.version_actions[1].isVisible()
+    assert w.review.annotator_actions[0].text() == "Accept all undecided units from \u2068minji\u2069"
+    qtbot.keyClick(view, Qt.Key_Return, Qt.ControlModifier)  # adjudicated; on to the next with work in it
+    assert model.data(model.index(model.row_of("r"), 2)) == "adjudicated"
+    assert w.document.id == "z"  # the seeds in between have no annotators' layers to decide
+    qtbot.keyClick(view, Qt.Key_Return, Qt.ShiftModifier | Qt.ControlModifier)  # auto-accept the agreement
+    qtbot.keyClick(view, Qt.Key_Return, Qt.ControlModifier)
+    assert "Every document is adjudicated" in w.statusBar().currentMessage()

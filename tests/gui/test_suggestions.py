@@ -70,6 +70,6 @@ def test_suggestions_are_drawn_dotted_on_their_characters(qtbot, window, tmp_pat
     position = len(EMOJI_TEXT[:start].encode("utf-16-le")) // 2  # Qt's position, computed independently
     block = window.view.document().findBlock(position)
     dotted = [(r.start + block.position(), r.length) for r in block.layout().formats()
-              if r.format.underlineStyle() == r.format.UnderlineStyle.DotLine]
+              if r.format.underlineStyle() == r.format.UnderlineStyle.WaveUnderline]
     expected = [(len(EMOJI_TEXT[:EMOJI_TEXT.index(w)].encode("utf-16-le")) // 2, len(w)) for w in ("대구시", "مشهد", "سمنان")]
     assert dotted == expected and expected[0][0] == position
