@@ -209,6 +209,9 @@ class MainWindow(QMainWindow):
         self._action(edit, "Clear selection", self.clear_selection, "Escape", local=True)
 
         self.annotate_menu = bar.addMenu("&Annotate")
+        self.schema_menu_action = QAction("Labels and themes…", self)
+        self.schema_menu_action.triggered.connect(self.edit_schema)
+        self.menu_actions.append(("Annotate", self.schema_menu_action))
         self.themes_menu = bar.addMenu("T&hemes")
         self.label_actions: list[QAction] = []
         self.theme_actions: dict[str, QAction] = {}
@@ -250,6 +253,20 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, "F1")
 
+    def edit_schema(self) -> None:
+        from annotator.gui.schema_editor import SchemaEditor
+
+        self.schema_editor = SchemaEditor(self)
+        self.schema_editor.exec()
+
+    def schema_changed(self) -> None:
+        """After a label or theme edit (or its undo): menus, keys, colours, panels and spans."""
+        self.schema = self.store.schema()
+        self._apply_schema()
+        self.refresh_annotations()
+        self.refresh_themes()
+        self.saved_label.setText(f"Saved {time.strftime('%H:%M:%S')}")
+
     def _apply_schema(self) -> None:
         """Label and theme actions follow the schema: one action per label, with its hotkey."""
         for action in self.label_actions + list(self.theme_actions.values()):
@@ -271,6 +288,8 @@ class MainWindow(QMainWindow):
                                      checkable=True)
             for theme in self.schema.themes
         }
+        self.annotate_menu.addSeparator()
+        self.annotate_menu.addAction(self.schema_menu_action)
         self.palette_panel.set_labels(self.schema.labels)
         self.themes_panel.set_themes(self.schema.themes)
         self.guidelines.set_schema(self.schema)

@@ -233,6 +233,29 @@ class Store:
             self.set_setting("guidelines", schema.guidelines)
         return change
 
+    def rename_label(self, kind: str, old: str, new: str) -> None:
+        """Rename a label or theme; spans, themes, gold and rejections follow (labels and themes
+        cascade by foreign key; the rejection tables name them by value)."""
+        table = _kind_table(kind)
+        with self.transaction():
+            if self.db.execute(f"SELECT 1 FROM {table} WHERE name = ?", [new]).fetchone():
+                raise ValueError(f"{new!r} exists already")
+            self.db.execute(f"UPDATE {table} SET name = ? WHERE name = ?", [new, old])
+            if kind == "labels":
+                for rejections in ("suggestion_rejections", "gold_rejections"):
+                    self.db.execute(f"UPDATE {rejections} SET label = ? WHERE label = ?", [new, old])
+            else:
+                self.db.execute("UPDATE gold_theme_rejections SET theme = ? WHERE theme = ?", [new, old])
+
+    def label_usage(self, kind: str, name: str) -> int:
+        """How many spans (labels) or document themes (themes), gold included, use ``name``."""
+        if _kind_table(kind) == "labels":
+            sql = "SELECT (SELECT COUNT(*) FROM spans WHERE label = ?) + (SELECT COUNT(*) FROM gold_spans WHERE label = ?)"
+        else:
+            sql = ("SELECT (SELECT COUNT(*) FROM doc_themes WHERE theme = ?) + "
+                   "(SELECT COUNT(*) FROM gold_themes WHERE theme = ?)")
+        return self.db.execute(sql, [name, name]).fetchone()[0]
+
     # --- annotators ---------------------------------------------------------------------------
 
     def annotators(self) -> list[str]:

@@ -1,0 +1,266 @@
+"""Annotate → Labels and themes…: add, rename (spans follow), recolour, change a hotkey (a key
+already taken is refused), reorder, remove one nobody uses, and edit the guidelines. Every change
+is one undoable step on the window's undo stack, saved when it is made."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QUndoCommand
+from PySide6.QtWidgets import (
+    QColorDialog,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.core.schema import Label, Schema, colour_for, valid_name
+from annotator.gui.panels import swatch
+
+if TYPE_CHECKING:
+    from annotator.gui.window import MainWindow
+
+KINDS = {"labels": "label", "themes": "theme"}
+
+
+class SchemaEdit(QUndoCommand):
+    """One change to the label schema: the schema before and after, and a rename if there was one
+    (a rename moves the spans or themes along; the rest is replace_schema)."""
+
+    def __init__(self, window: MainWindow, text: str, before: Schema, after: Schema,
+                 rename: tuple[str, str, str] | None = None):
+        super().__init__(text)
+        self.window, self.before, self.after, self.rename = window, before, after, rename
+
+    def redo(self) -> None:
+        self._run(self.after, self.rename)
+
+    def undo(self) -> None:
+        back = (self.rename[0], self.rename[2], self.rename[1]) if self.rename else None
+        self._run(self.before, back)
+
+    def _run(self, schema: Schema, rename: tuple[str, str, str] | None) -> None:
+        store = self.window.store
+        try:
+            with store.transaction():
+                if rename:
+                    store.rename_label(*rename)
+                store.replace_schema(schema)
+        except Exception as err:  # noqa: BLE001 - rolled back: not saved
+            self.setObsolete(True)
+            self.window.report_failure(self.text(), err)
+            return
+        self.window.schema_changed()
+
+
+class SchemaEditor(QDialog):
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window = window
+        self.setWindowTitle("Labels and themes")
+        self.resize(720, 460)
+        self.tables: dict[str, QTableWidget] = {}
+        self.message = QLabel()
+        self.message.setTextFormat(Qt.PlainText)
+        self.message.setObjectName("schema-message")
+        tabs = QTabWidget()
+        for kind in KINDS:
+            tabs.addTab(self._tab(kind), "Entity labels" if kind == "labels" else "Themes")
+        self.guidelines = QPlainTextEdit()
+        self.guidelines.setObjectName("guidelines-editor")
+        save = QPushButton("Save the guidelines")
+        save.clicked.connect(self.save_guidelines)
+        page = QWidget()
+        box = QVBoxLayout(page)
+        box.addWidget(self.guidelines)
+        box.addWidget(save, 0, Qt.AlignRight)
+        tabs.addTab(page, "Guidelines")
+        close = QDialogButtonBox(QDialogButtonBox.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(tabs)
+        layout.addWidget(self.message)
+        layout.addWidget(close)
+        self.fill()
+        window.undo_stack.indexChanged.connect(self._undo_moved)
+
+    def _undo_moved(self) -> None:
+        if self.isVisible():  # undo and redo show here too, while it is open
+            self.fill()
+
+    def _tab(self, kind: str) -> QWidget:
+        table = QTableWidget(0, 4)
+        table.setObjectName(f"{kind}-table")
+        table.setHorizontalHeaderLabels(["Name", "Title", "Colour", "Hotkey"])
+        table.horizontalHeader().setStretchLastSection(True)
+        table.setSelectionBehavior(QTableWidget.SelectRows)
+        table.itemChanged.connect(lambda item, kind=kind: self._edited(kind, item))
+        table.cellDoubleClicked.connect(lambda row, column, kind=kind: column == 2 and self.pick_colour(kind, row))
+        self.tables[kind] = table
+        buttons = QHBoxLayout()
+        noun = KINDS[kind]
+        for text, slot in ((f"Add a {noun}", lambda: self.add(kind)),
+                           ("Remove", lambda: self.remove(kind, table.currentRow())),
+                           ("Move up", lambda: self.move(kind, table.currentRow(), -1)),
+                           ("Move down", lambda: self.move(kind, table.currentRow(), +1)),
+                           ("Colour…", lambda: self.pick_colour(kind, table.currentRow()))):
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(table)
+        layout.addLayout(buttons)
+        return page
+
+    # --- showing ------------------------------------------------------------------------------
+
+    def schema(self) -> Schema:
+        return self.window.store.schema()
+
+    def items(self, kind: str) -> tuple[Label, ...]:
+        schema = self.schema()
+        return schema.labels if kind == "labels" else schema.themes
+
+    def fill(self) -> None:
+        """Show the stored schema (after every change, and after undo or redo)."""
+        for kind, table in self.tables.items():
+            current = table.currentRow()
+            table.blockSignals(True)
+            items = self.items(kind)
+            table.setRowCount(len(items))
+            for row, item in enumerate(items):
+                cells = [QTableWidgetItem(item.name), QTableWidgetItem(item.title or ""),
+                         QTableWidgetItem(item.colour), QTableWidgetItem(item.hotkey or "")]
+                cells[2].setIcon(swatch(item.colour))
+                cells[2].setFlags(cells[2].flags() & ~Qt.ItemIsEditable)  # a colour is picked, not typed
+                for column, cell in enumerate(cells):
+                    table.setItem(row, column, cell)
+            table.blockSignals(False)
+            if 0 <= current < len(items):
+                table.selectRow(current)
+        self.guidelines.setPlainText(self.schema().guidelines)
+
+    def say(self, text: str) -> None:
+        self.message.setText(text)
+
+    # --- changing -----------------------------------------------------------------------------
+
+    def _push(self, text: str, after: Schema, rename: tuple[str, str, str] | None = None) -> bool:
+        before = self.schema()
+        self.window.undo_stack.push(SchemaEdit(self.window, text, before, after, rename))
+        self.fill()
+        self.say(f"Saved: {text}")
+        return True
+
+    def _replace(self, kind: str, items: list[Label]) -> Schema:
+        return dataclasses.replace(self.schema(), **{kind: tuple(items)})
+
+    def _edited(self, kind: str, cell: QTableWidgetItem) -> None:
+        row, column = cell.row(), cell.column()
+        value = cell.text().strip()
+        if column == 0:
+            self.rename(kind, row, value)
+        elif column == 1:
+            self.retitle(kind, row, value)
+        elif column == 3:
+            self.set_hotkey(kind, row, value)
+
+    def rename(self, kind: str, row: int, new: str) -> bool:
+        items = list(self.items(kind))
+        old = items[row].name
+        if new == old:
+            return False
+        taken = {i.name for i in self.items("labels") + self.items("themes")} - {old}
+        if not valid_name(new) or new in taken:
+            self.say(f"Not renamed: {new!r} " + ("is taken" if new in taken else
+                                                 "must be 1-64 characters without spaces or quotes"))
+            self.fill()
+            return False
+        items[row] = dataclasses.replace(items[row], name=new)
+        return self._push(f"rename {KINDS[kind]} {old} as {new}", self._replace(kind, items), (kind, old, new))
+
+    def retitle(self, kind: str, row: int, title: str) -> bool:
+        items = list(self.items(kind))
+        if title == (items[row].title or ""):
+            return False
+        items[row] = dataclasses.replace(items[row], title=title)
+        return self._push(f"retitle {items[row].name}", self._replace(kind, items))
+
+    def set_hotkey(self, kind: str, row: int, key: str) -> bool:
+        key = key.lower()
+        items = list(self.items(kind))
+        if key == (items[row].hotkey or ""):
+            return False
+        owner = next((i.name for i in self.items("labels") + self.items("themes")
+                      if i.hotkey == key and i.name != items[row].name), None)
+        if key and (owner or len(key) != 1 or not key.isalnum() or not key.isascii()):
+            self.say(f"Not changed: {key!r} " + (f"is {owner}'s key" if owner else "is not a single letter or digit"))
+            self.fill()
+            return False
+        items[row] = dataclasses.replace(items[row], hotkey=key or None)
+        return self._push(f"key {key or 'none'} for {items[row].name}", self._replace(kind, items))
+
+    def recolour(self, kind: str, row: int, colour: str) -> bool:
+        items = list(self.items(kind))
+        if colour.upper() == items[row].colour.upper():
+            return False
+        items[row] = dataclasses.replace(items[row], colour=colour.upper())
+        return self._push(f"recolour {items[row].name}", self._replace(kind, items))
+
+    def pick_colour(self, kind: str, row: int) -> None:
+        if row < 0:
+            return
+        chosen = QColorDialog.getColor(QColor(self.items(kind)[row].colour), self, "Colour")
+        if chosen.isValid():
+            self.recolour(kind, row, chosen.name())
+
+    def move(self, kind: str, row: int, step: int) -> bool:
+        items = list(self.items(kind))
+        target = row + step
+        if not (0 <= row < len(items) and 0 <= target < len(items)):
+            return False
+        items[row], items[target] = items[target], items[row]
+        self.tables[kind].selectRow(target)
+        return self._push(f"move {items[target].name}", self._replace(kind, items))
+
+    def add(self, kind: str) -> bool:
+        items = list(self.items(kind))
+        taken = {i.name for i in self.items("labels") + self.items("themes")}
+        n = 1
+        while f"NEW{n}" in taken:
+            n += 1
+        colours = {i.colour for i in self.items("labels") + self.items("themes")}
+        items.append(Label(name=f"NEW{n}", colour=colour_for(f"NEW{n}", colours)))
+        self._push(f"add {KINDS[kind]} NEW{n}", self._replace(kind, items))
+        self.tables[kind].setCurrentCell(len(items) - 1, 0)
+        return True
+
+    def remove(self, kind: str, row: int) -> bool:
+        items = list(self.items(kind))
+        if not 0 <= row < len(items):
+            return False
+        used = self.window.store.label_usage(kind, items[row].name)
+        if used:
+            self.say(f"Not removed: {items[row].name} is used {used} time{'s' * (used != 1)}; "
+                     "rename it, or delete those first")
+            return False
+        name = items.pop(row).name
+        return self._push(f"remove {KINDS[kind]} {name}", self._replace(kind, items))
+
+    def save_guidelines(self) -> bool:
+        text = self.guidelines.toPlainText()
+        if text == self.schema().guidelines:
+            return False
+        return self._push("edit the guidelines", dataclasses.replace(self.schema(), guidelines=text))
