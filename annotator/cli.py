@@ -718,15 +718,20 @@ def stats(as_json: bool, db: str | None) -> None:
 @click.option("--size", default="1400x900", show_default=True, metavar="WxH", help="Window size in pixels.")
 @click.option("--dark", is_flag=True, help="Use the dark palette.")
 @click.option("--review", is_flag=True, help="In review mode, on the first undecided unit.")
+@click.option("--show", type=click.Choice(["span-menu", "labels"]), help="Also a span's menu, or the label editor.")
 @db_option
 @reports_errors
 def screenshot(doc_id: str, out: Path, annotator: str | None, size: str, dark: bool, review: bool,
-               db: str | None) -> None:
+               show: str | None, db: str | None) -> None:
     """Render the main window offscreen with a document open and its spans highlighted.
+
+    --show span-menu opens the right-click menu on the document's first span; --show labels
+    renders the label and theme editor.
 
     \b
     Example:
         annotator screenshot --doc 000_b57cd57af517ef66 --out persian.png --size 1400x900
+        annotator screenshot --doc 000_b57cd57af517ef66 --out menu.png --show span-menu
     """
     try:
         width, height = (int(v) for v in size.lower().split("x"))
@@ -734,7 +739,7 @@ def screenshot(doc_id: str, out: Path, annotator: str | None, size: str, dark: b
         raise click.BadParameter(f"{size!r} is not WIDTHxHEIGHT, e.g. 1400x900", param_hint="--size") from None
     from annotator.gui.app import screenshot as render
 
-    path = render(db, doc_id, out, annotator=annotator, size=(width, height), dark=dark, review=review)
+    path = render(db, doc_id, out, annotator=annotator, size=(width, height), dark=dark, review=review, show=show)
     click.echo(f"Wrote {path}")
 
 

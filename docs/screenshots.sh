@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Renders the README's pictures: two seed articles with the annotations in demo-annotations.jsonl
-# (sara's), the review mode with a second annotator's layer (demo-review.jsonl, minji's), and the
+# (sara's), a span's right-click menu, the label editor, the review mode with a second annotator's layer (demo-review.jsonl, minji's), and the
 # agreement charts.
 #   bash docs/screenshots.sh          (uses .venv/bin/annotator)
 set -euo pipefail
@@ -11,6 +11,9 @@ export QT_QPA_PLATFORM=offscreen
 "$annotator" import --db "$db" seeds docs/demo-annotations.jsonl
 "$annotator" screenshot --db "$db" --annotator sara --doc 000_b57cd57af517ef66 --out docs/persian.png --size 1400x860
 "$annotator" screenshot --db "$db" --annotator sara --doc 002_26049669d35f669e --out docs/korean.png --size 1400x860
+"$annotator" screenshot --db "$db" --annotator sara --doc 000_b57cd57af517ef66 --out docs/span-menu.png --size 1400x860 \
+  --show span-menu
+"$annotator" screenshot --db "$db" --annotator sara --doc 000_b57cd57af517ef66 --out docs/labels.png --show labels
 "$annotator" import --db "$db" docs/demo-review.jsonl
 "$annotator" adjudicate --db "$db" --auto --reviewer leila
 "$annotator" screenshot --db "$db" --annotator leila --review --doc 000_b57cd57af517ef66 --out docs/review.png --size 1400x900

@@ -113,8 +113,33 @@ def run(db: str | None) -> int:
         store.close()
 
 
+def _with_span_menu(window: MainWindow, image):
+    """The window with the right-click menu of its first visible span drawn where it opens."""
+    from PySide6.QtGui import QPainter, QTextCursor
+
+    from annotator.gui import span_menu
+
+    span = window.view.spans[0]
+    window.select_span(span.id)
+    cursor = QTextCursor(window.view.document())
+    cursor.setPosition(window.view.index.to_utf16(span.start) + 1)
+    at = window.view.viewport().mapTo(window, window.view.cursorRect(cursor).bottomLeft())
+    menu = span_menu.span_menu(window, span)
+    menu.adjustSize()
+    relabel = menu.findChild(type(menu), "relabel-menu")
+    picture = image.copy()
+    painter = QPainter(picture)
+    painter.drawPixmap(at.x() - menu.width(), at.y(), menu.grab())
+    if relabel is not None:  # the submenu open beside it, as when the pointer rests on "Relabel as"
+        relabel.adjustSize()
+        painter.drawPixmap(at.x() - menu.width() - relabel.width() + 4, at.y() + 30, relabel.grab())
+    painter.end()
+    return picture
+
+
 def screenshot(db: str | None, doc_id: str, out: Path, *, annotator: str | None = None,
-               size: tuple[int, int] = (1400, 900), dark: bool = False, review: bool = False) -> Path:
+               size: tuple[int, int] = (1400, 900), dark: bool = False, review: bool = False,
+               show: str | None = None) -> Path:
     """Render the main window offscreen with ``doc_id`` open and save it as a PNG."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = create_app()
@@ -134,7 +159,19 @@ def screenshot(db: str | None, doc_id: str, out: Path, *, annotator: str | None 
             window.review.step(+1)  # the first undecided unit, selected
         QTimer.singleShot(0, app.quit)
         app.exec()
-        window.grab().save(str(out))
+        image = window.grab()
+        if show == "span-menu" and window.view.spans:
+            image = _with_span_menu(window, image)
+        elif show == "labels":
+            from annotator.gui.schema_editor import SchemaEditor
+
+            editor = SchemaEditor(window)
+            editor.resize(760, 420)
+            editor.show()
+            app.processEvents()
+            image = editor.grab()
+            editor.close()
+        image.save(str(out))
         window.close()
         Path(out).with_suffix(".ini").unlink(missing_ok=True)
         return Path(out)

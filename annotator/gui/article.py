@@ -328,7 +328,7 @@ class ArticleView(QPlainTextEdit):
         painter = QPainter(self.viewport())
         painter.setRenderHint(QPainter.Antialiasing)
         font = QFont(self.font())
-        font.setPointSizeF(max(6.0, self.font().pointSizeF() * 0.5))
+        font.setPointSizeF(max(5.5, self.font().pointSizeF() * 0.42))
         font.setBold(True)
         painter.setFont(font)
         metrics = QFontMetrics(font)
@@ -337,9 +337,10 @@ class ArticleView(QPlainTextEdit):
             cursor.setPosition(self.index.to_utf16(span.start))
             caret = self.cursorRect(cursor)
             rtl = cursor.block().textDirection() == Qt.RightToLeft
-            width, height = metrics.horizontalAdvance(span.label) + 6, metrics.height()
+            width, height = metrics.horizontalAdvance(span.label) + 4, metrics.ascent() + 2
             x = caret.x() - width if rtl else caret.x()
-            tag = QRectF(x, caret.top() - height * 0.55, width, height)
+            # Mostly inside the highlight's top edge: the line above keeps its letters.
+            tag = QRectF(x, caret.top() - height * 0.35, width, height)
             painter.setPen(Qt.NoPen)
             painter.setBrush(QColor(self.colours.get(span.label, "#868E96")))
             painter.drawRoundedRect(tag, 3, 3)

@@ -102,7 +102,11 @@ class SchemaEditor(QDialog):
         table = QTableWidget(0, 4)
         table.setObjectName(f"{kind}-table")
         table.setHorizontalHeaderLabels(["Name", "Title", "Colour", "Hotkey"])
-        table.horizontalHeader().setStretchLastSection(True)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(1, header.ResizeMode.Stretch)  # the title takes the room
+        header.resizeSection(0, 140)
+        header.resizeSection(2, 110)
+        header.resizeSection(3, 70)
         table.setSelectionBehavior(QTableWidget.SelectRows)
         table.itemChanged.connect(lambda item, kind=kind: self._edited(kind, item))
         table.cellDoubleClicked.connect(lambda row, column, kind=kind: column == 2 and self.pick_colour(kind, row))
