@@ -326,7 +326,7 @@ class MainWindow(QMainWindow):
         self._show_selection()  # the position in this document, not the last one's
         self.store.set_setting(f"last_document/{self.annotator}", doc.id)
         self.documents.show_current(doc.id)
-        self.setWindowTitle(f"{isolate(doc.title)} — annotator")
+        self._title()
         self._show_matches(jump=bool(self.search_query))  # a search result opens on its match
         self.document_opened.emit(doc.id)
 
@@ -546,9 +546,16 @@ class MainWindow(QMainWindow):
 
     def _show_annotator(self) -> None:
         if self.review_mode:
-            self.annotator_label.setText(f"Reviewing as {self.annotator}: editing gold")
+            self.annotator_label.setText(f"Reviewing as {isolate(self.annotator)}: editing gold")
         else:
-            self.annotator_label.setText(f"Annotator: {self.annotator}")
+            self.annotator_label.setText(f"Annotator: {isolate(self.annotator)}")
+        self._title()
+
+    def _title(self) -> None:
+        """The window title names the document and whose layer is being edited."""
+        who = f"reviewing as {self.annotator}" if self.review_mode else self.annotator
+        doc = f"{isolate(self.document.title)} — " if self.document is not None else ""
+        self.setWindowTitle(f"{doc}annotator ({isolate(who)})")
 
     def _selection_changed(self, start: int, end: int) -> None:
         if start < end and self.view.selected_span_id is not None:

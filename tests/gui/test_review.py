@@ -36,7 +36,7 @@ def reviewing(qtbot, window, tmp_path):
     qtbot.waitUntil(window.isActiveWindow)
     window.open_document("r")
     window.review.mode_action.trigger()
-    assert window.review_mode and window.annotator_label.text().startswith("Reviewing as tester")
+    assert window.review_mode and window.annotator_label.text().startswith("Reviewing as \u2068tester\u2069")
     window.view.setFocus()
     return window
 

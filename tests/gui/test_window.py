@@ -59,7 +59,7 @@ def test_undo_of_a_delete_brings_the_same_span_back(qtbot, window):
 
 def test_titles_and_text_that_look_like_html_stay_literal(qtbot, window):
     window.open_document("html")
-    assert window.windowTitle() == "\u2068<b>x</b>\u2069 — annotator"  # isolated, and literal
+    assert window.windowTitle() == "\u2068<b>x</b>\u2069 — annotator (\u2068tester\u2069)"  # isolated, literal, and whose
     model = window.documents.model
     row = model.row_of("html")
     assert model.data(model.index(row, 0)) == "\u2068<b>x</b>\u2069"
@@ -122,7 +122,7 @@ def test_switching_annotator_shows_only_their_layer(qtbot, window):
     key(qtbot, window, "o")
     window.set_annotator("minji")
     assert window.view.spans == []
-    assert window.annotator_label.text() == "Annotator: minji"
+    assert window.annotator_label.text() == "Annotator: \u2068minji\u2069" and "(\u2068minji\u2069)" in window.windowTitle()
     window.view.select(3, 5)
     key(qtbot, window, "p")
     assert labels(window, DAEGU_SEED) == [(3, 7, "PER")]  # snapped to the whole word
@@ -363,7 +363,7 @@ def test_switch_annotator_offers_the_layers_by_name_and_a_new_one_only_on_purpos
 
     monkeypatch.setattr(window_module, "SwitchAnnotatorDialog", Pick)
     window.switch_annotator()
-    assert window.annotator == "ls-7" and window.annotator_label.text() == "Annotator: ls-7"
+    assert window.annotator == "ls-7" and window.annotator_label.text() == "Annotator: \u2068ls-7\u2069"
 
 
 def test_small_details_of_a_working_day(qtbot, window, monkeypatch):
