@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QUndoCommand
 
 from annotator.core.model import Span, Status
+from annotator.gui.plain import quoted
 
 if TYPE_CHECKING:
     from annotator.gui.window import MainWindow
@@ -66,7 +67,7 @@ class AddSpan(DocumentCommand):
 
     def __init__(self, window: MainWindow, doc_id: str, start: int, end: int, label: str, text: str,
                  proposed_by: list[str] | None = None):
-        super().__init__(window, doc_id, f"label {text!r} as {label}")
+        super().__init__(window, doc_id, f"label «{quoted(text)}» as {label}")
         self.span = Span(doc_id, self.layer.name, start, end, label, text)
         self.proposed_by = proposed_by
         self.previous_status: str | None = None
@@ -75,7 +76,7 @@ class AddSpan(DocumentCommand):
         if self.span.id is None:
             span_id = self.layer.add(self.span, self.proposed_by)
             if span_id is None:
-                raise ValueError(f"{self.span.label} span on {self.span.text!r} is already there")
+                raise ValueError(f"{self.span.label} span on «{quoted(self.span.text)}» is already there")
             self.span = self.span._replace(id=span_id)
         else:  # redo after undo: the same span, under the same id
             self.layer.restore(self.span, (self.span, {"proposed_by": self.proposed_by or [],
@@ -96,7 +97,7 @@ class AddSpan(DocumentCommand):
 
 class DeleteSpan(DocumentCommand):
     def __init__(self, window: MainWindow, span: Span):
-        super().__init__(window, span.doc_id, f"delete {span.label} {span.text!r}")
+        super().__init__(window, span.doc_id, f"delete {span.label} «{quoted(span.text)}»")
         self.span = span
         self.saved = None
 
@@ -205,7 +206,7 @@ class RejectSuggestion(DocumentCommand):
 
     def __init__(self, window: MainWindow, suggestion: Span):
         super().__init__(window, suggestion.doc_id, f"reject {suggestion.annotator}'s {suggestion.label} "
-                                                    f"{suggestion.text!r}")
+                                                    f"«{quoted(suggestion.text)}»")
         self.suggestion = suggestion
 
     def forward(self) -> None:

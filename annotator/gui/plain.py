@@ -53,3 +53,9 @@ def alignment(text: str) -> int:
     from PySide6.QtCore import Qt
 
     return int((Qt.AlignRight if is_rtl(text) else Qt.AlignLeft) | Qt.AlignVCenter | Qt.AlignAbsolute)
+
+
+def quoted(text: str, most: int = 40) -> str:
+    """User text inside a message: on one line, shortened, isolated by its own direction."""
+    text = " ".join(text.split())
+    return isolate(text if len(text) <= most else text[:most - 1] + "…")

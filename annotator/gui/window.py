@@ -33,7 +33,7 @@ from annotator.gui.article import ArticleView
 from annotator.gui.dialogs import NoteDialog, ShortcutSheet, SwitchAnnotatorDialog, ask_annotator_name
 from annotator.gui.doclist import DocumentListPanel
 from annotator.gui.export_dialog import ExportDialog, ImportOptionsDialog
-from annotator.gui.plain import isolate
+from annotator.gui.plain import isolate, quoted
 from annotator.gui.fonts import article_font
 from annotator.gui.panels import GuidelinesPanel, LabelPalette, SpanListPanel, ThemesPanel
 from annotator.gui.review import Review
@@ -416,7 +416,8 @@ class MainWindow(QMainWindow):
             return
         span = self.selected_span()
         if span is not None and span.label != label:
-            self.undo_stack.push(commands.UpdateSpan(self, span, f"relabel {span.text!r} as {label}", label=label))
+            self.undo_stack.push(commands.UpdateSpan(self, span, f"relabel «{quoted(span.text)}» as {label}",
+                                                     label=label))
         elif span is None:
             self.statusBar().showMessage("Select some text first, or click a span", 4000)
 
@@ -449,7 +450,7 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             note = dialog.note() or None
             if note != span.note:
-                self.undo_stack.push(commands.UpdateSpan(self, span, f"note on {span.text!r}", note=note))
+                self.undo_stack.push(commands.UpdateSpan(self, span, f"note on «{quoted(span.text)}»", note=note))
 
     def snap_span(self) -> None:
         """Snap the selected span's edges to words (see annotator.core.words.snap)."""
@@ -458,7 +459,7 @@ class MainWindow(QMainWindow):
             return
         start, end = snap(self.document.text, span.start, span.end)
         if (start, end) != (span.start, span.end):
-            self.undo_stack.push(commands.UpdateSpan(self, span, f"snap {span.label} {span.text!r}",
+            self.undo_stack.push(commands.UpdateSpan(self, span, f"snap {span.label} «{quoted(span.text)}»",
                                                      start=start, end=end))
 
     # --- right-click ---------------------------------------------------------------------------
@@ -494,7 +495,7 @@ class MainWindow(QMainWindow):
             start, end = nudge(self.document.text, span.start, span.end, edge, delta)
             if (start, end) != (span.start, span.end):
                 self.undo_stack.push(commands.UpdateSpan(
-                    self, span, f"resize {span.label} {span.text!r}", start=start, end=end))
+                    self, span, f"resize {span.label} «{quoted(span.text)}»", start=start, end=end))
             return
         start, end = self.view.selection()
         if start < end:

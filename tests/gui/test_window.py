@@ -375,9 +375,9 @@ def test_small_details_of_a_working_day(qtbot, window, monkeypatch):
     window.view.select(0, 2)
     key(qtbot, window, "o")
     qtbot.keyClick(window.view, Qt.Key_Z, Qt.ControlModifier)
-    assert window.statusBar().currentMessage() == "Undid: label '기사' as ORG"
+    assert window.statusBar().currentMessage() == "Undid: label «\u2068기사\u2069» as ORG"
     qtbot.keyClick(window.view, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
-    assert window.statusBar().currentMessage() == "Redid: label '기사' as ORG"
+    assert window.statusBar().currentMessage() == "Redid: label «\u2068기사\u2069» as ORG"
     window.view.set_caret(142)
     window.statusBar().showMessage("Unit 18/18")
     window.open_document(PERSIAN_SEED)
