@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -36,7 +37,7 @@ from annotator.core.project import default_annotator, open_project
 from annotator.core.resources import seeds_dir
 from annotator.core.schema import load_schema_file
 from annotator.core.text import match_expression, snippet
-from annotator.storage import Store
+from annotator.storage import DATABASE_ERRORS, Store, explain
 from annotator import terminal
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -71,6 +72,8 @@ def reports_errors(fn: F) -> F:
         except OSError as err:  # a path that cannot be read or written: one line, no traceback
             where = f"{err.filename}: " if err.filename else ""
             raise click.ClickException(f"{where}{err.strerror or err}") from None
+        except DATABASE_ERRORS as err:
+            raise click.ClickException(explain(err)) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -81,12 +84,19 @@ def project(db: str | None) -> Iterator[Store]:
         context = click.get_current_context(silent=True)
         db = context.find_root().params.get("db") if context else None
     store = open_project(db)
+    with contextlib.suppress(ValueError):  # how long a writer waits for another (seconds); tests shorten it
+        store.lock_wait = float(os.environ.get("ANNOTATOR_LOCK_WAIT", store.lock_wait))
+    store.on_wait = lambda: click.echo(f"Waiting for another annotator process to finish writing to {store.path}…",
+                                       err=True)
     try:
         if store.backup_path:
             click.echo(f"Upgraded {store.path}; the old version is kept as {store.backup_path}", err=True)
         yield store
+    except DATABASE_ERRORS as err:  # SQLite's own failure: one line, worded for what happened
+        raise click.ClickException(explain(err, store.path)) from None
     finally:
-        store.close()
+        with contextlib.suppress(*DATABASE_ERRORS):
+            store.close()
 
 
 def is_tty() -> bool:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import sys
 from pathlib import Path
+
+from annotator.core.errors import DatabaseError
 
 from annotator.core.importing import import_paths
 from annotator.core.resources import default_schema_path, seeds_dir
@@ -31,9 +34,14 @@ def user_data_dir() -> Path:
 def resolve_db_path(option: str | Path | None = None) -> tuple[Path, bool]:
     """The database to use and whether it is the default one: ``--db``, else $ANNOTATOR_DB, else
     ``annotator.db`` in the user data folder."""
+    if option is not None and not str(option).strip():
+        # An unset variable in a script (--db "$DB"): never fall back to the user's own database.
+        raise DatabaseError("--db is empty (an unset variable?): give the database file")
     if option:
         return Path(option), False
     env = os.environ.get(ENV_DB)
+    if env is not None and env != "" and not env.strip():
+        raise DatabaseError(f"${ENV_DB} is blank: give the database file")
     if env:
         return Path(env), False
     return user_data_dir() / "annotator.db", True
@@ -58,6 +66,7 @@ def open_project(option: str | Path | None = None) -> Store:
     ``initialised`` setting, so an interrupted first start is simply redone.
     """
     path, is_default = resolve_db_path(option)
+    existed = path.exists()
     store = Store.open(path)
     if store.setting("initialised") is None:
         try:
@@ -68,5 +77,9 @@ def open_project(option: str | Path | None = None) -> Store:
                 store.set_setting("initialised", "1")
         except BaseException:
             store.close()
+            if not existed:  # a new database that could not be set up (a full disk): leave nothing behind
+                for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                    with contextlib.suppress(OSError):
+                        leftover.unlink()
             raise
     return store

@@ -39,7 +39,7 @@ from annotator.gui.panels import GuidelinesPanel, LabelPalette, SpanListPanel, T
 from annotator.gui.review import Review
 from annotator.gui.suggestions import Suggestions
 from annotator.gui.theme import apply_theme, is_dark
-from annotator.storage import Store
+from annotator.storage import DATABASE_ERRORS, Store, explain
 
 DEFAULT_POINT_SIZE = 14.0
 LOCAL = Qt.WidgetWithChildrenShortcut  # keys that type text elsewhere act only on the article and span list
@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
     def __init__(self, store: Store, annotator: str, settings: QSettings | None = None):
         super().__init__()
         self.store = store
+        store.lock_wait = 2.0  # the window never freezes long for another writer: "Not saved", and try again
         self.annotator = annotator
         self.settings = settings if settings is not None else QSettings()
         self.store.ensure_annotator(annotator)
@@ -541,7 +542,7 @@ class MainWindow(QMainWindow):
     def report_failure(self, what: str, err: Exception) -> None:
         self.saved_label.setText("Not saved")
         self.refresh_themes()  # a checkbox the user ticked shows the database again
-        self.statusBar().showMessage(f"Could not {what}: {err}", 8000)
+        self.statusBar().showMessage(f"Not saved: could not {what}: {self._reason(err)}", 10000)
 
     # --- status bar --------------------------------------------------------------------------
 
@@ -550,6 +551,8 @@ class MainWindow(QMainWindow):
             self.annotator_label.setText(f"Reviewing as {isolate(self.annotator)}: editing gold")
         else:
             self.annotator_label.setText(f"Annotator: {isolate(self.annotator)}")
+        if self.store.readonly:  # said up front: no edit will be saved
+            self.annotator_label.setText(f"Read-only database · {self.annotator_label.text()}")
         self._title()
 
     def _title(self) -> None:
@@ -750,8 +753,8 @@ class MainWindow(QMainWindow):
             return work(step)
         except Cancelled:
             self.statusBar().showMessage(cancelled, 6000)
-        except AnnotatorError as err:
-            self._error(failed, str(err))
+        except (AnnotatorError, *DATABASE_ERRORS) as err:
+            self._error(failed, self._reason(err))
         finally:
             progress.close()
             self.activateWindow()
@@ -763,8 +766,8 @@ class MainWindow(QMainWindow):
         ``offsets`` overrides the unit other tools' offsets are read in (see annotator import)."""
         try:
             total = total_bytes(paths)
-        except AnnotatorError as err:
-            self._error("Import failed", str(err))
+        except (AnnotatorError, *DATABASE_ERRORS) as err:
+            self._error("Import failed", self._reason(err))
             return False
         report = self._with_progress(
             "Importing…", total,
@@ -797,8 +800,8 @@ class MainWindow(QMainWindow):
 
         try:
             report = merge(self.store, path)
-        except AnnotatorError as err:
-            self._error("Merge failed; nothing was changed", str(err))
+        except (AnnotatorError, *DATABASE_ERRORS) as err:
+            self._error("Merge failed; nothing was changed", self._reason(err))
             return False
         self.schema = self.store.schema()
         self._apply_schema()
@@ -830,6 +833,9 @@ class MainWindow(QMainWindow):
             return False
         self.statusBar().showMessage(f"Exported {report.summary()} to {Path(path).resolve()}", 10000)
         return True
+
+    def _reason(self, err: BaseException) -> str:
+        return explain(err, self.store.path) if isinstance(err, DATABASE_ERRORS) else str(err)
 
     def _error(self, title: str, message: str) -> None:
         box = QMessageBox(QMessageBox.Warning, title, message, QMessageBox.Ok, self)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import hashlib
 import json
 import sqlite3
@@ -25,6 +26,7 @@ from annotator.core.model import GOLD as GOLD_NAME
 from annotator.core.model import Document, DocumentSummary, Span, Status
 from annotator.core.schema import Label, Schema
 from annotator.core.text import index_form
+from annotator.storage.errors import DatabaseBusy, explain, kind_of
 from annotator.storage.migrations import known_names, migrations
 
 _MIGRATIONS_TABLE = "_sqlite_migrations"
@@ -56,6 +58,11 @@ class Store:
         self.db = db
         self.path = path
         self.backup_path = backup  # set when opening backed up an older database before migrating
+        # Writers take turns: a write transaction takes the write lock up front, and waits for it
+        # this long (the CLI waits a minute; the window less, then says "Not saved").
+        self.lock_wait = 60.0
+        self.on_wait = None  # called once when another process holds the lock and we start waiting
+        self.readonly = False  # opened read-only: the file or its folder cannot be written
 
     # --- opening ------------------------------------------------------------------------------
 
@@ -69,12 +76,31 @@ class Store:
         path = Path(path)
         if path.exists() and path.is_dir():
             raise DatabaseError(f"{path} is a folder, not a database file")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        existed = path.exists()
+        try:
+            return cls._open(path)
+        except BaseException:
+            if not existed:  # a new database that could not be made (a full disk): leave nothing behind
+                for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                    with contextlib.suppress(OSError):
+                        leftover.unlink()
+            raise
+
+    @classmethod
+    def _open(cls, path: Path) -> Store:
+        if path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+            return cls._open_readonly_mode(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise DatabaseError(f"cannot create the folder {path.parent}: {err.strerror}") from None
         try:
             db = Database(sqlite3.connect(str(path), timeout=10.0))
             applied, has_tables = _inspect(db)
         except sqlite3.DatabaseError as err:
-            raise DatabaseError(f"{path} is not a usable SQLite database ({err})") from None
+            if kind_of(err) == "damaged":
+                raise DatabaseError(f"{path} is not a usable SQLite database ({err})") from None
+            raise DatabaseError(explain(err, path)) from None
         known = known_names()
         newer = [name for name in applied if name not in known]
         if newer:
@@ -86,15 +112,44 @@ class Store:
         if has_tables and not applied:
             db.close()
             raise DatabaseError(f"{path} is a SQLite database but not an annotator one")
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA busy_timeout = 10000")
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = FULL")
-        backup = None
-        if applied and len(applied) < len(known):
-            backup = _backup(db, path, len(applied))
-        migrations.apply(db)
+        try:
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA busy_timeout = 10000")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = FULL")
+            backup = None
+            if applied and len(applied) < len(known):
+                backup = _backup(db, path, len(applied))
+            migrations.apply(db)
+        except sqlite3.Error as err:
+            db.close()
+            raise DatabaseError(explain(err, path)) from None
         return cls(db, path, backup=backup)
+
+    @classmethod
+    def _open_readonly_mode(cls, path: Path) -> Store:
+        """A database whose file or folder cannot be written opens read-only: reading, searching
+        and exporting work; a write is refused with a message that says so. In a read-only folder
+        SQLite cannot make the WAL's shared-memory file, so the database is opened as immutable."""
+        uri = f"file:{path.resolve()}?mode=ro"
+        if not os.access(path.parent, os.W_OK):
+            uri += "&immutable=1"
+        try:
+            db = Database(sqlite3.connect(uri, uri=True))
+            applied, _ = _inspect(db)
+        except sqlite3.DatabaseError as err:
+            raise DatabaseError(explain(err, path)) from None
+        known = known_names()
+        if [name for name in applied if name not in known] or not applied:
+            db.close()
+            raise DatabaseError(f"{path} cannot be read: it is not an annotator database of this version")
+        if len(applied) < len(known):
+            db.close()
+            raise DatabaseError(f"{path} was written by an older annotator and needs upgrading, but it is read-only "
+                                "here: copy it somewhere writable, or open it where it can be written")
+        store = cls(db, path)
+        store.readonly = True
+        return store
 
     @classmethod
     def open_readonly(cls, path: str | Path) -> Store:
@@ -126,9 +181,55 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Store]:
-        """All writes inside commit together, or none do. Blocks nest (as savepoints)."""
-        with self.db.atomic():
+        """All writes inside commit together, or none do. Blocks nest (as savepoints).
+
+        The outermost block takes the write lock up front (``BEGIN IMMEDIATE``): a transaction
+        that read first and wrote later could not wait for another writer, and would fail the
+        moment that one committed. A second writer waits its turn, up to ``lock_wait`` seconds."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self
+            return
+        self._begin_immediate()
+        try:
             yield self
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _begin_immediate(self) -> None:
+        if self.readonly:
+            raise DatabaseError(f"{self.path} is read-only here (the file or its folder cannot be written): "
+                                "reading, searching and exporting work, changes cannot be saved")
+        conn = self.db.conn
+        conn.execute("PRAGMA busy_timeout = 250")
+        try:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as err:
+                if kind_of(err) != "busy":
+                    raise
+            if self.on_wait is not None:
+                self.on_wait()
+            conn.execute(f"PRAGMA busy_timeout = {int(self.lock_wait * 1000)}")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as err:
+                if kind_of(err) == "busy":
+                    raise DatabaseBusy(f"{self.path} is busy: another annotator process has been writing to it for "
+                                       f"{self.lock_wait:.0f} s; try again when it is done") from None
+                raise
+        finally:
+            conn.execute("PRAGMA busy_timeout = 10000")
 
     @property
     def busy(self) -> bool:

@@ -1,0 +1,55 @@
+"""SQLite's failures, worded for what happened, in one line each: busy, read-only, disk full,
+damaged, cannot open. The CLI and the window show these; no exception type reaches a user."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from annotator.core.errors import DatabaseError
+
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error,)
+
+
+class DatabaseBusy(DatabaseError):
+    """Another process held the write lock for longer than we wait."""
+
+
+def kind_of(err: BaseException) -> str:
+    """busy, readonly, full, damaged, cannot_open or other."""
+    text = str(err).lower()
+    name = getattr(err, "sqlite_errorname", "") or ""
+    if "locked" in text or "busy" in text or name.startswith("SQLITE_BUSY"):
+        return "busy"
+    if "readonly" in text or "read-only" in text or name.startswith("SQLITE_READONLY"):
+        return "readonly"
+    if "disk is full" in text or "disk full" in text or name.startswith("SQLITE_FULL"):
+        return "full"
+    if "malformed" in text or "not a database" in text or name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return "damaged"
+    if "unable to open" in text or name.startswith("SQLITE_CANTOPEN"):
+        return "cannot_open"
+    if "disk i/o error" in text or name.startswith("SQLITE_IOERR"):
+        return "io"
+    return "other"
+
+
+def explain(err: BaseException, path: str | Path | None = None) -> str:
+    """One line for a user, naming the database file and what they can do."""
+    where = str(path) if path else "the database"
+    kind = kind_of(err)
+    if kind == "busy":
+        return f"{where} is busy: another annotator process is writing to it; try again when it is done"
+    if kind == "readonly":
+        return (f"{where} is read-only here (the file or its folder cannot be written): reading, searching "
+                "and exporting work, changes cannot be saved")
+    if kind == "full":
+        return f"no room left on the disk to write {where}: nothing was changed; free some space and try again"
+    if kind == "damaged":
+        return (f"{where} is damaged ({err}): `annotator check` shows what is wrong, and `annotator recover` "
+                "copies what is readable into a new file")
+    if kind == "cannot_open":
+        return f"cannot open {where}: the file or its folder cannot be read or written here"
+    if kind == "io":
+        return f"the disk failed while writing {where} ({err}): nothing was changed"
+    return f"database error on {where}: {err}"
