@@ -11,6 +11,7 @@ import functools
 import json
 import os
 import shutil
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,7 +34,7 @@ from annotator.core.formats import FORMATS as IMPORT_FORMATS
 from annotator.core.importing import import_paths, total_bytes
 from annotator.core.offsets import UNITS
 from annotator.core.model import Status
-from annotator.core.project import default_annotator, open_project
+from annotator.core.project import default_annotator, open_project, resolve_db_path
 from annotator.core.resources import seeds_dir
 from annotator.core.schema import load_schema_file
 from annotator.core.text import match_expression, snippet
@@ -97,6 +98,12 @@ def project(db: str | None) -> Iterator[Store]:
     finally:
         with contextlib.suppress(*DATABASE_ERRORS):
             store.close()
+
+
+def json_line(value: Any, **kwargs: Any) -> str:
+    """JSON as annotator prints it: UTF-8 text, with U+2028 and U+2029 escaped (consumers that
+    split lines on them, Python's own splitlines among them, would break a record in two)."""
+    return json.dumps(value, **kwargs).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def is_tty() -> bool:
@@ -356,7 +363,7 @@ def agreement(as_json: bool, csv_path: Path | None, annotators: str | None, char
         for chart, name in ((first, "labels-per-annotator.png"), (second, "agreement-per-label.png")):
             click.echo(f"Wrote {chart.save(charts_dir / name)}", err=True)
     if as_json:
-        click.echo(json.dumps(figures, ensure_ascii=False))
+        click.echo(json_line(figures, ensure_ascii=False))
         return
     click.echo(f"Annotators: {', '.join(figures['annotators']) or '(none)'}")
     click.echo(f"Span F1, exact: {_fmt(figures['span_f1_exact'])}   by overlap: {_fmt(figures['span_f1_overlap'])}")
@@ -482,7 +489,7 @@ def docs(annotator: str | None, lang: str | None, status: str | None, as_json: b
         rows = store.document_summaries(owner, lang=lang, status=Status(status) if status else None)
         if as_json:
             for row in rows:
-                click.echo(json.dumps({
+                click.echo(json_line({
                     "id": row.id, "title": row.title, "lang": row.lang, "direction": row.direction,
                     "status": row.status.value, "spans": row.spans, "chars": row.chars,
                     "source": row.source, "annotator": owner,
@@ -572,7 +579,7 @@ def show(doc_id: str, logical: bool, annotator: str | None, db: str | None) -> N
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("query")
-@click.option("--limit", default=20, show_default=True, help="At most this many results.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="At most this many results.")
 @click.option("--lang", metavar="CODE", help="Only documents in this language.")
 @click.option("--best-first", is_flag=True,
               help="Rank by relevance (BM25) instead of import order; scores every match, so slower on big corpora.")
@@ -605,7 +612,7 @@ def search(query: str, limit: int, lang: str | None, best_first: bool, as_json: 
         for doc in results:
             snip = snippet(doc.text, query)
             if as_json:
-                click.echo(json.dumps({"id": doc.id, "title": doc.title, "lang": doc.lang,
+                click.echo(json_line({"id": doc.id, "title": doc.title, "lang": doc.lang,
                                        "snippet": snip.before + snip.match + snip.after},
                                       ensure_ascii=False))
                 continue
@@ -651,7 +658,7 @@ def schema_show(as_json: bool, db: str | None) -> None:
     with project(db) as store:
         current = store.schema()
     if as_json:
-        click.echo(json.dumps(current.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json_line(current.to_dict(), ensure_ascii=False, indent=2))
         return
     click.echo(f"Schema: {current.name or '(unnamed)'}")
     for heading, items in (("Entity labels", current.labels), ("Themes", current.themes)):
@@ -703,7 +710,7 @@ def stats(as_json: bool, db: str | None) -> None:
         figures = store.stats()
         figures["database"] = str(store.path)
     if as_json:
-        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        click.echo(json_line(figures, ensure_ascii=False, indent=2))
         return
     click.echo(f"Database: {figures['database']}")
     langs = ", ".join(f"{k} {v}" for k, v in figures["documents_by_lang"].items())
@@ -751,6 +758,82 @@ def screenshot(doc_id: str, out: Path, annotator: str | None, size: str, dark: b
 
     path = render(db, doc_id, out, annotator=annotator, size=(width, height), dark=dark, review=review, show=show)
     click.echo(f"Wrote {path}")
+
+
+# --- maintenance -----------------------------------------------------------------------------
+
+
+def _db_path(db: str | None) -> Path:
+    if db is None:
+        context = click.get_current_context(silent=True)
+        db = context.find_root().params.get("db") if context else None
+    path, _ = resolve_db_path(db)
+    return path
+
+
+@cli.command(context_settings=CONTEXT)
+@db_option
+@reports_errors
+def check(db: str | None) -> None:
+    """Check the database for damage: SQLite's integrity check, the search index's own check,
+    and every span's text against its document. Opens the file read-only; exits 1 if anything
+    is wrong (then `annotator recover` copies what is readable into a new file).
+
+    \b
+    Example:
+        annotator check
+        annotator check --db batch-1/sara.db
+    """
+    from annotator.storage.maintenance import check as run_check
+
+    report = run_check(_db_path(db))
+    click.echo(report.summary())
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+@db_option
+@reports_errors
+def recover(out: Path, db: str | None) -> None:
+    """Copy what is readable from a damaged database into a new file OUT, and say per table what
+    was kept and what was lost. The damaged file is only read.
+
+    \b
+    Example:
+        annotator recover recovered.db
+        annotator --db recovered.db check
+    """
+    from annotator.storage.maintenance import recover as run_recover
+
+    report = run_recover(_db_path(db), out)
+    click.echo(report.summary())
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Where to write the copy. Default: NAME.backup-DATE.db beside the database.")
+@db_option
+@reports_errors
+def backup(out: Path | None, db: str | None) -> None:
+    """Copy the database now, safely while the window has it open (SQLite's online backup),
+    written under a temporary name and renamed when complete.
+
+    \b
+    Example:
+        annotator backup
+        annotator backup -o /media/usb/annotator-2026-11-30.db
+    """
+    from annotator.storage.maintenance import backup as run_backup
+    from annotator.storage.maintenance import restore_instructions, rolling_backup
+
+    path = _db_path(db)
+    if not path.exists():
+        raise click.ClickException(f"{path}: no such database file")
+    written = run_backup(path, out) if out is not None else rolling_backup(path, path.parent, keep=10**6)
+    click.echo(f"Wrote {Path(written).resolve()}")
+    click.echo(restore_instructions(path), err=True)
 
 
 # --- bench -----------------------------------------------------------------------------------
@@ -818,4 +901,7 @@ def bench(quick: bool, as_json: bool, window_only: bool) -> None:
 
 
 def main() -> None:
+    # SIGTERM ends the process through Python, like Ctrl+C: an export removes its .partial file,
+    # an open transaction rolls back.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     cli(prog_name="annotator")

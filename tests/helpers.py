@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,3 +22,30 @@ def write(path: Path, content: str | bytes) -> Path:
     else:
         path.write_bytes(content)
     return path
+
+
+@contextlib.contextmanager
+def read_only_folder(folder: Path, files: list[Path] = ()):
+    """``folder`` holding copies of ``files``, read-only while the block runs: a read-only tmpfs
+    mount when we are root (root writes through permission bits), else a folder without write
+    permission."""
+    folder.mkdir(parents=True, exist_ok=True)
+    root = os.geteuid() == 0
+    if root:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(folder)], check=True)
+    try:
+        for path in files:
+            shutil.copy(path, folder / path.name)
+        if root:
+            subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+        else:
+            for path in folder.iterdir():
+                path.chmod(0o444)
+            folder.chmod(0o555)
+        yield folder
+    finally:
+        if root:
+            if subprocess.run(["umount", str(folder)]).returncode:
+                subprocess.run(["umount", "-l", str(folder)])
+        else:
+            folder.chmod(0o755)

@@ -154,3 +154,106 @@ def test_an_empty_db_option_is_an_error_not_the_users_own_database(tmp_path: Pat
     line = one_clean_line(cli("--db", "", "docs", env={"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "d")}))
     assert "--db is empty (an unset variable?)" in line
     assert not (tmp_path / "d").exists()
+
+
+# --- input refused at the door -------------------------------------------------------------------
+
+
+def test_control_characters_and_invisible_names_are_refused_with_the_line(tmp_path: Path):
+    db = tmp_path / "door.db"
+    cases = [
+        ('{"id": "ok", "text": "fine"}\n{"id": "x", "text": "ab\\u0000cd"}\n', "door.jsonl:2: field 'text' holds the "
+         "control character U+0000 at 2"),
+        ('{"id": "y", "text": "Ali met", "annotator": "s", "spans": [{"start": 0, "end": 3, "label": "GPE\\u200b"}]}\n',
+         "label name 'GPE\\u200b' must be"),
+        ('{"id": "z", "text": "Ali met", "annotator": "\\u202esara", "spans": []}\n', "invisible or direction-changing"),
+    ]
+    for content, expected in cases:
+        path = write(tmp_path / "door.jsonl", content)
+        line = one_clean_line(cli("--db", str(db), "import", str(path)))
+        assert expected in line, line
+    write(tmp_path / "bell.txt", "first line\nsecond \x07 line\n")
+    assert "bell.txt:2: holds the control character U+0007" in one_clean_line(
+        cli("--db", str(db), "import", str(tmp_path / "bell.txt")))
+    assert count(db) == 0  # nothing from any of them
+
+
+def test_search_limits_json_lines_and_decomposed_queries(tmp_path: Path):
+    import unicodedata
+
+    db = tmp_path / "s.db"
+    write(tmp_path / "sep.jsonl", json.dumps({"id": "sep", "text": "대구시는\u2028다음 줄"}, ensure_ascii=False) + "\n")
+    assert cli("--db", str(db), "import", str(SEEDS), str(tmp_path / "sep.jsonl")).returncode == 0
+    negative = cli("--db", str(db), "search", "대구", "--limit", "-5")
+    assert negative.returncode == 2 and "Traceback" not in negative.stderr
+    docs = cli("--db", str(db), "docs", "--json")
+    assert len(docs.stdout.splitlines()) == 6 and "\\u2028" in docs.stdout  # one record per line, for any reader
+    exported = cli("--db", str(db), "export", "--include-untouched", "--ids", "sep")
+    assert len(exported.stdout.splitlines()) == 1 and json.loads(exported.stdout)["text"] == "대구시는\u2028다음 줄"
+    nfd = cli("--db", str(db), "search", unicodedata.normalize("NFD", "대구"))
+    assert nfd.returncode == 0 and "002_" in nfd.stdout
+
+
+def test_a_match_across_the_seam_of_two_chunks_is_found():
+    from annotator.core.text import _CHUNK, find_in
+
+    text = "ا" * (_CHUNK - 2) + "مشهد و کتاب"
+    assert find_in(text, "مشهد") == (_CHUNK - 2, _CHUNK + 2)
+    arabic = "x" * (_CHUNK - 1) + "كتاب"  # Arabic kaf folds to Persian ک across the seam
+    assert find_in(arabic, "کتاب") == (_CHUNK - 1, _CHUNK + 3)
+
+
+def test_sigterm_during_an_export_leaves_no_file(tmp_path: Path):
+    import signal
+    import time
+
+    db = tmp_path / "big.db"
+    assert cli("--db", str(db), "import", str(articles(tmp_path / "k.jsonl", "k", 4000))).returncode == 0
+    target = tmp_path / "out.jsonl"
+    partial = tmp_path / "out.jsonl.partial"
+    proc = subprocess.Popen([sys.executable, "-m", "annotator", "--db", str(db), "export", "--format", "bio",
+                             "-o", str(target)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not partial.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert partial.exists(), "the export never started writing"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM and "Traceback" not in err
+    assert not partial.exists() and not target.exists()
+
+
+# --- damage: found, survivable --------------------------------------------------------------------
+
+
+def test_a_damaged_file_is_one_line_pointing_to_check_and_recover_saves_the_rest(tmp_path: Path):
+    import random
+
+    db = tmp_path / "dmg.db"
+    assert cli("--db", str(db), "import", str(articles(tmp_path / "d.jsonl", "d", 600))).returncode == 0
+    size = db.stat().st_size
+    page = (size // 4096) // 2
+    with open(db, "r+b") as handle:  # 4 KB of noise over a page in the middle of the file
+        handle.seek(page * 4096)
+        handle.write(random.Random(3).randbytes(4096))
+    for args in (("docs",), ("export", "--include-untouched")):  # both read every document
+        line = one_clean_line(cli("--db", str(db), *args))
+        assert "is damaged" in line and "annotator check" in line and "annotator recover" in line, args
+    checked = cli("--db", str(db), "check")
+    assert checked.returncode == 1 and "Traceback" not in checked.stderr and checked.stdout.strip()
+    out = tmp_path / "recovered.db"
+    recovered = cli("--db", str(db), "recover", str(out))
+    assert recovered.returncode == 0, recovered.stderr
+    assert cli("--db", str(out), "check").returncode == 0
+    kept = count(out)
+    assert 500 <= kept < 600  # most rows survive; the damaged page's are lost and said to be
+    assert "lost" in recovered.stdout
+
+
+def test_backup_on_demand_and_how_to_restore(tmp_path: Path):
+    db = tmp_path / "b.db"
+    assert cli("--db", str(db), "import", str(SEEDS)).returncode == 0
+    out = cli("--db", str(db), "backup", "-o", str(tmp_path / "copy.db"))
+    assert out.returncode == 0 and "To restore b.db from a backup" in out.stderr
+    assert cli("--db", str(tmp_path / "copy.db"), "check").returncode == 0 and count(tmp_path / "copy.db") == 5
+    assert not list(tmp_path.glob("*.tmp*")) and not list(tmp_path.glob(".*copy*"))

@@ -270,7 +270,12 @@ def export(store: Store, out: TextIO, options: ExportOptions,
     if options.format in FILE_ONLY:
         raise ExportError(f"{options.format} is written to {FILE_ONLY[options.format]}: give -o")
     report = ExportReport()
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+    def dumps(record: Any) -> str:
+        # U+2028/U+2029 escaped: line-splitting readers (Python's splitlines) would cut a record there.
+        line = encode(record)
+        return line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") if "\u2028" in line or "\u2029" in line else line
     items = _each_layer(store, options, report, progress)
     unit = options.offsets or DEFAULT_UNITS.get(options.format, "codepoints")
     try:

@@ -24,7 +24,7 @@ from annotator.core.reading import (
     collect_files,
     iter_records,
 )
-from annotator.core.schema import Label, colour_for, free_hotkey, valid_name
+from annotator.core.schema import Label, colour_for, free_hotkey, has_invisible, valid_name
 from annotator.core.text import OffsetMap, detect_language, direction_of, title_of
 from annotator.storage import Store, text_hash
 
@@ -312,6 +312,8 @@ def import_paths(
         raise InputError("--offsets", f"unknown unit {offsets!r} (expected one of {', '.join(UNITS)})")
     if annotator == GOLD:
         raise InputError("--annotator", f"{GOLD!r} is reserved for the adjudicated layer; choose another name")
+    if has_invisible(annotator) or annotator != annotator.strip() or not annotator:
+        raise InputError("--annotator", f"{annotator!r} holds invisible, direction-changing or outer space characters")
     files, skipped = collect_files(paths)
     report = ImportReport(files=len(files), skipped_files=[str(p) for p in skipped])
     with store.transaction():

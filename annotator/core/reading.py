@@ -16,12 +16,14 @@ from typing import Any
 from annotator.core import formats
 from annotator.core.errors import InputError
 from annotator.core.model import GOLD, Status
+from annotator.core.schema import has_invisible
 from annotator.core.offsets import UNIT_NAMES, OffsetError, Units, fitting_units, unit_matters
 from annotator.storage import text_hash
 
 Progress = Callable[[int], None]
 
 SUFFIXES = (".txt", ".jsonl", ".json")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 controls but tab, LF, CR; and DEL
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _KNOWN_FIELDS = {"id", "title", "text", "lang", "meta", "spans", "themes", "annotator", "status", "source"}
 _EXPORT_FIELDS = {"format", "version", "direction", "updated_at"}  # written by our export; not document data
@@ -133,6 +135,10 @@ def read_txt(path: Path, progress: Progress | None = None) -> Iterator[Record]:
         progress(len(data))
     if not text.strip():
         raise InputError(path, "empty file: no text to import")
+    control = _CONTROL.search(text)
+    if control:
+        raise InputError(path, f"holds the control character U+{ord(control.group()):04X}: not text (only tab and "
+                               "line breaks are)", text.count("\n", 0, control.start()) + 1)
     yield Record(path=path, line=None, id=path.stem, text=text, source=str(path))
 
 
@@ -304,6 +310,10 @@ def _record(path: Path, line: int | None, obj: Any, units: tuple[str, str] = ("c
         raise InputError(path, f"field 'text' must be a string, not {_type_name(text)}", line)
     if not text.strip():
         raise InputError(path, "field 'text' is empty", line)
+    control = _CONTROL.search(text)
+    if control:
+        raise InputError(path, f"field 'text' holds the control character U+{ord(control.group()):04X} at "
+                               f"{control.start()}: not text (only tab and line breaks are)", line)
     doc_id = _want(path, line, obj, "id", (str, int), "a string")
     doc_id = str(doc_id).strip() if doc_id is not None else ""
     if "id" in obj and not doc_id:
@@ -324,6 +334,9 @@ def _record(path: Path, line: int | None, obj: Any, units: tuple[str, str] = ("c
         annotator = annotator.strip()
         if not annotator:
             raise InputError(path, "field 'annotator' is empty", line)
+        if has_invisible(annotator):
+            raise InputError(path, f"field 'annotator' {annotator!r} holds an invisible or direction-changing "
+                                   "character", line)
     status = _want(path, line, obj, "status", str, "a string")
     gold_status = None
     if annotator == GOLD:  # the adjudicated layer, from our own export

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -17,8 +18,14 @@ _HOTKEY = re.compile(r"^[a-z0-9]$")
 
 
 def valid_name(name: str) -> bool:
-    """A label or theme name: 1-64 characters without white space, quotes or angle brackets."""
-    return bool(_NAME.match(name))
+    """A label or theme name: 1-64 characters without white space, quotes or angle brackets, and
+    without invisible or direction-changing characters (GPE and GPE+U+200B must not be two labels)."""
+    return bool(_NAME.match(name)) and not has_invisible(name)
+
+
+def has_invisible(text: str) -> bool:
+    """Control (Cc) or format (Cf: zero-width, bidi controls, BOM) characters: invisible in a name."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text)
 
 
 @dataclass(frozen=True)

@@ -231,9 +231,10 @@ _TOKEN = re.compile(r"[^\W_]+")
 
 
 def search_terms(query: str) -> list[list[str]]:
-    """Split a query into phrases of index tokens: bare words each, "quoted text" as one phrase."""
+    """Split a query into phrases of index tokens: bare words each, "quoted text" as one phrase.
+    The query is NFC first, like stored text (a decomposed Korean query finds composed text)."""
     phrases: list[list[str]] = []
-    parts = query.split('"')
+    parts = unicodedata.normalize("NFC", query).split('"')
     for i, part in enumerate(parts):
         words = [part] if i % 2 == 1 else part.split()
         for word in words:
@@ -255,23 +256,51 @@ def match_expression(query: str) -> str | None:
     return " AND ".join('"' + " ".join(tokens) + '" *' for tokens in phrases)
 
 
-def find_in(text: str, query: str) -> tuple[int, int] | None:
-    """The first place in ``text`` (offsets into ``text``) where a phrase of ``query`` occurs, folded."""
-    folded, origin = fold_with_map(text)
-    best: tuple[int, int] | None = None
-    parts = query.split('"')
-    needles: list[str] = []
+def _needles(query: str) -> list[str]:
+    """The words and "quoted phrases" of a query, normalised and folded as stored text is."""
+    parts = unicodedata.normalize("NFC", query).split('"')
+    out = []
     for i, part in enumerate(parts):
-        needles.extend([part.strip()] if i % 2 == 1 else part.split())
-    for needle in needles:
-        target = fold(needle).strip()
-        target = " ".join(target.split())
-        if not target:
-            continue
-        at = folded.find(target)
-        if at >= 0 and (best is None or origin[at] < best[0]):
-            best = (origin[at], origin[at + len(target) - 1] + 1)
-    return best
+        for needle in ([part.strip()] if i % 2 == 1 else part.split()):
+            target = " ".join(fold(needle).split())
+            if target:
+                out.append(target)
+    return out
+
+
+_CHUNK = 65_536
+
+
+def find_in(text: str, query: str) -> tuple[int, int] | None:
+    """The first place in ``text`` (offsets into ``text``) where a phrase of ``query`` occurs,
+    folded. The text is folded a chunk at a time and the search stops at the first chunk with a
+    match, so a 200 MB article costs what its first match costs, not a per-character map of it all."""
+    needles = _needles(query)
+    if not needles:
+        return None
+    overlap = 4 * max(len(n) for n in needles) + 16  # folding drops characters (ZWNJ): keep enough of the seam
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + _CHUNK + overlap)
+        chunk = text[start:end]
+        lowered = chunk.lower()
+        if not _FOLDED.search(chunk) and len(lowered) == len(chunk):
+            # Nothing here folds but case: positions are the chunk's own (no per-character map).
+            folded, origin = lowered, None
+        else:
+            folded, origin = fold_with_map(chunk)
+        best: tuple[int, int] | None = None
+        for target in needles:
+            at = folded.find(target)
+            if at < 0:
+                continue
+            found = (at, at + len(target)) if origin is None else (origin[at], origin[at + len(target) - 1] + 1)
+            if best is None or found[0] < best[0]:
+                best = found
+        if best is not None:
+            return start + best[0], start + best[1]
+        start += _CHUNK
+    return None
 
 
 def find_all(text: str, query: str) -> list[tuple[int, int]]:
@@ -279,16 +308,11 @@ def find_all(text: str, query: str) -> list[tuple[int, int]]:
     search folds (Arabic ي/ک as Persian, ZWNJ and harakat ignored), in text order."""
     folded, origin = fold_with_map(text)
     found: set[tuple[int, int]] = set()
-    parts = query.split('"')
-    for i, part in enumerate(parts):
-        for needle in ([part.strip()] if i % 2 == 1 else part.split()):
-            target = " ".join(fold(needle).split())
-            if not target:
-                continue
-            at = folded.find(target)
-            while at >= 0:
-                found.add((origin[at], origin[at + len(target) - 1] + 1))
-                at = folded.find(target, at + 1)
+    for target in _needles(query):
+        at = folded.find(target)
+        while at >= 0:
+            found.add((origin[at], origin[at + len(target) - 1] + 1))
+            at = folded.find(target, at + 1)
     return sorted(found)
 
 

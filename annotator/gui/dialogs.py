@@ -6,6 +6,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction
 
 from annotator.core.model import GOLD
+from annotator.core.schema import has_invisible
 from annotator.gui.plain import isolate
 from PySide6.QtWidgets import (
     QDialog,
@@ -84,7 +85,7 @@ class SwitchAnnotatorDialog(QDialog):
 
     def _typed(self, text: str) -> None:
         name = text.strip()
-        self.create.setEnabled(bool(name) and name != GOLD)
+        self.create.setEnabled(bool(name) and name != GOLD and not has_invisible(name))
         self.create.setText("Switch to this annotator" if name in self.known else "Start a new layer")
 
     def _choose(self, name: str | None) -> None:

@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.store = store
         store.lock_wait = 2.0  # the window never freezes long for another writer: "Not saved", and try again
+        self._last_backup = time.monotonic()  # the first automatic backup comes after an hour's work, or on close
         self.annotator = annotator
         self.settings = settings if settings is not None else QSettings()
         self.store.ensure_annotator(annotator)
@@ -520,6 +521,8 @@ class MainWindow(QMainWindow):
 
     def after_change(self, doc_id: str, focus_span: int | None, delta=None) -> None:
         """A command committed: show exactly what it changed, then say it is saved."""
+        if time.monotonic() - self._last_backup > self.BACKUP_EVERY:
+            self.take_backup()
         if delta is not None:
             removed, added = delta
             self.view.change_spans(removed, added)
@@ -851,4 +854,29 @@ class MainWindow(QMainWindow):
             self.settings.setValue("window/geometry", self.saveGeometry())
             self.settings.setValue("window/state", self.saveState())
             self.settings.sync()
+            self.take_backup()
         super().closeEvent(event)
+
+    BACKUP_EVERY = 3600.0  # seconds between automatic backups while the window works
+
+    def backup_folder(self) -> Path:
+        return self.store.path.parent / "backups"
+
+    def take_backup(self) -> Path | None:
+        """A rolling copy of the database (SQLite's online backup) in ``backups/`` beside it,
+        keeping the newest N (File → settings ``backup/keep``, 5 by default). Taken when the window
+        closes and at most once an hour while it works; a failure is said, never fatal."""
+        from annotator.storage.maintenance import rolling_backup
+
+        if self.store.readonly:
+            return None
+        try:
+            keep = max(1, int(self.settings.value("backup/keep", 5)))
+        except (TypeError, ValueError):
+            keep = 5
+        self._last_backup = time.monotonic()
+        try:
+            return rolling_backup(self.store.path, self.backup_folder(), keep=keep)
+        except (AnnotatorError, OSError, *DATABASE_ERRORS) as err:
+            self.statusBar().showMessage(f"Automatic backup failed: {self._reason(err)}", 8000)
+            return None

@@ -87,8 +87,8 @@ def _open_readonly(path: Path) -> tuple[sqlite3.Connection, list[str]]:
     except sqlite3.Error:
         conn.close()
         raise
-    notes = [f"{path.name} is in a folder that cannot be written here, so it was read as it is on disk "
-             "(immutable)"]
+    notes = [(f"{path.name} is in a folder that cannot be written here, so it was read as it is on disk "
+              "(immutable)")]
     wal_file = path.with_name(path.name + "-wal")
     if wal_file.exists() and wal_file.stat().st_size > 0:
         notes.append(f"{wal_file.name} holds changes not yet written into {path.name}: they were not read")
@@ -122,7 +122,8 @@ def _unusable(path: Path) -> str | None:
     if size == 0:
         return f"{path} is empty (0 bytes): it holds no database"
     if not header.startswith(SQLITE_HEADER):
-        return f"{path} is not a SQLite database (it does not start with SQLite's header: another kind of file, or its first page is damaged)"
+        return (f"{path} is not a SQLite database (it does not start with SQLite's header: another kind of "
+                "file, or its first page is damaged)")
     return None
 
 
@@ -188,7 +189,10 @@ def check(path: str | Path) -> CheckReport:
         return report
     report.notes += notes
     try:
+        conn.execute("BEGIN")  # one read snapshot for every check, even while others write
         _check(conn, report)
+    except sqlite3.Error as err:
+        report.problem(f"{path} could not be read to the end ({err})")
     finally:
         conn.close()
     return report
@@ -300,7 +304,7 @@ def _check_search_index(conn: sqlite3.Connection, report: CheckReport, tables: s
     except OSError:
         size = 0
     try:
-        with _scratch_copy(conn, size) as copy:
+        with _ScratchCopy(conn, size) as copy:
             copy.execute("INSERT INTO doc_search(doc_search, rank) VALUES ('integrity-check', 1)")
     except _CopyFailed as err:
         report.notes.append(f"the search index's own check was skipped: no room for a copy to run it on ({err})")
@@ -312,7 +316,7 @@ class _CopyFailed(Exception):
     pass
 
 
-class _scratch_copy:  # noqa: N801 (a context manager used like a function)
+class _ScratchCopy:
     """A writable copy of the database (in memory when small, else in a temporary file),
     made with the backup API, which copies pages as they are, damaged or not."""
 
@@ -454,6 +458,7 @@ def _read_rows(conn: sqlite3.Connection, table: str, columns: Sequence[str], tal
     lo = _MIN_ROWID
     while True:
         got = 0
+        start = lo
         try:
             for row in conn.execute(select, (lo, chunk)):
                 got += 1
@@ -465,6 +470,8 @@ def _read_rows(conn: sqlite3.Connection, table: str, columns: Sequence[str], tal
                     return
             if got < chunk:
                 return
+            if lo == start:  # a whole chunk of rows out of order: treat it as damage
+                raise sqlite3.DatabaseError("rows out of order")
         except sqlite3.DatabaseError:
             following = _next_readable(conn, select, lo)
             first = 1 if lo == _MIN_ROWID else lo  # rowids SQLite assigns start at 1
@@ -567,9 +574,9 @@ def recover(path: str | Path, out: str | Path) -> RecoveryReport:
     except sqlite3.Error as err:
         raise DatabaseError(f"{path} cannot be opened as a database ({err}): nothing can be recovered") from None
     report = RecoveryReport(path, out, notes=list(notes))
-    out.parent.mkdir(parents=True, exist_ok=True)
     partial = _temporary_name(out)
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         try:
             src_tables = [row[0] for row in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         except sqlite3.Error as err:
@@ -593,10 +600,15 @@ def recover(path: str | Path, out: str | Path) -> RecoveryReport:
         finally:
             store.close()
         _fsync(partial)
+        if out.exists():
+            raise DatabaseError(f"{out} appeared while recovering: the recovered copy was not put there")
         os.replace(partial, out)
         _fsync_folder(out.parent)
-    except BaseException:
+    except BaseException as err:
         _remove_partial(partial)
+        if isinstance(err, (OSError, sqlite3.Error)):
+            why = err.strerror if isinstance(err, OSError) and err.strerror else err
+            raise DatabaseError(f"recovering into {out} failed, nothing was written there ({why})") from None
         raise
     finally:
         src.close()
@@ -668,7 +680,7 @@ def _copy_table(src: sqlite3.Connection, dst: sqlite3.Connection, table: str,
     dst.execute("BEGIN")
     try:
         pending: list[tuple[Any, ...]] = []
-        for rowid, *values in _read_rows(src, table, columns, tally):
+        for _rowid, *values in _read_rows(src, table, columns, tally):
             if documents and not _document_intact(values, text_at, hash_at, chars_at):
                 tally.reject("whose text no longer matches its recorded hash")
                 continue
@@ -741,7 +753,7 @@ def _carry_sequences(src: sqlite3.Connection, dst: sqlite3.Connection, src_table
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
 # --- backup -----------------------------------------------------------------------------------
@@ -829,6 +841,8 @@ def backup(store_or_path: Store | str | Path, dest: str | Path, *,
             try:
                 callback = (lambda _status, remaining, total: progress(remaining, total)) if progress else None
                 conn.backup(target, pages=256 if progress else -1, progress=callback)
+                # One self-contained file: no -wal/-shm beside a backup (reading it would make them).
+                target.execute("PRAGMA journal_mode = DELETE")
             finally:
                 target.close()
             _fsync(partial)
@@ -871,10 +885,11 @@ def rolling_backup(path: str | Path, folder: str | Path, keep: int = 5) -> Path 
     pattern = backup_pattern(path)
     backups = sorted(p for p in folder.iterdir() if pattern.fullmatch(p.name) and p.is_file())
     for old in backups[:-keep]:
-        try:
-            old.unlink()
-        except OSError:
-            pass  # an old backup that cannot be deleted stays; the new one is made
+        for leftover in (old, old.with_name(old.name + "-wal"), old.with_name(old.name + "-shm")):
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError:
+                pass  # an old backup that cannot be deleted stays; the new one is made
     return made
 
 

@@ -428,3 +428,24 @@ def test_a_read_only_database_says_so_and_no_edit_claims_to_be_saved(qtbot, wind
     assert window.saved_label.text() == "Not saved" and "read-only here" in window.statusBar().currentMessage()
     window.store.readonly = False
     assert window.store.spans(DAEGU_SEED, "tester") == []
+
+
+def test_the_window_keeps_rolling_backups(qtbot, window, settings):
+    from annotator.storage.maintenance import check
+
+    settings.setValue("backup/keep", 2)
+    window.open_document(DAEGU_SEED)
+    window.view.select(0, 2)
+    key(qtbot, window, "o")
+    window._last_backup -= window.BACKUP_EVERY + 1  # an hour of work later, the next save backs up
+    window.view.select(3, 5)
+    key(qtbot, window, "p")
+    folder = window.backup_folder()
+    [first] = list(folder.iterdir())
+    assert check(first).ok
+    import time
+
+    for _ in range(2):
+        time.sleep(1.1)  # backups are named by the second
+        window.take_backup()
+    assert len(list(folder.iterdir())) == 2 and first not in list(folder.iterdir())  # the newest two kept
