@@ -257,3 +257,92 @@ def test_backup_on_demand_and_how_to_restore(tmp_path: Path):
     assert out.returncode == 0 and "To restore b.db from a backup" in out.stderr
     assert cli("--db", str(tmp_path / "copy.db"), "check").returncode == 0 and count(tmp_path / "copy.db") == 5
     assert not list(tmp_path.glob("*.tmp*")) and not list(tmp_path.glob(".*copy*"))
+
+
+def test_assign_names_stay_inside_out_and_a_failure_leaves_no_file(tmp_path: Path):
+    db = tmp_path / "a.db"
+    assert cli("--db", str(db), "import", str(SEEDS)).returncode == 0
+    out = tmp_path / "batch"
+    for names in ("../escaped,ok", f"{tmp_path}/abs,ok", "ok,.hidden", "ok,\u202esara"):
+        line = one_clean_line(cli("--db", str(db), "assign", "--to", names, "--out", str(out)))
+        assert "cannot be a file name" in line, names
+    assert not (tmp_path / "escaped.db").exists() and not out.exists()
+    from annotator.core.assigning import assign
+    from annotator.core.project import open_project
+
+    with open_project(db) as store:
+        import annotator.core.assigning as assigning
+
+        real = assigning.Store.open
+        calls = []
+
+        def failing_second(path):  # the second file cannot be written (a full disk, say)
+            calls.append(path)
+            if len(calls) == 2:
+                raise OSError(28, "No space left on device")
+            return real(path)
+
+        assigning.Store.open = staticmethod(failing_second)
+        try:
+            with pytest.raises(OSError):
+                assign(store, ["sara", "minji"], out)
+        finally:
+            assigning.Store.open = real
+    assert list(out.iterdir()) == []  # all or none: a re-run does not meet "exists already"
+    assert cli("--db", str(db), "assign", "--to", "sara,minji", "--out", str(out)).returncode == 0
+
+
+def test_kill_9_at_random_moments_of_an_import_leaves_all_or_nothing(tmp_path: Path):
+    import random
+    import signal
+    import time
+
+    db = tmp_path / "k.db"
+    assert cli("--db", str(db), "import", str(SEEDS)).returncode == 0
+    batch = articles(tmp_path / "k.jsonl", "k", 30000)
+    rng = random.Random(5)
+    outcomes = set()
+    wal = db.with_name(db.name + "-wal")
+    for attempt in range(6):
+        start = wal.stat().st_size if wal.exists() else 0
+        proc = subprocess.Popen([sys.executable, "-m", "annotator", "--db", str(db), "import", str(batch)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if attempt < 4:  # the first kills land while the import is writing (its WAL is growing)
+            deadline = time.monotonic() + 60
+            while (not wal.exists() or wal.stat().st_size <= start + 1_000_000) and proc.poll() is None \
+                    and time.monotonic() < deadline:
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0, 0.3))
+        else:  # the last ones at any moment, the end included
+            time.sleep(rng.uniform(0.5, 4))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        conn = sqlite3.connect(db)
+        try:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            n = conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+            spans = conn.execute("SELECT COUNT(*) FROM spans").fetchone()[0]
+        finally:
+            conn.close()
+        assert (n, spans) in {(5, 0), (30005, 30000)}  # the import landed whole, or not at all
+        outcomes.add(n)
+        if n == 30005:
+            break
+    assert 5 in outcomes  # at least one kill came mid-import (the other outcome may or may not happen)
+
+
+def test_kill_9_during_an_export_never_leaves_a_file_that_looks_complete(tmp_path: Path):
+    import signal
+    import time
+
+    db = tmp_path / "e.db"
+    assert cli("--db", str(db), "import", str(articles(tmp_path / "e.jsonl", "e", 4000))).returncode == 0
+    target = tmp_path / "out.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "annotator", "--db", str(db), "export", "--format", "bio",
+                             "-o", str(target)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "out.jsonl.partial").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert not target.exists()  # only the .partial, which says what it is

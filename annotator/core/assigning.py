@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.schema import has_invisible
 from annotator.core.model import GOLD, Status
 from annotator.storage import Store
 
@@ -50,6 +51,12 @@ def assign(store: Store, annotators: list[str], out_dir: str | Path, *, overlap:
            lang: str | None = None, ids: Iterable[str] | None = None, unfinished: bool = False) -> AssignReport:
     """Write ``out_dir/NAME.db`` for each annotator. An existing file is never overwritten."""
     out_dir = Path(out_dir)
+    for name in annotators:
+        # A name becomes a file name: it must stay a name inside --out, not a path out of it.
+        if (not name or name in (".", "..") or "/" in name or "\\" in name or name != name.strip()
+                or has_invisible(name) or name.startswith(".")):
+            raise AnnotatorError(f"annotator name {name!r} cannot be a file name in {out_dir} "
+                                 "(no path separators, no leading dot, no invisible characters)")
     targets = {name: out_dir / f"{name}.db" for name in annotators}
     taken = [str(p) for p in targets.values() if p.exists()]
     if taken:
@@ -65,7 +72,21 @@ def assign(store: Store, annotators: list[str], out_dir: str | Path, *, overlap:
     out_dir.mkdir(parents=True, exist_ok=True)
     schema = store.schema()
     report = AssignReport()
+    written: list[Path] = []
+    try:
+        _write_batches(store, plan, targets, schema, report, written)
+    except BaseException:
+        for path in written:  # all the files or none: a re-run must not find half of them
+            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                leftover.unlink(missing_ok=True)
+        raise
+    return report
+
+
+def _write_batches(store: Store, plan: dict[str, list[str]], targets: dict[str, Path], schema,
+                   report: AssignReport, written: list[Path]) -> None:
     for name, doc_ids in plan.items():
+        written.append(targets[name])
         with Store.open(targets[name]) as target:
             with target.transaction():
                 target.replace_schema(schema)
@@ -84,4 +105,3 @@ def assign(store: Store, annotators: list[str], out_dir: str | Path, *, overlap:
                 target.set_setting("assigned_to", name)
         report.files[name] = targets[name]
         report.documents[name] = len(doc_ids)
-    return report

@@ -246,6 +246,8 @@ class Store:
         return row[0] if row else default
 
     def set_setting(self, key: str, value: str) -> None:
+        if self.readonly:
+            return  # a reading aid (where a document was left), not data: nothing to save read-only
         self.db.execute(
             "INSERT INTO settings(key, value) VALUES (?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -378,7 +380,10 @@ class Store:
         return out
 
     def ensure_annotator(self, name: str) -> bool:
-        """Register ``name``; True if it is new."""
+        """Register ``name``; True if it is new. Read-only: registering waits for the first edit,
+        which is refused anyway."""
+        if self.readonly:
+            return False
         cur = self.db.execute(
             "INSERT OR IGNORE INTO annotators(name, created_at) VALUES (?, ?)", [name, now()]
         )
@@ -1125,13 +1130,22 @@ def _inspect(db: Database) -> tuple[list[str], bool]:
 
 
 def _backup(db: Database, path: Path, version: int) -> Path:
+    """The copy kept before an upgrade: written under a temporary name and renamed when complete,
+    so a kill mid-copy never leaves a half file that looks like the backup."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.stem}.v{version}-backup-{stamp}{path.suffix}")
-    dest = sqlite3.connect(str(target))
+    partial = target.with_name(f".{target.name}.partial")
     try:
-        db.conn.backup(dest)
-    finally:
-        dest.close()
+        dest = sqlite3.connect(str(partial))
+        try:
+            db.conn.backup(dest)
+            dest.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dest.close()
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return target
 
 

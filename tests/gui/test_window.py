@@ -449,3 +449,33 @@ def test_the_window_keeps_rolling_backups(qtbot, window, settings):
         time.sleep(1.1)  # backups are named by the second
         window.take_backup()
     assert len(list(folder.iterdir())) == 2 and first not in list(folder.iterdir())  # the newest two kept
+
+
+def test_the_window_opens_a_read_only_database_for_reading(qtbot, tmp_path, settings):
+    from annotator.core.importing import import_paths
+    from annotator.core.project import open_project
+    from annotator.storage import Store
+    from tests.helpers import SEEDS, read_only_folder
+
+    source = tmp_path / "project.db"
+    with open_project(source) as store:
+        import_paths(store, [SEEDS], annotator="tester")
+    with read_only_folder(tmp_path / "ro", [source]) as folder:
+        store = Store.open(folder / "project.db")
+        try:
+            assert store.readonly
+            win = MainWindow(store, "tester", settings)
+            qtbot.addWidget(win)
+            win.show()
+            qtbot.waitExposed(win)
+            win.activateWindow()
+            win.open_document(DAEGU_SEED)
+            win.view.setFocus()
+            assert win.document.id == DAEGU_SEED and win.annotator_label.text().startswith("Read-only")
+            win.view.select(0, 2)
+            win.apply_label("ORG")  # what the O key does
+            assert win.saved_label.text() == "Not saved" and store.spans(DAEGU_SEED, "tester") == []
+            assert "read-only here" in win.statusBar().currentMessage()
+            win.close()
+        finally:
+            store.close()
