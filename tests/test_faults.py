@@ -346,3 +346,59 @@ def test_kill_9_during_an_export_never_leaves_a_file_that_looks_complete(tmp_pat
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert not target.exists()  # only the .partial, which says what it is
+
+
+def test_kill_9_during_an_upgrade_leaves_the_old_or_the_new_database_and_no_half_backup(tmp_path: Path):
+    import signal
+    import time
+
+    from sqlite_utils import Database
+
+    from annotator.storage.migrations import migrations
+
+    db_path = tmp_path / "old.db"
+    db = Database(db_path)
+    migrations.apply(db, stop_before="m002_search_index")  # an annotator from before the search index
+    db.conn.executemany(
+        "INSERT INTO documents(id, title, text, lang, direction, text_hash, chars, created_at) "
+        "VALUES (?, 't', ?, 'ko', 'ltr', 'x', 20, '2026-01-01')",
+        [(f"o{i}", f"대구시는 지난 {i}일 발표했다 " * 20) for i in range(20000)])
+    db.conn.commit()
+    db.close()
+    for attempt in range(4):
+        proc = subprocess.Popen([sys.executable, "-m", "annotator", "--db", str(db_path), "docs"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.3 + 0.4 * attempt)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        for backup in tmp_path.glob("old.v1-backup-*.db"):  # a backup under its real name is whole
+            conn = sqlite3.connect(backup)
+            try:
+                assert conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 20000
+            finally:
+                conn.close()
+        conn = sqlite3.connect(db_path)
+        try:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 20000
+        finally:
+            conn.close()
+    done = cli("--db", str(db_path), "search", "대구")  # the next start finishes the upgrade
+    assert done.returncode == 0 and "20 of 20,000 results" in done.stderr
+
+
+def test_kill_9_during_a_backup_leaves_no_file_under_the_backups_name(tmp_path: Path):
+    import signal
+    import time
+
+    db = tmp_path / "src.db"
+    assert cli("--db", str(db), "import", str(articles(tmp_path / "s.jsonl", "s", 30000))).returncode == 0
+    dest = tmp_path / "copy.db"
+    code = ("import sys; from annotator.storage.maintenance import backup; "
+            "backup(sys.argv[1], sys.argv[2], progress=lambda remaining, total: __import__('time').sleep(0.3))")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(db), str(dest)], stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert not dest.exists()  # a hidden temporary name until the copy is whole
+    assert cli("--db", str(db), "check").returncode == 0

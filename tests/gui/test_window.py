@@ -479,3 +479,25 @@ def test_the_window_opens_a_read_only_database_for_reading(qtbot, tmp_path, sett
             win.close()
         finally:
             store.close()
+
+
+def test_import_while_another_process_writes_is_a_dialog_not_a_traceback(qtbot, window, tmp_path, monkeypatch):
+    import sqlite3
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.helpers import write
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
+    window.store.lock_wait = 0.5
+    holder = sqlite3.connect(window.store.path)
+    holder.execute("BEGIN IMMEDIATE")  # another annotator process is writing
+    try:
+        before = window.store.count_documents()
+        assert not window.run_import([str(write(tmp_path / "x.txt", "خبر تازه"))])
+    finally:
+        holder.rollback()
+        holder.close()
+    assert shown and "is busy: another annotator process has been writing to it" in shown[0]
+    assert window.store.count_documents() == before
