@@ -569,6 +569,16 @@ class Store:
         ).fetchone()
         return Span(*row) if row else None
 
+    def clear_spans(self, doc_ids: list[str], annotator: str) -> int:
+        """Delete every span of ``annotator`` on these documents (a suggestion layer made anew)."""
+        total = 0
+        for i in range(0, len(doc_ids), 500):
+            chunk = doc_ids[i:i + 500]
+            marks = ", ".join("?" * len(chunk))
+            total += self.db.execute(f"DELETE FROM spans WHERE annotator = ? AND doc_id IN ({marks})",
+                                     [annotator, *chunk]).rowcount
+        return total
+
     def delete_span(self, span_id: int, *, doc_id: str | None = None, annotator: str | None = None) -> Span | None:
         """Delete a span; the span as it was, or None if there was none. With ``doc_id`` and
         ``annotator``, only a span of that document and annotator is deleted."""

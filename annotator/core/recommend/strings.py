@@ -1,0 +1,109 @@
+"""The string matcher: what an annotator labelled once, found again.
+
+Matching works on search's folded form of the text (:func:`annotator.core.text.fold_with_map`):
+Arabic ي and ك are Persian ی and ک, ZWNJ and harakat are dropped, so «سامانه‌های» and «سامانههای»
+match alike, and case is ignored. A match must be a whole word: the letter before it and the
+letter after it are not word letters. One exception, Korean: a match may be followed by a
+particle or ending glued to it (포항시는 holds 포항시) — the rest of the word must be one of the
+particles annotator.core.words knows — but it never starts inside a longer Hangul word (동대구시장
+holds no 대구시), and 대구시장 (a different word) holds no 대구시.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+from annotator.core.errors import InputError
+from annotator.core.recommend import Suggestion
+from annotator.core.text import fold, fold_with_map
+from annotator.core.words import PARTICLES, is_word_char
+
+NAME = "string"
+_HANGUL = re.compile("[\uac00-\ud7a3]")
+
+
+class StringMatcher:
+    def __init__(self) -> None:
+        self.labels: dict[str, Counter[str]] = defaultdict(Counter)  # folded pattern -> label counts
+        self.rejected: Counter[tuple[str, str]] = Counter()  # (pattern, label) -> rejections
+        self._compiled: tuple[list[str], re.Pattern[str]] | None = None
+
+    def learn(self, texts_and_labels: Iterable[tuple[str, str]]) -> None:
+        for text, label in texts_and_labels:
+            key = " ".join(fold(text).split())
+            if key:
+                self.labels[key][label] += 1
+                self._compiled = None
+
+    def reject(self, text: str, label: str) -> None:
+        """A rejected suggestion lowers its pattern's score for that label."""
+        self.rejected[(" ".join(fold(text).split()), label)] += 1
+
+    def load_gazetteer(self, path: str | Path) -> int:
+        """Add patterns from a TSV file (text, tab, label); returns how many lines were read."""
+        path = Path(path)
+        n = 0
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+                raise InputError(path, "a gazetteer line is TEXT<TAB>LABEL", lineno)
+            self.learn([(parts[0].strip(), parts[1].strip())])
+            n += 1
+        return n
+
+    @property
+    def size(self) -> int:
+        return len(self.labels)
+
+    def score(self, key: str, label: str) -> float:
+        counts = self.labels[key]
+        total = sum(counts.values()) + sum(n for (k, _), n in self.rejected.items() if k == key)
+        return (counts[label] - self.rejected[(key, label)]) / total if total else 0.0
+
+    def suggest(self, text: str) -> list[Suggestion]:
+        """Every place in ``text`` a learned pattern matches, with the pattern's best label."""
+        if not self.labels:
+            return []
+        folded, origin = fold_with_map(text)
+        if self._compiled is None:
+            # One regex of every pattern, longest first, so a longer name wins where two start together.
+            keys = sorted(self.labels, key=len, reverse=True)
+            self._compiled = (keys, re.compile("|".join(map(re.escape, keys))))
+        keys, pattern = self._compiled
+        out: list[Suggestion] = []
+        for at in range(len(folded)):
+            if at > 0 and folded[at - 1] != " " and is_word_char(folded[at - 1]):
+                continue  # inside a word: never the start of a match
+            match = pattern.match(folded, at)
+            while match is not None:
+                end = match.end()
+                if self._ends_well(folded, end):
+                    key = match.group()
+                    label, _ = max(self.labels[key].items(), key=lambda kv: (kv[1], kv[0]))
+                    score = self.score(key, label)
+                    if score > 0:
+                        start_cp, end_cp = origin[at], origin[end - 1] + 1
+                        out.append(Suggestion(start_cp, end_cp, label, round(score, 3), NAME))
+                    break
+                # a shorter pattern at the same place may still end well
+                shorter = [k for k in keys if len(k) < end - at and folded.startswith(k, at)]
+                match = re.match(re.escape(shorter[0]), folded[at:]) if shorter else None
+                if match is not None:
+                    match = pattern.match(folded, at, at + len(shorter[0]))
+        return out
+
+    @staticmethod
+    def _ends_well(folded: str, end: int) -> bool:
+        if end >= len(folded) or not is_word_char(folded[end]):
+            return True
+        if _HANGUL.match(folded[end]) and _HANGUL.match(folded[end - 1]):
+            rest_end = end
+            while rest_end < len(folded) and is_word_char(folded[rest_end]):
+                rest_end += 1
+            return folded[end:rest_end] in PARTICLES  # 포항시 + 는
+        return False

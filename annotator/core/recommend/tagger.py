@@ -1,0 +1,129 @@
+"""A CRF sequence tagger (python-crfsuite, CPU only) trained on one layer's spans.
+
+Tokens and sentences are annotator's own (annotator.core.token_view), the same the BIO export
+writes, so a model sees the tokens it will be asked about. Features fit Persian and Korean:
+the token folded, its affixes, its script, whether it holds a ZWNJ, digits of either system,
+whether it is a Korean particle split off the word before, and its neighbours. A suggestion's
+score is the tagger's marginal probability of its first tag.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+
+from annotator.core.model import Span
+from annotator.core.recommend import Suggestion
+from annotator.core.text import fold
+from annotator.core.token_view import TokenStats, align, bio_tags, doc_tokens, non_overlapping
+from annotator.core.words import PARTICLES
+
+NAME = "crf"
+
+
+def _script(token: str) -> str:
+    for ch in token:
+        if "\uac00" <= ch <= "\ud7a3":
+            return "hangul"
+        if "\u0600" <= ch <= "\u06ff" or "\ufb50" <= ch <= "\ufeff":
+            return "arabic"
+        if ch.isalpha():
+            return "latin"
+    return "digit" if any(ch.isdigit() for ch in token) else "other"
+
+
+def token_features(tokens: list[str], i: int) -> list[str]:
+    word = tokens[i]
+    folded = fold(word)
+    features = [
+        "bias", f"w={folded}", f"p1={folded[:1]}", f"p2={folded[:2]}", f"p3={folded[:3]}",
+        f"s1={folded[-1:]}", f"s2={folded[-2:]}", f"s3={folded[-3:]}", f"script={_script(word)}",
+        f"len={min(len(word), 8)}",
+    ]
+    if "\u200c" in word:
+        features.append("zwnj")
+    if any(unicodedata.category(ch) == "Nd" for ch in word):
+        features.append("digit")
+    if word in PARTICLES:
+        features.append("particle")
+    if not any(ch.isalnum() for ch in word):
+        features.append("punct")
+    for offset in (-2, -1, 1, 2):
+        j = i + offset
+        if 0 <= j < len(tokens):
+            features.append(f"{offset}:w={fold(tokens[j])}")
+            features.append(f"{offset}:script={_script(tokens[j])}")
+        else:
+            features.append(f"{offset}:edge")
+    return features
+
+
+def sequences(text: str, spans: list[Span]) -> Iterable[tuple[list[str], list[str]]]:
+    """(tokens, tags) per sentence of one document annotated with ``spans``."""
+    view = doc_tokens(text, sorted({(s.start, s.end) for s in spans}))
+    stats = TokenStats()
+    tags = bio_tags(view, non_overlapping(align("", "", view, spans, stats), stats))
+    for a, b in view.sentences:
+        yield [text[t.start:t.end] for t in view.tokens[a:b]], tags[a:b]
+
+
+class Tagger:
+    def __init__(self) -> None:
+        self.model_path: Path | None = None
+        self.sentences = 0
+        self._tagger = None
+
+    def train(self, documents: Iterable[tuple[str, list[Span]]], *, iterations: int = 60) -> int:
+        """Train on (text, spans) pairs; returns the number of sentences learned from."""
+        import pycrfsuite
+
+        trainer = pycrfsuite.Trainer(verbose=False)
+        count = 0
+        for text, spans in documents:
+            for tokens, tags in sequences(text, spans):
+                trainer.append([token_features(tokens, i) for i in range(len(tokens))], tags)
+                count += 1
+        if not count:
+            self.model_path, self._tagger = None, None
+            return 0
+        trainer.set_params({"c1": 0.05, "c2": 0.01, "max_iterations": iterations,
+                            "feature.possible_transitions": True})
+        handle = tempfile.NamedTemporaryFile(prefix="annotator-crf-", suffix=".model", delete=False)
+        handle.close()
+        trainer.train(handle.name)
+        self.model_path = Path(handle.name)
+        tagger = pycrfsuite.Tagger()
+        tagger.open(handle.name)
+        self._tagger = tagger
+        self.sentences = count
+        return count
+
+    def suggest(self, text: str) -> list[Suggestion]:
+        if self._tagger is None:
+            return []
+        view = doc_tokens(text, [])
+        out: list[Suggestion] = []
+        for a, b in view.sentences:
+            tokens = [text[t.start:t.end] for t in view.tokens[a:b]]
+            tags = self._tagger.tag([token_features(tokens, i) for i in range(len(tokens))])
+            i = 0
+            while i < len(tags):
+                if tags[i].startswith("B-") or (tags[i].startswith("I-") and (i == 0 or tags[i - 1] == "O")):
+                    label = tags[i][2:]
+                    j = i + 1
+                    while j < len(tags) and tags[j] == f"I-{label}":
+                        j += 1
+                    score = self._tagger.marginal(tags[i], i)
+                    start, end = view.tokens[a + i].start, view.tokens[a + j - 1].end
+                    out.append(Suggestion(start, end, label, round(score, 3), NAME))
+                    i = j
+                else:
+                    i += 1
+        return out
+
+    def close(self) -> None:
+        if self.model_path is not None:
+            self.model_path.unlink(missing_ok=True)
+        self.model_path, self._tagger = None, None

@@ -1,0 +1,124 @@
+"""Suggestions learned from an annotator's spans: the string matcher's rules on Persian and Korean
+surface forms, the CRF tagger, and `suggest` writing only into a layer of its own."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from annotator.core.importing import import_paths
+from annotator.core.model import Span
+from annotator.core.recommend.strings import StringMatcher
+from annotator.core.recommend.suggesting import SuggestError, evaluate, merge, suggest
+from annotator.core.recommend.tagger import Tagger
+from annotator.storage import Store
+from tests.helpers import ROOT, SEEDS, write
+
+
+def found(matcher: StringMatcher, text: str) -> list[tuple[str, str]]:
+    return [(text[s.start:s.end], s.label) for s in matcher.suggest(text)]
+
+
+def test_arabic_and_persian_letters_are_one_and_zwnj_is_optional():
+    m = StringMatcher()
+    m.learn([("علی", "PER"), ("سامانه\u200cهای هوشمند", "ORG"), ("كرمان", "GPE")])
+    text = "علي گفت سامانههای هوشمند در کرمان و سامانه\u200cهای هوشمند"
+    assert found(m, text) == [("علي", "PER"), ("سامانههای هوشمند", "ORG"), ("کرمان", "GPE"),
+                              ("سامانه\u200cهای هوشمند", "ORG")]
+
+
+def test_persian_and_latin_match_whole_words_only():
+    m = StringMatcher()
+    m.learn([("علی", "PER"), ("Seoul", "GPE")])
+    assert found(m, "علیرضا و عليرضا در Seoulful و seoul") == [("seoul", "GPE")]
+
+
+def test_korean_matches_before_a_particle_but_never_inside_a_longer_word():
+    m = StringMatcher()
+    m.learn([("대구시", "GPE"), ("포항시", "GPE")])
+    text = "동대구시장 방문. 대구시장 선거. 포항시는 발표했고 대구시에서는 포항시와 대구시"
+    assert found(m, text) == [("포항시", "GPE"), ("대구시", "GPE"), ("포항시", "GPE"), ("대구시", "GPE")]
+
+
+def test_scores_follow_how_often_a_label_was_given_and_rejections_lower_them():
+    m = StringMatcher()
+    m.learn([("مشهد", "GPE"), ("مشهد", "GPE"), ("مشهد", "ORG")])
+    [only] = m.suggest("در مشهد")
+    assert (only.label, only.score) == ("GPE", round(2 / 3, 3))
+    m.reject("مشهد", "GPE")
+    [again] = m.suggest("در مشهد")
+    assert again.score < only.score
+
+
+def test_a_gazetteer_adds_patterns_and_a_bad_line_names_itself(tmp_path: Path):
+    m = StringMatcher()
+    assert m.load_gazetteer(write(tmp_path / "g.tsv", "# places\n서울특별시\tGPE\nتهران\tGPE\n")) == 2
+    assert found(m, "서울특별시와 تهران") == [("서울특별시", "GPE"), ("تهران", "GPE")]
+    with pytest.raises(Exception, match=r"g2.tsv:1: a gazetteer line is TEXT<TAB>LABEL"):
+        m.load_gazetteer(write(tmp_path / "g2.tsv", "no tab here\n"))
+
+
+def test_merge_keeps_the_higher_score_where_recommenders_overlap():
+    from annotator.core.recommend import Suggestion
+
+    a = Suggestion(0, 3, "GPE", 0.9, "string")
+    b = Suggestion(0, 4, "ORG", 0.6, "crf")
+    c = Suggestion(10, 12, "PER", 0.7, "crf")
+    assert merge([b, c, a]) == [a, c]
+
+
+def test_the_tagger_learns_and_finds_a_name_in_a_new_sentence():
+    text = "علی رضایی در تهران گفت. مریم احمدی در شیراز گفت. حسن کریمی در تبریز گفت."
+    spans = []
+    for word, label in (("علی رضایی", "PER"), ("تهران", "GPE"), ("مریم احمدی", "PER"), ("شیراز", "GPE"),
+                        ("حسن کریمی", "PER"), ("تبریز", "GPE")):
+        start = text.index(word)
+        spans.append(Span("d", "s", start, start + len(word), label, word))
+    tagger = Tagger()
+    try:
+        assert tagger.train([(text, spans)] * 5) == 15
+        new = "رضا محمدی در تهران گفت."
+        got = [(new[s.start:s.end], s.label) for s in tagger.suggest(new)]
+        assert ("تهران", "GPE") in got and all(0 < s.score <= 1 for s in tagger.suggest(new))
+    finally:
+        tagger.close()
+
+
+@pytest.fixture
+def annotated(store: Store) -> Store:
+    import_paths(store, [SEEDS, ROOT / "docs" / "demo-annotations.jsonl"], annotator="tester")
+    return store
+
+
+def test_suggest_writes_only_into_its_own_layer_and_every_span_is_exact(annotated: Store):
+    before = {d: annotated.spans(d, "sara") for d in ("000_b57cd57af517ef66", "002_26049669d35f669e")}
+    report = suggest(annotated, "sara")
+    assert report.suggestions > 10 and report.learned_documents == 2
+    for doc_id, spans in before.items():
+        assert annotated.spans(doc_id, "sara") == spans  # the person's layer is untouched
+    for doc_id in ("000_b57cd57af517ef66", "002_26049669d35f669e"):
+        text = annotated.get_document(doc_id).text
+        for span in annotated.spans(doc_id, "model"):
+            assert text[span.start:span.end] == span.text and span.note.split()[0] in ("string", "crf")
+    again = suggest(annotated, "sara", recommenders=["string"])  # made anew, not piled up
+    every = sum(len(annotated.spans(d.id, "model")) for _, page in [(0, annotated.document_pages(500))]
+                for docs in page for d in docs)
+    assert every == again.suggestions > 0
+    with pytest.raises(SuggestError, match="a layer of their own"):
+        suggest(annotated, "sara", into="tester")
+    with pytest.raises(SuggestError, match="no annotator 'ghost'"):
+        suggest(annotated, "ghost")
+    with pytest.raises(SuggestError, match="unknown recommender 'bert'"):
+        suggest(annotated, "sara", recommenders=["bert"])
+
+
+def test_evaluate_over_documents_in_folds(annotated: Store, tmp_path: Path):
+    # a second Persian document by sara, so a fold can learn from one and be tested on the other
+    doc = json.loads((ROOT / "docs" / "demo-annotations.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    doc["id"] = "copy"
+    import_paths(annotated, [write(tmp_path / "c.jsonl", json.dumps(doc, ensure_ascii=False) + "\n")], annotator="x")
+    results = evaluate(annotated, "sara", folds=3)
+    string = results["string"]["ALL"]
+    assert string.gold > 0 and string.true_positives > 0 and 0 < string.f1 <= 1
