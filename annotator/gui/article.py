@@ -551,7 +551,9 @@ class ArticleView(QPlainTextEdit):
         if event.type() == QEvent.ToolTip and self.describe is not None:
             point = self.viewport().mapFrom(self, event.pos())
             here = self.char_at(point)
-            covering = self.spans_at(self.index.to_code_point(here[0])) if here else []
+            offset = self.index.to_code_point(here[0]) if here else -1
+            covering = self.spans_at(offset) if here else []
+            covering += [s for s in self.suggestions if s.start <= offset < s.end]  # suggestions, said as such
             if covering:
                 QToolTip.showText(event.globalPos(), tooltip("\n\n".join(self.describe(s) for s in covering)), self)
             else:

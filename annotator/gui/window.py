@@ -606,12 +606,15 @@ class MainWindow(QMainWindow):
         self.view.viewport().update()
 
     def describe_span(self, span) -> str:
-        """A span's tooltip: label, text, whose, where, and its note."""
+        """A span's tooltip: label, text, whose, where, and its note (a suggestion: the
+        recommender and its score, which its note holds)."""
         label = next((item for item in self.schema.labels if item.name == span.label), None)
-        lines = [f"{span.label} — {label.display}" if label else span.label, f"«{isolate(span.text)}»",
+        suggested = span in self.view.suggestions
+        title = f"{span.label} — {label.display}" if label else span.label
+        lines = [f"Suggestion: {title}" if suggested else title, f"«{isolate(span.text)}»",
                  f"{isolate(span.annotator)} · {span.start}–{span.end} ({span.end - span.start} characters)"]
         if span.note:
-            lines.append(f"Note: {isolate(span.note)}")
+            lines.append(f"{'Recommender and score' if suggested else 'Note'}: {isolate(span.note)}")
         return "\n".join(lines)
 
     def toggle_snap(self) -> None:

@@ -73,3 +73,19 @@ def test_suggestions_are_drawn_dotted_on_their_characters(qtbot, window, tmp_pat
               if r.format.underlineStyle() == r.format.UnderlineStyle.WaveUnderline]
     expected = [(len(EMOJI_TEXT[:EMOJI_TEXT.index(w)].encode("utf-16-le")) // 2, len(w)) for w in ("대구시", "مشهد", "سمنان")]
     assert dotted == expected and expected[0][0] == position
+
+
+def test_a_suggestion_from_suggest_shows_its_recommender_and_score(qtbot, window):
+    from annotator.core.importing import import_paths
+    from annotator.core.recommend.suggesting import suggest
+    from tests.helpers import ROOT, SEEDS
+
+    import_paths(window.store, [SEEDS, ROOT / "docs" / "demo-annotations.jsonl"], annotator="tester")
+    suggest(window.store, "sara", recommenders=["string"])
+    doc_id = next(d.id for _, d in window.store.documents_after(0, 50) if window.store.spans(d.id, "model"))
+    window.open_document(doc_id)
+    window.suggestions.set_source("model")
+    assert window.view.suggestions
+    first = window.view.suggestions[0]
+    text = window.describe_span(first)
+    assert text.startswith("Suggestion: ") and "Recommender and score: \u2068string " in text
