@@ -215,3 +215,47 @@ class RejectSuggestion(DocumentCommand):
 
     def backward(self) -> None:
         self.window.store.unreject_suggestion(self.annotator, self.suggestion)
+
+
+class AddSpansAcross(QUndoCommand):
+    """Label many places at once, in any documents (annotate all occurrences): one transaction,
+    one undo step. The open document's view and the list follow."""
+
+    def __init__(self, window: MainWindow, spans: list[Span], text: str):
+        super().__init__(text)
+        self.window = window
+        self.layer = window.layer
+        self.spans = [s._replace(annotator=self.layer.name) for s in spans]
+        self.added: list[Span] = []
+        self.previous: dict[str, str | None] = {}
+
+    def redo(self) -> None:
+        store = self.window.store
+        try:
+            with store.transaction():
+                self.added = []
+                for span in self.spans:
+                    span_id = self.layer.add(span._replace(id=None), None)
+                    if span_id is not None:
+                        self.added.append(span._replace(id=span_id))
+                for doc_id in {s.doc_id for s in self.added}:
+                    self.previous[doc_id] = self.layer.started(doc_id)
+        except Exception as err:  # noqa: BLE001 - rolled back: not saved
+            self.setObsolete(True)
+            self.window.report_failure(self.text(), err)
+            return
+        self.window.after_bulk_change({s.doc_id for s in self.added})
+
+    def undo(self) -> None:
+        store = self.window.store
+        try:
+            with store.transaction():
+                for span in self.added:
+                    self.layer.delete(span)
+                for doc_id, status in self.previous.items():
+                    self.layer.unstart(doc_id, status)
+        except Exception as err:  # noqa: BLE001
+            self.setObsolete(True)
+            self.window.report_failure(f"undo {self.text()}", err)
+            return
+        self.window.after_bulk_change({s.doc_id for s in self.added})

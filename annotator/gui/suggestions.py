@@ -42,6 +42,7 @@ class Suggestions:
         w._action(menu, "Reject suggestion", self.reject, "Shift+X", local=True)
         w._action(menu, "Accept all suggestions in this document", self.accept_all, "Ctrl+Alt+A", local=True)
         w._action(menu, "Reject all suggestions in this document", self.reject_all, "Ctrl+Alt+X", local=True)
+        w._action(menu, "Accept all above a score…", self.ask_accept_above)
         self.actions = [a for _, a in w.menu_actions[first:]]
 
     def choose_source(self) -> None:
@@ -117,9 +118,33 @@ class Suggestions:
     def reject_all(self) -> None:
         self._all("reject", lambda s: commands.RejectSuggestion(self.window, s))
 
-    def _all(self, verb: str, make) -> None:
+    @staticmethod
+    def score(suggestion: Span) -> float | None:
+        """The score ``annotator suggest`` wrote in the note ("crf 0.87"), if any."""
+        parts = (suggestion.note or "").split()
+        try:
+            return float(parts[-1]) if len(parts) == 2 else None
+        except ValueError:
+            return None
+
+    def ask_accept_above(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        value, ok = QInputDialog.getDouble(self.window, "Accept all above a score",
+                                           "Accept the suggestions in this document scored at least:",
+                                           0.8, 0.0, 1.0, 2)
+        if ok:
+            self.accept_above(value)
+
+    def accept_above(self, threshold: float) -> None:
+        """Accept every pending suggestion scored at least ``threshold``, as one undo step."""
+        self._all(f"accept (score ≥ {threshold:.2f})",
+                  lambda s: commands.AddSpan(self.window, s.doc_id, s.start, s.end, s.label, s.text),
+                  keep=lambda s: (self.score(s) or 0.0) >= threshold)
+
+    def _all(self, verb: str, make, keep=lambda s: True) -> None:
         w = self.window
-        pending = self.pending()
+        pending = [s for s in self.pending() if keep(s)]
         if not pending:
             w.statusBar().showMessage("No suggestions left in this document", 4000)
             return

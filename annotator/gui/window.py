@@ -24,7 +24,7 @@ from annotator.core.exporting import ExportOptions, count_documents, export_file
 from annotator.core.importing import import_paths, total_bytes
 from annotator.core.adjudication import next_to_review
 from annotator.core.layers import AnnotatorLayer, GoldLayer
-from annotator.core.model import Document, Status
+from annotator.core.model import Document, Span, Status
 from annotator.core.resources import seeds_dir
 from annotator.core.text import find_all
 from annotator.core.words import nudge, snap
@@ -211,6 +211,13 @@ class MainWindow(QMainWindow):
         self._action(edit, "Clear selection", self.clear_selection, "Escape", local=True)
 
         self.annotate_menu = bar.addMenu("&Annotate")
+        self.occurrences_action = QAction("Label every occurrence in this document", self)
+        self.occurrences_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.occurrences_action.triggered.connect(lambda: self.annotate_all(False))
+        self.addAction(self.occurrences_action)
+        self.everywhere_action = QAction("Label every occurrence in every document…", self)
+        self.everywhere_action.triggered.connect(lambda: self.annotate_all(True))
+        self.menu_actions += [("Annotate", self.occurrences_action), ("Annotate", self.everywhere_action)]
         self.schema_menu_action = QAction("Labels and themes…", self)
         self.schema_menu_action.triggered.connect(self.edit_schema)
         self.menu_actions.append(("Annotate", self.schema_menu_action))
@@ -290,6 +297,9 @@ class MainWindow(QMainWindow):
                                      checkable=True)
             for theme in self.schema.themes
         }
+        self.annotate_menu.addSeparator()
+        self.annotate_menu.addAction(self.occurrences_action)
+        self.annotate_menu.addAction(self.everywhere_action)
         self.annotate_menu.addSeparator()
         self.annotate_menu.addAction(self.schema_menu_action)
         self.palette_panel.set_labels(self.schema.labels)
@@ -453,6 +463,53 @@ class MainWindow(QMainWindow):
             note = dialog.note() or None
             if note != span.note:
                 self.undo_stack.push(commands.UpdateSpan(self, span, f"note on «{quoted(span.text)}»", note=note))
+
+    def annotate_all(self, everywhere: bool = False) -> int:
+        """Label every other occurrence of the selected span's text with its label, in this
+        document or in every document, found as the string matcher finds names (Persian letters
+        and ZWNJ folded, whole words, a Korean particle allowed after); after a preview of the
+        count, as one undo step. Returns how many were added."""
+        from annotator.core.recommend.strings import StringMatcher
+
+        span = self.selected_span()
+        if span is None or self.document is None:
+            self.statusBar().showMessage("Click a span first: its text is what is looked for", 4000)
+            return 0
+        matcher = StringMatcher()
+        matcher.learn([(span.text, span.label)])
+        docs = ([self.document] if not everywhere else
+                [doc for page in self.store.document_pages(500) for doc in page])
+        found: list[Span] = []
+        for doc in docs:
+            have = {(s.start, s.end, s.label) for s in self.layer.spans(doc.id)}
+            for hit in matcher.suggest(doc.text):
+                if (hit.start, hit.end, span.label) not in have:
+                    found.append(Span(doc.id, self.layer.name, hit.start, hit.end, span.label,
+                                      doc.text[hit.start:hit.end]))
+        where = "in every document" if everywhere else "in this document"
+        if not found:
+            self.statusBar().showMessage(f"No other occurrence of «{quoted(span.text)}» {where}", 5000)
+            return 0
+        count_docs = len({s.doc_id for s in found})
+        question = (f"Label {len(found)} more occurrence{'s' * (len(found) != 1)} of «{quoted(span.text)}» as "
+                    f"{span.label} {where}" + (f" ({count_docs} documents)" if everywhere else "") + "?")
+        box = QMessageBox(QMessageBox.Question, "Annotate all occurrences", question,
+                          QMessageBox.Yes | QMessageBox.Cancel, self)
+        box.setTextFormat(Qt.PlainText)
+        if box.exec() != QMessageBox.Yes:
+            return 0
+        self.undo_stack.push(commands.AddSpansAcross(
+            self, found, f"label {len(found)} occurrences of «{quoted(span.text)}» as {span.label}"))
+        return len(found)
+
+    def after_bulk_change(self, doc_ids: set[str]) -> None:
+        """Many documents changed at once: the open one is read again, the list rows too."""
+        if self.document is not None and self.document.id in doc_ids:
+            self.refresh_annotations()
+        for doc_id in doc_ids:
+            self.documents.model.refresh(doc_id)
+        self.documents.update_progress()
+        self.saved_label.setText(f"Saved {time.strftime('%H:%M:%S')}")
 
     def snap_span(self) -> None:
         """Snap the selected span's edges to words (see annotator.core.words.snap)."""

@@ -240,3 +240,28 @@ def test_qt_paragraph_separators_do_not_shift_highlights(qtbot, window, tmp_path
     assert window.view.document().blockCount() == 3
     assert _painted(window, 2) == [(0, 2)]
     assert _painted(window, 0) == [] and _painted(window, 1) == []
+
+
+def test_label_every_occurrence_in_the_document_and_everywhere_as_one_undo_step(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    asked = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: asked.append(box.text()) or QMessageBox.Yes)
+    window.open_document(PERSIAN_SEED)
+    text = window.document.text
+    start = text.index("مشهد")
+    window.view.select(start, start + 4)
+    key(qtbot, window, "g")
+    window.select_span(window.view.spans[0].id)
+    here = [i for i in range(len(text)) if text.startswith("مشهد", i)]
+    added = window.annotate_all(False)
+    assert asked[-1].startswith(f"Label {added} more occurrences of «\u2068مشهد\u2069» as GPE in this document")
+    spans = window.store.spans(PERSIAN_SEED, "tester")
+    assert all(s.text == "مشهد" and s.label == "GPE" for s in spans) and 1 < len(spans) <= len(here)
+    assert all(text[s.start - 1] not in "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی" for s in spans if s.start)  # whole words
+    everywhere = window.annotate_all(True)
+    assert everywhere > 0 and "documents)" in asked[-1]
+    window.undo_action.trigger()  # one step takes back every document's
+    assert len(window.store.spans(PERSIAN_SEED, "tester")) == len(spans)
+    window.undo_action.trigger()
+    assert len(window.store.spans(PERSIAN_SEED, "tester")) == 1

@@ -89,3 +89,23 @@ def test_a_suggestion_from_suggest_shows_its_recommender_and_score(qtbot, window
     first = window.view.suggestions[0]
     text = window.describe_span(first)
     assert text.startswith("Suggestion: ") and "Recommender and score: \u2068string " in text
+
+
+def test_accept_all_above_a_score_is_one_undo_step(qtbot, window):
+    from annotator.core.importing import import_paths
+    from annotator.core.recommend.suggesting import suggest
+    from tests.helpers import ROOT, SEEDS
+
+    import_paths(window.store, [SEEDS, ROOT / "docs" / "demo-annotations.jsonl"], annotator="tester")
+    suggest(window.store, "sara")
+    doc_id = next(d.id for _, d in window.store.documents_after(0, 50) if len(window.store.spans(d.id, "model")) > 3)
+    window.open_document(doc_id)
+    window.suggestions.set_source("model")
+    scores = [window.suggestions.score(s) for s in window.view.suggestions]
+    high = sum(1 for x in scores if x is not None and x >= 0.9)
+    assert 0 < high
+    mine = len(window.store.spans(doc_id, "tester"))
+    window.suggestions.accept_above(0.9)
+    assert len(window.store.spans(doc_id, "tester")) == mine + high
+    window.undo_action.trigger()
+    assert len(window.store.spans(doc_id, "tester")) == mine
