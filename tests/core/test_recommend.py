@@ -122,3 +122,63 @@ def test_evaluate_over_documents_in_folds(annotated: Store, tmp_path: Path):
     results = evaluate(annotated, "sara", folds=3)
     string = results["string"]["ALL"]
     assert string.gold > 0 and string.true_positives > 0 and 0 < string.f1 <= 1
+
+
+def test_themes_are_learned_from_the_ticked_ones():
+    from annotator.core.recommend.themes import ThemeClassifier
+
+    health = ["بیمارستان و پزشکان در برابر کرونا", "코로나19 방역 병원 의료진", "واکسن کرونا در بیمارستان",
+              "병원 방역 의료 코로나19 대응"]
+    traffic = ["ترافیک و حمل و نقل شهری در مشهد", "교통 신호 버스 지하철 혼잡", "حمل و نقل عمومی و اتوبوس",
+               "지하철 버스 교통 혼잡 신호"]
+    model = ThemeClassifier()
+    assert model.train([(t, ["health"]) for t in health] + [(t, ["mobility"]) for t in traffic]) == 2
+    assert model.suggest("کرونا و بیمارستان")[0][0] == "health"
+    assert model.suggest("버스와 지하철 교통")[0][0] == "mobility"
+
+
+def test_an_outside_model_command_is_checked_like_an_import(annotated: Store, tmp_path: Path):
+    good = write(tmp_path / "model.py", (
+        "import json, sys\n"
+        "for line in sys.stdin:\n"
+        "    doc = json.loads(line)\n"
+        "    i = doc['text'].find('대구시')\n"
+        "    spans = [{'start': i, 'end': i + 3, 'label': 'GPE', 'score': 0.7}] if i >= 0 else []\n"
+        "    print(json.dumps({'id': doc['id'], 'spans': spans, 'themes': ['health']}, ensure_ascii=False))\n"))
+    import sys
+
+    report = suggest(annotated, None, command=f"{sys.executable} {good}")
+    assert report.suggestions >= 1 and report.themes == 5
+    daegu = "002_26049669d35f669e"
+    [first, *_] = annotated.spans(daegu, "model")
+    assert first.text == "대구시" and first.note == "command 0.70"
+    bad = write(tmp_path / "bad.py", (
+        "import json, sys\n"
+        "for line in sys.stdin:\n"
+        "    doc = json.loads(line)\n"
+        "    print(json.dumps({'id': doc['id'], 'spans': [{'start': 0, 'end': 2, 'label': 'GPE', 'text': 'nope'}]}))\n"))
+    before = annotated.dump()
+    with pytest.raises(Exception, match=r"--command output line 1: span 1: its text 'nope' is not what \[0, 2\) covers"):
+        suggest(annotated, None, command=f"{sys.executable} {bad}")
+    assert annotated.dump() == before
+
+
+def test_the_documented_spacy_wrapper_runs_as_an_outside_model(annotated: Store, tmp_path: Path):
+    """docs/format.md's example, run as written, over a real (rule-based, offline) spaCy pipeline."""
+    import re
+    import sys
+
+    import spacy
+
+    nlp = spacy.blank("xx")
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": "GPE", "pattern": "대구시"},
+                                               {"label": "GPE", "pattern": "مشهد"}])
+    nlp.to_disk(tmp_path / "pipeline")
+    docs = (ROOT / "docs" / "format.md").read_text(encoding="utf-8")
+    script = re.search(r"```python\n(# spacy_suggest\.py.*?)```", docs, re.S).group(1)
+    wrapper = write(tmp_path / "spacy_suggest.py", script)
+    report = suggest(annotated, None, command=f"{sys.executable} {wrapper} {tmp_path / 'pipeline'}")
+    assert report.by_label.get("GPE", 0) > 3
+    for doc_id in ("000_b57cd57af517ef66", "002_26049669d35f669e"):
+        text = annotated.get_document(doc_id).text
+        assert all(text[s.start:s.end] == s.text for s in annotated.spans(doc_id, "model"))

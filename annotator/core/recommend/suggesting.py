@@ -18,9 +18,10 @@ from annotator.core.model import GOLD, Document, Span, Status
 from annotator.core.recommend import Suggestion
 from annotator.core.recommend.strings import StringMatcher
 from annotator.core.recommend.tagger import Tagger
+from annotator.core.recommend.themes import ThemeClassifier
 from annotator.storage import Store
 
-RECOMMENDERS = ("string", "crf")
+RECOMMENDERS = ("string", "crf", "themes")
 PAGE = 200
 
 
@@ -32,6 +33,7 @@ class SuggestError(AnnotatorError):
 class Learned:
     matcher: StringMatcher | None = None
     tagger: Tagger | None = None
+    themes: ThemeClassifier | None = None
     spans: int = 0
     documents: int = 0
 
@@ -58,31 +60,41 @@ def merge(found: list[Suggestion]) -> list[Suggestion]:
     return sorted(best, key=lambda s: (s.start, s.end))
 
 
-def training_documents(store: Store, source: str, ids: Iterable[str] | None = None) -> list[tuple[Document, list[Span]]]:
-    """The documents ``source`` touched (spans, themes or a status), with its spans."""
+def training_documents(store: Store, source: str, ids: Iterable[str] | None = None,
+                       *, with_themes: bool = False) -> list:
+    """The documents ``source`` touched (spans, themes or a status), with its spans (and, with
+    ``with_themes``, its themes: (document, spans, themes))."""
     out = []
     for docs in store.document_pages(PAGE, ids=list(ids) if ids is not None else None):
         if source == GOLD:
             gold = store.gold_layers([d.id for d in docs])
-            out += [(d, [s for s, _ in gold[d.id]["spans"]]) for d in docs if d.id in gold]
-            continue
-        layers = store.layers([d.id for d in docs])
-        out += [(d, layers[d.id][source]["spans"]) for d in docs if source in layers.get(d.id, {})]
+            entries = {d.id: ([s for s, _ in gold[d.id]["spans"]], gold[d.id]["themes"]) for d in docs if d.id in gold}
+        else:
+            layers = store.layers([d.id for d in docs])
+            entries = {d.id: (layers[d.id][source]["spans"], layers[d.id][source]["themes"])
+                       for d in docs if source in layers.get(d.id, {})}
+        for d in docs:
+            if d.id in entries:
+                spans, themes = entries[d.id]
+                out.append((d, spans, themes) if with_themes else (d, spans))
     return out
 
 
 def learn(documents: list[tuple[Document, list[Span]]], recommenders: Iterable[str] = RECOMMENDERS,
           gazetteer: Path | None = None) -> Learned:
     chosen = check_recommenders(recommenders)
-    learned = Learned(spans=sum(len(spans) for _, spans in documents), documents=len(documents))
+    learned = Learned(spans=sum(len(item[1]) for item in documents), documents=len(documents))
     if "string" in chosen:
         learned.matcher = StringMatcher()
-        learned.matcher.learn((s.text, s.label) for _, spans in documents for s in spans)
+        learned.matcher.learn((s.text, s.label) for _, spans, *_ in documents for s in spans)
         if gazetteer is not None:
             learned.matcher.load_gazetteer(gazetteer)
     if "crf" in chosen:
         learned.tagger = Tagger()
-        learned.tagger.train((doc.text, spans) for doc, spans in documents)
+        learned.tagger.train((doc.text, spans) for doc, spans, *_ in documents)
+    if "themes" in chosen and documents and len(documents[0]) == 3:
+        learned.themes = ThemeClassifier()
+        learned.themes.train((doc.text, themes) for doc, _, themes in documents)
     return learned
 
 
@@ -101,17 +113,19 @@ class SuggestReport:
     learned_documents: int = 0
     documents: int = 0
     suggestions: int = 0
+    themes: int = 0
     by_label: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         labels = ", ".join(f"{k} {v}" for k, v in sorted(self.by_label.items()))
-        return (f"learned from {self.learned_spans} spans in {self.learned_documents} documents; "
+        line = (f"learned from {self.learned_spans} spans in {self.learned_documents} documents; "
                 f"{self.suggestions} suggestions in {self.documents} documents" + (f" ({labels})" if labels else ""))
+        return line + (f"; {self.themes} themes suggested" if self.themes else "")
 
 
-def suggest(store: Store, source: str, into: str = "model", *, ids: list[str] | None = None,
+def suggest(store: Store, source: str | None, into: str = "model", *, ids: list[str] | None = None,
             lang: str | None = None, status: Status | None = None, recommenders: Iterable[str] = RECOMMENDERS,
-            gazetteer: Path | None = None) -> SuggestReport:
+            gazetteer: Path | None = None, command: str | None = None) -> SuggestReport:
     """Learn from ``source`` and write suggestions into ``into`` for the chosen documents (made
     anew there), in one transaction."""
     if into == GOLD or not into.startswith("model"):
@@ -119,12 +133,16 @@ def suggest(store: Store, source: str, into: str = "model", *, ids: list[str] | 
                            "a person's layer changes only by their accepting a suggestion")
     if into == source:
         raise SuggestError("--from and --into are the same layer")
+    if command is not None:
+        return _suggest_by_command(store, command, into, ids=ids, lang=lang)
+    if source is None:
+        raise SuggestError("give --from LAYER to learn from, or --command for an outside model")
     if source != GOLD and source not in store.annotators_with_layers():
         raise SuggestError(f"no annotator {source!r} has annotated anything here "
                            f"(annotators: {', '.join(store.annotators_with_layers()) or 'none yet'})")
-    learned = learn(training_documents(store, source), recommenders, gazetteer)
+    learned = learn(training_documents(store, source, with_themes=True), recommenders, gazetteer)
     report = SuggestReport(learned.spans, learned.documents)
-    if not learned.spans:
+    if not learned.spans and learned.themes is None:
         learned.close()
         raise SuggestError(f"{source} has no spans to learn from yet")
     try:
@@ -139,10 +157,43 @@ def suggest(store: Store, source: str, into: str = "model", *, ids: list[str] | 
                         spans.append(Span(doc.id, into, s.start, s.end, s.label, doc.text[s.start:s.end],
                                           f"{s.recommender} {s.score:.2f}"))
                         report.by_label[s.label] = report.by_label.get(s.label, 0) + 1
+                    if learned.themes is not None:
+                        for theme in list(store.doc_themes(doc.id, into)):
+                            store.remove_doc_theme(doc.id, into, theme)
+                        picked = [(doc.id, into, theme) for theme, _ in learned.themes.suggest(doc.text)]
+                        report.themes += store.add_doc_themes(picked)
                     report.documents += 1
                 report.suggestions += store.add_spans(spans)
     finally:
         learned.close()
+    return report
+
+
+def _suggest_by_command(store: Store, command: str, into: str, *, ids: list[str] | None,
+                        lang: str | None) -> SuggestReport:
+    """An outside model's suggestions, checked like an import, written in one transaction."""
+    from annotator.core.recommend.command import run
+
+    report = SuggestReport()
+    with store.transaction():
+        store.ensure_annotator(into)
+        known_labels, known_themes = store.label_names(), store.theme_names()
+        for docs in store.document_pages(PAGE, lang=lang, ids=ids):
+            found = run(command, docs)
+            store.clear_spans([d.id for d in docs], into)
+            by_id = {d.id: d for d in docs}
+            spans = []
+            for doc_id, (suggested, themes) in found.items():
+                text = by_id[doc_id].text
+                for s in suggested:
+                    if s.label not in known_labels:
+                        raise SuggestError(f"--command suggested the label {s.label!r}, which the schema lacks")
+                    spans.append(Span(doc_id, into, s.start, s.end, s.label, text[s.start:s.end],
+                                      f"{s.recommender} {s.score:.2f}"))
+                    report.by_label[s.label] = report.by_label.get(s.label, 0) + 1
+                report.themes += store.add_doc_themes([(doc_id, into, t) for t in themes if t in known_themes])
+            report.documents += len(docs)
+            report.suggestions += store.add_spans(spans)
     return report
 
 
@@ -174,7 +225,7 @@ def evaluate(store: Store, source: str, *, folds: int = 5, recommenders: Iterabl
              ) -> dict[str, dict[str, Scores]]:
     """Cross-validated exact-match precision, recall and F1 per recommender and label (and
     ``ALL``), over documents: a document is never split across folds."""
-    chosen = check_recommenders(recommenders)
+    chosen = [n for n in check_recommenders(recommenders) if n != "themes"]  # spans are scored here
     documents = training_documents(store, source)
     if len(documents) < 2:
         raise SuggestError(f"{source} has annotated {len(documents)} document(s): evaluation needs at least 2")
