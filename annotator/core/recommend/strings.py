@@ -71,30 +71,27 @@ class StringMatcher:
             return []
         folded, origin = fold_with_map(text)
         if self._compiled is None:
-            # One regex of every pattern, longest first, so a longer name wins where two start together.
+            # One regex of every pattern, longest first, so a longer name wins where two start
+            # together; it only starts where a word starts.
             keys = sorted(self.labels, key=len, reverse=True)
-            self._compiled = (keys, re.compile("|".join(map(re.escape, keys))))
+            self._compiled = (keys, re.compile(f"(?<![^\\W_]|[\u200c\u200d\u0300-\u036f\u064b-\u065f\u0670])(?:"
+                                               + "|".join(map(re.escape, keys)) + ")"))
         keys, pattern = self._compiled
         out: list[Suggestion] = []
-        for at in range(len(folded)):
-            if at > 0 and folded[at - 1] != " " and is_word_char(folded[at - 1]):
-                continue  # inside a word: never the start of a match
-            match = pattern.match(folded, at)
-            while match is not None:
-                end = match.end()
-                if self._ends_well(folded, end):
-                    key = match.group()
-                    label, _ = max(self.labels[key].items(), key=lambda kv: (kv[1], kv[0]))
-                    score = self.score(key, label)
-                    if score > 0:
-                        start_cp, end_cp = origin[at], origin[end - 1] + 1
-                        out.append(Suggestion(start_cp, end_cp, label, round(score, 3), NAME))
-                    break
-                # a shorter pattern at the same place may still end well
-                shorter = [k for k in keys if len(k) < end - at and folded.startswith(k, at)]
-                match = re.match(re.escape(shorter[0]), folded[at:]) if shorter else None
-                if match is not None:
-                    match = pattern.match(folded, at, at + len(shorter[0]))
+        for match in pattern.finditer(folded):
+            at, end = match.start(), match.end()
+            key = match.group()
+            if not self._ends_well(folded, end):
+                # the longest pattern here runs into a longer word: a shorter one may still end well
+                key = next((k for k in keys if len(k) < end - at and folded.startswith(k, at)
+                            and self._ends_well(folded, at + len(k))), None)
+                if key is None:
+                    continue
+                end = at + len(key)
+            label, _ = max(self.labels[key].items(), key=lambda kv: (kv[1], kv[0]))
+            score = self.score(key, label)
+            if score > 0:
+                out.append(Suggestion(origin[at], origin[end - 1] + 1, label, round(score, 3), NAME))
         return out
 
     @staticmethod

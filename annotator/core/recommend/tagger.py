@@ -34,30 +34,36 @@ def _script(token: str) -> str:
     return "digit" if any(ch.isdigit() for ch in token) else "other"
 
 
+def sentence_features(tokens: list[str]) -> list[list[str]]:
+    """Features for every token of a sentence (each token folded once)."""
+    folded = [fold(t) for t in tokens]
+    scripts = [_script(t) for t in tokens]
+    out = []
+    for i, word in enumerate(tokens):
+        f = folded[i]
+        features = ["bias", f"w={f}", f"p1={f[:1]}", f"p2={f[:2]}", f"p3={f[:3]}", f"s1={f[-1:]}", f"s2={f[-2:]}",
+                    f"s3={f[-3:]}", f"script={scripts[i]}", f"len={min(len(word), 8)}"]
+        if "\u200c" in word:
+            features.append("zwnj")
+        if any(unicodedata.category(ch) == "Nd" for ch in word):
+            features.append("digit")
+        if word in PARTICLES:
+            features.append("particle")
+        if not any(ch.isalnum() for ch in word):
+            features.append("punct")
+        for offset in (-2, -1, 1, 2):
+            j = i + offset
+            if 0 <= j < len(tokens):
+                features.append(f"{offset}:w={folded[j]}")
+                features.append(f"{offset}:script={scripts[j]}")
+            else:
+                features.append(f"{offset}:edge")
+        out.append(features)
+    return out
+
+
 def token_features(tokens: list[str], i: int) -> list[str]:
-    word = tokens[i]
-    folded = fold(word)
-    features = [
-        "bias", f"w={folded}", f"p1={folded[:1]}", f"p2={folded[:2]}", f"p3={folded[:3]}",
-        f"s1={folded[-1:]}", f"s2={folded[-2:]}", f"s3={folded[-3:]}", f"script={_script(word)}",
-        f"len={min(len(word), 8)}",
-    ]
-    if "\u200c" in word:
-        features.append("zwnj")
-    if any(unicodedata.category(ch) == "Nd" for ch in word):
-        features.append("digit")
-    if word in PARTICLES:
-        features.append("particle")
-    if not any(ch.isalnum() for ch in word):
-        features.append("punct")
-    for offset in (-2, -1, 1, 2):
-        j = i + offset
-        if 0 <= j < len(tokens):
-            features.append(f"{offset}:w={fold(tokens[j])}")
-            features.append(f"{offset}:script={_script(tokens[j])}")
-        else:
-            features.append(f"{offset}:edge")
-    return features
+    return sentence_features(tokens)[i]
 
 
 def sequences(text: str, spans: list[Span]) -> Iterable[tuple[list[str], list[str]]]:
@@ -75,21 +81,21 @@ class Tagger:
         self.sentences = 0
         self._tagger = None
 
-    def train(self, documents: Iterable[tuple[str, list[Span]]], *, iterations: int = 60) -> int:
+    def train(self, documents: Iterable[tuple[str, list[Span]]], *, iterations: int = 10) -> int:
         """Train on (text, spans) pairs; returns the number of sentences learned from."""
         import pycrfsuite
 
-        trainer = pycrfsuite.Trainer(verbose=False)
+        # Averaged perceptron: a CRF trained in a tenth of L-BFGS's time, close in accuracy for this.
+        trainer = pycrfsuite.Trainer(algorithm="ap", verbose=False)
         count = 0
         for text, spans in documents:
             for tokens, tags in sequences(text, spans):
-                trainer.append([token_features(tokens, i) for i in range(len(tokens))], tags)
+                trainer.append(sentence_features(tokens), tags)
                 count += 1
         if not count:
             self.model_path, self._tagger = None, None
             return 0
-        trainer.set_params({"c1": 0.05, "c2": 0.01, "max_iterations": iterations,
-                            "feature.possible_transitions": True})
+        trainer.set_params({"max_iterations": iterations, "feature.possible_transitions": True})
         handle = tempfile.NamedTemporaryFile(prefix="annotator-crf-", suffix=".model", delete=False)
         handle.close()
         trainer.train(handle.name)
@@ -107,7 +113,7 @@ class Tagger:
         out: list[Suggestion] = []
         for a, b in view.sentences:
             tokens = [text[t.start:t.end] for t in view.tokens[a:b]]
-            tags = self._tagger.tag([token_features(tokens, i) for i in range(len(tokens))])
+            tags = self._tagger.tag(sentence_features(tokens))
             i = 0
             while i < len(tags):
                 if tags[i].startswith("B-") or (tags[i].startswith("I-") and (i == 0 or tags[i - 1] == "O")):
