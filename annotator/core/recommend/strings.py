@@ -74,7 +74,7 @@ class StringMatcher:
             # One regex of every pattern, longest first, so a longer name wins where two start
             # together; it only starts where a word starts.
             keys = sorted(self.labels, key=len, reverse=True)
-            self._compiled = (keys, re.compile(f"(?<![^\\W_]|[\u200c\u200d\u0300-\u036f\u064b-\u065f\u0670])(?:"
+            self._compiled = (keys, re.compile("(?<![^\\W_]|[\u200c\u200d\u0300-\u036f\u064b-\u065f\u0670])(?:"
                                                + "|".join(map(re.escape, keys)) + ")"))
         keys, pattern = self._compiled
         out: list[Suggestion] = []
