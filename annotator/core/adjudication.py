@@ -178,10 +178,12 @@ def reviewable_layers(layers: dict[str, dict]) -> dict[str, dict]:
             if name not in (GOLD, "model") and getattr(layer["status"], "value", layer["status"]) != "skipped"}
 
 
-def undecided_units(store: Store, doc_id: str) -> int:
-    """How many units of ``doc_id`` the gold layer has neither taken nor rejected."""
-    layers = reviewable_layers(store.layers([doc_id]).get(doc_id, {}))
-    found = units({name: layer["spans"] for name, layer in layers.items()})
+def undecided_units(store: Store, doc_id: str, layers: dict[str, dict] | None = None) -> int:
+    """How many units of ``doc_id`` the gold layer has neither taken nor rejected (``layers``:
+    the document's layers, when the caller has read them already)."""
+    if layers is None:
+        layers = store.layers([doc_id]).get(doc_id, {})
+    found = units({name: layer["spans"] for name, layer in reviewable_layers(layers).items()})
     if not found:
         return 0
     gold = store.gold_spans(doc_id)
@@ -190,21 +192,23 @@ def undecided_units(store: Store, doc_id: str) -> int:
                and not all((v.start, v.end, v.label) in rejected for v in unit.versions))
 
 
-def next_to_review(store: Store, after: str | None, *, page: int = 200) -> str | None:
+def next_to_review(store: Store, after: str | None, *, page: int = 500) -> str | None:
     """The next document in list order after ``after`` (wrapping around) that is not adjudicated
-    and still has undecided units; None when every document is decided."""
-    ids = []
-    seq = 0
-    while True:  # the ids in list order, a page at a time
-        batch = store.documents_after(seq, page)
-        if not batch:
-            break
-        ids.extend(doc.id for _, doc in batch)
-        seq = batch[-1][0]
-    if after in ids:
-        start = ids.index(after) + 1
-        ids = ids[start:] + ids[:start - 1]
-    for doc_id in ids:
-        if store.gold_status(doc_id) != "adjudicated" and undecided_units(store, doc_id):
-            return doc_id
+    and still has undecided units; None when every document is decided. Walks ids a page at a
+    time (layers and gold states read per page), and stops at the first one found."""
+    start = (store.seq_of(after) or 0) if after is not None else 0
+    for low, until in ((start, None), (0, start)):  # after it, then from the top back to it
+        seq = low
+        while True:
+            batch = store.ids_after(seq, page, until_seq=until)
+            if not batch:
+                break
+            ids = [doc_id for _, doc_id in batch]
+            adjudicated = {d for d, status in store.gold_statuses(ids).items() if status == "adjudicated"}
+            layers = store.layers(ids)
+            for doc_id in ids:
+                if doc_id != after and doc_id not in adjudicated and doc_id in layers \
+                        and undecided_units(store, doc_id, layers[doc_id]):
+                    return doc_id
+            seq = batch[-1][0]
     return None

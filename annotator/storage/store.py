@@ -765,6 +765,20 @@ class Store:
 
     # --- reading in bulk (exports) -----------------------------------------------------------
 
+    def ids_after(self, after_seq: int, limit: int, *, until_seq: int | None = None) -> list[tuple[int, str]]:
+        """(seq, id) of a page of documents in list order after ``after_seq`` (and, with
+        ``until_seq``, not after it): ids only, for walking the whole list cheaply."""
+        if until_seq is None:
+            cur = self.db.execute("SELECT seq, id FROM documents WHERE seq > ? ORDER BY seq LIMIT ?", [after_seq, limit])
+        else:
+            cur = self.db.execute("SELECT seq, id FROM documents WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+                                  [after_seq, until_seq, limit])
+        return [(row[0], row[1]) for row in cur]
+
+    def seq_of(self, doc_id: str) -> int | None:
+        """A document's place in list order."""
+        return self._by_ids("seq", [doc_id]).get(doc_id)
+
     def documents_after(self, after_seq: int, limit: int, *, lang: str | None = None,
                         ids: Iterable[str] | None = None) -> list[tuple[int, Document]]:
         """A page of documents in list order after ``after_seq``, with their seq (keyset paging)."""
