@@ -6,14 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from pathlib import Path
 
-from annotator.core.adjudication import auto_accept, units, decided_by_gold
+from annotator.core.adjudication import auto_accept
 from annotator.core.agreement import compute
 from annotator.core.importing import import_paths
 from annotator.core.merging import merge
 from annotator.core.project import open_project
-from annotator.storage import Store
 from tests.helpers import write
 
 TEXT = "대구시는 지난 18일 스마트시티 엑스포에서 권혁원 과장이 발표했다"
@@ -139,3 +137,9 @@ def test_themes_only_and_skipped_layers_count_for_spans(store, tmp_path):
     load(store, tmp_path, {"a": ([("대구시", "GPE")], []), "b": ([("대구시", "GPE")], []),
                            "c": ([], ["economy"]), "s": ([], [], "skipped")})
     fig = compute(store)
+    pairs = {(p["a"], p["b"]): p for p in fig["pairs"]}
+    # a layer with themes and no spans says "no entities here": it counts, and disagrees
+    assert pairs[("a", "c")]["documents"] == 1 and pairs[("a", "c")]["f1_exact"] == 0.0
+    # a skipped layer is no annotation at all: no pair with it counts a document
+    assert all(p["documents"] == 0 for pair, p in pairs.items() if "s" in pair)
+    assert fig["span_f1_exact"] == 0.5  # micro over a~b (1 of 1), a~c and b~c (0 of 1 each)
