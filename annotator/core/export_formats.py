@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from annotator.core.formats import LS_DOC_ID, LS_LAYER_KEY, MODEL
-from annotator.core.model import GOLD, Document, Span
+from annotator.core.model import GOLD, Span
 from annotator.core.offsets import OffsetError, Units
 from annotator.core.token_view import DocTokens, TokenStats, align, bio_tags, keep_longest, non_overlapping
 

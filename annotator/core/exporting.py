@@ -18,7 +18,6 @@ from typing import Any, TextIO
 
 from annotator.core import export_formats as fmt
 from annotator.core.errors import AnnotatorError
-from annotator.core.formats import MODEL
 from annotator.core.model import GOLD, Document, Span, Status
 from annotator.core.offsets import UNITS
 from annotator.core.token_view import DocTokens, Misaligned, TokenStats, doc_tokens, tag_names

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QUndoCommand
 
-from annotator.core.model import Span, Status
+from annotator.core.model import Span
 from annotator.gui.plain import quoted
 
 if TYPE_CHECKING:

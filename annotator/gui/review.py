@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.adjudication import Unit, decided_by_gold, reviewable_layers, units
-from annotator.core.model import GOLD, Span
+from annotator.core.model import Span
 from annotator.gui import commands
 from annotator.gui.plain import isolate
 

@@ -30,7 +30,7 @@ from annotator.core.text import find_all
 from annotator.core.words import nudge, snap
 from annotator.gui import commands, span_menu
 from annotator.gui.article import ArticleView
-from annotator.gui.dialogs import NoteDialog, ShortcutSheet, SwitchAnnotatorDialog, ask_annotator_name
+from annotator.gui.dialogs import NoteDialog, ShortcutSheet, SwitchAnnotatorDialog
 from annotator.gui.doclist import DocumentListPanel
 from annotator.gui.export_dialog import ExportDialog, ImportOptionsDialog
 from annotator.gui.plain import isolate, quoted

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from annotator.core.model import Status
-from tests.gui.conftest import EMOJI_DOC, EMOJI_TEXT, drag, key, point
+from tests.gui.conftest import EMOJI_DOC, EMOJI_TEXT, drag, key
 from tests.helpers import DAEGU_SEED, PERSIAN_SEED
 
 
