@@ -17,7 +17,7 @@ from pathlib import Path
 from annotator.core.errors import AnnotatorError
 from annotator.core.schema import has_invisible
 from annotator.core.model import GOLD, Status
-from annotator.storage import Store
+from annotator.storage import Store, remove_database_files
 
 
 @dataclass
@@ -77,8 +77,7 @@ def assign(store: Store, annotators: list[str], out_dir: str | Path, *, overlap:
         _write_batches(store, plan, targets, schema, report, written)
     except BaseException:
         for path in written:  # all the files or none: a re-run must not find half of them
-            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-                leftover.unlink(missing_ok=True)
+            remove_database_files(path)
         raise
     return report
 

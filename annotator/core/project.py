@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import getpass
 import os
 import sys
@@ -13,7 +12,7 @@ from annotator.core.errors import DatabaseError
 from annotator.core.importing import import_paths
 from annotator.core.resources import default_schema_path, seeds_dir
 from annotator.core.schema import load_schema_file
-from annotator.storage import Store
+from annotator.storage import Store, remove_database_files
 
 ENV_DB = "ANNOTATOR_DB"
 ENV_NAME = "ANNOTATOR_NAME"
@@ -78,8 +77,6 @@ def open_project(option: str | Path | None = None) -> Store:
         except BaseException:
             store.close()
             if not existed:  # a new database that could not be set up (a full disk): leave nothing behind
-                for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-                    with contextlib.suppress(OSError):
-                        leftover.unlink()
+                remove_database_files(path)
             raise
     return store

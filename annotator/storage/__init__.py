@@ -23,6 +23,7 @@ def _load_sqlite_utils() -> None:
 _load_sqlite_utils()
 
 from annotator.storage.errors import DATABASE_ERRORS, DatabaseBusy, explain  # noqa: E402
+from annotator.storage.files import remove_database_files  # noqa: E402
 from annotator.storage.store import SchemaChange, Store, text_hash  # noqa: E402
 
-__all__ = ["DATABASE_ERRORS", "DatabaseBusy", "SchemaChange", "Store", "explain", "text_hash"]
+__all__ = ["DATABASE_ERRORS", "DatabaseBusy", "SchemaChange", "Store", "explain", "remove_database_files", "text_hash"]

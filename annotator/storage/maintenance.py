@@ -29,6 +29,7 @@ from typing import Any
 
 from annotator.core.errors import DatabaseError
 from annotator.core.text import index_form
+from annotator.storage.files import connect_readonly, remove_database_files
 from annotator.storage.migrations import known_names
 from annotator.storage.store import Store
 
@@ -58,53 +59,6 @@ _SPAN_TABLES = (("spans", True), ("gold_spans", False))  # (table, has an annota
 def _header(path: Path) -> bytes:
     with path.open("rb") as f:
         return f.read(100)
-
-
-def _uri(path: Path, **params: str) -> str:
-    query = "&".join(f"{k}={v}" for k, v in params.items())
-    return f"{path.resolve().as_uri()}?{query}"
-
-
-def _open_readonly(path: Path) -> tuple[sqlite3.Connection, list[str]]:
-    """A read-only connection and notes on how it was opened. Raises ``sqlite3.Error``.
-
-    ``mode=ro`` still needs to create the ``-shm`` file of a WAL database; in a read-only folder
-    that fails, and ``immutable=1`` (which reads the main file alone) is the way left.
-    """
-    conn = sqlite3.connect(_uri(path, mode="ro"), uri=True, timeout=10.0)
-    try:
-        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-        return conn, []
-    except sqlite3.Error as err:
-        conn.close()
-        header = _header(path)
-        wal = len(header) >= 20 and header[18] == 2 and header[19] == 2
-        if not wal or _kind(err) not in ("cannot_open", "readonly"):
-            raise
-    conn = sqlite3.connect(_uri(path, mode="ro", immutable="1"), uri=True)
-    try:
-        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-    except sqlite3.Error:
-        conn.close()
-        raise
-    notes = [(f"{path.name} is in a folder that cannot be written here, so it was read as it is on disk "
-              "(immutable)")]
-    wal_file = path.with_name(path.name + "-wal")
-    if wal_file.exists() and wal_file.stat().st_size > 0:
-        notes.append(f"{wal_file.name} holds changes not yet written into {path.name}: they were not read")
-    return conn, notes
-
-
-def _kind(err: BaseException) -> str:
-    text = str(err).lower()
-    name = getattr(err, "sqlite_errorname", "") or ""
-    if "readonly" in text or "read-only" in text or name.startswith("SQLITE_READONLY"):
-        return "readonly"
-    if "unable to open" in text or name.startswith("SQLITE_CANTOPEN"):
-        return "cannot_open"
-    if "malformed" in text or "not a database" in text or name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
-        return "damaged"
-    return "other"
 
 
 def _unusable(path: Path) -> str | None:
@@ -183,7 +137,7 @@ def check(path: str | Path) -> CheckReport:
         report.problem(why)
         return report
     try:
-        conn, notes = _open_readonly(path)
+        conn, notes = connect_readonly(path)
     except sqlite3.Error as err:
         report.problem(f"{path} cannot be opened as a database ({err})")
         return report
@@ -570,7 +524,7 @@ def recover(path: str | Path, out: str | Path) -> RecoveryReport:
     if why:
         raise DatabaseError(why)
     try:
-        src, notes = _open_readonly(path)
+        src, notes = connect_readonly(path)
     except sqlite3.Error as err:
         raise DatabaseError(f"{path} cannot be opened as a database ({err}): nothing can be recovered") from None
     report = RecoveryReport(path, out, notes=list(notes))
@@ -605,7 +559,7 @@ def recover(path: str | Path, out: str | Path) -> RecoveryReport:
         os.replace(partial, out)
         _fsync_folder(out.parent)
     except BaseException as err:
-        _remove_partial(partial)
+        remove_database_files(partial)
         if isinstance(err, (OSError, sqlite3.Error)):
             why = err.strerror if isinstance(err, OSError) and err.strerror else err
             raise DatabaseError(f"recovering into {out} failed, nothing was written there ({why})") from None
@@ -763,14 +717,6 @@ def _temporary_name(dest: Path) -> Path:
     return dest.with_name(f".{dest.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
 
 
-def _remove_partial(partial: Path) -> None:
-    for suffix in ("", "-journal", "-wal", "-shm"):
-        try:
-            partial.with_name(partial.name + suffix).unlink()
-        except FileNotFoundError:
-            pass
-        except OSError:
-            pass  # nothing more to do: the real name was never written
 
 
 def _fsync(path: Path) -> None:
@@ -821,7 +767,7 @@ def backup(store_or_path: Store | str | Path, dest: str | Path, *,
         if why:
             raise DatabaseError(why)
         try:
-            own, _ = _open_readonly(source_path)
+            own, _ = connect_readonly(source_path)
         except sqlite3.Error as err:
             raise DatabaseError(f"{source_path} cannot be opened to back it up ({err})") from None
         conn = own
@@ -848,7 +794,7 @@ def backup(store_or_path: Store | str | Path, dest: str | Path, *,
             _fsync(partial)
             os.replace(partial, dest)
         except BaseException as err:
-            _remove_partial(partial)
+            remove_database_files(partial)
             if isinstance(err, sqlite3.Error):
                 raise DatabaseError(f"the backup to {dest} failed, nothing was written there ({err})") from None
             if isinstance(err, OSError):
@@ -885,11 +831,7 @@ def rolling_backup(path: str | Path, folder: str | Path, keep: int = 5) -> Path 
     pattern = backup_pattern(path)
     backups = sorted(p for p in folder.iterdir() if pattern.fullmatch(p.name) and p.is_file())
     for old in backups[:-keep]:
-        for leftover in (old, old.with_name(old.name + "-wal"), old.with_name(old.name + "-shm")):
-            try:
-                leftover.unlink(missing_ok=True)
-            except OSError:
-                pass  # an old backup that cannot be deleted stays; the new one is made
+        remove_database_files(old)  # one that cannot be deleted stays; the new one is made
     return made
 
 

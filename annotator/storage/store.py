@@ -27,6 +27,7 @@ from annotator.core.model import Document, DocumentSummary, Span, Status
 from annotator.core.schema import Label, Schema
 from annotator.core.text import index_form
 from annotator.storage.errors import DatabaseBusy, explain, kind_of
+from annotator.storage.files import connect_readonly, remove_database_files
 from annotator.storage.migrations import known_names, migrations
 
 _MIGRATIONS_TABLE = "_sqlite_migrations"
@@ -81,9 +82,7 @@ class Store:
             return cls._open(path)
         except BaseException:
             if not existed:  # a new database that could not be made (a full disk): leave nothing behind
-                for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-                    with contextlib.suppress(OSError):
-                        leftover.unlink()
+                remove_database_files(path)
             raise
 
     @classmethod
@@ -131,11 +130,8 @@ class Store:
         """A database whose file or folder cannot be written opens read-only: reading, searching
         and exporting work; a write is refused with a message that says so. In a read-only folder
         SQLite cannot make the WAL's shared-memory file, so the database is opened as immutable."""
-        uri = f"file:{path.resolve()}?mode=ro"
-        if not os.access(path.parent, os.W_OK):
-            uri += "&immutable=1"
         try:
-            db = Database(sqlite3.connect(uri, uri=True))
+            db = Database(connect_readonly(path)[0])
             applied, _ = _inspect(db)
         except sqlite3.DatabaseError as err:
             raise DatabaseError(explain(err, path)) from None
@@ -158,8 +154,7 @@ class Store:
         if not path.is_file():
             raise DatabaseError(f"{path}: no such database file")
         try:
-            conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
-            db = Database(conn)
+            db = Database(connect_readonly(path)[0])
             applied, has_tables = _inspect(db)
         except sqlite3.DatabaseError as err:
             raise DatabaseError(f"{path} is not a usable SQLite database ({err})") from None
