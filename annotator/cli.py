@@ -37,7 +37,7 @@ from annotator.core.model import Status
 from annotator.core.project import default_annotator, open_project, resolve_db_path
 from annotator.core.resources import seeds_dir
 from annotator.core.schema import load_schema_file
-from annotator.core.text import match_expression, snippet
+from annotator.core.text import escape_line_separators, match_expression, snippet
 from annotator.storage import DATABASE_ERRORS, Store, explain
 from annotator import terminal
 
@@ -103,7 +103,7 @@ def project(db: str | None) -> Iterator[Store]:
 def json_line(value: Any, **kwargs: Any) -> str:
     """JSON as annotator prints it: UTF-8 text, with U+2028 and U+2029 escaped (consumers that
     split lines on them, Python's own splitlines among them, would break a record in two)."""
-    return json.dumps(value, **kwargs).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return escape_line_separators(json.dumps(value, **kwargs))
 
 
 def is_tty() -> bool:

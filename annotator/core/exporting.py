@@ -20,6 +20,7 @@ from annotator.core import export_formats as fmt
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import GOLD, Document, Span, Status
 from annotator.core.offsets import UNITS
+from annotator.core.text import escape_line_separators
 from annotator.core.token_view import DocTokens, Misaligned, TokenStats, doc_tokens, tag_names
 from annotator.storage import Store
 
@@ -272,9 +273,8 @@ def export(store: Store, out: TextIO, options: ExportOptions,
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
     def dumps(record: Any) -> str:
-        # U+2028/U+2029 escaped: line-splitting readers (Python's splitlines) would cut a record there.
-        line = encode(record)
-        return line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") if "\u2028" in line or "\u2029" in line else line
+        return escape_line_separators(encode(record))
+
     items = _each_layer(store, options, report, progress)
     unit = options.offsets or DEFAULT_UNITS.get(options.format, "codepoints")
     try:

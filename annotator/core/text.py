@@ -340,3 +340,9 @@ def snippet(text: str, query: str, width: int = 48) -> Snippet:
 def unique(items: Iterable[str]) -> list[str]:
     """Items in first-seen order without repeats."""
     return list(dict.fromkeys(items))
+
+
+def escape_line_separators(line: str) -> str:
+    """A JSON line with U+2028 and U+2029 escaped: readers that split lines on them (Python's own
+    ``splitlines`` among them) would otherwise cut one record in two."""
+    return line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")

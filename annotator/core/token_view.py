@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 import regex
 
 from annotator.core.model import Span
-from annotator.core.tokens import Token, chunk, sentences, token_index, tokenize
+from annotator.core.tokens import LINE_BREAK, Token, chunk, sentences, token_index, tokenize
 
 _CLUSTER = regex.compile(r"\X")
-_NEWLINE = regex.compile(r"[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,7 @@ def doc_tokens(text: str, keep: list[tuple[int, int]], *, chars: bool = False, m
         lo, hi = words[first].start, words[last - 1].end
         begin = len(tokens)
         tokens.extend(Token(m.start(), m.end()) for m in _CLUSTER.finditer(text, lo, hi)
-                      if not _NEWLINE.match(m.group()))
+                      if not LINE_BREAK.match(m.group()))
         if max_tokens is not None:
             for piece in chunk(tokens, (begin, len(tokens)), max_tokens, keep):
                 if piece[1] - piece[0] > max_tokens and stats is not None:

@@ -195,7 +195,7 @@ def token_index(tokens: list[Token], start: int, end: int, starts: list[int] | N
 
 TERMINALS = frozenset({".", "!", "?", "\u061f", "\u2026", "\u3002", "\u06d4", "\uff01", "\uff1f"})
 CLOSERS = frozenset({"\u00bb", '"', "\u201d", "\u2019", ")", "]"})
-_LINE_BREAK = regex.compile("[\\n\\r\\x0b\\x0c\\x1c-\\x1e\\x85\\u2028\\u2029]")
+LINE_BREAK = regex.compile("[\\n\\r\\x0b\\x0c\\x1c-\\x1e\\x85\\u2028\\u2029]")
 
 
 def _blocked(tokens: Sequence[Token], lo: int, hi: int, keep: Iterable[tuple[int, int]]) -> bytearray:
@@ -239,7 +239,7 @@ def sentences(text: str, tokens: list[Token], keep: Iterable[tuple[int, int]] = 
                 break
             if tokens[j + 1].start > tokens[j].end:  # white space follows (only space lies between tokens)
                 i, token, following, ends_here = j, tokens[j], tokens[j + 1], True
-        if not ends_here and _LINE_BREAK.search(text, token.end, following.start):
+        if not ends_here and LINE_BREAK.search(text, token.end, following.start):
             ends_here = True
         if ends_here and not blocked[i + 1]:
             out.append((first, i + 1))
