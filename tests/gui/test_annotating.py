@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from annotator.core.model import Status
-from tests.gui.conftest import EMOJI_DOC, EMOJI_TEXT, drag, key
+from tests.gui.conftest import EMOJI_DOC, EMOJI_TEXT, drag, inside, key
 from tests.helpers import DAEGU_SEED, PERSIAN_SEED
 
 
@@ -61,19 +61,12 @@ def test_click_a_span_then_a_hotkey_relabels_it_and_delete_removes_it(qtbot, win
     drag(qtbot, window, start, start + 8)
     key(qtbot, window, "o")
     window.clear_selection()
-    qtbot.mouseClick(window.view.viewport(), Qt.LeftButton, pos=point_inside(window, start + 3))
+    qtbot.mouseClick(window.view.viewport(), Qt.LeftButton, pos=inside(window, start + 3))
     assert window.view.selected_span_id is not None
     key(qtbot, window, "r")
     assert spans(window) == [(start, start + 8, "ROLE", "مدیرعامل")]
     qtbot.keyClick(window.view, Qt.Key_Delete)
     assert spans(window) == []
-
-
-def point_inside(window, offset):
-    from tests.gui.conftest import point
-
-    a, b = point(window, offset), point(window, offset + 1)
-    return type(a)((a.x() + b.x()) // 2, a.y())
 
 
 def test_overlapping_and_nested_spans_are_kept_and_clicks_cycle_through_them(qtbot, window):
@@ -94,7 +87,7 @@ def test_overlapping_and_nested_spans_are_kept_and_clicks_cycle_through_them(qtb
     assert [s.label for s in window.view.spans_at(city + 1)] == ["GPE", "LOC", "ORG"]
     clicked = []
     for _ in range(3):
-        qtbot.mouseClick(window.view.viewport(), Qt.LeftButton, pos=point_inside(window, city + 1))
+        qtbot.mouseClick(window.view.viewport(), Qt.LeftButton, pos=inside(window, city + 1))
         clicked.append(window.store.get_span(window.view.selected_span_id).label)
     assert clicked == ["GPE", "LOC", "ORG"]
     # The highlighter marks nested text with the inner colour and an underline in the outer one.
@@ -175,7 +168,7 @@ def test_double_click_selects_a_word_for_labelling(qtbot, window):
     start = text.index("세계 최대")
     window.view.set_caret(start)
     window.view.ensureCursorVisible()
-    qtbot.mouseDClick(window.view.viewport(), Qt.LeftButton, pos=point_inside(window, start))
+    qtbot.mouseDClick(window.view.viewport(), Qt.LeftButton, pos=inside(window, start))
     assert window.view.selection() == (start, start + 2)
     key(qtbot, window, "l")
     assert spans(window) == [(start, start + 2, "LOC", "세계")]
