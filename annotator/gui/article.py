@@ -280,10 +280,16 @@ class ArticleView(QPlainTextEdit):
         """QPlainTextEdit lays every paragraph out with the document's one text option and ignores
         a paragraph's own alignment, so a right-to-left paragraph would be flush left. Alignment
         is applied when a laid-out line is drawn or hit-tested, so setting it on the paragraph's
-        layout (after Qt laid it out) aligns it without laying it out again."""
+        layout (after Qt laid it out) aligns it without laying it out again. A paragraph not laid
+        out yet (just opened, or the width changed) is laid out here first: Qt would do it while
+        drawing, with the document's option, and draw it flush left until the next full repaint."""
         layout = block.layout()
-        if layout is None or layout.lineCount() == 0:
+        if layout is None:
             return
+        if layout.lineCount() == 0:
+            self.blockBoundingRect(block)  # QPlainTextDocumentLayout lays the paragraph out
+            if layout.lineCount() == 0:
+                return
         wanted = (Qt.AlignRight if block.textDirection() == Qt.RightToLeft else Qt.AlignLeft) | Qt.AlignAbsolute
         option = layout.textOption()
         if option.alignment() != wanted:

@@ -47,6 +47,34 @@ def test_a_wrapped_persian_paragraph_ends_flush_right_too(qtbot, window):
     assert abs(last.right() - first.right()) <= 2  # ragged on the left, not the right
 
 
+
+def _ink_right(image, y: int) -> int:
+    """The rightmost dark pixel on row ``y`` of a grabbed viewport."""
+    for x in range(image.width() - 1, -1, -1):
+        if image.pixelColor(x, y).lightness() < 128:
+            return x
+    return -1
+
+
+def test_a_wrapped_persian_paragraph_is_drawn_flush_right_after_the_window_is_resized(qtbot, window):
+    """A new width makes Qt lay every paragraph out again while drawing: that first drawing must
+    already be flush right (it was drawn flush left until something repainted the whole view)."""
+    window.show()
+    qtbot.waitExposed(window)
+    window.open_document(PERSIAN_SEED)
+    view = window.view
+    view.setCursorWidth(0)  # the caret is not ink
+    view.viewport().repaint()
+    window.resize(window.width() + 300, window.height())
+    image = view.viewport().grab().toImage()  # one drawing at the new width
+    block = view.document().firstBlock()
+    layout = block.layout()
+    assert layout.lineCount() > 1
+    top = view.blockBoundingGeometry(block).translated(view.contentOffset()).top()
+    rows = [round(top + layout.lineAt(i).y() + layout.lineAt(i).height() / 2) for i in (0, layout.lineCount() - 1)]
+    first, last = (_ink_right(image, y) for y in rows)
+    assert first > image.width() / 2 and abs(first - last) <= 3  # both lines end at the right edge
+
 def _pixel_on_far_half(window, offset: int) -> QPoint:
     """A pixel on the letter at ``offset`` that Qt's nearest-boundary hit-test maps to the
     position *after* the letter: for a Persian letter, its left half."""
