@@ -244,7 +244,7 @@ class AddSpansAcross(QUndoCommand):
             self.setObsolete(True)
             self.window.report_failure(self.text(), err)
             return
-        self.window.after_bulk_change({s.doc_id for s in self.added})
+        self.window.after_bulk_change({s.doc_id for s in self.added}, added=len(self.added))
 
     def undo(self) -> None:
         store = self.window.store

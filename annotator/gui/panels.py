@@ -99,6 +99,13 @@ class ThemesPanel(QWidget):
             box.setChecked(name in names)
             box.blockSignals(False)
 
+    def show_suggested(self, scores: dict[str, float]) -> None:
+        """Themes the theme classifier suggests for the document, with its probability: ticking
+        one is accepting it."""
+        for name, box in self.boxes.items():
+            base = self.titles[name]
+            box.setText(f"{base} — suggested {scores[name]:.2f}" if name in scores else base)
+
 
 class SpanListModel(RowTableModel):
     """The open document's spans in text order. Cells are made on demand, and a command's change

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QInputDialog
 
 from annotator.core.model import Span
+from annotator.core.recommend.live import LEARNED
 from annotator.gui import commands
 from annotator.gui.plain import isolate
 
@@ -34,6 +35,8 @@ class Suggestions:
     def build_menu(self, menu) -> None:
         w = self.window
         first = len(w.menu_actions)
+        w._action(menu, "Learn from…", lambda: w.learning.ask_source())
+        w._action(menu, "Learn now", lambda: w.learning.retrain("asked for"), "Ctrl+Shift+R")
         w._action(menu, "Suggestions from…", self.choose_source)
         w._action(menu, "Hide suggestions", lambda: self.set_source(None))
         menu.addSeparator()
@@ -65,11 +68,16 @@ class Suggestions:
         w = self.window
         if w.document is None or not self.source or self.source == w.annotator:
             return []
+        if self.source == LEARNED:
+            return w.learning.suggestions(w.document)
         return w.store.pending_suggestions(w.document.id, w.annotator, self.source)
 
     def refresh(self) -> None:
-        if not self.window.review_mode:
-            self.window.view.set_suggestions(self.pending())
+        w = self.window
+        if not w.review_mode:
+            w.view.set_suggestions(self.pending())
+            learned = self.source == LEARNED and w.document is not None
+            w.themes_panel.show_suggested(dict(w.learning.themes(w.document)) if learned else {})
 
     def current(self) -> Span | None:
         """The suggestion the selection is on, else the one under the caret."""
@@ -111,12 +119,17 @@ class Suggestions:
             self.window.statusBar().showMessage("Put the caret on a suggestion first (Shift+N)", 4000)
             return
         self.window.undo_stack.push(commands.RejectSuggestion(self.window, suggestion))
+        self.window.learning.rejected(suggestion)
 
     def accept_all(self) -> None:
         self._all("accept", lambda s: commands.AddSpan(self.window, s.doc_id, s.start, s.end, s.label, s.text))
 
     def reject_all(self) -> None:
-        self._all("reject", lambda s: commands.RejectSuggestion(self.window, s))
+        def reject(s: Span) -> commands.RejectSuggestion:
+            self.window.learning.rejected(s)
+            return commands.RejectSuggestion(self.window, s)
+
+        self._all("reject", reject)
 
     @staticmethod
     def score(suggestion: Span) -> float | None:

@@ -35,6 +35,7 @@ from annotator.gui.doclist import DocumentListPanel
 from annotator.gui.export_dialog import ExportDialog, ImportOptionsDialog
 from annotator.gui.plain import isolate, quoted
 from annotator.gui.fonts import article_font
+from annotator.gui.learning import Learning, LearningPanel
 from annotator.gui.panels import GuidelinesPanel, LabelPalette, SpanListPanel, ThemesPanel
 from annotator.gui.review import Review
 from annotator.gui.suggestions import Suggestions
@@ -86,7 +87,6 @@ class MainWindow(QMainWindow):
         self._dock("spans", "Spans", self.span_panel, Qt.BottomDockWidgetArea)
         guidelines_dock = self._dock("guidelines", "Guidelines", self.guidelines, Qt.RightDockWidgetArea)
         self.tabifyDockWidget(self.findChild(QDockWidget, "dock-themes"), guidelines_dock)
-        self.findChild(QDockWidget, "dock-themes").raise_()
 
         self.annotator_label = self._status_label("status-annotator")
         self.saved_label = self._status_label("status-saved")
@@ -96,10 +96,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.annotator_label)
 
         self.suggestions = Suggestions(self)
+        self.learning = Learning(self)
+        learning_dock = self._dock("suggestions", "Suggestions", LearningPanel(self.learning), Qt.RightDockWidgetArea)
         self.review = Review(self)
         units_dock = self._dock("units", "Units", self.review.panel, Qt.BottomDockWidgetArea)
         self.tabifyDockWidget(self.findChild(QDockWidget, "dock-spans"), units_dock)
         units_dock.hide()  # shown in review mode
+        self.tabifyDockWidget(guidelines_dock, learning_dock)
+        self.findChild(QDockWidget, "dock-themes").raise_()
         self._build_actions()
         self._apply_schema()
         self.view.selection_changed.connect(self._selection_changed)
@@ -235,6 +239,7 @@ class MainWindow(QMainWindow):
         self._action(navigate, "Next document", lambda: self.go(backwards=False), ["Ctrl+PgDown", "Alt+Down"])
         self._action(navigate, "Previous document", lambda: self.go(backwards=True), ["Ctrl+PgUp", "Alt+Up"])
         self._action(navigate, "Next unannotated document", self.next_unannotated, "Ctrl+U")
+        self._action(navigate, "Next by what the model is least sure of", self.learning.least_sure, "Ctrl+Shift+U")
         self._action(navigate, "Mark done and go to the next", self.mark_done_and_next, ["Ctrl+Return", "Ctrl+Enter"])
         self._action(navigate, "Mark skipped and go to the next", self.mark_skipped_and_next, "Ctrl+K")
         self._action(navigate, "Mark in progress", lambda: self.set_status(Status.IN_PROGRESS), "Ctrl+Shift+K")
@@ -410,6 +415,8 @@ class MainWindow(QMainWindow):
                 self.open_document(nxt)
             return
         self.set_status(status)
+        if status is Status.DONE:
+            self.learning.document_done()  # after the status is committed: the training reads it
         if not self.go(statuses=[Status.NEW, Status.IN_PROGRESS]):
             self.statusBar().showMessage("Every document is done or skipped", 6000)
 
@@ -502,13 +509,14 @@ class MainWindow(QMainWindow):
             self, found, f"label {len(found)} occurrences of «{quoted(span.text)}» as {span.label}"))
         return len(found)
 
-    def after_bulk_change(self, doc_ids: set[str]) -> None:
+    def after_bulk_change(self, doc_ids: set[str], added: int = 0) -> None:
         """Many documents changed at once: the open one is read again, the list rows too."""
         if self.document is not None and self.document.id in doc_ids:
             self.refresh_annotations()
         for doc_id in doc_ids:
             self.documents.model.refresh(doc_id)
         self.documents.update_progress()
+        self.learning.spans_made(added)
         self.saved_label.setText(f"Saved {time.strftime('%H:%M:%S')}")
 
     def snap_span(self) -> None:
@@ -584,6 +592,7 @@ class MainWindow(QMainWindow):
             removed, added = delta
             self.view.change_spans(removed, added)
             self.span_panel.change(removed, added)
+            self.learning.spans_made(len(added) if len(added) >= len(removed) else 0)  # a relabel counts; an undo not
         else:
             self.refresh_themes()
         if self.suggestions.source:
@@ -915,6 +924,7 @@ class MainWindow(QMainWindow):
             self.settings.setValue("window/state", self.saveState())
             self.settings.sync()
             self.take_backup()
+            self.learning.close()
         super().closeEvent(event)
 
     BACKUP_EVERY = 3600.0  # seconds between automatic backups while the window works

@@ -758,6 +758,35 @@ class Store:
         )
         return cur.rowcount > 0
 
+    def rejected_suggestions(self, doc_id: str, annotator: str, source: str) -> set[tuple[int, int, str]]:
+        """(start, end, label) of ``source``'s suggestions ``annotator`` rejected on the document."""
+        cur = self.db.execute(
+            'SELECT start, "end", label FROM suggestion_rejections WHERE doc_id = ? AND annotator = ? AND source = ?',
+            [doc_id, annotator, source],
+        )
+        return {tuple(row) for row in cur}
+
+    def rejected_suggestion_texts(self, annotator: str, source: str) -> list[tuple[str, str]]:
+        """(text, label) of every suggestion from ``source`` that ``annotator`` rejected: what lowers
+        a learned pattern's score."""
+        cur = self.db.execute(
+            'SELECT substr(d.text, r.start + 1, r."end" - r.start), r.label FROM suggestion_rejections r '
+            "JOIN documents d ON d.id = r.doc_id WHERE r.annotator = ? AND r.source = ?",
+            [annotator, source],
+        )
+        return [tuple(row) for row in cur]
+
+    def unannotated_ids(self, annotator: str, limit: int) -> list[str]:
+        """Up to ``limit`` documents, in list order, on which ``annotator`` has no span and no
+        status other than new: the candidates for active learning."""
+        cur = self.db.execute(
+            "SELECT d.id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE s.doc_id = d.id "
+            "AND s.annotator = ?) AND NOT EXISTS (SELECT 1 FROM doc_status t WHERE t.doc_id = d.id AND "
+            "t.annotator = ? AND t.status != 'new') ORDER BY d.seq LIMIT ?",
+            [annotator, annotator, limit],
+        )
+        return [row[0] for row in cur]
+
     # --- reading in bulk (exports) -----------------------------------------------------------
 
     def ids_after(self, after_seq: int, limit: int, *, until_seq: int | None = None) -> list[tuple[int, str]]:

@@ -1,0 +1,158 @@
+"""Suggestions → Learn from…: recommenders trained in a background process while the annotator
+works, their suggestions in the window, the Suggestions panel, and least-sure-first navigation.
+
+These tests run the real training process (python -m annotator.core.recommend.worker) and wait
+for it, as the window does, without ever blocking on it."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QInputDialog, QSpinBox, QTableWidget
+
+from annotator.core.importing import import_paths
+from annotator.core.recommend.live import LEARNED
+from tests.gui.conftest import EMOJI_DOC, EMOJI_TEXT, drag, utf16
+from tests.helpers import ROOT
+
+MASHHAD = "مشهد"
+TRAINING = 90_000  # ms: a cold start of the worker imports scikit-learn and Kiwi
+
+
+def occurrences(text: str, word: str) -> list[int]:
+    out, at = [], text.find(word)
+    while at >= 0:
+        out.append(at)
+        at = text.find(word, at + 1)
+    return out
+
+
+def trained(qtbot, window, generation: int) -> None:
+    qtbot.waitUntil(lambda: window.learning.model is not None
+                    and window.learning.model.state.generation >= generation, timeout=TRAINING)
+
+
+def label_first_mashhad(qtbot, window) -> int:
+    text = window.document.text
+    start = text.index(MASHHAD + " ")  # a whole word: "مشهد گفت"
+    drag(qtbot, window, start, start + len(MASHHAD))
+    qtbot.keyClick(window.view, "g")
+    assert [(s.start, s.label) for s in window.store.spans(window.document.id, "tester")] == [(start, "GPE")]
+    return start
+
+
+def test_learn_from_my_layer_accept_reject_and_retrain_on_ctrl_enter(qtbot, window, monkeypatch):
+    qtbot.waitUntil(window.isActiveWindow)
+    first = "000_b57cd57af517ef66"
+    window.open_document(first)
+    labelled = label_first_mashhad(qtbot, window)
+
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("My layer (tester)", True)))
+    window.learning.ask_source()
+    assert window.learning.training  # the window goes on while the worker learns
+    trained(qtbot, window, 1)
+
+    text = window.document.text
+    places = [at for at in occurrences(text, MASHHAD) if at != labelled]
+    pending = window.view.suggestions
+    # Every other whole-word مشهد is suggested (the string matcher), never the one already labelled.
+    string_hits = {s.start for s in pending if s.label == "GPE" and s.text == MASHHAD}
+    assert labelled not in {s.start for s in pending}
+    assert string_hits and string_hits <= set(places)
+    assert all(s.annotator == LEARNED for s in pending)
+    assert any(s.note and s.note.split()[0] in ("string", "crf") for s in pending)
+    tooltip = window.describe_span(pending[0])
+    assert tooltip.startswith("Suggestion: ") and f"Recommender and score: \u2068{pending[0].note}" in tooltip
+
+    # Accept the next suggestion with the keyboard: it lands in my layer.
+    window.view.set_caret(utf16(text, labelled + len(MASHHAD)))
+    qtbot.keyClick(window.view, Qt.Key_N, Qt.ShiftModifier)
+    accepted = min(s for s in pending if s.start > labelled)
+    qtbot.keyClick(window.view, Qt.Key_A, Qt.ShiftModifier)
+    mine = {(s.start, s.end, s.label) for s in window.store.spans(first, "tester")}
+    assert (accepted.start, accepted.end, accepted.label) in mine
+    # Reject the next one: remembered in the database, gone from the view.
+    qtbot.keyClick(window.view, Qt.Key_N, Qt.ShiftModifier)
+    rejected = next(s for s in window.view.suggestions if s.start > accepted.start)
+    qtbot.keyClick(window.view, Qt.Key_X, Qt.ShiftModifier)
+    assert window.store.rejected_suggestions(first, "tester", LEARNED) == {(rejected.start, rejected.end, rejected.label)}
+    assert (rejected.start, rejected.end) not in {(s.start, s.end) for s in window.view.suggestions}
+
+    # Ctrl+Enter marks the document done and retrains in the background on what is now saved.
+    qtbot.keyClick(window.view, Qt.Key_Return, Qt.ControlModifier)
+    assert window.document.id != first
+    assert window.learning.training
+    trained(qtbot, window, 2)
+    state = window.learning.model.state
+    assert state.spans == len(window.store.spans(first, "tester")) == 2 and state.documents == 1
+    # The rejected place is never offered again, and the rejection lowered مشهد's score.
+    window.open_document(first)
+    again = {(s.start, s.end, s.label): s for s in window.view.suggestions}
+    assert (rejected.start, rejected.end, rejected.label) not in again
+    scores = [float(s.note.split()[1]) for s in again.values() if s.text == MASHHAD and s.note.startswith("string")]
+    assert scores and max(scores) < 1.0
+
+    # What was learned in one document is suggested in another, Persian letters folded.
+    window.open_document(EMOJI_DOC)
+    at = EMOJI_TEXT.index(MASHHAD)
+    assert (at, at + len(MASHHAD), "GPE") in {(s.start, s.end, s.label) for s in window.view.suggestions}
+    # Suggestions never reached my layer without an accept.
+    assert window.store.spans(EMOJI_DOC, "tester") == []
+
+
+def test_n_new_spans_retrain_and_settings_live_in_the_database(qtbot, window):
+    qtbot.waitUntil(window.isActiveWindow)
+    window.open_document("000_b57cd57af517ef66")
+    spin = window.findChild(QSpinBox, "retrain-every")
+    spin.setValue(2)
+    window.findChild(QCheckBox, "recommender-themes").setChecked(False)
+    saved = json.loads(window.store.setting("recommenders"))
+    assert saved["retrain_every"] == 2 and saved["recommenders"] == ["string", "crf"]
+
+    window.learning.learn_from("tester")
+    qtbot.waitUntil(lambda: not window.learning.training, timeout=TRAINING)
+    assert window.learning.message.startswith("Training failed") is False
+    generation = window.learning.generation
+    label_first_mashhad(qtbot, window)
+    assert not window.learning.training  # one new span: not yet
+    text = window.document.text
+    second = text.index("رومانی")
+    drag(qtbot, window, second, second + len("رومانی"))
+    qtbot.keyClick(window.view, "g")
+    assert window.learning.generation == generation + 1 and window.learning.training  # the second one
+    trained(qtbot, window, generation + 1)
+    assert window.learning.model.state.spans == 2
+    assert "themes" not in window.learning.model.state.recommenders  # switched off in the project
+
+
+def test_panel_shows_self_evaluation_and_least_sure_first(qtbot, window):
+    import_paths(window.store, [ROOT / "docs" / "demo-annotations.jsonl"], annotator="tester")
+    qtbot.waitUntil(window.isActiveWindow)
+    window.learning.learn_from("sara")  # another annotator's layer, two documents
+    qtbot.waitUntil(lambda: window.learning.state is not None and window.learning.state.evaluated_at != ""
+                    and bool(window.learning.ranking), timeout=TRAINING)
+    table = window.findChild(QTableWidget, "learning-evaluation")
+    rows = [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
+    assert {row[0] for row in rows} == {"String matcher", "Sequence tagger (CRF)"}
+    assert any(row[1] == "ALL" and int(row[5]) > 0 for row in rows)
+    assert "Trained" in window.learning.message and "2 documents" in window.learning.message
+
+    # Least sure first: the ranked documents are the tester's unannotated ones, the least sure first.
+    ranking = window.learning.ranking
+    assert [score for _, score in ranking] == sorted((score for _, score in ranking), reverse=True)
+    assert {doc_id for doc_id, _ in ranking} >= {"000_b57cd57af517ef66", EMOJI_DOC}
+    window.open_document("html")
+    qtbot.keyClick(window.view, Qt.Key_U, Qt.ControlModifier | Qt.ShiftModifier)
+    assert window.document.id == next(doc_id for doc_id, _ in ranking if doc_id != "html")
+
+
+def test_a_training_failure_is_one_line_in_the_panel(qtbot, window, tmp_path):
+    qtbot.waitUntil(window.isActiveWindow)
+    window.learning.settings.gazetteer = str(tmp_path / "missing.tsv")
+    window.learning.save_settings()
+    window.learning.learn_from("tester")
+    qtbot.waitUntil(lambda: not window.learning.training, timeout=TRAINING)
+    assert window.learning.message.startswith("Training failed:")
+    assert "missing.tsv" in window.learning.message and "\n" not in window.learning.message
+    assert window.learning.model is None and window.view.suggestions == []
