@@ -26,3 +26,8 @@ def seeds_dir() -> Path:
 
 def default_schema_path() -> Path:
     return resources_dir() / "schema.toml"
+
+
+def seeds_gold_path() -> Path:
+    """The seed articles' complete gold annotation (annotator's JSONL, layer ``gold-set``)."""
+    return resources_dir() / "seeds-gold.jsonl"

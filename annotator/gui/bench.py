@@ -5,7 +5,11 @@
 - add span: key press to committed and repainted, median (target: at most 16 ms); "repainted"
   is the event-loop pass that paints what the change dirtied, as after a real key press;
 - start: a new process until the window is shown, against a bare QMainWindow with an empty
-  QListView in a new process (target: at most 1.5 s).
+  QListView in a new process (target: at most 1.5 s);
+- learning (:func:`run_learning_benchmarks`): on 1,000 annotated documents, Suggestions → Learn
+  from… until the model is loaded in the window (target: at most 10 s), adding a span by key
+  press while the worker trains and evaluates (median, at most 16 ms), and opening a 3,000-character
+  document with its learned suggestions against opening it without them (at most 100 ms).
 """
 
 from __future__ import annotations
@@ -246,4 +250,89 @@ def run_window_benchmarks(workdir: Path, *, runs: int = 7, progress: Callable[[s
         Figure("add one span, key press to repainted (median)", statistics.median(added), "ms",
                None, "<= 16 ms", 16.0, False),
         Figure("start to first window", start_app * 1000, "ms", start_floor * 1000, "<= 1500 ms", 1500.0, False),
+    ]
+
+
+def run_learning_benchmarks(workdir: Path, *, documents: int = 1000, runs: int = 7,
+                            progress: Callable[[str], None] = print) -> list[Figure]:
+    """The window learning from ``documents`` annotated documents (about 10 spans each)."""
+    from annotator.learning_corpus import make_learning_corpus
+
+    app = create_app()
+    progress(f"learning in the window from {documents:,} annotated documents …")
+    corpus = workdir / "learn.jsonl"
+    spans = make_learning_corpus(corpus, documents)
+    store = open_project(workdir / "learn.db")
+    import_paths(store, [corpus], annotator="bench")
+    # A second annotator learns from the corpus's layer, so the documents' suggestions are all theirs to take.
+    window = MainWindow(store, "maya", QSettings(str(workdir / "learn.ini"), QSettings.IniFormat))
+    window.resize(1400, 900)
+    window.show()
+    window.open_document("l000000")
+    window.activateWindow()
+    window.view.setFocus()
+    app.processEvents()
+    text = window.document.text
+    starts = [i for i in range(5, len(text) - 5, 19) if text[i].isalpha()]
+
+    def add_one() -> float:
+        start = starts.pop(0)
+        window.view.select(start, start + 1)
+        app.processEvents()
+        t1 = time.perf_counter()
+        QTest.keyClick(window.view, "e")
+        app.processEvents()  # committed and repainted
+        return (time.perf_counter() - t1) * 1000
+
+    idle = []  # the floor: the same key presses with nothing learning
+    for _ in range(30):
+        idle.append(add_one())
+        app.processEvents()
+        time.sleep(0.04)
+
+    t0 = time.perf_counter()
+    window.learning.learn_from("bench")
+    ready_at = None
+    added: list[float] = []
+    deadline = t0 + 600
+    while (window.learning.training or not window.learning.ranked) and time.perf_counter() < deadline:
+        if window.learning.ready and ready_at is None:
+            ready_at = time.perf_counter()
+        if window.learning.training or window.learning.ready:  # learning, then evaluating and ranking
+            if starts and len(added) < 120:
+                added.append(add_one())
+        app.processEvents()  # the worker's lines arrive
+        time.sleep(0.04)  # a person's pace between spans
+    if ready_at is None:
+        raise RuntimeError(f"the window's training did not finish: {window.learning.message}")
+    trained_s = ready_at - t0
+
+    def open_doc(doc_id: str, wait: bool = True) -> Callable[[], None]:
+        def run() -> None:  # from the request to the suggestions drawn
+            window.open_document(doc_id)
+            until = time.perf_counter() + 10
+            while wait and doc_id not in window.learning.cache and time.perf_counter() < until:
+                app.processEvents()
+                time.sleep(0.001)
+            app.processEvents()
+            window.view.viewport().repaint()
+        return run
+
+    ids = [f"l{i:06d}" for i in range(1, 1 + 2 * runs)]
+    with_suggestions = [_median_ms(1, open_doc(doc_id)) for doc_id in ids[:runs]]
+    shown = len(window.view.suggestions)
+    window.suggestions.set_source(None)
+    without = [_median_ms(1, open_doc(doc_id, wait=False)) for doc_id in ids[runs:]]
+    window.close()
+    store.close()
+    if not shown:
+        raise RuntimeError("the learned model suggested nothing in the benchmark's documents")
+    return [
+        Figure(f"window: learn from {documents:,} docs ({spans:,} spans), request to suggesting", trained_s, "s",
+               None, "<= 10 s", 10.0, False),
+        Figure(f"add one span while the recommenders train and evaluate (median of {len(added)})",
+               statistics.median(added) if added else float("nan"), "ms", statistics.median(idle), "<= 16 ms", 16.0,
+               False),
+        Figure("open a 3,000-char document until its learned suggestions are drawn (median)",
+               statistics.median(with_suggestions), "ms", statistics.median(without), "<= 100 ms", 100.0, False),
     ]

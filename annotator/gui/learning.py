@@ -1,23 +1,20 @@
 """Suggestions → Learn from…: recommenders that learn from a layer while the annotator works.
 
-Training runs in a process of its own (annotator.core.recommend.worker, started with QProcess), so
-the window never waits for it and never shares the interpreter's lock with it. It retrains when a
-document is marked done (Ctrl+Enter), when the annotator has made N new spans (N is a project
-setting), and on demand. Each finished training is loaded off the window's thread; the open
-document's suggestions then come from it, drawn like any other suggestions (Shift+N, Shift+A,
-Shift+X). The Suggestions panel shows what each recommender learned, when, and its
+Training and suggesting run in a process of their own (annotator.core.recommend.worker, started
+with QProcess): the window never waits for them, never loads a model and never shares the
+interpreter's lock with them. A worker trains, says so, and then serves the open document's
+suggestions on request (JSON lines on its standard input and output) while it evaluates itself
+and ranks the unannotated documents. It retrains when a document is marked done (Ctrl+Enter),
+when the annotator has made N new spans (N is a project setting), and on demand; the previous
+worker serves until the new one has learned. Suggestions are drawn like any other (Shift+N,
+Shift+A, Shift+X). The Suggestions panel shows what each recommender learned, when, and its
 self-evaluation; Navigate → Next by what the model is least sure of uses the tagger's ranking.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import sys
-import tempfile
-import threading
-import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QProcess, Qt, Signal
@@ -47,10 +44,9 @@ TITLES = {"string": "String matcher", "crf": "Sequence tagger (CRF)", "themes": 
 
 
 class Learning(QObject):
-    """The window's recommenders: which layer they learn from, the training process, the model."""
+    """The window's recommenders: which layer they learn from, the training and serving processes."""
 
     changed = Signal()  # the state, the evaluation or the ranking changed: the panel redraws
-    _loaded = Signal(object, object)  # (LiveModel or None, error message): from the loading thread
 
     def __init__(self, window: MainWindow):
         super().__init__(window)
@@ -58,27 +54,26 @@ class Learning(QObject):
         source = window.settings.value("learn/source")
         self.source: str | None = str(source) if source else None
         self.settings = live.Settings.load(window.store)
-        self.model: live.LiveModel | None = None
         self.state: live.State | None = None
         self.ranking: list[tuple[str, float]] = []
+        self.ranked = False  # the serving worker has sent its ranking (perhaps empty)
         self.message = ""
         self.new_spans = 0
         self.generation = 0
-        self.process: QProcess | None = None
+        self.trainer: QProcess | None = None  # learning now
+        self.server: QProcess | None = None  # learned: answers for the open document
         self.again = False  # a retraining was asked for while one ran
-        self.started_at = 0.0
-        self._folder = Path(tempfile.mkdtemp(prefix="annotator-learned-"))
-        self._buffer = b""
-        self._evaluated: live.State | None = None
-        self._loaded.connect(self._take_model, Qt.QueuedConnection)
+        self.version = 0  # a rejection changes scores: what was fetched before is stale
+        self.cache: dict[str, tuple[int, list[Span], list[tuple[str, float]]]] = {}
+        self.asked: dict[str, int] = {}
+        self._buffers: dict[int, bytes] = {}
 
     # --- what to learn from ----------------------------------------------------------------
 
     def choices(self) -> list[tuple[str, str]]:
         w = self.window
         out = [(w.annotator, f"My layer ({w.annotator})"), (GOLD, "Gold (adjudicated)")]
-        out += [(name, f"{name}'s layer") for name in w.store.annotators_with_layers(exclude=[w.annotator, GOLD])
-                if name != live.LEARNED]
+        out += [(name, f"{name}'s layer") for name in w.store.annotators_with_layers(exclude=[w.annotator, GOLD])]
         return out
 
     def ask_source(self) -> None:
@@ -100,7 +95,11 @@ class Learning(QObject):
 
     @property
     def training(self) -> bool:
-        return self.process is not None
+        return self.trainer is not None
+
+    @property
+    def ready(self) -> bool:
+        return self.server is not None
 
     def retrain(self, reason: str = "asked for") -> bool:
         """Start a training in the background (or queue one after the running one)."""
@@ -108,30 +107,29 @@ class Learning(QObject):
         if self.source is None:
             w.statusBar().showMessage("Choose what to learn from first: Suggestions → Learn from…", 5000)
             return False
-        if self.process is not None:
+        if self.trainer is not None:
             self.again = True
             return True
         self.generation += 1
         self.new_spans = 0
-        self.started_at = time.monotonic()
         self.message = f"Training ({reason})…"
         process = QProcess(self)
         process.setProgram(sys.executable)
         process.setArguments(["-m", "annotator.core.recommend.worker", "--db", str(w.store.path),
                               "--from", self.source, "--annotator", w.annotator,
-                              "--out", str(self._folder), "--generation", str(self.generation)])
+                              "--generation", str(self.generation)])
         process.setProcessChannelMode(QProcess.SeparateChannels)
-        process.readyReadStandardOutput.connect(self._read)
-        process.finished.connect(self._finished)
-        process.errorOccurred.connect(self._process_error)
-        self._buffer = b""
-        self.process = process
+        process.readyReadStandardOutput.connect(lambda p=process: self._read(p))
+        process.finished.connect(lambda code, _status, p=process: self._ended(p, code))
+        process.errorOccurred.connect(lambda error, p=process: self._failed_to_start(p, error))
+        self._buffers[id(process)] = b""
+        self.trainer = process
         process.start()
         self.changed.emit()
         return True
 
     def spans_made(self, count: int) -> None:
-        """The annotator made ``count`` spans in the learning layer: retrain after every N."""
+        """The annotator made ``count`` spans in the layer learned from: retrain after every N."""
         if count <= 0 or self.source is None or self.source != self.window.layer.name:
             return
         self.new_spans += count
@@ -142,118 +140,135 @@ class Learning(QObject):
         if self.source is not None and self.source == self.window.layer.name:
             self.retrain("a document marked done")
 
-    def _read(self) -> None:
-        process = self.sender()
-        if process is self.process:
-            self._take_output(process)
-
-    def _take_output(self, process: QProcess, *, last: bool = False) -> None:
-        self._buffer += bytes(process.readAllStandardOutput())
-        *lines, self._buffer = self._buffer.split(b"\n")
+    def _read(self, process: QProcess, *, last: bool = False) -> None:
+        data = self._buffers.get(id(process), b"") + bytes(process.readAllStandardOutput())
+        *lines, rest = data.split(b"\n")
         if last:
-            lines, self._buffer = [*lines, self._buffer], b""
+            lines, rest = [*lines, rest], b""
+        self._buffers[id(process)] = rest
         for line in lines:
             if line.strip():
-                self._handle_line(line)
+                self._handle(process, line)
 
-    def _handle_line(self, line: bytes) -> None:
+    def _handle(self, process: QProcess, line: bytes) -> None:
         try:
             event = json.loads(line)
         except ValueError:
             return  # not one of the worker's lines
         kind = event.get("event")
-        if kind == "trained":
-            state = live.State(**event["state"])
-            threading.Thread(target=self._load, args=(Path(event["path"]), state), daemon=True).start()
-        elif kind == "evaluated":
-            if self.state is not None and event["state"]["generation"] == self.state.generation:
-                self.state = live.State(**event["state"])
-                if self.model is not None:
-                    self.model.state = self.state
-            else:
-                self._evaluated = live.State(**event["state"])  # the model is still loading
+        if kind == "trained" and process is self.trainer:
+            self._serve(process, live.State(**event["state"]))
+        elif kind == "suggestions" and process is self.server:
+            self._take_suggestions(event)
+        elif kind == "evaluated" and process is self.server:
+            self.state = live.State(**event["state"])
             self.changed.emit()
-        elif kind == "ranked":
+        elif kind == "ranked" and process is self.server:
             self.ranking = [(doc_id, score) for doc_id, score in event["ranking"]]
+            self.ranked = True
             self.changed.emit()
         elif kind == "failed":
             self.message = f"Training failed: {event.get('message', '')}"
             self.changed.emit()
 
-    def _load(self, path: Path, state: live.State) -> None:
-        """Off the window's thread: unpickling imports scikit-learn and builds the matcher."""
-        try:
-            self._loaded.emit(live.LiveModel(live.load(path), state), None)
-        except Exception as err:  # noqa: BLE001 (reported in the panel, never a traceback)
-            self._loaded.emit(None, f"{type(err).__name__}: {err}")
-        finally:
-            path.unlink(missing_ok=True)
-
-    def _take_model(self, model: live.LiveModel | None, error: str | None) -> None:
-        if model is None:
-            self.message = f"Could not load what was learned: {error}"
-            self.changed.emit()
-            return
-        if self.window._closed or (self.model is not None and model.state.generation < self.model.state.generation):
-            model.close()
-            return
-        evaluated, self._evaluated = self._evaluated, None
-        if evaluated is not None and evaluated.generation == model.state.generation:
-            model.state = evaluated  # the evaluation arrived while the model loaded
-        old, self.model, self.state = self.model, model, model.state
+    def _serve(self, process: QProcess, state: live.State) -> None:
+        """The new worker has learned: it serves from now on; the previous one ends."""
+        old, self.server, self.trainer = self.server, process, None
         if old is not None:
-            old.close()
-        self.message = (f"Trained at {model.state.trained_at[-8:]} on {model.state.spans} spans in "
-                        f"{model.state.documents} documents ({model.state.seconds:.1f} s)")
-        self.window.suggestions.refresh()
-        self.changed.emit()
-
-    def _finished(self, code: int, _status) -> None:
-        process = self.sender()
-        if process is not self.process:
-            return
-        self._take_output(process, last=True)
-        self.process = None
-        process.deleteLater()
-        if code != 0 and not self.message.startswith("Training failed"):
-            self.message = f"Training failed (exit code {code})"
+            old.closeWriteChannel()  # it ends when its input does
+        self.state, self.ranking, self.ranked = state, [], False
+        self.cache, self.asked = {}, {}
+        self.message = (f"Trained at {state.trained_at[-8:]} on {state.spans} spans in {state.documents} "
+                        f"documents ({state.seconds:.1f} s)")
+        self.window.suggestions.refresh()  # asks for the open document's suggestions
         self.changed.emit()
         if self.again and not self.window._closed:
             self.again = False
             self.retrain("more changes")
 
-    def _process_error(self, error) -> None:
-        if error == QProcess.FailedToStart:
-            self.message = "Training could not start (the Python interpreter was not found)"
-            self.process = None
+    def _ended(self, process: QProcess, code: int) -> None:
+        self._read(process, last=True)
+        self._buffers.pop(id(process), None)
+        if process is self.trainer:  # it ended before it had learned
+            self.trainer = None
+            if not self.message.startswith("Training failed"):
+                self.message = f"Training failed (exit code {code})"
             self.changed.emit()
+            if self.again and not self.window._closed:
+                self.again = False
+                self.retrain("more changes")
+        elif process is self.server:
+            self.server = None
+            self.cache = {}
+            if not self.window._closed:
+                self.message = "The recommenders stopped: Learn now starts them again"
+                self.window.suggestions.refresh()
+                self.changed.emit()
+        process.deleteLater()
+
+    def _failed_to_start(self, process: QProcess, error) -> None:
+        if error == QProcess.FailedToStart and process is self.trainer:
+            self.trainer = None
+            self.message = "Training could not start: the Python interpreter was not found"
+            self.changed.emit()
+
+    def _send(self, request: dict) -> None:
+        if self.server is not None:
+            self.server.write((json.dumps(request, ensure_ascii=False) + "\n").encode("utf-8"))
 
     # --- using it ------------------------------------------------------------------------------
 
+    def _fetched(self, doc: Document) -> tuple[list[Span], list[tuple[str, float]]]:
+        """What the worker said for ``doc`` (asking it again when that is stale or missing)."""
+        if self.server is None:
+            return [], []
+        entry = self.cache.get(doc.id)
+        if (entry is None or entry[0] < self.version) and self.asked.get(doc.id, -1) < self.version:
+            self.asked[doc.id] = self.version
+            self._send({"suggest": doc.id})
+        return (entry[1], entry[2]) if entry is not None else ([], [])
+
+    def _take_suggestions(self, event: dict) -> None:
+        w = self.window
+        doc_id = event["doc_id"]
+        doc = w.document if w.document is not None and w.document.id == doc_id else w.store.get_document(doc_id)
+        if doc is None:
+            return
+        text = doc.text
+        spans = [Span(doc_id, live.LEARNED, start, end, label, text[start:end], f"{recommender} {score:.2f}")
+                 for start, end, label, score, recommender in event["spans"]
+                 if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)]
+        self.cache[doc_id] = (self.asked.get(doc_id, self.version), spans,
+                              [(theme, float(score)) for theme, score in event["themes"]])
+        if w.document is not None and w.document.id == doc_id:
+            w.suggestions.refresh()
+
     def suggestions(self, doc: Document) -> list[Span]:
         """The open document's learned suggestions that the annotator has neither made nor rejected."""
-        if self.model is None:
+        found, _ = self._fetched(doc)
+        if not found:
             return []
         w = self.window
         mine = {(s.start, s.end) for s in w.layer.spans(doc.id)}
         rejected = w.store.rejected_suggestions(doc.id, w.annotator, live.LEARNED)
-        return [s for s in self.model.suggestions(doc)
-                if (s.start, s.end) not in mine and (s.start, s.end, s.label) not in rejected]
+        return [s for s in found if (s.start, s.end) not in mine and (s.start, s.end, s.label) not in rejected]
 
     def themes(self, doc: Document) -> list[tuple[str, float]]:
-        return self.model.themes(doc) if self.model is not None else []
+        return self._fetched(doc)[1]
 
     def rejected(self, span: Span) -> None:
-        if self.model is not None and span.annotator == live.LEARNED:
-            self.model.reject(span)
+        """A rejection lowers its pattern's score in the serving worker at once."""
+        if span.annotator == live.LEARNED and self.server is not None:
+            self._send({"reject": [span.text, span.label]})
+            self.version += 1
 
     def least_sure(self) -> None:
         """Navigate → Next by what the model is least sure of: the unannotated document the tagger
         was least sure about (of those ranked at the last training) that is still unannotated."""
         w = self.window
         if not self.ranking:
-            why = ("nothing learned yet: Suggestions → Learn from…" if self.model is None
-                   else "no unannotated documents were ranked (the tagger is off, or all are annotated)")
+            why = ("nothing learned yet: Suggestions → Learn from…" if self.state is None
+                   else "the unannotated documents are not ranked yet (or the tagger is off, or all are annotated)")
             w.statusBar().showMessage(f"No ranking: {why}", 6000)
             return
         current = w.document.id if w.document is not None else None
@@ -271,14 +286,13 @@ class Learning(QObject):
         self.settings.save(self.window.store)
 
     def close(self) -> None:
-        if self.process is not None:
-            process, self.process = self.process, None
-            process.kill()
-            process.waitForFinished(2000)
-        if self.model is not None:
-            self.model.close()
-            self.model = None
-        shutil.rmtree(self._folder, ignore_errors=True)
+        for process in (self.trainer, self.server):
+            if process is not None:
+                process.closeWriteChannel()
+                if not process.waitForFinished(1000):
+                    process.kill()
+                    process.waitForFinished(1000)
+        self.trainer = self.server = None
 
 
 class LearningPanel(QWidget):

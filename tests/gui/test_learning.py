@@ -1,8 +1,9 @@
-"""Suggestions → Learn from…: recommenders trained in a background process while the annotator
-works, their suggestions in the window, the Suggestions panel, and least-sure-first navigation.
+"""Suggestions → Learn from…: recommenders trained and served by a process of their own while the
+annotator works, their suggestions in the window, the Suggestions panel, and least-sure-first
+navigation.
 
-These tests run the real training process (python -m annotator.core.recommend.worker) and wait
-for it, as the window does, without ever blocking on it."""
+These tests run the real worker (python -m annotator.core.recommend.worker) and wait for its
+answers as the window does, without ever blocking on it."""
 
 from __future__ import annotations
 
@@ -28,9 +29,17 @@ def occurrences(text: str, word: str) -> list[int]:
     return out
 
 
+def shown(qtbot, window) -> None:
+    """Wait for the worker's answer for the open document (it arrives asynchronously)."""
+    learning = window.learning
+    qtbot.waitUntil(lambda: window.document.id in learning.cache
+                    and learning.cache[window.document.id][0] >= learning.version, timeout=TRAINING)
+
+
 def trained(qtbot, window, generation: int) -> None:
-    qtbot.waitUntil(lambda: window.learning.model is not None
-                    and window.learning.model.state.generation >= generation, timeout=TRAINING)
+    qtbot.waitUntil(lambda: window.learning.ready and window.learning.state.generation >= generation,
+                    timeout=TRAINING)
+    shown(qtbot, window)
 
 
 def label_first_mashhad(qtbot, window) -> int:
@@ -84,10 +93,11 @@ def test_learn_from_my_layer_accept_reject_and_retrain_on_ctrl_enter(qtbot, wind
     assert window.document.id != first
     assert window.learning.training
     trained(qtbot, window, 2)
-    state = window.learning.model.state
+    state = window.learning.state
     assert state.spans == len(window.store.spans(first, "tester")) == 2 and state.documents == 1
     # The rejected place is never offered again, and the rejection lowered مشهد's score.
     window.open_document(first)
+    shown(qtbot, window)
     again = {(s.start, s.end, s.label): s for s in window.view.suggestions}
     assert (rejected.start, rejected.end, rejected.label) not in again
     scores = [float(s.note.split()[1]) for s in again.values() if s.text == MASHHAD and s.note.startswith("string")]
@@ -95,6 +105,7 @@ def test_learn_from_my_layer_accept_reject_and_retrain_on_ctrl_enter(qtbot, wind
 
     # What was learned in one document is suggested in another, Persian letters folded.
     window.open_document(EMOJI_DOC)
+    shown(qtbot, window)
     at = EMOJI_TEXT.index(MASHHAD)
     assert (at, at + len(MASHHAD), "GPE") in {(s.start, s.end, s.label) for s in window.view.suggestions}
     # Suggestions never reached my layer without an accept.
@@ -122,8 +133,8 @@ def test_n_new_spans_retrain_and_settings_live_in_the_database(qtbot, window):
     qtbot.keyClick(window.view, "g")
     assert window.learning.generation == generation + 1 and window.learning.training  # the second one
     trained(qtbot, window, generation + 1)
-    assert window.learning.model.state.spans == 2
-    assert "themes" not in window.learning.model.state.recommenders  # switched off in the project
+    assert window.learning.state.spans == 2
+    assert "themes" not in window.learning.state.recommenders  # switched off in the project
 
 
 def test_panel_shows_self_evaluation_and_least_sure_first(qtbot, window):
@@ -155,4 +166,4 @@ def test_a_training_failure_is_one_line_in_the_panel(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: not window.learning.training, timeout=TRAINING)
     assert window.learning.message.startswith("Training failed:")
     assert "missing.tsv" in window.learning.message and "\n" not in window.learning.message
-    assert window.learning.model is None and window.view.suggestions == []
+    assert not window.learning.ready and window.view.suggestions == []

@@ -1,11 +1,11 @@
-"""Learning while the annotator works: the window's recommenders, trained away from the window.
+"""Learning while the annotator works: the window's recommenders, trained and served away from
+the window.
 
-The window never trains in its own process: it starts ``python -m annotator.core.recommend.worker``
-(:mod:`worker`), which opens the database read-only, learns from one layer (:func:`train`), saves
-what it learned in a folder the window gave it, and reports on standard output, one JSON line per
-step: ``trained`` (the model can be loaded), then ``evaluated`` (its self-evaluation), then
-``ranked`` (the unannotated documents, least sure first). The window loads the model and asks it
-for the open document's suggestions (:class:`LiveModel`).
+The window never trains or suggests in its own process: it starts
+``python -m annotator.core.recommend.worker`` (:mod:`worker`), which opens the database read-only,
+learns from one layer (:func:`train`), says ``trained``, and then answers the window's requests
+for a document's suggestions (:class:`LiveModel`) while a second thread evaluates the model
+(:func:`evaluate`) and ranks the unannotated documents, least sure first (:func:`rank`).
 
 The project's recommender settings (which recommenders are on, how many new spans start a
 retraining) live in the database (:class:`Settings`), so a team's project behaves the same on
@@ -15,14 +15,12 @@ every laptop; which layer a person learns from is theirs (the window's own setti
 from __future__ import annotations
 
 import json
-import pickle
-import shutil
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from annotator.core.model import Document, Span
 from annotator.core.recommend import suggesting
 from annotator.core.recommend.suggesting import RECOMMENDERS, Learned, SuggestError
 from annotator.storage import Store
@@ -76,11 +74,9 @@ class State:
     folds: int = 0
 
 
-def train(store: Store, source: str, annotator: str, settings: Settings, out: Path, generation: int = 1
-          ) -> tuple[Path, State]:
-    """Learn from ``source``'s layer; save the model in ``out`` and return its path and state.
-
-    Suggestions ``annotator`` rejected lower their patterns' scores."""
+def train(store: Store, source: str, annotator: str, settings: Settings, generation: int = 1
+          ) -> tuple[Learned, State]:
+    """Learn from ``source``'s layer. Suggestions ``annotator`` rejected lower their patterns' scores."""
     started = time.perf_counter()
     documents = suggesting.training_documents(store, source, with_themes=True)
     gazetteer = Path(settings.gazetteer) if settings.gazetteer else None
@@ -97,43 +93,7 @@ def train(store: Store, source: str, annotator: str, settings: Settings, out: Pa
     if learned.themes is not None:
         state.recommenders["themes"] = {"themes": list(learned.themes.themes)}
     state.seconds = round(time.perf_counter() - started, 3)
-    return save(learned, out, generation), state
-
-
-def save(learned: Learned, out: Path, generation: int) -> Path:
-    """Pickle ``learned`` into ``out`` (the tagger's model file moves there beside it)."""
-    out.mkdir(parents=True, exist_ok=True)
-    tagger = learned.tagger
-    handle = None
-    if tagger is not None:
-        handle = tagger._tagger
-        if tagger.model_path is not None:
-            moved = out / f"crf-{generation}.model"
-            shutil.move(str(tagger.model_path), moved)
-            tagger.model_path = moved
-        tagger._tagger = None  # a crfsuite handle cannot be pickled; load() opens the file again
-    path = out / f"learned-{generation}.pickle"
-    partial = path.with_suffix(".partial")
-    with partial.open("wb") as f:
-        pickle.dump(learned, f, protocol=pickle.HIGHEST_PROTOCOL)
-    partial.replace(path)  # the window never sees half a model
-    if tagger is not None:
-        tagger._tagger = handle
-    return path
-
-
-def load(path: Path) -> Learned:
-    """A model :func:`save` wrote (the window's own folder: never a file from elsewhere)."""
-    with Path(path).open("rb") as f:
-        learned: Learned = pickle.load(f)  # noqa: S301 (written by our own worker, in our own folder)
-    tagger = learned.tagger
-    if tagger is not None and tagger.model_path is not None:
-        import pycrfsuite
-
-        handle = pycrfsuite.Tagger()
-        handle.open(str(tagger.model_path))
-        tagger._tagger = handle
-    return learned
+    return learned, state
 
 
 def evaluate(store: Store, source: str, settings: Settings, state: State) -> State:
@@ -174,44 +134,44 @@ def uncertainty(learned: Learned, text: str) -> float:
     return worst
 
 
-def rank(store: Store, learned: Learned, annotator: str, limit: int = RANK_LIMIT) -> list[tuple[str, float]]:
+def rank(store: Store, learned: Learned, annotator: str, limit: int = RANK_LIMIT,
+         lock: threading.Lock | None = None) -> list[tuple[str, float]]:
     """``annotator``'s unannotated documents (the first ``limit`` in list order), least sure first."""
     ids = store.unannotated_ids(annotator, limit)
     scored = []
+    lock = lock or threading.Lock()
     for docs in store.document_pages(suggesting.PAGE, ids=ids):
-        scored += [(doc.id, round(uncertainty(learned, doc.text), 4)) for doc in docs]
+        for doc in docs:
+            with lock:  # the tagger's handle is shared with the thread that serves suggestions
+                scored.append((doc.id, round(uncertainty(learned, doc.text), 4)))
     return sorted(scored, key=lambda item: -item[1])
 
 
 class LiveModel:
-    """A loaded model and the suggestions it makes for a document, kept for the model's life."""
+    """What was learned, serving suggestions (kept per document for the model's life)."""
 
     def __init__(self, learned: Learned, state: State):
         self.learned = learned
         self.state = state
-        self._cache: dict[str, tuple[list[Span], list[tuple[str, float]]]] = {}
+        self.lock = threading.Lock()
+        self._cache: dict[str, tuple[list, list]] = {}
 
-    def suggestions(self, doc: Document) -> list[Span]:
-        return self._for(doc)[0]
-
-    def themes(self, doc: Document) -> list[tuple[str, float]]:
-        return self._for(doc)[1]
-
-    def _for(self, doc: Document) -> tuple[list[Span], list[tuple[str, float]]]:
-        found = self._cache.get(doc.id)
+    def suggest(self, text: str) -> tuple[list[list], list[list]]:
+        """[[start, end, label, score, recommender], ...] and [[theme, score], ...] for ``text``."""
+        found = self._cache.get(text)
         if found is None:
-            spans = [Span(doc.id, LEARNED, s.start, s.end, s.label, doc.text[s.start:s.end],
-                          f"{s.recommender} {s.score:.2f}")
-                     for s in self.learned.suggest(doc.text)
-                     if 0 <= s.start < s.end <= len(doc.text)]  # the same bounds an import checks
-            themes = self.learned.themes.suggest(doc.text) if self.learned.themes is not None else []
-            found = self._cache[doc.id] = (spans, themes)
+            with self.lock:
+                spans = [[s.start, s.end, s.label, s.score, s.recommender] for s in self.learned.suggest(text)]
+                themes = ([[t, p] for t, p in self.learned.themes.suggest(text)]
+                          if self.learned.themes is not None else [])
+            found = self._cache[text] = (spans, themes)
         return found
 
-    def reject(self, span: Span) -> None:
-        """A rejection lowers its pattern's score at once (the worker applies it again on retraining)."""
+    def reject(self, text: str, label: str) -> None:
+        """A rejection lowers its pattern's score at once (training applies it again next time)."""
         if self.learned.matcher is not None:
-            self.learned.matcher.reject(span.text, span.label)
+            with self.lock:
+                self.learned.matcher.reject(text, label)
             self._cache.clear()
 
     def close(self) -> None:

@@ -1,14 +1,20 @@
-"""The window's training process: ``python -m annotator.core.recommend.worker``.
+"""The window's recommender process: ``python -m annotator.core.recommend.worker``.
 
 It opens the database read-only (the window keeps writing meanwhile: SQLite's WAL lets both),
-learns, and reports on standard output one JSON line per step (see :mod:`live`):
+learns, and then serves what it learned, so the window never loads a model, never trains, and
+never shares an interpreter lock with either. It talks in JSON lines.
 
-    {"event": "trained", "path": ".../learned-3.pickle", "state": {...}}
-    {"event": "evaluated", "state": {...}}
-    {"event": "ranked", "ranking": [["doc-id", 0.41], ...]}
+On standard output:
+
+    {"event": "trained", "state": {...}}
+    {"event": "suggestions", "doc_id": "…", "generation": 3, "spans": [[start, end, label, score, recommender], …],
+     "themes": [[theme, score], …]}
+    {"event": "evaluated", "state": {...}}          (from a second thread, while it serves)
+    {"event": "ranked", "ranking": [["doc-id", 0.41], …]}
     {"event": "failed", "message": "one line"}
 
-A failure is one line, never a traceback: the window shows it in the Suggestions panel.
+On standard input, after ``trained``: ``{"suggest": "doc-id"}``, ``{"reject": ["text", "label"]}``.
+The process ends when its standard input closes. A failure is one line, never a traceback.
 """
 
 from __future__ import annotations
@@ -16,15 +22,25 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from dataclasses import asdict
-from pathlib import Path
 
 from annotator.core.errors import AnnotatorError
 
+_lock = threading.Lock()
+WARM_UP = "خبر از مشهد. 대구시는 발표했다."
+
 
 def say(event: str, **fields) -> None:
-    sys.stdout.write(json.dumps({"event": event, **fields}, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+    line = json.dumps({"event": event, **fields}, ensure_ascii=False) + "\n"
+    with _lock:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+
+
+def failed(err: BaseException) -> None:
+    known = isinstance(err, (AnnotatorError, OSError, ValueError))
+    say("failed", message=str(err) if known else f"{type(err).__name__}: {err}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,10 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", required=True)
     parser.add_argument("--from", dest="source", required=True)
     parser.add_argument("--annotator", required=True)
-    parser.add_argument("--out", required=True)
     parser.add_argument("--generation", type=int, default=1)
     parser.add_argument("--no-evaluate", action="store_true")
-    parser.add_argument("--no-rank", action="store_true")
+    parser.add_argument("--no-serve", action="store_true", help="Train, evaluate and rank, then end.")
     args = parser.parse_args(argv)
 
     from annotator.core.recommend import live
@@ -44,29 +59,55 @@ def main(argv: list[str] | None = None) -> int:
     try:
         store = Store.open_readonly(args.db)
     except AnnotatorError as err:
-        say("failed", message=str(err))
+        failed(err)
         return 1
     try:
         settings = live.Settings.load(store)
-        path, state = live.train(store, args.source, args.annotator, settings, Path(args.out), args.generation)
-        say("trained", path=str(path), state=asdict(state))
-        if not args.no_evaluate:
-            say("evaluated", state=asdict(live.evaluate(store, args.source, settings, state)))
-        if not args.no_rank and "crf" in settings.recommenders:
-            learned = live.load(path)
-            try:
-                say("ranked", ranking=live.rank(store, learned, args.annotator))
-            finally:
-                learned.tagger = None  # the model file belongs to the window now; only the handle goes
-        return 0
-    except (AnnotatorError, OSError, ValueError) as err:
-        say("failed", message=str(err))
-        return 1
-    except Exception as err:  # noqa: BLE001 (a training failure must reach the window as one line)
-        say("failed", message=f"{type(err).__name__}: {err}")
-        return 1
-    finally:
+        learned, state = live.train(store, args.source, args.annotator, settings, args.generation)
+        model = live.LiveModel(learned, state)
+        model.suggest(WARM_UP)  # the matcher's pattern compiled, the Korean analyser loaded: before the first request
+        say("trained", state=asdict(state))
+    except Exception as err:  # noqa: BLE001 (a training failure reaches the window as one line)
+        failed(err)
         store.close()
+        return 1
+
+    def evaluate_and_rank() -> None:
+        try:
+            with Store.open_readonly(args.db) as own:  # a connection of this thread's own
+                if not args.no_evaluate:
+                    say("evaluated", state=asdict(live.evaluate(own, args.source, settings, state)))
+                if learned.tagger is not None:
+                    say("ranked", ranking=live.rank(own, learned, args.annotator, lock=model.lock))
+        except Exception as err:  # noqa: BLE001
+            failed(err)
+
+    side = threading.Thread(target=evaluate_and_rank, daemon=True)
+    side.start()
+    if args.no_serve:
+        side.join()
+        model.close()
+        store.close()
+        return 0
+    try:
+        for line in sys.stdin:
+            try:
+                request = json.loads(line)
+                if "suggest" in request:
+                    doc = store.get_document(str(request["suggest"]))
+                    if doc is None:
+                        continue
+                    spans, themes = model.suggest(doc.text)
+                    say("suggestions", doc_id=doc.id, generation=state.generation, spans=spans, themes=themes)
+                elif "reject" in request:
+                    text, label = request["reject"]
+                    model.reject(str(text), str(label))
+            except (ValueError, TypeError, KeyError) as err:
+                failed(err)
+    finally:
+        model.close()  # the tagger's model file goes with it
+        store.close()
+    return 0
 
 
 if __name__ == "__main__":
