@@ -95,6 +95,35 @@ def _xcb_plugin() -> Path | None:
     return path if path.exists() else None
 
 
+def _quit_on_sigterm(app) -> None:
+    """SIGTERM (a logout, ``kill``) closes the windows as a person would: what closing does (the
+    position kept, a backup, the recommender workers ended) happens, then the app quits. Qt's loop
+    runs no Python while it waits, so the signal wakes it through a socket (signal.set_wakeup_fd)."""
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier
+
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)  # the wake-up byte is what counts
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Read, app)
+
+    def woken() -> None:
+        try:
+            data = reader.recv(64)
+        except OSError:
+            return
+        if signal.SIGTERM in data:
+            app.closeAllWindows()
+            app.quit()
+
+    notifier.activated.connect(woken)
+    app._sigterm = (reader, writer, notifier)  # kept alive with the app
+
+
 def run(db: str | None) -> int:
     """Open the window on the project database; returns the exit status."""
     problem = display_problem()
@@ -102,14 +131,18 @@ def run(db: str | None) -> int:
         raise AnnotatorError(problem)
     app = create_app()
     store = open_project(db)
+    window = None
     try:
         name = annotator_name(QSettings())
         if name is None:
             return 0
         window = MainWindow(store, name)
         window.show()
+        _quit_on_sigterm(app)
         return app.exec()
     finally:
+        if window is not None:
+            window.learning.close()  # its workers end with the window, however the app ends (SIGTERM too)
         store.close()
 
 

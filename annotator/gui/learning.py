@@ -17,7 +17,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QProcess, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QProcess, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from annotator.core.model import GOLD, Document, Span, Status
 from annotator.core.recommend import live
@@ -41,6 +42,11 @@ if TYPE_CHECKING:
     from annotator.gui.window import MainWindow
 
 TITLES = {"string": "String matcher", "crf": "Sequence tagger (CRF)", "themes": "Theme classifier"}
+SHORT = {"string": "string", "crf": "CRF", "themes": "themes"}
+
+
+def counted(n: int, plural: str) -> str:
+    return f"{n:,} {plural[:-1] if n == 1 and plural.endswith('s') else plural}"
 
 
 class Learning(QObject):
@@ -67,6 +73,9 @@ class Learning(QObject):
         self.cache: dict[str, tuple[int, list[Span], list[tuple[str, float]]]] = {}
         self.asked: dict[str, int] = {}
         self._buffers: dict[int, bytes] = {}
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.close)  # also when the app quits without closing the window
 
     # --- what to learn from ----------------------------------------------------------------
 
@@ -119,8 +128,8 @@ class Learning(QObject):
                               "--from", self.source, "--annotator", w.annotator,
                               "--generation", str(self.generation)])
         process.setProcessChannelMode(QProcess.SeparateChannels)
-        process.readyReadStandardOutput.connect(lambda p=process: self._read(p))
-        process.finished.connect(lambda code, _status, p=process: self._ended(p, code))
+        process.readyReadStandardOutput.connect(lambda p=process: self._read(p) if isValid(p) else None)
+        process.finished.connect(lambda code, _status, p=process: self._ended(p, code) if isValid(p) else None)
         process.errorOccurred.connect(lambda error, p=process: self._failed_to_start(p, error))
         self._buffers[id(process)] = b""
         self.trainer = process
@@ -178,8 +187,8 @@ class Learning(QObject):
             old.closeWriteChannel()  # it ends when its input does
         self.state, self.ranking, self.ranked = state, [], False
         self.cache, self.asked = {}, {}
-        self.message = (f"Trained at {state.trained_at[-8:]} on {state.spans} spans in {state.documents} "
-                        f"documents ({state.seconds:.1f} s)")
+        self.message = (f"Trained at {state.trained_at[-8:]} on {counted(state.spans, 'spans')} in "
+                        f"{counted(state.documents, 'documents')} ({state.seconds:.1f} s)")
         self.window.suggestions.refresh()  # asks for the open document's suggestions
         self.changed.emit()
         if self.again and not self.window._closed:
@@ -286,8 +295,10 @@ class Learning(QObject):
         self.settings.save(self.window.store)
 
     def close(self) -> None:
+        """End the workers (the window closes, or the application quits)."""
         for process in (self.trainer, self.server):
             if process is not None:
+                process.blockSignals(True)  # nothing of theirs is handled any more
                 process.closeWriteChannel()
                 if not process.waitForFinished(1000):
                     process.kill()
@@ -347,7 +358,10 @@ class LearningPanel(QWidget):
         layout.addWidget(self.status_label)
         self.table = QTableWidget(0, 6)
         self.table.setObjectName("learning-evaluation")
-        self.table.setHorizontalHeaderLabels(["Recommender", "Label", "Precision", "Recall", "F1", "Gold"])
+        self.table.setHorizontalHeaderLabels(["", "Label", "P", "R", "F1", "Gold"])
+        for column, tip in enumerate(["Recommender", "Label (ALL: every label)", "Precision: correct / suggested",
+                                      "Recall: correct / gold", "F1", "Spans held out"]):
+            self.table.horizontalHeaderItem(column).setToolTip(tip)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
@@ -377,7 +391,7 @@ class LearningPanel(QWidget):
         state = learning.state
         if state is not None:
             for name, info in state.recommenders.items():
-                detail = ", ".join(f"{k} {len(v) if isinstance(v, list) else v}" for k, v in info.items())
+                detail = ", ".join(counted(len(v) if isinstance(v, list) else v, k) for k, v in info.items())
                 lines.append(f"{TITLES.get(name, name)}: {detail}")
             if state.evaluated_at:
                 lines.append(f"Self-evaluation ({state.folds} folds over documents) at {state.evaluated_at[-8:]}")
@@ -388,7 +402,7 @@ class LearningPanel(QWidget):
         if state is not None:
             for name, labels in state.evaluation.items():
                 for label, s in labels.items():
-                    rows.append([TITLES.get(name, name), label, f"{s['precision']:.2f}", f"{s['recall']:.2f}",
+                    rows.append([SHORT.get(name, name), label, f"{s['precision']:.2f}", f"{s['recall']:.2f}",
                                  f"{s['f1']:.2f}", str(s["gold"])])
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):

@@ -25,6 +25,7 @@ from annotator.core.importing import import_paths, total_bytes
 from annotator.core.adjudication import next_to_review
 from annotator.core.layers import AnnotatorLayer, GoldLayer
 from annotator.core.model import Document, Span, Status
+from annotator.core.recommend.live import LEARNED
 from annotator.core.resources import seeds_dir
 from annotator.core.text import find_all
 from annotator.core.words import nudge, snap
@@ -138,6 +139,8 @@ class MainWindow(QMainWindow):
                                          "or File → Load the sample articles")
             if self.store.count_documents() == 0:
                 QTimer.singleShot(0, self.offer_samples)
+        if self.learning.source is not None and self.suggestions.source == LEARNED:
+            QTimer.singleShot(0, lambda: self.learning.retrain("the window opened"))  # suggestions as last time
         self.view.setFocus()
 
     # --- building ----------------------------------------------------------------------------

@@ -145,7 +145,7 @@ def test_panel_shows_self_evaluation_and_least_sure_first(qtbot, window):
                     and bool(window.learning.ranking), timeout=TRAINING)
     table = window.findChild(QTableWidget, "learning-evaluation")
     rows = [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
-    assert {row[0] for row in rows} == {"String matcher", "Sequence tagger (CRF)"}
+    assert {row[0] for row in rows} == {"string", "CRF"}
     assert any(row[1] == "ALL" and int(row[5]) > 0 for row in rows)
     assert "Trained" in window.learning.message and "2 documents" in window.learning.message
 
@@ -167,3 +167,54 @@ def test_a_training_failure_is_one_line_in_the_panel(qtbot, window, tmp_path):
     assert window.learning.message.startswith("Training failed:")
     assert "missing.tsv" in window.learning.message and "\n" not in window.learning.message
     assert not window.learning.ready and window.view.suggestions == []
+
+
+def _children(pid: int) -> list[int]:
+    import subprocess
+
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def test_the_window_resumes_learning_and_sigterm_ends_it_and_its_worker_cleanly(tmp_path):
+    """A person who chose Learn from… gets suggestions again at the next start; a logout
+    (SIGTERM) closes the window as a person would and takes the worker with it, no traceback."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from annotator.core.project import open_project
+    from tests.helpers import SEEDS
+
+    db = tmp_path / "p.db"
+    store = open_project(db)
+    import_paths(store, [SEEDS, ROOT / "docs" / "demo-annotations.jsonl"], annotator="maya")
+    store.close()
+    config = tmp_path / "cfg" / "annotator"
+    config.mkdir(parents=True)
+    (config / "annotator.conf").write_text("[annotator]\nname=maya\n[learn]\nsource=sara\n"
+                                           "[annotate]\nsuggestions=learned\n", encoding="utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    app = subprocess.Popen([sys.executable, "-m", "annotator", "--db", str(db)], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while not workers and time.monotonic() < deadline and app.poll() is None:
+            time.sleep(0.2)
+            workers = _children(app.pid)
+        assert workers, "the window did not start learning again"
+        app.send_signal(signal.SIGTERM)
+        out, err = app.communicate(timeout=30)
+    finally:
+        if app.poll() is None:
+            app.kill()
+    assert app.returncode == 0 and "Traceback" not in err, err
+    time.sleep(0.5)
+    assert all(not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
+               for pid in workers)
+    store = open_project(db)
+    assert store.setting("last_document/maya")  # closing did what closing does
+    store.close()

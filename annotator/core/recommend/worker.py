@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 from dataclasses import asdict
@@ -52,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-evaluate", action="store_true")
     parser.add_argument("--no-serve", action="store_true", help="Train, evaluate and rank, then end.")
     args = parser.parse_args(argv)
+    if hasattr(os, "nice"):
+        os.nice(10)  # under a full load the window's key presses come first
+
 
     from annotator.core.recommend import live
     from annotator.storage import Store
