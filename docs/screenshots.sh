@@ -2,6 +2,9 @@
 # Renders the README's pictures: two seed articles with the annotations in demo-annotations.jsonl
 # (sara's), a span's right-click menu, the label editor, the review mode with a second annotator's layer (demo-review.jsonl, minji's), and the
 # agreement charts.
+# docs/suggestions.png is a real display's picture (Xvfb, openbox, xcb): the window started on the
+# same database with Suggestions → Learn from… sara's layer, the pointer on a suggestion, taken with
+# ImageMagick's `import -window root` once the recommenders had learned.
 #   bash docs/screenshots.sh          (uses .venv/bin/annotator)
 set -euo pipefail
 cd "$(dirname "$0")/.."
