@@ -19,10 +19,11 @@ from tests.helpers import SEEDS, write
 ROOT_USER = os.geteuid() == 0
 
 
-def cli(*args: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
+def cli(*args: str, env: dict | None = None, timeout: int = 120, cwd: Path | None = None
+        ) -> subprocess.CompletedProcess:
     full = dict(os.environ, **(env or {}))
     return subprocess.run([sys.executable, "-m", "annotator", *args], capture_output=True, text=True,
-                          env=full, timeout=timeout)
+                          env=full, timeout=timeout, cwd=cwd)
 
 
 def one_clean_line(out: subprocess.CompletedProcess) -> str:
@@ -154,6 +155,16 @@ def test_an_empty_db_option_is_an_error_not_the_users_own_database(tmp_path: Pat
     line = one_clean_line(cli("--db", "", "docs", env={"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "d")}))
     assert "--db is empty (an unset variable?)" in line
     assert not (tmp_path / "d").exists()
+
+
+def test_a_url_is_never_taken_for_a_file_name(tmp_path: Path):
+    for url, said in (("postgresql://sara@localhost/news", "PostgreSQL databases are not supported"),
+                      ("mysql://x/y", "mysql:// is not a kind of database")):
+        line = one_clean_line(cli("--db", url, "docs", cwd=tmp_path))
+        assert said in line and line.startswith("Error: --db:")
+        line = one_clean_line(cli("docs", env={"ANNOTATOR_DB": url}, cwd=tmp_path))
+        assert said in line  # click reads $ANNOTATOR_DB as --db
+    assert list(tmp_path.iterdir()) == []  # no folder named «postgresql:», no file
 
 
 # --- input refused at the door -------------------------------------------------------------------

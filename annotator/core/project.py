@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -37,13 +38,28 @@ def resolve_db_path(option: str | Path | None = None) -> tuple[Path, bool]:
         # An unset variable in a script (--db "$DB"): never fall back to the user's own database.
         raise DatabaseError("--db is empty (an unset variable?): give the database file")
     if option:
-        return Path(option), False
+        return _not_a_url(str(option), "--db"), False
     env = os.environ.get(ENV_DB)
     if env is not None and env != "" and not env.strip():
         raise DatabaseError(f"${ENV_DB} is blank: give the database file")
     if env:
-        return Path(env), False
+        return _not_a_url(env, f"${ENV_DB}"), False
     return user_data_dir() / "annotator.db", True
+
+
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def _not_a_url(value: str, where: str) -> Path:
+    """A database file's path. A URL is not taken as one (that made a folder named «postgresql:»)."""
+    url = _URL.match(value)
+    if url:
+        kind = url.group(1).lower()
+        if kind in ("postgresql", "postgres"):
+            raise DatabaseError(f"{where}: PostgreSQL databases are not supported by this version of annotator yet; "
+                                "give a database file")
+        raise DatabaseError(f"{where}: {kind}:// is not a kind of database annotator opens; give a database file")
+    return Path(value)
 
 
 def default_annotator() -> str:
