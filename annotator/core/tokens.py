@@ -56,7 +56,9 @@ Chunks (``chunk``)
 from __future__ import annotations
 
 import bisect
+import re
 import threading
+import warnings
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -96,7 +98,11 @@ def _load_kiwi() -> Any:
                 from kiwipiepy import Kiwi  # only when Korean shows up: loading takes a second or two
 
                 # Without the multi-word dictionary: 190 MB less, and the seeds tokenize the same.
-                kiwi = Kiwi(load_typo_dict=False, load_multi_dict=False, typos=None)
+                # One thread (num_workers=0; its default starts a pool the analysis of one word
+                # never uses): a process without stray threads can fork a helper safely.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)  # "num_workers=0 changed in 0.21"
+                    kiwi = Kiwi(num_workers=0, load_typo_dict=False, load_multi_dict=False, typos=None)
                 kiwi.tokenize("가")  # the first analysis builds Kiwi's tables (~1.3 s): pay it here
                 _kiwi = kiwi
     return _kiwi
@@ -137,7 +143,44 @@ def korean_split(word: str) -> int | None:
 
 
 def tokenize(text: str) -> list[Token]:
-    """The tokens of ``text`` (see the module's rules); depends on the text alone."""
+    """The tokens of ``text`` (see the module's rules); depends on the text alone.
+
+    No token holds white space and none reaches across it, so each run of non-space characters
+    is tokenized on its own, once per distinct run (cached): a corpus repeats its words, so most
+    runs are looked up, not matched again. The result is the same as :func:`scan` over the whole
+    text (tests compare the two)."""
+    out: list[Token] = []
+    append = out.append
+    at = 0
+    for i, piece in enumerate(_SPACES.split(text)):  # runs at even places, white space at odd ones
+        if i % 2 == 0 and piece:
+            inside = _run_tokens(piece)
+            if inside is None:
+                append(Token(at, at + len(piece)))
+            else:
+                for k in range(0, len(inside), 2):
+                    append(Token(at + inside[k], at + inside[k + 1]))
+        at += len(piece)
+    return out
+
+
+# White space, kept by split (a capturing group), so runs and spaces alternate.
+_SPACES = re.compile(f"([{_SPACE}]+)")
+
+
+@lru_cache(maxsize=100_000)
+def _run_tokens(run: str) -> tuple[int, ...] | None:
+    """The tokens of one run of non-space characters as flat (start, end, start, end, …) offsets
+    inside it, or None when the run is one token (most words: the cache stays small)."""
+    tokens = scan(run)
+    if len(tokens) == 1 and tokens[0] == (0, len(run)):
+        return None
+    return tuple(offset for token in tokens for offset in token)
+
+
+def scan(text: str) -> list[Token]:
+    """The module's rules applied token by token over the whole of ``text``, without the cache
+    (:func:`tokenize` gives the same)."""
     out: list[Token] = []
     append = out.append
     for m in _TOKEN.finditer(text):
@@ -196,6 +239,7 @@ def token_index(tokens: list[Token], start: int, end: int, starts: list[int] | N
 TERMINALS = frozenset({".", "!", "?", "\u061f", "\u2026", "\u3002", "\u06d4", "\uff01", "\uff1f"})
 CLOSERS = frozenset({"\u00bb", '"', "\u201d", "\u2019", ")", "]"})
 LINE_BREAK = regex.compile("[\\n\\r\\x0b\\x0c\\x1c-\\x1e\\x85\\u2028\\u2029]")
+_TERMINAL = regex.compile("[" + regex.escape("".join(sorted(TERMINALS))) + "]")
 
 
 def _blocked(tokens: Sequence[Token], lo: int, hi: int, keep: Iterable[tuple[int, int]]) -> bytearray:
@@ -226,8 +270,17 @@ def sentences(text: str, tokens: list[Token], keep: Iterable[tuple[int, int]] = 
     blocked = _blocked(tokens, 0, n, keep)
     out: list[tuple[int, int]] = []
     first = 0
-    i = 0
-    while i < n - 1:
+    # A sentence can end only after a terminal or before a line break: only those tokens are
+    # looked at (in order), not every token of the document.
+    starts = [t.start for t in tokens]
+    candidates = {bisect.bisect_left(starts, m.start()) for m in _TERMINAL.finditer(text)}
+    candidates.update(bisect.bisect_right(starts, m.start()) - 1 for m in LINE_BREAK.finditer(text))
+    after = 0  # the first token not yet looked at
+    for i in sorted(candidates):
+        if i < after or i < 0:
+            continue
+        if i >= n - 1:
+            break
         ends_here = False
         token, following = tokens[i], tokens[i + 1]
         if text[token.start:token.end] in TERMINALS:
@@ -244,7 +297,7 @@ def sentences(text: str, tokens: list[Token], keep: Iterable[tuple[int, int]] = 
         if ends_here and not blocked[i + 1]:
             out.append((first, i + 1))
             first = i + 1
-        i += 1
+        after = i + 1
     out.append((first, n))
     return out
 

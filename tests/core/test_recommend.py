@@ -4,9 +4,12 @@ surface forms, the CRF tagger, and `suggest` writing only into a layer of its ow
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annotator.core.importing import import_paths
 from annotator.core.model import Span
@@ -182,3 +185,64 @@ def test_the_documented_spacy_wrapper_runs_as_an_outside_model(annotated: Store,
     for doc_id in ("000_b57cd57af517ef66", "002_26049669d35f669e"):
         text = annotated.get_document(doc_id).text
         assert all(text[s.start:s.end] == s.text for s in annotated.spans(doc_id, "model"))
+
+
+# --- the tagger's speed-ups change no token, sentence or feature ------------------------------
+
+_TRICKY = list("\u200c\u200d\ufe0f\u20e3\u0301\u064e\u0651\u0600\u06dd \n\t\r\u00a0\u3000\u2028.!?؟…。«»،؛\"'()]#*1۳٫3"
+               "aبیکمهدعل대구시는에서와이가은을의K") + ["👩", "🇮", "🇷", "🏽", "😀"]
+
+
+def _sentences_token_by_token(text, tokens, keep=()):
+    """tokens.sentences as it was before it looked only at terminals and line breaks: every
+    token in turn (the reference the faster one must equal)."""
+    from annotator.core.tokens import CLOSERS, LINE_BREAK, TERMINALS, _blocked
+
+    n = len(tokens)
+    if n == 0:
+        return []
+    blocked = _blocked(tokens, 0, n, keep)
+    out, first, i = [], 0, 0
+    while i < n - 1:
+        ends_here = False
+        token, following = tokens[i], tokens[i + 1]
+        if text[token.start:token.end] in TERMINALS:
+            j = i
+            while (j + 1 < n and tokens[j + 1].start == tokens[j].end
+                   and text[tokens[j + 1].start:tokens[j + 1].end] in CLOSERS):
+                j += 1
+            if j + 1 == n:
+                break
+            if tokens[j + 1].start > tokens[j].end:
+                i, token, following, ends_here = j, tokens[j], tokens[j + 1], True
+        if not ends_here and LINE_BREAK.search(text, token.end, following.start):
+            ends_here = True
+        if ends_here and not blocked[i + 1]:
+            out.append((first, i + 1))
+            first = i + 1
+        i += 1
+    out.append((first, n))
+    return out
+
+
+def _check_same_tokens_and_sentences(text: str, keep: list[tuple[int, int]]) -> None:
+    from annotator.core.tokens import scan, sentences, tokenize
+
+    tokens = tokenize(text)
+    assert tokens == scan(text)  # the per-run cache gives what scanning the whole text gives
+    assert sentences(text, tokens, keep) == _sentences_token_by_token(text, tokens, keep)
+
+
+def test_cached_tokens_and_sentences_equal_the_token_by_token_ones_on_the_seeds():
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        _check_same_tokens_and_sentences(text, [])
+        words = [m.span() for m in re.finditer(r"\S+(?: \S+)?", text)][::7]  # spans across sentence ends too
+        _check_same_tokens_and_sentences(text, words)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.one_of(st.sampled_from(_TRICKY), st.characters(exclude_categories=("Cs",))),
+               max_size=60), st.lists(st.tuples(st.integers(0, 60), st.integers(1, 8)), max_size=4))
+def test_cached_tokens_and_sentences_equal_the_token_by_token_ones(text: str, keep: list[tuple[int, int]]):
+    _check_same_tokens_and_sentences(text, [(s, min(s + w, len(text))) for s, w in keep if s < len(text)])
