@@ -246,3 +246,66 @@ def test_cached_tokens_and_sentences_equal_the_token_by_token_ones_on_the_seeds(
                max_size=60), st.lists(st.tuples(st.integers(0, 60), st.integers(1, 8)), max_size=4))
 def test_cached_tokens_and_sentences_equal_the_token_by_token_ones(text: str, keep: list[tuple[int, int]]):
     _check_same_tokens_and_sentences(text, [(s, min(s + w, len(text))) for s, w in keep if s < len(text)])
+
+
+def test_sentence_features_are_each_tokens_own_and_its_neighbours():
+    from annotator.core.recommend.tagger import sentence_features
+
+    tokens = ["대구시", "는", "سامانه\u200cهای", "۱۴۰۲", "."]
+    features = [[f.decode() for f in item] for item in sentence_features(tokens)]
+    assert features[0][:10] == ["bias", "w=대구시", "p1=대", "p2=대구", "p3=대구시", "s1=시", "s2=구시", "s3=대구시",
+                                "script=hangul", "len=3"]
+    assert features[0][10:] == ["-2:edge", "-1:edge", "1:w=는", "1:script=hangul", "2:w=سامانههای", "2:script=arabic"]
+    assert "particle" in features[1] and "zwnj" in features[2] and "digit" in features[3] and "punct" in features[4]
+    assert features[4][-4:] == ["-1:w=1402", "-1:script=arabic", "1:edge", "2:edge"]  # Persian digits
+
+
+def _features_token_by_token(tokens: list[str]) -> list[list[str]]:
+    """The tagger's features as they were computed before they were cached per distinct token
+    (the reference the cached ones must equal, so the tagger learns exactly the same)."""
+    import unicodedata
+
+    from annotator.core.recommend.tagger import _script
+    from annotator.core.text import fold
+    from annotator.core.words import PARTICLES
+
+    folded = [fold(t) for t in tokens]
+    scripts = [_script(t) for t in tokens]
+    out = []
+    for i, word in enumerate(tokens):
+        f = folded[i]
+        features = ["bias", f"w={f}", f"p1={f[:1]}", f"p2={f[:2]}", f"p3={f[:3]}", f"s1={f[-1:]}", f"s2={f[-2:]}",
+                    f"s3={f[-3:]}", f"script={scripts[i]}", f"len={min(len(word), 8)}"]
+        if "\u200c" in word:
+            features.append("zwnj")
+        if any(unicodedata.category(ch) == "Nd" for ch in word):
+            features.append("digit")
+        if word in PARTICLES:
+            features.append("particle")
+        if not any(ch.isalnum() for ch in word):
+            features.append("punct")
+        for offset in (-2, -1, 1, 2):
+            j = i + offset
+            if 0 <= j < len(tokens):
+                features += [f"{offset}:w={folded[j]}", f"{offset}:script={scripts[j]}"]
+            else:
+                features.append(f"{offset}:edge")
+        out.append(features)
+    return out
+
+
+def test_cached_features_equal_the_token_by_token_ones_on_every_seed_sentence():
+    from annotator.core.recommend.tagger import sentence_features
+    from annotator.core.token_view import doc_tokens
+
+    sentences = 0
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        view = doc_tokens(text, [])
+        for a, b in view.sentences:
+            tokens = [text[t.start:t.end] for t in view.tokens[a:b]]
+            assert [[f.decode() for f in item] for item in sentence_features(tokens)] == _features_token_by_token(tokens)
+            sentences += 1
+    assert sentences > 50
+    for tokens in ([], ["하나"], ["a", "b"], ["\u064e", "ك", "١٢"]):  # short sentences: edges on both sides
+        assert [[f.decode() for f in item] for item in sentence_features(tokens)] == _features_token_by_token(tokens)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import tempfile
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from annotator.core.model import Span
@@ -34,35 +35,50 @@ def _script(token: str) -> str:
     return "digit" if any(ch.isdigit() for ch in token) else "other"
 
 
-def sentence_features(tokens: list[str]) -> list[list[str]]:
-    """Features for every token of a sentence (each token folded once)."""
-    folded = [fold(t) for t in tokens]
-    scripts = [_script(t) for t in tokens]
-    out = []
-    for i, word in enumerate(tokens):
-        f = folded[i]
-        features = ["bias", f"w={f}", f"p1={f[:1]}", f"p2={f[:2]}", f"p3={f[:3]}", f"s1={f[-1:]}", f"s2={f[-2:]}",
-                    f"s3={f[-3:]}", f"script={scripts[i]}", f"len={min(len(word), 8)}"]
-        if "\u200c" in word:
-            features.append("zwnj")
-        if any(unicodedata.category(ch) == "Nd" for ch in word):
-            features.append("digit")
-        if word in PARTICLES:
-            features.append("particle")
-        if not any(ch.isalnum() for ch in word):
-            features.append("punct")
-        for offset in (-2, -1, 1, 2):
-            j = i + offset
-            if 0 <= j < len(tokens):
-                features.append(f"{offset}:w={folded[j]}")
-                features.append(f"{offset}:script={scripts[j]}")
-            else:
-                features.append(f"{offset}:edge")
-        out.append(features)
-    return out
+_OFFSETS = (-2, -1, 1, 2)
+_EDGE = tuple((f"{offset}:edge".encode(),) for offset in _OFFSETS)
 
 
-def token_features(tokens: list[str], i: int) -> list[str]:
+@lru_cache(maxsize=100_000)
+def _word_features(word: str) -> tuple[tuple[bytes, ...], tuple[bytes, bytes], tuple[bytes, bytes],
+                                       tuple[bytes, bytes], tuple[bytes, bytes]]:
+    """A token's own features, and what it gives the token 2 before it, 1 before it, 1 after it
+    and 2 after it: they depend on the token's string alone, so each distinct token is worked out
+    once. UTF-8 bytes, as crfsuite keeps them (it would encode every string on every call)."""
+    f = fold(word)
+    script = _script(word)
+    own = ["bias", f"w={f}", f"p1={f[:1]}", f"p2={f[:2]}", f"p3={f[:3]}", f"s1={f[-1:]}", f"s2={f[-2:]}",
+           f"s3={f[-3:]}", f"script={script}", f"len={min(len(word), 8)}"]
+    if "\u200c" in word:
+        own.append("zwnj")
+    if any(unicodedata.category(ch) == "Nd" for ch in word):
+        own.append("digit")
+    if word in PARTICLES:
+        own.append("particle")
+    if not any(ch.isalnum() for ch in word):
+        own.append("punct")
+    # what this token gives the token 2 after it (its -2 neighbour), the one after it, the one
+    # before it (its +1 neighbour) and the one 2 before it
+    seen = [(f"{offset}:w={f}".encode(), f"{offset}:script={script}".encode()) for offset in _OFFSETS]
+    return (tuple(x.encode() for x in own), *seen)
+
+
+def sentence_features(tokens: list[str]) -> list[tuple[bytes, ...]]:
+    """Features for every token of a sentence, as UTF-8 bytes (crfsuite's own form): the token's
+    own (the token folded, its prefixes and suffixes of 1 to 3 letters, script, length, ZWNJ,
+    digits, a Korean particle, punctuation), then the folded form and script of its neighbours
+    at -2, -1, +1 and +2, or that the sentence's edge is there."""
+    info = [_word_features(t) for t in tokens]
+    minus2, minus1, plus1, plus2 = _EDGE
+    return [own + m2 + m1 + p1 + p2 for own, m2, m1, p1, p2 in zip(
+        (i[0] for i in info),
+        [minus2, minus2, *(i[1] for i in info)],  # token j is the -2 neighbour of token j + 2
+        [minus1, *(i[2] for i in info)],
+        [*(i[3] for i in info[1:]), plus1],
+        [*(i[4] for i in info[2:]), plus2, plus2])]
+
+
+def token_features(tokens: list[str], i: int) -> tuple[bytes, ...]:
     return sentence_features(tokens)[i]
 
 
@@ -114,6 +130,8 @@ class Tagger:
         for a, b in view.sentences:
             tokens = [text[t.start:t.end] for t in view.tokens[a:b]]
             tags = self._tagger.tag(sentence_features(tokens))
+            if tags.count("O") == len(tags):  # most sentences: nothing to walk through
+                continue
             i = 0
             while i < len(tags):
                 if tags[i].startswith("B-") or (tags[i].startswith("I-") and (i == 0 or tags[i - 1] == "O")):
