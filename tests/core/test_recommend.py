@@ -309,3 +309,77 @@ def test_cached_features_equal_the_token_by_token_ones_on_every_seed_sentence():
     assert sentences > 50
     for tokens in ([], ["하나"], ["a", "b"], ["\u064e", "ك", "١٢"]):  # short sentences: edges on both sides
         assert [[f.decode() for f in item] for item in sentence_features(tokens)] == _features_token_by_token(tokens)
+
+
+# A helper is forked only by a process with one thread: the test process has more (numpy's, once
+# a theme test ran), so these run in a fresh interpreter, as the command line does.
+_HELPER_SCRIPT = r"""
+import json, os, sys
+from pathlib import Path
+from annotator import benchmarks
+from annotator.core.importing import import_paths
+from annotator.core.recommend import suggesting
+from annotator.core.recommend.strings import StringMatcher
+from annotator.storage import Store
+
+tmp, case = Path(sys.argv[1]), sys.argv[2]
+benchmarks.make_corpus(tmp / "c.jsonl", suggesting.PAGE + 30, chars=400, spans=3)
+lines = [json.loads(line) for line in (tmp / "c.jsonl").read_text(encoding="utf-8").splitlines()]
+rest = [{k: v for k, v in r.items() if k not in ("spans", "themes")} for r in lines[40:]]
+(tmp / "in.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines[:40] + rest),
+                              encoding="utf-8")
+store = Store.open(tmp / "t.db")
+import_paths(store, [tmp / "in.jsonl"], annotator="a")
+started = []
+real_start = suggesting._Helper.start.__func__
+suggesting._Helper.start = classmethod(lambda cls, learned: started.append(real_start(cls, learned)) or started[-1])
+if case == "same":
+    forked = suggesting.suggest(store, "a", into="model-a")
+    suggesting._Helper.start = classmethod(lambda cls, learned: None)
+    alone = suggesting.suggest(store, "a", into="model-b")
+    rows = store.db.execute('SELECT annotator, doc_id, start, "end", label, text, note FROM spans '
+                            'WHERE annotator LIKE ? ORDER BY doc_id, start, "end", label', ['model-%']).fetchall()
+    print(json.dumps({"helper": started[0] is not None and started[0].process.exitcode,
+                      "forked": [forked.suggestions, forked.documents, forked.themes],
+                      "alone": [alone.suggestions, alone.documents, alone.themes],
+                      "same": [r[1:] for r in rows if r[0] == "model-a"] == [r[1:] for r in rows if r[0] == "model-b"]}))
+else:
+    parent, real = os.getpid(), StringMatcher.suggest
+    def fail_in_the_helper(self, text):
+        if os.getpid() != parent:
+            raise ValueError("a broken model")
+        return real(self, text)
+    StringMatcher.suggest = fail_in_the_helper
+    before = store.dump()
+    try:
+        suggesting.suggest(store, "a", recommenders=["string"])
+    except suggesting.SuggestError as err:
+        print(json.dumps({"error": str(err), "unchanged": store.dump() == before,
+                          "helper": started[0].process.exitcode}))
+"""
+
+
+def _run_helper_case(tmp_path: Path, case: str) -> dict:
+    import subprocess
+    import sys
+
+    script = write(tmp_path / "helper_case.py", _HELPER_SCRIPT)
+    done = subprocess.run([sys.executable, str(script), str(tmp_path), case], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_a_forked_helper_suggests_while_pages_are_written_and_the_spans_are_the_same(tmp_path: Path):
+    """More than a page of documents: a helper process works out the next page while this one is
+    written (the command line's case); the layer holds what one process alone writes."""
+    got = _run_helper_case(tmp_path, "same")
+    assert got["helper"] == 0  # it ran, and stopped when the work was done
+    assert got["forked"] == got["alone"] and got["forked"][0] > 0 and got["forked"][1] == 230
+    assert got["same"]
+
+
+def test_a_failing_helper_is_one_error_and_nothing_is_written(tmp_path: Path):
+    got = _run_helper_case(tmp_path, "fail")
+    assert got["error"] == "the suggestion helper process failed: ValueError: a broken model"
+    assert got["unchanged"] and got["helper"] == 0

@@ -8,9 +8,15 @@ carries ``RECOMMENDER SCORE`` as its note, which the window shows.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from annotator.core.errors import AnnotatorError
@@ -19,6 +25,7 @@ from annotator.core.recommend import Suggestion
 from annotator.core.recommend.strings import StringMatcher
 from annotator.core.recommend.tagger import Tagger
 from annotator.core.recommend.themes import ThemeClassifier
+from annotator.core.token_view import keep_longest
 from annotator.storage import Store
 
 RECOMMENDERS = ("string", "crf", "themes")
@@ -52,11 +59,8 @@ class Learned:
 
 def merge(found: list[Suggestion]) -> list[Suggestion]:
     """One suggestion per place: where two recommenders overlap, the higher score wins."""
-    best: list[Suggestion] = []
-    for item in sorted(found, key=lambda s: (-s.score, s.start, -(s.end - s.start))):
-        if any(item.start < k.end and k.start < item.end for k in best):
-            continue
-        best.append(item)
+    ranked = sorted(found, key=lambda s: (-s.score, s.start, -(s.end - s.start)))
+    best = [ranked[i] for i in keep_longest([(s.start, s.end) for s in ranked])]  # O(n log n)
     return sorted(best, key=lambda s: (s.start, s.end))
 
 
@@ -83,6 +87,13 @@ def training_documents(store: Store, source: str, ids: Iterable[str] | None = No
 def learn(documents: list[tuple[Document, list[Span]]], recommenders: Iterable[str] = RECOMMENDERS,
           gazetteer: Path | None = None) -> Learned:
     chosen = check_recommenders(recommenders)
+    learned = _learn_spans(documents, chosen, gazetteer)
+    if "themes" in chosen:
+        _learn_themes(learned, documents)
+    return learned
+
+
+def _learn_spans(documents: list, chosen: list[str], gazetteer: Path | None) -> Learned:
     learned = Learned(spans=sum(len(item[1]) for item in documents), documents=len(documents))
     if "string" in chosen:
         learned.matcher = StringMatcher()
@@ -92,10 +103,13 @@ def learn(documents: list[tuple[Document, list[Span]]], recommenders: Iterable[s
     if "crf" in chosen:
         learned.tagger = Tagger()
         learned.tagger.train((doc.text, spans) for doc, spans, *_ in documents)
-    if "themes" in chosen and documents and len(documents[0]) == 3:
+    return learned
+
+
+def _learn_themes(learned: Learned, documents: list) -> None:
+    if documents and len(documents[0]) == 3:
         learned.themes = ThemeClassifier()
         learned.themes.train((doc.text, themes) for doc, _, themes in documents)
-    return learned
 
 
 def check_recommenders(names: Iterable[str]) -> list[str]:
@@ -140,33 +154,153 @@ def suggest(store: Store, source: str | None, into: str = "model", *, ids: list[
     if source != GOLD and source not in store.annotators_with_layers():
         raise SuggestError(f"no annotator {source!r} has annotated anything here "
                            f"(annotators: {', '.join(store.annotators_with_layers()) or 'none yet'})")
-    learned = learn(training_documents(store, source, with_themes=True), recommenders, gazetteer)
+    chosen = check_recommenders(recommenders)
+    documents = training_documents(store, source, with_themes=True)
+    learned = _learn_spans(documents, chosen, gazetteer)
     report = SuggestReport(learned.spans, learned.documents)
-    if not learned.spans and learned.themes is None:
+    if not learned.spans and not ("themes" in chosen and documents):
         learned.close()
         raise SuggestError(f"{source} has no spans to learn from yet")
+    spans_to_suggest = learned.matcher is not None or learned.tagger is not None
+    more_than_a_page = (len(ids) if ids is not None else store.count_documents()) > PAGE  # an upper bound with --lang
+    helper = _Helper.start(learned) if spans_to_suggest and more_than_a_page else None
     try:
+        if "themes" in chosen:  # after the fork: the helper has no use for it (and numpy's threads would forbid one)
+            _learn_themes(learned, documents)
+        del documents
         with store.transaction():
             store.ensure_annotator(into)
-            for docs in store.document_pages(PAGE, lang=lang, ids=ids):
-                chosen = [d for d in docs if status is None or store.status(d.id, source) is status]
-                store.clear_spans([d.id for d in chosen], into)
-                spans = []
-                for doc in chosen:
-                    for s in learned.suggest(doc.text):
-                        spans.append(Span(doc.id, into, s.start, s.end, s.label, doc.text[s.start:s.end],
-                                          f"{s.recommender} {s.score:.2f}"))
-                        report.by_label[s.label] = report.by_label.get(s.label, 0) + 1
-                    if learned.themes is not None:
+            pages = ([d for d in docs if status is None or store.status(d.id, source) is status]
+                     for docs in store.document_pages(PAGE, lang=lang, ids=ids))
+            for docs, found in suggested_pages(learned, pages, into, helper):
+                store.clear_spans([d.id for d in docs], into)
+                spans = [span for doc_spans in found for span in doc_spans]
+                for label, n in Counter(span.label for span in spans).items():
+                    report.by_label[label] = report.by_label.get(label, 0) + n
+                if learned.themes is not None:
+                    for doc in docs:
                         for theme in list(store.doc_themes(doc.id, into)):
                             store.remove_doc_theme(doc.id, into, theme)
                         picked = [(doc.id, into, theme) for theme, _ in learned.themes.suggest(doc.text)]
                         report.themes += store.add_doc_themes(picked)
-                    report.documents += 1
+                report.documents += len(docs)
                 report.suggestions += store.add_spans(spans)
     finally:
+        if helper is not None:
+            helper.stop()
         learned.close()
     return report
+
+
+def suggested_spans(learned: Learned, into: str, doc: Document) -> list[Span]:
+    """``learned``'s suggestions for ``doc`` as spans of the layer ``into``, the recommender and
+    score in each one's note."""
+    return _as_spans(doc, into, learned.suggest(doc.text))
+
+
+def _as_spans(doc: Document, into: str, found: Iterable[tuple[int, int, str, float, str]]) -> list[Span]:
+    text, doc_id = doc.text, doc.id
+    notes = _NOTES
+    out = []
+    for start, end, label, score, recommender in found:
+        note = notes.get((recommender, score))
+        if note is None:
+            note = notes[(recommender, score)] = f"{recommender} {score:.2f}"
+        out.append(Span(doc_id, into, start, end, label, text[start:end], note))
+    return out
+
+
+_NOTES: dict[tuple[str, float], str] = {}  # a suggestion's note, made once per recommender and score
+
+
+def suggested_pages(learned: Learned, pages: Iterable[list[Document]], into: str, helper: _Helper | None = None
+                    ) -> Iterator[tuple[list[Document], list[list[Span]]]]:
+    """Each page of documents with each document's suggested spans, in order.
+
+    With a ``helper`` (a forked process: see :class:`_Helper`), the helper works out the next
+    page while the caller writes this one: suggesting is Python, writing is SQLite, and the two
+    take turns on two cores instead of one. Its answers are read in this thread, between writes,
+    so no thread competes with the writing for the interpreter."""
+    if helper is None:
+        for docs in pages:
+            yield docs, [suggested_spans(learned, into, doc) for doc in docs]
+        return
+    waiting: list[Document] | None = None
+    for docs in pages:
+        found = helper.answer() if waiting is not None else None
+        helper.ask(docs)  # the helper works on it while the caller writes the page before
+        if waiting is not None:
+            yield waiting, [_as_spans(doc, into, suggested) for doc, suggested in zip(waiting, found)]
+        waiting = docs
+    if waiting is not None:
+        yield waiting, [_as_spans(doc, into, suggested) for doc, suggested in zip(waiting, helper.answer())]
+
+
+class _Helper:
+    """A forked process that suggests for the pages it is sent, one at a time, for
+    ``annotator suggest``: forked after learning, it has the learned model without copying it."""
+
+    def __init__(self, process: multiprocessing.process.BaseProcess, conn: Connection):
+        self.process, self.conn = process, conn
+
+    @classmethod
+    def start(cls, learned: Learned) -> _Helper | None:
+        """The helper, or None where a fork is not safe: not Linux, or more than one thread (a fork
+        keeps only the calling one, and a lock another one held would stay held)."""
+        if sys.platform != "linux" or threading.active_count() > 1:
+            return None
+        try:
+            if len(os.listdir("/proc/self/task")) > 1:  # threads a native library started
+                return None
+        except OSError:
+            return None
+        context = multiprocessing.get_context("fork")
+        ours, theirs = context.Pipe()
+        process = context.Process(target=_helper_main, args=(theirs, learned), daemon=True,
+                                  name="annotator-suggest-helper")
+        process.start()
+        theirs.close()
+        return cls(process, ours)
+
+    def ask(self, docs: list[Document]) -> None:
+        self.conn.send([doc.text for doc in docs])
+
+    def answer(self) -> list[list[tuple[int, int, str, float, str]]]:
+        """The suggestions for each text of the page asked for, as plain tuples (a third of
+        the bytes of spans; the spans are made here, where the texts are)."""
+        try:
+            kind, payload = self.conn.recv()
+        except EOFError:
+            raise SuggestError(f"the suggestion helper process stopped (exit status {self.process.exitcode})") from None
+        if kind == "error":
+            raise SuggestError(f"the suggestion helper process failed: {payload}")
+        return payload
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.conn.close()
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+
+
+def _helper_main(conn: Connection, learned: Learned) -> None:
+    """The helper's loop: a page's texts in, their suggestions out, until it is sent None.
+    Ctrl+C is the parent's to handle (it stops the helper)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        while (texts := conn.recv()) is not None:
+            try:
+                conn.send(("found", [[tuple(s) for s in learned.suggest(text)] for text in texts]))
+            except Exception as err:  # noqa: BLE001 (reported to the parent, which raises it)
+                conn.send(("error", f"{type(err).__name__}: {err}"))
+                return
+    except (EOFError, OSError):
+        return  # the parent is gone
 
 
 def _suggest_by_command(store: Store, command: str, into: str, *, ids: list[str] | None,
