@@ -311,6 +311,33 @@ def test_cached_features_equal_the_token_by_token_ones_on_every_seed_sentence():
         assert [[f.decode() for f in item] for item in sentence_features(tokens)] == _features_token_by_token(tokens)
 
 
+def test_the_same_sentences_give_the_same_model_whatever_trained_before():
+    text = "علی رضایی در تهران گفت. مریم احمدی در شیراز گفت. 대구시는 포항시와 발표했다."
+    spans = [Span("d", "s", text.index(w), text.index(w) + len(w), label, w)
+             for w, label in (("علی رضایی", "PER"), ("تهران", "GPE"), ("شیراز", "GPE"), ("포항시", "GPE"))]
+    models = []
+    for _ in range(3):
+        tagger = Tagger()
+        try:
+            tagger.train([(text, spans)] * 20)
+            models.append(tagger.model_path.read_bytes())
+        finally:
+            tagger.close()
+    assert models[0] == models[1] == models[2]  # crfsuite's shuffle starts from one seed every time
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.one_of(st.sampled_from(list("\u200c\u200d\u064e\u0651\u0640ي ك ۱٣İΣσςAaé\u0301")),
+                                  st.characters(exclude_categories=("Cs",))), max_size=50))
+def test_the_matchers_folding_is_fold_with_map(text: str):
+    from annotator.core.recommend.strings import fold_with_origin
+    from annotator.core.text import fold_with_map
+
+    folded, origin = fold_with_origin(text)
+    expected_folded, expected_origin = fold_with_map(text)
+    assert folded == expected_folded and list(origin) == expected_origin
+
+
 # A helper is forked only by a process with one thread: the test process has more (numpy's, once
 # a theme test ran), so these run in a fresh interpreter, as the command line does.
 _HELPER_SCRIPT = r"""
