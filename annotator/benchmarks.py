@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -39,6 +40,7 @@ class Figure:
     target: str
     limit: float
     limit_is_ratio: bool
+    decimals: int = 1  # how the value and floor are printed in the table
 
     @property
     def ratio(self) -> float | None:
@@ -50,14 +52,15 @@ class Figure:
         return measured is not None and measured <= self.limit
 
     def row(self) -> str:
-        floor = f"{self.floor:10.1f} {self.unit:<2}" if self.floor is not None else f"{'—':>13}"
+        d = self.decimals
+        floor = f"{self.floor:10.{d}f} {self.unit:<2}" if self.floor is not None else f"{'—':>13}"
         ratio = f"{self.ratio:6.2f}x" if self.ratio is not None else f"{'—':>7}"
-        return (f"{self.name:<66} {self.value:10.1f} {self.unit:<2} {floor} {ratio}  {self.target:<16} "
+        return (f"{self.name:<66} {self.value:10.{d}f} {self.unit:<2} {floor} {ratio}  {self.target:<16} "
                 f"{'ok' if self.ok else 'MISSED'}")
 
     def to_json(self) -> str:
         data = asdict(self)
-        for key in ("limit", "limit_is_ratio"):
+        for key in ("limit", "limit_is_ratio", "decimals"):
             data.pop(key)
         return json.dumps({**data, "ratio": self.ratio, "ok": self.ok})
 
@@ -276,3 +279,299 @@ def agreement_figure(db: Path, documents: int) -> Figure:
                                  "SELECT doc_id, ?, theme, created_at FROM doc_themes WHERE annotator = 'a'", [name])
         seconds = _timed(lambda: compute(store))
     return Figure(f"agreement over 3 annotators x {documents:,} documents", seconds, "s", None, "<= 10 s", 10.0, False)
+
+
+# --- suggestions (issue 13) -------------------------------------------------------------------
+
+TRAIN_DOCUMENTS = 1_000  # the learning figure is defined over 1,000 annotated documents
+SUGGEST_DOCUMENTS = 10_000  # annotator suggest over 10,000 documents, learning from the first 1,000
+MEMORY_DOCUMENTS = 2_000  # ... and over 2,000, to show its memory does not grow with the documents
+CURVE_DOCUMENTS = 200
+CURVE_CHECKPOINTS = (10, 50, 200)
+
+
+def read_documents(corpus: Path, first: int, count: int) -> list:
+    """Documents ``first`` to ``first + count`` of a JSONL corpus as (Document, spans of "a")."""
+    from annotator.core.model import Document, Span
+
+    out = []
+    with corpus.open(encoding="utf-8") as handle:
+        for i, line in enumerate(handle):
+            if i >= first + count:
+                break
+            if i >= first:
+                record = json.loads(line)
+                doc = Document(record["id"], "", record["text"], "und", "rtl")
+                out.append((doc, [Span(doc.id, "a", s["start"], s["end"], s["label"], doc.text[s["start"]:s["end"]])
+                                  for s in record.get("spans", [])]))
+    return out
+
+
+def learning_figures(corpus: Path, workdir: Path, documents: int = TRAIN_DOCUMENTS, *, probe: int = 50,
+                     scale: str = "") -> list[Figure]:
+    """Learning the string matcher and the tagger from ``documents`` annotated documents of the
+    benchmark corpus, then suggesting for documents it has not seen, as when one is opened.
+
+    Learning's floor is crfsuite alone: the same trainer, parameters and sentences, fed features
+    computed beforehand (the ratio is annotator's tokenizing, sentences and features, and the
+    string matcher). Both must write the same model file byte for byte, or the figure is
+    infinite. The open document's floor is the same document's C work alone: crfsuite tagging
+    its sentences from features computed beforehand, and the string matcher's one regular
+    expression over its folded text. Kiwi (the Korean analyser, 1-2 s to load once per process)
+    is loaded before either clock starts.
+    """
+    import pycrfsuite
+
+    from annotator.core.recommend.strings import fold_with_origin
+    from annotator.core.recommend.suggesting import learn, suggested_spans
+    from annotator.core.recommend.tagger import ALGORITHM, same_shuffle, sentence_features, sequences, training_params
+    from annotator.core.token_view import doc_tokens
+    from annotator.core.tokens import preload
+
+    preload()
+    items = read_documents(corpus, 0, documents + probe)
+    train, unseen = items[:documents], items[documents:]
+    spans = sum(len(s) for _, s in train)
+    t0 = time.perf_counter()
+    learned = learn(train, ["string", "crf"])
+    ours = time.perf_counter() - t0
+    try:
+        tagger = learned.tagger
+        assert tagger is not None and tagger.model_path is not None and learned.matcher is not None
+        data = [(sentence_features(tokens), tags) for doc, s in train for tokens, tags in sequences(doc.text, s)]
+        model = workdir / "floor.crfsuite"
+
+        def floor() -> None:
+            trainer = pycrfsuite.Trainer(algorithm=ALGORITHM, verbose=False)
+            for xseq, yseq in data:
+                trainer.append(xseq, yseq)
+            trainer.set_params(training_params())
+            same_shuffle()
+            trainer.train(str(model))
+
+        floor_s = _timed(floor)
+        same_model = model.read_bytes() == tagger.model_path.read_bytes()
+        data.clear()  # the memory for what follows
+
+        opened, bare = [], []
+        _, pattern = learned.matcher._compiled or (None, None)
+        for doc, _ in unseen:
+            t0 = time.perf_counter()
+            suggested_spans(learned, "learned", doc)
+            opened.append((time.perf_counter() - t0) * 1000)
+            view = doc_tokens(doc.text, [])
+            features = [sentence_features([doc.text[t.start:t.end] for t in view.tokens[a:b]]) for a, b in view.sentences]
+            folded, _ = fold_with_origin(doc.text)
+            t0 = time.perf_counter()
+            for xseq in features:
+                tagger._tagger.tag(xseq)
+            if pattern is not None:
+                list(pattern.finditer(folded))
+            bare.append((time.perf_counter() - t0) * 1000)
+    finally:
+        learned.close()
+    limit = 10.0 * documents / TRAIN_DOCUMENTS
+    worst = max(range(len(opened)), key=opened.__getitem__) if opened else 0
+    return [
+        Figure(f"learn string+crf from {documents:,} docs ({spans:,} spans){scale}",
+               ours if same_model else float("inf"), "s", floor_s, f"<= {limit:g} s" + (" (scaled)" if scale else ""),
+               limit, False),
+        Figure(f"suggestions for an opened 3,000-char doc, slowest of {len(opened)}{scale}",
+               opened[worst] if opened else float("inf"), "ms", bare[worst] if bare else None, "<= 100 ms", 100.0,
+               False),
+    ]
+
+
+def suggest_database(corpus: Path, workdir: Path, documents: int, learned_from: int) -> Path:
+    """A database of the corpus's first ``documents`` documents, of which the first
+    ``learned_from`` are annotated by "a" (imported, untimed)."""
+    from annotator.core.importing import import_paths
+    from annotator.core.project import open_project
+
+    part = workdir / f"suggest-{documents}.jsonl"
+    with corpus.open(encoding="utf-8") as source, part.open("w", encoding="utf-8") as out:
+        for i, line in zip(range(documents), source):
+            record = json.loads(line)
+            if i >= learned_from:
+                record.pop("spans", None)
+                record.pop("themes", None)
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    db = workdir / f"suggest-{documents}.db"
+    with open_project(db) as store:
+        import_paths(store, [part], annotator="a")
+    part.unlink()
+    return db
+
+
+_SUGGEST = r"""
+import resource, sys
+from annotator.cli import cli
+cli.main(["--db", sys.argv[1], "suggest", "--from", "a", "--recommenders", "string,crf"], standalone_mode=False)
+print("HELPER_KB", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+""" + PEAK
+
+
+def _suggest_child(base: Path, run: Path) -> tuple[float, float, float, str]:
+    """`annotator suggest --from a` on a copy of ``base``, in a new process: (seconds, its peak
+    memory in MB, its helper's peak in MB, its summary line)."""
+    shutil.copyfile(base, run)
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", _SUGGEST, str(run)], capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise RuntimeError(f"benchmark child failed: {out.stderr[-500:]}")
+    lines = out.stdout.splitlines()
+    peak = next(int(line.split()[1]) for line in lines if line.startswith("PEAK_KB"))
+    helper = next(int(line.split()[1]) for line in lines if line.startswith("HELPER_KB"))
+    summary = next((line for line in lines if line.startswith("learned from")), "")
+    return seconds, peak / 1024, helper / 1024, summary
+
+
+def _write_floor(ours: Path, base: Path, target: Path) -> tuple[float, int]:
+    """Raw ``executemany`` of the spans ``ours`` holds in the layer model into a copy of
+    ``base`` (the same schema, triggers and indexes), a page of rows at a time, in one
+    transaction; only the writing and the commit are timed. (seconds, rows)."""
+    shutil.copyfile(base, target)
+    source = sqlite3.connect(ours)
+    conn = sqlite3.connect(target, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    rows = source.execute('SELECT doc_id, annotator, start, "end", label, text, note, created_at, updated_at '
+                          "FROM spans WHERE annotator = 'model' ORDER BY id")
+    conn.execute("BEGIN IMMEDIATE")
+    conn.executemany("INSERT OR IGNORE INTO annotators VALUES (?, ?)",
+                     source.execute("SELECT * FROM annotators WHERE name = 'model'").fetchall())
+    seconds, count = 0.0, 0
+    while batch := rows.fetchmany(100_000):
+        t0 = time.perf_counter()
+        conn.executemany('INSERT OR IGNORE INTO spans(doc_id, annotator, start, "end", label, text, note, '
+                         "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+        seconds += time.perf_counter() - t0
+        count += len(batch)
+    t0 = time.perf_counter()
+    conn.execute("COMMIT")
+    seconds += time.perf_counter() - t0
+    written = conn.execute("SELECT count(*) FROM spans WHERE annotator = 'model'").fetchone()[0]
+    conn.close()
+    source.close()
+    if written != count:
+        raise RuntimeError(f"the floor wrote {written} of {count} suggestions")
+    return seconds, count
+
+
+def suggest_figures(corpus: Path, workdir: Path, documents: int = SUGGEST_DOCUMENTS,
+                    learned_from: int = TRAIN_DOCUMENTS, smaller: int | None = MEMORY_DOCUMENTS,
+                    scale: str = "") -> list[Figure]:
+    """`annotator suggest --from a --recommenders string,crf` over ``documents`` documents, the
+    first ``learned_from`` of them annotated, as a user runs it (a new process: start-up, Kiwi,
+    learning, suggesting, writing in pages). Floor: raw ``executemany`` of the same suggestions
+    into the same schema (SQLite's own cost of storing them; the ratio is everything annotator
+    adds, learning included). Memory: the command's peak and its helper's, for ``smaller``
+    documents and for ``documents``; flat means the peak does not grow with the documents (a
+    page of 200 is in memory, whatever their number)."""
+    base = suggest_database(corpus, workdir, documents, learned_from)
+    run = workdir / "suggest-run.db"
+    seconds, peak, helper, summary = _suggest_child(base, run)
+    match = re.search(r"([\d,]+) suggestions in", summary)
+    count = match.group(1) if match else "?"
+    floor_s, rows = _write_floor(run, base, workdir / "suggest-floor.db")
+    for path in (run, workdir / "suggest-floor.db", base):
+        for extra in ("", "-wal", "-shm"):
+            Path(f"{path}{extra}").unlink(missing_ok=True)
+    limit = 120.0 * documents / SUGGEST_DOCUMENTS
+    figures = [Figure(f"annotator suggest, {documents:,} docs learning from {learned_from:,} ({rows:,} spans){scale}",
+                      seconds, "s", floor_s, f"<= {limit:g} s" + (" (scaled)" if scale else ""), limit, False)]
+    assert count.replace(",", "") == str(rows) or count == "?", (count, rows)
+    if smaller:
+        small_base = suggest_database(corpus, workdir, smaller, learned_from)
+        _, small_peak, small_helper, _ = _suggest_child(small_base, run)
+        for path in (run, small_base):
+            for extra in ("", "-wal", "-shm"):
+                Path(f"{path}{extra}").unlink(missing_ok=True)
+        growth = max(peak - small_peak, helper - small_helper)
+        figures.append(Figure(f"suggest: peak memory growth {smaller:,} -> {documents:,} docs (process "
+                              f"{small_peak:.0f}->{peak:.0f} MB, helper {small_helper:.0f}->{helper:.0f} MB)",
+                              growth, "MB", None, "flat: <= 50 MB", 50.0, False))
+    return figures
+
+
+def learning_curve(documents: int = CURVE_DOCUMENTS, *, every: int = 10) -> list[tuple[int, int, int, int]]:
+    """A simulated annotator works through the learning corpus (annotator.learning_corpus) in
+    order, with the string matcher's and the tagger's suggestions on. On each document it rejects
+    every suggestion that is not exactly a gold span (start, end and label), accepts the rest, and
+    adds by hand each gold span no suggestion gave. A rejection lowers its pattern's score, as in
+    the window, and is applied again after each retraining. The recommenders learn from the
+    documents done so far: after each of the first ``every`` documents, then after every
+    ``every``-th.
+
+    Per document: (gold spans, suggestions accepted, suggestions rejected, spans added by hand)."""
+    import tempfile
+
+    from annotator.core.model import Document, Span
+    from annotator.core.recommend.suggesting import learn
+    from annotator.core.tokens import preload
+    from annotator.learning_corpus import make_learning_corpus
+
+    preload()
+    items = []
+    with tempfile.TemporaryDirectory(prefix="annotator-curve-") as tmp:
+        path = Path(tmp) / "curve.jsonl"
+        make_learning_corpus(path, documents)
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            doc = Document(record["id"], "", record["text"], "und", "rtl")
+            items.append((doc, [Span(doc.id, "gold", s["start"], s["end"], s["label"], doc.text[s["start"]:s["end"]])
+                                for s in record["spans"]]))
+    learned = None
+    rejected: list[tuple[str, str]] = []
+    out = []
+    try:
+        for i, (doc, gold) in enumerate(items):
+            if i and (i <= every or i % every == 0):
+                if learned is not None:
+                    learned.close()
+                learned = learn(items[:i], ["string", "crf"])
+                for text, label in rejected:
+                    learned.matcher.reject(text, label)
+            truth = {(s.start, s.end, s.label) for s in gold}
+            offered = {(s.start, s.end, s.label) for s in learned.suggest(doc.text)} if learned else set()
+            right, wrong = offered & truth, offered - truth
+            for start, end, label in sorted(wrong):
+                rejected.append((doc.text[start:end], label))
+                learned.matcher.reject(doc.text[start:end], label)
+            out.append((len(truth), len(right), len(wrong), len(truth) - len(right)))
+    finally:
+        if learned is not None:
+            learned.close()
+    return out
+
+
+def actions(part: list[tuple[int, int, int, int]], *, accept_all: bool = True) -> int:
+    """The annotator's actions on these documents with suggestions: one per rejection (Shift+X),
+    one per span added by hand (a selection and its label's key, as without suggestions), and one
+    per document to accept what is left (Ctrl+Alt+A) or, without ``accept_all``, one per accepted
+    suggestion (Shift+A)."""
+    return sum(rejected + added + ((1 if accepted else 0) if accept_all else accepted)
+               for _, accepted, rejected, added in part)
+
+
+def learning_curve_figures(documents: int = CURVE_DOCUMENTS, checkpoints: tuple[int, ...] = CURVE_CHECKPOINTS,
+                           *, window: int = 10, scale: str = "") -> tuple[list[Figure], list[dict]]:
+    """Actions per gold entity on the ``window`` documents up to each checkpoint with
+    suggestions (:func:`actions`), beside the same documents without them (every entity added by
+    hand: 1 action each). The learning corpus repeats the seeds' sentences, so the curve is
+    optimistic: its names come back in every document. Also returns each checkpoint's counts."""
+    per_document = learning_curve(documents)
+    figures, counts = [], []
+    for n in checkpoints:
+        part = per_document[max(0, n - window):n]
+        gold = sum(p[0] for p in part)
+        row = {"documents": f"{max(1, n - window + 1)}-{n}", "gold": gold, "accepted": sum(p[1] for p in part),
+               "rejected": sum(p[2] for p in part), "added": sum(p[3] for p in part),
+               "actions": actions(part), "actions_accepting_one_by_one": actions(part, accept_all=False)}
+        counts.append(row)
+        figures.append(Figure(f"actions per entity, docs {row['documents']} ({row['accepted'] / gold:.0%} "
+                              f"accepted), optimistic corpus{scale}",
+                              row["actions"] / gold, "", 1.0, "<= 1x by hand", 1.0, True, decimals=2))
+    return figures, counts

@@ -913,8 +913,16 @@ def bench(quick: bool, as_json: bool, window_only: bool) -> None:
     import (floor: raw executemany of the same rows into the same schema), search, the window with the corpus open
     (floor: a bare QMainWindow) and its memory, a 100,000-character document with 5,000 spans
     (floor: a bare QPlainTextEdit with a QSyntaxHighlighter), adding a span, export (floor:
-    json.dumps over the same rows read raw) and agreement over three annotators. Exits 1 if a
-    figure misses its target.
+    json.dumps over the same rows read raw) and agreement over three annotators.
+
+    Suggestions: learning the string matcher and the tagger from 1,000 annotated documents
+    (floor: crfsuite alone on features computed beforehand; 200 with --quick), suggestions for a
+    document just opened (floor: crfsuite's tagging and one regular expression), annotator
+    suggest over 10,000 documents learning from 1,000 and its memory against 2,000 (floor: raw
+    executemany of the same suggestions; not with --quick), and a learning curve: actions per
+    entity of a simulated annotator with suggestions against without, on a corpus that repeats
+    the seeds' annotated sentences (optimistic; 50 documents with --quick). Exits 1 if a figure
+    misses its target.
 
     \b
     Example:
@@ -950,6 +958,18 @@ def bench(quick: bool, as_json: bool, window_only: bool) -> None:
             if documents > core_bench.AGREEMENT_DOCUMENTS:  # the figure is over 10,000 documents
                 db = core_bench.agreement_database(corpus, work)
             figures.append(core_bench.agreement_figure(db, min(documents, core_bench.AGREEMENT_DOCUMENTS)))
+            learn_from = 200 if quick else core_bench.TRAIN_DOCUMENTS
+            say(f"learning suggestions from {learn_from:,} documents …")
+            figures += core_bench.learning_figures(corpus, work, learn_from, scale=" (quick)" if quick else "")
+            if not quick:
+                say(f"annotator suggest over {core_bench.SUGGEST_DOCUMENTS:,} documents, and "
+                    f"{core_bench.MEMORY_DOCUMENTS:,} for its memory …")
+                figures += core_bench.suggest_figures(corpus, work)
+            curve = 50 if quick else core_bench.CURVE_DOCUMENTS
+            say(f"a simulated annotator with suggestions, {curve} documents …")
+            figures += core_bench.learning_curve_figures(
+                curve, tuple(n for n in core_bench.CURVE_CHECKPOINTS if n <= curve),
+                scale=" (quick)" if quick else "")[0]
         figures += run_window_benchmarks(work, progress=say)
     if as_json:
         for figure in figures:

@@ -56,3 +56,44 @@ def test_agreement_is_over_the_first_ten_thousand_documents_of_a_larger_corpus(t
         ids = [s.id for s in store.document_summaries("a")]
     assert ids == [f"b{i:06d}" for i in range(12)]
     assert "3 annotators x 12 documents" in benchmarks.agreement_figure(db, 12).name
+
+
+# --- suggestions ----------------------------------------------------------------------------------
+
+
+def test_learning_is_measured_against_crfsuite_alone_writing_the_same_model(tmp_path: Path):
+    corpus = tmp_path / "c.jsonl"
+    benchmarks.make_corpus(corpus, 30)
+    learned, opened = benchmarks.learning_figures(corpus, tmp_path, 25, probe=5)
+    assert "25 docs (250 spans)" in learned.name and learned.floor > 0
+    assert learned.value != float("inf")  # the floor's model file is ours byte for byte
+    assert "slowest of 5" in opened.name and 0 < opened.floor < opened.value < 100
+
+
+def test_annotator_suggest_is_measured_in_a_new_process_against_raw_writes(tmp_path: Path):
+    corpus = tmp_path / "c.jsonl"
+    benchmarks.make_corpus(corpus, 230, chars=400, spans=3)
+    timed, memory = benchmarks.suggest_figures(corpus, tmp_path, 230, 20, smaller=210)
+    assert "230 docs learning from 20" in timed.name and timed.value > timed.floor > 0
+    rows = int(timed.name.split("(")[1].split(" spans")[0].replace(",", ""))
+    assert rows > 230  # the floor wrote what the command wrote (it checks the count itself)
+    assert "210 -> 230 docs" in memory.name and memory.unit == "MB" and memory.floor is None
+    assert not list(tmp_path.glob("suggest-*.db*"))  # the databases are gone
+
+
+def test_the_simulated_annotator_counts_what_it_did(tmp_path: Path):
+    per_document = benchmarks.learning_curve(12, every=5)
+    assert len(per_document) == 12
+    first = per_document[0]
+    assert first[1] == first[2] == 0 and first[3] == first[0] > 0  # nothing learned yet: all by hand
+    for gold, accepted, rejected, added in per_document:
+        assert accepted + added == gold and rejected >= 0
+    assert sum(p[1] for p in per_document) > 0  # it learned something it could offer
+    part = [(10, 7, 2, 3), (5, 0, 1, 5)]
+    assert benchmarks.actions(part) == (2 + 3 + 1) + (1 + 5)  # Ctrl+Alt+A once where anything is left
+    assert benchmarks.actions(part, accept_all=False) == (7 + 2 + 3) + (1 + 5)
+    figures, counts = benchmarks.learning_curve_figures(12, (10,))
+    [figure] = figures
+    assert "docs 1-10" in figure.name and "optimistic" in figure.name and figure.floor == 1.0
+    assert counts[0]["actions"] / counts[0]["gold"] == figure.value
+    assert figure.row().split()[-1] in ("ok", "MISSED") and "0." in figure.row()  # two decimals
