@@ -960,7 +960,7 @@ def bench(quick: bool, as_json: bool, window_only: bool) -> None:
             figures.append(core_bench.agreement_figure(db, min(documents, core_bench.AGREEMENT_DOCUMENTS)))
             learn_from = 200 if quick else core_bench.TRAIN_DOCUMENTS
             say(f"learning suggestions from {learn_from:,} documents …")
-            figures += core_bench.learning_figures(corpus, work, learn_from, scale=" (quick)" if quick else "")
+            figures += core_bench.learning_figures(corpus, work, learn_from, scale=", quick" if quick else "")
             if not quick:
                 say(f"annotator suggest over {core_bench.SUGGEST_DOCUMENTS:,} documents, and "
                     f"{core_bench.MEMORY_DOCUMENTS:,} for its memory …")
@@ -969,7 +969,7 @@ def bench(quick: bool, as_json: bool, window_only: bool) -> None:
             say(f"a simulated annotator with suggestions, {curve} documents …")
             figures += core_bench.learning_curve_figures(
                 curve, tuple(n for n in core_bench.CURVE_CHECKPOINTS if n <= curve),
-                scale=" (quick)" if quick else "")[0]
+                scale=", quick" if quick else "")[0]
         figures += run_window_benchmarks(work, progress=say)
     if as_json:
         for figure in figures:

@@ -74,10 +74,10 @@ def test_annotator_suggest_is_measured_in_a_new_process_against_raw_writes(tmp_p
     corpus = tmp_path / "c.jsonl"
     benchmarks.make_corpus(corpus, 230, chars=400, spans=3)
     timed, memory = benchmarks.suggest_figures(corpus, tmp_path, 230, 20, smaller=210)
-    assert "230 docs learning from 20" in timed.name and timed.value > timed.floor > 0
+    assert "230 docs, 20 learned" in timed.name and timed.value > timed.floor > 0
     rows = int(timed.name.split("(")[1].split(" spans")[0].replace(",", ""))
     assert rows > 230  # the floor wrote what the command wrote (it checks the count itself)
-    assert "210 -> 230 docs" in memory.name and memory.unit == "MB" and memory.floor is None
+    assert "210->230 docs" in memory.name and memory.unit == "MB" and memory.floor is None
     assert not list(tmp_path.glob("suggest-*.db*"))  # the databases are gone
 
 
