@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer, qInstallMessageHandler
+from PySide6.QtCore import QSettings, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from annotator.core.errors import AnnotatorError
@@ -95,7 +95,7 @@ def _xcb_plugin() -> Path | None:
     return path if path.exists() else None
 
 
-def _quit_on_sigterm(app) -> None:
+def _quit_on_sigterm(app):
     """SIGTERM (a logout, ``kill``) closes the windows as a person would: what closing does (the
     position kept, a backup, the recommender workers ended) happens, then the app quits. Qt's loop
     runs no Python while it waits, so the signal wakes it through a socket (signal.set_wakeup_fd)."""
@@ -108,7 +108,7 @@ def _quit_on_sigterm(app) -> None:
     reader.setblocking(False)
     writer.setblocking(False)
     signal.set_wakeup_fd(writer.fileno())
-    signal.signal(signal.SIGTERM, lambda signum, frame: None)  # the wake-up byte is what counts
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)  # the wake-up byte is what counts
     notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Read, app)
 
     def woken() -> None:
@@ -121,7 +121,15 @@ def _quit_on_sigterm(app) -> None:
             app.quit()
 
     notifier.activated.connect(woken)
-    app._sigterm = (reader, writer, notifier)  # kept alive with the app
+
+    def undo() -> None:  # the window is gone: the signal's default again, the sockets closed
+        notifier.setEnabled(False)
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGTERM, previous)
+        reader.close()
+        writer.close()
+
+    return undo
 
 
 def run(db: str | None) -> int:
@@ -138,8 +146,11 @@ def run(db: str | None) -> int:
             return 0
         window = MainWindow(store, name)
         window.show()
-        _quit_on_sigterm(app)
-        return app.exec()
+        stop_listening = _quit_on_sigterm(app)
+        try:
+            return app.exec()
+        finally:
+            stop_listening()
     finally:
         if window is not None:
             window.learning.close()  # its workers end with the window, however the app ends (SIGTERM too)
@@ -190,8 +201,10 @@ def screenshot(db: str | None, doc_id: str, out: Path, *, annotator: str | None 
         if review:
             window.review.set_mode(True)
             window.review.step(+1)  # the first undecided unit, selected
-        QTimer.singleShot(0, app.quit)
-        app.exec()
+        # A few passes of the event loop (layout, zero timers, painting) without app.exec() and
+        # app.quit(): a quit leaves Qt's later event loops in this process returning at once.
+        for _ in range(3):
+            app.processEvents()
         image = window.grab()
         if show == "span-menu" and window.view.spans:
             image = _with_span_menu(window, image)
