@@ -11,11 +11,13 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
     QProgressDialog,
+    QScrollArea,
     QWidget,
 )
 
@@ -98,7 +100,11 @@ class MainWindow(QMainWindow):
 
         self.suggestions = Suggestions(self)
         self.learning = Learning(self)
-        learning_dock = self._dock("suggestions", "Suggestions", LearningPanel(self.learning), Qt.RightDockWidgetArea)
+        learning_scroll = QScrollArea()  # scrolls in a short dock rather than raising the window's minimum height
+        learning_scroll.setWidgetResizable(True)
+        learning_scroll.setFrameShape(QFrame.NoFrame)
+        learning_scroll.setWidget(LearningPanel(self.learning))
+        learning_dock = self._dock("suggestions", "Suggestions", learning_scroll, Qt.RightDockWidgetArea)
         self.review = Review(self)
         units_dock = self._dock("units", "Units", self.review.panel, Qt.BottomDockWidgetArea)
         self.tabifyDockWidget(self.findChild(QDockWidget, "dock-spans"), units_dock)
