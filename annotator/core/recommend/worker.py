@@ -111,6 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         model.close()  # the tagger's model file goes with it
         store.close()
+    if side.is_alive():
+        # The window has gone while the second thread still evaluates or ranks, inside crfsuite or
+        # Kiwi: ending the interpreter around a thread in C code can abort (seen: SIGABRT), so the
+        # process ends here, its output flushed and its files removed.
+        sys.stdout.flush()
+        os._exit(0)
     return 0
 
 
