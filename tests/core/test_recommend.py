@@ -253,9 +253,10 @@ def test_sentence_features_are_each_tokens_own_and_its_neighbours():
 
     tokens = ["대구시", "는", "سامانه\u200cهای", "۱۴۰۲", "."]
     features = [[f.decode() for f in item] for item in sentence_features(tokens)]
-    assert features[0][:10] == ["bias", "w=대구시", "p1=대", "p2=대구", "p3=대구시", "s1=시", "s2=구시", "s3=대구시",
-                                "script=hangul", "len=3"]
-    assert features[0][10:] == ["-2:edge", "-1:edge", "1:w=는", "1:script=hangul", "2:w=سامانههای", "2:script=arabic"]
+    # Affixes strictly shorter than the token (대구시's three-letter prefix is the token itself).
+    assert features[0][:8] == ["bias", "w=대구시", "p1=대", "s1=시", "p2=대구", "s2=구시", "script=hangul", "len=3"]
+    assert features[0][8:] == ["-2:edge", "-1:edge", "1:w=는", "1:script=hangul", "2:w=سامانههای"]
+    assert features[1][:4] == ["bias", "w=는", "script=hangul", "len=1"]  # one letter: no affix at all
     assert "particle" in features[1] and "zwnj" in features[2] and "digit" in features[3] and "punct" in features[4]
     assert features[4][-4:] == ["-1:w=1402", "-1:script=arabic", "1:edge", "2:edge"]  # Persian digits
 
@@ -274,8 +275,11 @@ def _features_token_by_token(tokens: list[str]) -> list[list[str]]:
     out = []
     for i, word in enumerate(tokens):
         f = folded[i]
-        features = ["bias", f"w={f}", f"p1={f[:1]}", f"p2={f[:2]}", f"p3={f[:3]}", f"s1={f[-1:]}", f"s2={f[-2:]}",
-                    f"s3={f[-3:]}", f"script={scripts[i]}", f"len={min(len(word), 8)}"]
+        affixes = []
+        for n in (1, 2, 3):
+            if n < len(f):
+                affixes += [f"p{n}={f[:n]}", f"s{n}={f[-n:]}"]
+        features = ["bias", f"w={f}", *affixes, f"script={scripts[i]}", f"len={min(len(word), 8)}"]
         if "\u200c" in word:
             features.append("zwnj")
         if any(unicodedata.category(ch) == "Nd" for ch in word):
@@ -287,7 +291,9 @@ def _features_token_by_token(tokens: list[str]) -> list[list[str]]:
         for offset in (-2, -1, 1, 2):
             j = i + offset
             if 0 <= j < len(tokens):
-                features += [f"{offset}:w={folded[j]}", f"{offset}:script={scripts[j]}"]
+                features.append(f"{offset}:w={folded[j]}")
+                if abs(offset) == 1:  # the script of the next-door neighbours only
+                    features.append(f"{offset}:script={scripts[j]}")
             else:
                 features.append(f"{offset}:edge")
         out.append(features)
