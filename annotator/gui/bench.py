@@ -284,6 +284,7 @@ def run_learning_benchmarks(workdir: Path, *, documents: int = 1000, runs: int =
         app.processEvents()  # committed and repainted
         return (time.perf_counter() - t1) * 1000
 
+    before = len(store.spans("l000000", "maya"))
     idle = []  # the floor: the same key presses with nothing learning
     for _ in range(30):
         idle.append(add_one())
@@ -305,6 +306,8 @@ def run_learning_benchmarks(workdir: Path, *, documents: int = 1000, runs: int =
         time.sleep(0.04)  # a person's pace between spans
     if ready_at is None:
         raise RuntimeError(f"the window's training did not finish: {window.learning.message}")
+    if len(store.spans("l000000", "maya")) != before + len(idle) + len(added):
+        raise RuntimeError("a key press in the learning benchmark did not save its span")
     trained_s = ready_at - t0
 
     def open_doc(doc_id: str, wait: bool = True) -> Callable[[], None]:

@@ -169,6 +169,11 @@ class Learning(QObject):
             self._serve(process, live.State(**event["state"]))
         elif kind == "suggestions" and process is self.server:
             self._take_suggestions(event)
+        elif kind == "themes" and process is self.server:
+            self.state = live.State(**event["state"])
+            self.version += 1  # the open document's themes are asked for again
+            self.window.suggestions.refresh()
+            self.changed.emit()
         elif kind == "evaluated" and process is self.server:
             self.state = live.State(**event["state"])
             self.changed.emit()

@@ -23,6 +23,7 @@ from typing import Any
 
 from annotator.core.recommend import suggesting
 from annotator.core.recommend.suggesting import RECOMMENDERS, Learned, SuggestError
+from annotator.core.recommend.themes import ThemeClassifier
 from annotator.storage import Store
 
 LEARNED = "learned"  # the source name of the window's own suggestions (and of their rejections)
@@ -74,13 +75,17 @@ class State:
     folds: int = 0
 
 
-def train(store: Store, source: str, annotator: str, settings: Settings, generation: int = 1
-          ) -> tuple[Learned, State]:
-    """Learn from ``source``'s layer. Suggestions ``annotator`` rejected lower their patterns' scores."""
+def train(store: Store, source: str, annotator: str, settings: Settings, generation: int = 1,
+          *, themes: bool = True) -> tuple[Learned, State]:
+    """Learn from ``source``'s layer. Suggestions ``annotator`` rejected lower their patterns' scores.
+    With ``themes=False`` the theme classifier is left for :func:`train_themes` (the worker learns
+    it after it has begun to serve spans: it is a third of the time on 1,000 documents)."""
     started = time.perf_counter()
     documents = suggesting.training_documents(store, source, with_themes=True)
     gazetteer = Path(settings.gazetteer) if settings.gazetteer else None
-    learned = suggesting.learn(documents, settings.recommenders or RECOMMENDERS, gazetteer)
+    chosen = [n for n in settings.recommenders or RECOMMENDERS if themes or n != "themes"]
+    learned = (suggesting.learn(documents, chosen, gazetteer) if chosen else
+               Learned(spans=sum(len(item[1]) for item in documents), documents=len(documents)))
     if learned.matcher is not None:
         for text, label in store.rejected_suggestion_texts(annotator, LEARNED):
             learned.matcher.reject(text, label)
@@ -94,6 +99,19 @@ def train(store: Store, source: str, annotator: str, settings: Settings, generat
         state.recommenders["themes"] = {"themes": list(learned.themes.themes)}
     state.seconds = round(time.perf_counter() - started, 3)
     return learned, state
+
+
+def train_themes(store: Store, source: str, learned: Learned, state: State,
+                 lock: threading.Lock | None = None) -> State:
+    """Learn the theme classifier into ``learned`` (under ``lock``, which the serving thread holds
+    while it suggests)."""
+    documents = suggesting.training_documents(store, source, with_themes=True)
+    classifier = ThemeClassifier()
+    classifier.train((doc.text, themes) for doc, _, themes in documents)
+    with lock or threading.Lock():
+        learned.themes = classifier
+    state.recommenders["themes"] = {"themes": list(classifier.themes)}
+    return state
 
 
 def evaluate(store: Store, source: str, settings: Settings, state: State) -> State:
@@ -166,6 +184,11 @@ class LiveModel:
                           if self.learned.themes is not None else [])
             found = self._cache[text] = (spans, themes)
         return found
+
+    def forget(self) -> None:
+        """What was suggested before is stale (the themes were learned since)."""
+        with self.lock:
+            self._cache.clear()
 
     def reject(self, text: str, label: str) -> None:
         """A rejection lowers its pattern's score at once (training applies it again next time)."""

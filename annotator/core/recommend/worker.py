@@ -9,7 +9,9 @@ On standard output:
     {"event": "trained", "state": {...}}
     {"event": "suggestions", "doc_id": "…", "generation": 3, "spans": [[start, end, label, score, recommender], …],
      "themes": [[theme, score], …]}
-    {"event": "evaluated", "state": {...}}          (from a second thread, while it serves)
+    {"event": "themes", "state": {...}}             (from a second thread, while it serves: the
+                                                     theme classifier has learned)
+    {"event": "evaluated", "state": {...}}
     {"event": "ranked", "ranking": [["doc-id", 0.41], …]}
     {"event": "failed", "message": "one line"}
 
@@ -67,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         settings = live.Settings.load(store)
-        learned, state = live.train(store, args.source, args.annotator, settings, args.generation)
+        learned, state = live.train(store, args.source, args.annotator, settings, args.generation, themes=False)
         model = live.LiveModel(learned, state)
         model.suggest(WARM_UP)  # the matcher's pattern compiled, the Korean analyser loaded: before the first request
         say("trained", state=asdict(state))
@@ -79,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     def evaluate_and_rank() -> None:
         try:
             with Store.open_readonly(args.db) as own:  # a connection of this thread's own
+                if "themes" in settings.recommenders:  # spans are served meanwhile
+                    live.train_themes(own, args.source, learned, state, model.lock)
+                    model.forget()
+                    say("themes", state=asdict(state))
                 if not args.no_evaluate:
                     say("evaluated", state=asdict(live.evaluate(own, args.source, settings, state)))
                 if learned.tagger is not None:
