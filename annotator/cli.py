@@ -898,6 +898,111 @@ def backup(out: Path | None, db: str | None) -> None:
     click.echo(restore_instructions(path), err=True)
 
 
+# --- team ------------------------------------------------------------------------------------
+
+
+@cli.group(context_settings=CONTEXT)
+def team() -> None:
+    """A team's PostgreSQL database, where PostgreSQL itself decides who may write what.
+
+    Run by the database's owner, with --db postgresql://OWNER@HOST/DATABASE (or $ANNOTATOR_DB);
+    passwords come from PGPASSWORD or ~/.pgpass, never from the command line.
+
+    \b
+    Example:
+        annotator team init --db postgresql://lead@db.example/news
+        annotator team add sara --db postgresql://lead@db.example/news
+        annotator team add leila --reviewer --password-stdin --db postgresql://lead@db.example/news
+        annotator team list --db postgresql://lead@db.example/news
+    """
+
+
+@contextlib.contextmanager
+def team_database(db: str | None) -> Iterator[Any]:
+    from annotator.storage import team as teams
+
+    if db is None:
+        context = click.get_current_context(silent=True)
+        db = context.find_root().params.get("db") if context else None
+    if not teams.is_url(db):
+        raise click.ClickException("annotator team works on a team's PostgreSQL database: "
+                                   "give --db postgresql://OWNER@HOST/DATABASE")
+    conn = teams.connect(db)
+    try:
+        yield conn
+    except Exception as err:  # PostgreSQL's refusal or failure: one line
+        if isinstance(err, (AnnotatorError, click.ClickException)):
+            raise
+        raise click.ClickException(teams.explain(err)) from None
+    finally:
+        conn.close()
+
+
+def team_db_option(fn: F) -> F:
+    return click.option("--db", "db", metavar="URL", envvar="ANNOTATOR_DB", show_envvar=True,
+                        help="The team database: postgresql://OWNER@HOST/DATABASE.")(fn)
+
+
+@team.command("init", context_settings=CONTEXT)
+@team_db_option
+@reports_errors
+def team_init(db: str | None) -> None:
+    """Create the schema, the annotators' and reviewers' group roles, the grants and the row-level
+    security policies (or complete them: it can be run again).
+
+    \b
+    Example:
+        annotator team init --db postgresql://lead@db.example/news
+    """
+    from annotator.storage import team as teams
+
+    with team_database(db) as conn:
+        ran = teams.init(conn)
+    click.echo(f"Team database ready ({', '.join(ran) if ran else 'already up to date'})")
+
+
+@team.command("add", context_settings=CONTEXT)
+@click.argument("name")
+@click.option("--reviewer", is_flag=True, help="A reviewer: writes gold and adjudication too.")
+@click.option("--password-stdin", is_flag=True, help="Read the member's password from standard input (one line).")
+@team_db_option
+@reports_errors
+def team_add(name: str, reviewer: bool, password_stdin: bool, db: str | None) -> None:
+    """Add a person: a login role of their own, in the annotators' (or reviewers') group. Without
+    --password-stdin the role has no password (for a server that authenticates otherwise).
+
+    \b
+    Example:
+        annotator team add sara --db postgresql://lead@db.example/news
+        printf '%s\\n' "$PW" | annotator team add leila --reviewer --password-stdin --db postgresql://lead@db.example/news
+    """
+    from annotator.storage import team as teams
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    if password_stdin and not password:
+        raise click.ClickException("--password-stdin read an empty password")
+    with team_database(db) as conn:
+        teams.add_member(conn, name, reviewer=reviewer, password=password)
+    click.echo(f"{name} is a{' reviewer' if reviewer else 'n annotator'} of the team database")
+
+
+@team.command("list", context_settings=CONTEXT)
+@team_db_option
+@reports_errors
+def team_list(db: str | None) -> None:
+    """The members and their roles.
+
+    \b
+    Example:
+        annotator team list --db postgresql://lead@db.example/news
+    """
+    from annotator.storage import team as teams
+
+    with team_database(db) as conn:
+        for name, role in teams.members(conn):
+            click.echo(f"{name}\t{role}")
+
+
 # --- bench -----------------------------------------------------------------------------------
 
 

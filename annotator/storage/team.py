@@ -1,0 +1,303 @@
+"""A team's PostgreSQL database: its schema, and who may write what, decided by PostgreSQL itself.
+
+The schema mirrors the SQLite one table by table (a layer's row names its annotator in an
+``annotator`` column), with its own numbered migrations and the same check in the database that
+a span's text is the document's text at its offsets (code points: PostgreSQL's ``substr`` on
+UTF-8 text counts characters).
+
+Who may write what is roles, grants and row-level security, not the client:
+
+- ``annotator_DB_annotators`` and ``annotator_DB_reviewers`` are group roles of this database (DB:
+  its name; roles are the server's, so two team databases on one server keep their groups
+  apart); a person is a login role in one of them (``annotator team add``), and is their layer:
+  ``annotator = current_user``;
+- every member reads everything; a member writes only their own spans, themes, statuses and
+  suggestion rejections (a policy per table, for INSERT, UPDATE and DELETE);
+- gold and adjudication (``gold_*``) are written only by reviewers;
+- documents, the label schema, settings and membership only by the owner (the role that ran
+  ``annotator team init``), which no member can become.
+
+This module is the only one that knows PostgreSQL's SQL. What opens a team database for
+annotating (the Store on PostgreSQL) is issue 14's next step.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from annotator.storage.errors import DatabaseError
+
+LAYER_TABLES = ("spans", "doc_themes", "doc_status", "suggestion_rejections")
+GOLD_TABLES = ("gold_spans", "gold_themes", "gold_documents", "gold_rejections", "gold_theme_rejections")
+OWNER_TABLES = ("settings", "documents", "labels", "themes", "annotators")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,62}$")
+
+# Numbered like SQLite's: a database written by a newer annotator is refused (see check_version).
+MIGRATIONS: list[tuple[str, str]] = [
+    ("p001_initial", """
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    seq BIGSERIAL UNIQUE,
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('ltr', 'rtl')),
+    source TEXT NOT NULL DEFAULT '',
+    meta TEXT NOT NULL DEFAULT '{}',
+    text_hash TEXT NOT NULL,
+    chars INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_lang ON documents(lang);
+CREATE INDEX IF NOT EXISTS documents_text_hash ON documents(text_hash);
+CREATE TABLE IF NOT EXISTS labels (
+    name TEXT PRIMARY KEY, title TEXT NOT NULL DEFAULT '', colour TEXT NOT NULL, hotkey TEXT,
+    description TEXT NOT NULL DEFAULT '', example_fa TEXT NOT NULL DEFAULT '',
+    example_ko TEXT NOT NULL DEFAULT '', position INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS themes (
+    name TEXT PRIMARY KEY, title TEXT NOT NULL DEFAULT '', colour TEXT NOT NULL, hotkey TEXT,
+    description TEXT NOT NULL DEFAULT '', example_fa TEXT NOT NULL DEFAULT '',
+    example_ko TEXT NOT NULL DEFAULT '', position INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS annotators (name TEXT PRIMARY KEY, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS spans (
+    id BIGSERIAL PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    annotator TEXT NOT NULL REFERENCES annotators(name),
+    start INTEGER NOT NULL CHECK (start >= 0),
+    "end" INTEGER NOT NULL,
+    label TEXT NOT NULL REFERENCES labels(name) ON UPDATE CASCADE,
+    text TEXT NOT NULL,
+    note TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    CHECK ("end" > start),
+    UNIQUE (doc_id, annotator, start, "end", label)
+);
+CREATE INDEX IF NOT EXISTS spans_label ON spans(label);
+CREATE TABLE IF NOT EXISTS doc_themes (
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    annotator TEXT NOT NULL REFERENCES annotators(name),
+    theme TEXT NOT NULL REFERENCES themes(name) ON UPDATE CASCADE,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (doc_id, annotator, theme)
+);
+CREATE TABLE IF NOT EXISTS doc_status (
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    annotator TEXT NOT NULL REFERENCES annotators(name),
+    status TEXT NOT NULL CHECK (status IN ('new', 'in_progress', 'done', 'skipped')),
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (doc_id, annotator)
+);
+CREATE TABLE IF NOT EXISTS suggestion_rejections (
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    annotator TEXT NOT NULL REFERENCES annotators(name),
+    source TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (doc_id, annotator, source, start, "end", label)
+);
+CREATE TABLE IF NOT EXISTS gold_spans (
+    id BIGSERIAL PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL CHECK (start >= 0),
+    "end" INTEGER NOT NULL,
+    label TEXT NOT NULL REFERENCES labels(name) ON UPDATE CASCADE,
+    text TEXT NOT NULL,
+    note TEXT,
+    proposed_by TEXT NOT NULL DEFAULT '[]',
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    CHECK ("end" > start),
+    UNIQUE (doc_id, start, "end", label)
+);
+CREATE TABLE IF NOT EXISTS gold_themes (
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    theme TEXT NOT NULL REFERENCES themes(name) ON UPDATE CASCADE,
+    proposed_by TEXT NOT NULL DEFAULT '[]',
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    PRIMARY KEY (doc_id, theme)
+);
+CREATE TABLE IF NOT EXISTS gold_documents (
+    doc_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    status TEXT NOT NULL CHECK (status IN ('in_progress', 'adjudicated')),
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS gold_rejections (
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    proposed_by TEXT NOT NULL DEFAULT '[]',
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    PRIMARY KEY (doc_id, start, "end", label)
+);
+CREATE TABLE IF NOT EXISTS gold_theme_rejections (
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    theme TEXT NOT NULL,
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    PRIMARY KEY (doc_id, theme)
+);
+-- A span's text is the document's text at its offsets (code points), checked by the database.
+CREATE OR REPLACE FUNCTION annotator_span_covers_text() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE doc_text TEXT;
+BEGIN
+    SELECT text INTO doc_text FROM documents WHERE id = NEW.doc_id;
+    IF doc_text IS NULL OR NEW."end" > char_length(doc_text)
+       OR NEW.text IS DISTINCT FROM substr(doc_text, NEW.start + 1, NEW."end" - NEW.start) THEN
+        RAISE EXCEPTION 'span text does not match the document text at its offsets'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS spans_cover_text ON spans;
+CREATE TRIGGER spans_cover_text BEFORE INSERT OR UPDATE OF start, "end", text ON spans
+    FOR EACH ROW EXECUTE FUNCTION annotator_span_covers_text();
+DROP TRIGGER IF EXISTS gold_spans_cover_text ON gold_spans;
+CREATE TRIGGER gold_spans_cover_text BEFORE INSERT OR UPDATE OF start, "end", text ON gold_spans
+    FOR EACH ROW EXECUTE FUNCTION annotator_span_covers_text();
+CREATE TABLE IF NOT EXISTS annotator_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
+"""),
+]
+
+
+def is_url(value: str | None) -> bool:
+    return bool(value) and value.split("://", 1)[0].lower() in ("postgresql", "postgres") and "://" in value
+
+
+def connect(url: str) -> Any:
+    """A connection to a team database (a libpq URL; the password from PGPASSWORD or ~/.pgpass,
+    never from the URL's user)."""
+    import psycopg
+
+    if not is_url(url):
+        raise DatabaseError(f"{url!r} is not a PostgreSQL URL (postgresql://USER@HOST/DATABASE)")
+    try:
+        return psycopg.connect(url, autocommit=True, connect_timeout=10)
+    except psycopg.Error as err:
+        first = (str(err).strip().splitlines() or ["no reason given"])[0]
+        raise DatabaseError(f"cannot open the team database: {first}") from None
+
+
+def explain(err: Exception) -> str:
+    """PostgreSQL's refusal in one line."""
+    import psycopg
+
+    if isinstance(err, psycopg.errors.InsufficientPrivilege):
+        return f"refused by the team database: {str(err).strip().splitlines()[0]}"
+    return (str(err).strip().splitlines() or [type(err).__name__])[0]
+
+
+def check_name(name: str) -> str:
+    """A member's name is their login role: letters, digits, ``_ . -``, starting with a letter."""
+    if not _NAME.match(name):
+        raise DatabaseError(f"{name!r} cannot be a member's name: letters, digits, _ . - only, "
+                            "starting with a letter or _, at most 63 characters")
+    return name
+
+
+def _quote(conn: Any, name: str) -> str:
+    from psycopg import sql
+
+    return sql.Identifier(name).as_string(conn)
+
+
+def groups(conn: Any) -> tuple[str, str]:
+    """This database's two group roles (annotators, reviewers), quoted for SQL, and their names."""
+    database = conn.execute("SELECT current_database()").fetchone()[0]
+    return (f"annotator_{database}_annotators"[:63], f"annotator_{database}_reviewers"[:63])
+
+
+def applied(conn: Any) -> list[str]:
+    exists = conn.execute("SELECT to_regclass('annotator_migrations')").fetchone()[0]
+    if exists is None:
+        return []
+    return [row[0] for row in conn.execute("SELECT name FROM annotator_migrations ORDER BY name")]
+
+
+def check_version(conn: Any) -> None:
+    known = {name for name, _ in MIGRATIONS}
+    newer = [name for name in applied(conn) if name not in known]
+    if newer:
+        raise DatabaseError("this team database was written by a newer version of annotator "
+                            f"({', '.join(newer)}): upgrade annotator to open it")
+
+
+def init(conn: Any) -> list[str]:
+    """Create (or complete) the schema, the two group roles, the grants and the policies, in one
+    transaction; run by the database's owner. Idempotent: returns the migrations it applied."""
+    check_version(conn)
+    done = set(applied(conn))
+    ran = []
+    with conn.transaction():
+        for name, script in MIGRATIONS:
+            if name not in done:
+                conn.execute(script)
+                conn.execute("INSERT INTO annotator_migrations(name) VALUES (%s)", [name])
+                ran.append(name)
+        annotators, reviewers = (_quote(conn, g) for g in groups(conn))
+        for group in groups(conn):
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [group]).fetchone() is None:
+                conn.execute(f"CREATE ROLE {_quote(conn, group)} NOLOGIN")
+        tables = (*OWNER_TABLES, *LAYER_TABLES, *GOLD_TABLES, "annotator_migrations")
+        members = f"{annotators}, {reviewers}"
+        conn.execute(f"GRANT USAGE ON SCHEMA public TO {members}")
+        conn.execute(f"GRANT SELECT ON {', '.join(tables)} TO {members}")
+        conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(LAYER_TABLES)} TO {members}")
+        conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(GOLD_TABLES)} TO {reviewers}")
+        conn.execute(f"GRANT USAGE ON SEQUENCE spans_id_seq TO {members}")
+        conn.execute(f"GRANT USAGE ON SEQUENCE gold_spans_id_seq TO {reviewers}")
+        # Only members connect (PUBLIC may by default): another team's members stay out.
+        database = _quote(conn, conn.execute("SELECT current_database()").fetchone()[0])
+        conn.execute(f"REVOKE CONNECT ON DATABASE {database} FROM PUBLIC")
+        conn.execute(f"GRANT CONNECT ON DATABASE {database} TO {members}")
+        for table in LAYER_TABLES:
+            conn.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+            conn.execute(f"DROP POLICY IF EXISTS read_all ON {table}")
+            conn.execute(f"CREATE POLICY read_all ON {table} FOR SELECT USING (true)")
+            for action, clause in (("INSERT", "WITH CHECK (annotator = current_user)"),
+                                   ("UPDATE", "USING (annotator = current_user) WITH CHECK (annotator = current_user)"),
+                                   ("DELETE", "USING (annotator = current_user)")):
+                policy = f"own_{action.lower()}"
+                conn.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
+                conn.execute(f"CREATE POLICY {policy} ON {table} FOR {action} {clause}")
+    return ran
+
+
+def add_member(conn: Any, name: str, *, reviewer: bool = False, password: str | None = None) -> None:
+    """A login role for a person, in the annotators' or the reviewers' group, and their layer."""
+    check_name(name)
+    role = _quote(conn, name)
+    annotators, reviewers = (_quote(conn, g) for g in groups(conn))
+    group = reviewers if reviewer else annotators
+    with conn.transaction():
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name]).fetchone()
+        if exists is None:
+            conn.execute(f"CREATE ROLE {role} LOGIN")
+        if password:
+            from psycopg import sql
+
+            conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(name), sql.Literal(password)))
+        conn.execute(f"REVOKE {annotators}, {reviewers} FROM {role}")
+        conn.execute(f"GRANT {group} TO {role}")
+        conn.execute("INSERT INTO annotators(name, created_at) VALUES (%s, to_char(now() AT TIME ZONE 'UTC', "
+                     "'YYYY-MM-DD\"T\"HH24:MI:SS.MS+00:00')) ON CONFLICT (name) DO NOTHING", [name])
+
+
+def members(conn: Any) -> list[tuple[str, str]]:
+    """(name, "annotator" or "reviewer") of every member of this database, by name."""
+    annotators, reviewers = groups(conn)
+    rows = conn.execute(
+        "SELECT r.rolname, g.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member "
+        "JOIN pg_roles g ON g.oid = m.roleid WHERE g.rolname IN (%s, %s) ORDER BY r.rolname",
+        [annotators, reviewers]).fetchall()
+    return [(name, "reviewer" if group == reviewers else "annotator") for name, group in rows]

@@ -1,0 +1,202 @@
+"""A team's PostgreSQL database keeps its members apart by itself: an annotator connects as their
+own role and tries, in plain SQL, to write where they do not belong; PostgreSQL refuses."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.postgres import start_cluster, stop_cluster
+
+psycopg = pytest.importorskip("psycopg")
+
+from annotator.storage import team  # noqa: E402
+from annotator.storage.errors import DatabaseError  # noqa: E402
+
+TEXT = "خبر 😀 از مشهد: 대구시는 발표했다."
+NOW = "2026-11-30T00:00:00.000+00:00"
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    cluster = start_cluster()
+    yield cluster
+    stop_cluster(cluster)
+
+
+@pytest.fixture
+def database(cluster):
+    """A fresh database, initialised by its owner (the cluster's superuser here), with members
+    sara and minji (annotators) and leila (a reviewer), one document and one label."""
+    import uuid
+
+    name = f"t{uuid.uuid4().hex[:10]}"
+    with cluster.connect() as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    with cluster.connect(database=name) as owner:
+        assert team.init(owner) == ["p001_initial"]
+        assert team.init(owner) == []  # idempotent
+        for member, reviewer in (("sara", False), ("minji", False), ("leila", True)):
+            team.add_member(owner, member, reviewer=reviewer)
+        owner.execute("INSERT INTO documents(id, title, text, lang, direction, text_hash, chars, created_at) "
+                      "VALUES ('d1', 't', %s, 'fa', 'rtl', 'h', %s, %s)", [TEXT, len(TEXT), NOW])
+        owner.execute("INSERT INTO labels(name, colour, position) VALUES ('GPE', '#2D783C', 0)")
+        owner.execute("INSERT INTO themes(name, colour, position) VALUES ('health', '#2D783C', 0)")
+    yield name
+    with cluster.connect() as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def span_row(annotator: str, word: str = "مشهد") -> list:
+    start = TEXT.index(word)  # after an emoji: code points, as PostgreSQL's substr counts them
+    return ["d1", annotator, start, start + len(word), "GPE", word, NOW, NOW]
+
+
+INSERT_SPAN = ('INSERT INTO spans(doc_id, annotator, start, "end", label, text, created_at, updated_at) '
+               "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)")
+
+
+def test_members_and_their_groups(cluster, database):
+    with cluster.connect(database=database) as owner:
+        assert team.members(owner) == [("leila", "reviewer"), ("minji", "annotator"), ("sara", "annotator")]
+        team.add_member(owner, "minji", reviewer=True)  # a change of group, not a second membership
+        assert ("minji", "reviewer") in team.members(owner)
+        with pytest.raises(DatabaseError, match="cannot be a member's name"):
+            team.add_member(owner, "bad name; DROP TABLE spans")
+
+
+def test_an_annotator_writes_their_own_layer_and_reads_everyone(cluster, database):
+    with cluster.connect("sara", database) as sara:
+        sara.execute(INSERT_SPAN, span_row("sara"))
+        sara.execute("INSERT INTO doc_themes VALUES ('d1', 'sara', 'health', %s)", [NOW])
+        sara.execute("INSERT INTO doc_status VALUES ('d1', 'sara', 'done', %s)", [NOW])
+        sara.execute("UPDATE spans SET note = 'checked' WHERE annotator = 'sara'")
+    with cluster.connect("minji", database) as minji:
+        assert minji.execute("SELECT annotator, text, note FROM spans").fetchall() == [("sara", "مشهد", "checked")]
+
+
+def test_another_annotators_rows_are_refused_in_every_table_with_an_annotator_column(cluster, database):
+    with cluster.connect("minji", database) as minji:
+        minji.execute(INSERT_SPAN, span_row("minji"))
+        minji.execute("INSERT INTO doc_themes VALUES ('d1', 'minji', 'health', %s)", [NOW])
+        minji.execute("INSERT INTO doc_status VALUES ('d1', 'minji', 'done', %s)", [NOW])
+        minji.execute("INSERT INTO suggestion_rejections VALUES ('d1', 'minji', 'model', 0, 3, 'GPE', %s)", [NOW])
+    inserts = {
+        "spans": (INSERT_SPAN, span_row("minji", "대구시")),
+        "doc_themes": ("INSERT INTO doc_themes VALUES ('d1', %s, 'health', %s)", ["minji", NOW]),
+        "doc_status": ("INSERT INTO doc_status VALUES ('d1', %s, 'new', %s)", ["leila", NOW]),
+        "suggestion_rejections": ("INSERT INTO suggestion_rejections VALUES ('d1', %s, 'model', 4, 5, 'GPE', %s)",
+                                  ["minji", NOW]),
+    }
+    assert set(inserts) == set(team.LAYER_TABLES)
+    with cluster.connect("sara", database) as sara:
+        for table, (statement, params) in inserts.items():
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+                sara.execute(statement, params)
+        for table in team.LAYER_TABLES:
+            # Another's rows are not hers to change or delete: PostgreSQL leaves them untouched.
+            assert sara.execute(f"UPDATE {table} SET annotator = 'sara' WHERE annotator = 'minji'").rowcount == 0
+            assert sara.execute(f"DELETE FROM {table} WHERE annotator = 'minji'").rowcount == 0
+        # Nor may she move her own row into another's layer.
+        sara.execute(INSERT_SPAN, span_row("sara"))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            sara.execute("UPDATE spans SET annotator = 'minji' WHERE annotator = 'sara'")
+    with cluster.connect(database=database) as owner:
+        counts = {table: owner.execute(f"SELECT count(*) FROM {table} WHERE annotator = 'minji'").fetchone()[0]
+                  for table in team.LAYER_TABLES}
+    assert counts == {"spans": 1, "doc_themes": 1, "doc_status": 1, "suggestion_rejections": 1}
+
+
+def test_gold_is_for_reviewers_and_documents_for_the_owner(cluster, database):
+    gold = ('INSERT INTO gold_spans(doc_id, start, "end", label, text, decided_by, decided_at) '
+            "VALUES ('d1', %s, %s, 'GPE', 'مشهد', %s, %s)")
+    start = TEXT.index("مشهد")
+    with cluster.connect("sara", database) as sara:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            sara.execute(gold, [start, start + 4, "sara", NOW])
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            sara.execute("INSERT INTO gold_documents VALUES ('d1', 'adjudicated', 'sara', %s)", [NOW])
+        for statement in ("INSERT INTO documents(id, title, text, lang, direction, text_hash, chars, created_at) "
+                          "VALUES ('d2', 't', 'x', 'fa', 'rtl', 'h', 1, 'now')",
+                          "UPDATE labels SET colour = '#000000'", "DELETE FROM documents",
+                          "INSERT INTO annotators VALUES ('mallory', 'now')", "UPDATE settings SET value = ''"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                sara.execute(statement)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            sara.execute("CREATE ROLE mallory LOGIN")
+    with cluster.connect("leila", database) as leila:
+        leila.execute(gold, [start, start + 4, "leila", NOW])
+        leila.execute("INSERT INTO gold_documents VALUES ('d1', 'adjudicated', 'leila', %s)", [NOW])
+        assert leila.execute("SELECT text FROM gold_spans").fetchall() == [("مشهد",)]
+
+
+def test_the_database_checks_span_text_against_the_document_in_code_points(cluster, database):
+    with cluster.connect("sara", database) as sara:
+        wrong = span_row("sara")
+        wrong[2] += 1  # one code point later: the UTF-16 offset a web tool would send after the emoji
+        wrong[3] += 1
+        with pytest.raises(psycopg.errors.CheckViolation, match="does not match the document text"):
+            sara.execute(INSERT_SPAN, wrong)
+        sara.execute(INSERT_SPAN, span_row("sara", "대구시"))
+
+
+def test_a_database_from_a_newer_annotator_is_refused(cluster, database):
+    with cluster.connect(database=database) as owner:
+        owner.execute("INSERT INTO annotator_migrations(name) VALUES ('p999_future')")
+        with pytest.raises(DatabaseError, match="newer version of annotator"):
+            team.init(owner)
+
+
+def test_team_commands_init_add_and_list_with_a_password_from_stdin(cluster):
+    import subprocess
+    import sys
+
+    with cluster.connect() as admin:
+        admin.execute("CREATE DATABASE cli_team")
+    try:
+        url = cluster.url(database="cli_team")
+
+        def annotator(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+            return subprocess.run([sys.executable, "-m", "annotator", "team", *args, "--db", url], input=stdin,
+                                  capture_output=True, text=True, timeout=120)
+
+        first = annotator("init")
+        assert first.returncode == 0 and "p001_initial" in first.stdout, first.stderr
+        assert "already up to date" in annotator("init").stdout
+        assert annotator("add", "sara").returncode == 0
+        added = annotator("add", "leila", "--reviewer", "--password-stdin", stdin="s3cret\n")
+        assert added.returncode == 0 and "s3cret" not in added.stdout + added.stderr
+        assert annotator("list").stdout.splitlines() == ["leila\treviewer", "sara\tannotator"]
+        with cluster.connect(database="cli_team") as owner:  # the password was set, hashed by the server
+            stored = owner.execute("SELECT rolpassword FROM pg_authid WHERE rolname = 'leila'").fetchone()[0]
+        assert stored and stored.startswith("SCRAM-SHA-256$")
+        # A member cannot run init (the owner's job): refused by the database, one line.
+        refused = subprocess.run([sys.executable, "-m", "annotator", "team", "init", "--db",
+                                  cluster.url("sara", "cli_team")], capture_output=True, text=True, timeout=120)
+        assert refused.returncode == 1 and "Traceback" not in refused.stderr
+        assert refused.stderr.startswith("Error: ") and len(refused.stderr.strip().splitlines()) == 1
+        # Not a PostgreSQL URL, or no server there: one line each.
+        for db, said in (("team.db", "give --db postgresql://"),
+                         (f"postgresql://x@/nothing?host={cluster.root}/nowhere", "cannot open the team database")):
+            out = subprocess.run([sys.executable, "-m", "annotator", "team", "list", "--db", db],
+                                 capture_output=True, text=True, timeout=120)
+            assert out.returncode == 1 and said in out.stderr and "Traceback" not in out.stderr
+    finally:
+        with cluster.connect() as admin:
+            admin.execute("DROP DATABASE cli_team WITH (FORCE)")
+
+
+def test_two_team_databases_on_one_server_keep_their_members_apart(cluster, database):
+    with cluster.connect() as admin:
+        admin.execute("CREATE DATABASE other_team")
+    try:
+        with cluster.connect(database="other_team") as owner:
+            team.init(owner)
+            team.add_member(owner, "omar")
+            assert team.members(owner) == [("omar", "annotator")]
+        with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+            cluster.connect("omar", database)
+        with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+            cluster.connect("sara", "other_team")
+    finally:
+        with cluster.connect() as admin:
+            admin.execute("DROP DATABASE other_team WITH (FORCE)")
