@@ -158,7 +158,7 @@ def test_an_empty_db_option_is_an_error_not_the_users_own_database(tmp_path: Pat
 
 
 def test_a_url_is_never_taken_for_a_file_name(tmp_path: Path):
-    for url, said in (("postgresql://sara@localhost/news", "PostgreSQL databases are not supported"),
+    for url, said in (("postgresql://sara@localhost/news", "annotating in a PostgreSQL team database is not in this version"),
                       ("mysql://x/y", "mysql:// is not a kind of database")):
         line = one_clean_line(cli("--db", url, "docs", cwd=tmp_path))
         assert said in line and line.startswith("Error: --db:")

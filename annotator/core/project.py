@@ -56,8 +56,8 @@ def _not_a_url(value: str, where: str) -> Path:
     if url:
         kind = url.group(1).lower()
         if kind in ("postgresql", "postgres"):
-            raise DatabaseError(f"{where}: PostgreSQL databases are not supported by this version of annotator yet; "
-                                "give a database file")
+            raise DatabaseError(f"{where}: annotating in a PostgreSQL team database is not in this version of "
+                                "annotator yet (annotator team init, add and list set one up); give a database file")
         raise DatabaseError(f"{where}: {kind}:// is not a kind of database annotator opens; give a database file")
     return Path(value)
 
