@@ -195,6 +195,8 @@ class Learning(QObject):
         self.message = (f"Trained at {state.trained_at[-8:]} on {counted(state.spans, 'spans')} in "
                         f"{counted(state.documents, 'documents')} ({state.seconds:.1f} s)")
         self.window.suggestions.refresh()  # asks for the open document's suggestions
+        self.window.statusBar().showMessage(f"Suggestions learned from {counted(state.spans, 'spans')}: "
+                                            "Shift+N for the next one", 6000)
         self.changed.emit()
         if self.again and not self.window._closed:
             self.again = False

@@ -61,6 +61,7 @@ def test_learn_from_my_layer_accept_reject_and_retrain_on_ctrl_enter(qtbot, wind
     window.learning.ask_source()
     assert window.learning.training  # the window goes on while the worker learns
     trained(qtbot, window, 1)
+    assert window.statusBar().currentMessage() == "Suggestions learned from 1 span: Shift+N for the next one"
 
     text = window.document.text
     places = [at for at in occurrences(text, MASHHAD) if at != labelled]
