@@ -1,0 +1,272 @@
+"""The Store's annotations: spans, themes, statuses, and suggestions offered from another layer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from sqlite_utils import Database
+
+from annotator.core.model import Span, Status
+from annotator.storage.common import now
+
+
+class AnnotationsPart:
+    """Part of :class:`annotator.storage.store.Store` (its ``db`` is an open sqlite-utils Database)."""
+
+    db: Database
+
+    # --- annotations --------------------------------------------------------------------------
+
+    def add_span(self, span: Span) -> int | None:
+        """Insert a span; its id, or None if the same span (offsets and label) was there already.
+
+        A span with an ``id`` is inserted under that id (an undone deletion comes back as itself).
+        """
+        stamp = now()
+        cur = self.db.execute(
+            'INSERT OR IGNORE INTO spans(id, doc_id, annotator, start, "end", label, text, note, '
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [span.id, span.doc_id, span.annotator, span.start, span.end, span.label, span.text,
+             span.note, stamp, stamp],
+        )
+        return cur.lastrowid if cur.rowcount > 0 else None
+
+    def add_spans(self, spans: list[Span]) -> int:
+        """Insert many spans at once (``add_span`` for an import's page); how many were new."""
+        stamp = now()
+        cur = self.db.conn.executemany(
+            'INSERT OR IGNORE INTO spans(doc_id, annotator, start, "end", label, text, note, '
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(s.doc_id, s.annotator, s.start, s.end, s.label, s.text, s.note, stamp, stamp) for s in spans],
+        )
+        return cur.rowcount
+
+    def get_span(self, span_id: int) -> Span | None:
+        row = self.db.execute(
+            'SELECT doc_id, annotator, start, "end", label, text, note, id FROM spans WHERE id = ?', [span_id]
+        ).fetchone()
+        return Span(*row) if row else None
+
+    def clear_spans(self, doc_ids: list[str], annotator: str) -> int:
+        """Delete every span of ``annotator`` on these documents (a suggestion layer made anew)."""
+        total = 0
+        for i in range(0, len(doc_ids), 500):
+            chunk = doc_ids[i:i + 500]
+            marks = ", ".join("?" * len(chunk))
+            total += self.db.execute(f"DELETE FROM spans WHERE annotator = ? AND doc_id IN ({marks})",
+                                     [annotator, *chunk]).rowcount
+        return total
+
+    def delete_span(self, span_id: int, *, doc_id: str | None = None, annotator: str | None = None) -> Span | None:
+        """Delete a span; the span as it was, or None if there was none. With ``doc_id`` and
+        ``annotator``, only a span of that document and annotator is deleted."""
+        span = self.get_span(span_id)
+        if span is None or (doc_id is not None and span.doc_id != doc_id) or (
+                annotator is not None and span.annotator != annotator):
+            return None
+        self.db.execute("DELETE FROM spans WHERE id = ?", [span_id])
+        return span
+
+    def restore_span(self, span: Span) -> None:
+        """Put a deleted span back under its own id; raises if that is not possible."""
+        if span.id is None or self.get_span(span.id) is not None:
+            raise ValueError(f"span {span.id} cannot be restored: its id is taken")
+        self.db.execute(
+            'INSERT INTO spans(id, doc_id, annotator, start, "end", label, text, note, created_at, updated_at) '
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [span.id, span.doc_id, span.annotator, span.start, span.end, span.label, span.text, span.note,
+             now(), now()],
+        )
+
+    def update_span(
+        self,
+        span_id: int,
+        *,
+        label: str | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        note: str | None | type(...) = ...,
+    ) -> Span:
+        """Change a span's label, offsets or note (``note=None`` clears it); the span as it is now.
+
+        The covered text is taken from the document, so it always equals ``text[start:end]``.
+        Raises ``KeyError`` for an unknown span and ``sqlite3.IntegrityError`` if the change would
+        duplicate another span or leave the text.
+        """
+        old = self.get_span(span_id)
+        if old is None:
+            raise KeyError(span_id)
+        new_start = old.start if start is None else start
+        new_end = old.end if end is None else end
+        new_note = old.note if note is ... else note
+        self.db.execute(
+            'UPDATE spans SET label = ?, start = ?, "end" = ?, note = ?, updated_at = ?, '
+            "text = (SELECT substr(d.text, ? + 1, ? - ?) FROM documents d WHERE d.id = spans.doc_id) "
+            "WHERE id = ?",
+            [label or old.label, new_start, new_end, new_note, now(), new_start, new_end, new_start, span_id],
+        )
+        updated = self.get_span(span_id)
+        assert updated is not None
+        return updated
+
+    def span_counts(self, doc_id: str) -> dict[str, int]:
+        """Spans per annotator on one document."""
+        cur = self.db.execute(
+            "SELECT annotator, COUNT(*) FROM spans WHERE doc_id = ? GROUP BY annotator ORDER BY annotator", [doc_id])
+        return dict(cur.fetchall())
+
+    def spans(self, doc_id: str, annotator: str) -> list[Span]:
+        cur = self.db.execute(
+            'SELECT doc_id, annotator, start, "end", label, text, note, id FROM spans '
+            'WHERE doc_id = ? AND annotator = ? ORDER BY start, "end", label',
+            [doc_id, annotator],
+        )
+        return [Span(*row) for row in cur]
+
+    def add_doc_theme(self, doc_id: str, annotator: str, theme: str) -> bool:
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO doc_themes(doc_id, annotator, theme, created_at) VALUES (?, ?, ?, ?)",
+            [doc_id, annotator, theme, now()],
+        )
+        return cur.rowcount > 0
+
+    def add_doc_themes(self, rows: list[tuple[str, str, str]]) -> int:
+        """Add many ``(doc_id, annotator, theme)`` at once; how many were new."""
+        stamp = now()
+        cur = self.db.conn.executemany(
+            "INSERT OR IGNORE INTO doc_themes(doc_id, annotator, theme, created_at) VALUES (?, ?, ?, ?)",
+            [(*row, stamp) for row in rows],
+        )
+        return cur.rowcount
+
+    def remove_doc_theme(self, doc_id: str, annotator: str, theme: str) -> bool:
+        cur = self.db.execute(
+            "DELETE FROM doc_themes WHERE doc_id = ? AND annotator = ? AND theme = ?", [doc_id, annotator, theme]
+        )
+        return cur.rowcount > 0
+
+    def doc_themes(self, doc_id: str, annotator: str) -> list[str]:
+        cur = self.db.execute(
+            "SELECT dt.theme FROM doc_themes dt JOIN themes t ON t.name = dt.theme "
+            "WHERE dt.doc_id = ? AND dt.annotator = ? ORDER BY t.position",
+            [doc_id, annotator],
+        )
+        return [row[0] for row in cur]
+
+    def status(self, doc_id: str, annotator: str) -> Status:
+        row = self.db.execute(
+            "SELECT status FROM doc_status WHERE doc_id = ? AND annotator = ?", [doc_id, annotator]
+        ).fetchone()
+        return Status(row[0]) if row else Status.NEW
+
+    def set_status(self, doc_id: str, annotator: str, status: Status) -> bool:
+        """Set ``annotator``'s status on a document; True if it changed."""
+        if self.status(doc_id, annotator) == status:
+            return False
+        self.db.execute(
+            "INSERT INTO doc_status(doc_id, annotator, status, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(doc_id, annotator) DO UPDATE SET status = excluded.status, "
+            "updated_at = excluded.updated_at",
+            [doc_id, annotator, status.value, now()],
+        )
+        return True
+
+    def progress(self, annotator: str) -> tuple[int, int]:
+        """(documents ``annotator`` marked done, all documents)."""
+        done = self.db.execute(
+            "SELECT COUNT(*) FROM doc_status WHERE annotator = ? AND status = 'done'", [annotator]
+        ).fetchone()[0]
+        return done, self.count_documents()
+
+    def neighbour(
+        self,
+        doc_id: str | None,
+        annotator: str,
+        *,
+        backwards: bool = False,
+        statuses: Iterable[Status] | None = None,
+    ) -> str | None:
+        """The id of the next (or previous) document in list order after ``doc_id``, optionally only
+        among those whose status for ``annotator`` is one of ``statuses``. Wraps around; None when
+        no other document qualifies."""
+        where, params = ["d.id IS NOT ?"], [doc_id]
+        if statuses is not None:
+            where.append(
+                "COALESCE((SELECT status FROM doc_status st WHERE st.doc_id = d.id AND st.annotator = ?), "
+                "'new') IN (SELECT value FROM json_each(?))"
+            )
+            params += [annotator, json.dumps([s.value for s in statuses])]
+        row = self.db.execute("SELECT seq FROM documents WHERE id = ?", [doc_id]).fetchone()
+        here = row[0] if row else -1
+        # Rank documents after the current one first, then wrap around to the beginning.
+        after = "(d.seq < ?)" if not backwards else "(d.seq > ?)"
+        order = "ASC" if not backwards else "DESC"
+        found = self.db.execute(
+            f"SELECT d.id FROM documents d WHERE {' AND '.join(where)} "
+            f"ORDER BY {after}, d.seq {order} LIMIT 1",
+            [*params, here],
+        ).fetchone()
+        return found[0] if found else None
+
+    # --- suggestions: another layer's spans offered to an annotator ---------------------------
+
+    def pending_suggestions(self, doc_id: str, annotator: str, source: str) -> list[Span]:
+        """``source``'s spans on the document that ``annotator`` has neither taken into their own
+        layer (same offsets and label) nor rejected."""
+        cur = self.db.execute(
+            'SELECT s.doc_id, s.annotator, s.start, s."end", s.label, s.text, s.note, s.id FROM spans s '
+            "WHERE s.doc_id = ? AND s.annotator = ? AND NOT EXISTS (SELECT 1 FROM spans o WHERE "
+            'o.doc_id = s.doc_id AND o.annotator = ? AND o.start = s.start AND o."end" = s."end" '
+            "AND o.label = s.label) AND NOT EXISTS (SELECT 1 FROM suggestion_rejections r WHERE "
+            'r.doc_id = s.doc_id AND r.annotator = ? AND r.source = s.annotator AND r.start = s.start '
+            'AND r."end" = s."end" AND r.label = s.label) ORDER BY s.start, s."end", s.label',
+            [doc_id, source, annotator, annotator],
+        )
+        return [Span(*row) for row in cur]
+
+    def reject_suggestion(self, annotator: str, suggestion: Span) -> bool:
+        cur = self.db.execute(
+            'INSERT OR IGNORE INTO suggestion_rejections(doc_id, annotator, source, start, "end", label, '
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [suggestion.doc_id, annotator, suggestion.annotator, suggestion.start, suggestion.end,
+             suggestion.label, now()],
+        )
+        return cur.rowcount > 0
+
+    def unreject_suggestion(self, annotator: str, suggestion: Span) -> bool:
+        cur = self.db.execute(
+            'DELETE FROM suggestion_rejections WHERE doc_id = ? AND annotator = ? AND source = ? AND start = ? '
+            'AND "end" = ? AND label = ?',
+            [suggestion.doc_id, annotator, suggestion.annotator, suggestion.start, suggestion.end, suggestion.label],
+        )
+        return cur.rowcount > 0
+
+    def rejected_suggestions(self, doc_id: str, annotator: str, source: str) -> set[tuple[int, int, str]]:
+        """(start, end, label) of ``source``'s suggestions ``annotator`` rejected on the document."""
+        cur = self.db.execute(
+            'SELECT start, "end", label FROM suggestion_rejections WHERE doc_id = ? AND annotator = ? AND source = ?',
+            [doc_id, annotator, source],
+        )
+        return {tuple(row) for row in cur}
+
+    def rejected_suggestion_texts(self, annotator: str, source: str) -> list[tuple[str, str]]:
+        """(text, label) of every suggestion from ``source`` that ``annotator`` rejected: what lowers
+        a learned pattern's score."""
+        cur = self.db.execute(
+            'SELECT substr(d.text, r.start + 1, r."end" - r.start), r.label FROM suggestion_rejections r '
+            "JOIN documents d ON d.id = r.doc_id WHERE r.annotator = ? AND r.source = ?",
+            [annotator, source],
+        )
+        return [tuple(row) for row in cur]
+
+    def unannotated_ids(self, annotator: str, limit: int) -> list[str]:
+        """Up to ``limit`` documents, in list order, on which ``annotator`` has no span and no
+        status other than new: the candidates for active learning."""
+        cur = self.db.execute(
+            "SELECT d.id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE s.doc_id = d.id "
+            "AND s.annotator = ?) AND NOT EXISTS (SELECT 1 FROM doc_status t WHERE t.doc_id = d.id AND "
+            "t.annotator = ? AND t.status != 'new') ORDER BY d.seq LIMIT ?",
+            [annotator, annotator, limit],
+        )
+        return [row[0] for row in cur]

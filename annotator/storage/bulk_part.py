@@ -1,0 +1,148 @@
+"""The Store reading in bulk, a page at a time (exports, agreement, suggestions)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlite_utils import Database
+
+from annotator.core.model import Document, Span, Status
+
+
+class BulkPart:
+    """Part of :class:`annotator.storage.store.Store` (its ``db`` is an open sqlite-utils Database)."""
+
+    db: Database
+
+    # --- reading in bulk (exports) -----------------------------------------------------------
+
+    def ids_after(self, after_seq: int, limit: int, *, until_seq: int | None = None) -> list[tuple[int, str]]:
+        """(seq, id) of a page of documents in list order after ``after_seq`` (and, with
+        ``until_seq``, not after it): ids only, for walking the whole list cheaply."""
+        if until_seq is None:
+            cur = self.db.execute("SELECT seq, id FROM documents WHERE seq > ? ORDER BY seq LIMIT ?", [after_seq, limit])
+        else:
+            cur = self.db.execute("SELECT seq, id FROM documents WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+                                  [after_seq, until_seq, limit])
+        return [(row[0], row[1]) for row in cur]
+
+    def seq_of(self, doc_id: str) -> int | None:
+        """A document's place in list order."""
+        return self._by_ids("seq", [doc_id]).get(doc_id)
+
+    def documents_after(self, after_seq: int, limit: int, *, lang: str | None = None,
+                        ids: Iterable[str] | None = None) -> list[tuple[int, Document]]:
+        """A page of documents in list order after ``after_seq``, with their seq (keyset paging)."""
+        where, params = ["seq > ?"], [after_seq]
+        if lang:
+            where.append("lang = ?")
+            params.append(lang)
+        if ids is not None:
+            where.append("id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(ids)))
+        cur = self.db.execute(
+            "SELECT seq, id, title, text, lang, direction, source, meta, text_hash FROM documents "
+            f"WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?", [*params, limit])
+        return [(row[0], Document(*row[1:7], meta=json.loads(row[7]), text_hash=row[8])) for row in cur]
+
+    def document_pages(self, size: int = 500, *, lang: str | None = None,
+                       ids: Iterable[str] | None = None) -> Iterator[list[Document]]:
+        """Every document in list order, a page at a time (memory flat whatever their number)."""
+        after = 0
+        ids = list(ids) if ids is not None else None
+        while True:
+            page = self.documents_after(after, size, lang=lang, ids=ids)
+            if not page:
+                return
+            after = page[-1][0]
+            yield [doc for _, doc in page]
+
+    def layers(self, doc_ids: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
+        """Every annotator's layer on these documents: {doc: {annotator: {"spans", "themes",
+        "status", "updated_at"}}}, read in three queries whatever the number of documents."""
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        ids = json.dumps(doc_ids)
+
+        def layer(doc: str, name: str) -> dict[str, Any]:
+            return out.setdefault(doc, {}).setdefault(
+                name, {"spans": [], "themes": [], "status": Status.NEW, "updated_at": ""})
+
+        for row in self.db.execute(
+            'SELECT doc_id, annotator, start, "end", label, text, note, id, updated_at FROM spans '
+            "WHERE doc_id IN (SELECT value FROM json_each(?)) ORDER BY doc_id, annotator, start, \"end\", label",
+            [ids],
+        ):
+            entry = layer(row[0], row[1])
+            entry["spans"].append(Span(*row[:8]))
+            entry["updated_at"] = max(entry["updated_at"], row[8])
+        for doc, name, theme, stamp in self.db.execute(
+            "SELECT dt.doc_id, dt.annotator, dt.theme, dt.created_at FROM doc_themes dt "
+            "WHERE dt.doc_id IN (SELECT value FROM json_each(?)) ORDER BY dt.theme",
+            [ids],
+        ):
+            entry = layer(doc, name)
+            entry["themes"].append(theme)
+            entry["updated_at"] = max(entry["updated_at"], stamp)
+        for doc, name, status, stamp in self.db.execute(
+            "SELECT doc_id, annotator, status, updated_at FROM doc_status "
+            "WHERE doc_id IN (SELECT value FROM json_each(?))", [ids],
+        ):
+            entry = layer(doc, name)
+            entry["status"] = Status(status)
+            entry["updated_at"] = max(entry["updated_at"], stamp)
+        # A layer with nothing but the status "new" (an undone first span) is no layer at all.
+        for layers in out.values():
+            for name in [n for n, e in layers.items()
+                         if not e["spans"] and not e["themes"] and e["status"] is Status.NEW]:
+                del layers[name]
+        return out
+
+    def gold_layers(self, doc_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The gold layer on these documents: {doc: {"spans": [(Span, provenance)], "themes",
+        "status", "updated_at"}}; documents with no gold are left out."""
+        out: dict[str, dict[str, Any]] = {}
+        ids = json.dumps(doc_ids)
+
+        def layer(doc: str) -> dict[str, Any]:
+            return out.setdefault(doc, {"spans": [], "themes": [], "status": "in_progress", "updated_at": ""})
+
+        for row in self.db.execute(
+            'SELECT doc_id, start, "end", label, text, note, id, proposed_by, decided_by, decided_at '
+            "FROM gold_spans WHERE doc_id IN (SELECT value FROM json_each(?)) ORDER BY doc_id, start, \"end\", label",
+            [ids],
+        ):
+            entry = layer(row[0])
+            span = Span(row[0], "gold", row[1], row[2], row[3], row[4], row[5], row[6])
+            entry["spans"].append((span, {"proposed_by": json.loads(row[7]), "decided_by": row[8],
+                                          "decided_at": row[9]}))
+            entry["updated_at"] = max(entry["updated_at"], row[9])
+        for doc, theme, proposed, by, at in self.db.execute(
+            "SELECT g.doc_id, g.theme, g.proposed_by, g.decided_by, g.decided_at FROM gold_themes g "
+            "WHERE g.doc_id IN (SELECT value FROM json_each(?)) ORDER BY g.theme", [ids],
+        ):
+            entry = layer(doc)
+            entry["themes"].append(theme)
+            entry.setdefault("theme_provenance", {})[theme] = {
+                "proposed_by": json.loads(proposed), "decided_by": by, "decided_at": at}
+            entry["updated_at"] = max(entry["updated_at"], at)
+        for doc, status, by, at in self.db.execute(
+            "SELECT doc_id, status, decided_by, decided_at FROM gold_documents "
+            "WHERE doc_id IN (SELECT value FROM json_each(?))", [ids],
+        ):
+            entry = layer(doc)
+            entry["status"] = status
+            entry["status_provenance"] = {"decided_by": by, "decided_at": at}
+            entry["updated_at"] = max(entry["updated_at"], at)
+        return out
+
+    def gold_rejections(self, doc_id: str) -> list[dict[str, Any]]:
+        """Every rejected proposal and theme on the document, with who decided and when."""
+        spans = [{"start": r[0], "end": r[1], "label": r[2], "proposed_by": json.loads(r[3]), "decided_by": r[4],
+                  "decided_at": r[5]} for r in self.db.execute(
+            'SELECT start, "end", label, proposed_by, decided_by, decided_at FROM gold_rejections WHERE doc_id = ?',
+            [doc_id])]
+        themes = [{"theme": r[0], "decided_by": r[1], "decided_at": r[2]} for r in self.db.execute(
+            "SELECT theme, decided_by, decided_at FROM gold_theme_rejections WHERE doc_id = ?", [doc_id])]
+        return spans + themes

@@ -1,0 +1,70 @@
+"""What the Store's parts share: the clock, text hashes and small SQL helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from annotator.core.model import Status
+
+
+def now() -> str:
+    """A UTC timestamp, ISO 8601 with milliseconds."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _listing(annotator: str, lang: str | None, status: Status | None, ids: Iterable[str] | None,
+             match: str | None, *, statuses: bool = False, keys_only: bool = False) -> tuple[str, str, list[Any]]:
+    """The document list with these filters as ``<FROM ...> WHERE ...`` (documents as d, and
+    ``annotator``'s doc_status as st when a status is filtered on or ``statuses`` are read), the
+    column that orders and pages it, and the parameters. More terms can follow with AND.
+
+    With a search, the index is the outer loop (CROSS JOIN keeps it so): it hands matches over in
+    import order and seeks past a key itself, so a page costs the same at any depth. Without any
+    filter, ``keys_only`` (counting or skipping) reads the small index in seq order instead of
+    the table, whose rows carry whole texts.
+    """
+    params: list[Any] = []
+    if match is not None:
+        source, key = "doc_search CROSS JOIN documents d ON d.seq = doc_search.rowid", "doc_search.rowid"
+    elif keys_only and not lang and status is None and ids is None:
+        source, key = "documents d INDEXED BY documents_seq", "d.seq"
+    else:
+        source, key = "documents d", "d.seq"
+    if statuses or status is not None:
+        source += " LEFT JOIN doc_status st ON st.doc_id = d.id AND st.annotator = ?"
+        params.append(annotator)
+    where = ["1"]
+    if lang:
+        where.append("d.lang = ?")
+        params.append(lang)
+    if status is not None:
+        where.append("COALESCE(st.status, 'new') = ?")
+        params.append(status.value)
+    if ids is not None:
+        where.append("d.id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(list(ids)))
+    if match is not None:
+        where.append("doc_search MATCH ?")
+        params.append(match)
+    return f"{source} WHERE {' AND '.join(where)}", key, params
+
+
+def _kind_table(kind: str) -> str:
+    if kind not in ("labels", "themes"):
+        raise ValueError(f"kind must be 'labels' or 'themes', not {kind!r}")
+    return kind
+
+
+def _group(rows: list[tuple[Any, ...]]) -> Iterator[tuple[Any, list[tuple[Any, Any]]]]:
+    groups: dict[Any, list[tuple[Any, Any]]] = {}
+    for key, *rest in rows:
+        groups.setdefault(key, []).append(tuple(rest))
+    return iter(groups.items())

@@ -1,0 +1,163 @@
+"""The Store's label schema and annotators."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlite_utils import Database
+
+from annotator.core.schema import Label, Schema
+from annotator.storage.common import _kind_table, now
+
+
+@dataclass
+class SchemaChange:
+    """What loading a schema did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    kept_in_use: list[str] = field(default_factory=list)
+
+
+class SchemaPart:
+    """Part of :class:`annotator.storage.store.Store` (its ``db`` is an open sqlite-utils Database)."""
+
+    db: Database
+
+    # --- schema -------------------------------------------------------------------------------
+
+    def schema(self) -> Schema:
+        def rows(table: str) -> tuple[Label, ...]:
+            cur = self.db.execute(
+                f"SELECT name, title, colour, hotkey, description, example_fa, example_ko "
+                f"FROM {table} ORDER BY position, name"
+            )
+            return tuple(Label(*row) for row in cur)
+
+        return Schema(
+            name=self.setting("schema_name", "") or "",
+            guidelines=self.setting("guidelines", "") or "",
+            labels=rows("labels"),
+            themes=rows("themes"),
+        )
+
+    def label_names(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT name FROM labels")}
+
+    def theme_names(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT name FROM themes")}
+
+    def hotkeys(self) -> set[str]:
+        cur = self.db.execute(
+            "SELECT hotkey FROM labels WHERE hotkey IS NOT NULL "
+            "UNION SELECT hotkey FROM themes WHERE hotkey IS NOT NULL"
+        )
+        return {row[0] for row in cur}
+
+    def add_label(self, label: Label, kind: str = "labels") -> None:
+        """Add one entity label (``kind="labels"``) or theme (``kind="themes"``) at the end."""
+        table = _kind_table(kind)
+        position = self.db.execute(f"SELECT COALESCE(MAX(position), -1) + 1 FROM {table}").fetchone()[0]
+        self.db.execute(
+            f"INSERT INTO {table}(name, title, colour, hotkey, description, example_fa, example_ko, position) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [label.name, label.title, label.colour, label.hotkey, label.description,
+             label.example_fa, label.example_ko, position],
+        )
+
+    def replace_schema(self, schema: Schema) -> SchemaChange:
+        """Make the stored schema equal to ``schema``; labels still used by spans are kept."""
+        change = SchemaChange()
+        with self.transaction():
+            for kind, items, usage in (
+                ("labels", schema.labels, "SELECT 1 FROM spans WHERE label = ? UNION ALL "
+                                          "SELECT 1 FROM gold_spans WHERE label = ? LIMIT 1"),
+                ("themes", schema.themes, "SELECT 1 FROM doc_themes WHERE theme = ? UNION ALL "
+                                          "SELECT 1 FROM gold_themes WHERE theme = ? LIMIT 1"),
+            ):
+                existing = {row[0] for row in self.db.execute(f"SELECT name FROM {kind}")}
+                wanted = {item.name for item in items}
+                # Free every hotkey first so that two labels may swap keys.
+                self.db.execute(f"UPDATE {kind} SET hotkey = NULL")
+                for name in sorted(existing - wanted):
+                    if self.db.execute(usage, [name, name]).fetchone():
+                        change.kept_in_use.append(name)
+                    else:
+                        self.db.execute(f"DELETE FROM {kind} WHERE name = ?", [name])
+                        change.removed.append(name)
+                for position, item in enumerate(items):
+                    (change.updated if item.name in existing else change.added).append(item.name)
+                    self.db.execute(
+                        f"INSERT INTO {kind}(name, title, colour, hotkey, description, example_fa, "
+                        "example_ko, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT(name) DO UPDATE SET title = excluded.title, "
+                        "colour = excluded.colour, hotkey = excluded.hotkey, "
+                        "description = excluded.description, example_fa = excluded.example_fa, "
+                        "example_ko = excluded.example_ko, position = excluded.position",
+                        [item.name, item.title, item.colour, item.hotkey, item.description,
+                         item.example_fa, item.example_ko, position],
+                    )
+                self.db.execute(
+                    f"UPDATE {kind} SET position = position + ? WHERE name NOT IN "
+                    f"(SELECT value FROM json_each(?))",
+                    [len(items), json.dumps(sorted(wanted))],
+                )
+            self.set_setting("schema_name", schema.name)
+            self.set_setting("guidelines", schema.guidelines)
+        return change
+
+    def rename_label(self, kind: str, old: str, new: str) -> None:
+        """Rename a label or theme; spans, themes, gold and rejections follow (labels and themes
+        cascade by foreign key; the rejection tables name them by value)."""
+        table = _kind_table(kind)
+        with self.transaction():
+            if self.db.execute(f"SELECT 1 FROM {table} WHERE name = ?", [new]).fetchone():
+                raise ValueError(f"{new!r} exists already")
+            self.db.execute(f"UPDATE {table} SET name = ? WHERE name = ?", [new, old])
+            if kind == "labels":
+                for rejections in ("suggestion_rejections", "gold_rejections"):
+                    self.db.execute(f"UPDATE {rejections} SET label = ? WHERE label = ?", [new, old])
+            else:
+                self.db.execute("UPDATE gold_theme_rejections SET theme = ? WHERE theme = ?", [new, old])
+
+    def label_usage(self, kind: str, name: str) -> int:
+        """How many spans (labels) or document themes (themes), gold included, use ``name``."""
+        if _kind_table(kind) == "labels":
+            sql = "SELECT (SELECT COUNT(*) FROM spans WHERE label = ?) + (SELECT COUNT(*) FROM gold_spans WHERE label = ?)"
+        else:
+            sql = ("SELECT (SELECT COUNT(*) FROM doc_themes WHERE theme = ?) + "
+                   "(SELECT COUNT(*) FROM gold_themes WHERE theme = ?)")
+        return self.db.execute(sql, [name, name]).fetchone()[0]
+
+    # --- annotators ---------------------------------------------------------------------------
+
+    def annotators(self) -> list[str]:
+        return [row[0] for row in self.db.execute("SELECT name FROM annotators ORDER BY name")]
+
+    def annotators_with_layers(self, exclude: Iterable[str] = ()) -> list[str]:
+        """Annotators with at least one span, theme or status other than new."""
+        cur = self.db.execute(
+            "SELECT annotator FROM spans UNION SELECT annotator FROM doc_themes "
+            "UNION SELECT annotator FROM doc_status WHERE status != 'new' ORDER BY 1")
+        return [row[0] for row in cur if row[0] not in set(exclude)]
+
+    def layer_counts(self) -> dict[str, tuple[int, int]]:
+        """``{annotator: (spans, documents with spans)}`` for every registered annotator."""
+        out = {name: (0, 0) for name in self.annotators()}
+        for name, spans, docs in self.db.execute(
+                "SELECT annotator, COUNT(*), COUNT(DISTINCT doc_id) FROM spans GROUP BY annotator"):
+            out[name] = (spans, docs)
+        return out
+
+    def ensure_annotator(self, name: str) -> bool:
+        """Register ``name``; True if it is new. Read-only: registering waits for the first edit,
+        which is refused anyway."""
+        if self.readonly:
+            return False
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO annotators(name, created_at) VALUES (?, ?)", [name, now()]
+        )
+        return cur.rowcount > 0
