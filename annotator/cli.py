@@ -185,7 +185,7 @@ def import_command(paths: tuple[Path, ...], samples: bool, annotator: str | None
     if not paths:
         raise click.UsageError("give files or folders to import, or --samples for the sample articles")
     with project(db) as store:
-        owner = annotator or default_annotator()
+        owner = annotator or store.member or default_annotator()
         options = {"annotator": owner, "strict": strict, "fmt": fmt, "offsets": offsets, "text_field": text_field,
                    "annotator_given": annotator is not None}
         if sys.stderr.isatty():
@@ -483,8 +483,8 @@ def docs(annotator: str | None, lang: str | None, status: str | None, as_json: b
         annotator docs --lang fa --status new
         annotator docs --json | head -n 1
     """
-    owner = annotator or default_annotator()
     with project(db) as store:
+        owner = annotator or store.member or default_annotator()
         _known_lang(store, lang)
         rows = store.document_summaries(owner, lang=lang, status=Status(status) if status else None)
         if as_json:
@@ -553,8 +553,8 @@ def show(doc_id: str, logical: bool, annotator: str | None, db: str | None) -> N
         annotator show 000_b57
         annotator show 000_b57cd57af517ef66 --logical > article.txt
     """
-    owner = annotator or default_annotator()
     with project(db) as store:
+        owner = annotator or store.member or default_annotator()
         doc = store.get_document(doc_id) or store.get_document(_unique_id(store, doc_id))
         plain = logical or not is_tty()
         rtl = doc.direction == "rtl"
@@ -830,6 +830,9 @@ def _db_path(db: str | None) -> Path:
         context = click.get_current_context(silent=True)
         db = context.find_root().params.get("db") if context else None
     path, _ = resolve_db_path(db)
+    if isinstance(path, str):
+        raise click.ClickException("check, recover and backup work on a database file; a team database lives "
+                                   "on its server, which checks and backs it up itself (pg_dump)")
     return path
 
 
@@ -958,7 +961,9 @@ def team_init(db: str | None) -> None:
 
     with team_database(db) as conn:
         ran = teams.init(conn)
-    click.echo(f"Team database ready ({', '.join(ran) if ran else 'already up to date'})")
+    with project(db) as store:  # the default label schema, the first time
+        labels = len(store.schema().labels)
+    click.echo(f"Team database ready ({', '.join(ran) if ran else 'already up to date'}; {labels} labels)")
 
 
 @team.command("add", context_settings=CONTEXT)

@@ -33,13 +33,40 @@ def isolated_user(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     return home
 
 
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "project.db"
+# The storage and core tests run against both backends: a SQLite file, and a team database in a
+# throwaway PostgreSQL cluster (tests/postgres.py), opened by its owner.
+BOTH_BACKENDS = ("tests/storage/test_store.py", "tests/core/", "tests/test_cli.py")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" not in metafunc.fixturenames:
+        return
+    where = str(Path(metafunc.definition.fspath).relative_to(Path(__file__).parent.parent))
+    both = where.startswith(BOTH_BACKENDS) and metafunc.definition.get_closest_marker("sqlite_only") is None
+    metafunc.parametrize("backend", ["sqlite", "postgresql"] if both else ["sqlite"])
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    from tests.postgres import start_cluster, stop_cluster
+
+    cluster = start_cluster()
+    yield cluster
+    stop_cluster(cluster)
 
 
 @pytest.fixture
-def store(db_path: Path) -> Store:
+def db_path(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Path | str:
+    """The test's database: a file, or (the postgresql backend) a fresh team database's URL."""
+    if backend == "sqlite":
+        return tmp_path / "project.db"
+    from tests.postgres import team_database
+
+    return team_database(request.getfixturevalue("pg_cluster"), request)
+
+
+@pytest.fixture
+def store(db_path: Path | str) -> Store:
     s = open_project(db_path)
     yield s
     s.close()

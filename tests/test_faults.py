@@ -158,13 +158,15 @@ def test_an_empty_db_option_is_an_error_not_the_users_own_database(tmp_path: Pat
 
 
 def test_a_url_is_never_taken_for_a_file_name(tmp_path: Path):
-    for url, said in (("postgresql://sara@localhost/news", "annotating in a PostgreSQL team database is not in this version"),
-                      ("mysql://x/y", "mysql:// is not a kind of database")):
+    # A postgresql:// URL is a team database (here: no server there), any other kind an error.
+    for url, said in (("postgresql://sara:s3cret@127.0.0.1:1/news", "cannot open the team database "
+                                                                    "postgresql://sara@127.0.0.1:1/news: "),
+                      ("mysql://x/y", "--db: mysql:// is not a kind of database")):
         line = one_clean_line(cli("--db", url, "docs", cwd=tmp_path))
-        assert said in line and line.startswith("Error: --db:")
+        assert said in line and line.startswith("Error: ") and "s3cret" not in line
         line = one_clean_line(cli("docs", env={"ANNOTATOR_DB": url}, cwd=tmp_path))
         assert said in line  # click reads $ANNOTATOR_DB as --db
-    assert list(tmp_path.iterdir()) == []  # no folder named «postgresql:», no file
+    assert list(tmp_path.iterdir()) == []  # no folder named «postgresql:» or «mysql:», no file
 
 
 # --- input refused at the door -------------------------------------------------------------------

@@ -47,6 +47,7 @@ RULES = [
     ("only the CLI imports click", ("click",), ("annotator.cli",)),
     # annotator.benchmarks measures against raw sqlite3 floors, so it must import sqlite3 itself.
     ("only storage imports SQLite", ("sqlite_utils", "sqlite3"), ("annotator.storage", "annotator.benchmarks")),
+    ("only storage talks to PostgreSQL", ("psycopg",), ("annotator.storage",)),
     ("shaping is for terminal output only", ("arabic_reshaper", "bidi"), ("annotator.terminal", "annotator.charts")),
     ("the core never reaches up to a front end",
      ("annotator.cli", "annotator.gui", "annotator.terminal"),

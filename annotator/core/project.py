@@ -31,9 +31,9 @@ def user_data_dir() -> Path:
     return base / "annotator"
 
 
-def resolve_db_path(option: str | Path | None = None) -> tuple[Path, bool]:
+def resolve_db_path(option: str | Path | None = None) -> tuple[Path | str, bool]:
     """The database to use and whether it is the default one: ``--db``, else $ANNOTATOR_DB, else
-    ``annotator.db`` in the user data folder."""
+    ``annotator.db`` in the user data folder. A team database is its ``postgresql://`` URL (a str)."""
     if option is not None and not str(option).strip():
         # An unset variable in a script (--db "$DB"): never fall back to the user's own database.
         raise DatabaseError("--db is empty (an unset variable?): give the database file")
@@ -50,15 +50,16 @@ def resolve_db_path(option: str | Path | None = None) -> tuple[Path, bool]:
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
-def _not_a_url(value: str, where: str) -> Path:
-    """A database file's path. A URL is not taken as one (that made a folder named «postgresql:»)."""
+def _not_a_url(value: str, where: str) -> Path | str:
+    """A database file's path, or a team database's URL. A URL of another kind is an error, not a
+    path (that made a folder named «mysql:»)."""
     url = _URL.match(value)
     if url:
         kind = url.group(1).lower()
         if kind in ("postgresql", "postgres"):
-            raise DatabaseError(f"{where}: annotating in a PostgreSQL team database is not in this version of "
-                                "annotator yet (annotator team init, add and list set one up); give a database file")
-        raise DatabaseError(f"{where}: {kind}:// is not a kind of database annotator opens; give a database file")
+            return value
+        raise DatabaseError(f"{where}: {kind}:// is not a kind of database annotator opens; give a database file "
+                            "or a postgresql:// URL")
     return Path(value)
 
 
@@ -81,6 +82,8 @@ def open_project(option: str | Path | None = None) -> Store:
     ``initialised`` setting, so an interrupted first start is simply redone.
     """
     path, is_default = resolve_db_path(option)
+    if isinstance(path, str):
+        return _open_team(path)
     existed = path.exists()
     store = Store.open(path)
     if store.setting("initialised") is None:
@@ -94,5 +97,23 @@ def open_project(option: str | Path | None = None) -> Store:
             store.close()
             if not existed:  # a new database that could not be set up (a full disk): leave nothing behind
                 remove_database_files(path)
+            raise
+    return store
+
+
+def _open_team(url: str) -> Store:
+    """A team database: the owner's first open gives it the default schema; a member's finds it
+    set up (``annotator team init`` does it)."""
+    store = Store.open(url)
+    if store.setting("initialised") is None:
+        if store.role != "owner":
+            store.close()
+            raise DatabaseError(f"{store.path} has no label schema yet: its owner runs annotator team init")
+        try:
+            with store.transaction():
+                store.replace_schema(load_schema_file(default_schema_path()))
+                store.set_setting("initialised", "1")
+        except BaseException:
+            store.close()
             raise
     return store

@@ -24,13 +24,15 @@ class AnnotationsPart:
         A span with an ``id`` is inserted under that id (an undone deletion comes back as itself).
         """
         stamp = now()
-        cur = self.db.execute(
-            'INSERT OR IGNORE INTO spans(id, doc_id, annotator, start, "end", label, text, note, '
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [span.id, span.doc_id, span.annotator, span.start, span.end, span.label, span.text,
-             span.note, stamp, stamp],
+        # The id column only when it is given: PostgreSQL takes a NULL id literally.
+        with_id = span.id is not None
+        row = self._returning(
+            f'INSERT OR IGNORE INTO spans({"id, " if with_id else ""}doc_id, annotator, start, "end", label, text, '
+            f"note, created_at, updated_at) VALUES ({'?, ' if with_id else ''}?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [*([span.id] if with_id else []), span.doc_id, span.annotator, span.start, span.end, span.label,
+             span.text, span.note, stamp, stamp],
         )
-        return cur.lastrowid if cur.rowcount > 0 else None
+        return row[0] if row else None
 
     def add_spans(self, spans: list[Span]) -> int:
         """Insert many spans at once (``add_span`` for an import's page); how many were new."""

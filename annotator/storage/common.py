@@ -41,7 +41,7 @@ def _listing(annotator: str, lang: str | None, status: Status | None, ids: Itera
     if statuses or status is not None:
         source += " LEFT JOIN doc_status st ON st.doc_id = d.id AND st.annotator = ?"
         params.append(annotator)
-    where = ["1"]
+    where = ["TRUE"]
     if lang:
         where.append("d.lang = ?")
         params.append(lang)

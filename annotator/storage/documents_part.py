@@ -118,7 +118,7 @@ class DocumentsPart:
         ``match`` keeps those an FTS5 expression finds (see :meth:`search`). ``after_seq`` and
         ``limit`` page through them (keyset paging: each page is one indexed query).
         """
-        listing, key, params = _listing(annotator, lang, status, ids, match, statuses=True)
+        listing, key, params = self._listing(annotator, lang, status, ids, match, statuses=True)
         if after_seq is not None:
             listing += f" AND {key} > ?"
             params.append(after_seq)
@@ -135,7 +135,7 @@ class DocumentsPart:
                        annotator: str = "", match: str | None = None) -> int | None:
         """The seq of the ``offset``-th document (from 0) the filters let through, or None past
         the end: where a page of :meth:`document_summaries` starts when the list jumps there."""
-        listing, key, params = _listing(annotator, lang, status, None, match, keys_only=True)
+        listing, key, params = self._listing(annotator, lang, status, None, match, keys_only=True)
         row = self.db.execute(f"SELECT {key} FROM {listing} ORDER BY {key} LIMIT 1 OFFSET ?",
                               [*params, offset]).fetchone()
         return row[0] if row else None
@@ -147,10 +147,10 @@ class DocumentsPart:
         seq = self.db.execute("SELECT seq FROM documents WHERE id = ?", [doc_id]).fetchone()
         if seq is None:
             return None
-        listing, _, params = _listing(annotator, lang, status, None, match)
+        listing, _, params = self._listing(annotator, lang, status, None, match)
         if self.db.execute(f"SELECT 1 FROM {listing} AND d.seq = ?", [*params, seq[0]]).fetchone() is None:
             return None
-        listing, key, params = _listing(annotator, lang, status, None, match, keys_only=True)
+        listing, key, params = self._listing(annotator, lang, status, None, match, keys_only=True)
         return self.db.execute(f"SELECT COUNT(*) FROM {listing} AND {key} < ?", [*params, seq[0]]).fetchone()[0]
 
     def count_summaries(
@@ -159,14 +159,32 @@ class DocumentsPart:
     ) -> int:
         """How many documents :meth:`document_summaries` would list with these filters."""
         if match is not None and lang is None and status is None and ids is None:
-            return self.db.execute("SELECT COUNT(*) FROM doc_search WHERE doc_search MATCH ?", [match]).fetchone()[0]
-        listing, _, params = _listing(annotator, lang, status, ids, match)
+            return self._count_all_matches(match)
+        listing, _, params = self._listing(annotator, lang, status, ids, match)
         return self.db.execute(f"SELECT COUNT(*) FROM {listing}", params).fetchone()[0]
 
     def languages(self) -> list[str]:
         return [row[0] for row in self.db.execute("SELECT DISTINCT lang FROM documents ORDER BY lang")]
 
     # --- search -------------------------------------------------------------------------------
+    # SQLite's full-text index (FTS5) here; the team database's store (team_store) has its own.
+
+    def _listing(self, annotator: str, lang: str | None, status: Status | None, ids: Iterable[str] | None,
+                 match: str | None, **options: bool) -> tuple[str, str, list[Any]]:
+        return _listing(annotator, lang, status, ids, match, **options)
+
+    def _count_all_matches(self, match: str) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM doc_search WHERE doc_search MATCH ?", [match]).fetchone()[0]
+
+    def _best_first(self, listing: str, params: list[Any], expression: str, lang: str | None,
+                    limit: int) -> tuple[str, str, list[Any]]:
+        """The listing, its order and parameters for matches ranked best first (BM25)."""
+        if lang:
+            return listing, "doc_search.rank, d.seq", params
+        # Rank in the index alone, then read only the winners' rows.
+        return ("(SELECT rowid, rank FROM doc_search WHERE doc_search MATCH ? ORDER BY rank LIMIT ?) "
+                "AS doc_search CROSS JOIN documents d ON d.seq = doc_search.rowid", "doc_search.rank, d.seq",
+                [expression, limit])
 
     def search(self, expression: str, *, limit: int = 20, lang: str | None = None,
                best_first: bool = False) -> list[Document]:
@@ -177,13 +195,9 @@ class DocumentsPart:
         ``best_first`` ranks by BM25 instead, which scores every match: on 100,000 documents a word
         found in most of them takes some 100 ms, against a few ms in import order.
         """
-        listing, order, params = _listing("", lang, None, None, expression)
+        listing, order, params = self._listing("", lang, None, None, expression)
         if best_first:
-            order = "doc_search.rank, d.seq"
-            if not lang:  # rank in the index alone, then read only the winners' rows
-                listing = ("(SELECT rowid, rank FROM doc_search WHERE doc_search MATCH ? ORDER BY rank LIMIT ?) "
-                           "AS doc_search CROSS JOIN documents d ON d.seq = doc_search.rowid")
-                params = [expression, limit]
+            listing, order, params = self._best_first(listing, params, expression, lang, limit)
         rows = self.db.execute(
             "SELECT d.id, d.title, d.text, d.lang, d.direction, d.source, d.meta, d.text_hash "
             f"FROM {listing} ORDER BY {order} LIMIT ?", [*params, limit],

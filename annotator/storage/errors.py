@@ -8,7 +8,7 @@ from pathlib import Path
 
 from annotator.core.errors import DatabaseError
 
-DATABASE_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error,)
+DATABASE_ERRORS: tuple[type[BaseException], ...]  # at the end: SQLite's errors and PostgreSQL's, as storage words them
 
 
 class DatabaseBusy(DatabaseError):
@@ -37,6 +37,8 @@ def kind_of(err: BaseException) -> str:
 def explain(err: BaseException, path: str | Path | None = None) -> str:
     """One line for a user, naming the database file and what they can do."""
     where = str(path) if path else "the database"
+    if isinstance(err, TeamDatabaseError):
+        return explain_team(err, str(path) if path else "")
     kind = kind_of(err)
     if kind == "busy":
         return f"{where} is busy: another annotator process is writing to it; try again when it is done"
@@ -53,3 +55,29 @@ def explain(err: BaseException, path: str | Path | None = None) -> str:
     if kind == "io":
         return f"the disk failed while writing {where} ({err}): nothing was changed"
     return f"database error on {where}: {err}"
+
+
+class TeamDatabaseError(Exception):
+    """PostgreSQL's failure, turned into storage's own (the driver's classes stay inside storage,
+    and importing it is left until a team database is opened). ``kind`` is refused, lost,
+    conflict, check or other; the message is PostgreSQL's first line."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+def explain_team(err: TeamDatabaseError, where: str = "") -> str:
+    """One line for PostgreSQL's failure, as ``explain`` gives one for SQLite's."""
+    db = f"the team database {where}" if where else "the team database"
+    if err.kind == "refused":
+        return (f"refused by {db}: {err} (a member writes only their own layer, gold only a reviewer, "
+                "documents and the schema only the owner)")
+    if err.kind == "lost":
+        return f"the connection to {db} was lost ({err}): nothing was changed; it is tried again on the next change"
+    if err.kind == "busy":
+        return f"{db} is busy ({err}): nothing was changed; try again"
+    return f"{db} refused the change: {err}"
+
+
+DATABASE_ERRORS = (sqlite3.Error, TeamDatabaseError)

@@ -22,13 +22,13 @@ class GoldPart:
     def add_gold_span(self, span: Span, *, proposed_by: list[str], decided_by: str,
                       decided_at: str | None = None) -> int | None:
         """Put a span into gold, with who proposed it and who decided; None if it was there."""
-        cur = self.db.execute(
+        cur = self._returning(
             'INSERT OR IGNORE INTO gold_spans(doc_id, start, "end", label, text, note, proposed_by, '
-            "decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             [span.doc_id, span.start, span.end, span.label, span.text, span.note,
              json.dumps(sorted(proposed_by)), decided_by, decided_at or now()],
         )
-        return cur.lastrowid if cur.rowcount > 0 else None
+        return cur[0] if cur else None
 
     def gold_spans(self, doc_id: str) -> list[Span]:
         cur = self.db.execute(

@@ -39,7 +39,14 @@ _MIGRATIONS_TABLE = "_sqlite_migrations"
 
 
 class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart):
-    """An open annotator database. Use :meth:`open`; close it with :meth:`close` or ``with``."""
+    """An open annotator database. Use :meth:`open`; close it with :meth:`close` or ``with``.
+
+    A ``postgresql://`` URL opens a team database instead (``team_store.TeamStore``: the same
+    methods, PostgreSQL's dialect)."""
+
+    is_team = False
+    member: str | None = None  # who the team database knows this connection as (None: a file)
+    role: str | None = None  # owner, reviewer or annotator in a team database
 
     def __init__(self, db: Database, path: Path, *, backup: Path | None = None):
         self.db = db
@@ -50,6 +57,7 @@ class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart):
         self.lock_wait = 60.0
         self.on_wait = None  # called once when another process holds the lock and we start waiting
         self.readonly = False  # opened read-only: the file or its folder cannot be written
+        self._data_version: int | None = None
 
     # --- opening ------------------------------------------------------------------------------
 
@@ -60,6 +68,10 @@ class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart):
         Raises :class:`DatabaseError` for a file that is not an annotator database, or that a newer
         annotator wrote.
         """
+        if _is_url(path):
+            from annotator.storage.team_store import TeamStore
+
+            return TeamStore.open(str(path))
         path = Path(path)
         if path.exists() and path.is_dir():
             raise DatabaseError(f"{path} is a folder, not a database file")
@@ -136,6 +148,10 @@ class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart):
     @classmethod
     def open_readonly(cls, path: str | Path) -> Store:
         """Open another project's database only to read it: never migrated, never written."""
+        if _is_url(path):
+            from annotator.storage.team_store import TeamStore
+
+            return TeamStore.open_readonly(str(path))
         path = Path(path)
         if not path.is_file():
             raise DatabaseError(f"{path}: no such database file")
@@ -212,6 +228,16 @@ class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart):
         finally:
             conn.execute("PRAGMA busy_timeout = 10000")
 
+    def _returning(self, sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+        """The row a write's ``RETURNING`` gives, the write committed unless a transaction is
+        open (sqlite-utils commits on its own only statements that return no rows)."""
+        conn = self.db.conn
+        was_in_transaction = conn.in_transaction
+        row = self.db.execute(sql, params).fetchone()
+        if not was_in_transaction and conn.in_transaction:
+            conn.execute("COMMIT")
+        return row
+
     @property
     def busy(self) -> bool:
         """True while a transaction is open on this connection (an import is running)."""
@@ -219,6 +245,18 @@ class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart):
 
     def schema_version(self) -> list[str]:
         return _inspect(self.db)[0]
+
+    def reachable(self) -> bool:
+        """Whether the database answers now (a file always does; a team database's server may not)."""
+        return True
+
+    def changes(self) -> list[dict[str, Any]]:
+        """What other connections saved since the last call, never waiting. A file cannot say
+        what: one ``{"table": "*"}`` when anything was committed by another connection."""
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        changed = self._data_version is not None and version != self._data_version
+        self._data_version = version
+        return [{"table": "*", "doc": None, "by": None}] if changed else []
 
     # --- settings -----------------------------------------------------------------------------
 
@@ -266,6 +304,12 @@ class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart):
             "AND name NOT LIKE 'sqlite_%' ORDER BY name"
         )]
         return {t: self.db.execute(f"SELECT * FROM [{t}] ORDER BY 1").fetchall() for t in tables}
+
+
+def _is_url(target: str | Path) -> bool:
+    from annotator.storage.team import is_url
+
+    return isinstance(target, str) and is_url(target)
 
 
 def _inspect(db: Database) -> tuple[list[str], bool]:

@@ -17,8 +17,7 @@ Who may write what is roles, grants and row-level security, not the client:
 - documents, the label schema, settings and membership only by the owner (the role that ran
   ``annotator team init``), which no member can become.
 
-This module is the only one that knows PostgreSQL's SQL. What opens a team database for
-annotating (the Store on PostgreSQL) is issue 14's next step.
+This module sets a team database up; ``team_store`` annotates in one (the Store on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -167,6 +166,50 @@ CREATE TRIGGER gold_spans_cover_text BEFORE INSERT OR UPDATE OF start, "end", te
     FOR EACH ROW EXECUTE FUNCTION annotator_span_covers_text();
 CREATE TABLE IF NOT EXISTS annotator_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
 """),
+    ("p002_search_settings_live", """
+-- Search: each document's index tokens (annotator.core.text: folded, Hangul as overlapping
+-- bigrams) as a tsvector made by annotator itself, so that PostgreSQL's parser, whose idea of a
+-- word depends on the server's locale, never splits Persian or Korean differently from a query.
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS search TSVECTOR NOT NULL DEFAULT ''::tsvector;
+CREATE INDEX IF NOT EXISTS documents_search ON documents USING gin (search);
+-- A member's own settings (where they left off, their suggestion choices): their rows alone.
+CREATE TABLE IF NOT EXISTS member_settings (
+    annotator TEXT NOT NULL DEFAULT current_user,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (annotator, key)
+);
+-- Live: every change to a layer, gold or the documents is announced to the open windows.
+CREATE OR REPLACE FUNCTION annotator_notify_row() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE doc TEXT;
+BEGIN
+    IF TG_OP = 'DELETE' THEN doc := OLD.doc_id; ELSE doc := NEW.doc_id; END IF;
+    PERFORM pg_notify('annotator_changes',
+                      json_build_object('table', TG_TABLE_NAME, 'doc', doc, 'by', current_user)::text);
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE FUNCTION annotator_notify_statement() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('annotator_changes',
+                      json_build_object('table', TG_TABLE_NAME, 'doc', NULL, 'by', current_user)::text);
+    RETURN NULL;
+END $$;
+DO $$
+DECLARE t TEXT;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['spans', 'doc_themes', 'doc_status', 'suggestion_rejections', 'gold_spans',
+                             'gold_themes', 'gold_documents', 'gold_rejections', 'gold_theme_rejections'] LOOP
+        EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I', t || '_notify', t);
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %I FOR EACH ROW '
+                       'EXECUTE FUNCTION annotator_notify_row()', t || '_notify', t);
+    END LOOP;
+    FOREACH t IN ARRAY ARRAY['documents', 'labels', 'themes', 'annotators'] LOOP
+        EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I', t || '_notify', t);
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %I FOR EACH STATEMENT '
+                       'EXECUTE FUNCTION annotator_notify_statement()', t || '_notify', t);
+    END LOOP;
+END $$;
+"""),
 ]
 
 
@@ -185,7 +228,12 @@ def connect(url: str) -> Any:
         return psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.Error as err:
         first = (str(err).strip().splitlines() or ["no reason given"])[0]
-        raise DatabaseError(f"cannot open the team database: {first}") from None
+        raise DatabaseError(f"cannot open the team database {shown(url)}: {first}") from None
+
+
+def shown(url: str) -> str:
+    """A URL as messages show it: never a password."""
+    return re.sub(r"(://[^:/@?]*):[^@/?]*@", r"\1@", re.sub(r"([?&]password=)[^&]*", r"\1***", url))
 
 
 def explain(err: Exception) -> str:
@@ -254,6 +302,11 @@ def init(conn: Any) -> list[str]:
         conn.execute(f"GRANT SELECT ON {', '.join(tables)} TO {members}")
         conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(LAYER_TABLES)} TO {members}")
         conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(GOLD_TABLES)} TO {reviewers}")
+        conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON member_settings TO {members}")
+        conn.execute("ALTER TABLE member_settings ENABLE ROW LEVEL SECURITY")
+        conn.execute("DROP POLICY IF EXISTS own_rows ON member_settings")
+        conn.execute("CREATE POLICY own_rows ON member_settings USING (annotator = current_user) "
+                     "WITH CHECK (annotator = current_user)")
         conn.execute(f"GRANT USAGE ON SEQUENCE spans_id_seq TO {members}")
         conn.execute(f"GRANT USAGE ON SEQUENCE gold_spans_id_seq TO {reviewers}")
         # Only members connect (PUBLIC may by default): another team's members stay out.

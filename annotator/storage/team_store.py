@@ -1,0 +1,362 @@
+"""The Store on a team's PostgreSQL database: the same methods, one more dialect.
+
+Every method the Store's parts define is shared: they write their SQL once, in SQLite's dialect,
+and :func:`translate` carries the few mechanical differences over (``?`` placeholders, ``INSERT
+OR IGNORE``, ``json_each``, ``IS NOT``). What cannot be said the same way in both is a method
+that :class:`TeamStore` overrides: opening, transactions, settings, and search (SQLite's FTS5
+index against a ``tsvector`` column annotator fills itself, from the same index tokens).
+
+Who may write what is PostgreSQL's to decide (see ``team``): a refusal comes back as
+:class:`TeamDatabaseError` (``refused``), worded in one line by ``explain``. The driver's own
+exception classes never leave this module, and psycopg is imported only when a team database
+is opened, so that working on a file costs nothing for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from annotator.core.errors import DatabaseError
+from annotator.core.model import Document, Status
+from annotator.core.text import index_form
+from annotator.storage import team
+from annotator.storage.team import shown
+from annotator.storage.common import _listing, now, text_hash
+from annotator.storage.errors import TeamDatabaseError
+from annotator.storage.store import Store
+
+CHANNEL = "annotator_changes"
+_TOKEN = re.compile(r"[^\W_]+")  # the tokens of an index form, as core.text.search_terms splits a query
+_MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
+_MAX_POSITIONS = 255  # positions kept per lexeme
+
+
+# --- the dialect --------------------------------------------------------------------------------
+
+_QUOTED = re.compile(r"('(?:[^']|'')*')")
+
+
+@functools.lru_cache(maxsize=512)
+def translate(sql: str) -> str:
+    """The Store's SQL (SQLite's dialect) as PostgreSQL says it. Only the differences the shared
+    statements use are carried over; string literals are left as they are."""
+    ignore = "INSERT OR IGNORE INTO" in sql
+    parts = _QUOTED.split(sql)
+    for i in range(0, len(parts), 2):  # outside string literals
+        part = parts[i]
+        part = part.replace("INSERT OR IGNORE INTO", "INSERT INTO")
+        part = part.replace("json_each(?)", "json_array_elements_text(?::json)")
+        part = part.replace("IS NOT ?", "IS DISTINCT FROM ?")
+        part = part.replace("%", "%%").replace("?", "%s")
+        parts[i] = part
+    out = "".join(parts)
+    if ignore:
+        returning = out.rfind(" RETURNING ")
+        if returning >= 0:
+            out = out[:returning] + " ON CONFLICT DO NOTHING" + out[returning:]
+        else:
+            out += " ON CONFLICT DO NOTHING"
+    return out
+
+
+def tsvector_of(text: str) -> str:
+    """A document's search index entry: its index tokens with their positions, as a tsvector
+    literal (PostgreSQL's own parser never sees the text)."""
+    positions: dict[str, list[int]] = {}
+    for at, token in enumerate(_TOKEN.findall(index_form(text)), start=1):
+        kept = positions.setdefault(token, [])
+        if len(kept) < _MAX_POSITIONS:
+            kept.append(min(at, _MAX_POSITION))
+    return " ".join(f"'{token}':{','.join(map(str, sorted(set(at))))}" for token, at in positions.items())
+
+
+_PHRASE = re.compile(r'"([^"]*)"( ?\*)?')
+
+
+def tsquery_of(expression: str) -> str:
+    """The tsquery for a match expression (``core.text.match_expression``: quoted phrases of
+    index tokens, the last one a prefix, joined by AND): adjacent tokens are ``<->``."""
+    phrases = []
+    for phrase, prefix in _PHRASE.findall(expression):
+        tokens = _TOKEN.findall(phrase)
+        if tokens:
+            last = f"'{tokens[-1]}'" + (":*" if prefix else "")
+            phrases.append(" <-> ".join([*(f"'{t}'" for t in tokens[:-1]), last]))
+    if not phrases:
+        return "'_'"  # matches nothing: no index token is an underscore
+    return " & ".join(f"({p})" for p in phrases)
+
+
+def _error(err: Exception) -> TeamDatabaseError:
+    """psycopg's exception as storage's own, with PostgreSQL's first line."""
+    import psycopg
+
+    first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    errors = psycopg.errors
+    if isinstance(err, errors.InsufficientPrivilege):
+        kind = "refused"
+    elif isinstance(err, (errors.LockNotAvailable, errors.DeadlockDetected, errors.SerializationFailure,
+                          errors.QueryCanceled)):
+        kind = "busy"
+    elif isinstance(err, psycopg.OperationalError):
+        kind = "lost"
+    elif isinstance(err, errors.CheckViolation):
+        kind = "check"
+    elif isinstance(err, psycopg.IntegrityError):
+        kind = "conflict"
+    else:
+        kind = "other"
+    return TeamDatabaseError(kind, first)
+
+
+class PgDatabase:
+    """The part of sqlite-utils' ``Database`` (and of its ``conn``) that the Store's parts use,
+    over a psycopg connection in autocommit mode: a statement outside ``transaction()`` commits
+    when it returns. A connection that broke is made again before the next statement, never in
+    the middle of a transaction."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.pg = self._connect()
+        self.conn = self  # the parts call db.conn.executemany
+
+    def _connect(self) -> Any:
+        try:
+            pg = team.connect(self.url)
+        except DatabaseError as err:
+            raise TeamDatabaseError("lost", str(err)) from None
+        try:
+            pg.execute("SET lock_timeout = '15s'")  # a row another member holds: wait, then say busy
+        except Exception as err:  # noqa: BLE001 - the driver's, turned into ours
+            raise _error(err) from None
+        return pg
+
+    def _ready(self) -> None:
+        if self.pg.broken or self.pg.closed:
+            self.pg = self._connect()
+
+    def _run(self, work: Callable[[], Any]) -> Any:
+        import psycopg
+
+        if not self.in_transaction:
+            self._ready()
+        try:
+            return work()
+        except psycopg.Error as err:
+            raise _error(err) from None
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        return self._run(lambda: self.pg.execute(translate(sql), list(params)))
+
+    def executemany(self, sql: str, rows: Any) -> Any:
+        def work() -> Any:
+            cur = self.pg.cursor()
+            cur.executemany(translate(sql), list(rows))
+            return cur
+        return self._run(work)
+
+    @property
+    def in_transaction(self) -> bool:
+        from psycopg.pq import TransactionStatus
+
+        return not self.pg.closed and self.pg.info.transaction_status != TransactionStatus.IDLE
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing; blocks nest as savepoints (psycopg's own)."""
+        import psycopg
+
+        if not self.in_transaction:
+            self._ready()
+        try:
+            block = self.pg.transaction()
+            block.__enter__()
+        except psycopg.Error as err:
+            raise _error(err) from None
+        try:
+            yield
+        except BaseException as exc:
+            with contextlib.suppress(psycopg.Error):
+                block.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        try:
+            block.__exit__(None, None, None)
+        except psycopg.Error as err:  # the commit itself failed: nothing was saved
+            raise _error(err) from None
+
+    def close(self) -> None:
+        self.pg.close()
+
+
+# --- the Store ----------------------------------------------------------------------------------
+
+class TeamStore(Store):
+    """An open team database. ``member`` is who this connection is (PostgreSQL's
+    ``current_user``, the layer it writes), ``role`` owner, reviewer or annotator."""
+
+    is_team = True
+
+    def __init__(self, db: PgDatabase, url: str):
+        super().__init__(db, url)  # type: ignore[arg-type]
+        self.url = url
+        self._listener: Any = None
+        member, owner, reviewer = db.execute(
+            "SELECT current_user, (SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() "
+            "AND tablename = 'documents') = current_user OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user), "
+            "EXISTS (SELECT 1 FROM pg_roles g WHERE g.rolname = ? AND pg_has_role(current_user, g.oid, 'MEMBER'))",
+            [team.groups(db.pg)[1]]).fetchone()
+        self.member = member
+        self.role = "owner" if owner else "reviewer" if reviewer else "annotator"
+
+    @classmethod
+    def open(cls, url: str) -> TeamStore:  # type: ignore[override]
+        """Open a team database by its URL (a libpq URL: the password from PGPASSWORD or
+        ~/.pgpass). Its owner's first open applies the migrations a newer annotator brought; a
+        member is told to ask the owner. Raises :class:`DatabaseError` in one line."""
+        try:
+            db = PgDatabase(url)
+        except TeamDatabaseError as err:
+            raise DatabaseError(str(err)) from None
+        try:
+            team.check_version(db.pg)
+            applied = team.applied(db.pg)
+            if not applied:
+                raise DatabaseError(f"{shown(url)} is not an annotator team database yet: its owner runs "
+                                    f"annotator team init --db {shown(url)}")
+            if [name for name, _ in team.MIGRATIONS if name not in applied]:
+                try:
+                    team.init(db.pg)
+                except Exception:  # noqa: BLE001 - a member may not: say what to do instead
+                    raise DatabaseError(f"{shown(url)} was set up by an older annotator: its owner runs "
+                                        "annotator team init to bring it up to date") from None
+            return cls(db, shown(url))
+        except BaseException:
+            db.close()
+            raise
+
+    @classmethod
+    def open_readonly(cls, url: str) -> TeamStore:  # type: ignore[override]
+        """Reading needs no more than a member's connection: the same as :meth:`open`."""
+        return cls.open(url)
+
+    def close(self) -> None:
+        self.db.close()
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                self._listener.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Store]:
+        with self.db.transaction():
+            yield self
+
+    @property
+    def busy(self) -> bool:
+        return self.db.in_transaction
+
+    def _returning(self, sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+        return self.db.execute(sql, params).fetchone()  # autocommit: done when it returns
+
+    def schema_version(self) -> list[str]:
+        return team.applied(self.db.pg)
+
+    def reachable(self) -> bool:
+        """Whether the server answers now (connecting again if the connection was lost)."""
+        try:
+            self.db.execute("SELECT 1").fetchone()
+            return True
+        except TeamDatabaseError:
+            return False
+
+    # --- settings: the owner's for the project, a member's own for their place in it -----------
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute(
+            "SELECT value FROM member_settings WHERE annotator = current_user AND key = ? "
+            "UNION ALL SELECT value FROM settings WHERE key = ? LIMIT 1", [key, key]).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        table = "settings" if self.role == "owner" else "member_settings"
+        self.db.execute(f"INSERT INTO {table}(key, value) VALUES (?, ?) "
+                        "ON CONFLICT" + ("(key)" if table == "settings" else "(annotator, key)") +
+                        " DO UPDATE SET value = excluded.value", [key, value])
+
+    def ensure_annotator(self, name: str) -> bool:
+        """A member is registered by ``team add``; only the owner registers other names (an
+        imported layer, a model's)."""
+        if self.db.execute("SELECT 1 FROM annotators WHERE name = ?", [name]).fetchone():
+            return False
+        if self.role != "owner":
+            raise TeamDatabaseError("refused", f"{name!r} is not a member of this team database (its owner adds "
+                                               "members with annotator team add)")
+        self.db.execute("INSERT INTO annotators(name, created_at) VALUES (?, ?)", [name, now()])
+        return True
+
+    # --- documents and search ------------------------------------------------------------------
+
+    def insert_documents(self, docs: list[Document]) -> None:
+        stamp = now()
+        self.db.executemany(
+            "INSERT INTO documents(id, title, text, lang, direction, source, meta, text_hash, chars, "
+            "created_at, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::tsvector)",
+            [(d.id, d.title, d.text, d.lang, d.direction, d.source, json.dumps(d.meta, ensure_ascii=False),
+              d.text_hash or text_hash(d.text), len(d.text), stamp, tsvector_of(d.text)) for d in docs],
+        )
+
+    def delete_document(self, doc_id: str) -> bool:
+        return self.db.execute("DELETE FROM documents WHERE id = ?", [doc_id]).rowcount > 0
+
+    def _listing(self, annotator: str, lang: str | None, status: Status | None, ids: Any,
+                 match: str | None, **options: bool) -> tuple[str, str, list[Any]]:
+        listing, key, params = _listing(annotator, lang, status, ids, None, statuses=options.get("statuses", False))
+        if match is not None:
+            listing += " AND d.search @@ ?::tsquery"
+            params.append(tsquery_of(match))
+        return listing, key, params
+
+    def _count_all_matches(self, match: str) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM documents WHERE search @@ ?::tsquery",
+                               [tsquery_of(match)]).fetchone()[0]
+
+    def _best_first(self, listing: str, params: list[Any], expression: str, lang: str | None,
+                    limit: int) -> tuple[str, str, list[Any]]:
+        return listing, "ts_rank(d.search, ?::tsquery) DESC, d.seq", [*params, tsquery_of(expression)]
+
+    # --- live: what others changed ---------------------------------------------------------------
+
+    def changes(self) -> list[dict[str, Any]]:
+        """What was saved since the last call, by anyone (this connection included): ``{"table",
+        "doc", "by"}`` each, ``doc`` None for a change to the documents or the schema. Never waits.
+        After the listening connection was lost, one ``{"table": "*"}``: anything may have changed."""
+        import psycopg
+
+        try:
+            if self._listener is None or self._listener.closed or self._listener.broken:
+                first = self._listener is None
+                self._listener = team.connect(self.url_for_listening())
+                self._listener.execute(f"LISTEN {CHANNEL}")
+                if not first:
+                    return [{"table": "*", "doc": None, "by": None}]
+            return [json.loads(n.payload) for n in self._listener.notifies(timeout=0)]
+        except (psycopg.Error, DatabaseError):
+            if self._listener is not None:
+                with contextlib.suppress(Exception):
+                    self._listener.close()
+            return []
+
+    def url_for_listening(self) -> str:
+        return self.db.url
+
+    # --- figures --------------------------------------------------------------------------------
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        tables = [row[0] for row in self.db.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_type = 'BASE TABLE' ORDER BY 1")]
+        return {t: self.db.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall() for t in tables}
