@@ -332,26 +332,36 @@ class TeamStore(Store):
 
     def changes(self) -> list[dict[str, Any]]:
         """What was saved since the last call, by anyone (this connection included): ``{"table",
-        "doc", "by"}`` each, ``doc`` None for a change to the documents or the schema. Never waits.
-        After the listening connection was lost, one ``{"table": "*"}``: anything may have changed."""
+        "doc", "by"}`` each, ``doc`` None for a change to the documents or the schema. Never waits;
+        the first call starts listening. After the listening connection was lost and made again,
+        one ``{"table": "*"}``: anything may have changed meanwhile."""
+        import psycopg
+
+        anything = [{"table": "*", "doc": None, "by": None}]
+        if self._listener is None:
+            return [] if self._listen() else []
+        try:
+            if self._listener.closed or self._listener.broken:
+                return anything if self._listen() else []
+            # A millisecond, not 0: with 0 psycopg reads nothing from the socket, and a dead server looks quiet.
+            return [json.loads(n.payload) for n in self._listener.notifies(timeout=0.001)]
+        except psycopg.Error:
+            with contextlib.suppress(Exception):
+                self._listener.close()
+            return anything if self._listen() else []
+
+    def _listen(self) -> bool:
+        """A connection of its own that LISTENs (the main one may be inside a transaction, which
+        holds notifications back); False when the server cannot be reached now."""
         import psycopg
 
         try:
-            if self._listener is None or self._listener.closed or self._listener.broken:
-                first = self._listener is None
-                self._listener = team.connect(self.url_for_listening())
-                self._listener.execute(f"LISTEN {CHANNEL}")
-                if not first:
-                    return [{"table": "*", "doc": None, "by": None}]
-            return [json.loads(n.payload) for n in self._listener.notifies(timeout=0)]
+            listener = team.connect(self.db.url)
+            listener.execute(f"LISTEN {CHANNEL}")
         except (psycopg.Error, DatabaseError):
-            if self._listener is not None:
-                with contextlib.suppress(Exception):
-                    self._listener.close()
-            return []
-
-    def url_for_listening(self) -> str:
-        return self.db.url
+            return False
+        self._listener = listener
+        return True
 
     # --- figures --------------------------------------------------------------------------------
 

@@ -1,0 +1,188 @@
+"""The Store on a team database, as its members use it: each connects as their own role, writes
+their own layer, is refused elsewhere in one line, sees the others' saves, and survives the server
+going away. (The same Store methods run against both backends in test_store.py and tests/core.)"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from annotator.core.merging import merge
+from annotator.core.model import Document, Span, Status
+from annotator.core.project import open_project
+from annotator.storage import DATABASE_ERRORS, Store, explain, team
+from annotator.storage.cluster import halt, restart
+from annotator.storage.errors import TeamDatabaseError
+from annotator.storage.team_store import translate, tsquery_of, tsvector_of
+from tests.postgres import start_cluster, team_database
+
+TEXT = "😀 خبر از مشهد: 대구시는 발표했다. 남대구에서"
+
+
+def test_translate_carries_the_dialect_over_and_leaves_literals_alone():
+    assert translate("SELECT a FROM t WHERE b = ? AND c LIKE 'x?%'") == \
+        "SELECT a FROM t WHERE b = %s AND c LIKE 'x?%'"
+    assert translate("INSERT OR IGNORE INTO t(a) VALUES (?) RETURNING id") == \
+        "INSERT INTO t(a) VALUES (%s) ON CONFLICT DO NOTHING RETURNING id"
+    assert translate("INSERT OR IGNORE INTO t(a) VALUES (?)") == "INSERT INTO t(a) VALUES (%s) ON CONFLICT DO NOTHING"
+    assert translate("SELECT 1 WHERE d.id IS NOT ? AND x IN (SELECT value FROM json_each(?))") == \
+        "SELECT 1 WHERE d.id IS DISTINCT FROM %s AND x IN (SELECT value FROM json_array_elements_text(%s::json))"
+    assert translate("SELECT 'it''s ?' , 5 % 2") == "SELECT 'it''s ?' , 5 %% 2"
+
+
+def test_index_tokens_and_queries_are_annotators_own():
+    vector = tsvector_of(TEXT)
+    # Folded Persian words whole, Hangul as overlapping bigrams, the emoji no token at all.
+    assert "'مشهد':3" in vector and "'대구':4,11" in vector and "'구시':5" in vector and "😀" not in vector
+    assert tsquery_of('"از مشهد" *') == "('از' <-> 'مشهد':*)"
+    assert tsquery_of('"대구" * AND "발표" *') == "('대구':*) & ('발표':*)"
+    assert tsquery_of('"부산"') == "('부산')"
+    assert tsquery_of("") == "'_'"
+
+
+@pytest.fixture
+def members(pg_cluster, request):
+    """A team database with the seeds' label schema, one document, and members sara and minji
+    (annotators) and leila (a reviewer): {name: URL}, the owner's under "owner"."""
+    url = team_database(pg_cluster, request)
+    name = url.split("@/")[1].split("?")[0]
+    with pg_cluster.connect(database=name) as owner:
+        for member, reviewer in (("sara", False), ("minji", False), ("leila", True)):
+            team.add_member(owner, member, reviewer=reviewer)
+    with open_project(url) as store:
+        store.insert_document(Document("d1", "t", TEXT, "fa", "rtl"))
+    return {"owner": url, **{m: pg_cluster.url(m, name) for m in ("sara", "minji", "leila")}}
+
+
+def span(annotator: str, word: str = "مشهد", label: str = "GPE") -> Span:
+    start = TEXT.index(word)  # after an emoji: code points
+    return Span("d1", annotator, start, start + len(word), label, word)
+
+
+def test_a_member_is_their_login_and_writes_only_their_own_layer(members):
+    with open_project(members["sara"]) as sara:
+        assert (sara.member, sara.role, sara.is_team) == ("sara", "annotator", True)
+        assert sara.add_span(span("sara")) is not None
+        sara.add_doc_theme("d1", "sara", sara.schema().themes[0].name)
+        assert sara.set_status("d1", "sara", Status.DONE)
+        refusals = {
+            "another's span": lambda: sara.add_span(span("minji")),
+            "gold": lambda: sara.add_gold_span(span("sara"), proposed_by=["sara"], decided_by="sara"),
+            "a document": lambda: sara.insert_document(Document("d2", "t", "x", "fa", "rtl")),
+            "a label": lambda: sara.rename_label("labels", "GPE", "PLACE"),
+            "a stranger": lambda: sara.ensure_annotator("mallory"),
+        }
+        for what, attempt in refusals.items():
+            with pytest.raises(TeamDatabaseError) as refused:
+                attempt()
+            assert refused.value.kind == "refused", what
+            line = explain(refused.value, sara.path)
+            assert line.startswith("refused by the team database postgresql://sara@/") and "\n" not in line
+        # One refusal in a transaction takes the whole transaction back with it.
+        with pytest.raises(DATABASE_ERRORS), sara.transaction():
+            sara.add_span(span("sara", "대구시", "LOC"))
+            sara.add_span(span("minji", "대구시", "LOC"))
+        assert [s.text for s in sara.spans("d1", "sara")] == ["مشهد"]
+    with open_project(members["leila"]) as leila:
+        assert leila.role == "reviewer"
+        assert leila.add_gold_span(span("sara"), proposed_by=["sara"], decided_by="leila") is not None
+        assert leila.set_gold_status("d1", "adjudicated", decided_by="leila")
+    with open_project(members["minji"]) as minji:  # everyone reads every layer
+        assert [s.annotator for s in minji.spans("d1", "sara")] == ["sara"]
+        assert minji.gold_status("d1") == "adjudicated" and minji.status("d1", "sara") is Status.DONE
+
+
+def test_a_members_settings_are_their_own(members):
+    with open_project(members["sara"]) as sara:
+        sara.set_setting("last_document/sara", "d1")
+        sara.set_setting("last_document/sara", "d1-again")
+        assert sara.setting("last_document/sara") == "d1-again"
+        assert sara.setting("initialised") == "1"  # the owner's, read by all
+    with open_project(members["minji"]) as minji:
+        assert minji.setting("last_document/sara") is None
+
+
+def test_each_member_sees_the_others_saves(members):
+    with open_project(members["sara"]) as sara, open_project(members["leila"]) as leila:
+        assert leila.changes() == []  # the first call starts listening
+        sara.add_span(span("sara"))
+        sara.set_status("d1", "sara", Status.IN_PROGRESS)
+        seen: list[dict] = []
+        deadline = time.monotonic() + 2.0
+        while len(seen) < 2 and time.monotonic() < deadline:
+            seen += leila.changes()
+            time.sleep(0.02)
+        assert {(c["table"], c["doc"], c["by"]) for c in seen} == {("spans", "d1", "sara"), ("doc_status", "d1", "sara")}
+        assert leila.changes() == []
+
+
+def test_two_members_writing_at_once_lose_nothing(members):
+    words = [w for w in ("خبر", "مشهد", "대구시는", "발표했다", "남대구에서")]
+
+    def work(name: str, failures: list) -> None:
+        try:
+            with open_project(members[name]) as store:
+                for round_ in range(10):
+                    for word in words:
+                        label = ("GPE", "LOC", "ORG")[round_ % 3]
+                        store.add_span(span(name, word, label))
+                    store.set_status("d1", name, Status.IN_PROGRESS if round_ % 2 else Status.DONE)
+        except Exception as err:  # noqa: BLE001 - reported below
+            failures.append(err)
+
+    failures: list = []
+    threads = [threading.Thread(target=work, args=(name, failures)) for name in ("sara", "minji")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    with open_project(members["owner"]) as owner:
+        assert owner.span_counts("d1") == {"minji": 15, "sara": 15}  # 5 words x 3 labels each, none lost
+        assert owner.status("d1", "sara") is Status.IN_PROGRESS
+
+
+def test_a_member_merges_their_offline_file_but_not_anothers_layer(members, tmp_path):
+    offline = tmp_path / "sara.db"
+    with Store.open(offline) as mine, mine.transaction():
+        with open_project(members["owner"]) as owner:
+            mine.replace_schema(owner.schema())
+            mine.insert_document(owner.get_document("d1"))
+        mine.ensure_annotator("sara")
+        mine.add_span(span("sara", "대구시는", "LOC"))
+    with open_project(members["sara"]) as sara:
+        report = merge(sara, offline)
+        assert report.spans_added == 1 and [s.text for s in sara.spans("d1", "sara")] == ["대구시는"]
+        with Store.open(offline) as mine, mine.transaction():
+            mine.ensure_annotator("minji")
+            mine.add_span(span("minji", "발표했다", "ORG"))
+        before = sara.dump()
+        with pytest.raises(TeamDatabaseError, match="row-level security"):
+            merge(sara, offline)
+        assert sara.dump() == before  # the merge is one transaction: nothing of it stayed
+
+
+def test_the_server_going_away_is_not_saved_then_comes_back(tmp_path):
+    cluster = start_cluster()  # its own: this one is stopped mid-test
+    try:
+        url = cluster.create_database("gone")
+        with cluster.connect(database="gone") as owner:
+            team.init(owner)
+        with open_project(url) as store:
+            store.insert_document(Document("d1", "t", TEXT, "fa", "rtl"))
+            store.ensure_annotator("postgres")
+            assert store.changes() == []
+            halt(cluster)
+            with pytest.raises(TeamDatabaseError) as lost:
+                store.add_span(span("postgres"))
+            assert lost.value.kind == "lost"
+            assert "was lost" in explain(lost.value, store.path) and not store.reachable()
+            restart(cluster)
+            assert store.reachable()
+            assert store.spans("d1", "postgres") == []  # the edit in flight was not saved
+            assert store.add_span(span("postgres")) is not None
+            assert store.changes() == [{"table": "*", "doc": None, "by": None}]  # listening again: look again
+    finally:
+        cluster.stop()
