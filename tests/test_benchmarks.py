@@ -6,8 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from annotator import benchmarks
+import pytest
+
+from annotator import benchmarks, benchmarks_team
 from annotator.storage import Store
+from annotator.storage import cluster as clusters
+from tests.postgres import Cluster, start_cluster
 
 
 def test_corpus_is_valid_input_with_exact_spans(tmp_path: Path):
@@ -97,3 +101,68 @@ def test_the_simulated_annotator_counts_what_it_did(tmp_path: Path):
     assert "docs 1-10" in figure.name and "optimistic" in figure.name and figure.floor == 1.0
     assert counts[0]["actions"] / counts[0]["gold"] == figure.value
     assert figure.row().split()[-1] in ("ok", "MISSED") and "0." in figure.row()  # two decimals
+
+
+# --- a team database (issue 14) -------------------------------------------------------------------
+
+
+def _bench_starts(monkeypatch: pytest.MonkeyPatch) -> list[Cluster]:
+    """The bench starts its own cluster; here through tests/postgres.py, which skips (or, under
+    ANNOTATOR_REQUIRE_POSTGRES, fails) where the server binaries are missing. The clusters it
+    started, to see that it stopped them."""
+    started: list[Cluster] = []
+
+    def start() -> Cluster:
+        with monkeypatch.context() as inside:
+            inside.setattr(clusters, "start", real_start)
+            server = start_cluster()
+        started.append(server)
+        return server
+
+    real_start = clusters.start
+    monkeypatch.setattr(clusters, "start", start)
+    return started
+
+
+def test_the_team_figures_are_measured_on_a_cluster_the_bench_starts_and_stops(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch):
+    from annotator.gui.bench import run_team_benchmarks
+
+    started = _bench_starts(monkeypatch)
+    corpus = tmp_path / "c.jsonl"
+    benchmarks.make_corpus(corpus, 40)
+    figures = run_team_benchmarks(tmp_path, corpus, documents=30, adds=3, saves=3, runs=2, progress=lambda _: None)
+    [server] = started
+    assert not server.root.exists()  # stopped, its folder gone
+    imported, added, *searched, seen = figures
+    assert "import 30 docs into PostgreSQL" in imported.name and imported.value != float("inf")  # same rows
+    assert imported.value > 0 and imported.floor > 0 and imported.target == "<= 3x floor"
+    assert "add one span" in added.name and added.value > 0 and added.floor > 0 and added.target == "<= 16 ms"
+    assert len(searched) == 3 and all(0 < f.value < float("inf") and f.target == "<= 50 ms" for f in searched)
+    assert "max of 3" in seen.name and 0 < seen.value < float("inf") and seen.target == "<= 2000 ms"
+    for figure in figures:  # the value beside its target, judged
+        row = figure.row()
+        assert figure.target in row and f"{figure.value:.1f}" in row and row.rstrip().endswith(("ok", "MISSED"))
+
+
+def test_the_bench_stops_its_cluster_when_a_figure_fails(monkeypatch: pytest.MonkeyPatch):
+    started = _bench_starts(monkeypatch)
+    with pytest.raises(RuntimeError), benchmarks_team.team_cluster() as server:
+        assert server is not None
+        raise RuntimeError("a figure failed")
+    [server] = started
+    assert not server.root.exists()
+
+
+def test_without_the_server_binaries_the_team_figures_say_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from annotator.gui.bench import run_team_benchmarks
+
+    def missing() -> Cluster:
+        raise FileNotFoundError("PostgreSQL's server binaries are not installed")
+
+    monkeypatch.setattr(clusters, "start", missing)
+    figures = run_team_benchmarks(tmp_path, documents=30, progress=lambda _: None)
+    assert len(figures) == 6 and all(f.ok and f.skipped == benchmarks_team.SKIPPED for f in figures)
+    assert all(f.row().rstrip().endswith("skipped: PostgreSQL server binaries not installed") for f in figures)
+    assert json.loads(figures[0].to_json())["value"] is None
+    assert not list(tmp_path.iterdir())  # nothing built for them

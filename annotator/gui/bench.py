@@ -170,6 +170,30 @@ def _startup_seconds(script: str, *args: str) -> float:
     return statistics.median(runs)
 
 
+def add_spans_by_key(window: MainWindow, doc_id: str, annotator: str, count: int) -> list[float]:
+    """Milliseconds of each of ``count`` spans added by key press in the open window, from the
+    key press to committed and repainted; each must be saved."""
+    app = QApplication.instance()
+    window.open_document(doc_id)
+    window.activateWindow()
+    window.view.setFocus()
+    app.processEvents()
+    text = window.document.text
+    before = len(window.store.spans(doc_id, annotator))
+    added = []
+    for i in range(count):
+        start = 3 + i * 997 % (len(text) - 20)
+        window.view.select(start, start + 1)  # one character: not one of the 5,000 spans
+        app.processEvents()
+        t0 = time.perf_counter()
+        QTest.keyClick(window.view, "e")
+        app.processEvents()  # the repaint the app does: the dirty regions, as after a real key press
+        added.append((time.perf_counter() - t0) * 1000)
+    if len(window.store.spans(doc_id, annotator)) != before + len(added):
+        raise RuntimeError("a key press in the benchmark did not save its span")
+    return added
+
+
 def run_window_benchmarks(workdir: Path, *, runs: int = 7, progress: Callable[[str], None] = print) -> list[Figure]:
     app = create_app()
     text, spans = persian_document()
@@ -221,22 +245,7 @@ def run_window_benchmarks(workdir: Path, *, runs: int = 7, progress: Callable[[s
     floor_view.close()
 
     progress("adding spans with the keyboard …")
-    window.open_document("long")
-    window.activateWindow()
-    window.view.setFocus()
-    app.processEvents()
-    before = len(store.spans("long", "bench"))
-    added = []
-    for i in range(60):
-        start = 3 + i * 997 % (len(text) - 20)
-        window.view.select(start, start + 1)  # one character: not one of the 5,000 spans
-        app.processEvents()
-        t0 = time.perf_counter()
-        QTest.keyClick(window.view, "e")
-        app.processEvents()  # the repaint the app does: the dirty regions, as after a real key press
-        added.append((time.perf_counter() - t0) * 1000)
-    if len(store.spans("long", "bench")) != before + len(added):
-        raise RuntimeError("a key press in the benchmark did not save its span")
+    added = add_spans_by_key(window, "long", "bench", 60)
     window.close()
     store.close()
 
@@ -339,3 +348,75 @@ def run_learning_benchmarks(workdir: Path, *, documents: int = 1000, runs: int =
         Figure("open a 3,000-char document until its learned suggestions are drawn (median)",
                statistics.median(with_suggestions), "ms", statistics.median(without), "<= 100 ms", 100.0, False),
     ]
+
+
+# --- a team database (issue 14) -----------------------------------------------------------------
+
+
+def team_window_figure(server: object, workdir: Path, adds: int = 50) -> Figure:
+    """Adding a span by key press in the window on a team database, as one of its members (the
+    100,000-character Persian document with 5,000 of their spans), key press to committed and
+    repainted, median of ``adds``. Floor: the same key presses on the same document in a SQLite
+    file, in this run."""
+    from annotator.benchmarks_team import MEMBERS, team_database
+
+    app = create_app()
+    text, spans = persian_document()
+    corpus = workdir / "team-long.jsonl"
+    corpus.write_text(json.dumps({"id": "long", "lang": "fa", "text": text, "spans": spans},
+                                 ensure_ascii=False) + "\n", encoding="utf-8")
+    member = MEMBERS[0]
+    owner = team_database(server, "bench_window")
+    with open_project(owner) as store:  # the owner imports; the spans are the member's layer
+        import_paths(store, [corpus], annotator=member)
+    floor_db = workdir / "team-window-floor.db"
+    with open_project(floor_db) as store:
+        import_paths(store, [corpus], annotator=member)
+
+    def median_of(location: str | Path) -> float:
+        store = open_project(location)
+        window = MainWindow(store, member, QSettings(str(workdir / "team-ui.ini"), QSettings.IniFormat))
+        try:
+            window.resize(1400, 900)
+            window.show()
+            app.processEvents()
+            return statistics.median(add_spans_by_key(window, "long", member, adds))
+        finally:
+            window.close()
+            app.processEvents()
+            store.close()
+
+    floor = median_of(floor_db)
+    ours = median_of(server.url(user=member, database="bench_window"))  # type: ignore[attr-defined]
+    return Figure(f"team: add one span, key press to repainted (median of {adds})", ours, "ms", floor,
+                  "<= 16 ms", 16.0, False)
+
+
+def run_team_benchmarks(workdir: Path, corpus: Path | None = None, *, documents: int = 10_000, adds: int = 50,
+                        saves: int = 20, runs: int = 7, scale: str = "",
+                        progress: Callable[[str], None] = print) -> list[Figure]:
+    """The team database's figures (annotator.benchmarks_team and the window's) over a throwaway
+    PostgreSQL cluster started here and stopped at the end, on failure too. ``corpus``: the
+    benchmark corpus (its first ``documents`` documents are imported), made here when not given.
+    Where the server binaries are not installed, each figure says it was skipped."""
+    from annotator.benchmarks import make_corpus
+    from annotator.benchmarks_team import (skipped_figures, team_cluster, team_import_figure, team_search_figures,
+                                           team_seen_figure)
+
+    with team_cluster() as server:
+        if server is None:
+            progress("PostgreSQL's server binaries are not installed: the team figures are skipped")
+            return skipped_figures()
+        if corpus is None:
+            corpus = workdir / "team-corpus.jsonl"
+            progress(f"building a corpus of {documents:,} documents for the team database …")
+            make_corpus(corpus, documents)
+        progress(f"team database: importing {documents:,} documents into PostgreSQL and into SQLite …")
+        imported, url = team_import_figure(corpus, workdir, server, documents, scale=scale)
+        progress("team database: adding spans in the window …")
+        added = team_window_figure(server, workdir, adds)
+        progress("team database: searching …")
+        searched = team_search_figures(url, runs)
+        progress("team database: another member sees a saved span …")
+        seen = team_seen_figure(server, saves)
+        return [imported, added, *searched, seen]
