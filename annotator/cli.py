@@ -53,7 +53,7 @@ def db_option(fn: F) -> F:
         metavar="PATH",
         envvar="ANNOTATOR_DB",
         show_envvar=True,
-        help="Database file. Default: annotator.db in your user data folder.",
+        help="Database file, or a team database's postgresql://USER@HOST/DATABASE URL. Default: annotator.db in your user data folder.",
     )(fn)
 
 
