@@ -29,43 +29,39 @@ def _fmt(value: float | None) -> str:
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
-    table = QTableWidget(len(rows), len(headers))
+    table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().hide()
     table.setEditTriggers(QTableWidget.NoEditTriggers)
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(text))
+    _fill(table, rows)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
     return table
 
 
+def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(text))
+
+
 class AgreementDialog(QDialog):
+    """The figures of every layer; on a team database they follow what the members save while the
+    dialog is open (the window's live poll calls :meth:`reload`)."""
+
     def __init__(self, parent: QWidget | None, store: Store):
         super().__init__(parent)
+        self.store = store
         self.setWindowTitle("Agreement")
         self.resize(1000, 760)
-        self.figures = compute(store)
-        f = self.figures
-        summary = QLabel(
-            f"Annotators: {', '.join(f['annotators']) or 'none'}\n"
-            f"Span F1 (micro over pairs): exact {_fmt(f['span_f1_exact'])}, by overlap {_fmt(f['span_f1_overlap'])}\n"
-            f"Themes: Cohen's kappa (mean of pairs) {_fmt(f['theme_kappa'])}, Fleiss' kappa "
-            f"{_fmt(f['theme_fleiss_kappa'])}, Krippendorff's alpha {_fmt(f['theme_krippendorff_alpha'])}")
-        summary.setTextFormat(Qt.PlainText)
-        self.pairs = _table(["A", "B", "documents", "F1 exact", "F1 overlap", "theme kappa"],
-                            [[p["a"], p["b"], str(p["documents"]), _fmt(p["f1_exact"]), _fmt(p["f1_overlap"]),
-                              _fmt(p["theme_kappa"])] for p in f["pairs"]])
-        self.labels = _table(["label", "spans", "F1 exact", "F1 overlap"],
-                             [[label, str(row["spans"]), _fmt(row["f1_exact"]), _fmt(row["f1_overlap"])]
-                              for label, row in f["per_label"].items()])
-        self.finished = _table(["annotator", "spans", "documents done"],
-                               [[name, str(sum(counts.values())), str(len(f["finished"][name]))]
-                                for name, counts in f["counts"].items()])
+        self.summary = QLabel()
+        self.summary.setTextFormat(Qt.PlainText)
+        self.pairs = _table(["A", "B", "documents", "F1 exact", "F1 overlap", "theme kappa"], [])
+        self.labels = _table(["label", "spans", "F1 exact", "F1 overlap"], [])
+        self.finished = _table(["annotator", "spans", "documents done"], [])
         self.labels_chart = BarChart("Spans per label and annotator")
-        self.labels_chart.set_data(*labels_per_annotator(f))
         self.agreement_chart = BarChart("Agreement per label", maximum=1.0, percent=True)
-        self.agreement_chart.set_data(*agreement_per_label(f))
+        self.reload()
         tables = QHBoxLayout()
         tables.addWidget(self.pairs)
         tables.addWidget(self.labels)
@@ -79,10 +75,28 @@ class AgreementDialog(QDialog):
         buttons.rejected.connect(self.reject)
         buttons.addButton(save, QDialogButtonBox.ActionRole)
         layout = QVBoxLayout(self)
-        layout.addWidget(summary)
+        layout.addWidget(self.summary)
         layout.addLayout(tables)
         layout.addLayout(charts, 1)
         layout.addWidget(buttons)
+
+    def reload(self) -> None:
+        """Compute the figures again from the database and show them."""
+        self.figures = compute(self.store)
+        f = self.figures
+        self.summary.setText(
+            f"Annotators: {', '.join(f['annotators']) or 'none'}\n"
+            f"Span F1 (micro over pairs): exact {_fmt(f['span_f1_exact'])}, by overlap {_fmt(f['span_f1_overlap'])}\n"
+            f"Themes: Cohen's kappa (mean of pairs) {_fmt(f['theme_kappa'])}, Fleiss' kappa "
+            f"{_fmt(f['theme_fleiss_kappa'])}, Krippendorff's alpha {_fmt(f['theme_krippendorff_alpha'])}")
+        _fill(self.pairs, [[p["a"], p["b"], str(p["documents"]), _fmt(p["f1_exact"]), _fmt(p["f1_overlap"]),
+                            _fmt(p["theme_kappa"])] for p in f["pairs"]])
+        _fill(self.labels, [[label, str(row["spans"]), _fmt(row["f1_exact"]), _fmt(row["f1_overlap"])]
+                            for label, row in f["per_label"].items()])
+        _fill(self.finished, [[name, str(sum(counts.values())), str(len(f["finished"][name]))]
+                              for name, counts in f["counts"].items()])
+        self.labels_chart.set_data(*labels_per_annotator(f))
+        self.agreement_chart.set_data(*agreement_per_label(f))
 
     def save_charts(self, folder: str | Path) -> list[Path]:
         folder = Path(folder)

@@ -21,7 +21,7 @@ from annotator.core.model import DocumentSummary, Status
 from annotator.core.text import match_expression
 from annotator.gui.models import RowTableModel
 from annotator.gui.plain import isolate, tooltip
-from annotator.storage import Store
+from annotator.storage import DATABASE_ERRORS, Store
 
 PAGE = 200  # rows a query reads
 KEEP_BLOCKS = 50  # blocks of PAGE rows kept: 10,000 rows at most
@@ -36,6 +36,7 @@ class DocumentListModel(RowTableModel):
     dragged scroll bar) asks the database where its block starts. No document text is loaded."""
 
     COLUMNS = ("Document", "Lang", "Status", "Spans")
+    failed = Signal(object)  # a read failed (a team database went away): the window says it and retries
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802 (Qt override)
         if self.review and orientation == Qt.Horizontal and role == Qt.DisplayRole and section == 2:
@@ -79,6 +80,13 @@ class DocumentListModel(RowTableModel):
         if block is not None:
             self._blocks.move_to_end(number)
             return block
+        try:
+            return self._read_block(number)
+        except DATABASE_ERRORS as err:  # nothing kept: read again when the database answers
+            self.failed.emit(err)
+            return []
+
+    def _read_block(self, number: int) -> list[DocumentSummary]:
         previous = self._blocks.get(number - 1)
         if number == 0:
             after = None
@@ -268,13 +276,30 @@ class DocumentListPanel(QWidget):
         self.update_progress()
         self.query_changed.emit(self.search.text() if self.model.search_expression else "")
 
+    def follow(self, doc_ids: set[str], *, everything: bool = False, many: int = 50) -> None:
+        """Others saved changes to these documents (``everything``: to anything, or to the list of
+        documents itself): their rows and the progress are read again; a whole list only when
+        many rows changed at once."""
+        if everything or len(doc_ids) > many:
+            if everything:
+                self.refresh_languages()
+            self.model.reload()
+        else:
+            for doc_id in doc_ids:
+                self.model.refresh(doc_id)
+        self.update_progress()
+
     def set_annotator(self, annotator: str) -> None:
         self.model.annotator = annotator
         self.model.reload()
         self.update_progress()
 
     def update_progress(self) -> None:
-        done, total = self.store.progress(self.model.annotator)
+        try:
+            done, total = self.store.progress(self.model.annotator)
+        except DATABASE_ERRORS as err:
+            self.model.failed.emit(err)
+            return
         text = f"{done:,} / {total:,} done"
         if self.model.search_expression is not None:
             listed = self.model.total()

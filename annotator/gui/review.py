@@ -82,6 +82,7 @@ class Review:
         self.current: int | None = None  # index into self.units
         self.annotators: list[str] = []
         self._doc_id: str | None = None
+        self.agreement = None  # the Agreement dialog while it is open (live figures follow the database)
         self.panel.tree.itemClicked.connect(self._clicked)
         self.panel.blind.toggled.connect(lambda _: self.refresh())
 
@@ -115,7 +116,11 @@ class Review:
     def show_agreement(self) -> None:
         from annotator.gui.agreement_view import AgreementDialog
 
-        AgreementDialog(self.window, self.window.store).exec()
+        self.agreement = AgreementDialog(self.window, self.window.store)
+        try:
+            self.agreement.exec()
+        finally:
+            self.agreement = None
 
     # --- mode ------------------------------------------------------------------------------
 
@@ -160,10 +165,13 @@ class Review:
             return "rejected"
         return None
 
-    def refresh(self) -> None:
-        """Re-read the open document's layers, units and gold; show them."""
+    def refresh(self, *, live: bool = False) -> None:
+        """Re-read the open document's layers, units and gold; show them. ``live``: others
+        changed them; the unit the reviewer is on stays current (found again by its place, as
+        units before it may have come or gone), and the status bar keeps what it says."""
         w = self.window
         tree = self.panel.tree
+        was = self.units[self.current] if live and self.current is not None and self.current < len(self.units) else None
         tree.clear()
         self.units, self.annotators = [], []
         doc_id = w.document.id if w.document is not None else None
@@ -202,9 +210,19 @@ class Review:
         names = ", ".join(self.name(a) for a in self.annotators) or "nobody"
         self.panel.summary.setText(f"{len(self.units)} units, {decided} decided · gold: {status} · "
                                    f"annotators: {names}")
+        if was is not None:
+            self.current = self._same_place(was)
         if self.current is not None and self.current < len(self.units):
-            self._show(self.current, select_text=False)
+            self._show(self.current, select_text=False, say=not live)
         self._name_actions()
+
+    def _same_place(self, unit: Unit) -> int | None:
+        """The unit at ``unit``'s place now: the same extent, else the first overlapping it."""
+        same = [i for i, u in enumerate(self.units) if (u.start, u.end) == (unit.start, unit.end)]
+        if same:
+            return same[0]
+        overlapping = [i for i, u in enumerate(self.units) if u.start < unit.end and unit.start < u.end]
+        return overlapping[0] if overlapping else None
 
     def _theme_votes(self, layers: dict) -> dict[str, list[str]]:
         votes: dict[str, list[str]] = {}
@@ -259,7 +277,7 @@ class Review:
         target = (ahead[0] if direction > 0 else ahead[-1]) if ahead else (open_units[0] if direction > 0 else open_units[-1])
         self._show(target)
 
-    def _show(self, index: int, *, select_text: bool = True) -> None:
+    def _show(self, index: int, *, select_text: bool = True, say: bool = True) -> None:
         self.current = index
         unit = self.units[index]
         item = self.panel.tree.topLevelItem(index)
@@ -270,7 +288,8 @@ class Review:
         kind = KIND_TEXT[unit.kind].format(k=len(unit.best.annotators), n=unit.annotators)
         versions = "; ".join(f"{k}. {v.label} ({', '.join(self.name(a) for a in v.annotators)})"
                              for k, v in enumerate(unit.versions, 1))
-        self.window.statusBar().showMessage(f"Unit {index + 1}/{len(self.units)}, {kind}: {versions}", 8000)
+        if say:
+            self.window.statusBar().showMessage(f"Unit {index + 1}/{len(self.units)}, {kind}: {versions}", 8000)
         self._name_actions()
 
     def _clicked(self, item: QTreeWidgetItem) -> None:

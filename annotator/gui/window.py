@@ -39,6 +39,7 @@ from annotator.gui.export_dialog import ExportDialog, ImportOptionsDialog
 from annotator.gui.plain import isolate, quoted
 from annotator.gui.fonts import article_font
 from annotator.gui.learning import Learning, LearningPanel
+from annotator.gui.live import Live, is_lost
 from annotator.gui.panels import GuidelinesPanel, LabelPalette, SpanListPanel, ThemesPanel
 from annotator.gui.review import Review
 from annotator.gui.suggestions import Suggestions
@@ -64,7 +65,7 @@ class MainWindow(QMainWindow):
         self._last_backup = time.monotonic()  # the first automatic backup comes after an hour's work, or on close
         self.annotator = annotator
         self.settings = settings if settings is not None else QSettings()
-        self.store.ensure_annotator(annotator)
+        self._registered = self._register(annotator)
         self.schema = store.schema()
         self.document: Document | None = None
         self.undo_stack = QUndoStack(self)
@@ -125,6 +126,7 @@ class MainWindow(QMainWindow):
         self.palette_panel.label_chosen.connect(self.apply_label)
         self.themes_panel.theme_toggled.connect(self.toggle_theme)
         self.documents.document_chosen.connect(self.open_document)
+        self.documents.model.failed.connect(lambda err: self.database_failed("read the document list", err))
         self.documents.query_changed.connect(self._search_changed)
         self.search_query = ""
 
@@ -135,6 +137,7 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if state is not None:
             self.restoreState(state)
+        self.live = Live(self)  # what others save shows here; a lost team database is retried
         self._show_annotator()
         self.saved_label.setText("All changes saved")
         first = self.store.setting(f"last_document/{annotator}") or self.store.neighbour(None, annotator)
@@ -147,7 +150,23 @@ class MainWindow(QMainWindow):
                 QTimer.singleShot(0, self.offer_samples)
         if self.learning.source is not None and self.suggestions.source == LEARNED:
             QTimer.singleShot(0, lambda: self.learning.retrain("the window opened"))  # suggestions as last time
+        if self._registered is not None:
+            self.statusBar().showMessage(self._registered, 15000)
+        self.live.start()
         self.view.setFocus()
+
+    def _register(self, annotator: str) -> str | None:
+        """Make ``annotator`` known to the database; on a team database only its owner registers
+        names, so another name than one's own is shown, and its edits are refused when made.
+        Returns what to say, or None."""
+        try:
+            self.store.ensure_annotator(annotator)
+        except DATABASE_ERRORS as err:
+            return f"{annotator} is not a member here; edits to that layer will not be saved: {self._reason(err)}"
+        if self.store.is_team and annotator != self.store.member:
+            return (f"You are {self.store.member} in {self.store.path}: {annotator}'s layer is shown, and only "
+                    "its owner's edits to it are saved")
+        return None
 
     # --- building ----------------------------------------------------------------------------
 
@@ -331,6 +350,12 @@ class MainWindow(QMainWindow):
     # --- documents ---------------------------------------------------------------------------
 
     def open_document(self, doc_id: str) -> None:
+        try:
+            self._open_document(doc_id)
+        except DATABASE_ERRORS as err:  # a team database gone: said, retried; the view stays as it was
+            self.database_failed("open the document", err)
+
+    def _open_document(self, doc_id: str) -> None:
         doc = self.store.get_document(doc_id)
         if doc is None:
             return
@@ -362,8 +387,11 @@ class MainWindow(QMainWindow):
             self.open_document(doc_id)
 
     def _remember_position(self) -> None:
-        if self.document is not None:
-            self.store.set_setting(f"position/{self.annotator}/{self.document.id}", str(self.view.caret()))
+        if self.document is not None and not self.live.lost:
+            try:
+                self.store.set_setting(f"position/{self.annotator}/{self.document.id}", str(self.view.caret()))
+            except DATABASE_ERRORS:  # a reading aid, not data: never worth an error
+                pass
 
     def refresh_annotations(self) -> None:
         """Re-read the open document's spans and themes (after a palette or schema change)."""
@@ -377,21 +405,46 @@ class MainWindow(QMainWindow):
         self.suggestions.refresh()
         self.review.refresh()
 
+    def refresh_live(self) -> None:
+        """Someone else changed the open document (or may have): read again what the view shows
+        of it, and change only what differs. The caret, the selection and the selected span stay;
+        so does the undo history (a command whose span another removed says so when undone)."""
+        if self.document is None:
+            return
+        spans = self.layer.spans(self.document.id)
+        if set(spans) != set(self.view.spans):  # one's own layer (another window of one's own), or gold
+            selected = self.view.selected_span_id
+            self.view.set_spans(spans, self.colours, is_dark(self.view.palette()))
+            self.span_panel.set_spans(spans, self.colours)
+            self.span_panel.show_selected(selected if self.view.selected_span_id == selected else None)
+        self.refresh_themes()
+        if not self.review_mode and self.suggestions.source:
+            self.suggestions.refresh()
+        self.review.refresh(live=True)
+
     def refresh_themes(self) -> None:
         if self.document is None:
             return
-        themes = self.layer.themes(self.document.id)
-        self.themes_panel.show_selected(themes)
+        self._show_themes(self.layer.themes(self.document.id))
         if not self.review_mode:
             self.themes_panel.show_votes(None)
+
+    def _show_themes(self, themes) -> None:
+        """Tick what the database has (remembered, for when it cannot be asked)."""
+        self._themes_shown = list(themes)
+        self.themes_panel.show_selected(self._themes_shown)
         for name, action in self.theme_actions.items():
             action.blockSignals(True)
-            action.setChecked(name in themes)
+            action.setChecked(name in self._themes_shown)
             action.blockSignals(False)
 
     def go(self, *, backwards: bool = False, statuses=None) -> bool:
         current = self.document.id if self.document else None
-        target = self.store.neighbour(current, self.annotator, backwards=backwards, statuses=statuses)
+        try:
+            target = self.store.neighbour(current, self.annotator, backwards=backwards, statuses=statuses)
+        except DATABASE_ERRORS as err:
+            self.database_failed("go to the next document", err)
+            return False
         if target is None:
             self.statusBar().showMessage("No other document to go to", 4000)
             return False
@@ -403,8 +456,11 @@ class MainWindow(QMainWindow):
 
     def set_status(self, status: Status | str) -> None:
         value = status.value if isinstance(status, Status) else status
-        if self.document is not None and self.layer.status(self.document.id) != value:
-            self.undo_stack.push(commands.SetStatus(self, self.document.id, value))
+        try:
+            if self.document is not None and self.layer.status(self.document.id) != value:
+                self.undo_stack.push(commands.SetStatus(self, self.document.id, value))
+        except DATABASE_ERRORS as err:
+            self.report_failure(f"mark {value.replace('_', ' ')}", err)
 
     def mark_done_and_next(self) -> None:
         self._mark_and_next(Status.DONE)
@@ -452,7 +508,12 @@ class MainWindow(QMainWindow):
     def toggle_theme(self, name: str, on: bool | None = None) -> None:
         if self.document is None:
             return
-        current = name in self.layer.themes(self.document.id)
+        try:
+            current = name in self.layer.themes(self.document.id)
+        except DATABASE_ERRORS as err:
+            self._show_themes(getattr(self, "_themes_shown", []))  # the box ticked: as last read
+            self.report_failure(f"change theme {name}", err)
+            return
         wanted = (not current) if on is None else on
         if wanted != current:
             voters = self.review.theme_voters(name) if self.review_mode else None
@@ -462,7 +523,13 @@ class MainWindow(QMainWindow):
 
     def selected_span(self):
         span_id = self.view.selected_span_id
-        return self.layer.get(span_id) if span_id is not None else None
+        if span_id is None:
+            return None
+        try:
+            return self.layer.get(span_id)
+        except DATABASE_ERRORS as err:  # the span as last read: an edit to it says "Not saved" itself
+            self.database_failed("read the span", err)
+            return next((s for s in self.view.spans if s.id == span_id), None)
 
     def delete_span(self) -> None:
         span = self.selected_span()
@@ -618,9 +685,33 @@ class MainWindow(QMainWindow):
         self.saved.emit(doc_id)
 
     def report_failure(self, what: str, err: Exception) -> None:
+        """A change was not saved (rolled back): say why, and show the database as it is, so that
+        nothing refused stays on screen. A lost team database is retried until it answers."""
         self.saved_label.setText("Not saved")
-        self.refresh_themes()  # a checkbox the user ticked shows the database again
-        self.statusBar().showMessage(f"Not saved: could not {what}: {self._reason(err)}", 10000)
+        message = f"Not saved: could not {what}: {self._reason(err)}"
+        if is_lost(err):
+            self.live.connection_lost(err)
+            self._show_themes(getattr(self, "_themes_shown", []))  # a box just ticked: as last read
+            self.saved_label.setText("Not saved · connection lost")
+            self.statusBar().showMessage(f"{message} · trying to reconnect every {self.live.retry_timer.interval() // 1000} s",
+                                         15000)
+            return
+        try:
+            self.refresh_live()  # what was refused is not shown; what others did meanwhile is
+        except DATABASE_ERRORS as again:
+            if is_lost(again):
+                self.live.connection_lost(again)
+        except Exception:  # noqa: BLE001 - the message below matters more than a stale checkbox
+            pass
+        self.statusBar().showMessage(message, 10000)
+
+    def database_failed(self, what: str, err: BaseException) -> None:
+        """A read failed (the team database went away while reading): said in the status bar,
+        never a traceback; a lost connection is retried."""
+        if is_lost(err):
+            self.live.connection_lost(err)
+            return
+        self.statusBar().showMessage(f"Could not {what}: {self._reason(err)}", 10000)
 
     # --- status bar --------------------------------------------------------------------------
 
@@ -631,13 +722,26 @@ class MainWindow(QMainWindow):
             self.annotator_label.setText(f"Annotator: {isolate(self.annotator)}")
         if self.store.readonly:  # said up front: no edit will be saved
             self.annotator_label.setText(f"Read-only database · {self.annotator_label.text()}")
+        if self.store.is_team:  # who the team database knows, and which one
+            self.annotator_label.setText(f"{self.annotator_label.text()} · {self.team_place()}")
+            self.annotator_label.setToolTip(f"Connected to {self.store.path} as {self.store.member} "
+                                            f"({self.store.role})")
         self._title()
 
+    def team_place(self) -> str:
+        """«sara (annotator) @ postgresql://sara@/news?host=…»: the login, its role, the database."""
+        return f"{isolate(self.store.member)} ({self.store.role}) @ {isolate(str(self.store.path))}"
+
     def _title(self) -> None:
-        """The window title names the document and whose layer is being edited."""
+        """The window title names the document and whose layer is being edited (and, on a team
+        database, who is connected to which)."""
         who = f"reviewing as {self.annotator}" if self.review_mode else self.annotator
         doc = f"{isolate(self.document.title)} — " if self.document is not None else ""
-        self.setWindowTitle(f"{doc}annotator ({isolate(who)})")
+        where = ""
+        if self.store.is_team:
+            connected = "" if self.store.member == self.annotator else f" · connected as {isolate(self.store.member)}"
+            where = f"{connected} @ {isolate(str(self.store.path))}"
+        self.setWindowTitle(f"{doc}annotator ({isolate(who)}{where})")
 
     def _selection_changed(self, start: int, end: int) -> None:
         if start < end and self.view.selected_span_id is not None:
@@ -757,7 +861,7 @@ class MainWindow(QMainWindow):
     def set_annotator(self, name: str) -> None:
         self._remember_position()
         self.annotator = name
-        self.store.ensure_annotator(name)
+        registered = self._register(name)
         self.settings.setValue("annotator/name", name)
         self.undo_stack.clear()  # another annotator's layer: the history is not theirs to undo
         self.documents.set_annotator(name)
@@ -765,6 +869,8 @@ class MainWindow(QMainWindow):
         if self.document is not None:
             doc_id, self.document = self.document.id, None
             self.open_document(doc_id)
+        if registered is not None:
+            self.statusBar().showMessage(registered, 15000)
 
     def offer_samples(self) -> None:
         """A new, empty database: offer the five sample articles, or files of one's own."""
@@ -928,6 +1034,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if not self._closed:  # a second close (a test harness, a quit after close) has nothing to save
             self._closed = True
+            self.live.stop()
             self._remember_position()
             self.settings.setValue("window/geometry", self.saveGeometry())
             self.settings.setValue("window/state", self.saveState())
@@ -947,7 +1054,7 @@ class MainWindow(QMainWindow):
         closes and at most once an hour while it works; a failure is said, never fatal."""
         from annotator.storage.maintenance import rolling_backup
 
-        if self.store.readonly:
+        if self.store.readonly or self.store.is_team:  # a team database's server keeps its own (pg_dump)
             return None
         try:
             keep = max(1, int(self.settings.value("backup/keep", 5)))
