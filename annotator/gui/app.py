@@ -141,20 +141,46 @@ def run(db: str | None) -> int:
     store = open_project(db)
     window = None
     try:
-        name = annotator_name(QSettings())
+        # On a team database one is who one logs in as: the layer PostgreSQL lets one write.
+        name = store.member if store.is_team else annotator_name(QSettings())
         if name is None:
             return 0
         window = MainWindow(store, name)
         window.show()
         stop_listening = _quit_on_sigterm(app)
+        stop_catching = _database_errors_to(window)
         try:
             return app.exec()
         finally:
+            stop_catching()
             stop_listening()
     finally:
         if window is not None:
+            window.live.stop()  # no poll of a closed store
             window.learning.close()  # its workers end with the window, however the app ends (SIGTERM too)
         store.close()
+
+
+def _database_errors_to(window: MainWindow):
+    """A database failure that escapes a slot (a team database's server gone while a panel
+    reads) goes to the window, which says it in the status bar and retries, instead of a
+    traceback on the terminal. Returns what puts the previous hook back."""
+    from annotator.storage import DATABASE_ERRORS
+
+    previous = sys.excepthook
+
+    def hook(kind, value, traceback) -> None:
+        if isinstance(value, DATABASE_ERRORS) and not window._closed:
+            window.database_failed("read from the database", value)
+            return
+        previous(kind, value, traceback)
+
+    sys.excepthook = hook
+
+    def undo() -> None:
+        sys.excepthook = previous
+
+    return undo
 
 
 def _with_span_menu(window: MainWindow, image):
@@ -193,7 +219,7 @@ def screenshot(db: str | None, doc_id: str, out: Path, *, annotator: str | None 
         if store.get_document(doc_id) is None:
             raise AnnotatorError(f"no document with id {doc_id!r} (see: annotator docs)")
         settings = QSettings(str(Path(out).with_suffix(".ini")), QSettings.IniFormat)  # no remembered layout
-        window = MainWindow(store, annotator or default_annotator(), settings)
+        window = MainWindow(store, annotator or store.member or default_annotator(), settings)
         window.resize(*size)
         window.open_document(doc_id)
         window.view.set_caret(0)
@@ -219,6 +245,7 @@ def screenshot(db: str | None, doc_id: str, out: Path, *, annotator: str | None 
             editor.close()
         image.save(str(out))
         window.close()
+        window.live.stop()
         Path(out).with_suffix(".ini").unlink(missing_ok=True)
         return Path(out)
     finally:

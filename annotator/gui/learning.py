@@ -38,6 +38,30 @@ from annotator.core.recommend import live
 from annotator.core.recommend.suggesting import RECOMMENDERS
 from annotator.gui.plain import isolate
 
+def worker_database(store):
+    """``--db`` for the worker, and its environment when it needs one of its own: for a team
+    database the URL messages show (``store.path``, never a password, so never in the process
+    list), and a password that came in the URL the window was opened with handed over as
+    PGPASSWORD. Otherwise the environment is None: the worker inherits the window's (PGPASSWORD,
+    ~/.pgpass, PGSERVICE...)."""
+    if not store.is_team:
+        return str(store.path), None
+    import re
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    url = store.url_for_listening() if hasattr(store, "url_for_listening") else str(store.path)
+    parts = urlsplit(url)
+    password = unquote(parts.password) if parts.password else (parse_qs(parts.query).get("password") or [None])[0]
+    shown = re.sub(r"([?&])password=[^&]*&?", r"\1", str(store.path)).rstrip("?&")
+    if not password:
+        return shown, None
+    from PySide6.QtCore import QProcessEnvironment
+
+    environment = QProcessEnvironment.systemEnvironment()
+    environment.insert("PGPASSWORD", password)
+    return shown, environment
+
+
 if TYPE_CHECKING:
     from annotator.gui.window import MainWindow
 
@@ -124,7 +148,10 @@ class Learning(QObject):
         self.message = f"Training ({reason})…"
         process = QProcess(self)
         process.setProgram(sys.executable)
-        process.setArguments(["-m", "annotator.core.recommend.worker", "--db", str(w.store.path),
+        database, environment = worker_database(w.store)
+        if environment is not None:
+            process.setProcessEnvironment(environment)
+        process.setArguments(["-m", "annotator.core.recommend.worker", "--db", database,
                               "--from", self.source, "--annotator", w.annotator,
                               "--generation", str(self.generation)])
         process.setProcessChannelMode(QProcess.SeparateChannels)
