@@ -152,7 +152,8 @@ class Live(QObject):
         self.lost = True
         why = explain(err, w.store.path) if err is not None else \
             f"the connection to the team database {w.store.path} was lost"
-        w.saved_label.setText("Not saved · connection lost")
+        if not w.saved_label.text().startswith("Not saved"):  # a failed write says that itself
+            w.saved_label.setText("Connection lost")
         w.statusBar().showMessage(f"{why} · trying again every {RETRY_MS // 1000} s", RETRY_MS + 2000)
         if first:
             self.retry_timer.start()
@@ -166,7 +167,6 @@ class Live(QObject):
         except Exception:  # noqa: BLE001 - reachable() says False, but never let a timer raise
             back = False
         if not back:
-            w.saved_label.setText("Not saved · connection lost")
             w.statusBar().showMessage(f"the team database {w.store.path} does not answer · trying again every "
                                       f"{RETRY_MS // 1000} s", RETRY_MS + 2000)
             return

@@ -722,15 +722,20 @@ class MainWindow(QMainWindow):
             self.annotator_label.setText(f"Annotator: {isolate(self.annotator)}")
         if self.store.readonly:  # said up front: no edit will be saved
             self.annotator_label.setText(f"Read-only database · {self.annotator_label.text()}")
-        if self.store.is_team:  # who the team database knows, and which one
+        if self.store.is_team:  # who the team database knows, and which one (the whole URL in the title)
             self.annotator_label.setText(f"{self.annotator_label.text()} · {self.team_place()}")
             self.annotator_label.setToolTip(f"Connected to {self.store.path} as {self.store.member} "
                                             f"({self.store.role})")
         self._title()
 
     def team_place(self) -> str:
-        """«sara (annotator) @ postgresql://sara@/news?host=…»: the login, its role, the database."""
-        return f"{isolate(self.store.member)} ({self.store.role}) @ {isolate(str(self.store.path))}"
+        """«sara, annotator, team database news»: the login (when it is not the layer's name), its
+        role, and the database's name; the status bar is short of room."""
+        from urllib.parse import urlsplit
+
+        name = urlsplit(str(self.store.path)).path.lstrip("/") or str(self.store.path)
+        who = "" if self.store.member == self.annotator else f"connected as {isolate(self.store.member)}, "
+        return f"{who}{self.store.role}, team database {isolate(name)}"
 
     def _title(self) -> None:
         """The window title names the document and whose layer is being edited (and, on a team

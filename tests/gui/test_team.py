@@ -99,7 +99,8 @@ def test_who_and_where_are_shown(pg_cluster, team_db, open_window):
     assert sara.annotator == "sara" and sara.store.member == "sara" and sara.store.role == "annotator"
     assert "sara" in sara.windowTitle() and f"/{team_db}?" in sara.windowTitle()
     label = plain(sara.annotator_label.text())
-    assert label == f"Annotator: sara · sara (annotator) @ {sara.store.path}"
+    assert label == f"Annotator: sara · annotator, team database {team_db}"
+    assert sara.annotator_label.toolTip() == f"Connected to {sara.store.path} as sara (annotator)"
 
 
 def test_a_span_sara_makes_shows_in_the_reviewers_and_minjis_windows_within_two_seconds(
@@ -275,7 +276,7 @@ def test_the_heartbeat_notices_a_server_gone_without_an_edit(qtbot, request, tmp
     sara.live.retry_timer.setInterval(500)
     clusters.halt(cluster)
     qtbot.waitUntil(lambda: sara.live.lost, timeout=8000)  # the heartbeat: every 5 s
-    assert "lost" in sara.saved_label.text()
+    assert sara.saved_label.text() == "Connection lost"  # nothing was tried, so nothing "not saved"
     sara.go()  # reading while lost: said, never raised
     clusters.restart(cluster)
     qtbot.waitUntil(lambda: not sara.live.lost, timeout=5000)
