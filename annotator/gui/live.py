@@ -101,9 +101,10 @@ class Live(QObject):
 
     def by_others(self, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The changes this window did not make: a team database announces this connection's own
-        too (``by`` is the member); a file says only "*", for another connection's commit."""
-        me = self.window.store.member
-        return [c for c in changes if c.get("table") == "*" or me is None or c.get("by") != me]
+        too (``connection`` names it, so another window of the same member is news); a file says
+        only "*", for another connection's commit."""
+        me = self.window.store.connection_id  # this window's own saves; another window of the same member is news
+        return [c for c in changes if c.get("table") == "*" or me is None or c.get("connection") != me]
 
     def show(self, changes: list[dict[str, Any]]) -> None:
         """Read again what these changes touch, and show it."""

@@ -250,6 +250,8 @@ class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart):
         """Whether the database answers now (a file always does; a team database's server may not)."""
         return True
 
+    connection_id: int | None = None  # a team database's connection, as changes() names it
+
     def changes(self) -> list[dict[str, Any]]:
         """What other connections saved since the last call, never waiting. A file cannot say
         what: one ``{"table": "*"}`` when anything was committed by another connection."""

@@ -184,14 +184,14 @@ CREATE OR REPLACE FUNCTION annotator_notify_row() RETURNS trigger LANGUAGE plpgs
 DECLARE doc TEXT;
 BEGIN
     IF TG_OP = 'DELETE' THEN doc := OLD.doc_id; ELSE doc := NEW.doc_id; END IF;
-    PERFORM pg_notify('annotator_changes',
-                      json_build_object('table', TG_TABLE_NAME, 'doc', doc, 'by', current_user)::text);
+    PERFORM pg_notify('annotator_changes', json_build_object('table', TG_TABLE_NAME, 'doc', doc,
+                      'by', current_user, 'connection', pg_backend_pid())::text);
     RETURN NULL;
 END $$;
 CREATE OR REPLACE FUNCTION annotator_notify_statement() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('annotator_changes',
-                      json_build_object('table', TG_TABLE_NAME, 'doc', NULL, 'by', current_user)::text);
+    PERFORM pg_notify('annotator_changes', json_build_object('table', TG_TABLE_NAME, 'doc', NULL,
+                      'by', current_user, 'connection', pg_backend_pid())::text);
     RETURN NULL;
 END $$;
 DO $$
@@ -217,7 +217,7 @@ def is_url(value: str | None) -> bool:
     return bool(value) and value.split("://", 1)[0].lower() in ("postgresql", "postgres") and "://" in value
 
 
-def connect(url: str) -> Any:
+def connect(url: str, *, timeout: int = 10) -> Any:
     """A connection to a team database (a libpq URL; the password from PGPASSWORD or ~/.pgpass,
     never from the URL's user)."""
     import psycopg
@@ -225,7 +225,7 @@ def connect(url: str) -> Any:
     if not is_url(url):
         raise DatabaseError(f"{url!r} is not a PostgreSQL URL (postgresql://USER@HOST/DATABASE)")
     try:
-        return psycopg.connect(url, autocommit=True, connect_timeout=10)
+        return psycopg.connect(url, autocommit=True, connect_timeout=timeout)
     except psycopg.Error as err:
         first = (str(err).strip().splitlines() or ["no reason given"])[0]
         raise DatabaseError(f"cannot open the team database {shown(url)}: {first}") from None

@@ -125,9 +125,9 @@ class PgDatabase:
         self.pg = self._connect()
         self.conn = self  # the parts call db.conn.executemany
 
-    def _connect(self) -> Any:
+    def _connect(self, timeout: int = 10) -> Any:
         try:
-            pg = team.connect(self.url)
+            pg = team.connect(self.url, timeout=timeout)
         except DatabaseError as err:
             raise TeamDatabaseError("lost", str(err)) from None
         try:
@@ -136,9 +136,17 @@ class PgDatabase:
             raise _error(err) from None
         return pg
 
-    def _ready(self) -> None:
+    def _ready(self, timeout: int = 10) -> None:
         if self.pg.broken or self.pg.closed:
-            self.pg = self._connect()
+            self.pg = self._connect(timeout)
+
+    @property
+    def connection_id(self) -> int:
+        """The server process behind this connection (a new one after reconnecting; 0 while lost)."""
+        try:
+            return self.pg.info.backend_pid
+        except Exception:  # noqa: BLE001 - a closed connection has none
+            return 0
 
     def _run(self, work: Callable[[], Any]) -> Any:
         import psycopg
@@ -266,12 +274,20 @@ class TeamStore(Store):
         return team.applied(self.db.pg)
 
     def reachable(self) -> bool:
-        """Whether the server answers now (connecting again if the connection was lost)."""
+        """Whether the server answers now, connecting again if the connection was lost (waiting
+        at most 2 s for that: a window asks this on its own thread)."""
         try:
+            if not self.db.in_transaction:
+                self.db._ready(timeout=2)
             self.db.execute("SELECT 1").fetchone()
             return True
         except TeamDatabaseError:
             return False
+
+    @property
+    def connection_id(self) -> int | None:
+        """What ``changes()`` names as ``connection``: this store's own saves have this one."""
+        return self.db.connection_id
 
     # --- settings: the owner's for the project, a member's own for their place in it -----------
 
@@ -332,7 +348,8 @@ class TeamStore(Store):
 
     def changes(self) -> list[dict[str, Any]]:
         """What was saved since the last call, by anyone (this connection included): ``{"table",
-        "doc", "by"}`` each, ``doc`` None for a change to the documents or the schema. Never waits;
+        "doc", "by", "connection"}`` each (``by`` the member, ``connection`` the saving store's
+        ``connection_id``), ``doc`` None for a change to the documents or the schema. Never waits;
         the first call starts listening. After the listening connection was lost and made again,
         one ``{"table": "*"}``: anything may have changed meanwhile."""
         import psycopg
@@ -356,7 +373,7 @@ class TeamStore(Store):
         import psycopg
 
         try:
-            listener = team.connect(self.db.url)
+            listener = team.connect(self.db.url, timeout=2)
             listener.execute(f"LISTEN {CHANNEL}")
         except (psycopg.Error, DatabaseError):
             return False

@@ -115,6 +115,7 @@ def test_each_member_sees_the_others_saves(members):
             seen += leila.changes()
             time.sleep(0.02)
         assert {(c["table"], c["doc"], c["by"]) for c in seen} == {("spans", "d1", "sara"), ("doc_status", "d1", "sara")}
+        assert {c["connection"] for c in seen} == {sara.connection_id} != {leila.connection_id}
         assert leila.changes() == []
 
 
