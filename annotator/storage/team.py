@@ -172,6 +172,21 @@ CREATE TABLE IF NOT EXISTS annotator_migrations (name TEXT PRIMARY KEY, applied_
 -- word depends on the server's locale, never splits Persian or Korean differently from a query.
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS search TSVECTOR NOT NULL DEFAULT ''::tsvector;
 CREATE INDEX IF NOT EXISTS documents_search ON documents USING gin (search);
+-- The span check reads only the slice it compares: a document's text is stored uncompressed
+-- (EXTERNAL), so substr fetches the bytes up to the span instead of inflating the whole text for
+-- every span, which was half of a large import's time on the server.
+ALTER TABLE documents ALTER COLUMN text SET STORAGE EXTERNAL;
+CREATE OR REPLACE FUNCTION annotator_span_covers_text() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE piece TEXT; doc_chars INTEGER;
+BEGIN
+    SELECT substr(text, NEW.start + 1, NEW."end" - NEW.start), chars INTO piece, doc_chars
+        FROM documents WHERE id = NEW.doc_id;
+    IF doc_chars IS NULL OR NEW."end" > doc_chars OR NEW.text IS DISTINCT FROM piece THEN
+        RAISE EXCEPTION 'span text does not match the document text at its offsets'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END $$;
 -- A member's own settings (where they left off, their suggestion choices): their rows alone.
 CREATE TABLE IF NOT EXISTS member_settings (
     annotator TEXT NOT NULL DEFAULT current_user,

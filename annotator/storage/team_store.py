@@ -33,7 +33,6 @@ from annotator.storage.store import Store
 CHANNEL = "annotator_changes"
 _TOKEN = re.compile(r"[^\W_]+")  # the tokens of an index form, as core.text.search_terms splits a query
 _MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
-_MAX_POSITIONS = 255  # positions kept per lexeme
 
 
 # --- the dialect --------------------------------------------------------------------------------
@@ -66,13 +65,20 @@ def translate(sql: str) -> str:
 
 def tsvector_of(text: str) -> str:
     """A document's search index entry: its index tokens with their positions, as a tsvector
-    literal (PostgreSQL's own parser never sees the text)."""
-    positions: dict[str, list[int]] = {}
-    for at, token in enumerate(_TOKEN.findall(index_form(text)), start=1):
-        kept = positions.setdefault(token, [])
-        if len(kept) < _MAX_POSITIONS:
-            kept.append(min(at, _MAX_POSITION))
-    return " ".join(f"'{token}':{','.join(map(str, sorted(set(at))))}" for token, at in positions.items())
+    literal (PostgreSQL's own parser never sees the text). PostgreSQL keeps the first 256
+    positions of a lexeme; past position 16383 a lexeme is only listed, at that position."""
+    tokens = _TOKEN.findall(index_form(text))
+    entries: dict[str, str] = {}
+    # A string per lexeme, grown in place: the cheapest form in Python (half the time of lists).
+    for at, token in enumerate(tokens[:_MAX_POSITION], start=1):
+        if token in entries:
+            entries[token] += f",{at}"
+        else:
+            entries[token] = f"'{token}':{at}"
+    for token in tokens[_MAX_POSITION:]:
+        if token not in entries:
+            entries[token] = f"'{token}':{_MAX_POSITION}"
+    return " ".join(entries.values())
 
 
 _PHRASE = re.compile(r'"([^"]*)"( ?\*)?')
@@ -213,6 +219,7 @@ class TeamStore(Store):
         super().__init__(db, url)  # type: ignore[arg-type]
         self.url = url
         self._listener: Any = None
+        self._unanalysed = 0
         member, owner, reviewer = db.execute(
             "SELECT current_user, (SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() "
             "AND tablename = 'documents') = current_user OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user), "
@@ -260,8 +267,22 @@ class TeamStore(Store):
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Store]:
+        outermost = not self.db.in_transaction
         with self.db.transaction():
             yield self
+        if outermost:
+            self._analyse_after_bulk()
+
+    _ANALYSE_AFTER = 1000  # documents imported since the planner last looked
+
+    def _analyse_after_bulk(self) -> None:
+        """After a large import, fresh statistics for the planner: without them it takes a word
+        found everywhere for a rare one, and the first search after the import scans and sorts
+        every document (60-110 ms on 10,000, against 0.1 ms after ANALYZE, which costs 0.35 s)."""
+        if self._unanalysed >= self._ANALYSE_AFTER and not self.db.in_transaction:
+            self._unanalysed = 0
+            with contextlib.suppress(TeamDatabaseError):  # a member may not: autovacuum will
+                self.db.execute("ANALYZE documents, spans, doc_themes, doc_status")
 
     @property
     def busy(self) -> bool:
@@ -324,6 +345,8 @@ class TeamStore(Store):
             [(d.id, d.title, d.text, d.lang, d.direction, d.source, json.dumps(d.meta, ensure_ascii=False),
               d.text_hash or text_hash(d.text), len(d.text), stamp, tsvector_of(d.text)) for d in docs],
         )
+        self._unanalysed += len(docs)
+        self._analyse_after_bulk()
 
     def delete_document(self, doc_id: str) -> bool:
         return self.db.execute("DELETE FROM documents WHERE id = ?", [doc_id]).rowcount > 0
