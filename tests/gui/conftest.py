@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,6 @@ from annotator.gui.app import create_app
 from annotator.gui.window import MainWindow
 from annotator.storage import Store
 from tests.helpers import SEEDS, write
-
-# These GUI modules also run against a team database (tests/conftest.py's BOTH_BACKENDS, which the
-# root conftest reads when it parametrizes ``backend``): the window opened by the database's owner
-# on the layer "tester", as on a file. tests/gui/test_team.py has the members' own windows.
-GUI_BOTH_BACKENDS = ("tests/gui/test_annotating.py", "tests/gui/test_review.py", "tests/gui/test_span_menu.py")
-_root_conftest = sys.modules.get("tests.conftest")
-if _root_conftest is not None and hasattr(_root_conftest, "BOTH_BACKENDS"):
-    _root_conftest.BOTH_BACKENDS = tuple(_root_conftest.BOTH_BACKENDS) + GUI_BOTH_BACKENDS
 
 EMOJI_DOC = "emoji"
 EMOJI_TEXT = "خبر 😀 👩\u200d💻 𠜎 امروز: 대구시는 지난 18일 발표했다. مشهد و سمنان"
