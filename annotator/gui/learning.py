@@ -49,7 +49,7 @@ def worker_database(store):
     import re
     from urllib.parse import parse_qs, unquote, urlsplit
 
-    url = store.url_for_listening() if hasattr(store, "url_for_listening") else str(store.path)
+    url = store.given_url()
     parts = urlsplit(url)
     password = unquote(parts.password) if parts.password else (parse_qs(parts.query).get("password") or [None])[0]
     shown = re.sub(r"([?&])password=[^&]*&?", r"\1", str(store.path)).rstrip("?&")

@@ -390,6 +390,11 @@ class TeamStore(Store):
                 self._listener.close()
             return anything if self._listen() else []
 
+    def given_url(self) -> str:
+        """The URL as it was given, a password in it included: for a process of annotator's own
+        (the learning worker), never to be shown (``path`` is the URL without it)."""
+        return self.db.url
+
     def _listen(self) -> bool:
         """A connection of its own that LISTENs (the main one may be inside a transaction, which
         holds notifications back); False when the server cannot be reached now."""

@@ -373,14 +373,14 @@ def test_the_worker_gets_a_password_from_the_url_through_its_environment():
         is_team = True
         path = "postgresql://sara@db.example/news?sslmode=require&password=***"
 
-        def url_for_listening(self):
+        def given_url(self):
             return "postgresql://sara@db.example/news?sslmode=require&password=s%20cret"
 
     database, environment = worker_database(Team())
     assert database == "postgresql://sara@db.example/news?sslmode=require"
     assert environment.value("PGPASSWORD") == "s cret"
-    Team.path, Team.url_for_listening = "postgresql://sara@db/news", lambda self: "postgresql://sara:pw@db/news"
+    Team.path, Team.given_url = "postgresql://sara@db/news", lambda self: "postgresql://sara:pw@db/news"
     assert worker_database(Team())[0] == "postgresql://sara@db/news"
     assert worker_database(Team())[1].value("PGPASSWORD") == "pw"
-    Team.url_for_listening = lambda self: "postgresql://sara@db/news"
+    Team.given_url = lambda self: "postgresql://sara@db/news"
     assert worker_database(Team()) == ("postgresql://sara@db/news", None)  # inherits PGPASSWORD, ~/.pgpass
