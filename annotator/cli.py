@@ -913,10 +913,10 @@ def team() -> None:
 
     \b
     Example:
-        annotator team init --db postgresql://lead@db.example/news
-        annotator team add sara --db postgresql://lead@db.example/news
-        annotator team add leila --reviewer --password-stdin --db postgresql://lead@db.example/news
-        annotator team list --db postgresql://lead@db.example/news
+        annotator team init --db postgresql://owner@db.example/news
+        annotator team add sara --db postgresql://owner@db.example/news
+        annotator team add leila --reviewer --password-stdin --db postgresql://owner@db.example/news
+        annotator team list --db postgresql://owner@db.example/news
     """
 
 
@@ -955,7 +955,7 @@ def team_init(db: str | None) -> None:
 
     \b
     Example:
-        annotator team init --db postgresql://lead@db.example/news
+        annotator team init --db postgresql://owner@db.example/news
     """
     from annotator.storage import team as teams
 
@@ -969,17 +969,20 @@ def team_init(db: str | None) -> None:
 @team.command("add", context_settings=CONTEXT)
 @click.argument("name")
 @click.option("--reviewer", is_flag=True, help="A reviewer: writes gold and adjudication too.")
+@click.option("--lead", is_flag=True, help="A lead: a reviewer who also adds documents and changes the label schema.")
 @click.option("--password-stdin", is_flag=True, help="Read the member's password from standard input (one line).")
 @team_db_option
 @reports_errors
-def team_add(name: str, reviewer: bool, password_stdin: bool, db: str | None) -> None:
-    """Add a person: a login role of their own, in the annotators' (or reviewers') group. Without
-    --password-stdin the role has no password (for a server that authenticates otherwise).
+def team_add(name: str, reviewer: bool, lead: bool, password_stdin: bool, db: str | None) -> None:
+    """Add a person: a login role of their own, in the annotators' (or reviewers', or leads')
+    group; adding someone again moves them. Without --password-stdin the role has no password
+    (for a server that authenticates otherwise). Membership stays the owner's.
 
     \b
     Example:
-        annotator team add sara --db postgresql://lead@db.example/news
-        printf '%s\\n' "$PW" | annotator team add leila --reviewer --password-stdin --db postgresql://lead@db.example/news
+        annotator team add sara --db postgresql://owner@db.example/news
+        printf '%s\\n' "$PW" | annotator team add leila --reviewer --password-stdin --db postgresql://owner@db.example/news
+        annotator team add reza --lead --db postgresql://owner@db.example/news
     """
     from annotator.storage import team as teams
 
@@ -987,8 +990,9 @@ def team_add(name: str, reviewer: bool, password_stdin: bool, db: str | None) ->
     if password_stdin and not password:
         raise click.ClickException("--password-stdin read an empty password")
     with team_database(db) as conn:
-        teams.add_member(conn, name, reviewer=reviewer, password=password)
-    click.echo(f"{name} is a{' reviewer' if reviewer else 'n annotator'} of the team database")
+        teams.add_member(conn, name, reviewer=reviewer, lead=lead, password=password)
+    kind = "lead" if lead else "reviewer" if reviewer else "annotator"
+    click.echo(f"{name} is a{'n' if kind == 'annotator' else ''} {kind} of the team database")
 
 
 @team.command("list", context_settings=CONTEXT)
@@ -999,7 +1003,7 @@ def team_list(db: str | None) -> None:
 
     \b
     Example:
-        annotator team list --db postgresql://lead@db.example/news
+        annotator team list --db postgresql://owner@db.example/news
     """
     from annotator.storage import team as teams
 

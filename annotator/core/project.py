@@ -106,7 +106,7 @@ def _open_team(url: str) -> Store:
     set up (``annotator team init`` does it)."""
     store = Store.open(url)
     if store.setting("initialised") is None:
-        if store.role != "owner":
+        if store.role not in ("owner", "lead"):
             store.close()
             raise DatabaseError(f"{store.path} has no label schema yet: its owner runs annotator team init")
         try:

@@ -14,8 +14,9 @@ Who may write what is roles, grants and row-level security, not the client:
 - every member reads everything; a member writes only their own spans, themes, statuses and
   suggestion rejections (a policy per table, for INSERT, UPDATE and DELETE);
 - gold and adjudication (``gold_*``) are written only by reviewers;
-- documents, the label schema, settings and membership only by the owner (the role that ran
-  ``annotator team init``), which no member can become.
+- documents, the label schema and settings only by the owner (the role that ran ``annotator
+  team init``) and the leads the owner names (``team add --lead``: reviewers who also do that);
+  membership only by the owner.
 
 This module sets a team database up; ``team_store`` annotates in one (the Store on PostgreSQL).
 """
@@ -275,9 +276,16 @@ def _quote(conn: Any, name: str) -> str:
 
 
 def groups(conn: Any) -> tuple[str, str]:
-    """This database's two group roles (annotators, reviewers), quoted for SQL, and their names."""
+    """The names of this database's annotators' and reviewers' group roles."""
     database = conn.execute("SELECT current_database()").fetchone()[0]
     return (f"annotator_{database}_annotators"[:63], f"annotator_{database}_reviewers"[:63])
+
+
+def lead_group(conn: Any) -> str:
+    """The name of this database's leads' group role: the people the owner names to add
+    documents and change the label schema (and review); membership stays the owner's."""
+    database = conn.execute("SELECT current_database()").fetchone()[0]
+    return f"annotator_{database}_leads"[:63]
 
 
 def applied(conn: Any) -> list[str]:
@@ -308,9 +316,14 @@ def init(conn: Any) -> list[str]:
                 conn.execute("INSERT INTO annotator_migrations(name) VALUES (%s)", [name])
                 ran.append(name)
         annotators, reviewers = (_quote(conn, g) for g in groups(conn))
-        for group in groups(conn):
+        leads = _quote(conn, lead_group(conn))
+        for group in (*groups(conn), lead_group(conn)):
             if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [group]).fetchone() is None:
                 conn.execute(f"CREATE ROLE {_quote(conn, group)} NOLOGIN")
+        # A lead is a reviewer who also adds documents and changes the label schema and settings.
+        conn.execute(f"GRANT {reviewers} TO {leads}")
+        conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(OWNER_TABLES)} TO {leads}")
+        conn.execute(f"GRANT USAGE ON SEQUENCE documents_seq_seq TO {leads}")
         tables = (*OWNER_TABLES, *LAYER_TABLES, *GOLD_TABLES, "annotator_migrations")
         members = f"{annotators}, {reviewers}"
         conn.execute(f"GRANT USAGE ON SCHEMA public TO {members}")
@@ -341,12 +354,15 @@ def init(conn: Any) -> list[str]:
     return ran
 
 
-def add_member(conn: Any, name: str, *, reviewer: bool = False, password: str | None = None) -> None:
-    """A login role for a person, in the annotators' or the reviewers' group, and their layer."""
+def add_member(conn: Any, name: str, *, reviewer: bool = False, lead: bool = False,
+               password: str | None = None) -> None:
+    """A login role for a person, in the annotators', the reviewers' or the leads' group, and
+    their layer. Adding someone again moves them to the group given."""
     check_name(name)
     role = _quote(conn, name)
     annotators, reviewers = (_quote(conn, g) for g in groups(conn))
-    group = reviewers if reviewer else annotators
+    leads = _quote(conn, lead_group(conn))
+    group = leads if lead else reviewers if reviewer else annotators
     with conn.transaction():
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name]).fetchone()
         if exists is None:
@@ -355,17 +371,19 @@ def add_member(conn: Any, name: str, *, reviewer: bool = False, password: str | 
             from psycopg import sql
 
             conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(name), sql.Literal(password)))
-        conn.execute(f"REVOKE {annotators}, {reviewers} FROM {role}")
+        conn.execute(f"REVOKE {annotators}, {reviewers}, {leads} FROM {role}")
         conn.execute(f"GRANT {group} TO {role}")
         conn.execute("INSERT INTO annotators(name, created_at) VALUES (%s, to_char(now() AT TIME ZONE 'UTC', "
                      "'YYYY-MM-DD\"T\"HH24:MI:SS.MS+00:00')) ON CONFLICT (name) DO NOTHING", [name])
 
 
 def members(conn: Any) -> list[tuple[str, str]]:
-    """(name, "annotator" or "reviewer") of every member of this database, by name."""
+    """(name, "annotator", "reviewer" or "lead") of every member of this database, by name."""
     annotators, reviewers = groups(conn)
+    leads = lead_group(conn)
     rows = conn.execute(
         "SELECT r.rolname, g.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member "
-        "JOIN pg_roles g ON g.oid = m.roleid WHERE g.rolname IN (%s, %s) ORDER BY r.rolname",
-        [annotators, reviewers]).fetchall()
-    return [(name, "reviewer" if group == reviewers else "annotator") for name, group in rows]
+        "JOIN pg_roles g ON g.oid = m.roleid WHERE g.rolname IN (%s, %s, %s) AND r.rolcanlogin ORDER BY r.rolname",
+        [annotators, reviewers, leads]).fetchall()
+    kinds = {annotators: "annotator", reviewers: "reviewer", leads: "lead"}
+    return [(name, kinds[group]) for name, group in rows]

@@ -211,7 +211,7 @@ class PgDatabase:
 
 class TeamStore(Store):
     """An open team database. ``member`` is who this connection is (PostgreSQL's
-    ``current_user``, the layer it writes), ``role`` owner, reviewer or annotator."""
+    ``current_user``, the layer it writes), ``role`` owner, lead, reviewer or annotator."""
 
     is_team = True
 
@@ -220,13 +220,14 @@ class TeamStore(Store):
         self.url = url
         self._listener: Any = None
         self._unanalysed = 0
-        member, owner, reviewer = db.execute(
+        member, owner, lead, reviewer = db.execute(
             "SELECT current_user, (SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() "
             "AND tablename = 'documents') = current_user OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user), "
+            "EXISTS (SELECT 1 FROM pg_roles g WHERE g.rolname = ? AND pg_has_role(current_user, g.oid, 'MEMBER')), "
             "EXISTS (SELECT 1 FROM pg_roles g WHERE g.rolname = ? AND pg_has_role(current_user, g.oid, 'MEMBER'))",
-            [team.groups(db.pg)[1]]).fetchone()
+            [team.lead_group(db.pg), team.groups(db.pg)[1]]).fetchone()
         self.member = member
-        self.role = "owner" if owner else "reviewer" if reviewer else "annotator"
+        self.role = "owner" if owner else "lead" if lead else "reviewer" if reviewer else "annotator"
 
     @classmethod
     def open(cls, url: str) -> TeamStore:  # type: ignore[override]
@@ -319,7 +320,7 @@ class TeamStore(Store):
         return row[0] if row else default
 
     def set_setting(self, key: str, value: str) -> None:
-        table = "settings" if self.role == "owner" else "member_settings"
+        table = "settings" if self.role in ("owner", "lead") else "member_settings"
         self.db.execute(f"INSERT INTO {table}(key, value) VALUES (?, ?) "
                         "ON CONFLICT" + ("(key)" if table == "settings" else "(annotator, key)") +
                         " DO UPDATE SET value = excluded.value", [key, value])
@@ -329,7 +330,7 @@ class TeamStore(Store):
         imported layer, a model's)."""
         if self.db.execute("SELECT 1 FROM annotators WHERE name = ?", [name]).fetchone():
             return False
-        if self.role != "owner":
+        if self.role not in ("owner", "lead"):
             raise TeamDatabaseError("refused", f"{name!r} is not a member of this team database (its owner adds "
                                                "members with annotator team add)")
         self.db.execute("INSERT INTO annotators(name, created_at) VALUES (?, ?)", [name, now()])

@@ -200,3 +200,19 @@ def test_two_team_databases_on_one_server_keep_their_members_apart(cluster, data
     finally:
         with cluster.connect() as admin:
             admin.execute("DROP DATABASE other_team WITH (FORCE)")
+
+
+def test_a_lead_the_owner_names_adds_documents_and_labels_and_reviews_but_not_members(cluster, database):
+    with cluster.connect(database=database) as owner:
+        team.add_member(owner, "reza", lead=True)
+        assert ("reza", "lead") in team.members(owner)
+        assert [name for name, _ in team.members(owner)] == ["leila", "minji", "reza", "sara"]  # no group roles
+    with cluster.connect("reza", database) as reza:
+        reza.execute("INSERT INTO documents(id, title, text, lang, direction, text_hash, chars, created_at) "
+                     "VALUES ('d2', 't', 'x', 'fa', 'rtl', 'h', 1, %s)", [NOW])
+        reza.execute("UPDATE labels SET colour = '#000000'")
+        reza.execute("INSERT INTO gold_documents VALUES ('d2', 'adjudicated', 'reza', %s)", [NOW])
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            reza.execute("CREATE ROLE mallory LOGIN")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):  # layers: own only
+            reza.execute(INSERT_SPAN, span_row("sara"))

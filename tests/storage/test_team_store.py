@@ -187,3 +187,25 @@ def test_the_server_going_away_is_not_saved_then_comes_back(tmp_path):
             assert store.changes() == [{"table": "*", "doc": None, "by": None}]  # listening again: look again
     finally:
         cluster.stop()
+
+
+def test_a_lead_imports_and_changes_the_schema_an_annotator_cannot(members, pg_cluster, tmp_path):
+    name = members["owner"].split("@/")[1].split("?")[0]
+    with pg_cluster.connect(database=name) as owner:
+        team.add_member(owner, "reza", lead=True)
+    from annotator.core.importing import import_paths
+    from tests.helpers import SEEDS
+
+    with open_project(pg_cluster.url("reza", name)) as reza:
+        assert reza.role == "lead"
+        assert import_paths(reza, [SEEDS], annotator="reza").documents_added == 5
+        reza.rename_label("labels", "EVENT", "HAPPENING")
+        reza.set_setting("guidelines", "Mark every city.")
+    with open_project(members["minji"]) as minji:
+        assert minji.count_documents() == 6 and "HAPPENING" in minji.label_names()  # d1 and the seeds
+        assert minji.setting("guidelines") == "Mark every city."
+        new = tmp_path / "new.txt"
+        new.write_text("خبر تازه از مشهد", encoding="utf-8")
+        with pytest.raises(TeamDatabaseError, match="permission denied for table documents"):
+            import_paths(minji, [new], annotator="minji")
+        assert minji.count_documents() == 6
