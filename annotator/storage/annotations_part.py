@@ -67,7 +67,8 @@ class AnnotationsPart:
         if span is None or (doc_id is not None and span.doc_id != doc_id) or (
                 annotator is not None and span.annotator != annotator):
             return None
-        self.db.execute("DELETE FROM spans WHERE id = ?", [span_id])
+        if self.db.execute("DELETE FROM spans WHERE id = ?", [span_id]).rowcount == 0:
+            return None  # not this connection's to delete (a team database's row-level security)
         return span
 
     def restore_span(self, span: Span) -> None:
@@ -102,12 +103,14 @@ class AnnotationsPart:
         new_start = old.start if start is None else start
         new_end = old.end if end is None else end
         new_note = old.note if note is ... else note
-        self.db.execute(
+        changed = self.db.execute(
             'UPDATE spans SET label = ?, start = ?, "end" = ?, note = ?, updated_at = ?, '
             "text = (SELECT substr(d.text, ? + 1, ? - ?) FROM documents d WHERE d.id = spans.doc_id) "
             "WHERE id = ?",
             [label or old.label, new_start, new_end, new_note, now(), new_start, new_end, new_start, span_id],
-        )
+        ).rowcount
+        if changed == 0:  # not this connection's to change (a team database's row-level security)
+            raise KeyError(span_id)
         updated = self.get_span(span_id)
         assert updated is not None
         return updated

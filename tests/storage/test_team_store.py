@@ -209,3 +209,15 @@ def test_a_lead_imports_and_changes_the_schema_an_annotator_cannot(members, pg_c
         with pytest.raises(TeamDatabaseError, match="permission denied for table documents"):
             import_paths(minji, [new], annotator="minji")
         assert minji.count_documents() == 6
+
+
+def test_another_members_span_is_never_reported_changed_or_deleted(members):
+    with open_project(members["minji"]) as minji:
+        theirs = minji.add_span(span("minji"))
+    with open_project(members["sara"]) as sara:
+        # Row-level security hides another's row from UPDATE and DELETE: nothing happens, and the
+        # Store says so instead of returning the span as if it had been changed.
+        assert sara.delete_span(theirs) is None
+        with pytest.raises(KeyError):
+            sara.update_span(theirs, label="LOC")
+        assert [(s.id, s.label) for s in sara.spans("d1", "minji")] == [(theirs, "GPE")]
