@@ -221,3 +221,19 @@ def test_another_members_span_is_never_reported_changed_or_deleted(members):
         with pytest.raises(KeyError):
             sara.update_span(theirs, label="LOC")
         assert [(s.id, s.label) for s in sara.spans("d1", "minji")] == [(theirs, "GPE")]
+
+
+def test_a_team_database_from_a_newer_annotator_or_none_at_all_is_one_line(members, pg_cluster):
+    from annotator.core.errors import DatabaseError
+
+    name = members["owner"].split("@/")[1].split("?")[0]
+    with pg_cluster.connect(database=name) as owner:
+        owner.execute("INSERT INTO annotator_migrations(name) VALUES ('p999_future')")
+    with pytest.raises(DatabaseError, match="newer version of annotator"):
+        open_project(members["sara"])
+    empty = pg_cluster.create_database("not_a_team")
+    try:
+        with pytest.raises(DatabaseError, match="not an annotator team database yet: its owner runs annotator team init"):
+            open_project(empty)
+    finally:
+        pg_cluster.drop_database("not_a_team")
