@@ -155,7 +155,8 @@ class Live(QObject):
             f"the connection to the team database {w.store.path} was lost"
         if not w.saved_label.text().startswith("Not saved"):  # a failed write says that itself
             w.saved_label.setText("Connection lost")
-        w.statusBar().showMessage(f"{why} · trying again every {RETRY_MS // 1000} s", RETRY_MS + 2000)
+        w.saved_label.setToolTip(why)  # the whole reason; the status bar leads with what matters
+        w.statusBar().showMessage(f"Connection lost, trying again every {RETRY_MS // 1000} s: {why}", RETRY_MS + 2000)
         if first:
             self.retry_timer.start()
             self.lost_changed.emit(True)
@@ -168,8 +169,8 @@ class Live(QObject):
         except Exception:  # noqa: BLE001 - reachable() says False, but never let a timer raise
             back = False
         if not back:
-            w.statusBar().showMessage(f"the team database {w.store.path} does not answer · trying again every "
-                                      f"{RETRY_MS // 1000} s", RETRY_MS + 2000)
+            w.statusBar().showMessage(f"Connection lost, trying again every {RETRY_MS // 1000} s: the team database "
+                                      f"{w.store.path} does not answer", RETRY_MS + 2000)
             return
         self.retry_timer.stop()
         self.lost = False
@@ -182,5 +183,6 @@ class Live(QObject):
             if is_lost(err):
                 self.connection_lost(err)
                 return
-        w.statusBar().showMessage(f"Connected to {w.store.path} again; the document was read again. "
-                                  "A change that said “Not saved” was not saved: make it again", 10000)
+        w.saved_label.setToolTip(f"Connected to {w.store.path} again; the document was read again")
+        w.statusBar().showMessage("Connected again. A change that said “Not saved” was not saved: make it again "
+                                  f"(the document was read again from {w.store.path})", 10000)

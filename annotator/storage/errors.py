@@ -62,17 +62,17 @@ class TeamDatabaseError(Exception):
     and importing it is left until a team database is opened). ``kind`` is refused, lost,
     conflict, check or other; the message is PostgreSQL's first line."""
 
-    def __init__(self, kind: str, message: str):
+    def __init__(self, kind: str, message: str, hint: str = ""):
         super().__init__(message)
         self.kind = kind
+        self.hint = hint  # who may write there instead, for a refusal
 
 
 def explain_team(err: TeamDatabaseError, where: str = "") -> str:
     """One line for PostgreSQL's failure, as ``explain`` gives one for SQLite's."""
     db = f"the team database {where}" if where else "the team database"
     if err.kind == "refused":
-        return (f"refused by {db}: {err} (a member writes only their own layer, gold only a reviewer, "
-                "documents and the schema only the owner)")
+        return f"refused by {db}: {err}" + (f" ({err.hint})" if err.hint else "")
     if err.kind == "lost":
         return f"the connection to {db} was lost ({err}): nothing was changed; it is tried again on the next change"
     if err.kind == "busy":

@@ -243,8 +243,33 @@ def connect(url: str, *, timeout: int = 10) -> Any:
     try:
         return psycopg.connect(url, autocommit=True, connect_timeout=timeout)
     except psycopg.Error as err:
-        first = (str(err).strip().splitlines() or ["no reason given"])[0]
-        raise DatabaseError(f"cannot open the team database {shown(url)}: {first}") from None
+        raise DatabaseError(f"cannot open the team database {shown(url)}: {_why_not(err)}") from None
+
+
+# What a failed connection means for the person who tried, and what they can do.
+_ADVICE = (
+    (r'role "([^"]+)" does not exist', "ask the database's owner to add you (annotator team add {0})"),
+    (r"password authentication failed", "check the password in PGPASSWORD or ~/.pgpass"),
+    (r"no password supplied", "give the password in PGPASSWORD or ~/.pgpass, never on the command line"),
+    (r'database "[^"]+" does not exist', "check the database's name in the URL"),
+    (r"permission denied for database", "you are not a member of this team database: its owner adds members "
+                                        "with annotator team add"),
+    (r"Connection refused|No such file or directory|timeout expired|could not translate host name|"
+     r"Network is unreachable", "is the PostgreSQL server running there? Check the host and port in the URL"),
+)
+
+
+def _why_not(err: Exception) -> str:
+    """PostgreSQL's reason in one line, without the driver's prefixes, and what to do about it."""
+    lines = [line.strip() for line in str(err).strip().splitlines() if line.strip()]
+    first = lines[0] if lines else "no reason given"
+    first = re.sub(r"^(connection failed|connection is bad):\s*", "", first)
+    first = re.sub(r"^.*?failed:\s*(FATAL:\s*)?", "", first) if "FATAL:" in first else first
+    for pattern, advice in _ADVICE:
+        found = re.search(pattern, first)
+        if found:
+            return f"{first}; {advice.format(*found.groups())}"
+    return first
 
 
 def shown(url: str) -> str:
@@ -256,9 +281,25 @@ def explain(err: Exception) -> str:
     """PostgreSQL's refusal in one line."""
     import psycopg
 
+    first = (str(err).strip().splitlines() or [type(err).__name__])[0]
     if isinstance(err, psycopg.errors.InsufficientPrivilege):
-        return f"refused by the team database: {str(err).strip().splitlines()[0]}"
-    return (str(err).strip().splitlines() or [type(err).__name__])[0]
+        return f"refused by the team database: {first} ({refusal_hint(first)})"
+    return first
+
+
+def refusal_hint(message: str) -> str:
+    """Who may write where PostgreSQL refused a connection (its message names the table)."""
+    table = re.search(r'for table "?(\w+)"?', message)
+    name = table.group(1) if table else ""
+    if name in LAYER_TABLES or name == "member_settings":
+        return "a member writes only their own layer: rows that name another annotator are refused"
+    if name in GOLD_TABLES:
+        return "gold and adjudication are written by reviewers and leads"
+    if name in OWNER_TABLES:
+        return "documents, the label schema and the settings are changed by the owner and the leads"
+    if "role" in message:
+        return "only the database's owner manages its members"
+    return "a member writes only their own layer, gold only a reviewer, documents and the schema only the owner"
 
 
 def check_name(name: str) -> str:

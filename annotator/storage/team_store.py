@@ -117,7 +117,7 @@ def _error(err: Exception) -> TeamDatabaseError:
         kind = "conflict"
     else:
         kind = "other"
-    return TeamDatabaseError(kind, first)
+    return TeamDatabaseError(kind, first, team.refusal_hint(first) if kind == "refused" else "")
 
 
 class PgDatabase:
@@ -331,8 +331,8 @@ class TeamStore(Store):
         if self.db.execute("SELECT 1 FROM annotators WHERE name = ?", [name]).fetchone():
             return False
         if self.role not in ("owner", "lead"):
-            raise TeamDatabaseError("refused", f"{name!r} is not a member of this team database (its owner adds "
-                                               "members with annotator team add)")
+            raise TeamDatabaseError("refused", f"{name!r} is not a member of this team database",
+                                    "its owner adds members with annotator team add")
         self.db.execute("INSERT INTO annotators(name, created_at) VALUES (?, ?)", [name, now()])
         return True
 

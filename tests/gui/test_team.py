@@ -174,7 +174,7 @@ def test_an_annotator_adjudicating_is_refused_and_nothing_stays(qtbot, pg_cluste
     assert minji.saved_label.text() == "Not saved"
     message = plain(minji.statusBar().currentMessage())
     assert message.startswith("Not saved: could not label «대구시» as GPE: refused by the team database")
-    assert "gold only a reviewer" in message and "Traceback" not in message
+    assert "written by reviewers and leads" in message and "Traceback" not in message
     assert minji.store.gold_layers(["r"]).get("r", {"spans": []})["spans"] == []
     assert minji.view.spans == []  # gold, as the database has it: empty
     assert minji.undo_stack.count() == 0  # nothing to undo that was not saved

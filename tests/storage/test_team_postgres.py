@@ -174,6 +174,11 @@ def test_team_commands_init_add_and_list_with_a_password_from_stdin(cluster):
                                   cluster.url("sara", "cli_team")], capture_output=True, text=True, timeout=120)
         assert refused.returncode == 1 and "Traceback" not in refused.stderr
         assert refused.stderr.startswith("Error: ") and len(refused.stderr.strip().splitlines()) == 1
+        # Nor add members: one line, saying whose job that is.
+        refused = subprocess.run([sys.executable, "-m", "annotator", "team", "add", "mallory", "--db",
+                                  cluster.url("sara", "cli_team")], capture_output=True, text=True, timeout=120)
+        assert refused.returncode == 1 and len(refused.stderr.strip().splitlines()) == 1
+        assert "only the database's owner manages its members" in refused.stderr
         # Not a PostgreSQL URL, or no server there: one line each.
         for db, said in (("team.db", "give --db postgresql://"),
                          (f"postgresql://x@/nothing?host={cluster.root}/nowhere", "cannot open the team database")):

@@ -67,19 +67,20 @@ def test_a_member_is_their_login_and_writes_only_their_own_layer(members):
         assert sara.add_span(span("sara")) is not None
         sara.add_doc_theme("d1", "sara", sara.schema().themes[0].name)
         assert sara.set_status("d1", "sara", Status.DONE)
-        refusals = {
-            "another's span": lambda: sara.add_span(span("minji")),
-            "gold": lambda: sara.add_gold_span(span("sara"), proposed_by=["sara"], decided_by="sara"),
-            "a document": lambda: sara.insert_document(Document("d2", "t", "x", "fa", "rtl")),
-            "a label": lambda: sara.rename_label("labels", "GPE", "PLACE"),
-            "a stranger": lambda: sara.ensure_annotator("mallory"),
+        refusals = {  # each with who may write there instead
+            "own layer": lambda: sara.add_span(span("minji")),
+            "reviewers and leads": lambda: sara.add_gold_span(span("sara"), proposed_by=["sara"], decided_by="sara"),
+            "changed by the owner and the leads": lambda: sara.insert_document(Document("d2", "t", "x", "fa", "rtl")),
+            "the label schema": lambda: sara.rename_label("labels", "GPE", "PLACE"),
+            "its owner adds members": lambda: sara.ensure_annotator("mallory"),
         }
-        for what, attempt in refusals.items():
+        for hint, attempt in refusals.items():
             with pytest.raises(TeamDatabaseError) as refused:
                 attempt()
-            assert refused.value.kind == "refused", what
+            assert refused.value.kind == "refused", hint
             line = explain(refused.value, sara.path)
             assert line.startswith("refused by the team database postgresql://sara@/") and "\n" not in line
+            assert hint in line
         # One refusal in a transaction takes the whole transaction back with it.
         with pytest.raises(DATABASE_ERRORS), sara.transaction():
             sara.add_span(span("sara", "대구시", "LOC"))
@@ -237,3 +238,20 @@ def test_a_team_database_from_a_newer_annotator_or_none_at_all_is_one_line(membe
             open_project(empty)
     finally:
         pg_cluster.drop_database("not_a_team")
+
+
+def test_a_connection_that_fails_says_why_and_what_to_do(members, pg_cluster):
+    from annotator.core.errors import DatabaseError
+
+    name = members["owner"].split("@/")[1].split("?")[0]
+    for url, said in (
+        (pg_cluster.url("nobody", name), 'role "nobody" does not exist; ask the database\'s owner to add you '
+                                         "(annotator team add nobody)"),
+        (pg_cluster.url("sara", "no_such_db"), "check the database's name in the URL"),
+        (f"postgresql://sara@/{name}?host={pg_cluster.root}/elsewhere", "is the PostgreSQL server running there?"),
+    ):
+        with pytest.raises(DatabaseError) as failed:
+            open_project(url)
+        line = str(failed.value)
+        assert line.startswith("cannot open the team database postgresql://") and said in line, line
+        assert "\n" not in line and "connection failed" not in line
