@@ -388,7 +388,9 @@ class ArticleView(QPlainTextEdit):
         self.setFont(font)
         option = QTextOption(self.document().defaultTextOption())
         option.setTextDirection(Qt.RightToLeft if direction == "rtl" else Qt.LeftToRight)
-        option.setWrapMode(QTextOption.WrapAtWordBoundaryOrAnywhere)
+        # A Persian word is never broken across lines (its halves would lose their joining); a
+        # word wider than the line runs past it instead. Left-to-right text may break anywhere.
+        option.setWrapMode(QTextOption.WordWrap if direction == "rtl" else QTextOption.WrapAtWordBoundaryOrAnywhere)
         self.document().setDefaultTextOption(option)
         self.setPlainText(text)
         self._set_paragraph_directions(text, direction)

@@ -158,3 +158,25 @@ def test_the_status_bar_shows_what_the_label_key_will_store(qtbot, window):
     assert "«\u2068ایتالیا\u2069»" in label and f"{start + 1}–{start + 8}" in label
     key(qtbot, window, "g")
     assert [s.text for s in window.store.spans(PERSIAN_SEED, "tester") if s.start == start + 1] == ["ایتالیا"]
+
+
+def test_a_narrow_article_never_breaks_a_persian_word_across_lines(qtbot, window):
+    """In a narrow column Qt broke a Persian word that did not fit (مدی / رعا / مل), its halves
+    drawn unjoined; a line now starts only where a word does."""
+    window.open_document(PERSIAN_SEED)
+    view = window.view
+    view.setFixedWidth(100)  # narrower than its longest words, as in a 700-pixel window
+    qtbot.waitUntil(lambda: view.viewport().width() <= 100)
+    view.viewport().repaint()
+    text = window.document.text
+    breaks = 0
+    block = view.document().firstBlock()
+    while block.isValid() and block.blockNumber() < 3:
+        layout = block.layout()
+        for i in range(1, layout.lineCount()):
+            at = block.position() + layout.lineAt(i).textStart()  # UTF-16 units, Persian is all BMP
+            breaks += 1
+            assert text[at - 1].isspace() or not text[at - 1].isalpha() or not text[at].isalpha(), \
+                f"a word broken at {at}: {text[at - 8:at]}|{text[at:at + 8]}"
+        block = block.next()
+    assert breaks > 10
