@@ -230,6 +230,12 @@ def index_form(text: str) -> str:
 _TOKEN = re.compile(r"[^\W_]+")
 
 
+def index_tokens(text: str) -> list[str]:
+    """The index's tokens of a text (its index form split where SQLite's unicode61 tokenizer
+    splits it): what a team database's search entry holds, and what a query is made of."""
+    return _TOKEN.findall(index_form(text))
+
+
 def search_terms(query: str) -> list[list[str]]:
     """Split a query into phrases of index tokens: bare words each, "quoted text" as one phrase.
     The query is NFC first, like stored text (a decomposed Korean query finds composed text)."""
@@ -238,7 +244,7 @@ def search_terms(query: str) -> list[list[str]]:
     for i, part in enumerate(parts):
         words = [part] if i % 2 == 1 else part.split()
         for word in words:
-            tokens = _TOKEN.findall(index_form(word))
+            tokens = index_tokens(word)
             if tokens:
                 phrases.append(tokens)
     return phrases

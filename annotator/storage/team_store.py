@@ -23,7 +23,7 @@ from typing import Any
 
 from annotator.core.errors import DatabaseError
 from annotator.core.model import Document, Status
-from annotator.core.text import index_form
+from annotator.core.text import index_tokens
 from annotator.storage import team
 from annotator.storage.team import shown
 from annotator.storage.common import _listing, now, text_hash
@@ -31,8 +31,8 @@ from annotator.storage.errors import TeamDatabaseError
 from annotator.storage.store import Store
 
 CHANNEL = "annotator_changes"
-_TOKEN = re.compile(r"[^\W_]+")  # the tokens of an index form, as core.text.search_terms splits a query
 _MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
+_WORD = re.compile(r"[^\W_]+")
 
 
 # --- the dialect --------------------------------------------------------------------------------
@@ -67,7 +67,7 @@ def tsvector_of(text: str) -> str:
     """A document's search index entry: its index tokens with their positions, as a tsvector
     literal (PostgreSQL's own parser never sees the text). PostgreSQL keeps the first 256
     positions of a lexeme; past position 16383 a lexeme is only listed, at that position."""
-    tokens = _TOKEN.findall(index_form(text))
+    tokens = index_tokens(text)
     entries: dict[str, str] = {}
     # A string per lexeme, grown in place: the cheapest form in Python (half the time of lists).
     for at, token in enumerate(tokens[:_MAX_POSITION], start=1):
@@ -89,7 +89,7 @@ def tsquery_of(expression: str) -> str:
     index tokens, the last one a prefix, joined by AND): adjacent tokens are ``<->``."""
     phrases = []
     for phrase, prefix in _PHRASE.findall(expression):
-        tokens = _TOKEN.findall(phrase)
+        tokens = _WORD.findall(phrase.lower())  # as FTS5 splits a phrase (match_expression's are tokens already)
         if tokens:
             last = f"'{tokens[-1]}'" + (":*" if prefix else "")
             phrases.append(" <-> ".join([*(f"'{t}'" for t in tokens[:-1]), last]))
