@@ -1043,8 +1043,8 @@ def bench(quick: bool, as_json: bool, window_only: bool) -> None:
     A team database, over a throwaway PostgreSQL cluster started and stopped here (skipped when
     its server is not installed): importing 10,000 documents (floor: the same import into SQLite,
     at most 3x), adding a span in the window as a member (at most 16 ms, beside the same on
-    SQLite), search (at most 50 ms), and a span one member saves seen by another's store (at most
-    2 s). Exits 1 if a figure misses its target.
+    SQLite), search (at most 50 ms), and a span one member saves seen by another's store and
+    drawn in another's window (at most 2 s). Exits 1 if a figure misses its target.
 
     \b
     Example:

@@ -134,12 +134,14 @@ def test_the_team_figures_are_measured_on_a_cluster_the_bench_starts_and_stops(t
     figures = run_team_benchmarks(tmp_path, corpus, documents=30, adds=3, saves=3, runs=2, progress=lambda _: None)
     [server] = started
     assert not server.root.exists()  # stopped, its folder gone
-    imported, added, *searched, seen = figures
+    imported, added, *searched, seen, drawn = figures
     assert "import 30 docs into PostgreSQL" in imported.name and imported.value != float("inf")  # same rows
     assert imported.value > 0 and imported.floor > 0 and imported.target == "<= 3x floor"
     assert "add one span" in added.name and added.value > 0 and added.floor > 0 and added.target == "<= 16 ms"
     assert len(searched) == 3 and all(0 < f.value < float("inf") and f.target == "<= 50 ms" for f in searched)
     assert "max of 3" in seen.name and 0 < seen.value < float("inf") and seen.target == "<= 2000 ms"
+    assert "window draws a span" in drawn.name and "slowest of 3" in drawn.name  # key press to drawn
+    assert 0 < drawn.value < float("inf") and drawn.target == "<= 2000 ms"  # every span was drawn
     for figure in figures:  # the value beside its target, judged
         row = figure.row()
         assert figure.target in row and f"{figure.value:.1f}" in row and row.rstrip().endswith(("ok", "MISSED"))
@@ -162,7 +164,7 @@ def test_without_the_server_binaries_the_team_figures_say_skipped(tmp_path: Path
 
     monkeypatch.setattr(clusters, "start", missing)
     figures = run_team_benchmarks(tmp_path, documents=30, progress=lambda _: None)
-    assert len(figures) == 6 and all(f.ok and f.skipped == benchmarks_team.SKIPPED for f in figures)
+    assert len(figures) == 7 and all(f.ok and f.skipped == benchmarks_team.SKIPPED for f in figures)
     assert all(f.row().rstrip().endswith("skipped: PostgreSQL server binaries not installed") for f in figures)
     assert json.loads(figures[0].to_json())["value"] is None
     assert not list(tmp_path.iterdir())  # nothing built for them
