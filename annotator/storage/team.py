@@ -36,115 +36,115 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,62}$")
 # Numbered like SQLite's: a database written by a newer annotator is refused (see check_version).
 MIGRATIONS: list[tuple[str, str]] = [
     ("p001_initial", """
-CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS settings (key TEXT COLLATE "C" PRIMARY KEY, value TEXT COLLATE "C" NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     seq BIGSERIAL UNIQUE,
-    id TEXT PRIMARY KEY,
-    title TEXT NOT NULL,
-    text TEXT NOT NULL,
-    lang TEXT NOT NULL,
-    direction TEXT NOT NULL CHECK (direction IN ('ltr', 'rtl')),
-    source TEXT NOT NULL DEFAULT '',
-    meta TEXT NOT NULL DEFAULT '{}',
-    text_hash TEXT NOT NULL,
+    id TEXT COLLATE "C" PRIMARY KEY,
+    title TEXT COLLATE "C" NOT NULL,
+    text TEXT COLLATE "C" NOT NULL,
+    lang TEXT COLLATE "C" NOT NULL,
+    direction TEXT COLLATE "C" NOT NULL CHECK (direction IN ('ltr', 'rtl')),
+    source TEXT COLLATE "C" NOT NULL DEFAULT '',
+    meta TEXT COLLATE "C" NOT NULL DEFAULT '{}',
+    text_hash TEXT COLLATE "C" NOT NULL,
     chars INTEGER NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT COLLATE "C" NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_lang ON documents(lang);
 CREATE INDEX IF NOT EXISTS documents_text_hash ON documents(text_hash);
 CREATE TABLE IF NOT EXISTS labels (
-    name TEXT PRIMARY KEY, title TEXT NOT NULL DEFAULT '', colour TEXT NOT NULL, hotkey TEXT,
-    description TEXT NOT NULL DEFAULT '', example_fa TEXT NOT NULL DEFAULT '',
-    example_ko TEXT NOT NULL DEFAULT '', position INTEGER NOT NULL
+    name TEXT COLLATE "C" PRIMARY KEY, title TEXT COLLATE "C" NOT NULL DEFAULT '', colour TEXT COLLATE "C" NOT NULL, hotkey TEXT COLLATE "C",
+    description TEXT COLLATE "C" NOT NULL DEFAULT '', example_fa TEXT COLLATE "C" NOT NULL DEFAULT '',
+    example_ko TEXT COLLATE "C" NOT NULL DEFAULT '', position INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS themes (
-    name TEXT PRIMARY KEY, title TEXT NOT NULL DEFAULT '', colour TEXT NOT NULL, hotkey TEXT,
-    description TEXT NOT NULL DEFAULT '', example_fa TEXT NOT NULL DEFAULT '',
-    example_ko TEXT NOT NULL DEFAULT '', position INTEGER NOT NULL
+    name TEXT COLLATE "C" PRIMARY KEY, title TEXT COLLATE "C" NOT NULL DEFAULT '', colour TEXT COLLATE "C" NOT NULL, hotkey TEXT COLLATE "C",
+    description TEXT COLLATE "C" NOT NULL DEFAULT '', example_fa TEXT COLLATE "C" NOT NULL DEFAULT '',
+    example_ko TEXT COLLATE "C" NOT NULL DEFAULT '', position INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS annotators (name TEXT PRIMARY KEY, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS annotators (name TEXT COLLATE "C" PRIMARY KEY, created_at TEXT COLLATE "C" NOT NULL);
 CREATE TABLE IF NOT EXISTS spans (
     id BIGSERIAL PRIMARY KEY,
-    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    annotator TEXT NOT NULL REFERENCES annotators(name),
+    doc_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    annotator TEXT COLLATE "C" NOT NULL REFERENCES annotators(name),
     start INTEGER NOT NULL CHECK (start >= 0),
     "end" INTEGER NOT NULL,
-    label TEXT NOT NULL REFERENCES labels(name) ON UPDATE CASCADE,
-    text TEXT NOT NULL,
-    note TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
+    label TEXT COLLATE "C" NOT NULL REFERENCES labels(name) ON UPDATE CASCADE,
+    text TEXT COLLATE "C" NOT NULL,
+    note TEXT COLLATE "C",
+    created_at TEXT COLLATE "C" NOT NULL,
+    updated_at TEXT COLLATE "C" NOT NULL,
     CHECK ("end" > start),
     UNIQUE (doc_id, annotator, start, "end", label)
 );
 CREATE INDEX IF NOT EXISTS spans_label ON spans(label);
 CREATE TABLE IF NOT EXISTS doc_themes (
-    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    annotator TEXT NOT NULL REFERENCES annotators(name),
-    theme TEXT NOT NULL REFERENCES themes(name) ON UPDATE CASCADE,
-    created_at TEXT NOT NULL,
+    doc_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    annotator TEXT COLLATE "C" NOT NULL REFERENCES annotators(name),
+    theme TEXT COLLATE "C" NOT NULL REFERENCES themes(name) ON UPDATE CASCADE,
+    created_at TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (doc_id, annotator, theme)
 );
 CREATE TABLE IF NOT EXISTS doc_status (
-    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    annotator TEXT NOT NULL REFERENCES annotators(name),
-    status TEXT NOT NULL CHECK (status IN ('new', 'in_progress', 'done', 'skipped')),
-    updated_at TEXT NOT NULL,
+    doc_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    annotator TEXT COLLATE "C" NOT NULL REFERENCES annotators(name),
+    status TEXT COLLATE "C" NOT NULL CHECK (status IN ('new', 'in_progress', 'done', 'skipped')),
+    updated_at TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (doc_id, annotator)
 );
 CREATE TABLE IF NOT EXISTS suggestion_rejections (
-    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    annotator TEXT NOT NULL REFERENCES annotators(name),
-    source TEXT NOT NULL,
+    doc_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    annotator TEXT COLLATE "C" NOT NULL REFERENCES annotators(name),
+    source TEXT COLLATE "C" NOT NULL,
     start INTEGER NOT NULL,
     "end" INTEGER NOT NULL,
-    label TEXT NOT NULL,
-    created_at TEXT NOT NULL,
+    label TEXT COLLATE "C" NOT NULL,
+    created_at TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (doc_id, annotator, source, start, "end", label)
 );
 CREATE TABLE IF NOT EXISTS gold_spans (
     id BIGSERIAL PRIMARY KEY,
-    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    doc_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     start INTEGER NOT NULL CHECK (start >= 0),
     "end" INTEGER NOT NULL,
-    label TEXT NOT NULL REFERENCES labels(name) ON UPDATE CASCADE,
-    text TEXT NOT NULL,
-    note TEXT,
-    proposed_by TEXT NOT NULL DEFAULT '[]',
-    decided_by TEXT NOT NULL,
-    decided_at TEXT NOT NULL,
+    label TEXT COLLATE "C" NOT NULL REFERENCES labels(name) ON UPDATE CASCADE,
+    text TEXT COLLATE "C" NOT NULL,
+    note TEXT COLLATE "C",
+    proposed_by TEXT COLLATE "C" NOT NULL DEFAULT '[]',
+    decided_by TEXT COLLATE "C" NOT NULL,
+    decided_at TEXT COLLATE "C" NOT NULL,
     CHECK ("end" > start),
     UNIQUE (doc_id, start, "end", label)
 );
 CREATE TABLE IF NOT EXISTS gold_themes (
-    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    theme TEXT NOT NULL REFERENCES themes(name) ON UPDATE CASCADE,
-    proposed_by TEXT NOT NULL DEFAULT '[]',
-    decided_by TEXT NOT NULL,
-    decided_at TEXT NOT NULL,
+    doc_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    theme TEXT COLLATE "C" NOT NULL REFERENCES themes(name) ON UPDATE CASCADE,
+    proposed_by TEXT COLLATE "C" NOT NULL DEFAULT '[]',
+    decided_by TEXT COLLATE "C" NOT NULL,
+    decided_at TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (doc_id, theme)
 );
 CREATE TABLE IF NOT EXISTS gold_documents (
-    doc_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
-    status TEXT NOT NULL CHECK (status IN ('in_progress', 'adjudicated')),
-    decided_by TEXT NOT NULL,
-    decided_at TEXT NOT NULL
+    doc_id TEXT COLLATE "C" PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    status TEXT COLLATE "C" NOT NULL CHECK (status IN ('in_progress', 'adjudicated')),
+    decided_by TEXT COLLATE "C" NOT NULL,
+    decided_at TEXT COLLATE "C" NOT NULL
 );
 CREATE TABLE IF NOT EXISTS gold_rejections (
-    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    doc_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     start INTEGER NOT NULL,
     "end" INTEGER NOT NULL,
-    label TEXT NOT NULL,
-    proposed_by TEXT NOT NULL DEFAULT '[]',
-    decided_by TEXT NOT NULL,
-    decided_at TEXT NOT NULL,
+    label TEXT COLLATE "C" NOT NULL,
+    proposed_by TEXT COLLATE "C" NOT NULL DEFAULT '[]',
+    decided_by TEXT COLLATE "C" NOT NULL,
+    decided_at TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (doc_id, start, "end", label)
 );
 CREATE TABLE IF NOT EXISTS gold_theme_rejections (
-    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    theme TEXT NOT NULL,
-    decided_by TEXT NOT NULL,
-    decided_at TEXT NOT NULL,
+    doc_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    theme TEXT COLLATE "C" NOT NULL,
+    decided_by TEXT COLLATE "C" NOT NULL,
+    decided_at TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (doc_id, theme)
 );
 -- A span's text is the document's text at its offsets (code points), checked by the database.
@@ -177,26 +177,49 @@ CREATE INDEX IF NOT EXISTS documents_search ON documents USING gin (search);
 -- (EXTERNAL), so substr fetches the bytes up to the span instead of inflating the whole text for
 -- every span, which was half of a large import's time on the server.
 ALTER TABLE documents ALTER COLUMN text SET STORAGE EXTERNAL;
-CREATE OR REPLACE FUNCTION annotator_span_covers_text() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Functions name their tables with the schema and carry their own search_path, so that a member's
+-- temporary table named like one of ours can never stand in for it.
+CREATE OR REPLACE FUNCTION annotator_span_covers_text() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE piece TEXT; doc_chars INTEGER;
 BEGIN
-    SELECT substr(text, NEW.start + 1, NEW."end" - NEW.start), chars INTO piece, doc_chars
-        FROM documents WHERE id = NEW.doc_id;
+    SELECT substr(d.text, NEW.start + 1, NEW."end" - NEW.start), d.chars INTO piece, doc_chars
+        FROM public.documents d WHERE d.id = NEW.doc_id;
     IF doc_chars IS NULL OR NEW."end" > doc_chars OR NEW.text IS DISTINCT FROM piece THEN
         RAISE EXCEPTION 'span text does not match the document text at its offsets'
             USING ERRCODE = 'check_violation';
     END IF;
     RETURN NEW;
 END $$;
+-- A span's id is the database's to give: an id past the sequence (taken ahead, so that another
+-- member's next span would collide with it) is refused. An undone deletion comes back under its
+-- own earlier id, which the sequence gave.
+CREATE OR REPLACE FUNCTION annotator_id_in_turn() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF NEW.id > COALESCE((SELECT last_value FROM pg_sequences WHERE schemaname = 'public'
+                          AND sequencename = TG_TABLE_NAME || '_id_seq'), 0) THEN
+        RAISE EXCEPTION 'a span''s id is given by the database, not chosen'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS spans_id_in_turn ON spans;
+CREATE TRIGGER spans_id_in_turn BEFORE INSERT OR UPDATE OF id ON spans
+    FOR EACH ROW EXECUTE FUNCTION annotator_id_in_turn();
+DROP TRIGGER IF EXISTS gold_spans_id_in_turn ON gold_spans;
+CREATE TRIGGER gold_spans_id_in_turn BEFORE INSERT OR UPDATE OF id ON gold_spans
+    FOR EACH ROW EXECUTE FUNCTION annotator_id_in_turn();
 -- A member's own settings (where they left off, their suggestion choices): their rows alone.
 CREATE TABLE IF NOT EXISTS member_settings (
-    annotator TEXT NOT NULL DEFAULT current_user,
-    key TEXT NOT NULL,
+    annotator TEXT COLLATE "C" NOT NULL DEFAULT current_user,
+    key TEXT COLLATE "C" NOT NULL,
     value TEXT NOT NULL,
     PRIMARY KEY (annotator, key)
 );
 -- Live: every change to a layer, gold or the documents is announced to the open windows.
-CREATE OR REPLACE FUNCTION annotator_notify_row() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION annotator_notify_row() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE doc TEXT;
 BEGIN
     IF TG_OP = 'DELETE' THEN doc := OLD.doc_id; ELSE doc := NEW.doc_id; END IF;
@@ -204,7 +227,8 @@ BEGIN
                       'by', current_user, 'connection', pg_backend_pid())::text);
     RETURN NULL;
 END $$;
-CREATE OR REPLACE FUNCTION annotator_notify_statement() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION annotator_notify_statement() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
     PERFORM pg_notify('annotator_changes', json_build_object('table', TG_TABLE_NAME, 'doc', NULL,
                       'by', current_user, 'connection', pg_backend_pid())::text);
@@ -233,7 +257,13 @@ def is_url(value: str | None) -> bool:
     return bool(value) and value.split("://", 1)[0].lower() in ("postgresql", "postgres") and "://" in value
 
 
-def connect(url: str, *, timeout: int = 10) -> Any:
+# A server that stops answering without closing the connection (a network split) is noticed
+# within about 20 s instead of the system's two hours (TCP only; a Unix socket needs none).
+_KEEPALIVE = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3, "keepalives_count": 3,
+              "tcp_user_timeout": 10_000}
+
+
+def connect(url: str, *, timeout: int = 10, keepalive: bool = False) -> Any:
     """A connection to a team database (a libpq URL; the password from PGPASSWORD or ~/.pgpass,
     never from the URL's user)."""
     import psycopg
@@ -241,7 +271,7 @@ def connect(url: str, *, timeout: int = 10) -> Any:
     if not is_url(url):
         raise DatabaseError(f"{url!r} is not a PostgreSQL URL (postgresql://USER@HOST/DATABASE)")
     try:
-        return psycopg.connect(url, autocommit=True, connect_timeout=timeout)
+        return psycopg.connect(url, autocommit=True, connect_timeout=timeout, **(_KEEPALIVE if keepalive else {}))
     except psycopg.Error as err:
         raise DatabaseError(f"cannot open the team database {shown(url)}: {_why_not(err)}") from None
 
@@ -273,8 +303,16 @@ def _why_not(err: Exception) -> str:
 
 
 def shown(url: str) -> str:
-    """A URL as messages show it: never a password."""
-    return re.sub(r"(://[^:/@?]*):[^@/?]*@", r"\1@", re.sub(r"([?&]password=)[^&]*", r"\1***", url))
+    """A URL as messages show it: never a password, wherever it was put (``user:password@``, with
+    an ``@`` or a ``/`` in it unescaped too, or ``?password=`` and the like)."""
+    head, sep, query = url.partition("?")
+    scheme, colon, rest = head.partition("://")
+    at = rest.rfind("@")
+    if colon and at >= 0:
+        rest = rest[:at].split(":", 1)[0] + rest[at:]
+        head = f"{scheme}://{rest}"
+    query = re.sub(r"(?i)((?:^|&)[^=&]*password=)[^&]*", r"\1***", query)
+    return head + sep + query
 
 
 def explain(err: Exception) -> str:
@@ -316,17 +354,28 @@ def _quote(conn: Any, name: str) -> str:
     return sql.Identifier(name).as_string(conn)
 
 
+def _group_name(database: str, kind: str) -> str:
+    """``annotator_DB_KIND``; a database whose name would not fit PostgreSQL's 63 bytes is named
+    by a hash of it instead, so that two groups never cut to the same name."""
+    name = f"annotator_{database}_{kind}"
+    if len(name.encode("utf-8")) <= 63:
+        return name
+    import hashlib
+
+    return f"annotator_{hashlib.sha256(database.encode('utf-8')).hexdigest()[:16]}_{kind}"
+
+
 def groups(conn: Any) -> tuple[str, str]:
     """The names of this database's annotators' and reviewers' group roles."""
     database = conn.execute("SELECT current_database()").fetchone()[0]
-    return (f"annotator_{database}_annotators"[:63], f"annotator_{database}_reviewers"[:63])
+    return _group_name(database, "annotators"), _group_name(database, "reviewers")
 
 
 def lead_group(conn: Any) -> str:
     """The name of this database's leads' group role: the people the owner names to add
     documents and change the label schema (and review); membership stays the owner's."""
     database = conn.execute("SELECT current_database()").fetchone()[0]
-    return f"annotator_{database}_leads"[:63]
+    return _group_name(database, "leads")
 
 
 def applied(conn: Any) -> list[str]:
@@ -380,7 +429,7 @@ def init(conn: Any) -> list[str]:
         conn.execute(f"GRANT USAGE ON SEQUENCE gold_spans_id_seq TO {reviewers}")
         # Only members connect (PUBLIC may by default): another team's members stay out.
         database = _quote(conn, conn.execute("SELECT current_database()").fetchone()[0])
-        conn.execute(f"REVOKE CONNECT ON DATABASE {database} FROM PUBLIC")
+        conn.execute(f"REVOKE CONNECT, TEMPORARY ON DATABASE {database} FROM PUBLIC")
         conn.execute(f"GRANT CONNECT ON DATABASE {database} TO {members}")
         for table in LAYER_TABLES:
             conn.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
@@ -405,13 +454,25 @@ def add_member(conn: Any, name: str, *, reviewer: bool = False, lead: bool = Fal
     leads = _quote(conn, lead_group(conn))
     group = leads if lead else reviewers if reviewer else annotators
     with conn.transaction():
-        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name]).fetchone()
-        if exists is None:
+        found = conn.execute("SELECT rolcanlogin, EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g "
+                             "ON g.oid = m.roleid WHERE m.member = r.oid AND g.rolname IN (%s, %s, %s)) "
+                             "FROM pg_roles r WHERE rolname = %s",
+                             [*groups(conn), lead_group(conn), name]).fetchone()
+        if found is None:
             conn.execute(f"CREATE ROLE {role} LOGIN")
+        elif not found[0]:
+            raise DatabaseError(f"{name!r} is a group role of this server, not a person: choose another name")
+        elif password and not found[1]:
+            # Roles are the server's: this password would be theirs in every team they are in.
+            raise DatabaseError(f"{name!r} already logs in to this server (a member of another team?): add them "
+                                "without --password-stdin, and their password stays their own")
         if password:
             from psycopg import sql
 
-            conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(name), sql.Literal(password)))
+            # Hashed here (SCRAM), so the server's statement log never holds the password itself.
+            hashed = conn.pgconn.encrypt_password(password.encode("utf-8"), name.encode("utf-8"), b"scram-sha-256")
+            conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(name),
+                                                                    sql.Literal(hashed.decode("ascii"))))
         conn.execute(f"REVOKE {annotators}, {reviewers}, {leads} FROM {role}")
         conn.execute(f"GRANT {group} TO {role}")
         conn.execute("INSERT INTO annotators(name, created_at) VALUES (%s, to_char(now() AT TIME ZONE 'UTC', "

@@ -17,7 +17,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import logging
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -31,6 +33,9 @@ from annotator.storage.errors import TeamDatabaseError
 from annotator.storage.store import Store
 
 CHANNEL = "annotator_changes"
+# psycopg reports some failures it has already raised (a pipeline ended by an error) through
+# logging; with no handler Python would print them on stderr, a second line beside ours.
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 _MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
 _WORD = re.compile(r"[^\W_]+")
 
@@ -55,19 +60,65 @@ def translate(sql: str) -> str:
         parts[i] = part
     out = "".join(parts)
     if ignore:
+        # Only the same span is ignored: a clash on the id (which a member could otherwise take
+        # ahead of another's next span) is an error, never a span silently not saved.
+        table = re.match(r"\s*INSERT INTO (\w+)", out)
+        target = _NATURAL_KEYS.get(table.group(1) if table else "", "")
+        conflict = f" ON CONFLICT {target} DO NOTHING" if target else " ON CONFLICT DO NOTHING"
         returning = out.rfind(" RETURNING ")
         if returning >= 0:
-            out = out[:returning] + " ON CONFLICT DO NOTHING" + out[returning:]
+            out = out[:returning] + conflict + out[returning:]
         else:
-            out += " ON CONFLICT DO NOTHING"
+            out += conflict
     return out
+
+
+# The tables whose primary key is not what makes a row the same row.
+_NATURAL_KEYS = {"spans": '(doc_id, annotator, start, "end", label)', "gold_spans": '(doc_id, start, "end", label)'}
+
+
+_ACCENTED = re.compile("[\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f]")
+_MAX_LEXEME = 2046  # bytes: PostgreSQL refuses a longer lexeme
+_MAX_VECTOR = 1_000_000  # bytes, under PostgreSQL's 1 MB for one tsvector
+
+
+def _unaccented(tokens: list[str]) -> list[str]:
+    """Latin letters without their accents, as SQLite's index (unicode61, remove_diacritics)
+    keeps them: café is found by cafe on either backend. Other scripts are left as they are
+    (core.text's folding has already taken Persian harakat off)."""
+    out = []
+    for token in tokens:
+        if _ACCENTED.search(token):
+            plain, base_latin = [], False
+            for ch in unicodedata.normalize("NFD", token):
+                if unicodedata.combining(ch):
+                    if base_latin:
+                        continue
+                else:
+                    base_latin = "LATIN" in unicodedata.name(ch, "")
+                plain.append(ch)
+            token = unicodedata.normalize("NFC", "".join(plain))
+        out.append(token)
+    return out
+
+
+def _searchable(tokens: list[str]) -> list[str]:
+    """Tokens as the team database's index holds them: Latin without accents, none too long."""
+    tokens = _unaccented(tokens)
+    return [t for t in tokens if len(t) * 4 <= _MAX_LEXEME or len(t.encode("utf-8")) <= _MAX_LEXEME]
 
 
 def tsvector_of(text: str) -> str:
     """A document's search index entry: its index tokens with their positions, as a tsvector
-    literal (PostgreSQL's own parser never sees the text). PostgreSQL keeps the first 256
-    positions of a lexeme; past position 16383 a lexeme is only listed, at that position."""
+    literal (PostgreSQL's own parser never sees the text).
+
+    PostgreSQL's limits: it keeps a lexeme's first 256 positions and clamps positions past
+    16383 (a phrase after those is not found in a long article, where SQLite finds it); a token
+    over 2,046 bytes is left out; a document whose entry would pass 1 MB keeps its words without
+    positions (found by words, not by phrases)."""
     tokens = index_tokens(text)
+    if _ACCENTED.search(text) or (tokens and max(map(len, tokens)) * 4 > _MAX_LEXEME):  # both rare
+        tokens = _searchable(tokens)
     entries: dict[str, str] = {}
     # A string per lexeme, grown in place: the cheapest form in Python (half the time of lists).
     for at, token in enumerate(tokens[:_MAX_POSITION], start=1):
@@ -78,7 +129,21 @@ def tsvector_of(text: str) -> str:
     for token in tokens[_MAX_POSITION:]:
         if token not in entries:
             entries[token] = f"'{token}':{_MAX_POSITION}"
-    return " ".join(entries.values())
+    literal = " ".join(entries.values())
+    if len(literal) > _MAX_VECTOR // 4 and _vector_size(entries) > _MAX_VECTOR:
+        kept, size = [], 0
+        for token in entries:  # words only, as many as fit
+            size += len(token.encode("utf-8")) + 8
+            if size > _MAX_VECTOR:
+                break
+            kept.append(f"'{token}'")
+        literal = " ".join(kept)
+    return literal
+
+
+def _vector_size(entries: dict[str, str]) -> int:
+    """About the bytes PostgreSQL stores for these lexemes and positions (at most 256 each)."""
+    return sum(len(token.encode("utf-8")) + 8 + 2 * min(entry.count(",") + 1, 256) for token, entry in entries.items())
 
 
 _PHRASE = re.compile(r'"([^"]*)"( ?\*)?')
@@ -89,7 +154,7 @@ def tsquery_of(expression: str) -> str:
     index tokens, the last one a prefix, joined by AND): adjacent tokens are ``<->``."""
     phrases = []
     for phrase, prefix in _PHRASE.findall(expression):
-        tokens = _WORD.findall(phrase.lower())  # as FTS5 splits a phrase (match_expression's are tokens already)
+        tokens = _searchable(_WORD.findall(phrase.lower()))  # as FTS5 splits a phrase (match_expression's: tokens)
         if tokens:
             last = f"'{tokens[-1]}'" + (":*" if prefix else "")
             phrases.append(" <-> ".join([*(f"'{t}'" for t in tokens[:-1]), last]))
@@ -104,13 +169,14 @@ def _error(err: Exception) -> TeamDatabaseError:
 
     first = (str(err).strip().splitlines() or [type(err).__name__])[0]
     errors = psycopg.errors
+    state = getattr(err, "sqlstate", None) or ""
     if isinstance(err, errors.InsufficientPrivilege):
         kind = "refused"
     elif isinstance(err, (errors.LockNotAvailable, errors.DeadlockDetected, errors.SerializationFailure,
                           errors.QueryCanceled)):
         kind = "busy"
-    elif isinstance(err, psycopg.OperationalError):
-        kind = "lost"
+    elif isinstance(err, psycopg.OperationalError) and (not state or state.startswith(("08", "57P"))):
+        kind = "lost"  # no answer from the server, or it shut down: not a limit or a full disk
     elif isinstance(err, errors.CheckViolation):
         kind = "check"
     elif isinstance(err, psycopg.IntegrityError):
@@ -118,6 +184,21 @@ def _error(err: Exception) -> TeamDatabaseError:
     else:
         kind = "other"
     return TeamDatabaseError(kind, first, team.refusal_hint(first) if kind == "refused" else "")
+
+
+def _change(payload: str) -> dict[str, Any] | None:
+    """One announced change, or None for a payload annotator's triggers did not send (any member
+    may NOTIFY on the channel: a stray one must not cost the real ones of its batch)."""
+    try:
+        change = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(change, dict) or not isinstance(change.get("table"), str):
+        return None
+    doc = change.get("doc")
+    return {"table": change["table"], "doc": doc if isinstance(doc, str) else None,
+            "by": change.get("by") if isinstance(change.get("by"), str) else None,
+            "connection": change.get("connection") if isinstance(change.get("connection"), int) else None}
 
 
 class PgDatabase:
@@ -128,12 +209,13 @@ class PgDatabase:
 
     def __init__(self, url: str):
         self.url = url
+        self.depth = 0  # transaction blocks open: counted here, not asked of a connection that may be dead
         self.pg = self._connect()
         self.conn = self  # the parts call db.conn.executemany
 
     def _connect(self, timeout: int = 10) -> Any:
         try:
-            pg = team.connect(self.url, timeout=timeout)
+            pg = team.connect(self.url, timeout=timeout, keepalive=True)
         except DatabaseError as err:
             raise TeamDatabaseError("lost", str(err)) from None
         try:
@@ -144,6 +226,8 @@ class PgDatabase:
 
     def _ready(self, timeout: int = 10) -> None:
         if self.pg.broken or self.pg.closed:
+            if self.depth:  # the transaction died with its connection: never carry on in a new one
+                raise TeamDatabaseError("lost", "the connection was lost in the middle of a change")
             self.pg = self._connect(timeout)
 
     @property
@@ -157,8 +241,7 @@ class PgDatabase:
     def _run(self, work: Callable[[], Any]) -> Any:
         import psycopg
 
-        if not self.in_transaction:
-            self._ready()
+        self._ready()
         try:
             return work()
         except psycopg.Error as err:
@@ -176,32 +259,35 @@ class PgDatabase:
 
     @property
     def in_transaction(self) -> bool:
-        from psycopg.pq import TransactionStatus
-
-        return not self.pg.closed and self.pg.info.transaction_status != TransactionStatus.IDLE
+        return self.depth > 0
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """All or nothing; blocks nest as savepoints (psycopg's own)."""
         import psycopg
 
-        if not self.in_transaction:
-            self._ready()
+        self._ready()
         try:
             block = self.pg.transaction()
             block.__enter__()
         except psycopg.Error as err:
             raise _error(err) from None
+        self.depth += 1
         try:
-            yield
-        except BaseException as exc:
-            with contextlib.suppress(psycopg.Error):
-                block.__exit__(type(exc), exc, exc.__traceback__)
-            raise
-        try:
-            block.__exit__(None, None, None)
-        except psycopg.Error as err:  # the commit itself failed: nothing was saved
-            raise _error(err) from None
+            try:
+                yield
+            except BaseException as exc:
+                with contextlib.suppress(psycopg.Error):
+                    block.__exit__(type(exc), exc, exc.__traceback__)
+                raise
+            if self.pg.broken or self.pg.closed:  # lost inside, and the error was caught there
+                raise TeamDatabaseError("lost", "the connection was lost in the middle of a change")
+            try:
+                block.__exit__(None, None, None)
+            except psycopg.Error as err:  # the commit itself failed: nothing was saved
+                raise _error(err) from None
+        finally:
+            self.depth -= 1
 
     def close(self) -> None:
         self.pg.close()
@@ -385,7 +471,7 @@ class TeamStore(Store):
             if self._listener.closed or self._listener.broken:
                 return anything if self._listen() else []
             # A millisecond, not 0: with 0 psycopg reads nothing from the socket, and a dead server looks quiet.
-            return [json.loads(n.payload) for n in self._listener.notifies(timeout=0.001)]
+            return [change for n in self._listener.notifies(timeout=0.001) if (change := _change(n.payload))]
         except psycopg.Error:
             with contextlib.suppress(Exception):
                 self._listener.close()

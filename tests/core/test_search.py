@@ -117,3 +117,18 @@ def test_any_row_of_the_list_is_found_by_one_query_under_every_filter(store: Sto
         for other in {f"d{i}" for i in range(1, 7)} - {s.id for s in listed}:
             assert store.summary_position(other, annotator="t", **filters) is None, (filters, other)
     assert store.summary_position("nope", annotator="t") is None
+
+
+def test_latin_accents_are_found_either_way_on_both_backends(store: Store, tmp_path: Path):
+    """A file's index (SQLite's unicode61) drops Latin accents; a team database's does the same,
+    so a search finds the same documents wherever the project lives."""
+    lines = [{"id": "z", "text": "Die Konferenz in Zürich: Café und Erdoğan"},
+             {"id": "p", "text": "Paris cafe"}]
+    import json
+
+    import_paths(store, [write(tmp_path / "l.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n"
+                                                              for x in lines))], annotator="t")
+    assert _ids(store, "zurich") == _ids(store, "Zürich") == {"z"}
+    assert _ids(store, "café") == _ids(store, "cafe") == {"z", "p"}
+    assert _ids(store, "erdogan") == {"z"}
+    assert _ids(store, '"café und"') == {"z"}

@@ -163,11 +163,18 @@ def test_team_commands_init_add_and_list_with_a_password_from_stdin(cluster):
         assert first.returncode == 0 and "p001_initial" in first.stdout, first.stderr
         assert "already up to date" in annotator("init").stdout
         assert annotator("add", "sara").returncode == 0
-        added = annotator("add", "leila", "--reviewer", "--password-stdin", stdin="s3cret\n")
+        added = annotator("add", "nasrin", "--reviewer", "--password-stdin", stdin="s3cret\n")
         assert added.returncode == 0 and "s3cret" not in added.stdout + added.stderr
-        assert annotator("list").stdout.splitlines() == ["leila\treviewer", "sara\tannotator"]
+        assert annotator("list").stdout.splitlines() == ["nasrin\treviewer", "sara\tannotator"]
+        # Roles are the server's: a login that another team's database has keeps its password.
+        with cluster.connect() as admin:
+            admin.execute("CREATE ROLE elsewhere LOGIN")
+        taken = annotator("add", "elsewhere", "--password-stdin", stdin="mine\n")
+        assert taken.returncode == 1 and "already logs in to this server" in taken.stderr
+        assert len(taken.stderr.strip().splitlines()) == 1
+        assert annotator("add", "elsewhere").returncode == 0  # joining without a password is theirs to do
         with cluster.connect(database="cli_team") as owner:  # the password was set, hashed by the server
-            stored = owner.execute("SELECT rolpassword FROM pg_authid WHERE rolname = 'leila'").fetchone()[0]
+            stored = owner.execute("SELECT rolpassword FROM pg_authid WHERE rolname = 'nasrin'").fetchone()[0]
         assert stored and stored.startswith("SCRAM-SHA-256$")
         # A member cannot run init (the owner's job): refused by the database, one line.
         refused = subprocess.run([sys.executable, "-m", "annotator", "team", "init", "--db",
@@ -221,3 +228,19 @@ def test_a_lead_the_owner_names_adds_documents_and_labels_and_reviews_but_not_me
             reza.execute("CREATE ROLE mallory LOGIN")
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):  # layers: own only
             reza.execute(INSERT_SPAN, span_row("sara"))
+
+
+def test_a_member_makes_no_temporary_table_to_stand_in_for_ours(cluster, database):
+    with cluster.connect("sara", database) as sara:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="temporary"):
+            sara.execute("CREATE TEMP TABLE documents(id text, text text, chars int)")
+    with cluster.connect(database=database) as owner:  # and the checks name their tables anyway
+        assert all("search_path=pg_catalog, public, pg_temp" in (config or [""])[0] for (config,) in owner.execute(
+            "SELECT proconfig FROM pg_proc WHERE proname LIKE 'annotator_%'").fetchall())
+
+
+def test_a_group_role_is_never_added_as_a_person(cluster, database):
+    with cluster.connect(database=database) as owner:
+        reviewers = team.groups(owner)[1]
+        with pytest.raises(DatabaseError, match="group role of this server, not a person"):
+            team.add_member(owner, reviewers)

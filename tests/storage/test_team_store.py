@@ -18,6 +18,10 @@ from annotator.storage.errors import TeamDatabaseError
 from annotator.storage.team_store import translate, tsquery_of, tsvector_of
 from tests.postgres import start_cluster, team_database
 
+from tests.helpers import SEEDS as SEEDS_DIR
+
+psycopg = pytest.importorskip("psycopg")
+
 TEXT = "😀 خبر از مشهد: 대구시는 발표했다. 남대구에서"
 
 
@@ -26,6 +30,8 @@ def test_translate_carries_the_dialect_over_and_leaves_literals_alone():
         "SELECT a FROM t WHERE b = %s AND c LIKE 'x?%'"
     assert translate("INSERT OR IGNORE INTO t(a) VALUES (?) RETURNING id") == \
         "INSERT INTO t(a) VALUES (%s) ON CONFLICT DO NOTHING RETURNING id"
+    assert translate("INSERT OR IGNORE INTO spans(a) VALUES (?) RETURNING id") == \
+        'INSERT INTO spans(a) VALUES (%s) ON CONFLICT (doc_id, annotator, start, "end", label) DO NOTHING RETURNING id'
     assert translate("INSERT OR IGNORE INTO t(a) VALUES (?)") == "INSERT INTO t(a) VALUES (%s) ON CONFLICT DO NOTHING"
     assert translate("SELECT 1 WHERE d.id IS NOT ? AND x IN (SELECT value FROM json_each(?))") == \
         "SELECT 1 WHERE d.id IS DISTINCT FROM %s AND x IN (SELECT value FROM json_array_elements_text(%s::json))"
@@ -255,3 +261,93 @@ def test_a_connection_that_fails_says_why_and_what_to_do(members, pg_cluster):
         line = str(failed.value)
         assert line.startswith("cannot open the team database postgresql://") and said in line, line
         assert "\n" not in line and "connection failed" not in line
+
+
+def test_a_stray_notification_never_costs_the_real_ones(members, pg_cluster):
+    name = members["owner"].split("@/")[1].split("?")[0]
+    with open_project(members["sara"]) as sara, open_project(members["leila"]) as leila, \
+            pg_cluster.connect("minji", name) as minji:
+        leila.changes()
+        for junk in ("not json", "[1, 2]", '"text"', '{"doc": 5}'):  # any member may NOTIFY on the channel
+            minji.execute("SELECT pg_notify('annotator_changes', %s)", [junk])
+        sara.add_span(span("sara"))
+        seen: list[dict] = []
+        deadline = time.monotonic() + 2.0
+        while not seen and time.monotonic() < deadline:
+            seen += leila.changes()
+            time.sleep(0.02)
+        assert [(c["table"], c["doc"], c["by"]) for c in seen] == [("spans", "d1", "sara")]
+
+
+def test_a_member_cannot_take_span_ids_ahead_of_the_others(members, pg_cluster):
+    name = members["owner"].split("@/")[1].split("?")[0]
+    with open_project(members["sara"]) as sara:
+        mine = sara.add_span(span("sara"))
+    with pg_cluster.connect("sara", name) as sql:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="given by the database"):
+            sql.execute('INSERT INTO spans(id, doc_id, annotator, start, "end", label, text, created_at, updated_at) '
+                        "VALUES (%s, 'd1', 'sara', 0, 1, 'GPE', %s, 'now', 'now')", [mine + 1, TEXT[0]])
+    with open_project(members["minji"]) as minji:
+        assert minji.add_span(span("minji")) == mine + 1  # the next id was still free for her
+    with open_project(members["sara"]) as sara:  # an undone deletion comes back under its own id
+        gone = sara.delete_span(mine)
+        sara.restore_span(gone)
+        assert sara.get_span(mine) == gone
+
+
+def test_a_connection_lost_inside_a_transaction_never_carries_on_in_a_new_one(members, pg_cluster):
+    with open_project(members["sara"]) as sara:
+        with pytest.raises(TeamDatabaseError) as lost:
+            with sara.transaction():
+                sara.add_span(span("sara"))
+                with pg_cluster.connect() as admin:
+                    admin.execute("SELECT pg_terminate_backend(%s)", [sara.connection_id])
+                with pytest.raises(TeamDatabaseError):
+                    sara.add_span(span("sara", "대구시는", "LOC"))
+                # Caught inside: the next statement must not reconnect and commit on its own.
+                with pytest.raises(TeamDatabaseError, match="lost in the middle of a change"):
+                    sara.add_span(span("sara", "발표했다", "ORG"))
+        assert lost.value.kind == "lost"
+        assert sara.spans("d1", "sara") == []  # reconnected after the block: nothing of it was saved
+
+
+def test_long_and_huge_documents_import_and_are_found_by_their_words(members):
+    long_token = "ب" * 3000  # over PostgreSQL's 2,046 bytes for one lexeme
+    article = (SEEDS_DIR / "000_b57cd57af517ef66.txt").read_text(encoding="utf-8")
+    huge = article * (1_200_000 // len(article)) + " زمردفام"  # 1.2 MB: PostgreSQL's limits all reached
+    with open_project(members["owner"]) as owner:
+        owner.insert_documents([Document("long", "t", f"سلام {long_token} مشهد", "fa", "rtl"),
+                                Document("huge", "t", huge, "fa", "rtl")])
+        from annotator.core.text import match_expression
+
+        assert [d.id for d in owner.search(match_expression("مشهد"))] == ["d1", "long", "huge"]
+        assert [d.id for d in owner.search(match_expression("زمردفام"))] == ["huge"]
+        assert owner.search(match_expression("café")) == []
+        # 200,000 different words: more than 1 MB with positions; the words that fit, without them.
+        vector = tsvector_of(" ".join(f"w{i}" for i in range(200_000)))
+        assert ":" not in vector and owner.db.execute("SELECT length(?::tsvector)", [vector]).fetchone()[0] > 50_000
+
+
+def test_a_failure_that_is_not_a_lost_connection_is_not_called_one(members):
+    with open_project(members["owner"]) as owner:
+        with pytest.raises(TeamDatabaseError) as failed:
+            owner.db.execute("SELECT repeat('x', 3000)::tsvector")  # a program limit, not the network
+        assert failed.value.kind == "other" and "was lost" not in explain(failed.value, owner.path)
+        assert owner.reachable()
+
+
+def test_urls_in_messages_never_show_a_password():
+    from annotator.storage.team import shown
+
+    assert shown("postgresql://sara:s3cret@db/news") == "postgresql://sara@db/news"
+    assert shown("postgresql://sara:s3/cr@t@/news?host=/tmp/x") == "postgresql://sara@/news?host=/tmp/x"
+    assert shown("postgresql://sara@db/news?sslmode=require&password=p&sslpassword=q") == \
+        "postgresql://sara@db/news?sslmode=require&password=***&sslpassword=***"
+
+
+def test_group_names_stay_apart_however_long_the_database_name():
+    from annotator.storage.team import _group_name
+
+    for database in ("news", "n" * 60, "خبرهای_" * 8):
+        names = {_group_name(database, kind) for kind in ("annotators", "reviewers", "leads")}
+        assert len(names) == 3 and all(len(n.encode("utf-8")) <= 63 for n in names)
