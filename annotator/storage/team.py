@@ -258,9 +258,9 @@ def is_url(value: str | None) -> bool:
 
 
 # A server that stops answering without closing the connection (a network split) is noticed
-# within about 20 s instead of the system's two hours (TCP only; a Unix socket needs none).
-_KEEPALIVE = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 3, "keepalives_count": 3,
-              "tcp_user_timeout": 10_000}
+# within about 10 s instead of the system's two hours (TCP only; a Unix socket needs none).
+_KEEPALIVE = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
+              "tcp_user_timeout": 8_000}
 
 
 def connect(url: str, *, timeout: int = 10, keepalive: bool = False) -> Any:
