@@ -16,6 +16,7 @@ document is read again.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from annotator.gui.window import MainWindow
 
 POLL_MS = 500  # how often the store is asked what changed
-RETRY_MS = 3000  # how often a lost team database is tried again
+RETRY_MS = 1500  # how often a lost team database is tried again (asked on a thread, answered on the next)
 HEARTBEAT_EVERY = 10  # polls between two checks that the team database's server still answers (5 s)
 MANY_ROWS = 50  # more changed documents than this: the list is read again rather than row by row
 AGREEMENT_EVERY = 2.0  # seconds between two recomputations of the open agreement figures
@@ -61,6 +62,8 @@ class Live(QObject):
         self.retry_timer = QTimer(self)
         self.retry_timer.setInterval(RETRY_MS)
         self.retry_timer.timeout.connect(self.retry)
+        self._probe: threading.Thread | None = None  # asking whether a lost server answers again
+        self._answered = False
 
     def start(self) -> None:
         try:
@@ -146,6 +149,12 @@ class Live(QObject):
 
     # --- a lost connection ---------------------------------------------------------------------
 
+    def _ask_server(self) -> None:
+        try:
+            self._answered = self.window.store.server_answers()
+        except Exception:  # noqa: BLE001 - a thread must not raise; the next retry asks again
+            self._answered = False
+
     def connection_lost(self, err: BaseException | None) -> None:
         """Say it, stop polling, and try again every few seconds."""
         w = self.window
@@ -156,20 +165,30 @@ class Live(QObject):
         if not w.saved_label.text().startswith("Not saved"):  # a failed write says that itself
             w.saved_label.setText("Connection lost")
         w.saved_label.setToolTip(why)  # the whole reason; the status bar leads with what matters
-        w.statusBar().showMessage(f"Connection lost, trying again every {RETRY_MS // 1000} s: {why}", RETRY_MS + 2000)
+        w.statusBar().showMessage(f"Connection lost, trying again every few seconds: {why}", RETRY_MS + 2000)
         if first:
             self.retry_timer.start()
             self.lost_changed.emit(True)
 
     def retry(self) -> None:
-        """Is the server back? Then read the document again and say so."""
+        """Is the server back? Then read the document again and say so. Whether it answers is
+        asked on a thread of its own (a new connection, up to 2 s), so that the window never
+        waits for a server that is gone; only once it answered does the store connect again."""
         w = self.window
-        try:
-            back = w.store.reachable()
-        except Exception:  # noqa: BLE001 - reachable() says False, but never let a timer raise
+        if self._probe is not None and self._probe.is_alive():
+            return
+        if not self._answered:
+            self._probe = threading.Thread(target=self._ask_server, name="annotator-probe", daemon=True)
+            self._probe.start()
             back = False
+        else:
+            self._answered = False
+            try:
+                back = w.store.reachable()
+            except Exception:  # noqa: BLE001 - reachable() says False, but never let a timer raise
+                back = False
         if not back:
-            w.statusBar().showMessage(f"Connection lost, trying again every {RETRY_MS // 1000} s: the team database "
+            w.statusBar().showMessage("Connection lost, trying again every few seconds: the team database "
                                       f"{w.store.path} does not answer", RETRY_MS + 2000)
             return
         self.retry_timer.stop()

@@ -252,6 +252,10 @@ class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart):
 
     connection_id: int | None = None  # a team database's connection, as changes() names it
 
+    def server_answers(self) -> bool:
+        """Whether a team database's server takes a connection now; a file is always there."""
+        return True
+
     def changes(self) -> list[dict[str, Any]]:
         """What other connections saved since the last call, never waiting. A file cannot say
         what: one ``{"table": "*"}`` when anything was committed by another connection."""

@@ -392,6 +392,16 @@ class TeamStore(Store):
         except TeamDatabaseError:
             return False
 
+    def server_answers(self) -> bool:
+        """Whether the server takes a new connection now (waiting at most 2 s), without touching
+        this store's own: safe to ask from another thread, so a window can wait for a server that
+        went away without freezing."""
+        try:
+            team.connect(self.db.url, timeout=2).close()
+            return True
+        except DatabaseError:
+            return False
+
     @property
     def connection_id(self) -> int | None:
         """What ``changes()`` names as ``connection``: this store's own saves have this one."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -250,8 +251,16 @@ def test_a_lost_connection_says_not_saved_retries_and_saves_when_back(qtbot, req
     assert "Not saved: could not" in sara.statusBar().currentMessage()
     view_point = sara.view.viewport().rect().center()
     qtbot.mouseClick(sara.view.viewport(), Qt.LeftButton, pos=view_point)  # clicking around reads nothing
+    # While the server is gone, the window asks whether it answers on another thread, never on
+    # its own (a gone host could keep it waiting): the store's connection is not touched.
+    asked_from: list[str] = []
+    answers, reconnect = sara.store.server_answers, sara.store.reachable
+    sara.store.server_answers = lambda: asked_from.append(threading.current_thread().name) or answers()
+    sara.store.reachable = lambda: (_ for _ in ()).throw(AssertionError("reconnected while gone"))
     qtbot.wait(1200)  # retries that find nothing say so, and raise nothing
     assert sara.live.lost and "does not answer" in sara.statusBar().currentMessage()
+    assert asked_from and threading.main_thread().name not in asked_from
+    sara.store.server_answers, sara.store.reachable = answers, reconnect
 
     clusters.restart(cluster)
     qtbot.waitUntil(lambda: not sara.live.lost, timeout=5000)
