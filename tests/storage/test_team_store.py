@@ -351,3 +351,22 @@ def test_group_names_stay_apart_however_long_the_database_name():
     for database in ("news", "n" * 60, "خبرهای_" * 8):
         names = {_group_name(database, kind) for kind in ("annotators", "reviewers", "leads")}
         assert len(names) == 3 and all(len(n.encode("utf-8")) <= 63 for n in names)
+
+
+def test_a_member_finds_a_database_set_up_or_is_told_who_sets_it_up(pg_cluster):
+    from annotator.core.errors import DatabaseError
+
+    url = pg_cluster.create_database("not_set_up")
+    try:
+        with pg_cluster.connect(database="not_set_up") as owner:
+            team.init(owner)
+            team.add_member(owner, "sara")
+        member = pg_cluster.url("sara", "not_set_up")
+        with pytest.raises(DatabaseError, match="has no label schema yet: its owner runs annotator team init"):
+            open_project(member)
+        with open_project(url) as first:  # the owner's first open gives it the default labels
+            assert first.label_names()
+        with open_project(member) as sara:
+            assert sara.label_names() and sara.setting("initialised") == "1"
+    finally:
+        pg_cluster.drop_database("not_set_up")
