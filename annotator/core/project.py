@@ -79,14 +79,18 @@ def open_project(option: str | Path | None = None) -> Store:
 
     A new database gets the default schema; the default database also gets the sample articles,
     so that a fresh install opens on real text. Both happen in one transaction, recorded in the
-    ``initialised`` setting, so an interrupted first start is simply redone.
+    ``initialised`` setting, so an interrupted first start is simply redone. A team database
+    (a URL) is set up by its owner or a lead (``annotator team init`` does it); a member finds
+    it ready.
     """
     path, is_default = resolve_db_path(option)
-    if isinstance(path, str):
-        return _open_team(path)
-    existed = path.exists()
+    team = isinstance(path, str)
+    existed = team or path.exists()
     store = Store.open(path)
     if store.setting("initialised") is None:
+        if team and store.role not in ("owner", "lead"):
+            store.close()
+            raise DatabaseError(f"{store.path} has no label schema yet: its owner runs annotator team init")
         try:
             with store.transaction():
                 store.replace_schema(load_schema_file(default_schema_path()))
@@ -97,23 +101,5 @@ def open_project(option: str | Path | None = None) -> Store:
             store.close()
             if not existed:  # a new database that could not be set up (a full disk): leave nothing behind
                 remove_database_files(path)
-            raise
-    return store
-
-
-def _open_team(url: str) -> Store:
-    """A team database: the owner's first open gives it the default schema; a member's finds it
-    set up (``annotator team init`` does it)."""
-    store = Store.open(url)
-    if store.setting("initialised") is None:
-        if store.role not in ("owner", "lead"):
-            store.close()
-            raise DatabaseError(f"{store.path} has no label schema yet: its owner runs annotator team init")
-        try:
-            with store.transaction():
-                store.replace_schema(load_schema_file(default_schema_path()))
-                store.set_setting("initialised", "1")
-        except BaseException:
-            store.close()
             raise
     return store
