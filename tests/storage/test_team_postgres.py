@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.postgres import start_cluster, stop_cluster
-
 psycopg = pytest.importorskip("psycopg")
 
 from annotator.storage import team  # noqa: E402
@@ -16,11 +14,10 @@ TEXT = "خبر 😀 از مشهد: 대구시는 발표했다."
 NOW = "2026-11-30T00:00:00.000+00:00"
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    cluster = start_cluster()
-    yield cluster
-    stop_cluster(cluster)
+@pytest.fixture
+def cluster(pg_cluster):
+    """The session's throwaway cluster (tests/conftest.py)."""
+    return pg_cluster
 
 
 @pytest.fixture

@@ -53,13 +53,18 @@ def members(pg_cluster, request):
     """A team database with the seeds' label schema, one document, and members sara and minji
     (annotators) and leila (a reviewer): {name: URL}, the owner's under "owner"."""
     url = team_database(pg_cluster, request)
-    name = url.split("@/")[1].split("?")[0]
+    name = database_of(url)
     with pg_cluster.connect(database=name) as owner:
         for member, reviewer in (("sara", False), ("minji", False), ("leila", True)):
             team.add_member(owner, member, reviewer=reviewer)
     with open_project(url) as store:
         store.insert_document(Document("d1", "t", TEXT, "fa", "rtl"))
     return {"owner": url, **{m: pg_cluster.url(m, name) for m in ("sara", "minji", "leila")}}
+
+
+def database_of(url: str) -> str:
+    """The database's name in a test cluster's URL (postgresql://USER@/NAME?host=...)."""
+    return url.split("@/")[1].split("?")[0]
 
 
 def span(annotator: str, word: str = "مشهد", label: str = "GPE") -> Span:
@@ -197,7 +202,7 @@ def test_the_server_going_away_is_not_saved_then_comes_back(tmp_path):
 
 
 def test_a_lead_imports_and_changes_the_schema_an_annotator_cannot(members, pg_cluster, tmp_path):
-    name = members["owner"].split("@/")[1].split("?")[0]
+    name = database_of(members["owner"])
     with pg_cluster.connect(database=name) as owner:
         team.add_member(owner, "reza", lead=True)
     from annotator.core.importing import import_paths
@@ -233,7 +238,7 @@ def test_another_members_span_is_never_reported_changed_or_deleted(members):
 def test_a_team_database_from_a_newer_annotator_or_none_at_all_is_one_line(members, pg_cluster):
     from annotator.core.errors import DatabaseError
 
-    name = members["owner"].split("@/")[1].split("?")[0]
+    name = database_of(members["owner"])
     with pg_cluster.connect(database=name) as owner:
         owner.execute("INSERT INTO annotator_migrations(name) VALUES ('p999_future')")
     with pytest.raises(DatabaseError, match="newer version of annotator"):
@@ -249,7 +254,7 @@ def test_a_team_database_from_a_newer_annotator_or_none_at_all_is_one_line(membe
 def test_a_connection_that_fails_says_why_and_what_to_do(members, pg_cluster):
     from annotator.core.errors import DatabaseError
 
-    name = members["owner"].split("@/")[1].split("?")[0]
+    name = database_of(members["owner"])
     for url, said in (
         (pg_cluster.url("nobody", name), 'role "nobody" does not exist; ask the database\'s owner to add you '
                                          "(annotator team add nobody)"),
@@ -264,7 +269,7 @@ def test_a_connection_that_fails_says_why_and_what_to_do(members, pg_cluster):
 
 
 def test_a_stray_notification_never_costs_the_real_ones(members, pg_cluster):
-    name = members["owner"].split("@/")[1].split("?")[0]
+    name = database_of(members["owner"])
     with open_project(members["sara"]) as sara, open_project(members["leila"]) as leila, \
             pg_cluster.connect("minji", name) as minji:
         leila.changes()
@@ -280,7 +285,7 @@ def test_a_stray_notification_never_costs_the_real_ones(members, pg_cluster):
 
 
 def test_a_member_cannot_take_span_ids_ahead_of_the_others(members, pg_cluster):
-    name = members["owner"].split("@/")[1].split("?")[0]
+    name = database_of(members["owner"])
     with open_project(members["sara"]) as sara:
         mine = sara.add_span(span("sara"))
     with pg_cluster.connect("sara", name) as sql:
