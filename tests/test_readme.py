@@ -1,11 +1,18 @@
-"""README's quick start is two commands, and CI runs the very same test command."""
+"""README's quick start is two commands on its first screen, CI runs the very same test command, its
+apt line installs what Qt needs as root and with sudo, and the examples in docs/format.md are real."""
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+
+import pytest
 
 from tests.helpers import ROOT
+
+APT = "$(command -v sudo) apt-get update && $(command -v sudo) apt-get install "
 
 
 def _quick_start_commands() -> list[str]:
@@ -27,19 +34,75 @@ def test_ci_runs_the_readme_test_command():
     assert tests in ci.splitlines()
 
 
+def test_the_two_commands_are_on_readmes_first_screen():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    app, tests = _quick_start_commands()
+    assert readme.index(app) < readme.index(tests) < 40
+
+
+def _apt_line() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    [line] = [x for x in section.splitlines() if "apt-get install libegl1" in x]
+    return line
+
+
 def test_readme_and_ci_install_every_library_qts_display_plugin_links():
     from annotator.gui.app import XCB_PACKAGES
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    line = next(x for x in readme.splitlines() if x.startswith("sudo apt-get install"))
+    line = _apt_line()
+    assert line.startswith(APT)
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     debs = ci.split("debs=(", 1)[1].split(")", 1)[0].split()
-    assert set(XCB_PACKAGES) | {"xvfb"} == set(line.split()[3:]) == set(debs)
+    assert set(XCB_PACKAGES) | {"xvfb"} == set(line[len(APT):].split()) == set(debs)
+
+
+@pytest.mark.parametrize("shell", ["sh", "bash"])
+@pytest.mark.parametrize("with_sudo", [False, True], ids=["as-root-without-sudo", "with-sudo"])
+def test_the_apt_line_works_as_root_without_sudo_and_with_sudo(tmp_path, shell, with_sudo):
+    """README's apt line pasted into a shell: apt-get runs itself where there is no sudo (root in a
+    container), and through sudo where there is one. apt-get and sudo are stand-ins that log."""
+    path = shutil.which(shell)
+    assert path, f"no {shell} on this machine"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "log"
+    stand_ins = {"apt-get": 'printf \'apt-get %s\\n\' "$*" >> "$LOG"\n'}
+    if with_sudo:
+        stand_ins["sudo"] = 'printf \'sudo \' >> "$LOG"\nexec "$@"\n'
+    for name, body in stand_ins.items():
+        (bin_dir / name).write_text("#!/bin/sh\n" + body)
+        (bin_dir / name).chmod(0o755)
+    line = _apt_line()
+    out = subprocess.run([path, "-c", line], env={"PATH": str(bin_dir), "LOG": str(log)},
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    sudo = "sudo " if with_sudo else ""
+    packages = line[len(APT):]
+    assert log.read_text().splitlines() == [f"{sudo}apt-get update", f"{sudo}apt-get install {packages}"]
+
+
+def test_the_window_names_the_same_apt_line_when_a_library_is_missing(tmp_path, monkeypatch):
+    from annotator.gui import app
+
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr(app, "_xcb_plugin", lambda: tmp_path / "libqxcb-missing.so")
+    problem = app.display_problem()
+    assert "libqxcb-missing.so is missing" in problem
+    command = problem.split("on Debian or Ubuntu: ", 1)[1]
+    assert command == APT + " ".join(app.XCB_PACKAGES)
+    assert _apt_line() == command + " xvfb"  # README's line: the same, and Xvfb for the tests
+
+
+def _input_section() -> str:
+    text = (ROOT / "docs" / "format.md").read_text(encoding="utf-8")
+    return text.split("\n## Input", 1)[1].split("\n## ", 1)[0]
 
 
 def test_the_jsonl_example_imports_as_written(tmp_path, run):
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"```json\n(.*?)```", readme, re.S).group(1)
+    block = re.search(r"```json\n(.*?)```", _input_section(), re.S).group(1)
     (tmp_path / "example.jsonl").write_text(block, encoding="utf-8")
     result = run("import", str(tmp_path / "example.jsonl"))
     assert result.exit_code == 0, result.output

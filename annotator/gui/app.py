@@ -55,8 +55,8 @@ def annotator_name(settings: QSettings) -> str | None:
     return name
 
 
-# What Qt's display plugin (xcb) links on Debian and Ubuntu, by package; README's apt-get line
-# names the same (tests/test_readme.py checks that they agree).
+# What Qt's display plugin (xcb) links on Debian and Ubuntu, by package; README's apt-get line (which
+# works as root and with sudo) names the same, and xvfb for the tests (tests/test_readme.py checks that they agree).
 XCB_PACKAGES = ("libegl1", "libgl1", "libx11-6", "libx11-xcb1", "libdbus-1-3", "libfontconfig1", "libfreetype6",
                 "libglib2.0-0", "libxkbcommon0", "libxkbcommon-x11-0", "libxcb1", "libxcb-cursor0",
                 "libxcb-icccm4", "libxcb-image0", "libxcb-keysyms1", "libxcb-randr0", "libxcb-render0",
@@ -84,7 +84,7 @@ def display_problem() -> str | None:
         except OSError as err:
             missing = str(err).split(":")[0].strip() if ":" in str(err) else str(err)
             return (f"Qt's display plugin cannot load ({missing} is missing); on Debian or Ubuntu: "
-                    f"sudo apt-get install {' '.join(XCB_PACKAGES)}")
+                    f"$(command -v sudo) apt-get update && $(command -v sudo) apt-get install {' '.join(XCB_PACKAGES)}")
     return None
 
 
