@@ -43,18 +43,18 @@ def test_the_two_commands_are_on_readmes_first_screen():
 def _apt_line() -> str:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
-    [line] = [x for x in section.splitlines() if "apt-get install libegl1" in x]
+    [line] = [x for x in section.splitlines() if x.startswith(APT)]
     return line
 
 
-def test_readme_and_ci_install_every_library_qts_display_plugin_links():
+def test_readme_and_ci_install_venv_and_every_library_qts_display_plugin_links():
     from annotator.gui.app import XCB_PACKAGES
 
     line = _apt_line()
     assert line.startswith(APT)
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     debs = ci.split("debs=(", 1)[1].split(")", 1)[0].split()
-    assert set(XCB_PACKAGES) | {"xvfb"} == set(line[len(APT):].split()) == set(debs)
+    assert set(XCB_PACKAGES) | {"python3-venv", "xvfb"} == set(line[len(APT):].split()) == set(debs)
 
 
 @pytest.mark.parametrize("shell", ["sh", "bash"])
@@ -93,7 +93,8 @@ def test_the_window_names_the_same_apt_line_when_a_library_is_missing(tmp_path, 
     assert "libqxcb-missing.so is missing" in problem
     command = problem.split("on Debian or Ubuntu: ", 1)[1]
     assert command == APT + " ".join(app.XCB_PACKAGES)
-    assert _apt_line() == command + " xvfb"  # README's line: the same, and Xvfb for the tests
+    # README's line: the same libraries, after what `python3 -m venv` needs and before Xvfb for the tests
+    assert _apt_line() == command.replace(APT, APT + "python3-venv ") + " xvfb"
 
 
 def _input_section() -> str:
