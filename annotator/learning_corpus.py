@@ -4,8 +4,8 @@ Its sentences and their spans come from the seed articles' gold annotation
 (resources/seeds-gold.jsonl): each document mixes the sentences of one article (mostly) with a
 few from the others, shuffled, to about 3,000 characters, and carries that article's gold themes.
 Its entities repeat the seeds' entities, so figures learned on it are optimistic (the same names
-come back in every document); the README says so beside them and quotes the honest figures
-(leave-one-out on the five seeds) too.
+come back in every document); docs/performance.md says so beside them and links the honest
+figures (leave-one-out on the five seeds) in docs/suggestions.md.
 """
 
 from __future__ import annotations

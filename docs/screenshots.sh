@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Renders the README's pictures: two seed articles with the annotations in demo-annotations.jsonl
+# Renders the pictures README and the docs/ pages show: two seed articles with the annotations in demo-annotations.jsonl
 # (sara's), a span's right-click menu, the label editor, the review mode with a second annotator's layer (demo-review.jsonl, minji's), and the
 # agreement charts.
 # docs/suggestions.png is a real display's picture (Xvfb, openbox, xcb): the window started on the
