@@ -95,3 +95,9 @@ def test_the_guide_documents_every_command():
         assert rows, f"annotator {name} is not in docs/guide.md's Commands table"
         for sub in getattr(command, "commands", {}):
             assert any(re.search(rf"`(annotator )?({name} )?{sub}\b", cell) for cell in rows), f"annotator {name} {sub}"
+
+
+def test_readme_stays_short():
+    """README is the first screen and a table of contents; details go to a docs/ page it lists."""
+    size = len((ROOT / "README.md").read_bytes())
+    assert size < 6000, f"README.md is {size} bytes: move details into a docs/ page"
