@@ -398,3 +398,184 @@ def test_import_samples_needs_no_folder_of_the_repository(run, store, tmp_path: 
     assert out.exit_code == 0 and "5 documents added" in out.stdout
     none = run("import")
     assert none.exit_code == 2 and "or --samples" in none.output
+
+
+# --- --db wherever it is written; reading makes nothing ----------------------------------------
+
+
+def _every_command(tmp: Path, other: Path) -> dict[tuple[str, ...], list[str]]:
+    """Each command, with arguments that do its work on a database holding the seeds and sara's
+    demo layer."""
+    from tests.helpers import ROOT
+
+    return {
+        ("import",): ["import", str(write(tmp / "extra.txt", "خبر تازه\nمتن"))],
+        ("export",): ["export"],
+        ("agreement",): ["agreement"],
+        ("adjudicate",): ["adjudicate", "--auto"],
+        ("merge",): ["merge", str(other)],
+        ("assign",): ["assign", "--to", "reza", "--out", str(tmp / "batches")],
+        ("docs",): ["docs"],
+        ("whoami",): ["whoami"],
+        ("show",): ["show", PERSIAN_SEED[:7]],
+        ("search",): ["search", "대구"],
+        ("schema", "show"): ["schema", "show"],
+        ("schema", "load"): ["schema", "load", str(ROOT / "resources" / "schema.toml")],
+        ("stats",): ["stats"],
+        ("screenshot",): ["screenshot", "--doc", PERSIAN_SEED[:7], "--out", str(tmp / "s.png"), "--size", "400x300"],
+        ("suggest",): ["suggest", "--from", "sara", "--recommenders", "string"],
+        ("check",): ["check"],
+        ("recover",): ["recover", str(tmp / "recovered.db")],
+        ("backup",): ["backup", "-o", str(tmp / "copy.db")],
+        ("team", "init"): ["team", "init"],
+        ("team", "add"): ["team", "add", "reza"],
+        ("team", "list"): ["team", "list"],
+    }
+
+
+@pytest.mark.sqlite_only  # check, recover and backup work on files; the option's handling is the CLI's own
+def test_every_command_works_on_the_db_given_before_it_and_never_makes_the_default(run, tmp_path, isolated_user):
+    from tests.helpers import ROOT
+
+    target, other = tmp_path / "given.db", tmp_path / "other.db"
+    assert run("import", str(SEEDS), str(ROOT / "docs" / "demo-annotations.jsonl"), db=target).exit_code == 0
+    assert run("import", str(write(tmp_path / "o.txt", "다른 기사\n본문")), db=other).exit_code == 0
+    every = _every_command(tmp_path, other)
+    assert set(every) | {("schema",), ("team",), ("bench",)} == set(_commands(cli))  # a new command: add it here
+    for path, args in every.items():
+        result = run("--db", str(target), *args, db=None)
+        if path[0] == "team":  # a file is not a team database: said, and nothing else opened
+            assert result.exit_code == 1 and "team's PostgreSQL database" in result.stderr, path
+        else:
+            assert result.exit_code == 0, (path, result.output)
+    assert not (isolated_user / "data").exists()  # the default database (and its folder) never made
+    assert (tmp_path / "s.png").exists() and (tmp_path / "batches" / "reza.db").exists()
+
+
+def test_the_db_written_on_the_command_line_wins_over_the_environment(run, tmp_path, monkeypatch):
+    given, env, after = tmp_path / "given.db", tmp_path / "env.db", tmp_path / "after.db"
+    for path, text in ((given, "대구 given"), (env, "대구 env"), (after, "대구 after")):
+        run("import", str(write(tmp_path / f"{path.stem}.txt", text)), db=path)
+    monkeypatch.setenv("ANNOTATOR_DB", str(env))
+    assert run("--db", str(given), "docs", "--json", db=None).stdout.count('"id": "given"') == 1
+    assert run("--db", str(given), "docs", "--json", db=after).stdout.count('"id": "after"') == 1
+    assert run("docs", "--json", db=None).stdout.count('"id": "env"') == 1
+
+
+@pytest.mark.sqlite_only  # a missing file; a team database lives on its server
+def test_reading_commands_on_a_missing_database_say_so_and_make_nothing(run, tmp_path, isolated_user):
+    missing = tmp_path / "nodir" / "x.db"
+    for args in (["docs"], ["show", "a"], ["search", "대구"], ["stats"], ["agreement"], ["export"],
+                 ["schema", "show"], ["check"], ["recover", str(tmp_path / "r.db")], ["backup"],
+                 ["screenshot", "--doc", "a", "--out", str(tmp_path / "s.png")], ["suggest", "--from", "sara"],
+                 ["adjudicate", "--auto"], ["assign", "--to", "sara", "--out", str(tmp_path / "b")],
+                 ["whoami"], ["whoami", "sara"]):
+        result = run(*args, db=missing)
+        assert result.exit_code == 1, args
+        assert result.stderr == (f"Error: {missing}: no such database file (`annotator --db {missing} import "
+                                 "FILES` makes it; check the path for a typo)\n"), args
+    assert not (tmp_path / "nodir").exists() and not (tmp_path / "b").exists()
+    default = run("docs", db=None)
+    assert default.exit_code == 1 and "no database yet" in default.stderr
+    assert "annotator import --samples" in default.stderr
+    assert not (isolated_user / "data").exists()
+    assert run("import", str(SEEDS), db=missing).exit_code == 0 and missing.exists()  # writing makes it
+
+
+@pytest.mark.sqlite_only  # the process and its pipe, not the database
+@pytest.mark.parametrize("args", [["show", "big"], ["docs"], ["search", "대구", "--limit", "5000"],
+                                  ["export", "--include-untouched", "-o", "-"]], ids=lambda a: a[0])
+def test_a_closed_pipe_ends_quietly(args, tmp_path):
+    """`annotator show ID | head -1`: the reader stops after a line; annotator ends without a word,
+    with the status of a command a closed pipe ended (141). More output than a pipe holds (64 KB),
+    so the pipe is closed while annotator still writes."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT
+
+    records = [{"id": "big", "text": "대구 مشهد و سمنان\n" * 20_000}]
+    records += [{"id": f"k{i:04}", "title": f"대구 소식 {i}", "text": f"대구 소식 {i}"} for i in range(3000)]
+    db = tmp_path / "pipe.db"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-m", "annotator", "--db", str(db), "import",
+                    str(write(tmp_path / "r.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)))],
+                   env=env, check=True, capture_output=True)
+    shell = 'set -o pipefail; "$@" | head -1'
+    out = subprocess.run(["bash", "-c", shell, "bash", sys.executable, "-m", "annotator", "--db", str(db), *args],
+                         env=env, capture_output=True, text=True)
+    assert out.stderr == ""
+    assert out.returncode == 141
+    assert out.stdout.count("\n") == 1
+
+
+# --- one identity -----------------------------------------------------------------------------
+
+
+def test_whoami_keeps_the_name_in_the_database_and_every_command_uses_it(run, backend, tmp_path, monkeypatch):
+    import getpass
+
+    run("import", str(SEEDS))
+    monkeypatch.delenv("ANNOTATOR_NAME")
+    if backend == "postgresql":  # a team database: one is who one logs in as
+        assert run("whoami").stdout == "postgres\n"
+        refused = run("whoami", "sara")
+        assert refused.exit_code == 1 and "you annotate as who you log in as (postgres)" in refused.stderr
+        return
+    first = run("whoami")
+    assert first.stdout == f"{getpass.getuser()}\n" and "keeps no name yet" in first.stderr
+    kept = run("whoami", "sara")
+    assert kept.exit_code == 0 and kept.stdout == f"sara annotates {tmp_path / 'project.db'}\n"
+    assert run("whoami").stdout == "sara\n"
+    assert "0 / 5 done (sara)" in run("docs").stderr
+    # import's records that name nobody are hers, and show lists her layer
+    one = write(tmp_path / "one.jsonl", json.dumps({"id": "k", "text": "대구시는", "status": "done",
+                                                    "spans": [{"start": 0, "end": 3, "label": "GPE"}]}) + "\n")
+    assert run("import", str(one)).exit_code == 0
+    assert "\n# 1 span by sara\n" in run("show", "k").stdout
+    assert "1 / 6 done (sara)" in run("docs").stderr
+    monkeypatch.setenv("ANNOTATOR_NAME", "minji")  # the environment wins, and is not kept
+    assert "0 / 6 done (minji)" in run("docs").stderr
+    assert run("whoami").stdout == "minji\n"
+    monkeypatch.delenv("ANNOTATOR_NAME")
+    assert run("whoami").stdout == "sara\n"
+    assert run("whoami", "gold").exit_code == 1 and run("whoami", " ").exit_code == 1
+
+
+def test_an_unknown_annotator_is_one_line_naming_the_known_ones_everywhere(run, tmp_path):
+    one = write(tmp_path / "one.jsonl", json.dumps({"id": "k", "text": "대구시는", "annotator": "sara",
+                                                    "spans": [{"start": 0, "end": 3, "label": "GPE"}]}) + "\n")
+    run("import", str(one))
+    for args in (["docs", "--annotator", "nobody"], ["show", "k", "--annotator", "nobody"],
+                 ["export", "--annotator", "nobody"], ["suggest", "--from", "nobody"],
+                 ["screenshot", "--doc", "k", "--out", str(tmp_path / "s.png"), "--annotator", "nobody"],
+                 ["agreement", "--annotators", "nobody"]):
+        result = run(*args)
+        assert result.exit_code == 1, args
+        assert result.stderr == "Error: no annotator 'nobody' has annotated anything here (annotators: sara)\n", args
+    assert not (tmp_path / "s.png").exists()
+    me = run("whoami").stdout.strip()  # who annotates here is known before their first span
+    assert run("docs", "--annotator", me).exit_code == 0
+    assert run("show", "k", "--annotator", "sara").exit_code == 0
+
+
+def test_an_empty_export_says_which_filter_left_everything_out(run, tmp_path):
+    run("import", str(SEEDS))
+    nothing = run("export")
+    assert nothing.exit_code == 0 and nothing.stdout == ""
+    assert nothing.stderr == ("Exported 0 lines, 0 documents, 0 spans: no document has spans, themes or a status "
+                              "by anyone (untouched documents are left out; --include-untouched keeps them)\n")
+    assert run("export", "--include-untouched").stderr.startswith("Exported 5 lines, 5 documents, 0 spans\n")
+    one = write(tmp_path / "one.jsonl", json.dumps({"id": "k", "text": "대구시는", "annotator": "sara",
+                                                    "spans": [{"start": 0, "end": 3, "label": "GPE"}]}) + "\n")
+    run("import", str(one))
+    done = run("export", "--annotator", "sara", "--status", "done")
+    assert done.exit_code == 0 and done.stderr.startswith("Exported 0 lines, 0 documents, 0 spans: "
+                                                          "no layer by sara has status done\n")
+    assert "no layer by sara in language fa has status done" in run("export", "--annotator", "sara", "--status",
+                                                                       "done", "--lang", "fa").stderr
+    me = run("whoami").stdout.strip()
+    assert f"no document has spans, themes or a status by {me} (untouched" in run("export", "--annotator", me).stderr
+    assert "no document has a gold layer yet" in run("export", "--gold").stderr
+    assert run("export", "--annotator", "sara").stderr.startswith("Exported 1 line, 1 document, 1 span\n")
