@@ -632,7 +632,7 @@ def show(doc_id: str, logical: bool, annotator: str | None, db: str | None) -> N
         plain = logical or not is_tty()
         rtl = doc.direction == "rtl"
         cols = _cols()
-        click.echo(f"# {doc.id}  [{doc.lang}, {doc.direction}, {len(doc.text)} characters]")
+        click.echo(f"# {doc.id}  [{doc.lang}, {doc.direction}, {counted(len(doc.text), 'character')}]")
         for line in terminal.render(doc.text, rtl=rtl, cols=cols, logical=plain):
             click.echo(line)
         spans = store.spans(doc.id, owner)

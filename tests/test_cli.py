@@ -579,3 +579,18 @@ def test_an_empty_export_says_which_filter_left_everything_out(run, tmp_path):
     assert f"no document has spans, themes or a status by {me} (untouched" in run("export", "--annotator", me).stderr
     assert "no document has a gold layer yet" in run("export", "--gold").stderr
     assert run("export", "--annotator", "sara").stderr.startswith("Exported 1 line, 1 document, 1 span\n")
+
+
+def test_a_count_of_one_is_singular(run, store, tmp_path):
+    me = run("whoami").stdout.strip()
+    one = write(tmp_path / "one.jsonl", json.dumps({"id": "k", "text": "대", "lang": "ko", "annotator": me,
+                                                    "spans": [{"start": 0, "end": 1, "label": "GPE"}]}) + "\n")
+    assert run("import", str(one)).stdout.startswith("1 file, 1 document added, 0 unchanged, 1 span added\n")
+    shown = run("show", "k").stdout
+    assert shown.startswith("# k  [ko, ltr, 1 character]\n") and f"\n# 1 span by {me}\n" in shown
+    assert run("export").stderr.startswith("Exported 1 line, 1 document, 1 span\n")
+    other = write(tmp_path / "other.jsonl", json.dumps({"id": "k", "text": "대", "annotator": "minji",
+                                                        "spans": [{"start": 0, "end": 1, "label": "GPE"}]}) + "\n")
+    run("import", str(other))
+    assert run("adjudicate", "--auto").stdout.startswith("1 span and 0 themes accepted into gold on 1 document ")
+    assert "Gold: 1 span, 0 documents adjudicated" in run("stats").stdout

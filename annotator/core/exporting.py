@@ -130,8 +130,8 @@ def check_options(store: Store, options: ExportOptions) -> None:
         if missing:
             total = store.count_documents()
             raise ExportError(f"no document with the id {', '.join(map(repr, missing[:10]))}"
-                              f"{' and more' if len(missing) > 10 else ''} (the database has {total} "
-                              "documents; `annotator docs` lists them)")
+                              f"{' and more' if len(missing) > 10 else ''} (the database has "
+                              f"{counted(total, 'document')}; `annotator docs` lists them)")
     if options.offsets is not None:
         if options.offsets not in UNITS:
             raise ExportError(f"unknown unit {options.offsets!r} (expected one of {', '.join(UNITS)})")

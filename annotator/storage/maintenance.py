@@ -386,7 +386,7 @@ class RecoveryReport:
         lost = f"about {self.lost} lost"
         if any(t.unknown_extent for t in self.tables.values()):
             lost = f"{self.lost} known lost and an unknown number more on damaged pages"
-        lines = [f"{self.out}: {self.copied} rows recovered from {self.source}, {lost}"]
+        lines = [f"{self.out}: {counted(self.copied, 'row')} recovered from {self.source}, {lost}"]
         lines += [f"  {t.line()}" for t in self.tables.values()]
         for parent, names in self.recreated.items():
             shown = ", ".join(names)

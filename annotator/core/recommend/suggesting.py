@@ -364,7 +364,7 @@ def evaluate(store: Store, source: str, *, folds: int = 5, recommenders: Iterabl
     chosen = [n for n in check_recommenders(recommenders) if n != "themes"]  # spans are scored here
     documents = training_documents(store, source)
     if len(documents) < 2:
-        raise SuggestError(f"{source} has annotated {len(documents)} document(s): evaluation needs at least 2")
+        raise SuggestError(f"{source} has annotated {counted(len(documents), 'document')}: evaluation needs at least 2")
     folds = max(2, min(folds, len(documents)))
     results: dict[str, dict[str, Scores]] = {name: defaultdict(Scores) for name in chosen}
     for k in range(folds):
