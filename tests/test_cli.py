@@ -301,11 +301,13 @@ def test_db_before_the_command_applies_to_it(run, tmp_path: Path):
     assert run("--db", str(target), "docs", "--json", db=None).stdout.count("\n") == 5
 
 
-def test_assign_from_the_command_line(run, tmp_path: Path):
+def test_assign_from_the_command_line(run, tmp_path: Path, monkeypatch):
     run("import", str(SEEDS))
     result = run("assign", "--to", "sara, minji", "--overlap", "2", "--out", str(tmp_path / "b"))
     assert result.exit_code == 0, result.output
     assert "sara: 5 documents in" in result.stdout and (tmp_path / "b" / "minji.db").exists()
+    monkeypatch.delenv("ANNOTATOR_NAME")  # a batch knows who it was assigned to
+    assert run("whoami", db=tmp_path / "b" / "minji.db").stdout == "minji\n"
     again = run("assign", "--to", "sara", "--out", str(tmp_path / "b"))
     assert again.exit_code == 1 and "exists already" in again.stderr
 
