@@ -28,8 +28,8 @@ from annotator.core.exporting import (
     ExportOptions,
     count_documents,
     export,
-    why_nothing,
     export_file,
+    why_nothing,
     write_label_list,
 )
 from annotator.core.formats import FORMATS as IMPORT_FORMATS
