@@ -15,9 +15,10 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from annotator import __version__
 from annotator.core.errors import AnnotatorError
@@ -28,22 +29,43 @@ from annotator.core.exporting import (
     count_documents,
     export,
     export_file,
+    why_nothing,
     write_label_list,
 )
 from annotator.core.formats import FORMATS as IMPORT_FORMATS
 from annotator.core.importing import import_paths, total_bytes
 from annotator.core.offsets import UNITS
 from annotator.core.model import Status
-from annotator.core.project import default_annotator, open_project, resolve_db_path
+from annotator.core.identity import (
+    ENV_NAME,
+    check_annotators,
+    current_annotator,
+    environment_name,
+    remember_annotator,
+    remembered_annotator,
+)
+from annotator.core.project import missing_database, open_project, resolve_db_path
 from annotator.core.resources import seeds_dir
 from annotator.core.schema import load_schema_file
-from annotator.core.text import escape_line_separators, match_expression, snippet
+from annotator.core.text import counted, escape_line_separators, match_expression, snippet
 from annotator.storage import DATABASE_ERRORS, Store, explain
 from annotator import terminal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _given_db(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--db is the same wherever it is written: a command's own (after it) first, then the one
+    before the command (the group's), then $ANNOTATOR_DB. Each command resolves it here, so none
+    can fall back to the default database while the user named another."""
+    if ctx.parent is None or ctx.get_parameter_source(param.name) is ParameterSource.COMMANDLINE:
+        return value
+    root = ctx.find_root()
+    if root.get_parameter_source("db") is ParameterSource.COMMANDLINE:
+        return root.params.get("db")
+    return value
 
 
 def db_option(fn: F) -> F:
@@ -53,6 +75,7 @@ def db_option(fn: F) -> F:
         metavar="PATH",
         envvar="ANNOTATOR_DB",
         show_envvar=True,
+        callback=_given_db,
         help="Database file, or a team database's postgresql://USER@HOST/DATABASE URL. Default: annotator.db in your user data folder.",
     )(fn)
 
@@ -68,6 +91,8 @@ def reports_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except BrokenPipeError:  # before OSError: a reader that stopped reading is no error of ours
+            closed_pipe()
         except AnnotatorError as err:
             raise click.ClickException(str(err)) from None
         except OSError as err:  # a path that cannot be read or written: one line, no traceback
@@ -79,12 +104,22 @@ def reports_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def closed_pipe() -> NoReturn:
+    """What reads our output stopped (`annotator docs | head -1`): end quietly, as cat does, with
+    status 141 (128 + SIGPIPE, what a shell reports for a command a closed pipe ended). Standard
+    output now goes nowhere, so Python's last flush at exit cannot fail again."""
+    with contextlib.suppress(OSError, ValueError):  # no file descriptor (click's test runner)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    raise SystemExit(141)
+
+
 @contextlib.contextmanager
-def project(db: str | None) -> Iterator[Store]:
-    if db is None:  # `annotator --db X COMMAND`: the group's option, for every command
-        context = click.get_current_context(silent=True)
-        db = context.find_root().params.get("db") if context else None
-    store = open_project(db)
+def project(db: str | None, *, create: bool = False) -> Iterator[Store]:
+    """The database --db names, open. Only commands that write pass ``create``: a reading command
+    on a database that is not there says so, and makes no file and no folder."""
+    store = open_project(db, create=create)
     with contextlib.suppress(ValueError):  # how long a writer waits for another (seconds); tests shorten it
         store.lock_wait = float(os.environ.get("ANNOTATOR_LOCK_WAIT", store.lock_wait))
     store.on_wait = lambda: click.echo(f"Waiting for another annotator process to finish writing to {store.path}…",
@@ -145,7 +180,7 @@ def cli(ctx: click.Context, db: str | None) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--samples", is_flag=True, help="Also the five sample articles that ship with annotator.")
 @annotator_option("Who owns spans, themes and status in records that name no annotator. "
-                  "Default: $ANNOTATOR_NAME or your login name.")
+                  "Default: who annotates this database (annotator whoami).")
 @click.option("--strict", is_flag=True, help="Refuse labels and themes the schema lacks instead of adding them.")
 @click.option("--format", "fmt", type=click.Choice(IMPORT_FORMATS), default="auto", show_default=True,
               help="Which tool wrote the .jsonl/.json files; auto tells by each line (.json: Label Studio).")
@@ -184,8 +219,8 @@ def import_command(paths: tuple[Path, ...], samples: bool, annotator: str | None
         paths = (*paths, seeds_dir())
     if not paths:
         raise click.UsageError("give files or folders to import, or --samples for the sample articles")
-    with project(db) as store:
-        owner = annotator or store.member or default_annotator()
+    with project(db, create=True) as store:
+        owner = annotator or current_annotator(store)
         options = {"annotator": owner, "strict": strict, "fmt": fmt, "offsets": offsets, "text_field": text_field,
                    "annotator_given": annotator is not None}
         if sys.stderr.isatty():
@@ -275,7 +310,8 @@ def export_command(output: str, fmt: str, annotator: str | None, gold: bool, sta
                     report.files.append(written)
             else:
                 report = export_file(store, target, options, progress, label_list_path=label_list)
-    click.echo(f"Exported {report.summary()}" + (f" to {target.resolve()}" if target else ""), err=True)
+        why = f": {why_nothing(store, options)}" if report.lines == 0 else ""
+    click.echo(f"Exported {report.summary()}" + (f" to {target.resolve()}" if target else "") + why, err=True)
     for line in report.details():
         click.echo(f"  {line}", err=True)
     for path in report.files:
@@ -327,13 +363,7 @@ def agreement(as_json: bool, csv_path: Path | None, annotators: str | None, char
     with project(db) as store:
         try:
             chosen = [a.strip() for a in annotators.split(",") if a.strip()] if annotators else None
-            if chosen:
-                known = store.annotators_with_layers()
-                unknown = [a for a in chosen if a not in known]
-                if unknown:
-                    raise click.BadParameter(f"no annotator {', '.join(map(repr, unknown))} has annotated anything "
-                                             f"here (annotators: {', '.join(known) or 'none yet'})",
-                                             param_hint="--annotators")
+            check_annotators(store, *(chosen or ()))
             figures = compute(store, annotators=chosen)
         except ValueError as err:
             raise click.BadParameter(str(err), param_hint="--annotators") from None
@@ -429,7 +459,7 @@ def merge(other: Path, db: str | None) -> None:
     """
     from annotator.core.merging import merge as merge_databases
 
-    with project(db) as store:
+    with project(db, create=True) as store:
         report = merge_databases(store, other)
     click.echo(report.summary())
 
@@ -468,7 +498,7 @@ def assign(to: str, out: Path, overlap: int, lang: str | None, ids: tuple[str, .
 
 
 @cli.command(context_settings=CONTEXT)
-@annotator_option("Whose status and spans to show. Default: $ANNOTATOR_NAME or your login name.")
+@annotator_option("Whose status and spans to show. Default: who annotates this database (annotator whoami).")
 @click.option("--lang", metavar="CODE", help="Only documents in this language (fa, ko, ...).")
 @click.option("--status", type=click.Choice([s.value for s in Status]), help="Only documents with this status.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per document per line.")
@@ -484,7 +514,8 @@ def docs(annotator: str | None, lang: str | None, status: str | None, as_json: b
         annotator docs --json | head -n 1
     """
     with project(db) as store:
-        owner = annotator or store.member or default_annotator()
+        check_annotators(store, annotator)
+        owner = annotator or current_annotator(store)
         _known_lang(store, lang)
         rows = store.document_summaries(owner, lang=lang, status=Status(status) if status else None)
         if as_json:
@@ -514,11 +545,52 @@ def docs(annotator: str | None, lang: str | None, status: str | None, as_json: b
         click.echo(f"{done} / {len(rows)} done ({owner})", err=True)
 
 
+# --- whoami ----------------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("name", required=False)
+@db_option
+@reports_errors
+def whoami(name: str | None, db: str | None) -> None:
+    """Who annotates this database: the name the window asked for at first start, kept in the
+    database, which docs, show, import and the window all use. With NAME, keep NAME instead (as
+    File → Switch annotator does). $ANNOTATOR_NAME wins over it; the login name is the fallback.
+    On a team database you are who you log in as.
+
+    \b
+    Example:
+        annotator whoami
+        annotator whoami sara
+    """
+    with project(db) as store:
+        if name is not None:
+            remember_annotator(store, name)
+            click.echo(f"{name.strip()} annotates {store.path}")
+            if environment_name() not in (None, name.strip()):
+                click.echo(f"(in this shell ${ENV_NAME}={environment_name()} still wins over it)", err=True)
+            return
+        who = current_annotator(store)
+        if store.is_team:
+            source = f"your login on the team database {store.path}"
+        elif environment_name():
+            source = f"${ENV_NAME}; {store.path} keeps {remembered_annotator(store) or 'no name yet'}"
+        elif remembered_annotator(store):
+            source = f"kept in {store.path}"
+        else:
+            source = f"your login name; {store.path} keeps no name yet: annotator whoami NAME keeps one"
+    click.echo(who)
+    click.echo(f"({source})", err=True)
+
+
 # --- show ------------------------------------------------------------------------------------
 
 
-def _unique_id(store: Store, given: str) -> str:
-    """The one document whose id starts with ``given`` (000_b57 for 000_b57cd57af517ef66)."""
+def _document_id(store: Store, given: str) -> str:
+    """The document ``given`` names: its id, or the one id that starts with it (000_b57 for
+    000_b57cd57af517ef66). What show and screenshot both take."""
+    if store.get_document(given) is not None:
+        return given
     found = store.ids_with_prefix(given)
     if len(found) == 1:
         return found[0]
@@ -539,7 +611,7 @@ def _known_lang(store: Store, lang: str | None) -> None:
 @click.argument("doc_id", metavar="ID")
 @click.option("--logical", is_flag=True,
               help="Print the text in logical order, as stored, even on a terminal.")
-@annotator_option("Whose spans to list under the text. Default: $ANNOTATOR_NAME or your login name.")
+@annotator_option("Whose spans to list under the text. Default: who annotates this database (annotator whoami).")
 @db_option
 @reports_errors
 def show(doc_id: str, logical: bool, annotator: str | None, db: str | None) -> None:
@@ -554,23 +626,24 @@ def show(doc_id: str, logical: bool, annotator: str | None, db: str | None) -> N
         annotator show 000_b57cd57af517ef66 --logical > article.txt
     """
     with project(db) as store:
-        owner = annotator or store.member or default_annotator()
-        doc = store.get_document(doc_id) or store.get_document(_unique_id(store, doc_id))
+        check_annotators(store, annotator)
+        owner = annotator or current_annotator(store)
+        doc = store.get_document(_document_id(store, doc_id))
         plain = logical or not is_tty()
         rtl = doc.direction == "rtl"
         cols = _cols()
-        click.echo(f"# {doc.id}  [{doc.lang}, {doc.direction}, {len(doc.text)} characters]")
+        click.echo(f"# {doc.id}  [{doc.lang}, {doc.direction}, {counted(len(doc.text), 'character')}]")
         for line in terminal.render(doc.text, rtl=rtl, cols=cols, logical=plain):
             click.echo(line)
         spans = store.spans(doc.id, owner)
         if spans:
-            click.echo(f"\n# {len(spans)} spans by {owner}")
+            click.echo(f"\n# {counted(len(spans), 'span')} by {owner}")
             for s in spans:
                 covered = s.text if plain else terminal.visual(s.text, rtl)
                 click.echo(f"{s.start:>6} {s.end:>6}  {s.label:<8} {covered}")
         others = {name: n for name, n in store.span_counts(doc.id).items() if name != owner}
         if others:
-            listed = ", ".join(f"{name} ({n} span{'s' * (n != 1)})" for name, n in others.items())
+            listed = ", ".join(f"{name} ({counted(n, 'span')})" for name, n in others.items())
             click.echo(f"\n# other annotators: {listed}; see --annotator NAME")
 
 
@@ -684,9 +757,9 @@ def schema_load(file: Path, db: str | None) -> None:
         annotator schema load resources/schema.toml
     """
     new = load_schema_file(file)
-    with project(db) as store:
+    with project(db, create=True) as store:
         change = store.replace_schema(new)
-    click.echo(f"Loaded {file}: {len(new.labels)} labels, {len(new.themes)} themes "
+    click.echo(f"Loaded {file}: {counted(len(new.labels), 'label')}, {counted(len(new.themes), 'theme')} "
                f"({len(change.added)} added, {len(change.updated)} updated, {len(change.removed)} removed)")
     if change.kept_in_use:
         click.echo("Kept because annotations use them: " + ", ".join(change.kept_in_use))
@@ -722,16 +795,17 @@ def stats(as_json: bool, db: str | None) -> None:
             click.echo(f"  {title}: " + ", ".join(f"{k} {v}" for k, v in figures[key].items()))
     for name, counts in figures["status_by_annotator"].items():
         click.echo(f"Status, {name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    click.echo(f"Gold: {figures['gold_spans']} spans, {figures['gold_documents']} documents adjudicated")
+    click.echo(f"Gold: {counted(figures['gold_spans'], 'span')}, {counted(figures['gold_documents'], 'document')} "
+               "adjudicated")
 
 
 # --- screenshot ------------------------------------------------------------------------------
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("--doc", "doc_id", required=True, metavar="ID", help="The document to show.")
+@click.option("--doc", "doc_id", required=True, metavar="ID", help="The document to show (ID, or a unique start of one).")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="The PNG to write.")
-@annotator_option("Whose spans to highlight. Default: $ANNOTATOR_NAME or your login name.")
+@annotator_option("Whose spans to highlight. Default: who annotates this database (annotator whoami).")
 @click.option("--size", default="1400x900", show_default=True, metavar="WxH", help="Window size in pixels.")
 @click.option("--dark", is_flag=True, help="Use the dark palette.")
 @click.option("--review", is_flag=True, help="In review mode, on the first undecided unit.")
@@ -756,7 +830,11 @@ def screenshot(doc_id: str, out: Path, annotator: str | None, size: str, dark: b
         raise click.BadParameter(f"{size!r} is not WIDTHxHEIGHT, e.g. 1400x900", param_hint="--size") from None
     from annotator.gui.app import screenshot as render
 
-    path = render(db, doc_id, out, annotator=annotator, size=(width, height), dark=dark, review=review, show=show)
+    with project(db) as store:  # the database --db names, however it was written; never a new one
+        check_annotators(store, annotator)
+        found = _document_id(store, doc_id)
+        path = render(store, found, out, annotator=annotator or current_annotator(store), size=(width, height),
+                      dark=dark, review=review, show=show)
     click.echo(f"Wrote {path}")
 
 
@@ -826,13 +904,13 @@ def suggest(source: str | None, into: str, ids: tuple[str, ...], lang: str | Non
 
 
 def _db_path(db: str | None) -> Path:
-    if db is None:
-        context = click.get_current_context(silent=True)
-        db = context.find_root().params.get("db") if context else None
-    path, _ = resolve_db_path(db)
+    """The database file check, recover and backup read: it must be there."""
+    path, is_default = resolve_db_path(db)
     if isinstance(path, str):
         raise click.ClickException("check, recover and backup work on a database file; a team database lives "
                                    "on its server, which checks and backs it up itself (pg_dump)")
+    if not path.exists():
+        raise click.ClickException(missing_database(path, is_default))
     return path
 
 
@@ -894,8 +972,6 @@ def backup(out: Path | None, db: str | None) -> None:
     from annotator.storage.maintenance import restore_instructions, rolling_backup
 
     path = _db_path(db)
-    if not path.exists():
-        raise click.ClickException(f"{path}: no such database file")
     written = run_backup(path, out) if out is not None else rolling_backup(path, path.parent, keep=10**6)
     click.echo(f"Wrote {Path(written).resolve()}")
     click.echo(restore_instructions(path), err=True)
@@ -924,9 +1000,6 @@ def team() -> None:
 def team_database(db: str | None) -> Iterator[Any]:
     from annotator.storage import team as teams
 
-    if db is None:
-        context = click.get_current_context(silent=True)
-        db = context.find_root().params.get("db") if context else None
     if not teams.is_url(db):
         raise click.ClickException("annotator team works on a team's PostgreSQL database: "
                                    "give --db postgresql://OWNER@HOST/DATABASE")
@@ -942,7 +1015,7 @@ def team_database(db: str | None) -> Iterator[Any]:
 
 
 def team_db_option(fn: F) -> F:
-    return click.option("--db", "db", metavar="URL", envvar="ANNOTATOR_DB", show_envvar=True,
+    return click.option("--db", "db", metavar="URL", envvar="ANNOTATOR_DB", show_envvar=True, callback=_given_db,
                         help="The team database: postgresql://OWNER@HOST/DATABASE.")(fn)
 
 
@@ -961,9 +1034,9 @@ def team_init(db: str | None) -> None:
 
     with team_database(db) as conn:
         ran = teams.init(conn)
-    with project(db) as store:  # the default label schema, the first time
+    with project(db, create=True) as store:  # the default label schema, the first time
         labels = len(store.schema().labels)
-    click.echo(f"Team database ready ({', '.join(ran) if ran else 'already up to date'}; {labels} labels)")
+    click.echo(f"Team database ready ({', '.join(ran) if ran else 'already up to date'}; {counted(labels, 'label')})")
 
 
 @team.command("add", context_settings=CONTEXT)
@@ -1113,4 +1186,7 @@ def main() -> None:
     # SIGTERM ends the process through Python, like Ctrl+C: an export removes its .partial file,
     # an open transaction rolls back.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    cli(prog_name="annotator")
+    try:
+        cli(prog_name="annotator")
+    except BrokenPipeError:  # output closed outside a command's own reporting (its --help, say)
+        closed_pipe()

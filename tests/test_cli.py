@@ -99,7 +99,7 @@ def test_search_markers_are_mirrored_in_right_to_left_terminal_output(run, monke
     assert "«ﻥﺎﻨﻤﺳ»" in out  # visual order, brackets mirrored: reads «سمنان» right to left
 
 
-def test_schema_show_shapes_persian_on_a_terminal(run, monkeypatch):
+def test_schema_show_shapes_persian_on_a_terminal(run, store, monkeypatch):
     import arabic_reshaper
     from bidi.algorithm import get_display
 
@@ -119,12 +119,12 @@ def test_show_hints_at_other_annotators_layers(run, tmp_path: Path):
     assert "GPE" in run("show", "a", "--annotator", "minji").stdout
 
 
-def test_docs_on_an_empty_database_says_how_to_start(run):
+def test_docs_on_an_empty_database_says_how_to_start(run, store):
     result = run("docs")
     assert "No documents yet" in result.stderr and "annotator import" in result.stderr
 
 
-def test_unknown_document_is_a_clear_error(run):
+def test_unknown_document_is_a_clear_error(run, store):
     result = run("show", "nope")
     assert result.exit_code == 1
     assert "no document with id 'nope'" in result.stderr
@@ -141,12 +141,12 @@ def test_bad_import_exits_nonzero_with_one_line_and_no_traceback(run, tmp_path: 
     assert run("docs", "--json").stdout == before
 
 
-def test_schema_show_and_load(run, tmp_path: Path):
+def test_schema_show_and_load(run, store, tmp_path: Path):
     shown = run("schema", "show")
     assert "[p] PER" in shown.stdout and "Guidelines:" in shown.stdout and "과장" in shown.stdout
     custom = write(tmp_path / "s.toml", '[[labels]]\nname = "PER"\nhotkey = "p"\n[[themes]]\nname = "x"\nhotkey = "1"\n')
     loaded = run("schema", "load", str(custom))
-    assert loaded.exit_code == 0 and "1 labels, 1 themes" in loaded.stdout
+    assert loaded.exit_code == 0 and "1 label, 1 theme (" in loaded.stdout
     data = json.loads(run("schema", "show", "--json").stdout)
     assert [label["name"] for label in data["labels"]] == ["PER"]
     bad = write(tmp_path / "bad.toml", "labels = [")
@@ -181,7 +181,8 @@ def test_bare_annotator_opens_the_window_on_the_default_database(run, monkeypatc
     from annotator.gui.window import MainWindow
 
     create_app()
-    QSettings().setValue("annotator/name", "sara")  # asked at first start; see tests/gui
+    monkeypatch.delenv("ANNOTATOR_NAME")  # $ANNOTATOR_NAME would win over the name kept
+    QSettings().setValue("annotator/name", "sara")  # what an earlier version kept; tests/gui has the question
     shown = []
 
     def fake_exec():  # the event loop: look at what is on screen, then quit
@@ -195,8 +196,9 @@ def test_bare_annotator_opens_the_window_on_the_default_database(run, monkeypatc
     monkeypatch.setattr(QApplication, "exec", staticmethod(fake_exec))
     result = run(db=None)
     assert result.exit_code == 0, result.output
-    # The default database opens on the seeds, at the first document.
+    # The default database opens on the seeds, at the first document; the name is the database's now.
     assert shown == [("sara", 5, "000_b57cd57af517ef66")]
+    assert run("whoami", db=None).stdout == "sara\n"
 
 
 def test_screenshot_writes_a_png_of_the_document(run, tmp_path: Path):
@@ -271,7 +273,7 @@ def test_adjudicate_auto_and_merge_from_the_command_line(run, tmp_path: Path):
              for name in ("a", "b")]
     run("import", str(write(tmp_path / "ab.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))))
     result = run("adjudicate", "--auto", "--reviewer", "leila")
-    assert result.exit_code == 0 and result.stdout.startswith("1 spans and 0 themes accepted into gold on 1 documents")
+    assert result.exit_code == 0 and result.stdout.startswith("1 span and 0 themes accepted into gold on 1 document ")
     gold = json.loads(run("export", "--gold").stdout)
     assert gold["spans"][0]["proposed_by"] == ["a", "b"] and gold["spans"][0]["decided_by"] == "leila"
     assert run("adjudicate", "--auto", "--min-agree", "1").exit_code == 2
@@ -299,11 +301,13 @@ def test_db_before_the_command_applies_to_it(run, tmp_path: Path):
     assert run("--db", str(target), "docs", "--json", db=None).stdout.count("\n") == 5
 
 
-def test_assign_from_the_command_line(run, tmp_path: Path):
+def test_assign_from_the_command_line(run, tmp_path: Path, monkeypatch):
     run("import", str(SEEDS))
     result = run("assign", "--to", "sara, minji", "--overlap", "2", "--out", str(tmp_path / "b"))
     assert result.exit_code == 0, result.output
     assert "sara: 5 documents in" in result.stdout and (tmp_path / "b" / "minji.db").exists()
+    monkeypatch.delenv("ANNOTATOR_NAME")  # a batch knows who it was assigned to
+    assert run("whoami", db=tmp_path / "b" / "minji.db").stdout == "minji\n"
     again = run("assign", "--to", "sara", "--out", str(tmp_path / "b"))
     assert again.exit_code == 1 and "exists already" in again.stderr
 
@@ -359,7 +363,7 @@ def test_export_bio_writes_the_label_list_and_lists_spans_inside_tokens(run, tmp
     out = tmp_path / "bio.jsonl"
     result = run("export", "--format", "bio", "-o", str(out))
     assert result.exit_code == 0
-    assert "1 spans left out of the token format" in result.stderr
+    assert "1 span left out of the token format" in result.stderr
     assert "document 'k', minji: GPE [1, 4) '대구시' has an edge inside a token" in result.stderr
     assert json.loads((tmp_path / "bio.labels.json").read_text(encoding="utf-8"))[:3] == ["O", "B-PER", "I-PER"]
     assert f"Wrote {tmp_path / 'bio.labels.json'}" in result.stderr
@@ -371,7 +375,7 @@ def test_typos_in_lang_and_annotators_are_errors_and_show_takes_a_unique_prefix(
         out = run(*args)
         assert out.exit_code == 1 and "no documents in language 'xx' (languages here: fa, ko)" in out.output, args
     ghost = run("agreement", "--annotators", "root,ghost")
-    assert ghost.exit_code == 2 and "no annotator 'root', 'ghost' has annotated anything here" in ghost.output
+    assert ghost.exit_code == 1 and "no annotator 'root', 'ghost' has annotated anything here" in ghost.output
     shown = run("show", PERSIAN_SEED[:7])
     assert shown.exit_code == 0 and shown.output.startswith(f"# {PERSIAN_SEED}")
     several = run("show", "00")
@@ -388,7 +392,7 @@ def test_a_labelstudio_config_that_is_not_utf8_is_one_line(run, tmp_path: Path):
     assert out.exit_code == 1 and "project.xml: not UTF-8 text" in out.output
 
 
-def test_import_samples_needs_no_folder_of_the_repository(run, tmp_path: Path, monkeypatch):
+def test_import_samples_needs_no_folder_of_the_repository(run, store, tmp_path: Path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # far from the repository's seeds/
     empty = run("docs")
     assert "annotator import --samples" in empty.stderr
@@ -396,3 +400,199 @@ def test_import_samples_needs_no_folder_of_the_repository(run, tmp_path: Path, m
     assert out.exit_code == 0 and "5 documents added" in out.stdout
     none = run("import")
     assert none.exit_code == 2 and "or --samples" in none.output
+
+
+# --- --db wherever it is written; reading makes nothing ----------------------------------------
+
+
+def _every_command(tmp: Path, other: Path) -> dict[tuple[str, ...], list[str]]:
+    """Each command, with arguments that do its work on a database holding the seeds and sara's
+    demo layer."""
+    from tests.helpers import ROOT
+
+    return {
+        ("import",): ["import", str(write(tmp / "extra.txt", "خبر تازه\nمتن"))],
+        ("export",): ["export"],
+        ("agreement",): ["agreement"],
+        ("adjudicate",): ["adjudicate", "--auto"],
+        ("merge",): ["merge", str(other)],
+        ("assign",): ["assign", "--to", "reza", "--out", str(tmp / "batches")],
+        ("docs",): ["docs"],
+        ("whoami",): ["whoami"],
+        ("show",): ["show", PERSIAN_SEED[:7]],
+        ("search",): ["search", "대구"],
+        ("schema", "show"): ["schema", "show"],
+        ("schema", "load"): ["schema", "load", str(ROOT / "resources" / "schema.toml")],
+        ("stats",): ["stats"],
+        ("screenshot",): ["screenshot", "--doc", PERSIAN_SEED[:7], "--out", str(tmp / "s.png"), "--size", "400x300"],
+        ("suggest",): ["suggest", "--from", "sara", "--recommenders", "string"],
+        ("check",): ["check"],
+        ("recover",): ["recover", str(tmp / "recovered.db")],
+        ("backup",): ["backup", "-o", str(tmp / "copy.db")],
+        ("team", "init"): ["team", "init"],
+        ("team", "add"): ["team", "add", "reza"],
+        ("team", "list"): ["team", "list"],
+    }
+
+
+@pytest.mark.sqlite_only  # check, recover and backup work on files; the option's handling is the CLI's own
+def test_every_command_works_on_the_db_given_before_it_and_never_makes_the_default(run, tmp_path, isolated_user):
+    from tests.helpers import ROOT
+
+    target, other = tmp_path / "given.db", tmp_path / "other.db"
+    assert run("import", str(SEEDS), str(ROOT / "docs" / "demo-annotations.jsonl"), db=target).exit_code == 0
+    assert run("import", str(write(tmp_path / "o.txt", "다른 기사\n본문")), db=other).exit_code == 0
+    every = _every_command(tmp_path, other)
+    assert set(every) | {("schema",), ("team",), ("bench",)} == set(_commands(cli))  # a new command: add it here
+    for path, args in every.items():
+        result = run("--db", str(target), *args, db=None)
+        if path[0] == "team":  # a file is not a team database: said, and nothing else opened
+            assert result.exit_code == 1 and "team's PostgreSQL database" in result.stderr, path
+        else:
+            assert result.exit_code == 0, (path, result.output)
+    assert not (isolated_user / "data").exists()  # the default database (and its folder) never made
+    assert (tmp_path / "s.png").exists() and (tmp_path / "batches" / "reza.db").exists()
+
+
+def test_the_db_written_on_the_command_line_wins_over_the_environment(run, tmp_path, monkeypatch):
+    given, env, after = tmp_path / "given.db", tmp_path / "env.db", tmp_path / "after.db"
+    for path, text in ((given, "대구 given"), (env, "대구 env"), (after, "대구 after")):
+        run("import", str(write(tmp_path / f"{path.stem}.txt", text)), db=path)
+    monkeypatch.setenv("ANNOTATOR_DB", str(env))
+    assert run("--db", str(given), "docs", "--json", db=None).stdout.count('"id": "given"') == 1
+    assert run("--db", str(given), "docs", "--json", db=after).stdout.count('"id": "after"') == 1
+    assert run("docs", "--json", db=None).stdout.count('"id": "env"') == 1
+
+
+@pytest.mark.sqlite_only  # a missing file; a team database lives on its server
+def test_reading_commands_on_a_missing_database_say_so_and_make_nothing(run, tmp_path, isolated_user):
+    missing = tmp_path / "nodir" / "x.db"
+    for args in (["docs"], ["show", "a"], ["search", "대구"], ["stats"], ["agreement"], ["export"],
+                 ["schema", "show"], ["check"], ["recover", str(tmp_path / "r.db")], ["backup"],
+                 ["screenshot", "--doc", "a", "--out", str(tmp_path / "s.png")], ["suggest", "--from", "sara"],
+                 ["adjudicate", "--auto"], ["assign", "--to", "sara", "--out", str(tmp_path / "b")],
+                 ["whoami"], ["whoami", "sara"]):
+        result = run(*args, db=missing)
+        assert result.exit_code == 1, args
+        assert result.stderr == (f"Error: {missing}: no such database file (`annotator --db {missing} import "
+                                 "FILES` makes it; check the path for a typo)\n"), args
+    assert not (tmp_path / "nodir").exists() and not (tmp_path / "b").exists()
+    default = run("docs", db=None)
+    assert default.exit_code == 1 and "no database yet" in default.stderr
+    assert "annotator import --samples" in default.stderr
+    assert not (isolated_user / "data").exists()
+    assert run("import", str(SEEDS), db=missing).exit_code == 0 and missing.exists()  # writing makes it
+
+
+@pytest.mark.sqlite_only  # the process and its pipe, not the database
+@pytest.mark.parametrize("args", [["show", "big"], ["docs"], ["search", "대구", "--limit", "5000"],
+                                  ["export", "--include-untouched", "-o", "-"]], ids=lambda a: a[0])
+def test_a_closed_pipe_ends_quietly(args, tmp_path):
+    """`annotator show ID | head -1`: the reader stops after a line; annotator ends without a word,
+    with the status of a command a closed pipe ended (141). More output than a pipe holds (64 KB),
+    so the pipe is closed while annotator still writes."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT
+
+    records = [{"id": "big", "text": "대구 مشهد و سمنان\n" * 20_000}]
+    records += [{"id": f"k{i:04}", "title": f"대구 소식 {i}", "text": f"대구 소식 {i}"} for i in range(3000)]
+    db = tmp_path / "pipe.db"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-m", "annotator", "--db", str(db), "import",
+                    str(write(tmp_path / "r.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)))],
+                   env=env, check=True, capture_output=True)
+    shell = 'set -o pipefail; "$@" | head -1'
+    out = subprocess.run(["bash", "-c", shell, "bash", sys.executable, "-m", "annotator", "--db", str(db), *args],
+                         env=env, capture_output=True, text=True)
+    assert out.stderr == ""
+    assert out.returncode == 141
+    assert out.stdout.count("\n") == 1
+
+
+# --- one identity -----------------------------------------------------------------------------
+
+
+def test_whoami_keeps_the_name_in_the_database_and_every_command_uses_it(run, backend, tmp_path, monkeypatch):
+    import getpass
+
+    run("import", str(SEEDS))
+    monkeypatch.delenv("ANNOTATOR_NAME")
+    if backend == "postgresql":  # a team database: one is who one logs in as
+        assert run("whoami").stdout == "postgres\n"
+        refused = run("whoami", "sara")
+        assert refused.exit_code == 1 and "you annotate as who you log in as (postgres)" in refused.stderr
+        return
+    first = run("whoami")
+    assert first.stdout == f"{getpass.getuser()}\n" and "keeps no name yet" in first.stderr
+    kept = run("whoami", "sara")
+    assert kept.exit_code == 0 and kept.stdout == f"sara annotates {tmp_path / 'project.db'}\n"
+    assert run("whoami").stdout == "sara\n"
+    assert "0 / 5 done (sara)" in run("docs").stderr
+    # import's records that name nobody are hers, and show lists her layer
+    one = write(tmp_path / "one.jsonl", json.dumps({"id": "k", "text": "대구시는", "status": "done",
+                                                    "spans": [{"start": 0, "end": 3, "label": "GPE"}]}) + "\n")
+    assert run("import", str(one)).exit_code == 0
+    assert "\n# 1 span by sara\n" in run("show", "k").stdout
+    assert "1 / 6 done (sara)" in run("docs").stderr
+    monkeypatch.setenv("ANNOTATOR_NAME", "minji")  # the environment wins, and is not kept
+    assert "0 / 6 done (minji)" in run("docs").stderr
+    assert run("whoami").stdout == "minji\n"
+    monkeypatch.delenv("ANNOTATOR_NAME")
+    assert run("whoami").stdout == "sara\n"
+    assert run("whoami", "gold").exit_code == 1 and run("whoami", " ").exit_code == 1
+
+
+def test_an_unknown_annotator_is_one_line_naming_the_known_ones_everywhere(run, tmp_path):
+    one = write(tmp_path / "one.jsonl", json.dumps({"id": "k", "text": "대구시는", "annotator": "sara",
+                                                    "spans": [{"start": 0, "end": 3, "label": "GPE"}]}) + "\n")
+    run("import", str(one))
+    for args in (["docs", "--annotator", "nobody"], ["show", "k", "--annotator", "nobody"],
+                 ["export", "--annotator", "nobody"], ["suggest", "--from", "nobody"],
+                 ["screenshot", "--doc", "k", "--out", str(tmp_path / "s.png"), "--annotator", "nobody"],
+                 ["agreement", "--annotators", "nobody"]):
+        result = run(*args)
+        assert result.exit_code == 1, args
+        assert result.stderr == "Error: no annotator 'nobody' has annotated anything here (annotators: sara)\n", args
+    assert not (tmp_path / "s.png").exists()
+    me = run("whoami").stdout.strip()  # who annotates here is known before their first span
+    assert run("docs", "--annotator", me).exit_code == 0
+    assert run("show", "k", "--annotator", "sara").exit_code == 0
+
+
+def test_an_empty_export_says_which_filter_left_everything_out(run, tmp_path):
+    run("import", str(SEEDS))
+    nothing = run("export")
+    assert nothing.exit_code == 0 and nothing.stdout == ""
+    assert nothing.stderr == ("Exported 0 lines, 0 documents, 0 spans: no document has spans, themes or a status "
+                              "by anyone (untouched documents are left out; --include-untouched keeps them)\n")
+    assert run("export", "--include-untouched").stderr.startswith("Exported 5 lines, 5 documents, 0 spans\n")
+    one = write(tmp_path / "one.jsonl", json.dumps({"id": "k", "text": "대구시는", "annotator": "sara",
+                                                    "spans": [{"start": 0, "end": 3, "label": "GPE"}]}) + "\n")
+    run("import", str(one))
+    done = run("export", "--annotator", "sara", "--status", "done")
+    assert done.exit_code == 0 and done.stderr.startswith("Exported 0 lines, 0 documents, 0 spans: "
+                                                          "no layer by sara has status done\n")
+    assert "no layer by sara in language fa has status done" in run("export", "--annotator", "sara", "--status",
+                                                                       "done", "--lang", "fa").stderr
+    me = run("whoami").stdout.strip()
+    assert f"no document has spans, themes or a status by {me} (untouched" in run("export", "--annotator", me).stderr
+    assert "no document has a gold layer yet" in run("export", "--gold").stderr
+    assert run("export", "--annotator", "sara").stderr.startswith("Exported 1 line, 1 document, 1 span\n")
+
+
+def test_a_count_of_one_is_singular(run, store, tmp_path):
+    me = run("whoami").stdout.strip()
+    one = write(tmp_path / "one.jsonl", json.dumps({"id": "k", "text": "대", "lang": "ko", "annotator": me,
+                                                    "spans": [{"start": 0, "end": 1, "label": "GPE"}]}) + "\n")
+    assert run("import", str(one)).stdout.startswith("1 file, 1 document added, 0 unchanged, 1 span added\n")
+    shown = run("show", "k").stdout
+    assert shown.startswith("# k  [ko, ltr, 1 character]\n") and f"\n# 1 span by {me}\n" in shown
+    assert run("export").stderr.startswith("Exported 1 line, 1 document, 1 span\n")
+    other = write(tmp_path / "other.jsonl", json.dumps({"id": "k", "text": "대", "annotator": "minji",
+                                                        "spans": [{"start": 0, "end": 1, "label": "GPE"}]}) + "\n")
+    run("import", str(other))
+    assert run("adjudicate", "--auto").stdout.startswith("1 span and 0 themes accepted into gold on 1 document ")
+    assert "Gold: 1 span, 0 documents adjudicated" in run("stats").stdout

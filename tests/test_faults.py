@@ -131,7 +131,7 @@ def test_a_full_disk_is_one_line_and_changes_nothing(tmp_path: Path):
             new = folder / "new.db"
             fill = subprocess.run(["dd", "if=/dev/zero", f"of={folder / 'filler'}", "bs=4k"], capture_output=True)
             assert fill.returncode != 0  # the disk is full now
-            one_clean_line(cli("--db", str(new), "docs"))
+            one_clean_line(cli("--db", str(new), "import", str(SEEDS)))  # a command that makes a database
             assert not new.exists()  # no 0-byte database left behind
         finally:
             if subprocess.run(["umount", str(folder)]).returncode:

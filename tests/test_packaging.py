@@ -23,14 +23,22 @@ def test_wheel_ships_seeds_and_resources_and_uses_them(tmp_path: Path):
     seeds = {p.name for p in (ROOT / "seeds").glob("*.txt")}
     assert {f"annotator/seeds/{name}" for name in seeds} <= names
     assert "annotator/resources/schema.toml" in names
-    # Run from the unpacked wheel, away from the checkout: the default database opens on the seeds.
+    # Run from the unpacked wheel, away from the checkout: the default database starts on the seeds
+    # (made by the first command that writes; reading commands make no database).
     env = dict(os.environ, PYTHONPATH=str(tmp_path / "site"), XDG_DATA_HOME=str(tmp_path / "data"))
     env.pop("ANNOTATOR_DB", None)
-    out = subprocess.run(
-        [sys.executable, "-c", "import annotator.core.resources as r, annotator.cli as c; "
-         "print(r.seeds_dir()); c.main()", "docs", "--json"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
-    )
+
+    def annotator(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", "import annotator.core.resources as r, annotator.cli as c; "
+             "print(r.seeds_dir()); c.main()", *args],
+            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
+        )
+
+    imported = annotator("import", "--samples")
+    assert imported.returncode == 0, imported.stderr
+    assert "0 documents added, 5 unchanged" in imported.stdout  # the new default database had them already
+    out = annotator("docs", "--json")
     assert out.returncode == 0, out.stderr
     first, *docs = out.stdout.splitlines()
     assert first == str(tmp_path / "site" / "annotator" / "seeds")

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from annotator.core.text import counted
 from annotator.core.model import GOLD, Span
 from annotator.storage import Store
 
@@ -116,7 +117,8 @@ class AutoReport:
 
     def summary(self) -> str:
         kinds = ", ".join(f"{kind.replace('_', ' ')} {n}" for kind, n in sorted(self.by_kind.items()))
-        return (f"{self.spans} spans and {self.themes} themes accepted into gold on {self.documents} documents"
+        return (f"{counted(self.spans, 'span')} and {counted(self.themes, 'theme')} accepted into gold on "
+                f"{counted(self.documents, 'document')}"
                 + (f" (units: {kinds})" if kinds else ""))
 
 

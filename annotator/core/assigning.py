@@ -16,6 +16,7 @@ from pathlib import Path
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.schema import has_invisible
+from annotator.core.text import counted
 from annotator.core.model import GOLD, Status
 from annotator.storage import Store, remove_database_files
 
@@ -26,7 +27,8 @@ class AssignReport:
     documents: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
-        return "\n".join(f"{name}: {self.documents[name]} documents in {path}" for name, path in self.files.items())
+        return "\n".join(f"{name}: {counted(self.documents[name], 'document')} in {path}"
+                         for name, path in self.files.items())
 
 
 def batches(doc_ids: list[str], annotators: list[str], overlap: int) -> dict[str, list[str]]:

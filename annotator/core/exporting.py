@@ -18,9 +18,10 @@ from typing import Any, TextIO
 
 from annotator.core import export_formats as fmt
 from annotator.core.errors import AnnotatorError
+from annotator.core.identity import check_annotators
 from annotator.core.model import GOLD, Document, Span, Status
 from annotator.core.offsets import UNITS
-from annotator.core.text import escape_line_separators
+from annotator.core.text import counted, escape_line_separators
 from annotator.core.token_view import DocTokens, Misaligned, TokenStats, doc_tokens, tag_names
 from annotator.storage import Store
 
@@ -75,22 +76,20 @@ class ExportReport:
         return self.tokens.skipped_spans
 
     def summary(self) -> str:
-        parts = [f"{self.lines} {'line' if self.lines == 1 else 'lines'}",
-                 f"{self.documents} document{'s' * (self.documents != 1)}",
-                 f"{self.spans} span{'s' * (self.spans != 1)}"]
+        parts = [counted(self.lines, "line"), counted(self.documents, "document"), counted(self.spans, "span")]
         if self.sentences:
-            parts.append(f"{self.sentences} sentence{'s' * (self.sentences != 1)}")
+            parts.append(counted(self.sentences, "sentence"))
         stats = self.tokens
         if stats.misaligned:
-            parts.append(f"{len(stats.misaligned)} spans left out of the token format: an edge falls inside a "
-                         "token (listed below)")
+            parts.append(f"{counted(len(stats.misaligned), 'span')} left out of the token format: an edge falls "
+                         "inside a token (listed below)")
         if stats.dropped_overlaps:
-            parts.append(f"{stats.dropped_overlaps} overlapping spans left out (the format cannot nest them; "
-                         "the longer one kept)")
+            parts.append(f"{counted(stats.dropped_overlaps, 'overlapping span')} left out (the format cannot nest "
+                         "them; the longer one kept)")
         if stats.skipped_spans:
-            parts.append(f"{stats.skipped_spans} white-space-only spans left out of the token format")
+            parts.append(f"{counted(stats.skipped_spans, 'white-space-only span')} left out of the token format")
         if stats.long_chunks:
-            parts.append(f"{stats.long_chunks} pieces longer than --max-tokens (an entity is longer)")
+            parts.append(f"{counted(stats.long_chunks, 'piece')} longer than --max-tokens (an entity is longer)")
         return ", ".join(parts)
 
     def details(self, most: int = 50) -> list[str]:
@@ -121,11 +120,7 @@ def check_options(store: Store, options: ExportOptions) -> None:
         raise ExportError(f"unknown format {options.format!r} (expected one of {', '.join(FORMATS)})")
     if options.gold and options.annotator:
         raise ExportError("--gold and --annotator choose different layers: give one of them")
-    if options.annotator is not None:
-        known = store.annotators_with_layers()
-        if options.annotator not in known:
-            raise ExportError(f"no annotator {options.annotator!r} has annotated anything here "
-                              f"(annotators: {', '.join(known) or 'none yet'})")
+    check_annotators(store, options.annotator, error=ExportError)
     if options.lang is not None and options.lang not in store.languages():
         raise ExportError(f"no documents in language {options.lang!r} "
                           f"(languages here: {', '.join(store.languages()) or 'none yet'})")
@@ -135,8 +130,8 @@ def check_options(store: Store, options: ExportOptions) -> None:
         if missing:
             total = store.count_documents()
             raise ExportError(f"no document with the id {', '.join(map(repr, missing[:10]))}"
-                              f"{' and more' if len(missing) > 10 else ''} (the database has {total} "
-                              "documents; `annotator docs` lists them)")
+                              f"{' and more' if len(missing) > 10 else ''} (the database has "
+                              f"{counted(total, 'document')}; `annotator docs` lists them)")
     if options.offsets is not None:
         if options.offsets not in UNITS:
             raise ExportError(f"unknown unit {options.offsets!r} (expected one of {', '.join(UNITS)})")
@@ -163,6 +158,25 @@ def check_options(store: Store, options: ExportOptions) -> None:
     if options.format == "conll" and not options.gold and options.annotator is None:
         raise ExportError("a CoNLL file holds one annotation set: give --annotator NAME or --gold "
                           f"(annotators: {', '.join(store.annotators_with_layers()) or 'none yet'})")
+
+
+def why_nothing(store: Store, options: ExportOptions) -> str:
+    """Why an export wrote no line, naming the filter that left everything out (one clause)."""
+    total = store.count_documents()
+    if total == 0:
+        return "the database has no documents (annotator import FILES)"
+    where = (f" among the {counted(len(options.ids), 'document')} of --ids" if options.ids else "") + \
+        (f" in language {options.lang}" if options.lang else "")
+    if options.gold:
+        if options.status is not None:
+            return f"no gold layer{where} has status {options.status.value}"
+        return f"no document{where} has a gold layer yet (annotator adjudicate, or Review in the window)"
+    who = f"by {options.annotator}" if options.annotator else "by anyone"
+    untouched = "untouched documents are left out; --include-untouched keeps them"
+    if options.status is not None:
+        hint = f" ({untouched})" if options.status is Status.NEW and not options.include_untouched else ""
+        return f"no layer {who}{where} has status {options.status.value}{hint}"
+    return f"no document{where} has spans, themes or a status {who} ({untouched})"
 
 
 def _keep(doc_id: str, by_annotator: dict[str, dict[str, Any]], gold: dict[str, Any] | None) -> list[tuple[int, int]]:

@@ -25,7 +25,7 @@ from annotator.core.reading import (
     iter_records,
 )
 from annotator.core.schema import Label, colour_for, free_hotkey, has_invisible, valid_name
-from annotator.core.text import OffsetMap, detect_language, direction_of, title_of
+from annotator.core.text import OffsetMap, counted, detect_language, direction_of, title_of
 from annotator.storage import Store, text_hash
 
 @dataclass
@@ -48,17 +48,17 @@ class ImportReport:
 
     def summary(self) -> str:
         parts = [
-            _count(self.files, "file"),
-            _count(self.documents_added, "document") + " added",
+            counted(self.files, "file"),
+            counted(self.documents_added, "document") + " added",
             f"{self.documents_unchanged} unchanged",
-            _count(self.spans_added, "span") + " added",
+            counted(self.spans_added, "span") + " added",
         ]
         if self.spans_unchanged:
-            parts.append(_count(self.spans_unchanged, "span") + " already there")
+            parts.append(counted(self.spans_unchanged, "span") + " already there")
         if self.themes_added:
-            parts.append(_count(self.themes_added, "document theme") + " added")
+            parts.append(counted(self.themes_added, "document theme") + " added")
         if self.statuses_set:
-            parts.append(_count(self.statuses_set, "status", "statuses") + " set")
+            parts.append(counted(self.statuses_set, "status", "statuses") + " set")
         lines = [", ".join(parts)]
         if self.labels_added:
             lines.append("labels added to the schema: " + ", ".join(self.labels_added))
@@ -67,24 +67,20 @@ class ImportReport:
         if self.annotators_added:
             lines.append("annotators added: " + ", ".join(self.annotators_added))
         if self.skipped_files:
-            lines.append(f"skipped {_count(len(self.skipped_files), 'file')} that are not .txt, .jsonl or .json")
+            lines.append(f"skipped {counted(len(self.skipped_files), 'file')} that are not .txt, .jsonl or .json")
         if self.skipped_records:
-            lines.append(f"skipped {_count(self.skipped_records, 'rejected or ignored example')}")
+            lines.append(f"skipped {counted(self.skipped_records, 'rejected or ignored example')}")
         if self.matched_by_text:
-            lines.append(f"{_count(self.matched_by_text, 'task')} matched to documents already stored by their text")
+            lines.append(f"{counted(self.matched_by_text, 'task')} matched to documents already stored by their text")
         if self.prediction_ids:
-            lines.append(f"skipped {_count(self.prediction_ids, 'prediction')} given only as ids (Label Studio's "
+            lines.append(f"skipped {counted(self.prediction_ids, 'prediction')} given only as ids (Label Studio's "
                          "quick export): export from Label Studio in JSON with predictions included in full "
                          "(a snapshot export), then import that file")
         for unit, n in sorted(self.unit_documents.items()):
-            lines.append(f"offsets read as {UNIT_NAMES[unit]}: {_count(n, 'document')} with spans after "
+            lines.append(f"offsets read as {UNIT_NAMES[unit]}: {counted(n, 'document')} with spans after "
                          "characters that other units count differently (emoji, combined letters); if spans "
                          "look shifted, import again with --offsets")
         return "\n".join(lines)
-
-
-def _count(n: int, noun: str, plural: str | None = None) -> str:
-    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 # --- writing ---------------------------------------------------------------------------------

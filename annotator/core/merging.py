@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from annotator.core.adjudication import competes
+from annotator.core.text import counted
 from annotator.core.model import GOLD, Status
 from annotator.core.schema import colour_for, free_hotkey
 from annotator.storage import Store
@@ -33,12 +34,13 @@ class MergeReport:
     conflicts: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        lines = [f"{self.documents_added} documents added, {self.documents_matched} matched, "
-                 f"{self.spans_added} spans added ({self.spans_already} already here), "
-                 f"{self.themes_added} themes, {self.statuses_set} statuses, {self.gold_spans_added} gold spans; "
+        lines = [f"{counted(self.documents_added, 'document')} added, {self.documents_matched} matched, "
+                 f"{counted(self.spans_added, 'span')} added ({self.spans_already} already here), "
+                 f"{counted(self.themes_added, 'theme')}, {counted(self.statuses_set, 'status', 'statuses')}, "
+                 f"{counted(self.gold_spans_added, 'gold span')}; "
                  f"annotators: {', '.join(self.annotators) or 'none'}"]
         if self.conflicts:
-            lines.append(f"{len(self.conflicts)} conflicts, kept as they were here:")
+            lines.append(f"{counted(len(self.conflicts), 'conflict')}, kept as they were here:")
             lines += [f"  {c}" for c in self.conflicts]
         return "\n".join(lines)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import re
 import sys
@@ -10,13 +9,13 @@ from pathlib import Path
 
 from annotator.core.errors import DatabaseError
 
+from annotator.core.identity import environment_name, login_name
 from annotator.core.importing import import_paths
 from annotator.core.resources import default_schema_path, seeds_dir
 from annotator.core.schema import load_schema_file
 from annotator.storage import Store, remove_database_files
 
 ENV_DB = "ANNOTATOR_DB"
-ENV_NAME = "ANNOTATOR_NAME"
 
 
 def user_data_dir() -> Path:
@@ -64,18 +63,25 @@ def _not_a_url(value: str, where: str) -> Path | str:
 
 
 def default_annotator() -> str:
-    """$ANNOTATOR_NAME, else the login name."""
-    name = os.environ.get(ENV_NAME, "").strip()
-    if name:
-        return name
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (some containers): fall back to a plain name
-        return "annotator"
+    """$ANNOTATOR_NAME, else the login name (before a database is open; with one,
+    :func:`annotator.core.identity.current_annotator` also reads the name kept in it)."""
+    return environment_name() or login_name()
 
 
-def open_project(option: str | Path | None = None) -> Store:
-    """Open (creating if needed) the project database.
+def missing_database(path: Path, is_default: bool) -> str:
+    """One line for a database file that is not there, saying what makes one."""
+    if is_default:
+        return (f"no database yet ({path}): `annotator import --samples` makes it with the five sample "
+                "articles, `annotator import FILES` with your own, and `annotator` opens the window on it")
+    return (f"{path}: no such database file (`annotator --db {path} import FILES` makes it; "
+            "check the path for a typo)")
+
+
+def open_project(option: str | Path | None = None, *, create: bool = True) -> Store:
+    """Open (with ``create``, creating if needed) the project database.
+
+    Without ``create`` a database file that does not exist is an error naming it, and nothing is
+    made: no file, no folder (what reading commands use: a typo in --db is not a new database).
 
     A new database gets the default schema; the default database also gets the sample articles,
     so that a fresh install opens on real text. Both happen in one transaction, recorded in the
@@ -85,6 +91,8 @@ def open_project(option: str | Path | None = None) -> Store:
     """
     path, is_default = resolve_db_path(option)
     team = isinstance(path, str)
+    if not team and not create and not path.exists():
+        raise DatabaseError(missing_database(path, is_default))
     existed = team or path.exists()
     store = Store.open(path)
     if store.setting("initialised") is None:

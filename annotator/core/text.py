@@ -352,3 +352,9 @@ def escape_line_separators(line: str) -> str:
     """A JSON line with U+2028 and U+2029 escaped: readers that split lines on them (Python's own
     ``splitlines`` among them) would otherwise cut one record in two."""
     return line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 span``, ``2 spans``, ``0 spans``: a count with its noun in the number it takes
+    (``plural`` for the irregular ones: counted(2, "status", "statuses"))."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

@@ -10,11 +10,13 @@ from PySide6.QtCore import QSettings, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.identity import current_annotator, known_annotator, remember_annotator
 from annotator.core.project import default_annotator, open_project
 from annotator.gui.dialogs import ask_annotator_name
 from annotator.gui.fonts import load_bundled_fonts
 from annotator.gui.theme import apply_theme
 from annotator.gui.window import MainWindow
+from annotator.storage import Store
 
 
 _NOISE = ("This plugin does not support propagateSizeHints()",)  # the offscreen platform, on every window
@@ -44,14 +46,17 @@ def create_app() -> QApplication:
     return app
 
 
-def annotator_name(settings: QSettings) -> str | None:
-    """The remembered annotator, or ask once (defaulting to $ANNOTATOR_NAME or the login name)."""
-    name = settings.value("annotator/name")
+def annotator_name(store: Store, settings: QSettings) -> str | None:
+    """Who annotates this database, as the command line sees it too ($ANNOTATOR_NAME, else the
+    name kept in the database); else ask once, with the login name offered, and keep the answer
+    in the database. None if cancelled. A name an earlier version kept in the window's settings
+    is the same person's: it is kept in the database without asking."""
+    name = known_annotator(store)
     if name:
-        return str(name)
-    name = ask_annotator_name(None, default_annotator())
-    if name:
-        settings.setValue("annotator/name", name)
+        return name
+    name = str(settings.value("annotator/name") or "") or ask_annotator_name(None, default_annotator())
+    if name and not store.readonly:  # a read-only file cannot keep it: asked again next time
+        remember_annotator(store, name)
     return name
 
 
@@ -142,7 +147,7 @@ def run(db: str | None) -> int:
     window = None
     try:
         # On a team database one is who one logs in as: the layer PostgreSQL lets one write.
-        name = store.member if store.is_team else annotator_name(QSettings())
+        name = store.member if store.is_team else annotator_name(store, QSettings())
         if name is None:
             return 0
         window = MainWindow(store, name)
@@ -207,19 +212,21 @@ def _with_span_menu(window: MainWindow, image):
     return picture
 
 
-def screenshot(db: str | None, doc_id: str, out: Path, *, annotator: str | None = None,
+def screenshot(db: str | Store | None, doc_id: str, out: Path, *, annotator: str | None = None,
                size: tuple[int, int] = (1400, 900), dark: bool = False, review: bool = False,
                show: str | None = None) -> Path:
-    """Render the main window offscreen with ``doc_id`` open and save it as a PNG."""
+    """Render the main window offscreen with ``doc_id`` open and save it as a PNG. ``db`` is an
+    open store (left open), or what open_project takes: an existing database, never a new one."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = create_app()
     apply_theme(app, "dark" if dark else "light")
-    store = open_project(db)
+    owned = not isinstance(db, Store)
+    store = open_project(db, create=False) if owned else db
     try:
         if store.get_document(doc_id) is None:
             raise AnnotatorError(f"no document with id {doc_id!r} (see: annotator docs)")
         settings = QSettings(str(Path(out).with_suffix(".ini")), QSettings.IniFormat)  # no remembered layout
-        window = MainWindow(store, annotator or store.member or default_annotator(), settings)
+        window = MainWindow(store, annotator or current_annotator(store), settings)
         window.resize(*size)
         window.open_document(doc_id)
         window.view.set_caret(0)
@@ -249,4 +256,5 @@ def screenshot(db: str | None, doc_id: str, out: Path, *, annotator: str | None 
         Path(out).with_suffix(".ini").unlink(missing_ok=True)
         return Path(out)
     finally:
-        store.close()
+        if owned:
+            store.close()

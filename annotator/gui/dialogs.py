@@ -32,7 +32,8 @@ def ask_annotator_name(parent: QWidget | None, default: str) -> str | None:
     """Ask who is annotating; None if cancelled."""
     name, ok = QInputDialog.getText(
         parent, "Who is annotating?",
-        "Your annotator name. Each annotator sees and edits only their own annotations.", text=default)
+        "Your annotator name, kept in this database (the command line's annotator whoami shows it).\n"
+        "Each annotator sees and edits only their own annotations.", text=default)
     name = name.strip()
     if ok and name == GOLD:
         QMessageBox.warning(parent, "Annotator name", f"{GOLD!r} is reserved for the adjudicated layer.")

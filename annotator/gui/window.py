@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.exporting import ExportOptions, count_documents, export_file
+from annotator.core.identity import remember_annotator
 from annotator.core.importing import import_paths, total_bytes
 from annotator.core.adjudication import next_to_review
 from annotator.core.layers import AnnotatorLayer, GoldLayer
@@ -867,7 +868,7 @@ class MainWindow(QMainWindow):
         self._remember_position()
         self.annotator = name
         registered = self._register(name)
-        self.settings.setValue("annotator/name", name)
+        self._keep_annotator(name)
         self.undo_stack.clear()  # another annotator's layer: the history is not theirs to undo
         self.documents.set_annotator(name)
         self._show_annotator()
@@ -876,6 +877,12 @@ class MainWindow(QMainWindow):
             self.open_document(doc_id)
         if registered is not None:
             self.statusBar().showMessage(registered, 15000)
+
+    def _keep_annotator(self, name: str) -> None:
+        """Who annotates this database is kept in it, where the command line reads it too (a
+        team database's member is their login: switching there only shows another's layer)."""
+        if not self.store.is_team and not self.store.readonly:
+            remember_annotator(self.store, name)
 
     def offer_samples(self) -> None:
         """A new, empty database: offer the five sample articles, or files of one's own."""

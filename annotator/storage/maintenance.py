@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.core.errors import DatabaseError
-from annotator.core.text import index_form
+from annotator.core.text import counted, index_form
 from annotator.storage.files import connect_readonly, remove_database_files
 from annotator.storage.migrations import known_names
 from annotator.storage.store import Store
@@ -110,7 +110,7 @@ class CheckReport:
 
     def summary(self) -> str:
         """Several lines for a person: the verdict, each problem, then notes."""
-        checked = ", ".join(f"{n} {kind}" for kind, n in self.counts.items())
+        checked = ", ".join(counted(n, kind.removesuffix("s"), kind) for kind, n in self.counts.items())
         if self.ok:
             lines = [f"{self.path}: no problems found" + (f" ({checked} checked)" if checked else "")]
         else:
@@ -386,7 +386,7 @@ class RecoveryReport:
         lost = f"about {self.lost} lost"
         if any(t.unknown_extent for t in self.tables.values()):
             lost = f"{self.lost} known lost and an unknown number more on damaged pages"
-        lines = [f"{self.out}: {self.copied} rows recovered from {self.source}, {lost}"]
+        lines = [f"{self.out}: {counted(self.copied, 'row')} recovered from {self.source}, {lost}"]
         lines += [f"  {t.line()}" for t in self.tables.values()]
         for parent, names in self.recreated.items():
             shown = ", ".join(names)

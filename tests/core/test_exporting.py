@@ -154,7 +154,7 @@ def test_a_span_edge_inside_a_token_is_reported_not_retokenized(store: Store, tm
     assert [line["ner_tags"] for line in lines] == [["O", "O", "O"], ["B-GPE", "O", "O"]]
     [left_out] = report.misaligned
     assert (left_out.doc_id, left_out.annotator, left_out.text) == ("k", "minji", "대구시")
-    assert "1 spans left out of the token format" in report.summary()
+    assert "1 span left out of the token format" in report.summary()
     assert report.details() == ["document 'k', minji: GPE [1, 4) '대구시' has an edge inside a token"]
 
 
@@ -307,7 +307,7 @@ def test_doccano_entities_layout_leaves_out_overlaps_doccano_would_drop(filled: 
     lines, report = run_export(filled, format="doccano", doccano_layout="entities", annotator="minji")
     crlf = next(line for line in lines if line["doc_id"] == "crlf")
     assert [label for _, _, label in crlf["entities"]] == ["ORG"]  # 서울특별시 inside 서울특별시 경찰청 left out
-    assert report.dropped_overlaps == 1 and "1 overlapping spans left out" in report.summary()
+    assert report.dropped_overlaps == 1 and "1 overlapping span left out" in report.summary()
 
 
 def run_export_raw(store: Store, **options) -> str:

@@ -53,4 +53,4 @@ def test_merge_from_the_file_menu(qtbot, window, tmp_path):
     assert window.run_merge(str(other))
     assert window.store.spans("m1", "minji")[0].text == "قم"
     assert window.documents.model.row_of("m1") is not None
-    assert "1 documents added" in window.statusBar().currentMessage()
+    assert "1 document added" in window.statusBar().currentMessage()

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QRawFont
 from PySide6.QtWidgets import QDialog, QDockWidget, QInputDialog
 
 from annotator.core.model import Status
 from annotator.gui import window as window_module
-from annotator.gui.app import annotator_name
 from annotator.gui.doclist import PAGE, DocumentListModel
 from annotator.gui.fonts import KOREAN_FAMILY, PERSIAN_FAMILY, load_bundled_fonts
 from annotator.gui.window import MainWindow
@@ -101,19 +100,70 @@ def test_a_document_reopens_where_the_annotator_left_it(qtbot, window, gui_store
     assert again.document.id == PERSIAN_SEED and again.view.caret() == 500
 
 
-def test_first_start_asks_the_name_once(qtbot, tmp_path: Path, monkeypatch):
-    settings = QSettings(str(tmp_path / "first.ini"), QSettings.IniFormat)
-    asked = []
+def test_first_start_asks_the_name_once_and_the_command_line_sees_it(qtbot, tmp_path: Path, monkeypatch):
+    """The first start's question, answered with the keyboard, names who annotates the database:
+    the name is kept in the database, not asked again, and `annotator docs` lists that layer."""
+    import getpass
 
-    def fake(parent, title, label, text=""):
-        asked.append(text)
-        return "sara", True
+    from click.testing import CliRunner
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QLineEdit
 
-    monkeypatch.setattr(QInputDialog, "getText", staticmethod(fake))
-    assert annotator_name(settings) == "sara"
-    assert asked == ["tester"]  # defaulting to $ANNOTATOR_NAME (the login name when unset)
-    assert annotator_name(settings) == "sara"
-    assert len(asked) == 1
+    from annotator.cli import cli
+    from annotator.core.importing import import_paths
+    from annotator.core.project import open_project
+    from annotator.gui.app import run
+    from tests.helpers import SEEDS
+
+    monkeypatch.delenv("ANNOTATOR_NAME")
+    db = tmp_path / "first.db"
+    with open_project(db) as store:  # documents someone else imported; nobody has named themselves
+        import_paths(store, [SEEDS], annotator="lead")
+    offered, opened = [], []
+
+    def answer() -> None:
+        dialog = next((w for w in QApplication.topLevelWidgets() if isinstance(w, QInputDialog) and w.isVisible()),
+                      None)
+        if dialog is None:  # not shown yet: look again
+            QTimer.singleShot(10, answer)
+            return
+        line = dialog.findChild(QLineEdit)
+        offered.append(line.text())
+        qtbot.keyClick(line, Qt.Key_A, Qt.ControlModifier)
+        qtbot.keyClicks(line, "sara")
+        qtbot.keyClick(line, Qt.Key_Return)
+
+    def event_loop() -> int:  # the window as run() shows it: mark the first document done, then close
+        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
+        opened.append(window.annotator)
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow)  # a person types into the focused window
+        window.view.setFocus()
+        qtbot.keyClick(window.view, Qt.Key_Return, Qt.ControlModifier)  # done, and on to the next
+        window.close()
+        window.deleteLater()
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", staticmethod(event_loop))
+    QTimer.singleShot(0, answer)
+    assert run(str(db)) == 0
+    assert offered == [getpass.getuser()] and opened == ["sara"]
+    listed = CliRunner().invoke(cli, ["docs", "--db", str(db)])
+    assert listed.exit_code == 0 and "1 / 5 done (sara)" in listed.stderr
+    assert f"{PERSIAN_SEED}  fa    done" in listed.stdout
+    assert run(str(db)) == 0  # the second start asks nothing
+    assert offered == [getpass.getuser()] and opened == ["sara", "sara"]
+
+
+def test_switching_annotator_is_kept_in_the_database(qtbot, window, monkeypatch):
+    from click.testing import CliRunner
+
+    from annotator.cli import cli
+
+    monkeypatch.delenv("ANNOTATOR_NAME")
+    window.set_annotator("minji")
+    assert CliRunner().invoke(cli, ["whoami", "--db", str(window.store.path)]).stdout == "minji\n"
 
 
 def test_switching_annotator_shows_only_their_layer(qtbot, window):

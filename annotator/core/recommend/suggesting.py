@@ -20,6 +20,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.identity import check_annotators
+from annotator.core.text import counted
 from annotator.core.model import GOLD, Document, Span, Status
 from annotator.core.recommend import Suggestion
 from annotator.core.recommend.strings import StringMatcher
@@ -132,9 +134,10 @@ class SuggestReport:
 
     def summary(self) -> str:
         labels = ", ".join(f"{k} {v}" for k, v in sorted(self.by_label.items()))
-        line = (f"learned from {self.learned_spans} spans in {self.learned_documents} documents; "
-                f"{self.suggestions} suggestions in {self.documents} documents" + (f" ({labels})" if labels else ""))
-        return line + (f"; {self.themes} themes suggested" if self.themes else "")
+        line = (f"learned from {counted(self.learned_spans, 'span')} in {counted(self.learned_documents, 'document')}; "
+                f"{counted(self.suggestions, 'suggestion')} in {counted(self.documents, 'document')}"
+                + (f" ({labels})" if labels else ""))
+        return line + (f"; {counted(self.themes, 'theme')} suggested" if self.themes else "")
 
 
 def suggest(store: Store, source: str | None, into: str = "model", *, ids: list[str] | None = None,
@@ -151,9 +154,8 @@ def suggest(store: Store, source: str | None, into: str = "model", *, ids: list[
         return _suggest_by_command(store, command, into, ids=ids, lang=lang)
     if source is None:
         raise SuggestError("give --from LAYER to learn from, or --command for an outside model")
-    if source != GOLD and source not in store.annotators_with_layers():
-        raise SuggestError(f"no annotator {source!r} has annotated anything here "
-                           f"(annotators: {', '.join(store.annotators_with_layers()) or 'none yet'})")
+    if source != GOLD:
+        check_annotators(store, source, error=SuggestError)
     chosen = check_recommenders(recommenders)
     documents = training_documents(store, source, with_themes=True)
     learned = _learn_spans(documents, chosen, gazetteer)
@@ -362,7 +364,7 @@ def evaluate(store: Store, source: str, *, folds: int = 5, recommenders: Iterabl
     chosen = [n for n in check_recommenders(recommenders) if n != "themes"]  # spans are scored here
     documents = training_documents(store, source)
     if len(documents) < 2:
-        raise SuggestError(f"{source} has annotated {len(documents)} document(s): evaluation needs at least 2")
+        raise SuggestError(f"{source} has annotated {counted(len(documents), 'document')}: evaluation needs at least 2")
     folds = max(2, min(folds, len(documents)))
     results: dict[str, dict[str, Scores]] = {name: defaultdict(Scores) for name in chosen}
     for k in range(folds):
