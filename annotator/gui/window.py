@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         self.documents.document_chosen.connect(self.open_document)
         self.documents.model.failed.connect(lambda err: self.database_failed("read the document list", err))
         self.documents.query_changed.connect(self._search_changed)
+        self.documents.search_entered.connect(self.open_first_result)
         self.search_query = ""
 
         self.resize(1400, 900)
@@ -835,10 +836,36 @@ class MainWindow(QMainWindow):
         if jump and matches:
             self.view.select(*matches[0])
 
+    def open_first_result(self) -> None:
+        """Enter in the search box: the first document the search lists opens on its first match
+        (selected and in view), and the keys go to the article, so F3 steps on from there."""
+        if not self.search_query:
+            return
+        model = self.documents.model
+        if model.total() == 0:
+            self.statusBar().showMessage(f"No document matches «{quoted(self.search_query)}»", 5000)
+            return
+        self.open_document(model.doc_id(0))
+        self.view.setFocus()
+        self._say_match()
+
+    def _say_match(self) -> None:
+        matches = self.view.matches
+        if matches and self.view.selection() in matches:
+            self.statusBar().showMessage(f"Match {matches.index(self.view.selection()) + 1} of {len(matches)} "
+                                         "(F3 next, Shift+F3 previous)", 5000)
+        elif self.search_query:
+            self.statusBar().showMessage(f"«{quoted(self.search_query)}» is not in this document's text", 5000)
+
     def step_match(self, step: int) -> None:
-        """F3 / Shift+F3: the next or previous match after the caret, wrapping around."""
+        """F3 / Shift+F3: the next or previous match after the caret, wrapping around. In a
+        document without a match while the search lists others, F3 opens the first of those."""
         matches = self.view.matches
         if not matches:
+            listed = self.documents.model.total() if self.search_query else 0
+            if listed and (self.document is None or self.documents.model.doc_id(0) != self.document.id):
+                self.open_first_result()
+                return
             self.statusBar().showMessage("No search matches in this document (Ctrl+F to search)", 4000)
             return
         caret = self.view.selection()[0] if step < 0 else self.view.selection()[1] - 1
