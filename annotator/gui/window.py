@@ -563,20 +563,16 @@ class MainWindow(QMainWindow):
         matcher.learn([(span.text, span.label)])
         docs = ([self.document] if not everywhere else
                 [doc for page in self.store.document_pages(500) for doc in page])
-        found: list[Span] = []
-        for doc in docs:
-            have = {(s.start, s.end, s.label) for s in self.layer.spans(doc.id)}
-            for hit in matcher.suggest(doc.text):
-                if (hit.start, hit.end, span.label) not in have:
-                    found.append(Span(doc.id, self.layer.name, hit.start, hit.end, span.label,
-                                      doc.text[hit.start:hit.end]))
+        found, left_out = self._occurrences(matcher, docs, span.label)
         where = "in every document" if everywhere else "in this document"
         if not found:
-            self.statusBar().showMessage(f"No other occurrence of «{quoted(span.text)}» {where}", 5000)
+            self.statusBar().showMessage(f"No other occurrence of «{quoted(span.text)}» {where}"
+                                         + (f" ({self._left_out(left_out)})" if left_out else ""), 6000)
             return 0
         count_docs = len({s.doc_id for s in found})
         question = (f"Label {len(found)} more occurrence{'s' * (len(found) != 1)} of «{quoted(span.text)}» as "
-                    f"{span.label} {where}" + (f" ({count_docs} documents)" if everywhere else "") + "?")
+                    f"{span.label} {where}" + (f" ({count_docs} documents)" if everywhere else "") + "?"
+                    + (f"\n\n{self._left_out(left_out)}." if left_out else ""))
         box = QMessageBox(QMessageBox.Question, "Annotate all occurrences", question,
                           QMessageBox.Yes | QMessageBox.Cancel, self)
         box.setTextFormat(Qt.PlainText)
@@ -585,6 +581,30 @@ class MainWindow(QMainWindow):
         self.undo_stack.push(commands.AddSpansAcross(
             self, found, f"label {len(found)} occurrences of «{quoted(span.text)}» as {span.label}"))
         return len(found)
+
+    def _occurrences(self, matcher, docs, label: str) -> tuple[list[Span], int]:
+        """The places ``matcher`` finds that the layer does not hold yet, as ``label`` spans, and
+        how many it left out because the person rejected a suggestion (or, in review mode, a
+        proposal) at exactly that place: a rejection says "not here", whatever label it had."""
+        found: list[Span] = []
+        left_out = 0
+        for doc in docs:
+            have = {(s.start, s.end, s.label) for s in self.layer.spans(doc.id)}
+            rejected = {(start, end) for start, end, _ in self.layer.rejected(doc.id)}
+            for hit in matcher.suggest(doc.text):
+                if (hit.start, hit.end, label) in have:
+                    continue
+                if (hit.start, hit.end) in rejected:
+                    left_out += 1
+                    continue
+                found.append(Span(doc.id, self.layer.name, hit.start, hit.end, label, doc.text[hit.start:hit.end]))
+        return found, left_out
+
+    def _left_out(self, count: int) -> str:
+        what = "a proposal" if self.review_mode else "a suggestion"
+        if count == 1:
+            return f"1 left out: you rejected {what} there"
+        return f"{count} left out: you rejected {what} at each"
 
     def after_bulk_change(self, doc_ids: set[str], added: int = 0) -> None:
         """Many documents changed at once: the open one is read again, the list rows too."""
