@@ -308,6 +308,7 @@ class MainWindow(QMainWindow):
         self._apply_schema()
         self.refresh_annotations()
         self.refresh_themes()
+        self._show_selection()  # the selected span's label, by its new name
         self.saved_label.setText(f"Saved {time.strftime('%H:%M:%S')}")
 
     def _apply_schema(self) -> None:

@@ -228,3 +228,16 @@ def test_label_every_occurrence_in_gold_leaves_out_a_unit_the_reviewer_rejected(
     assert asked[-1].startswith("Label 2 more occurrences") and "1 left out: you rejected a proposal there" in asked[-1]
     assert sorted((s.start, s.label) for s in window.store.gold_spans("again")) == [
         (places[0], "GPE"), (places[2], "GPE"), (places[3], "GPE")]
+
+
+def test_a_label_renamed_in_the_editor_shows_at_once_in_the_units_panel(qtbot, reviewing):
+    from tests.gui.test_schema_editor import _shown, _type_in_cell, names
+
+    dialog = _shown(qtbot, reviewing)
+    _type_in_cell(qtbot, dialog, "labels", names(reviewing).index("PER"), 0, "PERSON")
+    qtbot.waitUntil(lambda: "PERSON" in names(reviewing))
+    tree = reviewing.review.panel.tree
+    versions = [tree.topLevelItem(i).child(k).text(0) for i in range(tree.topLevelItemCount())
+                for k in range(tree.topLevelItem(i).childCount())]
+    assert any(". PERSON «" in v for v in versions) and not any(". PER «" in v for v in versions)
+    assert "PERSON" in {s.label for s in reviewing.view.suggestions}  # the proposals drawn in the article
