@@ -312,8 +312,9 @@ class SchemaEditor(QDialog):
         n = 1
         while f"NEW{n}" in taken:
             n += 1
-        colours = {i.colour for i in self.items("labels") + self.items("themes")}
-        items.append(Label(name=f"NEW{n}", colour=colour_for(f"NEW{n}", colours)))
+        colour = colour_for([i.colour for i in self.items("labels")], [i.colour for i in self.items("themes")],
+                            kind=kind)  # the farthest from every colour in use
+        items.append(Label(name=f"NEW{n}", colour=colour))
         self._push(f"add {KINDS[kind]} NEW{n}", self._replace(kind, items))
         self.tables[kind].setCurrentCell(len(items) - 1, 0)
         return True

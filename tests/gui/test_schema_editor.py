@@ -201,3 +201,17 @@ def test_unsaved_guidelines_survive_another_edit_and_its_undo(qtbot, window):
     assert dialog.recolour("labels", 0, "#123456")
     qtbot.keyClick(dialog.tables["labels"], Qt.Key_Z, Qt.ControlModifier)
     assert dialog.guidelines.toPlainText().startswith("Mark the city.Mark the shortest span")
+
+
+def test_a_label_added_in_the_editor_gets_the_colour_farthest_from_those_in_use(qtbot, window):
+    from annotator.core import colours
+
+    schema = window.store.schema()
+    in_use = [label.colour for label in schema.labels], [theme.colour for theme in schema.themes]
+    dialog = _shown(qtbot, window)
+    qtbot.mouseClick(_button(dialog, "Add a label"), Qt.LeftButton)
+    added = window.store.schema().label("NEW1").colour
+    assert added == colours.farthest(*in_use)
+    role = schema.label("ROLE").colour
+    assert colours.ciede2000(colours.lab(colours.rgb(added)), colours.lab(colours.rgb(role))) > 13
+    assert window.colours["NEW1"] == added  # the article and panels paint with it at once
