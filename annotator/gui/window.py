@@ -826,6 +826,10 @@ class MainWindow(QMainWindow):
     def toggle_snap(self) -> None:
         self.snap_to_words = self.snap_action.isChecked()
         self.settings.setValue("annotate/snap", "true" if self.snap_to_words else "false")
+        self.statusBar().showMessage(
+            "Snap to words is on: a selection's edges snap to whole words (Alt+W turns it off)" if self.snap_to_words
+            else "Snap to words is off: the label key stores exactly the selection (Alt+W turns it on)", 6000)
+        self._show_selection()  # what the label key will store, with or without snapping
 
     def _said(self, verb: str, index: int) -> None:
         if 0 <= index < self.undo_stack.count():

@@ -307,3 +307,20 @@ def test_label_every_occurrence_leaves_out_the_places_the_person_rejected(qtbot,
     right_click(qtbot, window.view.viewport(), inside(window, places[0] + 1))
     qtbot.waitUntil(lambda: len(spans(window)) == 2)
     assert "2 left out" in asked[-1] and spans(window)[1][:2] == (places[3], places[3] + 4)
+
+
+def test_alt_w_says_whether_snap_to_words_is_now_on_or_off(qtbot, window, settings):
+    window.open_document(DAEGU_SEED)
+    text = window.document.text
+    start = text.index("대구시는 지난")
+    window.view.select(start + 1, start + 2)  # "구", inside 대구시는
+    assert "«\u2068대구시는\u2069»" in window.selection_label.text()  # snapped: the whole word
+    qtbot.keyClick(window.view, Qt.Key_W, Qt.AltModifier)
+    assert not window.snap_to_words and settings.value("annotate/snap") == "false"
+    assert window.statusBar().currentMessage().startswith("Snap to words is off")
+    assert "«\u2068구\u2069»" in window.selection_label.text()  # what the label key stores now
+    key(qtbot, window, "g")
+    assert spans(window) == [(start + 1, start + 2, "GPE", "구")]
+    qtbot.keyClick(window.view, Qt.Key_W, Qt.AltModifier)
+    assert window.snap_to_words and settings.value("annotate/snap") == "true"
+    assert window.statusBar().currentMessage().startswith("Snap to words is on")
