@@ -215,3 +215,36 @@ def test_a_label_added_in_the_editor_gets_the_colour_farthest_from_those_in_use(
     role = schema.label("ROLE").colour
     assert colours.ciede2000(colours.lab(colours.rgb(added)), colours.lab(colours.rgb(role))) > 13
     assert window.colours["NEW1"] == added  # the article and panels paint with it at once
+
+
+def _darkest(widget) -> int:
+    image = widget.grab().toImage()
+    return min(image.pixelColor(x, y).lightness() for x in range(image.width()) for y in range(image.height()))
+
+
+def test_an_undo_button_with_nothing_to_undo_looks_disabled_on_both_palettes(qtbot, window):
+    from annotator.gui.theme import apply_theme
+
+    dialog = _shown(qtbot, window)
+    undo, close = _button(dialog, "Undo"), _button(dialog, "Close")
+    assert not undo.isEnabled() and close.isEnabled()
+    try:
+        for name in ("light", "dark"):
+            apply_theme(QApplication.instance(), name)
+            enabled, disabled = _darkest(close), _darkest(undo)  # the text is a button's darkest pixels
+            assert disabled > enabled + 40, name
+    finally:
+        apply_theme(QApplication.instance(), "light")
+
+
+def test_the_themes_panel_stays_in_place_through_schema_edits(qtbot, window):
+    panel = window.themes_panel
+    first = next(iter(panel.boxes))
+    QApplication.processEvents()
+    top = panel.boxes[first].geometry().top()
+    dialog = _shown(qtbot, window)
+    for colour in ("#123456", "#654321", "#123456"):
+        assert dialog.recolour("labels", 0, colour)
+    QApplication.processEvents()
+    assert panel.boxes[first].geometry().top() == top
+    assert panel.layout().count() == len(panel.boxes) + 1  # the boxes and one stretch
