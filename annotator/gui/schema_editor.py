@@ -65,6 +65,8 @@ class SchemaEdit(QUndoCommand):
             self.setObsolete(True)
             self.window.report_failure(self.text(), err)
             return
+        if rename:
+            self.window.learning.renamed(rename[1], rename[2])  # learned suggestions follow too
         self.window.schema_changed()
 
 
