@@ -9,6 +9,7 @@ severity (protanopia, deuteranopia, tritanopia), in linear RGB.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Iterable
@@ -128,3 +129,83 @@ def contrast(colour: str, page: str) -> float:
 
     a, b = sorted((luminance(colour), luminance(page)), reverse=True)
     return (a + 0.05) / (b + 0.05)
+
+
+# What two colours must keep apart, in CIEDE2000: in normal vision, and with each deficiency.
+FLOOR_NORMAL, FLOOR_DEFICIENT = 13.0, 6.5
+
+
+def floor(vision: str) -> float:
+    return FLOOR_NORMAL if vision == "normal" else FLOOR_DEFICIENT
+
+
+def swatch_distances(colours: Iterable[str]) -> dict[str, float]:
+    """For each vision: the smallest CIEDE2000 difference between two of ``colours`` shown
+    opaque, as the swatches of the Labels and Themes panels, the span list and the menus show
+    them (the same on either page). Labels and themes are told apart here: a theme is never a
+    highlight, so its colour only ever stands beside the others as a swatch."""
+    colours = list(colours)
+    out: dict[str, float] = {}
+    for vision in VISIONS:
+        labs = [lab(simulate(rgb(c), vision)) for c in colours]
+        out[vision] = min((ciede2000(a, b) for a, b in itertools.combinations(labs, 2)), default=math.inf)
+    return out
+
+
+_SHOWINGS = [("swatch", None, None)] + [("highlight", LIGHT_ALPHA, LIGHT_PAGE), ("highlight", DARK_ALPHA, DARK_PAGE)]
+
+
+@functools.lru_cache(maxsize=8192)
+def _seen(colour: str, alpha: float | None, page: str | None) -> tuple[RGB, ...]:
+    """``colour``'s Lab in each vision, opaque or as a highlight on ``page``."""
+    shown = rgb(colour) if alpha is None else blend(colour, alpha, page)
+    return tuple(lab(simulate(shown, vision)) for vision in VISIONS)
+
+
+def separation(colour: str, labels: Iterable[str], themes: Iterable[str] = (), *, highlight: bool = True,
+               stop_below: float = -math.inf) -> float:
+    """How far ``colour`` stands from the colours in use, as a fraction of the floor (1.0: exactly
+    at it): the smallest of its swatch distances to every label and theme colour and, for a label
+    (``highlight``), of its highlight distances to every label colour on both pages, each in every
+    vision divided by that vision's floor. Stops early once it is below ``stop_below``."""
+    labels, themes = list(labels), list(themes)
+    floors = [floor(v) for v in VISIONS]
+    worst = math.inf
+    for kind, alpha, page in _SHOWINGS:
+        others = labels + themes if kind == "swatch" else (labels if highlight else [])
+        if not others:
+            continue
+        mine = _seen(colour, alpha, page)
+        for other in others:
+            for a, b, f in zip(mine, _seen(other, alpha, page), floors):
+                worst = min(worst, ciede2000(a, b) / f)
+                if worst < stop_below:
+                    return worst
+    return worst
+
+
+def _candidates() -> list[str]:
+    """Colours a new label or theme may get: a grid over sRGB, each with a contrast of at least
+    3:1 on the light page and on the dark one, as every default colour has."""
+    if not _CANDIDATES:
+        steps = range(0, 256, 16)
+        grid = (f"#{r:02X}{g:02X}{b:02X}" for r in steps for g in steps for b in steps)
+        _CANDIDATES.extend(c for c in grid if contrast(c, LIGHT_PAGE) >= 3 and contrast(c, DARK_PAGE) >= 3)
+    return _CANDIDATES
+
+
+_CANDIDATES: list[str] = []
+
+
+def farthest(labels: Iterable[str], themes: Iterable[str] = (), *, highlight: bool = True,
+             candidates: Iterable[str] | None = None) -> str:
+    """Of ``candidates`` (by default a grid of colours readable on both pages), the one whose
+    :func:`separation` from the colours in use is largest; the first of equals."""
+    labels, themes = [c.upper() for c in labels], [c.upper() for c in themes]
+    best, best_colour = -math.inf, None
+    for colour in candidates if candidates is not None else _candidates():
+        score = separation(colour, labels, themes, highlight=highlight, stop_below=best)
+        if score > best:
+            best, best_colour = score, colour
+    assert best_colour is not None, "no candidate colours"
+    return best_colour

@@ -112,7 +112,8 @@ class _Importer:
         self.themes = store.theme_names()
         self.hotkeys = store.hotkeys()
         schema = store.schema()
-        self.colours = {item.colour for item in schema.labels + schema.themes}
+        self.colours = {"labels": [item.colour for item in schema.labels],
+                        "themes": [item.colour for item in schema.themes]}
         self.annotators = set(store.annotators())
         self.pending: list[_Pending] = []
         self.hash_ids: dict[str, str] = {}  # texts added in this import under another tool's id
@@ -271,8 +272,8 @@ class _Importer:
         if self.strict:
             raise rec.error(f"{noun} {name!r} is not in the schema (--strict)")
         hotkey = free_hotkey(self.hotkeys)
-        colour = colour_for(name, self.colours)
-        self.colours.add(colour)
+        colour = colour_for(self.colours["labels"], self.colours["themes"], kind=kind)
+        self.colours[kind].append(colour)
         self.store.add_label(Label(name=name, colour=colour, hotkey=hotkey), kind)
         if hotkey:
             self.hotkeys.add(hotkey)

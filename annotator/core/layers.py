@@ -43,6 +43,10 @@ class AnnotatorLayer:
     def themes(self, doc_id: str) -> list[str]:
         return self.store.doc_themes(doc_id, self.name)
 
+    def rejected(self, doc_id: str) -> set[tuple[int, int, str]]:
+        """(start, end, label) of the suggestions this annotator rejected on the document."""
+        return self.store.rejected_places(doc_id, self.name)
+
     def set_theme(self, doc_id: str, theme: str, on: bool, proposed_by: list[str] | None = None) -> Any:
         """Tick or untick; returns what undo_theme() needs."""
         if on:
@@ -85,6 +89,10 @@ class GoldLayer:
 
     def spans(self, doc_id: str) -> list[Span]:
         return self.store.gold_spans(doc_id)
+
+    def rejected(self, doc_id: str) -> set[tuple[int, int, str]]:
+        """(start, end, label) of the proposals the reviewer rejected from gold on the document."""
+        return self.store.rejected_proposals(doc_id)
 
     def get(self, span_id: int) -> Span | None:
         found = self.store.get_gold_span(span_id)

@@ -115,18 +115,20 @@ def _schema(store: Store, other: Store) -> None:
     mine = store.schema()
     theirs = other.schema()
     keys = store.hotkeys()
-    colours = {item.colour for item in mine.labels + mine.themes}
+    colours = {"labels": [item.colour for item in mine.labels], "themes": [item.colour for item in mine.themes]}
     for kind, items, have in (("labels", theirs.labels, mine.labels), ("themes", theirs.themes, mine.themes)):
         names = {item.name for item in have}
         for item in items:
             if item.name in names:
                 continue
             hotkey = item.hotkey if item.hotkey and item.hotkey not in keys else free_hotkey(keys)
-            colour = item.colour if item.colour not in colours else colour_for(item.name, colours)
+            colour = item.colour
+            if colour in colours["labels"] + colours["themes"]:
+                colour = colour_for(colours["labels"], colours["themes"], kind=kind)
             store.add_label(item.__class__(**{**item.__dict__, "hotkey": hotkey, "colour": colour}), kind)
             if hotkey:
                 keys.add(hotkey)
-            colours.add(colour)
+            colours[kind].append(colour)
 
 
 def _layer(store: Store, report: MergeReport, doc_id: str, name: str, layer: dict) -> None:

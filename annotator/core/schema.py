@@ -6,10 +6,12 @@ import json
 import re
 import unicodedata
 import tomllib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from annotator.core.colours import farthest
 from annotator.core.errors import InputError
 
 _NAME = re.compile(r"^[^\s\"'<>&]{1,64}$")
@@ -185,18 +187,8 @@ def free_hotkey(taken: set[str]) -> str | None:
     return None
 
 
-# Colours for labels an import adds, each with a contrast of at least 3:1 on white and on #1E1E1E.
-_PALETTE = [
-    "#C2255C", "#5C940D", "#1864AB", "#E8590C", "#0B7285", "#862E9C", "#A61E4D", "#2B8A3E",
-    "#D9480F", "#3B5BDB", "#9C36B5", "#099268", "#E67700", "#1971C2", "#C92A2A", "#6741D9",
-]
-
-
-def colour_for(name: str, taken: set[str] = frozenset()) -> str:
-    """A colour for a label added by an import: the first palette colour no label uses yet,
-    else a stable one from the name."""
-    used = {c.upper() for c in taken}
-    for colour in _PALETTE:
-        if colour not in used:
-            return colour
-    return _PALETTE[sum(name.encode("utf-8")) % len(_PALETTE)]
+def colour_for(labels: Iterable[str] = (), themes: Iterable[str] = (), *, kind: str = "labels") -> str:
+    """A colour for a new label or theme (added in the editor, by an import or a merge): of the
+    colours readable on both pages, the one farthest from the label and theme colours in use
+    (:func:`annotator.core.colours.farthest`; a label is kept apart as a highlight too)."""
+    return farthest(labels, themes, highlight=kind == "labels")

@@ -201,6 +201,7 @@ class DocumentListPanel(QWidget):
 
     document_chosen = Signal(str)
     query_changed = Signal(str)  # the search applied to the list ("" for none)
+    search_entered = Signal()  # Enter in the search box, after the list follows it: open the first result
 
     def __init__(self, store: Store, annotator: str, parent=None):
         super().__init__(parent)
@@ -246,7 +247,7 @@ class DocumentListPanel(QWidget):
         self._typing.setSingleShot(True)
         self._typing.setInterval(250)
         self._typing.timeout.connect(self.apply_filters)
-        self.search.returnPressed.connect(self.apply_filters)
+        self.search.returnPressed.connect(self._entered)
         self.search.textChanged.connect(lambda text: self._typing.start() if text else self.apply_filters())
         self.status_filter.currentIndexChanged.connect(self.apply_filters)
         self.lang_filter.currentIndexChanged.connect(self.apply_filters)
@@ -275,6 +276,10 @@ class DocumentListPanel(QWidget):
         self.model.reload()
         self.update_progress()
         self.query_changed.emit(self.search.text() if self.model.search_expression else "")
+
+    def _entered(self) -> None:
+        self.apply_filters()
+        self.search_entered.emit()
 
     def follow(self, doc_ids: set[str], *, everything: bool = False, many: int = 50) -> None:
         """Others saved changes to these documents (``everything``: to anything, or to the list of

@@ -96,6 +96,8 @@ class Learning(QObject):
         self.version = 0  # a rejection changes scores: what was fetched before is stale
         self.cache: dict[str, tuple[int, list[Span], list[tuple[str, float]]]] = {}
         self.asked: dict[str, int] = {}
+        self.renames: dict[str, str] = {}  # labels and themes renamed since the model learned them
+        self._renamed_after = 0  # the last training started before the latest rename
         self._buffers: dict[int, bytes] = {}
         app = QCoreApplication.instance()
         if app is not None:
@@ -219,6 +221,8 @@ class Learning(QObject):
             old.closeWriteChannel()  # it ends when its input does
         self.state, self.ranking, self.ranked = state, [], False
         self.cache, self.asked = {}, {}
+        if state.generation > self._renamed_after:  # learned after the last rename: its names are the schema's
+            self.renames = {}
         self.message = (f"Trained at {state.trained_at[-8:]} on {counted(state.spans, 'spans')} in "
                         f"{counted(state.documents, 'documents')} ({state.seconds:.1f} s)")
         self.window.suggestions.refresh()  # asks for the open document's suggestions
@@ -278,13 +282,29 @@ class Learning(QObject):
         if doc is None:
             return
         text = doc.text
-        spans = [Span(doc_id, live.LEARNED, start, end, label, text[start:end], f"{recommender} {score:.2f}")
+        named = self.renames.get
+        spans = [Span(doc_id, live.LEARNED, start, end, named(label, label), text[start:end],
+                      f"{recommender} {score:.2f}")
                  for start, end, label, score, recommender in event["spans"]
                  if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)]
         self.cache[doc_id] = (self.asked.get(doc_id, self.version), spans,
-                              [(theme, float(score)) for theme, score in event["themes"]])
+                              [(named(theme, theme), float(score)) for theme, score in event["themes"]])
         if w.document is not None and w.document.id == doc_id:
             w.suggestions.refresh()
+
+    def renamed(self, old: str, new: str) -> None:
+        """A label or theme was renamed (or the rename undone): the suggestions already fetched,
+        and those the serving model still makes under the old name, show the new one at once; a
+        retraining brings the model (and the Suggestions panel's figures) to the new name."""
+        self.renames = {was: (new if now == old else now) for was, now in self.renames.items()}
+        self.renames.setdefault(old, new)
+        self.renames = {was: now for was, now in self.renames.items() if was != now}
+        self._renamed_after = self.generation
+        self.cache = {doc_id: (version, [s._replace(label=new) if s.label == old else s for s in spans],
+                               [(new if theme == old else theme, score) for theme, score in themes])
+                      for doc_id, (version, spans, themes) in self.cache.items()}
+        if self.source is not None and self.server is not None:
+            self.retrain("a label was renamed")
 
     def suggestions(self, doc: Document) -> list[Span]:
         """The open document's learned suggestions that the annotator has neither made nor rejected."""

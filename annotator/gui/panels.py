@@ -67,8 +67,10 @@ class ThemesPanel(QWidget):
         self._layout.setContentsMargins(6, 6, 6, 6)
 
     def set_themes(self, themes: tuple[Label, ...]) -> None:
-        for box in self.boxes.values():
-            box.deleteLater()
+        while self._layout.count():  # the boxes and the stretch below them (a stretch left behind
+            item = self._layout.takeAt(0)  # pushed the boxes down on every schema edit)
+            if item.widget() is not None:
+                item.widget().deleteLater()
         self.boxes = {}
         self.titles: dict[str, str] = {}
         for theme in themes:

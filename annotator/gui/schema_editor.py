@@ -1,6 +1,11 @@
 """Annotate → Labels and themes…: add, rename (spans follow), recolour, change a hotkey (a key
 already taken is refused), reorder, remove one nobody uses, and edit the guidelines. Every change
-is one undoable step on the window's undo stack, saved when it is made."""
+is one undoable step on the window's undo stack, saved when it is made.
+
+The editor is modal, so it has undo and redo of its own (Ctrl+Z, Ctrl+Shift+Z or Ctrl+Y, and two
+buttons): they take the window's history back and forth through the schema's steps, each saved as
+it is undone or redone, and stop at a step made in the article (which the window undoes, after the
+editor is closed: the article behind a modal editor is no place to change unseen)."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QUndoCommand
+from PySide6.QtGui import QAction, QColor, QKeySequence, QUndoCommand
 from PySide6.QtWidgets import (
     QColorDialog,
     QDialog,
@@ -60,6 +65,8 @@ class SchemaEdit(QUndoCommand):
             self.setObsolete(True)
             self.window.report_failure(self.text(), err)
             return
+        if rename:
+            self.window.learning.renamed(rename[1], rename[2])  # learned suggestions follow too
         self.window.schema_changed()
 
 
@@ -70,6 +77,7 @@ class SchemaEditor(QDialog):
         self.setWindowTitle("Labels and themes")
         self.resize(720, 460)
         self.tables: dict[str, QTableWidget] = {}
+        self._guidelines_shown: str | None = None
         self.message = QLabel()
         self.message.setTextFormat(Qt.PlainText)
         self.message.setObjectName("schema-message")
@@ -87,6 +95,19 @@ class SchemaEditor(QDialog):
         tabs.addTab(page, "Guidelines")
         close = QDialogButtonBox(QDialogButtonBox.Close)
         close.rejected.connect(self.reject)
+        self.undo_button = close.addButton("Undo", QDialogButtonBox.ResetRole)
+        self.redo_button = close.addButton("Redo", QDialogButtonBox.ResetRole)
+        self.undo_button.setObjectName("schema-undo")
+        self.redo_button.setObjectName("schema-redo")
+        self.undo_button.clicked.connect(self.undo)
+        self.redo_button.clicked.connect(self.redo)
+        for button in (self.undo_button, self.redo_button):
+            button.setAutoDefault(False)  # Enter in a cell commits the cell, never an undo
+        for text, keys, slot in (("Undo", ["Ctrl+Z"], self.undo), ("Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], self.redo)):
+            action = QAction(text, self)  # a cell being typed in keeps Ctrl+Z for its own text
+            action.setShortcuts([QKeySequence(k) for k in keys])
+            action.triggered.connect(slot)
+            self.addAction(action)
         layout = QVBoxLayout(self)
         layout.addWidget(tabs)
         layout.addWidget(self.message)
@@ -97,6 +118,50 @@ class SchemaEditor(QDialog):
     def _undo_moved(self) -> None:
         if self.isVisible():  # undo and redo show here too, while it is open
             self.fill()
+
+    # --- undo and redo, while the editor is open --------------------------------------------
+
+    def _step(self, offset: int) -> QUndoCommand | None:
+        stack = self.window.undo_stack
+        index = stack.index() + offset
+        return stack.command(index) if 0 <= index < stack.count() else None
+
+    def undo(self) -> bool:
+        """Ctrl+Z here: undo the last step if it is a label or theme edit (saved as it is undone)."""
+        stack = self.window.undo_stack
+        command = self._step(-1)
+        if not isinstance(command, SchemaEdit):
+            self.say("Nothing to undo here" + (f"; the step before is in the article ({stack.undoText()}): "
+                                               "close this and press Ctrl+Z there" if command is not None else ""))
+            return False
+        text = command.text()
+        stack.undo()
+        self.say(f"Undid: {text}")
+        self.window.statusBar().showMessage(f"Undid: {text}", 5000)
+        return True
+
+    def redo(self) -> bool:
+        """Ctrl+Shift+Z / Ctrl+Y here: redo the next label or theme edit."""
+        stack = self.window.undo_stack
+        command = self._step(0)
+        if not isinstance(command, SchemaEdit):
+            self.say("Nothing to redo here" + (f"; the next step is in the article ({stack.redoText()})"
+                                               if command is not None else ""))
+            return False
+        text = command.text()
+        stack.redo()
+        self.say(f"Redid: {text}")
+        self.window.statusBar().showMessage(f"Redid: {text}", 5000)
+        return True
+
+    def _buttons(self) -> None:
+        """The Undo and Redo buttons: enabled when there is a label or theme step to take, and
+        naming it."""
+        back, on = self._step(-1), self._step(0)
+        for button, command, verb in ((self.undo_button, back, "Undo"), (self.redo_button, on, "Redo")):
+            mine = isinstance(command, SchemaEdit)
+            button.setEnabled(mine)
+            button.setToolTip(f"{verb}: {command.text()}" if mine else "")
 
     def _tab(self, kind: str) -> QWidget:
         table = QTableWidget(0, 4)
@@ -154,7 +219,11 @@ class SchemaEditor(QDialog):
             table.blockSignals(False)
             if 0 <= current < len(items):
                 table.selectRow(current)
-        self.guidelines.setPlainText(self.schema().guidelines)
+        stored = self.schema().guidelines
+        if stored != self._guidelines_shown:  # else the text being typed (not saved yet) stays
+            self.guidelines.setPlainText(stored)
+            self._guidelines_shown = stored
+        self._buttons()
 
     def say(self, text: str) -> None:
         self.message.setText(text)
@@ -245,8 +314,9 @@ class SchemaEditor(QDialog):
         n = 1
         while f"NEW{n}" in taken:
             n += 1
-        colours = {i.colour for i in self.items("labels") + self.items("themes")}
-        items.append(Label(name=f"NEW{n}", colour=colour_for(f"NEW{n}", colours)))
+        colour = colour_for([i.colour for i in self.items("labels")], [i.colour for i in self.items("themes")],
+                            kind=kind)  # the farthest from every colour in use
+        items.append(Label(name=f"NEW{n}", colour=colour))
         self._push(f"add {KINDS[kind]} NEW{n}", self._replace(kind, items))
         self.tables[kind].setCurrentCell(len(items) - 1, 0)
         return True

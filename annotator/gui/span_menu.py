@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def span_menu(window: MainWindow, span: Span) -> QMenu:
-    """Relabel, delete, note, grow or shrink an edge, snap its edges, copy its text."""
+    """Relabel, delete, note, label every occurrence, grow or shrink an edge, snap its edges, copy its text."""
     menu = QMenu(window)
     menu.setObjectName("span-menu")
     title = menu.addAction(f"{span.label}  «{isolate(_short(span.text))}»  {span.start}–{span.end}")
@@ -33,6 +33,8 @@ def span_menu(window: MainWindow, span: Span) -> QMenu:
         item.triggered.connect(lambda checked=False, name=label.name: window.apply_label(name))
     menu.addAction(window.delete_action)
     menu.addAction(window.note_action)
+    menu.addAction(window.occurrences_action)  # this span's text and label, everywhere it occurs
+    menu.addAction(window.everywhere_action)
     menu.addSeparator()
     for action in window.nudge_actions:
         menu.addAction(action)

@@ -29,6 +29,10 @@ def apply_theme(app: QApplication, name: str) -> None:
         }
     for role, colour in colours.items():
         palette.setColor(role, QColor(colour))
+    # setColor() sets every colour group, so a disabled button or menu entry looked enabled: grey
+    # text says what cannot be used now.
+    for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
+        palette.setColor(QPalette.Disabled, role, QColor("#7A7A7A" if name == "dark" else "#9A9A9A"))
     app.setPalette(palette)
 
 

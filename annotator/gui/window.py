@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         self.documents.document_chosen.connect(self.open_document)
         self.documents.model.failed.connect(lambda err: self.database_failed("read the document list", err))
         self.documents.query_changed.connect(self._search_changed)
+        self.documents.search_entered.connect(self.open_first_result)
         self.search_query = ""
 
         self.resize(1400, 900)
@@ -308,6 +309,7 @@ class MainWindow(QMainWindow):
         self._apply_schema()
         self.refresh_annotations()
         self.refresh_themes()
+        self._show_selection()  # the selected span's label, by its new name
         self.saved_label.setText(f"Saved {time.strftime('%H:%M:%S')}")
 
     def _apply_schema(self) -> None:
@@ -563,20 +565,16 @@ class MainWindow(QMainWindow):
         matcher.learn([(span.text, span.label)])
         docs = ([self.document] if not everywhere else
                 [doc for page in self.store.document_pages(500) for doc in page])
-        found: list[Span] = []
-        for doc in docs:
-            have = {(s.start, s.end, s.label) for s in self.layer.spans(doc.id)}
-            for hit in matcher.suggest(doc.text):
-                if (hit.start, hit.end, span.label) not in have:
-                    found.append(Span(doc.id, self.layer.name, hit.start, hit.end, span.label,
-                                      doc.text[hit.start:hit.end]))
+        found, left_out = self._occurrences(matcher, docs, span.label)
         where = "in every document" if everywhere else "in this document"
         if not found:
-            self.statusBar().showMessage(f"No other occurrence of «{quoted(span.text)}» {where}", 5000)
+            self.statusBar().showMessage(f"No other occurrence of «{quoted(span.text)}» {where}"
+                                         + (f" ({self._left_out(left_out)})" if left_out else ""), 6000)
             return 0
         count_docs = len({s.doc_id for s in found})
         question = (f"Label {len(found)} more occurrence{'s' * (len(found) != 1)} of «{quoted(span.text)}» as "
-                    f"{span.label} {where}" + (f" ({count_docs} documents)" if everywhere else "") + "?")
+                    f"{span.label} {where}" + (f" ({count_docs} documents)" if everywhere else "") + "?"
+                    + (f"\n\n{self._left_out(left_out)}." if left_out else ""))
         box = QMessageBox(QMessageBox.Question, "Annotate all occurrences", question,
                           QMessageBox.Yes | QMessageBox.Cancel, self)
         box.setTextFormat(Qt.PlainText)
@@ -585,6 +583,30 @@ class MainWindow(QMainWindow):
         self.undo_stack.push(commands.AddSpansAcross(
             self, found, f"label {len(found)} occurrences of «{quoted(span.text)}» as {span.label}"))
         return len(found)
+
+    def _occurrences(self, matcher, docs, label: str) -> tuple[list[Span], int]:
+        """The places ``matcher`` finds that the layer does not hold yet, as ``label`` spans, and
+        how many it left out because the person rejected a suggestion (or, in review mode, a
+        proposal) at exactly that place: a rejection says "not here", whatever label it had."""
+        found: list[Span] = []
+        left_out = 0
+        for doc in docs:
+            have = {(s.start, s.end, s.label) for s in self.layer.spans(doc.id)}
+            rejected = {(start, end) for start, end, _ in self.layer.rejected(doc.id)}
+            for hit in matcher.suggest(doc.text):
+                if (hit.start, hit.end, label) in have:
+                    continue
+                if (hit.start, hit.end) in rejected:
+                    left_out += 1
+                    continue
+                found.append(Span(doc.id, self.layer.name, hit.start, hit.end, label, doc.text[hit.start:hit.end]))
+        return found, left_out
+
+    def _left_out(self, count: int) -> str:
+        what = "a proposal" if self.review_mode else "a suggestion"
+        if count == 1:
+            return f"1 left out: you rejected {what} there"
+        return f"{count} left out: you rejected {what} at each"
 
     def after_bulk_change(self, doc_ids: set[str], added: int = 0) -> None:
         """Many documents changed at once: the open one is read again, the list rows too."""
@@ -805,6 +827,10 @@ class MainWindow(QMainWindow):
     def toggle_snap(self) -> None:
         self.snap_to_words = self.snap_action.isChecked()
         self.settings.setValue("annotate/snap", "true" if self.snap_to_words else "false")
+        self.statusBar().showMessage(
+            "Snap to words is on: a selection's edges snap to whole words (Alt+W turns it off)" if self.snap_to_words
+            else "Snap to words is off: the label key stores exactly the selection (Alt+W turns it on)", 6000)
+        self._show_selection()  # what the label key will store, with or without snapping
 
     def _said(self, verb: str, index: int) -> None:
         if 0 <= index < self.undo_stack.count():
@@ -836,10 +862,36 @@ class MainWindow(QMainWindow):
         if jump and matches:
             self.view.select(*matches[0])
 
+    def open_first_result(self) -> None:
+        """Enter in the search box: the first document the search lists opens on its first match
+        (selected and in view), and the keys go to the article, so F3 steps on from there."""
+        if not self.search_query:
+            return
+        model = self.documents.model
+        if model.total() == 0:
+            self.statusBar().showMessage(f"No document matches «{quoted(self.search_query)}»", 5000)
+            return
+        self.open_document(model.doc_id(0))
+        self.view.setFocus()
+        self._say_match()
+
+    def _say_match(self) -> None:
+        matches = self.view.matches
+        if matches and self.view.selection() in matches:
+            self.statusBar().showMessage(f"Match {matches.index(self.view.selection()) + 1} of {len(matches)} "
+                                         "(F3 next, Shift+F3 previous)", 5000)
+        elif self.search_query:
+            self.statusBar().showMessage(f"«{quoted(self.search_query)}» is not in this document's text", 5000)
+
     def step_match(self, step: int) -> None:
-        """F3 / Shift+F3: the next or previous match after the caret, wrapping around."""
+        """F3 / Shift+F3: the next or previous match after the caret, wrapping around. In a
+        document without a match while the search lists others, F3 opens the first of those."""
         matches = self.view.matches
         if not matches:
+            listed = self.documents.model.total() if self.search_query else 0
+            if listed and (self.document is None or self.documents.model.doc_id(0) != self.document.id):
+                self.open_first_result()
+                return
             self.statusBar().showMessage("No search matches in this document (Ctrl+F to search)", 4000)
             return
         caret = self.view.selection()[0] if step < 0 else self.view.selection()[1] - 1

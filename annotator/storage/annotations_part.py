@@ -255,6 +255,15 @@ class AnnotationsPart:
         )
         return {tuple(row) for row in cur}
 
+    def rejected_places(self, doc_id: str, annotator: str) -> set[tuple[int, int, str]]:
+        """(start, end, label) of every suggestion ``annotator`` rejected on the document, whoever
+        suggested it: the places "label every occurrence" leaves out."""
+        cur = self.db.execute(
+            'SELECT DISTINCT start, "end", label FROM suggestion_rejections WHERE doc_id = ? AND annotator = ?',
+            [doc_id, annotator],
+        )
+        return {tuple(row) for row in cur}
+
     def rejected_suggestion_texts(self, annotator: str, source: str) -> list[tuple[str, str]]:
         """(text, label) of every suggestion from ``source`` that ``annotator`` rejected: what lowers
         a learned pattern's score."""

@@ -1,11 +1,13 @@
 """Label colours that can be told apart: CIEDE2000 against published values, and the default
 schema's highlights (as drawn, on the light and dark page) apart in normal vision and with the
-three common colour-vision deficiencies."""
+three common colour-vision deficiencies; its labels and themes apart as swatches; and a new label's
+colour the farthest there is from those in use."""
 
 from __future__ import annotations
 
 import pytest
 
+from annotator.core import colours
 from annotator.core.colours import DARK_PAGE, LIGHT_PAGE, ciede2000, contrast, highlight_distances, lab, rgb, simulate
 from annotator.core.schema import load_schema_file
 from annotator.core.resources import default_schema_path
@@ -55,3 +57,56 @@ def test_the_old_palette_failed_it():
     old = ["#D9480F", "#1C7ED6", "#2B8A3E", "#1098AD", "#AE3EC9", "#DB7100", "#E64980"]
     distances = highlight_distances(old)
     assert distances[("light", "normal")] < 13 and distances[("light", "deuteranopia")] < 2
+
+
+def _default():
+    schema = load_schema_file(default_schema_path())
+    return [label.colour for label in schema.labels], [theme.colour for theme in schema.themes]
+
+
+def test_the_default_labels_and_themes_together_are_apart_as_swatches():
+    labels, themes = _default()
+    assert len(themes) == 8
+    for vision, distance in colours.swatch_distances(labels + themes).items():
+        assert distance >= colours.floor(vision), (vision, round(distance, 1))
+    for colour in themes:
+        assert contrast(colour, LIGHT_PAGE) >= 3 and contrast(colour, DARK_PAGE) >= 3, colour
+
+
+def test_the_old_theme_colours_failed_it():
+    """Themes 1 and 5 were near twins of a purple, economy a twin of DATE's orange."""
+    labels, _ = _default()
+    old = ["#7950F2", "#E03131", "#4263EB", "#0C8599", "#845EF7", "#2F9E44", "#D6336C", "#B36B00"]
+    assert ciede2000(lab(rgb("#7950F2")), lab(rgb("#845EF7"))) < 5
+    assert colours.swatch_distances(labels + old)["normal"] < 5
+
+
+def test_a_new_label_gets_the_candidate_farthest_from_every_colour_in_use():
+    labels, themes = _default()
+    chosen = colours.farthest(labels, themes)
+    scores = {c: colours.separation(c, labels, themes) for c in colours._candidates()}
+    assert colours.separation(chosen, labels, themes) == max(scores.values())
+    assert chosen not in labels + themes
+    # What an added label used to get (the first palette colour not in use) stood 10 from ROLE.
+    role = next(c for c in labels if c == "#C32D87")
+    assert ciede2000(lab(rgb("#C2255C")), lab(rgb(role))) < 11
+    assert colours.separation("#C2255C", labels, themes) < colours.separation(chosen, labels, themes)
+    assert min(ciede2000(lab(rgb(chosen)), lab(rgb(c))) for c in labels + themes) >= 13
+
+
+def test_a_new_theme_is_kept_apart_as_a_swatch_only():
+    labels, themes = _default()
+    theme = colours.farthest(labels, themes, highlight=False)
+    scores = [colours.separation(c, labels, themes, highlight=False) for c in colours._candidates()]
+    assert colours.separation(theme, labels, themes, highlight=False) == max(scores)
+    assert colours.separation(theme, labels, themes, highlight=False) >= colours.separation(
+        colours.farthest(labels, themes), labels, themes, highlight=False)
+
+
+def test_farthest_takes_the_first_of_equals_and_never_a_colour_in_use():
+    candidates = ["#E10000", "#2D96F0", "#2D783C"]
+    picked: list[str] = []
+    for _ in range(3):
+        picked.append(colours.farthest(picked, candidates=candidates))
+    assert picked[0] == "#E10000"  # nothing in use: all equal, the first
+    assert sorted(picked) == sorted(candidates)  # each one picked is in use for the next

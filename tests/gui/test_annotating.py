@@ -258,3 +258,69 @@ def test_label_every_occurrence_in_the_document_and_everywhere_as_one_undo_step(
     assert len(window.store.spans(PERSIAN_SEED, "tester")) == len(spans)
     window.undo_action.trigger()
     assert len(window.store.spans(PERSIAN_SEED, "tester")) == 1
+
+
+def test_label_every_occurrence_leaves_out_the_places_the_person_rejected(qtbot, window, tmp_path, monkeypatch):
+    """A suggestion rejected with Shift+X says "not here": labelling every occurrence leaves that
+    place out (whatever label was rejected there), and the preview counts what it left out."""
+    import json
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.gui.test_span_menu import _choose, right_click
+    from tests.helpers import write
+
+    text = "خبر 😀 مشهد و 👩\u200d💻 مشهد و 𠜎 مشهد و مشهد امروز"
+    places = [i for i in range(len(text)) if text.startswith("مشهد", i)]
+    assert len(places) == 4
+    suggested = [{"start": places[1], "end": places[1] + 4, "label": "GPE"},
+                 {"start": places[2], "end": places[2] + 4, "label": "LOC"}]
+    path = write(tmp_path / "model.jsonl", json.dumps({"id": "rejected", "text": text, "annotator": "model",
+                                                       "spans": suggested}, ensure_ascii=False) + "\n")
+    assert window.run_import([str(path)])
+    qtbot.waitUntil(window.isActiveWindow)  # the import's progress dialog had the keys
+    window.open_document("rejected")
+    window.suggestions.set_source("model")
+    drag(qtbot, window, places[0], places[0] + 4)
+    key(qtbot, window, "g")
+    qtbot.keyClick(window.view, Qt.Key_N, Qt.ShiftModifier)
+    assert window.view.selection() == (places[1], places[1] + 4)
+    qtbot.keyClick(window.view, Qt.Key_X, Qt.ShiftModifier)  # not GPE here
+    qtbot.keyClick(window.view, Qt.Key_N, Qt.ShiftModifier)
+    assert window.view.selection() == (places[2], places[2] + 4)
+    qtbot.keyClick(window.view, Qt.Key_X, Qt.ShiftModifier)  # not LOC here either
+    assert window.view.suggestions == []
+
+    asked = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: asked.append(box.text()) or QMessageBox.Yes)
+    qtbot.mouseClick(window.view.viewport(), Qt.LeftButton, pos=inside(window, places[0] + 1))
+    assert window.selected_span() is not None and window.selected_span().start == places[0]
+    qtbot.keyClick(window.view, Qt.Key_L, Qt.ControlModifier | Qt.ShiftModifier)
+    assert asked and asked[-1].startswith("Label 1 more occurrence of «\u2068مشهد\u2069» as GPE in this document?")
+    assert "2 left out: you rejected a suggestion at each" in asked[-1]
+    assert spans(window) == [(places[0], places[0] + 4, "GPE", "مشهد"), (places[3], places[3] + 4, "GPE", "مشهد")]
+    qtbot.mouseClick(window.view.viewport(), Qt.LeftButton, pos=inside(window, places[3] + 1))
+    qtbot.keyClick(window.view, Qt.Key_Delete)  # a deleted span is no rejection: it comes back
+    assert len(spans(window)) == 1
+    window.clear_selection()
+    _choose(qtbot, "Label every occurrence in this document")  # the span's right-click menu
+    right_click(qtbot, window.view.viewport(), inside(window, places[0] + 1))
+    qtbot.waitUntil(lambda: len(spans(window)) == 2)
+    assert "2 left out" in asked[-1] and spans(window)[1][:2] == (places[3], places[3] + 4)
+
+
+def test_alt_w_says_whether_snap_to_words_is_now_on_or_off(qtbot, window, settings):
+    window.open_document(DAEGU_SEED)
+    text = window.document.text
+    start = text.index("대구시는 지난")
+    window.view.select(start + 1, start + 2)  # "구", inside 대구시는
+    assert "«\u2068대구시는\u2069»" in window.selection_label.text()  # snapped: the whole word
+    qtbot.keyClick(window.view, Qt.Key_W, Qt.AltModifier)
+    assert not window.snap_to_words and settings.value("annotate/snap") == "false"
+    assert window.statusBar().currentMessage().startswith("Snap to words is off")
+    assert "«\u2068구\u2069»" in window.selection_label.text()  # what the label key stores now
+    key(qtbot, window, "g")
+    assert spans(window) == [(start + 1, start + 2, "GPE", "구")]
+    qtbot.keyClick(window.view, Qt.Key_W, Qt.AltModifier)
+    assert window.snap_to_words and settings.value("annotate/snap") == "true"
+    assert window.statusBar().currentMessage().startswith("Snap to words is on")

@@ -219,3 +219,31 @@ def test_the_window_resumes_learning_and_sigterm_ends_it_and_its_worker_cleanly(
     store = open_project(db)
     assert store.setting("last_document/maya")  # closing did what closing does
     store.close()
+
+
+def test_learned_suggestions_follow_a_label_renamed_in_the_editor(qtbot, window, monkeypatch):
+    from tests.gui.test_schema_editor import _shown, _type_in_cell, names
+
+    qtbot.waitUntil(window.isActiveWindow)
+    window.open_document("000_b57cd57af517ef66")
+    label_first_mashhad(qtbot, window)
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("My layer (tester)", True)))
+    window.learning.ask_source()
+    trained(qtbot, window, 1)
+    assert any(s.label == "GPE" and s.text == MASHHAD for s in window.view.suggestions)
+
+    dialog = _shown(qtbot, window)
+    _type_in_cell(qtbot, dialog, "labels", names(window).index("GPE"), 0, "CITY")
+    qtbot.waitUntil(lambda: "CITY" in names(window))
+    dialog.close()
+    mashhad = [s for s in window.view.suggestions if s.text == MASHHAD]
+    assert mashhad and {s.label for s in mashhad} == {"CITY"}  # at once, before any retraining
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.view.setFocus()
+    window.view.select(mashhad[0].start, mashhad[0].end)
+    qtbot.keyClick(window.view, Qt.Key_A, Qt.ShiftModifier)  # accept it: a span of a label that exists
+    assert (mashhad[0].start, "CITY") in {(s.start, s.label) for s in window.store.spans(window.document.id, "tester")}
+    trained(qtbot, window, 2)  # the rename retrained the model: it knows CITY itself now
+    assert window.learning.renames == {}
+    assert {s.label for s in window.view.suggestions if s.text == MASHHAD} <= {"CITY"}

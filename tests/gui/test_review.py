@@ -203,3 +203,41 @@ def test_review_leads_to_the_next_document_with_undecided_units(qtbot, reviewing
     qtbot.keyClick(view, Qt.Key_Return, Qt.ShiftModifier | Qt.ControlModifier)  # auto-accept the agreement
     qtbot.keyClick(view, Qt.Key_Return, Qt.ControlModifier)
     assert "Every document is adjudicated" in w.statusBar().currentMessage()
+
+
+def test_label_every_occurrence_in_gold_leaves_out_a_unit_the_reviewer_rejected(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    text = "😀 대구시는 대구시와 대구시 그리고 대구시"
+    places = [i for i in range(len(text)) if text.startswith("대구시", i)]
+    line = {"id": "again", "text": text, "annotator": "sara",
+            "spans": [{"start": places[1], "end": places[1] + 3, "label": "GPE"}]}
+    assert window.run_import([str(write(tmp_path / "again.jsonl", json.dumps(line, ensure_ascii=False) + "\n"))])
+    qtbot.waitUntil(window.isActiveWindow)
+    window.open_document("again")
+    window.review.mode_action.trigger()
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key_F8)
+    assert window.view.selection() == (places[1], places[1] + 3)
+    qtbot.keyClick(window.view, Qt.Key_Return, Qt.ShiftModifier)  # reject sara's proposal
+    window.view.select(places[0], places[0] + 3)
+    key(qtbot, window, "g")
+    asked = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: asked.append(box.text()) or QMessageBox.Yes)
+    qtbot.keyClick(window.view, Qt.Key_L, Qt.ControlModifier | Qt.ShiftModifier)
+    assert asked[-1].startswith("Label 2 more occurrences") and "1 left out: you rejected a proposal there" in asked[-1]
+    assert sorted((s.start, s.label) for s in window.store.gold_spans("again")) == [
+        (places[0], "GPE"), (places[2], "GPE"), (places[3], "GPE")]
+
+
+def test_a_label_renamed_in_the_editor_shows_at_once_in_the_units_panel(qtbot, reviewing):
+    from tests.gui.test_schema_editor import _shown, _type_in_cell, names
+
+    dialog = _shown(qtbot, reviewing)
+    _type_in_cell(qtbot, dialog, "labels", names(reviewing).index("PER"), 0, "PERSON")
+    qtbot.waitUntil(lambda: "PERSON" in names(reviewing))
+    tree = reviewing.review.panel.tree
+    versions = [tree.topLevelItem(i).child(k).text(0) for i in range(tree.topLevelItemCount())
+                for k in range(tree.topLevelItem(i).childCount())]
+    assert any(". PERSON «" in v for v in versions) and not any(". PER «" in v for v in versions)
+    assert "PERSON" in {s.label for s in reviewing.view.suggestions}  # the proposals drawn in the article

@@ -4,7 +4,8 @@ clashes, reorder, add, remove only what is unused, guidelines; each one undoable
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication, QColorDialog, QLineEdit, QPushButton
 
 from annotator.gui.schema_editor import SchemaEditor
 from tests.gui.conftest import key
@@ -87,3 +88,163 @@ def test_guidelines_edited_in_the_window(qtbot, window):
     assert "\u2068«مشهد»\u2069" in window.guidelines.toPlainText()
     window.undo_action.trigger()
     assert window.store.schema().guidelines != "Mark «مشهد» without the comma."
+
+
+def _shown(qtbot, window) -> SchemaEditor:
+    """The editor as Annotate → Labels and themes… shows it: a window of its own, with the keys."""
+    dialog = editor(qtbot, window)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    return dialog
+
+
+def _type_in_cell(qtbot, dialog, kind: str, row: int, column: int, text: str) -> None:
+    table = dialog.tables[kind]
+    table.setCurrentCell(row, column)
+    table.editItem(table.item(row, column))
+    cell = QApplication.focusWidget()  # the cell's editor (an earlier cell's may still linger)
+    assert isinstance(cell, QLineEdit)
+    cell.selectAll()
+    qtbot.keyClicks(cell, text)
+    qtbot.keyClick(cell, Qt.Key_Return)
+
+
+def _button(dialog, text: str) -> QPushButton:
+    return next(b for b in dialog.findChildren(QPushButton) if b.text() == text and b.isVisible())
+
+
+def test_ctrl_z_in_the_editor_undoes_its_own_edits_and_stops_at_the_article(qtbot, window, monkeypatch):
+    window.open_document(DAEGU_SEED)
+    window.view.select(0, 2)
+    key(qtbot, window, "o")  # a span made in the article before the editor opens
+    dialog = _shown(qtbot, window)
+    table = dialog.tables["labels"]
+    org, gpe = names(window).index("ORG"), names(window).index("GPE")
+    _type_in_cell(qtbot, dialog, "labels", org, 0, "ORGANISATION")
+    qtbot.waitUntil(lambda: "ORGANISATION" in names(window))
+    _type_in_cell(qtbot, dialog, "labels", gpe, 3, "k")
+    qtbot.waitUntil(lambda: window.store.schema().label("GPE").hotkey == "k")
+    qtbot.mouseClick(_button(dialog, "Add a label"), Qt.LeftButton)
+    assert names(window)[-1] == "NEW1"
+    monkeypatch.setattr(QColorDialog, "getColor", staticmethod(lambda *a, **k: QColor("#123456")))
+    qtbot.mouseClick(_button(dialog, "Colour…"), Qt.LeftButton)  # the new label, still the current row
+    assert window.store.schema().label("NEW1").colour == "#123456"
+    qtbot.mouseClick(_button(dialog, "Remove"), Qt.LeftButton)
+    assert "NEW1" not in names(window)
+
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key_Z, Qt.ControlModifier)  # the removal
+    assert window.store.schema().label("NEW1").colour == "#123456" and "Undid: remove label NEW1" in dialog.message.text()
+    qtbot.keyClick(table, Qt.Key_Z, Qt.ControlModifier)  # the colour
+    assert window.store.schema().label("NEW1").colour != "#123456"
+    qtbot.keyClick(table, Qt.Key_Z, Qt.ControlModifier)  # the addition
+    assert "NEW1" not in names(window) and table.rowCount() == len(names(window))
+    qtbot.keyClick(table, Qt.Key_Z, Qt.ControlModifier)  # the hotkey
+    assert window.store.schema().label("GPE").hotkey == "g"
+    qtbot.keyClick(table, Qt.Key_Z, Qt.ControlModifier)  # the rename: the span follows back
+    assert "ORG" in names(window) and [s.label for s in window.store.spans(DAEGU_SEED, "tester")] == ["ORG"]
+    assert table.item(org, 0).text() == "ORG" and not _button(dialog, "Undo").isEnabled()
+    qtbot.keyClick(table, Qt.Key_Z, Qt.ControlModifier)  # the span is the article's: not undone from here
+    assert [s.label for s in window.store.spans(DAEGU_SEED, "tester")] == ["ORG"]
+    assert "Nothing to undo here; the step before is in the article" in dialog.message.text()
+
+    qtbot.keyClick(table, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)  # redo the rename
+    assert [s.label for s in window.store.spans(DAEGU_SEED, "tester")] == ["ORGANISATION"]
+    qtbot.keyClick(table, Qt.Key_Y, Qt.ControlModifier)  # redo the hotkey
+    assert window.store.schema().label("GPE").hotkey == "k"
+    assert _button(dialog, "Redo").toolTip() == "Redo: add label NEW1"
+    dialog.close()
+    window.undo_action.trigger()  # the window's history holds the same steps
+    assert window.store.schema().label("GPE").hotkey == "g"
+
+
+def test_typing_in_a_cell_keeps_ctrl_z_for_the_cell(qtbot, window):
+    dialog = _shown(qtbot, window)
+    table = dialog.tables["labels"]
+    table.setCurrentCell(0, 1)
+    table.editItem(table.item(0, 1))
+    cell = table.findChild(QLineEdit)
+    before = cell.text()
+    qtbot.keyClicks(cell, "xyz")
+    qtbot.keyClick(cell, Qt.Key_Z, Qt.ControlModifier)
+    assert cell.text() != before + "xyz" and window.store.schema().labels[0].title == before
+
+
+def test_a_rename_shows_at_once_in_every_view(qtbot, window):
+    window.open_document(DAEGU_SEED)
+    window.view.select(0, 2)
+    key(qtbot, window, "o")
+    span = window.store.spans(DAEGU_SEED, "tester")[0]
+    window.clear_selection()
+    window.select_span(span.id)
+    assert window.selection_label.text().startswith("ORG ")
+    dialog = _shown(qtbot, window)
+    _type_in_cell(qtbot, dialog, "labels", names(window).index("ORG"), 0, "ORGANISATION")
+    qtbot.waitUntil(lambda: "ORGANISATION" in names(window))
+    assert window.selection_label.text().startswith("ORGANISATION ")  # the status bar
+    model = window.span_panel.model
+    assert model.data(model.index(0, 2)) == "ORGANISATION"  # the span list
+    assert [s.label for s in window.view.spans] == ["ORGANISATION"]  # what the article's tags draw
+    palette = window.palette_panel
+    assert any(palette.item(i).data(Qt.UserRole) == "ORGANISATION" for i in range(palette.count()))
+    assert "ORGANISATION" in window.describe_span(window.view.spans[0])
+    qtbot.keyClick(dialog.tables["labels"], Qt.Key_Z, Qt.ControlModifier)
+    assert window.selection_label.text().startswith("ORG ") and model.data(model.index(0, 2)) == "ORG"
+
+
+def test_unsaved_guidelines_survive_another_edit_and_its_undo(qtbot, window):
+    dialog = _shown(qtbot, window)
+    dialog.guidelines.setFocus()
+    qtbot.keyClicks(dialog.guidelines, "Mark the city.")
+    assert dialog.recolour("labels", 0, "#123456")
+    qtbot.keyClick(dialog.tables["labels"], Qt.Key_Z, Qt.ControlModifier)
+    assert dialog.guidelines.toPlainText().startswith("Mark the city.Mark the shortest span")
+
+
+def test_a_label_added_in_the_editor_gets_the_colour_farthest_from_those_in_use(qtbot, window):
+    from annotator.core import colours
+
+    schema = window.store.schema()
+    in_use = [label.colour for label in schema.labels], [theme.colour for theme in schema.themes]
+    dialog = _shown(qtbot, window)
+    qtbot.mouseClick(_button(dialog, "Add a label"), Qt.LeftButton)
+    added = window.store.schema().label("NEW1").colour
+    assert added == colours.farthest(*in_use)
+    role = schema.label("ROLE").colour
+    assert colours.ciede2000(colours.lab(colours.rgb(added)), colours.lab(colours.rgb(role))) > 13
+    assert window.colours["NEW1"] == added  # the article and panels paint with it at once
+
+
+def _darkest(widget) -> int:
+    image = widget.grab().toImage()
+    return min(image.pixelColor(x, y).lightness() for x in range(image.width()) for y in range(image.height()))
+
+
+def test_an_undo_button_with_nothing_to_undo_looks_disabled_on_both_palettes(qtbot, window):
+    from annotator.gui.theme import apply_theme
+
+    dialog = _shown(qtbot, window)
+    undo, close = _button(dialog, "Undo"), _button(dialog, "Close")
+    assert not undo.isEnabled() and close.isEnabled()
+    try:
+        for name in ("light", "dark"):
+            apply_theme(QApplication.instance(), name)
+            enabled, disabled = _darkest(close), _darkest(undo)  # the text is a button's darkest pixels
+            assert disabled > enabled + 40, name
+    finally:
+        apply_theme(QApplication.instance(), "light")
+
+
+def test_the_themes_panel_stays_in_place_through_schema_edits(qtbot, window):
+    panel = window.themes_panel
+    first = next(iter(panel.boxes))
+    QApplication.processEvents()
+    top = panel.boxes[first].geometry().top()
+    dialog = _shown(qtbot, window)
+    for colour in ("#123456", "#654321", "#123456"):
+        assert dialog.recolour("labels", 0, colour)
+    QApplication.processEvents()
+    assert panel.boxes[first].geometry().top() == top
+    assert panel.layout().count() == len(panel.boxes) + 1  # the boxes and one stretch

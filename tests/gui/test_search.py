@@ -8,6 +8,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
 from annotator.core.text import find_all
+from tests.gui.conftest import EMOJI_DOC, EMOJI_TEXT
 from tests.helpers import DAEGU_SEED, PERSIAN_SEED
 
 
@@ -57,3 +58,66 @@ def test_matches_are_marked_in_the_article(qtbot, window):
     window.open_document(PERSIAN_SEED)
     marked = [(s.cursor.selectionStart(), s.cursor.selectionEnd()) for s in window.view.extraSelections()]
     assert len(marked) == len(find_all(window.document.text, "مشهد")) > 3
+
+
+def _enter(qtbot, window, query: str) -> None:
+    """Ctrl+F, type ``query``, Enter: as a person searches."""
+    qtbot.keyClick(window.view, Qt.Key_F, Qt.ControlModifier)
+    assert QApplication.focusWidget() is window.documents.search
+    type_text(window.documents.search, query)
+    qtbot.keyClick(window.documents.search, Qt.Key_Return)
+
+
+def test_enter_in_the_search_box_opens_the_first_result_on_its_match_and_f3_steps_on(qtbot, window):
+    window.open_document(PERSIAN_SEED)  # a document without 대구 is open, as it was for the user
+    _enter(qtbot, window, "대구")
+    panel = window.documents
+    assert panel.model.doc_id(0) == DAEGU_SEED
+    assert window.document.id == DAEGU_SEED
+    matches = find_all(window.document.text, "대구")
+    assert window.view.matches == matches and len(matches) > 2
+    assert window.view.selection() == matches[0]
+    assert window.view.textCursor().selectedText() == "대구"
+    assert QApplication.focusWidget() is window.view  # the keys work in the article at once
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_F3)
+    assert window.view.selection() == matches[1]
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_F3, Qt.ShiftModifier)
+    assert window.view.selection() == matches[0]
+
+    _enter(qtbot, window, "سمنان")  # Ctrl+F selects the old query: typing replaces it
+    assert panel.search.text() == "سمنان"
+    first = panel.model.doc_id(0)
+    assert first != DAEGU_SEED and window.document.id == first
+    matches = find_all(window.document.text, "سمنان")
+    assert window.view.selection() == matches[0] and window.view.textCursor().selectedText() == "سمنان"
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_F3)
+    assert window.view.selection() == matches[1]
+
+
+def test_enter_lands_on_a_match_after_an_emoji(qtbot, window):
+    """Code points before the match that are two UTF-16 units each (😀, 𠜎): the selection
+    Qt shows is still exactly the match."""
+    _enter(qtbot, window, '"مشهد و سمنان"')
+    assert window.document.id == EMOJI_DOC
+    start, end = find_all(EMOJI_TEXT, '"مشهد و سمنان"')[0]
+    assert window.view.selection() == (start, end)
+    assert window.view.textCursor().selectedText() == "مشهد و سمنان" == EMOJI_TEXT[start:end]
+
+
+def test_f3_in_a_document_without_matches_opens_the_first_result(qtbot, window):
+    window.open_document(PERSIAN_SEED)
+    type_text(window.documents.search, "대구")
+    window.documents.apply_filters()  # the list follows the typing; no Enter, no click
+    window.view.setFocus()
+    assert window.view.matches == []
+    qtbot.keyClick(window.view, Qt.Key_F3)
+    assert window.document.id == DAEGU_SEED
+    assert window.view.selection() == find_all(window.document.text, "대구")[0]
+
+
+def test_enter_on_a_search_nothing_matches_says_so_and_keeps_the_document(qtbot, window):
+    window.open_document(PERSIAN_SEED)
+    _enter(qtbot, window, "zqxjvw")
+    assert window.document.id == PERSIAN_SEED
+    message = window.statusBar().currentMessage()
+    assert message.startswith("No document matches") and "zqxjvw" in message
