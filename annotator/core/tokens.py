@@ -114,6 +114,15 @@ def preload() -> None:
     _load_kiwi()
 
 
+def has_hangul(text: str) -> bool:
+    return _HANGUL.search(text) is not None
+
+
+def loaded() -> bool:
+    """Whether the Korean analyser is loaded in this process (then it answers at once)."""
+    return _kiwi is not None
+
+
 def _tag(morpheme: Any) -> str:
     return str(morpheme.tag).split("-")[0]  # VV-R / VV-I (regular/irregular) are still VV
 
