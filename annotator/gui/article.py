@@ -618,7 +618,7 @@ class ArticleView(QPlainTextEdit):
         super().mouseDoubleClickEvent(event)
         if event.button() == Qt.LeftButton:
             # annotator's word, not Qt's: Qt's takes the Persian comma along (ایتالیا،)
-            start, end = word_at(self.index.text, self.offset_at(event.position().toPoint()))
+            start, end = word_at(self.index.text, self.offset_under(event.position().toPoint()))
             if start < end:
                 self.select(start, end, ensure_visible=False)
 

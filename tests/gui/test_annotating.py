@@ -165,24 +165,6 @@ def test_an_f3_match_inside_a_longer_korean_word_stores_the_noun(qtbot, window):
     assert spans(window) == [(target, target + 3, "GPE", "대구시")]
 
 
-def test_snap_edges_on_a_stored_span_takes_the_particle_off_and_says_so(qtbot, window):
-    window.snap_action.trigger()  # off, to store 대구시는 as it was before
-    window.open_document(DAEGU_SEED)
-    text = window.document.text
-    start = text.index("대구시는 지난")
-    drag(qtbot, window, start, start + 4)
-    key(qtbot, window, "g")
-    assert spans(window) == [(start, start + 4, "GPE", "대구시는")]
-    window.clear_selection()
-    qtbot.mouseClick(window.view.viewport(), Qt.LeftButton, pos=inside(window, start + 1))
-    window.snap_span()  # the span menu's "Snap edges to words" (tests/gui/test_span_menu.py clicks it)
-    assert spans(window) == [(start, start + 3, "GPE", "대구시")]
-    assert window.statusBar().currentMessage() == "Snapped to «\u2068대구시\u2069» (particle «\u2068는\u2069» left out)"
-    window.snap_span()
-    assert spans(window) == [(start, start + 3, "GPE", "대구시")]
-    assert window.statusBar().currentMessage() == "«\u2068대구시\u2069» is already on word edges"
-
-
 def test_themes_toggle_by_hotkey_and_checkbox(qtbot, window):
     window.open_document(PERSIAN_SEED)
     key(qtbot, window, "1")

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QTextCursor
 
-from tests.gui.conftest import inside, key, utf16
+from tests.gui.conftest import ink, inside, key, utf16
 from tests.helpers import PERSIAN_SEED, write
 
 MIXED = "مشهد در کنفرانس\n대구시는 발표했다\nسلام"
@@ -183,25 +183,6 @@ def test_a_narrow_article_never_breaks_a_persian_word_across_lines(qtbot, window
     assert breaks > 10
 
 
-def _ink(window, offset: int) -> tuple[list[int], int]:
-    """The x of every whole pixel strictly between the two edges Qt draws the letter at code
-    point ``offset`` between (``QTextLine.cursorToX`` of the boundaries before and after it), and
-    the y of its line's middle: a press there is on the letter's ink."""
-    view = window.view
-    view.viewport().repaint()  # laid out and aligned as painted
-    position = utf16(window.document.text, offset)
-    block = view.document().findBlock(position)
-    layout = block.layout()
-    line = layout.lineForTextPosition(position - block.position())
-    geometry = view.blockBoundingGeometry(block).translated(view.contentOffset())
-    a = line.cursorToX(position - block.position())[0] + geometry.left()
-    b = line.cursorToX(position + 1 - block.position())[0] + geometry.left()
-    left, right = min(a, b), max(a, b)
-    xs = [x for x in range(int(left), int(right) + 2) if left < x and x + 1 < right]
-    assert xs, "a letter narrower than a pixel"
-    return xs, round(geometry.top() + line.y() + line.height() / 2)
-
-
 def _drag_from(qtbot, window, press: QPoint, release: QPoint) -> None:
     viewport = window.view.viewport()
     qtbot.mousePress(viewport, Qt.LeftButton, pos=press)
@@ -227,8 +208,8 @@ def test_a_drag_that_starts_on_the_ink_of_a_narrow_first_letter_takes_it(qtbot, 
     end = start + len("برگزاری")
     window.view.set_caret(start)
     window.view.ensureCursorVisible()
-    xs, y = _ink(window, start)
-    last_x, last_y = _ink(window, end - 1)
+    xs, y = ink(window, start)
+    last_x, last_y = ink(window, end - 1)
     last = QPoint(last_x[len(last_x) // 2], last_y)
     for x in xs:
         _drag_from(qtbot, window, QPoint(x, y), last)  # right to left, as the word is read
@@ -248,8 +229,8 @@ def test_with_snap_on_a_partial_drag_from_the_first_letter_shows_and_stores_the_
     start = text.index("برگزاری")
     window.view.set_caret(start)
     window.view.ensureCursorVisible()
-    xs, y = _ink(window, start)
-    middle_x, middle_y = _ink(window, start + 3)  # ز
+    xs, y = ink(window, start)
+    middle_x, middle_y = ink(window, start + 3)  # ز
     _drag_from(qtbot, window, QPoint(xs[0], y), QPoint(middle_x[len(middle_x) // 2], middle_y))
     assert window.view.selection() == (start, start + len("برگزاری"))  # the highlight: the whole word
     assert "«\u2068برگزاری\u2069»" in window.selection_label.text()
@@ -278,7 +259,7 @@ def test_a_drag_from_the_ink_of_a_korean_letter_inside_a_persian_line(qtbot, win
 
 
 def _ink_by_glyph(window, offset: int) -> tuple[list[int], int]:
-    """Like _ink, from the letter's glyph run (where a direction changes, a boundary's
+    """Like conftest's ink, from the letter's glyph run (where a direction changes, a boundary's
     ``cursorToX`` is on the other run's side)."""
     view = window.view
     view.viewport().repaint()
