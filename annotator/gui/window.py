@@ -808,7 +808,8 @@ class MainWindow(QMainWindow):
         shown = " ".join(self.document.text[start:end].split()) if self.document is not None else ""
         if len(shown) > 40:
             shown = shown[:39] + "…"
-        particle = left_out(self.document.text, start, end) if self.document is not None and self.snap_to_words else ""
+        snapping = self.document is not None and self.snap_to_words
+        particle = left_out(self.document.text, start, end) if snapping else ""
         said = f"; particle «{isolate(particle)}» left out" if particle else ""
         self.selection_label.setText(f"Label key stores «{isolate(shown)}» {start}–{end} ({end - start} chars{said})")
 
