@@ -114,6 +114,15 @@ def preload() -> None:
     _load_kiwi()
 
 
+def has_hangul(text: str) -> bool:
+    return _HANGUL.search(text) is not None
+
+
+def loaded() -> bool:
+    """Whether the Korean analyser is loaded in this process (then it answers at once)."""
+    return _kiwi is not None
+
+
 def _tag(morpheme: Any) -> str:
     return str(morpheme.tag).split("-")[0]  # VV-R / VV-I (regular/irregular) are still VV
 
@@ -140,6 +149,14 @@ def korean_split(word: str) -> int | None:
     if not (0 < cut < len(word)) or cut < before.start + before.len:
         return None
     return cut
+
+
+def noun_end(word: str) -> int | None:
+    """Where a trailing Korean particle or ending comes off ``word`` (one word, as the tokens'
+    rules define it), as an offset inside it, or None when nothing comes off (no Hangul, a verb,
+    no particle): 대구시는 → 3, 18일에 → 3, 김정은 → None. The one definition the tokens, snap to
+    words (annotator.core.words) and the string matcher share."""
+    return korean_split(word) if _HANGUL.search(word) else None
 
 
 def tokenize(text: str) -> list[Token]:
@@ -186,13 +203,11 @@ def scan(text: str) -> list[Token]:
     for m in _TOKEN.finditer(text):
         start, end = m.span()
         if m.group("word") is not None:
-            word = m.group()
-            if _HANGUL.search(word):
-                cut = korean_split(word)
-                if cut is not None:
-                    append(Token(start, start + cut))
-                    append(Token(start + cut, end))
-                    continue
+            cut = noun_end(m.group())
+            if cut is not None:
+                append(Token(start, start + cut))
+                append(Token(start + cut, end))
+                continue
         append(Token(start, end))
     return out
 

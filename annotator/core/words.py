@@ -1,14 +1,17 @@
 """Word boundaries for "snap to words", in Persian and Korean.
 
 A word is a run of letters, digits and combining marks. ZWNJ (and ZWJ) inside a run keeps it one
-word, so Persian می‌شود or سامانه‌های snaps as a whole. Korean particles are glued to their noun
-(대구시는): a selection that ends right before a particle keeps it out, and one that ends inside
-the noun grows to the whole eojeol, which the annotator trims by one character (:func:`nudge`).
+word, so Persian می‌شود or سامانه‌های snaps as a whole. A Korean noun's trailing particle or
+ending (대구시는 → 대구시 + 는) is found by the same analysis the token exports use
+(:func:`annotator.core.tokens.noun_end`, Kiwi), and snapping leaves it out wherever the selection
+stops: before it, on it or after it.
 """
 
 from __future__ import annotations
 
 import unicodedata
+
+from annotator.core.tokens import noun_end
 
 _JOINERS = {"\u200c", "\u200d"}
 
@@ -20,14 +23,6 @@ def is_word_char(ch: str) -> bool:
     return category[0] in "LNM"
 
 
-# Korean particles (and the copula) that follow a noun: a selection that ends right before one
-# keeps it out when it snaps (대구시|는). A rule list, so snapping in the window needs no
-# morphological analyser; the token exports use one (annotator.core.tokens).
-PARTICLES = frozenset("""
-은 는 이 가 을 를 의 에 에서 에게 께 께서 한테 로 으로 와 과 랑 이랑 하고 도 만 까지 부터 보다 처럼 마다
-조차 밖에 이나 나 이며 며 이다 다 에는 에서는 에도 에서도 으로는 로는 와는 과는 에게는 까지는 부터는 이라 라
-이라는 라는 이란 란 에의 과의 와의 으로의 로의 이었다 였다 입니다 이고 고
-""".split())
 # Brackets and quotes a span keeps whole: one that opens inside it takes its closing partner along.
 PAIRS = {"(": ")", "[": "]", "{": "}", "«": "»", "“": "”", "‘": "’", "「": "」", "『": "』", "《": "》", "〈": "〉"}
 SYMMETRIC = ('"', "'")
@@ -36,9 +31,10 @@ SYMMETRIC = ('"', "'")
 def snap(text: str, start: int, end: int) -> tuple[int, int]:
     """What the label key stores for the selection ``[start, end)``: white space and punctuation
     trimmed at the edges, partial words grown to whole words (a ZWNJ keeps a Persian word whole),
-    a Korean particle right after the selection left out, and brackets or quotes that open inside
-    kept with their partner (콩그레스(SCEWC) keeps its ")"). A selection of only spaces or
-    punctuation is kept as it is."""
+    the trailing particle of a Korean noun in the last word left out (대구시는, 대구|시는 and
+    대구시는| all give 대구시; a selection of the particle alone gives the particle), and brackets
+    or quotes that open inside kept with their partner (콩그레스(SCEWC) keeps its ")"). A
+    selection of only spaces or punctuation is kept as it is."""
     if start >= end:
         return start, end
     s, e = start, end
@@ -48,23 +44,26 @@ def snap(text: str, start: int, end: int) -> tuple[int, int]:
         e -= 1
     if s == e:
         return start, end
+    first = s  # the first letter selected
     while s > 0 and is_word_char(text[s - 1]):
         s -= 1
-    word_end = e
-    while word_end < len(text) and is_word_char(text[word_end]):
-        word_end += 1
-    if not (word_end > e and _hangul(text[e - 1]) and text[e:word_end] in PARTICLES):
-        e = word_end
+    last_word = e - 1
+    while last_word > s and is_word_char(text[last_word - 1]):
+        last_word -= 1
+    while e < len(text) and is_word_char(text[e]):
+        e += 1
+    cut = noun_end(text[last_word:e])
+    if cut is not None:
+        if max(first, last_word) < last_word + cut:
+            e = last_word + cut
+        else:  # only the particle is selected: the particle, a token of its own
+            s = last_word + cut
     # A joiner never starts or ends a word.
     while s < e and text[s] in _JOINERS:
         s += 1
     while e > s and text[e - 1] in _JOINERS:
         e -= 1
     return _balanced(text, s, e)
-
-
-def _hangul(ch: str) -> bool:
-    return "\uac00" <= ch <= "\ud7a3"
 
 
 def _balanced(text: str, s: int, e: int) -> tuple[int, int]:
@@ -82,6 +81,20 @@ def _balanced(text: str, s: int, e: int) -> tuple[int, int]:
             elif s > 0 and text[s - 1] == quote:
                 s -= 1
     return s, e
+
+
+def left_out(text: str, start: int, end: int) -> str:
+    """The Korean particle or ending snapping left out right after ``[start, end)`` (what
+    :func:`snap` gave), or "" when it left none out."""
+    last_word = end
+    while last_word > start and is_word_char(text[last_word - 1]):
+        last_word -= 1
+    word_end = end
+    while word_end < len(text) and is_word_char(text[word_end]):
+        word_end += 1
+    if word_end > end and noun_end(text[last_word:word_end]) == end - last_word:
+        return text[end:word_end]
+    return ""
 
 
 def word_at(text: str, offset: int) -> tuple[int, int]:

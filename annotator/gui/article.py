@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QTimer, Qt, Signal
@@ -179,6 +180,37 @@ _LTR_LETTER = re.compile("[A-Za-z\u00c0-\u024f\uac00-\ud7a3\u1100-\u11ff]")
 _RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 
 
+def _glyph_at(layout, line: QTextLine, x: float) -> tuple[int, int] | None:
+    """The character of ``line`` whose drawn extent holds ``x``, as positions in its paragraph:
+    the two characters beside the nearest boundary first, then the whole line. The extent is
+    the one Qt selects and highlights (its glyph run's rectangle): ``cursorToX`` alone would not
+    do, as the boundary where a Korean run ends inside a Persian line has two places."""
+    first, last = line.textStart(), line.textStart() + line.textLength()
+
+    def holds(position: int) -> tuple[int, int] | None:
+        end = layout.nextCursorPosition(position)
+        if not first <= position < end <= last:
+            return None
+        for run in line.glyphRuns(position, end - position):
+            rect = run.boundingRect()
+            if rect.left() <= x < rect.right():
+                return position, end
+        return None
+
+    nearest = line.xToCursor(x)
+    for position in (nearest, layout.previousCursorPosition(nearest)):
+        found = holds(position)
+        if found is not None:
+            return found
+    position = first
+    while position < last:
+        found = holds(position)
+        if found is not None:
+            return found
+        position = layout.nextCursorPosition(position)
+    return None
+
+
 def _order(span: Span) -> tuple[int, int, str]:
     return (span.start, span.end, span.label)
 
@@ -217,6 +249,9 @@ class ArticleView(QPlainTextEdit):
         self.show_tags = True  # a label tag on each highlight (View → Label tags)
         self.describe = None  # span -> tooltip text; set by the window
         self.matches: list[tuple[int, int]] = []  # search matches in the open document
+        # What the label key will store for a selection (code points): the window's snap to words.
+        # A drag shows exactly that while it goes on.
+        self.snapper: Callable[[int, int], tuple[int, int]] = lambda start, end: (start, end)
         self.selectionChanged.connect(self._emit_selection)
 
     # --- positions: every conversion goes through self.index ---------------------------------
@@ -249,10 +284,13 @@ class ArticleView(QPlainTextEdit):
         return self.index.to_code_point(self.cursorForPosition(point).position())
 
     def char_at(self, point) -> tuple[int, int] | None:
-        """UTF-16 ``[start, end)`` of the character (grapheme cluster) under ``point``, in either
-        direction, or None where there is none (past a line's end, between paragraphs). Qt's own
-        hit-testing gives the nearest boundary instead: a press on the left half of a Persian
-        word's first (rightmost) letter lands after it."""
+        """UTF-16 ``[start, end)`` of the character (grapheme cluster) drawn under ``point``, in
+        either direction, or None where there is none (past a line's end, between paragraphs).
+        A character is where Qt draws it, as wide as Qt highlights it when it is selected. Qt's
+        own hit-testing gives the nearest boundary instead (a press on the left half of a Persian
+        word's first, rightmost letter lands after it), and its "on character" mode is off by a
+        few pixels in right-to-left text: a press on the ink of a narrow initial ب took the
+        letter after it."""
         block = self.cursorForPosition(point).block()
         if not block.isValid():
             return None
@@ -267,12 +305,15 @@ class ArticleView(QPlainTextEdit):
             rect = line.naturalTextRect()
             if not rect.left() <= x < rect.right():
                 return None
-            position = line.xToCursor(x, QTextLine.CursorOnCharacter)
-            end = layout.nextCursorPosition(position)
-            if position >= line.textStart() + line.textLength() or end <= position:
-                return None
-            return block.position() + position, block.position() + end
+            found = _glyph_at(layout, line, x)
+            return None if found is None else (block.position() + found[0], block.position() + found[1])
         return None
+
+    def offset_under(self, point) -> int:
+        """The code point a press at ``point`` is on: the character drawn there, else (past a
+        line's end) the nearest boundary."""
+        here = self.char_at(point)
+        return self.index.to_code_point(here[0]) if here is not None else self.offset_at(point)
 
     # --- alignment: each paragraph flush to its own direction's start edge --------------------
 
@@ -549,7 +590,7 @@ class ArticleView(QPlainTextEdit):
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt override)
         point = event.position().toPoint()
-        self._press_pos = self.offset_at(point)
+        self._press_pos = self.offset_under(point)
         plain = event.button() == Qt.LeftButton and not event.modifiers() & Qt.ShiftModifier
         self._press_char = self.char_at(point) if plain else None
         self._press_point = point
@@ -570,14 +611,14 @@ class ArticleView(QPlainTextEdit):
         return super().event(event)
 
     def contextMenuEvent(self, event) -> None:  # noqa: N802 (Qt override: the window builds the menu)
-        self.menu_requested.emit(self.offset_at(event.pos()), event.globalPos())
+        self.menu_requested.emit(self.offset_under(event.pos()), event.globalPos())
 
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self._press_char = None  # Qt extends by words while the double-click drags
         super().mouseDoubleClickEvent(event)
         if event.button() == Qt.LeftButton:
             # annotator's word, not Qt's: Qt's takes the Persian comma along (ایتالیا،)
-            start, end = word_at(self.index.text, self.offset_at(event.position().toPoint()))
+            start, end = word_at(self.index.text, self.offset_under(event.position().toPoint()))
             if start < end:
                 self.select(start, end, ensure_visible=False)
 
@@ -599,11 +640,19 @@ class ArticleView(QPlainTextEdit):
             anchor, position = first, here[1]
         else:
             anchor, position = last, here[0]
+        anchor, position = self._snapped(anchor, position)
         cursor = self.textCursor()
         if (cursor.anchor(), cursor.position()) != (anchor, position):
             cursor.setPosition(anchor)
             cursor.setPosition(position, QTextCursor.KeepAnchor)
             self.setTextCursor(cursor)
+
+    def _snapped(self, anchor: int, position: int) -> tuple[int, int]:
+        """The UTF-16 selection ``anchor``→``position`` as the label key will store it (snapped
+        to words when snapping is on), still anchored on the side the drag started."""
+        low, high = self.index.span_to_code_points(min(anchor, position), max(anchor, position))
+        start, end = self.index.span_to_utf16(*self.snapper(low, high))
+        return (start, end) if anchor <= position else (end, start)
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().mouseReleaseEvent(event)

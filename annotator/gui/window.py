@@ -31,7 +31,7 @@ from annotator.core.model import Document, Span, Status
 from annotator.core.recommend.live import LEARNED
 from annotator.core.resources import seeds_dir
 from annotator.core.text import find_all
-from annotator.core.words import nudge, snap
+from annotator.core.words import left_out, nudge, snap
 from annotator.gui import commands, span_menu
 from annotator.gui.article import ArticleView
 from annotator.gui.dialogs import NoteDialog, ShortcutSheet, SwitchAnnotatorDialog
@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         self.span_panel.note_requested.connect(self.edit_note)
         self.span_panel.menu_requested.connect(lambda span_id, at: self._span_menu(span_id, at))
         self.view.describe = self.describe_span
+        self.view.snapper = self.snapped
         self.view.show_tags = self.settings.value("view/tags", "true") in (True, "true")
         self.view.menu_requested.connect(self._article_menu)
         self.palette_panel.label_chosen.connect(self.apply_label)
@@ -378,6 +379,7 @@ class MainWindow(QMainWindow):
         self.view.set_caret(int(saved) if saved and saved.isdigit() else 0)
         self.view.ensureCursorVisible()
         self._show_selection()  # the position in this document, not the last one's
+        self._prepare_snap(doc.text)
         self.store.set_setting(f"last_document/{self.annotator}", doc.id)
         self.documents.show_current(doc.id)
         self._title()
@@ -497,7 +499,7 @@ class MainWindow(QMainWindow):
         start, end = self.view.selection()
         if start < end:
             if self.snap_to_words:
-                start, end = snap(self.document.text, start, end)
+                start, end = self._snap_and_say(start, end)
             text = self.document.text[start:end]
             self.undo_stack.push(commands.AddSpan(self, self.document.id, start, end, label, text))
             return
@@ -623,10 +625,49 @@ class MainWindow(QMainWindow):
         span = self.selected_span()
         if span is None or self.document is None:
             return
-        start, end = snap(self.document.text, span.start, span.end)
-        if (start, end) != (span.start, span.end):
+        start, end = self._snap_and_say(span.start, span.end)
+        if (start, end) == (span.start, span.end):
+            self.statusBar().showMessage(f"«{quoted(span.text)}» is already on word edges", 5000)
+        else:
             self.undo_stack.push(commands.UpdateSpan(self, span, f"snap {span.label} «{quoted(span.text)}»",
                                                      start=start, end=end))
+
+    def snapped(self, start: int, end: int) -> tuple[int, int]:
+        """What the label key stores for the selection ``[start, end)``: snapped to words when
+        snapping is on (annotator.core.words.snap), else as it is."""
+        if not self.snap_to_words or self.document is None:
+            return start, end
+        return snap(self.document.text, start, end)
+
+    def _snap_and_say(self, start: int, end: int) -> tuple[int, int]:
+        """Snap ``[start, end)`` to words and say in the status bar what that did, when it changed
+        the edges or left a Korean particle out (said before the change is saved: a failure to
+        save says so after it)."""
+        text = self.document.text
+        s, e = snap(text, start, end)
+        particle = left_out(text, s, e)
+        if (s, e) != (start, end) or particle:
+            said = f" (particle «{quoted(particle)}» left out)" if particle else ""
+            self.statusBar().showMessage(f"Snapped to «{quoted(text[s:e])}»{said}", 6000)
+        return s, e
+
+    def _prepare_snap(self, text: str) -> None:
+        """Snapping Korean asks the tokens' analyser (Kiwi), which takes a second or two and
+        about 300 MB to load, once per process, holding Python's lock all along (a thread would
+        not keep the window responsive). It is loaded when the first Korean document is shown
+        with snapping on, after the text is drawn, rather than in the middle of a drag."""
+        from annotator.core import tokens
+
+        if not self.snap_to_words or tokens.loaded() or not tokens.has_hangul(text):
+            return
+
+        def load() -> None:
+            self.statusBar().showMessage("Loading the Korean analyser for snap to words…")
+            self.statusBar().repaint()
+            tokens.preload()
+            self.statusBar().clearMessage()
+
+        QTimer.singleShot(0, load)
 
     # --- right-click ---------------------------------------------------------------------------
 
@@ -786,12 +827,14 @@ class MainWindow(QMainWindow):
         if start >= end:
             self.selection_label.setText(f"Position {start}")
             return
-        if self.document is not None and self.snap_to_words:  # exactly what the label key will store
-            start, end = snap(self.document.text, start, end)
+        start, end = self.snapped(start, end)  # exactly what the label key will store
         shown = " ".join(self.document.text[start:end].split()) if self.document is not None else ""
         if len(shown) > 40:
             shown = shown[:39] + "…"
-        self.selection_label.setText(f"Label key stores «{isolate(shown)}» {start}–{end} ({end - start} chars)")
+        snapping = self.document is not None and self.snap_to_words
+        particle = left_out(self.document.text, start, end) if snapping else ""
+        said = f"; particle «{isolate(particle)}» left out" if particle else ""
+        self.selection_label.setText(f"Label key stores «{isolate(shown)}» {start}–{end} ({end - start} chars{said})")
 
     # --- view --------------------------------------------------------------------------------
 
@@ -830,6 +873,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             "Snap to words is on: a selection's edges snap to whole words (Alt+W turns it off)" if self.snap_to_words
             else "Snap to words is off: the label key stores exactly the selection (Alt+W turns it on)", 6000)
+        if self.document is not None:
+            self._prepare_snap(self.document.text)  # may load the Korean analyser, and say so
         self._show_selection()  # what the label key will store, with or without snapping
 
     def _said(self, verb: str, index: int) -> None:

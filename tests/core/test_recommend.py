@@ -268,7 +268,7 @@ def _features_token_by_token(tokens: list[str]) -> list[list[str]]:
 
     from annotator.core.recommend.tagger import _script
     from annotator.core.text import fold
-    from annotator.core.words import PARTICLES
+    from annotator.core.recommend.tagger import PARTICLES
 
     folded = [fold(t) for t in tokens]
     scripts = [_script(t) for t in tokens]

@@ -88,6 +88,25 @@ def inside(window: MainWindow, offset: int) -> QPoint:
     raise AssertionError(f"no pixel on the letter at {offset}")
 
 
+def ink(window: MainWindow, offset: int) -> tuple[list[int], int]:
+    """The x of every whole pixel strictly between the two edges Qt draws the letter at code
+    point ``offset`` between (``QTextLine.cursorToX`` of the boundaries before and after it), and
+    the y of its line's middle: a press there is on the letter's ink."""
+    view = window.view
+    view.viewport().repaint()  # laid out and aligned as painted
+    position = utf16(window.document.text, offset)
+    block = view.document().findBlock(position)
+    layout = block.layout()
+    line = layout.lineForTextPosition(position - block.position())
+    geometry = view.blockBoundingGeometry(block).translated(view.contentOffset())
+    a = line.cursorToX(position - block.position())[0] + geometry.left()
+    b = line.cursorToX(position + 1 - block.position())[0] + geometry.left()
+    left, right = min(a, b), max(a, b)
+    xs = [x for x in range(int(left), int(right) + 2) if left < x and x + 1 < right]
+    assert xs, "a letter narrower than a pixel"
+    return xs, round(geometry.top() + line.y() + line.height() / 2)
+
+
 def drag(qtbot, window: MainWindow, start: int, end: int) -> None:
     """Select ``[start, end)`` with a real mouse drag from its first letter to its last, as a
     person does: pressing on the first letter and releasing on the last."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from annotator.core.model import Status
 from tests.gui.conftest import EMOJI_DOC, EMOJI_TEXT, drag, inside, key
@@ -96,20 +96,73 @@ def test_overlapping_and_nested_spans_are_kept_and_clicks_cycle_through_them(qtb
     assert formats, "nested span has no underline"
 
 
-def test_snap_to_words_then_trim_a_korean_particle(qtbot, window):
+def test_snap_to_words_leaves_the_particle_out_and_a_nudge_takes_it_in(qtbot, window):
     window.open_document(DAEGU_SEED)
     assert window.snap_to_words  # on by default
     text = window.document.text
     start = text.index("대구시는 지난")
     window.view.select(start + 1, start + 2)  # "구", inside 대구시는
+    assert "Label key stores «\u2068대구시\u2069»" in window.selection_label.text()
+    assert "particle «\u2068는\u2069» left out" in window.selection_label.text()
     key(qtbot, window, "g")
+    assert spans(window) == [(start, start + 3, "GPE", "대구시")]
+    assert window.statusBar().currentMessage() == "Snapped to «\u2068대구시\u2069» (particle «\u2068는\u2069» left out)"
+    qtbot.keyClick(window.view, Qt.Key_Period)  # end one character later: a span's nudge is not snapped
     assert spans(window) == [(start, start + 4, "GPE", "대구시는")]
-    qtbot.keyClick(window.view, Qt.Key_Comma)  # end one character earlier
+    qtbot.keyClick(window.view, Qt.Key_Comma)  # and back
     assert spans(window) == [(start, start + 3, "GPE", "대구시")]
     qtbot.keyClick(window.view, Qt.Key_BracketRight)  # start one character later
     assert spans(window) == [(start + 1, start + 3, "GPE", "구시")]
-    qtbot.keyClick(window.view, Qt.Key_BracketLeft)  # and back
+
+
+def test_a_drag_over_a_korean_noun_and_its_particle_stores_the_noun(qtbot, window):
+    """From 대 to 는 (the particle too), and a partial drag over 대구: 대구시 either way, and the
+    selection shown while dragging is what is stored."""
+    window.open_document(DAEGU_SEED)
+    text = window.document.text
+    start = text.index("대구시는 지난")
+    drag(qtbot, window, start, start + 4)  # 대 … 는
+    assert window.view.selection() == (start, start + 3)  # the highlight: what the key stores
+    key(qtbot, window, "g")
     assert spans(window) == [(start, start + 3, "GPE", "대구시")]
+    assert "particle «\u2068는\u2069» left out" in window.statusBar().currentMessage()
+    window.undo_stack.undo()
+    drag(qtbot, window, start, start + 2)  # 대구
+    assert window.view.selection() == (start, start + 3)
+    key(qtbot, window, "g")
+    assert spans(window) == [(start, start + 3, "GPE", "대구시")]
+
+
+def test_a_drag_over_pohang_leaves_its_particle_out(qtbot, window):
+    window.open_document("004_07f1b5d4621585f7")
+    text = window.document.text
+    start = text.index("포항시는")
+    press, release = inside(window, start + 3), inside(window, start)  # backwards, from 는 to 포
+    viewport = window.view.viewport()
+    qtbot.mousePress(viewport, Qt.LeftButton, pos=press)
+    qtbot.mouseMove(viewport, pos=QPoint((press.x() + release.x()) // 2, press.y()))
+    qtbot.mouseMove(viewport, pos=release)
+    qtbot.mouseRelease(viewport, Qt.LeftButton, pos=release)
+    assert window.view.selection() == (start, start + 3)
+    key(qtbot, window, "g")
+    assert spans(window) == [(start, start + 3, "GPE", "포항시")]
+
+
+def test_an_f3_match_inside_a_longer_korean_word_stores_the_noun(qtbot, window):
+    window.open_document(DAEGU_SEED)
+    text = window.document.text
+    window.view.set_caret(0)
+    window.documents.search.setText("대구")
+    qtbot.waitUntil(lambda: len(window.view.matches) > 1, timeout=3000)
+    window.view.setFocus()
+    target = text.index("대구시가")
+    for _ in range(20):
+        qtbot.keyClick(window.view, Qt.Key_F3)
+        if window.view.selection()[0] == target:
+            break
+    assert window.view.selection() == (target, target + 2)  # the match: 대구 of 대구시가
+    key(qtbot, window, "g")
+    assert spans(window) == [(target, target + 3, "GPE", "대구시")]
 
 
 def test_themes_toggle_by_hotkey_and_checkbox(qtbot, window):

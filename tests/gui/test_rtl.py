@@ -3,10 +3,11 @@ starts on a Persian word's first (rightmost) letter keeps that letter."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QTextCursor
 
-from tests.gui.conftest import inside, key, utf16
+from tests.gui.conftest import ink, inside, key, utf16
 from tests.helpers import PERSIAN_SEED, write
 
 MIXED = "مشهد در کنفرانس\n대구시는 발표했다\nسلام"
@@ -180,3 +181,92 @@ def test_a_narrow_article_never_breaks_a_persian_word_across_lines(qtbot, window
                 f"a word broken at {at}: {text[at - 8:at]}|{text[at:at + 8]}"
         block = block.next()
     assert breaks > 10
+
+
+def _drag_from(qtbot, window, press: QPoint, release: QPoint) -> None:
+    viewport = window.view.viewport()
+    qtbot.mousePress(viewport, Qt.LeftButton, pos=press)
+    qtbot.mouseMove(viewport, pos=QPoint((press.x() + release.x()) // 2, press.y()))
+    qtbot.mouseMove(viewport, pos=release)
+    qtbot.mouseRelease(viewport, Qt.LeftButton, pos=release)
+
+
+def _stored(window, start: int) -> list[str]:
+    return [s.text for s in window.store.spans(window.document.id, "tester") if s.start == start]
+
+
+@pytest.mark.parametrize("snapping", [False, True])
+def test_a_drag_that_starts_on_the_ink_of_a_narrow_first_letter_takes_it(qtbot, window, snapping: bool):
+    """The initial ب of برگزاری is 3-5 px wide: a press anywhere on it, dragging to the word's
+    end (leftwards) or from the word's end back to it (rightwards), takes it; the selection shown
+    is what the label key stores."""
+    if not snapping:
+        window.snap_action.trigger()
+    window.open_document(PERSIAN_SEED)
+    text = window.document.text
+    start = text.index("برگزاری")
+    end = start + len("برگزاری")
+    window.view.set_caret(start)
+    window.view.ensureCursorVisible()
+    xs, y = ink(window, start)
+    last_x, last_y = ink(window, end - 1)
+    last = QPoint(last_x[len(last_x) // 2], last_y)
+    for x in xs:
+        _drag_from(qtbot, window, QPoint(x, y), last)  # right to left, as the word is read
+        assert window.view.selection() == (start, end), x
+        window.view.set_caret(start)  # a press inside a selection would drag the selected text away
+        _drag_from(qtbot, window, last, QPoint(x, y))  # and back
+        assert window.view.selection() == (start, end), x
+        window.view.set_caret(start)
+    _drag_from(qtbot, window, QPoint(xs[0], y), last)  # from the letter's leftmost pixel
+    key(qtbot, window, "l")
+    assert _stored(window, start) == ["برگزاری"]
+
+
+def test_with_snap_on_a_partial_drag_from_the_first_letter_shows_and_stores_the_word(qtbot, window):
+    window.open_document(PERSIAN_SEED)
+    text = window.document.text
+    start = text.index("برگزاری")
+    window.view.set_caret(start)
+    window.view.ensureCursorVisible()
+    xs, y = ink(window, start)
+    middle_x, middle_y = ink(window, start + 3)  # ز
+    _drag_from(qtbot, window, QPoint(xs[0], y), QPoint(middle_x[len(middle_x) // 2], middle_y))
+    assert window.view.selection() == (start, start + len("برگزاری"))  # the highlight: the whole word
+    assert "«\u2068برگزاری\u2069»" in window.selection_label.text()
+    key(qtbot, window, "l")
+    assert _stored(window, start) == ["برگزاری"]
+
+
+@pytest.mark.parametrize("backwards", [False, True])
+def test_a_drag_from_the_ink_of_a_korean_letter_inside_a_persian_line(qtbot, window, backwards: bool):
+    """Left-to-right Korean inside a right-to-left line, after emoji (UTF-16 ≠ code points):
+    a press on 대's ink, to 시's, either way, gives 대구시 (snap off: exactly the letters)."""
+    from tests.gui.conftest import EMOJI_DOC, EMOJI_TEXT
+
+    window.snap_action.trigger()
+    window.open_document(EMOJI_DOC)
+    start = EMOJI_TEXT.index("대구시")
+    first_xs, y = _ink_by_glyph(window, start)
+    last_xs, _ = _ink_by_glyph(window, start + 2)
+    press, release = QPoint(first_xs[0], y), QPoint(last_xs[-1], y)
+    if backwards:
+        press, release = release, press
+    _drag_from(qtbot, window, press, release)
+    assert window.view.selection() == (start, start + 3)
+    key(qtbot, window, "g")
+    assert _stored(window, start) == ["대구시"]
+
+
+def _ink_by_glyph(window, offset: int) -> tuple[list[int], int]:
+    """Like conftest's ink, from the letter's glyph run (where a direction changes, a boundary's
+    ``cursorToX`` is on the other run's side)."""
+    view = window.view
+    view.viewport().repaint()
+    position = utf16(window.document.text, offset)
+    block = view.document().findBlock(position)
+    line = block.layout().lineForTextPosition(position - block.position())
+    geometry = view.blockBoundingGeometry(block).translated(view.contentOffset())
+    rect = line.glyphRuns(position - block.position(), 1)[0].boundingRect().translated(geometry.topLeft())
+    xs = [x for x in range(int(rect.left()), int(rect.right()) + 2) if rect.left() < x and x + 1 < rect.right()]
+    return xs, round(geometry.top() + line.y() + line.height() / 2)

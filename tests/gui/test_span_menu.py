@@ -3,12 +3,12 @@ is there, and each is one undoable step saved at once."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Qt
+from PySide6.QtCore import QPoint, QTimer, Qt
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QMenu
 
-from tests.gui.conftest import inside, key
-from tests.helpers import PERSIAN_SEED
+from tests.gui.conftest import drag, ink, inside, key
+from tests.helpers import DAEGU_SEED, PERSIAN_SEED
 
 
 def _choose(qtbot, *path: str) -> list[str]:
@@ -100,3 +100,41 @@ def test_snap_edges_of_a_sloppy_span_from_its_menu(qtbot, window):
     _choose(qtbot, "Snap edges to words")
     right_click(qtbot, window.view.viewport(), inside(window, start + 3))
     qtbot.waitUntil(lambda: [s.text for s in window.store.spans(PERSIAN_SEED, "tester")] == ["رومانی"])
+
+
+def test_snap_edges_on_a_stored_korean_span_takes_the_particle_off_and_says_so(qtbot, window):
+    window.snap_action.trigger()  # off, to store 대구시는 as it could be stored before
+    window.open_document(DAEGU_SEED)
+    text = window.document.text
+    start = text.index("대구시는 지난")
+    drag(qtbot, window, start, start + 4)
+    key(qtbot, window, "g")
+    assert [(s.start, s.end, s.text) for s in window.store.spans(DAEGU_SEED, "tester")] == [(start, start + 4, "대구시는")]
+    window.snap_action.trigger()
+    window.clear_selection()
+    _choose(qtbot, "Snap edges to words")
+    right_click(qtbot, window.view.viewport(), inside(window, start + 1))
+    qtbot.waitUntil(lambda: [s.text for s in window.store.spans(DAEGU_SEED, "tester")] == ["대구시"])
+    assert window.store.spans(DAEGU_SEED, "tester")[0].start == start
+    assert window.statusBar().currentMessage() == "Snapped to «\u2068대구시\u2069» (particle «\u2068는\u2069» left out)"
+    _choose(qtbot, "Snap edges to words")
+    right_click(qtbot, window.view.viewport(), inside(window, start + 1))
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "«\u2068대구시\u2069» is already on word edges")
+    assert [s.text for s in window.store.spans(DAEGU_SEED, "tester")] == ["대구시"]
+
+
+def test_a_right_click_on_the_ink_of_a_persian_span_s_last_letter_is_on_the_span(qtbot, window):
+    """The last letter of برگزاری is its leftmost: Qt's nearest boundary for its left half is
+    after the span, so the menu was not the span's."""
+    window.open_document(PERSIAN_SEED)
+    text = window.document.text
+    start = text.index("برگزاری")
+    end = start + len("برگزاری")
+    window.view.select(start, end)
+    key(qtbot, window, "e")
+    window.clear_selection()
+    xs, y = ink(window, end - 1)
+    seen = _choose(qtbot, "Relabel as", "LOC")
+    right_click(qtbot, window.view.viewport(), QPoint(xs[0], y))  # the letter's leftmost pixel
+    qtbot.waitUntil(lambda: [s.label for s in window.store.spans(PERSIAN_SEED, "tester")] == ["LOC"])
+    assert any(t.startswith("EVENT  «\u2068برگزاری\u2069»") for t in seen)

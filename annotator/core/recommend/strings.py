@@ -4,9 +4,9 @@ Matching works on search's folded form of the text (:func:`annotator.core.text.f
 Arabic ي and ك are Persian ی and ک, ZWNJ and harakat are dropped, so «سامانه‌های» and «سامانههای»
 match alike, and case is ignored. A match must be a whole word: the letter before it and the
 letter after it are not word letters. One exception, Korean: a match may be followed by a
-particle or ending glued to it (포항시는 holds 포항시) — the rest of the word must be one of the
-particles annotator.core.words knows — but it never starts inside a longer Hangul word (동대구시장
-holds no 대구시), and 대구시장 (a different word) holds no 대구시.
+particle or ending glued to it (포항시는 holds 포항시) — where the word's particle comes off, as the
+tokens and snap to words find it (annotator.core.tokens.noun_end) — but it never starts inside a
+longer Hangul word (동대구시장 holds no 대구시), and 대구시장 (a different word) holds no 대구시.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from pathlib import Path
 from annotator.core.errors import InputError
 from annotator.core.recommend import Suggestion
 from annotator.core.text import FOLD_TABLE, fold, fold_with_map
-from annotator.core.words import PARTICLES, is_word_char
+from annotator.core.tokens import noun_end
+from annotator.core.words import is_word_char
 
 NAME = "string"
 _HANGUL = re.compile("[\uac00-\ud7a3]")
@@ -137,8 +138,10 @@ class StringMatcher:
         if end >= len(folded) or not is_word_char(folded[end]):
             return True
         if _HANGUL.match(folded[end]) and _HANGUL.match(folded[end - 1]):
-            rest_end = end
-            while rest_end < len(folded) and is_word_char(folded[rest_end]):
-                rest_end += 1
-            return folded[end:rest_end] in PARTICLES  # 포항시 + 는
+            word_start, word_end = end, end
+            while word_start > 0 and is_word_char(folded[word_start - 1]):
+                word_start -= 1
+            while word_end < len(folded) and is_word_char(folded[word_end]):
+                word_end += 1
+            return noun_end(folded[word_start:word_end]) == end - word_start  # 포항시 + 는
         return False

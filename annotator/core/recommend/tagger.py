@@ -20,7 +20,16 @@ from annotator.core.model import Span
 from annotator.core.recommend import Suggestion
 from annotator.core.text import fold
 from annotator.core.token_view import TokenStats, align, bio_tags, doc_tokens, non_overlapping
-from annotator.core.words import PARTICLES
+
+# Korean particles (and the copula): a token that is one of these gets the feature "particle".
+# A feature of the tagger's, not an edge rule: where a particle comes off its noun is decided by
+# annotator.core.tokens.noun_end (Kiwi), which split the tokens already; this list only names the
+# split-off token to the tagger, as it did for every model trained so far.
+PARTICLES = frozenset("""
+은 는 이 가 을 를 의 에 에서 에게 께 께서 한테 로 으로 와 과 랑 이랑 하고 도 만 까지 부터 보다 처럼 마다
+조차 밖에 이나 나 이며 며 이다 다 에는 에서는 에도 에서도 으로는 로는 와는 과는 에게는 까지는 부터는 이라 라
+이라는 라는 이란 란 에의 과의 와의 으로의 로의 이었다 였다 입니다 이고 고
+""".split())
 
 NAME = "crf"
 
