@@ -367,7 +367,7 @@ def test_alt_w_says_whether_snap_to_words_is_now_on_or_off(qtbot, window, settin
     text = window.document.text
     start = text.index("대구시는 지난")
     window.view.select(start + 1, start + 2)  # "구", inside 대구시는
-    assert "«\u2068대구시는\u2069»" in window.selection_label.text()  # snapped: the whole word
+    assert "«\u2068대구시\u2069»" in window.selection_label.text()  # snapped: the noun, its particle left out
     qtbot.keyClick(window.view, Qt.Key_W, Qt.AltModifier)
     assert not window.snap_to_words and settings.value("annotate/snap") == "false"
     assert window.statusBar().currentMessage().startswith("Snap to words is off")
