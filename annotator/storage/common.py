@@ -11,6 +11,27 @@ from typing import Any
 from annotator.core.model import Status
 
 
+# The default themes' colours before issue 19 (themes 1 and 5 were one purple, economy stood by
+# DATE's orange) and after: a database made from the default schema keeps its copy of the schema,
+# so the migrations recolour a theme whose colour is still the old default, and nothing else.
+RECOLOURED_THEMES: dict[str, tuple[str, str]] = {
+    "smart_governance": ("#7950F2", "#7460BC"),
+    "public_safety": ("#E03131", "#FC5058"),
+    "mobility": ("#4263EB", "#7888C4"),
+    "digital_infrastructure": ("#0C8599", "#0C8498"),
+    "ai_cybersecurity": ("#845EF7", "#946074"),
+    "health": ("#2F9E44", "#34A04C"),
+    "international": ("#D6336C", "#CC2C54"),
+    "economy": ("#B36B00", "#806C14"),
+}
+
+
+def recolour_themes_sql() -> tuple[str, list[list[str]]]:
+    """The statement that gives a default theme still in its old colour the new one, and its rows."""
+    return ("UPDATE themes SET colour = ? WHERE name = ? AND upper(colour) = ?",
+            [[new, name, old] for name, (old, new) in RECOLOURED_THEMES.items()])
+
+
 def now() -> str:
     """A UTC timestamp, ISO 8601 with milliseconds."""
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")

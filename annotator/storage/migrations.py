@@ -10,6 +10,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from annotator.core.text import index_form
+from annotator.storage.common import recolour_themes_sql
 
 migrations = Migrations("annotator")
 
@@ -214,6 +215,15 @@ def m005_document_order(db: Database) -> None:
 def m006_text_hash_index(db: Database) -> None:
     # Another tool's task ids are not our document ids: an import finds the document by its text.
     db.execute("CREATE INDEX documents_text_hash ON documents(text_hash)")
+
+
+@migrations(name="m007_theme_colours")
+def m007_theme_colours(db: Database) -> None:
+    # The default themes' new colours (themes 1 and 5 had been one purple), for a theme whose
+    # colour is still the old default: a colour someone chose is kept.
+    sql, rows = recolour_themes_sql()
+    for row in rows:
+        db.execute(sql, row)
 
 
 def known_names() -> list[str]:

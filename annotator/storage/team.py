@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from annotator.storage.common import RECOLOURED_THEMES
 from annotator.storage.errors import DatabaseError
 
 LAYER_TABLES = ("spans", "doc_themes", "doc_status", "suggestion_rejections")
@@ -250,6 +251,10 @@ BEGIN
     END LOOP;
 END $$;
 """),
+    # The default themes' new colours, for a theme still in its old default (as m007 on a file).
+    ("p003_theme_colours", "\n".join(
+        f"UPDATE themes SET colour = '{new}' WHERE name = '{name}' AND upper(colour) = '{old}';"
+        for name, (old, new) in RECOLOURED_THEMES.items())),
 ]
 
 

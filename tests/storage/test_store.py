@@ -89,6 +89,21 @@ def test_older_database_is_backed_up_then_migrated(db_path: Path):
     assert backup.execute("SELECT id FROM documents").fetchall() == [("old",)]
 
 
+@pytest.mark.sqlite_only  # the file's migrations (the team database's: test_team_postgres)
+def test_the_default_themes_old_colours_are_recoloured_and_a_chosen_colour_kept(db_path: Path):
+    """m007: a database made before the default themes were recoloured (themes 1 and 5 were one
+    purple) gets the new colours where a theme still has the old default."""
+    db = Database(db_path)
+    migrations.apply(db, stop_before="m007_theme_colours")
+    db["themes"].insert_all([{"name": "smart_governance", "colour": "#7950f2", "position": 0},
+                             {"name": "ai_cybersecurity", "colour": "#845EF7", "position": 1},
+                             {"name": "mobility", "colour": "#123456", "position": 2}])
+    db.close()
+    with Store.open(db_path) as store:
+        colours = {theme.name: theme.colour for theme in store.schema().themes}
+    assert colours == {"smart_governance": "#7460BC", "ai_cybersecurity": "#946074", "mobility": "#123456"}
+
+
 def _doc(text: str = "استاندار سمنان گفت") -> Document:
     return Document(id="d1", title="t", text=text, lang="fa", direction="rtl")
 

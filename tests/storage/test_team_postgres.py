@@ -30,7 +30,7 @@ def database(cluster):
     with cluster.connect() as admin:
         admin.execute(f"CREATE DATABASE {name}")
     with cluster.connect(database=name) as owner:
-        assert team.init(owner) == ["p001_initial", "p002_search_settings_live"]
+        assert team.init(owner) == ["p001_initial", "p002_search_settings_live", "p003_theme_colours"]
         assert team.init(owner) == []  # idempotent
         for member, reviewer in (("sara", False), ("minji", False), ("leila", True)):
             team.add_member(owner, member, reviewer=reviewer)
@@ -241,3 +241,16 @@ def test_a_group_role_is_never_added_as_a_person(cluster, database):
         reviewers = team.groups(owner)[1]
         with pytest.raises(DatabaseError, match="group role of this server, not a person"):
             team.add_member(owner, reviewers)
+
+
+def test_the_default_themes_old_colours_are_recoloured_once_and_a_chosen_colour_kept(cluster, database):
+    """p003: a team database made before the default themes were recoloured (themes 1 and 5 were
+    one purple) gets the new colours where a theme still has the old default."""
+    with cluster.connect(database=database) as owner:
+        owner.execute("DELETE FROM annotator_migrations WHERE name = 'p003_theme_colours'")
+        owner.execute("INSERT INTO themes(name, colour, position) VALUES ('smart_governance', '#7950f2', 1), "
+                      "('ai_cybersecurity', '#845EF7', 2), ('mobility', '#123456', 3)")
+        assert team.init(owner) == ["p003_theme_colours"]
+        colours = dict(owner.execute("SELECT name, colour FROM themes").fetchall())
+    assert colours["smart_governance"] == "#7460BC" and colours["ai_cybersecurity"] == "#946074"
+    assert colours["mobility"] == "#123456" and colours["health"] == "#2D783C"  # chosen: kept
