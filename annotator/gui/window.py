@@ -211,6 +211,7 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setFocusPolicy(Qt.NoFocus)  # a click on a theme's box leaves the keyboard on the article
         scroll.setWidget(panel)
         return scroll
 
