@@ -19,10 +19,11 @@ from PySide6.QtGui import (
     QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
+    QTextDocument,
     QTextLine,
     QTextOption,
 )
-from PySide6.QtWidgets import QApplication, QPlainTextEdit, QTextEdit, QToolTip, QWidget
+from PySide6.QtWidgets import QApplication, QPlainTextDocumentLayout, QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from annotator.core.model import Span
 from annotator.core.text import detect_language
@@ -173,6 +174,34 @@ class SpanHighlighter(QSyntaxHighlighter):
             self.setFormat(a, b - a, self._format(covering[0].colour, outer))
 
 
+class TagRoomLayout(QPlainTextDocumentLayout):
+    """QPlainTextEdit's own layout, with a gap of ``gap`` pixels above each line of text: the label
+    tags are drawn there (ArticleView._paint_tags), so a tag never covers a letter. (The plain
+    layout ignores a paragraph's line height and margins, so the room is made here.)
+
+    Qt lays a paragraph out lazily, its lines one under another from 0, and asks its size before
+    anything is drawn or hit-tested there; that is when its lines are moved down. The caret,
+    hit-testing and scrolling all read the lines where they then are. A paragraph laid out with
+    another gap (tags turned on or off) is moved again the next time its size is asked."""
+
+    def __init__(self, document: QTextDocument):
+        super().__init__(document)
+        self.gap = 0
+
+    def blockBoundingRect(self, block: QTextBlock) -> QRectF:  # noqa: N802 (Qt override)
+        rect = super().blockBoundingRect(block)  # lays the paragraph out if it is not
+        layout = block.layout()
+        if layout is None or layout.lineCount() == 0:
+            return rect
+        given = layout.lineAt(0).y()  # 0 just after Qt laid it out, else the gap it was given
+        if given == self.gap:
+            return rect
+        for number in range(layout.lineCount()):
+            line = layout.lineAt(number)
+            line.setPosition(QPointF(line.x(), line.y() + (self.gap - given) * (number + 1)))
+        return super().blockBoundingRect(block)
+
+
 # Where QTextDocument starts a new block: LF, and the separators Qt treats the same way.
 _NEWLINE = re.compile("[\n\u2029\ufdd0\ufdd1]")
 _LTR_LETTER = re.compile("[A-Za-z\u00c0-\u024f\uac00-\ud7a3\u1100-\u11ff]")
@@ -193,6 +222,10 @@ class ArticleView(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("article")
+        document = QTextDocument(self)
+        self._layout = TagRoomLayout(document)  # a line gap for the label tags
+        document.setDocumentLayout(self._layout)
+        self.setDocument(document)
         self.setReadOnly(True)
         self.setTextInteractionFlags(Qt.TextSelectableByMouse | Qt.TextSelectableByKeyboard)
         self.setLineWrapMode(QPlainTextEdit.WidgetWidth)
@@ -214,7 +247,10 @@ class ArticleView(QPlainTextEdit):
         self._press_pos: int | None = None
         self._press_char: tuple[int, int] | None = None  # UTF-16 span of the letter a drag started on
         self._press_point = QPoint()
-        self.show_tags = True  # a label tag on each highlight (View → Label tags)
+        self._show_tags = True  # a label tag on each highlight (View → Label tags), in a gap above each line
+        self._tag_font = QFont()
+        self._tag_height = 0
+        self._size_tags()
         self.describe = None  # span -> tooltip text; set by the window
         self.matches: list[tuple[int, int]] = []  # search matches in the open document
         self.selectionChanged.connect(self._emit_selection)
@@ -323,9 +359,66 @@ class ArticleView(QPlainTextEdit):
         return (self.index.to_code_point(first.position()),
                 self.index.to_code_point(last.position() + last.length()))
 
+    # --- label tags: in a gap above each line, never over a letter -------------------------------
+
+    @property
+    def show_tags(self) -> bool:
+        return self._show_tags
+
+    @show_tags.setter
+    def show_tags(self, on: bool) -> None:
+        """Tags on makes a gap above each line for them; off closes it (the text moves, offsets do not)."""
+        if on != self._show_tags:
+            self._show_tags = on
+            self._size_tags()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt override: a zoom resizes the tags and their gap)
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange:
+            self._size_tags()
+
+    def _size_tags(self) -> None:
+        """The tag's font (half the article's size, bold) and the gap above each line: a tag's
+        height and a pixel clear of the letters on each side."""
+        font = QFont(self.font())
+        font.setPointSizeF(max(6.5, self.font().pointSizeF() * 0.5))
+        font.setBold(True)
+        self._tag_font = font
+        self._tag_height = QFontMetrics(font).capHeight() + 5
+        gap = self._tag_height + 2 if self._show_tags else 0
+        if gap != self._layout.gap:
+            self._layout.gap = gap
+            self._layout.documentSizeChanged.emit(self._layout.documentSize())  # the scroll range follows
+            self.viewport().update()
+
+    def _edge(self, position: int, *, start: bool) -> tuple[float, float, bool] | None:
+        """Where the character at UTF-16 ``position`` begins (``start``) or ends, in the viewport:
+        x of that edge, the top of its line, and whether it runs right to left. Read from the
+        glyphs, whichever direction the character and its paragraph run."""
+        block = self.document().findBlock(position)
+        if not block.isValid():
+            return None
+        self._align_block(block)
+        geometry = self.blockBoundingGeometry(block).translated(self.contentOffset())
+        layout = block.layout()
+        inside = position - block.position()
+        line = layout.lineForTextPosition(inside)
+        runs = layout.glyphRuns(inside, max(1, layout.nextCursorPosition(inside) - inside))
+        if not line.isValid() or not runs:
+            return None
+        rtl = runs[0].isRightToLeft()
+        box = runs[0].boundingRect()
+        for run in runs[1:]:
+            box = box.united(run.boundingRect())
+        x = box.right() if rtl == start else box.left()
+        return geometry.left() + x, geometry.top() + line.y(), rtl
+
     def _paint_tags(self) -> None:
-        """A small tag with the label at each span's start edge, straddling the top of its first
-        line, and a mark at the end of a span that has a note: colour is not the only cue."""
+        """A small tag with the label at each span's start edge, in the gap above the line (right
+        of a Persian word's first letter's right edge, left of a Korean one's), and a mark in the
+        gap at the end of a span that has a note: colour is not the only cue, and no letter is
+        covered. Only the spans on screen are looked at. A tag that would overlap one already drawn
+        on its line moves along, in the reading direction."""
         low, high = self._visible_range()
         first = bisect.bisect_left(self._starts, low)
         last = bisect.bisect_right(self._starts, high)
@@ -333,35 +426,44 @@ class ArticleView(QPlainTextEdit):
             return
         painter = QPainter(self.viewport())
         painter.setRenderHint(QPainter.Antialiasing)
-        font = QFont(self.font())
-        font.setPointSizeF(max(5.5, self.font().pointSizeF() * 0.42))
-        font.setBold(True)
-        painter.setFont(font)
-        metrics = QFontMetrics(font)
+        painter.setFont(self._tag_font)
+        metrics = QFontMetrics(self._tag_font)
+        height = self._tag_height
+        right = self.viewport().width()
+        drawn: list[QRectF] = []
         for span in self.spans[first:last]:
-            cursor = QTextCursor(self.document())
-            cursor.setPosition(self.index.to_utf16(span.start))
-            caret = self.cursorRect(cursor)
-            rtl = cursor.block().textDirection() == Qt.RightToLeft
-            width, height = metrics.horizontalAdvance(span.label) + 4, metrics.ascent() + 2
-            x = caret.x() - width if rtl else caret.x()
-            # Mostly inside the highlight's top edge: the line above keeps its letters.
-            tag = QRectF(x, caret.top() - height * 0.35, width, height)
+            edge = self._edge(self.index.to_utf16(span.start), start=True)
+            if edge is None:
+                continue
+            x, top, rtl = edge
+            colour = QColor(self.colours.get(span.label, "#868E96"))
+            width = metrics.horizontalAdvance(span.label) + 6
+            tag = QRectF(x - width if rtl else x, top - 1 - height, width, height)
+            for _ in drawn:
+                other = next((o for o in drawn if o.intersects(tag)), None)
+                if other is None:
+                    break
+                tag.moveLeft(other.left() - width - 1 if rtl else other.right() + 1)
+            tag.moveLeft(min(max(tag.left(), 0.0), right - width))
+            drawn.append(tag)
             painter.setPen(Qt.NoPen)
-            painter.setBrush(QColor(self.colours.get(span.label, "#868E96")))
+            painter.setBrush(colour)
             painter.drawRoundedRect(tag, 3, 3)
             painter.setPen(QColor("#FFFFFF"))
-            painter.drawText(tag, Qt.AlignCenter, span.label)
+            baseline = tag.top() + (height + metrics.capHeight()) / 2
+            painter.drawText(QPointF(tag.left() + 3, baseline), span.label)
             if span.note:
-                cursor.setPosition(self.index.to_utf16(span.end))
-                end = self.cursorRect(cursor)
-                size = max(5.0, height * 0.5)
-                tip = end.x()
-                corner = QPolygonF([QPointF(tip, end.top()), QPointF(tip + (size if rtl else -size), end.top()),
-                                    QPointF(tip, end.top() + size)])
+                end = self._edge(self.index.to_utf16(span.end - 1), start=False)
+                if end is None:
+                    continue
+                tip, end_top, end_rtl = end
+                size = min(height, 7.0)
+                back = size if end_rtl else -size  # back into the span, along the gap's bottom
+                mark = QPolygonF([QPointF(tip, end_top - 1), QPointF(tip + back, end_top - 1),
+                                  QPointF(tip, end_top - 1 - size)])
                 painter.setPen(Qt.NoPen)
-                painter.setBrush(QColor(self.colours.get(span.label, "#868E96")).darker(140))
-                painter.drawPolygon(corner)
+                painter.setBrush(colour.darker(140))
+                painter.drawPolygon(mark)
         painter.end()
 
     def cursorRect(self, cursor=None):  # noqa: N802 (Qt override: positions follow the alignment)
