@@ -4,15 +4,17 @@ between Qt (UTF-16) and annotator (code points)."""
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from typing import NamedTuple
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QTimer, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QTimer, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetrics,
     QPainter,
+    QPixmap,
     QPolygonF,
     QSyntaxHighlighter,
     QTextBlock,
@@ -250,6 +252,7 @@ class ArticleView(QPlainTextEdit):
         self._show_tags = True  # a label tag on each highlight (View → Label tags), in a gap above each line
         self._tag_font = QFont()
         self._tag_height = 0
+        self._tag_pixmaps: dict[tuple[str, str, float], QPixmap] = {}
         self._size_tags()
         self.describe = None  # span -> tooltip text; set by the window
         self.matches: list[tuple[int, int]] = []  # search matches in the open document
@@ -346,18 +349,7 @@ class ArticleView(QPlainTextEdit):
         self._align_visible()
         super().paintEvent(event)
         if self.show_tags and self.spans:
-            self._paint_tags()
-
-    def _visible_range(self) -> tuple[int, int]:
-        """Code points from the first to the last paragraph on screen."""
-        first = self.firstVisibleBlock()
-        block, offset, bottom = first, self.contentOffset(), self.viewport().height()
-        last = first
-        while block.isValid() and self.blockBoundingGeometry(block).translated(offset).top() <= bottom:
-            last = block
-            block = block.next()
-        return (self.index.to_code_point(first.position()),
-                self.index.to_code_point(last.position() + last.length()))
+            self._paint_tags(event.rect())
 
     # --- label tags: in a gap above each line, never over a letter -------------------------------
 
@@ -385,60 +377,106 @@ class ArticleView(QPlainTextEdit):
         font.setBold(True)
         self._tag_font = font
         self._tag_height = QFontMetrics(font).capHeight() + 5
+        self._tag_pixmaps.clear()
         gap = self._tag_height + 2 if self._show_tags else 0
         if gap != self._layout.gap:
             self._layout.gap = gap
             self._layout.documentSizeChanged.emit(self._layout.documentSize())  # the scroll range follows
             self.viewport().update()
 
-    def _edge(self, position: int, *, start: bool) -> tuple[float, float, bool] | None:
-        """Where the character at UTF-16 ``position`` begins (``start``) or ends, in the viewport:
-        x of that edge, the top of its line, and whether it runs right to left. Read from the
-        glyphs, whichever direction the character and its paragraph run."""
-        block = self.document().findBlock(position)
-        if not block.isValid():
-            return None
-        self._align_block(block)
-        geometry = self.blockBoundingGeometry(block).translated(self.contentOffset())
+    def _edge(self, block: QTextBlock, geometry: QRectF, position: int, *, start: bool) -> tuple[float, float, bool] | None:
+        """Where the character at UTF-16 ``position`` of ``block`` (at ``geometry`` in the viewport)
+        begins (``start``) or ends: x of that edge, the top of its line, and whether it runs right
+        to left, whichever direction the character and its paragraph run."""
         layout = block.layout()
         inside = position - block.position()
         line = layout.lineForTextPosition(inside)
-        runs = layout.glyphRuns(inside, max(1, layout.nextCursorPosition(inside) - inside))
-        if not line.isValid() or not runs:
+        if not line.isValid():
             return None
-        rtl = runs[0].isRightToLeft()
-        box = runs[0].boundingRect()
-        for run in runs[1:]:
-            box = box.united(run.boundingRect())
-        x = box.right() if rtl == start else box.left()
+        lead, trail = line.cursorToX(inside, QTextLine.Leading)[0], line.cursorToX(inside, QTextLine.Trailing)[0]
+        if lead != trail:  # within a run of one direction: the character's own edges
+            rtl = trail < lead
+            x = lead if start else trail
+        else:  # where two directions meet, Qt gives the boundary for both edges: the glyphs say
+            runs = layout.glyphRuns(inside, max(1, layout.nextCursorPosition(inside) - inside))
+            if not runs:
+                return None
+            rtl = runs[0].isRightToLeft()
+            box = runs[0].boundingRect()
+            for run in runs[1:]:
+                box = box.united(run.boundingRect())
+            x = box.right() if rtl == start else box.left()
         return geometry.left() + x, geometry.top() + line.y(), rtl
 
-    def _paint_tags(self) -> None:
+    def _tag_pixmap(self, label: str, colour: str) -> QPixmap:
+        """The tag for ``label``, drawn once per label, colour and screen: a key press repaints
+        dozens of tags."""
+        ratio = self.devicePixelRatioF()
+        pixmap = self._tag_pixmaps.get((label, colour, ratio))
+        if pixmap is None:
+            metrics = QFontMetrics(self._tag_font)
+            width, height = metrics.horizontalAdvance(label) + 6, self._tag_height
+            pixmap = QPixmap(math.ceil(width * ratio), math.ceil(height * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.transparent)
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.Antialiasing)
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(QColor(colour))
+            painter.drawRoundedRect(QRectF(0, 0, width, height), 3, 3)
+            painter.setPen(QColor("#FFFFFF"))
+            painter.setFont(self._tag_font)
+            painter.drawText(QPointF(3, (height + metrics.capHeight()) / 2), label)
+            painter.end()
+            self._tag_pixmaps[(label, colour, ratio)] = pixmap
+        return pixmap
+
+    def _paint_tags(self, area: QRect) -> None:
         """A small tag with the label at each span's start edge, in the gap above the line (right
         of a Persian word's first letter's right edge, left of a Korean one's), and a mark in the
         gap at the end of a span that has a note: colour is not the only cue, and no letter is
-        covered. Only the spans on screen are looked at. A tag that would overlap one already drawn
-        on its line moves along, in the reading direction."""
-        low, high = self._visible_range()
-        first = bisect.bisect_left(self._starts, low)
-        last = bisect.bisect_right(self._starts, high)
-        if first >= last:
-            return
-        painter = QPainter(self.viewport())
-        painter.setRenderHint(QPainter.Antialiasing)
-        painter.setFont(self._tag_font)
-        metrics = QFontMetrics(self._tag_font)
-        height = self._tag_height
-        right = self.viewport().width()
-        drawn: list[QRectF] = []
-        for span in self.spans[first:last]:
-            edge = self._edge(self.index.to_utf16(span.start), start=True)
+        covered. Only the paragraphs being repainted are looked at (a key press repaints one). A
+        tag that would overlap one already drawn on its line moves along, in the reading direction."""
+        painter = None
+        offset, right = self.contentOffset(), self.viewport().width()
+        block = self.firstVisibleBlock()
+        while block.isValid():
+            geometry = self.blockBoundingGeometry(block).translated(offset)
+            if geometry.top() > area.bottom():
+                break
+            high = self.index.to_code_point(block.position() + block.length())
+            first = bisect.bisect_left(self._starts, self.index.to_code_point(block.position()))
+            last = bisect.bisect_left(self._starts, high)
+            spans = self.spans[first:last]
+            if geometry.bottom() < area.top():  # not repainted: only a note's mark in a later paragraph may be
+                spans = [s for s in spans if s.note and s.end > high]
+            if spans:
+                if painter is None:
+                    painter = QPainter(self.viewport())
+                    painter.setRenderHint(QPainter.Antialiasing)
+                self._align_block(block)
+                self._paint_block_tags(painter, block, geometry, spans, right, area)
+            block = block.next()
+        if painter is not None:
+            painter.end()
+
+    def _paint_block_tags(self, painter: QPainter, block: QTextBlock, geometry: QRectF, spans: list[Span],
+                          right: int, area: QRect) -> None:
+        lines: dict[int, list[QRectF]] = {}  # the tags drawn on each line, by the line's top
+        repainted = geometry.bottom() >= area.top()
+        for span in spans:
+            if not repainted:
+                self._paint_note_mark(painter, span, QColor(self.colours.get(span.label, "#868E96")).darker(140))
+                continue
+            edge = self._edge(block, geometry, self.index.to_utf16(span.start), start=True)
             if edge is None:
                 continue
             x, top, rtl = edge
-            colour = QColor(self.colours.get(span.label, "#868E96"))
-            width = metrics.horizontalAdvance(span.label) + 6
-            tag = QRectF(x - width if rtl else x, top - 1 - height, width, height)
+            colour = self.colours.get(span.label, "#868E96")
+            pixmap = self._tag_pixmap(span.label, colour)
+            width = pixmap.deviceIndependentSize().width()
+            tag = QRectF(round(x - width if rtl else x), top - 1 - self._tag_height, width, self._tag_height)
+            drawn = lines.setdefault(round(top), [])
             for _ in drawn:
                 other = next((o for o in drawn if o.intersects(tag)), None)
                 if other is None:
@@ -446,25 +484,28 @@ class ArticleView(QPlainTextEdit):
                 tag.moveLeft(other.left() - width - 1 if rtl else other.right() + 1)
             tag.moveLeft(min(max(tag.left(), 0.0), right - width))
             drawn.append(tag)
-            painter.setPen(Qt.NoPen)
-            painter.setBrush(colour)
-            painter.drawRoundedRect(tag, 3, 3)
-            painter.setPen(QColor("#FFFFFF"))
-            baseline = tag.top() + (height + metrics.capHeight()) / 2
-            painter.drawText(QPointF(tag.left() + 3, baseline), span.label)
+            painter.drawPixmap(tag.topLeft(), pixmap)
             if span.note:
-                end = self._edge(self.index.to_utf16(span.end - 1), start=False)
-                if end is None:
-                    continue
-                tip, end_top, end_rtl = end
-                size = min(height, 7.0)
-                back = size if end_rtl else -size  # back into the span, along the gap's bottom
-                mark = QPolygonF([QPointF(tip, end_top - 1), QPointF(tip + back, end_top - 1),
-                                  QPointF(tip, end_top - 1 - size)])
-                painter.setPen(Qt.NoPen)
-                painter.setBrush(colour.darker(140))
-                painter.drawPolygon(mark)
-        painter.end()
+                self._paint_note_mark(painter, span, QColor(colour).darker(140))
+
+    def _paint_note_mark(self, painter: QPainter, span: Span, colour: QColor) -> None:
+        """A small triangle in the gap above the span's last letter, at its end edge."""
+        position = self.index.to_utf16(span.end - 1)
+        block = self.document().findBlock(position)  # a span may end in a later paragraph
+        if not block.isValid():
+            return
+        self._align_block(block)
+        end = self._edge(block, self.blockBoundingGeometry(block).translated(self.contentOffset()), position,
+                         start=False)
+        if end is None:
+            return
+        tip, top, rtl = end
+        size = min(self._tag_height, 7.0)
+        back = size if rtl else -size  # back over the span, along the bottom of the gap
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(colour)
+        painter.drawPolygon(QPolygonF([QPointF(tip, top - 1), QPointF(tip + back, top - 1),
+                                       QPointF(tip, top - 1 - size)]))
 
     def cursorRect(self, cursor=None):  # noqa: N802 (Qt override: positions follow the alignment)
         if cursor is None:
