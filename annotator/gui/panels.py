@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QStyle,
     QStyleOptionButton,
     QStylePainter,
@@ -76,6 +77,10 @@ class LabelPalette(QListWidget):
 class ThemeBox(QCheckBox):
     """A theme's checkbox whose title is elided in a narrow panel rather than widening it."""
 
+    def __init__(self, text: str, parent=None):
+        super().__init__(text, parent)
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)  # a checkbox's own policy never shrinks
+
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         hint = super().minimumSizeHint()
         return QSize(min(hint.width(), 6 * self.fontMetrics().averageCharWidth() + 2 * self.iconSize().width()),
@@ -115,7 +120,7 @@ class ThemesPanel(QWidget):
             box = ThemeBox(self.titles[theme.name])
             box.setIcon(swatch(theme.colour))
             box.setFocusPolicy(Qt.NoFocus)
-            box.setToolTip(tooltip(theme.description))
+            box.setToolTip(tooltip(f"{self.titles[theme.name]}\n{theme.description}"))  # whole, if the box elides it
             box.clicked.connect(lambda checked, name=theme.name: self.theme_toggled.emit(name, checked))
             self._layout.addWidget(box)
             self.boxes[theme.name] = box

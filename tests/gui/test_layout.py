@@ -56,11 +56,17 @@ def _nothing_shown_empty(window) -> None:
 
 
 def _every_label_in_sight(window) -> None:
+    """Every label's row is in the Labels panel; every theme's box fits the Themes panel's width."""
     palette = window.palette_panel
     assert palette.count() == len(window.schema.labels) > 0
     viewport = palette.viewport().rect()
     for row in range(palette.count()):
         assert viewport.contains(palette.visualItemRect(palette.item(row))), f"label {row + 1} is out of sight"
+    themes = window.themes_panel
+    scroll = themes.parentWidget().parentWidget()  # the scroll area's viewport, then the scroll area
+    assert not scroll.horizontalScrollBar().isVisible()
+    for box in themes.boxes.values():
+        assert box.geometry().right() < scroll.viewport().width(), f"«{box.text()}» runs past the panel"
 
 
 @pytest.mark.parametrize("size", LAPTOPS, ids=lambda s: f"{s[0]}x{s[1]}")
