@@ -259,6 +259,12 @@ class DocumentListPanel(QWidget):
         self.model.modelReset.connect(lambda: self._current and self.show_current(self._current))
         self.update_progress()
 
+    NARROW = 260  # below this width the Lang column gives its room to the titles (the filter names the language)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self.view.setColumnHidden(1, event.size().width() < self.NARROW)
+
     def refresh_languages(self) -> None:
         current = self.lang_filter.currentData()
         self.lang_filter.blockSignals(True)

@@ -80,6 +80,8 @@ def test_on_a_laptop_the_article_keeps_most_of_the_window(qtbot, window, size):
     _every_label_in_sight(window)
     _nothing_shown_empty(window)
     assert window.findChild(QDockWidget, "dock-spans").isVisible()
+    documents = window.documents.view  # the titles keep room to be read; a narrow list drops Lang for them
+    assert documents.columnWidth(0) >= 50 and documents.isColumnHidden(1) == (window.documents.width() < 260)
 
 
 @pytest.mark.parametrize("size", LAPTOPS, ids=lambda s: f"{s[0]}x{s[1]}")
