@@ -103,6 +103,36 @@ def test_no_tag_covers_a_letter_and_each_sits_at_its_spans_start(qtbot, window, 
             window.dark_action.trigger()  # back to light for the other tests
 
 
+def _tag_height(window, span) -> int:
+    """The height of the tag right above the middle of ``span``'s first letter, in pixels."""
+    view = window.view
+    view.verticalScrollBar().setValue(0)
+    letters, tags = _glyphs_and_tags(window)
+    x = inside(window, span.start).x()
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(utf16(window.document.text, span.start))
+    top = view.cursorRect(cursor).top()
+    rows = [y for y in range(max(top - 25, 0), top) if any(tags.rows[y][c] != letters.rows[y][c]
+                                                             for c in range(x - 3, x + 4))]
+    return rows[-1] - rows[0] + 1 if rows else 0
+
+
+def test_zoomed_in_the_gap_and_tags_grow_together_and_still_cover_no_letter(qtbot, window):
+    view = window.view
+    view.setCursorWidth(0)
+    _label_words(qtbot, window, DAEGU_SEED)
+    span = next(s for s in view.spans if s.text == "대구시")
+    small = _tag_height(window, span)
+    for _ in range(4):
+        qtbot.keyClick(view, Qt.Key_Equal, Qt.ControlModifier)
+    assert window.point_size == 18.0
+    assert _tag_height(window, span) > small > 0
+    letters, tags = _glyphs_and_tags(window)
+    base = view.palette().color(QPalette.Base).rgb()
+    assert not [(x, y) for y in range(letters.height) for x in range(letters.width)
+                if letters.rows[y][x] != base and tags.rows[y][x] != letters.rows[y][x]]
+
+
 def test_turning_tags_off_closes_their_gap_and_a_drag_still_takes_its_letters(qtbot, window):
     """Alt+T: the lines close up; a drag then (and after turning tags back on) labels exactly the
     letters dragged over, after an emoji too."""
