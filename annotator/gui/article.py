@@ -253,6 +253,7 @@ class ArticleView(QPlainTextEdit):
         self._tag_font = QFont()
         self._tag_height = 0
         self._tag_pixmaps: dict[tuple[str, str, float], QPixmap] = {}
+        self._tag_pressed: int | None = None  # the span whose tag the left button went down on
         self._size_tags()
         self.describe = None  # span -> tooltip text; set by the window
         self.matches: list[tuple[int, int]] = []  # search matches in the open document
@@ -462,31 +463,82 @@ class ArticleView(QPlainTextEdit):
 
     def _paint_block_tags(self, painter: QPainter, block: QTextBlock, geometry: QRectF, spans: list[Span],
                           right: int, area: QRect) -> None:
-        lines: dict[int, list[QRectF]] = {}  # the tags drawn on each line, by the line's top
-        repainted = geometry.bottom() >= area.top()
-        for span in spans:
-            if not repainted:
+        if geometry.bottom() < area.top():  # not repainted: only the note marks of spans ending below
+            for span in spans:
                 self._paint_note_mark(painter, span, QColor(self.colours.get(span.label, "#868E96")).darker(140))
-                continue
+            return
+        for span, tag, pixmap in self._place_tags(block, geometry, spans, right):
+            painter.drawPixmap(tag.topLeft(), pixmap)
+            if span.note:
+                self._paint_note_mark(painter, span, QColor(self.colours.get(span.label, "#868E96")).darker(140))
+
+    def _place_tags(self, block: QTextBlock, geometry: QRectF, spans: list[Span], right: int):
+        """Each span's tag in ``block``: (span, its rectangle in the viewport, its pixmap)."""
+        lines: dict[int, list[QRectF]] = {}  # the tags placed on each line, by the line's top
+        for span in spans:
             edge = self._edge(block, geometry, self.index.to_utf16(span.start), start=True)
             if edge is None:
                 continue
             x, top, rtl = edge
-            colour = self.colours.get(span.label, "#868E96")
-            pixmap = self._tag_pixmap(span.label, colour)
+            pixmap = self._tag_pixmap(span.label, self.colours.get(span.label, "#868E96"))
             width = pixmap.deviceIndependentSize().width()
             tag = QRectF(round(x - width if rtl else x), top - 1 - self._tag_height, width, self._tag_height)
-            drawn = lines.setdefault(round(top), [])
-            for _ in drawn:
-                other = next((o for o in drawn if o.intersects(tag)), None)
+            placed = lines.setdefault(round(top), [])
+            for _ in placed:
+                other = next((o for o in placed if o.intersects(tag)), None)
                 if other is None:
                     break
                 tag.moveLeft(other.left() - width - 1 if rtl else other.right() + 1)
             tag.moveLeft(min(max(tag.left(), 0.0), right - width))
-            drawn.append(tag)
-            painter.drawPixmap(tag.topLeft(), pixmap)
-            if span.note:
-                self._paint_note_mark(painter, span, QColor(colour).darker(140))
+            placed.append(tag)
+            yield span, tag, pixmap
+
+    def tag_at(self, point: QPointF) -> Span | None:
+        """The span whose label tag is under ``point`` (viewport coordinates), if any."""
+        if not self._show_tags or not self.spans:
+            return None
+        offset = self.contentOffset()
+        block = self.firstVisibleBlock()
+        while block.isValid():
+            geometry = self.blockBoundingGeometry(block).translated(offset)
+            if geometry.top() > point.y():
+                return None
+            if geometry.bottom() >= point.y():
+                first = bisect.bisect_left(self._starts, self.index.to_code_point(block.position()))
+                last = bisect.bisect_left(self._starts,
+                                          self.index.to_code_point(block.position() + block.length()))
+                self._align_block(block)
+                for span, tag, _ in self._place_tags(block, geometry, self.spans[first:last],
+                                                     self.viewport().width()):
+                    if tag.contains(point):
+                        return span
+                return None
+            block = block.next()
+        return None
+
+    def viewportEvent(self, event) -> bool:  # noqa: N802 (Qt override: a label tag is a button for its span)
+        """A click on a label tag selects its span (the press, moves and release are the tag's, not
+        the text's: no text is selected); hovering one shows the span's tooltip."""
+        kind = event.type()
+        if kind == QEvent.ToolTip and self.describe is not None:
+            span = self.tag_at(QPointF(event.pos()))
+            if span is not None:
+                QToolTip.showText(event.globalPos(), tooltip(self.describe(span)), self)
+                return True
+        elif kind in (QEvent.MouseButtonPress, QEvent.MouseButtonDblClick) and event.button() == Qt.LeftButton:
+            span = self.tag_at(event.position())
+            if span is not None:
+                self._tag_pressed = span.id
+                return True
+        elif kind == QEvent.MouseMove and self._tag_pressed is not None:
+            return True
+        elif kind == QEvent.MouseButtonRelease and self._tag_pressed is not None:
+            pressed, self._tag_pressed = self._tag_pressed, None
+            span = self.tag_at(event.position())
+            if span is not None and span.id == pressed:
+                self.span_clicked.emit(pressed)
+            return True
+        return super().viewportEvent(event)
 
     def _paint_note_mark(self, painter: QPainter, span: Span, colour: QColor) -> None:
         """A small triangle in the gap above the span's last letter, at its end edge."""

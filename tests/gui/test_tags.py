@@ -166,3 +166,32 @@ def test_a_click_in_the_gap_above_a_line_is_not_a_letter(qtbot, window):
     assert view.char_at(QPoint(line.x() + 3, line.top() - 3)) is None
     assert view.char_at(QPoint(line.x() + 3, line.top() - 3 - view.fontMetrics().height())) is not None  # 기사
     assert view.char_at(QPoint(line.x() + 3, line.center().y())) is not None
+
+
+def test_a_click_on_a_tag_selects_its_span_and_hovering_it_tells_the_span(qtbot, window):
+    """The gap above a line holds the tags; a click there on 엑스포's tag selects 엑스포 (Qt alone
+    would take the start of the line below, 대구시), and selects no text."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    view = window.view
+    view.setCursorWidth(0)
+    _label_words(qtbot, window, DAEGU_SEED)
+    span = next(s for s in view.spans if s.text == "엑스포")
+    view.verticalScrollBar().setValue(0)
+    letters, tags = _glyphs_and_tags(window)
+    x = inside(window, span.start).x()
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(utf16(window.document.text, span.start))
+    top = view.cursorRect(cursor).top()
+    rows = [y for y in range(top - 25, top) if tags.rows[y][x] != letters.rows[y][x]]
+    on_tag = QPoint(x, (rows[0] + rows[-1]) // 2)
+    qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=on_tag)
+    assert view.selected_span_id == span.id
+    start, end = view.selection()
+    assert start == end
+    assert window.span_panel.model.spans[window.span_panel.table.selectionModel().selectedRows()[0].row()] == span
+    QApplication.sendEvent(view.viewport(), QHelpEvent(QEvent.ToolTip, on_tag, view.viewport().mapToGlobal(on_tag)))
+    assert QToolTip.isVisible() and "«\u2068엑스포\u2069»" in QToolTip.text()
+    QToolTip.hideText()
