@@ -385,7 +385,8 @@ class ArticleView(QPlainTextEdit):
             self._layout.documentSizeChanged.emit(self._layout.documentSize())  # the scroll range follows
             self.viewport().update()
 
-    def _edge(self, block: QTextBlock, geometry: QRectF, position: int, *, start: bool) -> tuple[float, float, bool] | None:
+    def _edge(self, block: QTextBlock, geometry: QRectF, position: int, *,
+              start: bool) -> tuple[float, float, bool] | None:
         """Where the character at UTF-16 ``position`` of ``block`` (at ``geometry`` in the viewport)
         begins (``start``) or ends: x of that edge, the top of its line, and whether it runs right
         to left, whichever direction the character and its paragraph run."""
