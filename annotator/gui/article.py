@@ -4,26 +4,29 @@ between Qt (UTF-16) and annotator (code points)."""
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from collections.abc import Callable
 from typing import NamedTuple
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QTimer, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QTimer, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetrics,
     QPainter,
+    QPixmap,
     QPolygonF,
     QSyntaxHighlighter,
     QTextBlock,
     QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
+    QTextDocument,
     QTextLine,
     QTextOption,
 )
-from PySide6.QtWidgets import QApplication, QPlainTextEdit, QTextEdit, QToolTip, QWidget
+from PySide6.QtWidgets import QApplication, QPlainTextDocumentLayout, QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from annotator.core.model import Span
 from annotator.core.text import detect_language
@@ -174,6 +177,34 @@ class SpanHighlighter(QSyntaxHighlighter):
             self.setFormat(a, b - a, self._format(covering[0].colour, outer))
 
 
+class TagRoomLayout(QPlainTextDocumentLayout):
+    """QPlainTextEdit's own layout, with a gap of ``gap`` pixels above each line of text: the label
+    tags are drawn there (ArticleView._paint_tags), so a tag never covers a letter. (The plain
+    layout ignores a paragraph's line height and margins, so the room is made here.)
+
+    Qt lays a paragraph out lazily, its lines one under another from 0, and asks its size before
+    anything is drawn or hit-tested there; that is when its lines are moved down. The caret,
+    hit-testing and scrolling all read the lines where they then are. A paragraph laid out with
+    another gap (tags turned on or off) is moved again the next time its size is asked."""
+
+    def __init__(self, document: QTextDocument):
+        super().__init__(document)
+        self.gap = 0
+
+    def blockBoundingRect(self, block: QTextBlock) -> QRectF:  # noqa: N802 (Qt override)
+        rect = super().blockBoundingRect(block)  # lays the paragraph out if it is not
+        layout = block.layout()
+        if layout is None or layout.lineCount() == 0:
+            return rect
+        given = layout.lineAt(0).y()  # 0 just after Qt laid it out, else the gap it was given
+        if given == self.gap:
+            return rect
+        for number in range(layout.lineCount()):
+            line = layout.lineAt(number)
+            line.setPosition(QPointF(line.x(), line.y() + (self.gap - given) * (number + 1)))
+        return super().blockBoundingRect(block)
+
+
 # Where QTextDocument starts a new block: LF, and the separators Qt treats the same way.
 _NEWLINE = re.compile("[\n\u2029\ufdd0\ufdd1]")
 _LTR_LETTER = re.compile("[A-Za-z\u00c0-\u024f\uac00-\ud7a3\u1100-\u11ff]")
@@ -225,6 +256,10 @@ class ArticleView(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("article")
+        document = QTextDocument(self)
+        self._layout = TagRoomLayout(document)  # a line gap for the label tags
+        document.setDocumentLayout(self._layout)
+        self.setDocument(document)
         self.setReadOnly(True)
         self.setTextInteractionFlags(Qt.TextSelectableByMouse | Qt.TextSelectableByKeyboard)
         self.setLineWrapMode(QPlainTextEdit.WidgetWidth)
@@ -246,7 +281,12 @@ class ArticleView(QPlainTextEdit):
         self._press_pos: int | None = None
         self._press_char: tuple[int, int] | None = None  # UTF-16 span of the letter a drag started on
         self._press_point = QPoint()
-        self.show_tags = True  # a label tag on each highlight (View → Label tags)
+        self._show_tags = True  # a label tag on each highlight (View → Label tags), in a gap above each line
+        self._tag_font = QFont()
+        self._tag_height = 0
+        self._tag_pixmaps: dict[tuple[str, str, float], QPixmap] = {}
+        self._tag_pressed: int | None = None  # the span whose tag the left button went down on
+        self._size_tags()
         self.describe = None  # span -> tooltip text; set by the window
         self.matches: list[tuple[int, int]] = []  # search matches in the open document
         # What the label key will store for a selection (code points): the window's snap to words.
@@ -351,59 +391,215 @@ class ArticleView(QPlainTextEdit):
         self._align_visible()
         super().paintEvent(event)
         if self.show_tags and self.spans:
-            self._paint_tags()
+            self._paint_tags(event.rect())
 
-    def _visible_range(self) -> tuple[int, int]:
-        """Code points from the first to the last paragraph on screen."""
-        first = self.firstVisibleBlock()
-        block, offset, bottom = first, self.contentOffset(), self.viewport().height()
-        last = first
-        while block.isValid() and self.blockBoundingGeometry(block).translated(offset).top() <= bottom:
-            last = block
-            block = block.next()
-        return (self.index.to_code_point(first.position()),
-                self.index.to_code_point(last.position() + last.length()))
+    # --- label tags: in a gap above each line, never over a letter -------------------------------
 
-    def _paint_tags(self) -> None:
-        """A small tag with the label at each span's start edge, straddling the top of its first
-        line, and a mark at the end of a span that has a note: colour is not the only cue."""
-        low, high = self._visible_range()
-        first = bisect.bisect_left(self._starts, low)
-        last = bisect.bisect_right(self._starts, high)
-        if first >= last:
-            return
-        painter = QPainter(self.viewport())
-        painter.setRenderHint(QPainter.Antialiasing)
+    @property
+    def show_tags(self) -> bool:
+        return self._show_tags
+
+    @show_tags.setter
+    def show_tags(self, on: bool) -> None:
+        """Tags on makes a gap above each line for them; off closes it (the text moves, offsets do not)."""
+        if on != self._show_tags:
+            self._show_tags = on
+            self._size_tags()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt override: a zoom resizes the tags and their gap)
+        super().changeEvent(event)
+        if event.type() == QEvent.FontChange:
+            self._size_tags()
+
+    def _size_tags(self) -> None:
+        """The tag's font (half the article's size, bold) and the gap above each line: a tag's
+        height and a pixel clear of the letters on each side."""
         font = QFont(self.font())
-        font.setPointSizeF(max(5.5, self.font().pointSizeF() * 0.42))
+        font.setPointSizeF(max(6.5, self.font().pointSizeF() * 0.5))
         font.setBold(True)
-        painter.setFont(font)
-        metrics = QFontMetrics(font)
-        for span in self.spans[first:last]:
-            cursor = QTextCursor(self.document())
-            cursor.setPosition(self.index.to_utf16(span.start))
-            caret = self.cursorRect(cursor)
-            rtl = cursor.block().textDirection() == Qt.RightToLeft
-            width, height = metrics.horizontalAdvance(span.label) + 4, metrics.ascent() + 2
-            x = caret.x() - width if rtl else caret.x()
-            # Mostly inside the highlight's top edge: the line above keeps its letters.
-            tag = QRectF(x, caret.top() - height * 0.35, width, height)
+        self._tag_font = font
+        self._tag_height = QFontMetrics(font).capHeight() + 5
+        self._tag_pixmaps.clear()
+        gap = self._tag_height + 2 if self._show_tags else 0
+        if gap != self._layout.gap:
+            self._layout.gap = gap
+            self._layout.documentSizeChanged.emit(self._layout.documentSize())  # the scroll range follows
+            self.viewport().update()
+
+    def _edge(self, block: QTextBlock, geometry: QRectF, position: int, *,
+              start: bool) -> tuple[float, float, bool] | None:
+        """Where the character at UTF-16 ``position`` of ``block`` (at ``geometry`` in the viewport)
+        begins (``start``) or ends: x of that edge, the top of its line, and whether it runs right
+        to left, whichever direction the character and its paragraph run."""
+        layout = block.layout()
+        inside = position - block.position()
+        line = layout.lineForTextPosition(inside)
+        if not line.isValid():
+            return None
+        lead, trail = line.cursorToX(inside, QTextLine.Leading)[0], line.cursorToX(inside, QTextLine.Trailing)[0]
+        if lead != trail:  # within a run of one direction: the character's own edges
+            rtl = trail < lead
+            x = lead if start else trail
+        else:  # where two directions meet, Qt gives the boundary for both edges: the glyphs say
+            runs = layout.glyphRuns(inside, max(1, layout.nextCursorPosition(inside) - inside))
+            if not runs:
+                return None
+            rtl = runs[0].isRightToLeft()
+            box = runs[0].boundingRect()
+            for run in runs[1:]:
+                box = box.united(run.boundingRect())
+            x = box.right() if rtl == start else box.left()
+        return geometry.left() + x, geometry.top() + line.y(), rtl
+
+    def _tag_pixmap(self, label: str, colour: str) -> QPixmap:
+        """The tag for ``label``, drawn once per label, colour and screen: a key press repaints
+        dozens of tags."""
+        ratio = self.devicePixelRatioF()
+        pixmap = self._tag_pixmaps.get((label, colour, ratio))
+        if pixmap is None:
+            metrics = QFontMetrics(self._tag_font)
+            width, height = metrics.horizontalAdvance(label) + 6, self._tag_height
+            pixmap = QPixmap(math.ceil(width * ratio), math.ceil(height * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.transparent)
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.Antialiasing)
             painter.setPen(Qt.NoPen)
-            painter.setBrush(QColor(self.colours.get(span.label, "#868E96")))
-            painter.drawRoundedRect(tag, 3, 3)
+            painter.setBrush(QColor(colour))
+            painter.drawRoundedRect(QRectF(0, 0, width, height), 3, 3)
             painter.setPen(QColor("#FFFFFF"))
-            painter.drawText(tag, Qt.AlignCenter, span.label)
+            painter.setFont(self._tag_font)
+            painter.drawText(QPointF(3, (height + metrics.capHeight()) / 2), label)
+            painter.end()
+            self._tag_pixmaps[(label, colour, ratio)] = pixmap
+        return pixmap
+
+    def _paint_tags(self, area: QRect) -> None:
+        """A small tag with the label at each span's start edge, in the gap above the line (right
+        of a Persian word's first letter's right edge, left of a Korean one's), and a mark in the
+        gap at the end of a span that has a note: colour is not the only cue, and no letter is
+        covered. Only the paragraphs being repainted are looked at (a key press repaints one). A
+        tag that would overlap one already drawn on its line moves along, in the reading direction."""
+        painter = None
+        offset, right = self.contentOffset(), self.viewport().width()
+        block = self.firstVisibleBlock()
+        while block.isValid():
+            geometry = self.blockBoundingGeometry(block).translated(offset)
+            if geometry.top() > area.bottom():
+                break
+            high = self.index.to_code_point(block.position() + block.length())
+            first = bisect.bisect_left(self._starts, self.index.to_code_point(block.position()))
+            last = bisect.bisect_left(self._starts, high)
+            spans = self.spans[first:last]
+            if geometry.bottom() < area.top():  # not repainted: only a note's mark in a later paragraph may be
+                spans = [s for s in spans if s.note and s.end > high]
+            if spans:
+                if painter is None:
+                    painter = QPainter(self.viewport())
+                    painter.setRenderHint(QPainter.Antialiasing)
+                self._align_block(block)
+                self._paint_block_tags(painter, block, geometry, spans, right, area)
+            block = block.next()
+        if painter is not None:
+            painter.end()
+
+    def _paint_block_tags(self, painter: QPainter, block: QTextBlock, geometry: QRectF, spans: list[Span],
+                          right: int, area: QRect) -> None:
+        if geometry.bottom() < area.top():  # not repainted: only the note marks of spans ending below
+            for span in spans:
+                self._paint_note_mark(painter, span, QColor(self.colours.get(span.label, "#868E96")).darker(140))
+            return
+        for span, tag, pixmap in self._place_tags(block, geometry, spans, right):
+            painter.drawPixmap(tag.topLeft(), pixmap)
             if span.note:
-                cursor.setPosition(self.index.to_utf16(span.end))
-                end = self.cursorRect(cursor)
-                size = max(5.0, height * 0.5)
-                tip = end.x()
-                corner = QPolygonF([QPointF(tip, end.top()), QPointF(tip + (size if rtl else -size), end.top()),
-                                    QPointF(tip, end.top() + size)])
-                painter.setPen(Qt.NoPen)
-                painter.setBrush(QColor(self.colours.get(span.label, "#868E96")).darker(140))
-                painter.drawPolygon(corner)
-        painter.end()
+                self._paint_note_mark(painter, span, QColor(self.colours.get(span.label, "#868E96")).darker(140))
+
+    def _place_tags(self, block: QTextBlock, geometry: QRectF, spans: list[Span], right: int):
+        """Each span's tag in ``block``: (span, its rectangle in the viewport, its pixmap)."""
+        lines: dict[int, list[QRectF]] = {}  # the tags placed on each line, by the line's top
+        for span in spans:
+            edge = self._edge(block, geometry, self.index.to_utf16(span.start), start=True)
+            if edge is None:
+                continue
+            x, top, rtl = edge
+            pixmap = self._tag_pixmap(span.label, self.colours.get(span.label, "#868E96"))
+            width = pixmap.deviceIndependentSize().width()
+            tag = QRectF(round(x - width if rtl else x), top - 1 - self._tag_height, width, self._tag_height)
+            placed = lines.setdefault(round(top), [])
+            for _ in placed:
+                other = next((o for o in placed if o.intersects(tag)), None)
+                if other is None:
+                    break
+                tag.moveLeft(other.left() - width - 1 if rtl else other.right() + 1)
+            tag.moveLeft(min(max(tag.left(), 0.0), right - width))
+            placed.append(tag)
+            yield span, tag, pixmap
+
+    def tag_at(self, point: QPointF) -> Span | None:
+        """The span whose label tag is under ``point`` (viewport coordinates), if any."""
+        if not self._show_tags or not self.spans:
+            return None
+        offset = self.contentOffset()
+        block = self.firstVisibleBlock()
+        while block.isValid():
+            geometry = self.blockBoundingGeometry(block).translated(offset)
+            if geometry.top() > point.y():
+                return None
+            if geometry.bottom() >= point.y():
+                first = bisect.bisect_left(self._starts, self.index.to_code_point(block.position()))
+                last = bisect.bisect_left(self._starts,
+                                          self.index.to_code_point(block.position() + block.length()))
+                self._align_block(block)
+                for span, tag, _ in self._place_tags(block, geometry, self.spans[first:last],
+                                                     self.viewport().width()):
+                    if tag.contains(point):
+                        return span
+                return None
+            block = block.next()
+        return None
+
+    def viewportEvent(self, event) -> bool:  # noqa: N802 (Qt override: a label tag is a button for its span)
+        """A click on a label tag selects its span (the press, moves and release are the tag's, not
+        the text's: no text is selected); hovering one shows the span's tooltip."""
+        kind = event.type()
+        if kind == QEvent.ToolTip and self.describe is not None:
+            span = self.tag_at(QPointF(event.pos()))
+            if span is not None:
+                QToolTip.showText(event.globalPos(), tooltip(self.describe(span)), self)
+                return True
+        elif kind in (QEvent.MouseButtonPress, QEvent.MouseButtonDblClick) and event.button() == Qt.LeftButton:
+            span = self.tag_at(event.position())
+            if span is not None:
+                self._tag_pressed = span.id
+                return True
+        elif kind == QEvent.MouseMove and self._tag_pressed is not None:
+            return True
+        elif kind == QEvent.MouseButtonRelease and self._tag_pressed is not None:
+            pressed, self._tag_pressed = self._tag_pressed, None
+            span = self.tag_at(event.position())
+            if span is not None and span.id == pressed:
+                self.span_clicked.emit(pressed)
+            return True
+        return super().viewportEvent(event)
+
+    def _paint_note_mark(self, painter: QPainter, span: Span, colour: QColor) -> None:
+        """A small triangle in the gap above the span's last letter, at its end edge."""
+        position = self.index.to_utf16(span.end - 1)
+        block = self.document().findBlock(position)  # a span may end in a later paragraph
+        if not block.isValid():
+            return
+        self._align_block(block)
+        end = self._edge(block, self.blockBoundingGeometry(block).translated(self.contentOffset()), position,
+                         start=False)
+        if end is None:
+            return
+        tip, top, rtl = end
+        size = min(self._tag_height, 7.0)
+        back = size if rtl else -size  # back over the span, along the bottom of the gap
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(colour)
+        painter.drawPolygon(QPolygonF([QPointF(tip, top - 1), QPointF(tip + back, top - 1),
+                                       QPointF(tip, top - 1 - size)]))
 
     def cursorRect(self, cursor=None):  # noqa: N802 (Qt override: positions follow the alignment)
         if cursor is None:

@@ -232,6 +232,9 @@ class DocumentListPanel(QWidget):
             header.setSectionResizeMode(column, QHeaderView.Interactive)
             header.resizeSection(column, width)
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
+        for combo in (self.status_filter, self.lang_filter):  # shrink in a narrow panel ("All stat…")
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(4)
         filters = QHBoxLayout()
         filters.addWidget(self.status_filter)
         filters.addWidget(self.lang_filter)
@@ -256,6 +259,12 @@ class DocumentListPanel(QWidget):
         self._current: str | None = None  # the open document, selected whenever the list is read again
         self.model.modelReset.connect(lambda: self._current and self.show_current(self._current))
         self.update_progress()
+
+    NARROW = 260  # below this width the Lang column gives its room to the titles (the filter names the language)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self.view.setColumnHidden(1, event.size().width() < self.NARROW)
 
     def refresh_languages(self) -> None:
         current = self.lang_filter.currentData()

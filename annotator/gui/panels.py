@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -15,6 +15,10 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
+    QStylePainter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -43,6 +47,11 @@ class LabelPalette(QListWidget):
         self.itemActivated.connect(lambda item: self.label_chosen.emit(item.data(Qt.UserRole)))
         self.itemClicked.connect(lambda item: self.label_chosen.emit(item.data(Qt.UserRole)))
         self.setFocusPolicy(Qt.NoFocus)  # keep the keyboard on the article
+        # A narrow panel elides a long name ("G   GPE — geo-political en…") rather than scrolling sideways.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setTextElideMode(Qt.ElideRight)
+
+    SHOWN_ROWS = 12  # rows the panel asks room for; more labels than that scroll
 
     def set_labels(self, labels: tuple[Label, ...]) -> None:
         self.clear()
@@ -52,6 +61,40 @@ class LabelPalette(QListWidget):
             item.setData(Qt.UserRole, label.name)
             item.setToolTip(tooltip(label.description))
             self.addItem(item)
+        self.updateGeometry()
+
+    def _rows_height(self, rows: int) -> int:
+        row = self.sizeHintForRow(0) if self.count() else self.fontMetrics().height() + 4
+        return row * rows + 2 * self.frameWidth() + 2
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override): room for every label, up to SHOWN_ROWS
+        return QSize(super().sizeHint().width(), self._rows_height(min(max(self.count(), 1), self.SHOWN_ROWS)))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override): every label in sight, up to SHOWN_ROWS
+        return QSize(super().minimumSizeHint().width(), self._rows_height(min(max(self.count(), 1), self.SHOWN_ROWS)))
+
+
+class ThemeBox(QCheckBox):
+    """A theme's checkbox whose title is elided in a narrow panel rather than widening it."""
+
+    def __init__(self, text: str, parent=None):
+        super().__init__(text, parent)
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)  # a checkbox's own policy never shrinks
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), 6 * self.fontMetrics().averageCharWidth() + 2 * self.iconSize().width()),
+                     hint.height())
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        room = self.style().subElementRect(QStyle.SE_CheckBoxContents, option, self).width()
+        if not option.icon.isNull():
+            room -= option.iconSize.width() + 4
+        option.text = self.fontMetrics().elidedText(option.text, Qt.ElideRight, max(room, 0))
+        painter = QStylePainter(self)
+        painter.drawControl(QStyle.CE_CheckBox, option)
 
 
 class ThemesPanel(QWidget):
@@ -76,10 +119,10 @@ class ThemesPanel(QWidget):
         for theme in themes:
             key = f"[{theme.hotkey}] " if theme.hotkey else ""
             self.titles[theme.name] = f"{key}{theme.display}"
-            box = QCheckBox(self.titles[theme.name])
+            box = ThemeBox(self.titles[theme.name])
             box.setIcon(swatch(theme.colour))
             box.setFocusPolicy(Qt.NoFocus)
-            box.setToolTip(tooltip(theme.description))
+            box.setToolTip(tooltip(f"{self.titles[theme.name]}\n{theme.description}"))  # whole, if the box elides it
             box.clicked.connect(lambda checked, name=theme.name: self.theme_toggled.emit(name, checked))
             self._layout.addWidget(box)
             self.boxes[theme.name] = box

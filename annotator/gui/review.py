@@ -138,8 +138,10 @@ class Review:
         dock.setVisible(on)
         if on:
             dock.raise_()  # in front of the span list it shares a tab with
-            # Large enough to work in: a third of the window's height.
-            w.resizeDocks([dock], [max(260, w.height() // 3)], Qt.Vertical)
+            # Large enough to work in: a third of the window's height, less in a small window, where
+            # the article keeps its share.
+            w.resizeDocks([dock], [w.height() // 3], Qt.Vertical)
+        w.give_article_room()
         w.undo_stack.clear()  # another layer: the history belongs to the one left
         w.documents.model.set_review(on)
         w._show_annotator()

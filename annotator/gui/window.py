@@ -48,11 +48,34 @@ from annotator.gui.theme import apply_theme, is_dark
 from annotator.storage import DATABASE_ERRORS, Store, explain
 
 DEFAULT_POINT_SIZE = 14.0
+# The panels' layout as saved on close; raised when the default layout changes, so that a layout
+# saved by an older version (which crushed the article in a small window) is not restored.
+LAYOUT_VERSION = 1
+ARTICLE_WIDTH = 0.58  # the share of the window's width and height the article keeps when panels give way
+ARTICLE_HEIGHT = 0.55
 LOCAL = Qt.WidgetWithChildrenShortcut  # keys that type text elsewhere act only on the article and span list
 
 
 class Cancelled(Exception):
     """The user pressed Cancel in an import or export progress dialog."""
+
+
+def _shrink(sizes: list[int], least: list[int], cut: float) -> list[int]:
+    """``sizes`` made ``cut`` smaller in all, each by the same share of itself, none below its
+    ``least``; what one cannot give, the others do."""
+    sizes = list(sizes)
+    while cut > 0.5:
+        room = [i for i, (now, low) in enumerate(zip(sizes, least)) if now > low]
+        if not room:
+            break
+        total = sum(sizes[i] for i in room)
+        given = 0.0
+        for i in room:
+            step = min(cut * sizes[i] / total, sizes[i] - least[i])
+            sizes[i] -= step
+            given += step
+        cut -= given
+    return [int(size) for size in sizes]
 
 
 class MainWindow(QMainWindow):
@@ -88,7 +111,11 @@ class MainWindow(QMainWindow):
         self.guidelines = GuidelinesPanel()
         self._dock("documents", "Documents", self.documents, Qt.LeftDockWidgetArea)
         self._dock("labels", "Labels", self.palette_panel, Qt.RightDockWidgetArea)
-        self._dock("themes", "Themes", self.themes_panel, Qt.RightDockWidgetArea)
+        # The side panels run the window's full height (Labels and Themes fit a laptop's); the span
+        # list sits under the article only.
+        self.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)
+        self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
+        self._dock("themes", "Themes", self._scrolling(self.themes_panel), Qt.RightDockWidgetArea)
         self._dock("spans", "Spans", self.span_panel, Qt.BottomDockWidgetArea)
         guidelines_dock = self._dock("guidelines", "Guidelines", self.guidelines, Qt.RightDockWidgetArea)
         self.tabifyDockWidget(self.findChild(QDockWidget, "dock-themes"), guidelines_dock)
@@ -102,15 +129,14 @@ class MainWindow(QMainWindow):
 
         self.suggestions = Suggestions(self)
         self.learning = Learning(self)
-        learning_scroll = QScrollArea()  # scrolls in a short dock rather than raising the window's minimum height
-        learning_scroll.setWidgetResizable(True)
-        learning_scroll.setFrameShape(QFrame.NoFrame)
-        learning_scroll.setWidget(LearningPanel(self.learning))
-        learning_dock = self._dock("suggestions", "Suggestions", learning_scroll, Qt.RightDockWidgetArea)
+        learning_dock = self._dock("suggestions", "Suggestions", self._scrolling(LearningPanel(self.learning)),
+                                   Qt.RightDockWidgetArea)
         self.review = Review(self)
         units_dock = self._dock("units", "Units", self.review.panel, Qt.BottomDockWidgetArea)
+        # Shown in review mode. Hidden before it joins the span list's tabs: hidden after, Qt left a
+        # "Spans | Units" tab strip drawn over the span list, for a panel that was not there.
+        units_dock.hide()
         self.tabifyDockWidget(self.findChild(QDockWidget, "dock-spans"), units_dock)
-        units_dock.hide()  # shown in review mode
         self.tabifyDockWidget(guidelines_dock, learning_dock)
         self.findChild(QDockWidget, "dock-themes").raise_()
         self._build_actions()
@@ -139,7 +165,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         state = self.settings.value("window/state")
         if state is not None:
-            self.restoreState(state)
+            self.restoreState(state, LAYOUT_VERSION)  # a layout saved by an older version is not brought back
+        units_dock.setVisible(self.review_mode)  # a window closed in review mode opens out of it
         self.live = Live(self)  # what others save shows here; a lost team database is retried
         self._show_annotator()
         self.saved_label.setText("All changes saved")
@@ -179,6 +206,17 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
+
+    @staticmethod
+    def _scrolling(panel: QWidget) -> QScrollArea:
+        """``panel`` in a scroll area: it scrolls in a short dock rather than raising the window's
+        minimum height, and follows the dock's width."""
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setFocusPolicy(Qt.NoFocus)  # a click on a theme's box leaves the keyboard on the article
+        scroll.setWidget(panel)
+        return scroll
 
     def _status_label(self, name: str) -> QLabel:
         label = QLabel()
@@ -882,17 +920,44 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{verb}: {self.undo_stack.text(index)}", 5000)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        """Panels give way to the article in a small window: side panels take at most a fifth of
-        the width each, so the article keeps at least half of it."""
         super().resizeEvent(event)
-        width = event.size().width()
-        if self.centralWidget().width() >= width * 0.5:
-            return
-        sides = [d for d in self.findChildren(QDockWidget) if d.isVisible() and not d.isFloating()
-                 and self.dockWidgetArea(d) in (Qt.LeftDockWidgetArea, Qt.RightDockWidgetArea)]
-        wide = [d for d in sides if d.width() > width * 0.2]
-        if wide:
-            self.resizeDocks(wide, [int(width * 0.2)] * len(wide), Qt.Horizontal)
+        self.give_article_room()
+
+    def give_article_room(self) -> None:
+        """Panels give way to the article once the window's layout has settled (after a resize,
+        a restored layout, review mode's Units panel)."""
+        if not hasattr(self, "_fit_timer"):
+            self._fit_timer = QTimer(self)
+            self._fit_timer.setSingleShot(True)
+            self._fit_timer.setInterval(0)
+            self._fit_timer.timeout.connect(self._fit_panels)
+        self._fit_timer.start()
+
+    def _fit_panels(self) -> None:
+        """In a small window the article keeps ARTICLE_WIDTH of the width and ARTICLE_HEIGHT of the
+        height: side panels, then bottom ones, get narrower or shorter by the same share of their
+        size, never below what they need. A larger window changes nothing."""
+        self.layout().activate()  # the geometry of what was just shown, resized or restored
+        article = self.centralWidget().geometry()
+        # What is on screen: a panel behind another's tab is "visible" too, but placed outside the window.
+        shown = [d for d in self.findChildren(QDockWidget)
+                 if d.isVisible() and not d.isFloating() and self.rect().intersects(d.geometry())]
+        # One panel stands for each side: the panels on a side share its width.
+        sides = list({self.dockWidgetArea(d): d for d in shown
+                      if self.dockWidgetArea(d) in (Qt.LeftDockWidgetArea, Qt.RightDockWidgetArea)}.values())
+        want = self.width() * ARTICLE_WIDTH
+        if article.width() < want and sides:
+            self.resizeDocks(sides, _shrink([d.width() for d in sides], [d.minimumSizeHint().width() for d in sides],
+                                            want - article.width()), Qt.Horizontal)
+        bottom = next((d for d in shown if self.dockWidgetArea(d) == Qt.BottomDockWidgetArea), None)
+        want = self.height() * ARTICLE_HEIGHT
+        if article.height() < want and bottom is not None:
+            # The bottom area runs down to the status bar; its size counts the tab bar of tabbed panels.
+            limit = self.statusBar().y() if self.statusBar().isVisible() else self.height()
+            size = limit - bottom.y()
+            least = bottom.minimumSizeHint().height() + size - bottom.height()
+            self.resizeDocks([bottom], _shrink([size], [least], want - article.height()), Qt.Vertical)
+        self.layout().activate()
 
     def _search_changed(self, query: str) -> None:
         self.search_query = query
@@ -1146,7 +1211,7 @@ class MainWindow(QMainWindow):
             self.live.stop()
             self._remember_position()
             self.settings.setValue("window/geometry", self.saveGeometry())
-            self.settings.setValue("window/state", self.saveState())
+            self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
             self.settings.sync()
             self.take_backup()
             self.learning.close()
