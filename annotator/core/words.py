@@ -38,9 +38,10 @@ def snap(text: str, start: int, end: int) -> tuple[int, int]:
     if start >= end:
         return start, end
     s, e = start, end
-    while s < e and not is_word_char(text[s]):
+    # A joiner at an edge is trimmed with the rest: what it joined to is outside the selection.
+    while s < e and (not is_word_char(text[s]) or text[s] in _JOINERS):
         s += 1
-    while e > s and not is_word_char(text[e - 1]):
+    while e > s and (not is_word_char(text[e - 1]) or text[e - 1] in _JOINERS):
         e -= 1
     if s == e:
         return start, end
