@@ -197,7 +197,9 @@ def test_the_window_resumes_learning_and_sigterm_ends_it_and_its_worker_cleanly(
     config.mkdir(parents=True)
     (config / "annotator.conf").write_text("[annotator]\nname=maya\n[learn]\nsource=sara\n"
                                            "[annotate]\nsuggestions=learned\n", encoding="utf-8")
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    # maya is the name the window kept (no $ANNOTATOR_NAME, which would win over it)
+    env = {**{k: v for k, v in os.environ.items() if k != "ANNOTATOR_NAME"},
+           "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
     app = subprocess.Popen([sys.executable, "-m", "annotator", "--db", str(db)], env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
