@@ -34,7 +34,7 @@ def snap(text: str, start: int, end: int) -> tuple[int, int]:
     the trailing particle of a Korean noun in the last word left out (대구시는, 대구|시는 and
     대구시는| all give 대구시; a selection of the particle alone gives the particle), and brackets
     or quotes that open inside kept with their partner (콩그레스(SCEWC) keeps its ")"). A
-    selection of only spaces or punctuation is kept as it is."""
+    selection without a letter (an emoji, a symbol) loses only the white space at its edges."""
     if start >= end:
         return start, end
     s, e = start, end
@@ -43,8 +43,13 @@ def snap(text: str, start: int, end: int) -> tuple[int, int]:
         s += 1
     while e > s and (not is_word_char(text[e - 1]) or text[e - 1] in _JOINERS):
         e -= 1
-    if s == e:
-        return start, end
+    if s == e:  # no letter: a symbol or an emoji is kept, only the white space around it goes
+        s, e = start, end
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        return (s, e) if s < e else (start, end)
     first = s  # the first letter selected
     while s > 0 and is_word_char(text[s - 1]):
         s -= 1

@@ -142,3 +142,16 @@ def test_a_joiner_at_the_edge_is_trimmed_with_what_it_followed():
     the result again took it out."""
     text = "111111111😀\u200c"
     assert snap(text, 0, 11) == (0, 9) == snap(text, 0, 9)
+
+
+def test_a_selection_without_a_letter_loses_only_the_white_space_around_it():
+    """Found by a new user: a drag from the space before an emoji or a symbol onto it stored the
+    space too (" 😀", "▲ ", " 👍🏽")."""
+    text = "서울시에서 😀 발표했다 ▲ [대구시청] خبر 👍🏽 خوب"
+    for piece in (" 😀", "😀 ", "▲ ", " ▲", " 👍🏽 "):
+        start = text.index(piece)
+        s, e = snap(text, start, start + len(piece))
+        assert text[s:e] == piece.strip()
+    start = text.index("[")
+    assert snap(text, start, start + 1) == (start, start + 1)  # a lone bracket is kept
+    assert snap(text, 5, 6) == (5, 6)  # only a space: kept as it is, nothing to trim it to
