@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtCore import QSettings, QSize, QTimer, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -159,7 +159,7 @@ class MainWindow(QMainWindow):
         self.documents.search_entered.connect(self.open_first_result)
         self.search_query = ""
 
-        self.resize(1400, 900)
+        self.resize(self._first_size())
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -199,6 +199,14 @@ class MainWindow(QMainWindow):
         return None
 
     # --- building ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _first_size() -> QSize:
+        """1400×900, or less on a smaller screen: a first start on a laptop (1366×768) must not
+        open with the status bar and the right-hand panels off the screen."""
+        screen = QGuiApplication.primaryScreen()
+        room = screen.availableGeometry().size() if screen is not None else QSize(1400, 900)
+        return QSize(min(1400, int(room.width() * 0.95)), min(900, int(room.height() * 0.92)))
 
     def _dock(self, name: str, title: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)

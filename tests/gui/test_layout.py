@@ -138,3 +138,21 @@ def test_a_layout_saved_by_an_older_version_is_not_restored(qtbot, window, gui_s
     qtbot.addWidget(third)
     assert isinstance(settings.value("window/state"), QByteArray)
     assert third.findChild(QDockWidget, "dock-guidelines").isHidden()
+
+
+def test_a_first_start_fits_the_screen(qtbot, gui_store, settings):
+    """Found by a new user: a first start on a 1366×768 laptop opened at 1400×900, the status bar
+    and the right-hand panels off the screen. With nothing saved, the window fits the screen's
+    free area (offscreen, 800×800)."""
+    from PySide6.QtGui import QGuiApplication
+
+    window = MainWindow(gui_store, "tester", settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: _idle(window))
+    room = QGuiApplication.primaryScreen().availableGeometry()
+    assert room.width() < 1400 and room.height() < 900  # the screen is smaller than the old size
+    assert window.frameGeometry().width() <= room.width() and window.frameGeometry().height() <= room.height()
+    article = window.centralWidget().geometry()
+    assert article.width() >= 0.5 * window.width()
