@@ -682,6 +682,8 @@ class ArticleView(QPlainTextEdit):
         if self._selected not in self._by_id:
             self._selected = None
         self._paint_selected()
+        if self._show_tags:
+            self.viewport().update()  # a tag's label may change where no highlight does (a rename)
 
     def change_spans(self, removed: list[Span], added: list[Span]) -> None:
         """Apply one command's change: only the paragraphs it touches are repainted."""
