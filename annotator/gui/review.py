@@ -92,8 +92,8 @@ class Review:
         w = self.window
         self.mode_action = w._action(menu, "Review mode", self.toggle, "Ctrl+R", checkable=True)
         menu.addSeparator()
-        w._action(menu, "Next undecided unit", lambda: self.step(+1), "F8", local=True)
-        w._action(menu, "Previous undecided unit", lambda: self.step(-1), "Shift+F8", local=True)
+        w._action(menu, "Next undecided unit", lambda: self.step(+1), "F8")  # window-wide: types nothing
+        w._action(menu, "Previous undecided unit", lambda: self.step(-1), "Shift+F8")
         w._action(menu, "Accept unit (the version most proposed)", lambda: self.accept(None), "Return", local=True)
         self.version_actions = [
             w._action(menu, f"Accept version {k}", lambda checked=False, k=k: self.accept(k - 1), f"Alt+{k}", local=True)

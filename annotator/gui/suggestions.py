@@ -40,11 +40,13 @@ class Suggestions:
         w._action(menu, "Suggestions from…", self.choose_source)
         w._action(menu, "Hide suggestions", lambda: self.set_source(None))
         menu.addSeparator()
-        w._action(menu, "Next suggestion", self.next, "Shift+N", local=True)
-        w._action(menu, "Accept suggestion", self.accept, "Shift+A", local=True)
-        w._action(menu, "Reject suggestion", self.reject, "Shift+X", local=True)
-        w._action(menu, "Accept all suggestions in this document", self.accept_all, "Ctrl+Alt+A", local=True)
-        w._action(menu, "Reject all suggestions in this document", self.reject_all, "Ctrl+Alt+X", local=True)
+        # Window-wide, so they act after a click in the document list or a panel too; a text
+        # field typing Shift+N gets its letter (a line edit takes the keys it types first).
+        w._action(menu, "Next suggestion", self.next, "Shift+N")
+        w._action(menu, "Accept suggestion", self.accept, "Shift+A")
+        w._action(menu, "Reject suggestion", self.reject, "Shift+X")
+        w._action(menu, "Accept all suggestions in this document", self.accept_all, "Ctrl+Alt+A")
+        w._action(menu, "Reject all suggestions in this document", self.reject_all, "Ctrl+Alt+X")
         w._action(menu, "Accept all above a score…", self.ask_accept_above)
         self.actions = [a for _, a in w.menu_actions[first:]]
 

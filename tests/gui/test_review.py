@@ -241,3 +241,15 @@ def test_a_label_renamed_in_the_editor_shows_at_once_in_the_units_panel(qtbot, r
                 for k in range(tree.topLevelItem(i).childCount())]
     assert any(". PERSON «" in v for v in versions) and not any(". PER «" in v for v in versions)
     assert "PERSON" in {s.label for s in reviewing.view.suggestions}  # the proposals drawn in the article
+
+
+def test_f8_steps_to_a_unit_after_a_click_in_the_document_list(qtbot, reviewing):
+    """F8 acts wherever the keyboard is in the window, not only in the article."""
+    from PySide6.QtWidgets import QApplication
+
+    panel = reviewing.documents
+    row = panel.model.row_of("r")
+    qtbot.mouseClick(panel.view.viewport(), Qt.LeftButton, pos=panel.view.visualRect(panel.model.index(row, 0)).center())
+    assert QApplication.focusWidget() is panel.view
+    qtbot.keyClick(panel.view, Qt.Key_F8)
+    assert reviewing.view.selection() == at("대구시")

@@ -109,3 +109,28 @@ def test_accept_all_above_a_score_is_one_undo_step(qtbot, window):
     assert len(window.store.spans(doc_id, "tester")) == mine + high
     window.undo_action.trigger()
     assert len(window.store.spans(doc_id, "tester")) == mine
+
+
+def test_suggestion_keys_work_after_a_click_in_the_document_list(qtbot, window, tmp_path, monkeypatch):
+    """Found by a new user: after clicking a document in the list (or choosing Learn from…),
+    Shift+N did nothing and said nothing until a click in the text."""
+    from PySide6.QtWidgets import QApplication
+
+    expected = _model_spans(window, tmp_path)
+    qtbot.waitUntil(window.isActiveWindow)
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("model", True)))
+    window.suggestions.choose_source()
+    panel = window.documents
+    row = panel.model.row_of(EMOJI_DOC)
+    qtbot.mouseClick(panel.view.viewport(), Qt.LeftButton, pos=panel.view.visualRect(panel.model.index(row, 0)).center())
+    assert window.document.id == EMOJI_DOC and QApplication.focusWidget() is panel.view
+    window.view.set_caret(0)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_N, Qt.ShiftModifier)
+    assert window.view.selection() == expected[0][:2]
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_A, Qt.ShiftModifier)
+    assert mine(window) == [expected[0]]
+    panel.search.setFocus()  # typed into the search box, the same keys are letters
+    before = window.view.selection()
+    qtbot.keyClicks(panel.search, "N")  # Shift+N as typed
+    assert panel.search.text() == "N" and mine(window) == [expected[0]]
+    assert window.view.selection() == before  # no suggestion stepped to
