@@ -693,7 +693,9 @@ class MainWindow(QMainWindow):
         s, e = snap(text, start, end)
         particle = left_out(text, s, e)
         if (s, e) != (start, end) or particle:
-            said = f" (particle «{quoted(particle)}» left out)" if particle else ""
+            what = ["grown to whole words"] if s < start or e > end else []
+            what += [f"particle «{quoted(particle)}» left out"] if particle else []
+            said = f" ({'; '.join(what)})" if what else ""
             self.statusBar().showMessage(f"Snapped to «{quoted(text[s:e])}»{said}", 6000)
         return s, e
 

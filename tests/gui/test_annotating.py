@@ -106,7 +106,8 @@ def test_snap_to_words_leaves_the_particle_out_and_a_nudge_takes_it_in(qtbot, wi
     assert "particle «\u2068는\u2069» left out" in window.selection_label.text()
     key(qtbot, window, "g")
     assert spans(window) == [(start, start + 3, "GPE", "대구시")]
-    assert window.statusBar().currentMessage() == "Snapped to «\u2068대구시\u2069» (particle «\u2068는\u2069» left out)"
+    assert window.statusBar().currentMessage() == (
+        "Snapped to «\u2068대구시\u2069» (grown to whole words; particle «\u2068는\u2069» left out)")  # from 구
     qtbot.keyClick(window.view, Qt.Key_Period)  # end one character later: a span's nudge is not snapped
     assert spans(window) == [(start, start + 4, "GPE", "대구시는")]
     qtbot.keyClick(window.view, Qt.Key_Comma)  # and back
