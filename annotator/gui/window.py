@@ -791,6 +791,8 @@ class MainWindow(QMainWindow):
             cursor.clearSelection()
             self.view.setTextCursor(cursor)
             self.select_span(focus_span, flash=False)
+        else:
+            self._show_selection()  # a deleted span is no longer named there
         self.documents.model.refresh(doc_id)
         self.documents.update_progress()
         self.saved_label.setText(f"Saved {time.strftime('%H:%M:%S')}")

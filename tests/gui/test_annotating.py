@@ -378,3 +378,19 @@ def test_alt_w_says_whether_snap_to_words_is_now_on_or_off(qtbot, window, settin
     qtbot.keyClick(window.view, Qt.Key_W, Qt.AltModifier)
     assert window.snap_to_words and settings.value("annotate/snap") == "true"
     assert window.statusBar().currentMessage().startswith("Snap to words is on")
+
+
+def test_the_status_bar_forgets_a_span_that_was_deleted(qtbot, window):
+    """Found by a new user: after Delete the status bar still named the deleted span."""
+    window.open_document(DAEGU_SEED)
+    text = window.document.text
+    start = text.index("대구시는 지난")
+    window.view.select(start, start + 3)
+    key(qtbot, window, "g")
+    span = window.store.spans(DAEGU_SEED, "tester")[0]
+    window.clear_selection()
+    window.select_span(span.id)
+    assert window.selection_label.text().startswith(f"GPE {start}–{start + 3}")
+    qtbot.keyClick(window.view, Qt.Key_Delete)
+    assert window.store.spans(DAEGU_SEED, "tester") == []
+    assert "GPE" not in window.selection_label.text()
