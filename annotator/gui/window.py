@@ -30,7 +30,7 @@ from annotator.core.layers import AnnotatorLayer, GoldLayer
 from annotator.core.model import Document, Span, Status
 from annotator.core.recommend.live import LEARNED
 from annotator.core.resources import seeds_dir
-from annotator.core.text import find_all
+from annotator.core.text import counted, find_all
 from annotator.core.words import left_out, nudge, snap
 from annotator.gui import commands, span_menu
 from annotator.gui.article import ArticleView
@@ -621,7 +621,7 @@ class MainWindow(QMainWindow):
             return 0
         count_docs = len({s.doc_id for s in found})
         question = (f"Label {len(found)} more occurrence{'s' * (len(found) != 1)} of «{quoted(span.text)}» as "
-                    f"{span.label} {where}" + (f" ({count_docs} documents)" if everywhere else "") + "?"
+                    f"{span.label} {where}" + (f" ({counted(count_docs, 'document')})" if everywhere else "") + "?"
                     + (f"\n\n{self._left_out(left_out)}." if left_out else ""))
         box = QMessageBox(QMessageBox.Question, "Annotate all occurrences", question,
                           QMessageBox.Yes | QMessageBox.Cancel, self)
@@ -629,7 +629,7 @@ class MainWindow(QMainWindow):
         if box.exec() != QMessageBox.Yes:
             return 0
         self.undo_stack.push(commands.AddSpansAcross(
-            self, found, f"label {len(found)} occurrences of «{quoted(span.text)}» as {span.label}"))
+            self, found, f"label {counted(len(found), 'occurrence')} of «{quoted(span.text)}» as {span.label}"))
         return len(found)
 
     def _occurrences(self, matcher, docs, label: str) -> tuple[list[Span], int]:
