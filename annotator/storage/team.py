@@ -255,6 +255,118 @@ END $$;
     ("p003_theme_colours", "\n".join(
         f"UPDATE themes SET colour = '{new}' WHERE name = '{name}' AND upper(colour) = '{old}';"
         for name, (old, new) in RECOLOURED_THEMES.items())),
+    ("p004_integrity", """
+-- A span is checked against its document on a change of any column the check reads: moved to
+-- another document (doc_id), it must still be that document's text at its offsets.
+DROP TRIGGER IF EXISTS spans_cover_text ON spans;
+CREATE TRIGGER spans_cover_text BEFORE INSERT OR UPDATE OF doc_id, start, "end", text ON spans
+    FOR EACH ROW EXECUTE FUNCTION annotator_span_covers_text();
+DROP TRIGGER IF EXISTS gold_spans_cover_text ON gold_spans;
+CREATE TRIGGER gold_spans_cover_text BEFORE INSERT OR UPDATE OF doc_id, start, "end", text ON gold_spans
+    FOR EACH ROW EXECUTE FUNCTION annotator_span_covers_text();
+-- A document's text never changes once it is in (every layer's spans are offsets into it, and
+-- annotator never changes it: a new text is a new document), and its length is the database's.
+CREATE OR REPLACE FUNCTION annotator_document_text() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF NEW.text IS DISTINCT FROM OLD.text THEN
+            RAISE EXCEPTION 'a document''s text never changes once imported (spans are offsets into it): '
+                            'import the new text as another document' USING ERRCODE = 'check_violation';
+        END IF;
+        NEW.chars := OLD.chars;
+    ELSE
+        NEW.chars := char_length(NEW.text);
+    END IF;
+    RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS documents_text ON documents;
+UPDATE documents SET chars = char_length(text) WHERE chars IS DISTINCT FROM char_length(text);
+CREATE TRIGGER documents_text BEFORE INSERT OR UPDATE ON documents
+    FOR EACH ROW EXECUTE FUNCTION annotator_document_text();
+-- Gold's provenance is the database's: who decided is the member logged in, when is the server's
+-- clock, and who proposed it names only annotators whose own layer holds that very span (or
+-- theme) now. The owner's writes keep what they carry (a merged or imported file's provenance:
+-- the owner may change anything anyway), and a label or theme renamed (a cascade) is no decision.
+CREATE OR REPLACE FUNCTION annotator_gold_provenance() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE claimed TEXT[];
+BEGIN
+    IF pg_has_role(current_user, (SELECT relowner FROM pg_catalog.pg_class WHERE oid = TG_RELID), 'USAGE')
+       OR (TG_OP = 'UPDATE' AND pg_trigger_depth() > 1) THEN
+        RETURN NEW;
+    END IF;
+    NEW.decided_by := current_user;
+    NEW.decided_at := to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"+00:00"');
+    IF TG_TABLE_NAME IN ('gold_spans', 'gold_rejections', 'gold_themes') THEN
+        BEGIN
+            claimed := ARRAY(SELECT json_array_elements_text(NEW.proposed_by::json));
+        EXCEPTION WHEN OTHERS THEN
+            claimed := '{}';
+        END;
+        IF TG_TABLE_NAME = 'gold_themes' THEN
+            NEW.proposed_by := COALESCE((SELECT json_agg(DISTINCT t.annotator ORDER BY t.annotator)::text
+                FROM public.doc_themes t WHERE t.doc_id = NEW.doc_id AND t.theme = NEW.theme
+                AND t.annotator = ANY (claimed)), '[]');
+        ELSE
+            NEW.proposed_by := COALESCE((SELECT json_agg(DISTINCT s.annotator ORDER BY s.annotator)::text
+                FROM public.spans s WHERE s.doc_id = NEW.doc_id AND s.start = NEW.start AND s."end" = NEW."end"
+                AND s.label = NEW.label AND s.annotator = ANY (claimed)), '[]');
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+DO $$
+DECLARE t TEXT;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['gold_spans', 'gold_themes', 'gold_documents', 'gold_rejections',
+                             'gold_theme_rejections'] LOOP
+        EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I', t || '_provenance', t);
+        EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON %I FOR EACH ROW '
+                       'EXECUTE FUNCTION annotator_gold_provenance()', t || '_provenance', t);
+    END LOOP;
+END $$;
+-- Span ids are never reused by another layer: a deleted span's id is remembered with its layer,
+-- and only that layer may have it back (an undone deletion); nobody changes a span's id.
+CREATE TABLE IF NOT EXISTS annotator_deleted_spans (
+    id BIGINT PRIMARY KEY,
+    annotator TEXT COLLATE "C" NOT NULL
+);
+CREATE OR REPLACE FUNCTION annotator_span_deleted() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    INSERT INTO public.annotator_deleted_spans(id, annotator) SELECT id, annotator FROM gone
+        ON CONFLICT (id) DO UPDATE SET annotator = excluded.annotator;
+    RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS spans_deleted ON spans;
+CREATE TRIGGER spans_deleted AFTER DELETE ON spans REFERENCING OLD TABLE AS gone
+    FOR EACH STATEMENT EXECUTE FUNCTION annotator_span_deleted();
+CREATE OR REPLACE FUNCTION annotator_id_in_turn() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE was TEXT;
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF NEW.id IS DISTINCT FROM OLD.id THEN
+            RAISE EXCEPTION 'a span''s id never changes' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.id > COALESCE((SELECT last_value FROM pg_catalog.pg_sequences WHERE schemaname = 'public'
+                          AND sequencename = TG_TABLE_NAME || '_id_seq'), 0) THEN
+        RAISE EXCEPTION 'a span''s id is given by the database, not chosen'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF TG_TABLE_NAME = 'spans' THEN
+        DELETE FROM public.annotator_deleted_spans WHERE id = NEW.id RETURNING annotator INTO was;
+        IF FOUND AND was IS DISTINCT FROM NEW.annotator THEN
+            RAISE EXCEPTION 'span id % was another layer''s: a span''s id is given by the database, not chosen',
+                NEW.id USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+"""),
 ]
 
 

@@ -1,0 +1,196 @@
+"""A team database keeps its data whole by itself (issue 20): each attack is plain SQL from the
+attacking member's own login, and PostgreSQL refuses it or makes it harmless, while annotator's
+own client still does everything it did."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from annotator.core.model import Span
+from annotator.core.project import open_project
+from annotator.storage import team
+from tests.storage.test_team_postgres import INSERT_SPAN, NOW, TEXT, cluster, database, span_row  # noqa: F401
+
+psycopg = pytest.importorskip("psycopg")
+
+OTHER = "سازمان سمنان اعلام کرد"  # another document's text: the same offsets cover other words there
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$")
+
+
+@pytest.fixture
+def team_db(database, cluster):  # noqa: F811
+    """test_team_postgres's database, opened once by its owner, so that its members' stores open."""
+    open_project(cluster.url(database=database)).close()
+    return database
+
+
+def add_document(cluster, database, doc_id: str, text: str) -> None:
+    with cluster.connect(database=database) as owner:
+        owner.execute("INSERT INTO documents(id, title, text, lang, direction, text_hash, chars, created_at) "
+                      "VALUES (%s, 't', %s, 'fa', 'rtl', 'h', %s, %s)", [doc_id, text, len(text), NOW])
+
+
+def add_lead(cluster, database, name: str = "reza") -> None:
+    with cluster.connect(database=database) as owner:
+        team.add_member(owner, name, lead=True)
+
+
+def gold_row(word: str = "مشهد") -> list:
+    start = TEXT.index(word)
+    return ["d1", start, start + len(word), "GPE", word]
+
+
+INSERT_GOLD = ('INSERT INTO gold_spans(doc_id, start, "end", label, text, proposed_by, decided_by, decided_at) '
+               "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)")
+
+
+# --- 1. a span is checked against its document on every change of what it depends on --------------
+
+def test_a_span_moved_to_another_document_is_checked_against_that_documents_text(cluster, team_db):
+    add_document(cluster, team_db, "d2", OTHER + " " + TEXT)
+    with cluster.connect("sara", team_db) as sara:
+        sara.execute(INSERT_SPAN, span_row("sara"))
+        with pytest.raises(psycopg.errors.CheckViolation, match="does not match the document text"):
+            sara.execute("UPDATE spans SET doc_id = 'd2' WHERE annotator = current_user")
+    with cluster.connect("leila", team_db) as leila:  # a reviewer, with gold
+        leila.execute(INSERT_GOLD, [*gold_row(), "[]", "leila", NOW])
+        with pytest.raises(psycopg.errors.CheckViolation, match="does not match the document text"):
+            leila.execute("UPDATE gold_spans SET doc_id = 'd2'")
+    with cluster.connect(database=team_db) as owner:
+        assert owner.execute("SELECT doc_id FROM spans UNION ALL SELECT doc_id FROM gold_spans").fetchall() == \
+            [("d1",), ("d1",)]
+    with open_project(cluster.url(database=team_db)) as store:  # every span still its document's text
+        for doc in ("d1", "d2"):
+            for layer in ("sara",):
+                for span in store.spans(doc, layer):
+                    assert store.get_document(doc).text[span.start:span.end] == span.text
+
+
+# --- 3. gold provenance is the database's ------------------------------------------------------
+
+def test_a_reviewer_cannot_forge_who_proposed_or_decided_gold_or_when(cluster, team_db):
+    with cluster.connect("sara", team_db) as sara:
+        sara.execute(INSERT_SPAN, span_row("sara"))
+        sara.execute("INSERT INTO doc_themes VALUES ('d1', 'sara', 'health', %s)", [NOW])
+    with cluster.connect("leila", team_db) as leila:
+        leila.execute(INSERT_GOLD, [*gold_row(), '["minji", "sara", "nobody"]', "sara", "x"])
+        leila.execute("INSERT INTO gold_themes VALUES ('d1', 'health', '[\"minji\", \"sara\"]', 'sara', 'x')")
+        leila.execute("INSERT INTO gold_documents VALUES ('d1', 'adjudicated', 'sara', '1999-01-01')")
+        leila.execute("INSERT INTO gold_rejections VALUES ('d1', 0, 3, 'GPE', '[\"minji\"]', 'minji', 'x')")
+        leila.execute("INSERT INTO gold_theme_rejections VALUES ('d1', 'other', 'minji', 'x')")
+        leila.execute(INSERT_GOLD, [*gold_row("대구시"), "not json", "sara", "x"])
+        # Changing it afterwards is a decision too: hers, now.
+        leila.execute("UPDATE gold_spans SET decided_by = 'sara', decided_at = 'x', proposed_by = '[\"minji\"]' "
+                      "WHERE text = 'مشهد'")
+        rows = {
+            "gold_spans": leila.execute("SELECT text, proposed_by, decided_by, decided_at FROM gold_spans "
+                                        "ORDER BY start").fetchall(),
+            "gold_themes": leila.execute("SELECT theme, proposed_by, decided_by, decided_at FROM gold_themes").fetchall(),
+            "gold_documents": leila.execute("SELECT status, '', decided_by, decided_at FROM gold_documents").fetchall(),
+            "gold_rejections": leila.execute("SELECT label, proposed_by, decided_by, decided_at "
+                                             "FROM gold_rejections").fetchall(),
+            "gold_theme_rejections": leila.execute("SELECT theme, '', decided_by, decided_at "
+                                                   "FROM gold_theme_rejections").fetchall(),
+        }
+    assert [(what, proposed) for what, proposed, _, _ in rows["gold_spans"]] == [("مشهد", "[]"), ("대구시", "[]")]
+    assert rows["gold_themes"][0][1] == '["sara"]'  # only who ticked it: sara
+    assert rows["gold_rejections"][0][1] == "[]"
+    for table, found in rows.items():
+        for _, _, by, at in found:
+            assert by == "leila" and ISO.match(at), (table, by, at)
+    with cluster.connect("leila", team_db) as leila:  # proposed by those whose layer holds it: sara's
+        leila.execute("DELETE FROM gold_spans")
+        leila.execute(INSERT_GOLD, [*gold_row(), '["minji", "sara"]', "leila", NOW])
+        assert leila.execute("SELECT proposed_by FROM gold_spans").fetchone()[0] == '["sara"]'
+
+
+def test_the_owners_merge_keeps_the_provenance_its_file_recorded_and_a_reviewers_store_is_as_before(cluster, team_db):
+    with cluster.connect(database=team_db) as owner:
+        owner.execute(INSERT_GOLD, [*gold_row(), '["omar"]', "nasrin", "2026-01-01T00:00:00.000+00:00"])
+        assert owner.execute("SELECT proposed_by, decided_by, decided_at FROM gold_spans").fetchone() == \
+            ('["omar"]', "nasrin", "2026-01-01T00:00:00.000+00:00")
+        owner.execute("DELETE FROM gold_spans")
+    with cluster.connect("sara", team_db) as sara:
+        sara.execute(INSERT_SPAN, span_row("sara"))
+    with open_project(cluster.url("leila", team_db)) as leila:
+        gold_id = leila.add_gold_span(Span("d1", "gold", *span_row("sara")[2:6]), proposed_by=["sara"],
+                                      decided_by="leila")
+        span, provenance = leila.get_gold_span(gold_id)
+        assert provenance["proposed_by"] == ["sara"] and provenance["decided_by"] == "leila"
+        gone = leila.delete_gold_span(gold_id)
+        leila.restore_gold_span(*gone)  # an undo
+        assert leila.get_gold_span(gold_id)[1]["proposed_by"] == ["sara"]
+        assert leila.set_gold_status("d1", "adjudicated", decided_by="leila")
+
+
+# --- 4. a document's text never changes under its spans ---------------------------------------
+
+def test_a_documents_text_never_changes_and_its_length_is_the_databases(cluster, team_db):
+    add_lead(cluster, team_db)
+    with cluster.connect("sara", team_db) as sara:
+        sara.execute(INSERT_SPAN, span_row("sara"))
+    with cluster.connect("reza", team_db) as reza:
+        with pytest.raises(psycopg.errors.CheckViolation, match="text never changes"):
+            reza.execute("UPDATE documents SET text = %s WHERE id = 'd1'", ["x" + TEXT])
+        reza.execute("UPDATE documents SET chars = 3, title = 'new title' WHERE id = 'd1'")  # the title is a lead's
+        reza.execute("INSERT INTO documents(id, title, text, lang, direction, text_hash, chars, created_at) "
+                     "VALUES ('d2', 't', 'abc', 'fa', 'rtl', 'h', 99, %s)", [NOW])
+        assert reza.execute("SELECT id, title, chars, text FROM documents ORDER BY id").fetchall() == \
+            [("d1", "new title", len(TEXT), TEXT), ("d2", "t", 3, "abc")]
+    with cluster.connect(database=team_db) as owner:  # the owner too: a new text is a new document
+        with pytest.raises(psycopg.errors.CheckViolation, match="text never changes"):
+            owner.execute("UPDATE documents SET text = 'abd' WHERE id = 'd2'")
+
+
+# --- 6. notices, ids, large objects --------------------------------------------------------------
+
+def test_a_member_cannot_take_the_id_of_a_span_another_just_deleted(cluster, team_db):
+    with open_project(cluster.url("minji", team_db)) as minji:
+        theirs = minji.add_span(Span("d1", "minji", *span_row("minji")[2:6]))
+        gone = minji.delete_span(theirs)
+        with cluster.connect("sara", team_db) as sara:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="another layer"):
+                sara.execute('INSERT INTO spans(id, doc_id, annotator, start, "end", label, text, created_at, '
+                             "updated_at) VALUES (%s, 'd1', 'sara', %s, %s, 'GPE', %s, %s, %s)",
+                             [theirs, *span_row("sara", "대구시")[2:4], "대구시", NOW, NOW])
+            sara.execute(INSERT_SPAN, span_row("sara", "대구시"))
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="id never changes"):
+                sara.execute("UPDATE spans SET id = %s WHERE annotator = 'sara'", [theirs])
+        minji.restore_span(gone)  # her undo
+        assert minji.get_span(theirs) == gone
+        # and undone twice over: deleted and restored again under the same id
+        minji.restore_span(minji.delete_span(theirs))
+        assert minji.get_span(theirs) == gone
+
+
+# --- the upgrade ---------------------------------------------------------------------------------
+
+def test_a_database_set_up_by_an_older_annotator_upgrades_with_its_data(cluster, monkeypatch):
+    import uuid
+
+    name = f"t{uuid.uuid4().hex[:10]}"
+    with cluster.connect() as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        older = [m for m in team.MIGRATIONS if m[0] < "p004"]
+        with cluster.connect(database=name) as owner:
+            monkeypatch.setattr(team, "MIGRATIONS", older)
+            team.init(owner)
+            team.add_member(owner, "sara")
+            owner.execute("INSERT INTO documents(id, title, text, lang, direction, text_hash, chars, created_at) "
+                          "VALUES ('d1', 't', %s, 'fa', 'rtl', 'h', 999, %s)", [TEXT, NOW])
+            owner.execute("INSERT INTO labels(name, colour, position) VALUES ('GPE', '#2D783C', 0)")
+            owner.execute(INSERT_SPAN, span_row("sara"))
+            monkeypatch.undo()
+            assert team.init(owner) == ["p004_integrity"]
+            assert owner.execute("SELECT chars FROM documents").fetchone()[0] == len(TEXT)
+            assert team.init(owner) == []
+        with cluster.connect("sara", name) as sara:
+            with pytest.raises(psycopg.errors.CheckViolation):
+                sara.execute("UPDATE spans SET doc_id = 'd1', start = start + 1")
+    finally:
+        with cluster.connect() as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
