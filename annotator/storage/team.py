@@ -32,6 +32,7 @@ from annotator.storage.errors import DatabaseError
 LAYER_TABLES = ("spans", "doc_themes", "doc_status", "suggestion_rejections")
 GOLD_TABLES = ("gold_spans", "gold_themes", "gold_documents", "gold_rejections", "gold_theme_rejections")
 OWNER_TABLES = ("settings", "documents", "labels", "themes", "annotators")
+LEAD_TABLES = ("settings", "documents", "labels", "themes")  # the owner's, but membership
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,62}$")
 
 # Numbered like SQLite's: a database written by a newer annotator is refused (see check_version).
@@ -450,10 +451,10 @@ def refusal_hint(message: str) -> str:
         return "a member writes only their own layer: rows that name another annotator are refused"
     if name in GOLD_TABLES:
         return "gold and adjudication are written by reviewers and leads"
+    if name == "annotators" or "role" in message:
+        return "only the database's owner manages its members"
     if name in OWNER_TABLES:
         return "documents, the label schema and the settings are changed by the owner and the leads"
-    if "role" in message:
-        return "only the database's owner manages its members"
     return "a member writes only their own layer, gold only a reviewer, documents and the schema only the owner"
 
 
@@ -527,9 +528,12 @@ def init(conn: Any) -> list[str]:
         for group in (*groups(conn), lead_group(conn)):
             if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [group]).fetchone() is None:
                 conn.execute(f"CREATE ROLE {_quote(conn, group)} NOLOGIN")
-        # A lead is a reviewer who also adds documents and changes the label schema and settings.
+        # A lead is a reviewer who also adds documents and changes the label schema and settings;
+        # membership (annotators) stays the owner's: a lead who could delete a member's row would
+        # lock them out while their login stays.
         conn.execute(f"GRANT {reviewers} TO {leads}")
-        conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(OWNER_TABLES)} TO {leads}")
+        conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(LEAD_TABLES)} TO {leads}")
+        conn.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON annotators FROM {leads}")
         conn.execute(f"GRANT USAGE ON SEQUENCE documents_seq_seq TO {leads}")
         tables = (*OWNER_TABLES, *LAYER_TABLES, *GOLD_TABLES, "annotator_migrations")
         members = f"{annotators}, {reviewers}"

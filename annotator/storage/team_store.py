@@ -426,7 +426,7 @@ class TeamStore(Store):
         imported layer, a model's)."""
         if self.db.execute("SELECT 1 FROM annotators WHERE name = ?", [name]).fetchone():
             return False
-        if self.role not in ("owner", "lead"):
+        if self.role != "owner":  # membership is the owner's alone (a lead's is refused by the database too)
             raise TeamDatabaseError("refused", f"{name!r} is not a member of this team database",
                                     "its owner adds members with annotator team add")
         self.db.execute("INSERT INTO annotators(name, created_at) VALUES (?, ?)", [name, now()])

@@ -69,6 +69,38 @@ def test_a_span_moved_to_another_document_is_checked_against_that_documents_text
                     assert store.get_document(doc).text[span.start:span.end] == span.text
 
 
+# --- 2. membership is the owner's alone -------------------------------------------------------
+
+def test_a_lead_cannot_remove_rename_or_add_a_member(cluster, team_db):
+    add_lead(cluster, team_db)
+    add_document(cluster, team_db, "d2", OTHER)
+    with cluster.connect("reza", team_db) as reza:
+        reza.execute("DELETE FROM documents WHERE id = 'd2'")  # documents are still a lead's
+        for statement in ("DELETE FROM annotators WHERE name = 'sara'",
+                          "UPDATE annotators SET name = 'sara2' WHERE name = 'sara'",
+                          "INSERT INTO annotators VALUES ('mallory', 'now')",
+                          "TRUNCATE annotators CASCADE"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied for table annotators"):
+                reza.execute(statement)
+    with open_project(cluster.url("sara", team_db)) as sara:  # her next save is hers, as before
+        assert sara.add_span(Span("d1", "sara", *span_row("sara")[2:6])) is not None
+
+
+def test_a_leads_refusal_to_register_a_name_says_whose_job_that_is(cluster, team_db):
+    from annotator.storage import explain
+    from annotator.storage.errors import TeamDatabaseError
+
+    add_lead(cluster, team_db)
+    with open_project(cluster.url("reza", team_db)) as reza:
+        with pytest.raises(TeamDatabaseError) as refused:
+            reza.ensure_annotator("mallory")
+        assert "its owner adds members" in explain(refused.value, reza.path)
+    with cluster.connect("reza", team_db) as sql:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege) as refused:
+            sql.execute("DELETE FROM annotators WHERE name = 'minji'")
+        assert team.explain(refused.value).endswith("(only the database's owner manages its members)")
+
+
 # --- 3. gold provenance is the database's ------------------------------------------------------
 
 def test_a_reviewer_cannot_forge_who_proposed_or_decided_gold_or_when(cluster, team_db):
@@ -143,6 +175,16 @@ def test_a_documents_text_never_changes_and_its_length_is_the_databases(cluster,
     with cluster.connect(database=team_db) as owner:  # the owner too: a new text is a new document
         with pytest.raises(psycopg.errors.CheckViolation, match="text never changes"):
             owner.execute("UPDATE documents SET text = 'abd' WHERE id = 'd2'")
+
+
+# --- 5. one member cannot hold the others up for long -----------------------------------------
+
+def test_a_lead_cannot_lock_the_membership_table(cluster, team_db):
+    add_lead(cluster, team_db)
+    with cluster.connect("reza", team_db) as reza:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied for table annotators"):
+            with reza.transaction():
+                reza.execute("LOCK TABLE annotators IN ACCESS EXCLUSIVE MODE")
 
 
 # --- 6. notices, ids, large objects --------------------------------------------------------------
