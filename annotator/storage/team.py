@@ -455,6 +455,8 @@ def refusal_hint(message: str) -> str:
         return "only the database's owner manages its members"
     if name in OWNER_TABLES:
         return "documents, the label schema and the settings are changed by the owner and the leads"
+    if "large object" in message or re.search(r"function lo_\w+", message):
+        return "large objects are no part of a team database"
     return "a member writes only their own layer, gold only a reviewer, documents and the schema only the owner"
 
 
@@ -536,22 +538,28 @@ def init(conn: Any) -> list[str]:
         conn.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON annotators FROM {leads}")
         conn.execute(f"GRANT USAGE ON SEQUENCE documents_seq_seq TO {leads}")
         tables = (*OWNER_TABLES, *LAYER_TABLES, *GOLD_TABLES, "annotator_migrations")
-        members = f"{annotators}, {reviewers}"
-        conn.execute(f"GRANT USAGE ON SCHEMA public TO {members}")
-        conn.execute(f"GRANT SELECT ON {', '.join(tables)} TO {members}")
-        conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(LAYER_TABLES)} TO {members}")
+        everyone = f"{annotators}, {reviewers}"
+        conn.execute(f"GRANT USAGE ON SCHEMA public TO {everyone}")
+        conn.execute(f"GRANT SELECT ON {', '.join(tables)} TO {everyone}")
+        conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(LAYER_TABLES)} TO {everyone}")
         conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(GOLD_TABLES)} TO {reviewers}")
-        conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON member_settings TO {members}")
+        conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON member_settings TO {everyone}")
         conn.execute("ALTER TABLE member_settings ENABLE ROW LEVEL SECURITY")
         conn.execute("DROP POLICY IF EXISTS own_rows ON member_settings")
         conn.execute("CREATE POLICY own_rows ON member_settings USING (annotator = current_user) "
                      "WITH CHECK (annotator = current_user)")
-        conn.execute(f"GRANT USAGE ON SEQUENCE spans_id_seq TO {members}")
+        conn.execute(f"GRANT USAGE ON SEQUENCE spans_id_seq TO {everyone}")
         conn.execute(f"GRANT USAGE ON SEQUENCE gold_spans_id_seq TO {reviewers}")
         # Only members connect (PUBLIC may by default): another team's members stay out.
         database = _quote(conn, conn.execute("SELECT current_database()").fetchone()[0])
         conn.execute(f"REVOKE CONNECT, TEMPORARY ON DATABASE {database} FROM PUBLIC")
-        conn.execute(f"GRANT CONNECT ON DATABASE {database} TO {members}")
+        conn.execute(f"GRANT CONNECT ON DATABASE {database} TO {everyone}")
+        for name, _ in members(conn):
+            _session_limits(conn, name)
+        # Large objects are no part of a team database: nobody but the owner makes one (PUBLIC
+        # may by default). Functions are the server's superuser's: only one can revoke this.
+        if conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
+            conn.execute(f"REVOKE EXECUTE ON FUNCTION {', '.join(_LARGE_OBJECT_MAKERS)} FROM PUBLIC")
         for table in LAYER_TABLES:
             conn.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
             conn.execute(f"DROP POLICY IF EXISTS read_all ON {table}")
@@ -596,8 +604,32 @@ def add_member(conn: Any, name: str, *, reviewer: bool = False, lead: bool = Fal
                                                                     sql.Literal(hashed.decode("ascii"))))
         conn.execute(f"REVOKE {annotators}, {reviewers}, {leads} FROM {role}")
         conn.execute(f"GRANT {group} TO {role}")
+        _session_limits(conn, name)
         conn.execute("INSERT INTO annotators(name, created_at) VALUES (%s, to_char(now() AT TIME ZONE 'UTC', "
                      "'YYYY-MM-DD\"T\"HH24:MI:SS.MS+00:00')) ON CONFLICT (name) DO NOTHING", [name])
+
+
+# What a member's sessions in this database do by default (ALTER ROLE ... IN DATABASE): a
+# transaction left open (a psql session that took a lock, then walked away) is ended after a
+# minute, and a lock the member waits for is given up after 15 s, so their queued request never
+# holds the others behind it. A member can SET these otherwise in their own session: PostgreSQL
+# has no way to forbid that, nor LOCK TABLE on a table they may UPDATE or DELETE in.
+SESSION_LIMITS = {"idle_in_transaction_session_timeout": "1min", "lock_timeout": "15s"}
+_LARGE_OBJECT_MAKERS = ("lo_create(oid)", "lo_creat(integer)", "lo_import(text)", "lo_import(text, oid)",
+                        "lo_from_bytea(oid, bytea)")
+
+
+def _session_limits(conn: Any, name: str) -> None:
+    from psycopg import errors, sql
+
+    database = conn.execute("SELECT current_database()").fetchone()[0]
+    for setting, value in SESSION_LIMITS.items():
+        try:
+            with conn.transaction():  # a savepoint: a member who is a superuser is left as they are
+                conn.execute(sql.SQL("ALTER ROLE {} IN DATABASE {} SET {} = {}").format(
+                    sql.Identifier(name), sql.Identifier(database), sql.Identifier(setting), sql.Literal(value)))
+        except errors.InsufficientPrivilege:
+            pass
 
 
 def members(conn: Any) -> list[tuple[str, str]]:

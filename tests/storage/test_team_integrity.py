@@ -187,6 +187,27 @@ def test_a_lead_cannot_lock_the_membership_table(cluster, team_db):
                 reza.execute("LOCK TABLE annotators IN ACCESS EXCLUSIVE MODE")
 
 
+def test_a_members_forgotten_lock_is_let_go(cluster, team_db, monkeypatch):
+    with cluster.connect("sara", team_db) as sara:  # what every member's session starts with
+        assert {name: sara.execute(f"SHOW {name}").fetchone()[0] for name in team.SESSION_LIMITS} == \
+            {"idle_in_transaction_session_timeout": "1min", "lock_timeout": "15s"}
+    monkeypatch.setitem(team.SESSION_LIMITS, "idle_in_transaction_session_timeout", "1s")
+    with cluster.connect(database=team_db) as owner:
+        team.init(owner)  # the owner's next init sets the limits anew
+    sara = cluster.connect("sara", team_db)
+    try:
+        sara.execute("BEGIN")
+        sara.execute("LOCK TABLE spans IN ACCESS EXCLUSIVE MODE")  # and walks away
+        with cluster.connect("minji", team_db) as minji:
+            started = time.monotonic()
+            minji.execute(INSERT_SPAN, span_row("minji"))  # waits for the lock, then gets it
+            assert time.monotonic() - started < 10
+        with pytest.raises(psycopg.Error, match="idle-in-transaction timeout"):  # her session was ended
+            sara.execute("SELECT 1")
+    finally:
+        sara.close()
+
+
 # --- 6. notices, ids, large objects --------------------------------------------------------------
 
 def test_a_member_cannot_take_the_id_of_a_span_another_just_deleted(cluster, team_db):
@@ -206,6 +227,14 @@ def test_a_member_cannot_take_the_id_of_a_span_another_just_deleted(cluster, tea
         # and undone twice over: deleted and restored again under the same id
         minji.restore_span(minji.delete_span(theirs))
         assert minji.get_span(theirs) == gone
+
+
+def test_a_member_makes_no_large_object(cluster, team_db):
+    with cluster.connect("sara", team_db) as sara:
+        for statement in ("SELECT lo_create(0)", "SELECT lo_creat(-1)", "SELECT lo_from_bytea(0, 'x'::bytea)"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied for function lo_"):
+                sara.execute(statement)
+        assert sara.execute("SELECT count(*) FROM pg_largeobject_metadata").fetchone()[0] == 0
 
 
 # --- the upgrade ---------------------------------------------------------------------------------
@@ -233,6 +262,7 @@ def test_a_database_set_up_by_an_older_annotator_upgrades_with_its_data(cluster,
         with cluster.connect("sara", name) as sara:
             with pytest.raises(psycopg.errors.CheckViolation):
                 sara.execute("UPDATE spans SET doc_id = 'd1', start = start + 1")
+            assert sara.execute("SHOW idle_in_transaction_session_timeout").fetchone()[0] == "1min"
     finally:
         with cluster.connect() as admin:
             admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
