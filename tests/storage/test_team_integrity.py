@@ -210,6 +210,27 @@ def test_a_members_forgotten_lock_is_let_go(cluster, team_db, monkeypatch):
 
 # --- 6. notices, ids, large objects --------------------------------------------------------------
 
+def test_a_forged_change_notice_never_speaks_for_another_member(cluster, team_db):
+    with open_project(cluster.url("leila", team_db)) as leila, cluster.connect("sara", team_db) as sara:
+        assert leila.changes() == []  # listening from now on
+        sara.execute("SELECT pg_notify('annotator_changes', json_build_object('table', 'spans', 'doc', 'd1', "
+                     "'by', 'leila', 'connection', %s)::text)", [leila.connection_id])
+        sara.execute("SELECT pg_notify('annotator_changes', json_build_object('table', 'spans', 'doc', 'd1', "
+                     "'by', 'leila', 'connection', pg_backend_pid())::text)")
+        with sara.transaction():  # a flood: 20,000 notices that everything changed
+            sara.execute("SELECT pg_notify('annotator_changes', json_build_object('table', '*', 'doc', NULL, "
+                         "'by', 'leila', 'connection', g)::text) FROM generate_series(1, 20000) g")
+        seen: list[dict] = []
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline and not seen:
+            seen += leila.changes()
+            time.sleep(0.05)
+        time.sleep(0.2)
+        seen += leila.changes()
+    sender = [(c["table"], c["doc"], c["by"]) for c in seen]
+    assert sender == [("spans", "d1", "sara")], sender[:5]  # said by sara, as the server knows her
+
+
 def test_a_member_cannot_take_the_id_of_a_span_another_just_deleted(cluster, team_db):
     with open_project(cluster.url("minji", team_db)) as minji:
         theirs = minji.add_span(Span("d1", "minji", *span_row("minji")[2:6]))
