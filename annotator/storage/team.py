@@ -455,6 +455,8 @@ def refusal_hint(message: str) -> str:
         return "only the database's owner manages its members"
     if name in OWNER_TABLES:
         return "documents, the label schema and the settings are changed by the owner and the leads"
+    if "span's id" in message:
+        return "a span's id is the database's to give, and one layer's never becomes another's"
     if "large object" in message or re.search(r"function lo_\w+", message):
         return "large objects are no part of a team database"
     return "a member writes only their own layer, gold only a reviewer, documents and the schema only the owner"
@@ -556,8 +558,8 @@ def init(conn: Any) -> list[str]:
         conn.execute(f"GRANT CONNECT ON DATABASE {database} TO {everyone}")
         for name, _ in members(conn):
             _session_limits(conn, name)
-        # Large objects are no part of a team database: nobody but the owner makes one (PUBLIC
-        # may by default). Functions are the server's superuser's: only one can revoke this.
+        # Large objects are no part of a team database: no member makes one (PUBLIC may by
+        # default). The functions are the server's superuser's: only one can revoke this.
         if conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
             conn.execute(f"REVOKE EXECUTE ON FUNCTION {', '.join(_LARGE_OBJECT_MAKERS)} FROM PUBLIC")
         for table in LAYER_TABLES:
@@ -610,11 +612,13 @@ def add_member(conn: Any, name: str, *, reviewer: bool = False, lead: bool = Fal
 
 
 # What a member's sessions in this database do by default (ALTER ROLE ... IN DATABASE): a
-# transaction left open (a psql session that took a lock, then walked away) is ended after a
-# minute, and a lock the member waits for is given up after 15 s, so their queued request never
-# holds the others behind it. A member can SET these otherwise in their own session: PostgreSQL
-# has no way to forbid that, nor LOCK TABLE on a table they may UPDATE or DELETE in.
-SESSION_LIMITS = {"idle_in_transaction_session_timeout": "1min", "lock_timeout": "15s"}
+# transaction left open (a psql session that took a lock, then walked away) is ended after ten
+# minutes (not less: annotator's own suggestion run waits for an outside model on a page of 200
+# documents inside its transaction), and a lock the member waits for is given up after 15 s, so
+# their queued request never holds the others behind it. A member can SET these otherwise in
+# their own session: PostgreSQL has no way to forbid that, nor LOCK TABLE (in any mode) on a
+# table they may UPDATE or DELETE in, which annotator's own statements need.
+SESSION_LIMITS = {"idle_in_transaction_session_timeout": "10min", "lock_timeout": "15s"}
 _LARGE_OBJECT_MAKERS = ("lo_create(oid)", "lo_creat(integer)", "lo_import(text)", "lo_import(text, oid)",
                         "lo_from_bytea(oid, bytea)")
 

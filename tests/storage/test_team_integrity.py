@@ -190,7 +190,7 @@ def test_a_lead_cannot_lock_the_membership_table(cluster, team_db):
 def test_a_members_forgotten_lock_is_let_go(cluster, team_db, monkeypatch):
     with cluster.connect("sara", team_db) as sara:  # what every member's session starts with
         assert {name: sara.execute(f"SHOW {name}").fetchone()[0] for name in team.SESSION_LIMITS} == \
-            {"idle_in_transaction_session_timeout": "1min", "lock_timeout": "15s"}
+            {"idle_in_transaction_session_timeout": "10min", "lock_timeout": "15s"}
     monkeypatch.setitem(team.SESSION_LIMITS, "idle_in_transaction_session_timeout", "1s")
     with cluster.connect(database=team_db) as owner:
         team.init(owner)  # the owner's next init sets the limits anew
@@ -236,10 +236,12 @@ def test_a_member_cannot_take_the_id_of_a_span_another_just_deleted(cluster, tea
         theirs = minji.add_span(Span("d1", "minji", *span_row("minji")[2:6]))
         gone = minji.delete_span(theirs)
         with cluster.connect("sara", team_db) as sara:
-            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="another layer"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="another layer") as refused:
                 sara.execute('INSERT INTO spans(id, doc_id, annotator, start, "end", label, text, created_at, '
                              "updated_at) VALUES (%s, 'd1', 'sara', %s, %s, 'GPE', %s, %s, %s)",
                              [theirs, *span_row("sara", "대구시")[2:4], "대구시", NOW, NOW])
+            assert team.explain(refused.value).endswith("(a span's id is the database's to give, and one layer's "
+                                                        "never becomes another's)")
             sara.execute(INSERT_SPAN, span_row("sara", "대구시"))
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="id never changes"):
                 sara.execute("UPDATE spans SET id = %s WHERE annotator = 'sara'", [theirs])
@@ -283,7 +285,7 @@ def test_a_database_set_up_by_an_older_annotator_upgrades_with_its_data(cluster,
         with cluster.connect("sara", name) as sara:
             with pytest.raises(psycopg.errors.CheckViolation):
                 sara.execute("UPDATE spans SET doc_id = 'd1', start = start + 1")
-            assert sara.execute("SHOW idle_in_transaction_session_timeout").fetchone()[0] == "1min"
+            assert sara.execute("SHOW idle_in_transaction_session_timeout").fetchone()[0] == "10min"
     finally:
         with cluster.connect() as admin:
             admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
