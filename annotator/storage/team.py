@@ -327,25 +327,38 @@ BEGIN
                        'EXECUTE FUNCTION annotator_gold_provenance()', t || '_provenance', t);
     END LOOP;
 END $$;
--- Span ids are never reused by another layer: a deleted span's id is remembered with its layer,
--- and only that layer may have it back (an undone deletion); nobody changes a span's id.
+-- A span's id is the database's to give, and never another layer's: an id is taken either fresh
+-- from the sequence by this very insert (currval: explicit ids, below the sequence too, are
+-- refused, so that no member takes the id another's insert is about to use or an id another's
+-- undo will want), or back by the layer a span under it was deleted from (an undone deletion:
+-- deleted ids are remembered with their layer, gold's as "gold"). Nobody changes a span's id.
 CREATE TABLE IF NOT EXISTS annotator_deleted_spans (
-    id BIGINT PRIMARY KEY,
-    annotator TEXT COLLATE "C" NOT NULL
+    tbl TEXT COLLATE "C" NOT NULL,
+    id BIGINT NOT NULL,
+    annotator TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (tbl, id)
 );
 CREATE OR REPLACE FUNCTION annotator_span_deleted() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
-    INSERT INTO public.annotator_deleted_spans(id, annotator) SELECT id, annotator FROM gone
-        ON CONFLICT (id) DO UPDATE SET annotator = excluded.annotator;
+    IF TG_TABLE_NAME = 'spans' THEN
+        INSERT INTO public.annotator_deleted_spans(tbl, id, annotator) SELECT 'spans', g.id, g.annotator FROM gone g
+            ON CONFLICT (tbl, id) DO UPDATE SET annotator = excluded.annotator;
+    ELSE
+        INSERT INTO public.annotator_deleted_spans(tbl, id, annotator) SELECT TG_TABLE_NAME, g.id, 'gold' FROM gone g
+            ON CONFLICT (tbl, id) DO NOTHING;
+    END IF;
     RETURN NULL;
 END $$;
 DROP TRIGGER IF EXISTS spans_deleted ON spans;
 CREATE TRIGGER spans_deleted AFTER DELETE ON spans REFERENCING OLD TABLE AS gone
     FOR EACH STATEMENT EXECUTE FUNCTION annotator_span_deleted();
+DROP TRIGGER IF EXISTS gold_spans_deleted ON gold_spans;
+CREATE TRIGGER gold_spans_deleted AFTER DELETE ON gold_spans REFERENCING OLD TABLE AS gone
+    FOR EACH STATEMENT EXECUTE FUNCTION annotator_span_deleted();
 CREATE OR REPLACE FUNCTION annotator_id_in_turn() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp AS $$
-DECLARE was TEXT;
+DECLARE layer TEXT; was TEXT; fresh BOOLEAN;
 BEGIN
     IF TG_OP = 'UPDATE' THEN
         IF NEW.id IS DISTINCT FROM OLD.id THEN
@@ -353,17 +366,27 @@ BEGIN
         END IF;
         RETURN NEW;
     END IF;
-    IF NEW.id > COALESCE((SELECT last_value FROM pg_catalog.pg_sequences WHERE schemaname = 'public'
-                          AND sequencename = TG_TABLE_NAME || '_id_seq'), 0) THEN
-        RAISE EXCEPTION 'a span''s id is given by the database, not chosen'
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
     IF TG_TABLE_NAME = 'spans' THEN
-        DELETE FROM public.annotator_deleted_spans WHERE id = NEW.id RETURNING annotator INTO was;
-        IF FOUND AND was IS DISTINCT FROM NEW.annotator THEN
+        layer := NEW.annotator;
+    ELSE
+        layer := 'gold';
+    END IF;
+    DELETE FROM public.annotator_deleted_spans WHERE tbl = TG_TABLE_NAME AND id = NEW.id RETURNING annotator INTO was;
+    IF FOUND THEN
+        IF was IS DISTINCT FROM layer THEN
             RAISE EXCEPTION 'span id % was another layer''s: a span''s id is given by the database, not chosen',
                 NEW.id USING ERRCODE = 'insufficient_privilege';
         END IF;
+        RETURN NEW;
+    END IF;
+    BEGIN
+        fresh := NEW.id = currval(format('public.%I', TG_TABLE_NAME || '_id_seq')::regclass);
+    EXCEPTION WHEN object_not_in_prerequisite_state THEN  -- no id taken from it in this session
+        fresh := false;
+    END;
+    IF fresh IS NOT TRUE THEN
+        RAISE EXCEPTION 'a span''s id is given by the database, not chosen'
+            USING ERRCODE = 'insufficient_privilege';
     END IF;
     RETURN NEW;
 END $$;

@@ -252,6 +252,21 @@ def test_a_member_cannot_take_the_id_of_a_span_another_just_deleted(cluster, tea
         assert minji.get_span(theirs) == gone
 
 
+def test_a_member_cannot_take_an_id_the_sequence_gave_another_but_not_yet_used(cluster, team_db):
+    insert = ('INSERT INTO spans(id, doc_id, annotator, start, "end", label, text, created_at, updated_at) '
+              "VALUES (%s, 'd1', %s, %s, %s, 'GPE', %s, %s, %s)")
+    with cluster.connect("minji", team_db) as minji, cluster.connect("sara", team_db) as sara:
+        hers = minji.execute("SELECT nextval('spans_id_seq')").fetchone()[0]  # her insert's, in a moment
+        for taken in (hers, hers - 1 if hers > 1 else hers):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="given by the database"):
+                sara.execute(insert, [taken, "sara", *span_row("sara")[2:4], "مشهد", NOW, NOW])
+        minji.execute(insert, [hers, "minji", *span_row("minji")[2:4], "مشهد", NOW, NOW])  # hers to use
+    with cluster.connect("leila", team_db) as leila:  # gold: the same
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="given by the database"):
+            leila.execute('INSERT INTO gold_spans(id, doc_id, start, "end", label, text, decided_by, decided_at) '
+                          "VALUES (1, %s, %s, %s, %s, %s, 'leila', 'now')", gold_row())
+
+
 def test_a_member_makes_no_large_object(cluster, team_db):
     with cluster.connect("sara", team_db) as sara:
         for statement in ("SELECT lo_create(0)", "SELECT lo_creat(-1)", "SELECT lo_from_bytea(0, 'x'::bytea)"):
