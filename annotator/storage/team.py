@@ -327,23 +327,28 @@ BEGIN
                        'EXECUTE FUNCTION annotator_gold_provenance()', t || '_provenance', t);
     END LOOP;
 END $$;
--- A span's id is the database's to give, and never another layer's: an id is taken either fresh
--- from the sequence by this very insert (currval: explicit ids, below the sequence too, are
--- refused, so that no member takes the id another's insert is about to use or an id another's
--- undo will want), or back by the layer a span under it was deleted from (an undone deletion:
--- deleted ids are remembered with their layer, gold's as "gold"). Nobody changes a span's id.
+-- A span's id is the database's to give, and never another layer's. An inserted span's id is
+-- either fresh from the sequence by this very insert (currval), or one its own layer had: an
+-- undone deletion. Any other id is refused, below the sequence too, so that no member takes the
+-- id another's insert is about to use or another's undo will want. Deleted ids are remembered
+-- with their layer (gold's as "gold") for a week: long enough for an undo, which is made in the
+-- window that deleted, and the table does not grow with every suggestion layer made anew.
+-- Nobody changes a span's id.
 CREATE TABLE IF NOT EXISTS annotator_deleted_spans (
     tbl TEXT COLLATE "C" NOT NULL,
     id BIGINT NOT NULL,
     annotator TEXT COLLATE "C" NOT NULL,
+    deleted_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (tbl, id)
 );
+CREATE INDEX IF NOT EXISTS annotator_deleted_spans_at ON annotator_deleted_spans(deleted_at);
 CREATE OR REPLACE FUNCTION annotator_span_deleted() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
+    DELETE FROM public.annotator_deleted_spans WHERE deleted_at < now() - interval '7 days';
     IF TG_TABLE_NAME = 'spans' THEN
         INSERT INTO public.annotator_deleted_spans(tbl, id, annotator) SELECT 'spans', g.id, g.annotator FROM gone g
-            ON CONFLICT (tbl, id) DO UPDATE SET annotator = excluded.annotator;
+            ON CONFLICT (tbl, id) DO UPDATE SET annotator = excluded.annotator, deleted_at = excluded.deleted_at;
     ELSE
         INSERT INTO public.annotator_deleted_spans(tbl, id, annotator) SELECT TG_TABLE_NAME, g.id, 'gold' FROM gone g
             ON CONFLICT (tbl, id) DO NOTHING;

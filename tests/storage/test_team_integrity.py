@@ -267,6 +267,21 @@ def test_a_member_cannot_take_an_id_the_sequence_gave_another_but_not_yet_used(c
                           "VALUES (1, %s, %s, %s, %s, %s, 'leila', 'now')", gold_row())
 
 
+def test_deleted_ids_are_remembered_for_a_week(cluster, team_db):
+    with open_project(cluster.url("minji", team_db)) as minji:
+        old = minji.delete_span(minji.add_span(Span("d1", "minji", *span_row("minji")[2:6])))
+        with cluster.connect(database=team_db) as owner:
+            owner.execute("UPDATE annotator_deleted_spans SET deleted_at = now() - interval '8 days'")
+        recent = minji.delete_span(minji.add_span(Span("d1", "minji", *span_row("minji", "대구시")[2:6])))
+        with cluster.connect(database=team_db) as owner:
+            assert owner.execute("SELECT id FROM annotator_deleted_spans").fetchall() == [(recent.id,)]
+        minji.restore_span(recent)
+        from annotator.storage.errors import TeamDatabaseError
+
+        with pytest.raises(TeamDatabaseError, match="given by the database"):
+            minji.restore_span(old)
+
+
 def test_a_member_makes_no_large_object(cluster, team_db):
     with cluster.connect("sara", team_db) as sara:
         for statement in ("SELECT lo_create(0)", "SELECT lo_creat(-1)", "SELECT lo_from_bytea(0, 'x'::bytea)"):
