@@ -158,6 +158,33 @@ def test_the_owners_merge_keeps_the_provenance_its_file_recorded_and_a_reviewers
         assert leila.set_gold_status("d1", "adjudicated", decided_by="leila")
 
 
+def test_a_lead_renaming_a_label_or_theme_leaves_gold_decided_by_whom_it_was(cluster, team_db):
+    add_lead(cluster, team_db)
+    with cluster.connect("sara", team_db) as sara:
+        sara.execute(INSERT_SPAN, span_row("sara"))
+    with open_project(cluster.url("leila", team_db)) as leila:
+        leila.add_gold_span(Span("d1", "gold", *span_row("sara")[2:6]), proposed_by=["sara"], decided_by="leila")
+        leila.reject_proposal("d1", 0, 3, "GPE", proposed_by=[], decided_by="leila")
+        leila.reject_gold_theme("d1", "health", decided_by="leila")
+    with cluster.connect("leila", team_db) as sql:
+        before = sql.execute("SELECT decided_by, decided_at FROM gold_spans UNION ALL SELECT decided_by, decided_at "
+                             "FROM gold_rejections UNION ALL SELECT decided_by, decided_at "
+                             "FROM gold_theme_rejections").fetchall()
+    with open_project(cluster.url("reza", team_db)) as reza:
+        reza.rename_label("labels", "GPE", "PLACE")
+        reza.rename_label("themes", "health", "wellbeing")
+    with cluster.connect("leila", team_db) as sql:
+        assert sql.execute("SELECT label, proposed_by FROM gold_spans UNION ALL SELECT label, proposed_by "
+                           "FROM gold_rejections UNION ALL SELECT theme, '' FROM gold_theme_rejections").fetchall() == \
+            [("PLACE", '["sara"]'), ("PLACE", "[]"), ("wellbeing", "")]
+        assert sql.execute("SELECT decided_by, decided_at FROM gold_spans UNION ALL SELECT decided_by, decided_at "
+                           "FROM gold_rejections UNION ALL SELECT decided_by, decided_at "
+                           "FROM gold_theme_rejections").fetchall() == before
+    with cluster.connect("reza", team_db) as sql:  # relabelling a rejection, its label still there: a decision
+        sql.execute("UPDATE gold_rejections SET label = 'LOC'")  # a label of the default schema
+        assert sql.execute("SELECT decided_by FROM gold_rejections").fetchone()[0] == "reza"
+
+
 # --- 4. a document's text never changes under its spans ---------------------------------------
 
 def test_a_documents_text_never_changes_and_its_length_is_the_databases(cluster, team_db):
