@@ -297,15 +297,16 @@ BEGIN
        OR (TG_OP = 'UPDATE' AND pg_trigger_depth() > 1) THEN
         RETURN NEW;
     END IF;
-    -- The rejection tables name a label or theme by value: a rename follows them there by hand
-    -- (the old name gone, nothing else changed), which is no decision either.
-    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'gold_rejections' THEN  -- (a row's fields: one table's at a time)
+    -- The rejection tables name a label or theme by value: a lead's rename follows them there by
+    -- hand (the old name gone, nothing else changed), which is no decision either.
+    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'gold_rejections'  -- (a row's fields: one table's at a time)
+       AND has_table_privilege('public.labels', 'UPDATE') THEN
         IF (NEW.doc_id, NEW.start, NEW."end", NEW.proposed_by, NEW.decided_by, NEW.decided_at)
            IS NOT DISTINCT FROM (OLD.doc_id, OLD.start, OLD."end", OLD.proposed_by, OLD.decided_by, OLD.decided_at)
            AND NOT EXISTS (SELECT 1 FROM public.labels l WHERE l.name = OLD.label) THEN
             RETURN NEW;
         END IF;
-    ELSIF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'gold_theme_rejections' THEN
+    ELSIF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'gold_theme_rejections' AND has_table_privilege('public.themes', 'UPDATE') THEN
         IF (NEW.doc_id, NEW.decided_by, NEW.decided_at) IS NOT DISTINCT FROM (OLD.doc_id, OLD.decided_by, OLD.decided_at)
            AND NOT EXISTS (SELECT 1 FROM public.themes t WHERE t.name = OLD.theme) THEN
             RETURN NEW;

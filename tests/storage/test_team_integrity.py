@@ -183,6 +183,11 @@ def test_a_lead_renaming_a_label_or_theme_leaves_gold_decided_by_whom_it_was(clu
     with cluster.connect("reza", team_db) as sql:  # relabelling a rejection, its label still there: a decision
         sql.execute("UPDATE gold_rejections SET label = 'LOC'")  # a label of the default schema
         assert sql.execute("SELECT decided_by FROM gold_rejections").fetchone()[0] == "reza"
+        sql.execute("DELETE FROM labels WHERE name = 'ORG'")  # a stale rejection, its label gone...
+        sql.execute("UPDATE gold_rejections SET label = 'ORG'")
+    with cluster.connect("leila", team_db) as sql:  # ...relabelled by a reviewer is her decision, no rename
+        sql.execute("UPDATE gold_rejections SET label = 'PER'")
+        assert sql.execute("SELECT label, decided_by FROM gold_rejections").fetchone() == ("PER", "leila")
 
 
 # --- 4. a document's text never changes under its spans ---------------------------------------
