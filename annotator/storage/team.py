@@ -32,6 +32,7 @@ from annotator.storage.errors import DatabaseError
 LAYER_TABLES = ("spans", "doc_themes", "doc_status", "suggestion_rejections")
 GOLD_TABLES = ("gold_spans", "gold_themes", "gold_documents", "gold_rejections", "gold_theme_rejections")
 OWNER_TABLES = ("settings", "documents", "labels", "themes", "annotators")
+LEAD_TABLES = ("settings", "documents", "labels", "themes")  # the owner's, but membership
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,62}$")
 
 # Numbered like SQLite's: a database written by a newer annotator is refused (see check_version).
@@ -255,6 +256,161 @@ END $$;
     ("p003_theme_colours", "\n".join(
         f"UPDATE themes SET colour = '{new}' WHERE name = '{name}' AND upper(colour) = '{old}';"
         for name, (old, new) in RECOLOURED_THEMES.items())),
+    ("p004_integrity", """
+-- A span is checked against its document on a change of any column the check reads: moved to
+-- another document (doc_id), it must still be that document's text at its offsets.
+DROP TRIGGER IF EXISTS spans_cover_text ON spans;
+CREATE TRIGGER spans_cover_text BEFORE INSERT OR UPDATE OF doc_id, start, "end", text ON spans
+    FOR EACH ROW EXECUTE FUNCTION annotator_span_covers_text();
+DROP TRIGGER IF EXISTS gold_spans_cover_text ON gold_spans;
+CREATE TRIGGER gold_spans_cover_text BEFORE INSERT OR UPDATE OF doc_id, start, "end", text ON gold_spans
+    FOR EACH ROW EXECUTE FUNCTION annotator_span_covers_text();
+-- A document's text never changes once it is in (every layer's spans are offsets into it, and
+-- annotator never changes it: a new text is a new document), and its length is the database's.
+CREATE OR REPLACE FUNCTION annotator_document_text() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF NEW.text IS DISTINCT FROM OLD.text THEN
+            RAISE EXCEPTION 'a document''s text never changes once imported (spans are offsets into it): '
+                            'import the new text as another document' USING ERRCODE = 'check_violation';
+        END IF;
+        NEW.chars := OLD.chars;
+    ELSE
+        NEW.chars := char_length(NEW.text);
+    END IF;
+    RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS documents_text ON documents;
+UPDATE documents SET chars = char_length(text) WHERE chars IS DISTINCT FROM char_length(text);
+CREATE TRIGGER documents_text BEFORE INSERT OR UPDATE ON documents
+    FOR EACH ROW EXECUTE FUNCTION annotator_document_text();
+-- Gold's provenance is the database's: who decided is the member logged in, when is the server's
+-- clock, and who proposed it names only annotators whose own layer holds that very span (or
+-- theme) now. The owner's writes keep what they carry (a merged or imported file's provenance:
+-- the owner may change anything anyway), and a label or theme renamed (a cascade) is no decision.
+CREATE OR REPLACE FUNCTION annotator_gold_provenance() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE claimed TEXT[];
+BEGIN
+    IF pg_has_role(current_user, (SELECT relowner FROM pg_catalog.pg_class WHERE oid = TG_RELID), 'USAGE')
+       OR (TG_OP = 'UPDATE' AND pg_trigger_depth() > 1) THEN
+        RETURN NEW;
+    END IF;
+    -- The rejection tables name a label or theme by value: a lead's rename follows them there by
+    -- hand (the old name gone, nothing else changed), which is no decision either.
+    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'gold_rejections'  -- (a row's fields: one table's at a time)
+       AND has_table_privilege('public.labels', 'UPDATE') THEN
+        IF (NEW.doc_id, NEW.start, NEW."end", NEW.proposed_by, NEW.decided_by, NEW.decided_at)
+           IS NOT DISTINCT FROM (OLD.doc_id, OLD.start, OLD."end", OLD.proposed_by, OLD.decided_by, OLD.decided_at)
+           AND NOT EXISTS (SELECT 1 FROM public.labels l WHERE l.name = OLD.label) THEN
+            RETURN NEW;
+        END IF;
+    ELSIF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'gold_theme_rejections' AND has_table_privilege('public.themes', 'UPDATE') THEN
+        IF (NEW.doc_id, NEW.decided_by, NEW.decided_at) IS NOT DISTINCT FROM (OLD.doc_id, OLD.decided_by, OLD.decided_at)
+           AND NOT EXISTS (SELECT 1 FROM public.themes t WHERE t.name = OLD.theme) THEN
+            RETURN NEW;
+        END IF;
+    END IF;
+    NEW.decided_by := current_user;
+    NEW.decided_at := to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"+00:00"');
+    IF TG_TABLE_NAME IN ('gold_spans', 'gold_rejections', 'gold_themes') THEN
+        BEGIN
+            claimed := ARRAY(SELECT json_array_elements_text(NEW.proposed_by::json));
+        EXCEPTION WHEN OTHERS THEN
+            claimed := '{}';
+        END;
+        IF TG_TABLE_NAME = 'gold_themes' THEN
+            NEW.proposed_by := COALESCE((SELECT json_agg(DISTINCT t.annotator ORDER BY t.annotator)::text
+                FROM public.doc_themes t WHERE t.doc_id = NEW.doc_id AND t.theme = NEW.theme
+                AND t.annotator = ANY (claimed)), '[]');
+        ELSE
+            NEW.proposed_by := COALESCE((SELECT json_agg(DISTINCT s.annotator ORDER BY s.annotator)::text
+                FROM public.spans s WHERE s.doc_id = NEW.doc_id AND s.start = NEW.start AND s."end" = NEW."end"
+                AND s.label = NEW.label AND s.annotator = ANY (claimed)), '[]');
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+DO $$
+DECLARE t TEXT;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['gold_spans', 'gold_themes', 'gold_documents', 'gold_rejections',
+                             'gold_theme_rejections'] LOOP
+        EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I', t || '_provenance', t);
+        EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON %I FOR EACH ROW '
+                       'EXECUTE FUNCTION annotator_gold_provenance()', t || '_provenance', t);
+    END LOOP;
+END $$;
+-- A span's id is the database's to give, and never another layer's. An inserted span's id is
+-- either fresh from the sequence by this very insert (currval), or one its own layer had: an
+-- undone deletion. Any other id is refused, below the sequence too, so that no member takes the
+-- id another's insert is about to use or another's undo will want. Deleted ids are remembered
+-- with their layer (gold's as "gold") for a week: long enough for an undo, which is made in the
+-- window that deleted, and the table does not grow with every suggestion layer made anew.
+-- Nobody changes a span's id.
+CREATE TABLE IF NOT EXISTS annotator_deleted_spans (
+    tbl TEXT COLLATE "C" NOT NULL,
+    id BIGINT NOT NULL,
+    annotator TEXT COLLATE "C" NOT NULL,
+    deleted_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (tbl, id)
+);
+CREATE INDEX IF NOT EXISTS annotator_deleted_spans_at ON annotator_deleted_spans(deleted_at);
+CREATE OR REPLACE FUNCTION annotator_span_deleted() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    DELETE FROM public.annotator_deleted_spans WHERE deleted_at < now() - interval '7 days';
+    IF TG_TABLE_NAME = 'spans' THEN
+        INSERT INTO public.annotator_deleted_spans(tbl, id, annotator) SELECT 'spans', g.id, g.annotator FROM gone g
+            ON CONFLICT (tbl, id) DO UPDATE SET annotator = excluded.annotator, deleted_at = excluded.deleted_at;
+    ELSE
+        INSERT INTO public.annotator_deleted_spans(tbl, id, annotator) SELECT TG_TABLE_NAME, g.id, 'gold' FROM gone g
+            ON CONFLICT (tbl, id) DO NOTHING;
+    END IF;
+    RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS spans_deleted ON spans;
+CREATE TRIGGER spans_deleted AFTER DELETE ON spans REFERENCING OLD TABLE AS gone
+    FOR EACH STATEMENT EXECUTE FUNCTION annotator_span_deleted();
+DROP TRIGGER IF EXISTS gold_spans_deleted ON gold_spans;
+CREATE TRIGGER gold_spans_deleted AFTER DELETE ON gold_spans REFERENCING OLD TABLE AS gone
+    FOR EACH STATEMENT EXECUTE FUNCTION annotator_span_deleted();
+CREATE OR REPLACE FUNCTION annotator_id_in_turn() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE layer TEXT; was TEXT; fresh BOOLEAN;
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF NEW.id IS DISTINCT FROM OLD.id THEN
+            RAISE EXCEPTION 'a span''s id never changes' USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF TG_TABLE_NAME = 'spans' THEN
+        layer := NEW.annotator;
+    ELSE
+        layer := 'gold';
+    END IF;
+    DELETE FROM public.annotator_deleted_spans WHERE tbl = TG_TABLE_NAME AND id = NEW.id RETURNING annotator INTO was;
+    IF FOUND THEN
+        IF was IS DISTINCT FROM layer THEN
+            RAISE EXCEPTION 'span id % was another layer''s: a span''s id is given by the database, not chosen',
+                NEW.id USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN NEW;
+    END IF;
+    BEGIN
+        fresh := NEW.id = currval(format('public.%I', TG_TABLE_NAME || '_id_seq')::regclass);
+    EXCEPTION WHEN object_not_in_prerequisite_state THEN  -- no id taken from it in this session
+        fresh := false;
+    END;
+    IF fresh IS NOT TRUE THEN
+        RAISE EXCEPTION 'a span''s id is given by the database, not chosen'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$;
+"""),
 ]
 
 
@@ -338,10 +494,14 @@ def refusal_hint(message: str) -> str:
         return "a member writes only their own layer: rows that name another annotator are refused"
     if name in GOLD_TABLES:
         return "gold and adjudication are written by reviewers and leads"
+    if name == "annotators" or "role" in message:
+        return "only the database's owner manages its members"
     if name in OWNER_TABLES:
         return "documents, the label schema and the settings are changed by the owner and the leads"
-    if "role" in message:
-        return "only the database's owner manages its members"
+    if "span's id" in message:
+        return "a span's id is the database's to give, and one layer's never becomes another's"
+    if "large object" in message or re.search(r"function lo_\w+", message):
+        return "large objects are no part of a team database"
     return "a member writes only their own layer, gold only a reviewer, documents and the schema only the owner"
 
 
@@ -415,27 +575,36 @@ def init(conn: Any) -> list[str]:
         for group in (*groups(conn), lead_group(conn)):
             if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [group]).fetchone() is None:
                 conn.execute(f"CREATE ROLE {_quote(conn, group)} NOLOGIN")
-        # A lead is a reviewer who also adds documents and changes the label schema and settings.
+        # A lead is a reviewer who also adds documents and changes the label schema and settings;
+        # membership (annotators) stays the owner's: a lead who could delete a member's row would
+        # lock them out while their login stays.
         conn.execute(f"GRANT {reviewers} TO {leads}")
-        conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(OWNER_TABLES)} TO {leads}")
+        conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(LEAD_TABLES)} TO {leads}")
+        conn.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON annotators FROM {leads}")
         conn.execute(f"GRANT USAGE ON SEQUENCE documents_seq_seq TO {leads}")
         tables = (*OWNER_TABLES, *LAYER_TABLES, *GOLD_TABLES, "annotator_migrations")
-        members = f"{annotators}, {reviewers}"
-        conn.execute(f"GRANT USAGE ON SCHEMA public TO {members}")
-        conn.execute(f"GRANT SELECT ON {', '.join(tables)} TO {members}")
-        conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(LAYER_TABLES)} TO {members}")
+        everyone = f"{annotators}, {reviewers}"
+        conn.execute(f"GRANT USAGE ON SCHEMA public TO {everyone}")
+        conn.execute(f"GRANT SELECT ON {', '.join(tables)} TO {everyone}")
+        conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(LAYER_TABLES)} TO {everyone}")
         conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(GOLD_TABLES)} TO {reviewers}")
-        conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON member_settings TO {members}")
+        conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON member_settings TO {everyone}")
         conn.execute("ALTER TABLE member_settings ENABLE ROW LEVEL SECURITY")
         conn.execute("DROP POLICY IF EXISTS own_rows ON member_settings")
         conn.execute("CREATE POLICY own_rows ON member_settings USING (annotator = current_user) "
                      "WITH CHECK (annotator = current_user)")
-        conn.execute(f"GRANT USAGE ON SEQUENCE spans_id_seq TO {members}")
+        conn.execute(f"GRANT USAGE ON SEQUENCE spans_id_seq TO {everyone}")
         conn.execute(f"GRANT USAGE ON SEQUENCE gold_spans_id_seq TO {reviewers}")
         # Only members connect (PUBLIC may by default): another team's members stay out.
         database = _quote(conn, conn.execute("SELECT current_database()").fetchone()[0])
         conn.execute(f"REVOKE CONNECT, TEMPORARY ON DATABASE {database} FROM PUBLIC")
-        conn.execute(f"GRANT CONNECT ON DATABASE {database} TO {members}")
+        conn.execute(f"GRANT CONNECT ON DATABASE {database} TO {everyone}")
+        for name, _ in members(conn):
+            _session_limits(conn, name)
+        # Large objects are no part of a team database: no member makes one (PUBLIC may by
+        # default). The functions are the server's superuser's: only one can revoke this.
+        if conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
+            conn.execute(f"REVOKE EXECUTE ON FUNCTION {', '.join(_LARGE_OBJECT_MAKERS)} FROM PUBLIC")
         for table in LAYER_TABLES:
             conn.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
             conn.execute(f"DROP POLICY IF EXISTS read_all ON {table}")
@@ -480,8 +649,34 @@ def add_member(conn: Any, name: str, *, reviewer: bool = False, lead: bool = Fal
                                                                     sql.Literal(hashed.decode("ascii"))))
         conn.execute(f"REVOKE {annotators}, {reviewers}, {leads} FROM {role}")
         conn.execute(f"GRANT {group} TO {role}")
+        _session_limits(conn, name)
         conn.execute("INSERT INTO annotators(name, created_at) VALUES (%s, to_char(now() AT TIME ZONE 'UTC', "
                      "'YYYY-MM-DD\"T\"HH24:MI:SS.MS+00:00')) ON CONFLICT (name) DO NOTHING", [name])
+
+
+# What a member's sessions in this database do by default (ALTER ROLE ... IN DATABASE): a
+# transaction left open (a psql session that took a lock, then walked away) is ended after ten
+# minutes (not less: annotator's own suggestion run waits for an outside model on a page of 200
+# documents inside its transaction), and a lock the member waits for is given up after 15 s, so
+# their queued request never holds the others behind it. A member can SET these otherwise in
+# their own session: PostgreSQL has no way to forbid that, nor LOCK TABLE (in any mode) on a
+# table they may UPDATE or DELETE in, which annotator's own statements need.
+SESSION_LIMITS = {"idle_in_transaction_session_timeout": "10min", "lock_timeout": "15s"}
+_LARGE_OBJECT_MAKERS = ("lo_create(oid)", "lo_creat(integer)", "lo_import(text)", "lo_import(text, oid)",
+                        "lo_from_bytea(oid, bytea)")
+
+
+def _session_limits(conn: Any, name: str) -> None:
+    from psycopg import errors, sql
+
+    database = conn.execute("SELECT current_database()").fetchone()[0]
+    for setting, value in SESSION_LIMITS.items():
+        try:
+            with conn.transaction():  # a savepoint: a member who is a superuser is left as they are
+                conn.execute(sql.SQL("ALTER ROLE {} IN DATABASE {} SET {} = {}").format(
+                    sql.Identifier(name), sql.Identifier(database), sql.Identifier(setting), sql.Literal(value)))
+        except errors.InsufficientPrivilege:
+            pass
 
 
 def members(conn: Any) -> list[tuple[str, str]]:

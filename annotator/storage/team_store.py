@@ -186,19 +186,23 @@ def _error(err: Exception) -> TeamDatabaseError:
     return TeamDatabaseError(kind, first, team.refusal_hint(first) if kind == "refused" else "")
 
 
-def _change(payload: str) -> dict[str, Any] | None:
+# The tables whose triggers announce changes (team.MIGRATIONS, p002).
+_ANNOUNCED = frozenset((*team.LAYER_TABLES, *team.GOLD_TABLES, "documents", "labels", "themes", "annotators"))
+
+
+def _change(payload: str, sender: int) -> dict[str, Any] | None:
     """One announced change, or None for a payload annotator's triggers did not send (any member
-    may NOTIFY on the channel: a stray one must not cost the real ones of its batch)."""
+    may NOTIFY on the channel: a stray one must not cost the real ones of its batch). ``sender``
+    is the server process that sent it, as the server says (a payload cannot change that): a
+    trigger's payload names its own, so one that names another connection is forged."""
     try:
         change = json.loads(payload)
     except ValueError:
         return None
-    if not isinstance(change, dict) or not isinstance(change.get("table"), str):
+    if not isinstance(change, dict) or change.get("table") not in _ANNOUNCED or change.get("connection") != sender:
         return None
     doc = change.get("doc")
-    return {"table": change["table"], "doc": doc if isinstance(doc, str) else None,
-            "by": change.get("by") if isinstance(change.get("by"), str) else None,
-            "connection": change.get("connection") if isinstance(change.get("connection"), int) else None}
+    return {"table": change["table"], "doc": doc if isinstance(doc, str) else None, "by": None, "connection": sender}
 
 
 class PgDatabase:
@@ -426,7 +430,7 @@ class TeamStore(Store):
         imported layer, a model's)."""
         if self.db.execute("SELECT 1 FROM annotators WHERE name = ?", [name]).fetchone():
             return False
-        if self.role not in ("owner", "lead"):
+        if self.role != "owner":  # membership is the owner's alone (a lead's is refused by the database too)
             raise TeamDatabaseError("refused", f"{name!r} is not a member of this team database",
                                     "its owner adds members with annotator team add")
         self.db.execute("INSERT INTO annotators(name, created_at) VALUES (?, ?)", [name, now()])
@@ -469,7 +473,8 @@ class TeamStore(Store):
     def changes(self) -> list[dict[str, Any]]:
         """What was saved since the last call, by anyone (this connection included): ``{"table",
         "doc", "by", "connection"}`` each (``by`` the member, ``connection`` the saving store's
-        ``connection_id``), ``doc`` None for a change to the documents or the schema. Never waits;
+        ``connection_id``, both as the server knows the sender: a member's own NOTIFY can never
+        speak for another), ``doc`` None for a change to the documents or the schema. Never waits;
         the first call starts listening. After the listening connection was lost and made again,
         one ``{"table": "*"}``: anything may have changed meanwhile."""
         import psycopg
@@ -481,11 +486,24 @@ class TeamStore(Store):
             if self._listener.closed or self._listener.broken:
                 return anything if self._listen() else []
             # A millisecond, not 0: with 0 psycopg reads nothing from the socket, and a dead server looks quiet.
-            return [change for n in self._listener.notifies(timeout=0.001) if (change := _change(n.payload))]
+            changes = [change for n in self._listener.notifies(timeout=0.001) if (change := _change(n.payload, n.pid))]
+            return self._senders(changes)
         except psycopg.Error:
             with contextlib.suppress(Exception):
                 self._listener.close()
             return anything if self._listen() else []
+
+    def _senders(self, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The changes, each once, ``by`` the member logged in on the connection that sent it (as
+        the server knows it, never as the payload says; None when that connection has ended)."""
+        unique = list({tuple(c.values()): c for c in changes}.values())
+        if unique:
+            pids = sorted({c["connection"] for c in unique})
+            who = dict(self._listener.execute("SELECT pid, usename::text FROM pg_stat_activity WHERE pid = ANY(%s)",
+                                              [pids]).fetchall())
+            for change in unique:
+                change["by"] = who.get(change["connection"])
+        return unique
 
     def given_url(self) -> str:
         """The URL as it was given, a password in it included: for a process of annotator's own
