@@ -7,7 +7,7 @@ import bisect
 import re
 from typing import NamedTuple
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QTimer, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QTimer, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -41,12 +41,33 @@ class Mark(NamedTuple):
     span_id: int
 
 
+class Restyled(NamedTuple):
+    """A paragraph highlighted again: its block number, the UTF-16 positions whose formats
+    changed, and where its lines started before (to see that they did not move)."""
+
+    block: int
+    start: int
+    end: int
+    lines: tuple[int, ...]
+
+
+def _line_starts(block: QTextBlock) -> tuple[int, ...]:
+    layout = block.layout()
+    return tuple(layout.lineAt(i).textStart() for i in range(layout.lineCount())) if layout is not None else ()
+
+
 class SpanHighlighter(QSyntaxHighlighter):
     """Paints spans as backgrounds; where spans nest or overlap, the inner one's colour fills
     and the outer one's colour underlines, so both stay visible.
 
-    Marks are kept per paragraph (block), so a change repaints only the paragraphs it touches.
+    Marks are kept per paragraph (block), so a change repaints only the paragraphs it touches:
+    after a change it emits ``restyled`` with what changed in them, and the view repaints only
+    the lines that changed.
     """
+
+    # [Restyled, ...]: paragraphs just highlighted again, after a change of marks; and whether
+    # lines moved (the document's height changed: everything below them is repainted)
+    restyled = Signal(list, bool)
 
     def __init__(self, document, dark: bool = False):
         super().__init__(document)
@@ -84,6 +105,7 @@ class SpanHighlighter(QSyntaxHighlighter):
     def change_marks(self, removed: list[int], added: list[Mark]) -> None:
         """Remove marks by span id and add others; repaints only the paragraphs touched."""
         touched: set[int] = set()
+        changed: list[tuple[int, int]] = [(m.start, m.end) for m in added]
         if removed:
             gone = set(removed)
             for number, marks in list(self._by_block.items()):
@@ -91,11 +113,12 @@ class SpanHighlighter(QSyntaxHighlighter):
                 if len(kept) != len(marks):
                     touched.add(number)
                     self._by_block[number] = kept
+                    changed += [(m.start, m.end) for m in marks if m.span_id in gone]
         for mark in added:
             for number in self._blocks_of(mark):
                 self._by_block.setdefault(number, []).append(mark)
                 touched.add(number)
-        self._rehighlight(touched)
+        self._rehighlight(touched, changed)
 
     def set_suggestions(self, marks: list[Mark]) -> None:
         """Show these as suggestions (a wavy underline in the label's colour, on a light tint); repaints what differs."""
@@ -106,12 +129,38 @@ class SpanHighlighter(QSyntaxHighlighter):
         old, self._suggested = self._suggested, by_block
         self._rehighlight({n for n in set(old) | set(by_block) if old.get(n) != by_block.get(n)})
 
-    def _rehighlight(self, numbers: set[int]) -> None:
+    def _rehighlight(self, numbers: set[int], changed: list[tuple[int, int]] | None = None) -> None:
+        """Highlight these paragraphs again, and say what changed (``restyled``: the ``changed``
+        UTF-16 ranges, else whole paragraphs) instead of letting Qt repaint the whole viewport:
+        Qt marks a highlighted paragraph dirty together with the next one's first character,
+        which QPlainTextDocumentLayout answers with an update of everything, and the view would
+        repaint every paragraph and every label tag on screen for one new span."""
+        if not numbers:
+            return
         document = self.document()
-        for number in sorted(numbers):
-            block = document.findBlockByNumber(number)
-            if block.isValid():
+        layout = document.documentLayout()
+        size = layout.documentSize()
+        done = []
+        blocked = layout.blockSignals(True)
+        try:
+            for number in sorted(numbers):
+                block = document.findBlockByNumber(number)
+                if not block.isValid():
+                    continue
+                start, end = block.position(), block.position() + block.length()
+                if changed:
+                    inside = [(max(a, start), min(b, end)) for a, b in changed if a < end and b > start]
+                    if inside:
+                        start, end = min(a for a, _ in inside), max(b for _, b in inside)
+                lines = _line_starts(block)
                 self.rehighlightBlock(block)
+                done.append(Restyled(number, start, end, lines))
+        finally:
+            layout.blockSignals(blocked)
+        moved = layout.documentSize() != size
+        if moved:  # a paragraph not laid out yet (counted as one line) was: the scroll bar learns its size
+            layout.documentSizeChanged.emit(layout.documentSize())
+        self.restyled.emit(done, moved)
 
     def _format(self, fill: str, underline: str | None) -> QTextCharFormat:
         key = (fill, underline)
@@ -200,6 +249,7 @@ class ArticleView(QPlainTextEdit):
         self.document().setUndoRedoEnabled(False)
         self.document().setDocumentMargin(12)
         self.highlighter = SpanHighlighter(self.document())
+        self.highlighter.restyled.connect(self._repaint_blocks)
         self.index = Utf16Index("")
         self.spans: list[Span] = []
         self.suggestions: list[Span] = []
@@ -215,6 +265,7 @@ class ArticleView(QPlainTextEdit):
         self._press_char: tuple[int, int] | None = None  # UTF-16 span of the letter a drag started on
         self._press_point = QPoint()
         self.show_tags = True  # a label tag on each highlight (View → Label tags)
+        self._painted: QRect | None = None  # the rectangle being repainted, while paintEvent runs
         self.describe = None  # span -> tooltip text; set by the window
         self.matches: list[tuple[int, int]] = []  # search matches in the open document
         self.selectionChanged.connect(self._emit_selection)
@@ -306,22 +357,78 @@ class ArticleView(QPlainTextEdit):
                 break
             block = block.next()
 
+    def _repaint_blocks(self, restyled: list[Restyled], moved: bool) -> None:
+        """Repaint the lines whose highlighting changed where they are on screen (the whole
+        paragraph if its lines moved), with a line's height above and below them: a label tag
+        straddles the top of its span's first line, so the line above holds the top of the
+        changed line's tags, and the changed line the top of the next line's."""
+        if moved:
+            self.viewport().update()
+            return
+        first = self.firstVisibleBlock().blockNumber()
+        offset, viewport = self.contentOffset(), self.viewport()
+        reach = self.fontMetrics().height()
+        document = self.document()
+        for change in restyled:
+            if change.block < first:
+                continue  # above the screen
+            block = document.findBlockByNumber(change.block)
+            if not block.isValid() or not block.isVisible():
+                continue
+            rect = self.blockBoundingGeometry(block).translated(offset)  # lays the paragraph out again
+            if rect.top() > viewport.height():
+                continue  # below it
+            top, bottom = rect.top(), rect.bottom()
+            layout = block.layout()
+            if change.lines and _line_starts(block) == change.lines:  # the lines stayed: only those changed
+                position = block.position()
+                upper = layout.lineForTextPosition(max(0, change.start - position))
+                lower = layout.lineForTextPosition(max(0, min(change.end - 1, position + block.length() - 2) - position))
+                if upper.isValid() and lower.isValid():
+                    top, bottom = rect.top() + upper.y(), rect.top() + lower.y() + lower.height()
+            viewport.update(QRect(0, int(top) - reach, viewport.width(), int(bottom - top) + 2 * reach + 1))
+
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self._align_visible()
         super().paintEvent(event)
         if self.show_tags and self.spans:
-            self._paint_tags()
+            self._painted = event.rect()
+            try:
+                self._paint_tags()
+            finally:
+                self._painted = None
 
     def _visible_range(self) -> tuple[int, int]:
-        """Code points from the first to the last paragraph on screen."""
-        first = self.firstVisibleBlock()
-        block, offset, bottom = first, self.contentOffset(), self.viewport().height()
-        last = first
-        while block.isValid() and self.blockBoundingGeometry(block).translated(offset).top() <= bottom:
-            last = block
+        """Code points from the first to the last line being painted: those on screen, or during
+        a paint those within a line's height of the rectangle it repaints (the label tags that
+        straddle a line's top reach into the line above). A new span repaints its line, so its
+        tags are drawn, not every tag on screen."""
+        rect = self._painted if self._painted is not None else self.viewport().rect()
+        reach = self.fontMetrics().height()
+        top, bottom = rect.top() - reach, rect.bottom() + reach
+        block, offset = self.firstVisibleBlock(), self.contentOffset()
+        low = high = None
+        while block.isValid():
+            geometry = self.blockBoundingGeometry(block).translated(offset)
+            if geometry.top() > bottom:
+                break
+            if geometry.bottom() >= top:
+                layout = block.layout()
+                lines = [layout.lineAt(i) for i in range(layout.lineCount())] if layout is not None else []
+                inside = [line for line in lines
+                          if geometry.top() + line.y() + line.height() >= top and geometry.top() + line.y() <= bottom]
+                if inside:
+                    start = block.position() + inside[0].textStart()
+                    end = block.position() + inside[-1].textStart() + inside[-1].textLength()
+                else:
+                    start, end = block.position(), block.position() + block.length()
+                low = start if low is None else low
+                high = end
             block = block.next()
-        return (self.index.to_code_point(first.position()),
-                self.index.to_code_point(last.position() + last.length()))
+        if low is None:
+            first = self.firstVisibleBlock()
+            low, high = first.position(), first.position() + first.length()
+        return self.index.to_code_point(low), self.index.to_code_point(high)
 
     def _paint_tags(self) -> None:
         """A small tag with the label at each span's start edge, straddling the top of its first
