@@ -181,22 +181,31 @@ class SpanHighlighter(QSyntaxHighlighter):
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt override)
         number = self.currentBlock().blockNumber()
-        self._highlight_spans(self._by_block.get(number))
+        marks = self._by_block.get(number)
+        self._highlight_spans(marks)
         suggested = self._suggested.get(number)
         if suggested:
             base, length = self.currentBlock().position(), self.currentBlock().length()
+            # Formats change only at the edges of marks: between two edges one format holds, so
+            # a suggestion is drawn a stretch at a time, not a character at a time.
+            edges = sorted({min(max(edge - base, 0), length) for m in (*(marks or ()), *suggested)
+                            for edge in (m.start, m.end)})
             for m in suggested:
                 # Plainly visible: a wavy underline in the label's colour, and a light tint where no
                 # span of the layer already colours the text.
                 tint = QColor(m.colour)
                 tint.setAlphaF(0.22 if self.dark else 0.16)
-                for i in range(max(m.start - base, 0), min(m.end - base, length)):
-                    fmt = QTextCharFormat(self.format(i))
+                start, end = max(m.start - base, 0), min(m.end - base, length)
+                cuts = [start, *(edge for edge in edges if start < edge < end), end]
+                for a, b in zip(cuts, cuts[1:]):
+                    if a >= b:
+                        continue
+                    fmt = QTextCharFormat(self.format(a))
                     fmt.setUnderlineStyle(QTextCharFormat.WaveUnderline)
                     fmt.setUnderlineColor(QColor(m.colour))
                     if fmt.background().style() == Qt.NoBrush:
                         fmt.setBackground(tint)
-                    self.setFormat(i, 1, fmt)
+                    self.setFormat(a, b - a, fmt)
 
     def _highlight_spans(self, marks: list[Mark] | None) -> None:
         if not marks:
