@@ -22,6 +22,8 @@ The process ends when its standard input closes. A failure is one line, never a 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import gc
 import json
 import os
 import sys
@@ -39,6 +41,18 @@ def say(event: str, **fields) -> None:
     with _lock:
         sys.stdout.write(line)
         sys.stdout.flush()
+
+
+def give_back() -> None:
+    """Hand the memory that learning, evaluating or ranking freed back to the system. glibc's
+    malloc keeps freed heap for the process's next allocations, and learning's peaks are one-off:
+    without this the worker held its peaks (790 MB after learning from 1,000 documents, instead
+    of about 540)."""
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: its allocator does as it does
+        pass
 
 
 def failed(err: BaseException) -> None:
@@ -72,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         learned, state = live.train(store, args.source, args.annotator, settings, args.generation, themes=False)
         model = live.LiveModel(learned, state)
         model.suggest(WARM_UP)  # the matcher's pattern compiled, the Korean analyser loaded: before the first request
+        give_back()
         say("trained", state=asdict(state))
     except Exception as err:  # noqa: BLE001 (a training failure reaches the window as one line)
         failed(err)
@@ -84,11 +99,16 @@ def main(argv: list[str] | None = None) -> int:
                 if "themes" in settings.recommenders:  # spans are served meanwhile
                     live.train_themes(own, args.source, learned, state, model.lock)
                     model.forget()
+                    give_back()
                     say("themes", state=asdict(state))
                 if not args.no_evaluate:
-                    say("evaluated", state=asdict(live.evaluate(own, args.source, settings, state)))
+                    live.evaluate(own, args.source, settings, state)
+                    give_back()
+                    say("evaluated", state=asdict(state))
                 if learned.tagger is not None:
-                    say("ranked", ranking=live.rank(own, learned, args.annotator, lock=model.lock))
+                    ranking = live.rank(own, learned, args.annotator, lock=model.lock)
+                    give_back()
+                    say("ranked", ranking=ranking)
         except Exception as err:  # noqa: BLE001
             failed(err)
 
