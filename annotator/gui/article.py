@@ -127,7 +127,10 @@ class SpanHighlighter(QSyntaxHighlighter):
             for number in self._blocks_of(mark):
                 by_block.setdefault(number, []).append(mark)
         old, self._suggested = self._suggested, by_block
-        self._rehighlight({n for n in set(old) | set(by_block) if old.get(n) != by_block.get(n)})
+        touched = {n for n in set(old) | set(by_block) if old.get(n) != by_block.get(n)}
+        before = {m for n in touched for m in old.get(n, ())}
+        after = {m for n in touched for m in by_block.get(n, ())}
+        self._rehighlight(touched, [(m.start, m.end) for m in before ^ after])
 
     def _rehighlight(self, numbers: set[int], changed: list[tuple[int, int]] | None = None) -> None:
         """Highlight these paragraphs again, and say what changed (``restyled``: the ``changed``
@@ -598,6 +601,10 @@ class ArticleView(QPlainTextEdit):
     @property
     def selected_span_id(self) -> int | None:
         return self._selected
+
+    def span(self, span_id: int | None) -> Span | None:
+        """The span with this id as the view shows it, or None."""
+        return self._by_id.get(span_id) if span_id is not None else None
 
     def select_span(self, span_id: int | None, *, flash: bool = False, scroll: bool = True) -> None:
         self._selected = span_id
