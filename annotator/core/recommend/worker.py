@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
+import importlib.abc
 import json
 import os
 import sys
@@ -41,6 +42,17 @@ def say(event: str, **fields) -> None:
     with _lock:
         sys.stdout.write(line)
         sys.stdout.flush()
+
+
+class _NoPandas(importlib.abc.MetaPathFinder):
+    """pandas is not there for this process. scikit-learn (the theme classifier) imports it, and
+    with it pyarrow, whenever it is installed, and works without it: 65 MB this process would
+    hold for nothing (it hands scikit-learn no data frames)."""
+
+    def find_spec(self, name, path, target=None):  # noqa: ANN001, ANN201 (importlib's protocol)
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"No module named {name!r} (not used by the suggestion process)", name=name)
+        return None
 
 
 def give_back() -> None:
@@ -71,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if hasattr(os, "nice"):
         os.nice(10)  # under a full load the window's key presses come first
+    sys.meta_path.insert(0, _NoPandas())
 
 
     from annotator.core.recommend import live
