@@ -191,6 +191,16 @@ class SpanListModel(RowTableModel):
             return tooltip(span.note)
         return None
 
+    def multiData(self, index: QModelIndex, roles) -> None:  # noqa: N802 (Qt override)
+        """Every role a cell is asked for, in one call: a view's delegate asks for seven or so per
+        cell, and each call from Qt into Python costs more than the answer."""
+        for item in roles:
+            value = self.data(index, item.role())
+            if value is None:
+                item.clearData()
+            else:
+                item.setData(value)
+
 
 class SpanListPanel(QWidget):
     """The document's spans in text order, with delete, relabel and note (buttons, keys and a
