@@ -251,11 +251,9 @@ class PgDatabase:
         return self._run(lambda: self.pg.execute(translate(sql), list(params)))
 
     def executemany(self, sql: str, rows: Any) -> Any:
-        """``rows`` may be a generator: psycopg sends each row as it comes (a pipeline), so the
-        server works on the first rows while the next ones are made."""
         def work() -> Any:
             cur = self.pg.cursor()
-            cur.executemany(translate(sql), rows)
+            cur.executemany(translate(sql), list(rows))
             return cur
         return self._run(work)
 
@@ -438,13 +436,11 @@ class TeamStore(Store):
 
     def insert_documents(self, docs: list[Document]) -> None:
         stamp = now()
-        # A generator: each document's search entry (the import's costliest Python) is made while
-        # the server stores the documents before it.
         self.db.executemany(
             "INSERT INTO documents(id, title, text, lang, direction, source, meta, text_hash, chars, "
             "created_at, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::tsvector)",
-            ((d.id, d.title, d.text, d.lang, d.direction, d.source, json.dumps(d.meta, ensure_ascii=False),
-              d.text_hash or text_hash(d.text), len(d.text), stamp, tsvector_of(d.text)) for d in docs),
+            [(d.id, d.title, d.text, d.lang, d.direction, d.source, json.dumps(d.meta, ensure_ascii=False),
+              d.text_hash or text_hash(d.text), len(d.text), stamp, tsvector_of(d.text)) for d in docs],
         )
         self._unanalysed += len(docs)
         self._analyse_after_bulk()
