@@ -37,7 +37,7 @@ def skipped_figures() -> list[Figure]:
     """The team figures' rows when there is no PostgreSQL server to measure them on."""
     return [
         Figure.skip("team: import into PostgreSQL (floor: into SQLite)", "s", "<= 3x floor", SKIPPED),
-        Figure.skip("team: add one span in the window, key press to repainted", "ms", "<= 16 ms", SKIPPED),
+        Figure.skip("team: add one span in the window, key press to repainted", "ms", "<= 12 ms", SKIPPED),
         *(Figure.skip(f"team: search, {name}", "ms", "<= 50 ms", SKIPPED) for name, _ in SEARCHES),
         Figure.skip("team: span seen by another store", "ms", "<= 2000 ms", SKIPPED),
         Figure.skip("team: another member's window draws a span", "ms", "<= 2000 ms", SKIPPED),

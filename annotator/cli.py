@@ -1110,12 +1110,13 @@ def bench(quick: bool, as_json: bool, window_only: bool) -> None:
     entity of a simulated annotator with suggestions against without, on a corpus that repeats
     the seeds' annotated sentences (optimistic; 50 documents with --quick). The window learning
     from 1,000 documents of that corpus (200 with --quick or --window-only): Learn from… until it
-    suggests, adding a span while it trains (floor: the same key presses before), and opening a
-    document until its suggestions are drawn (floor: opening it without).
+    suggests, adding a span while it trains (floor: the same key presses before), opening a
+    document until its suggestions are drawn (floor: opening it without), and the suggestion
+    process's memory once it serves (Korean loaded).
 
     A team database, over a throwaway PostgreSQL cluster started and stopped here (skipped when
     its server is not installed): importing 10,000 documents (floor: the same import into SQLite,
-    at most 3x), adding a span in the window as a member (at most 16 ms, beside the same on
+    at most 3x), adding a span in the window as a member (at most 12 ms, beside the same on
     SQLite), search (at most 50 ms), and a span one member saves seen by another's store and
     drawn in another's window (at most 2 s). Exits 1 if a figure misses its target.
 

@@ -45,12 +45,33 @@ class Mark(NamedTuple):
     span_id: int
 
 
+class Restyled(NamedTuple):
+    """A paragraph highlighted again: its block number, the UTF-16 positions whose formats
+    changed, and where its lines started before (to see that they did not move)."""
+
+    block: int
+    start: int
+    end: int
+    lines: tuple[int, ...]
+
+
+def _line_starts(block: QTextBlock) -> tuple[int, ...]:
+    layout = block.layout()
+    return tuple(layout.lineAt(i).textStart() for i in range(layout.lineCount())) if layout is not None else ()
+
+
 class SpanHighlighter(QSyntaxHighlighter):
     """Paints spans as backgrounds; where spans nest or overlap, the inner one's colour fills
     and the outer one's colour underlines, so both stay visible.
 
-    Marks are kept per paragraph (block), so a change repaints only the paragraphs it touches.
+    Marks are kept per paragraph (block), so a change repaints only the paragraphs it touches:
+    after a change it emits ``restyled`` with what changed in them, and the view repaints only
+    the lines that changed.
     """
+
+    # [Restyled, ...]: paragraphs just highlighted again, after a change of marks; and whether
+    # lines moved (the document's height changed: everything below them is repainted)
+    restyled = Signal(list, bool)
 
     def __init__(self, document, dark: bool = False):
         super().__init__(document)
@@ -88,6 +109,7 @@ class SpanHighlighter(QSyntaxHighlighter):
     def change_marks(self, removed: list[int], added: list[Mark]) -> None:
         """Remove marks by span id and add others; repaints only the paragraphs touched."""
         touched: set[int] = set()
+        changed: list[tuple[int, int]] = [(m.start, m.end) for m in added]
         if removed:
             gone = set(removed)
             for number, marks in list(self._by_block.items()):
@@ -95,11 +117,12 @@ class SpanHighlighter(QSyntaxHighlighter):
                 if len(kept) != len(marks):
                     touched.add(number)
                     self._by_block[number] = kept
+                    changed += [(m.start, m.end) for m in marks if m.span_id in gone]
         for mark in added:
             for number in self._blocks_of(mark):
                 self._by_block.setdefault(number, []).append(mark)
                 touched.add(number)
-        self._rehighlight(touched)
+        self._rehighlight(touched, changed)
 
     def set_suggestions(self, marks: list[Mark]) -> None:
         """Show these as suggestions (a wavy underline in the label's colour, on a light tint); repaints what differs."""
@@ -108,14 +131,43 @@ class SpanHighlighter(QSyntaxHighlighter):
             for number in self._blocks_of(mark):
                 by_block.setdefault(number, []).append(mark)
         old, self._suggested = self._suggested, by_block
-        self._rehighlight({n for n in set(old) | set(by_block) if old.get(n) != by_block.get(n)})
+        touched = {n for n in set(old) | set(by_block) if old.get(n) != by_block.get(n)}
+        before = {m for n in touched for m in old.get(n, ())}
+        after = {m for n in touched for m in by_block.get(n, ())}
+        self._rehighlight(touched, [(m.start, m.end) for m in before ^ after])
 
-    def _rehighlight(self, numbers: set[int]) -> None:
+    def _rehighlight(self, numbers: set[int], changed: list[tuple[int, int]] | None = None) -> None:
+        """Highlight these paragraphs again, and say what changed (``restyled``: the ``changed``
+        UTF-16 ranges, else whole paragraphs) instead of letting Qt repaint the whole viewport:
+        Qt marks a highlighted paragraph dirty together with the next one's first character,
+        which QPlainTextDocumentLayout answers with an update of everything, and the view would
+        repaint every paragraph and every label tag on screen for one new span."""
+        if not numbers:
+            return
         document = self.document()
-        for number in sorted(numbers):
-            block = document.findBlockByNumber(number)
-            if block.isValid():
+        layout = document.documentLayout()
+        size = layout.documentSize()
+        done = []
+        blocked = layout.blockSignals(True)
+        try:
+            for number in sorted(numbers):
+                block = document.findBlockByNumber(number)
+                if not block.isValid():
+                    continue
+                start, end = block.position(), block.position() + block.length()
+                if changed:
+                    inside = [(max(a, start), min(b, end)) for a, b in changed if a < end and b > start]
+                    if inside:
+                        start, end = min(a for a, _ in inside), max(b for _, b in inside)
+                lines = _line_starts(block)
                 self.rehighlightBlock(block)
+                done.append(Restyled(number, start, end, lines))
+        finally:
+            layout.blockSignals(blocked)
+        moved = layout.documentSize() != size
+        if moved:  # a paragraph not laid out yet (counted as one line) was: the scroll bar learns its size
+            layout.documentSizeChanged.emit(layout.documentSize())
+        self.restyled.emit(done, moved)
 
     def _format(self, fill: str, underline: str | None) -> QTextCharFormat:
         key = (fill, underline)
@@ -136,22 +188,31 @@ class SpanHighlighter(QSyntaxHighlighter):
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt override)
         number = self.currentBlock().blockNumber()
-        self._highlight_spans(self._by_block.get(number))
+        marks = self._by_block.get(number)
+        self._highlight_spans(marks)
         suggested = self._suggested.get(number)
         if suggested:
             base, length = self.currentBlock().position(), self.currentBlock().length()
+            # Formats change only at the edges of marks: between two edges one format holds, so
+            # a suggestion is drawn a stretch at a time, not a character at a time.
+            edges = sorted({min(max(edge - base, 0), length) for m in (*(marks or ()), *suggested)
+                            for edge in (m.start, m.end)})
             for m in suggested:
                 # Plainly visible: a wavy underline in the label's colour, and a light tint where no
                 # span of the layer already colours the text.
                 tint = QColor(m.colour)
                 tint.setAlphaF(0.22 if self.dark else 0.16)
-                for i in range(max(m.start - base, 0), min(m.end - base, length)):
-                    fmt = QTextCharFormat(self.format(i))
+                start, end = max(m.start - base, 0), min(m.end - base, length)
+                cuts = [start, *(edge for edge in edges if start < edge < end), end]
+                for a, b in zip(cuts, cuts[1:]):
+                    if a >= b:
+                        continue
+                    fmt = QTextCharFormat(self.format(a))
                     fmt.setUnderlineStyle(QTextCharFormat.WaveUnderline)
                     fmt.setUnderlineColor(QColor(m.colour))
                     if fmt.background().style() == Qt.NoBrush:
                         fmt.setBackground(tint)
-                    self.setFormat(i, 1, fmt)
+                    self.setFormat(a, b - a, fmt)
 
     def _highlight_spans(self, marks: list[Mark] | None) -> None:
         if not marks:
@@ -267,6 +328,7 @@ class ArticleView(QPlainTextEdit):
         self.document().setUndoRedoEnabled(False)
         self.document().setDocumentMargin(12)
         self.highlighter = SpanHighlighter(self.document())
+        self.highlighter.restyled.connect(self._repaint_blocks)
         self.index = Utf16Index("")
         self.spans: list[Span] = []
         self.suggestions: list[Span] = []
@@ -386,6 +448,37 @@ class ArticleView(QPlainTextEdit):
             if self.blockBoundingGeometry(block).translated(offset).bottom() > bottom:
                 break
             block = block.next()
+
+    def _repaint_blocks(self, restyled: list[Restyled], moved: bool) -> None:
+        """Repaint the lines whose highlighting changed where they are on screen (the whole
+        paragraph if its lines moved), with a line's height above and below them: a label tag
+        straddles the top of its span's first line, so the line above holds the top of the
+        changed line's tags, and the changed line the top of the next line's."""
+        if moved:
+            self.viewport().update()
+            return
+        first = self.firstVisibleBlock().blockNumber()
+        offset, viewport = self.contentOffset(), self.viewport()
+        reach = self.fontMetrics().height()
+        document = self.document()
+        for change in restyled:
+            if change.block < first:
+                continue  # above the screen
+            block = document.findBlockByNumber(change.block)
+            if not block.isValid() or not block.isVisible():
+                continue
+            rect = self.blockBoundingGeometry(block).translated(offset)  # lays the paragraph out again
+            if rect.top() > viewport.height():
+                continue  # below it
+            top, bottom = rect.top(), rect.bottom()
+            layout = block.layout()
+            if change.lines and _line_starts(block) == change.lines:  # the lines stayed: only those changed
+                position = block.position()
+                upper = layout.lineForTextPosition(max(0, change.start - position))
+                lower = layout.lineForTextPosition(max(0, min(change.end - 1, position + block.length() - 2) - position))
+                if upper.isValid() and lower.isValid():
+                    top, bottom = rect.top() + upper.y(), rect.top() + lower.y() + lower.height()
+            viewport.update(QRect(0, int(top) - reach, viewport.width(), int(bottom - top) + 2 * reach + 1))
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self._align_visible()
@@ -721,6 +814,10 @@ class ArticleView(QPlainTextEdit):
     @property
     def selected_span_id(self) -> int | None:
         return self._selected
+
+    def span(self, span_id: int | None) -> Span | None:
+        """The span with this id as the view shows it, or None."""
+        return self._by_id.get(span_id) if span_id is not None else None
 
     def select_span(self, span_id: int | None, *, flash: bool = False, scroll: bool = True) -> None:
         self._selected = span_id

@@ -2,14 +2,17 @@
 
 - open: a 100,000-character Persian document with 5,000 spans, until painted, against a bare
   QPlainTextEdit with a QSyntaxHighlighter doing the same highlighting (target: at most 2x);
-- add span: key press to committed and repainted, median (target: at most 16 ms); "repainted"
-  is the event-loop pass that paints what the change dirtied, as after a real key press;
+- add span: key press to committed and repainted, median (target: at most 8 ms, half a frame
+  at 60 Hz); "repainted" is the event-loop pass that paints what the change dirtied, as after a
+  real key press;
 - start: a new process until the window is shown, against a bare QMainWindow with an empty
   QListView in a new process (target: at most 1.5 s);
 - learning (:func:`run_learning_benchmarks`): on 1,000 annotated documents, Suggestions → Learn
   from… until the model is loaded in the window (target: at most 10 s), adding a span by key
-  press while the worker trains and evaluates (median, at most 16 ms), and opening a 3,000-character
-  document with its learned suggestions against opening it without them (at most 100 ms).
+  press while the worker trains and evaluates (median, at most 12 ms), opening a 3,000-character
+  document with its learned suggestions against opening it without them (at most 100 ms), and
+  the suggestion process's memory once it serves, evaluated and ranked, Korean loaded (at most
+  300 MB; its peak is in the figure's name).
 """
 
 from __future__ import annotations
@@ -257,7 +260,7 @@ def run_window_benchmarks(workdir: Path, *, runs: int = 7, progress: Callable[[s
         Figure("open 100k-char document, 5,000 spans", statistics.median(opened), "ms",
                statistics.median(floors), "<= 2x floor", 2.0, True),
         Figure("add one span, key press to repainted (median)", statistics.median(added), "ms",
-               None, "<= 16 ms", 16.0, False),
+               None, "<= 8 ms", 8.0, False),
         Figure("start to first window", start_app * 1000, "ms", start_floor * 1000, "<= 1500 ms", 1500.0, False),
     ]
 
@@ -315,6 +318,7 @@ def run_learning_benchmarks(workdir: Path, *, documents: int = 1000, runs: int =
         time.sleep(0.04)  # a person's pace between spans
     if ready_at is None:
         raise RuntimeError(f"the window's training did not finish: {window.learning.message}")
+    memory = _worker_memory(window.learning.server)
     if len(store.spans("l000000", "maya")) != before + len(idle) + len(added):
         raise RuntimeError("a key press in the learning benchmark did not save its span")
     trained_s = ready_at - t0
@@ -339,15 +343,32 @@ def run_learning_benchmarks(workdir: Path, *, documents: int = 1000, runs: int =
     store.close()
     if not shown:
         raise RuntimeError("the learned model suggested nothing in the benchmark's documents")
+    held, peak = memory
     return [
         Figure(f"window: learn from {documents:,} docs ({spans:,} spans), request to suggesting", trained_s, "s",
                None, "<= 10 s", 10.0, False),
         Figure(f"add one span while the recommenders train and evaluate (median of {len(added)})",
-               statistics.median(added) if added else float("nan"), "ms", statistics.median(idle), "<= 16 ms", 16.0,
+               statistics.median(added) if added else float("nan"), "ms", statistics.median(idle), "<= 12 ms", 12.0,
                False),
         Figure("open a 3,000-char document until its learned suggestions are drawn (median)",
                statistics.median(with_suggestions), "ms", statistics.median(without), "<= 100 ms", 100.0, False),
+        Figure(f"suggestion process memory, serving, Korean loaded (peak {peak:.0f} MB)", held, "MB", None,
+               "<= 300 MB", 300.0, False) if held is not None else
+        Figure.skip("suggestion process memory, serving, Korean loaded", "MB", "<= 300 MB",
+                    "skipped: no /proc to read it from"),
     ]
+
+
+def _worker_memory(process) -> tuple[float | None, float | None]:
+    """(resident MB, peak resident MB) of the window's suggestion process (a QProcess), from
+    /proc: what it holds while it serves, and the most it held while learning, evaluating and
+    ranking. (None, None) where there is no /proc."""
+    try:
+        with open(f"/proc/{process.processId()}/status", encoding="ascii") as status:
+            fields = dict(line.split(":", 1) for line in status if ":" in line)
+        return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+    except (OSError, KeyError, ValueError, AttributeError):
+        return None, None
 
 
 # --- a team database (issue 14) -----------------------------------------------------------------
@@ -389,7 +410,7 @@ def team_window_figure(server: object, workdir: Path, adds: int = 50) -> Figure:
     floor = median_of(floor_db)
     ours = median_of(server.url(user=member, database="bench_window"))  # type: ignore[attr-defined]
     return Figure(f"team: add one span, key press to repainted (median of {adds})", ours, "ms", floor,
-                  "<= 16 ms", 16.0, False)
+                  "<= 12 ms", 12.0, False)
 
 
 def team_windows_seen_figure(server: object, workdir: Path, saves: int = 10, timeout: float = 5.0) -> Figure:

@@ -163,6 +163,10 @@ class SpanListModel(RowTableModel):
         self.spans: list[Span] = []
         self.colours: dict[str, str] = {}
         self._icons: dict[str, QIcon] = {}
+        self._by_id: dict[int | None, Span] = {}
+        # A row's texts and alignments, made when first drawn: the view asks for every visible
+        # cell again after each change, and a new span scrolls the table to its row.
+        self._cells: dict[int | None, tuple] = {}
 
     @staticmethod
     def _key(span: Span) -> tuple[int, int, str]:
@@ -171,6 +175,8 @@ class SpanListModel(RowTableModel):
     def set_spans(self, spans: list[Span], colours: dict[str, str]) -> None:
         self.beginResetModel()
         self.spans = sorted(spans, key=self._key)
+        self._by_id = {s.id: s for s in self.spans}
+        self._cells = {}
         self.colours = colours
         self.endResetModel()
 
@@ -180,15 +186,25 @@ class SpanListModel(RowTableModel):
             if row is not None:
                 self.beginRemoveRows(QModelIndex(), row, row)
                 del self.spans[row]
+                self._by_id.pop(span.id, None)
+                self._cells.pop(span.id, None)
                 self.endRemoveRows()
         for span in added:
             row = bisect.bisect_left(self.spans, self._key(span), key=self._key)
             self.beginInsertRows(QModelIndex(), row, row)
             self.spans.insert(row, span)
+            self._by_id[span.id] = span
+            self._cells.pop(span.id, None)
             self.endInsertRows()
 
     def row_of(self, span_id: int | None) -> int | None:
-        return next((i for i, s in enumerate(self.spans) if s.id == span_id), None)
+        span = self._by_id.get(span_id)
+        if span is None:
+            return None
+        row = bisect.bisect_left(self.spans, self._key(span), key=self._key)
+        while row < len(self.spans) and self.spans[row].id != span_id:  # spans with the same place and label
+            row += 1
+        return row if row < len(self.spans) else None
 
     def rows(self) -> list[Span]:
         return self.spans
@@ -200,12 +216,17 @@ class SpanListModel(RowTableModel):
             return None
         span = self.spans[index.row()]
         column = index.column()
-        if role == Qt.DisplayRole:
-            # User text is isolated, so «۳ و ۴ دسامبر» keeps its order in a left-to-right table.
-            return (str(span.start), str(span.end), span.label, isolate(" ".join(span.text.split())),
-                    isolate(" ".join((span.note or "").split())))[column]
-        if role == Qt.TextAlignmentRole and column in (3, 4):
-            return alignment(span.text if column == 3 else span.note or "")
+        if role == Qt.DisplayRole or role == Qt.TextAlignmentRole:
+            cells = self._cells.get(span.id)
+            if cells is None or cells[0] is not span:
+                # User text is isolated, so «۳ و ۴ دسامبر» keeps its order in a left-to-right table.
+                cells = self._cells[span.id] = (
+                    span, (str(span.start), str(span.end), span.label, isolate(" ".join(span.text.split())),
+                           isolate(" ".join((span.note or "").split()))),
+                    (alignment(span.text), alignment(span.note or "")))
+            if role == Qt.DisplayRole:
+                return cells[1][column]
+            return cells[2][column - 3] if column in (3, 4) else None
         if role == Qt.DecorationRole and column == 2:
             colour = self.colours.get(span.label, "#868E96")
             if colour not in self._icons:
@@ -214,6 +235,16 @@ class SpanListModel(RowTableModel):
         if role == Qt.ToolTipRole and column == 4 and span.note:
             return tooltip(span.note)
         return None
+
+    def multiData(self, index: QModelIndex, roles) -> None:  # noqa: N802 (Qt override)
+        """Every role a cell is asked for, in one call: a view's delegate asks for seven or so per
+        cell, and each call from Qt into Python costs more than the answer."""
+        for item in roles:
+            value = self.data(index, item.role())
+            if value is None:
+                item.clearData()
+            else:
+                item.setData(value)
 
 
 class SpanListPanel(QWidget):

@@ -794,7 +794,8 @@ class MainWindow(QMainWindow):
         else:
             self._show_selection()  # a deleted span is no longer named there
         self.documents.model.refresh(doc_id)
-        self.documents.update_progress()
+        if delta is None:  # a span's change leaves "done / all" as it was (two counts over every document)
+            self.documents.update_progress()
         self.saved_label.setText(f"Saved {time.strftime('%H:%M:%S')}")
         self.saved.emit(doc_id)
 
@@ -869,7 +870,7 @@ class MainWindow(QMainWindow):
         self._show_selection()
 
     def _show_selection(self) -> None:
-        span = self.selected_span()
+        span = self.view.span(self.view.selected_span_id)  # as drawn: no round trip to a team database
         if span is not None:
             self.selection_label.setText(f"{span.label} {span.start}–{span.end} ({span.end - span.start} chars)")
             return

@@ -78,7 +78,9 @@ def test_the_worker_evaluates_and_ranks_then_ends_with_no_serve(project: Path):
     out, err = proc.communicate(timeout=120)
     lines = [json.loads(line) for line in out.splitlines()]
     kinds = [e["event"] for e in lines]
-    assert kinds[0] == "trained" and {"evaluated", "ranked"} <= set(kinds) and "failed" not in kinds, err
+    assert kinds[0] == "trained" and {"themes", "evaluated", "ranked"} <= set(kinds) and "failed" not in kinds, err
+    themes = next(e for e in lines if e["event"] == "themes")["state"]["recommenders"]["themes"]
+    assert themes["themes"] == ["health", "smart_governance"]  # learned in the worker, which hides pandas
     evaluated = next(e for e in lines if e["event"] == "evaluated")["state"]
     assert evaluated["folds"] == 2 and set(evaluated["evaluation"]) == {"string", "crf"}
     ranking = next(e for e in lines if e["event"] == "ranked")["ranking"]

@@ -134,3 +134,4 @@ def test_suggestion_keys_work_after_a_click_in_the_document_list(qtbot, window, 
     qtbot.keyClicks(panel.search, "N")  # Shift+N as typed
     assert panel.search.text() == "N" and mine(window) == [expected[0]]
     assert window.view.selection() == before  # no suggestion stepped to
+    qtbot.waitUntil(lambda: panel.model.search_expression is not None, timeout=3000)  # the list filtered, as typed
