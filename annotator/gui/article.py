@@ -602,10 +602,31 @@ class ArticleView(QPlainTextEdit):
             for span in spans:
                 self._paint_note_mark(painter, span, QColor(self.colours.get(span.label, "#868E96")).darker(140))
             return
+        if not (geometry.top() >= area.top() and geometry.bottom() <= area.bottom()):
+            spans = self._on_lines_in(block, geometry, spans, area)  # a key repaints a line or two of a long paragraph
         for span, tag, pixmap in self._place_tags(block, geometry, spans, right):
             painter.drawPixmap(tag.topLeft(), pixmap)
             if span.note:
                 self._paint_note_mark(painter, span, QColor(self.colours.get(span.label, "#868E96")).darker(140))
+
+    def _on_lines_in(self, block: QTextBlock, geometry: QRectF, spans: list[Span], area: QRect) -> list[Span]:
+        """The spans of ``block`` whose tag (in the gap above the line of their start) or note mark
+        (above the line of their end) can fall in ``area``: whole lines, so that tags that move
+        along to stay clear of each other still do."""
+        layout = block.layout()
+        if layout is None or layout.lineCount() < 2:
+            return spans
+        position, ranges = block.position(), []
+        for number in range(layout.lineCount()):
+            line = layout.lineAt(number)
+            top = geometry.top() + line.y() - self._tag_height - 2
+            if top <= area.bottom() and geometry.top() + line.y() + line.height() >= area.top():
+                ranges.append((self.index.to_code_point(position + line.textStart()),
+                               self.index.to_code_point(position + line.textStart() + line.textLength())))
+        if not ranges:
+            return []
+        low, high = ranges[0][0], ranges[-1][1]
+        return [s for s in spans if low <= s.start < high or (s.note and low < s.end <= high)]
 
     def _place_tags(self, block: QTextBlock, geometry: QRectF, spans: list[Span], right: int):
         """Each span's tag in ``block``: (span, its rectangle in the viewport, its pixmap)."""
