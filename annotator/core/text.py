@@ -275,6 +275,7 @@ def _needles(query: str) -> list[str]:
 
 
 _CHUNK = 65_536
+_HANGUL_START = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 
 
 def find_in(text: str, query: str) -> tuple[int, int] | None:
@@ -297,7 +298,7 @@ def find_in(text: str, query: str) -> tuple[int, int] | None:
             folded, origin = fold_with_map(chunk)
         best: tuple[int, int] | None = None
         for target in needles:
-            at = folded.find(target)
+            at = _find_word(folded, target, 0)
             if at < 0:
                 continue
             found = (at, at + len(target)) if origin is None else (origin[at], origin[at + len(target) - 1] + 1)
@@ -315,11 +316,22 @@ def find_all(text: str, query: str) -> list[tuple[int, int]]:
     folded, origin = fold_with_map(text)
     found: set[tuple[int, int]] = set()
     for target in _needles(query):
-        at = folded.find(target)
+        at = _find_word(folded, target, 0)
         while at >= 0:
             found.add((origin[at], origin[at + len(target) - 1] + 1))
-            at = folded.find(target, at + 1)
+            at = _find_word(folded, target, at + 1)
     return sorted(found)
+
+
+def _find_word(folded: str, target: str, start: int) -> int:
+    """Where ``target`` occurs in ``folded`` from ``start`` as the index finds it: a Persian or
+    Latin word as the start of a word (برگزاری in «به برگزاری», not inside خبرگزاری), Korean
+    anywhere (syllable pairs: 대구 in 남대구)."""
+    anywhere = bool(_HANGUL_START.match(target))
+    at = folded.find(target, start)
+    while at > 0 and not anywhere and (folded[at - 1].isalnum() or unicodedata.category(folded[at - 1])[0] == "M"):
+        at = folded.find(target, at + 1)
+    return at
 
 
 @dataclass(frozen=True)

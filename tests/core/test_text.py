@@ -191,3 +191,18 @@ def test_script_counting_that_stops_early_decides_as_counting_everything(text):
     full = {name: _letters(rx, text) for name, rx in _SCRIPTS.items()}
     full["other"] = _letters(_LETTER, text) - sum(full.values())
     assert _language_of(text, _script_counts(text)) == _language_of(text, full)
+
+
+def test_a_persian_or_latin_match_starts_a_word_and_a_korean_one_may_not():
+    """Found by a new user: searching برگزاری marked it inside خبرگزاری ("news agency"), where
+    the index itself never finds it (Persian and Latin words match as prefixes of words)."""
+    from annotator.core.text import find_all, find_in, snippet
+
+    text = "به گزارش خبرگزاری فارس، 😀 برگزاری جلسه در شهر برگزارکننده؛ south 남대구 대구시"
+    assert [text[a:b] for a, b in find_all(text, "برگزاری")] == ["برگزاری"]
+    assert find_all(text, "برگزاری")[0][0] == text.index(" برگزاری") + 1
+    assert [text[a:b] for a, b in find_all(text, "برگزار")] == ["برگزار", "برگزار"]  # prefixes of words
+    assert find_in(text, "برگزاری") == find_all(text, "برگزاری")[0]
+    assert snippet(text, "برگزاری").before.endswith("😀 ")
+    assert find_all(text, "outh") == []
+    assert [text[a:b] for a, b in find_all(text, "대구")] == ["대구", "대구"]  # inside 남대구 too
