@@ -173,7 +173,7 @@ def test_db_from_environment_variable(run, tmp_path: Path, monkeypatch):
     assert target.exists()
 
 
-def test_bare_annotator_opens_the_window_on_the_default_database(run, monkeypatch):
+def test_bare_annotator_opens_the_window_on_the_default_database(run, monkeypatch, request):
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -183,6 +183,7 @@ def test_bare_annotator_opens_the_window_on_the_default_database(run, monkeypatc
     create_app()
     monkeypatch.delenv("ANNOTATOR_NAME")  # $ANNOTATOR_NAME would win over the name kept
     QSettings().setValue("annotator/name", "sara")  # what an earlier version kept; tests/gui has the question
+    request.addfinalizer(lambda: QSettings().remove("annotator/name"))  # Qt keeps one settings path per process
     shown = []
 
     def fake_exec():  # the event loop: look at what is on screen, then quit
