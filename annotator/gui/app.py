@@ -148,7 +148,9 @@ def run(db: str | None) -> int:
     try:
         # On a team database one is who one logs in as: the layer PostgreSQL lets one write.
         name = store.member if store.is_team else annotator_name(store, QSettings())
-        if name is None:
+        if name is None:  # the first start's question cancelled: say why nothing opened
+            print("annotator: no annotator name given, so the window did not open (each person's spans are kept "
+                  "under their name; start it again, or set $ANNOTATOR_NAME)", file=sys.stderr)
             return 0
         window = MainWindow(store, name)
         window.show()

@@ -156,6 +156,37 @@ def test_first_start_asks_the_name_once_and_the_command_line_sees_it(qtbot, tmp_
     assert offered == [getpass.getuser()] and opened == ["sara", "sara"]
 
 
+def test_cancelling_the_first_start_question_says_why_no_window_opened(qtbot, tmp_path: Path, monkeypatch, capsys):
+    """Found by a new user: Escape on the name question closed annotator without a word."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from annotator.core.project import open_project
+    from annotator.gui.app import run
+
+    monkeypatch.delenv("ANNOTATOR_NAME")
+    db = tmp_path / "first.db"
+    open_project(db).close()
+    shown = []
+    monkeypatch.setattr(QApplication, "exec", staticmethod(lambda: shown.append("window") or 0))
+
+    def escape() -> None:
+        dialog = next((w for w in QApplication.topLevelWidgets() if isinstance(w, QInputDialog) and w.isVisible()),
+                      None)
+        if dialog is None:
+            QTimer.singleShot(10, escape)
+            return
+        qtbot.keyClick(dialog, Qt.Key_Escape)
+
+    QTimer.singleShot(0, escape)
+    assert run(str(db)) == 0
+    assert shown == []
+    err = capsys.readouterr().err
+    assert "no annotator name given" in err and err.count("\n") == 1 and "Traceback" not in err
+    with open_project(db) as store:
+        assert store.setting("annotator") is None
+
+
 def test_switching_annotator_is_kept_in_the_database(qtbot, window, monkeypatch):
     from click.testing import CliRunner
 
