@@ -17,10 +17,8 @@ import re  # noqa: E402
 import unicodedata  # noqa: E402
 
 FSI, PDI = "\u2068", "\u2069"  # first-strong isolate: the text takes the direction of its first letter
-LRM = "\u200e"
 _RTL = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc"
 _ARABIC_DIGITS = "\u0660-\u0669\u06f0-\u06f9"
-_HAS_RTL = re.compile(f"[{_RTL}]")
 # A run of right-to-left text inside other text: Persian letters and digits, the spaces, ZWNJ and
 # Arabic punctuation between them, and guillemets around them («مشهد،»).
 _RTL_RUN = re.compile(f"«?[{_RTL}{_ARABIC_DIGITS}](?:[{_RTL}{_ARABIC_DIGITS} \u200c\u060c\u061b\u061f]*"
@@ -31,14 +29,6 @@ def isolate(text: str) -> str:
     """``text`` isolated from what surrounds it (Unicode's first-strong isolate), so «۳ و ۴ دسامبر»
     shown in a left-to-right list keeps its order, and digits or Latin beside it keep theirs."""
     return f"{FSI}{text}{PDI}" if text else text
-
-
-def isolate_in_line(text: str) -> str:
-    """``text`` isolated inside a left-to-right line of the interface (a message, a menu entry),
-    with a left-to-right mark after it when it holds right-to-left letters: Qt shapes the
-    punctuation right after a Persian isolate with it, drawing a closing » mirrored («کشور«),
-    and the mark ends that."""
-    return isolate(text) + (LRM if _HAS_RTL.search(text) else "")
 
 
 def isolate_runs(text: str) -> str:
@@ -68,4 +58,4 @@ def alignment(text: str) -> int:
 def quoted(text: str, most: int = 40) -> str:
     """User text inside a message: on one line, shortened, isolated by its own direction."""
     text = " ".join(text.split())
-    return isolate_in_line(text if len(text) <= most else text[:most - 1] + "…")
+    return isolate(text if len(text) <= most else text[:most - 1] + "…")

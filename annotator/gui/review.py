@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from annotator.core.adjudication import Unit, decided_by_gold, reviewable_layers, units
 from annotator.core.model import Span
 from annotator.gui import commands
-from annotator.gui.plain import isolate, isolate_in_line
+from annotator.gui.plain import isolate
 
 if TYPE_CHECKING:
     from annotator.gui.window import MainWindow
@@ -195,7 +195,7 @@ class Review:
             item.setData(0, Qt.UserRole, i)
             for k, version in enumerate(unit.versions, 1):
                 who = ", ".join(isolate(self.name(a)) for a in version.annotators)
-                child = QTreeWidgetItem([f"{k}. {version.label} «{isolate_in_line(version.text)}» {version.start}–{version.end}",
+                child = QTreeWidgetItem([f"{k}. {version.label} «{isolate(version.text)}» {version.start}–{version.end}",
                                          who, ""])
                 child.setIcon(1, chip(self.colour(version.annotators[0])))
                 child.setData(0, Qt.UserRole, i)
@@ -245,7 +245,7 @@ class Review:
         for k, action in enumerate(self.version_actions):
             if unit is not None and k < len(unit.versions):
                 v = unit.versions[k]
-                action.setText(f"Accept version {k + 1}: {v.label} «{isolate_in_line(v.text)}» "
+                action.setText(f"Accept version {k + 1}: {v.label} «{isolate(v.text)}» "
                                f"({', '.join(isolate(self.name(a)) for a in v.annotators)})")
             else:
                 action.setText(f"Accept version {k + 1}")

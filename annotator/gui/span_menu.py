@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QMenu
 
 from annotator.core.model import Span
-from annotator.gui.plain import isolate_in_line
+from annotator.gui.plain import isolate
 from annotator.gui.panels import swatch
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ def span_menu(window: MainWindow, span: Span) -> QMenu:
     """Relabel, delete, note, label every occurrence, grow or shrink an edge, snap its edges, copy its text."""
     menu = QMenu(window)
     menu.setObjectName("span-menu")
-    title = menu.addAction(f"{span.label}  «{isolate_in_line(_short(span.text))}»  {span.start}–{span.end}")
+    title = menu.addAction(f"{span.label}  «{isolate(_short(span.text))}»  {span.start}–{span.end}")
     title.setEnabled(False)
     menu.addSeparator()
     relabel = menu.addMenu("Relabel as")

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QInputDialog
 from annotator.core.model import Span
 from annotator.core.recommend.live import LEARNED
 from annotator.gui import commands
-from annotator.gui.plain import isolate, isolate_in_line
+from annotator.gui.plain import isolate
 
 if TYPE_CHECKING:
     from annotator.gui.window import MainWindow
@@ -104,7 +104,7 @@ class Suggestions:
         after = [s for s in pending if s.start > here]
         target = (after or pending)[0]
         w.view.select(target.start, target.end)
-        w.statusBar().showMessage(f"Suggestion: {target.label} on «{isolate_in_line(target.text)}» from {isolate(target.annotator)}", 6000)
+        w.statusBar().showMessage(f"Suggestion: {target.label} on «{isolate(target.text)}» from {isolate(target.annotator)}", 6000)
 
     def accept(self) -> None:
         suggestion = self.current()

@@ -37,7 +37,7 @@ from annotator.gui.article import ArticleView
 from annotator.gui.dialogs import NoteDialog, ShortcutSheet, SwitchAnnotatorDialog
 from annotator.gui.doclist import DocumentListPanel
 from annotator.gui.export_dialog import ExportDialog, ImportOptionsDialog
-from annotator.gui.plain import isolate, isolate_in_line, quoted
+from annotator.gui.plain import isolate, quoted
 from annotator.gui.fonts import article_font
 from annotator.gui.learning import Learning, LearningPanel
 from annotator.gui.live import Live, is_lost
@@ -884,8 +884,8 @@ class MainWindow(QMainWindow):
             shown = shown[:39] + "…"
         snapping = self.document is not None and self.snap_to_words
         particle = left_out(self.document.text, start, end) if snapping else ""
-        said = f"; particle «{isolate_in_line(particle)}» left out" if particle else ""
-        self.selection_label.setText(f"Label key stores «{isolate_in_line(shown)}» {start}–{end} ({end - start} chars{said})")
+        said = f"; particle «{isolate(particle)}» left out" if particle else ""
+        self.selection_label.setText(f"Label key stores «{isolate(shown)}» {start}–{end} ({end - start} chars{said})")
 
     # --- view --------------------------------------------------------------------------------
 
@@ -912,7 +912,7 @@ class MainWindow(QMainWindow):
         label = next((item for item in self.schema.labels if item.name == span.label), None)
         suggested = span in self.view.suggestions
         title = f"{span.label} — {label.display}" if label else span.label
-        lines = [f"Suggestion: {title}" if suggested else title, f"«{isolate_in_line(span.text)}»",
+        lines = [f"Suggestion: {title}" if suggested else title, f"«{isolate(span.text)}»",
                  f"{isolate(span.annotator)} · {span.start}–{span.end} ({span.end - span.start} characters)"]
         if span.note:
             lines.append(f"{'Recommender and score' if suggested else 'Note'}: {isolate(span.note)}")

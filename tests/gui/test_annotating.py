@@ -304,7 +304,7 @@ def test_label_every_occurrence_in_the_document_and_everywhere_as_one_undo_step(
     window.select_span(window.view.spans[0].id)
     here = [i for i in range(len(text)) if text.startswith("مشهد", i)]
     added = window.annotate_all(False)
-    assert asked[-1].startswith(f"Label {added} more occurrences of «\u2068مشهد\u2069\u200e» as GPE in this document")
+    assert asked[-1].startswith(f"Label {added} more occurrences of «\u2068مشهد\u2069» as GPE in this document")
     spans = window.store.spans(PERSIAN_SEED, "tester")
     assert all(s.text == "مشهد" and s.label == "GPE" for s in spans) and 1 < len(spans) <= len(here)
     assert all(text[s.start - 1] not in "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی" for s in spans if s.start)  # whole words
@@ -352,7 +352,7 @@ def test_label_every_occurrence_leaves_out_the_places_the_person_rejected(qtbot,
     qtbot.mouseClick(window.view.viewport(), Qt.LeftButton, pos=inside(window, places[0] + 1))
     assert window.selected_span() is not None and window.selected_span().start == places[0]
     qtbot.keyClick(window.view, Qt.Key_L, Qt.ControlModifier | Qt.ShiftModifier)
-    assert asked and asked[-1].startswith("Label 1 more occurrence of «\u2068مشهد\u2069\u200e» as GPE in this document?")
+    assert asked and asked[-1].startswith("Label 1 more occurrence of «\u2068مشهد\u2069» as GPE in this document?")
     assert "2 left out: you rejected a suggestion at each" in asked[-1]
     assert spans(window) == [(places[0], places[0] + 4, "GPE", "مشهد"), (places[3], places[3] + 4, "GPE", "مشهد")]
     qtbot.mouseClick(window.view.viewport(), Qt.LeftButton, pos=inside(window, places[3] + 1))

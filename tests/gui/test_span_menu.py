@@ -55,7 +55,7 @@ def test_right_click_a_span_in_the_article_to_relabel_it(qtbot, window):
     seen = _choose(qtbot, "Relabel as", "GPE")
     right_click(qtbot, window.view.viewport(), inside(window, start + 2))
     qtbot.waitUntil(lambda: _span(window, "رومانی").label == "GPE")
-    assert any(t.startswith("LOC  «\u2068رومانی\u2069\u200e»") for t in seen)
+    assert any(t.startswith("LOC  «\u2068رومانی\u2069»") for t in seen)
     assert {"Relabel as", "Delete span", "Note on span…", "Snap edges to words", "Copy text"} <= set(seen)
     window.undo_action.trigger()
     assert _span(window, "رومانی").label == "LOC"
@@ -137,4 +137,4 @@ def test_a_right_click_on_the_ink_of_a_persian_span_s_last_letter_is_on_the_span
     seen = _choose(qtbot, "Relabel as", "LOC")
     right_click(qtbot, window.view.viewport(), QPoint(xs[0], y))  # the letter's leftmost pixel
     qtbot.waitUntil(lambda: [s.label for s in window.store.spans(PERSIAN_SEED, "tester")] == ["LOC"])
-    assert any(t.startswith("EVENT  «\u2068برگزاری\u2069\u200e»") for t in seen)
+    assert any(t.startswith("EVENT  «\u2068برگزاری\u2069»") for t in seen)
