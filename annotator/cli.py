@@ -831,7 +831,8 @@ def screenshot(doc_id: str, out: Path, annotator: str | None, size: str, dark: b
     from annotator.gui.app import screenshot as render
 
     with project(db) as store:  # the database --db names, however it was written; never a new one
-        check_annotators(store, annotator)
+        if not review:  # a reviewer needs no layer of their own: they adjudicate the others'
+            check_annotators(store, annotator)
         found = _document_id(store, doc_id)
         path = render(store, found, out, annotator=annotator or current_annotator(store), size=(width, height),
                       dark=dark, review=review, show=show)

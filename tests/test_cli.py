@@ -214,6 +214,10 @@ def test_screenshot_writes_a_png_of_the_document(run, tmp_path: Path):
     bad = run("screenshot", "--doc", "nope", "--out", str(out))
     assert bad.exit_code == 1 and "no document with id 'nope'" in bad.stderr
     assert run("screenshot", "--doc", PERSIAN_SEED, "--out", str(out), "--size", "big").exit_code == 2
+    # A reviewer has no layer of their own: --review takes any name (docs/screenshots.sh renders leila's review)
+    review = run("screenshot", "--doc", PERSIAN_SEED, "--out", str(out), "--annotator", "leila", "--review")
+    assert review.exit_code == 0, review.output
+    assert run("screenshot", "--doc", PERSIAN_SEED, "--out", str(out), "--annotator", "leila").exit_code == 1
 
 
 def test_python_dash_m_runs_the_cli(tmp_path: Path):
