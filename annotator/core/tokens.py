@@ -59,7 +59,7 @@ import bisect
 import re
 import threading
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -131,10 +131,31 @@ def _is_tail(tag: str) -> bool:
     return tag.startswith(("J", "E")) or tag == "VCP"
 
 
+# A front end that should not hold the analyser itself (the window: 300 MB and a second or two of
+# loading with Python's lock held) has it asked in a process of its own (annotator.core.analyser).
+_elsewhere: Callable[[str], int | None] | None = None
+
+
+def analyse_elsewhere(split: Callable[[str], int | None] | None) -> None:
+    """Have :func:`korean_split` ask ``split`` (the same analysis, in another process) instead
+    of loading Kiwi here; None: here again."""
+    global _elsewhere
+    if split != _elsewhere:
+        _elsewhere = split
+        korean_split.cache_clear()
+
+
 @lru_cache(maxsize=200_000)
 def korean_split(word: str) -> int | None:
     """Where ``word`` (one word token containing Hangul) splits into noun + particles, as an
     offset inside it, or None. Depends on the string alone."""
+    if _elsewhere is not None:
+        return _elsewhere(word)
+    return split_here(word)
+
+
+def split_here(word: str) -> int | None:
+    """:func:`korean_split` by the analyser loaded in this process."""
     morphemes = _load_kiwi().tokenize(word, normalize_coda=False, z_coda=False, split_complex=False,
                                       compatible_jamo=False)
     i = len(morphemes)

@@ -700,22 +700,15 @@ class MainWindow(QMainWindow):
         return s, e
 
     def _prepare_snap(self, text: str) -> None:
-        """Snapping Korean asks the tokens' analyser (Kiwi), which takes a second or two and
-        about 300 MB to load, once per process, holding Python's lock all along (a thread would
-        not keep the window responsive). It is loaded when the first Korean document is shown
-        with snapping on, after the text is drawn, rather than in the middle of a drag."""
-        from annotator.core import tokens
+        """Snapping Korean asks the tokens' analyser (Kiwi), which takes a second or two and about
+        300 MB to load, holding Python's lock all along: the window asks it in a process of its own
+        (annotator.core.analyser), started when the first Korean document is shown with snapping
+        on, so it loads while the person reads and the window neither freezes nor grows."""
+        from annotator.core import analyser, tokens
 
-        if not self.snap_to_words or tokens.loaded() or not tokens.has_hangul(text):
-            return
-
-        def load() -> None:
-            self.statusBar().showMessage("Loading the Korean analyser for snap to words…")
-            self.statusBar().repaint()
-            tokens.preload()
-            self.statusBar().clearMessage()
-
-        QTimer.singleShot(0, load)
+        tokens.analyse_elsewhere(analyser.shared().split)  # never here (an export from the window too)
+        if self.snap_to_words and tokens.has_hangul(text):
+            analyser.shared().start()
 
     # --- right-click ---------------------------------------------------------------------------
 
@@ -925,7 +918,7 @@ class MainWindow(QMainWindow):
             "Snap to words is on: a selection's edges snap to whole words (Alt+W turns it off)" if self.snap_to_words
             else "Snap to words is off: the label key stores exactly the selection (Alt+W turns it on)", 6000)
         if self.document is not None:
-            self._prepare_snap(self.document.text)  # may load the Korean analyser, and say so
+            self._prepare_snap(self.document.text)  # starts the Korean analyser's own process
         self._show_selection()  # what the label key will store, with or without snapping
 
     def _said(self, verb: str, index: int) -> None:

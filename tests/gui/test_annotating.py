@@ -396,3 +396,20 @@ def test_the_status_bar_forgets_a_span_that_was_deleted(qtbot, window):
     qtbot.keyClick(window.view, Qt.Key_Delete)
     assert window.store.spans(DAEGU_SEED, "tester") == []
     assert "GPE" not in window.selection_label.text()
+
+
+def test_the_window_asks_the_korean_analyser_in_a_process_of_its_own(qtbot, window):
+    """Kiwi in the window froze it for a second or two and tripled its memory: the window asks
+    the analyser's own process, and stores what the tokens' analysis says."""
+    from annotator.core import analyser, tokens
+
+    window.open_document(DAEGU_SEED)
+    text = window.document.text
+    start = text.index("포항시는") if "포항시는" in text else text.index("대구시는 지난")
+    before = analyser.shared().asked
+    tokens.korean_split.cache_clear()  # asked afresh, not remembered from an earlier test
+    drag(qtbot, window, start, start + 4)
+    key(qtbot, window, "g")
+    assert spans(window)[-1][3] == text[start:start + 3]
+    assert analyser.shared().asked > before
+    assert analyser.shared()._process is not None and analyser.shared()._process.poll() is None
