@@ -210,9 +210,9 @@ def test_search_limits_json_lines_and_decomposed_queries(tmp_path: Path):
 def test_a_match_across_the_seam_of_two_chunks_is_found():
     from annotator.core.text import _CHUNK, find_in
 
-    text = "ا" * (_CHUNK - 2) + "مشهد و کتاب"
+    text = "ا" * (_CHUNK - 3) + " مشهد و کتاب"  # a word starts there (a match starts a word)
     assert find_in(text, "مشهد") == (_CHUNK - 2, _CHUNK + 2)
-    arabic = "x" * (_CHUNK - 1) + "كتاب"  # Arabic kaf folds to Persian ک across the seam
+    arabic = "x" * (_CHUNK - 2) + " كتاب"  # Arabic kaf folds to Persian ک across the seam
     assert find_in(arabic, "کتاب") == (_CHUNK - 1, _CHUNK + 3)
 
 
