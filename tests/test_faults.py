@@ -415,3 +415,46 @@ def test_kill_9_during_a_backup_leaves_no_file_under_the_backups_name(tmp_path: 
     proc.wait(timeout=30)
     assert not dest.exists()  # a hidden temporary name until the copy is whole
     assert cli("--db", str(db), "check").returncode == 0
+
+
+def test_killing_suggest_takes_its_helper_with_it(tmp_path: Path):
+    """Issue 20, 7: `kill -9` of `annotator suggest` left its forked helper running (holding the
+    database, 345 MB, and the pipe a `| wc -l` waited on), as the helper kept a copy of the
+    parent's end of their pipe and so never saw it close."""
+    import signal
+    import time
+
+    db = tmp_path / "many.db"
+    assert cli("--db", str(db), "import", str(articles(tmp_path / "a.jsonl", "a", 6000))).returncode == 0
+    suggest = subprocess.Popen([sys.executable, "-m", "annotator", "--db", str(db), "suggest", "--from", "a",
+                                "--recommenders", "string,crf"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline, helpers = time.monotonic() + 60, []
+        while not helpers and time.monotonic() < deadline and suggest.poll() is None:
+            time.sleep(0.05)
+            out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(suggest.pid)], capture_output=True, text=True)
+            helpers = [int(p) for p in out.stdout.split()]
+        assert helpers, "suggest ended before its helper could be seen"
+        suggest.send_signal(signal.SIGKILL)
+        suggest.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(pid) for pid in helpers):
+            time.sleep(0.1)
+        assert not any(_alive(pid) for pid in helpers), "the helper outlived annotator suggest"
+        suggest.communicate(timeout=10)  # its output ends: nothing else holds the pipe (`| wc -l` hung)
+    finally:
+        if suggest.poll() is None:
+            suggest.kill()
+        for pid in helpers if "helpers" in locals() else []:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        suggest.stdout.close()
+        suggest.stderr.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            return "zombie" not in status.read().lower()
+    except OSError:
+        return False

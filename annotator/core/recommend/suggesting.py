@@ -258,7 +258,7 @@ class _Helper:
             return None
         context = multiprocessing.get_context("fork")
         ours, theirs = context.Pipe()
-        process = context.Process(target=_helper_main, args=(theirs, learned), daemon=True,
+        process = context.Process(target=_helper_main, args=(theirs, ours, learned), daemon=True,
                                   name="annotator-suggest-helper")
         process.start()
         theirs.close()
@@ -290,9 +290,14 @@ class _Helper:
             self.process.join()
 
 
-def _helper_main(conn: Connection, learned: Learned) -> None:
+def _helper_main(conn: Connection, parents: Connection, learned: Learned) -> None:
     """The helper's loop: a page's texts in, their suggestions out, until it is sent None.
-    Ctrl+C is the parent's to handle (it stops the helper)."""
+    Ctrl+C is the parent's to handle (it stops the helper). The helper ends with its parent, even
+    one killed with SIGKILL: it closes the copy of the parent's end of their pipe that the fork
+    gave it (else the pipe never closes, and it waited forever, holding the database and the
+    parent's output), and asks the kernel for SIGTERM when the parent dies, while it computes."""
+    parents.close()
+    _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         while (texts := conn.recv()) is not None:
@@ -303,6 +308,19 @@ def _helper_main(conn: Connection, learned: Learned) -> None:
                 return
     except (EOFError, OSError):
         return  # the parent is gone
+
+
+def _die_with_parent() -> None:
+    """SIGTERM to this process when its parent dies (Linux's PR_SET_PDEATHSIG); elsewhere nothing."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before the call: the signal would never come
+            os._exit(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _suggest_by_command(store: Store, command: str, into: str, *, ids: list[str] | None,
