@@ -100,10 +100,12 @@ def _xcb_plugin() -> Path | None:
     return path if path.exists() else None
 
 
-def _quit_on_sigterm(app):
-    """SIGTERM (a logout, ``kill``) closes the windows as a person would: what closing does (the
-    position kept, a backup, the recommender workers ended) happens, then the app quits. Qt's loop
-    runs no Python while it waits, so the signal wakes it through a socket (signal.set_wakeup_fd)."""
+def _quit_on_signals(app):
+    """SIGTERM (a logout, ``kill``) and SIGINT (Ctrl+C in the terminal) close every window, a
+    dialog too (the first start's question), as a person would: what closing does (the position
+    kept, a backup, the recommender workers ended) happens, then the app quits, without a
+    traceback. Qt's loop runs no Python while it waits, so a signal wakes it through a socket
+    (signal.set_wakeup_fd). Returns what undoes it; ``signalled`` says whether one came."""
     import signal
     import socket
 
@@ -113,27 +115,35 @@ def _quit_on_sigterm(app):
     reader.setblocking(False)
     writer.setblocking(False)
     signal.set_wakeup_fd(writer.fileno())
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)  # the wake-up byte is what counts
+    wanted = (signal.SIGTERM, signal.SIGINT)
+    previous = {number: signal.signal(number, lambda signum, frame: None) for number in wanted}  # the byte counts
     notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Read, app)
+    state = {"signalled": False}
 
     def woken() -> None:
         try:
             data = reader.recv(64)
         except OSError:
             return
-        if signal.SIGTERM in data:
+        if any(number in data for number in wanted):
+            state["signalled"] = True
+            for widget in app.topLevelWidgets():  # a modal dialog first: it runs a loop of its own
+                if widget.isVisible() and widget.isModal():
+                    widget.close()
             app.closeAllWindows()
             app.quit()
 
     notifier.activated.connect(woken)
 
-    def undo() -> None:  # the window is gone: the signal's default again, the sockets closed
+    def undo() -> None:  # the window is gone: the signals' defaults again, the sockets closed
         notifier.setEnabled(False)
         signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
         reader.close()
         writer.close()
 
+    undo.signalled = lambda: state["signalled"]
     return undo
 
 
@@ -145,23 +155,24 @@ def run(db: str | None) -> int:
     app = create_app()
     store = open_project(db)
     window = None
+    stop_listening = _quit_on_signals(app)  # before the first start's question, which waits too
     try:
         # On a team database one is who one logs in as: the layer PostgreSQL lets one write.
         name = store.member if store.is_team else annotator_name(store, QSettings())
-        if name is None:  # the first start's question cancelled: say why nothing opened
-            print("annotator: no annotator name given, so the window did not open (each person's spans are kept "
-                  "under their name; start it again, or set $ANNOTATOR_NAME)", file=sys.stderr)
+        if name is None:
+            if not stop_listening.signalled():  # the question cancelled: say why nothing opened
+                print("annotator: no annotator name given, so the window did not open (each person's spans are "
+                      "kept under their name; start it again, or set $ANNOTATOR_NAME)", file=sys.stderr)
             return 0
         window = MainWindow(store, name)
         window.show()
-        stop_listening = _quit_on_sigterm(app)
         stop_catching = _database_errors_to(window)
         try:
-            return app.exec()
+            return 0 if stop_listening.signalled() else app.exec()
         finally:
             stop_catching()
-            stop_listening()
     finally:
+        stop_listening()
         if window is not None:
             window.live.stop()  # no poll of a closed store
             window.learning.close()  # its workers end with the window, however the app ends (SIGTERM too)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QRawFont
 from PySide6.QtWidgets import QDialog, QDockWidget, QInputDialog
@@ -582,3 +583,37 @@ def test_import_while_another_process_writes_is_a_dialog_not_a_traceback(qtbot, 
         holder.close()
     assert shown and "is busy: another annotator process has been writing to it" in shown[0]
     assert window.store.count_documents() == before
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("state", ["the first start's question", "the window"])
+def test_a_signal_closes_annotator_in_every_state_without_a_traceback(tmp_path: Path, signame, state):
+    """Issue 20, 8: the window ignored SIGTERM and SIGINT while the first start's question was
+    open, and Ctrl+C in the window printed a KeyboardInterrupt traceback and left it open."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from annotator.core.project import open_project
+
+    db = tmp_path / "p.db"
+    open_project(db).close()
+    env = {k: v for k, v in os.environ.items() if k != "ANNOTATOR_NAME"}
+    env.update(QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "cfg"))
+    if state == "the window":
+        env["ANNOTATOR_NAME"] = "sara"
+    app = subprocess.Popen([sys.executable, "-m", "annotator", "--db", str(db)], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(3)  # started, and waiting on the question or in the window's loop
+        assert app.poll() is None, app.communicate()
+        app.send_signal(getattr(signal, signame))
+        out, err = app.communicate(timeout=15)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.communicate()
+    assert app.returncode == 0 and "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert "no annotator name given" not in err  # a signal is not a cancelled question
