@@ -115,13 +115,33 @@ def closed_pipe() -> NoReturn:
     raise SystemExit(141)
 
 
+# The largest count an option takes (SQLite's integers end at 2**63 - 1; no corpus comes near this).
+MOST = 10**9
+
+
+def _lock_wait() -> float | None:
+    """$ANNOTATOR_LOCK_WAIT: how long a writer waits for another (seconds, 0 to 3600; tests shorten
+    it), or None when it is not set. Anything else is one line naming it, before any file opens."""
+    value = os.environ.get("ANNOTATOR_LOCK_WAIT")
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 <= seconds <= 3600:  # NaN, inf and negatives fail here too
+        raise click.ClickException(f"ANNOTATOR_LOCK_WAIT={value[:40]!r} is not a number of seconds from 0 to 3600")
+    return seconds
+
+
 @contextlib.contextmanager
 def project(db: str | None, *, create: bool = False) -> Iterator[Store]:
     """The database --db names, open. Only commands that write pass ``create``: a reading command
     on a database that is not there says so, and makes no file and no folder."""
+    wait = _lock_wait()
     store = open_project(db, create=create)
-    with contextlib.suppress(ValueError):  # how long a writer waits for another (seconds); tests shorten it
-        store.lock_wait = float(os.environ.get("ANNOTATOR_LOCK_WAIT", store.lock_wait))
+    if wait is not None:
+        store.lock_wait = wait
     store.on_wait = lambda: click.echo(f"Waiting for another annotator process to finish writing to {store.path}…",
                                        err=True)
     try:
@@ -259,7 +279,7 @@ def import_command(paths: tuple[Path, ...], samples: bool, annotator: str | None
               help="labelstudio: the project's labeling config (XML); results are named after its Labels and "
                    "Choices controls. Default: label and theme, with the config written beside the export.")
 @click.option("--chars", is_flag=True, help="bio: one token per character, spaces included (KLUE-NER style).")
-@click.option("--max-tokens", type=int, metavar="N",
+@click.option("--max-tokens", type=click.IntRange(min=1, max=MOST), metavar="N",
               help="bio, conll: cut sentences longer than N tokens, never inside an entity.")
 @click.option("--label-list", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help="bio, conll: write the tag names (O, B-..., I-...) to FILE as a JSON list. "
@@ -420,7 +440,7 @@ def agreement(as_json: bool, csv_path: Path | None, annotators: str | None, char
 @cli.command(context_settings=CONTEXT)
 @click.option("--auto", "auto", is_flag=True, required=True,
               help="Accept into gold every unit and theme enough annotators agree on.")
-@click.option("--min-agree", type=int, metavar="N",
+@click.option("--min-agree", type=click.IntRange(min=1, max=MOST), metavar="N",
               help="How many annotators must agree (at least 2). Default: all of a document's annotators.")
 @click.option("--reviewer", metavar="NAME", default="auto", show_default=True,
               help="Who the decisions are recorded as.")
@@ -468,7 +488,7 @@ def merge(other: Path, db: str | None) -> None:
 @click.option("--to", "to", required=True, metavar="A,B,...", help="The annotators, comma-separated.")
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path, file_okay=False),
               help="A new folder for the files (NAME.db each).")
-@click.option("--overlap", default=1, show_default=True, metavar="K",
+@click.option("--overlap", default=1, show_default=True, metavar="K", type=click.IntRange(min=1, max=MOST),
               help="How many annotators get each document (2 or more for agreement and adjudication).")
 @click.option("--lang", metavar="CODE", help="Only documents in this language.")
 @click.option("--ids", multiple=True, metavar="ID", help="Only these documents (repeat the option).")
@@ -652,7 +672,7 @@ def show(doc_id: str, logical: bool, annotator: str | None, db: str | None) -> N
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("query")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="At most this many results.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1, max=MOST), help="At most this many results.")
 @click.option("--lang", metavar="CODE", help="Only documents in this language.")
 @click.option("--best-first", is_flag=True,
               help="Rank by relevance (BM25) instead of import order; scores every match, so slower on big corpora.")

@@ -601,3 +601,20 @@ def test_a_count_of_one_is_singular(run, store, tmp_path):
     run("import", str(other))
     assert run("adjudicate", "--auto").stdout.startswith("1 span and 0 themes accepted into gold on 1 document ")
     assert "Gold: 1 span, 0 documents adjudicated" in run("stats").stdout
+
+
+def test_numbers_and_settings_out_of_range_are_one_line_at_the_door(run, monkeypatch):
+    """Issue 20, 9: `search --limit 99999999999999999999` ended in an OverflowError traceback, and
+    ANNOTATOR_LOCK_WAIT=abc, -1 or 1e309 were taken silently."""
+    assert run("import", str(SEEDS)).exit_code == 0
+    huge = run("search", "대구", "--limit", "99999999999999999999")
+    assert huge.exit_code == 2 and "--limit" in huge.stderr and "Traceback" not in huge.stderr
+    assert run("search", "대구", "--limit", "1000000000").exit_code == 0
+    assert run("export", "--format", "bio", "--max-tokens", "0", "--annotator", "tester").exit_code == 2
+    for value in ("abc", "-1", "1e309", "nan"):
+        monkeypatch.setenv("ANNOTATOR_LOCK_WAIT", value)
+        result = run("docs")
+        assert result.exit_code == 1 and "ANNOTATOR_LOCK_WAIT" in result.stderr, (value, result.output)
+        assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    monkeypatch.setenv("ANNOTATOR_LOCK_WAIT", "2.5")
+    assert run("docs").exit_code == 0
