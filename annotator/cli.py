@@ -1208,6 +1208,9 @@ def main() -> None:
     # SIGTERM ends the process through Python, like Ctrl+C: an export removes its .partial file,
     # an open transaction rolls back.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    for stream in (sys.stdout, sys.stderr):  # a terminal whose encoding lacks Persian or Hangul (LC_ALL=C,
+        with contextlib.suppress(AttributeError, ValueError):  # PYTHONIOENCODING=latin-1) gets escapes
+            stream.reconfigure(errors="backslashreplace")
     try:
         cli(prog_name="annotator")
     except BrokenPipeError:  # output closed outside a command's own reporting (its --help, say)

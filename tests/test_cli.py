@@ -618,3 +618,20 @@ def test_numbers_and_settings_out_of_range_are_one_line_at_the_door(run, monkeyp
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     monkeypatch.setenv("ANNOTATOR_LOCK_WAIT", "2.5")
     assert run("docs").exit_code == 0
+
+
+def test_a_terminal_without_persian_or_hangul_gets_escapes_not_a_traceback(tmp_path: Path):
+    """Issue 20, 13: with LC_ALL=C PYTHONIOENCODING=latin-1, docs and show ended in UnicodeEncodeError."""
+    import os
+    import subprocess
+    import sys
+
+    db = tmp_path / "c.db"
+    env = {**os.environ, "LC_ALL": "C", "PYTHONIOENCODING": "latin-1"}
+    assert subprocess.run([sys.executable, "-m", "annotator", "--db", str(db), "import", str(SEEDS)],
+                          env=env, capture_output=True).returncode == 0
+    for args in (["docs"], ["show", PERSIAN_SEED], ["search", "대구"]):
+        out = subprocess.run([sys.executable, "-m", "annotator", "--db", str(db), *args], env=env,
+                             capture_output=True)
+        assert out.returncode == 0 and b"Traceback" not in out.stderr, (args, out.stderr)
+        assert b"\\u" in out.stdout  # Persian or Hangul, escaped
