@@ -134,6 +134,15 @@ def _lock_wait() -> float | None:
     return seconds
 
 
+def failure_line(err: BaseException, where) -> str:
+    """A database failure in one line, worded for a command that has ended: a lost team database
+    is not tried again by it (the window does that itself)."""
+    line = explain(err, where)
+    if getattr(err, "kind", None) == "lost":
+        line += "; run the command again once the server answers"
+    return line
+
+
 @contextlib.contextmanager
 def project(db: str | None, *, create: bool = False) -> Iterator[Store]:
     """The database --db names, open. Only commands that write pass ``create``: a reading command
@@ -149,7 +158,7 @@ def project(db: str | None, *, create: bool = False) -> Iterator[Store]:
             click.echo(f"Upgraded {store.path}; the old version is kept as {store.backup_path}", err=True)
         yield store
     except DATABASE_ERRORS as err:  # SQLite's own failure: one line, worded for what happened
-        raise click.ClickException(explain(err, store.path)) from None
+        raise click.ClickException(failure_line(err, store.path)) from None
     finally:
         with contextlib.suppress(*DATABASE_ERRORS):
             store.close()

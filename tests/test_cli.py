@@ -635,3 +635,15 @@ def test_a_terminal_without_persian_or_hangul_gets_escapes_not_a_traceback(tmp_p
                              capture_output=True)
         assert out.returncode == 0 and b"Traceback" not in out.stderr, (args, out.stderr)
         assert b"\\u" in out.stdout  # Persian or Hangul, escaped
+
+
+def test_a_lost_team_database_is_worded_for_a_command_that_has_ended():
+    """Issue 20, 14: the command line's lost-connection error said 'it is tried again on the next
+    change' after the command had exited."""
+    from annotator.cli import failure_line
+    from annotator.storage.errors import TeamDatabaseError
+
+    line = failure_line(TeamDatabaseError("lost", "server closed the connection"), "postgresql://h/news")
+    assert "tried again" not in line and line.endswith("run the command again once the server answers")
+    refused = failure_line(TeamDatabaseError("refused", "permission denied for table gold_spans"), "x")
+    assert "run the command again" not in refused

@@ -74,7 +74,7 @@ def explain_team(err: TeamDatabaseError, where: str = "") -> str:
     if err.kind == "refused":
         return f"refused by {db}: {err}" + (f" ({err.hint})" if err.hint else "")
     if err.kind == "lost":
-        return f"the connection to {db} was lost ({err}): nothing was changed; it is tried again on the next change"
+        return f"the connection to {db} was lost ({err}): nothing was changed"  # each front end says what next
     if err.kind == "busy":
         return f"{db} is busy ({err}): nothing was changed; try again"
     return f"{db} refused the change: {err}"
