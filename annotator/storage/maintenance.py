@@ -162,16 +162,31 @@ def _check(conn: sqlite3.Connection, report: CheckReport) -> None:
     if "documents" not in tables or "spans" not in tables:
         report.problem(f"{path} is a SQLite database but not an annotator one")
         return
+    pending = _pending_migrations(conn, tables)
+    if pending:  # an older annotator's file, or an upgrade a kill stopped: the next open upgrades it
+        report.notes.append(f"this database waits for its upgrade ({', '.join(pending)}): the next command "
+                            "or window that opens it upgrades it, keeping a copy of it first")
     _check_integrity(conn, report)
     _check_foreign_keys(conn, report)
     _check_documents(conn, report)
     if "doc_search" in tables:
         _check_search_index(conn, report, tables)
-    else:
+    elif "m002_search_index" not in pending:
         report.problem("the search index (table doc_search) is missing")
     for table, by_annotator in _SPAN_TABLES:
         if table in tables:
             _check_spans(conn, report, table, by_annotator)
+
+
+def _pending_migrations(conn: sqlite3.Connection, tables: set[str]) -> list[str]:
+    """The migrations this annotator knows that the file has not had yet."""
+    from annotator.storage.migrations import known_names
+
+    applied: set[str] = set()
+    if "_sqlite_migrations" in tables:
+        applied = {row[0] for row in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = 'annotator'")}
+    return [name for name in known_names() if name not in applied]
 
 
 def _check_integrity(conn: sqlite3.Connection, report: CheckReport) -> None:

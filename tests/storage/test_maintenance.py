@@ -435,3 +435,26 @@ def test_restore_instructions_name_the_files(tmp_path: Path):
     text = restore_instructions(tmp_path / "project.db")
     assert "\n" not in text
     assert "project.db-wal" in text and "project.backup-YYYYmmdd-HHMMSS.db" in text
+
+
+def test_check_names_a_database_waiting_for_its_upgrade_and_finds_nothing_wrong(tmp_path: Path):
+    """Issue 20, 11: `check` on a database an older annotator wrote (or an upgrade a kill stopped)
+    said 'the search index (table doc_search) is missing', exit 1, though the data is whole and
+    the next start upgrades it."""
+    from sqlite_utils import Database
+
+    from annotator.storage.migrations import migrations
+
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="m002_search_index")
+    from annotator.storage.common import text_hash
+
+    text = "خبر قدیمی از مشهد"
+    db.execute("INSERT INTO documents(id, title, text, lang, direction, text_hash, chars, created_at) "
+               "VALUES ('old', 't', ?, 'fa', 'rtl', ?, ?, '2026-01-01')", [text, text_hash(text), len(text)])
+    db.conn.commit()
+    db.close()
+    report = check(path)
+    assert report.ok, report.summary()
+    assert any("waits for its upgrade" in note and "m002_search_index" in note for note in report.notes)
