@@ -180,6 +180,12 @@ def test_control_characters_and_invisible_names_are_refused_with_the_line(tmp_pa
         ('{"id": "y", "text": "Ali met", "annotator": "s", "spans": [{"start": 0, "end": 3, "label": "GPE\\u200b"}]}\n',
          "label name 'GPE\\u200b' must be"),
         ('{"id": "z", "text": "Ali met", "annotator": "\\u202esara", "spans": []}\n', "invisible or direction-changing"),
+        # Issue 20, 12: C1 controls as C0 ones, and an id holding a line break, BEL or ESC
+        ('{"id": "c1", "text": "ab\\u009bcd"}\n', "door.jsonl:1: field 'text' holds the control character U+009B at 2"),
+        ('{"id": "nel", "text": "ab\\u0085cd"}\n', "control character U+0085"),
+        ('{"id": "a\\nb", "text": "fine"}\n', "door.jsonl:1: field 'id' holds the control character U+000A"),
+        ('{"id": "bell\\u0007", "text": "fine"}\n', "field 'id' holds the control character U+0007"),
+        ('{"id": "\\u001b[31mred", "text": "fine"}\n', "field 'id' holds the control character U+001B"),
     ]
     for content, expected in cases:
         path = write(tmp_path / "door.jsonl", content)

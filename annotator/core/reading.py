@@ -23,7 +23,8 @@ from annotator.storage import text_hash
 Progress = Callable[[int], None]
 
 SUFFIXES = (".txt", ".jsonl", ".json")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 controls but tab, LF, CR; and DEL
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 controls but tab, LF, CR; DEL; C1
+_ID_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # an id is one line: no control at all
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _KNOWN_FIELDS = {"id", "title", "text", "lang", "meta", "spans", "themes", "annotator", "status", "source"}
 _EXPORT_FIELDS = {"format", "version", "direction", "updated_at"}  # written by our export; not document data
@@ -318,6 +319,10 @@ def _record(path: Path, line: int | None, obj: Any, units: tuple[str, str] = ("c
     doc_id = str(doc_id).strip() if doc_id is not None else ""
     if "id" in obj and not doc_id:
         raise InputError(path, "field 'id' is empty", line)
+    control = _ID_CONTROL.search(doc_id)
+    if control:  # a line break, BEL or ESC in an id breaks every table and file name it shows in
+        raise InputError(path, f"field 'id' holds the control character U+{ord(control.group()):04X}: an id is "
+                               "one line of visible characters", line)
     if not doc_id:
         doc_id = "h" + text_hash(text)[:16]  # the same text gets the same id on every import
     title = _want(path, line, obj, "title", str, "a string")
