@@ -294,9 +294,19 @@ def conll_block(layer: Layer, view: DocTokens, stats: TokenStats) -> str:
 _UNSAFE = re.compile(r"[^\w.-]+")
 
 
+BRAT_NAME_BYTES = 150  # a name, its number and ".ann" stay far below a file system's 255 bytes
+
+
 def brat_name(doc_id: str, taken: set[str]) -> str:
-    """A file name for a document id: unsafe characters become _, and a clash gets a number."""
+    """A file name for a document id: unsafe characters become _, a clash gets a number, and an id
+    too long for a file name (a 300-letter Persian id is 600 bytes) keeps its start and gets a
+    hash of the whole id, so that two long ids never share a name."""
     base = _UNSAFE.sub("_", doc_id).strip("._") or "document"
+    if len(base.encode("utf-8")) > BRAT_NAME_BYTES:
+        import hashlib
+
+        short = base.encode("utf-8")[:BRAT_NAME_BYTES - 9].decode("utf-8", "ignore")
+        base = f"{short}-{hashlib.sha256(doc_id.encode('utf-8')).hexdigest()[:8]}"
     name, n = base, 1
     while name.lower() in taken:
         n += 1

@@ -53,6 +53,9 @@ class ExportOptions:
     labelstudio_config: str | None = None  # labelstudio: the project's labeling config (XML), for control names
 
 
+BRAT_NAMES = "file-names.tsv"  # a brat export's file names that are not their documents' ids
+
+
 @dataclass
 class ExportReport:
     lines: int = 0
@@ -62,6 +65,7 @@ class ExportReport:
     tokens: TokenStats = field(default_factory=TokenStats)
     by_annotator: dict[str, int] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)  # sidecars written beside the export
+    renamed: dict[str, str] = field(default_factory=dict)  # brat: a document id -> its file name, where they differ
 
     @property
     def misaligned(self) -> list[Misaligned]:
@@ -90,6 +94,9 @@ class ExportReport:
             parts.append(f"{counted(stats.skipped_spans, 'white-space-only span')} left out of the token format")
         if stats.long_chunks:
             parts.append(f"{counted(stats.long_chunks, 'piece')} longer than --max-tokens (an entity is longer)")
+        if self.renamed:
+            parts.append(f"{counted(len(self.renamed), 'document')} in a file not named by the id (listed in "
+                         f"{BRAT_NAMES})")
         return ", ".join(parts)
 
     def details(self, most: int = 50) -> list[str]:
@@ -434,9 +441,14 @@ def _export_brat(store: Store, folder: Path, options: ExportOptions,
             sub = partial / folder_name
             sub.mkdir(exist_ok=True)
             name = fmt.brat_name(layer.doc.id, taken.setdefault(folder_name, set()))
+            if name != layer.doc.id:
+                report.renamed[layer.doc.id] = f"{folder_name}/{name}"
             (sub / f"{name}.txt").write_text(layer.doc.text, encoding="utf-8", newline="\n")
             (sub / f"{name}.ann").write_text(fmt.brat_ann(layer, report.tokens), encoding="utf-8", newline="\n")
             report.lines += 1
+        if report.renamed:  # which file holds which document, where the name is not the id
+            (partial / BRAT_NAMES).write_text("".join(f"{name}\t{doc_id}\n" for doc_id, name in report.renamed.items()),
+                                              encoding="utf-8", newline="\n")
         if folder.exists():
             folder.rmdir()
         partial.replace(folder)

@@ -375,3 +375,22 @@ def test_labelstudio_export_with_a_custom_text_field_imports_back_without_help(f
     with open_project(tmp_path / "again.db") as again:
         import_paths(again, [path], annotator="x")
         assert again.get_document("emoji").text == filled.get_document("emoji").text
+
+
+def test_brat_writes_a_long_id_under_a_safe_file_name_and_lists_it(store: Store, tmp_path: Path):
+    """Issue 20, 12: a legal 300-character id made `export --format brat` fail as a whole ("File
+    name too long"): a Persian id of 300 letters is 600 bytes, a file name at most 255."""
+    from annotator.core.exporting import BRAT_NAMES, export_file
+
+    long_ids = ["س" * 300, "س" * 299 + "ش", "k" * 300]
+    lines = [{"id": i, "text": "Ali met Reza", "annotator": "sara", "spans": [{"start": 0, "end": 3, "label": "PER"}]}
+             for i in long_ids]
+    import_paths(store, [write(tmp_path / "in.jsonl", "".join(json.dumps(x) + "\n" for x in lines))], annotator="x")
+    report = export_file(store, tmp_path / "out", ExportOptions(format="brat"))
+    anns = sorted((tmp_path / "out" / "sara").glob("*.ann"))
+    assert len(anns) == 3 and all(len(a.name.encode("utf-8")) <= 200 for a in anns)
+    listed = dict(row.split("\t")[::-1] for row in (tmp_path / "out" / BRAT_NAMES).read_text(encoding="utf-8").splitlines())
+    assert set(listed) == set(long_ids) and len(set(listed.values())) == 3
+    for doc_id, name in listed.items():
+        assert (tmp_path / "out" / f"{name}.ann").read_text(encoding="utf-8").startswith("T1\tPER 0 3\tAli")
+    assert "3 documents in a file not named by the id (listed in file-names.tsv)" in report.summary()
