@@ -187,6 +187,16 @@ def test_control_characters_and_invisible_names_are_refused_with_the_line(tmp_pa
         ('{"id": "bell\\u0007", "text": "fine"}\n', "field 'id' holds the control character U+0007"),
         ('{"id": "\\u001b[31mred", "text": "fine"}\n', "field 'id' holds the control character U+001B"),
     ]
+    # Issue 20, 12: a label of 10 MB is named, not echoed whole, in its one line
+    path = write(tmp_path / "door.jsonl", json.dumps({"id": "big", "text": "Ali met", "annotator": "s", "spans": [
+        {"start": 0, "end": 3, "label": "L" * 10_000_000}]}) + "\n")
+    line = one_clean_line(cli("--db", str(db), "import", str(path)))
+    assert "must be 1-64 characters" in line and "(10,000,000 characters)" in line and len(line) < 400
+    # --format doccano on annotator's own file said nothing and put the spans into meta
+    path = write(tmp_path / "ours.jsonl", json.dumps({"id": "o", "text": "Ali met", "annotator": "s", "spans": [
+        {"start": 0, "end": 3, "label": "PER"}]}) + "\n")
+    line = one_clean_line(cli("--db", str(db), "import", "--format", "doccano", str(path)))
+    assert "ours.jsonl:1: holds 'spans', not doccano's" in line
     for content, expected in cases:
         path = write(tmp_path / "door.jsonl", content)
         line = one_clean_line(cli("--db", str(db), "import", str(path)))

@@ -76,6 +76,9 @@ def from_doccano(obj: dict[str, Any], member: str | None = None) -> dict[str, An
     doccano member its file is named after (doccano writes one file per member: ``admin.jsonl``),
     so ``member`` names the layer; an "annotator" field there is only what annotator's export put
     in and doccano copied back, whoever annotated since."""
+    if "spans" in obj and "label" not in obj and "entities" not in obj:  # --format doccano on another file
+        raise FormatError("holds 'spans', not doccano's 'label' or 'entities': it is annotator's own JSONL or "
+                          "Prodigy's; leave --format out (or give --format jsonl or prodigy)")
     out: dict[str, Any] = {"text": obj.get("text")}
     if isinstance(obj.get("doc_id"), (str, int)) and not isinstance(obj["doc_id"], bool):
         out["id"] = obj["doc_id"]  # annotator's own doccano export

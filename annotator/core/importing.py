@@ -25,7 +25,7 @@ from annotator.core.reading import (
     iter_records,
 )
 from annotator.core.schema import Label, colour_for, free_hotkey, has_invisible, valid_name
-from annotator.core.text import OffsetMap, counted, detect_language, direction_of, title_of
+from annotator.core.text import OffsetMap, counted, detect_language, direction_of, shown, title_of
 from annotator.storage import Store, text_hash
 
 @dataclass
@@ -268,9 +268,9 @@ class _Importer:
             return
         noun = "label" if kind == "labels" else "theme"
         if not valid_name(name):
-            raise rec.error(f"{noun} name {name!r} must be 1-64 characters without spaces or quotes")
+            raise rec.error(f"{noun} name {shown(name)} must be 1-64 characters without spaces or quotes")
         if self.strict:
-            raise rec.error(f"{noun} {name!r} is not in the schema (--strict)")
+            raise rec.error(f"{noun} {shown(name)} is not in the schema (--strict)")
         hotkey = free_hotkey(self.hotkeys)
         colour = colour_for(self.colours["labels"], self.colours["themes"], kind=kind)
         self.colours[kind].append(colour)

@@ -13,6 +13,7 @@ from typing import Any
 
 from annotator.core.colours import farthest
 from annotator.core.errors import InputError
+from annotator.core.text import shown
 
 _NAME = re.compile(r"^[^\s\"'<>&]{1,64}$")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -100,13 +101,13 @@ def _label(raw: Any, where: str, path: Path) -> Label:
             raise InputError(path, f"{where}: {key} must be a string, not {type(value).__name__}")
     name = raw.get("name", "")
     if not _NAME.match(name):
-        raise InputError(path, f"{where}: name {name!r} must be 1-64 characters without spaces or quotes")
+        raise InputError(path, f"{where}: name {shown(name)} must be 1-64 characters without spaces or quotes")
     colour = raw.get("colour", raw.get("color", Label.colour))
     if not _COLOUR.match(colour):
         raise InputError(path, f"{where} ({name}): colour {colour!r} must look like #1C7ED6")
     hotkey = raw.get("hotkey") or None
     if hotkey is not None and not _HOTKEY.match(hotkey):
-        raise InputError(path, f"{where} ({name}): hotkey {hotkey!r} must be one lower-case letter or digit")
+        raise InputError(path, f"{where} ({shown(name)}): hotkey {shown(hotkey)} must be one lower-case letter or digit")
     return Label(
         name=name,
         title=raw.get("title", ""),

@@ -366,6 +366,14 @@ def escape_line_separators(line: str) -> str:
     return line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
+def shown(value: object, most: int = 60) -> str:
+    """A user's value quoted in a message, cut when long: a 10 MB label is not echoed whole."""
+    text = repr(value)
+    if len(text) <= most:
+        return text
+    return f"{text[:most - 1]}… ({len(str(value)):,} characters)"
+
+
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """``1 span``, ``2 spans``, ``0 spans``: a count with its noun in the number it takes
     (``plural`` for the irregular ones: counted(2, "status", "statuses"))."""
