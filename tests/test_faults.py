@@ -131,6 +131,12 @@ def test_a_full_disk_is_one_line_and_changes_nothing(tmp_path: Path):
             new = folder / "new.db"
             fill = subprocess.run(["dd", "if=/dev/zero", f"of={folder / 'filler'}", "bs=4k"], capture_output=True)
             assert fill.returncode != 0  # the disk is full now
+            # Issue 20, 10: reads on a full disk said "the disk failed while writing", check "disk I/O error"
+            for command in (["docs"], ["search", "대구"]):
+                line = one_clean_line(cli("--db", str(db), *command))
+                assert "no room left on the disk holding" in line and "failed" not in line, line
+            checked = cli("--db", str(db), "check")
+            assert checked.returncode == 1 and "the disk holding it is full" in checked.stdout + checked.stderr
             one_clean_line(cli("--db", str(new), "import", str(SEEDS)))  # a command that makes a database
             assert not new.exists()  # no 0-byte database left behind
         finally:

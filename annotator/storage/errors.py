@@ -52,9 +52,26 @@ def explain(err: BaseException, path: str | Path | None = None) -> str:
                 "copies what is readable into a new file")
     if kind == "cannot_open":
         return f"cannot open {where}: the file or its folder cannot be read or written here"
+    if kind in ("io", "cannot_open") and path and disk_full(path):  # SQLite names no full disk there
+        return (f"no room left on the disk holding {where}: nothing was changed, and it cannot even be read "
+                "(SQLite needs a little room beside it to read); free some space and try again")
     if kind == "io":
         return f"the disk failed while writing {where} ({err}): nothing was changed"
     return f"database error on {where}: {err}"
+
+
+def disk_full(path: str | Path) -> bool:
+    """Whether the file system holding ``path`` (a database file) has no room left: a disk that
+    is completely full fails reads too (SQLite needs room for its shared-memory file), and SQLite
+    calls that a disk I/O error."""
+    import os
+
+    folder = Path(path).parent
+    try:
+        stats = os.statvfs(folder)
+    except (OSError, AttributeError, ValueError):
+        return False
+    return stats.f_bavail * stats.f_frsize < 64 * 1024
 
 
 class TeamDatabaseError(Exception):

@@ -29,6 +29,7 @@ from typing import Any
 
 from annotator.core.errors import DatabaseError
 from annotator.core.text import counted, index_form
+from annotator.storage.errors import disk_full
 from annotator.storage.files import connect_readonly, remove_database_files
 from annotator.storage.migrations import known_names
 from annotator.storage.store import Store
@@ -139,7 +140,11 @@ def check(path: str | Path) -> CheckReport:
     try:
         conn, notes = connect_readonly(path)
     except sqlite3.Error as err:
-        report.problem(f"{path} cannot be opened as a database ({err})")
+        if disk_full(path):
+            report.problem(f"{path} cannot be checked: the disk holding it is full (free some space and run the "
+                           "check again)")
+        else:
+            report.problem(f"{path} cannot be opened as a database ({err})")
         return report
     report.notes += notes
     try:
@@ -180,8 +185,6 @@ def _check(conn: sqlite3.Connection, report: CheckReport) -> None:
 
 def _pending_migrations(conn: sqlite3.Connection, tables: set[str]) -> list[str]:
     """The migrations this annotator knows that the file has not had yet."""
-    from annotator.storage.migrations import known_names
-
     applied: set[str] = set()
     if "_sqlite_migrations" in tables:
         applied = {row[0] for row in conn.execute(
