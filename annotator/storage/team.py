@@ -271,6 +271,10 @@ CREATE OR REPLACE FUNCTION annotator_document_text() RETURNS trigger LANGUAGE pl
 SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
     IF TG_OP = 'UPDATE' THEN
+        IF NEW.id IS DISTINCT FROM OLD.id THEN  -- a rename would let another text take the id the spans name
+            RAISE EXCEPTION 'a document''s id never changes once imported (every layer''s spans name it)'
+                            USING ERRCODE = 'check_violation';
+        END IF;
         IF NEW.text IS DISTINCT FROM OLD.text THEN
             RAISE EXCEPTION 'a document''s text never changes once imported (spans are offsets into it): '
                             'import the new text as another document' USING ERRCODE = 'check_violation';
@@ -297,20 +301,11 @@ BEGIN
        OR (TG_OP = 'UPDATE' AND pg_trigger_depth() > 1) THEN
         RETURN NEW;
     END IF;
-    -- The rejection tables name a label or theme by value: a lead's rename follows them there by
-    -- hand (the old name gone, nothing else changed), which is no decision either.
-    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'gold_rejections'  -- (a row's fields: one table's at a time)
-       AND has_table_privilege('public.labels', 'UPDATE') THEN
-        IF (NEW.doc_id, NEW.start, NEW."end", NEW.proposed_by, NEW.decided_by, NEW.decided_at)
-           IS NOT DISTINCT FROM (OLD.doc_id, OLD.start, OLD."end", OLD.proposed_by, OLD.decided_by, OLD.decided_at)
-           AND NOT EXISTS (SELECT 1 FROM public.labels l WHERE l.name = OLD.label) THEN
-            RETURN NEW;
-        END IF;
-    ELSIF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'gold_theme_rejections' AND has_table_privilege('public.themes', 'UPDATE') THEN
-        IF (NEW.doc_id, NEW.decided_by, NEW.decided_at) IS NOT DISTINCT FROM (OLD.doc_id, OLD.decided_by, OLD.decided_at)
-           AND NOT EXISTS (SELECT 1 FROM public.themes t WHERE t.name = OLD.theme) THEN
-            RETURN NEW;
-        END IF;
+    -- One decides as who one logged in as: never under a group's name (SET ROLE, or a role's
+    -- default set with ALTER ROLE ... SET role), which would leave the decision nobody's.
+    IF current_user <> session_user THEN
+        RAISE EXCEPTION 'gold is decided by the member logged in (%), not under the role %', session_user,
+                        current_user USING ERRCODE = 'insufficient_privilege';
     END IF;
     NEW.decided_by := current_user;
     NEW.decided_at := to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"+00:00"');
@@ -332,6 +327,26 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
+-- The rejection tables name a label or theme by value: a rename follows them there from inside
+-- the rename (a nested update, no decision), so that no one relabels a decided rejection by hand.
+CREATE OR REPLACE FUNCTION annotator_rename_follows() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF NEW.name IS DISTINCT FROM OLD.name THEN
+        IF TG_TABLE_NAME = 'labels' THEN
+            UPDATE public.gold_rejections SET label = NEW.name WHERE label = OLD.name;
+        ELSE
+            UPDATE public.gold_theme_rejections SET theme = NEW.name WHERE theme = OLD.name;
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS labels_rename_follows ON labels;
+CREATE TRIGGER labels_rename_follows AFTER UPDATE OF name ON labels
+    FOR EACH ROW EXECUTE FUNCTION annotator_rename_follows();
+DROP TRIGGER IF EXISTS themes_rename_follows ON themes;
+CREATE TRIGGER themes_rename_follows AFTER UPDATE OF name ON themes
+    FOR EACH ROW EXECUTE FUNCTION annotator_rename_follows();
 DO $$
 DECLARE t TEXT;
 BEGIN
@@ -677,6 +692,17 @@ def _session_limits(conn: Any, name: str) -> None:
                     sql.Identifier(name), sql.Identifier(database), sql.Identifier(setting), sql.Literal(value)))
         except errors.InsufficientPrivilege:
             pass
+    try:  # one member cannot take every connection the server has (max_connections is 100 by default)
+        with conn.transaction():
+            conn.execute(sql.SQL("ALTER ROLE {} CONNECTION LIMIT {}").format(
+                sql.Identifier(name), sql.Literal(CONNECTION_LIMIT)))
+    except errors.InsufficientPrivilege:
+        pass
+
+
+# A member's connections at once, over the server: a window uses two or three (its store, the
+# listener, a question whether a lost server answers), a suggestion worker one, a command one.
+CONNECTION_LIMIT = 20
 
 
 def members(conn: Any) -> list[tuple[str, str]]:

@@ -351,3 +351,63 @@ def test_a_database_set_up_by_an_older_annotator_upgrades_with_its_data(cluster,
     finally:
         with cluster.connect() as admin:
             admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+# --- found by the adversarial pass that followed (someone who did not write the fixes) ---------------
+
+def test_a_lead_cannot_swap_a_documents_text_under_its_spans_by_renaming_it(cluster, team_db):
+    """The text trigger compared each row's own text: renaming d1 and inserting another text as d1
+    in one statement left every layer's spans over the new text (the foreign keys accept a key that
+    exists again when the statement ends)."""
+    add_lead(cluster, team_db)
+    with cluster.connect("sara", team_db) as sara:
+        sara.execute(INSERT_SPAN, span_row("sara"))
+    with cluster.connect("reza", team_db) as reza:
+        with pytest.raises(psycopg.errors.CheckViolation, match="id never changes"):
+            reza.execute("WITH u AS (UPDATE documents SET id = 'd1old' WHERE id = 'd1' RETURNING 1) "
+                         "INSERT INTO documents(id, title, text, lang, direction, text_hash, chars, created_at) "
+                         "SELECT 'd1', 't', 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX', 'fa', 'rtl', 'h', 0, 'x' FROM u")
+    with cluster.connect(database=team_db) as owner:
+        assert owner.execute("SELECT id, text FROM documents").fetchall() == [("d1", TEXT)]
+
+
+def test_a_lead_cannot_relabel_a_reviewers_rejection_under_her_name(cluster, team_db):
+    """A lead's hand-made 'rename follows' (a rejection whose label was gone) kept the reviewer's
+    name on a rejection the lead relabelled; renames now follow from inside the rename itself."""
+    add_lead(cluster, team_db)
+    with open_project(cluster.url("leila", team_db)) as leila:
+        leila.reject_proposal("d1", 9, 13, "GPE", proposed_by=[], decided_by="leila")
+    with cluster.connect("reza", team_db) as reza:
+        reza.execute("BEGIN")
+        reza.execute("UPDATE labels SET name = 'GPE~' WHERE name = 'GPE'")  # the rename takes the rejection along
+        reza.execute("UPDATE gold_rejections SET label = 'ORG' WHERE start = 9")  # by hand: the lead's decision
+        reza.execute("UPDATE labels SET name = 'GPE' WHERE name = 'GPE~'")
+        reza.execute("COMMIT")
+        assert reza.execute("SELECT label, decided_by FROM gold_rejections").fetchall() == [("ORG", "reza")]
+
+
+def test_gold_is_never_decided_under_a_groups_name(cluster, team_db):
+    """SET ROLE to the reviewers' group (or a role default set with ALTER ROLE ... SET role) made
+    decided_by the group's name: a decision nobody made."""
+    with cluster.connect("leila", team_db) as leila:
+        reviewers = team.groups(leila)[1]
+        leila.execute(f'SET ROLE "{reviewers}"')
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="decided by the member logged in"):
+            leila.execute(INSERT_GOLD, [*gold_row(), "[]", "leila", NOW])
+    with cluster.connect(database=team_db) as owner:
+        assert owner.execute("SELECT COUNT(*) FROM gold_spans").fetchone()[0] == 0
+
+
+def test_one_member_cannot_take_every_connection(cluster, team_db):
+    """97 connections from one member left the others 'remaining connection slots are reserved'."""
+    held = []
+    try:
+        with pytest.raises(psycopg.OperationalError, match="too many connections for role"):
+            for _ in range(team.CONNECTION_LIMIT + 1):
+                held.append(cluster.connect("sara", team_db))
+        assert len(held) == team.CONNECTION_LIMIT
+        with cluster.connect("minji", team_db) as minji:  # the others still get in
+            assert minji.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        for conn in held:
+            conn.close()
