@@ -411,3 +411,17 @@ def test_one_member_cannot_take_every_connection(cluster, team_db):
     finally:
         for conn in held:
             conn.close()
+
+
+def test_a_leads_refused_team_add_says_whose_job_membership_is(cluster, team_db):
+    """Issue 20, 14: a lead's refused `team add … --reviewer` gave a hint about layers."""
+    from click.testing import CliRunner
+
+    from annotator.cli import cli
+
+    add_lead(cluster, team_db)
+    for name in ("newbie", "sara"):  # a new login, and a member moved to the reviewers
+        result = CliRunner().invoke(cli, ["team", "add", name, "--reviewer", "--db", cluster.url("reza", team_db)])
+        assert result.exit_code == 1, result.output
+        assert "only the database's owner manages its members" in result.stderr and "layer" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
