@@ -109,18 +109,13 @@ def _load_kiwi() -> Any:
 
 
 def preload() -> None:
-    """Load the Korean analyser now (1-2 s, once per process) rather than on the first Korean word;
-    for a front end that wants to do it in the background."""
+    """Load the Korean analyser now (1-2 s, once per process) rather than on the first Korean word
+    (the analyser's own process, annotator.core.analyser, and the bench do)."""
     _load_kiwi()
 
 
 def has_hangul(text: str) -> bool:
     return _HANGUL.search(text) is not None
-
-
-def loaded() -> bool:
-    """Whether the Korean analyser is loaded in this process (then it answers at once)."""
-    return _kiwi is not None
 
 
 def _tag(morpheme: Any) -> str:
