@@ -21,7 +21,9 @@ import click
 from click.core import ParameterSource
 
 from annotator import __version__
+from annotator.core import stopping
 from annotator.core.errors import AnnotatorError
+from annotator.core.stopping import Stopped
 from annotator.core.exporting import FORMATS as EXPORT_FORMATS
 from annotator.core.exporting import (
     DOCCANO_LAYOUTS,
@@ -91,6 +93,8 @@ def reports_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except Stopped as stop:
+            raise SystemExit(128 + stop.signum) from None
         except BrokenPipeError:  # before OSError: a reader that stopped reading is no error of ours
             closed_pipe()
         except AnnotatorError as err:
@@ -100,6 +104,9 @@ def reports_errors(fn: F) -> F:
             raise click.ClickException(f"{where}{err.strerror or err}") from None
         except DATABASE_ERRORS as err:
             raise click.ClickException(explain(err)) from None
+        finally:  # a query a signal ended fails as "interrupted": the signal's status, not an error
+            if stopping.requested():
+                raise SystemExit(128 + stopping.requested()) from None  # noqa: B012
 
     return wrapper  # type: ignore[return-value]
 
@@ -1213,10 +1220,18 @@ def bench(quick: bool, as_json: bool, window_only: bool) -> None:
         raise SystemExit(1)
 
 
+def _stop(signum: int, frame: object) -> NoReturn:
+    stopping.request(signum)
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
-    # SIGTERM ends the process through Python, like Ctrl+C: an export removes its .partial file,
-    # an open transaction rolls back.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    # SIGTERM and Ctrl+C end the process through Python: an export removes its .partial file, an
+    # open transaction rolls back. Inside one long SQLite query the exit raised here is swallowed
+    # by SQLite's progress handler, which ends the query; the stop asked for ends the command.
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, _stop)
+    stopping.arm()
     for stream in (sys.stdout, sys.stderr):  # a terminal whose encoding lacks Persian or Hangul (LC_ALL=C,
         with contextlib.suppress(AttributeError, ValueError):  # PYTHONIOENCODING=latin-1) gets escapes
             stream.reconfigure(errors="backslashreplace")

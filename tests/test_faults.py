@@ -258,6 +258,56 @@ def test_sigterm_during_an_export_leaves_no_file(tmp_path: Path):
     assert not partial.exists() and not target.exists()
 
 
+def long_document_database(path: Path) -> Path:
+    """A database whose check and recover each spend about ten seconds inside single SQLite queries:
+    5,000 spans at the end of a 1,000,000-character document (SQLite counts characters from the
+    text's start for each span). The spans go in with the text trigger set aside for speed, and
+    each is the document's text at its offsets, as the trigger would have it."""
+    text = ("شهرهای هوشمند در مشهد و 대구시는 " * 40_000)[:1_000_000]
+    source = write(path.with_suffix(".jsonl"), json.dumps({"id": "long", "text": text}, ensure_ascii=False) + "\n")
+    assert cli("--db", str(path), "import", str(source)).returncode == 0
+    conn = sqlite3.connect(path)
+    try:
+        trigger = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'spans_cover_text'").fetchone()[0]
+        conn.execute("INSERT INTO annotators(name, created_at) VALUES ('a', '2026-12-07')")
+        conn.execute("DROP TRIGGER spans_cover_text")
+        conn.executemany('INSERT INTO spans(doc_id, annotator, start, "end", label, text, created_at, updated_at) '
+                         "VALUES ('long', 'a', ?, ?, 'LOC', ?, '2026-12-07', '2026-12-07')",
+                         [(s, s + 1, text[s]) for s in range(990_000, 1_000_000, 2)])
+        conn.execute(trigger)
+        conn.commit()
+    finally:
+        conn.close()
+    return path
+
+
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
+def test_a_signal_ends_check_and_recover_inside_one_long_query(tmp_path: Path, signum: str):
+    import signal
+    import time
+
+    stop = getattr(signal, signum)
+    db = long_document_database(tmp_path / "long.db")
+    before = db.read_bytes()
+    out = tmp_path / "recovered.db"
+    for args in (("check",), ("recover", str(out))):
+        proc = subprocess.Popen([sys.executable, "-m", "annotator", "--db", str(db), *args],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(3)  # started, and inside the spans' query (it runs about ten seconds)
+        assert proc.poll() is None, (args, proc.communicate())
+        asked = time.monotonic()
+        proc.send_signal(stop)
+        _, err = proc.communicate(timeout=60)
+        waited = time.monotonic() - asked
+        # 128 + the signal: stopped, not finished (0 or 1) and not an error; before, the query ran
+        # to its end (about seven seconds more) and only then did the signal end the process.
+        assert proc.returncode == 128 + stop, (args, proc.returncode, err)
+        assert waited < 2, (args, waited)
+        assert "Traceback" not in err and "Error" not in err, err
+    assert db.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("long.")] == []  # no partial copy left
+
+
 # --- damage: found, survivable --------------------------------------------------------------------
 
 

@@ -10,9 +10,21 @@ import contextlib
 import sqlite3
 from pathlib import Path
 
+from annotator.core import stopping
 from annotator.storage.errors import kind_of
 
 SIDECARS = ("-journal", "-wal", "-shm")  # what SQLite keeps beside ``name`` while it works
+# SQLite asks the progress handler every this many steps of its virtual machine: often in a long
+# query (costing it about 1%), never in a short one. A step can be slow (a substr near the end of a
+# long text takes milliseconds), and 10,000 steps let a stop wait over a second.
+STOP_POLL_STEPS = 1_000
+
+
+def stoppable(conn: sqlite3.Connection) -> sqlite3.Connection:
+    """``conn``, its queries ended ("interrupted") once a signal asked for a stop
+    (:mod:`annotator.core.stopping`). Returned for use in expressions."""
+    conn.set_progress_handler(stopping.requested, STOP_POLL_STEPS)
+    return conn
 
 
 def remove_database_files(path: Path) -> None:
@@ -40,7 +52,7 @@ def connect_readonly(path: Path) -> tuple[sqlite3.Connection, list[str]]:
     ``mode=ro`` still needs to create the ``-shm`` file of a WAL database; in a read-only folder
     that fails, and ``immutable=1`` (which reads the main file alone) is the way left.
     """
-    conn = sqlite3.connect(_uri(path, mode="ro"), uri=True, timeout=10.0)
+    conn = stoppable(sqlite3.connect(_uri(path, mode="ro"), uri=True, timeout=10.0))
     try:
         conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
         return conn, []
@@ -48,7 +60,7 @@ def connect_readonly(path: Path) -> tuple[sqlite3.Connection, list[str]]:
         conn.close()
         if kind_of(err) not in ("cannot_open", "readonly") or not _is_wal(path):
             raise
-    conn = sqlite3.connect(_uri(path, mode="ro", immutable="1"), uri=True)
+    conn = stoppable(sqlite3.connect(_uri(path, mode="ro", immutable="1"), uri=True))
     try:
         conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
     except sqlite3.Error:

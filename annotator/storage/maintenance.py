@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from annotator.core import stopping
 from annotator.core.errors import DatabaseError
 from annotator.core.text import counted, index_form
 from annotator.storage.errors import disk_full
-from annotator.storage.files import connect_readonly, remove_database_files
+from annotator.storage.files import connect_readonly, remove_database_files, stoppable
 from annotator.storage.migrations import known_names
 from annotator.storage.store import Store
 
@@ -154,6 +155,7 @@ def check(path: str | Path) -> CheckReport:
         report.problem(f"{path} could not be read to the end ({err})")
     finally:
         conn.close()
+    stopping.check()  # a query a stop interrupted reads as damage: no report then
     return report
 
 
@@ -172,13 +174,17 @@ def _check(conn: sqlite3.Connection, report: CheckReport) -> None:
         report.notes.append(f"this database waits for its upgrade ({', '.join(pending)}): the next command "
                             "or window that opens it upgrades it, keeping a copy of it first")
     _check_integrity(conn, report)
+    stopping.check()
     _check_foreign_keys(conn, report)
+    stopping.check()
     _check_documents(conn, report)
+    stopping.check()
     if "doc_search" in tables:
         _check_search_index(conn, report, tables)
     elif "m002_search_index" not in pending:
         report.problem("the search index (table doc_search) is missing")
     for table, by_annotator in _SPAN_TABLES:
+        stopping.check()
         if table in tables:
             _check_spans(conn, report, table, by_annotator)
 
@@ -301,11 +307,11 @@ class _ScratchCopy:
     def __enter__(self) -> sqlite3.Connection:
         try:
             if self.size <= FTS_COPY_IN_MEMORY:
-                self.conn = sqlite3.connect(":memory:")
+                self.conn = stoppable(sqlite3.connect(":memory:"))
             else:
                 self.folder = tempfile.TemporaryDirectory(prefix="annotator-check-")
-                self.conn = sqlite3.connect(str(Path(self.folder.name) / "copy.db"))
-            self.source.backup(self.conn)
+                self.conn = stoppable(sqlite3.connect(str(Path(self.folder.name) / "copy.db")))
+            self.source.backup(self.conn)  # one step: a page at a time would start over when another writes
         except (sqlite3.Error, OSError, MemoryError) as err:
             self.__exit__()
             raise _CopyFailed(str(err)) from None
@@ -623,6 +629,7 @@ def _copy_table(src: sqlite3.Connection, dst: sqlite3.Connection, table: str,
                             [(row[seq_at], index_form(row[text_at])) for row in rows])
 
     def flush(rows: list[tuple[Any, ...]]) -> None:
+        stopping.check()  # a read a stop interrupted looks like damage: stop before taking it for that
         dst.execute("SAVEPOINT chunk")
         try:
             write(rows)

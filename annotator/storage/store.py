@@ -30,7 +30,7 @@ from annotator.storage.bulk_part import BulkPart
 from annotator.storage.common import _group, now, text_hash  # noqa: F401 (now, text_hash: part of this interface)
 from annotator.storage.documents_part import DocumentsPart
 from annotator.storage.errors import DatabaseBusy, explain, kind_of
-from annotator.storage.files import connect_readonly, remove_database_files
+from annotator.storage.files import connect_readonly, remove_database_files, stoppable
 from annotator.storage.gold_part import GoldPart
 from annotator.storage.migrations import known_names, migrations
 from annotator.storage.schema_part import SchemaChange, SchemaPart  # noqa: F401
@@ -92,7 +92,7 @@ class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart):
         except OSError as err:
             raise DatabaseError(f"cannot create the folder {path.parent}: {err.strerror}") from None
         try:
-            db = Database(sqlite3.connect(str(path), timeout=10.0))
+            db = Database(stoppable(sqlite3.connect(str(path), timeout=10.0)))
             applied, has_tables = _inspect(db)
         except sqlite3.DatabaseError as err:
             if kind_of(err) == "damaged":

@@ -223,6 +223,9 @@ def test_check_reads_a_wal_database_whose_folder_cannot_be_written(project: Path
         def execute(self, *args, **kwargs):
             raise sqlite3.OperationalError("attempt to write a readonly database")
 
+        def set_progress_handler(self, *args):  # every connection is made stoppable
+            self.conn.set_progress_handler(*args)
+
         def close(self):
             self.conn.close()
 

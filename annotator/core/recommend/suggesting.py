@@ -9,16 +9,14 @@ carries ``RECOMMENDER SCORE`` as its note, which the window shows.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
-import sys
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from annotator.core import stopping
 from annotator.core.errors import AnnotatorError
 from annotator.core.identity import check_annotators
 from annotator.core.text import counted
@@ -249,12 +247,7 @@ class _Helper:
     def start(cls, learned: Learned) -> _Helper | None:
         """The helper, or None where a fork is not safe: not Linux, or more than one thread (a fork
         keeps only the calling one, and a lock another one held would stay held)."""
-        if sys.platform != "linux" or threading.active_count() > 1:
-            return None
-        try:
-            if len(os.listdir("/proc/self/task")) > 1:  # threads a native library started
-                return None
-        except OSError:
+        if not stopping.fork_is_safe():
             return None
         context = multiprocessing.get_context("fork")
         ours, theirs = context.Pipe()
@@ -297,7 +290,7 @@ def _helper_main(conn: Connection, parents: Connection, learned: Learned) -> Non
     gave it (else the pipe never closes, and it waited forever, holding the database and the
     parent's output), and asks the kernel for SIGTERM when the parent dies, while it computes."""
     parents.close()
-    _die_with_parent()
+    stopping.die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         while (texts := conn.recv()) is not None:
@@ -308,19 +301,6 @@ def _helper_main(conn: Connection, parents: Connection, learned: Learned) -> Non
                 return
     except (EOFError, OSError):
         return  # the parent is gone
-
-
-def _die_with_parent() -> None:
-    """SIGTERM to this process when its parent dies (Linux's PR_SET_PDEATHSIG); elsewhere nothing."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:  # the parent died before the call: the signal would never come
-            os._exit(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _suggest_by_command(store: Store, command: str, into: str, *, ids: list[str] | None,

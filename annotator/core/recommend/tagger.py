@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from annotator.core import stopping
 from annotator.core.model import Span
 from annotator.core.recommend import Suggestion
 from annotator.core.text import fold
@@ -156,7 +157,11 @@ class Tagger:
         handle = tempfile.NamedTemporaryFile(prefix="annotator-crf-", suffix=".model", delete=False)
         handle.close()
         same_shuffle()
-        trainer.train(handle.name)
+        try:
+            stopping.run_apart(lambda: trainer.train(handle.name))  # a stop waits for no round of training
+        except BaseException:
+            Path(handle.name).unlink(missing_ok=True)
+            raise
         self.model_path = Path(handle.name)
         tagger = pycrfsuite.Tagger()
         tagger.open(handle.name)

@@ -1,0 +1,123 @@
+"""A stop that a signal asked for, for long work Python cannot interrupt on its own.
+
+Python runs a signal handler between two steps of Python code, so one long SQLite query (a
+check's integrity pass, a span check over a long document) would keep SIGTERM or Ctrl+C waiting
+until it ends, minutes on a large file. The command line's handler :func:`request`\\ s a stop;
+storage gives each SQLite connection a progress handler that ends the query running when a stop
+was asked for (:func:`annotator.storage.common.stoppable`), and long loops call :func:`check`
+between their steps. A query ended that way raises SQLite's "interrupted", which callers may
+take for damage: whoever reports a result asks :func:`requested` first.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+
+_requested = 0  # the signal's number; 0 while nobody asked
+_armed = False  # a front end handles SIGTERM and SIGINT by asking for a stop (the command line)
+
+
+class Stopped(BaseException):
+    """A signal asked the work to stop; like KeyboardInterrupt it is not an error to report.
+    ``signum`` is the signal's number (the exit status is 128 + signum)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def arm() -> None:
+    """Say that this process's signal handlers ask for a stop, so long C work runs apart
+    (:func:`run_apart`) where a stop can end it."""
+    global _armed
+    _armed = True
+
+
+def request(signum: int) -> None:
+    """Ask every long piece of work in this process to stop (from a signal handler)."""
+    global _requested
+    _requested = signum
+
+
+def requested() -> int:
+    """The signal that asked for a stop, or 0."""
+    return _requested
+
+
+def check() -> None:
+    """Raise :class:`Stopped` if a stop was asked for: call it between the steps of long work."""
+    if _requested:
+        raise Stopped(_requested)
+
+
+def clear() -> None:
+    """Forget a stop asked for (a process that goes on after handling it; the tests)."""
+    global _requested
+    _requested = 0
+
+
+def fork_is_safe() -> bool:
+    """Whether this process may fork: Linux, and one thread (a fork keeps only the calling one,
+    and a lock another one held would stay held in the child)."""
+    if sys.platform != "linux" or threading.active_count() > 1:
+        return False
+    try:
+        return len(os.listdir("/proc/self/task")) == 1  # threads a native library started count too
+    except OSError:
+        return False
+
+
+def die_with_parent() -> None:
+    """SIGTERM to this process when its parent dies (Linux's PR_SET_PDEATHSIG); elsewhere nothing."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before the call: the signal would never come
+            os._exit(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def run_apart(work: Callable[[], object]) -> None:
+    """Run ``work`` where a stop can end it at once. A long call into C that holds Python's lock
+    (crfsuite's training: seconds between the moments it lets Python run) keeps any signal
+    handler waiting; so where a stop is armed and a fork is safe, ``work`` runs in a forked child
+    while this process waits, and a stop kills the child. What ``work`` makes must reach this
+    process through files. Elsewhere ``work`` runs here. Raises :class:`RuntimeError` with the
+    child's error if it failed."""
+    if not _armed or not fork_is_safe():
+        work()
+        return
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: no handler of the parent's, and no life after it
+        code = 1
+        try:
+            os.close(read_end)
+            for stop in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(stop, signal.SIG_DFL)
+            die_with_parent()
+            try:
+                work()
+                code = 0
+            except BaseException as err:  # noqa: BLE001 (sent to the parent, which raises it)
+                os.write(write_end, f"{type(err).__name__}: {err}".encode("utf-8", "replace")[:4000])
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    try:
+        with os.fdopen(read_end, "rb") as errors:
+            why = errors.read().decode("utf-8", "replace")  # until the child ends (a signal runs its handler)
+        _, status = os.waitpid(pid, 0)
+    except BaseException:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(why or f"the process it ran in ended with status {os.waitstatus_to_exitcode(status)}")

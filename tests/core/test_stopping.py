@@ -1,0 +1,130 @@
+"""A stop asked for by a signal ends long work within a second, even work in C that holds
+Python's lock (run apart in a forked child), and leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from annotator.core import stopping
+
+# About ten seconds inside one call into C that lets no signal handler run until it returns, as a
+# round of crfsuite's training does for seconds (re and big-integer arithmetic would not do: they
+# look for signals as they go).
+SLOW = "import hashlib; hashlib.pbkdf2_hmac('sha256', b'key', b'salt', 40_000_000)"
+
+SCRIPT = """
+import os, signal, sys
+from pathlib import Path
+from annotator.core import stopping
+
+def stop(signum, frame):  # what the command line does
+    stopping.request(signum)
+    raise SystemExit(128 + signum)
+
+signal.signal(signal.SIGTERM, stop)
+if sys.argv[1] == "armed":
+    stopping.arm()
+
+def work():
+    Path(sys.argv[2]).write_text(str(os.getpid()))
+    {slow}
+
+stopping.run_apart(work)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:  # a zombie nobody reaps yet is gone too
+        return stat.read().split(") ")[-1].startswith("Z")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="run_apart forks on Linux only")
+def test_a_signal_ends_work_in_c_that_holds_the_interpreter_within_a_second(tmp_path: Path):
+    pid_file = tmp_path / "pid"
+    script = textwrap.dedent(SCRIPT).replace("{slow}", SLOW)
+    proc = subprocess.Popen([sys.executable, "-c", script, "armed", str(pid_file)], stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.5)
+        worker = int(pid_file.read_text())
+        asked = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+        waited = time.monotonic() - asked
+    finally:  # never leave the computation behind, whatever failed
+        proc.kill()
+        proc.wait()
+        if pid_file.exists() and not _gone(int(pid_file.read_text())):
+            os.kill(int(pid_file.read_text()), signal.SIGKILL)
+    assert worker != proc.pid  # the work ran apart
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert waited < 1.0
+    assert "Traceback" not in err
+    assert _gone(worker)  # the child was killed with it, not left computing
+
+
+def test_unarmed_work_runs_here_and_its_errors_are_its_own():
+    ran: list[int] = []
+    stopping.run_apart(lambda: ran.append(os.getpid()))
+    assert ran == [os.getpid()]
+    with pytest.raises(ZeroDivisionError):
+        stopping.run_apart(lambda: 1 / 0)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="run_apart forks on Linux only")
+def test_armed_work_that_fails_in_its_child_raises_here(tmp_path: Path):
+    script = textwrap.dedent("""
+        from annotator.core import stopping
+        stopping.arm()
+        try:
+            stopping.run_apart(lambda: 1 / 0)
+        except RuntimeError as err:
+            print(err)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "ZeroDivisionError: division by zero", out.stderr
+
+
+def test_crf_training_runs_apart_when_armed(tmp_path: Path):
+    """The tagger's training is the long C call of `annotator suggest`: armed, it runs in a child."""
+    script = textwrap.dedent("""
+        import os
+        import pycrfsuite
+        from annotator.core import stopping
+        from annotator.core.model import Span
+        from annotator.core.recommend.tagger import Tagger
+
+        trained_in = []
+        real = pycrfsuite.Trainer.train
+        def train(self, *args, **kwargs):
+            with open(os.environ["TRAINED_IN"], "a") as out:
+                out.write(f"{os.getpid()}\\n")
+            return real(self, *args, **kwargs)
+        pycrfsuite.Trainer.train = train
+        stopping.arm()
+        text = "대구시는 포항시와 함께 축제를 연다. 대구시는 좋다."
+        tagger = Tagger()
+        assert tagger.train([(text, [Span("d", "a", 0, 3, "GPE", "대구시")])] * 5) == 10
+        print(os.getpid(), [(s.start, s.end, s.label) for s in tagger.suggest(text)])
+    """)
+    trained_in = tmp_path / "trained_in"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, TRAINED_IN=str(trained_in)))
+    assert out.returncode == 0, out.stderr
+    here, found = out.stdout.split(" ", 1)
+    assert trained_in.read_text().split() != [here]  # trained in another process
+    assert "(0, 3, 'GPE')" in found  # whose model this process then used
