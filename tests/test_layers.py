@@ -79,3 +79,102 @@ def test_the_checker_sees_function_level_imports(tmp_path: Path):
     sample = tmp_path / "x.py"
     sample.write_text("def f():\n    from PySide6 import QtCore\n    import sqlite3\n")
     assert _imports(sample) == {"PySide6", "sqlite3"}
+
+
+# --- circles ----------------------------------------------------------------------------------
+
+# The window's circle (issue 21, open): the features import MainWindow and the window imports
+# them. It may only shrink; no other circle is allowed.
+WINDOW_CIRCLE = {
+    "annotator.gui.commands", "annotator.gui.learning", "annotator.gui.live", "annotator.gui.review",
+    "annotator.gui.schema_editor", "annotator.gui.span_menu", "annotator.gui.suggestions", "annotator.gui.window",
+}
+
+
+def _module_names() -> dict[str, Path]:
+    names = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        names[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return names
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Which annotator module imports which, every import counted (in functions and under
+    TYPE_CHECKING too: a circle there is a circle in the design). ``from package import module``
+    is an edge to the module, not to the package's ``__init__``."""
+    names = _module_names()
+    graph: dict[str, set[str]] = {}
+    for name, path in names.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        edges: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Import):
+                edges.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:  # relative: from the package, up level - 1
+                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*up, *([node.module] if node.module else [])])
+                for alias in node.names:
+                    edges.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in names else base)
+        graph[name] = {e for e in edges if e in names and e != name}
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[set[str]]:
+    """The strongly connected groups of more than one module (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[set[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, edges = work[-1]
+            for nxt in edges:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(sorted(graph[nxt]))))
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    group = set()
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        group.add(member)
+                        if member == node:
+                            break
+                    if len(group) > 1:
+                        found.append(group)
+    return found
+
+
+def test_no_import_circle_but_the_windows_shrinking_one():
+    found = circles(import_graph())
+    assert [c for c in found if not c <= WINDOW_CIRCLE] == []
+
+
+def test_the_circle_finder_finds_circles():
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [{"a", "b", "c"}]
+    assert circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_a_submodule_imported_from_its_package_is_an_edge_to_the_submodule():
+    graph = import_graph()
+    assert "annotator.storage.team" in graph["annotator.storage.team_store"]  # "from annotator.storage import team"
+    assert "annotator.storage" not in graph["annotator.storage.team_store"]

@@ -12,16 +12,12 @@ not land exactly is an error, never a silent loss. ``doc.ents`` holds the non-ov
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from spacy.tokens import Doc, DocBin
 from spacy.vocab import Vocab
 
-from annotator.core.export_formats import spacy_tokens
+from annotator.core.export_formats import Layer, spacy_tokens
 from annotator.core.token_view import DocTokens, TokenStats, align, non_overlapping
-
-if TYPE_CHECKING:
-    from annotator.core.exporting import Layer
 
 SPANS_KEY = "sc"
 

@@ -9,21 +9,32 @@ Label Studio. The token formats use annotator.core.token_view.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
 from annotator.core.formats import LS_DOC_ID, LS_LAYER_KEY, MODEL
-from annotator.core.model import GOLD, Span
+from annotator.core.model import GOLD, Document, Span
 from annotator.core.offsets import OffsetError, Units
 from annotator.core.token_view import DocTokens, TokenStats, align, bio_tags, keep_longest, non_overlapping
-
-if TYPE_CHECKING:
-    from annotator.core.exporting import Layer
 
 FORMAT_VERSION = 1
 LS_LABELS = "label"  # the control names of annotator's Label Studio export and labeling config
 LS_THEMES = "theme"
 LS_TEXT = "text"
+
+
+@dataclass
+class Layer:
+    """One line's worth: a document and one annotation set on it (what every format is built from)."""
+
+    doc: Document
+    annotator: str | None
+    status: str
+    spans: list[Span]
+    themes: list[str]
+    updated_at: str
+    provenance: list[dict[str, Any]] | None = None  # gold: per span
+    keep: list[tuple[int, int]] = field(default_factory=list)  # every layer's spans on the document
 
 
 class OffsetsError(ValueError):

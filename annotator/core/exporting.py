@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.core import export_formats as fmt
+from annotator.core.export_formats import Layer
 from annotator.core.errors import AnnotatorError
 from annotator.core.identity import check_annotators
-from annotator.core.model import GOLD, Document, Span, Status
+from annotator.core.model import GOLD, Status
 from annotator.core.offsets import UNITS
 from annotator.core.text import counted, escape_line_separators
 from annotator.core.token_view import DocTokens, Misaligned, TokenStats, doc_tokens, tag_names
@@ -105,20 +106,6 @@ class ExportReport:
         if len(self.tokens.misaligned) > most:
             out.append(f"... and {len(self.tokens.misaligned) - most} more")
         return out
-
-
-@dataclass
-class Layer:
-    """One line's worth: a document and one annotation set on it."""
-
-    doc: Document
-    annotator: str | None
-    status: str
-    spans: list[Span]
-    themes: list[str]
-    updated_at: str
-    provenance: list[dict[str, Any]] | None = None  # gold: per span
-    keep: list[tuple[int, int]] = field(default_factory=list)  # every layer's spans on the document
 
 
 def check_options(store: Store, options: ExportOptions) -> None:

@@ -18,7 +18,7 @@ from annotator.core.adjudication import competes
 from annotator.core.text import counted
 from annotator.core.model import GOLD, Status
 from annotator.core.schema import colour_for, free_hotkey
-from annotator.storage import Store
+from annotator.storage import Store, open_readonly
 
 
 @dataclass
@@ -46,7 +46,7 @@ class MergeReport:
 
 
 def merge(store: Store, other_path: str | Path) -> MergeReport:
-    other = Store.open_readonly(other_path)
+    other = open_readonly(other_path)
     report = MergeReport()
     try:
         with store.transaction():

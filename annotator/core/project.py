@@ -13,7 +13,7 @@ from annotator.core.identity import environment_name, login_name
 from annotator.core.importing import import_paths
 from annotator.core.resources import default_schema_path, seeds_dir
 from annotator.core.schema import load_schema_file
-from annotator.storage import Store, remove_database_files
+from annotator.storage import Store, open_store, remove_database_files
 
 ENV_DB = "ANNOTATOR_DB"
 
@@ -94,7 +94,7 @@ def open_project(option: str | Path | None = None, *, create: bool = True) -> St
     if not team and not create and not path.exists():
         raise DatabaseError(missing_database(path, is_default))
     existed = team or path.exists()
-    store = Store.open(path)
+    store = open_store(path)
     if store.setting("initialised") is None:
         if team and store.role not in ("owner", "lead"):
             store.close()

@@ -24,6 +24,8 @@ _load_sqlite_utils()
 
 from annotator.storage.errors import DATABASE_ERRORS, DatabaseBusy, explain  # noqa: E402
 from annotator.storage.files import remove_database_files  # noqa: E402
+from annotator.storage.opening import open_readonly, open_store  # noqa: E402
 from annotator.storage.store import SchemaChange, Store, text_hash  # noqa: E402
 
-__all__ = ["DATABASE_ERRORS", "DatabaseBusy", "SchemaChange", "Store", "explain", "remove_database_files", "text_hash"]
+__all__ = ["DATABASE_ERRORS", "DatabaseBusy", "SchemaChange", "Store", "explain", "open_readonly", "open_store",
+           "remove_database_files", "text_hash"]

@@ -34,6 +34,7 @@ from annotator.storage.files import connect_readonly, remove_database_files, sto
 from annotator.storage.gold_part import GoldPart
 from annotator.storage.migrations import known_names, migrations
 from annotator.storage.schema_part import SchemaChange, SchemaPart  # noqa: F401
+from annotator.storage.team import is_url
 
 _MIGRATIONS_TABLE = "_sqlite_migrations"
 
@@ -41,8 +42,8 @@ _MIGRATIONS_TABLE = "_sqlite_migrations"
 class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart):
     """An open annotator database. Use :meth:`open`; close it with :meth:`close` or ``with``.
 
-    A ``postgresql://`` URL opens a team database instead (``team_store.TeamStore``: the same
-    methods, PostgreSQL's dialect)."""
+    A team database (``team_store.TeamStore``) has the same methods in PostgreSQL's dialect;
+    :mod:`annotator.storage.opening` picks the one a location names."""
 
     is_team = False
     member: str | None = None  # who the team database knows this connection as (None: a file)
@@ -68,10 +69,7 @@ class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart):
         Raises :class:`DatabaseError` for a file that is not an annotator database, or that a newer
         annotator wrote.
         """
-        if _is_url(path):
-            from annotator.storage.team_store import TeamStore
-
-            return TeamStore.open(str(path))
+        _refuse_url(path)
         path = Path(path)
         if path.exists() and path.is_dir():
             raise DatabaseError(f"{path} is a folder, not a database file")
@@ -148,10 +146,7 @@ class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart):
     @classmethod
     def open_readonly(cls, path: str | Path) -> Store:
         """Open another project's database only to read it: never migrated, never written."""
-        if _is_url(path):
-            from annotator.storage.team_store import TeamStore
-
-            return TeamStore.open_readonly(str(path))
+        _refuse_url(path)
         path = Path(path)
         if not path.is_file():
             raise DatabaseError(f"{path}: no such database file")
@@ -312,10 +307,10 @@ class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart):
         return {t: self.db.execute(f"SELECT * FROM [{t}] ORDER BY 1").fetchall() for t in tables}
 
 
-def _is_url(target: str | Path) -> bool:
-    from annotator.storage.team import is_url
-
-    return isinstance(target, str) and is_url(target)
+def _refuse_url(target: str | Path) -> None:
+    """A URL is a team database's: opened by :mod:`annotator.storage.opening`, never as a file name."""
+    if isinstance(target, str) and is_url(target):
+        raise ValueError(f"{target} is a team database: open it with annotator.storage.opening.open_store")
 
 
 def _inspect(db: Database) -> tuple[list[str], bool]:

@@ -98,10 +98,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
     from annotator.core.recommend import live
-    from annotator.storage import Store
+    from annotator.storage import open_readonly
 
     try:
-        store = Store.open_readonly(args.db)
+        store = open_readonly(args.db)
     except AnnotatorError as err:
         failed(err)
         return 1
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def evaluate_and_rank() -> None:
         try:
-            with Store.open_readonly(args.db) as own:  # a connection of this thread's own
+            with open_readonly(args.db) as own:  # a connection of this thread's own
                 if "themes" in settings.recommenders:  # spans are served meanwhile
                     live.train_themes(own, args.source, learned, state, model.lock)
                     model.forget()
