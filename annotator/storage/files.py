@@ -1,4 +1,5 @@
-"""The database file on disk: its sidecar files, and opening it only to read.
+"""The database file on disk: its sidecar files, whether it can be a database, opening it only to
+read, and writing a copy under a temporary name made durable before it is renamed.
 
 One place for what every opener and every clean-up would otherwise each decide for itself: which
 files belong to a database, and how to read one whose folder cannot be written.
@@ -7,6 +8,8 @@ files belong to a database, and how to read one whose folder cannot be written.
 from __future__ import annotations
 
 import contextlib
+import os
+import secrets
 import sqlite3
 from pathlib import Path
 
@@ -72,3 +75,61 @@ def connect_readonly(path: Path) -> tuple[sqlite3.Connection, list[str]]:
     if wal_file.exists() and wal_file.stat().st_size > 0:
         notes.append(f"{wal_file.name} holds changes not yet written into {path.name}: they were not read")
     return conn, notes
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _header(path: Path) -> bytes:
+    with path.open("rb") as f:
+        return f.read(100)
+
+
+def unusable(path: Path) -> str | None:
+    """Why ``path`` cannot be a database at all (missing, a folder, empty, another kind of file),
+    as one line; None if it starts like a SQLite file."""
+    if not path.exists():
+        return f"{path}: no such file"
+    if path.is_dir():
+        return f"{path} is a folder, not a database file"
+    try:
+        size = path.stat().st_size
+        header = _header(path)
+    except OSError as err:
+        return f"cannot read {path}: {err.strerror or err}"
+    if size == 0:
+        return f"{path} is empty (0 bytes): it holds no database"
+    if not header.startswith(SQLITE_HEADER):
+        return (f"{path} is not a SQLite database (it does not start with SQLite's header: another kind of "
+                "file, or its first page is damaged)")
+    return None
+
+
+def temporary_name(dest: Path) -> Path:
+    """A name beside ``dest`` to write it under until it is complete (then renamed over it)."""
+    return dest.with_name(f".{dest.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
+
+
+def fsync_file(path: Path) -> None:
+    """Make a file's content durable before it is renamed into place."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename durable (POSIX); Windows cannot open a folder for this and needs nothing."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -234,7 +234,7 @@ def test_check_reads_a_wal_database_whose_folder_cannot_be_written(project: Path
             return Failing(database, *args, **kwargs)
         return real(database, *args, **kwargs)
 
-    monkeypatch.setattr(maintenance.sqlite3, "connect", opener)
+    monkeypatch.setattr(sqlite3, "connect", opener)
     report = check(project)
     assert report.ok, report.summary()
     assert any("(immutable)" in note for note in report.notes)
@@ -390,7 +390,7 @@ def test_failed_backup_keeps_the_previous_one(project: Path, tmp_path: Path, mon
     def broken(path: Path) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(maintenance, "_fsync", broken)
+    monkeypatch.setattr(maintenance.backups, "fsync_file", broken)
     with pytest.raises(DatabaseError, match="nothing was written there .No space left on device"):
         backup(project, dest)
     assert dest.read_bytes() == before
@@ -418,7 +418,7 @@ def test_rolling_backups_keep_the_newest_n(project: Path, tmp_path: Path, monkey
     for name in others:
         (folder / name).write_text("not ours")
     stamps = iter(f"20250101-0000{i:02d}" for i in range(10))
-    monkeypatch.setattr(maintenance, "_timestamp", lambda: next(stamps))
+    monkeypatch.setattr(maintenance.backups, "_timestamp", lambda: next(stamps))
     made = [rolling_backup(project, folder, keep=3) for _ in range(5)]
     assert made[-1] == folder / "project.backup-20250101-000004.db"
     names = sorted(p.name for p in folder.iterdir())

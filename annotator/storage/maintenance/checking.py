@@ -1,0 +1,294 @@
+"""annotator check: SQLite's integrity check, foreign keys, the search index, and every span's
+text against its document, on a file opened read-only; never raises for a bad file.
+
+It opens the file read-only, and ``immutable`` when even that fails in a read-only folder. Every
+message is one line, ready to show a user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotator.core import stopping
+from annotator.core.text import counted
+from annotator.storage.errors import disk_full
+from annotator.storage.files import connect_readonly, stoppable, unusable
+from annotator.storage.migrations import known_names
+
+MAX_INTEGRITY_MESSAGES = 100
+EXAMPLES = 5  # mismatching spans (and other offenders) listed by name in a report
+# The search index's own check needs write access: it runs on a copy, in memory up to this size
+# and in a temporary file beyond it.
+FTS_COPY_IN_MEMORY = 256 * 1024 * 1024
+_SPAN_TABLES = (("spans", True), ("gold_spans", False))  # (table, has an annotator column)
+
+
+def _quote(text: Any, limit: int = 30) -> str:
+    """Span text on one line, isolated so that right-to-left text keeps the line's order."""
+    if not isinstance(text, str):
+        return repr(text)
+    flat = " ".join(text.split())
+    if len(flat) > limit:
+        flat = flat[:limit] + "…"
+    return f"«\u2068{flat}\u2069»"
+
+
+@dataclass
+class CheckReport:
+    """What :func:`check` found. ``ok`` is True only when every check ran and passed."""
+
+    path: Path
+    ok: bool = True
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was not checked, or how
+    counts: dict[str, int] = field(default_factory=dict)  # rows checked, by kind
+
+    def problem(self, message: str) -> None:
+        self.problems.append(message)
+        self.ok = False
+
+    def summary(self) -> str:
+        """Several lines for a person: the verdict, each problem, then notes."""
+        checked = ", ".join(counted(n, kind.removesuffix("s"), kind) for kind, n in self.counts.items())
+        if self.ok:
+            lines = [f"{self.path}: no problems found" + (f" ({checked} checked)" if checked else "")]
+        else:
+            many = len(self.problems)
+            lines = [f"{self.path}: {many} problem{'s' if many != 1 else ''} found"
+                     + (f" ({checked} checked)" if checked else "")]
+            lines += [f"  - {p}" for p in self.problems]
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def check(path: str | Path) -> CheckReport:
+    """Check a database file without changing it; never raises for a damaged or foreign file.
+
+    Runs SQLite's integrity check (up to 100 messages), the foreign key check, the search index's
+    own check (on a copy: it needs write access), whether every document is in the search index,
+    whether each document's text still matches its recorded hash, and every span's (and gold
+    span's) text against its document at its offsets.
+    """
+    path = Path(path)
+    report = CheckReport(path)
+    why = unusable(path)
+    if why:
+        report.problem(why)
+        return report
+    try:
+        conn, notes = connect_readonly(path)
+    except sqlite3.Error as err:
+        if disk_full(path):
+            report.problem(f"{path} cannot be checked: the disk holding it is full (free some space and run the "
+                           "check again)")
+        else:
+            report.problem(f"{path} cannot be opened as a database ({err})")
+        return report
+    report.notes += notes
+    try:
+        conn.execute("BEGIN")  # one read snapshot for every check, even while others write
+        _check(conn, report)
+    except sqlite3.Error as err:
+        report.problem(f"{path} could not be read to the end ({err})")
+    finally:
+        conn.close()
+    stopping.check()  # a query a stop interrupted reads as damage: no report then
+    return report
+
+
+def _check(conn: sqlite3.Connection, report: CheckReport) -> None:
+    path = report.path
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error as err:
+        report.problem(f"{path} is too damaged to list its tables ({err})")
+        return
+    if "documents" not in tables or "spans" not in tables:
+        report.problem(f"{path} is a SQLite database but not an annotator one")
+        return
+    pending = _pending_migrations(conn, tables)
+    if pending:  # an older annotator's file, or an upgrade a kill stopped: the next open upgrades it
+        report.notes.append(f"this database waits for its upgrade ({', '.join(pending)}): the next command "
+                            "or window that opens it upgrades it, keeping a copy of it first")
+    _check_integrity(conn, report)
+    stopping.check()
+    _check_foreign_keys(conn, report)
+    stopping.check()
+    _check_documents(conn, report)
+    stopping.check()
+    if "doc_search" in tables:
+        _check_search_index(conn, report, tables)
+    elif "m002_search_index" not in pending:
+        report.problem("the search index (table doc_search) is missing")
+    for table, by_annotator in _SPAN_TABLES:
+        stopping.check()
+        if table in tables:
+            _check_spans(conn, report, table, by_annotator)
+
+
+def _pending_migrations(conn: sqlite3.Connection, tables: set[str]) -> list[str]:
+    """The migrations this annotator knows that the file has not had yet."""
+    applied: set[str] = set()
+    if "_sqlite_migrations" in tables:
+        applied = {row[0] for row in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = 'annotator'")}
+    return [name for name in known_names() if name not in applied]
+
+
+def _check_integrity(conn: sqlite3.Connection, report: CheckReport) -> None:
+    try:
+        messages = [row[0] for row in conn.execute(f"PRAGMA integrity_check({MAX_INTEGRITY_MESSAGES})")]
+    except sqlite3.Error:
+        # A badly damaged page stops the whole check: check table by table to say where.
+        messages = []
+        try:
+            tables = [row[0] for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' "
+                "ORDER BY name")]
+        except sqlite3.Error as err:
+            report.problem(f"SQLite's integrity check could not run: {err}")
+            return
+        for table in tables:
+            try:
+                found = [row[0] for row in conn.execute(f'PRAGMA integrity_check("{table}")')]
+            except sqlite3.Error as err:
+                messages.append(f"table {table} or one of its indexes is too damaged to check ({err})")
+                continue
+            if found != ["ok"]:
+                messages += found
+        messages = messages[:MAX_INTEGRITY_MESSAGES] or ["ok"]
+    if messages != ["ok"]:
+        for message in messages:
+            report.problem("integrity: " + " ".join(str(message).split()))
+        if len(messages) >= MAX_INTEGRITY_MESSAGES:
+            report.notes.append(f"the integrity check stopped after {MAX_INTEGRITY_MESSAGES} messages")
+
+
+def _check_foreign_keys(conn: sqlite3.Connection, report: CheckReport) -> None:
+    try:
+        rows = conn.execute("PRAGMA foreign_key_check").fetchall()
+    except sqlite3.Error as err:
+        report.problem(f"the foreign key check could not run: {err}")
+        return
+    groups: dict[tuple[str, str], list[int]] = {}
+    for table, rowid, parent, _ in rows:
+        groups.setdefault((table, parent), []).append(rowid)
+    for (table, parent), rowids in sorted(groups.items()):
+        shown = ", ".join(str(r) for r in rowids[:EXAMPLES]) + (", …" if len(rowids) > EXAMPLES else "")
+        report.problem(f"{len(rowids)} row{'s' if len(rowids) != 1 else ''} of {table} refer to {parent} "
+                       f"rows that do not exist (rowids {shown})")
+
+
+def _check_documents(conn: sqlite3.Connection, report: CheckReport) -> None:
+    bad: list[str] = []
+    count = 0
+    try:
+        for doc_id, text, recorded, chars in conn.execute("SELECT id, text, text_hash, chars FROM documents"):
+            count += 1
+            if not isinstance(text, str) or recorded != hashlib.sha256(text.encode("utf-8")).hexdigest() \
+                    or chars != len(text):
+                bad.append(str(doc_id))
+    except sqlite3.Error as err:
+        report.problem(f"documents could not all be read ({err}); {count} were read")
+    report.counts["documents"] = count
+    if bad:
+        shown = ", ".join(bad[:EXAMPLES]) + (", …" if len(bad) > EXAMPLES else "")
+        report.problem(f"{len(bad)} document{'s' if len(bad) != 1 else ''} no longer match the hash or length "
+                       f"recorded with their text: {shown}")
+
+
+def _check_search_index(conn: sqlite3.Connection, report: CheckReport, tables: set[str]) -> None:
+    # Every document indexed once, nothing else indexed: the docsize table holds one row per
+    # indexed document, readable without writing.
+    if "doc_search_docsize" in tables:
+        try:
+            missing = conn.execute(
+                "SELECT COUNT(*) FROM documents WHERE seq NOT IN (SELECT id FROM doc_search_docsize)").fetchone()[0]
+            extra = conn.execute(
+                "SELECT COUNT(*) FROM doc_search_docsize WHERE id NOT IN (SELECT seq FROM documents)").fetchone()[0]
+            if missing:
+                report.problem(f"search index: {missing} document{'s are' if missing != 1 else ' is'} not indexed")
+            if extra:
+                report.problem(f"search index: {extra} indexed row{'s' if extra != 1 else ''} belong to no document")
+        except sqlite3.Error as err:
+            report.problem(f"search index: its rows could not be compared with the documents ({err})")
+    # FTS5's own check is an INSERT, refused on a read-only connection even though it changes
+    # nothing: it runs on a copy of the file instead.
+    try:
+        size = report.path.stat().st_size
+    except OSError:
+        size = 0
+    try:
+        with _ScratchCopy(conn, size) as copy:
+            copy.execute("INSERT INTO doc_search(doc_search, rank) VALUES ('integrity-check', 1)")
+    except _CopyFailed as err:
+        report.notes.append(f"the search index's own check was skipped: no room for a copy to run it on ({err})")
+    except sqlite3.Error as err:
+        report.problem(f"search index: its own check failed ({err})")
+
+
+class _CopyFailed(Exception):
+    pass
+
+
+class _ScratchCopy:
+    """A writable copy of the database (in memory when small, else in a temporary file),
+    made with the backup API, which copies pages as they are, damaged or not."""
+
+    def __init__(self, source: sqlite3.Connection, size: int):
+        self.source = source
+        self.size = size
+        self.folder: tempfile.TemporaryDirectory[str] | None = None
+        self.conn: sqlite3.Connection | None = None
+
+    def __enter__(self) -> sqlite3.Connection:
+        try:
+            if self.size <= FTS_COPY_IN_MEMORY:
+                self.conn = stoppable(sqlite3.connect(":memory:"))
+            else:
+                self.folder = tempfile.TemporaryDirectory(prefix="annotator-check-")
+                self.conn = stoppable(sqlite3.connect(str(Path(self.folder.name) / "copy.db")))
+            self.source.backup(self.conn)  # one step: a page at a time would start over when another writes
+        except (sqlite3.Error, OSError, MemoryError) as err:
+            self.__exit__()
+            raise _CopyFailed(str(err)) from None
+        return self.conn
+
+    def __exit__(self, *exc: object) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+        if self.folder is not None:
+            self.folder.cleanup()
+            self.folder = None
+
+
+def _check_spans(conn: sqlite3.Connection, report: CheckReport, table: str, by_annotator: bool) -> None:
+    who = "s.annotator" if by_annotator else "NULL"
+    kind = "spans" if by_annotator else "gold spans"
+    try:
+        report.counts[kind] = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        rows = conn.execute(
+            f'SELECT s.doc_id, {who}, s.start, s."end", s.text, substr(d.text, s.start + 1, s."end" - s.start) '
+            f"FROM {table} s JOIN documents d ON d.id = s.doc_id "
+            f'WHERE s.text IS NOT substr(d.text, s.start + 1, s."end" - s.start) OR s."end" > length(d.text) '
+            f'ORDER BY s.doc_id, s.start, s."end"'
+        ).fetchall()
+    except sqlite3.Error as err:
+        report.problem(f"{kind}: their texts could not all be compared with the documents ({err})")
+        return
+    if not rows:
+        return
+    report.problem(f"{kind}: {len(rows)} span{'s' if len(rows) != 1 else ''} no longer match their "
+                   "document's text at their offsets")
+    for doc_id, annotator, start, end, stored, actual in rows[:EXAMPLES]:
+        by = f", annotator {annotator}" if by_annotator else ""
+        report.problems.append(f"{kind}: document {doc_id}{by}, offsets {start}-{end}: stored {_quote(stored)}, "
+                               f"the document has {_quote(actual)} there")
+    if len(rows) > EXAMPLES:
+        report.problems.append(f"{kind}: … and {len(rows) - EXAMPLES} more")
