@@ -1,5 +1,5 @@
-"""The corpus-scale benchmark (``annotator bench``): the Qt-free figures, each beside a floor
-measured in the same run. The window's figures are in annotator.gui.bench.
+"""The corpus-scale benchmark (``annotator bench``; over 400 lines: each figure with its floor
+beside it): the Qt-free figures, each beside a floor measured in the same run. The window's figures are in annotator.gui.bench.
 
 This module sits beside the core, not in it: its floors are raw sqlite3 by definition, the one
 place outside storage allowed to import it (tests/test_layers.py).

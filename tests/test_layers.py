@@ -178,3 +178,33 @@ def test_a_submodule_imported_from_its_package_is_an_edge_to_the_submodule():
     graph = import_graph()
     assert "annotator.storage.team" in graph["annotator.storage.team_store"]  # "from annotator.storage import team"
     assert "annotator.storage" not in graph["annotator.storage.team_store"]
+
+
+# --- sizes ------------------------------------------------------------------------------------
+
+# Modules still over the bound (issue 21, open): the window and its rooms, and the command line,
+# are being split. This list may only shrink.
+STILL_TOO_LONG = {"annotator/gui/window.py", "annotator/gui/article.py", "annotator/gui/bench.py",
+                  "annotator/gui/learning.py", "annotator/cli.py"}
+
+
+def _first_line(path: Path) -> str:
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")), clean=True) or ""
+    return doc.split("\n\n", 1)[0].replace("\n", " ")
+
+
+def test_every_module_opens_with_what_it_holds_and_a_long_one_says_why():
+    unsaid, too_long, unexplained = [], [], []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = str(path.relative_to(PACKAGE.parent))
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        opening = _first_line(path)
+        if not opening:
+            unsaid.append(name)
+        if name in STILL_TOO_LONG:
+            continue
+        if lines > 600:
+            too_long.append((name, lines))
+        elif lines > 400 and "over 400 lines" not in opening:
+            unexplained.append((name, lines))
+    assert (unsaid, too_long, unexplained) == ([], [], [])

@@ -1,5 +1,6 @@
-"""Training exports, streamed: annotator's JSONL, doccano, Label Studio, spaCy/Prodigy, BIO,
-CoNLL, spaCy DocBin and brat.
+"""Training exports, streamed (over 400 lines: the options' checks, choosing layers and writing,
+one path for every format): annotator's JSONL, doccano, Label Studio, spaCy/Prodigy, BIO, CoNLL,
+spaCy DocBin and brat; the formats' records are built in export_formats.
 
 Documents are read a page at a time with their layers, so memory stays flat however large the
 corpus. Every span's text is checked against ``text[start:end]`` before a line is written: a

@@ -1,5 +1,6 @@
-"""Reading articles from .txt, .jsonl and .json files: every record parsed and checked, in file
-order, with the file and line named on the first bad one. Other tools' records pass through
+"""Reading articles from .txt, .jsonl and .json files (over 400 lines: every check a record meets
+before it is stored): every record parsed and checked, in file order, with the file and line named
+on the first bad one. Other tools' records pass through
 annotator.core.formats, and their offsets through annotator.core.offsets, first. Nothing here
 writes: annotator.core.importing does, a page at a time.
 """

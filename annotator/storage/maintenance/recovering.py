@@ -1,5 +1,6 @@
-"""annotator recover: copy what is readable from a damaged database into a new file, row by row,
-reading around damaged pages by rowid ranges, and say per table what was kept and what was lost."""
+"""annotator recover (over 400 lines: one algorithm, reading around damage and saying what it lost):
+copy what is readable from a damaged database into a new file, row by row, reading around damaged
+pages by rowid ranges, and say per table what was kept and what was lost."""
 
 from __future__ import annotations
 
