@@ -82,7 +82,7 @@ def test_show_on_a_terminal_shapes_and_reorders_persian(run, monkeypatch):
     from bidi.algorithm import get_display
 
     run("import", str(SEEDS))
-    monkeypatch.setattr("annotator.cli.is_tty", lambda: True)
+    monkeypatch.setattr("annotator.cli.common.is_tty", lambda: True)
     monkeypatch.setenv("COLUMNS", "200")
     out = run("show", PERSIAN_SEED).stdout
     assert "ﻣﺸﻬﺪ"[::-1] in out  # joined presentation forms, in visual (right-to-left) order
@@ -94,7 +94,7 @@ def test_show_on_a_terminal_shapes_and_reorders_persian(run, monkeypatch):
 
 def test_search_markers_are_mirrored_in_right_to_left_terminal_output(run, monkeypatch):
     run("import", str(SEEDS))
-    monkeypatch.setattr("annotator.cli.is_tty", lambda: True)
+    monkeypatch.setattr("annotator.cli.common.is_tty", lambda: True)
     out = run("search", "سمنان").stdout
     assert "«ﻥﺎﻨﻤﺳ»" in out  # visual order, brackets mirrored: reads «سمنان» right to left
 
@@ -103,7 +103,7 @@ def test_schema_show_shapes_persian_on_a_terminal(run, store, monkeypatch):
     import arabic_reshaper
     from bidi.algorithm import get_display
 
-    monkeypatch.setattr("annotator.cli.is_tty", lambda: True)
+    monkeypatch.setattr("annotator.cli.common.is_tty", lambda: True)
     out = run("schema", "show").stdout
     assert get_display(arabic_reshaper.reshape("محمدجواد رجائیان")) in out  # joined, visual order
     monkeypatch.undo()
@@ -640,7 +640,7 @@ def test_a_terminal_without_persian_or_hangul_gets_escapes_not_a_traceback(tmp_p
 def test_a_lost_team_database_is_worded_for_a_command_that_has_ended():
     """Issue 20, 14: the command line's lost-connection error said 'it is tried again on the next
     change' after the command had exited."""
-    from annotator.cli import failure_line
+    from annotator.cli.common import failure_line
     from annotator.storage.errors import TeamDatabaseError
 
     line = failure_line(TeamDatabaseError("lost", "server closed the connection"), "postgresql://h/news")

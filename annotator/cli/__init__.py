@@ -1,29 +1,38 @@
 """The ``annotator`` command line: a thin layer of click over annotator.core.
 
 Each command's docstring is its ``--help``, with an example; each calls into the core and turns
-its errors into one-line messages (exit status 1), never tracebacks.
+its errors into one-line messages (exit status 1), never tracebacks. What the commands share
+(the --db options, opening the database, one-line errors) is in common.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import json
-import os
 import shutil
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import click
-from click.core import ParameterSource
 
 from annotator import __version__
+from annotator.cli import common
+from annotator.cli.common import (
+    CONTEXT,
+    MOST,
+    annotator_option,
+    closed_pipe,
+    db_option,
+    document_id,
+    json_line,
+    project,
+    reports_errors,
+    team_db_option,
+)
 from annotator.core import stopping
 from annotator.core.errors import AnnotatorError
-from annotator.core.stopping import Stopped
 from annotator.core.exporting import FORMATS as EXPORT_FORMATS
 from annotator.core.exporting import (
     DOCCANO_LAYOUTS,
@@ -46,139 +55,12 @@ from annotator.core.identity import (
     remember_annotator,
     remembered_annotator,
 )
-from annotator.core.project import missing_database, open_project, resolve_db_path
+from annotator.core.project import missing_database, resolve_db_path
 from annotator.core.resources import seeds_dir
 from annotator.core.schema import load_schema_file
-from annotator.core.text import counted, escape_line_separators, match_expression, snippet
-from annotator.storage import DATABASE_ERRORS, Store, explain
+from annotator.core.text import counted, match_expression, snippet
+from annotator.storage import Store
 from annotator import terminal
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def _given_db(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """--db is the same wherever it is written: a command's own (after it) first, then the one
-    before the command (the group's), then $ANNOTATOR_DB. Each command resolves it here, so none
-    can fall back to the default database while the user named another."""
-    if ctx.parent is None or ctx.get_parameter_source(param.name) is ParameterSource.COMMANDLINE:
-        return value
-    root = ctx.find_root()
-    if root.get_parameter_source("db") is ParameterSource.COMMANDLINE:
-        return root.params.get("db")
-    return value
-
-
-def db_option(fn: F) -> F:
-    return click.option(
-        "--db",
-        "db",
-        metavar="PATH",
-        envvar="ANNOTATOR_DB",
-        show_envvar=True,
-        callback=_given_db,
-        help="Database file, or a team database's postgresql://USER@HOST/DATABASE URL. Default: annotator.db in your user data folder.",
-    )(fn)
-
-
-def annotator_option(help_text: str) -> Callable[[F], F]:
-    return click.option("--annotator", "annotator", metavar="NAME", help=help_text)
-
-
-def reports_errors(fn: F) -> F:
-    """Turn the core's errors into click's one-line ``Error: ...`` and exit status 1."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except Stopped as stop:
-            raise SystemExit(128 + stop.signum) from None
-        except BrokenPipeError:  # before OSError: a reader that stopped reading is no error of ours
-            closed_pipe()
-        except AnnotatorError as err:
-            raise click.ClickException(str(err)) from None
-        except OSError as err:  # a path that cannot be read or written: one line, no traceback
-            where = f"{err.filename}: " if err.filename else ""
-            raise click.ClickException(f"{where}{err.strerror or err}") from None
-        except DATABASE_ERRORS as err:
-            raise click.ClickException(explain(err)) from None
-        finally:  # a query a signal ended fails as "interrupted": the signal's status, not an error
-            if stopping.requested():
-                raise SystemExit(128 + stopping.requested()) from None  # noqa: B012
-
-    return wrapper  # type: ignore[return-value]
-
-
-def closed_pipe() -> NoReturn:
-    """What reads our output stopped (`annotator docs | head -1`): end quietly, as cat does, with
-    status 141 (128 + SIGPIPE, what a shell reports for a command a closed pipe ended). Standard
-    output now goes nowhere, so Python's last flush at exit cannot fail again."""
-    with contextlib.suppress(OSError, ValueError):  # no file descriptor (click's test runner)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    raise SystemExit(141)
-
-
-# The largest count an option takes (SQLite's integers end at 2**63 - 1; no corpus comes near this).
-MOST = 10**9
-
-
-def _lock_wait() -> float | None:
-    """$ANNOTATOR_LOCK_WAIT: how long a writer waits for another (seconds, 0 to 3600; tests shorten
-    it), or None when it is not set. Anything else is one line naming it, before any file opens."""
-    value = os.environ.get("ANNOTATOR_LOCK_WAIT")
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = float("nan")
-    if not 0 <= seconds <= 3600:  # NaN, inf and negatives fail here too
-        raise click.ClickException(f"ANNOTATOR_LOCK_WAIT={value[:40]!r} is not a number of seconds from 0 to 3600")
-    return seconds
-
-
-def failure_line(err: BaseException, where) -> str:
-    """A database failure in one line, worded for a command that has ended: a lost team database
-    is not tried again by it (the window does that itself)."""
-    line = explain(err, where)
-    if getattr(err, "kind", None) == "lost":
-        line += "; run the command again once the server answers"
-    return line
-
-
-@contextlib.contextmanager
-def project(db: str | None, *, create: bool = False) -> Iterator[Store]:
-    """The database --db names, open. Only commands that write pass ``create``: a reading command
-    on a database that is not there says so, and makes no file and no folder."""
-    wait = _lock_wait()
-    store = open_project(db, create=create)
-    if wait is not None:
-        store.lock_wait = wait
-    store.on_wait = lambda: click.echo(f"Waiting for another annotator process to finish writing to {store.path}…",
-                                       err=True)
-    try:
-        if store.backup_path:
-            click.echo(f"Upgraded {store.path}; the old version is kept as {store.backup_path}", err=True)
-        yield store
-    except DATABASE_ERRORS as err:  # SQLite's own failure: one line, worded for what happened
-        raise click.ClickException(failure_line(err, store.path)) from None
-    finally:
-        with contextlib.suppress(*DATABASE_ERRORS):
-            store.close()
-
-
-def json_line(value: Any, **kwargs: Any) -> str:
-    """JSON as annotator prints it: UTF-8 text, with U+2028 and U+2029 escaped (consumers that
-    split lines on them, Python's own splitlines among them, would break a record in two)."""
-    return escape_line_separators(json.dumps(value, **kwargs))
-
-
-def is_tty() -> bool:
-    return sys.stdout.isatty()
 
 
 def _cols() -> int:
@@ -574,7 +456,7 @@ def docs(annotator: str | None, lang: str | None, status: str | None, as_json: b
         done = 0
         for r in rows:
             title = terminal.fit(" ".join(r.title.split()), title_w)
-            if is_tty():
+            if common.is_tty():
                 title = terminal.visual(title, r.direction == "rtl")
             click.echo(f"{terminal.pad(r.id, id_w)}  {r.lang:<4}  {r.status.value:<11}  {r.spans:>5}  {title}")
             done += r.status is Status.DONE
@@ -622,20 +504,6 @@ def whoami(name: str | None, db: str | None) -> None:
 # --- show ------------------------------------------------------------------------------------
 
 
-def _document_id(store: Store, given: str) -> str:
-    """The document ``given`` names: its id, or the one id that starts with it (000_b57 for
-    000_b57cd57af517ef66). What show and screenshot both take."""
-    if store.get_document(given) is not None:
-        return given
-    found = store.ids_with_prefix(given)
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        raise click.ClickException(f"no document with id {given!r} or an id starting with it (see: annotator docs)")
-    listed = ", ".join(found[:10]) + (", ..." if len(found) > 10 else "")
-    raise click.ClickException(f"{given!r} starts several document ids ({listed}): give more of it")
-
-
 def _known_lang(store: Store, lang: str | None) -> None:
     """A --lang that no document has is a typo, not an empty result."""
     if lang is not None and lang not in store.languages():
@@ -664,8 +532,8 @@ def show(doc_id: str, logical: bool, annotator: str | None, db: str | None) -> N
     with project(db) as store:
         check_annotators(store, annotator)
         owner = annotator or current_annotator(store)
-        doc = store.get_document(_document_id(store, doc_id))
-        plain = logical or not is_tty()
+        doc = store.get_document(document_id(store, doc_id))
+        plain = logical or not common.is_tty()
         rtl = doc.direction == "rtl"
         cols = _cols()
         click.echo(f"# {doc.id}  [{doc.lang}, {doc.direction}, {counted(len(doc.text), 'character')}]")
@@ -727,7 +595,7 @@ def search(query: str, limit: int, lang: str | None, best_first: bool, as_json: 
                 continue
             line = f"{snip.before}«{snip.match}»{snip.after}" if snip.match else snip.after
             title = terminal.fit(" ".join(doc.title.split()), 70)
-            if is_tty():
+            if common.is_tty():
                 rtl = doc.direction == "rtl"
                 line, title = terminal.visual(line, rtl), terminal.visual(title, rtl)
             click.echo(f"{doc.id}  {title}")
@@ -776,7 +644,7 @@ def schema_show(as_json: bool, db: str | None) -> None:
             click.echo(f"  [{item.hotkey or ' '}] {item.name:<24} {item.colour}  {item.display}")
     click.echo("\nGuidelines:\n")
     for line in current.guidelines_text().split("\n"):
-        click.echo(terminal.visual(line) if is_tty() else line)
+        click.echo(terminal.visual(line) if common.is_tty() else line)
 
 
 @schema.command("load", context_settings=CONTEXT)
@@ -869,7 +737,7 @@ def screenshot(doc_id: str, out: Path, annotator: str | None, size: str, dark: b
     with project(db) as store:  # the database --db names, however it was written; never a new one
         if not review:  # a reviewer needs no layer of their own: they adjudicate the others'
             check_annotators(store, annotator)
-        found = _document_id(store, doc_id)
+        found = document_id(store, doc_id)
         path = render(store, found, out, annotator=annotator or current_annotator(store), size=(width, height),
                       dark=dark, review=review, show=show)
     click.echo(f"Wrote {path}")
@@ -1049,11 +917,6 @@ def team_database(db: str | None) -> Iterator[Any]:
         raise click.ClickException(teams.explain(err)) from None
     finally:
         conn.close()
-
-
-def team_db_option(fn: F) -> F:
-    return click.option("--db", "db", metavar="URL", envvar="ANNOTATOR_DB", show_envvar=True, callback=_given_db,
-                        help="The team database: postgresql://OWNER@HOST/DATABASE.")(fn)
 
 
 @team.command("init", context_settings=CONTEXT)
