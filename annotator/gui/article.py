@@ -149,6 +149,7 @@ class SpanHighlighter(QSyntaxHighlighter):
         size = layout.documentSize()
         done = []
         blocked = layout.blockSignals(True)
+        layout.restyling = True
         try:
             for number in sorted(numbers):
                 block = document.findBlockByNumber(number)
@@ -163,6 +164,7 @@ class SpanHighlighter(QSyntaxHighlighter):
                 self.rehighlightBlock(block)
                 done.append(Restyled(number, start, end, lines))
         finally:
+            layout.restyling = False
             layout.blockSignals(blocked)
         moved = layout.documentSize() != size
         if moved:  # a paragraph not laid out yet (counted as one line) was: the scroll bar learns its size
@@ -251,6 +253,22 @@ class TagRoomLayout(QPlainTextDocumentLayout):
     def __init__(self, document: QTextDocument):
         super().__init__(document)
         self.gap = 0
+        self.restyling = False  # set while the highlighter changes formats only (SpanHighlighter._rehighlight)
+
+    def documentChanged(self, position: int, removed: int, added: int) -> None:  # noqa: N802 (Qt override)
+        """A paragraph highlighted again says its characters changed twice over (Qt's
+        markContentsDirty passes its length as removed and as added), which the plain layout reads
+        as twice its length: the next paragraph, or several short ones, lost their layout too and
+        were laid out again (shaped anew) for a key press that changed none of them. A change of
+        formats throws away its own paragraph's lines only, laid out again when next drawn or
+        asked for (as Qt's own path does it: lazily)."""
+        if self.restyling and removed == added:
+            document = self.document()
+            block = document.findBlock(position)
+            if block.isValid() and block == document.findBlock(position + added - 1):
+                block.clearLayout()
+                return
+        super().documentChanged(position, removed, added)
 
     def blockBoundingRect(self, block: QTextBlock) -> QRectF:  # noqa: N802 (Qt override)
         rect = super().blockBoundingRect(block)  # lays the paragraph out if it is not

@@ -1,0 +1,87 @@
+"""What a label key costs (issue 19): it saves the span and shows it, and leaves alone what it did
+not change. Each test presses real keys on a long Persian document (the bench's kind: paragraphs
+of several lines, a span every few words) and reads the database."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import QEvent, QModelRoleData, QModelRoleDataSpan, QObject, QRect, Qt
+from PySide6.QtWidgets import QApplication, QDockWidget
+
+from annotator.core.importing import import_paths
+from annotator.gui import commands
+from annotator.gui.bench import persian_document
+from tests.gui.conftest import key
+from tests.helpers import write
+
+LONG = "long"
+
+
+class Paints(QObject):
+    """The rectangles a widget is asked to repaint."""
+
+    def __init__(self, widget):
+        super().__init__()
+        self.rects: list[QRect] = []
+        self.widget = widget
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Paint:
+            self.rects.append(QRect(event.rect()))
+        return False
+
+    def stop(self) -> None:
+        self.widget.removeEventFilter(self)
+
+
+@pytest.fixture
+def long_doc(window, tmp_path):
+    """A 20,000-character Persian document with 1,000 spans of the annotator's, open."""
+    text, spans = persian_document(chars=20_000, spans=1_000)
+    path = write(tmp_path / "long.jsonl", json.dumps({"id": LONG, "lang": "fa", "text": text, "spans": spans},
+                                                     ensure_ascii=False) + "\n")
+    import_paths(window.store, [path], annotator="tester")
+    window.documents.apply_filters()
+    window.open_document(LONG)
+    QApplication.processEvents()
+    window.view.viewport().repaint()
+    return text
+
+
+def _saved(window, start: int) -> list:
+    return [s for s in window.store.spans(LONG, "tester") if s.start <= start < s.end and s.label == "EVENT"]
+
+
+def _letter_in(window, block, line: int = 0) -> int:
+    """A code point on ``line`` of paragraph ``block``, in its middle, in no span yet."""
+    view = window.view
+    view.blockBoundingRect(block)  # laid out
+    layout = block.layout()
+    assert layout.lineCount() > line
+    text_line = layout.lineAt(line)
+    for utf16 in range(block.position() + text_line.textStart() + text_line.textLength() // 2,
+                       block.position() + text_line.textStart() + text_line.textLength()):
+        offset = view.index.to_code_point(utf16)
+        if window.document.text[offset].isalpha() and not view.spans_at(offset) and not _saved(window, offset):
+            return offset
+    raise AssertionError("no free letter on that line")
+
+def test_a_label_key_lays_out_again_only_the_paragraph_it_highlights(qtbot, window, long_doc):
+    """The paragraph after the one a new span is in keeps its layout: Qt's own bookkeeping took a
+    highlighted paragraph's length twice over and threw away the next paragraph's lines, which
+    were then shaped again for nothing."""
+    view = window.view
+    block = view.firstVisibleBlock()
+    after = block.next()
+    view.blockBoundingRect(after)  # laid out, as on screen
+    assert block.layout().lineCount() > 1 and after.layout().lineCount() > 0
+    start = _letter_in(window, block)
+    view.select(start, start + 1)
+    QApplication.processEvents()
+    key(qtbot, window, "e")  # the command runs inside the key press: no paint has happened yet
+    assert _saved(window, start)
+    assert after.layout().lineCount() > 0  # its lines were kept, not thrown away to be shaped again
+    assert any(s.start <= start < s.end for s in view.spans)
