@@ -610,6 +610,8 @@ class ArticleView(QPlainTextEdit):
                     painter.setRenderHint(QPainter.Antialiasing)
                 self._align_block(block)
                 self._paint_block_tags(painter, block, geometry, spans, right, area)
+            if geometry.bottom() > area.bottom():
+                break  # the next paragraph starts below the area: asking its place would lay it out
             block = block.next()
         if painter is not None:
             painter.end()

@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from PySide6.QtCore import QEvent, QModelRoleData, QModelRoleDataSpan, QObject, QRect, Qt
-from PySide6.QtWidgets import QApplication, QDockWidget
+from PySide6.QtCore import QEvent, QObject, QRect
+from PySide6.QtWidgets import QApplication
 
 from annotator.core.importing import import_paths
-from annotator.gui import commands
 from annotator.gui.bench import persian_document
 from tests.gui.conftest import key
 from tests.helpers import write
@@ -85,3 +84,29 @@ def test_a_label_key_lays_out_again_only_the_paragraph_it_highlights(qtbot, wind
     assert _saved(window, start)
     assert after.layout().lineCount() > 0  # its lines were kept, not thrown away to be shaped again
     assert any(s.start <= start < s.end for s in view.spans)
+
+
+def test_a_label_key_at_the_bottom_of_the_screen_lays_out_nothing_below_it(qtbot, window, long_doc):
+    """Placing the new span's tags looks at the paragraphs in the area repainted, and no further:
+    the paragraph below the screen is not laid out (shaped) by a key press on the last line."""
+    view = window.view
+    block, bottom = view.firstVisibleBlock(), view.viewport().height()
+    while view.blockBoundingGeometry(block).translated(view.contentOffset()).bottom() < bottom:
+        block = block.next()
+    below = block.next()
+    assert below.isValid() and below.layout().lineCount() == 0  # not laid out yet: nothing showed it
+    top = view.blockBoundingGeometry(block).translated(view.contentOffset()).top()
+    shown = [i for i in range(block.layout().lineCount())
+             if top + block.layout().lineAt(i).y() + block.layout().lineAt(i).height() <= bottom]
+    start = _letter_in(window, block, shown[-1])  # on the last line wholly on screen
+    view.select(start, start + 1)
+    QApplication.processEvents()
+    painted = Paints(view.viewport())
+    try:
+        key(qtbot, window, "e")
+        QApplication.processEvents()
+    finally:
+        painted.stop()
+    assert _saved(window, start)
+    assert painted.rects and max(r.bottom() for r in painted.rects) >= top  # the new span's lines were drawn
+    assert below.layout().lineCount() == 0  # and what is below the screen was left alone
