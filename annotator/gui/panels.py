@@ -164,8 +164,8 @@ class SpanListModel(RowTableModel):
         self.colours: dict[str, str] = {}
         self._icons: dict[str, QIcon] = {}
         self._by_id: dict[int | None, Span] = {}
-        # A row's texts and alignments, made when first drawn: the view asks for every visible
-        # cell again after each change, and a new span scrolls the table to its row.
+        # A row's values by column and role, made when first drawn (_columns): the view asks for
+        # every visible cell again after each change, and a new span scrolls the table to its row.
         self._cells: dict[int | None, tuple] = {}
 
     @staticmethod
@@ -209,42 +209,57 @@ class SpanListModel(RowTableModel):
     def rows(self) -> list[Span]:
         return self.spans
 
-    _ROLES = frozenset({Qt.DisplayRole, Qt.DecorationRole, Qt.ToolTipRole, Qt.TextAlignmentRole})
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt override: asked many times a paint)
+        return 0 if parent.isValid() else len(self.spans)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt override: asked many times a paint)
+        return 0 if parent.isValid() else 5
+
+    def _columns(self, span: Span) -> tuple[dict[int, object], ...]:
+        """Each column's values by role for ``span``'s row, made when the row is first drawn:
+        the view asks for every visible cell again after each change, seven roles a cell."""
+        cells = self._cells.get(span.id)
+        if cells is not None and cells[0] is span:
+            return cells[1]
+        colour = self.colours.get(span.label, "#868E96")
+        icon = self._icons.get(colour)
+        if icon is None:
+            icon = self._icons[colour] = swatch(colour)
+        note = span.note or ""
+        # User text is isolated, so «۳ و ۴ دسامبر» keeps its order in a left-to-right table.
+        columns = (
+            {_DISPLAY: str(span.start)},
+            {_DISPLAY: str(span.end)},
+            {_DISPLAY: span.label, _DECORATION: icon},
+            {_DISPLAY: isolate(" ".join(span.text.split())), _ALIGNMENT: alignment(span.text)},
+            {_DISPLAY: isolate(" ".join(note.split())), _ALIGNMENT: alignment(note),
+             **({_TOOLTIP: tooltip(note)} if note else {})},
+        )
+        self._cells[span.id] = (span, columns)
+        return columns
 
     def data(self, index: QModelIndex, role=Qt.DisplayRole):
-        if role not in self._ROLES or not index.isValid() or not 0 <= index.row() < len(self.spans):
+        row = index.row()
+        if not index.isValid() or not 0 <= row < len(self.spans):
             return None
-        span = self.spans[index.row()]
-        column = index.column()
-        if role == Qt.DisplayRole or role == Qt.TextAlignmentRole:
-            cells = self._cells.get(span.id)
-            if cells is None or cells[0] is not span:
-                # User text is isolated, so «۳ و ۴ دسامبر» keeps its order in a left-to-right table.
-                cells = self._cells[span.id] = (
-                    span, (str(span.start), str(span.end), span.label, isolate(" ".join(span.text.split())),
-                           isolate(" ".join((span.note or "").split()))),
-                    (alignment(span.text), alignment(span.note or "")))
-            if role == Qt.DisplayRole:
-                return cells[1][column]
-            return cells[2][column - 3] if column in (3, 4) else None
-        if role == Qt.DecorationRole and column == 2:
-            colour = self.colours.get(span.label, "#868E96")
-            if colour not in self._icons:
-                self._icons[colour] = swatch(colour)
-            return self._icons[colour]
-        if role == Qt.ToolTipRole and column == 4 and span.note:
-            return tooltip(span.note)
-        return None
+        return self._columns(self.spans[row])[index.column()].get(int(role))
 
     def multiData(self, index: QModelIndex, roles) -> None:  # noqa: N802 (Qt override)
         """Every role a cell is asked for, in one call: a view's delegate asks for seven or so per
         cell, and each call from Qt into Python costs more than the answer."""
+        row = index.row()
+        values = self._columns(self.spans[row])[index.column()] if index.isValid() and 0 <= row < len(self.spans) \
+            else {}
         for item in roles:
-            value = self.data(index, item.role())
+            value = values.get(item.role())
             if value is None:
                 item.clearData()
             else:
                 item.setData(value)
+
+
+_DISPLAY, _DECORATION, _TOOLTIP, _ALIGNMENT = (int(role) for role in (Qt.DisplayRole, Qt.DecorationRole,
+                                                                      Qt.ToolTipRole, Qt.TextAlignmentRole))
 
 
 class SpanListPanel(QWidget):

@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from PySide6.QtCore import QEvent, QObject, QRect
+from PySide6.QtCore import QEvent, QModelRoleData, QModelRoleDataSpan, QObject, QRect, Qt
 from PySide6.QtWidgets import QApplication
 
 from annotator.core.importing import import_paths
+from annotator.gui import commands
 from annotator.gui.bench import persian_document
 from tests.gui.conftest import key
 from tests.helpers import write
@@ -110,3 +111,24 @@ def test_a_label_key_at_the_bottom_of_the_screen_lays_out_nothing_below_it(qtbot
     assert _saved(window, start)
     assert painted.rects and max(r.bottom() for r in painted.rects) >= top  # the new span's lines were drawn
     assert below.layout().lineCount() == 0  # and what is below the screen was left alone
+
+
+def test_the_span_list_cells_say_the_same_through_either_of_qts_questions(window, long_doc):
+    """A delegate asks a cell for all its roles at once (multiData); tests and others ask one at a
+    time (data): the same answers."""
+    window.undo_stack.push(commands.UpdateSpan(window, window.view.spans[3], "note", note="<b>a</b> note"))
+    model = window.span_panel.model
+    roles = [Qt.DisplayRole, Qt.DecorationRole, Qt.ToolTipRole, Qt.TextAlignmentRole, Qt.FontRole,
+             Qt.ForegroundRole, Qt.CheckStateRole, Qt.BackgroundRole]
+    for row in range(6):
+        for column in range(5):
+            index = model.index(row, column)
+            asked = [QModelRoleData(role) for role in roles]
+            for answer in asked:
+                model.multiData(index, QModelRoleDataSpan(answer))
+            for role, answer in zip(roles, asked):
+                alone = model.data(index, role)
+                assert (answer.data() is None) == (alone is None), (row, column, role)
+                if alone is not None and role != Qt.DecorationRole:
+                    assert answer.data() == alone, (row, column, role)
+    assert model.data(model.index(model.row_of(window.view.spans[3].id), 4), Qt.ToolTipRole)
