@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPixmap, QRegion
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -262,6 +262,23 @@ _DISPLAY, _DECORATION, _TOOLTIP, _ALIGNMENT = (int(role) for role in (Qt.Display
                                                                       Qt.ToolTipRole, Qt.TextAlignmentRole))
 
 
+class _TitlesHeader(QHeaderView):
+    """The span list's column titles, which do not follow the selection: whole rows are selected,
+    so every title would be highlighted whenever a span is, and Qt repainted the titles on every
+    selection (each label key) to show it."""
+
+    def __init__(self, parent=None):
+        super().__init__(Qt.Horizontal, parent)
+        self.setSectionsClickable(True)  # as a table's own header
+        self.setHighlightSections(False)
+
+    def visualRegionForSelection(self, selection) -> QRegion:  # noqa: N802 (Qt override)
+        return QRegion()  # nothing here shows the selection
+
+    def currentChanged(self, current, previous) -> None:  # noqa: N802 (Qt override)
+        pass  # nor the current cell's column
+
+
 class SpanListPanel(QWidget):
     """The document's spans in text order, with delete, relabel and note (buttons, keys and a
     right-click menu)."""
@@ -286,7 +303,11 @@ class SpanListPanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         self.table.setContextMenuPolicy(Qt.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._menu_at)
-        header = self.table.horizontalHeader()
+        header = _TitlesHeader(self.table)
+        self.table.setHorizontalHeader(header)
+        # Opaque: a scroll (a label key scrolls to the new span's row) repaints the bar alone, not
+        # the panel and the dock behind it.
+        self.table.verticalScrollBar().setAutoFillBackground(True)
         for column, width in ((0, 64), (1, 64), (2, 96)):
             header.setSectionResizeMode(column, QHeaderView.Interactive)
             header.resizeSection(column, width)

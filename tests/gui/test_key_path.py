@@ -8,7 +8,7 @@ import json
 
 import pytest
 from PySide6.QtCore import QEvent, QModelRoleData, QModelRoleDataSpan, QObject, QRect, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDockWidget
 
 from annotator.core.importing import import_paths
 from annotator.gui import commands
@@ -111,6 +111,31 @@ def test_a_label_key_at_the_bottom_of_the_screen_lays_out_nothing_below_it(qtbot
     assert _saved(window, start)
     assert painted.rects and max(r.bottom() for r in painted.rects) >= top  # the new span's lines were drawn
     assert below.layout().lineCount() == 0  # and what is below the screen was left alone
+
+
+def test_the_span_list_follows_a_label_key_without_repainting_its_titles_or_its_dock(qtbot, window, long_doc):
+    """The new span's row is selected and scrolled to; the column titles, which do not show the
+    selection, and the dock behind the scroll bar are not repainted for it."""
+    view, panel = window.view, window.span_panel
+    panel.table.scrollToBottom()  # the new row is far from the rows shown: the list scrolls
+    QApplication.processEvents()
+    start = _letter_in(window, view.firstVisibleBlock())
+    view.select(start, start + 1)
+    QApplication.processEvents()
+    titles = Paints(panel.table.horizontalHeader().viewport())
+    dock = Paints(window.findChild(QDockWidget, "dock-spans"))
+    rows = Paints(panel.table.viewport())
+    try:
+        key(qtbot, window, "e")
+        QApplication.processEvents()
+    finally:
+        for spy in (titles, dock, rows):
+            spy.stop()
+    [span] = _saved(window, start)
+    row = panel.model.row_of(span.id)
+    assert [i.row() for i in panel.table.selectionModel().selectedRows()] == [row]
+    assert panel.table.viewport().rect().intersects(panel.table.visualRect(panel.model.index(row, 0)))
+    assert rows.rects and not titles.rects and not dock.rects
 
 
 def test_the_span_list_cells_say_the_same_through_either_of_qts_questions(window, long_doc):
