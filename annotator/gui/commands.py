@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QUndoCommand
 
-from annotator.core.model import Span
+from annotator.core.model import Span, Status
 from annotator.gui.plain import quoted
 
 if TYPE_CHECKING:
@@ -46,7 +46,10 @@ class DocumentCommand(QUndoCommand):
             self.setObsolete(True)
             self.window.report_failure(what, err)
             return
-        self.window.after_change(self.doc_id, self.focus_span(undone=undone), self.delta(undone=undone))
+        delta = self.delta(undone=undone)
+        # What the step did to the document's row in the list (one's own layer: gold is listed apart).
+        row = None if delta is None or self.layer.is_gold else (len(delta[1]) - len(delta[0]), self.status_set(undone))
+        self.window.after_change(self.doc_id, self.focus_span(undone=undone), delta, row=row)
 
     def forward(self) -> None:
         raise NotImplementedError
@@ -59,6 +62,10 @@ class DocumentCommand(QUndoCommand):
 
     def delta(self, undone: bool) -> tuple[list[Span], list[Span]] | None:
         """(spans removed, spans added) by the step just taken; None if no span changed."""
+        return None
+
+    def status_set(self, undone: bool) -> str | None:
+        """The layer's status on the document as the step just taken set it; None if it left it."""
         return None
 
 
@@ -93,6 +100,11 @@ class AddSpan(DocumentCommand):
 
     def delta(self, undone: bool) -> tuple[list[Span], list[Span]]:
         return ([self.span], []) if undone else ([], [self.span])
+
+    def status_set(self, undone: bool) -> str | None:
+        if self.previous_status is None:  # the first span did not start the document
+            return None
+        return self.previous_status if undone else Status.IN_PROGRESS.value
 
 
 class DeleteSpan(DocumentCommand):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import replace
 
 from PySide6.QtCore import QModelIndex, QTimer, Qt, Signal
 from PySide6.QtWidgets import (
@@ -52,6 +53,7 @@ class DocumentListModel(RowTableModel):
         self.search_expression: str | None = None  # an FTS5 expression from the search box, or None for all
         self._blocks: OrderedDict[int, list[DocumentSummary]] = OrderedDict()
         self._known: dict[str, bool] = {}  # documents edited since the last read: in the list or not
+        self._where: dict[str, tuple[int, int]] = {}  # the rows read: (block, index in it) by document
         self._total = 0
         self.review = False  # review mode: the Status column shows the gold layer's adjudication
         self._gold: dict[str, str] = {}
@@ -70,6 +72,7 @@ class DocumentListModel(RowTableModel):
     def reload(self) -> None:
         self.beginResetModel()
         self._blocks.clear()
+        self._where.clear()
         self._known.clear()
         self._gold.clear()
         self._total = self.store.count_summaries(self.annotator, **self._filters())
@@ -101,8 +104,10 @@ class DocumentListModel(RowTableModel):
         if self.review:
             self._gold.update(self.store.gold_statuses([row.id for row in block]))
         self._blocks[number] = block
+        self._where.update((row.id, (number, i)) for i, row in enumerate(block))
         while len(self._blocks) > KEEP_BLOCKS:
-            self._blocks.popitem(last=False)
+            for row in self._blocks.popitem(last=False)[1]:
+                self._where.pop(row.id, None)
         return block
 
     def summary(self, row: int) -> DocumentSummary | None:
@@ -151,8 +156,7 @@ class DocumentListModel(RowTableModel):
             self._gold.pop(doc_id, None)
             self._gold.update(self.store.gold_statuses([doc_id]))
         listed = self.status is None or fresh.status == self.status
-        found = next(((number, i) for number, block in self._blocks.items()
-                      for i, row in enumerate(block) if row.id == doc_id), None)
+        found = self._find(doc_id)
         if found is not None and listed:
             number, i = found
             self._blocks[number][i] = fresh
@@ -163,6 +167,33 @@ class DocumentListModel(RowTableModel):
             return  # not on screen, and still in (or out of) the list as before
         self.reload()
         self._known[doc_id] = listed
+
+    def edited(self, doc_id: str, spans: int, status: Status | None = None) -> bool:
+        """One's own change, just committed, added ``spans`` spans to the document's row (fewer
+        if negative) and, unless None, set its status: the row follows without reading it again,
+        and only its cells that changed are repainted (not its title). False when that cannot be
+        done (in review mode, where the list shows gold; a row not read yet under a status filter;
+        a status the filter now leaves out): :meth:`refresh` reads it then."""
+        if self.review:
+            return False
+        found = self._find(doc_id)
+        if found is None:
+            return self.status is None  # not on screen and no filter to leave it out: nothing to show
+        number, i = found
+        row = self._blocks[number][i]
+        status = row.status if status is None else status
+        if self.status is not None and status != self.status:
+            return False  # out of the list now: the rows and the count are read again
+        self._blocks[number][i] = replace(row, spans=row.spans + spans, status=status)
+        at = number * PAGE + i
+        first, last = 3 if status == row.status else 2, 3 if spans else 2
+        if first <= last:
+            self.dataChanged.emit(self.index(at, first), self.index(at, last), [Qt.DisplayRole])
+        return True
+
+    def _find(self, doc_id: str) -> tuple[int, int] | None:
+        """(block, index in it) of ``doc_id``'s row among the rows read, or None."""
+        return self._where.get(doc_id)
 
     # --- the model ---------------------------------------------------------------------------
 

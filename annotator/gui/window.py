@@ -765,8 +765,10 @@ class MainWindow(QMainWindow):
 
     # --- saving, and saying so ---------------------------------------------------------------
 
-    def after_change(self, doc_id: str, focus_span: int | None, delta=None) -> None:
-        """A command committed: show exactly what it changed, then say it is saved."""
+    def after_change(self, doc_id: str, focus_span: int | None, delta=None, row=None) -> None:
+        """A command committed: show exactly what it changed, then say it is saved. ``row``: what
+        it did to the document's row in the list, (spans added, the status set or None), which
+        the list then shows without reading the row again; None reads it again."""
         if time.monotonic() - self._last_backup > self.BACKUP_EVERY:
             self.take_backup()
         if delta is not None:
@@ -786,7 +788,8 @@ class MainWindow(QMainWindow):
             self.select_span(focus_span, flash=False)
         else:
             self._show_selection()  # a deleted span is no longer named there
-        self.documents.model.refresh(doc_id)
+        if row is None or not self.documents.model.edited(doc_id, row[0], None if row[1] is None else Status(row[1])):
+            self.documents.model.refresh(doc_id)
         if delta is None:  # a span's change leaves "done / all" as it was (two counts over every document)
             self.documents.update_progress()
         self.saved_label.setText(f"Saved {time.strftime('%H:%M:%S')}")

@@ -69,6 +69,7 @@ def _letter_in(window, block, line: int = 0) -> int:
             return offset
     raise AssertionError("no free letter on that line")
 
+
 def test_a_label_key_lays_out_again_only_the_paragraph_it_highlights(qtbot, window, long_doc):
     """The paragraph after the one a new span is in keeps its layout: Qt's own bookkeeping took a
     highlighted paragraph's length twice over and threw away the next paragraph's lines, which
@@ -157,3 +158,39 @@ def test_the_span_list_cells_say_the_same_through_either_of_qts_questions(window
                 if alone is not None and role != Qt.DecorationRole:
                     assert answer.data() == alone, (row, column, role)
     assert model.data(model.index(model.row_of(window.view.spans[3].id), 4), Qt.ToolTipRole)
+
+
+def test_a_label_key_updates_the_documents_count_without_reading_the_row_again(qtbot, window, long_doc,
+                                                                                monkeypatch):
+    """The document list's row shows the new count at once, from the change just committed (no
+    query), and only the cells that changed are repainted, not the title: the first span the
+    Status and Spans cells, the next ones the Spans cell; an undo takes the count back."""
+    view, doc_list = window.view, window.documents
+    model = doc_list.model
+    row = model.row_of(LONG)
+    reads: list = []
+    summaries = window.store.document_summaries
+    monkeypatch.setattr(window.store, "document_summaries", lambda *a, **k: reads.append(a) or summaries(*a, **k))
+    assert model.data(model.index(row, 2)) == "new"
+    block = view.firstVisibleBlock()
+    for cells in ((2, 3), (3, 3)):
+        start = _letter_in(window, block)
+        view.select(start, start + 1)
+        QApplication.processEvents()
+        painted = Paints(doc_list.view.viewport())
+        try:
+            key(qtbot, window, "e")
+            QApplication.processEvents()
+        finally:
+            painted.stop()
+        assert _saved(window, start) and not reads
+        [fresh] = summaries("tester", ids=[LONG])
+        assert model.data(model.index(row, 3)) == str(fresh.spans) == str(len(window.store.spans(LONG, "tester")))
+        assert model.data(model.index(row, 2)) == "in progress" and fresh.status.value == "in_progress"
+        changed = doc_list.view.visualRect(model.index(row, cells[0])).united(
+            doc_list.view.visualRect(model.index(row, cells[1]))).adjusted(-2, -2, 2, 2)  # and the grid's lines
+        assert painted.rects and all(changed.contains(r) for r in painted.rects), (changed, painted.rects)
+        block = block.next()
+    qtbot.keyClick(view, "z", Qt.ControlModifier)  # undone: the count goes back
+    [fresh] = summaries("tester", ids=[LONG])
+    assert model.data(model.index(row, 3)) == str(fresh.spans) and not _saved(window, start) and not reads
