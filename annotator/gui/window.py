@@ -78,6 +78,36 @@ def _shrink(sizes: list[int], least: list[int], cut: float) -> list[int]:
     return [int(size) for size in sizes]
 
 
+class StatusLabel(QLabel):
+    """A label in the status bar whose new text repaints the label alone. A label whose size may
+    change has Qt lay the status bar out again, and after it the whole window (its docks, the
+    article's place) for every new text: each label key says the new span there. This one only
+    grows, to its widest text since :meth:`fit` (a document opened), and keeps its text to its
+    right edge, beside its neighbour, as a label sized to its text does."""
+
+    def __init__(self):
+        super().__init__()
+        self.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        super().setText(text)
+        width, height = self._room(text)
+        if width > self.minimumWidth() or height > self.minimumHeight():
+            self.setFixedSize(max(width, self.minimumWidth()), max(height, self.minimumHeight()))
+
+    def fit(self) -> None:
+        """As wide as its text again."""
+        self.setFixedSize(*self._room(self.text()))
+
+    def _room(self, text: str) -> tuple[int, int]:
+        """The size a plain label sizes itself to for ``text`` (its sizeHint, which a fixed size
+        would stretch)."""
+        size = self.fontMetrics().size(Qt.TextSingleLine, text)
+        margins, margin = self.contentsMargins(), 2 * self.margin()
+        return (size.width() + margins.left() + margins.right() + margin,
+                size.height() + margins.top() + margins.bottom() + margin)
+
+
 class MainWindow(QMainWindow):
     saved = Signal(str)  # emitted after a change is committed to the database
     document_opened = Signal(str)
@@ -227,7 +257,7 @@ class MainWindow(QMainWindow):
         return scroll
 
     def _status_label(self, name: str) -> QLabel:
-        label = QLabel()
+        label = StatusLabel()
         label.setObjectName(name)
         label.setTextFormat(Qt.PlainText)
         return label
@@ -425,6 +455,7 @@ class MainWindow(QMainWindow):
         self.view.set_caret(int(saved) if saved and saved.isdigit() else 0)
         self.view.ensureCursorVisible()
         self._show_selection()  # the position in this document, not the last one's
+        self.selection_label.fit()  # room for this document's selections, not the widest of the last one's
         self._prepare_snap(doc.text)
         self.store.set_setting(f"last_document/{self.annotator}", doc.id)
         self.documents.show_current(doc.id)

@@ -194,3 +194,58 @@ def test_a_label_key_updates_the_documents_count_without_reading_the_row_again(q
     qtbot.keyClick(view, "z", Qt.ControlModifier)  # undone: the count goes back
     [fresh] = summaries("tester", ids=[LONG])
     assert model.data(model.index(row, 3)) == str(fresh.spans) and not _saved(window, start) and not reads
+
+
+class LayoutRequests(QObject):
+    """How often Qt lays these widgets out again."""
+
+    def __init__(self, *widgets):
+        super().__init__()
+        self.widgets = widgets
+        self.count = 0
+        for widget in widgets:
+            widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.LayoutRequest:
+            self.count += 1
+        return False
+
+    def stop(self) -> None:
+        for widget in self.widgets:
+            widget.removeEventFilter(self)
+
+
+def test_a_label_key_says_its_span_in_the_status_bar_without_laying_the_window_out_again(qtbot, window, long_doc):
+    """The status bar names the new span (and the time it was saved) after each key; its labels
+    keep the room they had, so neither the status bar nor the window around it is laid out again
+    for a new text. A longer text still gets the room it needs."""
+    view, bar = window.view, window.statusBar()
+    block = view.firstVisibleBlock()
+    shown = []
+    for _ in range(3):
+        start = _letter_in(window, block)
+        view.select(start, start + 1)
+        QApplication.processEvents()  # the selection's text ("Label key stores …"), room made for it
+        QApplication.processEvents()  # and the window laid out for that room
+        laid_out = LayoutRequests(bar, window)
+        try:
+            key(qtbot, window, "e")
+            QApplication.processEvents()
+        finally:
+            laid_out.stop()
+        [span] = _saved(window, start)
+        assert window.selection_label.text() == f"EVENT {span.start}–{span.end} ({span.end - span.start} chars)"
+        assert window.saved_label.text().startswith("Saved ")
+        shown.append(laid_out.count)
+        block = block.next()
+    assert shown == [0, 0, 0]
+    label = window.selection_label
+    label.setText(label.text() + " and a good deal more text than before")
+    QApplication.processEvents()
+    QApplication.processEvents()
+    needed = label.fontMetrics().horizontalAdvance(label.text())
+    assert label.width() >= needed and label.geometry().right() < window.saved_label.x()
+    window.open_document(LONG)  # a document opened: as wide as its text again
+    QApplication.processEvents()
+    assert label.width() < needed
