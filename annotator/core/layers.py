@@ -30,6 +30,12 @@ class AnnotatorLayer:
     def add(self, span: Span, proposed_by: list[str] | None = None) -> int | None:
         return self.store.add_span(span._replace(annotator=self.name, id=None))
 
+    def add_started(self, span: Span, proposed_by: list[str] | None = None) -> tuple[int | None, str | None]:
+        """add() and started() at once, committed before it returns (one statement on a team
+        database): (the new span's id or None, the status before if the span started the document)."""
+        span_id, before = self.store.add_span_started(span._replace(annotator=self.name, id=None))
+        return span_id, None if before is None else before.value
+
     def delete(self, span: Span) -> Any | None:
         """Delete ``span`` (only if it is this layer's, on its document); what restore() needs."""
         return self.store.delete_span(span.id, doc_id=span.doc_id, annotator=self.name)
@@ -101,6 +107,11 @@ class GoldLayer:
     def add(self, span: Span, proposed_by: list[str] | None = None) -> int | None:
         return self.store.add_gold_span(span._replace(annotator=GOLD, id=None), proposed_by=proposed_by or [],
                                         decided_by=self.reviewer)
+
+    def add_started(self, span: Span, proposed_by: list[str] | None = None) -> tuple[int | None, str | None]:
+        with self.store.transaction():
+            span_id = self.add(span, proposed_by)
+            return span_id, None if span_id is None else self.started(span.doc_id)
 
     def delete(self, span: Span) -> Any | None:
         found = self.store.get_gold_span(span.id)

@@ -38,8 +38,11 @@ class DocumentCommand(QUndoCommand):
         try:
             if self.window.store.busy:
                 raise RuntimeError("an import is running; try again when it is done")
-            with self.window.store.transaction():
-                step()
+            if self.self_contained(undone):
+                step()  # one write that commits (or rolls back) on its own: no transaction around it
+            else:
+                with self.window.store.transaction():
+                    step()
         except Exception as err:  # noqa: BLE001 - any failure to write means: not saved
             # Rolled back, so the database is as it was; the stack drops the command so that
             # its position never claims a change that is not on disk.
@@ -53,6 +56,11 @@ class DocumentCommand(QUndoCommand):
 
     def forward(self) -> None:
         raise NotImplementedError
+
+    def self_contained(self, undone: bool) -> bool:
+        """Whether the step is one store call that commits on its own (atomic by itself): then it
+        is not wrapped in a transaction, which costs a team database two more round trips."""
+        return False
 
     def backward(self) -> None:
         raise NotImplementedError
@@ -79,16 +87,19 @@ class AddSpan(DocumentCommand):
         self.proposed_by = proposed_by
         self.previous_status: str | None = None
 
+    def self_contained(self, undone: bool) -> bool:
+        return not undone and self.span.id is None  # the label key: add_started
+
     def forward(self) -> None:
         if self.span.id is None:
-            span_id = self.layer.add(self.span, self.proposed_by)
+            span_id, self.previous_status = self.layer.add_started(self.span, self.proposed_by)
             if span_id is None:
                 raise ValueError(f"{self.span.label} span on «{quoted(self.span.text)}» is already there")
             self.span = self.span._replace(id=span_id)
         else:  # redo after undo: the same span, under the same id
             self.layer.restore(self.span, (self.span, {"proposed_by": self.proposed_by or [],
                                                        "decided_by": getattr(self.layer, "reviewer", "")}))
-        self.previous_status = self.layer.started(self.doc_id)
+            self.previous_status = self.layer.started(self.doc_id)
 
     def backward(self) -> None:
         if self.layer.delete(self.span) is None:

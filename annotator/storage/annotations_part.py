@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -15,6 +17,7 @@ class AnnotationsPart:
     """Part of :class:`annotator.storage.store.Store` (its ``db`` is an open sqlite-utils Database)."""
 
     db: Database
+    transaction: Callable[[], AbstractContextManager[Any]]  # the Store's
 
     # --- annotations --------------------------------------------------------------------------
 
@@ -33,6 +36,21 @@ class AnnotationsPart:
              span.text, span.note, stamp, stamp],
         )
         return row[0] if row else None
+
+    def add_span_started(self, span: Span) -> tuple[int | None, Status | None]:
+        """Insert a span (as :meth:`add_span`, without an ``id``) and, when it is new, start its
+        document for its annotator (new -> in progress), committed together before it returns:
+        (its id or None if the same span was there already, the status before if it changed).
+        What a label key does; a team database does it in one statement."""
+        with self.transaction():
+            span_id = self.add_span(span._replace(id=None))
+            if span_id is None:
+                return None, None
+            before = self.status(span.doc_id, span.annotator)
+            if before != Status.NEW:
+                return span_id, None
+            self.set_status(span.doc_id, span.annotator, Status.IN_PROGRESS)
+            return span_id, before
 
     def add_spans(self, spans: list[Span]) -> int:
         """Insert many spans at once (``add_span`` for an import's page); how many were new."""

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from annotator.core.errors import DatabaseError
-from annotator.core.model import Document, Status
+from annotator.core.model import Document, Span, Status
 from annotator.core.text import index_tokens
 from annotator.storage import team
 from annotator.storage.team import shown
@@ -436,6 +436,28 @@ class TeamStore(Store):
                                     "its owner adds members with annotator team add")
         self.db.execute("INSERT INTO annotators(name, created_at) VALUES (?, ?)", [name, now()])
         return True
+
+    # --- annotations -----------------------------------------------------------------------------
+
+    def add_span_started(self, span: Span) -> tuple[int | None, Status | None]:
+        """As on a file, in one statement (one round trip, atomic on its own, committed when it
+        returns): the span, and its document started for its annotator when the span is new and
+        the document was new. The status before is read in the statement's own snapshot."""
+        stamp = now()
+        row = self.db.execute(
+            'WITH added AS (INSERT INTO spans(doc_id, annotator, start, "end", label, text, note, created_at, '
+            'updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (doc_id, annotator, start, "end", label) '
+            "DO NOTHING RETURNING id), "
+            "was AS (SELECT status FROM doc_status WHERE doc_id = ? AND annotator = ?), "
+            "started AS (INSERT INTO doc_status(doc_id, annotator, status, updated_at) "
+            "SELECT ?, ?, 'in_progress', ? WHERE EXISTS (SELECT 1 FROM added) "
+            "AND COALESCE((SELECT status FROM was), 'new') = 'new' "
+            "ON CONFLICT (doc_id, annotator) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at "
+            "RETURNING 1) "
+            "SELECT (SELECT id FROM added), EXISTS (SELECT 1 FROM started)",
+            [span.doc_id, span.annotator, span.start, span.end, span.label, span.text, span.note, stamp, stamp,
+             span.doc_id, span.annotator, span.doc_id, span.annotator, stamp]).fetchone()
+        return row[0], Status.NEW if row[1] else None
 
     # --- documents and search ------------------------------------------------------------------
 

@@ -249,3 +249,27 @@ def test_a_label_key_says_its_span_in_the_status_bar_without_laying_the_window_o
     window.open_document(LONG)  # a document opened: as wide as its text again
     QApplication.processEvents()
     assert label.width() < needed
+
+
+def test_a_label_key_on_a_team_database_is_one_statement(qtbot, window, long_doc, backend, monkeypatch):
+    """On a team database a label key's write is one round trip: the span and its document's
+    status in one statement, outside any transaction (it commits on its own), and nothing read
+    back. Refused (another member's layer), it writes nothing and says so."""
+    if backend != "postgresql":
+        pytest.skip("a team database's round trips")
+    db = window.store.db
+    statements, transactions = [], []
+    execute, transaction = db.execute, db.transaction
+    monkeypatch.setattr(db, "execute", lambda sql, params=(): statements.append(sql) or execute(sql, params))
+    monkeypatch.setattr(db, "transaction", lambda: transactions.append(1) or transaction())
+    view = window.view
+    start = _letter_in(window, view.firstVisibleBlock())
+    view.select(start, start + 1)
+    QApplication.processEvents()
+    statements.clear()
+    key(qtbot, window, "e")
+    QApplication.processEvents()
+    assert len(statements) == 1 and not transactions
+    [span] = _saved(window, start)
+    assert window.store.status(LONG, "tester").value == "in_progress"
+    assert window.span_panel.model.row_of(span.id) is not None and window.view.span(span.id) == span

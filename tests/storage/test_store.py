@@ -137,6 +137,29 @@ def test_status_defaults_to_new_and_changes(store: Store):
     assert store.status("d1", "a") is Status.DONE
 
 
+def test_a_label_keys_span_starts_its_document_in_the_same_commit(store: Store):
+    """add_span_started (a label key's write, one statement on a team database): a new span on a
+    new document starts it and says it was new; the next span leaves the status; the same span
+    again writes nothing; a document done or skipped stays so."""
+    store.insert_document(_doc())
+    store.ensure_annotator("a")
+    first = store.add_span_started(Span("d1", "a", 9, 14, "GPE", "سمنان"))
+    assert first[0] is not None and first[1] is Status.NEW and store.status("d1", "a") is Status.IN_PROGRESS
+    again = store.add_span_started(Span("d1", "a", 0, 8, "ROLE", "استاندار"))
+    assert again[0] not in (None, first[0]) and again[1] is None and store.status("d1", "a") is Status.IN_PROGRESS
+    assert store.add_span_started(Span("d1", "a", 9, 14, "GPE", "سمنان")) == (None, None)
+    assert [(s.start, s.label, s.id) for s in store.spans("d1", "a")] == [(0, "ROLE", again[0]), (9, "GPE", first[0])]
+    store.set_status("d1", "a", Status.DONE)
+    assert store.add_span_started(Span("d1", "a", 15, 18, "EVENT", "گفت"))[1] is None
+    assert store.status("d1", "a") is Status.DONE
+    with pytest.raises(DATABASE_ERRORS, match="does not match"):  # refused whole: no span, no status
+        store.add_span_started(Span("d1", "a", 9, 14, "PER", "سمنا"))
+    store.insert_document(Document(id="d2", title="t", text="مشهد", lang="fa", direction="rtl"))
+    with pytest.raises(DATABASE_ERRORS):
+        store.add_span_started(Span("d2", "a", 0, 40, "GPE", "مشهد"))
+    assert store.spans("d2", "a") == [] and store.status("d2", "a") is Status.NEW
+
+
 def test_deleting_a_document_removes_it_from_search(store: Store):
     store.insert_document(_doc())
     assert [d.id for d in store.search('"سمنان" *')] == ["d1"]

@@ -131,6 +131,30 @@ def test_each_member_sees_the_others_saves(members):
         assert leila.changes() == []
 
 
+def test_a_label_keys_one_statement_writes_only_ones_own_layer_and_is_seen(members):
+    """add_span_started is one statement on a team database (the span and the document started):
+    a member's own layer only, refused whole on another's (no span, no status), and announced like
+    the two writes it replaces, each by the connection that made it."""
+    with open_project(members["sara"]) as sara, open_project(members["minji"]) as minji:
+        assert minji.changes() == []  # listening
+        span_id, before = sara.add_span_started(span("sara"))
+        assert span_id is not None and before is Status.NEW and sara.status("d1", "sara") is Status.IN_PROGRESS
+        with pytest.raises(TeamDatabaseError) as refused:
+            sara.add_span_started(span("minji", "대구시는", "LOC"))
+        assert refused.value.kind == "refused"
+        assert minji.spans("d1", "minji") == [] and minji.status("d1", "minji") is Status.NEW
+        seen: list[dict] = []
+        deadline = time.monotonic() + 2.0
+        while len(seen) < 2 and time.monotonic() < deadline:
+            seen += minji.changes()
+            time.sleep(0.02)
+        assert {(c["table"], c["doc"], c["by"], c["connection"]) for c in seen} == {
+            ("spans", "d1", "sara", sara.connection_id), ("doc_status", "d1", "sara", sara.connection_id)}
+        with pytest.raises(TeamDatabaseError):  # a member may not start another's document either
+            minji.add_span_started(span("sara", "대구시는", "LOC"))
+        assert [s.text for s in sara.spans("d1", "sara")] == ["مشهد"]
+
+
 def test_two_members_writing_at_once_lose_nothing(members):
     words = [w for w in ("خبر", "مشهد", "대구시는", "발표했다", "남대구에서")]
 
