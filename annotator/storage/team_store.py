@@ -20,6 +20,7 @@ import functools
 import json
 import logging
 import re
+import select
 import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -310,6 +311,7 @@ class TeamStore(Store):
         super().__init__(db, url)  # type: ignore[arg-type]
         self.url = url
         self._listener: Any = None
+        self._encoding = "utf-8"  # the listening connection's, once it listens
         self._unanalysed = 0
         member, owner, lead, reviewer = db.execute(
             "SELECT current_user, (SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() "
@@ -508,24 +510,42 @@ class TeamStore(Store):
         try:
             if self._listener.closed or self._listener.broken:
                 return anything if self._listen() else []
-            # A millisecond, not 0: with 0 psycopg reads nothing from the socket, and a dead server looks quiet.
-            changes = [change for n in self._listener.notifies(timeout=0.001) if (change := _change(n.payload, n.pid))]
+            changes = [change for n in self._received()
+                       if (change := _change(n.extra.decode(self._encoding), n.be_pid))]
             return self._senders(changes)
         except psycopg.Error:
             with contextlib.suppress(Exception):
                 self._listener.close()
             return anything if self._listen() else []
 
+    def _received(self) -> list[Any]:
+        """The notifications the listening connection has received, never waiting: what its
+        socket holds is read first (a server that went away shows as a socket to read whose read
+        fails). psycopg's own notifies(timeout=…) spun for the whole timeout on the window's
+        thread, a millisecond of every poll even when nothing had come."""
+        pgconn = self._listener.pgconn
+        for _ in range(8):  # a server that stops says so first, then closes: the close is read too
+            if not select.select([pgconn.socket], [], [], 0)[0]:
+                break
+            pgconn.consume_input()
+        received = []
+        while (notify := pgconn.notifies()) is not None:
+            received.append(notify)
+        return received
+
     def _senders(self, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The changes, each once, ``by`` the member logged in on the connection that sent it (as
-        the server knows it, never as the payload says; None when that connection has ended)."""
+        the server knows it, never as the payload says; None when that connection has ended).
+        This store's own connection is its member; others are asked of the server, on the main
+        connection (a query on the listening one would take in notifications on the way)."""
         unique = list({tuple(c.values()): c for c in changes}.values())
-        if unique:
-            pids = sorted({c["connection"] for c in unique})
-            who = dict(self._listener.execute("SELECT pid, usename::text FROM pg_stat_activity WHERE pid = ANY(%s)",
-                                              [pids]).fetchall())
-            for change in unique:
-                change["by"] = who.get(change["connection"])
+        own = self.connection_id
+        pids = sorted({c["connection"] for c in unique} - {own})
+        who = dict(self.db.execute("SELECT pid, usename::text FROM pg_stat_activity WHERE pid = ANY(?)",
+                                   [pids]).fetchall()) if pids else {}
+        who[own] = self.member
+        for change in unique:
+            change["by"] = who.get(change["connection"])
         return unique
 
     def given_url(self) -> str:
@@ -544,6 +564,7 @@ class TeamStore(Store):
         except (psycopg.Error, DatabaseError):
             return False
         self._listener = listener
+        self._encoding = listener.info.encoding
         return True
 
     # --- figures --------------------------------------------------------------------------------

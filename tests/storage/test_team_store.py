@@ -155,6 +155,42 @@ def test_a_label_keys_one_statement_writes_only_ones_own_layer_and_is_seen(membe
         assert [s.text for s in sara.spans("d1", "sara")] == ["مشهد"]
 
 
+def test_a_poll_reads_what_came_without_waiting_and_knows_its_own_saves(members, monkeypatch):
+    """changes() asks the listening socket without waiting (a window polls on its own thread every
+    half second: psycopg's notifies(timeout=…) spun there for its whole timeout, nothing or not),
+    names this connection's own saves by its member without asking the server, and asks the
+    server who sent the others'."""
+    from annotator.storage import team_store
+
+    waits: list = []
+    select = team_store.select.select
+    monkeypatch.setattr(team_store.select, "select", lambda r, w, x, timeout=None: waits.append(timeout) or
+                        select(r, w, x, timeout))
+    with open_project(members["sara"]) as sara, open_project(members["minji"]) as minji:
+        asked: list[str] = []
+        execute = minji.db.execute
+        monkeypatch.setattr(minji.db, "execute", lambda sql, params=(): asked.append(sql) or execute(sql, params))
+        assert minji.changes() == [] and minji.changes() == []  # listening; nothing came
+        assert waits and set(waits) == {0} and asked == []
+
+        def seen(count: int) -> list[dict]:
+            found: list[dict] = []
+            deadline = time.monotonic() + 2.0
+            while len(found) < count and time.monotonic() < deadline:
+                found += minji.changes()
+                time.sleep(0.02)
+            return found
+
+        minji.add_span_started(span("minji"))
+        assert {(c["table"], c["by"], c["connection"]) for c in seen(2)} == {
+            ("spans", "minji", minji.connection_id), ("doc_status", "minji", minji.connection_id)}
+        assert not [sql for sql in asked if "pg_stat_activity" in sql]
+        sara.add_span(span("sara", "대구시는", "LOC"))
+        assert [(c["table"], c["by"], c["connection"]) for c in seen(1)] == [("spans", "sara", sara.connection_id)]
+        assert len([sql for sql in asked if "pg_stat_activity" in sql]) == 1
+        assert set(waits) == {0}
+
+
 def test_two_members_writing_at_once_lose_nothing(members):
     words = [w for w in ("خبر", "مشهد", "대구시는", "발표했다", "남대구에서")]
 
