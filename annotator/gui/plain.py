@@ -48,11 +48,14 @@ def is_rtl(text: str) -> bool:
     return False
 
 
+_ALIGN = GuiQt.AlignmentFlag
+_FLUSH_RIGHT = int(_ALIGN.AlignRight | _ALIGN.AlignVCenter | _ALIGN.AlignAbsolute)
+_FLUSH_LEFT = int(_ALIGN.AlignLeft | _ALIGN.AlignVCenter | _ALIGN.AlignAbsolute)
+
+
 def alignment(text: str) -> int:
     """A cell's alignment for ``text``: flush to its own start edge."""
-    from PySide6.QtCore import Qt
-
-    return int((Qt.AlignRight if is_rtl(text) else Qt.AlignLeft) | Qt.AlignVCenter | Qt.AlignAbsolute)
+    return _FLUSH_RIGHT if is_rtl(text) else _FLUSH_LEFT
 
 
 def quoted(text: str, most: int = 40) -> str:

@@ -90,6 +90,8 @@ class StatusLabel(QLabel):
         self.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        if text == self.text():
+            return
         super().setText(text)
         width, height = self._room(text)
         if width > self.minimumWidth() or height > self.minimumHeight():
@@ -813,9 +815,10 @@ class MainWindow(QMainWindow):
             self.suggestions.refresh()
         self.review.refresh()
         if focus_span is not None:
-            cursor = self.view.textCursor()
-            cursor.clearSelection()
-            self.view.setTextCursor(cursor)
+            if self.view.span(focus_span) is None:  # else selecting it moves the caret, ending the text selection
+                cursor = self.view.textCursor()
+                cursor.clearSelection()
+                self.view.setTextCursor(cursor)
             self.select_span(focus_span, flash=False)
         else:
             self._show_selection()  # a deleted span is no longer named there

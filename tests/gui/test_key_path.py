@@ -273,3 +273,24 @@ def test_a_label_key_on_a_team_database_is_one_statement(qtbot, window, long_doc
     [span] = _saved(window, start)
     assert window.store.status(LONG, "tester").value == "in_progress"
     assert window.span_panel.model.row_of(span.id) is not None and window.view.span(span.id) == span
+
+
+def test_a_label_key_moves_the_caret_to_its_span_once(qtbot, window, long_doc, monkeypatch):
+    """After a label key the text selection is gone, the caret is at the new span's start and the
+    span is selected in the article and the list; the status bar says that, with no passing
+    "Position …" for the text selection cleared on the way (the caret moved once)."""
+    view, label = window.view, window.selection_label
+    start = _letter_in(window, view.firstVisibleBlock())
+    view.select(start, start + 1)
+    QApplication.processEvents()
+    said: list[str] = []
+    set_text = label.setText
+    monkeypatch.setattr(label, "setText", lambda text: said.append(text) or set_text(text))
+    key(qtbot, window, "e")
+    QApplication.processEvents()
+    [span] = _saved(window, start)
+    assert view.selection() == (span.start, span.start) and view.caret() == span.start
+    assert view.selected_span_id == span.id
+    assert [window.span_panel.model.spans[i.row()].id for i in window.span_panel.table.selectionModel().selectedRows()] \
+        == [span.id]
+    assert set(said) == {f"EVENT {span.start}–{span.end} ({span.end - span.start} chars)"} == {label.text()}
