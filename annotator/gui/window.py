@@ -43,6 +43,7 @@ from annotator.gui.learning import Learning, LearningPanel
 from annotator.gui.live import Live, is_lost
 from annotator.gui.panels import GuidelinesPanel, LabelPalette, SpanListPanel, ThemesPanel
 from annotator.gui.review import Review
+from annotator.gui.status import StatusLabel
 from annotator.gui.suggestions import Suggestions
 from annotator.gui.theme import apply_theme, is_dark
 from annotator.storage import DATABASE_ERRORS, Store, explain
@@ -76,38 +77,6 @@ def _shrink(sizes: list[int], least: list[int], cut: float) -> list[int]:
             given += step
         cut -= given
     return [int(size) for size in sizes]
-
-
-class StatusLabel(QLabel):
-    """A label in the status bar whose new text repaints the label alone. A label whose size may
-    change has Qt lay the status bar out again, and after it the whole window (its docks, the
-    article's place) for every new text: each label key says the new span there. This one only
-    grows, to its widest text since :meth:`fit` (a document opened), and keeps its text to its
-    right edge, beside its neighbour, as a label sized to its text does."""
-
-    def __init__(self):
-        super().__init__()
-        self.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
-
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
-        if text == self.text():
-            return
-        super().setText(text)
-        width, height = self._room(text)
-        if width > self.minimumWidth() or height > self.minimumHeight():
-            self.setFixedSize(max(width, self.minimumWidth()), max(height, self.minimumHeight()))
-
-    def fit(self) -> None:
-        """As wide as its text again."""
-        self.setFixedSize(*self._room(self.text()))
-
-    def _room(self, text: str) -> tuple[int, int]:
-        """The size a plain label sizes itself to for ``text`` (its sizeHint, which a fixed size
-        would stretch)."""
-        size = self.fontMetrics().size(Qt.TextSingleLine, text)
-        margins, margin = self.contentsMargins(), 2 * self.margin()
-        return (size.width() + margins.left() + margins.right() + margin,
-                size.height() + margins.top() + margins.bottom() + margin)
 
 
 class MainWindow(QMainWindow):
