@@ -46,6 +46,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     where = str(Path(metafunc.definition.fspath).relative_to(Path(__file__).parent.parent))
     both = where.startswith(BOTH_BACKENDS) and metafunc.definition.get_closest_marker("sqlite_only") is None
+    if both and metafunc.definition.get_closest_marker("postgresql_only") is not None:
+        metafunc.parametrize("backend", ["postgresql"])
+        return
     metafunc.parametrize("backend", ["sqlite", "postgresql"] if both else ["sqlite"])
 
 

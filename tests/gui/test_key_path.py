@@ -251,12 +251,12 @@ def test_a_label_key_says_its_span_in_the_status_bar_without_laying_the_window_o
     assert label.width() < needed
 
 
-def test_a_label_key_on_a_team_database_is_one_statement(qtbot, window, long_doc, backend, monkeypatch):
+@pytest.mark.postgresql_only
+def test_a_label_key_on_a_team_database_is_one_statement(qtbot, window, long_doc, monkeypatch):
     """On a team database a label key's write is one round trip: the span and its document's
     status in one statement, outside any transaction (it commits on its own), and nothing read
-    back. Refused (another member's layer), it writes nothing and says so."""
-    if backend != "postgresql":
-        pytest.skip("a team database's round trips")
+    back."""
+    assert window.store.is_team
     db = window.store.db
     statements, transactions = [], []
     execute, transaction = db.execute, db.transaction
