@@ -9,6 +9,7 @@ import sys
 
 from annotator.core import tokens
 from annotator.core.analyser import Analyser
+from annotator.core.resources import seeds_dir
 
 WORDS = ["대구시는", "포항시는", "18일에", "김정은", "발표했다", "K리그에서", "대구시", "😀대구시가", "مشهد", ""]
 
@@ -51,3 +52,36 @@ def test_korean_split_asks_elsewhere_when_told_to():
     finally:
         tokens.analyse_elsewhere(None)
     assert tokens.noun_end("대구시는") == 3
+
+
+def here(words: list[str]) -> list[int | None]:
+    return [tokens.split_here(w) if tokens.has_hangul(w) else None for w in words]
+
+
+def seed_texts() -> list[str]:
+    return [path.read_text(encoding="utf-8") for path in sorted(seeds_dir().glob("*.txt"))]
+
+
+def test_tokenize_asks_elsewhere_about_a_texts_words_at_once_and_gets_the_same_tokens():
+    """Every Korean word of the seeds, asked elsewhere a text at a time (one round trip, not one
+    a word), gives the very tokens of the analysis here."""
+    texts = seed_texts()
+    expected = [tokens.tokenize(text) for text in texts]
+    single, many = [], []
+    tokens.analyse_elsewhere(lambda word: single.append(word) or tokens.split_here(word),
+                             lambda words: many.append(list(words)) or here(words))
+    tokens._run_tokens.cache_clear()  # each run tokenized afresh
+    try:
+        assert [tokens.tokenize(text) for text in texts] == expected
+        korean = [text for text in texts if tokens.has_hangul(text)]
+        assert len(many) == len(korean) == 2 and single == []  # a list a Korean text, never a word alone
+        asked = [w for words in many for w in words]
+        assert len(asked) == len(set(asked)) > 500 and all(tokens.has_hangul(w) for w in asked)
+        many.clear()
+        assert [tokens.tokenize(text) for text in texts] == expected and many == []  # known now
+        tokens.korean_split.cache_clear()
+        tokens._run_tokens.cache_clear()
+        assert [tokens.tokenize(text) for text in texts] == expected and len(many) == 2  # forgotten: asked again
+    finally:
+        tokens.analyse_elsewhere(None)
+        tokens._run_tokens.cache_clear()
