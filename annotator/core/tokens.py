@@ -126,8 +126,7 @@ def _is_tail(tag: str) -> bool:
     return tag.startswith(("J", "E")) or tag == "VCP"
 
 
-# A front end that should not hold the analyser itself (the window: 300 MB and a second or two of
-# loading with Python's lock held) has it asked in a process of its own (annotator.core.analyser).
+# Asked instead of Kiwi here where this process should not hold it (annotator.core.analyser: 300 MB).
 _elsewhere: Callable[[str], int | None] | None = None
 _many: Callable[[list[str]], list[int | None]] | None = None
 
@@ -146,25 +145,23 @@ def analyse_elsewhere(split: Callable[[str], int | None] | None,
 _UNKNOWN = object()
 _splits: dict[str, int | None] = {}  # each Korean word's split once analysed, here or elsewhere
 _runs_ahead: set[str] = set()  # the runs of non-space characters whose words were asked ahead
-_KEPT = 200_000  # words (and runs) remembered; past that all are forgotten and asked again
 
 
 def korean_split(word: str) -> int | None:
     """Where ``word`` (one word token containing Hangul) splits into noun + particles, as an
-    offset inside it, or None. Depends on the string alone (remembered per string;
-    ``korean_split.cache_clear()`` forgets)."""
+    offset inside it, or None. Depends on the string alone (remembered; ``cache_clear`` forgets)."""
     cut = _splits.get(word, _UNKNOWN)
     if cut is _UNKNOWN:
         ask = _elsewhere
         cut = ask(word) if ask is not None else split_here(word)
-        _remember(word, cut)
+        _remember({word: cut})
     return cut  # type: ignore[return-value]
 
 
-def _remember(word: str, cut: int | None) -> None:
-    if len(_splits) >= _KEPT:
-        _splits.clear()
-    _splits[word] = cut
+def _remember(answers: dict[str, int | None]) -> None:
+    if len(_splits) >= 200_000 or len(_runs_ahead) >= 100_000:
+        _forget()  # then asked again
+    _splits.update(answers)
 
 
 def _forget() -> None:
@@ -176,23 +173,13 @@ korean_split.cache_clear = _forget  # type: ignore[attr-defined]  (as functools'
 
 
 def _ask_ahead(text: str, many: Callable[[list[str]], list[int | None]]) -> None:
-    """Ask ``many`` (the analysis elsewhere) in one go about the Korean words of ``text`` not yet
-    known, instead of one round trip a word as :func:`scan` meets them: the words are those
-    :func:`scan` will ask about, taken from each run of non-space characters with Hangul not
-    looked at before; what it answers is what :func:`korean_split` remembers."""
+    """Ask ``many`` at once about the Korean words of ``text`` not yet known (those :func:`scan`
+    would ask about one by one) in its runs of non-space characters not looked at before."""
     runs = [run for run in set(_HANGUL_RUN.findall(text)) if run not in _runs_ahead]
-    words: dict[str, None] = {}
-    for run in runs:
-        for m in _TOKEN.finditer(run):
-            word = m.group("word")
-            if word is not None and word not in _splits and _HANGUL.search(word) is not None:
-                words[word] = None
+    found = (m.group() for run in runs for m in _TOKEN.finditer(run) if m.group("word") is not None)
+    words = list(dict.fromkeys(w for w in found if w not in _splits and _HANGUL.search(w) is not None))
     if words:
-        asked = list(words)
-        for word, cut in zip(asked, many(asked)):
-            _remember(word, cut)
-    if len(_runs_ahead) >= _KEPT:
-        _runs_ahead.clear()
+        _remember(dict(zip(words, many(words))))
     _runs_ahead.update(runs)  # after the answers: another thread meanwhile asked them itself
 
 
