@@ -26,6 +26,7 @@ Kiwi: about 300 MB less, one Kiwi for the session, the same tokens.
 from __future__ import annotations
 
 import argparse
+import atexit
 import ctypes
 import gc
 import importlib.abc
@@ -94,6 +95,7 @@ def use_analyser(address: str) -> None:
     except ValueError:
         secret = b""  # refused there: one of its own answers instead
     lent = analyser.Analyser(address, secret)
+    atexit.register(lent.close)  # a process of its own, if it had to start one, ends and its folder goes
     tokens.analyse_elsewhere(lent.split, lent.splits)
 
 
