@@ -126,27 +126,61 @@ def _is_tail(tag: str) -> bool:
     return tag.startswith(("J", "E")) or tag == "VCP"
 
 
-# A front end that should not hold the analyser itself (the window: 300 MB and a second or two of
-# loading with Python's lock held) has it asked in a process of its own (annotator.core.analyser).
+# Asked instead of Kiwi here where this process should not hold it (annotator.core.analyser: 300 MB).
 _elsewhere: Callable[[str], int | None] | None = None
+_many: Callable[[list[str]], list[int | None]] | None = None
 
 
-def analyse_elsewhere(split: Callable[[str], int | None] | None) -> None:
+def analyse_elsewhere(split: Callable[[str], int | None] | None,
+                      many: Callable[[list[str]], list[int | None]] | None = None) -> None:
     """Have :func:`korean_split` ask ``split`` (the same analysis, in another process) instead
-    of loading Kiwi here; None: here again."""
-    global _elsewhere
-    if split != _elsewhere:
-        _elsewhere = split
-        korean_split.cache_clear()
+    of loading Kiwi here, and :func:`tokenize` ask ``many`` (the same for a list of words, one
+    answer each, in order) about a text's words all at once; None: here again."""
+    global _elsewhere, _many
+    if split != _elsewhere or many != _many:
+        _elsewhere, _many = split, many
+        _forget()
 
 
-@lru_cache(maxsize=200_000)
+_UNKNOWN = object()
+_splits: dict[str, int | None] = {}  # each Korean word's split once analysed, here or elsewhere
+_runs_ahead: set[str] = set()  # the runs of non-space characters whose words were asked ahead
+
+
 def korean_split(word: str) -> int | None:
     """Where ``word`` (one word token containing Hangul) splits into noun + particles, as an
-    offset inside it, or None. Depends on the string alone."""
-    if _elsewhere is not None:
-        return _elsewhere(word)
-    return split_here(word)
+    offset inside it, or None. Depends on the string alone (remembered; ``cache_clear`` forgets)."""
+    cut = _splits.get(word, _UNKNOWN)
+    if cut is _UNKNOWN:
+        ask = _elsewhere
+        cut = ask(word) if ask is not None else split_here(word)
+        _remember({word: cut})
+    return cut  # type: ignore[return-value]
+
+
+def _remember(answers: dict[str, int | None]) -> None:
+    if len(_splits) >= 200_000 or len(_runs_ahead) >= 100_000:
+        _forget()  # then asked again
+    _splits.update(answers)
+
+
+def _forget() -> None:
+    _splits.clear()
+    _runs_ahead.clear()
+
+
+korean_split.cache_clear = _forget  # type: ignore[attr-defined]  (as functools' caches say it)
+
+
+def _ask_ahead(text: str, many: Callable[[list[str]], list[int | None]]) -> None:
+    """Ask ``many`` at once about the Korean words of ``text`` not yet known (those :func:`scan`
+    would ask about one by one) in its runs of non-space characters not looked at before."""
+    runs = [run for run in set(_HANGUL_RUN.findall(text)) if run not in _runs_ahead]
+    found = (m.group() for run in runs for m in _TOKEN.finditer(run) if m.group("word") is not None)
+    words = list(dict.fromkeys(w for w in found if w not in _splits and _HANGUL.search(w) is not None))
+    if words:
+        _remember(dict(zip(words, many(words))))
+    _runs_ahead.update(runs)  # after the answers: another thread meanwhile asked them itself
 
 
 def split_here(word: str) -> int | None:
@@ -182,6 +216,9 @@ def tokenize(text: str) -> list[Token]:
     is tokenized on its own, once per distinct run (cached): a corpus repeats its words, so most
     runs are looked up, not matched again. The result is the same as :func:`scan` over the whole
     text (tests compare the two)."""
+    many = _many
+    if many is not None and _HANGUL.search(text) is not None:
+        _ask_ahead(text, many)
     out: list[Token] = []
     append = out.append
     at = 0
@@ -199,6 +236,8 @@ def tokenize(text: str) -> list[Token]:
 
 # White space, kept by split (a capturing group), so runs and spaces alternate.
 _SPACES = re.compile(f"([{_SPACE}]+)")
+# A run of non-space characters holding Hangul (tokenize's runs that have Korean words).
+_HANGUL_RUN = regex.compile(f"[^{_SPACE}]*{_HANGUL.pattern}[^{_SPACE}]*")
 
 
 @lru_cache(maxsize=100_000)

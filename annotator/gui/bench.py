@@ -12,7 +12,8 @@
   press while the worker trains and evaluates (median, at most 12 ms), opening a 3,000-character
   document with its learned suggestions against opening it without them (at most 100 ms), and
   the suggestion process's memory once it serves, evaluated and ranked, Korean loaded (at most
-  300 MB; its peak is in the figure's name).
+  300 MB; its peak is in the figure's name), and beside it, with no target, the memory of the
+  Korean analyser process the window lends it (Kiwi, one for both), so their total shows.
 """
 
 from __future__ import annotations
@@ -319,6 +320,7 @@ def run_learning_benchmarks(workdir: Path, *, documents: int = 1000, runs: int =
     if ready_at is None:
         raise RuntimeError(f"the window's training did not finish: {window.learning.message}")
     memory = _worker_memory(window.learning.server)
+    lent = _pid_memory(_analyser_pid())  # the Korean analyser the window lends the suggestion process
     if len(store.spans("l000000", "maya")) != before + len(idle) + len(added):
         raise RuntimeError("a key press in the learning benchmark did not save its span")
     trained_s = ready_at - t0
@@ -356,6 +358,10 @@ def run_learning_benchmarks(workdir: Path, *, documents: int = 1000, runs: int =
                "<= 300 MB", 300.0, False) if held is not None else
         Figure.skip("suggestion process memory, serving, Korean loaded", "MB", "<= 300 MB",
                     "skipped: no /proc to read it from"),
+        Figure(f"Korean analyser process memory, the window's and the above's (peak {lent[1]:.0f} MB)", lent[0],
+               "MB", None, "informational", float("inf"), False) if lent[0] is not None else
+        Figure.skip("Korean analyser process memory, the window's and the above's", "MB", "informational",
+                    "skipped: no analyser process, or no /proc to read it from"),
     ]
 
 
@@ -364,10 +370,29 @@ def _worker_memory(process) -> tuple[float | None, float | None]:
     /proc: what it holds while it serves, and the most it held while learning, evaluating and
     ranking. (None, None) where there is no /proc."""
     try:
-        with open(f"/proc/{process.processId()}/status", encoding="ascii") as status:
+        return _pid_memory(process.processId())
+    except AttributeError:
+        return None, None
+
+
+def _analyser_pid() -> int | None:
+    """The window's Korean analyser process (annotator.core.analyser), which it lends the
+    suggestion process: Kiwi is there, once for both."""
+    from annotator.core import analyser
+
+    return analyser.shared().pid
+
+
+def _pid_memory(pid: int | None) -> tuple[float | None, float | None]:
+    """(resident MB, peak resident MB) of process ``pid`` from /proc; (None, None) where there is
+    no /proc, or no such process."""
+    if not pid:
+        return None, None
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
             fields = dict(line.split(":", 1) for line in status if ":" in line)
         return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
-    except (OSError, KeyError, ValueError, AttributeError):
+    except (OSError, KeyError, ValueError):
         return None, None
 
 

@@ -62,6 +62,20 @@ def worker_database(store):
     return shown, environment
 
 
+def lend_analyser() -> tuple[str, str, str] | None:
+    """``--analyser``'s address for the suggestion process, and the environment variable with
+    its key: the window's Korean analyser (annotator.core.analyser), started now if it is not
+    running (without waiting for it). None if it cannot be started: the suggestion process then
+    loads Kiwi itself, as the command line's annotator suggest does."""
+    from annotator.core import analyser
+
+    try:
+        lent = analyser.shared().address()
+    except OSError:
+        return None
+    return None if lent is None else (lent[0], analyser.KEY_VARIABLE, lent[1].hex())
+
+
 if TYPE_CHECKING:
     from annotator.gui.window import MainWindow
 
@@ -151,11 +165,20 @@ class Learning(QObject):
         process = QProcess(self)
         process.setProgram(sys.executable)
         database, environment = worker_database(w.store)
+        arguments = ["-m", "annotator.core.recommend.worker", "--db", database, "--from", self.source,
+                     "--annotator", w.annotator, "--generation", str(self.generation)]
+        lent = lend_analyser()
+        if lent is not None:  # the window's Korean analyser process: one Kiwi for the session
+            address, variable, key = lent
+            arguments += ["--analyser", address]
+            if environment is None:
+                from PySide6.QtCore import QProcessEnvironment
+
+                environment = QProcessEnvironment.systemEnvironment()
+            environment.insert(variable, key)
         if environment is not None:
             process.setProcessEnvironment(environment)
-        process.setArguments(["-m", "annotator.core.recommend.worker", "--db", database,
-                              "--from", self.source, "--annotator", w.annotator,
-                              "--generation", str(self.generation)])
+        process.setArguments(arguments)
         process.setProcessChannelMode(QProcess.SeparateChannels)
         process.readyReadStandardOutput.connect(lambda p=process: self._read(p) if isValid(p) else None)
         process.finished.connect(lambda code, _status, p=process: self._ended(p, code) if isValid(p) else None)

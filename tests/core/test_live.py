@@ -109,3 +109,73 @@ def test_settings_round_trip_and_a_damaged_setting_falls_back(project: Path):
     store.set_setting(live.SETTINGS_KEY, "{not json")
     assert live.Settings.load(store) == live.Settings()
     store.close()
+
+
+# The worker's events, each with the Korean analyser's modules loaded in it at that moment and
+# whether it still asks the analyser process it was lent.
+REPORTING = """
+import sys
+from annotator.core import tokens
+from annotator.core.recommend import worker
+
+said = worker.say
+
+
+def say(event, **fields):
+    asking = getattr(tokens._elsewhere, "__self__", None)
+    said(event, **fields, kiwi=sorted(m for m in sys.modules if m.startswith("kiwipiepy")),
+         lent=getattr(asking, "lent", None))
+
+
+worker.say = say
+sys.exit(worker.main(sys.argv[1:]))
+"""
+
+
+def test_a_worker_lent_the_analyser_never_loads_kiwi_and_suggests_as_kiwi_here_does(project: Path):
+    """The window lends the suggestion process its Korean analyser (one Kiwi for the session):
+    the worker tokenizes with it, never imports kiwipiepy, and suggests for the Korean seeds
+    exactly what the same learning with Kiwi in this process suggests."""
+    import os
+
+    from annotator.core.analyser import KEY_VARIABLE, Analyser
+
+    lender = Analyser()
+    address, key = lender.address()
+    proc = subprocess.Popen([sys.executable, "-c", REPORTING, "--db", str(project), "--from", "sara",
+                             "--annotator", "maya", "--analyser", address],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, KEY_VARIABLE: key.hex()})
+    korean = ["002_26049669d35f669e", "004_07f1b5d4621585f7"]
+    try:
+        seen = events(proc, "trained")
+        assert seen[-1]["event"] == "trained", seen
+        for doc in korean:
+            proc.stdin.write(json.dumps({"suggest": doc}) + "\n")
+        proc.stdin.flush()
+        awaited = {"ranked", *korean}
+        while awaited - {e.get("doc_id", e["event"]) for e in seen}:
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()
+            seen.append(json.loads(line))
+            assert seen[-1]["event"] != "failed", seen[-1]
+        proc.stdin.close()
+        assert proc.wait(timeout=30) == 0
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+            pipe.close()
+        lender.close()
+    assert all(e["kiwi"] == [] and e["lent"] is True for e in seen), [(e["event"], e["kiwi"], e["lent"]) for e in seen]
+    with open_project(project) as store:
+        learned, state = live.train(store, "sara", "maya", live.Settings(), themes=False)
+        model = live.LiveModel(learned, state)
+        try:
+            got = {e["doc_id"]: e["spans"] for e in seen if e["event"] == "suggestions"}
+            assert got == {doc: model.suggest(store.get_document(doc).text)[0] for doc in korean}
+            assert len(got[korean[0]]) > 10  # sara's Korean document: its names, by the matcher and the tagger
+        finally:
+            model.close()

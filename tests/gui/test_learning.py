@@ -159,6 +159,34 @@ def test_panel_shows_self_evaluation_and_least_sure_first(qtbot, window):
     assert window.document.id == next(doc_id for doc_id, _ in ranking if doc_id != "html")
 
 
+def test_the_suggestion_process_asks_the_windows_korean_analyser_and_suggests_the_same(qtbot, window):
+    """One Kiwi for the session: the window lends the suggestion process its Korean analyser
+    process (its address on the command line, its key in the environment), and what comes back
+    for a Korean document is what the same learning with Kiwi in this process suggests."""
+    from annotator.core import analyser
+    from annotator.core.recommend import live
+    from tests.helpers import DAEGU_SEED
+
+    import_paths(window.store, [ROOT / "docs" / "demo-annotations.jsonl"], annotator="tester")
+    qtbot.waitUntil(window.isActiveWindow)
+    window.open_document(DAEGU_SEED)
+    window.learning.learn_from("sara")  # their layer has the Korean seed's names
+    arguments = window.learning.trainer.arguments()
+    address, key = analyser.shared().address()
+    assert arguments[arguments.index("--analyser") + 1] == address
+    assert window.learning.trainer.processEnvironment().value(analyser.KEY_VARIABLE) == key.hex()
+    trained(qtbot, window, 1)
+    got = sorted((s.start, s.end, s.label, s.note) for s in window.learning.cache[DAEGU_SEED][1])
+    learned, state = live.train(window.store, "sara", "tester", live.Settings.load(window.store), themes=False)
+    model = live.LiveModel(learned, state)
+    try:
+        here = model.suggest(window.document.text)[0]
+    finally:
+        model.close()
+    assert len(got) > 10 and got == sorted((a, b, label, f"{who} {score:.2f}") for a, b, label, score, who in here)
+    assert analyser.shared().pid is not None
+
+
 def test_a_training_failure_is_one_line_in_the_panel(qtbot, window, tmp_path):
     qtbot.waitUntil(window.isActiveWindow)
     window.learning.settings.gazetteer = str(tmp_path / "missing.tsv")
