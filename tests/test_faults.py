@@ -499,7 +499,8 @@ def test_killing_suggest_takes_its_helper_with_it(tmp_path: Path):
     db = tmp_path / "many.db"
     assert cli("--db", str(db), "import", str(articles(tmp_path / "a.jsonl", "a", 6000))).returncode == 0
     suggest = subprocess.Popen([sys.executable, "-m", "annotator", "--db", str(db), "suggest", "--from", "a",
-                                "--recommenders", "string,crf"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                "--recommenders", "string,crf"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=dict(os.environ, TMPDIR=str(tmp_path)))  # the model file kill -9 leaves
     try:
         deadline, helpers = time.monotonic() + 60, []
         while not helpers and time.monotonic() < deadline and suggest.poll() is None:

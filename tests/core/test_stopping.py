@@ -120,6 +120,7 @@ def test_crf_training_runs_apart_when_armed(tmp_path: Path):
         tagger = Tagger()
         assert tagger.train([(text, [Span("d", "a", 0, 3, "GPE", "대구시")])] * 5) == 10
         print(os.getpid(), [(s.start, s.end, s.label) for s in tagger.suggest(text)])
+        tagger.close()  # its model file goes with it
     """)
     trained_in = tmp_path / "trained_in"
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
