@@ -136,7 +136,7 @@ def test_bad_import_exits_nonzero_with_one_line_and_no_traceback(run, tmp_path: 
     before = run("docs", "--json").stdout
     result = run("import", str(bad))
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"Error: {bad}:2: malformed JSON: Expecting value at column 11"
+    assert result.stderr.strip() == f"Error: {bad}:2: malformed JSON: Expecting value at column 10"  # where the line ends
     assert "Traceback" not in result.output
     assert run("docs", "--json").stdout == before
 

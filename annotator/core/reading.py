@@ -187,7 +187,7 @@ def read_jsonl(path: Path, progress: Progress | None = None,
             line = _decode(path, raw, lineno, first=lineno == 1)
             if not line.strip():
                 continue
-            obj = _parse(path, line, lineno)
+            obj = _parse(path, line.rstrip("\r\n"), lineno)  # a string cut by the line end is unterminated
             seen = True
             kind = formats.detect(obj) if options.fmt == "auto" else options.fmt
             try:
@@ -253,13 +253,25 @@ def read_label_studio(path: Path, progress: Progress | None = None,
         yield from _label_studio_task(path, None, task, options, where)
 
 
+# Python's words for the JSON mistakes a hand-edited file has most, as a person would put them.
+_JSON_REASONS = {
+    "Invalid control character at": "a raw control character (a tab or a line break) inside a string; write it as \\t or \\n",
+    "Unterminated string starting at": "a string that never ends (a missing closing quote)",
+}
+
+
+def _json_reason(message: str) -> str:
+    """The JSON decoder's message without its dangling "at" (the column follows)."""
+    return _JSON_REASONS.get(message, message.removesuffix(" at"))
+
+
 def _parse(path: Path, text: str, lineno: int | None) -> Any:
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as err:
         line = lineno if lineno is not None else err.lineno
         column = err.pos + 1 if lineno is not None else err.colno
-        raise InputError(path, f"malformed JSON: {err.msg} at column {column}", line) from None
+        raise InputError(path, f"malformed JSON: {_json_reason(err.msg)} at column {column}", line) from None
     except (ValueError, RecursionError) as err:  # a 5,000-digit number, nesting 100,000 deep
         raise InputError(path, f"malformed JSON: {str(err).split(';')[0]}", lineno) from None
     if "\\u" in text and _has_lone_surrogate(obj):

@@ -182,6 +182,11 @@ BAD_INPUTS = [
     ("blank.txt", b"  \n\n", "blank.txt: empty file"),
     ("empty.jsonl", b"\n\n", "empty.jsonl: empty file"),
     ("m.jsonl", b'{"text": "ok"}\n{"text": "broken"\n', "m.jsonl:2: malformed JSON"),
+    ("open.jsonl", b'{"text": "ok"}\n{"text": "no end}\n',  # the line's end is not a control character in it
+     "open.jsonl:2: malformed JSON: a string that never ends (a missing closing quote) at column 10"),
+    ("tab.jsonl", b'{"text": "a\tb"}\n',
+     "tab.jsonl:1: malformed JSON: a raw control character (a tab or a line break) inside a string; write it as "
+     "\\t or \\n at column 12"),
     ("arr.jsonl", b'["text"]\n', "arr.jsonl:1: each line must be a JSON object, not a list"),
     ("nt.jsonl", b'{"title": "no text"}\n', "nt.jsonl:1: missing required field 'text'"),
     ("tt.jsonl", b'{"text": 42}\n', "tt.jsonl:1: field 'text' must be a string, not a number"),
