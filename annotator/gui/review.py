@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core.adjudication import Unit, decided_by_gold, reviewable_layers, units
 from annotator.core.model import Span
-from annotator.gui import commands
+from annotator.core.workspace import operations
 from annotator.gui.plain import isolate
 
 if TYPE_CHECKING:
@@ -315,13 +315,13 @@ class Review:
             return
         chosen = unit.best if version is None else unit.versions[version]
         w = self.window
-        w.undo_stack.push(commands.AddSpan(w, w.document.id, chosen.start, chosen.end, chosen.label, chosen.text,
+        w.workspace.do(operations.AddSpan(w.workspace, w.document.id, chosen.start, chosen.end, chosen.label, chosen.text,
                                            proposed_by=list(chosen.annotators)))
 
     def reject(self) -> None:
         unit = self._unit()
         if unit is not None:
-            self.window.undo_stack.push(commands.RejectUnit(self.window, self.window.document.id, unit.versions))
+            self.window.workspace.do(operations.RejectUnit(self.window.workspace, self.window.document.id, unit.versions))
 
     def accept_all_from(self, k: int) -> None:
         w = self.window
@@ -335,7 +335,7 @@ class Review:
             return
         w.undo_stack.beginMacro(f"accept {len(chosen)} units from {self.name(who)}")
         for v in chosen:
-            w.undo_stack.push(commands.AddSpan(w, w.document.id, v.start, v.end, v.label, v.text,
+            w.workspace.do(operations.AddSpan(w.workspace, w.document.id, v.start, v.end, v.label, v.text,
                                                proposed_by=list(v.annotators)))
         w.undo_stack.endMacro()
 
@@ -373,9 +373,9 @@ class Review:
             return
         w.undo_stack.beginMacro(f"auto-accept {len(agreed)} units, {len(themes)} themes")
         for v in agreed:
-            w.undo_stack.push(commands.AddSpan(w, w.document.id, v.start, v.end, v.label, v.text,
+            w.workspace.do(operations.AddSpan(w.workspace, w.document.id, v.start, v.end, v.label, v.text,
                                                proposed_by=list(v.annotators)))
         for theme in themes:
-            w.undo_stack.push(commands.ToggleTheme(w, w.document.id, theme.name, True,
+            w.workspace.do(operations.ToggleTheme(w.workspace, w.document.id, theme.name, True,
                                                    proposed_by=self.theme_voters(theme.name)))
         w.undo_stack.endMacro()

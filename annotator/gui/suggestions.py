@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QInputDialog
 
 from annotator.core.model import Span
 from annotator.core.recommend.live import LEARNED
-from annotator.gui import commands
+from annotator.core.workspace import operations
 from annotator.gui.plain import isolate
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ class Suggestions:
             self.window.statusBar().showMessage("Put the caret on a suggestion first (Shift+N)", 4000)
             return
         w = self.window
-        w.undo_stack.push(commands.AddSpan(w, suggestion.doc_id, suggestion.start, suggestion.end,
+        w.workspace.do(operations.AddSpan(w.workspace, suggestion.doc_id, suggestion.start, suggestion.end,
                                            suggestion.label, suggestion.text))
 
     def reject(self) -> None:
@@ -120,16 +120,16 @@ class Suggestions:
         if suggestion is None:
             self.window.statusBar().showMessage("Put the caret on a suggestion first (Shift+N)", 4000)
             return
-        self.window.undo_stack.push(commands.RejectSuggestion(self.window, suggestion))
+        self.window.workspace.do(operations.RejectSuggestion(self.window.workspace, suggestion))
         self.window.learning.rejected(suggestion)
 
     def accept_all(self) -> None:
-        self._all("accept", lambda s: commands.AddSpan(self.window, s.doc_id, s.start, s.end, s.label, s.text))
+        self._all("accept", lambda s: operations.AddSpan(self.window.workspace, s.doc_id, s.start, s.end, s.label, s.text))
 
     def reject_all(self) -> None:
-        def reject(s: Span) -> commands.RejectSuggestion:
+        def reject(s: Span) -> operations.RejectSuggestion:
             self.window.learning.rejected(s)
-            return commands.RejectSuggestion(self.window, s)
+            return operations.RejectSuggestion(self.window.workspace, s)
 
         self._all("reject", reject)
 
@@ -154,7 +154,7 @@ class Suggestions:
     def accept_above(self, threshold: float) -> None:
         """Accept every pending suggestion scored at least ``threshold``, as one undo step."""
         self._all(f"accept (score ≥ {threshold:.2f})",
-                  lambda s: commands.AddSpan(self.window, s.doc_id, s.start, s.end, s.label, s.text),
+                  lambda s: operations.AddSpan(self.window.workspace, s.doc_id, s.start, s.end, s.label, s.text),
                   keep=lambda s: (self.score(s) or 0.0) >= threshold)
 
     def _all(self, verb: str, make, keep=lambda s: True) -> None:
@@ -165,5 +165,5 @@ class Suggestions:
             return
         w.undo_stack.beginMacro(f"{verb} {len(pending)} suggestions")  # one undo step for all of them
         for suggestion in pending:
-            w.undo_stack.push(make(suggestion))
+            w.workspace.do(make(suggestion))
         w.undo_stack.endMacro()

@@ -26,13 +26,14 @@ from annotator.core.exporting import ExportOptions, count_documents, export_file
 from annotator.core.identity import remember_annotator
 from annotator.core.importing import import_paths, total_bytes
 from annotator.core.adjudication import next_to_review
-from annotator.core.layers import AnnotatorLayer, GoldLayer
-from annotator.core.model import Document, Span, Status
+from annotator.core.model import Span, Status
 from annotator.core.recommend.live import LEARNED
 from annotator.core.resources import seeds_dir
 from annotator.core.text import counted, find_all
 from annotator.core.words import left_out, nudge, snap
-from annotator.gui import commands, span_menu
+from annotator.core.workspace import Change, Workspace, operations
+from annotator.gui import span_menu
+from annotator.gui.commands import UndoStackHistory
 from annotator.gui.article import ArticleView
 from annotator.gui.dialogs import NoteDialog, ShortcutSheet, SwitchAnnotatorDialog
 from annotator.gui.doclist import DocumentListPanel
@@ -79,28 +80,34 @@ def _shrink(sizes: list[int], least: list[int], cut: float) -> list[int]:
     return [int(size) for size in sizes]
 
 
+def _workspace(name: str) -> property:
+    """A window attribute that is the workspace's ``name`` (read and set through)."""
+    return property(lambda self: getattr(self.workspace, name), lambda self, value: setattr(self.workspace, name, value))
+
+
 class MainWindow(QMainWindow):
     saved = Signal(str)  # emitted after a change is committed to the database
     document_opened = Signal(str)
 
     def __init__(self, store: Store, annotator: str, settings: QSettings | None = None):
         super().__init__()
-        self.store = store
+        self.workspace = Workspace(store, annotator)
         store.lock_wait = 2.0  # the window never freezes long for another writer: "Not saved", and try again
         self._last_backup = time.monotonic()  # the first automatic backup comes after an hour's work, or on close
-        self.annotator = annotator
         self.settings = settings if settings is not None else QSettings()
         self._registered = self._register(annotator)
         self.schema = store.schema()
-        self.document: Document | None = None
         self.undo_stack = QUndoStack(self)
+        self.workspace.history = UndoStackHistory(self.undo_stack, self.workspace)
+        self.workspace.events.connect("document_wanted", lambda doc_id: self.show_document(doc_id))
+        self.workspace.events.connect("failed", lambda what, error: self.report_failure(what, error))
+        self.workspace.events.connect("changed", self._changed)
         self.point_size = float(self.settings.value("view/zoom", DEFAULT_POINT_SIZE))
         self.theme = str(self.settings.value("view/theme", "light"))
         # On unless the annotator turned it off: a slightly long drag must not store a trailing space.
         self.snap_to_words = self.settings.value("annotate/snap", "true") in (True, "true")
         self.menu_actions: list[tuple[str, QAction]] = []
         self._closed = False
-        self.review_mode = False
         self._quiet_dialogs = False  # tests and scripts: report in the status bar only
 
         self.view = ArticleView()
@@ -391,12 +398,12 @@ class MainWindow(QMainWindow):
         self.guidelines.set_schema(self.schema)
         self.colours = {label.name: label.colour for label in self.schema.labels}
 
-    @property
-    def layer(self) -> AnnotatorLayer | GoldLayer:
-        """What edits change: the annotator's own layer, or gold in review mode."""
-        if self.review_mode:
-            return GoldLayer(self.store, self.annotator)
-        return AnnotatorLayer(self.store, self.annotator)
+    # What the window works on is the workspace's (annotator.core.workspace); these read it through.
+    store = _workspace("store")
+    annotator = _workspace("annotator")
+    document = _workspace("document")
+    review_mode = _workspace("review_mode")
+    layer = property(lambda self: self.workspace.layer, doc="What edits change: one's own layer, or gold.")
 
     # --- documents ---------------------------------------------------------------------------
 
@@ -511,7 +518,7 @@ class MainWindow(QMainWindow):
         value = status.value if isinstance(status, Status) else status
         try:
             if self.document is not None and self.layer.status(self.document.id) != value:
-                self.undo_stack.push(commands.SetStatus(self, self.document.id, value))
+                self.workspace.do(operations.SetStatus(self.workspace, self.document.id, value))
         except DATABASE_ERRORS as err:
             self.report_failure(f"mark {value.replace('_', ' ')}", err)
 
@@ -549,11 +556,11 @@ class MainWindow(QMainWindow):
             if self.snap_to_words:
                 start, end = self._snap_and_say(start, end)
             text = self.document.text[start:end]
-            self.undo_stack.push(commands.AddSpan(self, self.document.id, start, end, label, text))
+            self.workspace.do(operations.AddSpan(self.workspace, self.document.id, start, end, label, text))
             return
         span = self.selected_span()
         if span is not None and span.label != label:
-            self.undo_stack.push(commands.UpdateSpan(self, span, f"relabel «{quoted(span.text)}» as {label}",
+            self.workspace.do(operations.UpdateSpan(self.workspace, span, f"relabel «{quoted(span.text)}» as {label}",
                                                      label=label))
         elif span is None:
             self.statusBar().showMessage("Select some text first, or click a span", 4000)
@@ -570,7 +577,7 @@ class MainWindow(QMainWindow):
         wanted = (not current) if on is None else on
         if wanted != current:
             voters = self.review.theme_voters(name) if self.review_mode else None
-            self.undo_stack.push(commands.ToggleTheme(self, self.document.id, name, wanted, proposed_by=voters))
+            self.workspace.do(operations.ToggleTheme(self.workspace, self.document.id, name, wanted, proposed_by=voters))
         else:
             self.themes_panel.show_selected(self.layer.themes(self.document.id))
 
@@ -587,7 +594,7 @@ class MainWindow(QMainWindow):
     def delete_span(self) -> None:
         span = self.selected_span()
         if span is not None:
-            self.undo_stack.push(commands.DeleteSpan(self, span))
+            self.workspace.do(operations.DeleteSpan(self.workspace, span))
 
     def edit_note(self) -> None:
         span = self.selected_span()
@@ -598,7 +605,7 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             note = dialog.note() or None
             if note != span.note:
-                self.undo_stack.push(commands.UpdateSpan(self, span, f"note on «{quoted(span.text)}»", note=note))
+                self.workspace.do(operations.UpdateSpan(self.workspace, span, f"note on «{quoted(span.text)}»", note=note))
 
     def annotate_all(self, everywhere: bool = False) -> int:
         """Label every other occurrence of the selected span's text with its label, in this
@@ -630,8 +637,8 @@ class MainWindow(QMainWindow):
         box.setTextFormat(Qt.PlainText)
         if box.exec() != QMessageBox.Yes:
             return 0
-        self.undo_stack.push(commands.AddSpansAcross(
-            self, found, f"label {counted(len(found), 'occurrence')} of «{quoted(span.text)}» as {span.label}"))
+        self.workspace.do(operations.AddSpansAcross(
+            self.workspace, found, f"label {counted(len(found), 'occurrence')} of «{quoted(span.text)}» as {span.label}"))
         return len(found)
 
     def _occurrences(self, matcher, docs, label: str) -> tuple[list[Span], int]:
@@ -677,7 +684,7 @@ class MainWindow(QMainWindow):
         if (start, end) == (span.start, span.end):
             self.statusBar().showMessage(f"«{quoted(span.text)}» is already on word edges", 5000)
         else:
-            self.undo_stack.push(commands.UpdateSpan(self, span, f"snap {span.label} «{quoted(span.text)}»",
+            self.workspace.do(operations.UpdateSpan(self.workspace, span, f"snap {span.label} «{quoted(span.text)}»",
                                                      start=start, end=end))
 
     def snapped(self, start: int, end: int) -> tuple[int, int]:
@@ -744,8 +751,8 @@ class MainWindow(QMainWindow):
         if span is not None:
             start, end = nudge(self.document.text, span.start, span.end, edge, delta)
             if (start, end) != (span.start, span.end):
-                self.undo_stack.push(commands.UpdateSpan(
-                    self, span, f"resize {span.label} «{quoted(span.text)}»", start=start, end=end))
+                self.workspace.do(operations.UpdateSpan(
+                    self.workspace, span, f"resize {span.label} «{quoted(span.text)}»", start=start, end=end))
             return
         start, end = self.view.selection()
         if start < end:
@@ -766,6 +773,13 @@ class MainWindow(QMainWindow):
         self.select_span(span_id if span_id >= 0 else None)
 
     # --- saving, and saying so ---------------------------------------------------------------
+
+    def _changed(self, change: Change) -> None:
+        """The workspace committed a step: show what it changed (one document, or many at once)."""
+        if change.doc_id is None:
+            self.after_bulk_change(set(change.doc_ids), added=change.added)
+        else:
+            self.after_change(change.doc_id, change.focus_span, change.delta, row=change.row)
 
     def after_change(self, doc_id: str, focus_span: int | None, delta=None, row=None) -> None:
         """A command committed: show exactly what it changed, then say it is saved. ``row``: what
