@@ -77,7 +77,7 @@ def lend_analyser() -> tuple[str, str, str] | None:
 
 
 if TYPE_CHECKING:
-    from annotator.gui.window import MainWindow
+    from annotator.gui.host import Host
 
 TITLES = {"string": "String matcher", "crf": "Sequence tagger (CRF)", "themes": "Theme classifier"}
 SHORT = {"string": "string", "crf": "CRF", "themes": "themes"}
@@ -92,7 +92,7 @@ class Learning(QObject):
 
     changed = Signal()  # the state, the evaluation or the ranking changed: the panel redraws
 
-    def __init__(self, window: MainWindow):
+    def __init__(self, window: Host):
         super().__init__(window)
         self.window = window
         source = window.settings.value("learn/source")

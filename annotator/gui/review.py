@@ -31,7 +31,7 @@ from annotator.core.workspace import operations
 from annotator.gui.plain import isolate
 
 if TYPE_CHECKING:
-    from annotator.gui.window import MainWindow
+    from annotator.gui.host import Host
 
 # A colour per annotator, readable on light and dark, for the units panel.
 ANNOTATOR_COLOURS = ["#1C7ED6", "#E8590C", "#2B8A3E", "#AE3EC9", "#C2255C", "#0C8599", "#5C940D", "#862E9C"]
@@ -75,7 +75,7 @@ class UnitsPanel(QWidget):
 class Review:
     """The review mode's state and actions; the window owns one."""
 
-    def __init__(self, window: MainWindow):
+    def __init__(self, window: Host):
         self.window = window
         self.panel = UnitsPanel()
         self.units: list[Unit] = []

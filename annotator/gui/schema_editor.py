@@ -33,7 +33,7 @@ from annotator.core.schema import Label, Schema, colour_for, valid_name
 from annotator.gui.panels import swatch
 
 if TYPE_CHECKING:
-    from annotator.gui.window import MainWindow
+    from annotator.gui.host import Host
 
 KINDS = {"labels": "label", "themes": "theme"}
 
@@ -42,7 +42,7 @@ class SchemaEdit(QUndoCommand):
     """One change to the label schema: the schema before and after, and a rename if there was one
     (a rename moves the spans or themes along; the rest is replace_schema)."""
 
-    def __init__(self, window: MainWindow, text: str, before: Schema, after: Schema,
+    def __init__(self, window: Host, text: str, before: Schema, after: Schema,
                  rename: tuple[str, str, str] | None = None):
         super().__init__(text)
         self.window, self.before, self.after, self.rename = window, before, after, rename
@@ -71,7 +71,7 @@ class SchemaEdit(QUndoCommand):
 
 
 class SchemaEditor(QDialog):
-    def __init__(self, window: MainWindow):
+    def __init__(self, window: Host):
         super().__init__(window)
         self.window = window
         self.setWindowTitle("Labels and themes")

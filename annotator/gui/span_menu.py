@@ -14,10 +14,10 @@ from annotator.gui.plain import isolate
 from annotator.gui.panels import swatch
 
 if TYPE_CHECKING:
-    from annotator.gui.window import MainWindow
+    from annotator.gui.host import Host
 
 
-def span_menu(window: MainWindow, span: Span) -> QMenu:
+def span_menu(window: Host, span: Span) -> QMenu:
     """Relabel, delete, note, label every occurrence, grow or shrink an edge, snap its edges, copy its text."""
     menu = QMenu(window)
     menu.setObjectName("span-menu")
@@ -47,7 +47,7 @@ def span_menu(window: MainWindow, span: Span) -> QMenu:
     return menu
 
 
-def selection_menu(window: MainWindow, text: str) -> QMenu:
+def selection_menu(window: Host, text: str) -> QMenu:
     """On a text selection: label it as any label, or copy it."""
     menu = QMenu(window)
     menu.setObjectName("selection-menu")

@@ -18,11 +18,11 @@ from annotator.core.workspace import operations
 from annotator.gui.plain import isolate
 
 if TYPE_CHECKING:
-    from annotator.gui.window import MainWindow
+    from annotator.gui.host import Host
 
 
 class Suggestions:
-    def __init__(self, window: MainWindow):
+    def __init__(self, window: Host):
         self.window = window
         source = window.settings.value("annotate/suggestions")
         self.source: str | None = str(source) if source else None
