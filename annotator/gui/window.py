@@ -3,32 +3,25 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize, QTimer, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFileDialog,
     QFrame,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QProgressDialog,
     QScrollArea,
     QWidget,
 )
 
-from annotator.core.errors import AnnotatorError
-from annotator.core.exporting import ExportOptions, count_documents, export_file
 from annotator.core.identity import remember_annotator
-from annotator.core.importing import import_paths, total_bytes
 from annotator.core.adjudication import next_to_review
 from annotator.core.model import Span, Status
 from annotator.core.recommend.live import LEARNED
-from annotator.core.resources import seeds_dir
 from annotator.core.text import counted, find_all
 from annotator.core.words import left_out, nudge, snap
 from annotator.core.workspace import Change, Workspace, operations
@@ -37,7 +30,7 @@ from annotator.gui.commands import UndoStackHistory
 from annotator.gui.article import ArticleView
 from annotator.gui.dialogs import NoteDialog, ShortcutSheet, SwitchAnnotatorDialog
 from annotator.gui.doclist import DocumentListPanel
-from annotator.gui.export_dialog import ExportDialog, ImportOptionsDialog
+from annotator.gui.files import Files
 from annotator.gui.plain import isolate, quoted
 from annotator.gui.fonts import article_font
 from annotator.gui.learning import Learning, LearningPanel
@@ -56,10 +49,6 @@ LAYOUT_VERSION = 1
 ARTICLE_WIDTH = 0.58  # the share of the window's width and height the article keeps when panels give way
 ARTICLE_HEIGHT = 0.55
 LOCAL = Qt.WidgetWithChildrenShortcut  # keys that type text elsewhere act only on the article and span list
-
-
-class Cancelled(Exception):
-    """The user pressed Cancel in an import or export progress dialog."""
 
 
 def _shrink(sizes: list[int], least: list[int], cut: float) -> list[int]:
@@ -135,6 +124,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.saved_label)
         self.statusBar().addPermanentWidget(self.annotator_label)
 
+        self.files = Files(self)
         self.suggestions = Suggestions(self)
         self.learning = Learning(self)
         learning_dock = self._dock("suggestions", "Suggestions", self._scrolling(LearningPanel(self.learning)),
@@ -185,7 +175,7 @@ class MainWindow(QMainWindow):
             self.view.setPlaceholderText("No documents yet: File → Import files… or Import folder… (Ctrl+I), "
                                          "or File → Load the sample articles")
             if self.store.count_documents() == 0:
-                QTimer.singleShot(0, self.offer_samples)
+                QTimer.singleShot(0, self.files.offer_samples)
         if self.learning.source is not None and self.suggestions.source == LEARNED:
             QTimer.singleShot(0, lambda: self.learning.retrain("the window opened"))  # suggestions as last time
         if self._registered is not None:
@@ -263,11 +253,11 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         bar = self.menuBar()
         file = bar.addMenu("&File")
-        self._action(file, "Import files…", self.import_files, "Ctrl+I")
-        self._action(file, "Import folder…", self.import_folder, "Ctrl+Shift+I")
-        self._action(file, "Export…", self.export_dialog, "Ctrl+E")
-        self._action(file, "Merge another annotator's database…", self.merge_dialog)
-        self._action(file, "Load the sample articles", self.load_samples)
+        self._action(file, "Import files…", self.files.import_files, "Ctrl+I")
+        self._action(file, "Import folder…", self.files.import_folder, "Ctrl+Shift+I")
+        self._action(file, "Export…", self.files.export_dialog, "Ctrl+E")
+        self._action(file, "Merge another annotator's database…", self.files.merge_dialog)
+        self._action(file, "Load the sample articles", self.files.load_samples)
         file.addSeparator()
         self._action(file, "Switch annotator…", self.switch_annotator, "Ctrl+Shift+A")
         file.addSeparator()
@@ -786,7 +776,7 @@ class MainWindow(QMainWindow):
         it did to the document's row in the list, (spans added, the status set or None), which
         the list then shows without reading the row again; None reads it again."""
         if time.monotonic() - self._last_backup > self.BACKUP_EVERY:
-            self.take_backup()
+            self.files.take_backup()
         if delta is not None:
             removed, added = delta
             self.view.change_spans(removed, added)
@@ -1072,155 +1062,6 @@ class MainWindow(QMainWindow):
         if not self.store.is_team and not self.store.readonly:
             remember_annotator(self.store, name)
 
-    def offer_samples(self) -> None:
-        """A new, empty database: offer the five sample articles, or files of one's own."""
-        if self._quiet_dialogs or self.store.count_documents():
-            return
-        box = QMessageBox(QMessageBox.Question, "An empty database",
-                          "This database has no documents yet. Load the five sample articles (Persian and "
-                          "Korean news), or import your own files?", QMessageBox.NoButton, self)
-        samples = box.addButton("Load the sample articles", QMessageBox.AcceptRole)
-        files = box.addButton("Import files…", QMessageBox.ActionRole)
-        box.addButton("Not now", QMessageBox.RejectRole)
-        box.exec()
-        if box.clickedButton() is samples:
-            self.load_samples()
-        elif box.clickedButton() is files:
-            self.import_files()
-
-    def load_samples(self) -> bool:
-        return self.run_import([str(seeds_dir())])
-
-    def _last_folder(self) -> str:
-        folder = self.settings.value("files/last_folder", "")
-        return folder if folder and Path(folder).is_dir() else str(Path.home())
-
-    def import_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(
-            self, "Import articles", self._last_folder(),
-            "Articles and annotations (*.txt *.jsonl *.json);;Text (*.txt);;JSON Lines: annotator, doccano, "
-            "Prodigy (*.jsonl);;Label Studio JSON (*.json)")
-        if paths:
-            self.settings.setValue("files/last_folder", str(Path(paths[0]).parent))
-            self._import_with_options(paths)
-
-    def import_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Import a folder of articles", self._last_folder())
-        if path:
-            self.settings.setValue("files/last_folder", path)
-            self._import_with_options([path])
-
-    def _import_with_options(self, paths: list[str]) -> None:
-        """Plain text needs no choices; other tools' files ask how their offsets are counted."""
-        if all(p.lower().endswith(".txt") for p in paths):
-            self.run_import(paths)
-            return
-        dialog = ImportOptionsDialog(self, paths)
-        if dialog.exec():
-            self.run_import(paths, **dialog.choices())
-
-    def _with_progress(self, label: str, total: int, work, *, cancelled: str, failed: str):
-        """Run ``work(step)`` under a window-modal progress dialog (so no edit can slip into its
-        transaction); Cancel or an error is reported and gives None."""
-        progress = QProgressDialog(label, "Cancel", 0, max(total, 1), self)
-        progress.setWindowModality(Qt.WindowModal)
-        progress.setMinimumDuration(0)
-        progress.show()
-        done = 0
-
-        def step(n: int) -> None:
-            nonlocal done
-            done += n
-            progress.setValue(min(done, total))
-            QApplication.processEvents()
-            if progress.wasCanceled():
-                raise Cancelled
-
-        try:
-            return work(step)
-        except Cancelled:
-            self.statusBar().showMessage(cancelled, 6000)
-        except (AnnotatorError, *DATABASE_ERRORS) as err:
-            self._error(failed, self._reason(err))
-        finally:
-            progress.close()
-            self.activateWindow()
-            self.view.setFocus()  # the keyboard goes back to the article
-        return None
-
-    def run_import(self, paths: list[str], offsets: str | None = None, text_field: str | None = None) -> bool:
-        """Import with a progress dialog; an error or Cancel leaves the database as it was.
-        ``offsets`` overrides the unit other tools' offsets are read in (see annotator import)."""
-        try:
-            total = total_bytes(paths)
-        except (AnnotatorError, *DATABASE_ERRORS) as err:
-            self._error("Import failed", self._reason(err))
-            return False
-        report = self._with_progress(
-            "Importing…", total,
-            lambda step: import_paths(self.store, paths, annotator=self.annotator, progress=step,
-                                      offsets=offsets, text_field=text_field),
-            cancelled="Import cancelled; nothing was changed", failed="Import failed; nothing was changed")
-        if report is None:
-            return False
-        self.schema = self.store.schema()
-        self._apply_schema()
-        self.refresh_annotations()  # the import may have brought spans for the open document
-        self.documents.refresh_languages()
-        self.documents.apply_filters()
-        self.documents.update_progress()
-        self.statusBar().showMessage(report.summary().replace("\n", "; "), 10000)
-        if self.document is None:
-            first = self.store.neighbour(None, self.annotator)
-            if first:
-                self.open_document(first)
-        return True
-
-    def merge_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Merge another annotator's database", "", "annotator (*.db)")
-        if path:
-            self.run_merge(path)
-
-    def run_merge(self, path: str) -> bool:
-        """Bring another database in (read-only there; nothing here overwritten) and say what came."""
-        from annotator.core.merging import merge
-
-        try:
-            report = merge(self.store, path)
-        except (AnnotatorError, *DATABASE_ERRORS) as err:
-            self._error("Merge failed; nothing was changed", self._reason(err))
-            return False
-        self.schema = self.store.schema()
-        self._apply_schema()
-        self.refresh_annotations()
-        self.documents.refresh_languages()
-        self.documents.apply_filters()
-        self.documents.update_progress()
-        box = QMessageBox(QMessageBox.Information, "Merged", report.summary(), QMessageBox.Ok, self)
-        box.setTextFormat(Qt.PlainText)
-        if not self._quiet_dialogs:
-            box.exec()
-        self.statusBar().showMessage(report.summary().split("\n")[0], 10000)
-        return True
-
-    def export_dialog(self) -> None:
-        dialog = ExportDialog(self, self.store, self.annotator, self._last_folder())
-        if dialog.exec():
-            target = dialog.target()
-            self.settings.setValue("files/last_folder", str(target.parent))
-            self.run_export(dialog.options(), str(target))
-
-    def run_export(self, options: ExportOptions, path: str) -> bool:
-        """Export with a progress dialog; a cancelled or failed export leaves no file behind."""
-        report = self._with_progress(
-            "Exporting…", count_documents(self.store, options),
-            lambda step: export_file(self.store, path, options, progress=step),
-            cancelled="Export cancelled; no file written", failed="Export failed; no file written")
-        if report is None:
-            return False
-        self.statusBar().showMessage(f"Exported {report.summary()} to {Path(path).resolve()}", 10000)
-        return True
-
     def _reason(self, err: BaseException) -> str:
         return explain(err, self.store.path) if isinstance(err, DATABASE_ERRORS) else str(err)
 
@@ -1239,30 +1080,9 @@ class MainWindow(QMainWindow):
             self.settings.setValue("window/geometry", self.saveGeometry())
             self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
             self.settings.sync()
-            self.take_backup()
+            self.files.take_backup()
             self.learning.close()
         super().closeEvent(event)
 
     BACKUP_EVERY = 3600.0  # seconds between automatic backups while the window works
 
-    def backup_folder(self) -> Path:
-        return self.store.path.parent / "backups"
-
-    def take_backup(self) -> Path | None:
-        """A rolling copy of the database (SQLite's online backup) in ``backups/`` beside it,
-        keeping the newest N (File → settings ``backup/keep``, 5 by default). Taken when the window
-        closes and at most once an hour while it works; a failure is said, never fatal."""
-        from annotator.storage.maintenance import rolling_backup
-
-        if self.store.readonly or self.store.is_team:  # a team database's server keeps its own (pg_dump)
-            return None
-        try:
-            keep = max(1, int(self.settings.value("backup/keep", 5)))
-        except (TypeError, ValueError):
-            keep = 5
-        self._last_backup = time.monotonic()
-        try:
-            return rolling_backup(self.store.path, self.backup_folder(), keep=keep)
-        except (AnnotatorError, OSError, *DATABASE_ERRORS) as err:
-            self.statusBar().showMessage(f"Automatic backup failed: {self._reason(err)}", 8000)
-            return None

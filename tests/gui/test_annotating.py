@@ -267,7 +267,7 @@ def test_a_span_across_paragraphs_is_painted_in_each_of_them(qtbot, window, tmp_
     from tests.helpers import write
 
     write(tmp_path / "para.txt", "abc\ndef\nghi")
-    window.run_import([str(tmp_path / "para.txt")])
+    window.files.run_import([str(tmp_path / "para.txt")])
     qtbot.waitUntil(window.isActiveWindow)  # the progress dialog hands the keyboard back
     window.open_document("para")
     window.snap_action.trigger()  # off: the span starts and ends inside words on purpose
@@ -284,7 +284,7 @@ def test_qt_paragraph_separators_do_not_shift_highlights(qtbot, window, tmp_path
     text = "ab\u2029cd\nef"
     write(tmp_path / "sep.jsonl", json.dumps({"id": "sep", "text": text,
                                                 "spans": [{"start": 6, "end": 8, "label": "PER"}]}) + "\n")
-    window.run_import([str(tmp_path / "sep.jsonl")])
+    window.files.run_import([str(tmp_path / "sep.jsonl")])
     window.open_document("sep")
     assert window.view.document().blockCount() == 3
     assert _painted(window, 2) == [(0, 2)]
@@ -333,7 +333,7 @@ def test_label_every_occurrence_leaves_out_the_places_the_person_rejected(qtbot,
                  {"start": places[2], "end": places[2] + 4, "label": "LOC"}]
     path = write(tmp_path / "model.jsonl", json.dumps({"id": "rejected", "text": text, "annotator": "model",
                                                        "spans": suggested}, ensure_ascii=False) + "\n")
-    assert window.run_import([str(path)])
+    assert window.files.run_import([str(path)])
     qtbot.waitUntil(window.isActiveWindow)  # the import's progress dialog had the keys
     window.open_document("rejected")
     window.suggestions.set_source("model")

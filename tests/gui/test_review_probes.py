@@ -17,7 +17,7 @@ def _second_document(qtbot, w, tmp_path) -> None:
     lines = [{"id": "r2", "text": TEXT, "annotator": n,
               "spans": [{"start": at(x)[0], "end": at(x)[1], "label": l} for x, l in
                         (("대구시", "GPE"), ("권혁원", "PER"), ("과장", "ROLE"))]} for n in ("sara", "minji")]
-    assert w.run_import([str(write(tmp_path / "r2.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)))])
+    assert w.files.run_import([str(write(tmp_path / "r2.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)))])
     qtbot.waitUntil(w.isActiveWindow)
 
 
@@ -59,7 +59,7 @@ def test_model_theme_counts_as_a_vote(qtbot, window, tmp_path):
              {"id": "m", "text": TEXT, "annotator": "minji", "themes": [],
               "spans": [{"start": 0, "end": 3, "label": "GPE"}]},
              {"id": "m", "text": TEXT, "annotator": "model", "themes": ["economy"], "spans": []}]
-    assert window.run_import([str(write(tmp_path / "m.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)))])
+    assert window.files.run_import([str(write(tmp_path / "m.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)))])
     qtbot.waitUntil(window.isActiveWindow)
     window.open_document("m")
     window.review.mode_action.trigger()

@@ -16,7 +16,7 @@ def _model_spans(window, tmp_path):
     spans = [{"start": EMOJI_TEXT.index(w), "end": EMOJI_TEXT.index(w) + len(w), "label": label} for w, label in words]
     path = write(tmp_path / "model.jsonl", json.dumps({"id": EMOJI_DOC, "text": EMOJI_TEXT, "annotator": "model",
                                                        "spans": spans}, ensure_ascii=False) + "\n")
-    assert window.run_import([str(path)])
+    assert window.files.run_import([str(path)])
     return [(s["start"], s["end"], s["label"]) for s in spans]
 
 
