@@ -30,7 +30,7 @@ def span_menu(window: Host, span: Span) -> QMenu:
         item = relabel.addAction(swatch(window.colours.get(label.name, "#868E96")), action.text())
         item.setShortcut(action.shortcut())
         item.setEnabled(label.name != span.label)
-        item.triggered.connect(lambda checked=False, name=label.name: window.apply_label(name))
+        item.triggered.connect(lambda checked=False, name=label.name: window.annotating.apply_label(name))
     menu.addAction(window.delete_action)
     menu.addAction(window.note_action)
     menu.addAction(window.occurrences_action)  # this span's text and label, everywhere it occurs
@@ -40,7 +40,7 @@ def span_menu(window: Host, span: Span) -> QMenu:
         menu.addAction(action)
     snap = menu.addAction("Snap edges to words")
     snap.setObjectName("snap-span")
-    snap.triggered.connect(window.snap_span)
+    snap.triggered.connect(window.annotating.snap_span)
     menu.addSeparator()
     copy = menu.addAction("Copy text")
     copy.triggered.connect(lambda: QGuiApplication.clipboard().setText(span.text))
@@ -56,7 +56,7 @@ def selection_menu(window: Host, text: str) -> QMenu:
     for label, action in zip(window.schema.labels, window.label_actions):
         item = label_as.addAction(swatch(window.colours.get(label.name, "#868E96")), action.text())
         item.setShortcut(action.shortcut())
-        item.triggered.connect(lambda checked=False, name=label.name: window.apply_label(name))
+        item.triggered.connect(lambda checked=False, name=label.name: window.annotating.apply_label(name))
     copy = QAction("Copy text", menu)
     copy.triggered.connect(lambda: QGuiApplication.clipboard().setText(text))
     menu.addAction(copy)

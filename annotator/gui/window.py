@@ -19,16 +19,15 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.identity import remember_annotator
-from annotator.core.adjudication import next_to_review
-from annotator.core.model import Span, Status
+from annotator.core.model import Status
 from annotator.core.recommend.live import LEARNED
-from annotator.core.text import counted, find_all
-from annotator.core.words import left_out, nudge, snap
-from annotator.core.workspace import Change, Workspace, operations
-from annotator.gui import span_menu
+from annotator.core.text import find_all
+from annotator.core.words import left_out
+from annotator.core.workspace import Change, Workspace
 from annotator.gui.commands import UndoStackHistory
+from annotator.gui.annotating import Annotating
 from annotator.gui.article import ArticleView
-from annotator.gui.dialogs import NoteDialog, ShortcutSheet, SwitchAnnotatorDialog
+from annotator.gui.dialogs import ShortcutSheet, SwitchAnnotatorDialog
 from annotator.gui.doclist import DocumentListPanel
 from annotator.gui.files import Files
 from annotator.gui.plain import isolate, quoted
@@ -125,6 +124,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.annotator_label)
 
         self.files = Files(self)
+        self.annotating = Annotating(self)
         self.suggestions = Suggestions(self)
         self.learning = Learning(self)
         learning_dock = self._dock("suggestions", "Suggestions", self._scrolling(LearningPanel(self.learning)),
@@ -142,15 +142,15 @@ class MainWindow(QMainWindow):
         self.view.selection_changed.connect(self._selection_changed)
         self.view.span_clicked.connect(self._span_clicked)
         self.span_panel.span_selected.connect(lambda span_id: self.select_span(span_id, flash=True))
-        self.span_panel.delete_requested.connect(self.delete_span)
-        self.span_panel.note_requested.connect(self.edit_note)
-        self.span_panel.menu_requested.connect(lambda span_id, at: self._span_menu(span_id, at))
+        self.span_panel.delete_requested.connect(self.annotating.delete_span)
+        self.span_panel.note_requested.connect(self.annotating.edit_note)
+        self.span_panel.menu_requested.connect(lambda span_id, at: self.annotating.open_span_menu(span_id, at))
         self.view.describe = self.describe_span
-        self.view.snapper = self.snapped
+        self.view.snapper = self.annotating.snapped
         self.view.show_tags = self.settings.value("view/tags", "true") in (True, "true")
-        self.view.menu_requested.connect(self._article_menu)
-        self.palette_panel.label_chosen.connect(self.apply_label)
-        self.themes_panel.theme_toggled.connect(self.toggle_theme)
+        self.view.menu_requested.connect(self.annotating.open_article_menu)
+        self.palette_panel.label_chosen.connect(self.annotating.apply_label)
+        self.themes_panel.theme_toggled.connect(self.annotating.toggle_theme)
         self.documents.document_chosen.connect(self.open_document)
         self.documents.model.failed.connect(lambda err: self.database_failed("read the document list", err))
         self.documents.query_changed.connect(self._search_changed)
@@ -278,24 +278,24 @@ class MainWindow(QMainWindow):
         undo.triggered.connect(lambda: self._said("Undid", self.undo_stack.index()))
         redo.triggered.connect(lambda: self._said("Redid", self.undo_stack.index() - 1))
         edit.addSeparator()
-        self.delete_action = self._action(edit, "Delete span", self.delete_span, [QKeySequence.Delete, "Backspace"],
+        self.delete_action = self._action(edit, "Delete span", self.annotating.delete_span, [QKeySequence.Delete, "Backspace"],
                                           local=True)
-        self.note_action = self._action(edit, "Note on span…", self.edit_note, "F2", local=True)
+        self.note_action = self._action(edit, "Note on span…", self.annotating.edit_note, "F2", local=True)
         self.nudge_actions = [
-            self._action(edit, "Start one character earlier", lambda: self.nudge("start", -1), "[", local=True),
-            self._action(edit, "Start one character later", lambda: self.nudge("start", +1), "]", local=True),
-            self._action(edit, "End one character earlier", lambda: self.nudge("end", -1), ",", local=True),
-            self._action(edit, "End one character later", lambda: self.nudge("end", +1), ".", local=True),
+            self._action(edit, "Start one character earlier", lambda: self.annotating.nudge("start", -1), "[", local=True),
+            self._action(edit, "Start one character later", lambda: self.annotating.nudge("start", +1), "]", local=True),
+            self._action(edit, "End one character earlier", lambda: self.annotating.nudge("end", -1), ",", local=True),
+            self._action(edit, "End one character later", lambda: self.annotating.nudge("end", +1), ".", local=True),
         ]
         self._action(edit, "Clear selection", self.clear_selection, "Escape", local=True)
 
         self.annotate_menu = bar.addMenu("&Annotate")
         self.occurrences_action = QAction("Label every occurrence in this document", self)
         self.occurrences_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
-        self.occurrences_action.triggered.connect(lambda: self.annotate_all(False))
+        self.occurrences_action.triggered.connect(lambda: self.annotating.annotate_all(False))
         self.addAction(self.occurrences_action)
         self.everywhere_action = QAction("Label every occurrence in every document…", self)
-        self.everywhere_action.triggered.connect(lambda: self.annotate_all(True))
+        self.everywhere_action.triggered.connect(lambda: self.annotating.annotate_all(True))
         self.menu_actions += [("Annotate", self.occurrences_action), ("Annotate", self.everywhere_action)]
         self.schema_menu_action = QAction("Labels and themes…", self)
         self.schema_menu_action.triggered.connect(self.edit_schema)
@@ -311,13 +311,13 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.review.mode_action)
 
         navigate = bar.addMenu("&Navigate")
-        self._action(navigate, "Next document", lambda: self.go(backwards=False), ["Ctrl+PgDown", "Alt+Down"])
-        self._action(navigate, "Previous document", lambda: self.go(backwards=True), ["Ctrl+PgUp", "Alt+Up"])
-        self._action(navigate, "Next unannotated document", self.next_unannotated, "Ctrl+U")
+        self._action(navigate, "Next document", lambda: self.annotating.go(backwards=False), ["Ctrl+PgDown", "Alt+Down"])
+        self._action(navigate, "Previous document", lambda: self.annotating.go(backwards=True), ["Ctrl+PgUp", "Alt+Up"])
+        self._action(navigate, "Next unannotated document", self.annotating.next_unannotated, "Ctrl+U")
         self._action(navigate, "Next by what the model is least sure of", self.learning.least_sure, "Ctrl+Shift+U")
-        self._action(navigate, "Mark done and go to the next", self.mark_done_and_next, ["Ctrl+Return", "Ctrl+Enter"])
-        self._action(navigate, "Mark skipped and go to the next", self.mark_skipped_and_next, "Ctrl+K")
-        self._action(navigate, "Mark in progress", lambda: self.set_status(Status.IN_PROGRESS), "Ctrl+Shift+K")
+        self._action(navigate, "Mark done and go to the next", self.annotating.mark_done_and_next, ["Ctrl+Return", "Ctrl+Enter"])
+        self._action(navigate, "Mark skipped and go to the next", self.annotating.mark_skipped_and_next, "Ctrl+K")
+        self._action(navigate, "Mark in progress", lambda: self.annotating.set_status(Status.IN_PROGRESS), "Ctrl+Shift+K")
         navigate.addSeparator()
         self._action(navigate, "Search documents", self.focus_search, QKeySequence.Find)
         self._action(navigate, "Next match in the document", lambda: self.step_match(+1), "F3")
@@ -330,7 +330,7 @@ class MainWindow(QMainWindow):
         self._action(view, "Actual size", lambda: self.zoom(0), "Ctrl+0")
         self.dark_action = self._action(view, "Dark palette", self.toggle_dark, "Ctrl+Shift+D",
                                         checkable=True, checked=self.theme == "dark")
-        self.snap_action = self._action(view, "Snap to words", self.toggle_snap, "Alt+W",
+        self.snap_action = self._action(view, "Snap to words", self.annotating.toggle_snap, "Alt+W",
                                         checkable=True, checked=self.snap_to_words)
         self.tags_action = self._action(view, "Label tags on highlights", self.toggle_tags, "Alt+T", checkable=True,
                                         checked=self.settings.value("view/tags", "true") in (True, "true"))
@@ -367,13 +367,13 @@ class MainWindow(QMainWindow):
         self.themes_menu.clear()
         self.label_actions = [
             self._action(self.annotate_menu, f"{label.name} — {label.display}",
-                         lambda checked=False, name=label.name: self.apply_label(name),
+                         lambda checked=False, name=label.name: self.annotating.apply_label(name),
                          label.hotkey.upper() if label.hotkey else None, local=True)
             for label in self.schema.labels
         ]
         self.theme_actions = {
             theme.name: self._action(self.themes_menu, theme.display,
-                                     lambda checked=False, name=theme.name: self.toggle_theme(name),
+                                     lambda checked=False, name=theme.name: self.annotating.toggle_theme(name),
                                      theme.hotkey.upper() if theme.hotkey else None, local=True,
                                      checkable=True)
             for theme in self.schema.themes
@@ -424,7 +424,7 @@ class MainWindow(QMainWindow):
         self.view.ensureCursorVisible()
         self._show_selection()  # the position in this document, not the last one's
         self.selection_label.fit()  # room for this document's selections, not the widest of the last one's
-        self._prepare_snap(doc.text)
+        self.annotating.prepare_snap(doc.text)
         self.store.set_setting(f"last_document/{self.annotator}", doc.id)
         self.documents.show_current(doc.id)
         self._title()
@@ -488,173 +488,6 @@ class MainWindow(QMainWindow):
             action.setChecked(name in self._themes_shown)
             action.blockSignals(False)
 
-    def go(self, *, backwards: bool = False, statuses=None) -> bool:
-        current = self.document.id if self.document else None
-        try:
-            target = self.store.neighbour(current, self.annotator, backwards=backwards, statuses=statuses)
-        except DATABASE_ERRORS as err:
-            self.database_failed("go to the next document", err)
-            return False
-        if target is None:
-            self.statusBar().showMessage("No other document to go to", 4000)
-            return False
-        self.open_document(target)
-        return True
-
-    def next_unannotated(self) -> None:
-        self.go(statuses=[Status.NEW])
-
-    def set_status(self, status: Status | str) -> None:
-        value = status.value if isinstance(status, Status) else status
-        try:
-            if self.document is not None and self.layer.status(self.document.id) != value:
-                self.workspace.do(operations.SetStatus(self.workspace, self.document.id, value))
-        except DATABASE_ERRORS as err:
-            self.report_failure(f"mark {value.replace('_', ' ')}", err)
-
-    def mark_done_and_next(self) -> None:
-        self._mark_and_next(Status.DONE)
-
-    def mark_skipped_and_next(self) -> None:
-        self._mark_and_next(Status.SKIPPED)
-
-    def _mark_and_next(self, status: Status) -> None:
-        if self.document is None:
-            return
-        if self.review_mode:  # the reviewer's "done": this document's gold is adjudicated
-            self.set_status("adjudicated" if status is Status.DONE else "in_progress")
-            nxt = next_to_review(self.store, self.document.id)
-            if nxt is None:
-                self.statusBar().showMessage("Every document is adjudicated or has nothing left to decide", 6000)
-            else:
-                self.open_document(nxt)
-            return
-        self.set_status(status)
-        if status is Status.DONE:
-            self.learning.document_done()  # after the status is committed: the training reads it
-        if not self.go(statuses=[Status.NEW, Status.IN_PROGRESS]):
-            self.statusBar().showMessage("Every document is done or skipped", 6000)
-
-    # --- annotating --------------------------------------------------------------------------
-
-    def apply_label(self, label: str) -> None:
-        """The label hotkey: label the selected text, or relabel the selected span."""
-        if self.document is None:
-            return
-        start, end = self.view.selection()
-        if start < end:
-            if self.snap_to_words:
-                start, end = self._snap_and_say(start, end)
-            text = self.document.text[start:end]
-            self.workspace.do(operations.AddSpan(self.workspace, self.document.id, start, end, label, text))
-            return
-        span = self.selected_span()
-        if span is not None and span.label != label:
-            self.workspace.do(operations.UpdateSpan(self.workspace, span, f"relabel «{quoted(span.text)}» as {label}",
-                                                     label=label))
-        elif span is None:
-            self.statusBar().showMessage("Select some text first, or click a span", 4000)
-
-    def toggle_theme(self, name: str, on: bool | None = None) -> None:
-        if self.document is None:
-            return
-        try:
-            current = name in self.layer.themes(self.document.id)
-        except DATABASE_ERRORS as err:
-            self._show_themes(getattr(self, "_themes_shown", []))  # the box ticked: as last read
-            self.report_failure(f"change theme {name}", err)
-            return
-        wanted = (not current) if on is None else on
-        if wanted != current:
-            voters = self.review.theme_voters(name) if self.review_mode else None
-            self.workspace.do(operations.ToggleTheme(self.workspace, self.document.id, name, wanted, proposed_by=voters))
-        else:
-            self.themes_panel.show_selected(self.layer.themes(self.document.id))
-
-    def selected_span(self):
-        span_id = self.view.selected_span_id
-        if span_id is None:
-            return None
-        try:
-            return self.layer.get(span_id)
-        except DATABASE_ERRORS as err:  # the span as last read: an edit to it says "Not saved" itself
-            self.database_failed("read the span", err)
-            return next((s for s in self.view.spans if s.id == span_id), None)
-
-    def delete_span(self) -> None:
-        span = self.selected_span()
-        if span is not None:
-            self.workspace.do(operations.DeleteSpan(self.workspace, span))
-
-    def edit_note(self) -> None:
-        span = self.selected_span()
-        if span is None:
-            self.statusBar().showMessage("Click a span first", 4000)
-            return
-        dialog = NoteDialog(self, span.text, span.note or "")
-        if dialog.exec():
-            note = dialog.note() or None
-            if note != span.note:
-                self.workspace.do(operations.UpdateSpan(self.workspace, span, f"note on «{quoted(span.text)}»", note=note))
-
-    def annotate_all(self, everywhere: bool = False) -> int:
-        """Label every other occurrence of the selected span's text with its label, in this
-        document or in every document, found as the string matcher finds names (Persian letters
-        and ZWNJ folded, whole words, a Korean particle allowed after); after a preview of the
-        count, as one undo step. Returns how many were added."""
-        from annotator.core.recommend.strings import StringMatcher
-
-        span = self.selected_span()
-        if span is None or self.document is None:
-            self.statusBar().showMessage("Click a span first: its text is what is looked for", 4000)
-            return 0
-        matcher = StringMatcher()
-        matcher.learn([(span.text, span.label)])
-        docs = ([self.document] if not everywhere else
-                [doc for page in self.store.document_pages(500) for doc in page])
-        found, left_out = self._occurrences(matcher, docs, span.label)
-        where = "in every document" if everywhere else "in this document"
-        if not found:
-            self.statusBar().showMessage(f"No other occurrence of «{quoted(span.text)}» {where}"
-                                         + (f" ({self._left_out(left_out)})" if left_out else ""), 6000)
-            return 0
-        count_docs = len({s.doc_id for s in found})
-        question = (f"Label {len(found)} more occurrence{'s' * (len(found) != 1)} of «{quoted(span.text)}» as "
-                    f"{span.label} {where}" + (f" ({counted(count_docs, 'document')})" if everywhere else "") + "?"
-                    + (f"\n\n{self._left_out(left_out)}." if left_out else ""))
-        box = QMessageBox(QMessageBox.Question, "Annotate all occurrences", question,
-                          QMessageBox.Yes | QMessageBox.Cancel, self)
-        box.setTextFormat(Qt.PlainText)
-        if box.exec() != QMessageBox.Yes:
-            return 0
-        self.workspace.do(operations.AddSpansAcross(
-            self.workspace, found, f"label {counted(len(found), 'occurrence')} of «{quoted(span.text)}» as {span.label}"))
-        return len(found)
-
-    def _occurrences(self, matcher, docs, label: str) -> tuple[list[Span], int]:
-        """The places ``matcher`` finds that the layer does not hold yet, as ``label`` spans, and
-        how many it left out because the person rejected a suggestion (or, in review mode, a
-        proposal) at exactly that place: a rejection says "not here", whatever label it had."""
-        found: list[Span] = []
-        left_out = 0
-        for doc in docs:
-            have = {(s.start, s.end, s.label) for s in self.layer.spans(doc.id)}
-            rejected = {(start, end) for start, end, _ in self.layer.rejected(doc.id)}
-            for hit in matcher.suggest(doc.text):
-                if (hit.start, hit.end, label) in have:
-                    continue
-                if (hit.start, hit.end) in rejected:
-                    left_out += 1
-                    continue
-                found.append(Span(doc.id, self.layer.name, hit.start, hit.end, label, doc.text[hit.start:hit.end]))
-        return found, left_out
-
-    def _left_out(self, count: int) -> str:
-        what = "a proposal" if self.review_mode else "a suggestion"
-        if count == 1:
-            return f"1 left out: you rejected {what} there"
-        return f"{count} left out: you rejected {what} at each"
-
     def after_bulk_change(self, doc_ids: set[str], added: int = 0) -> None:
         """Many documents changed at once: the open one is read again, the list rows too."""
         if self.document is not None and self.document.id in doc_ids:
@@ -665,88 +498,7 @@ class MainWindow(QMainWindow):
         self.learning.spans_made(added)
         self.saved_label.setText(f"Saved {time.strftime('%H:%M:%S')}")
 
-    def snap_span(self) -> None:
-        """Snap the selected span's edges to words (see annotator.core.words.snap)."""
-        span = self.selected_span()
-        if span is None or self.document is None:
-            return
-        start, end = self._snap_and_say(span.start, span.end)
-        if (start, end) == (span.start, span.end):
-            self.statusBar().showMessage(f"«{quoted(span.text)}» is already on word edges", 5000)
-        else:
-            self.workspace.do(operations.UpdateSpan(self.workspace, span, f"snap {span.label} «{quoted(span.text)}»",
-                                                     start=start, end=end))
-
-    def snapped(self, start: int, end: int) -> tuple[int, int]:
-        """What the label key stores for the selection ``[start, end)``: snapped to words when
-        snapping is on (annotator.core.words.snap), else as it is."""
-        if not self.snap_to_words or self.document is None:
-            return start, end
-        return snap(self.document.text, start, end)
-
-    def _snap_and_say(self, start: int, end: int) -> tuple[int, int]:
-        """Snap ``[start, end)`` to words and say in the status bar what that did, when it changed
-        the edges or left a Korean particle out (said before the change is saved: a failure to
-        save says so after it)."""
-        text = self.document.text
-        s, e = snap(text, start, end)
-        particle = left_out(text, s, e)
-        if (s, e) != (start, end) or particle:
-            what = ["grown to whole words"] if s < start or e > end else []
-            what += [f"particle «{quoted(particle)}» left out"] if particle else []
-            said = f" ({'; '.join(what)})" if what else ""
-            self.statusBar().showMessage(f"Snapped to «{quoted(text[s:e])}»{said}", 6000)
-        return s, e
-
-    def _prepare_snap(self, text: str) -> None:
-        """Snapping Korean asks the tokens' analyser (Kiwi), which takes a second or two and about
-        300 MB to load, holding Python's lock all along: the window asks it in a process of its own
-        (annotator.core.analyser), started when the first Korean document is shown with snapping
-        on, so it loads while the person reads and the window neither freezes nor grows."""
-        from annotator.core import analyser, tokens
-
-        tokens.analyse_elsewhere(analyser.shared().split)  # never here (an export from the window too)
-        if self.snap_to_words and tokens.has_hangul(text):
-            analyser.shared().start()
-
     # --- right-click ---------------------------------------------------------------------------
-
-    def _article_menu(self, offset: int, at) -> None:
-        """Right-click in the article: on a selection, label it; on a span, its actions."""
-        start, end = self.view.selection()
-        if start < end and start <= offset <= end:
-            self._exec_menu(span_menu.selection_menu(self, self.document.text[start:end]), at)
-            return
-        covering = self.view.spans_at(offset)
-        if covering:
-            chosen = self.view.selected_span_id if self.view.selected_span_id in {s.id for s in covering} else covering[0].id
-            self.select_span(chosen)
-            self._span_menu(chosen, at)
-
-    def _span_menu(self, span_id: int, at) -> None:
-        span = self.layer.get(span_id)
-        if span is not None:
-            self._exec_menu(span_menu.span_menu(self, span), at)
-
-    def _exec_menu(self, menu, at) -> None:
-        self.last_menu = menu  # tests look at it; a real user picks from it
-        if not self._quiet_dialogs:
-            menu.exec(at)
-
-    def nudge(self, edge: str, delta: int) -> None:
-        """Move the start or end of the selected span (or of the text selection) by one character."""
-        if self.document is None:
-            return
-        span = self.selected_span()
-        if span is not None:
-            start, end = nudge(self.document.text, span.start, span.end, edge, delta)
-            if (start, end) != (span.start, span.end):
-                self.workspace.do(operations.UpdateSpan(
-                    self.workspace, span, f"resize {span.label} «{quoted(span.text)}»", start=start, end=end))
-            return
-        start, end = self.view.selection()
-        if start < end:
-            self.view.select(*nudge(self.document.text, start, end, edge, delta))
 
     def select_span(self, span_id: int | None, *, flash: bool = False) -> None:
         self.view.select_span(span_id, flash=flash)
@@ -881,7 +633,7 @@ class MainWindow(QMainWindow):
         if start >= end:
             self.selection_label.setText(f"Position {start}")
             return
-        start, end = self.snapped(start, end)  # exactly what the label key will store
+        start, end = self.annotating.snapped(start, end)  # exactly what the label key will store
         shown = " ".join(self.document.text[start:end].split()) if self.document is not None else ""
         if len(shown) > 40:
             shown = shown[:39] + "…"
@@ -920,16 +672,6 @@ class MainWindow(QMainWindow):
         if span.note:
             lines.append(f"{'Recommender and score' if suggested else 'Note'}: {isolate(span.note)}")
         return "\n".join(lines)
-
-    def toggle_snap(self) -> None:
-        self.snap_to_words = self.snap_action.isChecked()
-        self.settings.setValue("annotate/snap", "true" if self.snap_to_words else "false")
-        self.statusBar().showMessage(
-            "Snap to words is on: a selection's edges snap to whole words (Alt+W turns it off)" if self.snap_to_words
-            else "Snap to words is off: the label key stores exactly the selection (Alt+W turns it on)", 6000)
-        if self.document is not None:
-            self._prepare_snap(self.document.text)  # starts the Korean analyser's own process
-        self._show_selection()  # what the label key will store, with or without snapping
 
     def _said(self, verb: str, index: int) -> None:
         if 0 <= index < self.undo_stack.count():

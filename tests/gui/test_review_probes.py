@@ -107,7 +107,7 @@ def test_untick_gold_theme_undo_loses_provenance(qtbot, reviewing):
     w.store.add_gold_theme("r", "economy", proposed_by=["minji", "sara"], decided_by="auto",
                            decided_at="2024-01-01T00:00:00")
     w.refresh_annotations()
-    w.toggle_theme("economy")  # untick
+    w.annotating.toggle_theme("economy")  # untick
     w.undo_action.trigger()
     row = w.store.db.execute("SELECT proposed_by, decided_by, decided_at FROM gold_themes").fetchall()
     assert row == [('["minji", "sara"]', "auto", "2024-01-01T00:00:00")]

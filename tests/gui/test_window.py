@@ -555,7 +555,7 @@ def test_the_window_opens_a_read_only_database_for_reading(qtbot, tmp_path, sett
             win.view.setFocus()
             assert win.document.id == DAEGU_SEED and win.annotator_label.text().startswith("Read-only")
             win.view.select(0, 2)
-            win.apply_label("ORG")  # what the O key does
+            win.annotating.apply_label("ORG")  # what the O key does
             assert win.saved_label.text() == "Not saved" and store.spans(DAEGU_SEED, "tester") == []
             assert "read-only here" in win.statusBar().currentMessage()
             win.close()
