@@ -122,7 +122,7 @@ class Files:
         if report is None:
             return False
         self.window.schema = self.window.store.schema()
-        self.window._apply_schema()
+        self.window.menus.apply_schema()
         self.window.refresh_annotations()  # the import may have brought spans for the open document
         self.window.documents.refresh_languages()
         self.window.documents.apply_filters()
@@ -149,7 +149,7 @@ class Files:
             self.window._error("Merge failed; nothing was changed", self.window._reason(err))
             return False
         self.window.schema = self.window.store.schema()
-        self.window._apply_schema()
+        self.window.menus.apply_schema()
         self.window.refresh_annotations()
         self.window.documents.refresh_languages()
         self.window.documents.apply_filters()

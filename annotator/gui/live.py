@@ -119,7 +119,7 @@ class Live(QObject):
             schema = w.store.schema()
             if schema != w.schema:
                 w.schema = schema
-                w._apply_schema()
+                w.menus.apply_schema()
         if w.document is not None and (everything or w.document.id in docs or tables & SCHEMA_TABLES
                                        or "annotators" in tables):
             if w.store.get_document(w.document.id) is None:  # the owner removed it

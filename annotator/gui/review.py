@@ -90,25 +90,25 @@ class Review:
 
     def build_menu(self, menu) -> None:
         w = self.window
-        self.mode_action = w._action(menu, "Review mode", self.toggle, "Ctrl+R", checkable=True)
+        self.mode_action = w.menus.action(menu, "Review mode", self.toggle, "Ctrl+R", checkable=True)
         menu.addSeparator()
-        w._action(menu, "Next undecided unit", lambda: self.step(+1), "F8")  # window-wide: types nothing
-        w._action(menu, "Previous undecided unit", lambda: self.step(-1), "Shift+F8")
-        w._action(menu, "Accept unit (the version most proposed)", lambda: self.accept(None), "Return", local=True)
+        w.menus.action(menu, "Next undecided unit", lambda: self.step(+1), "F8")  # window-wide: types nothing
+        w.menus.action(menu, "Previous undecided unit", lambda: self.step(-1), "Shift+F8")
+        w.menus.action(menu, "Accept unit (the version most proposed)", lambda: self.accept(None), "Return", local=True)
         self.version_actions = [
-            w._action(menu, f"Accept version {k}", lambda checked=False, k=k: self.accept(k - 1), f"Alt+{k}", local=True)
+            w.menus.action(menu, f"Accept version {k}", lambda checked=False, k=k: self.accept(k - 1), f"Alt+{k}", local=True)
             for k in range(1, 10)]
-        w._action(menu, "Reject unit", self.reject, "Shift+Return", local=True)
+        w.menus.action(menu, "Reject unit", self.reject, "Shift+Return", local=True)
         self.annotator_actions = [
-            w._action(menu, f"Accept all undecided units from annotator {k}",
+            w.menus.action(menu, f"Accept all undecided units from annotator {k}",
                       lambda checked=False, k=k: self.accept_all_from(k - 1), f"Ctrl+Alt+{k}", local=True)
             for k in range(1, 10)]
-        w._action(menu, "Auto-accept what annotators agree on (this document)", self.auto_accept,
+        w.menus.action(menu, "Auto-accept what annotators agree on (this document)", self.auto_accept,
                   "Ctrl+Shift+Return", local=True)
-        w._action(menu, "Auto-accept threshold…", self.choose_threshold)
-        w._action(menu, "Hide annotator names", self.panel.blind.toggle, "Ctrl+Shift+B")
+        w.menus.action(menu, "Auto-accept threshold…", self.choose_threshold)
+        w.menus.action(menu, "Hide annotator names", self.panel.blind.toggle, "Ctrl+Shift+B")
         menu.addSeparator()
-        w._action(menu, "Agreement…", self.show_agreement, "Ctrl+Shift+G")
+        w.menus.action(menu, "Agreement…", self.show_agreement, "Ctrl+Shift+G")
         self.review_actions = [a for m, a in w.menu_actions if m == menu.title().replace("&", "")][1:-1]
         for action in self.review_actions:
             action.setEnabled(False)

@@ -67,7 +67,7 @@ class SchemaEdit(QUndoCommand):
             return
         if rename:
             self.window.learning.renamed(rename[1], rename[2])  # learned suggestions follow too
-        self.window.schema_changed()
+        self.window.menus.schema_changed()
 
 
 class SchemaEditor(QDialog):

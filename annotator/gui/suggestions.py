@@ -35,19 +35,19 @@ class Suggestions:
     def build_menu(self, menu) -> None:
         w = self.window
         first = len(w.menu_actions)
-        w._action(menu, "Learn from…", lambda: w.learning.ask_source())
-        w._action(menu, "Learn now", lambda: w.learning.retrain("asked for"), "Ctrl+Shift+R")
-        w._action(menu, "Suggestions from…", self.choose_source)
-        w._action(menu, "Hide suggestions", lambda: self.set_source(None))
+        w.menus.action(menu, "Learn from…", lambda: w.learning.ask_source())
+        w.menus.action(menu, "Learn now", lambda: w.learning.retrain("asked for"), "Ctrl+Shift+R")
+        w.menus.action(menu, "Suggestions from…", self.choose_source)
+        w.menus.action(menu, "Hide suggestions", lambda: self.set_source(None))
         menu.addSeparator()
         # Window-wide, so they act after a click in the document list or a panel too; a text
         # field typing Shift+N gets its letter (a line edit takes the keys it types first).
-        w._action(menu, "Next suggestion", self.next, "Shift+N")
-        w._action(menu, "Accept suggestion", self.accept, "Shift+A")
-        w._action(menu, "Reject suggestion", self.reject, "Shift+X")
-        w._action(menu, "Accept all suggestions in this document", self.accept_all, "Ctrl+Alt+A")
-        w._action(menu, "Reject all suggestions in this document", self.reject_all, "Ctrl+Alt+X")
-        w._action(menu, "Accept all above a score…", self.ask_accept_above)
+        w.menus.action(menu, "Next suggestion", self.next, "Shift+N")
+        w.menus.action(menu, "Accept suggestion", self.accept, "Shift+A")
+        w.menus.action(menu, "Reject suggestion", self.reject, "Shift+X")
+        w.menus.action(menu, "Accept all suggestions in this document", self.accept_all, "Ctrl+Alt+A")
+        w.menus.action(menu, "Reject all suggestions in this document", self.reject_all, "Ctrl+Alt+X")
+        w.menus.action(menu, "Accept all above a score…", self.ask_accept_above)
         self.actions = [a for _, a in w.menu_actions[first:]]
 
     def choose_source(self) -> None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QSettings, QSize, QTimer, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QGuiApplication, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFrame,
     QLabel,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QScrollArea,
     QWidget,
@@ -34,6 +33,7 @@ from annotator.gui.plain import isolate, quoted
 from annotator.gui.fonts import article_font
 from annotator.gui.learning import Learning, LearningPanel
 from annotator.gui.live import Live, is_lost
+from annotator.gui.menus import Menus
 from annotator.gui.panels import GuidelinesPanel, LabelPalette, SpanListPanel, ThemesPanel
 from annotator.gui.review import Review
 from annotator.gui.status import StatusLabel
@@ -47,7 +47,6 @@ DEFAULT_POINT_SIZE = 14.0
 LAYOUT_VERSION = 1
 ARTICLE_WIDTH = 0.58  # the share of the window's width and height the article keeps when panels give way
 ARTICLE_HEIGHT = 0.55
-LOCAL = Qt.WidgetWithChildrenShortcut  # keys that type text elsewhere act only on the article and span list
 
 
 def _shrink(sizes: list[int], least: list[int], cut: float) -> list[int]:
@@ -137,8 +136,9 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.findChild(QDockWidget, "dock-spans"), units_dock)
         self.tabifyDockWidget(guidelines_dock, learning_dock)
         self.findChild(QDockWidget, "dock-themes").raise_()
-        self._build_actions()
-        self._apply_schema()
+        self.menus = Menus(self)
+        self.menus.build()
+        self.menus.apply_schema()
         self.view.selection_changed.connect(self._selection_changed)
         self.view.span_clicked.connect(self._span_clicked)
         self.span_panel.span_selected.connect(lambda span_id: self.select_span(span_id, flash=True))
@@ -229,164 +229,6 @@ class MainWindow(QMainWindow):
         label.setObjectName(name)
         label.setTextFormat(Qt.PlainText)
         return label
-
-    def _action(self, menu: QMenu, text: str, slot, shortcut=None, *, local: bool = False,
-                checkable: bool = False, checked: bool = False) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            keys = shortcut if isinstance(shortcut, list) else [shortcut]
-            action.setShortcuts([QKeySequence(k) for k in keys])
-        if checkable:
-            action.setCheckable(True)
-            action.setChecked(checked)
-        action.triggered.connect(slot)
-        if local:
-            action.setShortcutContext(LOCAL)
-            self.view.addAction(action)
-            self.span_panel.table.addAction(action)
-        else:
-            self.addAction(action)
-        menu.addAction(action)
-        self.menu_actions.append((menu.title().replace("&", ""), action))
-        return action
-
-    def _build_actions(self) -> None:
-        bar = self.menuBar()
-        file = bar.addMenu("&File")
-        self._action(file, "Import files…", self.files.import_files, "Ctrl+I")
-        self._action(file, "Import folder…", self.files.import_folder, "Ctrl+Shift+I")
-        self._action(file, "Export…", self.files.export_dialog, "Ctrl+E")
-        self._action(file, "Merge another annotator's database…", self.files.merge_dialog)
-        self._action(file, "Load the sample articles", self.files.load_samples)
-        file.addSeparator()
-        self._action(file, "Switch annotator…", self.switch_annotator, "Ctrl+Shift+A")
-        file.addSeparator()
-        self._action(file, "Quit", self.close, QKeySequence.Quit)
-
-        edit = bar.addMenu("&Edit")
-        undo = self.undo_stack.createUndoAction(self, "Undo")
-        undo.setShortcuts([QKeySequence("Ctrl+Z")])
-        redo = self.undo_stack.createRedoAction(self, "Redo")
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        for action in (undo, redo):
-            edit.addAction(action)
-            self.addAction(action)
-            self.menu_actions.append(("Edit", action))
-        self.undo_action, self.redo_action = undo, redo
-        # After the stack's own slot has run: the command just undone sits at index(), the one
-        # just redone right before it.
-        undo.triggered.connect(lambda: self._said("Undid", self.undo_stack.index()))
-        redo.triggered.connect(lambda: self._said("Redid", self.undo_stack.index() - 1))
-        edit.addSeparator()
-        self.delete_action = self._action(edit, "Delete span", self.annotating.delete_span, [QKeySequence.Delete, "Backspace"],
-                                          local=True)
-        self.note_action = self._action(edit, "Note on span…", self.annotating.edit_note, "F2", local=True)
-        self.nudge_actions = [
-            self._action(edit, "Start one character earlier", lambda: self.annotating.nudge("start", -1), "[", local=True),
-            self._action(edit, "Start one character later", lambda: self.annotating.nudge("start", +1), "]", local=True),
-            self._action(edit, "End one character earlier", lambda: self.annotating.nudge("end", -1), ",", local=True),
-            self._action(edit, "End one character later", lambda: self.annotating.nudge("end", +1), ".", local=True),
-        ]
-        self._action(edit, "Clear selection", self.clear_selection, "Escape", local=True)
-
-        self.annotate_menu = bar.addMenu("&Annotate")
-        self.occurrences_action = QAction("Label every occurrence in this document", self)
-        self.occurrences_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
-        self.occurrences_action.triggered.connect(lambda: self.annotating.annotate_all(False))
-        self.addAction(self.occurrences_action)
-        self.everywhere_action = QAction("Label every occurrence in every document…", self)
-        self.everywhere_action.triggered.connect(lambda: self.annotating.annotate_all(True))
-        self.menu_actions += [("Annotate", self.occurrences_action), ("Annotate", self.everywhere_action)]
-        self.schema_menu_action = QAction("Labels and themes…", self)
-        self.schema_menu_action.triggered.connect(self.edit_schema)
-        self.menu_actions.append(("Annotate", self.schema_menu_action))
-        self.themes_menu = bar.addMenu("T&hemes")
-        self.label_actions: list[QAction] = []
-        self.theme_actions: dict[str, QAction] = {}
-
-        self.suggestions.build_menu(bar.addMenu("&Suggestions"))
-        self.review.build_menu(bar.addMenu("&Review"))
-        toolbar = self.addToolBar("Mode")
-        toolbar.setObjectName("toolbar-mode")
-        toolbar.addAction(self.review.mode_action)
-
-        navigate = bar.addMenu("&Navigate")
-        self._action(navigate, "Next document", lambda: self.annotating.go(backwards=False), ["Ctrl+PgDown", "Alt+Down"])
-        self._action(navigate, "Previous document", lambda: self.annotating.go(backwards=True), ["Ctrl+PgUp", "Alt+Up"])
-        self._action(navigate, "Next unannotated document", self.annotating.next_unannotated, "Ctrl+U")
-        self._action(navigate, "Next by what the model is least sure of", self.learning.least_sure, "Ctrl+Shift+U")
-        self._action(navigate, "Mark done and go to the next", self.annotating.mark_done_and_next, ["Ctrl+Return", "Ctrl+Enter"])
-        self._action(navigate, "Mark skipped and go to the next", self.annotating.mark_skipped_and_next, "Ctrl+K")
-        self._action(navigate, "Mark in progress", lambda: self.annotating.set_status(Status.IN_PROGRESS), "Ctrl+Shift+K")
-        navigate.addSeparator()
-        self._action(navigate, "Search documents", self.focus_search, QKeySequence.Find)
-        self._action(navigate, "Next match in the document", lambda: self.step_match(+1), "F3")
-        self._action(navigate, "Previous match in the document", lambda: self.step_match(-1), "Shift+F3")
-        self._action(navigate, "Back to the article", self.view.setFocus, "Ctrl+J")
-
-        view = bar.addMenu("&View")
-        self._action(view, "Zoom in", lambda: self.zoom(+1), ["Ctrl+=", "Ctrl++"])
-        self._action(view, "Zoom out", lambda: self.zoom(-1), "Ctrl+-")
-        self._action(view, "Actual size", lambda: self.zoom(0), "Ctrl+0")
-        self.dark_action = self._action(view, "Dark palette", self.toggle_dark, "Ctrl+Shift+D",
-                                        checkable=True, checked=self.theme == "dark")
-        self.snap_action = self._action(view, "Snap to words", self.annotating.toggle_snap, "Alt+W",
-                                        checkable=True, checked=self.snap_to_words)
-        self.tags_action = self._action(view, "Label tags on highlights", self.toggle_tags, "Alt+T", checkable=True,
-                                        checked=self.settings.value("view/tags", "true") in (True, "true"))
-        view.addSeparator()
-        panels = view.addMenu("Panels")
-        for dock in self.findChildren(QDockWidget):
-            panels.addAction(dock.toggleViewAction())
-
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, "F1")
-
-    def edit_schema(self) -> None:
-        from annotator.gui.schema_editor import SchemaEditor
-
-        self.schema_editor = SchemaEditor(self)
-        self.schema_editor.exec()
-
-    def schema_changed(self) -> None:
-        """After a label or theme edit (or its undo): menus, keys, colours, panels and spans."""
-        self.schema = self.store.schema()
-        self._apply_schema()
-        self.refresh_annotations()
-        self.refresh_themes()
-        self._show_selection()  # the selected span's label, by its new name
-        self.saved_label.setText(f"Saved {time.strftime('%H:%M:%S')}")
-
-    def _apply_schema(self) -> None:
-        """Label and theme actions follow the schema: one action per label, with its hotkey."""
-        for action in self.label_actions + list(self.theme_actions.values()):
-            self.view.removeAction(action)
-            self.span_panel.table.removeAction(action)
-            self.menu_actions = [(m, a) for m, a in self.menu_actions if a is not action]
-        self.annotate_menu.clear()
-        self.themes_menu.clear()
-        self.label_actions = [
-            self._action(self.annotate_menu, f"{label.name} — {label.display}",
-                         lambda checked=False, name=label.name: self.annotating.apply_label(name),
-                         label.hotkey.upper() if label.hotkey else None, local=True)
-            for label in self.schema.labels
-        ]
-        self.theme_actions = {
-            theme.name: self._action(self.themes_menu, theme.display,
-                                     lambda checked=False, name=theme.name: self.annotating.toggle_theme(name),
-                                     theme.hotkey.upper() if theme.hotkey else None, local=True,
-                                     checkable=True)
-            for theme in self.schema.themes
-        }
-        self.annotate_menu.addSeparator()
-        self.annotate_menu.addAction(self.occurrences_action)
-        self.annotate_menu.addAction(self.everywhere_action)
-        self.annotate_menu.addSeparator()
-        self.annotate_menu.addAction(self.schema_menu_action)
-        self.palette_panel.set_labels(self.schema.labels)
-        self.themes_panel.set_themes(self.schema.themes)
-        self.guidelines.set_schema(self.schema)
-        self.colours = {label.name: label.colour for label in self.schema.labels}
 
     # What the window works on is the workspace's (annotator.core.workspace); these read it through.
     store = _workspace("store")
@@ -672,10 +514,6 @@ class MainWindow(QMainWindow):
         if span.note:
             lines.append(f"{'Recommender and score' if suggested else 'Note'}: {isolate(span.note)}")
         return "\n".join(lines)
-
-    def _said(self, verb: str, index: int) -> None:
-        if 0 <= index < self.undo_stack.count():
-            self.statusBar().showMessage(f"{verb}: {self.undo_stack.text(index)}", 5000)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
