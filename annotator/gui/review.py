@@ -141,7 +141,7 @@ class Review:
             # Large enough to work in: a third of the window's height, less in a small window, where
             # the article keeps its share.
             w.resizeDocks([dock], [w.height() // 3], Qt.Vertical)
-        w.give_article_room()
+        w.docks.give_article_room()
         w.undo_stack.clear()  # another layer: the history belongs to the one left
         w.documents.model.set_review(on)
         w._show_annotator()

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QSettings, QSize, QTimer, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QUndoStack
+from PySide6.QtCore import QSettings, QTimer, Qt, Signal
+from PySide6.QtGui import QAction, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
-    QWidget,
 )
 
 from annotator.core.identity import remember_annotator
@@ -28,6 +25,7 @@ from annotator.gui.annotating import Annotating
 from annotator.gui.article import ArticleView
 from annotator.gui.dialogs import ShortcutSheet, SwitchAnnotatorDialog
 from annotator.gui.doclist import DocumentListPanel
+from annotator.gui.docks import Docks
 from annotator.gui.files import Files
 from annotator.gui.plain import isolate, quoted
 from annotator.gui.fonts import article_font
@@ -45,26 +43,6 @@ DEFAULT_POINT_SIZE = 14.0
 # The panels' layout as saved on close; raised when the default layout changes, so that a layout
 # saved by an older version (which crushed the article in a small window) is not restored.
 LAYOUT_VERSION = 1
-ARTICLE_WIDTH = 0.58  # the share of the window's width and height the article keeps when panels give way
-ARTICLE_HEIGHT = 0.55
-
-
-def _shrink(sizes: list[int], least: list[int], cut: float) -> list[int]:
-    """``sizes`` made ``cut`` smaller in all, each by the same share of itself, none below its
-    ``least``; what one cannot give, the others do."""
-    sizes = list(sizes)
-    while cut > 0.5:
-        room = [i for i, (now, low) in enumerate(zip(sizes, least)) if now > low]
-        if not room:
-            break
-        total = sum(sizes[i] for i in room)
-        given = 0.0
-        for i in room:
-            step = min(cut * sizes[i] / total, sizes[i] - least[i])
-            sizes[i] -= step
-            given += step
-        cut -= given
-    return [int(size) for size in sizes]
 
 
 def _workspace(name: str) -> property:
@@ -97,6 +75,7 @@ class MainWindow(QMainWindow):
         self._closed = False
         self._quiet_dialogs = False  # tests and scripts: report in the status bar only
 
+        self.docks = Docks(self)
         self.view = ArticleView()
         self.setCentralWidget(self.view)
         self.documents = DocumentListPanel(store, annotator)
@@ -104,15 +83,15 @@ class MainWindow(QMainWindow):
         self.themes_panel = ThemesPanel()
         self.span_panel = SpanListPanel()
         self.guidelines = GuidelinesPanel()
-        self._dock("documents", "Documents", self.documents, Qt.LeftDockWidgetArea)
-        self._dock("labels", "Labels", self.palette_panel, Qt.RightDockWidgetArea)
+        self.docks.dock("documents", "Documents", self.documents, Qt.LeftDockWidgetArea)
+        self.docks.dock("labels", "Labels", self.palette_panel, Qt.RightDockWidgetArea)
         # The side panels run the window's full height (Labels and Themes fit a laptop's); the span
         # list sits under the article only.
         self.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)
         self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
-        self._dock("themes", "Themes", self._scrolling(self.themes_panel), Qt.RightDockWidgetArea)
-        self._dock("spans", "Spans", self.span_panel, Qt.BottomDockWidgetArea)
-        guidelines_dock = self._dock("guidelines", "Guidelines", self.guidelines, Qt.RightDockWidgetArea)
+        self.docks.dock("themes", "Themes", self.docks.scrolling(self.themes_panel), Qt.RightDockWidgetArea)
+        self.docks.dock("spans", "Spans", self.span_panel, Qt.BottomDockWidgetArea)
+        guidelines_dock = self.docks.dock("guidelines", "Guidelines", self.guidelines, Qt.RightDockWidgetArea)
         self.tabifyDockWidget(self.findChild(QDockWidget, "dock-themes"), guidelines_dock)
 
         self.annotator_label = self._status_label("status-annotator")
@@ -126,10 +105,10 @@ class MainWindow(QMainWindow):
         self.annotating = Annotating(self)
         self.suggestions = Suggestions(self)
         self.learning = Learning(self)
-        learning_dock = self._dock("suggestions", "Suggestions", self._scrolling(LearningPanel(self.learning)),
+        learning_dock = self.docks.dock("suggestions", "Suggestions", self.docks.scrolling(LearningPanel(self.learning)),
                                    Qt.RightDockWidgetArea)
         self.review = Review(self)
-        units_dock = self._dock("units", "Units", self.review.panel, Qt.BottomDockWidgetArea)
+        units_dock = self.docks.dock("units", "Units", self.review.panel, Qt.BottomDockWidgetArea)
         # Shown in review mode. Hidden before it joins the span list's tabs: hidden after, Qt left a
         # "Spans | Units" tab strip drawn over the span list, for a panel that was not there.
         units_dock.hide()
@@ -157,7 +136,7 @@ class MainWindow(QMainWindow):
         self.documents.search_entered.connect(self.open_first_result)
         self.search_query = ""
 
-        self.resize(self._first_size())
+        self.resize(self.docks.first_size())
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -197,32 +176,6 @@ class MainWindow(QMainWindow):
         return None
 
     # --- building ----------------------------------------------------------------------------
-
-    @staticmethod
-    def _first_size() -> QSize:
-        """1400×900, or less on a smaller screen: a first start on a laptop (1366×768) must not
-        open with the status bar and the right-hand panels off the screen."""
-        screen = QGuiApplication.primaryScreen()
-        room = screen.availableGeometry().size() if screen is not None else QSize(1400, 900)
-        return QSize(min(1400, int(room.width() * 0.95)), min(900, int(room.height() * 0.92)))
-
-    def _dock(self, name: str, title: str, widget: QWidget, area) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock-{name}")  # restoreState finds docks by name
-        dock.setWidget(widget)
-        self.addDockWidget(area, dock)
-        return dock
-
-    @staticmethod
-    def _scrolling(panel: QWidget) -> QScrollArea:
-        """``panel`` in a scroll area: it scrolls in a short dock rather than raising the window's
-        minimum height, and follows the dock's width."""
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.NoFrame)
-        scroll.setFocusPolicy(Qt.NoFocus)  # a click on a theme's box leaves the keyboard on the article
-        scroll.setWidget(panel)
-        return scroll
 
     def _status_label(self, name: str) -> QLabel:
         label = StatusLabel()
@@ -517,43 +470,7 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
-        self.give_article_room()
-
-    def give_article_room(self) -> None:
-        """Panels give way to the article once the window's layout has settled (after a resize,
-        a restored layout, review mode's Units panel)."""
-        if not hasattr(self, "_fit_timer"):
-            self._fit_timer = QTimer(self)
-            self._fit_timer.setSingleShot(True)
-            self._fit_timer.setInterval(0)
-            self._fit_timer.timeout.connect(self._fit_panels)
-        self._fit_timer.start()
-
-    def _fit_panels(self) -> None:
-        """In a small window the article keeps ARTICLE_WIDTH of the width and ARTICLE_HEIGHT of the
-        height: side panels, then bottom ones, get narrower or shorter by the same share of their
-        size, never below what they need. A larger window changes nothing."""
-        self.layout().activate()  # the geometry of what was just shown, resized or restored
-        article = self.centralWidget().geometry()
-        # What is on screen: a panel behind another's tab is "visible" too, but placed outside the window.
-        shown = [d for d in self.findChildren(QDockWidget)
-                 if d.isVisible() and not d.isFloating() and self.rect().intersects(d.geometry())]
-        # One panel stands for each side: the panels on a side share its width.
-        sides = list({self.dockWidgetArea(d): d for d in shown
-                      if self.dockWidgetArea(d) in (Qt.LeftDockWidgetArea, Qt.RightDockWidgetArea)}.values())
-        want = self.width() * ARTICLE_WIDTH
-        if article.width() < want and sides:
-            self.resizeDocks(sides, _shrink([d.width() for d in sides], [d.minimumSizeHint().width() for d in sides],
-                                            want - article.width()), Qt.Horizontal)
-        bottom = next((d for d in shown if self.dockWidgetArea(d) == Qt.BottomDockWidgetArea), None)
-        want = self.height() * ARTICLE_HEIGHT
-        if article.height() < want and bottom is not None:
-            # The bottom area runs down to the status bar; its size counts the tab bar of tabbed panels.
-            limit = self.statusBar().y() if self.statusBar().isVisible() else self.height()
-            size = limit - bottom.y()
-            least = bottom.minimumSizeHint().height() + size - bottom.height()
-            self.resizeDocks([bottom], _shrink([size], [least], want - article.height()), Qt.Vertical)
-        self.layout().activate()
+        self.docks.give_article_room()
 
     def _search_changed(self, query: str) -> None:
         self.search_query = query
