@@ -284,4 +284,4 @@ class Annotating:
             else "Snap to words is off: the label key stores exactly the selection (Alt+W turns it on)", 6000)
         if self.window.document is not None:
             self.prepare_snap(self.window.document.text)  # starts the Korean analyser's own process
-        self.window._show_selection()  # what the label key will store, with or without snapping
+        self.window.status_line.show_selection()  # what the label key will store, with or without snapping

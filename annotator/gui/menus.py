@@ -116,9 +116,9 @@ class Menus:
         self.action(navigate, "Mark skipped and go to the next", self.window.annotating.mark_skipped_and_next, "Ctrl+K")
         self.action(navigate, "Mark in progress", lambda: self.window.annotating.set_status(Status.IN_PROGRESS), "Ctrl+Shift+K")
         navigate.addSeparator()
-        self.action(navigate, "Search documents", self.window.focus_search, QKeySequence.Find)
-        self.action(navigate, "Next match in the document", lambda: self.window.step_match(+1), "F3")
-        self.action(navigate, "Previous match in the document", lambda: self.window.step_match(-1), "Shift+F3")
+        self.action(navigate, "Search documents", self.window.search.focus_search, QKeySequence.Find)
+        self.action(navigate, "Next match in the document", lambda: self.window.search.step_match(+1), "F3")
+        self.action(navigate, "Previous match in the document", lambda: self.window.search.step_match(-1), "Shift+F3")
         self.action(navigate, "Back to the article", self.window.view.setFocus, "Ctrl+J")
 
         view = bar.addMenu("&View")
@@ -151,7 +151,7 @@ class Menus:
         self.apply_schema()
         self.window.refresh_annotations()
         self.window.refresh_themes()
-        self.window._show_selection()  # the selected span's label, by its new name
+        self.window.status_line.show_selection()  # the selected span's label, by its new name
         self.window.saved_label.setText(f"Saved {time.strftime('%H:%M:%S')}")
 
     def apply_schema(self) -> None:

@@ -144,7 +144,7 @@ class Review:
         w.docks.give_article_room()
         w.undo_stack.clear()  # another layer: the history belongs to the one left
         w.documents.model.set_review(on)
-        w._show_annotator()
+        w.status_line.show_annotator()
         if w.document is not None:
             doc_id, w.document = w.document.id, None
             w.open_document(doc_id)

@@ -9,7 +9,6 @@ from PySide6.QtGui import QAction, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QLabel,
     QMainWindow,
     QMessageBox,
 )
@@ -17,8 +16,6 @@ from PySide6.QtWidgets import (
 from annotator.core.identity import remember_annotator
 from annotator.core.model import Status
 from annotator.core.recommend.live import LEARNED
-from annotator.core.text import find_all
-from annotator.core.words import left_out
 from annotator.core.workspace import Change, Workspace
 from annotator.gui.commands import UndoStackHistory
 from annotator.gui.annotating import Annotating
@@ -27,14 +24,14 @@ from annotator.gui.dialogs import ShortcutSheet, SwitchAnnotatorDialog
 from annotator.gui.doclist import DocumentListPanel
 from annotator.gui.docks import Docks
 from annotator.gui.files import Files
-from annotator.gui.plain import isolate, quoted
 from annotator.gui.fonts import article_font
 from annotator.gui.learning import Learning, LearningPanel
 from annotator.gui.live import Live, is_lost
 from annotator.gui.menus import Menus
 from annotator.gui.panels import GuidelinesPanel, LabelPalette, SpanListPanel, ThemesPanel
 from annotator.gui.review import Review
-from annotator.gui.status import StatusLabel
+from annotator.gui.search import Search
+from annotator.gui.status import StatusLine
 from annotator.gui.suggestions import Suggestions
 from annotator.gui.theme import apply_theme, is_dark
 from annotator.storage import DATABASE_ERRORS, Store, explain
@@ -76,6 +73,8 @@ class MainWindow(QMainWindow):
         self._quiet_dialogs = False  # tests and scripts: report in the status bar only
 
         self.docks = Docks(self)
+        self.status_line = StatusLine(self)
+        self.search = Search(self)
         self.view = ArticleView()
         self.setCentralWidget(self.view)
         self.documents = DocumentListPanel(store, annotator)
@@ -94,9 +93,9 @@ class MainWindow(QMainWindow):
         guidelines_dock = self.docks.dock("guidelines", "Guidelines", self.guidelines, Qt.RightDockWidgetArea)
         self.tabifyDockWidget(self.findChild(QDockWidget, "dock-themes"), guidelines_dock)
 
-        self.annotator_label = self._status_label("status-annotator")
-        self.saved_label = self._status_label("status-saved")
-        self.selection_label = self._status_label("status-selection")
+        self.annotator_label = self.status_line.label("status-annotator")
+        self.saved_label = self.status_line.label("status-saved")
+        self.selection_label = self.status_line.label("status-selection")
         self.statusBar().addPermanentWidget(self.selection_label)
         self.statusBar().addPermanentWidget(self.saved_label)
         self.statusBar().addPermanentWidget(self.annotator_label)
@@ -118,13 +117,13 @@ class MainWindow(QMainWindow):
         self.menus = Menus(self)
         self.menus.build()
         self.menus.apply_schema()
-        self.view.selection_changed.connect(self._selection_changed)
+        self.view.selection_changed.connect(self.status_line.selection_changed)
         self.view.span_clicked.connect(self._span_clicked)
         self.span_panel.span_selected.connect(lambda span_id: self.select_span(span_id, flash=True))
         self.span_panel.delete_requested.connect(self.annotating.delete_span)
         self.span_panel.note_requested.connect(self.annotating.edit_note)
         self.span_panel.menu_requested.connect(lambda span_id, at: self.annotating.open_span_menu(span_id, at))
-        self.view.describe = self.describe_span
+        self.view.describe = self.status_line.describe_span
         self.view.snapper = self.annotating.snapped
         self.view.show_tags = self.settings.value("view/tags", "true") in (True, "true")
         self.view.menu_requested.connect(self.annotating.open_article_menu)
@@ -132,9 +131,8 @@ class MainWindow(QMainWindow):
         self.themes_panel.theme_toggled.connect(self.annotating.toggle_theme)
         self.documents.document_chosen.connect(self.open_document)
         self.documents.model.failed.connect(lambda err: self.database_failed("read the document list", err))
-        self.documents.query_changed.connect(self._search_changed)
-        self.documents.search_entered.connect(self.open_first_result)
-        self.search_query = ""
+        self.documents.query_changed.connect(self.search.query_changed)
+        self.documents.search_entered.connect(self.search.open_first_result)
 
         self.resize(self.docks.first_size())
         geometry = self.settings.value("window/geometry")
@@ -145,7 +143,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state, LAYOUT_VERSION)  # a layout saved by an older version is not brought back
         units_dock.setVisible(self.review_mode)  # a window closed in review mode opens out of it
         self.live = Live(self)  # what others save shows here; a lost team database is retried
-        self._show_annotator()
+        self.status_line.show_annotator()
         self.saved_label.setText("All changes saved")
         first = self.store.setting(f"last_document/{annotator}") or self.store.neighbour(None, annotator)
         if first and self.store.get_document(first) is not None:
@@ -176,12 +174,6 @@ class MainWindow(QMainWindow):
         return None
 
     # --- building ----------------------------------------------------------------------------
-
-    def _status_label(self, name: str) -> QLabel:
-        label = StatusLabel()
-        label.setObjectName(name)
-        label.setTextFormat(Qt.PlainText)
-        return label
 
     # What the window works on is the workspace's (annotator.core.workspace); these read it through.
     store = _workspace("store")
@@ -217,13 +209,13 @@ class MainWindow(QMainWindow):
         saved = self.store.setting(f"position/{self.annotator}/{doc.id}")
         self.view.set_caret(int(saved) if saved and saved.isdigit() else 0)
         self.view.ensureCursorVisible()
-        self._show_selection()  # the position in this document, not the last one's
+        self.status_line.show_selection()  # the position in this document, not the last one's
         self.selection_label.fit()  # room for this document's selections, not the widest of the last one's
         self.annotating.prepare_snap(doc.text)
         self.store.set_setting(f"last_document/{self.annotator}", doc.id)
         self.documents.show_current(doc.id)
-        self._title()
-        self._show_matches(jump=bool(self.search_query))  # a search result opens on its match
+        self.status_line.title()
+        self.search.show_matches(jump=bool(self.search.query))  # a search result opens on its match
         self.document_opened.emit(doc.id)
 
     def show_document(self, doc_id: str) -> None:
@@ -298,7 +290,7 @@ class MainWindow(QMainWindow):
     def select_span(self, span_id: int | None, *, flash: bool = False) -> None:
         self.view.select_span(span_id, flash=flash)
         self.span_panel.show_selected(span_id)
-        self._show_selection()
+        self.status_line.show_selection()
 
     def clear_selection(self) -> None:
         cursor = self.view.textCursor()
@@ -341,7 +333,7 @@ class MainWindow(QMainWindow):
                 self.view.setTextCursor(cursor)
             self.select_span(focus_span, flash=False)
         else:
-            self._show_selection()  # a deleted span is no longer named there
+            self.status_line.show_selection()  # a deleted span is no longer named there
         if row is None or not self.documents.model.edited(doc_id, row[0], None if row[1] is None else Status(row[1])):
             self.documents.model.refresh(doc_id)
         if delta is None:  # a span's change leaves "done / all" as it was (two counts over every document)
@@ -380,63 +372,6 @@ class MainWindow(QMainWindow):
 
     # --- status bar --------------------------------------------------------------------------
 
-    def _show_annotator(self) -> None:
-        if self.review_mode:
-            self.annotator_label.setText(f"Reviewing as {isolate(self.annotator)}: editing gold")
-        else:
-            self.annotator_label.setText(f"Annotator: {isolate(self.annotator)}")
-        if self.store.readonly:  # said up front: no edit will be saved
-            self.annotator_label.setText(f"Read-only database · {self.annotator_label.text()}")
-        if self.store.is_team:  # who the team database knows, and which one (the whole URL in the title)
-            self.annotator_label.setText(f"{self.annotator_label.text()} · {self.team_place()}")
-            self.annotator_label.setToolTip(f"Connected to {self.store.path} as {self.store.member} "
-                                            f"({self.store.role})")
-        self._title()
-
-    def team_place(self) -> str:
-        """«sara, annotator, team database news»: the login (when it is not the layer's name), its
-        role, and the database's name; the status bar is short of room."""
-        from urllib.parse import urlsplit
-
-        name = urlsplit(str(self.store.path)).path.lstrip("/") or str(self.store.path)
-        who = "" if self.store.member == self.annotator else f"connected as {isolate(self.store.member)}, "
-        return f"{who}{self.store.role}, team database {isolate(name)}"
-
-    def _title(self) -> None:
-        """The window title names the document and whose layer is being edited (and, on a team
-        database, who is connected to which)."""
-        who = f"reviewing as {self.annotator}" if self.review_mode else self.annotator
-        doc = f"{isolate(self.document.title)} — " if self.document is not None else ""
-        where = ""
-        if self.store.is_team:
-            connected = "" if self.store.member == self.annotator else f" · connected as {isolate(self.store.member)}"
-            where = f"{connected} @ {isolate(str(self.store.path))}"
-        self.setWindowTitle(f"{doc}annotator ({isolate(who)}{where})")
-
-    def _selection_changed(self, start: int, end: int) -> None:
-        if start < end and self.view.selected_span_id is not None:
-            self.view.select_span(None, scroll=False)
-            self.span_panel.show_selected(None)
-        self._show_selection()
-
-    def _show_selection(self) -> None:
-        span = self.view.span(self.view.selected_span_id)  # as drawn: no round trip to a team database
-        if span is not None:
-            self.selection_label.setText(f"{span.label} {span.start}–{span.end} ({span.end - span.start} chars)")
-            return
-        start, end = self.view.selection()
-        if start >= end:
-            self.selection_label.setText(f"Position {start}")
-            return
-        start, end = self.annotating.snapped(start, end)  # exactly what the label key will store
-        shown = " ".join(self.document.text[start:end].split()) if self.document is not None else ""
-        if len(shown) > 40:
-            shown = shown[:39] + "…"
-        snapping = self.document is not None and self.snap_to_words
-        particle = left_out(self.document.text, start, end) if snapping else ""
-        said = f"; particle «{isolate(particle)}» left out" if particle else ""
-        self.selection_label.setText(f"Label key stores «{isolate(shown)}» {start}–{end} ({end - start} chars{said})")
-
     # --- view --------------------------------------------------------------------------------
 
     def zoom(self, step: int) -> None:
@@ -456,78 +391,9 @@ class MainWindow(QMainWindow):
         self.settings.setValue("view/tags", "true" if self.view.show_tags else "false")
         self.view.viewport().update()
 
-    def describe_span(self, span) -> str:
-        """A span's tooltip: label, text, whose, where, and its note (a suggestion: the
-        recommender and its score, which its note holds)."""
-        label = next((item for item in self.schema.labels if item.name == span.label), None)
-        suggested = span in self.view.suggestions
-        title = f"{span.label} — {label.display}" if label else span.label
-        lines = [f"Suggestion: {title}" if suggested else title, f"«{isolate(span.text)}»",
-                 f"{isolate(span.annotator)} · {span.start}–{span.end} ({span.end - span.start} characters)"]
-        if span.note:
-            lines.append(f"{'Recommender and score' if suggested else 'Note'}: {isolate(span.note)}")
-        return "\n".join(lines)
-
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
         self.docks.give_article_room()
-
-    def _search_changed(self, query: str) -> None:
-        self.search_query = query
-        self._show_matches(jump=False)
-
-    def _show_matches(self, *, jump: bool) -> None:
-        """Mark the search's matches in the open document; ``jump`` goes to the first one."""
-        if self.document is None:
-            return
-        matches = find_all(self.document.text, self.search_query) if self.search_query else []
-        self.view.set_matches(matches)
-        if jump and matches:
-            self.view.select(*matches[0])
-
-    def open_first_result(self) -> None:
-        """Enter in the search box: the first document the search lists opens on its first match
-        (selected and in view), and the keys go to the article, so F3 steps on from there."""
-        if not self.search_query:
-            return
-        model = self.documents.model
-        if model.total() == 0:
-            self.statusBar().showMessage(f"No document matches «{quoted(self.search_query)}»", 5000)
-            return
-        self.open_document(model.doc_id(0))
-        self.view.setFocus()
-        self._say_match()
-
-    def _say_match(self) -> None:
-        matches = self.view.matches
-        if matches and self.view.selection() in matches:
-            self.statusBar().showMessage(f"Match {matches.index(self.view.selection()) + 1} of {len(matches)} "
-                                         "(F3 next, Shift+F3 previous)", 5000)
-        elif self.search_query:
-            self.statusBar().showMessage(f"«{quoted(self.search_query)}» is not in this document's text", 5000)
-
-    def step_match(self, step: int) -> None:
-        """F3 / Shift+F3: the next or previous match after the caret, wrapping around. In a
-        document without a match while the search lists others, F3 opens the first of those."""
-        matches = self.view.matches
-        if not matches:
-            listed = self.documents.model.total() if self.search_query else 0
-            if listed and (self.document is None or self.documents.model.doc_id(0) != self.document.id):
-                self.open_first_result()
-                return
-            self.statusBar().showMessage("No search matches in this document (Ctrl+F to search)", 4000)
-            return
-        caret = self.view.selection()[0] if step < 0 else self.view.selection()[1] - 1
-        if step > 0:
-            target = next((m for m in matches if m[0] > caret), matches[0])
-        else:
-            target = next((m for m in reversed(matches) if m[0] < caret), matches[-1])
-        self.view.select(*target)
-        self.statusBar().showMessage(f"Match {matches.index(target) + 1} of {len(matches)}", 3000)
-
-    def focus_search(self) -> None:
-        self.documents.search.setFocus()
-        self.documents.search.selectAll()
 
     def show_shortcuts(self) -> None:
         ShortcutSheet(self, self.menu_actions).exec()
@@ -546,7 +412,7 @@ class MainWindow(QMainWindow):
         self._keep_annotator(name)
         self.undo_stack.clear()  # another annotator's layer: the history is not theirs to undo
         self.documents.set_annotator(name)
-        self._show_annotator()
+        self.status_line.show_annotator()
         if self.document is not None:
             doc_id, self.document = self.document.id, None
             self.open_document(doc_id)

@@ -87,7 +87,7 @@ def test_a_suggestion_from_suggest_shows_its_recommender_and_score(qtbot, window
     window.suggestions.set_source("model")
     assert window.view.suggestions
     first = window.view.suggestions[0]
-    text = window.describe_span(first)
+    text = window.status_line.describe_span(first)
     assert text.startswith("Suggestion: ") and "Recommender and score: \u2068string " in text
 
 

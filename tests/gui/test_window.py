@@ -502,7 +502,7 @@ def test_an_empty_database_offers_the_sample_articles(qtbot, tmp_path, settings,
 
 def test_a_read_only_database_says_so_and_no_edit_claims_to_be_saved(qtbot, window):
     window.store.readonly = True  # as Store.open sets it for a file or folder that cannot be written
-    window._show_annotator()
+    window.status_line.show_annotator()
     assert window.annotator_label.text().startswith("Read-only database")
     window.open_document(DAEGU_SEED)
     window.view.select(0, 2)
