@@ -68,12 +68,12 @@ class Docks:
     def give_article_room(self) -> None:
         """Panels give way to the article once the window's layout has settled (after a resize,
         a restored layout, review mode's Units panel)."""
-        if not hasattr(self.window, "_fit_timer"):
-            self.window._fit_timer = QTimer(self.window)
-            self.window._fit_timer.setSingleShot(True)
-            self.window._fit_timer.setInterval(0)
-            self.window._fit_timer.timeout.connect(self._fit_panels)
-        self.window._fit_timer.start()
+        if not hasattr(self, "_fit_timer"):
+            self._fit_timer = QTimer(self.window)
+            self._fit_timer.setSingleShot(True)
+            self._fit_timer.setInterval(0)
+            self._fit_timer.timeout.connect(self._fit_panels)
+        self._fit_timer.start()
 
     def _fit_panels(self) -> None:
         """In a small window the article keeps ARTICLE_WIDTH of the width and ARTICLE_HEIGHT of the

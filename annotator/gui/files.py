@@ -29,6 +29,7 @@ class Files:
 
     def __init__(self, window: Host):
         self.window = window
+        self.last_backup = time.monotonic()  # the first automatic backup comes after an hour's work, or on close
 
     def offer_samples(self) -> None:
         """A new, empty database: offer the five sample articles, or files of one's own."""
@@ -194,7 +195,7 @@ class Files:
             keep = max(1, int(self.window.settings.value("backup/keep", 5)))
         except (TypeError, ValueError):
             keep = 5
-        self.window._last_backup = time.monotonic()
+        self.last_backup = time.monotonic()
         try:
             return rolling_backup(self.window.store.path, self.backup_folder(), keep=keep)
         except (AnnotatorError, OSError, *DATABASE_ERRORS) as err:

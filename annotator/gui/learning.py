@@ -1,4 +1,5 @@
-"""Suggestions → Learn from…: recommenders that learn from a layer while the annotator works.
+"""Suggestions → Learn from…: recommenders that learn from a layer while the annotator works (over
+400 lines: the worker processes' start, messages and end, and the panel that shows them).
 
 Training and suggesting run in a process of their own (annotator.core.recommend.worker, started
 with QProcess): the window never waits for them, never loads a model and never shares the

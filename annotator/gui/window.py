@@ -1,4 +1,6 @@
-"""The main window: the article in the middle, panels in docks, every action a QAction."""
+"""The main window, assembled (over 400 lines: it places a dozen panels and rooms, and shows what each
+workspace change did in every view): the article in the middle, panels in docks, the rooms wired to
+the workspace (annotator.core.workspace)."""
 
 from __future__ import annotations
 
@@ -55,7 +57,6 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.workspace = Workspace(store, annotator)
         store.lock_wait = 2.0  # the window never freezes long for another writer: "Not saved", and try again
-        self._last_backup = time.monotonic()  # the first automatic backup comes after an hour's work, or on close
         self.settings = settings if settings is not None else QSettings()
         self._registered = self._register(annotator)
         self.schema = store.schema()
@@ -314,7 +315,7 @@ class MainWindow(QMainWindow):
         """A command committed: show exactly what it changed, then say it is saved. ``row``: what
         it did to the document's row in the list, (spans added, the status set or None), which
         the list then shows without reading the row again; None reads it again."""
-        if time.monotonic() - self._last_backup > self.BACKUP_EVERY:
+        if time.monotonic() - self.files.last_backup > self.BACKUP_EVERY:
             self.files.take_backup()
         if delta is not None:
             removed, added = delta
