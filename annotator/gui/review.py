@@ -130,7 +130,7 @@ class Review:
     def set_mode(self, on: bool) -> None:
         w = self.window
         self.mode_action.setChecked(on)
-        w.review_mode = on
+        w.workspace.switch_layer(on)
         for action in self.review_actions:
             action.setEnabled(on)
         w.suggestions.set_enabled(not on)

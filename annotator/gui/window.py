@@ -197,7 +197,7 @@ class MainWindow(QMainWindow):
             return
         self._remember_position()
         changed = self.document is None or self.document.id != doc.id
-        self.document = doc
+        self.workspace.open(doc)
         if changed:
             self.statusBar().clearMessage()  # "Unit 18/18" belonged to the previous document
         spans = self.layer.spans(doc.id)

@@ -519,7 +519,7 @@ def test_the_window_keeps_rolling_backups(qtbot, window, settings):
     window.open_document(DAEGU_SEED)
     window.view.select(0, 2)
     key(qtbot, window, "o")
-    window._last_backup -= window.BACKUP_EVERY + 1  # an hour of work later, the next save backs up
+    window.files.last_backup -= window.BACKUP_EVERY + 1  # an hour of work later, the next save backs up
     window.view.select(3, 5)
     key(qtbot, window, "p")
     folder = window.files.backup_folder()
