@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import (
-    QTextBlock,
-    QTextDocument,
-    QTextLine,
-)
+from PySide6.QtGui import QTextBlock, QTextDocument, QTextLine
 from PySide6.QtWidgets import QPlainTextDocumentLayout
-
 
 
 class TagRoomLayout(QPlainTextDocumentLayout):

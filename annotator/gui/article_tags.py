@@ -6,16 +6,7 @@ import bisect
 import math
 
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QFontMetrics,
-    QPainter,
-    QPixmap,
-    QPolygonF,
-    QTextBlock,
-    QTextLine,
-)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPixmap, QPolygonF, QTextBlock, QTextLine
 from PySide6.QtWidgets import QToolTip
 
 from annotator.core.model import Span

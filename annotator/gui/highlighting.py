@@ -7,12 +7,7 @@ import re
 from typing import NamedTuple
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import (
-    QColor,
-    QSyntaxHighlighter,
-    QTextBlock,
-    QTextCharFormat,
-)
+from PySide6.QtGui import QColor, QSyntaxHighlighter, QTextBlock, QTextCharFormat
 
 from annotator.core.utf16 import Utf16Index
 from annotator.gui.theme import span_background

@@ -8,20 +8,15 @@ import time
 
 from PySide6.QtCore import QSettings, QTimer, Qt, Signal
 from PySide6.QtGui import QAction, QUndoStack
-from PySide6.QtWidgets import (
-    QApplication,
-    QDockWidget,
-    QMainWindow,
-    QMessageBox,
-)
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox
 
 from annotator.core.identity import remember_annotator
 from annotator.core.model import Status
 from annotator.core.recommend.live import LEARNED
 from annotator.core.workspace import Change, Workspace
-from annotator.gui.commands import UndoStackHistory
 from annotator.gui.annotating import Annotating
 from annotator.gui.article import ArticleView
+from annotator.gui.commands import UndoStackHistory
 from annotator.gui.dialogs import ShortcutSheet, SwitchAnnotatorDialog
 from annotator.gui.doclist import DocumentListPanel
 from annotator.gui.docks import Docks
