@@ -114,6 +114,8 @@ class MainWindow(QMainWindow):
         self.menus.build()
         self.menus.apply_schema()
         self.view.selection_changed.connect(self.status_line.selection_changed)
+        self.view.selection_changed.connect(lambda start, end: self.workspace.select(start, end,
+                                                                                     self.view.selected_span_id))
         self.view.span_clicked.connect(self._span_clicked)
         self.span_panel.span_selected.connect(lambda span_id: self.select_span(span_id, flash=True))
         self.span_panel.delete_requested.connect(self.annotating.delete_span)
@@ -287,6 +289,7 @@ class MainWindow(QMainWindow):
         self.view.select_span(span_id, flash=flash)
         self.span_panel.show_selected(span_id)
         self.status_line.show_selection()
+        self.workspace.select(*self.view.selection(), self.view.selected_span_id)
 
     def clear_selection(self) -> None:
         cursor = self.view.textCursor()

@@ -27,3 +27,22 @@ def test_rooms_use_only_what_the_host_declares():
 
 def test_the_window_has_all_the_host_declares(window):
     assert sorted(name for name in declared() - SET_LATER if not hasattr(window, name)) == []
+
+
+def test_the_workspace_follows_what_the_window_opens_selects_and_edits(qtbot, window):
+    from tests.gui.conftest import key
+    from tests.helpers import DAEGU_SEED
+
+    heard: list[str] = []
+    for event in ("document_opened", "selection_changed", "span_added", "changed", "layer_switched"):
+        window.workspace.events.connect(event, lambda event=event, **what: heard.append(event))
+    window.open_document(DAEGU_SEED)
+    assert window.workspace.document.id == DAEGU_SEED and heard[0] == "document_opened"
+    window.view.select(0, 3)
+    assert window.workspace.selection[:2] == (0, 3)
+    key(qtbot, window, "o")
+    [span] = window.view.spans
+    assert window.workspace.selection[2] == span.id
+    assert heard.index("span_added") < heard.index("changed")
+    window.review.mode_action.trigger()
+    assert "layer_switched" in heard and window.workspace.layer.is_gold
