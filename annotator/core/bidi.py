@@ -1,4 +1,5 @@
-"""Bidi for messages: user text isolated by its own direction, and quoted short on one line (Qt-free)."""
+"""Bidi for messages, without Qt: user text isolated by its own direction, and quoted short on
+one line."""
 
 from __future__ import annotations
 

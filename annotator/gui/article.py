@@ -1,7 +1,7 @@
-"""The article view (over 400 lines: positions, selection, mouse and content share one widget's state):
-the text with its spans highlighted, and the one place positions cross between Qt (UTF-16) and
-annotator (code points). Its highlighting, tags and layout are in highlighting.py, article_tags.py
-and article_layout.py."""
+"""The article view (over 400 lines: positions, selection, mouse and content share one widget's
+state): the text with its spans highlighted, and the one place positions cross between Qt (UTF-16)
+and annotator (code points). Its highlighting, tags and layout are in highlighting.py,
+article_tags.py and article_layout.py."""
 
 from __future__ import annotations
 

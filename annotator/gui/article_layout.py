@@ -1,4 +1,5 @@
-"""Positions in the article's layout: the room above each line for label tags (TagRoomLayout), and which glyph a point is over (hit-testing)."""
+"""Positions in the article's layout: the room above each line for label tags (TagRoomLayout), and
+which glyph a point is over (hit-testing)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The article's label tags: a tag over each highlight in a gap above its line, never over a letter, each a button for its span, and a note's mark."""
+"""The article's label tags: a tag over each highlight in a gap above its line, never over a
+letter, each a button for its span, and a note's mark."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The window's undo stack holds the workspace's operations: each wrapped in a ``QUndoCommand`` for Qt's Undo and Redo menu items.
+"""The window's undo stack holds the workspace's operations: each wrapped in a ``QUndoCommand`` for
+Qt's Undo and Redo menu items.
 
 The operations and what each changed live in the core (annotator.core.workspace.operations);
 ``redo`` and ``undo`` here only ask the workspace to take the step (``Workspace.apply``: committed

@@ -1,4 +1,5 @@
-"""The window's docks and how they give way: the first size on a small screen, each panel in a dock, and the article keeping most of a small window."""
+"""The window's docks and how they give way: the first size on a small screen, each panel in a
+dock, and the article keeping most of a small window."""
 
 from __future__ import annotations
 
@@ -48,10 +49,11 @@ class Docks:
         return QSize(min(1400, int(room.width() * 0.95)), min(900, int(room.height() * 0.92)))
 
     def dock(self, name: str, title: str, widget: QWidget, area) -> QDockWidget:
-        dock = QDockWidget(title, self.window)
+        w = self.window
+        dock = QDockWidget(title, w)
         dock.setObjectName(f"dock-{name}")  # restoreState finds docks by name
         dock.setWidget(widget)
-        self.window.addDockWidget(area, dock)
+        w.addDockWidget(area, dock)
         return dock
 
     @staticmethod
@@ -79,24 +81,25 @@ class Docks:
         """In a small window the article keeps ARTICLE_WIDTH of the width and ARTICLE_HEIGHT of the
         height: side panels, then bottom ones, get narrower or shorter by the same share of their
         size, never below what they need. A larger window changes nothing."""
-        self.window.layout().activate()  # the geometry of what was just shown, resized or restored
-        article = self.window.centralWidget().geometry()
+        w = self.window
+        w.layout().activate()  # the geometry of what was just shown, resized or restored
+        article = w.centralWidget().geometry()
         # What is on screen: a panel behind another's tab is "visible" too, but placed outside the window.
-        shown = [d for d in self.window.findChildren(QDockWidget)
-                 if d.isVisible() and not d.isFloating() and self.window.rect().intersects(d.geometry())]
+        shown = [d for d in w.findChildren(QDockWidget)
+                 if d.isVisible() and not d.isFloating() and w.rect().intersects(d.geometry())]
         # One panel stands for each side: the panels on a side share its width.
-        sides = list({self.window.dockWidgetArea(d): d for d in shown
-                      if self.window.dockWidgetArea(d) in (Qt.LeftDockWidgetArea, Qt.RightDockWidgetArea)}.values())
-        want = self.window.width() * ARTICLE_WIDTH
+        sides = list({w.dockWidgetArea(d): d for d in shown
+                      if w.dockWidgetArea(d) in (Qt.LeftDockWidgetArea, Qt.RightDockWidgetArea)}.values())
+        want = w.width() * ARTICLE_WIDTH
         if article.width() < want and sides:
-            self.window.resizeDocks(sides, _shrink([d.width() for d in sides], [d.minimumSizeHint().width() for d in sides],
-                                            want - article.width()), Qt.Horizontal)
-        bottom = next((d for d in shown if self.window.dockWidgetArea(d) == Qt.BottomDockWidgetArea), None)
-        want = self.window.height() * ARTICLE_HEIGHT
+            w.resizeDocks(sides, _shrink([d.width() for d in sides], [d.minimumSizeHint().width() for d in sides],
+                                         want - article.width()), Qt.Horizontal)
+        bottom = next((d for d in shown if w.dockWidgetArea(d) == Qt.BottomDockWidgetArea), None)
+        want = w.height() * ARTICLE_HEIGHT
         if article.height() < want and bottom is not None:
             # The bottom area runs down to the status bar; its size counts the tab bar of tabbed panels.
-            limit = self.window.statusBar().y() if self.window.statusBar().isVisible() else self.window.height()
+            limit = w.statusBar().y() if w.statusBar().isVisible() else w.height()
             size = limit - bottom.y()
             least = bottom.minimumSizeHint().height() + size - bottom.height()
-            self.window.resizeDocks([bottom], _shrink([size], [least], want - article.height()), Qt.Vertical)
-        self.window.layout().activate()
+            w.resizeDocks([bottom], _shrink([size], [least], want - article.height()), Qt.Vertical)
+        w.layout().activate()

@@ -1,4 +1,5 @@
-"""File → import, merge, export, the sample articles and the rolling backups: each with a progress dialog, and a failure said, never a traceback."""
+"""File → import, merge, export, the sample articles and the rolling backups: each with a progress
+dialog, and a failure said, never a traceback."""
 
 from __future__ import annotations
 
@@ -33,11 +34,12 @@ class Files:
 
     def offer_samples(self) -> None:
         """A new, empty database: offer the five sample articles, or files of one's own."""
-        if self.window._quiet_dialogs or self.window.store.count_documents():
+        w = self.window
+        if w._quiet_dialogs or w.store.count_documents():
             return
         box = QMessageBox(QMessageBox.Question, "An empty database",
                           "This database has no documents yet. Load the five sample articles (Persian and "
-                          "Korean news), or import your own files?", QMessageBox.NoButton, self.window)
+                          "Korean news), or import your own files?", QMessageBox.NoButton, w)
         samples = box.addButton("Load the sample articles", QMessageBox.AcceptRole)
         files = box.addButton("Import files…", QMessageBox.ActionRole)
         box.addButton("Not now", QMessageBox.RejectRole)
@@ -55,18 +57,20 @@ class Files:
         return folder if folder and Path(folder).is_dir() else str(Path.home())
 
     def import_files(self) -> None:
+        w = self.window
         paths, _ = QFileDialog.getOpenFileNames(
-            self.window, "Import articles", self._last_folder(),
+            w, "Import articles", self._last_folder(),
             "Articles and annotations (*.txt *.jsonl *.json);;Text (*.txt);;JSON Lines: annotator, doccano, "
             "Prodigy (*.jsonl);;Label Studio JSON (*.json)")
         if paths:
-            self.window.settings.setValue("files/last_folder", str(Path(paths[0]).parent))
+            w.settings.setValue("files/last_folder", str(Path(paths[0]).parent))
             self._import_with_options(paths)
 
     def import_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self.window, "Import a folder of articles", self._last_folder())
+        w = self.window
+        path = QFileDialog.getExistingDirectory(w, "Import a folder of articles", self._last_folder())
         if path:
-            self.window.settings.setValue("files/last_folder", path)
+            w.settings.setValue("files/last_folder", path)
             self._import_with_options([path])
 
     def _import_with_options(self, paths: list[str]) -> None:
@@ -81,7 +85,8 @@ class Files:
     def _with_progress(self, label: str, total: int, work, *, cancelled: str, failed: str):
         """Run ``work(step)`` under a window-modal progress dialog (so no edit can slip into its
         transaction); Cancel or an error is reported and gives None."""
-        progress = QProgressDialog(label, "Cancel", 0, max(total, 1), self.window)
+        w = self.window
+        progress = QProgressDialog(label, "Cancel", 0, max(total, 1), w)
         progress.setWindowModality(Qt.WindowModal)
         progress.setMinimumDuration(0)
         progress.show()
@@ -98,41 +103,42 @@ class Files:
         try:
             return work(step)
         except Cancelled:
-            self.window.statusBar().showMessage(cancelled, 6000)
+            w.statusBar().showMessage(cancelled, 6000)
         except (AnnotatorError, *DATABASE_ERRORS) as err:
-            self.window._error(failed, self.window._reason(err))
+            w._error(failed, w._reason(err))
         finally:
             progress.close()
-            self.window.activateWindow()
-            self.window.view.setFocus()  # the keyboard goes back to the article
+            w.activateWindow()
+            w.view.setFocus()  # the keyboard goes back to the article
         return None
 
     def run_import(self, paths: list[str], offsets: str | None = None, text_field: str | None = None) -> bool:
         """Import with a progress dialog; an error or Cancel leaves the database as it was.
         ``offsets`` overrides the unit other tools' offsets are read in (see annotator import)."""
+        w = self.window
         try:
             total = total_bytes(paths)
         except (AnnotatorError, *DATABASE_ERRORS) as err:
-            self.window._error("Import failed", self.window._reason(err))
+            w._error("Import failed", w._reason(err))
             return False
         report = self._with_progress(
             "Importing…", total,
-            lambda step: import_paths(self.window.store, paths, annotator=self.window.annotator, progress=step,
+            lambda step: import_paths(w.store, paths, annotator=w.annotator, progress=step,
                                       offsets=offsets, text_field=text_field),
             cancelled="Import cancelled; nothing was changed", failed="Import failed; nothing was changed")
         if report is None:
             return False
-        self.window.schema = self.window.store.schema()
-        self.window.menus.apply_schema()
-        self.window.refresh_annotations()  # the import may have brought spans for the open document
-        self.window.documents.refresh_languages()
-        self.window.documents.apply_filters()
-        self.window.documents.update_progress()
-        self.window.statusBar().showMessage(report.summary().replace("\n", "; "), 10000)
-        if self.window.document is None:
-            first = self.window.store.neighbour(None, self.window.annotator)
+        w.schema = w.store.schema()
+        w.menus.apply_schema()
+        w.refresh_annotations()  # the import may have brought spans for the open document
+        w.documents.refresh_languages()
+        w.documents.apply_filters()
+        w.documents.update_progress()
+        w.statusBar().showMessage(report.summary().replace("\n", "; "), 10000)
+        if w.document is None:
+            first = w.store.neighbour(None, w.annotator)
             if first:
-                self.window.open_document(first)
+                w.open_document(first)
         return True
 
     def merge_dialog(self) -> None:
@@ -142,42 +148,45 @@ class Files:
 
     def run_merge(self, path: str) -> bool:
         """Bring another database in (read-only there; nothing here overwritten) and say what came."""
+        w = self.window
         from annotator.core.merging import merge
 
         try:
-            report = merge(self.window.store, path)
+            report = merge(w.store, path)
         except (AnnotatorError, *DATABASE_ERRORS) as err:
-            self.window._error("Merge failed; nothing was changed", self.window._reason(err))
+            w._error("Merge failed; nothing was changed", w._reason(err))
             return False
-        self.window.schema = self.window.store.schema()
-        self.window.menus.apply_schema()
-        self.window.refresh_annotations()
-        self.window.documents.refresh_languages()
-        self.window.documents.apply_filters()
-        self.window.documents.update_progress()
-        box = QMessageBox(QMessageBox.Information, "Merged", report.summary(), QMessageBox.Ok, self.window)
+        w.schema = w.store.schema()
+        w.menus.apply_schema()
+        w.refresh_annotations()
+        w.documents.refresh_languages()
+        w.documents.apply_filters()
+        w.documents.update_progress()
+        box = QMessageBox(QMessageBox.Information, "Merged", report.summary(), QMessageBox.Ok, w)
         box.setTextFormat(Qt.PlainText)
-        if not self.window._quiet_dialogs:
+        if not w._quiet_dialogs:
             box.exec()
-        self.window.statusBar().showMessage(report.summary().split("\n")[0], 10000)
+        w.statusBar().showMessage(report.summary().split("\n")[0], 10000)
         return True
 
     def export_dialog(self) -> None:
-        dialog = ExportDialog(self.window, self.window.store, self.window.annotator, self._last_folder())
+        w = self.window
+        dialog = ExportDialog(w, w.store, w.annotator, self._last_folder())
         if dialog.exec():
             target = dialog.target()
-            self.window.settings.setValue("files/last_folder", str(target.parent))
+            w.settings.setValue("files/last_folder", str(target.parent))
             self.run_export(dialog.options(), str(target))
 
     def run_export(self, options: ExportOptions, path: str) -> bool:
         """Export with a progress dialog; a cancelled or failed export leaves no file behind."""
+        w = self.window
         report = self._with_progress(
-            "Exporting…", count_documents(self.window.store, options),
-            lambda step: export_file(self.window.store, path, options, progress=step),
+            "Exporting…", count_documents(w.store, options),
+            lambda step: export_file(w.store, path, options, progress=step),
             cancelled="Export cancelled; no file written", failed="Export failed; no file written")
         if report is None:
             return False
-        self.window.statusBar().showMessage(f"Exported {report.summary()} to {Path(path).resolve()}", 10000)
+        w.statusBar().showMessage(f"Exported {report.summary()} to {Path(path).resolve()}", 10000)
         return True
 
     def backup_folder(self) -> Path:
@@ -187,17 +196,18 @@ class Files:
         """A rolling copy of the database (SQLite's online backup) in ``backups/`` beside it,
         keeping the newest N (File → settings ``backup/keep``, 5 by default). Taken when the window
         closes and at most once an hour while it works; a failure is said, never fatal."""
+        w = self.window
         from annotator.storage.maintenance import rolling_backup
 
-        if self.window.store.readonly or self.window.store.is_team:  # a team database's server keeps its own (pg_dump)
+        if w.store.readonly or w.store.is_team:  # a team database's server keeps its own (pg_dump)
             return None
         try:
-            keep = max(1, int(self.window.settings.value("backup/keep", 5)))
+            keep = max(1, int(w.settings.value("backup/keep", 5)))
         except (TypeError, ValueError):
             keep = 5
         self.last_backup = time.monotonic()
         try:
-            return rolling_backup(self.window.store.path, self.backup_folder(), keep=keep)
+            return rolling_backup(w.store.path, self.backup_folder(), keep=keep)
         except (AnnotatorError, OSError, *DATABASE_ERRORS) as err:
-            self.window.statusBar().showMessage(f"Automatic backup failed: {self.window._reason(err)}", 8000)
+            w.statusBar().showMessage(f"Automatic backup failed: {w._reason(err)}", 8000)
             return None

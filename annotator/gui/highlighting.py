@@ -1,4 +1,5 @@
-"""The article's highlighting: spans, suggestions and the selected span as character formats per paragraph (a QSyntaxHighlighter), repainting only the paragraphs a change touches."""
+"""The article's highlighting: spans, suggestions and the selected span as character formats per
+paragraph (a QSyntaxHighlighter), repainting only the paragraphs a change touches."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""What the window lends its features (span menu, review, suggestions, learning, live updates, the label editor): the workspace, the views and a few UI services, as a Protocol.
+"""What the window lends its features (span menu, review, suggestions, learning, live updates, the
+label editor): the workspace, the views and a few UI services, as a Protocol.
 
 A feature is typed against ``Host``, never against ``MainWindow``: it can be read without opening
 window.py, and window.py imports the features without an import circle (tests/test_layers.py).

@@ -101,10 +101,10 @@ class Review:
         w.menus.action(menu, "Reject unit", self.reject, "Shift+Return", local=True)
         self.annotator_actions = [
             w.menus.action(menu, f"Accept all undecided units from annotator {k}",
-                      lambda checked=False, k=k: self.accept_all_from(k - 1), f"Ctrl+Alt+{k}", local=True)
+                           lambda checked=False, k=k: self.accept_all_from(k - 1), f"Ctrl+Alt+{k}", local=True)
             for k in range(1, 10)]
         w.menus.action(menu, "Auto-accept what annotators agree on (this document)", self.auto_accept,
-                  "Ctrl+Shift+Return", local=True)
+                       "Ctrl+Shift+Return", local=True)
         w.menus.action(menu, "Auto-accept threshold…", self.choose_threshold)
         w.menus.action(menu, "Hide annotator names", self.panel.blind.toggle, "Ctrl+Shift+B")
         menu.addSeparator()
@@ -316,7 +316,7 @@ class Review:
         chosen = unit.best if version is None else unit.versions[version]
         w = self.window
         w.workspace.do(operations.AddSpan(w.workspace, w.document.id, chosen.start, chosen.end, chosen.label, chosen.text,
-                                           proposed_by=list(chosen.annotators)))
+                                          proposed_by=list(chosen.annotators)))
 
     def reject(self) -> None:
         unit = self._unit()
@@ -336,7 +336,7 @@ class Review:
         w.undo_stack.beginMacro(f"accept {len(chosen)} units from {self.name(who)}")
         for v in chosen:
             w.workspace.do(operations.AddSpan(w.workspace, w.document.id, v.start, v.end, v.label, v.text,
-                                               proposed_by=list(v.annotators)))
+                                              proposed_by=list(v.annotators)))
         w.undo_stack.endMacro()
 
     def threshold(self) -> int | None:
@@ -374,8 +374,8 @@ class Review:
         w.undo_stack.beginMacro(f"auto-accept {len(agreed)} units, {len(themes)} themes")
         for v in agreed:
             w.workspace.do(operations.AddSpan(w.workspace, w.document.id, v.start, v.end, v.label, v.text,
-                                               proposed_by=list(v.annotators)))
+                                              proposed_by=list(v.annotators)))
         for theme in themes:
             w.workspace.do(operations.ToggleTheme(w.workspace, w.document.id, theme.name, True,
-                                                   proposed_by=self.theme_voters(theme.name)))
+                                                  proposed_by=self.theme_voters(theme.name)))
         w.undo_stack.endMacro()

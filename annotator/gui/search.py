@@ -1,4 +1,5 @@
-"""Searching the documents: the list's query, its matches marked in the open document, and stepping through them."""
+"""Searching the documents: the list's query, its matches marked in the open document, and stepping
+through them."""
 
 from __future__ import annotations
 
@@ -24,53 +25,58 @@ class Search:
 
     def show_matches(self, *, jump: bool) -> None:
         """Mark the search's matches in the open document; ``jump`` goes to the first one."""
-        if self.window.document is None:
+        w = self.window
+        if w.document is None:
             return
-        matches = find_all(self.window.document.text, self.query) if self.query else []
-        self.window.view.set_matches(matches)
+        matches = find_all(w.document.text, self.query) if self.query else []
+        w.view.set_matches(matches)
         if jump and matches:
-            self.window.view.select(*matches[0])
+            w.view.select(*matches[0])
 
     def open_first_result(self) -> None:
         """Enter in the search box: the first document the search lists opens on its first match
         (selected and in view), and the keys go to the article, so F3 steps on from there."""
+        w = self.window
         if not self.query:
             return
-        model = self.window.documents.model
+        model = w.documents.model
         if model.total() == 0:
-            self.window.statusBar().showMessage(f"No document matches «{quoted(self.query)}»", 5000)
+            w.statusBar().showMessage(f"No document matches «{quoted(self.query)}»", 5000)
             return
-        self.window.open_document(model.doc_id(0))
-        self.window.view.setFocus()
+        w.open_document(model.doc_id(0))
+        w.view.setFocus()
         self._say_match()
 
     def _say_match(self) -> None:
-        matches = self.window.view.matches
-        if matches and self.window.view.selection() in matches:
-            self.window.statusBar().showMessage(f"Match {matches.index(self.window.view.selection()) + 1} of {len(matches)} "
-                                         "(F3 next, Shift+F3 previous)", 5000)
+        w = self.window
+        matches = w.view.matches
+        if matches and w.view.selection() in matches:
+            w.statusBar().showMessage(f"Match {matches.index(w.view.selection()) + 1} of {len(matches)} "
+                                      "(F3 next, Shift+F3 previous)", 5000)
         elif self.query:
-            self.window.statusBar().showMessage(f"«{quoted(self.query)}» is not in this document's text", 5000)
+            w.statusBar().showMessage(f"«{quoted(self.query)}» is not in this document's text", 5000)
 
     def step_match(self, step: int) -> None:
         """F3 / Shift+F3: the next or previous match after the caret, wrapping around. In a
         document without a match while the search lists others, F3 opens the first of those."""
-        matches = self.window.view.matches
+        w = self.window
+        matches = w.view.matches
         if not matches:
-            listed = self.window.documents.model.total() if self.query else 0
-            if listed and (self.window.document is None or self.window.documents.model.doc_id(0) != self.window.document.id):
+            listed = w.documents.model.total() if self.query else 0
+            if listed and (w.document is None or w.documents.model.doc_id(0) != w.document.id):
                 self.open_first_result()
                 return
-            self.window.statusBar().showMessage("No search matches in this document (Ctrl+F to search)", 4000)
+            w.statusBar().showMessage("No search matches in this document (Ctrl+F to search)", 4000)
             return
-        caret = self.window.view.selection()[0] if step < 0 else self.window.view.selection()[1] - 1
+        caret = w.view.selection()[0] if step < 0 else w.view.selection()[1] - 1
         if step > 0:
             target = next((m for m in matches if m[0] > caret), matches[0])
         else:
             target = next((m for m in reversed(matches) if m[0] < caret), matches[-1])
-        self.window.view.select(*target)
-        self.window.statusBar().showMessage(f"Match {matches.index(target) + 1} of {len(matches)}", 3000)
+        w.view.select(*target)
+        w.statusBar().showMessage(f"Match {matches.index(target) + 1} of {len(matches)}", 3000)
 
     def focus_search(self) -> None:
-        self.window.documents.search.setFocus()
-        self.window.documents.search.selectAll()
+        w = self.window
+        w.documents.search.setFocus()
+        w.documents.search.selectAll()

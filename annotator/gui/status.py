@@ -1,4 +1,5 @@
-"""The status bar: its labels (what is selected, whether it is saved, who annotates where) and what they say, with the window's title."""
+"""The status bar: its labels (what is selected, whether it is saved, who annotates where) and what
+they say, with the window's title."""
 
 from __future__ import annotations
 
@@ -60,67 +61,73 @@ class StatusLine:
         return label
 
     def show_annotator(self) -> None:
-        if self.window.review_mode:
-            self.window.annotator_label.setText(f"Reviewing as {isolate(self.window.annotator)}: editing gold")
+        w = self.window
+        if w.review_mode:
+            w.annotator_label.setText(f"Reviewing as {isolate(w.annotator)}: editing gold")
         else:
-            self.window.annotator_label.setText(f"Annotator: {isolate(self.window.annotator)}")
-        if self.window.store.readonly:  # said up front: no edit will be saved
-            self.window.annotator_label.setText(f"Read-only database · {self.window.annotator_label.text()}")
-        if self.window.store.is_team:  # who the team database knows, and which one (the whole URL in the title)
-            self.window.annotator_label.setText(f"{self.window.annotator_label.text()} · {self.team_place()}")
-            self.window.annotator_label.setToolTip(f"Connected to {self.window.store.path} as {self.window.store.member} "
-                                            f"({self.window.store.role})")
+            w.annotator_label.setText(f"Annotator: {isolate(w.annotator)}")
+        if w.store.readonly:  # said up front: no edit will be saved
+            w.annotator_label.setText(f"Read-only database · {w.annotator_label.text()}")
+        if w.store.is_team:  # who the team database knows, and which one (the whole URL in the title)
+            w.annotator_label.setText(f"{w.annotator_label.text()} · {self.team_place()}")
+            w.annotator_label.setToolTip(f"Connected to {w.store.path} as {w.store.member} "
+                                         f"({w.store.role})")
         self.title()
 
     def team_place(self) -> str:
         """«sara, annotator, team database news»: the login (when it is not the layer's name), its
         role, and the database's name; the status bar is short of room."""
+        w = self.window
         from urllib.parse import urlsplit
 
-        name = urlsplit(str(self.window.store.path)).path.lstrip("/") or str(self.window.store.path)
-        who = "" if self.window.store.member == self.window.annotator else f"connected as {isolate(self.window.store.member)}, "
-        return f"{who}{self.window.store.role}, team database {isolate(name)}"
+        name = urlsplit(str(w.store.path)).path.lstrip("/") or str(w.store.path)
+        who = "" if w.store.member == w.annotator else f"connected as {isolate(w.store.member)}, "
+        return f"{who}{w.store.role}, team database {isolate(name)}"
 
     def title(self) -> None:
         """The window title names the document and whose layer is being edited (and, on a team
         database, who is connected to which)."""
-        who = f"reviewing as {self.window.annotator}" if self.window.review_mode else self.window.annotator
-        doc = f"{isolate(self.window.document.title)} — " if self.window.document is not None else ""
+        w = self.window
+        who = f"reviewing as {w.annotator}" if w.review_mode else w.annotator
+        doc = f"{isolate(w.document.title)} — " if w.document is not None else ""
         where = ""
-        if self.window.store.is_team:
-            connected = "" if self.window.store.member == self.window.annotator else f" · connected as {isolate(self.window.store.member)}"
-            where = f"{connected} @ {isolate(str(self.window.store.path))}"
-        self.window.setWindowTitle(f"{doc}annotator ({isolate(who)}{where})")
+        if w.store.is_team:
+            connected = "" if w.store.member == w.annotator else f" · connected as {isolate(w.store.member)}"
+            where = f"{connected} @ {isolate(str(w.store.path))}"
+        w.setWindowTitle(f"{doc}annotator ({isolate(who)}{where})")
 
     def selection_changed(self, start: int, end: int) -> None:
-        if start < end and self.window.view.selected_span_id is not None:
-            self.window.view.select_span(None, scroll=False)
-            self.window.span_panel.show_selected(None)
+        w = self.window
+        if start < end and w.view.selected_span_id is not None:
+            w.view.select_span(None, scroll=False)
+            w.span_panel.show_selected(None)
         self.show_selection()
 
     def show_selection(self) -> None:
-        span = self.window.view.span(self.window.view.selected_span_id)  # as drawn: no round trip to a team database
+        w = self.window
+        span = w.view.span(w.view.selected_span_id)  # as drawn: no round trip to a team database
         if span is not None:
-            self.window.selection_label.setText(f"{span.label} {span.start}–{span.end} ({span.end - span.start} chars)")
+            w.selection_label.setText(f"{span.label} {span.start}–{span.end} ({span.end - span.start} chars)")
             return
-        start, end = self.window.view.selection()
+        start, end = w.view.selection()
         if start >= end:
-            self.window.selection_label.setText(f"Position {start}")
+            w.selection_label.setText(f"Position {start}")
             return
-        start, end = self.window.annotating.snapped(start, end)  # exactly what the label key will store
-        shown = " ".join(self.window.document.text[start:end].split()) if self.window.document is not None else ""
+        start, end = w.annotating.snapped(start, end)  # exactly what the label key will store
+        shown = " ".join(w.document.text[start:end].split()) if w.document is not None else ""
         if len(shown) > 40:
             shown = shown[:39] + "…"
-        snapping = self.window.document is not None and self.window.snap_to_words
-        particle = left_out(self.window.document.text, start, end) if snapping else ""
+        snapping = w.document is not None and w.snap_to_words
+        particle = left_out(w.document.text, start, end) if snapping else ""
         said = f"; particle «{isolate(particle)}» left out" if particle else ""
-        self.window.selection_label.setText(f"Label key stores «{isolate(shown)}» {start}–{end} ({end - start} chars{said})")
+        w.selection_label.setText(f"Label key stores «{isolate(shown)}» {start}–{end} ({end - start} chars{said})")
 
     def describe_span(self, span) -> str:
         """A span's tooltip: label, text, whose, where, and its note (a suggestion: the
         recommender and its score, which its note holds)."""
-        label = next((item for item in self.window.schema.labels if item.name == span.label), None)
-        suggested = span in self.window.view.suggestions
+        w = self.window
+        label = next((item for item in w.schema.labels if item.name == span.label), None)
+        suggested = span in w.view.suggestions
         title = f"{span.label} — {label.display}" if label else span.label
         lines = [f"Suggestion: {title}" if suggested else title, f"«{isolate(span.text)}»",
                  f"{isolate(span.annotator)} · {span.start}–{span.end} ({span.end - span.start} characters)"]

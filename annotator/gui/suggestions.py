@@ -113,7 +113,7 @@ class Suggestions:
             return
         w = self.window
         w.workspace.do(operations.AddSpan(w.workspace, suggestion.doc_id, suggestion.start, suggestion.end,
-                                           suggestion.label, suggestion.text))
+                                          suggestion.label, suggestion.text))
 
     def reject(self) -> None:
         suggestion = self.current()

@@ -1,6 +1,6 @@
-"""The main window, assembled (over 400 lines: it places a dozen panels and rooms, and shows what each
-workspace change did in every view): the article in the middle, panels in docks, the rooms wired to
-the workspace (annotator.core.workspace)."""
+"""The main window, assembled (over 400 lines: it places a dozen panels and rooms, and shows what
+each workspace change did in every view): the article in the middle, panels in docks, the rooms
+wired to the workspace (annotator.core.workspace)."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         self.suggestions = Suggestions(self)
         self.learning = Learning(self)
         learning_dock = self.docks.dock("suggestions", "Suggestions", self.docks.scrolling(LearningPanel(self.learning)),
-                                   Qt.RightDockWidgetArea)
+                                        Qt.RightDockWidgetArea)
         self.review = Review(self)
         units_dock = self.docks.dock("units", "Units", self.review.panel, Qt.BottomDockWidgetArea)
         # Shown in review mode. Hidden before it joins the span list's tabs: hidden after, Qt left a
@@ -171,7 +171,7 @@ class MainWindow(QMainWindow):
                     "its owner's edits to it are saved")
         return None
 
-    # --- building ----------------------------------------------------------------------------
+    # --- the workspace ---------------------------------------------------------------------
 
     # What the window works on is the workspace's (annotator.core.workspace); these read it through.
     store = _workspace("store")
@@ -283,7 +283,7 @@ class MainWindow(QMainWindow):
         self.learning.spans_made(added)
         self.saved_label.setText(f"Saved {time.strftime('%H:%M:%S')}")
 
-    # --- right-click ---------------------------------------------------------------------------
+    # --- selection -------------------------------------------------------------------------
 
     def select_span(self, span_id: int | None, *, flash: bool = False) -> None:
         self.view.select_span(span_id, flash=flash)
@@ -368,8 +368,6 @@ class MainWindow(QMainWindow):
             self.live.connection_lost(err)
             return
         self.statusBar().showMessage(f"Could not {what}: {self._reason(err)}", 10000)
-
-    # --- status bar --------------------------------------------------------------------------
 
     # --- view --------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""The window's Qt-free workspace: the open database, document, layer and selection, the edits (operations) and their history, and events saying what happened.
+"""The window's Qt-free workspace: the open database, document, layer and selection, the edits
+(operations) and their history, and events saying what happened.
 
 The GUI observes it (annotator.gui.window wires its views to the events) and never holds these
 itself; see docs/architecture.md.

@@ -1,4 +1,5 @@
-"""Every edit a person makes, as an operation: a forward and a backward step on the store, and the record of what each changed.
+"""Every edit a person makes, as an operation: a forward and a backward step on the store, and the
+record of what each changed.
 
 The workspace runs a step (``Workspace.apply``): inside one transaction unless the step is one
 store call that commits on its own, and reports its ``Change``. An operation keeps the layer it

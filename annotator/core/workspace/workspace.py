@@ -1,4 +1,5 @@
-"""The workspace: what the window works on (store, annotator, layer, document, selection) and the one place an edit is run.
+"""The workspace: what the window works on (store, annotator, layer, document, selection) and the
+one place an edit is run.
 
 Events (``workspace.events``), each named after what happened, with what changed:
 

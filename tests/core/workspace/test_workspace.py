@@ -1,4 +1,5 @@
-"""The workspace's operations against a real store (SQLite and the team database): each step and its undo, and the events saying what changed."""
+"""The workspace's operations against a real store (SQLite and the team database): each step and
+its undo, and the events saying what changed."""
 
 from __future__ import annotations
 
@@ -113,7 +114,8 @@ def test_opening_and_selecting_are_said():
     workspace.open(doc)
     workspace.select(0, 3)
     assert workspace.document is doc and workspace.selection == (0, 3, None)
-    assert said == [("document_opened", {"document": doc}), ("selection_changed", {"start": 0, "end": 3, "span_id": None})]
+    assert said == [("document_opened", {"document": doc}),
+                    ("selection_changed", {"start": 0, "end": 3, "span_id": None})]
 
 
 def test_events_call_listeners_in_order_and_can_let_go():
