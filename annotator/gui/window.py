@@ -303,8 +303,12 @@ class MainWindow(QMainWindow):
     # --- saving, and saying so ---------------------------------------------------------------
 
     def _changed(self, change: Change) -> None:
-        """The workspace committed a step: show what it changed (one document, or many at once)."""
-        if change.doc_id is None:
+        """The workspace committed a step: show what it changed (the schema, one document, or many)."""
+        if change.schema is not None:
+            if change.renamed:
+                self.learning.renamed(change.renamed[1], change.renamed[2])  # learned suggestions follow too
+            self.menus.schema_changed()
+        elif change.doc_id is None:
             self.after_bulk_change(set(change.doc_ids), added=change.added)
         else:
             self.after_change(change.doc_id, change.focus_span, change.delta, row=change.row)

@@ -31,7 +31,8 @@ class Change:
     """What a step changed, so each view repaints only that. ``delta``: (spans removed, spans
     added), None if no span changed; ``row``: what the step did to the document's row in the list
     (spans added, the status set or None), None to read the row again; ``doc_ids``: the documents
-    a step across documents changed (``doc_id`` is then None)."""
+    a step across documents changed (``doc_id`` is then None); ``schema``: the label schema a schema
+    edit left, with what it ``renamed``."""
 
     operation: Operation
     undone: bool
@@ -41,6 +42,8 @@ class Change:
     row: tuple[int, str | None] | None = None
     doc_ids: frozenset[str] = field(default_factory=frozenset)
     added: int = 0
+    schema: Any = None  # the label schema a schema edit left (annotator.core.schema.Schema)
+    renamed: tuple[str, str, str] | None = None  # (kind, old name, new name) a schema edit renamed
 
 
 class Operation:
@@ -273,3 +276,34 @@ class AddSpansAcross(Operation):
     def change(self, undone: bool) -> Change:
         return Change(self, undone, None, doc_ids=frozenset(s.doc_id for s in self.added),
                       added=0 if undone else len(self.added))
+
+
+class EditSchema(Operation):
+    """One change to the label schema: the schema before and after, and a rename if there was one
+    (a rename moves the spans or themes along; the rest is replace_schema)."""
+
+    def __init__(self, workspace: Workspace, text: str, before: Any, after: Any,
+                 rename: tuple[str, str, str] | None = None):
+        super().__init__(workspace, None, text)
+        self.before, self.after, self.rename = before, after, rename
+
+    def _renamed(self, undone: bool) -> tuple[str, str, str] | None:
+        if self.rename is None or not undone:
+            return self.rename
+        kind, old, new = self.rename
+        return kind, new, old
+
+    def _step(self, schema: Any, rename: tuple[str, str, str] | None) -> None:
+        if rename:
+            self.store.rename_label(*rename)
+        self.store.replace_schema(schema)
+
+    def forward(self) -> None:
+        self._step(self.after, self.rename)
+
+    def backward(self) -> None:
+        self._step(self.before, self._renamed(undone=True))
+
+    def change(self, undone: bool) -> Change:
+        return Change(self, undone, None, schema=self.before if undone else self.after,
+                      renamed=self._renamed(undone))

@@ -128,3 +128,20 @@ def test_events_call_listeners_in_order_and_can_let_go():
     events.emit("x", a=2)
     events.emit("nobody listens")
     assert calls == [("first", {"a": 1}), ("second", {"a": 1}), ("second", {"a": 2})]
+
+
+def test_a_schema_edit_renames_spans_along_and_undoes_to_the_old_name(workspace):
+    import dataclasses
+
+    workspace.do(add(workspace, "대구시", "GPE"))
+    before = workspace.store.schema()
+    labels = tuple(dataclasses.replace(x, name="PLACE") if x.name == "GPE" else x for x in before.labels)
+    said = heard(workspace, "changed")
+    workspace.do(ops.EditSchema(workspace, "rename label GPE as PLACE", before,
+                                dataclasses.replace(before, labels=labels), ("labels", "GPE", "PLACE")))
+    [(_, what)] = said
+    assert what["change"].renamed == ("labels", "GPE", "PLACE") and what["change"].schema.label("PLACE")
+    assert [s.label for s in workspace.layer.spans("d1")] == ["PLACE"]
+    undone = workspace.history.undo()
+    assert undone.renamed == ("labels", "PLACE", "GPE") and workspace.store.schema() == before
+    assert [s.label for s in workspace.layer.spans("d1")] == ["GPE"]
