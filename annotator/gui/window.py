@@ -41,7 +41,8 @@ LAYOUT_VERSION = 1
 
 def _workspace(name: str) -> property:
     """A window attribute that is the workspace's ``name`` (read and set through)."""
-    return property(lambda self: getattr(self.workspace, name), lambda self, value: setattr(self.workspace, name, value))
+    return property(lambda self: getattr(self.workspace, name),
+                    lambda self, value: setattr(self.workspace, name, value))
 
 
 class MainWindow(QMainWindow):
@@ -100,8 +101,8 @@ class MainWindow(QMainWindow):
         self.annotating = Annotating(self)
         self.suggestions = Suggestions(self)
         self.learning = Learning(self)
-        learning_dock = self.docks.dock("suggestions", "Suggestions", self.docks.scrolling(LearningPanel(self.learning)),
-                                        Qt.RightDockWidgetArea)
+        learning_panel = self.docks.scrolling(LearningPanel(self.learning))
+        learning_dock = self.docks.dock("suggestions", "Suggestions", learning_panel, Qt.RightDockWidgetArea)
         self.review = Review(self)
         units_dock = self.docks.dock("units", "Units", self.review.panel, Qt.BottomDockWidgetArea)
         # Shown in review mode. Hidden before it joins the span list's tabs: hidden after, Qt left a
