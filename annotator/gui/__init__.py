@@ -1,2 +1,2 @@
-"""The Qt window. The only package that imports PySide6; it changes data only through
-``QUndoCommand``s that call the core (see commands.py)."""
+"""The Qt window. The only package that imports PySide6; it changes data only through the
+workspace's operations (annotator.core.workspace), which the undo stack holds (see commands.py)."""

@@ -1,331 +1,49 @@
-"""The article view: the text with its spans highlighted, and the one place positions cross
-between Qt (UTF-16) and annotator (code points)."""
+"""The article view (over 400 lines: positions, selection, mouse and content share one widget's
+state): the text with its spans highlighted, and the one place positions cross between Qt (UTF-16)
+and annotator (code points). Its highlighting, tags and layout are in highlighting.py,
+article_tags.py and article_layout.py."""
 
 from __future__ import annotations
 
 import bisect
-import math
 import re
 from collections.abc import Callable
-from typing import NamedTuple
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QTimer, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, QTimer, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
-    QFontMetrics,
-    QPainter,
     QPixmap,
-    QPolygonF,
-    QSyntaxHighlighter,
     QTextBlock,
     QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
-    QTextLine,
     QTextOption,
 )
-from PySide6.QtWidgets import QApplication, QPlainTextDocumentLayout, QPlainTextEdit, QTextEdit, QToolTip, QWidget
+from PySide6.QtWidgets import QApplication, QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from annotator.core.model import Span
 from annotator.core.text import detect_language
 from annotator.core.utf16 import Utf16Index
 from annotator.core.words import word_at
+from annotator.gui.article_layout import TagRoomLayout, glyph_at
+from annotator.gui.article_tags import LabelTags
+from annotator.gui.highlighting import NEWLINE, Mark, Restyled, SpanHighlighter, line_starts
 from annotator.gui.plain import tooltip
-from annotator.gui.theme import selected_background, span_background
+from annotator.gui.theme import selected_background
 
 
-class Mark(NamedTuple):
-    """A span as the highlighter needs it, in UTF-16 positions."""
-
-    start: int
-    end: int
-    colour: str
-    span_id: int
-
-
-class Restyled(NamedTuple):
-    """A paragraph highlighted again: its block number, the UTF-16 positions whose formats
-    changed, and where its lines started before (to see that they did not move)."""
-
-    block: int
-    start: int
-    end: int
-    lines: tuple[int, ...]
-
-
-def _line_starts(block: QTextBlock) -> tuple[int, ...]:
-    layout = block.layout()
-    return tuple(layout.lineAt(i).textStart() for i in range(layout.lineCount())) if layout is not None else ()
-
-
-class SpanHighlighter(QSyntaxHighlighter):
-    """Paints spans as backgrounds; where spans nest or overlap, the inner one's colour fills
-    and the outer one's colour underlines, so both stay visible.
-
-    Marks are kept per paragraph (block), so a change repaints only the paragraphs it touches:
-    after a change it emits ``restyled`` with what changed in them, and the view repaints only
-    the lines that changed.
-    """
-
-    # [Restyled, ...]: paragraphs just highlighted again, after a change of marks; and whether
-    # lines moved (the document's height changed: everything below them is repainted)
-    restyled = Signal(list, bool)
-
-    def __init__(self, document, dark: bool = False):
-        super().__init__(document)
-        self.dark = dark
-        self._by_block: dict[int, list[Mark]] = {}
-        self._suggested: dict[int, list[Mark]] = {}  # another layer's spans, offered for review
-        self._block_starts: list[int] = [0]
-        self._formats: dict[tuple[str, str | None], QTextCharFormat] = {}
-
-    def set_text(self, text: str, index: Utf16Index) -> None:
-        """Learn where paragraphs start (UTF-16), before the document gets the text."""
-        self._block_starts = [0] + [index.to_utf16(m.start()) + 1 for m in _NEWLINE.finditer(text)]
-
-    def _blocks_of(self, mark: Mark) -> range:
-        first = bisect.bisect_right(self._block_starts, mark.start) - 1
-        last = bisect.bisect_right(self._block_starts, max(mark.start, mark.end - 1)) - 1
-        return range(first, last + 1)
-
-    def set_marks(self, marks: list[Mark], *, rehighlight: bool = True) -> None:
-        """Replace all marks; with ``rehighlight`` False the caller is about to set the text,
-        which highlights every paragraph once anyway."""
-        by_block: dict[int, list[Mark]] = {}
-        starts = self._block_starts
-        for mark in marks:
-            first = bisect.bisect_right(starts, mark.start) - 1
-            if first + 1 < len(starts) and mark.end > starts[first + 1]:  # crosses a paragraph end
-                for number in self._blocks_of(mark):
-                    by_block.setdefault(number, []).append(mark)
-            else:
-                by_block.setdefault(first, []).append(mark)
-        old, self._by_block = self._by_block, by_block
-        if rehighlight:
-            self._rehighlight({n for n in set(old) | set(by_block) if old.get(n) != by_block.get(n)})
-
-    def change_marks(self, removed: list[int], added: list[Mark]) -> None:
-        """Remove marks by span id and add others; repaints only the paragraphs touched."""
-        touched: set[int] = set()
-        changed: list[tuple[int, int]] = [(m.start, m.end) for m in added]
-        if removed:
-            gone = set(removed)
-            for number, marks in list(self._by_block.items()):
-                kept = [m for m in marks if m.span_id not in gone]
-                if len(kept) != len(marks):
-                    touched.add(number)
-                    self._by_block[number] = kept
-                    changed += [(m.start, m.end) for m in marks if m.span_id in gone]
-        for mark in added:
-            for number in self._blocks_of(mark):
-                self._by_block.setdefault(number, []).append(mark)
-                touched.add(number)
-        self._rehighlight(touched, changed)
-
-    def set_suggestions(self, marks: list[Mark]) -> None:
-        """Show these as suggestions (a wavy underline in the label's colour, on a light tint); repaints what differs."""
-        by_block: dict[int, list[Mark]] = {}
-        for mark in marks:
-            for number in self._blocks_of(mark):
-                by_block.setdefault(number, []).append(mark)
-        old, self._suggested = self._suggested, by_block
-        touched = {n for n in set(old) | set(by_block) if old.get(n) != by_block.get(n)}
-        before = {m for n in touched for m in old.get(n, ())}
-        after = {m for n in touched for m in by_block.get(n, ())}
-        self._rehighlight(touched, [(m.start, m.end) for m in before ^ after])
-
-    def _rehighlight(self, numbers: set[int], changed: list[tuple[int, int]] | None = None) -> None:
-        """Highlight these paragraphs again, and say what changed (``restyled``: the ``changed``
-        UTF-16 ranges, else whole paragraphs) instead of letting Qt repaint the whole viewport:
-        Qt marks a highlighted paragraph dirty together with the next one's first character,
-        which QPlainTextDocumentLayout answers with an update of everything, and the view would
-        repaint every paragraph and every label tag on screen for one new span."""
-        if not numbers:
-            return
-        document = self.document()
-        layout = document.documentLayout()
-        size = layout.documentSize()
-        done = []
-        blocked = layout.blockSignals(True)
-        layout.restyling = True
-        try:
-            for number in sorted(numbers):
-                block = document.findBlockByNumber(number)
-                if not block.isValid():
-                    continue
-                start, end = block.position(), block.position() + block.length()
-                if changed:
-                    inside = [(max(a, start), min(b, end)) for a, b in changed if a < end and b > start]
-                    if inside:
-                        start, end = min(a for a, _ in inside), max(b for _, b in inside)
-                lines = _line_starts(block)
-                self.rehighlightBlock(block)
-                done.append(Restyled(number, start, end, lines))
-        finally:
-            layout.restyling = False
-            layout.blockSignals(blocked)
-        moved = layout.documentSize() != size
-        if moved:  # a paragraph not laid out yet (counted as one line) was: the scroll bar learns its size
-            layout.documentSizeChanged.emit(layout.documentSize())
-        self.restyled.emit(done, moved)
-
-    def _format(self, fill: str, underline: str | None) -> QTextCharFormat:
-        key = (fill, underline)
-        fmt = self._formats.get(key)
-        if fmt is None:
-            fmt = QTextCharFormat()
-            fmt.setBackground(span_background(fill, self.dark))
-            if underline is not None:
-                fmt.setUnderlineStyle(QTextCharFormat.SingleUnderline)
-                fmt.setUnderlineColor(QColor(underline))
-            self._formats[key] = fmt
-        return fmt
-
-    def set_dark(self, dark: bool) -> None:
-        if dark != self.dark:
-            self.dark = dark
-            self._formats.clear()
-
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt override)
-        number = self.currentBlock().blockNumber()
-        marks = self._by_block.get(number)
-        self._highlight_spans(marks)
-        suggested = self._suggested.get(number)
-        if suggested:
-            base, length = self.currentBlock().position(), self.currentBlock().length()
-            # Formats change only at the edges of marks: between two edges one format holds, so
-            # a suggestion is drawn a stretch at a time, not a character at a time.
-            edges = sorted({min(max(edge - base, 0), length) for m in (*(marks or ()), *suggested)
-                            for edge in (m.start, m.end)})
-            for m in suggested:
-                # Plainly visible: a wavy underline in the label's colour, and a light tint where no
-                # span of the layer already colours the text.
-                tint = QColor(m.colour)
-                tint.setAlphaF(0.22 if self.dark else 0.16)
-                start, end = max(m.start - base, 0), min(m.end - base, length)
-                cuts = [start, *(edge for edge in edges if start < edge < end), end]
-                for a, b in zip(cuts, cuts[1:]):
-                    if a >= b:
-                        continue
-                    fmt = QTextCharFormat(self.format(a))
-                    fmt.setUnderlineStyle(QTextCharFormat.WaveUnderline)
-                    fmt.setUnderlineColor(QColor(m.colour))
-                    if fmt.background().style() == Qt.NoBrush:
-                        fmt.setBackground(tint)
-                    self.setFormat(a, b - a, fmt)
-
-    def _highlight_spans(self, marks: list[Mark] | None) -> None:
-        if not marks:
-            return
-        base = self.currentBlock().position()
-        ordered = sorted(marks, key=lambda m: (m.start, m.end))
-        overlapping = any(b.start < a.end for a, b in zip(ordered, ordered[1:]))
-        length = self.currentBlock().length()
-        if not overlapping:  # the common case: one format per span, as a bare highlighter does
-            for m in ordered:
-                # A span running across paragraphs is clipped to this one on both sides.
-                start, end = max(m.start - base, 0), min(m.end - base, length)
-                self.setFormat(start, end - start, self._format(m.colour, None))
-            return
-        cuts = sorted({0, length} | {min(max(m.start - base, 0), length) for m in marks}
-                      | {min(max(m.end - base, 0), length) for m in marks})
-        for a, b in zip(cuts, cuts[1:]):
-            covering = [m for m in ordered if m.start - base <= a and m.end - base >= b]
-            if not covering or a == b:
-                continue
-            covering.sort(key=lambda m: m.end - m.start)  # innermost first
-            outer = covering[-1].colour if len(covering) > 1 else None
-            self.setFormat(a, b - a, self._format(covering[0].colour, outer))
-
-
-class TagRoomLayout(QPlainTextDocumentLayout):
-    """QPlainTextEdit's own layout, with a gap of ``gap`` pixels above each line of text: the label
-    tags are drawn there (ArticleView._paint_tags), so a tag never covers a letter. (The plain
-    layout ignores a paragraph's line height and margins, so the room is made here.)
-
-    Qt lays a paragraph out lazily, its lines one under another from 0, and asks its size before
-    anything is drawn or hit-tested there; that is when its lines are moved down. The caret,
-    hit-testing and scrolling all read the lines where they then are. A paragraph laid out with
-    another gap (tags turned on or off) is moved again the next time its size is asked."""
-
-    def __init__(self, document: QTextDocument):
-        super().__init__(document)
-        self.gap = 0
-        self.restyling = False  # set while the highlighter changes formats only (SpanHighlighter._rehighlight)
-
-    def documentChanged(self, position: int, removed: int, added: int) -> None:  # noqa: N802 (Qt override)
-        """A paragraph highlighted again says its characters changed twice over (Qt's
-        markContentsDirty passes its length as removed and as added), which the plain layout reads
-        as twice its length: the next paragraph, or several short ones, lost their layout too and
-        were laid out again (shaped anew) for a key press that changed none of them. A change of
-        formats throws away its own paragraph's lines only, laid out again when next drawn or
-        asked for (as Qt's own path does it: lazily)."""
-        if self.restyling and removed == added:
-            document = self.document()
-            block = document.findBlock(position)
-            if block.isValid() and block == document.findBlock(position + added - 1):
-                block.clearLayout()
-                return
-        super().documentChanged(position, removed, added)
-
-    def blockBoundingRect(self, block: QTextBlock) -> QRectF:  # noqa: N802 (Qt override)
-        rect = super().blockBoundingRect(block)  # lays the paragraph out if it is not
-        layout = block.layout()
-        if layout is None or layout.lineCount() == 0:
-            return rect
-        given = layout.lineAt(0).y()  # 0 just after Qt laid it out, else the gap it was given
-        if given == self.gap:
-            return rect
-        for number in range(layout.lineCount()):
-            line = layout.lineAt(number)
-            line.setPosition(QPointF(line.x(), line.y() + (self.gap - given) * (number + 1)))
-        return super().blockBoundingRect(block)
-
-
-# Where QTextDocument starts a new block: LF, and the separators Qt treats the same way.
-_NEWLINE = re.compile("[\n\u2029\ufdd0\ufdd1]")
+# Letters of each writing direction: which paragraphs run against the document's direction.
 _LTR_LETTER = re.compile("[A-Za-z\u00c0-\u024f\uac00-\ud7a3\u1100-\u11ff]")
 _RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
-
-
-def _glyph_at(layout, line: QTextLine, x: float) -> tuple[int, int] | None:
-    """The character of ``line`` whose drawn extent holds ``x``, as positions in its paragraph:
-    the two characters beside the nearest boundary first, then the whole line. The extent is
-    the one Qt selects and highlights (its glyph run's rectangle): ``cursorToX`` alone would not
-    do, as the boundary where a Korean run ends inside a Persian line has two places."""
-    first, last = line.textStart(), line.textStart() + line.textLength()
-
-    def holds(position: int) -> tuple[int, int] | None:
-        end = layout.nextCursorPosition(position)
-        if not first <= position < end <= last:
-            return None
-        for run in line.glyphRuns(position, end - position):
-            rect = run.boundingRect()
-            if rect.left() <= x < rect.right():
-                return position, end
-        return None
-
-    nearest = line.xToCursor(x)
-    for position in (nearest, layout.previousCursorPosition(nearest)):
-        found = holds(position)
-        if found is not None:
-            return found
-    position = first
-    while position < last:
-        found = holds(position)
-        if found is not None:
-            return found
-        position = layout.nextCursorPosition(position)
-    return None
 
 
 def _order(span: Span) -> tuple[int, int, str]:
     return (span.start, span.end, span.label)
 
 
-class ArticleView(QPlainTextEdit):
+class ArticleView(LabelTags, QPlainTextEdit):
     """Read-only, selectable text. Emits offsets in code points only."""
 
     selection_changed = Signal(int, int)  # code-point start, end of the text selection
@@ -425,7 +143,7 @@ class ArticleView(QPlainTextEdit):
             rect = line.naturalTextRect()
             if not rect.left() <= x < rect.right():
                 return None
-            found = _glyph_at(layout, line, x)
+            found = glyph_at(layout, line, x)
             return None if found is None else (block.position() + found[0], block.position() + found[1])
         return None
 
@@ -490,7 +208,7 @@ class ArticleView(QPlainTextEdit):
                 continue  # below it
             top, bottom = rect.top(), rect.bottom()
             layout = block.layout()
-            if change.lines and _line_starts(block) == change.lines:  # the lines stayed: only those changed
+            if change.lines and line_starts(block) == change.lines:  # the lines stayed: only those changed
                 position = block.position()
                 upper = layout.lineForTextPosition(max(0, change.start - position))
                 lower = layout.lineForTextPosition(max(0, min(change.end - 1, position + block.length() - 2) - position))
@@ -503,237 +221,6 @@ class ArticleView(QPlainTextEdit):
         super().paintEvent(event)
         if self.show_tags and self.spans:
             self._paint_tags(event.rect())
-
-    # --- label tags: in a gap above each line, never over a letter -------------------------------
-
-    @property
-    def show_tags(self) -> bool:
-        return self._show_tags
-
-    @show_tags.setter
-    def show_tags(self, on: bool) -> None:
-        """Tags on makes a gap above each line for them; off closes it (the text moves, offsets do not)."""
-        if on != self._show_tags:
-            self._show_tags = on
-            self._size_tags()
-
-    def changeEvent(self, event) -> None:  # noqa: N802 (Qt override: a zoom resizes the tags and their gap)
-        super().changeEvent(event)
-        if event.type() == QEvent.FontChange:
-            self._size_tags()
-
-    def _size_tags(self) -> None:
-        """The tag's font (half the article's size, bold) and the gap above each line: a tag's
-        height and a pixel clear of the letters on each side."""
-        font = QFont(self.font())
-        font.setPointSizeF(max(6.5, self.font().pointSizeF() * 0.5))
-        font.setBold(True)
-        self._tag_font = font
-        self._tag_height = QFontMetrics(font).capHeight() + 5
-        self._tag_pixmaps.clear()
-        gap = self._tag_height + 2 if self._show_tags else 0
-        if gap != self._layout.gap:
-            self._layout.gap = gap
-            self._layout.documentSizeChanged.emit(self._layout.documentSize())  # the scroll range follows
-            self.viewport().update()
-
-    def _edge(self, block: QTextBlock, geometry: QRectF, position: int, *,
-              start: bool) -> tuple[float, float, bool] | None:
-        """Where the character at UTF-16 ``position`` of ``block`` (at ``geometry`` in the viewport)
-        begins (``start``) or ends: x of that edge, the top of its line, and whether it runs right
-        to left, whichever direction the character and its paragraph run."""
-        layout = block.layout()
-        inside = position - block.position()
-        line = layout.lineForTextPosition(inside)
-        if not line.isValid():
-            return None
-        lead, trail = line.cursorToX(inside, QTextLine.Leading)[0], line.cursorToX(inside, QTextLine.Trailing)[0]
-        if lead != trail:  # within a run of one direction: the character's own edges
-            rtl = trail < lead
-            x = lead if start else trail
-        else:  # where two directions meet, Qt gives the boundary for both edges: the glyphs say
-            runs = layout.glyphRuns(inside, max(1, layout.nextCursorPosition(inside) - inside))
-            if not runs:
-                return None
-            rtl = runs[0].isRightToLeft()
-            box = runs[0].boundingRect()
-            for run in runs[1:]:
-                box = box.united(run.boundingRect())
-            x = box.right() if rtl == start else box.left()
-        return geometry.left() + x, geometry.top() + line.y(), rtl
-
-    def _tag_pixmap(self, label: str, colour: str) -> QPixmap:
-        """The tag for ``label``, drawn once per label, colour and screen: a key press repaints
-        dozens of tags."""
-        ratio = self.devicePixelRatioF()
-        pixmap = self._tag_pixmaps.get((label, colour, ratio))
-        if pixmap is None:
-            metrics = QFontMetrics(self._tag_font)
-            width, height = metrics.horizontalAdvance(label) + 6, self._tag_height
-            pixmap = QPixmap(math.ceil(width * ratio), math.ceil(height * ratio))
-            pixmap.setDevicePixelRatio(ratio)
-            pixmap.fill(Qt.transparent)
-            painter = QPainter(pixmap)
-            painter.setRenderHint(QPainter.Antialiasing)
-            painter.setPen(Qt.NoPen)
-            painter.setBrush(QColor(colour))
-            painter.drawRoundedRect(QRectF(0, 0, width, height), 3, 3)
-            painter.setPen(QColor("#FFFFFF"))
-            painter.setFont(self._tag_font)
-            painter.drawText(QPointF(3, (height + metrics.capHeight()) / 2), label)
-            painter.end()
-            self._tag_pixmaps[(label, colour, ratio)] = pixmap
-        return pixmap
-
-    def _paint_tags(self, area: QRect) -> None:
-        """A small tag with the label at each span's start edge, in the gap above the line (right
-        of a Persian word's first letter's right edge, left of a Korean one's), and a mark in the
-        gap at the end of a span that has a note: colour is not the only cue, and no letter is
-        covered. Only the paragraphs being repainted are looked at (a key press repaints one). A
-        tag that would overlap one already drawn on its line moves along, in the reading direction."""
-        painter = None
-        offset, right = self.contentOffset(), self.viewport().width()
-        block = self.firstVisibleBlock()
-        while block.isValid():
-            geometry = self.blockBoundingGeometry(block).translated(offset)
-            if geometry.top() > area.bottom():
-                break
-            high = self.index.to_code_point(block.position() + block.length())
-            first = bisect.bisect_left(self._starts, self.index.to_code_point(block.position()))
-            last = bisect.bisect_left(self._starts, high)
-            spans = self.spans[first:last]
-            if geometry.bottom() < area.top():  # not repainted: only a note's mark in a later paragraph may be
-                spans = [s for s in spans if s.note and s.end > high]
-            if spans:
-                if painter is None:
-                    painter = QPainter(self.viewport())
-                    painter.setRenderHint(QPainter.Antialiasing)
-                self._align_block(block)
-                self._paint_block_tags(painter, block, geometry, spans, right, area)
-            if geometry.bottom() > area.bottom():
-                break  # the next paragraph starts below the area: asking its place would lay it out
-            block = block.next()
-        if painter is not None:
-            painter.end()
-
-    def _paint_block_tags(self, painter: QPainter, block: QTextBlock, geometry: QRectF, spans: list[Span],
-                          right: int, area: QRect) -> None:
-        if geometry.bottom() < area.top():  # not repainted: only the note marks of spans ending below
-            for span in spans:
-                self._paint_note_mark(painter, span, QColor(self.colours.get(span.label, "#868E96")).darker(140))
-            return
-        if not (geometry.top() >= area.top() and geometry.bottom() <= area.bottom()):
-            spans = self._on_lines_in(block, geometry, spans, area)  # a key repaints a line or two of a long paragraph
-        for span, tag, pixmap in self._place_tags(block, geometry, spans, right):
-            painter.drawPixmap(tag.topLeft(), pixmap)
-            if span.note:
-                self._paint_note_mark(painter, span, QColor(self.colours.get(span.label, "#868E96")).darker(140))
-
-    def _on_lines_in(self, block: QTextBlock, geometry: QRectF, spans: list[Span], area: QRect) -> list[Span]:
-        """The spans of ``block`` whose tag (in the gap above the line of their start) or note mark
-        (above the line of their end) can fall in ``area``: whole lines, so that tags that move
-        along to stay clear of each other still do."""
-        layout = block.layout()
-        if layout is None or layout.lineCount() < 2:
-            return spans
-        position, ranges = block.position(), []
-        for number in range(layout.lineCount()):
-            line = layout.lineAt(number)
-            top = geometry.top() + line.y() - self._tag_height - 2
-            if top <= area.bottom() and geometry.top() + line.y() + line.height() >= area.top():
-                ranges.append((self.index.to_code_point(position + line.textStart()),
-                               self.index.to_code_point(position + line.textStart() + line.textLength())))
-        if not ranges:
-            return []
-        low, high = ranges[0][0], ranges[-1][1]
-        return [s for s in spans if low <= s.start < high or (s.note and low < s.end <= high)]
-
-    def _place_tags(self, block: QTextBlock, geometry: QRectF, spans: list[Span], right: int):
-        """Each span's tag in ``block``: (span, its rectangle in the viewport, its pixmap)."""
-        lines: dict[int, list[QRectF]] = {}  # the tags placed on each line, by the line's top
-        for span in spans:
-            edge = self._edge(block, geometry, self.index.to_utf16(span.start), start=True)
-            if edge is None:
-                continue
-            x, top, rtl = edge
-            pixmap = self._tag_pixmap(span.label, self.colours.get(span.label, "#868E96"))
-            width = pixmap.deviceIndependentSize().width()
-            tag = QRectF(round(x - width if rtl else x), top - 1 - self._tag_height, width, self._tag_height)
-            placed = lines.setdefault(round(top), [])
-            for _ in placed:
-                other = next((o for o in placed if o.intersects(tag)), None)
-                if other is None:
-                    break
-                tag.moveLeft(other.left() - width - 1 if rtl else other.right() + 1)
-            tag.moveLeft(min(max(tag.left(), 0.0), right - width))
-            placed.append(tag)
-            yield span, tag, pixmap
-
-    def tag_at(self, point: QPointF) -> Span | None:
-        """The span whose label tag is under ``point`` (viewport coordinates), if any."""
-        if not self._show_tags or not self.spans:
-            return None
-        offset = self.contentOffset()
-        block = self.firstVisibleBlock()
-        while block.isValid():
-            geometry = self.blockBoundingGeometry(block).translated(offset)
-            if geometry.top() > point.y():
-                return None
-            if geometry.bottom() >= point.y():
-                first = bisect.bisect_left(self._starts, self.index.to_code_point(block.position()))
-                last = bisect.bisect_left(self._starts,
-                                          self.index.to_code_point(block.position() + block.length()))
-                self._align_block(block)
-                for span, tag, _ in self._place_tags(block, geometry, self.spans[first:last],
-                                                     self.viewport().width()):
-                    if tag.contains(point):
-                        return span
-                return None
-            block = block.next()
-        return None
-
-    def viewportEvent(self, event) -> bool:  # noqa: N802 (Qt override: a label tag is a button for its span)
-        """A click on a label tag selects its span (the press, moves and release are the tag's, not
-        the text's: no text is selected); hovering one shows the span's tooltip."""
-        kind = event.type()
-        if kind == QEvent.ToolTip and self.describe is not None:
-            span = self.tag_at(QPointF(event.pos()))
-            if span is not None:
-                QToolTip.showText(event.globalPos(), tooltip(self.describe(span)), self)
-                return True
-        elif kind in (QEvent.MouseButtonPress, QEvent.MouseButtonDblClick) and event.button() == Qt.LeftButton:
-            span = self.tag_at(event.position())
-            if span is not None:
-                self._tag_pressed = span.id
-                return True
-        elif kind == QEvent.MouseMove and self._tag_pressed is not None:
-            return True
-        elif kind == QEvent.MouseButtonRelease and self._tag_pressed is not None:
-            pressed, self._tag_pressed = self._tag_pressed, None
-            span = self.tag_at(event.position())
-            if span is not None and span.id == pressed:
-                self.span_clicked.emit(pressed)
-            return True
-        return super().viewportEvent(event)
-
-    def _paint_note_mark(self, painter: QPainter, span: Span, colour: QColor) -> None:
-        """A small triangle in the gap above the span's last letter, at its end edge."""
-        position = self.index.to_utf16(span.end - 1)
-        block = self.document().findBlock(position)  # a span may end in a later paragraph
-        if not block.isValid():
-            return
-        self._align_block(block)
-        end = self._edge(block, self.blockBoundingGeometry(block).translated(self.contentOffset()), position,
-                         start=False)
-        if end is None:
-            return
-        tip, top, rtl = end
-        size = min(self._tag_height, 7.0)
-        back = size if rtl else -size  # back over the span, along the bottom of the gap
-        painter.setPen(Qt.NoPen)
-        painter.setBrush(colour)
-        painter.drawPolygon(QPolygonF([QPointF(tip, top - 1), QPointF(tip + back, top - 1),
-                                       QPointF(tip, top - 1 - size)]))
 
     def cursorRect(self, cursor=None):  # noqa: N802 (Qt override: positions follow the alignment)
         if cursor is None:
@@ -776,7 +263,7 @@ class ArticleView(QPlainTextEdit):
         default = Qt.RightToLeft if direction == "rtl" else Qt.LeftToRight
         other = _LTR_LETTER if direction == "rtl" else _RTL_LETTER
         cursor = None
-        for number, paragraph in enumerate(_NEWLINE.split(text)):
+        for number, paragraph in enumerate(NEWLINE.split(text)):
             if not other.search(paragraph):
                 continue
             detected = detect_language(paragraph, sample=400)

@@ -1,4 +1,5 @@
-"""Suggestions → Learn from…: recommenders that learn from a layer while the annotator works.
+"""Suggestions → Learn from…: recommenders that learn from a layer while the annotator works (over
+400 lines: the worker processes' start, messages and end, and the panel that shows them).
 
 Training and suggesting run in a process of their own (annotator.core.recommend.worker, started
 with QProcess): the window never waits for them, never loads a model and never shares the
@@ -77,7 +78,7 @@ def lend_analyser() -> tuple[str, str, str] | None:
 
 
 if TYPE_CHECKING:
-    from annotator.gui.window import MainWindow
+    from annotator.gui.host import Host
 
 TITLES = {"string": "String matcher", "crf": "Sequence tagger (CRF)", "themes": "Theme classifier"}
 SHORT = {"string": "string", "crf": "CRF", "themes": "themes"}
@@ -92,7 +93,7 @@ class Learning(QObject):
 
     changed = Signal()  # the state, the evaluation or the ranking changed: the panel redraws
 
-    def __init__(self, window: MainWindow):
+    def __init__(self, window: Host):
         super().__init__(window)
         self.window = window
         source = window.settings.value("learn/source")

@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from annotator.storage import DATABASE_ERRORS, explain
 
 if TYPE_CHECKING:
-    from annotator.gui.window import MainWindow
+    from annotator.gui.host import Host
 
 POLL_MS = 500  # how often the store is asked what changed
 RETRY_MS = 1500  # how often a lost team database is tried again (asked on a thread, answered on the next)
@@ -48,7 +48,7 @@ class Live(QObject):
     reloaded = Signal(list)  # the changes by others that were just shown (tests wait on it)
     lost_changed = Signal(bool)
 
-    def __init__(self, window: MainWindow):
+    def __init__(self, window: Host):
         super().__init__(window)
         self.window = window
         self.lost = False
@@ -119,7 +119,7 @@ class Live(QObject):
             schema = w.store.schema()
             if schema != w.schema:
                 w.schema = schema
-                w._apply_schema()
+                w.menus.apply_schema()
         if w.document is not None and (everything or w.document.id in docs or tables & SCHEMA_TABLES
                                        or "annotators" in tables):
             if w.store.get_document(w.document.id) is None:  # the owner removed it

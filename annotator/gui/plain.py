@@ -11,42 +11,9 @@ def tooltip(text: str) -> str:
     return GuiQt.convertFromPlainText(text, GuiQt.WhiteSpaceMode.WhiteSpaceNormal)
 
 
-# --- bidi: user text keeps its own direction wherever it is shown ----------------------------
+# --- bidi: user text keeps its own direction wherever it is shown (annotator.core.bidi) ----
 
-import re  # noqa: E402
-import unicodedata  # noqa: E402
-
-FSI, PDI = "\u2068", "\u2069"  # first-strong isolate: the text takes the direction of its first letter
-_RTL = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc"
-_ARABIC_DIGITS = "\u0660-\u0669\u06f0-\u06f9"
-# A run of right-to-left text inside other text: Persian letters and digits, the spaces, ZWNJ and
-# Arabic punctuation between them, and guillemets around them («مشهد،»).
-_RTL_RUN = re.compile(f"«?[{_RTL}{_ARABIC_DIGITS}](?:[{_RTL}{_ARABIC_DIGITS} \u200c\u060c\u061b\u061f]*"
-                      f"[{_RTL}{_ARABIC_DIGITS}])?[\u060c\u061b\u061f]*»?")
-
-
-def isolate(text: str) -> str:
-    """``text`` isolated from what surrounds it (Unicode's first-strong isolate), so «۳ و ۴ دسامبر»
-    shown in a left-to-right list keeps its order, and digits or Latin beside it keep theirs."""
-    return f"{FSI}{text}{PDI}" if text else text
-
-
-def isolate_runs(text: str) -> str:
-    """Each right-to-left run inside mostly left-to-right text isolated (the guidelines'
-    examples: «مشهد،» -> مشهد would otherwise read as one reversed run)."""
-    return _RTL_RUN.sub(lambda m: isolate(m.group()), text)
-
-
-def is_rtl(text: str) -> bool:
-    """Whether the first letter with a direction is right-to-left."""
-    for ch in text:
-        kind = unicodedata.bidirectional(ch)
-        if kind in ("R", "AL"):
-            return True
-        if kind == "L":
-            return False
-    return False
-
+from annotator.core.bidi import FSI, PDI, is_rtl, isolate, isolate_runs, quoted  # noqa: E402,F401
 
 _ALIGN = GuiQt.AlignmentFlag
 _FLUSH_RIGHT = int(_ALIGN.AlignRight | _ALIGN.AlignVCenter | _ALIGN.AlignAbsolute)
@@ -56,9 +23,3 @@ _FLUSH_LEFT = int(_ALIGN.AlignLeft | _ALIGN.AlignVCenter | _ALIGN.AlignAbsolute)
 def alignment(text: str) -> int:
     """A cell's alignment for ``text``: flush to its own start edge."""
     return _FLUSH_RIGHT if is_rtl(text) else _FLUSH_LEFT
-
-
-def quoted(text: str, most: int = 40) -> str:
-    """User text inside a message: on one line, shortened, isolated by its own direction."""
-    text = " ".join(text.split())
-    return isolate(text if len(text) <= most else text[:most - 1] + "…")

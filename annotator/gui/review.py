@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
 
 from annotator.core.adjudication import Unit, decided_by_gold, reviewable_layers, units
 from annotator.core.model import Span
-from annotator.gui import commands
+from annotator.core.workspace import operations
 from annotator.gui.plain import isolate
 
 if TYPE_CHECKING:
-    from annotator.gui.window import MainWindow
+    from annotator.gui.host import Host
 
 # A colour per annotator, readable on light and dark, for the units panel.
 ANNOTATOR_COLOURS = ["#1C7ED6", "#E8590C", "#2B8A3E", "#AE3EC9", "#C2255C", "#0C8599", "#5C940D", "#862E9C"]
@@ -75,7 +75,7 @@ class UnitsPanel(QWidget):
 class Review:
     """The review mode's state and actions; the window owns one."""
 
-    def __init__(self, window: MainWindow):
+    def __init__(self, window: Host):
         self.window = window
         self.panel = UnitsPanel()
         self.units: list[Unit] = []
@@ -90,25 +90,25 @@ class Review:
 
     def build_menu(self, menu) -> None:
         w = self.window
-        self.mode_action = w._action(menu, "Review mode", self.toggle, "Ctrl+R", checkable=True)
+        self.mode_action = w.menus.action(menu, "Review mode", self.toggle, "Ctrl+R", checkable=True)
         menu.addSeparator()
-        w._action(menu, "Next undecided unit", lambda: self.step(+1), "F8")  # window-wide: types nothing
-        w._action(menu, "Previous undecided unit", lambda: self.step(-1), "Shift+F8")
-        w._action(menu, "Accept unit (the version most proposed)", lambda: self.accept(None), "Return", local=True)
+        w.menus.action(menu, "Next undecided unit", lambda: self.step(+1), "F8")  # window-wide: types nothing
+        w.menus.action(menu, "Previous undecided unit", lambda: self.step(-1), "Shift+F8")
+        w.menus.action(menu, "Accept unit (the version most proposed)", lambda: self.accept(None), "Return", local=True)
         self.version_actions = [
-            w._action(menu, f"Accept version {k}", lambda checked=False, k=k: self.accept(k - 1), f"Alt+{k}", local=True)
+            w.menus.action(menu, f"Accept version {k}", lambda checked=False, k=k: self.accept(k - 1), f"Alt+{k}", local=True)
             for k in range(1, 10)]
-        w._action(menu, "Reject unit", self.reject, "Shift+Return", local=True)
+        w.menus.action(menu, "Reject unit", self.reject, "Shift+Return", local=True)
         self.annotator_actions = [
-            w._action(menu, f"Accept all undecided units from annotator {k}",
-                      lambda checked=False, k=k: self.accept_all_from(k - 1), f"Ctrl+Alt+{k}", local=True)
+            w.menus.action(menu, f"Accept all undecided units from annotator {k}",
+                           lambda checked=False, k=k: self.accept_all_from(k - 1), f"Ctrl+Alt+{k}", local=True)
             for k in range(1, 10)]
-        w._action(menu, "Auto-accept what annotators agree on (this document)", self.auto_accept,
-                  "Ctrl+Shift+Return", local=True)
-        w._action(menu, "Auto-accept threshold…", self.choose_threshold)
-        w._action(menu, "Hide annotator names", self.panel.blind.toggle, "Ctrl+Shift+B")
+        w.menus.action(menu, "Auto-accept what annotators agree on (this document)", self.auto_accept,
+                       "Ctrl+Shift+Return", local=True)
+        w.menus.action(menu, "Auto-accept threshold…", self.choose_threshold)
+        w.menus.action(menu, "Hide annotator names", self.panel.blind.toggle, "Ctrl+Shift+B")
         menu.addSeparator()
-        w._action(menu, "Agreement…", self.show_agreement, "Ctrl+Shift+G")
+        w.menus.action(menu, "Agreement…", self.show_agreement, "Ctrl+Shift+G")
         self.review_actions = [a for m, a in w.menu_actions if m == menu.title().replace("&", "")][1:-1]
         for action in self.review_actions:
             action.setEnabled(False)
@@ -130,7 +130,7 @@ class Review:
     def set_mode(self, on: bool) -> None:
         w = self.window
         self.mode_action.setChecked(on)
-        w.review_mode = on
+        w.workspace.switch_layer(on)
         for action in self.review_actions:
             action.setEnabled(on)
         w.suggestions.set_enabled(not on)
@@ -141,10 +141,10 @@ class Review:
             # Large enough to work in: a third of the window's height, less in a small window, where
             # the article keeps its share.
             w.resizeDocks([dock], [w.height() // 3], Qt.Vertical)
-        w.give_article_room()
+        w.docks.give_article_room()
         w.undo_stack.clear()  # another layer: the history belongs to the one left
         w.documents.model.set_review(on)
-        w._show_annotator()
+        w.status_line.show_annotator()
         if w.document is not None:
             doc_id, w.document = w.document.id, None
             w.open_document(doc_id)
@@ -315,13 +315,13 @@ class Review:
             return
         chosen = unit.best if version is None else unit.versions[version]
         w = self.window
-        w.undo_stack.push(commands.AddSpan(w, w.document.id, chosen.start, chosen.end, chosen.label, chosen.text,
-                                           proposed_by=list(chosen.annotators)))
+        w.workspace.do(operations.AddSpan(w.workspace, w.document.id, chosen.start, chosen.end, chosen.label, chosen.text,
+                                          proposed_by=list(chosen.annotators)))
 
     def reject(self) -> None:
         unit = self._unit()
         if unit is not None:
-            self.window.undo_stack.push(commands.RejectUnit(self.window, self.window.document.id, unit.versions))
+            self.window.workspace.do(operations.RejectUnit(self.window.workspace, self.window.document.id, unit.versions))
 
     def accept_all_from(self, k: int) -> None:
         w = self.window
@@ -335,8 +335,8 @@ class Review:
             return
         w.undo_stack.beginMacro(f"accept {len(chosen)} units from {self.name(who)}")
         for v in chosen:
-            w.undo_stack.push(commands.AddSpan(w, w.document.id, v.start, v.end, v.label, v.text,
-                                               proposed_by=list(v.annotators)))
+            w.workspace.do(operations.AddSpan(w.workspace, w.document.id, v.start, v.end, v.label, v.text,
+                                              proposed_by=list(v.annotators)))
         w.undo_stack.endMacro()
 
     def threshold(self) -> int | None:
@@ -373,9 +373,9 @@ class Review:
             return
         w.undo_stack.beginMacro(f"auto-accept {len(agreed)} units, {len(themes)} themes")
         for v in agreed:
-            w.undo_stack.push(commands.AddSpan(w, w.document.id, v.start, v.end, v.label, v.text,
-                                               proposed_by=list(v.annotators)))
+            w.workspace.do(operations.AddSpan(w.workspace, w.document.id, v.start, v.end, v.label, v.text,
+                                              proposed_by=list(v.annotators)))
         for theme in themes:
-            w.undo_stack.push(commands.ToggleTheme(w, w.document.id, theme.name, True,
-                                                   proposed_by=self.theme_voters(theme.name)))
+            w.workspace.do(operations.ToggleTheme(w.workspace, w.document.id, theme.name, True,
+                                                  proposed_by=self.theme_voters(theme.name)))
         w.undo_stack.endMacro()

@@ -30,48 +30,23 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.schema import Label, Schema, colour_for, valid_name
+from annotator.core.workspace import operations
+from annotator.gui.commands import Step
 from annotator.gui.panels import swatch
 
 if TYPE_CHECKING:
-    from annotator.gui.window import MainWindow
+    from annotator.gui.host import Host
 
 KINDS = {"labels": "label", "themes": "theme"}
 
 
-class SchemaEdit(QUndoCommand):
-    """One change to the label schema: the schema before and after, and a rename if there was one
-    (a rename moves the spans or themes along; the rest is replace_schema)."""
-
-    def __init__(self, window: MainWindow, text: str, before: Schema, after: Schema,
-                 rename: tuple[str, str, str] | None = None):
-        super().__init__(text)
-        self.window, self.before, self.after, self.rename = window, before, after, rename
-
-    def redo(self) -> None:
-        self._run(self.after, self.rename)
-
-    def undo(self) -> None:
-        back = (self.rename[0], self.rename[2], self.rename[1]) if self.rename else None
-        self._run(self.before, back)
-
-    def _run(self, schema: Schema, rename: tuple[str, str, str] | None) -> None:
-        store = self.window.store
-        try:
-            with store.transaction():
-                if rename:
-                    store.rename_label(*rename)
-                store.replace_schema(schema)
-        except Exception as err:  # noqa: BLE001 - rolled back: not saved
-            self.setObsolete(True)
-            self.window.report_failure(self.text(), err)
-            return
-        if rename:
-            self.window.learning.renamed(rename[1], rename[2])  # learned suggestions follow too
-        self.window.schema_changed()
+def _is_schema_edit(command: QUndoCommand | None) -> bool:
+    """Whether an undo stack's command is a label or theme edit (the workspace's EditSchema)."""
+    return isinstance(command, Step) and isinstance(command.operation, operations.EditSchema)
 
 
 class SchemaEditor(QDialog):
-    def __init__(self, window: MainWindow):
+    def __init__(self, window: Host):
         super().__init__(window)
         self.window = window
         self.setWindowTitle("Labels and themes")
@@ -130,7 +105,7 @@ class SchemaEditor(QDialog):
         """Ctrl+Z here: undo the last step if it is a label or theme edit (saved as it is undone)."""
         stack = self.window.undo_stack
         command = self._step(-1)
-        if not isinstance(command, SchemaEdit):
+        if not _is_schema_edit(command):
             self.say("Nothing to undo here" + (f"; the step before is in the article ({stack.undoText()}): "
                                                "close this and press Ctrl+Z there" if command is not None else ""))
             return False
@@ -144,7 +119,7 @@ class SchemaEditor(QDialog):
         """Ctrl+Shift+Z / Ctrl+Y here: redo the next label or theme edit."""
         stack = self.window.undo_stack
         command = self._step(0)
-        if not isinstance(command, SchemaEdit):
+        if not _is_schema_edit(command):
             self.say("Nothing to redo here" + (f"; the next step is in the article ({stack.redoText()})"
                                                if command is not None else ""))
             return False
@@ -159,7 +134,7 @@ class SchemaEditor(QDialog):
         naming it."""
         back, on = self._step(-1), self._step(0)
         for button, command, verb in ((self.undo_button, back, "Undo"), (self.redo_button, on, "Redo")):
-            mine = isinstance(command, SchemaEdit)
+            mine = _is_schema_edit(command)
             button.setEnabled(mine)
             button.setToolTip(f"{verb}: {command.text()}" if mine else "")
 
@@ -232,7 +207,7 @@ class SchemaEditor(QDialog):
 
     def _push(self, text: str, after: Schema, rename: tuple[str, str, str] | None = None) -> bool:
         before = self.schema()
-        self.window.undo_stack.push(SchemaEdit(self.window, text, before, after, rename))
+        self.window.workspace.do(operations.EditSchema(self.window.workspace, text, before, after, rename))
         self.fill()
         self.say(f"Saved: {text}")
         return True

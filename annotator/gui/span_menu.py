@@ -14,10 +14,10 @@ from annotator.gui.plain import isolate
 from annotator.gui.panels import swatch
 
 if TYPE_CHECKING:
-    from annotator.gui.window import MainWindow
+    from annotator.gui.host import Host
 
 
-def span_menu(window: MainWindow, span: Span) -> QMenu:
+def span_menu(window: Host, span: Span) -> QMenu:
     """Relabel, delete, note, label every occurrence, grow or shrink an edge, snap its edges, copy its text."""
     menu = QMenu(window)
     menu.setObjectName("span-menu")
@@ -30,7 +30,7 @@ def span_menu(window: MainWindow, span: Span) -> QMenu:
         item = relabel.addAction(swatch(window.colours.get(label.name, "#868E96")), action.text())
         item.setShortcut(action.shortcut())
         item.setEnabled(label.name != span.label)
-        item.triggered.connect(lambda checked=False, name=label.name: window.apply_label(name))
+        item.triggered.connect(lambda checked=False, name=label.name: window.annotating.apply_label(name))
     menu.addAction(window.delete_action)
     menu.addAction(window.note_action)
     menu.addAction(window.occurrences_action)  # this span's text and label, everywhere it occurs
@@ -40,14 +40,14 @@ def span_menu(window: MainWindow, span: Span) -> QMenu:
         menu.addAction(action)
     snap = menu.addAction("Snap edges to words")
     snap.setObjectName("snap-span")
-    snap.triggered.connect(window.snap_span)
+    snap.triggered.connect(window.annotating.snap_span)
     menu.addSeparator()
     copy = menu.addAction("Copy text")
     copy.triggered.connect(lambda: QGuiApplication.clipboard().setText(span.text))
     return menu
 
 
-def selection_menu(window: MainWindow, text: str) -> QMenu:
+def selection_menu(window: Host, text: str) -> QMenu:
     """On a text selection: label it as any label, or copy it."""
     menu = QMenu(window)
     menu.setObjectName("selection-menu")
@@ -56,7 +56,7 @@ def selection_menu(window: MainWindow, text: str) -> QMenu:
     for label, action in zip(window.schema.labels, window.label_actions):
         item = label_as.addAction(swatch(window.colours.get(label.name, "#868E96")), action.text())
         item.setShortcut(action.shortcut())
-        item.triggered.connect(lambda checked=False, name=label.name: window.apply_label(name))
+        item.triggered.connect(lambda checked=False, name=label.name: window.annotating.apply_label(name))
     copy = QAction("Copy text", menu)
     copy.triggered.connect(lambda: QGuiApplication.clipboard().setText(text))
     menu.addAction(copy)

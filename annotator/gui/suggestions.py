@@ -14,15 +14,15 @@ from PySide6.QtWidgets import QInputDialog
 
 from annotator.core.model import Span
 from annotator.core.recommend.live import LEARNED
-from annotator.gui import commands
+from annotator.core.workspace import operations
 from annotator.gui.plain import isolate
 
 if TYPE_CHECKING:
-    from annotator.gui.window import MainWindow
+    from annotator.gui.host import Host
 
 
 class Suggestions:
-    def __init__(self, window: MainWindow):
+    def __init__(self, window: Host):
         self.window = window
         source = window.settings.value("annotate/suggestions")
         self.source: str | None = str(source) if source else None
@@ -35,19 +35,19 @@ class Suggestions:
     def build_menu(self, menu) -> None:
         w = self.window
         first = len(w.menu_actions)
-        w._action(menu, "Learn from…", lambda: w.learning.ask_source())
-        w._action(menu, "Learn now", lambda: w.learning.retrain("asked for"), "Ctrl+Shift+R")
-        w._action(menu, "Suggestions from…", self.choose_source)
-        w._action(menu, "Hide suggestions", lambda: self.set_source(None))
+        w.menus.action(menu, "Learn from…", lambda: w.learning.ask_source())
+        w.menus.action(menu, "Learn now", lambda: w.learning.retrain("asked for"), "Ctrl+Shift+R")
+        w.menus.action(menu, "Suggestions from…", self.choose_source)
+        w.menus.action(menu, "Hide suggestions", lambda: self.set_source(None))
         menu.addSeparator()
         # Window-wide, so they act after a click in the document list or a panel too; a text
         # field typing Shift+N gets its letter (a line edit takes the keys it types first).
-        w._action(menu, "Next suggestion", self.next, "Shift+N")
-        w._action(menu, "Accept suggestion", self.accept, "Shift+A")
-        w._action(menu, "Reject suggestion", self.reject, "Shift+X")
-        w._action(menu, "Accept all suggestions in this document", self.accept_all, "Ctrl+Alt+A")
-        w._action(menu, "Reject all suggestions in this document", self.reject_all, "Ctrl+Alt+X")
-        w._action(menu, "Accept all above a score…", self.ask_accept_above)
+        w.menus.action(menu, "Next suggestion", self.next, "Shift+N")
+        w.menus.action(menu, "Accept suggestion", self.accept, "Shift+A")
+        w.menus.action(menu, "Reject suggestion", self.reject, "Shift+X")
+        w.menus.action(menu, "Accept all suggestions in this document", self.accept_all, "Ctrl+Alt+A")
+        w.menus.action(menu, "Reject all suggestions in this document", self.reject_all, "Ctrl+Alt+X")
+        w.menus.action(menu, "Accept all above a score…", self.ask_accept_above)
         self.actions = [a for _, a in w.menu_actions[first:]]
 
     def choose_source(self) -> None:
@@ -112,24 +112,24 @@ class Suggestions:
             self.window.statusBar().showMessage("Put the caret on a suggestion first (Shift+N)", 4000)
             return
         w = self.window
-        w.undo_stack.push(commands.AddSpan(w, suggestion.doc_id, suggestion.start, suggestion.end,
-                                           suggestion.label, suggestion.text))
+        w.workspace.do(operations.AddSpan(w.workspace, suggestion.doc_id, suggestion.start, suggestion.end,
+                                          suggestion.label, suggestion.text))
 
     def reject(self) -> None:
         suggestion = self.current()
         if suggestion is None:
             self.window.statusBar().showMessage("Put the caret on a suggestion first (Shift+N)", 4000)
             return
-        self.window.undo_stack.push(commands.RejectSuggestion(self.window, suggestion))
+        self.window.workspace.do(operations.RejectSuggestion(self.window.workspace, suggestion))
         self.window.learning.rejected(suggestion)
 
     def accept_all(self) -> None:
-        self._all("accept", lambda s: commands.AddSpan(self.window, s.doc_id, s.start, s.end, s.label, s.text))
+        self._all("accept", lambda s: operations.AddSpan(self.window.workspace, s.doc_id, s.start, s.end, s.label, s.text))
 
     def reject_all(self) -> None:
-        def reject(s: Span) -> commands.RejectSuggestion:
+        def reject(s: Span) -> operations.RejectSuggestion:
             self.window.learning.rejected(s)
-            return commands.RejectSuggestion(self.window, s)
+            return operations.RejectSuggestion(self.window.workspace, s)
 
         self._all("reject", reject)
 
@@ -154,7 +154,7 @@ class Suggestions:
     def accept_above(self, threshold: float) -> None:
         """Accept every pending suggestion scored at least ``threshold``, as one undo step."""
         self._all(f"accept (score ≥ {threshold:.2f})",
-                  lambda s: commands.AddSpan(self.window, s.doc_id, s.start, s.end, s.label, s.text),
+                  lambda s: operations.AddSpan(self.window.workspace, s.doc_id, s.start, s.end, s.label, s.text),
                   keep=lambda s: (self.score(s) or 0.0) >= threshold)
 
     def _all(self, verb: str, make, keep=lambda s: True) -> None:
@@ -165,5 +165,5 @@ class Suggestions:
             return
         w.undo_stack.beginMacro(f"{verb} {len(pending)} suggestions")  # one undo step for all of them
         for suggestion in pending:
-            w.undo_stack.push(make(suggestion))
+            w.workspace.do(make(suggestion))
         w.undo_stack.endMacro()

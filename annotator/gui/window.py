@@ -1,49 +1,34 @@
-"""The main window: the article in the middle, panels in docks, every action a QAction."""
+"""The main window, assembled (over 400 lines: it places a dozen panels and rooms, and shows what
+each workspace change did in every view): the article in the middle, panels in docks, the rooms
+wired to the workspace (annotator.core.workspace)."""
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
-from PySide6.QtCore import QSettings, QSize, QTimer, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QUndoStack
-from PySide6.QtWidgets import (
-    QApplication,
-    QDockWidget,
-    QFileDialog,
-    QFrame,
-    QLabel,
-    QMainWindow,
-    QMenu,
-    QMessageBox,
-    QProgressDialog,
-    QScrollArea,
-    QWidget,
-)
+from PySide6.QtCore import QSettings, QTimer, Qt, Signal
+from PySide6.QtGui import QAction, QUndoStack
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox
 
-from annotator.core.errors import AnnotatorError
-from annotator.core.exporting import ExportOptions, count_documents, export_file
 from annotator.core.identity import remember_annotator
-from annotator.core.importing import import_paths, total_bytes
-from annotator.core.adjudication import next_to_review
-from annotator.core.layers import AnnotatorLayer, GoldLayer
-from annotator.core.model import Document, Span, Status
+from annotator.core.model import Status
 from annotator.core.recommend.live import LEARNED
-from annotator.core.resources import seeds_dir
-from annotator.core.text import counted, find_all
-from annotator.core.words import left_out, nudge, snap
-from annotator.gui import commands, span_menu
+from annotator.core.workspace import Change, Workspace
+from annotator.gui.annotating import Annotating
 from annotator.gui.article import ArticleView
-from annotator.gui.dialogs import NoteDialog, ShortcutSheet, SwitchAnnotatorDialog
+from annotator.gui.commands import UndoStackHistory
+from annotator.gui.dialogs import ShortcutSheet, SwitchAnnotatorDialog
 from annotator.gui.doclist import DocumentListPanel
-from annotator.gui.export_dialog import ExportDialog, ImportOptionsDialog
-from annotator.gui.plain import isolate, quoted
+from annotator.gui.docks import Docks
+from annotator.gui.files import Files
 from annotator.gui.fonts import article_font
 from annotator.gui.learning import Learning, LearningPanel
 from annotator.gui.live import Live, is_lost
+from annotator.gui.menus import Menus
 from annotator.gui.panels import GuidelinesPanel, LabelPalette, SpanListPanel, ThemesPanel
 from annotator.gui.review import Review
-from annotator.gui.status import StatusLabel
+from annotator.gui.search import Search
+from annotator.gui.status import StatusLine
 from annotator.gui.suggestions import Suggestions
 from annotator.gui.theme import apply_theme, is_dark
 from annotator.storage import DATABASE_ERRORS, Store, explain
@@ -52,31 +37,12 @@ DEFAULT_POINT_SIZE = 14.0
 # The panels' layout as saved on close; raised when the default layout changes, so that a layout
 # saved by an older version (which crushed the article in a small window) is not restored.
 LAYOUT_VERSION = 1
-ARTICLE_WIDTH = 0.58  # the share of the window's width and height the article keeps when panels give way
-ARTICLE_HEIGHT = 0.55
-LOCAL = Qt.WidgetWithChildrenShortcut  # keys that type text elsewhere act only on the article and span list
 
 
-class Cancelled(Exception):
-    """The user pressed Cancel in an import or export progress dialog."""
-
-
-def _shrink(sizes: list[int], least: list[int], cut: float) -> list[int]:
-    """``sizes`` made ``cut`` smaller in all, each by the same share of itself, none below its
-    ``least``; what one cannot give, the others do."""
-    sizes = list(sizes)
-    while cut > 0.5:
-        room = [i for i, (now, low) in enumerate(zip(sizes, least)) if now > low]
-        if not room:
-            break
-        total = sum(sizes[i] for i in room)
-        given = 0.0
-        for i in room:
-            step = min(cut * sizes[i] / total, sizes[i] - least[i])
-            sizes[i] -= step
-            given += step
-        cut -= given
-    return [int(size) for size in sizes]
+def _workspace(name: str) -> property:
+    """A window attribute that is the workspace's ``name`` (read and set through)."""
+    return property(lambda self: getattr(self.workspace, name),
+                    lambda self, value: setattr(self.workspace, name, value))
 
 
 class MainWindow(QMainWindow):
@@ -85,24 +51,27 @@ class MainWindow(QMainWindow):
 
     def __init__(self, store: Store, annotator: str, settings: QSettings | None = None):
         super().__init__()
-        self.store = store
+        self.workspace = Workspace(store, annotator)
         store.lock_wait = 2.0  # the window never freezes long for another writer: "Not saved", and try again
-        self._last_backup = time.monotonic()  # the first automatic backup comes after an hour's work, or on close
-        self.annotator = annotator
         self.settings = settings if settings is not None else QSettings()
         self._registered = self._register(annotator)
         self.schema = store.schema()
-        self.document: Document | None = None
         self.undo_stack = QUndoStack(self)
+        self.workspace.history = UndoStackHistory(self.undo_stack, self.workspace)
+        self.workspace.events.connect("document_wanted", lambda doc_id: self.show_document(doc_id))
+        self.workspace.events.connect("failed", lambda what, error: self.report_failure(what, error))
+        self.workspace.events.connect("changed", self._changed)
         self.point_size = float(self.settings.value("view/zoom", DEFAULT_POINT_SIZE))
         self.theme = str(self.settings.value("view/theme", "light"))
         # On unless the annotator turned it off: a slightly long drag must not store a trailing space.
         self.snap_to_words = self.settings.value("annotate/snap", "true") in (True, "true")
         self.menu_actions: list[tuple[str, QAction]] = []
         self._closed = False
-        self.review_mode = False
         self._quiet_dialogs = False  # tests and scripts: report in the status bar only
 
+        self.docks = Docks(self)
+        self.status_line = StatusLine(self)
+        self.search = Search(self)
         self.view = ArticleView()
         self.setCentralWidget(self.view)
         self.documents = DocumentListPanel(store, annotator)
@@ -110,57 +79,61 @@ class MainWindow(QMainWindow):
         self.themes_panel = ThemesPanel()
         self.span_panel = SpanListPanel()
         self.guidelines = GuidelinesPanel()
-        self._dock("documents", "Documents", self.documents, Qt.LeftDockWidgetArea)
-        self._dock("labels", "Labels", self.palette_panel, Qt.RightDockWidgetArea)
+        self.docks.dock("documents", "Documents", self.documents, Qt.LeftDockWidgetArea)
+        self.docks.dock("labels", "Labels", self.palette_panel, Qt.RightDockWidgetArea)
         # The side panels run the window's full height (Labels and Themes fit a laptop's); the span
         # list sits under the article only.
         self.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)
         self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
-        self._dock("themes", "Themes", self._scrolling(self.themes_panel), Qt.RightDockWidgetArea)
-        self._dock("spans", "Spans", self.span_panel, Qt.BottomDockWidgetArea)
-        guidelines_dock = self._dock("guidelines", "Guidelines", self.guidelines, Qt.RightDockWidgetArea)
+        self.docks.dock("themes", "Themes", self.docks.scrolling(self.themes_panel), Qt.RightDockWidgetArea)
+        self.docks.dock("spans", "Spans", self.span_panel, Qt.BottomDockWidgetArea)
+        guidelines_dock = self.docks.dock("guidelines", "Guidelines", self.guidelines, Qt.RightDockWidgetArea)
         self.tabifyDockWidget(self.findChild(QDockWidget, "dock-themes"), guidelines_dock)
 
-        self.annotator_label = self._status_label("status-annotator")
-        self.saved_label = self._status_label("status-saved")
-        self.selection_label = self._status_label("status-selection")
+        self.annotator_label = self.status_line.label("status-annotator")
+        self.saved_label = self.status_line.label("status-saved")
+        self.selection_label = self.status_line.label("status-selection")
         self.statusBar().addPermanentWidget(self.selection_label)
         self.statusBar().addPermanentWidget(self.saved_label)
         self.statusBar().addPermanentWidget(self.annotator_label)
 
+        self.files = Files(self)
+        self.annotating = Annotating(self)
         self.suggestions = Suggestions(self)
         self.learning = Learning(self)
-        learning_dock = self._dock("suggestions", "Suggestions", self._scrolling(LearningPanel(self.learning)),
-                                   Qt.RightDockWidgetArea)
+        learning_panel = self.docks.scrolling(LearningPanel(self.learning))
+        learning_dock = self.docks.dock("suggestions", "Suggestions", learning_panel, Qt.RightDockWidgetArea)
         self.review = Review(self)
-        units_dock = self._dock("units", "Units", self.review.panel, Qt.BottomDockWidgetArea)
+        units_dock = self.docks.dock("units", "Units", self.review.panel, Qt.BottomDockWidgetArea)
         # Shown in review mode. Hidden before it joins the span list's tabs: hidden after, Qt left a
         # "Spans | Units" tab strip drawn over the span list, for a panel that was not there.
         units_dock.hide()
         self.tabifyDockWidget(self.findChild(QDockWidget, "dock-spans"), units_dock)
         self.tabifyDockWidget(guidelines_dock, learning_dock)
         self.findChild(QDockWidget, "dock-themes").raise_()
-        self._build_actions()
-        self._apply_schema()
-        self.view.selection_changed.connect(self._selection_changed)
+        self.menus = Menus(self)
+        self.menus.build()
+        self.menus.apply_schema()
+        self.view.selection_changed.connect(self.status_line.selection_changed)
+        self.view.selection_changed.connect(lambda start, end: self.workspace.select(start, end,
+                                                                                     self.view.selected_span_id))
         self.view.span_clicked.connect(self._span_clicked)
         self.span_panel.span_selected.connect(lambda span_id: self.select_span(span_id, flash=True))
-        self.span_panel.delete_requested.connect(self.delete_span)
-        self.span_panel.note_requested.connect(self.edit_note)
-        self.span_panel.menu_requested.connect(lambda span_id, at: self._span_menu(span_id, at))
-        self.view.describe = self.describe_span
-        self.view.snapper = self.snapped
+        self.span_panel.delete_requested.connect(self.annotating.delete_span)
+        self.span_panel.note_requested.connect(self.annotating.edit_note)
+        self.span_panel.menu_requested.connect(lambda span_id, at: self.annotating.open_span_menu(span_id, at))
+        self.view.describe = self.status_line.describe_span
+        self.view.snapper = self.annotating.snapped
         self.view.show_tags = self.settings.value("view/tags", "true") in (True, "true")
-        self.view.menu_requested.connect(self._article_menu)
-        self.palette_panel.label_chosen.connect(self.apply_label)
-        self.themes_panel.theme_toggled.connect(self.toggle_theme)
+        self.view.menu_requested.connect(self.annotating.open_article_menu)
+        self.palette_panel.label_chosen.connect(self.annotating.apply_label)
+        self.themes_panel.theme_toggled.connect(self.annotating.toggle_theme)
         self.documents.document_chosen.connect(self.open_document)
         self.documents.model.failed.connect(lambda err: self.database_failed("read the document list", err))
-        self.documents.query_changed.connect(self._search_changed)
-        self.documents.search_entered.connect(self.open_first_result)
-        self.search_query = ""
+        self.documents.query_changed.connect(self.search.query_changed)
+        self.documents.search_entered.connect(self.search.open_first_result)
 
-        self.resize(self._first_size())
+        self.resize(self.docks.first_size())
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -169,7 +142,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state, LAYOUT_VERSION)  # a layout saved by an older version is not brought back
         units_dock.setVisible(self.review_mode)  # a window closed in review mode opens out of it
         self.live = Live(self)  # what others save shows here; a lost team database is retried
-        self._show_annotator()
+        self.status_line.show_annotator()
         self.saved_label.setText("All changes saved")
         first = self.store.setting(f"last_document/{annotator}") or self.store.neighbour(None, annotator)
         if first and self.store.get_document(first) is not None:
@@ -178,7 +151,7 @@ class MainWindow(QMainWindow):
             self.view.setPlaceholderText("No documents yet: File → Import files… or Import folder… (Ctrl+I), "
                                          "or File → Load the sample articles")
             if self.store.count_documents() == 0:
-                QTimer.singleShot(0, self.offer_samples)
+                QTimer.singleShot(0, self.files.offer_samples)
         if self.learning.source is not None and self.suggestions.source == LEARNED:
             QTimer.singleShot(0, lambda: self.learning.retrain("the window opened"))  # suggestions as last time
         if self._registered is not None:
@@ -199,204 +172,14 @@ class MainWindow(QMainWindow):
                     "its owner's edits to it are saved")
         return None
 
-    # --- building ----------------------------------------------------------------------------
+    # --- the workspace ---------------------------------------------------------------------
 
-    @staticmethod
-    def _first_size() -> QSize:
-        """1400×900, or less on a smaller screen: a first start on a laptop (1366×768) must not
-        open with the status bar and the right-hand panels off the screen."""
-        screen = QGuiApplication.primaryScreen()
-        room = screen.availableGeometry().size() if screen is not None else QSize(1400, 900)
-        return QSize(min(1400, int(room.width() * 0.95)), min(900, int(room.height() * 0.92)))
-
-    def _dock(self, name: str, title: str, widget: QWidget, area) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock-{name}")  # restoreState finds docks by name
-        dock.setWidget(widget)
-        self.addDockWidget(area, dock)
-        return dock
-
-    @staticmethod
-    def _scrolling(panel: QWidget) -> QScrollArea:
-        """``panel`` in a scroll area: it scrolls in a short dock rather than raising the window's
-        minimum height, and follows the dock's width."""
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.NoFrame)
-        scroll.setFocusPolicy(Qt.NoFocus)  # a click on a theme's box leaves the keyboard on the article
-        scroll.setWidget(panel)
-        return scroll
-
-    def _status_label(self, name: str) -> QLabel:
-        label = StatusLabel()
-        label.setObjectName(name)
-        label.setTextFormat(Qt.PlainText)
-        return label
-
-    def _action(self, menu: QMenu, text: str, slot, shortcut=None, *, local: bool = False,
-                checkable: bool = False, checked: bool = False) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            keys = shortcut if isinstance(shortcut, list) else [shortcut]
-            action.setShortcuts([QKeySequence(k) for k in keys])
-        if checkable:
-            action.setCheckable(True)
-            action.setChecked(checked)
-        action.triggered.connect(slot)
-        if local:
-            action.setShortcutContext(LOCAL)
-            self.view.addAction(action)
-            self.span_panel.table.addAction(action)
-        else:
-            self.addAction(action)
-        menu.addAction(action)
-        self.menu_actions.append((menu.title().replace("&", ""), action))
-        return action
-
-    def _build_actions(self) -> None:
-        bar = self.menuBar()
-        file = bar.addMenu("&File")
-        self._action(file, "Import files…", self.import_files, "Ctrl+I")
-        self._action(file, "Import folder…", self.import_folder, "Ctrl+Shift+I")
-        self._action(file, "Export…", self.export_dialog, "Ctrl+E")
-        self._action(file, "Merge another annotator's database…", self.merge_dialog)
-        self._action(file, "Load the sample articles", self.load_samples)
-        file.addSeparator()
-        self._action(file, "Switch annotator…", self.switch_annotator, "Ctrl+Shift+A")
-        file.addSeparator()
-        self._action(file, "Quit", self.close, QKeySequence.Quit)
-
-        edit = bar.addMenu("&Edit")
-        undo = self.undo_stack.createUndoAction(self, "Undo")
-        undo.setShortcuts([QKeySequence("Ctrl+Z")])
-        redo = self.undo_stack.createRedoAction(self, "Redo")
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        for action in (undo, redo):
-            edit.addAction(action)
-            self.addAction(action)
-            self.menu_actions.append(("Edit", action))
-        self.undo_action, self.redo_action = undo, redo
-        # After the stack's own slot has run: the command just undone sits at index(), the one
-        # just redone right before it.
-        undo.triggered.connect(lambda: self._said("Undid", self.undo_stack.index()))
-        redo.triggered.connect(lambda: self._said("Redid", self.undo_stack.index() - 1))
-        edit.addSeparator()
-        self.delete_action = self._action(edit, "Delete span", self.delete_span, [QKeySequence.Delete, "Backspace"],
-                                          local=True)
-        self.note_action = self._action(edit, "Note on span…", self.edit_note, "F2", local=True)
-        self.nudge_actions = [
-            self._action(edit, "Start one character earlier", lambda: self.nudge("start", -1), "[", local=True),
-            self._action(edit, "Start one character later", lambda: self.nudge("start", +1), "]", local=True),
-            self._action(edit, "End one character earlier", lambda: self.nudge("end", -1), ",", local=True),
-            self._action(edit, "End one character later", lambda: self.nudge("end", +1), ".", local=True),
-        ]
-        self._action(edit, "Clear selection", self.clear_selection, "Escape", local=True)
-
-        self.annotate_menu = bar.addMenu("&Annotate")
-        self.occurrences_action = QAction("Label every occurrence in this document", self)
-        self.occurrences_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
-        self.occurrences_action.triggered.connect(lambda: self.annotate_all(False))
-        self.addAction(self.occurrences_action)
-        self.everywhere_action = QAction("Label every occurrence in every document…", self)
-        self.everywhere_action.triggered.connect(lambda: self.annotate_all(True))
-        self.menu_actions += [("Annotate", self.occurrences_action), ("Annotate", self.everywhere_action)]
-        self.schema_menu_action = QAction("Labels and themes…", self)
-        self.schema_menu_action.triggered.connect(self.edit_schema)
-        self.menu_actions.append(("Annotate", self.schema_menu_action))
-        self.themes_menu = bar.addMenu("T&hemes")
-        self.label_actions: list[QAction] = []
-        self.theme_actions: dict[str, QAction] = {}
-
-        self.suggestions.build_menu(bar.addMenu("&Suggestions"))
-        self.review.build_menu(bar.addMenu("&Review"))
-        toolbar = self.addToolBar("Mode")
-        toolbar.setObjectName("toolbar-mode")
-        toolbar.addAction(self.review.mode_action)
-
-        navigate = bar.addMenu("&Navigate")
-        self._action(navigate, "Next document", lambda: self.go(backwards=False), ["Ctrl+PgDown", "Alt+Down"])
-        self._action(navigate, "Previous document", lambda: self.go(backwards=True), ["Ctrl+PgUp", "Alt+Up"])
-        self._action(navigate, "Next unannotated document", self.next_unannotated, "Ctrl+U")
-        self._action(navigate, "Next by what the model is least sure of", self.learning.least_sure, "Ctrl+Shift+U")
-        self._action(navigate, "Mark done and go to the next", self.mark_done_and_next, ["Ctrl+Return", "Ctrl+Enter"])
-        self._action(navigate, "Mark skipped and go to the next", self.mark_skipped_and_next, "Ctrl+K")
-        self._action(navigate, "Mark in progress", lambda: self.set_status(Status.IN_PROGRESS), "Ctrl+Shift+K")
-        navigate.addSeparator()
-        self._action(navigate, "Search documents", self.focus_search, QKeySequence.Find)
-        self._action(navigate, "Next match in the document", lambda: self.step_match(+1), "F3")
-        self._action(navigate, "Previous match in the document", lambda: self.step_match(-1), "Shift+F3")
-        self._action(navigate, "Back to the article", self.view.setFocus, "Ctrl+J")
-
-        view = bar.addMenu("&View")
-        self._action(view, "Zoom in", lambda: self.zoom(+1), ["Ctrl+=", "Ctrl++"])
-        self._action(view, "Zoom out", lambda: self.zoom(-1), "Ctrl+-")
-        self._action(view, "Actual size", lambda: self.zoom(0), "Ctrl+0")
-        self.dark_action = self._action(view, "Dark palette", self.toggle_dark, "Ctrl+Shift+D",
-                                        checkable=True, checked=self.theme == "dark")
-        self.snap_action = self._action(view, "Snap to words", self.toggle_snap, "Alt+W",
-                                        checkable=True, checked=self.snap_to_words)
-        self.tags_action = self._action(view, "Label tags on highlights", self.toggle_tags, "Alt+T", checkable=True,
-                                        checked=self.settings.value("view/tags", "true") in (True, "true"))
-        view.addSeparator()
-        panels = view.addMenu("Panels")
-        for dock in self.findChildren(QDockWidget):
-            panels.addAction(dock.toggleViewAction())
-
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "Keyboard shortcuts", self.show_shortcuts, "F1")
-
-    def edit_schema(self) -> None:
-        from annotator.gui.schema_editor import SchemaEditor
-
-        self.schema_editor = SchemaEditor(self)
-        self.schema_editor.exec()
-
-    def schema_changed(self) -> None:
-        """After a label or theme edit (or its undo): menus, keys, colours, panels and spans."""
-        self.schema = self.store.schema()
-        self._apply_schema()
-        self.refresh_annotations()
-        self.refresh_themes()
-        self._show_selection()  # the selected span's label, by its new name
-        self.saved_label.setText(f"Saved {time.strftime('%H:%M:%S')}")
-
-    def _apply_schema(self) -> None:
-        """Label and theme actions follow the schema: one action per label, with its hotkey."""
-        for action in self.label_actions + list(self.theme_actions.values()):
-            self.view.removeAction(action)
-            self.span_panel.table.removeAction(action)
-            self.menu_actions = [(m, a) for m, a in self.menu_actions if a is not action]
-        self.annotate_menu.clear()
-        self.themes_menu.clear()
-        self.label_actions = [
-            self._action(self.annotate_menu, f"{label.name} — {label.display}",
-                         lambda checked=False, name=label.name: self.apply_label(name),
-                         label.hotkey.upper() if label.hotkey else None, local=True)
-            for label in self.schema.labels
-        ]
-        self.theme_actions = {
-            theme.name: self._action(self.themes_menu, theme.display,
-                                     lambda checked=False, name=theme.name: self.toggle_theme(name),
-                                     theme.hotkey.upper() if theme.hotkey else None, local=True,
-                                     checkable=True)
-            for theme in self.schema.themes
-        }
-        self.annotate_menu.addSeparator()
-        self.annotate_menu.addAction(self.occurrences_action)
-        self.annotate_menu.addAction(self.everywhere_action)
-        self.annotate_menu.addSeparator()
-        self.annotate_menu.addAction(self.schema_menu_action)
-        self.palette_panel.set_labels(self.schema.labels)
-        self.themes_panel.set_themes(self.schema.themes)
-        self.guidelines.set_schema(self.schema)
-        self.colours = {label.name: label.colour for label in self.schema.labels}
-
-    @property
-    def layer(self) -> AnnotatorLayer | GoldLayer:
-        """What edits change: the annotator's own layer, or gold in review mode."""
-        if self.review_mode:
-            return GoldLayer(self.store, self.annotator)
-        return AnnotatorLayer(self.store, self.annotator)
+    # What the window works on is the workspace's (annotator.core.workspace); these read it through.
+    store = _workspace("store")
+    annotator = _workspace("annotator")
+    document = _workspace("document")
+    review_mode = _workspace("review_mode")
+    layer = property(lambda self: self.workspace.layer, doc="What edits change: one's own layer, or gold.")
 
     # --- documents ---------------------------------------------------------------------------
 
@@ -412,7 +195,7 @@ class MainWindow(QMainWindow):
             return
         self._remember_position()
         changed = self.document is None or self.document.id != doc.id
-        self.document = doc
+        self.workspace.open(doc)
         if changed:
             self.statusBar().clearMessage()  # "Unit 18/18" belonged to the previous document
         spans = self.layer.spans(doc.id)
@@ -425,13 +208,13 @@ class MainWindow(QMainWindow):
         saved = self.store.setting(f"position/{self.annotator}/{doc.id}")
         self.view.set_caret(int(saved) if saved and saved.isdigit() else 0)
         self.view.ensureCursorVisible()
-        self._show_selection()  # the position in this document, not the last one's
+        self.status_line.show_selection()  # the position in this document, not the last one's
         self.selection_label.fit()  # room for this document's selections, not the widest of the last one's
-        self._prepare_snap(doc.text)
+        self.annotating.prepare_snap(doc.text)
         self.store.set_setting(f"last_document/{self.annotator}", doc.id)
         self.documents.show_current(doc.id)
-        self._title()
-        self._show_matches(jump=bool(self.search_query))  # a search result opens on its match
+        self.status_line.title()
+        self.search.show_matches(jump=bool(self.search.query))  # a search result opens on its match
         self.document_opened.emit(doc.id)
 
     def show_document(self, doc_id: str) -> None:
@@ -491,173 +274,6 @@ class MainWindow(QMainWindow):
             action.setChecked(name in self._themes_shown)
             action.blockSignals(False)
 
-    def go(self, *, backwards: bool = False, statuses=None) -> bool:
-        current = self.document.id if self.document else None
-        try:
-            target = self.store.neighbour(current, self.annotator, backwards=backwards, statuses=statuses)
-        except DATABASE_ERRORS as err:
-            self.database_failed("go to the next document", err)
-            return False
-        if target is None:
-            self.statusBar().showMessage("No other document to go to", 4000)
-            return False
-        self.open_document(target)
-        return True
-
-    def next_unannotated(self) -> None:
-        self.go(statuses=[Status.NEW])
-
-    def set_status(self, status: Status | str) -> None:
-        value = status.value if isinstance(status, Status) else status
-        try:
-            if self.document is not None and self.layer.status(self.document.id) != value:
-                self.undo_stack.push(commands.SetStatus(self, self.document.id, value))
-        except DATABASE_ERRORS as err:
-            self.report_failure(f"mark {value.replace('_', ' ')}", err)
-
-    def mark_done_and_next(self) -> None:
-        self._mark_and_next(Status.DONE)
-
-    def mark_skipped_and_next(self) -> None:
-        self._mark_and_next(Status.SKIPPED)
-
-    def _mark_and_next(self, status: Status) -> None:
-        if self.document is None:
-            return
-        if self.review_mode:  # the reviewer's "done": this document's gold is adjudicated
-            self.set_status("adjudicated" if status is Status.DONE else "in_progress")
-            nxt = next_to_review(self.store, self.document.id)
-            if nxt is None:
-                self.statusBar().showMessage("Every document is adjudicated or has nothing left to decide", 6000)
-            else:
-                self.open_document(nxt)
-            return
-        self.set_status(status)
-        if status is Status.DONE:
-            self.learning.document_done()  # after the status is committed: the training reads it
-        if not self.go(statuses=[Status.NEW, Status.IN_PROGRESS]):
-            self.statusBar().showMessage("Every document is done or skipped", 6000)
-
-    # --- annotating --------------------------------------------------------------------------
-
-    def apply_label(self, label: str) -> None:
-        """The label hotkey: label the selected text, or relabel the selected span."""
-        if self.document is None:
-            return
-        start, end = self.view.selection()
-        if start < end:
-            if self.snap_to_words:
-                start, end = self._snap_and_say(start, end)
-            text = self.document.text[start:end]
-            self.undo_stack.push(commands.AddSpan(self, self.document.id, start, end, label, text))
-            return
-        span = self.selected_span()
-        if span is not None and span.label != label:
-            self.undo_stack.push(commands.UpdateSpan(self, span, f"relabel «{quoted(span.text)}» as {label}",
-                                                     label=label))
-        elif span is None:
-            self.statusBar().showMessage("Select some text first, or click a span", 4000)
-
-    def toggle_theme(self, name: str, on: bool | None = None) -> None:
-        if self.document is None:
-            return
-        try:
-            current = name in self.layer.themes(self.document.id)
-        except DATABASE_ERRORS as err:
-            self._show_themes(getattr(self, "_themes_shown", []))  # the box ticked: as last read
-            self.report_failure(f"change theme {name}", err)
-            return
-        wanted = (not current) if on is None else on
-        if wanted != current:
-            voters = self.review.theme_voters(name) if self.review_mode else None
-            self.undo_stack.push(commands.ToggleTheme(self, self.document.id, name, wanted, proposed_by=voters))
-        else:
-            self.themes_panel.show_selected(self.layer.themes(self.document.id))
-
-    def selected_span(self):
-        span_id = self.view.selected_span_id
-        if span_id is None:
-            return None
-        try:
-            return self.layer.get(span_id)
-        except DATABASE_ERRORS as err:  # the span as last read: an edit to it says "Not saved" itself
-            self.database_failed("read the span", err)
-            return next((s for s in self.view.spans if s.id == span_id), None)
-
-    def delete_span(self) -> None:
-        span = self.selected_span()
-        if span is not None:
-            self.undo_stack.push(commands.DeleteSpan(self, span))
-
-    def edit_note(self) -> None:
-        span = self.selected_span()
-        if span is None:
-            self.statusBar().showMessage("Click a span first", 4000)
-            return
-        dialog = NoteDialog(self, span.text, span.note or "")
-        if dialog.exec():
-            note = dialog.note() or None
-            if note != span.note:
-                self.undo_stack.push(commands.UpdateSpan(self, span, f"note on «{quoted(span.text)}»", note=note))
-
-    def annotate_all(self, everywhere: bool = False) -> int:
-        """Label every other occurrence of the selected span's text with its label, in this
-        document or in every document, found as the string matcher finds names (Persian letters
-        and ZWNJ folded, whole words, a Korean particle allowed after); after a preview of the
-        count, as one undo step. Returns how many were added."""
-        from annotator.core.recommend.strings import StringMatcher
-
-        span = self.selected_span()
-        if span is None or self.document is None:
-            self.statusBar().showMessage("Click a span first: its text is what is looked for", 4000)
-            return 0
-        matcher = StringMatcher()
-        matcher.learn([(span.text, span.label)])
-        docs = ([self.document] if not everywhere else
-                [doc for page in self.store.document_pages(500) for doc in page])
-        found, left_out = self._occurrences(matcher, docs, span.label)
-        where = "in every document" if everywhere else "in this document"
-        if not found:
-            self.statusBar().showMessage(f"No other occurrence of «{quoted(span.text)}» {where}"
-                                         + (f" ({self._left_out(left_out)})" if left_out else ""), 6000)
-            return 0
-        count_docs = len({s.doc_id for s in found})
-        question = (f"Label {len(found)} more occurrence{'s' * (len(found) != 1)} of «{quoted(span.text)}» as "
-                    f"{span.label} {where}" + (f" ({counted(count_docs, 'document')})" if everywhere else "") + "?"
-                    + (f"\n\n{self._left_out(left_out)}." if left_out else ""))
-        box = QMessageBox(QMessageBox.Question, "Annotate all occurrences", question,
-                          QMessageBox.Yes | QMessageBox.Cancel, self)
-        box.setTextFormat(Qt.PlainText)
-        if box.exec() != QMessageBox.Yes:
-            return 0
-        self.undo_stack.push(commands.AddSpansAcross(
-            self, found, f"label {counted(len(found), 'occurrence')} of «{quoted(span.text)}» as {span.label}"))
-        return len(found)
-
-    def _occurrences(self, matcher, docs, label: str) -> tuple[list[Span], int]:
-        """The places ``matcher`` finds that the layer does not hold yet, as ``label`` spans, and
-        how many it left out because the person rejected a suggestion (or, in review mode, a
-        proposal) at exactly that place: a rejection says "not here", whatever label it had."""
-        found: list[Span] = []
-        left_out = 0
-        for doc in docs:
-            have = {(s.start, s.end, s.label) for s in self.layer.spans(doc.id)}
-            rejected = {(start, end) for start, end, _ in self.layer.rejected(doc.id)}
-            for hit in matcher.suggest(doc.text):
-                if (hit.start, hit.end, label) in have:
-                    continue
-                if (hit.start, hit.end) in rejected:
-                    left_out += 1
-                    continue
-                found.append(Span(doc.id, self.layer.name, hit.start, hit.end, label, doc.text[hit.start:hit.end]))
-        return found, left_out
-
-    def _left_out(self, count: int) -> str:
-        what = "a proposal" if self.review_mode else "a suggestion"
-        if count == 1:
-            return f"1 left out: you rejected {what} there"
-        return f"{count} left out: you rejected {what} at each"
-
     def after_bulk_change(self, doc_ids: set[str], added: int = 0) -> None:
         """Many documents changed at once: the open one is read again, the list rows too."""
         if self.document is not None and self.document.id in doc_ids:
@@ -668,93 +284,13 @@ class MainWindow(QMainWindow):
         self.learning.spans_made(added)
         self.saved_label.setText(f"Saved {time.strftime('%H:%M:%S')}")
 
-    def snap_span(self) -> None:
-        """Snap the selected span's edges to words (see annotator.core.words.snap)."""
-        span = self.selected_span()
-        if span is None or self.document is None:
-            return
-        start, end = self._snap_and_say(span.start, span.end)
-        if (start, end) == (span.start, span.end):
-            self.statusBar().showMessage(f"«{quoted(span.text)}» is already on word edges", 5000)
-        else:
-            self.undo_stack.push(commands.UpdateSpan(self, span, f"snap {span.label} «{quoted(span.text)}»",
-                                                     start=start, end=end))
-
-    def snapped(self, start: int, end: int) -> tuple[int, int]:
-        """What the label key stores for the selection ``[start, end)``: snapped to words when
-        snapping is on (annotator.core.words.snap), else as it is."""
-        if not self.snap_to_words or self.document is None:
-            return start, end
-        return snap(self.document.text, start, end)
-
-    def _snap_and_say(self, start: int, end: int) -> tuple[int, int]:
-        """Snap ``[start, end)`` to words and say in the status bar what that did, when it changed
-        the edges or left a Korean particle out (said before the change is saved: a failure to
-        save says so after it)."""
-        text = self.document.text
-        s, e = snap(text, start, end)
-        particle = left_out(text, s, e)
-        if (s, e) != (start, end) or particle:
-            what = ["grown to whole words"] if s < start or e > end else []
-            what += [f"particle «{quoted(particle)}» left out"] if particle else []
-            said = f" ({'; '.join(what)})" if what else ""
-            self.statusBar().showMessage(f"Snapped to «{quoted(text[s:e])}»{said}", 6000)
-        return s, e
-
-    def _prepare_snap(self, text: str) -> None:
-        """Snapping Korean asks the tokens' analyser (Kiwi), which takes a second or two and about
-        300 MB to load, holding Python's lock all along: the window asks it in a process of its own
-        (annotator.core.analyser), started when the first Korean document is shown with snapping
-        on, so it loads while the person reads and the window neither freezes nor grows."""
-        from annotator.core import analyser, tokens
-
-        tokens.analyse_elsewhere(analyser.shared().split)  # never here (an export from the window too)
-        if self.snap_to_words and tokens.has_hangul(text):
-            analyser.shared().start()
-
-    # --- right-click ---------------------------------------------------------------------------
-
-    def _article_menu(self, offset: int, at) -> None:
-        """Right-click in the article: on a selection, label it; on a span, its actions."""
-        start, end = self.view.selection()
-        if start < end and start <= offset <= end:
-            self._exec_menu(span_menu.selection_menu(self, self.document.text[start:end]), at)
-            return
-        covering = self.view.spans_at(offset)
-        if covering:
-            chosen = self.view.selected_span_id if self.view.selected_span_id in {s.id for s in covering} else covering[0].id
-            self.select_span(chosen)
-            self._span_menu(chosen, at)
-
-    def _span_menu(self, span_id: int, at) -> None:
-        span = self.layer.get(span_id)
-        if span is not None:
-            self._exec_menu(span_menu.span_menu(self, span), at)
-
-    def _exec_menu(self, menu, at) -> None:
-        self.last_menu = menu  # tests look at it; a real user picks from it
-        if not self._quiet_dialogs:
-            menu.exec(at)
-
-    def nudge(self, edge: str, delta: int) -> None:
-        """Move the start or end of the selected span (or of the text selection) by one character."""
-        if self.document is None:
-            return
-        span = self.selected_span()
-        if span is not None:
-            start, end = nudge(self.document.text, span.start, span.end, edge, delta)
-            if (start, end) != (span.start, span.end):
-                self.undo_stack.push(commands.UpdateSpan(
-                    self, span, f"resize {span.label} «{quoted(span.text)}»", start=start, end=end))
-            return
-        start, end = self.view.selection()
-        if start < end:
-            self.view.select(*nudge(self.document.text, start, end, edge, delta))
+    # --- selection -------------------------------------------------------------------------
 
     def select_span(self, span_id: int | None, *, flash: bool = False) -> None:
         self.view.select_span(span_id, flash=flash)
         self.span_panel.show_selected(span_id)
-        self._show_selection()
+        self.status_line.show_selection()
+        self.workspace.select(*self.view.selection(), self.view.selected_span_id)
 
     def clear_selection(self) -> None:
         cursor = self.view.textCursor()
@@ -767,12 +303,23 @@ class MainWindow(QMainWindow):
 
     # --- saving, and saying so ---------------------------------------------------------------
 
+    def _changed(self, change: Change) -> None:
+        """The workspace committed a step: show what it changed (the schema, one document, or many)."""
+        if change.schema is not None:
+            if change.renamed:
+                self.learning.renamed(change.renamed[1], change.renamed[2])  # learned suggestions follow too
+            self.menus.schema_changed()
+        elif change.doc_id is None:
+            self.after_bulk_change(set(change.doc_ids), added=change.added)
+        else:
+            self.after_change(change.doc_id, change.focus_span, change.delta, row=change.row)
+
     def after_change(self, doc_id: str, focus_span: int | None, delta=None, row=None) -> None:
         """A command committed: show exactly what it changed, then say it is saved. ``row``: what
         it did to the document's row in the list, (spans added, the status set or None), which
         the list then shows without reading the row again; None reads it again."""
-        if time.monotonic() - self._last_backup > self.BACKUP_EVERY:
-            self.take_backup()
+        if time.monotonic() - self.files.last_backup > self.BACKUP_EVERY:
+            self.files.take_backup()
         if delta is not None:
             removed, added = delta
             self.view.change_spans(removed, added)
@@ -790,7 +337,7 @@ class MainWindow(QMainWindow):
                 self.view.setTextCursor(cursor)
             self.select_span(focus_span, flash=False)
         else:
-            self._show_selection()  # a deleted span is no longer named there
+            self.status_line.show_selection()  # a deleted span is no longer named there
         if row is None or not self.documents.model.edited(doc_id, row[0], None if row[1] is None else Status(row[1])):
             self.documents.model.refresh(doc_id)
         if delta is None:  # a span's change leaves "done / all" as it was (two counts over every document)
@@ -827,65 +374,6 @@ class MainWindow(QMainWindow):
             return
         self.statusBar().showMessage(f"Could not {what}: {self._reason(err)}", 10000)
 
-    # --- status bar --------------------------------------------------------------------------
-
-    def _show_annotator(self) -> None:
-        if self.review_mode:
-            self.annotator_label.setText(f"Reviewing as {isolate(self.annotator)}: editing gold")
-        else:
-            self.annotator_label.setText(f"Annotator: {isolate(self.annotator)}")
-        if self.store.readonly:  # said up front: no edit will be saved
-            self.annotator_label.setText(f"Read-only database · {self.annotator_label.text()}")
-        if self.store.is_team:  # who the team database knows, and which one (the whole URL in the title)
-            self.annotator_label.setText(f"{self.annotator_label.text()} · {self.team_place()}")
-            self.annotator_label.setToolTip(f"Connected to {self.store.path} as {self.store.member} "
-                                            f"({self.store.role})")
-        self._title()
-
-    def team_place(self) -> str:
-        """«sara, annotator, team database news»: the login (when it is not the layer's name), its
-        role, and the database's name; the status bar is short of room."""
-        from urllib.parse import urlsplit
-
-        name = urlsplit(str(self.store.path)).path.lstrip("/") or str(self.store.path)
-        who = "" if self.store.member == self.annotator else f"connected as {isolate(self.store.member)}, "
-        return f"{who}{self.store.role}, team database {isolate(name)}"
-
-    def _title(self) -> None:
-        """The window title names the document and whose layer is being edited (and, on a team
-        database, who is connected to which)."""
-        who = f"reviewing as {self.annotator}" if self.review_mode else self.annotator
-        doc = f"{isolate(self.document.title)} — " if self.document is not None else ""
-        where = ""
-        if self.store.is_team:
-            connected = "" if self.store.member == self.annotator else f" · connected as {isolate(self.store.member)}"
-            where = f"{connected} @ {isolate(str(self.store.path))}"
-        self.setWindowTitle(f"{doc}annotator ({isolate(who)}{where})")
-
-    def _selection_changed(self, start: int, end: int) -> None:
-        if start < end and self.view.selected_span_id is not None:
-            self.view.select_span(None, scroll=False)
-            self.span_panel.show_selected(None)
-        self._show_selection()
-
-    def _show_selection(self) -> None:
-        span = self.view.span(self.view.selected_span_id)  # as drawn: no round trip to a team database
-        if span is not None:
-            self.selection_label.setText(f"{span.label} {span.start}–{span.end} ({span.end - span.start} chars)")
-            return
-        start, end = self.view.selection()
-        if start >= end:
-            self.selection_label.setText(f"Position {start}")
-            return
-        start, end = self.snapped(start, end)  # exactly what the label key will store
-        shown = " ".join(self.document.text[start:end].split()) if self.document is not None else ""
-        if len(shown) > 40:
-            shown = shown[:39] + "…"
-        snapping = self.document is not None and self.snap_to_words
-        particle = left_out(self.document.text, start, end) if snapping else ""
-        said = f"; particle «{isolate(particle)}» left out" if particle else ""
-        self.selection_label.setText(f"Label key stores «{isolate(shown)}» {start}–{end} ({end - start} chars{said})")
-
     # --- view --------------------------------------------------------------------------------
 
     def zoom(self, step: int) -> None:
@@ -905,128 +393,9 @@ class MainWindow(QMainWindow):
         self.settings.setValue("view/tags", "true" if self.view.show_tags else "false")
         self.view.viewport().update()
 
-    def describe_span(self, span) -> str:
-        """A span's tooltip: label, text, whose, where, and its note (a suggestion: the
-        recommender and its score, which its note holds)."""
-        label = next((item for item in self.schema.labels if item.name == span.label), None)
-        suggested = span in self.view.suggestions
-        title = f"{span.label} — {label.display}" if label else span.label
-        lines = [f"Suggestion: {title}" if suggested else title, f"«{isolate(span.text)}»",
-                 f"{isolate(span.annotator)} · {span.start}–{span.end} ({span.end - span.start} characters)"]
-        if span.note:
-            lines.append(f"{'Recommender and score' if suggested else 'Note'}: {isolate(span.note)}")
-        return "\n".join(lines)
-
-    def toggle_snap(self) -> None:
-        self.snap_to_words = self.snap_action.isChecked()
-        self.settings.setValue("annotate/snap", "true" if self.snap_to_words else "false")
-        self.statusBar().showMessage(
-            "Snap to words is on: a selection's edges snap to whole words (Alt+W turns it off)" if self.snap_to_words
-            else "Snap to words is off: the label key stores exactly the selection (Alt+W turns it on)", 6000)
-        if self.document is not None:
-            self._prepare_snap(self.document.text)  # starts the Korean analyser's own process
-        self._show_selection()  # what the label key will store, with or without snapping
-
-    def _said(self, verb: str, index: int) -> None:
-        if 0 <= index < self.undo_stack.count():
-            self.statusBar().showMessage(f"{verb}: {self.undo_stack.text(index)}", 5000)
-
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
-        self.give_article_room()
-
-    def give_article_room(self) -> None:
-        """Panels give way to the article once the window's layout has settled (after a resize,
-        a restored layout, review mode's Units panel)."""
-        if not hasattr(self, "_fit_timer"):
-            self._fit_timer = QTimer(self)
-            self._fit_timer.setSingleShot(True)
-            self._fit_timer.setInterval(0)
-            self._fit_timer.timeout.connect(self._fit_panels)
-        self._fit_timer.start()
-
-    def _fit_panels(self) -> None:
-        """In a small window the article keeps ARTICLE_WIDTH of the width and ARTICLE_HEIGHT of the
-        height: side panels, then bottom ones, get narrower or shorter by the same share of their
-        size, never below what they need. A larger window changes nothing."""
-        self.layout().activate()  # the geometry of what was just shown, resized or restored
-        article = self.centralWidget().geometry()
-        # What is on screen: a panel behind another's tab is "visible" too, but placed outside the window.
-        shown = [d for d in self.findChildren(QDockWidget)
-                 if d.isVisible() and not d.isFloating() and self.rect().intersects(d.geometry())]
-        # One panel stands for each side: the panels on a side share its width.
-        sides = list({self.dockWidgetArea(d): d for d in shown
-                      if self.dockWidgetArea(d) in (Qt.LeftDockWidgetArea, Qt.RightDockWidgetArea)}.values())
-        want = self.width() * ARTICLE_WIDTH
-        if article.width() < want and sides:
-            self.resizeDocks(sides, _shrink([d.width() for d in sides], [d.minimumSizeHint().width() for d in sides],
-                                            want - article.width()), Qt.Horizontal)
-        bottom = next((d for d in shown if self.dockWidgetArea(d) == Qt.BottomDockWidgetArea), None)
-        want = self.height() * ARTICLE_HEIGHT
-        if article.height() < want and bottom is not None:
-            # The bottom area runs down to the status bar; its size counts the tab bar of tabbed panels.
-            limit = self.statusBar().y() if self.statusBar().isVisible() else self.height()
-            size = limit - bottom.y()
-            least = bottom.minimumSizeHint().height() + size - bottom.height()
-            self.resizeDocks([bottom], _shrink([size], [least], want - article.height()), Qt.Vertical)
-        self.layout().activate()
-
-    def _search_changed(self, query: str) -> None:
-        self.search_query = query
-        self._show_matches(jump=False)
-
-    def _show_matches(self, *, jump: bool) -> None:
-        """Mark the search's matches in the open document; ``jump`` goes to the first one."""
-        if self.document is None:
-            return
-        matches = find_all(self.document.text, self.search_query) if self.search_query else []
-        self.view.set_matches(matches)
-        if jump and matches:
-            self.view.select(*matches[0])
-
-    def open_first_result(self) -> None:
-        """Enter in the search box: the first document the search lists opens on its first match
-        (selected and in view), and the keys go to the article, so F3 steps on from there."""
-        if not self.search_query:
-            return
-        model = self.documents.model
-        if model.total() == 0:
-            self.statusBar().showMessage(f"No document matches «{quoted(self.search_query)}»", 5000)
-            return
-        self.open_document(model.doc_id(0))
-        self.view.setFocus()
-        self._say_match()
-
-    def _say_match(self) -> None:
-        matches = self.view.matches
-        if matches and self.view.selection() in matches:
-            self.statusBar().showMessage(f"Match {matches.index(self.view.selection()) + 1} of {len(matches)} "
-                                         "(F3 next, Shift+F3 previous)", 5000)
-        elif self.search_query:
-            self.statusBar().showMessage(f"«{quoted(self.search_query)}» is not in this document's text", 5000)
-
-    def step_match(self, step: int) -> None:
-        """F3 / Shift+F3: the next or previous match after the caret, wrapping around. In a
-        document without a match while the search lists others, F3 opens the first of those."""
-        matches = self.view.matches
-        if not matches:
-            listed = self.documents.model.total() if self.search_query else 0
-            if listed and (self.document is None or self.documents.model.doc_id(0) != self.document.id):
-                self.open_first_result()
-                return
-            self.statusBar().showMessage("No search matches in this document (Ctrl+F to search)", 4000)
-            return
-        caret = self.view.selection()[0] if step < 0 else self.view.selection()[1] - 1
-        if step > 0:
-            target = next((m for m in matches if m[0] > caret), matches[0])
-        else:
-            target = next((m for m in reversed(matches) if m[0] < caret), matches[-1])
-        self.view.select(*target)
-        self.statusBar().showMessage(f"Match {matches.index(target) + 1} of {len(matches)}", 3000)
-
-    def focus_search(self) -> None:
-        self.documents.search.setFocus()
-        self.documents.search.selectAll()
+        self.docks.give_article_room()
 
     def show_shortcuts(self) -> None:
         ShortcutSheet(self, self.menu_actions).exec()
@@ -1045,7 +414,7 @@ class MainWindow(QMainWindow):
         self._keep_annotator(name)
         self.undo_stack.clear()  # another annotator's layer: the history is not theirs to undo
         self.documents.set_annotator(name)
-        self._show_annotator()
+        self.status_line.show_annotator()
         if self.document is not None:
             doc_id, self.document = self.document.id, None
             self.open_document(doc_id)
@@ -1057,155 +426,6 @@ class MainWindow(QMainWindow):
         team database's member is their login: switching there only shows another's layer)."""
         if not self.store.is_team and not self.store.readonly:
             remember_annotator(self.store, name)
-
-    def offer_samples(self) -> None:
-        """A new, empty database: offer the five sample articles, or files of one's own."""
-        if self._quiet_dialogs or self.store.count_documents():
-            return
-        box = QMessageBox(QMessageBox.Question, "An empty database",
-                          "This database has no documents yet. Load the five sample articles (Persian and "
-                          "Korean news), or import your own files?", QMessageBox.NoButton, self)
-        samples = box.addButton("Load the sample articles", QMessageBox.AcceptRole)
-        files = box.addButton("Import files…", QMessageBox.ActionRole)
-        box.addButton("Not now", QMessageBox.RejectRole)
-        box.exec()
-        if box.clickedButton() is samples:
-            self.load_samples()
-        elif box.clickedButton() is files:
-            self.import_files()
-
-    def load_samples(self) -> bool:
-        return self.run_import([str(seeds_dir())])
-
-    def _last_folder(self) -> str:
-        folder = self.settings.value("files/last_folder", "")
-        return folder if folder and Path(folder).is_dir() else str(Path.home())
-
-    def import_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(
-            self, "Import articles", self._last_folder(),
-            "Articles and annotations (*.txt *.jsonl *.json);;Text (*.txt);;JSON Lines: annotator, doccano, "
-            "Prodigy (*.jsonl);;Label Studio JSON (*.json)")
-        if paths:
-            self.settings.setValue("files/last_folder", str(Path(paths[0]).parent))
-            self._import_with_options(paths)
-
-    def import_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Import a folder of articles", self._last_folder())
-        if path:
-            self.settings.setValue("files/last_folder", path)
-            self._import_with_options([path])
-
-    def _import_with_options(self, paths: list[str]) -> None:
-        """Plain text needs no choices; other tools' files ask how their offsets are counted."""
-        if all(p.lower().endswith(".txt") for p in paths):
-            self.run_import(paths)
-            return
-        dialog = ImportOptionsDialog(self, paths)
-        if dialog.exec():
-            self.run_import(paths, **dialog.choices())
-
-    def _with_progress(self, label: str, total: int, work, *, cancelled: str, failed: str):
-        """Run ``work(step)`` under a window-modal progress dialog (so no edit can slip into its
-        transaction); Cancel or an error is reported and gives None."""
-        progress = QProgressDialog(label, "Cancel", 0, max(total, 1), self)
-        progress.setWindowModality(Qt.WindowModal)
-        progress.setMinimumDuration(0)
-        progress.show()
-        done = 0
-
-        def step(n: int) -> None:
-            nonlocal done
-            done += n
-            progress.setValue(min(done, total))
-            QApplication.processEvents()
-            if progress.wasCanceled():
-                raise Cancelled
-
-        try:
-            return work(step)
-        except Cancelled:
-            self.statusBar().showMessage(cancelled, 6000)
-        except (AnnotatorError, *DATABASE_ERRORS) as err:
-            self._error(failed, self._reason(err))
-        finally:
-            progress.close()
-            self.activateWindow()
-            self.view.setFocus()  # the keyboard goes back to the article
-        return None
-
-    def run_import(self, paths: list[str], offsets: str | None = None, text_field: str | None = None) -> bool:
-        """Import with a progress dialog; an error or Cancel leaves the database as it was.
-        ``offsets`` overrides the unit other tools' offsets are read in (see annotator import)."""
-        try:
-            total = total_bytes(paths)
-        except (AnnotatorError, *DATABASE_ERRORS) as err:
-            self._error("Import failed", self._reason(err))
-            return False
-        report = self._with_progress(
-            "Importing…", total,
-            lambda step: import_paths(self.store, paths, annotator=self.annotator, progress=step,
-                                      offsets=offsets, text_field=text_field),
-            cancelled="Import cancelled; nothing was changed", failed="Import failed; nothing was changed")
-        if report is None:
-            return False
-        self.schema = self.store.schema()
-        self._apply_schema()
-        self.refresh_annotations()  # the import may have brought spans for the open document
-        self.documents.refresh_languages()
-        self.documents.apply_filters()
-        self.documents.update_progress()
-        self.statusBar().showMessage(report.summary().replace("\n", "; "), 10000)
-        if self.document is None:
-            first = self.store.neighbour(None, self.annotator)
-            if first:
-                self.open_document(first)
-        return True
-
-    def merge_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Merge another annotator's database", "", "annotator (*.db)")
-        if path:
-            self.run_merge(path)
-
-    def run_merge(self, path: str) -> bool:
-        """Bring another database in (read-only there; nothing here overwritten) and say what came."""
-        from annotator.core.merging import merge
-
-        try:
-            report = merge(self.store, path)
-        except (AnnotatorError, *DATABASE_ERRORS) as err:
-            self._error("Merge failed; nothing was changed", self._reason(err))
-            return False
-        self.schema = self.store.schema()
-        self._apply_schema()
-        self.refresh_annotations()
-        self.documents.refresh_languages()
-        self.documents.apply_filters()
-        self.documents.update_progress()
-        box = QMessageBox(QMessageBox.Information, "Merged", report.summary(), QMessageBox.Ok, self)
-        box.setTextFormat(Qt.PlainText)
-        if not self._quiet_dialogs:
-            box.exec()
-        self.statusBar().showMessage(report.summary().split("\n")[0], 10000)
-        return True
-
-    def export_dialog(self) -> None:
-        dialog = ExportDialog(self, self.store, self.annotator, self._last_folder())
-        if dialog.exec():
-            target = dialog.target()
-            self.settings.setValue("files/last_folder", str(target.parent))
-            self.run_export(dialog.options(), str(target))
-
-    def run_export(self, options: ExportOptions, path: str) -> bool:
-        """Export with a progress dialog; a cancelled or failed export leaves no file behind."""
-        report = self._with_progress(
-            "Exporting…", count_documents(self.store, options),
-            lambda step: export_file(self.store, path, options, progress=step),
-            cancelled="Export cancelled; no file written", failed="Export failed; no file written")
-        if report is None:
-            return False
-        self.statusBar().showMessage(f"Exported {report.summary()} to {Path(path).resolve()}", 10000)
-        return True
 
     def _reason(self, err: BaseException) -> str:
         return explain(err, self.store.path) if isinstance(err, DATABASE_ERRORS) else str(err)
@@ -1225,30 +445,9 @@ class MainWindow(QMainWindow):
             self.settings.setValue("window/geometry", self.saveGeometry())
             self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
             self.settings.sync()
-            self.take_backup()
+            self.files.take_backup()
             self.learning.close()
         super().closeEvent(event)
 
     BACKUP_EVERY = 3600.0  # seconds between automatic backups while the window works
 
-    def backup_folder(self) -> Path:
-        return self.store.path.parent / "backups"
-
-    def take_backup(self) -> Path | None:
-        """A rolling copy of the database (SQLite's online backup) in ``backups/`` beside it,
-        keeping the newest N (File → settings ``backup/keep``, 5 by default). Taken when the window
-        closes and at most once an hour while it works; a failure is said, never fatal."""
-        from annotator.storage.maintenance import rolling_backup
-
-        if self.store.readonly or self.store.is_team:  # a team database's server keeps its own (pg_dump)
-            return None
-        try:
-            keep = max(1, int(self.settings.value("backup/keep", 5)))
-        except (TypeError, ValueError):
-            keep = 5
-        self._last_backup = time.monotonic()
-        try:
-            return rolling_backup(self.store.path, self.backup_folder(), keep=keep)
-        except (AnnotatorError, OSError, *DATABASE_ERRORS) as err:
-            self.statusBar().showMessage(f"Automatic backup failed: {self._reason(err)}", 8000)
-            return None

@@ -20,7 +20,7 @@ def two_annotators(window, tmp_path):
          "spans": [{"start": 0, "end": 3, "label": "GPE"}, {"start": 5, "end": 11, "label": label}]}
         for name, label in (("sara", "DATE"), ("minji", "EVENT"))
     ]
-    assert window.run_import([str(write(tmp_path / "d.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n"
+    assert window.files.run_import([str(write(tmp_path / "d.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n"
                                                                          for x in lines)))])
     return window
 
@@ -50,7 +50,7 @@ def test_merge_from_the_file_menu(qtbot, window, tmp_path):
             {"id": "m1", "text": "خبر از قم", "annotator": "minji", "spans": [{"start": 7, "end": 9, "label": "GPE"}]},
             ensure_ascii=False) + "\n")], annotator="minji")
     window._quiet_dialogs = True
-    assert window.run_merge(str(other))
+    assert window.files.run_merge(str(other))
     assert window.store.spans("m1", "minji")[0].text == "قم"
     assert window.documents.model.row_of("m1") is not None
     assert "1 document added" in window.statusBar().currentMessage()

@@ -267,7 +267,7 @@ def test_a_span_across_paragraphs_is_painted_in_each_of_them(qtbot, window, tmp_
     from tests.helpers import write
 
     write(tmp_path / "para.txt", "abc\ndef\nghi")
-    window.run_import([str(tmp_path / "para.txt")])
+    window.files.run_import([str(tmp_path / "para.txt")])
     qtbot.waitUntil(window.isActiveWindow)  # the progress dialog hands the keyboard back
     window.open_document("para")
     window.snap_action.trigger()  # off: the span starts and ends inside words on purpose
@@ -284,7 +284,7 @@ def test_qt_paragraph_separators_do_not_shift_highlights(qtbot, window, tmp_path
     text = "ab\u2029cd\nef"
     write(tmp_path / "sep.jsonl", json.dumps({"id": "sep", "text": text,
                                                 "spans": [{"start": 6, "end": 8, "label": "PER"}]}) + "\n")
-    window.run_import([str(tmp_path / "sep.jsonl")])
+    window.files.run_import([str(tmp_path / "sep.jsonl")])
     window.open_document("sep")
     assert window.view.document().blockCount() == 3
     assert _painted(window, 2) == [(0, 2)]
@@ -303,12 +303,12 @@ def test_label_every_occurrence_in_the_document_and_everywhere_as_one_undo_step(
     key(qtbot, window, "g")
     window.select_span(window.view.spans[0].id)
     here = [i for i in range(len(text)) if text.startswith("مشهد", i)]
-    added = window.annotate_all(False)
+    added = window.annotating.annotate_all(False)
     assert asked[-1].startswith(f"Label {added} more occurrences of «\u2068مشهد\u2069» as GPE in this document")
     spans = window.store.spans(PERSIAN_SEED, "tester")
     assert all(s.text == "مشهد" and s.label == "GPE" for s in spans) and 1 < len(spans) <= len(here)
     assert all(text[s.start - 1] not in "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی" for s in spans if s.start)  # whole words
-    everywhere = window.annotate_all(True)
+    everywhere = window.annotating.annotate_all(True)
     assert everywhere > 0 and re.search(r"\((1 document|([02-9]|\d\d+) documents)\)\?$", asked[-1])  # counted
     window.undo_action.trigger()  # one step takes back every document's
     assert len(window.store.spans(PERSIAN_SEED, "tester")) == len(spans)
@@ -333,7 +333,7 @@ def test_label_every_occurrence_leaves_out_the_places_the_person_rejected(qtbot,
                  {"start": places[2], "end": places[2] + 4, "label": "LOC"}]
     path = write(tmp_path / "model.jsonl", json.dumps({"id": "rejected", "text": text, "annotator": "model",
                                                        "spans": suggested}, ensure_ascii=False) + "\n")
-    assert window.run_import([str(path)])
+    assert window.files.run_import([str(path)])
     qtbot.waitUntil(window.isActiveWindow)  # the import's progress dialog had the keys
     window.open_document("rejected")
     window.suggestions.set_source("model")
@@ -350,7 +350,7 @@ def test_label_every_occurrence_leaves_out_the_places_the_person_rejected(qtbot,
     asked = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: asked.append(box.text()) or QMessageBox.Yes)
     qtbot.mouseClick(window.view.viewport(), Qt.LeftButton, pos=inside(window, places[0] + 1))
-    assert window.selected_span() is not None and window.selected_span().start == places[0]
+    assert window.annotating.selected_span() is not None and window.annotating.selected_span().start == places[0]
     qtbot.keyClick(window.view, Qt.Key_L, Qt.ControlModifier | Qt.ShiftModifier)
     assert asked and asked[-1].startswith("Label 1 more occurrence of «\u2068مشهد\u2069» as GPE in this document?")
     assert "2 left out: you rejected a suggestion at each" in asked[-1]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialog
 
-from annotator.gui import window as window_module
+from annotator.gui import files as files_module
 from annotator.gui.export_dialog import ExportDialog, ImportOptionsDialog
 from tests.helpers import write
 
@@ -36,17 +36,17 @@ def test_import_of_another_tools_file_asks_for_the_unit_and_uses_it(qtbot, windo
             chosen.update(self.choices())
             return QDialog.Accepted
 
-    monkeypatch.setattr(window_module, "ImportOptionsDialog", Answer)
-    monkeypatch.setattr(window_module.QFileDialog, "getOpenFileNames",
+    monkeypatch.setattr(files_module, "ImportOptionsDialog", Answer)
+    monkeypatch.setattr(files_module.QFileDialog, "getOpenFileNames",
                         staticmethod(lambda *a, **k: ([str(path)], "")))
-    window.import_files()
+    window.files.import_files()
     assert chosen == {"offsets": "codepoints", "text_field": None}
     assert [(s.label, s.text) for s in window.store.spans("x", "tester")] == [("GPE", "مشهد")]
     assert "offsets read as code points" in window.statusBar().currentMessage()
 
 
 def test_import_with_the_default_reads_doccano_as_utf16(qtbot, window, tmp_path):
-    assert window.run_import([str(_doccano_file(tmp_path, "utf16"))])
+    assert window.files.run_import([str(_doccano_file(tmp_path, "utf16"))])
     assert [s.text for s in window.store.spans("x", "tester")] == ["مشهد"]
 
 
@@ -63,12 +63,12 @@ def test_export_dialog_names_a_file_of_the_format_in_the_folder_used_last(qtbot,
 
 
 def test_every_format_the_dialog_offers_exports_from_the_window(qtbot, window, tmp_path):
-    window.run_import([str(_doccano_file(tmp_path, "utf16"))])
+    window.files.run_import([str(_doccano_file(tmp_path, "utf16"))])
     dialog = ExportDialog(window, window.store, "tester", str(tmp_path / "out"))
     qtbot.addWidget(dialog)
     (tmp_path / "out").mkdir()
     for i in range(dialog.format.count()):
         dialog.format.setCurrentIndex(i)
-        assert window.run_export(dialog.options(), str(dialog.target())), dialog.format.itemData(i)
+        assert window.files.run_export(dialog.options(), str(dialog.target())), dialog.format.itemData(i)
         assert dialog.target().exists()
         assert str(dialog.target().resolve()) in window.statusBar().currentMessage()

@@ -11,7 +11,7 @@ from PySide6.QtCore import QEvent, QModelRoleData, QModelRoleDataSpan, QObject, 
 from PySide6.QtWidgets import QApplication, QDockWidget
 
 from annotator.core.importing import import_paths
-from annotator.gui import commands
+from annotator.core.workspace import operations
 from annotator.gui.bench import persian_document
 from tests.gui.conftest import key
 from tests.helpers import write
@@ -142,7 +142,7 @@ def test_the_span_list_follows_a_label_key_without_repainting_its_titles_or_its_
 def test_the_span_list_cells_say_the_same_through_either_of_qts_questions(window, long_doc):
     """A delegate asks a cell for all its roles at once (multiData); tests and others ask one at a
     time (data): the same answers."""
-    window.undo_stack.push(commands.UpdateSpan(window, window.view.spans[3], "note", note="<b>a</b> note"))
+    window.workspace.do(operations.UpdateSpan(window.workspace, window.view.spans[3], "note", note="<b>a</b> note"))
     model = window.span_panel.model
     roles = [Qt.DisplayRole, Qt.DecorationRole, Qt.ToolTipRole, Qt.TextAlignmentRole, Qt.FontRole,
              Qt.ForegroundRole, Qt.CheckStateRole, Qt.BackgroundRole]

@@ -22,7 +22,7 @@ def _settle(qtbot, window, width: int, height: int) -> None:
 
 def _idle(window) -> bool:
     """The panels have given way after the last change (they do so once the layout settles)."""
-    timer = getattr(window, "_fit_timer", None)
+    timer = getattr(window.docks, "_fit_timer", None)
     return timer is None or not timer.isActive()
 
 

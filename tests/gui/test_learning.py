@@ -72,7 +72,7 @@ def test_learn_from_my_layer_accept_reject_and_retrain_on_ctrl_enter(qtbot, wind
     assert string_hits and string_hits <= set(places)
     assert all(s.annotator == LEARNED for s in pending)
     assert any(s.note and s.note.split()[0] in ("string", "crf") for s in pending)
-    tooltip = window.describe_span(pending[0])
+    tooltip = window.status_line.describe_span(pending[0])
     assert tooltip.startswith("Suggestion: ") and f"Recommender and score: \u2068{pending[0].note}" in tooltip
 
     # Accept the next suggestion with the keyboard: it lands in my layer.

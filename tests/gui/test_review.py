@@ -31,7 +31,7 @@ def reviewing(qtbot, window, tmp_path):
         {"id": "r", "text": TEXT, "annotator": "minji", "themes": ["economy"],
          "spans": [span("대구시", "GPE"), span("권혁원", "ORG"), span("18일", "DATE"), span("과장", "ROLE")]},
     ]
-    assert window.run_import([str(write(tmp_path / "two.jsonl",
+    assert window.files.run_import([str(write(tmp_path / "two.jsonl",
                                         "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)))])
     qtbot.waitUntil(window.isActiveWindow)
     window.open_document("r")
@@ -138,7 +138,7 @@ def test_done_when_a_reviewer_works_through_without_leaving_the_app(qtbot, windo
     minji = write(tmp_path / "minji.jsonl", json.dumps({"id": "r", "text": TEXT, "annotator": "minji", "status": "done",
         "themes": ["economy"], "spans": [span("대구시", "GPE"), span("권혁원", "ORG"), span("지난 18일", "DATE"),
                                          span("과장", "ROLE")]}, ensure_ascii=False) + "\n")
-    assert window.run_import([str(sara), str(minji)])  # File → Import files…
+    assert window.files.run_import([str(sara), str(minji)])  # File → Import files…
     qtbot.waitUntil(window.isActiveWindow)
     window.open_document("r")
     view = window.view
@@ -162,7 +162,7 @@ def test_done_when_a_reviewer_works_through_without_leaving_the_app(qtbot, windo
     options = dialog.options()
     assert options.gold and options.format == "jsonl"
     out = tmp_path / "gold.jsonl"
-    assert window.run_export(options, str(out))
+    assert window.files.run_export(options, str(out))
     [line] = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert line["annotator"] == "gold" and line["status"] == "adjudicated" and line["themes"] == ["economy"]
     assert [(s["label"], s["text"], s["proposed_by"]) for s in line["spans"]] == [
@@ -182,7 +182,7 @@ def test_review_leads_to_the_next_document_with_undecided_units(qtbot, reviewing
     w = reviewing
     other = {"id": "z", "text": "포항시 발표", "annotator": "sara", "spans": [{"start": 0, "end": 3, "label": "GPE"}]}
     other2 = dict(other, annotator="minji")
-    assert w.run_import([str(write(tmp_path / "z.jsonl", "".join(
+    assert w.files.run_import([str(write(tmp_path / "z.jsonl", "".join(
         json.dumps(x, ensure_ascii=False) + "\n" for x in (other, other2))))])
     qtbot.waitUntil(w.isActiveWindow)
     w.open_document("r")
@@ -212,7 +212,7 @@ def test_label_every_occurrence_in_gold_leaves_out_a_unit_the_reviewer_rejected(
     places = [i for i in range(len(text)) if text.startswith("대구시", i)]
     line = {"id": "again", "text": text, "annotator": "sara",
             "spans": [{"start": places[1], "end": places[1] + 3, "label": "GPE"}]}
-    assert window.run_import([str(write(tmp_path / "again.jsonl", json.dumps(line, ensure_ascii=False) + "\n"))])
+    assert window.files.run_import([str(write(tmp_path / "again.jsonl", json.dumps(line, ensure_ascii=False) + "\n"))])
     qtbot.waitUntil(window.isActiveWindow)
     window.open_document("again")
     window.review.mode_action.trigger()

@@ -17,7 +17,7 @@ def _second_document(qtbot, w, tmp_path) -> None:
     lines = [{"id": "r2", "text": TEXT, "annotator": n,
               "spans": [{"start": at(x)[0], "end": at(x)[1], "label": l} for x, l in
                         (("대구시", "GPE"), ("권혁원", "PER"), ("과장", "ROLE"))]} for n in ("sara", "minji")]
-    assert w.run_import([str(write(tmp_path / "r2.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)))])
+    assert w.files.run_import([str(write(tmp_path / "r2.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)))])
     qtbot.waitUntil(w.isActiveWindow)
 
 
@@ -59,7 +59,7 @@ def test_model_theme_counts_as_a_vote(qtbot, window, tmp_path):
              {"id": "m", "text": TEXT, "annotator": "minji", "themes": [],
               "spans": [{"start": 0, "end": 3, "label": "GPE"}]},
              {"id": "m", "text": TEXT, "annotator": "model", "themes": ["economy"], "spans": []}]
-    assert window.run_import([str(write(tmp_path / "m.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)))])
+    assert window.files.run_import([str(write(tmp_path / "m.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)))])
     qtbot.waitUntil(window.isActiveWindow)
     window.open_document("m")
     window.review.mode_action.trigger()
@@ -107,7 +107,7 @@ def test_untick_gold_theme_undo_loses_provenance(qtbot, reviewing):
     w.store.add_gold_theme("r", "economy", proposed_by=["minji", "sara"], decided_by="auto",
                            decided_at="2024-01-01T00:00:00")
     w.refresh_annotations()
-    w.toggle_theme("economy")  # untick
+    w.annotating.toggle_theme("economy")  # untick
     w.undo_action.trigger()
     row = w.store.db.execute("SELECT proposed_by, decided_by, decided_at FROM gold_themes").fetchall()
     assert row == [('["minji", "sara"]', "auto", "2024-01-01T00:00:00")]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import QPlainTextEdit
 
 from tests.gui.conftest import ink, inside, key, utf16
 from tests.helpers import PERSIAN_SEED, write
@@ -134,7 +135,7 @@ def test_user_text_is_isolated_and_aligned_outside_the_article(qtbot, window):
     row = next(i for i, s in enumerate(model.spans) if s.start == start)
     assert model.data(model.index(row, 3)) == f"{FSI}۳ و ۴ دسامبر{PDI}"
     assert model.data(model.index(row, 3), Qt.TextAlignmentRole) & Qt.AlignRight
-    guidelines = window.findChild(type(window.view).__mro__[1], "guidelines").toPlainText()
+    guidelines = window.findChild(QPlainTextEdit, "guidelines").toPlainText()
     assert f"{FSI}«مشهد،»{PDI} -> {FSI}مشهد{PDI}" in guidelines
     assert f"Persian: {FSI}۳ و ۴ دسامبر{PDI}" in guidelines
     assert window.windowTitle().startswith(FSI)

@@ -221,7 +221,7 @@ def test_a_rename_shows_at_once_in_every_view(qtbot, window, request):
     assert [s.label for s in window.view.spans] == ["ORGANISATION"]  # what the article's tags draw
     palette = window.palette_panel
     assert any(palette.item(i).data(Qt.UserRole) == "ORGANISATION" for i in range(palette.count()))
-    assert "ORGANISATION" in window.describe_span(window.view.spans[0])
+    assert "ORGANISATION" in window.status_line.describe_span(window.view.spans[0])
     qtbot.keyClick(dialog.tables["labels"], Qt.Key_Z, Qt.ControlModifier)
     assert window.selection_label.text().startswith("ORG ") and model.data(model.index(0, 2)) == "ORG"
 

@@ -16,7 +16,7 @@ def _model_spans(window, tmp_path):
     spans = [{"start": EMOJI_TEXT.index(w), "end": EMOJI_TEXT.index(w) + len(w), "label": label} for w, label in words]
     path = write(tmp_path / "model.jsonl", json.dumps({"id": EMOJI_DOC, "text": EMOJI_TEXT, "annotator": "model",
                                                        "spans": spans}, ensure_ascii=False) + "\n")
-    assert window.run_import([str(path)])
+    assert window.files.run_import([str(path)])
     return [(s["start"], s["end"], s["label"]) for s in spans]
 
 
@@ -87,7 +87,7 @@ def test_a_suggestion_from_suggest_shows_its_recommender_and_score(qtbot, window
     window.suggestions.set_source("model")
     assert window.view.suggestions
     first = window.view.suggestions[0]
-    text = window.describe_span(first)
+    text = window.status_line.describe_span(first)
     assert text.startswith("Suggestion: ") and "Recommender and score: \u2068string " in text
 
 

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage, QPalette, QTextCursor
 
-from annotator.gui import commands
+from annotator.core.workspace import operations
 from annotator.gui.theme import is_dark
 from tests.gui.conftest import EMOJI_DOC, drag, inside, key, utf16
 from tests.helpers import DAEGU_SEED, PERSIAN_SEED
@@ -34,7 +34,7 @@ def _label_words(qtbot, window, doc_id: str) -> None:
     assert sorted((s.text, s.label) for s in window.store.spans(doc_id, "tester")) == sorted(
         (w, next(label.name for label in window.schema.labels if label.hotkey == k)) for w, k in WORDS[doc_id])
     second = next(s for s in window.view.spans if s.text == WORDS[doc_id][1][0])
-    window.undo_stack.push(commands.UpdateSpan(window, second, "note", note="checked"))  # a note's mark too
+    window.workspace.do(operations.UpdateSpan(window.workspace, second, "note", note="checked"))  # a note's mark too
     assert window.store.get_span(second.id).note == "checked"
 
 

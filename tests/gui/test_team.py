@@ -286,7 +286,7 @@ def test_the_heartbeat_notices_a_server_gone_without_an_edit(qtbot, request, tmp
     clusters.halt(cluster)
     qtbot.waitUntil(lambda: sara.live.lost, timeout=8000)  # the heartbeat: every 5 s
     assert sara.saved_label.text() == "Connection lost"  # nothing was tried, so nothing "not saved"
-    sara.go()  # reading while lost: said, never raised
+    sara.annotating.go()  # reading while lost: said, never raised
     clusters.restart(cluster)
     qtbot.waitUntil(lambda: not sara.live.lost, timeout=5000)
     minji = open_window(cluster.url("minji", name))

@@ -227,14 +227,14 @@ def test_shortcut_sheet_lists_every_action_with_its_keys(qtbot, window):
 
 def test_import_from_the_file_menu_and_a_bad_file_changes_nothing(qtbot, window, tmp_path, monkeypatch):
     good = write(tmp_path / "new.txt", "خبر تازه از قم")
-    assert window.run_import([str(good)])
+    assert window.files.run_import([str(good)])
     assert window.store.get_document("new") is not None
     assert window.documents.model.row_of("new") is not None
     before = window.store.dump()
     errors = []
     monkeypatch.setattr(window_module.MainWindow, "_error", lambda self, title, msg: errors.append(msg))
     bad = write(tmp_path / "bad.jsonl", '{"text": "ok"}\n{"text": 5}\n')
-    assert not window.run_import([str(write(tmp_path / "ok.txt", "متن")), str(bad)])
+    assert not window.files.run_import([str(write(tmp_path / "ok.txt", "متن")), str(bad)])
     assert errors == [f"{bad}:2: field 'text' must be a string, not a number"]
     assert window.store.dump() == before
 
@@ -245,7 +245,7 @@ def test_document_list_is_lazy_and_filters(qtbot, window, tmp_path, monkeypatch)
     many = write(tmp_path / "many.jsonl", "".join(
         json.dumps({"id": f"n{i:04}", "text": f"خبر شماره {i}" if i % 2 else f"기사 {i}"}, ensure_ascii=False) + "\n"
         for i in range(PAGE * 3)))
-    window.run_import([str(many)])
+    window.files.run_import([str(many)])
     model = DocumentListModel(window.store, "tester")
     assert model.rowCount() == 7 + PAGE * 3 and model.loaded_rows() == 0  # rows are read as they are shown
     assert model.row_of("n0450") == 7 + 450  # one query, nothing read
@@ -340,7 +340,7 @@ def test_an_import_refreshes_the_open_document(qtbot, window, tmp_path):
     text = window.document.text
     path = write(tmp_path / "more.jsonl", json.dumps({"id": DAEGU_SEED, "text": text,
                                                       "spans": [{"start": 0, "end": 2, "label": "ORG"}]}) + "\n")
-    assert window.run_import([str(path)])
+    assert window.files.run_import([str(path)])
     assert [(s.start, s.end) for s in window.view.spans] == [(0, 2)]
     assert window.span_panel.model.rowCount() == 1
 
@@ -362,7 +362,7 @@ def test_export_from_the_file_menu_matches_the_command_line(qtbot, window, tmp_p
     options = dialog.options()
     assert (options.format, options.annotator, options.gold, options.lang) == ("spacy", "tester", False, "ko")
     target = tmp_path / "out.jsonl"
-    assert window.run_export(options, str(target))
+    assert window.files.run_export(options, str(target))
     expected = io.StringIO()
     export(window.store, expected, options)
     assert target.read_text(encoding="utf-8") == expected.getvalue()
@@ -372,7 +372,7 @@ def test_export_from_the_file_menu_matches_the_command_line(qtbot, window, tmp_p
 
     monkeypatch.setattr(QProgressDialog, "wasCanceled", lambda self: True)
     cancelled = tmp_path / "cancelled.jsonl"
-    assert not window.run_export(options, str(cancelled))
+    assert not window.files.run_export(options, str(cancelled))
     assert not cancelled.exists() and not (tmp_path / "cancelled.jsonl.partial").exists()
 
 
@@ -502,7 +502,7 @@ def test_an_empty_database_offers_the_sample_articles(qtbot, tmp_path, settings,
 
 def test_a_read_only_database_says_so_and_no_edit_claims_to_be_saved(qtbot, window):
     window.store.readonly = True  # as Store.open sets it for a file or folder that cannot be written
-    window._show_annotator()
+    window.status_line.show_annotator()
     assert window.annotator_label.text().startswith("Read-only database")
     window.open_document(DAEGU_SEED)
     window.view.select(0, 2)
@@ -519,17 +519,17 @@ def test_the_window_keeps_rolling_backups(qtbot, window, settings):
     window.open_document(DAEGU_SEED)
     window.view.select(0, 2)
     key(qtbot, window, "o")
-    window._last_backup -= window.BACKUP_EVERY + 1  # an hour of work later, the next save backs up
+    window.files.last_backup -= window.BACKUP_EVERY + 1  # an hour of work later, the next save backs up
     window.view.select(3, 5)
     key(qtbot, window, "p")
-    folder = window.backup_folder()
+    folder = window.files.backup_folder()
     [first] = list(folder.iterdir())
     assert check(first).ok
     import time
 
     for _ in range(2):
         time.sleep(1.1)  # backups are named by the second
-        window.take_backup()
+        window.files.take_backup()
     assert len(list(folder.iterdir())) == 2 and first not in list(folder.iterdir())  # the newest two kept
 
 
@@ -555,7 +555,7 @@ def test_the_window_opens_a_read_only_database_for_reading(qtbot, tmp_path, sett
             win.view.setFocus()
             assert win.document.id == DAEGU_SEED and win.annotator_label.text().startswith("Read-only")
             win.view.select(0, 2)
-            win.apply_label("ORG")  # what the O key does
+            win.annotating.apply_label("ORG")  # what the O key does
             assert win.saved_label.text() == "Not saved" and store.spans(DAEGU_SEED, "tester") == []
             assert "read-only here" in win.statusBar().currentMessage()
             win.close()
@@ -577,7 +577,7 @@ def test_import_while_another_process_writes_is_a_dialog_not_a_traceback(qtbot, 
     holder.execute("BEGIN IMMEDIATE")  # another annotator process is writing
     try:
         before = window.store.count_documents()
-        assert not window.run_import([str(write(tmp_path / "x.txt", "خبر تازه"))])
+        assert not window.files.run_import([str(write(tmp_path / "x.txt", "خبر تازه"))])
     finally:
         holder.rollback()
         holder.close()
