@@ -60,6 +60,15 @@ def _stop(signum: int, frame: object) -> NoReturn:
     raise SystemExit(128 + signum)
 
 
+def _quiet_about_stops(unraisable: sys.UnraisableHookArgs, default=sys.unraisablehook) -> None:
+    """The exit a signal raised while Python was cleaning up an object (a __del__) cannot leave
+    it: Python would print it with a traceback and go on. The stop it asked for is kept (the
+    command ends at its next step, see annotator.core.stopping), so nothing needs saying."""
+    if stopping.requested() and isinstance(unraisable.exc_value, SystemExit):
+        return
+    default(unraisable)
+
+
 def main() -> None:
     # SIGTERM and Ctrl+C end the process through Python: an export removes its .partial file, an
     # open transaction rolls back. Inside one long SQLite query the exit raised here is swallowed
@@ -67,6 +76,7 @@ def main() -> None:
     for stop in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop, _stop)
     stopping.arm()
+    sys.unraisablehook = _quiet_about_stops
     for stream in (sys.stdout, sys.stderr):  # a terminal whose encoding lacks Persian or Hangul (LC_ALL=C,
         with contextlib.suppress(AttributeError, ValueError):  # PYTHONIOENCODING=latin-1) gets escapes
             stream.reconfigure(errors="backslashreplace")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.core import export_formats as fmt
+from annotator.core import stopping
 from annotator.core.export_formats import Layer
 from annotator.core.errors import AnnotatorError
 from annotator.core.identity import check_annotators
@@ -186,6 +187,7 @@ def layers(store: Store, options: ExportOptions) -> Iterator[Layer]:
     wanted_status = options.status.value if options.status else None
     tokens = options.format in TOKEN_FORMATS
     for docs in store.document_pages(PAGE, lang=options.lang, ids=options.ids):
+        stopping.check()  # a stop a SQLite query or a cleanup swallowed still ends the export here
         ids = [doc.id for doc in docs]
         gold = store.gold_layers(ids) if options.gold or tokens else {}
         found = store.layers(ids)

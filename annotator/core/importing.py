@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from annotator.core import formats
+from annotator.core import formats, stopping
 from annotator.core.errors import InputError
 from annotator.core.model import GOLD, Document, Span, Status
 from annotator.core.offsets import UNIT_NAMES, UNITS
@@ -138,6 +138,7 @@ class _Importer:
         its gold lines (few, and with provenance: one at a time)."""
         if not self.pending:
             return
+        stopping.check()  # a stop a SQLite query or a cleanup swallowed: the import rolls back here
         page, self.pending = self.pending, []
         known = self.store.document_hashes(list(dict.fromkeys(item.rec.id for item in page)))
         self._match_by_text(page, known)

@@ -129,3 +129,44 @@ def test_crf_training_runs_apart_when_armed(tmp_path: Path):
     here, found = out.stdout.split(" ", 1)
     assert trained_in.read_text().split() != [here]  # trained in another process
     assert "(0, 3, 'GPE')" in found  # whose model this process then used
+
+
+def test_a_swallowed_stop_still_ends_an_export_and_an_import_at_their_next_page(tmp_path: Path):
+    """The exit a signal raises can be swallowed (inside a __del__, or SQLite's progress handler):
+    the stop it asked for still ends an export before its next page, and an import before its next
+    write, whose transaction rolls back."""
+    from annotator.core.exporting import ExportOptions, layers
+    from annotator.core.importing import import_paths
+    from annotator.storage import Store
+    from tests.helpers import SEEDS, write
+
+    with Store.open(tmp_path / "s.db") as store:
+        import_paths(store, [SEEDS], annotator="a")
+        more = write(tmp_path / "more.jsonl", '{"id": "x1", "text": "대구시는 좋다"}\n')
+        try:
+            stopping.request(signal.SIGTERM)
+            with pytest.raises(stopping.Stopped):
+                list(layers(store, ExportOptions(include_untouched=True)))
+            with pytest.raises(stopping.Stopped):
+                import_paths(store, [more], annotator="a")
+        finally:
+            stopping.clear()
+        assert store.count_documents() == 5  # the stopped import left nothing
+        assert len(list(layers(store, ExportOptions(include_untouched=True)))) == 5  # and nothing lingers
+
+
+def test_the_command_line_keeps_a_stop_that_a_cleanup_swallowed_quiet(capsys: pytest.CaptureFixture[str]):
+    from annotator.cli import _quiet_about_stops
+
+    class Args:  # what Python hands sys.unraisablehook
+        exc_type, exc_value, exc_traceback, err_msg, object = SystemExit, SystemExit(143), None, None, None
+
+    heard: list[object] = []
+    try:
+        _quiet_about_stops(Args, default=heard.append)  # no stop asked for: Python's own hook says it
+        assert heard == [Args]
+        stopping.request(signal.SIGTERM)
+        _quiet_about_stops(Args, default=heard.append)  # the stop's own exit: nothing to say
+        assert heard == [Args]
+    finally:
+        stopping.clear()
