@@ -257,9 +257,11 @@ class PgDatabase:
         return self._run(lambda: self.pg.execute(translate(sql), list(params)))
 
     def executemany(self, sql: str, rows: Any) -> Any:
+        """Each of ``rows`` (any iterable: a generator's rows are made while the server works on
+        the ones sent before, psycopg pipelining them)."""
         def work() -> Any:
             cur = self.pg.cursor()
-            cur.executemany(translate(sql), list(rows))
+            cur.executemany(translate(sql), rows)
             return cur
         return self._run(work)
 
@@ -468,8 +470,9 @@ class TeamStore(Store):
         self.db.executemany(
             "INSERT INTO documents(id, title, text, lang, direction, source, meta, text_hash, chars, "
             "created_at, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::tsvector)",
-            [(d.id, d.title, d.text, d.lang, d.direction, d.source, json.dumps(d.meta, ensure_ascii=False),
-              d.text_hash or text_hash(d.text), len(d.text), stamp, tsvector_of(d.text)) for d in docs],
+            # a generator: each document's search entry is worked out while the server stores the ones before
+            ((d.id, d.title, d.text, d.lang, d.direction, d.source, json.dumps(d.meta, ensure_ascii=False),
+              d.text_hash or text_hash(d.text), len(d.text), stamp, tsvector_of(d.text)) for d in docs),
         )
         self._unanalysed += len(docs)
         self._analyse_after_bulk()
