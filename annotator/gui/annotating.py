@@ -36,6 +36,7 @@ class Annotating:
             return
         start, end = w.view.selection()
         if start < end:
+            w.statusBar().clearMessage()  # what the last action said is not about this span
             if w.snap_to_words:
                 start, end = self._snap_and_say(start, end)
             text = w.document.text[start:end]
@@ -125,9 +126,13 @@ class Annotating:
         box.setTextFormat(Qt.PlainText)
         if box.exec() != QMessageBox.Yes:
             return 0
-        w.workspace.do(operations.AddSpansAcross(
-            w.workspace, found,
-            f"label {counted(len(found), 'occurrence')} of «{quoted(span.text)}» as {span.label}"))
+        if w.workspace.do(operations.AddSpansAcross(
+                w.workspace, found,
+                f"label {counted(len(found), 'occurrence')} of «{quoted(span.text)}» as {span.label}")) is None:
+            return 0  # not saved: the failure said so
+        w.statusBar().showMessage(f"Labelled {counted(len(found), 'more occurrence')} of «{quoted(span.text)}» as "
+                                  f"{span.label} {where}" + (f" ({self._left_out(left_out)})" if left_out else ""),
+                                  6000)
         return len(found)
 
     def _occurrences(self, matcher, docs, label: str) -> tuple[list[Span], int]:

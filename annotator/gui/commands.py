@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from annotator.core.workspace import Operation, Workspace
+from annotator.core.workspace import Change, Operation, Workspace
 
 
 class Step(QUndoCommand):
@@ -19,9 +19,11 @@ class Step(QUndoCommand):
         super().__init__(operation.text)
         self.workspace = workspace
         self.operation = operation
+        self.change = None  # what the last step changed (None: it was not saved)
 
     def redo(self) -> None:
-        if self.workspace.apply(self.operation) is None:
+        self.change = self.workspace.apply(self.operation)
+        if self.change is None:
             self.setObsolete(True)  # rolled back: its place on the stack would claim a change not on disk
 
     def undo(self) -> None:
@@ -36,8 +38,12 @@ class UndoStackHistory:
         self.stack = stack
         self.workspace = workspace
 
-    def push(self, operation: Operation) -> None:
-        self.stack.push(Step(self.workspace, operation))
+    def push(self, operation: Operation) -> Change | None:
+        """Do ``operation`` (QUndoStack.push takes its step at once); the change, or None if it
+        was not saved."""
+        step = Step(self.workspace, operation)
+        self.stack.push(step)
+        return step.change
 
     def undo(self) -> None:
         self.stack.undo()

@@ -112,16 +112,21 @@ class Suggestions:
             self.window.statusBar().showMessage("Put the caret on a suggestion first (Shift+N)", 4000)
             return
         w = self.window
-        w.workspace.do(operations.AddSpan(w.workspace, suggestion.doc_id, suggestion.start, suggestion.end,
-                                          suggestion.label, suggestion.text))
+        if w.workspace.do(operations.AddSpan(w.workspace, suggestion.doc_id, suggestion.start, suggestion.end,
+                                             suggestion.label, suggestion.text)) is not None:
+            w.statusBar().showMessage(f"Accepted: {suggestion.label} on «{isolate(suggestion.text)}», now yours", 4000)
 
     def reject(self) -> None:
         suggestion = self.current()
         if suggestion is None:
             self.window.statusBar().showMessage("Put the caret on a suggestion first (Shift+N)", 4000)
             return
-        self.window.workspace.do(operations.RejectSuggestion(self.window.workspace, suggestion))
-        self.window.learning.rejected(suggestion)
+        w = self.window
+        if w.workspace.do(operations.RejectSuggestion(w.workspace, suggestion)) is None:
+            return  # not saved: the failure said so
+        w.learning.rejected(suggestion)
+        w.statusBar().showMessage(f"Rejected: {suggestion.label} on «{isolate(suggestion.text)}» is not suggested "
+                                  "here again (Ctrl+Z takes it back)", 5000)
 
     def accept_all(self) -> None:
         self._all("accept", lambda s: operations.AddSpan(self.window.workspace, s.doc_id, s.start, s.end, s.label, s.text))

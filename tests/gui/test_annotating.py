@@ -118,6 +118,22 @@ def test_snap_to_words_leaves_the_particle_out_and_a_nudge_takes_it_in(qtbot, wi
     assert spans(window) == [(start + 1, start + 3, "GPE", "구시")]
 
 
+def test_a_label_key_that_snaps_nothing_leaves_no_earlier_snap_message(qtbot, window):
+    """Found by a new-user try-out: after labelling 18일 the status bar still said "Snapped to
+    «대구시» (particle «를» left out)", the message of the span before."""
+    window.open_document(DAEGU_SEED)
+    text = window.document.text
+    start = text.index("대구시는 지난")
+    window.view.select(start, start + 4)  # 대구시는: the particle comes off
+    key(qtbot, window, "g")
+    assert window.statusBar().currentMessage().startswith("Snapped to «\u2068대구시\u2069»")
+    word = text.index("지난")
+    window.view.select(word, word + 2)  # already a whole word: nothing to snap
+    key(qtbot, window, "d")
+    assert (word, word + 2, "DATE", "지난") in spans(window)
+    assert "대구시" not in window.statusBar().currentMessage()
+
+
 def test_a_drag_over_a_korean_noun_and_its_particle_stores_the_noun(qtbot, window):
     """From 대 to 는 (the particle too), and a partial drag over 대구: 대구시 either way, and the
     selection shown while dragging is what is stored."""
@@ -305,6 +321,8 @@ def test_label_every_occurrence_in_the_document_and_everywhere_as_one_undo_step(
     here = [i for i in range(len(text)) if text.startswith("مشهد", i)]
     added = window.annotating.annotate_all(False)
     assert asked[-1].startswith(f"Label {added} more occurrences of «\u2068مشهد\u2069» as GPE in this document")
+    assert window.statusBar().currentMessage() == (
+        f"Labelled {added} more occurrences of «\u2068مشهد\u2069» as GPE in this document")  # said once saved
     spans = window.store.spans(PERSIAN_SEED, "tester")
     assert all(s.text == "مشهد" and s.label == "GPE" for s in spans) and 1 < len(spans) <= len(here)
     assert all(text[s.start - 1] not in "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی" for s in spans if s.start)  # whole words

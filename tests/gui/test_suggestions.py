@@ -37,10 +37,12 @@ def test_review_suggestions_one_by_one_with_the_keyboard(qtbot, window, tmp_path
     assert view.selection() == expected[0][:2]
     qtbot.keyClick(view, Qt.Key_A, Qt.ShiftModifier)  # accept 대구시 into my layer
     assert mine(window) == [expected[0]]
+    assert window.statusBar().currentMessage().startswith("Accepted: GPE on «\u2068대구시\u2069»")
     qtbot.keyClick(view, Qt.Key_N, Qt.ShiftModifier)
     assert view.selection() == expected[1][:2]
     qtbot.keyClick(view, Qt.Key_X, Qt.ShiftModifier)  # reject مشهد
     assert [(s.start, s.end) for s in view.suggestions] == [expected[2][:2]]
+    assert window.statusBar().currentMessage().startswith("Rejected: GPE on «\u2068مشهد\u2069» is not suggested")
     assert window.store.pending_suggestions(EMOJI_DOC, "tester", "model")[0].text == "سمنان"
     # The model's own layer never changes.
     assert [(s.start, s.end, s.label) for s in window.store.spans(EMOJI_DOC, "model")] == expected

@@ -57,9 +57,10 @@ class Workspace:
         self.selection = (start, end, span_id)
         self.events.emit("selection_changed", start=start, end=end, span_id=span_id)
 
-    def do(self, operation: Operation) -> None:
-        """Run ``operation`` as one undoable step (through ``history``)."""
-        self.history.push(operation)
+    def do(self, operation: Operation) -> Change | None:
+        """Run ``operation`` as one undoable step (through ``history``); the change, or None if
+        nothing was saved (``failed`` said why)."""
+        return self.history.push(operation)
 
     def apply(self, operation: Operation, *, undone: bool = False) -> Change | None:
         """Take ``operation``'s forward step (its backward one if ``undone``), committed before this
