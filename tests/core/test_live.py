@@ -17,6 +17,22 @@ from tests.helpers import ROOT, SEEDS, write
 DEMO = ROOT / "docs" / "demo-annotations.jsonl"
 
 
+def _ends_cleanly(proc) -> None:
+    """The window closes the worker's input: it ends with status 0 and no traceback."""
+    proc.stdin.close()
+    assert proc.wait(timeout=30) == 0
+    assert "Traceback" not in proc.stderr.read()
+
+
+def _reap(proc) -> None:
+    """Whatever failed, no worker outlives its test, and its pipes close."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        pipe.close()
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     db = tmp_path / "p.db"
@@ -62,15 +78,9 @@ def test_the_worker_learns_serves_and_lowers_a_rejected_pattern(project: Path):
         again = [e for e in events(proc, "suggestions") if e["event"] == "suggestions"][-1]
         lowered = [s for s in again["spans"] if text[s[0]:s[1]] == "مشهد" and s[4] == "string"]
         assert lowered and all(s[3] < 1.0 for s in lowered)
-        proc.stdin.close()  # the window closes: the worker ends
-        assert proc.wait(timeout=30) == 0
-        assert "Traceback" not in proc.stderr.read()
+        _ends_cleanly(proc)  # the window closes: the worker ends
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        for pipe in (proc.stdin, proc.stdout, proc.stderr):
-            pipe.close()
+        _reap(proc)
 
 
 def test_the_worker_evaluates_and_ranks_then_ends_with_no_serve(project: Path):
@@ -159,15 +169,9 @@ def test_a_worker_lent_the_analyser_never_loads_kiwi_and_suggests_as_kiwi_here_d
             assert line, proc.stderr.read()
             seen.append(json.loads(line))
             assert seen[-1]["event"] != "failed", seen[-1]
-        proc.stdin.close()
-        assert proc.wait(timeout=30) == 0
-        assert "Traceback" not in proc.stderr.read()
+        _ends_cleanly(proc)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        for pipe in (proc.stdin, proc.stdout, proc.stderr):
-            pipe.close()
+        _reap(proc)
         lender.close()
     assert all(e["kiwi"] == [] and e["lent"] is True for e in seen), [(e["event"], e["kiwi"], e["lent"]) for e in seen]
     with open_project(project) as store:
