@@ -51,7 +51,9 @@ def screenshot(doc_id: str, out: Path, annotator: str | None, size: str, dark: b
 @click.option("--quick", is_flag=True, help="10,000 documents instead of 100,000.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per figure per line.")
 @click.option("--window-only", is_flag=True, help="Only the window figures: one long document, and learning from 200 documents (about a minute).")
-def bench(quick: bool, as_json: bool, window_only: bool) -> None:
+@click.option("--long", "long_only", is_flag=True,
+              help="Only the long documents: 1 MB with 10,000 spans, and a 100 MB article (a few minutes).")
+def bench(quick: bool, as_json: bool, window_only: bool, long_only: bool) -> None:
     """Measure annotator at corpus scale, each figure beside a floor measured in the same run.
 
     Builds a synthetic corpus (Persian and Korean seed sentences, about 3,000 characters and 10
@@ -79,6 +81,11 @@ def bench(quick: bool, as_json: bool, window_only: bool) -> None:
     SQLite), search (at most 50 ms), and a span one member saves seen by another's store and
     drawn in another's window (at most 2 s). Exits 1 if a figure misses its target.
 
+    --long measures long documents instead: a 1,000,000-character document with 10,000 spans
+    (import, re-import, check, suggest, and in the window: opening it and adding a span) and a
+    100,000,000-character article (the window opening it, and exporting it), each against its
+    target.
+
     \b
     Example:
         annotator bench --quick
@@ -96,7 +103,14 @@ def bench(quick: bool, as_json: bool, window_only: bool) -> None:
     figures = []
     with tempfile.TemporaryDirectory(prefix="annotator-bench-") as tmp:
         work = Path(tmp)
-        if not window_only:
+        if long_only:
+            from annotator import benchmarks_long
+            from annotator.gui.bench import long_window_figures
+
+            figures += benchmarks_long.storage_figures(work, say)
+            figures += benchmarks_long.stream_figures(work, say)
+            figures += long_window_figures(work, say)
+        elif not window_only:
             documents = 10_000 if quick else 100_000
             say(f"building a corpus of {documents:,} documents …")
             corpus = work / "corpus.jsonl"
@@ -126,11 +140,12 @@ def bench(quick: bool, as_json: bool, window_only: bool) -> None:
             figures += core_bench.learning_curve_figures(
                 curve, tuple(n for n in core_bench.CURVE_CHECKPOINTS if n <= curve),
                 scale=", quick" if quick else "")[0]
-        figures += run_window_benchmarks(work, progress=say)
-        figures += run_learning_benchmarks(work, documents=200 if quick or window_only else 1000, progress=say)
-        # A team database over a throwaway local PostgreSQL (skipped, saying so, without its server).
-        figures += run_team_benchmarks(work, None if window_only else work / "corpus.jsonl", documents=10_000,
-                                       progress=say)
+        if not long_only:
+            figures += run_window_benchmarks(work, progress=say)
+            figures += run_learning_benchmarks(work, documents=200 if quick or window_only else 1000, progress=say)
+            # A team database over a throwaway local PostgreSQL (skipped, saying so, without its server).
+            figures += run_team_benchmarks(work, None if window_only else work / "corpus.jsonl", documents=10_000,
+                                           progress=say)
     if as_json:
         for figure in figures:
             click.echo(figure.to_json())

@@ -1,0 +1,86 @@
+"""Long documents (``annotator bench --long``): one document of about 1 MB with 10,000 spans, and
+one article of about 100 MB, each figure beside its target (and a floor where one is measured in
+the same run). The window's long-document figures are in annotator.gui.bench.
+
+The text: Persian and Korean seed sentences from seeds/, shuffled into paragraphs of two to five
+sentences (a paragraph is one language), with entity spans on whole words spread evenly through
+the document, as a person or a machine pre-annotation would leave them.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+from annotator.core.resources import seeds_dir
+
+LABELS = ["PER", "ORG", "GPE", "LOC", "EVENT", "DATE", "ROLE"]
+LONG_CHARS = 1_000_000
+LONG_SPANS = 10_000
+HUGE_CHARS = 100_000_000
+_WORD = re.compile(r"[^\s.,!?؟،:;()«»\"']+")
+
+
+def _sentences() -> dict[str, list[str]]:
+    """The seeds' sentences by script: Persian and Korean."""
+    out: dict[str, list[str]] = {"fa": [], "ko": []}
+    for path in sorted(seeds_dir().glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        for sentence in re.split(r"(?<=[.!?؟])\s+|\n+", text):
+            sentence = sentence.strip()
+            if len(sentence) <= 20:
+                continue
+            if re.search("[\u0600-\u06ff]", sentence):
+                out["fa"].append(sentence)
+            elif re.search("[\uac00-\ud7a3]", sentence):
+                out["ko"].append(sentence)
+    return out
+
+
+def long_text(chars: int, *, seed: int = 1) -> str:
+    """About ``chars`` characters of paragraphs (cut to exactly ``chars``, at a paragraph's end
+    where one is near)."""
+    rng = random.Random(seed)
+    pool = _sentences()
+    paragraphs, size = [], 0
+    while size < chars:
+        language = "fa" if rng.random() < 0.5 else "ko"
+        paragraph = " ".join(rng.choice(pool[language]) for _ in range(rng.randint(2, 5)))
+        paragraphs.append(paragraph)
+        size += len(paragraph) + 1
+    return "\n".join(paragraphs)[:chars].rstrip()
+
+
+def word_spans(text: str, spans: int, *, seed: int = 1) -> list[dict]:
+    """``spans`` non-overlapping spans on whole words, spread evenly through ``text``."""
+    rng = random.Random(seed)
+    words = [m.span() for m in _WORD.finditer(text)]
+    if spans >= len(words):
+        picks = range(len(words))
+    else:
+        step = len(words) / spans
+        picks = [int(i * step + rng.random() * (step - 1)) for i in range(spans)]
+    return [{"start": words[k][0], "end": words[k][1], "label": LABELS[n % len(LABELS)]}
+            for n, k in enumerate(picks)]
+
+
+def write_long(path: Path, chars: int = LONG_CHARS, spans: int = LONG_SPANS, *, doc_id: str = "long",
+               seed: int = 1) -> tuple[str, list[dict]]:
+    """Write one long document with its spans as a JSONL file of one line; returns both."""
+    text = long_text(chars, seed=seed)
+    items = word_spans(text, spans, seed=seed) if spans else []
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": doc_id, "text": text, "spans": items}, ensure_ascii=False) + "\n")
+    return text, items
+
+
+def storage_figures(workdir: Path, progress) -> list:
+    """Import, re-import and ``check`` of the 1 MB document with 10,000 spans."""
+    return []
+
+
+def stream_figures(workdir: Path, progress) -> list:
+    """``suggest`` on the 1 MB document; export bio and spacy-docbin of the 100 MB article."""
+    return []
