@@ -43,3 +43,28 @@ class Utf16Index:
 
     def span_to_code_points(self, start: int, end: int) -> tuple[int, int]:
         return self.to_code_point(start), self.to_code_point(end)
+
+
+class PartIndex(Utf16Index):
+    """The same conversion for a view holding one part of a text, code points ``[start, end)``:
+    offsets stay the whole text's, positions are the part's (UTF-16, from 0). An offset outside
+    the part is held to its nearest edge. ``text`` is the whole text."""
+
+    def __init__(self, text: str, start: int = 0, end: int | None = None):
+        end = len(text) if end is None else end
+        super().__init__(text[start:end] if (start, end) != (0, len(text)) else text)
+        self.text = text
+        self.start, self.end = start, end
+
+    def to_utf16(self, offset: int) -> int:
+        return super().to_utf16(min(max(offset, self.start), self.end) - self.start)
+
+    def to_code_point(self, position: int) -> int:
+        return self.start + super().to_code_point(position)
+
+    def span_to_utf16(self, start: int, end: int) -> tuple[int, int]:
+        return self.to_utf16(start), self.to_utf16(end)
+
+    def holds(self, offset: int) -> bool:
+        """Whether code point ``offset`` is in the part (its end counts: a caret can stand there)."""
+        return self.start <= offset <= self.end

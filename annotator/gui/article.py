@@ -25,9 +25,11 @@ from PySide6.QtWidgets import QApplication, QPlainTextEdit, QTextEdit, QToolTip,
 
 from annotator.core.model import Span
 from annotator.core.text import detect_language
-from annotator.core.utf16 import Utf16Index
+from annotator.core.pages import Part, display_breaks, parts, shown_text
+from annotator.core.utf16 import PartIndex
 from annotator.core.words import word_at
 from annotator.gui.article_layout import TagRoomLayout, glyph_at
+from annotator.gui.article_parts import ArticleParts
 from annotator.gui.article_tags import LabelTags
 from annotator.gui.highlighting import NEWLINE, Mark, Restyled, SpanHighlighter, line_starts
 from annotator.gui.plain import tooltip
@@ -43,8 +45,9 @@ def _order(span: Span) -> tuple[int, int, str]:
     return (span.start, span.end, span.label)
 
 
-class ArticleView(LabelTags, QPlainTextEdit):
-    """Read-only, selectable text. Emits offsets in code points only."""
+class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
+    """Read-only, selectable text. Emits offsets in code points only (the whole document's, when
+    it shows one part of a long one)."""
 
     selection_changed = Signal(int, int)  # code-point start, end of the text selection
     span_clicked = Signal(int)  # span id
@@ -65,7 +68,11 @@ class ArticleView(LabelTags, QPlainTextEdit):
         self.document().setDocumentMargin(12)
         self.highlighter = SpanHighlighter(self.document())
         self.highlighter.restyled.connect(self._repaint_blocks)
-        self.index = Utf16Index("")
+        self.index = PartIndex("")
+        self.parts: list[Part] = [Part(0, 0)]
+        self.part = 0  # the number of the part shown
+        self._direction = "ltr"
+        self._make_part_bar()
         self.spans: list[Span] = []
         self.suggestions: list[Span] = []
         self._by_id: dict[int | None, Span] = {}
@@ -100,7 +107,8 @@ class ArticleView(LabelTags, QPlainTextEdit):
         return self.index.span_to_code_points(cursor.selectionStart(), cursor.selectionEnd())
 
     def select(self, start: int, end: int, *, ensure_visible: bool = True) -> None:
-        """Select code points ``[start, end)``."""
+        """Select code points ``[start, end)`` (in the part holding ``start``: a selection ends at its part's end)."""
+        self._reach(start)
         a, b = self.index.span_to_utf16(start, end)
         cursor = self.textCursor()
         cursor.setPosition(a)
@@ -113,8 +121,10 @@ class ArticleView(LabelTags, QPlainTextEdit):
         return self.index.to_code_point(self.textCursor().position())
 
     def set_caret(self, offset: int) -> None:
+        offset = min(offset, len(self.index.text))
+        self._reach(offset)
         cursor = self.textCursor()
-        cursor.setPosition(self.index.to_utf16(min(offset, len(self.index.text))))
+        cursor.setPosition(self.index.to_utf16(offset))
         self.setTextCursor(cursor)
 
     def offset_at(self, point) -> int:
@@ -232,17 +242,14 @@ class ArticleView(LabelTags, QPlainTextEdit):
 
     def show_text(self, text: str, direction: str, font: QFont, spans: list[Span],
                   colours: dict[str, str], dark: bool) -> None:
-        """Show a document with its spans. The marks are in place before the text arrives, so
-        every paragraph is laid out and highlighted once."""
+        """Show a document with its spans: its first part (core/pages.py), all of a short one."""
         self._selected = None
-        self.index = Utf16Index(text)
         self.colours = colours
         self.suggestions = []
         self.highlighter._suggested = {}
         self.highlighter.set_dark(dark)
-        self.highlighter.set_text(text, self.index)
         self._store_spans(spans)
-        self.highlighter.set_marks([self._mark(s) for s in self.spans], rehighlight=False)
+        self._direction = direction
         self.setFont(font)
         option = QTextOption(self.document().defaultTextOption())
         option.setTextDirection(Qt.RightToLeft if direction == "rtl" else Qt.LeftToRight)
@@ -250,10 +257,29 @@ class ArticleView(LabelTags, QPlainTextEdit):
         # word wider than the line runs past it instead. Left-to-right text may break anywhere.
         option.setWrapMode(QTextOption.WordWrap if direction == "rtl" else QTextOption.WrapAtWordBoundaryOrAnywhere)
         self.document().setDefaultTextOption(option)
-        self.setPlainText(text)
-        self._set_paragraph_directions(text, direction)
         self.matches = []
-        self.setExtraSelections([])
+        self.parts = parts(text)
+        self.index = PartIndex(text, 0, 0)
+        self._show_part(0)
+
+    def _show_part(self, number: int) -> None:
+        """Hold part ``number`` of the text, its long paragraphs broken where they have a space.
+        The marks are in place before the text arrives, so every paragraph is laid out and
+        highlighted once."""
+        text, part = self.index.text, self.parts[number]
+        self.part = number
+        shown = shown_text(text, part, display_breaks(text, part.start, part.end))
+        self.index = PartIndex(text, part.start, part.start + len(shown))
+        self.highlighter.set_text(shown, self.index)
+        self.highlighter.set_marks([self._mark(s) for s in self.spans if self._on_part(s.start, s.end)],
+                                   rehighlight=False)
+        self.highlighter.set_suggestions([self._mark(s) for s in self.suggestions if self._on_part(s.start, s.end)],
+                                         rehighlight=False)
+        self.setPlainText(shown)
+        self._set_paragraph_directions(shown, self._direction)
+        self._paint_selected()
+        self.part_bar.show_part(number, self.parts, len(text))
+        self._place_part_bar()
 
     def _set_paragraph_directions(self, text: str, direction: str) -> None:
         """Each paragraph takes the direction of the script most of its letters are in (a Latin
@@ -299,7 +325,7 @@ class ArticleView(LabelTags, QPlainTextEdit):
         self.colours = colours
         self.highlighter.set_dark(dark)
         self._store_spans(spans)
-        self.highlighter.set_marks([self._mark(s) for s in self.spans])
+        self.highlighter.set_marks([self._mark(s) for s in self.spans if self._on_part(s.start, s.end)])
         if self._selected not in self._by_id:
             self._selected = None
         self._paint_selected()
@@ -322,14 +348,15 @@ class ArticleView(LabelTags, QPlainTextEdit):
             self.spans.insert(i, span)
             self._starts.insert(i, span.start)
             self._by_id[span.id] = span
-        self.highlighter.change_marks([s.id for s in removed], [self._mark(s) for s in added])
+        self.highlighter.change_marks([s.id for s in removed],
+                                      [self._mark(s) for s in added if self._on_part(s.start, s.end)])
         if self._selected in gone and self._selected not in self._by_id:
             self._selected = None
         self._paint_selected()
 
     def set_suggestions(self, suggestions: list[Span]) -> None:
         self.suggestions = suggestions
-        self.highlighter.set_suggestions([self._mark(s) for s in suggestions])
+        self.highlighter.set_suggestions([self._mark(s) for s in suggestions if self._on_part(s.start, s.end)])
 
     def spans_at(self, offset: int) -> list[Span]:
         """Spans covering code point ``offset``, innermost first."""
@@ -351,6 +378,7 @@ class ArticleView(LabelTags, QPlainTextEdit):
         self._selected = span_id
         span = self._by_id.get(span_id)
         if span is not None and scroll:
+            self._reach(span.start)
             cursor = self.textCursor()
             cursor.setPosition(self.index.to_utf16(span.start))
             self.setTextCursor(cursor)
@@ -368,6 +396,8 @@ class ArticleView(LabelTags, QPlainTextEdit):
     def _match_selections(self) -> list:
         out = []
         for start, end in self.matches:
+            if not self._on_part(start, end):
+                continue
             selection = QTextEdit.ExtraSelection()
             cursor = QTextCursor(self.document())
             a, b = self.index.span_to_utf16(start, end)
@@ -384,7 +414,7 @@ class ArticleView(LabelTags, QPlainTextEdit):
 
     def _paint_selected(self, visible: bool = True) -> None:
         span = self._by_id.get(self._selected)
-        if span is None or not visible:
+        if span is None or not visible or not self._on_part(span.start, span.end):
             self.setExtraSelections(self._match_selections())
             return
         selection = QTextEdit.ExtraSelection()

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QSyntaxHighlighter, QTextBlock, QTextCharFormat
 
-from annotator.core.utf16 import Utf16Index
+from annotator.core.utf16 import PartIndex
 from annotator.gui.theme import span_background
 
 
@@ -63,9 +63,11 @@ class SpanHighlighter(QSyntaxHighlighter):
         self._block_starts: list[int] = [0]
         self._formats: dict[tuple[str, str | None], QTextCharFormat] = {}
 
-    def set_text(self, text: str, index: Utf16Index) -> None:
-        """Learn where paragraphs start (UTF-16), before the document gets the text."""
-        self._block_starts = [0] + [index.to_utf16(m.start()) + 1 for m in NEWLINE.finditer(text)]
+    def set_text(self, text: str, index: PartIndex) -> None:
+        """Learn where paragraphs start (UTF-16), before the document gets ``text``: the part
+        ``index`` converts for."""
+        start = index.start
+        self._block_starts = [0] + [index.to_utf16(start + m.start()) + 1 for m in NEWLINE.finditer(text)]
 
     def _blocks_of(self, mark: Mark) -> range:
         first = bisect.bisect_right(self._block_starts, mark.start) - 1
@@ -106,13 +108,16 @@ class SpanHighlighter(QSyntaxHighlighter):
                 touched.add(number)
         self._rehighlight(touched, changed)
 
-    def set_suggestions(self, marks: list[Mark]) -> None:
-        """Show these as suggestions (a wavy underline in the label's colour, on a light tint); repaints what differs."""
+    def set_suggestions(self, marks: list[Mark], *, rehighlight: bool = True) -> None:
+        """Show these as suggestions (a wavy underline in the label's colour, on a light tint);
+        repaints what differs (nothing without ``rehighlight``: the text is about to be set)."""
         by_block: dict[int, list[Mark]] = {}
         for mark in marks:
             for number in self._blocks_of(mark):
                 by_block.setdefault(number, []).append(mark)
         old, self._suggested = self._suggested, by_block
+        if not rehighlight:
+            return
         touched = {n for n in set(old) | set(by_block) if old.get(n) != by_block.get(n)}
         before = {m for n in touched for m in old.get(n, ())}
         after = {m for n in touched for m in by_block.get(n, ())}

@@ -109,6 +109,8 @@ class Menus:
         navigate = bar.addMenu("&Navigate")
         self.action(navigate, "Next document", lambda: w.annotating.go(backwards=False), ["Ctrl+PgDown", "Alt+Down"])
         self.action(navigate, "Previous document", lambda: w.annotating.go(backwards=True), ["Ctrl+PgUp", "Alt+Up"])
+        self.action(navigate, "Next part of a long document", lambda: w.view.move_part(+1), "Alt+PgDown")
+        self.action(navigate, "Previous part of a long document", lambda: w.view.move_part(-1), "Alt+PgUp")
         self.action(navigate, "Next unannotated document", w.annotating.next_unannotated, "Ctrl+U")
         self.action(navigate, "Next by what the model is least sure of", w.learning.least_sure, "Ctrl+Shift+U")
         self.action(navigate, "Mark done and go to the next", w.annotating.mark_done_and_next,

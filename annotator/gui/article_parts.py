@@ -1,0 +1,111 @@
+"""A long document in the article, one part at a time (core/pages.py says why and where parts are
+cut): the bar above the text that says which part is shown and moves to the next or previous
+one, and paging on from a part's end with Page Down or the wheel, as if the text went on."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+
+from annotator.core.pages import Part, part_of
+
+
+class PartBar(QWidget):
+    """"Part 2 of 5 · characters 200,001–399,994 of 1,000,000", between Previous and Next."""
+
+    move = Signal(int)  # -1: the previous part, +1: the next
+
+    def __init__(self, parent: QWidget):
+        super().__init__(parent)
+        self.setObjectName("part-bar")
+        self.setAutoFillBackground(True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 2, 8, 2)
+        self.previous = QToolButton(self)
+        self.previous.setText("◀ Previous part")
+        self.previous.setToolTip("The part before this one (Alt+PgUp, or Page Up at the top)")
+        self.previous.clicked.connect(lambda: self.move.emit(-1))
+        self.label = QLabel(self)
+        self.label.setAlignment(Qt.AlignCenter)
+        self.next = QToolButton(self)
+        self.next.setText("Next part ▶")
+        self.next.setToolTip("The part after this one (Alt+PgDown, or Page Down at the end)")
+        self.next.clicked.connect(lambda: self.move.emit(+1))
+        layout.addWidget(self.previous)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.next)
+        # Always left to right, as the numbers read: "previous" on the left in a Persian document too.
+        self.setLayoutDirection(Qt.LeftToRight)
+        self.hide()
+
+    def show_part(self, number: int, parts: list[Part], length: int) -> None:
+        part = parts[number]
+        self.label.setText(f"Part {number + 1:,} of {len(parts):,} · characters {part.start + 1:,}–"
+                           f"{part.end:,} of {length:,}")
+        self.previous.setEnabled(number > 0)
+        self.next.setEnabled(number + 1 < len(parts))
+        self.setVisible(len(parts) > 1)
+
+
+class ArticleParts:
+    """Mixed into ArticleView (annotator.gui.article): which part of the document the view holds,
+    and moving between parts. Every offset the view takes or gives stays the whole document's;
+    asking for one in another part (a search match, a span in the list, a saved caret) shows
+    that part first."""
+
+    def _make_part_bar(self) -> None:
+        self.part_bar = PartBar(self)
+        self.part_bar.move.connect(self.move_part)
+
+    @property
+    def part_count(self) -> int:
+        return len(self.parts)
+
+    def move_part(self, step: int, *, at_end: bool = False) -> bool:
+        """Show the part ``step`` away, from its top (its bottom with ``at_end``); False if there is none."""
+        number = self.part + step
+        if not 0 <= number < len(self.parts) or number == self.part:
+            return False
+        self._show_part(number)
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.maximum() if at_end else 0)
+        self.set_caret(self.index.end if at_end else self.parts[number].start)
+        return True
+
+    def _reach(self, offset: int) -> None:
+        """Make sure the part holding code point ``offset`` is the one shown."""
+        if not self.index.holds(offset):
+            self._show_part(part_of(self.parts, offset))
+
+    def _on_part(self, start: int, end: int) -> bool:
+        """Whether code points ``[start, end)`` show in the part (an empty range: where it stands)."""
+        return start < self.index.end and end > self.index.start or self.index.start <= start == end <= self.index.end
+
+    def _place_part_bar(self) -> None:
+        height = self.part_bar.sizeHint().height() if self.part_bar.isVisibleTo(self) else 0
+        self.setViewportMargins(0, height, 0, 0)
+        rect = self.contentsRect()
+        self.part_bar.setGeometry(rect.left(), rect.top(), rect.width(), height)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override: Page Down at a part's end goes on)
+        bar = self.verticalScrollBar()
+        if event.modifiers() == Qt.NoModifier and len(self.parts) > 1:
+            if event.key() == Qt.Key_PageDown and bar.value() == bar.maximum() and self.move_part(+1):
+                return
+            if event.key() == Qt.Key_PageUp and bar.value() == bar.minimum() and self.move_part(-1, at_end=True):
+                return
+        super().keyPressEvent(event)
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 (Qt override: the wheel at a part's end goes on)
+        bar = self.verticalScrollBar()
+        down = event.angleDelta().y() < 0
+        if len(self.parts) > 1 and event.modifiers() == Qt.NoModifier and event.angleDelta().y():
+            if down and bar.value() == bar.maximum() and self.move_part(+1):
+                return
+            if not down and bar.value() == bar.minimum() and self.move_part(-1, at_end=True):
+                return
+        super().wheelEvent(event)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override: the bar stays above the text)
+        super().resizeEvent(event)
+        self._place_part_bar()

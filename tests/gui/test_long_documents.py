@@ -1,0 +1,117 @@
+"""A long document in the window: one part at a time, long paragraphs broken for display, every
+offset still the whole document's (issue 22)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from annotator.core.importing import import_paths
+from annotator.core.pages import LINE, PART
+from tests.gui.conftest import key
+from tests.helpers import write
+
+SENTENCE = "شهرداری مشهد گفت که طرح تازه اجرا می‌شود. 대구시는 지난 18일 발표했다. "
+LONG = "long-line"
+
+
+@pytest.fixture
+def long_text(gui_store, tmp_path: Path) -> str:
+    """A single-line document of about 700,000 characters, an emoji at its start."""
+    text = "😀 " + SENTENCE * (700_000 // len(SENTENCE)) + "پایان"
+    import_paths(gui_store, [write(tmp_path / "long.jsonl", json.dumps(
+        {"id": LONG, "text": text, "lang": "fa"}, ensure_ascii=False) + "\n")], annotator="tester")
+    return text
+
+
+def _blocks(view) -> list[int]:
+    block, lengths = view.document().begin(), []
+    while block.isValid():
+        lengths.append(block.length())
+        block = block.next()
+    return lengths
+
+
+def test_a_long_line_opens_as_one_part_in_short_paragraphs(window, long_text):
+    window.open_document(LONG)
+    view = window.view
+    assert view.part_count == 4 and view.part == 0
+    assert view.document().characterCount() <= PART + 1  # Qt holds one part, not the document
+    assert max(_blocks(view)) <= LINE + 1  # a key press lays out one short paragraph, not the line
+    assert view.part_bar.isVisible() and view.part_bar.label.text().startswith("Part 1 of 4")
+    window.open_document("000_b57cd57af517ef66")
+    assert not view.part_bar.isVisible() and view.part_count == 1
+
+
+class _Counted:
+    """The paragraphs the highlighter highlights again, and how long they are."""
+
+    def __init__(self, view):
+        self.lengths: list[int] = []
+        self._view = view
+
+    def __enter__(self):
+        highlighter, document = self._view.highlighter, self._view.document()
+        original = highlighter._rehighlight
+
+        def counting(numbers, changed=None):
+            self.lengths += [document.findBlockByNumber(n).length() for n in numbers]
+            original(numbers, changed)
+
+        highlighter._rehighlight = counting
+        return self
+
+    def __exit__(self, *exc):
+        del self._view.highlighter._rehighlight
+
+
+def test_a_label_key_in_the_last_part_stores_the_exact_text_and_restyles_one_short_paragraph(qtbot, window, long_text):
+    window.open_document(LONG)
+    view = window.view
+    start = long_text.rindex("مشهد")
+    view.select(start, start + 4)  # a search match, or a span in the list: the part it is in is shown
+    assert view.part == view.part_count - 1 and view.selection() == (start, start + 4)
+    QApplication.processEvents()
+    with _Counted(view) as counted:
+        key(qtbot, window, "g")
+        QApplication.processEvents()
+    [span] = [s for s in window.store.spans(LONG, "tester")]
+    assert (span.start, span.end, span.text) == (start, start + 4, long_text[start:start + 4])  # the emoji counted once
+    assert 1 <= len(counted.lengths) <= 2 and max(counted.lengths) <= LINE
+
+
+def test_page_down_at_the_end_of_a_part_goes_on_to_the_next_and_page_up_comes_back(qtbot, window, long_text):
+    window.open_document(LONG)
+    view = window.view
+    bar = view.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    qtbot.keyClick(view, Qt.Key_PageDown)
+    assert view.part == 1 and bar.value() == 0
+    assert view.caret() == view.parts[1].start
+    assert view.part_bar.label.text().startswith("Part 2 of 4")
+    qtbot.keyClick(view, Qt.Key_PageUp)
+    assert view.part == 0 and bar.value() == bar.maximum()
+    view.part_bar.next.click()
+    assert view.part == 1
+    qtbot.keyClick(view, Qt.Key_PageDown, Qt.AltModifier)  # Navigate → Next part, from anywhere in a part
+    assert view.part == 2 and view.caret() == view.parts[2].start
+
+
+def test_a_span_in_another_part_is_shown_there_when_it_is_selected(qtbot, window, long_text):
+    window.open_document(LONG)
+    view = window.view
+    start = long_text.index("대구시", view.parts[2].start)
+    view.select(start, start + 3)
+    key(qtbot, window, "o")
+    [span] = window.store.spans(LONG, "tester")
+    view.select(0, 0)
+    assert view.part == 0
+    window.select_span(span.id)
+    assert view.part == 2 and view.selected_span_id == span.id
+    assert any(s.cursor.selectedText() == "대구시" for s in view.extraSelections())  # painted as selected
+    qtbot.keyClick(view, Qt.Key_Z, Qt.ControlModifier)  # undone from its part
+    assert window.store.spans(LONG, "tester") == []
