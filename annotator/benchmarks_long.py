@@ -67,9 +67,13 @@ def word_spans(text: str, spans: int, *, seed: int = 1) -> list[dict]:
 
 
 def write_long(path: Path, chars: int = LONG_CHARS, spans: int = LONG_SPANS, *, doc_id: str = "long",
-               seed: int = 1) -> tuple[str, list[dict]]:
-    """Write one long document with its spans as a JSONL file of one line; returns both."""
+               seed: int = 1, one_line: bool = False) -> tuple[str, list[dict]]:
+    """Write one long document with its spans as a JSONL file of one line; returns both.
+    ``one_line``: its paragraphs joined by spaces (a page scraped without its breaks, a
+    transcript, a machine's output), the harder case for a text layout."""
     text = long_text(chars, seed=seed)
+    if one_line:
+        text = text.replace("\n", " ")
     items = word_spans(text, spans, seed=seed) if spans else []
     with path.open("w", encoding="utf-8") as handle:
         handle.write(json.dumps({"id": doc_id, "text": text, "spans": items}, ensure_ascii=False) + "\n")
@@ -84,3 +88,20 @@ def storage_figures(workdir: Path, progress) -> list:
 def stream_figures(workdir: Path, progress) -> list:
     """``suggest`` on the 1 MB document; export bio and spacy-docbin of the 100 MB article."""
     return []
+
+
+def huge_database(workdir: Path, progress=lambda message: None) -> Path:
+    """A database in ``workdir`` holding the 100 MB article as "huge" (made once, then shared by
+    the figures that need it)."""
+    from annotator.core.importing import import_paths
+    from annotator.core.project import open_project
+
+    db = workdir / "huge.db"
+    if not db.exists():
+        progress("writing and importing a 100,000,000-character article …")
+        corpus = workdir / "huge.jsonl"
+        write_long(corpus, HUGE_CHARS, 0, doc_id="huge")
+        with open_project(db) as store:
+            import_paths(store, [corpus], annotator="bench")
+        corpus.unlink()
+    return db

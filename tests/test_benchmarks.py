@@ -168,3 +168,18 @@ def test_without_the_server_binaries_the_team_figures_say_skipped(tmp_path: Path
     assert all(f.row().rstrip().endswith("skipped: PostgreSQL server binaries not installed") for f in figures)
     assert json.loads(figures[0].to_json())["value"] is None
     assert not list(tmp_path.iterdir())  # nothing built for them
+
+
+def test_the_long_document_is_one_line_of_words_with_spans_on_whole_words(tmp_path: Path):
+    from annotator.benchmarks_long import write_long
+
+    text, spans = write_long(tmp_path / "long.jsonl", 20_000, 200, one_line=True)
+    assert len(text) == 20_000 and "\n" not in text
+    assert len(spans) == 200 and all(a["end"] <= b["start"] for a, b in zip(spans, spans[1:]))
+    for span in spans:  # a whole word: white space or punctuation (or the text's edge) on both sides
+        word = text[span["start"]:span["end"]]
+        assert word and not any(c.isspace() for c in word)
+        assert span["start"] == 0 or not text[span["start"] - 1].isalnum()
+        assert span["end"] == len(text) or not text[span["end"]].isalnum()
+    record = json.loads((tmp_path / "long.jsonl").read_text(encoding="utf-8"))
+    assert record["text"] == text and record["spans"] == spans

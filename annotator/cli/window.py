@@ -105,7 +105,7 @@ def bench(quick: bool, as_json: bool, window_only: bool, long_only: bool) -> Non
         work = Path(tmp)
         if long_only:
             from annotator import benchmarks_long
-            from annotator.gui.bench import long_window_figures
+            from annotator.gui.bench_long import long_window_figures
 
             figures += benchmarks_long.storage_figures(work, say)
             figures += benchmarks_long.stream_figures(work, say)

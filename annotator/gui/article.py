@@ -6,6 +6,7 @@ article_tags.py and article_layout.py."""
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 from collections.abc import Callable
 
@@ -41,8 +42,8 @@ _LTR_LETTER = re.compile("[A-Za-z\u00c0-\u024f\uac00-\ud7a3\u1100-\u11ff]")
 _RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 
 
-def _order(span: Span) -> tuple[int, int, str]:
-    return (span.start, span.end, span.label)
+# A span's place in text order: (start, end, label), by C code (a document can hold 10,000 spans).
+_order = operator.itemgetter(2, 3, 4)
 
 
 class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):

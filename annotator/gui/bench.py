@@ -528,8 +528,3 @@ def run_team_benchmarks(workdir: Path, corpus: Path | None = None, *, documents:
         drawn = team_windows_seen_figure(server, workdir, min(saves, 10))
         return [imported, added, *searched, seen, drawn]
 
-
-def long_window_figures(workdir: Path, progress: Callable[[str], None] = print) -> list[Figure]:
-    """The window on long documents: opening the 1 MB document with 10,000 spans to its first
-    screen, adding a span there by key, and opening the 100 MB article (time and memory)."""
-    return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import operator
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap, QRegion
@@ -168,9 +169,7 @@ class SpanListModel(RowTableModel):
         # every visible cell again after each change, and a new span scrolls the table to its row.
         self._cells: dict[int | None, tuple] = {}
 
-    @staticmethod
-    def _key(span: Span) -> tuple[int, int, str]:
-        return (span.start, span.end, span.label)
+    _key = staticmethod(operator.itemgetter(2, 3, 4))  # (start, end, label): text order, by C code
 
     def set_spans(self, spans: list[Span], colours: dict[str, str]) -> None:
         self.beginResetModel()
