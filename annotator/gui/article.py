@@ -359,6 +359,22 @@ class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
         self.suggestions = suggestions
         self.highlighter.set_suggestions([self._mark(s) for s in suggestions if self._on_part(s.start, s.end)])
 
+    def change_suggestions(self, low: int, high: int, fresh: list[Span]) -> None:
+        """The suggestions inside code points ``[low, high)`` are now ``fresh``; repaints what differs there."""
+        inside = [s for s in self.suggestions if low <= s.start and s.end <= high]
+        if {(s.start, s.end, s.label) for s in inside} == {(s.start, s.end, s.label) for s in fresh}:
+            return
+        kept = [s for s in self.suggestions if not (low <= s.start and s.end <= high)]
+        self.suggestions = sorted(kept + fresh, key=_order)
+        self.highlighter.change_suggestions([self._mark(s) for s in inside if self._on_part(s.start, s.end)],
+                                            [self._mark(s) for s in fresh if self._on_part(s.start, s.end)])
+
+    def spans_within(self, low: int, high: int) -> list[Span]:
+        """The spans inside code points ``[low, high)``."""
+        first = bisect.bisect_left(self._starts, low)
+        last = bisect.bisect_left(self._starts, high)
+        return [s for s in self.spans[first:last] if s.end <= high]
+
     def spans_at(self, offset: int) -> list[Span]:
         """Spans covering code point ``offset``, innermost first."""
         hi = bisect.bisect_right(self._starts, offset)

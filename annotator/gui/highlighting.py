@@ -123,6 +123,22 @@ class SpanHighlighter(QSyntaxHighlighter):
         after = {m for n in touched for m in by_block.get(n, ())}
         self._rehighlight(touched, [(m.start, m.end) for m in before ^ after])
 
+    def change_suggestions(self, removed: list[Mark], added: list[Mark]) -> None:
+        """Take some suggestions' marks away and add others; repaints only the paragraphs touched."""
+        touched: set[int] = set()
+        for mark in removed:
+            for number in self._blocks_of(mark):
+                marks = self._suggested.get(number, [])
+                if mark in marks:
+                    marks.remove(mark)
+                    touched.add(number)
+        for mark in added:
+            for number in self._blocks_of(mark):
+                self._suggested.setdefault(number, []).append(mark)
+                touched.add(number)
+        if touched:
+            self._rehighlight(touched, [(m.start, m.end) for m in (*removed, *added)])
+
     def _rehighlight(self, numbers: set[int], changed: list[tuple[int, int]] | None = None) -> None:
         """Highlight these paragraphs again, and say what changed (``restyled``: the ``changed``
         UTF-16 ranges, else whole paragraphs) instead of letting Qt repaint the whole viewport:

@@ -330,13 +330,20 @@ class Learning(QObject):
         if self.source is not None and self.server is not None:
             self.retrain("a label was renamed")
 
-    def suggestions(self, doc: Document) -> list[Span]:
-        """The open document's learned suggestions that the annotator has neither made nor rejected."""
+    def suggestions(self, doc: Document, within: tuple[int, int] | None = None) -> list[Span]:
+        """The open document's learned suggestions that the annotator has neither made nor
+        rejected; ``within``: only those inside code points ``[start, end)``, weighed against the
+        spans the article shows there (what a change there may have changed)."""
         found, _ = self._fetched(doc)
         if not found:
             return []
         w = self.window
-        mine = {(s.start, s.end) for s in w.layer.spans(doc.id)}
+        if within is not None:
+            low, high = within
+            found = [s for s in found if low <= s.start and s.end <= high]
+            mine = {(s.start, s.end) for s in w.view.spans_within(low, high)}
+        else:
+            mine = {(s.start, s.end) for s in w.layer.spans(doc.id)}
         rejected = w.store.rejected_suggestions(doc.id, w.annotator, live.LEARNED)
         return [s for s in found if (s.start, s.end) not in mine and (s.start, s.end, s.label) not in rejected]
 

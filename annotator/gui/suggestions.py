@@ -66,13 +66,29 @@ class Suggestions:
         self.window.settings.setValue("annotate/suggestions", name or "")
         self.refresh()
 
-    def pending(self) -> list[Span]:
+    def pending(self, within: tuple[int, int] | None = None) -> list[Span]:
+        """The suggestions left to review in the open document (``within``: inside those code points)."""
         w = self.window
         if w.document is None or not self.source or self.source == w.annotator:
             return []
         if self.source == LEARNED:
-            return w.learning.suggestions(w.document)
-        return w.store.pending_suggestions(w.document.id, w.annotator, self.source)
+            return w.learning.suggestions(w.document, within)
+        return w.store.pending_suggestions(w.document.id, w.annotator, self.source, within)
+
+    def change(self, removed: list[Span], added: list[Span]) -> None:
+        """The annotator's spans changed: only suggestions with a changed span's offsets can have
+        come or gone, so only those between the changed spans' edges are read again (a label key
+        in a document with 10,000 suggestions costs what it costs in a short one)."""
+        w = self.window
+        touched = [*removed, *added]
+        if w.review_mode or not touched or not self.source:
+            return
+        self.change_within(min(s.start for s in touched), max(s.end for s in touched))
+
+    def change_within(self, low: int, high: int) -> None:
+        """Read again the suggestions inside code points ``[low, high)`` (a rejection there, or its undo)."""
+        if not self.window.review_mode and self.source:
+            self.window.view.change_suggestions(low, high, self.pending((low, high)))
 
     def refresh(self) -> None:
         w = self.window

@@ -312,12 +312,14 @@ class MainWindow(QMainWindow):
         elif change.doc_id is None:
             self.after_bulk_change(set(change.doc_ids), added=change.added)
         else:
-            self.after_change(change.doc_id, change.focus_span, change.delta, row=change.row)
+            self.after_change(change.doc_id, change.focus_span, change.delta, row=change.row,
+                              suggested=change.suggested)
 
-    def after_change(self, doc_id: str, focus_span: int | None, delta=None, row=None) -> None:
+    def after_change(self, doc_id: str, focus_span: int | None, delta=None, row=None, suggested=None) -> None:
         """A command committed: show exactly what it changed, then say it is saved. ``row``: what
         it did to the document's row in the list, (spans added, the status set or None), which
-        the list then shows without reading the row again; None reads it again."""
+        the list then shows without reading the row again; None reads it again. ``suggested``:
+        where the suggestions changed though no span did (Change.suggested)."""
         if time.monotonic() - self.files.last_backup > self.BACKUP_EVERY:
             self.files.take_backup()
         if delta is not None:
@@ -328,7 +330,12 @@ class MainWindow(QMainWindow):
         else:
             self.refresh_themes()
         if self.suggestions.source:
-            self.suggestions.refresh()
+            if delta is not None:
+                self.suggestions.change(*delta)
+            elif suggested is not None:
+                self.suggestions.change_within(*suggested)
+            else:
+                self.suggestions.refresh()
         self.review.refresh()
         if focus_span is not None:
             if self.view.span(focus_span) is None:  # else selecting it moves the caret, ending the text selection

@@ -234,17 +234,21 @@ class AnnotationsPart:
 
     # --- suggestions: another layer's spans offered to an annotator ---------------------------
 
-    def pending_suggestions(self, doc_id: str, annotator: str, source: str) -> list[Span]:
+    def pending_suggestions(self, doc_id: str, annotator: str, source: str,
+                            within: tuple[int, int] | None = None) -> list[Span]:
         """``source``'s spans on the document that ``annotator`` has neither taken into their own
-        layer (same offsets and label) nor rejected."""
+        layer (same offsets and label) nor rejected; ``within``: only those inside code points
+        ``[start, end)`` (what a change there may have changed: read through the index, not the
+        document's every span)."""
+        inside = ' AND s.start >= ? AND s.start < ? AND s."end" <= ?' if within else ""
         cur = self.db.execute(
             'SELECT s.doc_id, s.annotator, s.start, s."end", s.label, s.text, s.note, s.id FROM spans s '
-            "WHERE s.doc_id = ? AND s.annotator = ? AND NOT EXISTS (SELECT 1 FROM spans o WHERE "
+            f"WHERE s.doc_id = ? AND s.annotator = ?{inside} AND NOT EXISTS (SELECT 1 FROM spans o WHERE "
             'o.doc_id = s.doc_id AND o.annotator = ? AND o.start = s.start AND o."end" = s."end" '
             "AND o.label = s.label) AND NOT EXISTS (SELECT 1 FROM suggestion_rejections r WHERE "
             'r.doc_id = s.doc_id AND r.annotator = ? AND r.source = s.annotator AND r.start = s.start '
             'AND r."end" = s."end" AND r.label = s.label) ORDER BY s.start, s."end", s.label',
-            [doc_id, source, annotator, annotator],
+            [doc_id, source, *((within[0], within[1], within[1]) if within else ()), annotator, annotator],
         )
         return [Span(*row) for row in cur]
 

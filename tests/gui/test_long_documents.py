@@ -115,3 +115,42 @@ def test_a_span_in_another_part_is_shown_there_when_it_is_selected(qtbot, window
     assert any(s.cursor.selectedText() == "대구시" for s in view.extraSelections())  # painted as selected
     qtbot.keyClick(view, Qt.Key_Z, Qt.ControlModifier)  # undone from its part
     assert window.store.spans(LONG, "tester") == []
+
+
+def test_a_label_key_reads_again_only_the_suggestions_where_it_changed_something(qtbot, window, long_text, tmp_path):
+    """Another layer's spans as suggestions: a key press, its undo, a rejection and its undo read
+    the suggestions between the changed span's edges, not the whole document's, and show what a
+    whole reading would."""
+    from annotator.core.model import Span
+
+    starts = sorted({long_text.index("مشهد", at) for at in range(0, 30_000, 100)})
+    window.store.ensure_annotator("model")
+    for start in starts:
+        window.store.add_span(Span(LONG, "model", start, start + 4, "GPE", "مشهد"))
+    window.suggestions.set_source("model")
+    window.open_document(LONG)
+    view = window.view
+    assert len(view.suggestions) == len(starts)
+    read: list = []
+    pending = window.store.pending_suggestions
+
+    def recorded(*args, **kwargs):
+        read.append(args[3] if len(args) > 3 else kwargs.get("within"))
+        return pending(*args, **kwargs)
+
+    window.store.pending_suggestions = recorded
+    try:
+        target = starts[5]
+        view.select(target, target + 4)
+        key(qtbot, window, "g")  # the same offsets as a suggestion (GPE too): it is taken
+        assert [s.start for s in view.suggestions] == [s for s in starts if s != target]
+        qtbot.keyClick(view, Qt.Key_Z, Qt.ControlModifier)
+        assert [s.start for s in view.suggestions] == starts
+        view.select(starts[7], starts[7] + 4)
+        qtbot.keyClick(view, Qt.Key_X, Qt.ShiftModifier)  # rejected
+        assert starts[7] not in [s.start for s in view.suggestions]
+        qtbot.keyClick(view, Qt.Key_Z, Qt.ControlModifier)
+        assert [s.start for s in view.suggestions] == starts
+    finally:
+        del window.store.pending_suggestions
+    assert read == [(target, target + 4)] * 2 + [(starts[7], starts[7] + 4)] * 2

@@ -197,3 +197,22 @@ def test_opening_storage_does_not_load_pandas_or_numpy_yet_both_still_import():
               "import pandas, numpy; print(loaded, pandas.__name__, numpy.__name__)")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["[]", "pandas", "numpy"]
+
+
+def test_the_suggestions_within_a_range_are_those_of_the_whole_list_inside_it(store: Store):
+    """What a label key reads again: the pending suggestions inside the changed span's edges."""
+    text = "😀 " + "استاندار سمنان گفت و 대구시는 발표했다. " * 30
+    store.insert_document(_doc(text))
+    store.ensure_annotator("model")
+    store.ensure_annotator("a")
+    words = [(m, m + len(w)) for w in ("سمنان", "대구시") for m in range(len(text)) if text.startswith(w, m)]
+    for start, end in words:
+        store.add_span(Span("d1", "model", start, end, "GPE", text[start:end]))
+    taken, rejected = words[3], words[40]
+    store.add_span(Span("d1", "a", *taken, "GPE", text[taken[0]:taken[1]]))
+    store.reject_suggestion("a", Span("d1", "model", *rejected, "GPE", text[rejected[0]:rejected[1]]))
+    whole = store.pending_suggestions("d1", "a", "model")
+    assert len(whole) == len(words) - 2
+    for low, high in [(0, len(text)), (words[2][0], words[5][1]), (words[40][0], words[40][1]), (5, 6)]:
+        inside = store.pending_suggestions("d1", "a", "model", within=(low, high))
+        assert inside == [s for s in whole if low <= s.start and s.end <= high]

@@ -32,7 +32,8 @@ class Change:
     added), None if no span changed; ``row``: what the step did to the document's row in the list
     (spans added, the status set or None), None to read the row again; ``doc_ids``: the documents
     a step across documents changed (``doc_id`` is then None); ``schema``: the label schema a schema
-    edit left, with what it ``renamed``."""
+    edit left, with what it ``renamed``; ``suggested``: code points ``(start, end)`` where the
+    suggestions left to review may have changed though no span did (a rejection, or its undo)."""
 
     operation: Operation
     undone: bool
@@ -44,6 +45,7 @@ class Change:
     added: int = 0
     schema: Any = None  # the label schema a schema edit left (annotator.core.schema.Schema)
     renamed: tuple[str, str, str] | None = None  # (kind, old name, new name) a schema edit renamed
+    suggested: tuple[int, int] | None = None
 
 
 class Operation:
@@ -246,6 +248,9 @@ class RejectSuggestion(Operation):
 
     def backward(self) -> None:
         self.store.unreject_suggestion(self.annotator, self.suggestion)
+
+    def change(self, undone: bool) -> Change:
+        return Change(self, undone, self.doc_id, suggested=(self.suggestion.start, self.suggestion.end))
 
 
 class AddSpansAcross(Operation):
