@@ -236,7 +236,7 @@ def screenshot(db: str | Store | None, doc_id: str, out: Path, *, annotator: str
     owned = not isinstance(db, Store)
     store = open_project(db, create=False) if owned else db
     try:
-        if store.get_document(doc_id) is None:
+        if store.document_hash(doc_id) is None:
             raise AnnotatorError(f"no document with id {doc_id!r} (see: annotator docs)")
         settings = QSettings(str(Path(out).with_suffix(".ini")), QSettings.IniFormat)  # no remembered layout
         window = MainWindow(store, annotator or current_annotator(store), settings)

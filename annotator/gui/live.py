@@ -122,7 +122,7 @@ class Live(QObject):
                 w.menus.apply_schema()
         if w.document is not None and (everything or w.document.id in docs or tables & SCHEMA_TABLES
                                        or "annotators" in tables):
-            if w.store.get_document(w.document.id) is None:  # the owner removed it
+            if w.store.document_hash(w.document.id) is None:  # the owner removed it (its text is not read)
                 w.document = None
                 w.view.show_text("", "ltr", w.view.font(), [], w.colours, False)
                 w.statusBar().showMessage("The open document was removed from the database", 8000)

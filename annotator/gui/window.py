@@ -145,7 +145,7 @@ class MainWindow(QMainWindow):
         self.status_line.show_annotator()
         self.saved_label.setText("All changes saved")
         first = self.store.setting(f"last_document/{annotator}") or self.store.neighbour(None, annotator)
-        if first and self.store.get_document(first) is not None:
+        if first and self.store.document_hash(first) is not None:
             self.open_document(first)
         else:
             self.view.setPlaceholderText("No documents yet: File → Import files… or Import folder… (Ctrl+I), "

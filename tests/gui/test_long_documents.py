@@ -154,3 +154,20 @@ def test_a_label_key_reads_again_only_the_suggestions_where_it_changed_something
     finally:
         del window.store.pending_suggestions
     assert read == [(target, target + 4)] * 2 + [(starts[7], starts[7] + 4)] * 2
+
+
+def test_the_window_reads_a_documents_text_once_to_open_it_and_not_to_follow_others(qtbot, gui_store, settings,
+                                                                                      long_text, monkeypatch):
+    """A 100 MB text costs a second and 450 MB to read: opening the last document read it twice,
+    and every change another window saved read it again to see that it still existed."""
+    from annotator.gui.window import MainWindow
+
+    gui_store.set_setting("last_document/tester", LONG)
+    read: list[str] = []
+    get = gui_store.get_document
+    monkeypatch.setattr(gui_store, "get_document", lambda doc_id: read.append(doc_id) or get(doc_id))
+    win = MainWindow(gui_store, "tester", settings)
+    qtbot.addWidget(win)
+    assert win.document.id == LONG and read == [LONG]
+    win.live.show([{"table": "*", "doc": None, "by": None}])  # another connection committed
+    assert read == [LONG] and win.document.id == LONG
