@@ -99,6 +99,7 @@ class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
         # A drag shows exactly that while it goes on.
         self.snapper: Callable[[int, int], tuple[int, int]] = lambda start, end: (start, end)
         self.selectionChanged.connect(self._emit_selection)
+        self.cursorPositionChanged.connect(self._emit_selection)  # "Position" follows the caret (keys, a new part)
 
     # --- positions: every conversion goes through self.index ---------------------------------
 

@@ -5,7 +5,8 @@ one, and paging on from a part's end with Page Down or the wheel, as if the text
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtGui import QFont, QTextCursor
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from annotator.core.pages import Part, part_of
 
@@ -36,6 +37,14 @@ class PartBar(QWidget):
         layout.addWidget(self.next)
         # Always left to right, as the numbers read: "previous" on the left in a Persian document too.
         self.setLayoutDirection(Qt.LeftToRight)
+        # The window's font, not the article's (which its parent passes down to it, zoomed): each
+        # property set, so none is taken from the article.
+        font = QFont(QApplication.font())
+        font.setFamily(font.family())
+        font.setPointSizeF(font.pointSizeF())
+        font.setWeight(font.weight())
+        font.setItalic(font.italic())
+        self.setFont(font)
         self.hide()
 
     def show_part(self, number: int, parts: list[Part], length: int) -> None:
@@ -87,22 +96,33 @@ class ArticleParts:
         rect = self.contentsRect()
         self.part_bar.setGeometry(rect.left(), rect.top(), rect.width(), height)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override: Page Down at a part's end goes on)
+    def _at_end(self) -> bool:
+        """Whether the part's last line is on screen (the scroll bar need not be at its maximum:
+        QPlainTextEdit counts it in lines and may stop one short)."""
         bar = self.verticalScrollBar()
+        if bar.value() == bar.maximum():
+            return True
+        end = QTextCursor(self.document())
+        end.movePosition(QTextCursor.End)
+        return self.cursorRect(end).bottom() <= self.viewport().height()
+
+    def _at_top(self) -> bool:
+        return self.verticalScrollBar().value() == self.verticalScrollBar().minimum()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override: Page Down at a part's end goes on)
         if event.modifiers() == Qt.NoModifier and len(self.parts) > 1:
-            if event.key() == Qt.Key_PageDown and bar.value() == bar.maximum() and self.move_part(+1):
+            if event.key() == Qt.Key_PageDown and self._at_end() and self.move_part(+1):
                 return
-            if event.key() == Qt.Key_PageUp and bar.value() == bar.minimum() and self.move_part(-1, at_end=True):
+            if event.key() == Qt.Key_PageUp and self._at_top() and self.move_part(-1, at_end=True):
                 return
         super().keyPressEvent(event)
 
     def wheelEvent(self, event) -> None:  # noqa: N802 (Qt override: the wheel at a part's end goes on)
-        bar = self.verticalScrollBar()
         down = event.angleDelta().y() < 0
         if len(self.parts) > 1 and event.modifiers() == Qt.NoModifier and event.angleDelta().y():
-            if down and bar.value() == bar.maximum() and self.move_part(+1):
+            if down and self._at_end() and self.move_part(+1):
                 return
-            if not down and bar.value() == bar.minimum() and self.move_part(-1, at_end=True):
+            if not down and self._at_top() and self.move_part(-1, at_end=True):
                 return
         super().wheelEvent(event)
 

@@ -88,10 +88,12 @@ def test_page_down_at_the_end_of_a_part_goes_on_to_the_next_and_page_up_comes_ba
     window.open_document(LONG)
     view = window.view
     bar = view.verticalScrollBar()
-    bar.setValue(bar.maximum())
+    qtbot.keyClick(view, Qt.Key_End, Qt.ControlModifier)  # the part's end on screen, as a person gets there
+    assert view.part == 0
     qtbot.keyClick(view, Qt.Key_PageDown)
     assert view.part == 1 and bar.value() == 0
     assert view.caret() == view.parts[1].start
+    assert window.selection_label.text() == f"Position {view.parts[1].start}"  # the status bar follows the caret
     assert view.part_bar.label.text().startswith("Part 2 of 4")
     qtbot.keyClick(view, Qt.Key_PageUp)
     assert view.part == 0 and bar.value() == bar.maximum()
