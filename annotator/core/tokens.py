@@ -221,15 +221,16 @@ def tokenize(text: str) -> list[Token]:
         _ask_ahead(text, many)
     out: list[Token] = []
     append = out.append
+    new = tuple.__new__  # Token(a, b) without the Python frame of a NamedTuple's __new__ (a third of the time here)
     at = 0
     for i, piece in enumerate(_SPACES.split(text)):  # runs at even places, white space at odd ones
         if i % 2 == 0 and piece:
             inside = _run_tokens(piece)
             if inside is None:
-                append(Token(at, at + len(piece)))
+                append(new(Token, (at, at + len(piece))))
             else:
                 for k in range(0, len(inside), 2):
-                    append(Token(at + inside[k], at + inside[k + 1]))
+                    append(new(Token, (at + inside[k], at + inside[k + 1])))
         at += len(piece)
     return out
 
