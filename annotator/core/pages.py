@@ -9,6 +9,9 @@ long paragraph where it had a space, replacing that one white-space character by
 every position in the part stays the position it was in the text, and no offset moves. Nothing
 here changes what is stored or exported; it is only how the text is drawn.
 
+A stretch without a space (a blob, a language written without spaces) cannot be broken for
+display, so it comes in parts of at most ``UNBROKEN`` code points.
+
 Both are computed with ``str.rfind`` and ``str.find`` from the cut points, never by walking the
 text: the parts of a 100 MB article are found in milliseconds.
 """
@@ -18,8 +21,11 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-PART = 200_000  # code points a part holds at most (unless one unbroken run of letters is longer)
+PART = 200_000  # code points a part holds at most
 LINE = 1_500  # a paragraph longer than this is broken for display
+# A stretch without a space (a blob, a language written without spaces) has nowhere to break
+# for display, so its parts are this long at most: one paragraph of it is laid out whole.
+UNBROKEN = 10_000
 _SENTENCE_END = re.compile(r"[.!?؟。]\s")
 _SPACE = re.compile(r"\s")
 
@@ -31,18 +37,20 @@ class Part(NamedTuple):
     end: int
 
 
-def parts(text: str, size: int = PART) -> list[Part]:
+def parts(text: str, size: int = PART, unbroken: int = UNBROKEN) -> list[Part]:
     """The document's parts: consecutive, covering the text, each at most ``size`` code points,
-    cut after a line break where one is in the second half of the part, else after a space,
-    else (a run of ``size`` code points without one) anywhere."""
+    cut after a line break where one is in the second half of the part, else after its last
+    space, else (no space in it past ``unbroken`` code points) after ``unbroken`` code points."""
     out: list[Part] = []
     start, length = 0, len(text)
-    while length - start > size:
-        limit = start + size
+    unbroken = min(unbroken, size)
+    while length - start > size or (length - start > unbroken and _last_space(text, start + unbroken, length) < 0
+                                    and text.rfind("\n", start + unbroken, length) < 0):
+        limit = min(start + size, length)
         cut = text.rfind("\n", start + size // 2, limit)
         if cut < 0:
-            cut = _last_space(text, start + size // 2, limit)
-        end = cut + 1 if cut >= 0 else limit
+            cut = _last_space(text, start + unbroken, limit)
+        end = cut + 1 if cut >= 0 else start + unbroken
         out.append(Part(start, end))
         start = end
     out.append(Part(start, length))

@@ -22,12 +22,15 @@ def test_parts_cover_the_text_cut_after_a_line_break_where_there_is_one():
     assert part_of(found, len(text)) == len(found) - 1
 
 
-def test_a_single_line_is_cut_after_a_space_and_a_text_without_one_anywhere():
+def test_a_single_line_is_cut_after_a_space_and_a_text_without_one_in_short_parts():
     line = SENTENCE * 3_000
     found = parts(line, size=20_000)
     assert len(found) > 1 and all(line[p.end - 1] == " " for p in found[:-1])
-    blob = "ب" * 50_000
-    assert [p.end - p.start for p in parts(blob, size=20_000)] == [20_000, 20_000, 10_000]
+    assert all(p.end - p.start > 19_000 for p in found[:-1])
+    blob = "ب" * 25_000  # nowhere to break it for display: parts short enough to lay out whole
+    assert [p.end - p.start for p in parts(blob, size=20_000, unbroken=10_000)] == [10_000, 10_000, 5_000]
+    mixed = "کلمه " * 3_000 + blob  # spaces, then a stretch without: cut at the last space
+    assert [p.end for p in parts(mixed, size=20_000, unbroken=10_000)][:2] == [15_000, 25_000]
 
 
 def test_long_paragraphs_break_at_a_sentence_end_in_place_of_a_space():
