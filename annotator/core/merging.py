@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from annotator.core.adjudication import competes
+from annotator.core.adjudication import Overlaps, competes
 from annotator.core.text import counted
 from annotator.core.model import GOLD, Status
 from annotator.core.schema import colour_for, free_hotkey
@@ -80,9 +80,10 @@ def merge(store: Store, other_path: str | Path) -> MergeReport:
 def _gold(store: Store, other: Store, report: MergeReport, doc_id: str, entry: dict) -> None:
     """The other file's gold on a document, with its provenance; a span that competes with gold
     already here (the same characters, or the same label overlapping) stays out and is reported."""
-    mine = store.gold_spans(doc_id)
+    mine = Overlaps(store.gold_spans(doc_id))
     for span, prov in entry["spans"]:
-        rival = next((g for g in mine if competes((g.start, g.end, g.label), (span.start, span.end, span.label))
+        near = mine.overlapping(span.start, span.end)
+        rival = next((g for g in near if competes((g.start, g.end, g.label), (span.start, span.end, span.label))
                       and (g.start, g.end, g.label) != (span.start, span.end, span.label)), None)
         if rival is not None:
             report.conflicts.append(f"document {doc_id!r}, gold: {span.label} [{span.start}, {span.end}) there, "

@@ -1,4 +1,6 @@
-"""Review mode: a reviewer compares the annotators' layers on a document and builds gold.
+"""Review mode: a reviewer compares the annotators' layers on a document and builds gold (over 400
+lines: the Units panel, moving between units, deciding them, and showing a decision where it
+happened, share the units and their states).
 
 The Units panel lists the document's units (see annotator.core.adjudication): each a row with its
 kind and state, and under it each version with the annotators who proposed it, a colour per
@@ -9,6 +11,7 @@ commands as annotating, with provenance.
 
 from __future__ import annotations
 
+import bisect
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -25,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.core.adjudication import Unit, decided_by_gold, reviewable_layers, units
+from annotator.core.adjudication import Overlaps, Unit, decided_by_gold, reviewable_layers, units
 from annotator.core.model import Span
 from annotator.core.workspace import operations
 from annotator.gui.plain import isolate
@@ -79,6 +82,9 @@ class Review:
         self.window = window
         self.panel = UnitsPanel()
         self.units: list[Unit] = []
+        self._states: list[str | None] = []  # each unit's decision ("accepted", "rejected"), None if undecided
+        self._unit_starts: list[int] = []  # where each unit starts, to find those a change overlaps
+        self._longest = 0  # the longest unit's length
         self.current: int | None = None  # index into self.units
         self.annotators: list[str] = []
         self._doc_id: str | None = None
@@ -160,7 +166,7 @@ class Review:
         i = self.annotators.index(annotator) if annotator in self.annotators else 0
         return ANNOTATOR_COLOURS[i % len(ANNOTATOR_COLOURS)]
 
-    def decided(self, unit: Unit, gold: list[Span], rejected: set) -> str | None:
+    def decided(self, unit: Unit, gold: Overlaps, rejected: set) -> str | None:
         if decided_by_gold(unit, gold):
             return "accepted"
         if all((v.start, v.end, v.label) in rejected for v in unit.versions):
@@ -176,6 +182,7 @@ class Review:
         was = self.units[self.current] if live and self.current is not None and self.current < len(self.units) else None
         tree.clear()
         self.units, self.annotators = [], []
+        self._states, self._unit_starts, self._longest = [], [], 0
         doc_id = w.document.id if w.document is not None else None
         if doc_id != self._doc_id or not w.review_mode:
             self.current, self._doc_id = None, doc_id  # a unit belongs to its document
@@ -184,11 +191,14 @@ class Review:
         layers = self._layers()
         self.annotators = sorted(layers)
         self.units = units({name: layer["spans"] for name, layer in layers.items()})
-        gold = w.store.gold_spans(doc_id)
+        gold = Overlaps(w.store.gold_spans(doc_id))
         rejected = w.store.rejected_proposals(doc_id)
         undecided = []
+        self._states = [self.decided(unit, gold, rejected) for unit in self.units]
+        self._unit_starts = [unit.start for unit in self.units]
+        self._longest = max((unit.end - unit.start for unit in self.units), default=0)
         for i, unit in enumerate(self.units):
-            state = self.decided(unit, gold, rejected)
+            state = self._states[i]
             kind = KIND_TEXT[unit.kind].format(k=len(unit.best.annotators), n=unit.annotators)
             text = " ".join(w.document.text[unit.start:unit.end].split())
             item = QTreeWidgetItem([f"{unit.start}–{unit.end}  {isolate(text)}", kind, state or "undecided"])
@@ -205,17 +215,67 @@ class Review:
             if state is None:
                 undecided.extend(Span(doc_id, v.annotators[0], v.start, v.end, v.label, v.text) for v in unit.versions)
         w.view.set_suggestions(undecided)  # the proposals still to decide, wavy-underlined
-        decided = len(self.units) - sum(1 for u in self.units if self.decided(u, gold, rejected) is None)
         votes = self._theme_votes(layers)
         w.themes_panel.show_votes(votes, len(layers))
-        status = w.store.gold_status(doc_id) or "not started"
-        names = ", ".join(self.name(a) for a in self.annotators) or "nobody"
-        self.panel.summary.setText(f"{len(self.units)} units, {decided} decided · gold: {status} · "
-                                   f"annotators: {names}")
+        self._say_summary()
         if was is not None:
             self.current = self._same_place(was)
         if self.current is not None and self.current < len(self.units):
             self._show(self.current, select_text=False, say=not live)
+        self._name_actions()
+
+    def _say_summary(self) -> None:
+        w = self.window
+        decided = sum(1 for state in self._states if state is not None)
+        status = w.store.gold_status(w.document.id) or "not started"
+        names = ", ".join(self.name(a) for a in self.annotators) or "nobody"
+        self.panel.summary.setText(f"{len(self.units)} units, {decided} decided · gold: {status} · "
+                                   f"annotators: {names}")
+
+    def change(self, removed: list[Span], added: list[Span]) -> None:
+        """Gold changed here (a decision, an edit, or their undo): see :meth:`change_within`."""
+        touched = [*removed, *added]
+        if touched:
+            self.change_within(min(s.start for s in touched), max(s.end for s in touched))
+        else:
+            self.refresh()
+
+    def change_within(self, low: int, high: int) -> None:
+        """Gold, or the rejected proposals, changed between code points ``low`` and ``high``: only
+        units overlapping them can have been decided or reopened, so only their rows and their
+        proposals' underlines change (a decision in a document of 10,000 units costs what it
+        costs in a short one; reading every unit again was a second a key press)."""
+        w = self.window
+        if not w.review_mode or w.document is None or w.document.id != self._doc_id or not self.units:
+            self.refresh()
+            return
+        first = bisect.bisect_left(self._unit_starts, low - self._longest)
+        last = bisect.bisect_left(self._unit_starts, high)
+        near = [i for i in range(first, last) if self.units[i].end > low]
+        if not near:
+            return
+        gold = Overlaps(s for s in w.view.spans if s.start < high + self._longest and s.end > low - self._longest)
+        rejected = w.store.rejected_proposals(w.document.id)
+        tree = self.panel.tree
+        for i in near:
+            state = self.decided(self.units[i], gold, rejected)
+            if state != self._states[i]:
+                self._states[i] = state
+                item = tree.topLevelItem(i)
+                item.setText(2, state or "undecided")
+                item.setExpanded(state is None)
+        # The proposals to underline between the changed units' edges: every undecided unit's there.
+        low, high = min(self.units[i].start for i in near), max(self.units[i].end for i in near)
+        first = bisect.bisect_left(self._unit_starts, low - self._longest)
+        last = bisect.bisect_left(self._unit_starts, high)
+        doc_id = w.document.id
+        fresh = [Span(doc_id, v.annotators[0], v.start, v.end, v.label, v.text)
+                 for i in range(first, last) if self._states[i] is None
+                 for v in self.units[i].versions if low <= v.start and v.end <= high]
+        w.view.change_suggestions(low, high, fresh)
+        self._say_summary()
+        if self.current is not None and self.current < len(self.units):
+            self._show(self.current, select_text=False)
         self._name_actions()
 
     def _same_place(self, unit: Unit) -> int | None:
@@ -261,10 +321,7 @@ class Review:
     # --- moving and deciding ---------------------------------------------------------------
 
     def _undecided(self) -> list[int]:
-        w = self.window
-        gold = w.store.gold_spans(w.document.id)
-        rejected = w.store.rejected_proposals(w.document.id)
-        return [i for i, u in enumerate(self.units) if self.decided(u, gold, rejected) is None]
+        return [i for i, state in enumerate(self._states) if state is None]
 
     def step(self, direction: int) -> None:
         w = self.window

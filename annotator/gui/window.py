@@ -336,7 +336,12 @@ class MainWindow(QMainWindow):
                 self.suggestions.change_within(*suggested)
             else:
                 self.suggestions.refresh()
-        self.review.refresh()
+        if delta is not None:
+            self.review.change(*delta)
+        elif suggested is not None:
+            self.review.change_within(*suggested)
+        else:
+            self.review.refresh()
         if focus_span is not None:
             if self.view.span(focus_span) is None:  # else selecting it moves the caret, ending the text selection
                 cursor = self.view.textCursor()

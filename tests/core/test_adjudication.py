@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annotator.core.adjudication import (
     AGREED,
@@ -96,3 +98,22 @@ def test_nested_spans_with_other_labels_are_separate_units():
     # Same label, overlapping: alternatives. Same characters, other label: alternatives.
     alt = units({"a": [org], "b": [Span("d", "b", 7, len(text), "ORG", text[7:])]})
     assert [u.kind for u in alt] == [BOUNDARY_CONFLICT]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 12), st.sampled_from("AB")), max_size=40),
+       st.lists(st.tuples(st.integers(0, 60), st.integers(1, 12), st.sampled_from("AB")), max_size=40))
+def test_gold_found_by_position_decides_as_reading_all_of_it(proposed, gold_made):
+    """decided_by_gold reads only the gold near a unit (Overlaps): the same answer as every gold span."""
+    from annotator.core.adjudication import Overlaps, competes, decided_by_gold, units
+
+    def spans(rows, who):
+        return [Span("d", who, s, s + n, label, "x" * n) for s, n, label in rows]
+
+    gold = spans(gold_made, "gold")
+    index = Overlaps(gold)
+    for unit in units({"sara": spans(proposed, "sara"), "minji": spans(proposed[::2], "minji")}):
+        every = any(competes((g.start, g.end, g.label), (v.start, v.end, v.label)) for g in gold for v in unit.versions)
+        assert decided_by_gold(unit, index) == every
+    for start in range(0, 75, 5):
+        assert sorted(index.overlapping(start, start + 7)) == sorted(g for g in gold if g.start < start + 7 and g.end > start)

@@ -173,3 +173,51 @@ def test_the_window_reads_a_documents_text_once_to_open_it_and_not_to_follow_oth
     assert win.document.id == LONG and read == [LONG]
     win.live.show([{"table": "*", "doc": None, "by": None}])  # another connection committed
     assert read == [LONG] and win.document.id == LONG
+
+
+def _states(window) -> tuple[list, list]:
+    """The units' states and the proposals underlined, as the panel and the article show them."""
+    tree = window.review.panel.tree
+    return ([tree.topLevelItem(i).text(2) for i in range(tree.topLevelItemCount())],
+            sorted((s.start, s.end, s.label) for s in window.view.suggestions))
+
+
+def test_a_review_decision_changes_its_units_row_not_the_whole_panel(qtbot, window, long_text, tmp_path):
+    """Two annotators, hundreds of units: accepting, rejecting and undoing a unit change its row
+    and its underlines, and leave the panel as reading everything again would."""
+    words = [long_text.index("مشهد", at) for at in range(0, 60_000, 150)]
+    words = sorted(set(words))
+    lines = [{"id": LONG, "text": long_text, "annotator": name,
+              "spans": [{"start": s, "end": s + 4, "label": label} for s in words]}
+             for name, label in (("sara", "GPE"), ("minji", "LOC"))]
+    assert window.files.run_import([str(write(tmp_path / "two.jsonl", "".join(
+        json.dumps(x, ensure_ascii=False) + "\n" for x in lines)))])
+    qtbot.waitUntil(window.isActiveWindow)
+    window.open_document(LONG)
+    window.review.mode_action.trigger()
+    review, view, tree = window.review, window.view, window.review.panel.tree
+    assert len(review.units) == len(words) and all(u.kind == "label_conflict" for u in review.units)
+    first_row = tree.topLevelItem(0)
+    refreshed: list[bool] = []
+    full = review.refresh
+    review.refresh = lambda **kw: refreshed.append(True) or full(**kw)
+    try:
+        review._show(7)
+        view.setFocus()
+        qtbot.keyClick(view, Qt.Key_1, Qt.AltModifier)  # accept version 1 of unit 8
+        assert tree.topLevelItem(7).text(2) == "accepted" and tree.topLevelItem(8).text(2) == "undecided"
+        assert words[7] not in [s.start for s in view.suggestions]
+        qtbot.keyClick(view, Qt.Key_Return, Qt.ShiftModifier)  # reject unit 8 (still current: decided units are revisited)
+        review._show(9)
+        qtbot.keyClick(view, Qt.Key_Return, Qt.ShiftModifier)  # reject unit 10
+        assert tree.topLevelItem(9).text(2) == "rejected"
+        shown = _states(window)
+        qtbot.keyClick(view, Qt.Key_Z, Qt.ControlModifier)  # the rejection undone
+        assert tree.topLevelItem(9).text(2) == "undecided" and words[9] in [s.start for s in view.suggestions]
+        after_undo = _states(window)
+    finally:
+        del review.refresh
+    assert refreshed == [] and tree.topLevelItem(0) is first_row  # no row was made again
+    review.refresh()  # everything read again shows the same
+    assert _states(window) == after_undo
+    assert shown[0][7] == "accepted" and shown[0][9] == "rejected"

@@ -9,7 +9,7 @@ changes that layer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from annotator.core.bidi import quoted
@@ -232,6 +232,11 @@ class RejectUnit(Operation):
         for v in self.inserted:  # only the rejections this operation made
             self.store.unreject_proposal(self.doc_id, v.start, v.end, v.label)
         self.layer.unstart(self.doc_id, self.previous_status)
+
+    def change(self, undone: bool) -> Change:
+        """No span changed; the unit's proposals did, between its versions' edges."""
+        return replace(super().change(undone), suggested=(min(v.start for v in self.versions),
+                                                          max(v.end for v in self.versions)))
 
 
 class RejectSuggestion(Operation):
