@@ -91,8 +91,8 @@ def stream_figures(workdir: Path, progress) -> list:
 
 
 def huge_database(workdir: Path, progress=lambda message: None) -> Path:
-    """A database in ``workdir`` holding the 100 MB article as "huge" (made once, then shared by
-    the figures that need it)."""
+    """A database in ``workdir`` holding the 100 MB article as "huge", beside the seed articles
+    (made once, then shared by the figures that need it)."""
     from annotator.core.importing import import_paths
     from annotator.core.project import open_project
 
@@ -102,6 +102,6 @@ def huge_database(workdir: Path, progress=lambda message: None) -> Path:
         corpus = workdir / "huge.jsonl"
         write_long(corpus, HUGE_CHARS, 0, doc_id="huge")
         with open_project(db) as store:
-            import_paths(store, [corpus], annotator="bench")
+            import_paths(store, [seeds_dir(), corpus], annotator="bench")
         corpus.unlink()
     return db

@@ -40,7 +40,9 @@ from annotator.core.project import open_project
 from annotator.gui.app import create_app
 from annotator.gui.window import MainWindow
 app = create_app()
-window = MainWindow(open_project(sys.argv[1]), "bench", QSettings(sys.argv[2], QSettings.IniFormat))
+store = open_project(sys.argv[1])
+store.set_setting("last_document/bench", sys.argv[4])  # the window starts on a short article, as a person's would
+window = MainWindow(store, "bench", QSettings(sys.argv[2], QSettings.IniFormat))
 window.resize(1400, 900)
 window.show()
 app.processEvents()
@@ -115,7 +117,7 @@ def long_window_figures(workdir: Path, progress: Callable[[str], None] = print, 
     store.close()
 
     huge_db = huge_db or huge_database(workdir, progress)
-    out = subprocess.run([sys.executable, "-c", _OPEN_HUGE, str(huge_db), str(workdir / "ui-huge.ini"), "huge"],
+    out = subprocess.run([sys.executable, "-c", _OPEN_HUGE, str(huge_db), str(workdir / "ui-huge.ini"), "huge", SHORT],
                          capture_output=True, text=True, check=True)
     seconds, peak, held = out.stdout.split()[-3:]
     long_add, short_add = statistics.median(long_adds), statistics.median(short_adds)

@@ -190,7 +190,9 @@ class MainWindow(QMainWindow):
             self.database_failed("open the document", err)
 
     def _open_document(self, doc_id: str) -> None:
-        doc = self.store.get_document(doc_id)
+        doc = self.document
+        if doc is None or doc.id != doc_id or self.store.document_hash(doc_id) != doc.text_hash:
+            doc = self.store.get_document(doc_id)  # the open one again is not read again (a text can be 100 MB)
         if doc is None:
             return
         self._remember_position()

@@ -172,6 +172,7 @@ def test_the_window_reads_a_documents_text_once_to_open_it_and_not_to_follow_oth
     qtbot.addWidget(win)
     assert win.document.id == LONG and read == [LONG]
     win.live.show([{"table": "*", "doc": None, "by": None}])  # another connection committed
+    win.open_document(LONG)  # picked again in the list
     assert read == [LONG] and win.document.id == LONG
 
 
