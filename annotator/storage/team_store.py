@@ -30,7 +30,7 @@ from annotator.core.model import Document, Span, Status
 from annotator.core.text import index_tokens
 from annotator.storage import team
 from annotator.storage.team import shown
-from annotator.storage.common import _listing, now, text_hash
+from annotator.storage.common import _listing, covered_sql, now, text_hash
 from annotator.storage.errors import TeamDatabaseError
 from annotator.storage.store import Store
 
@@ -479,6 +479,9 @@ class TeamStore(Store):
 
     def delete_document(self, doc_id: str) -> bool:
         return self.db.execute("DELETE FROM documents WHERE id = ?", [doc_id]).rowcount > 0
+
+    def _covered(self, doc: str, start: str, end: str) -> str:
+        return covered_sql(doc, start, end, postgresql=True)  # the pieces are the server's own (p005)
 
     def _listing(self, annotator: str, lang: str | None, status: Status | None, ids: Any,
                  match: str | None, **options: bool) -> tuple[str, str, list[Any]]:
