@@ -64,6 +64,15 @@ class AnnotationsPart:
         )
         return cur.rowcount
 
+    def span_keys(self, doc_ids: list[str], annotators: list[str]) -> set[tuple[str, str, int, int, str]]:
+        """(doc_id, annotator, start, end, label) of these annotators' spans on these documents:
+        what an import of documents already stored need not write again (each write runs the
+        span's check)."""
+        rows = self.db.execute(
+            'SELECT doc_id, annotator, start, "end", label FROM spans WHERE doc_id IN (SELECT value FROM json_each(?)) '
+            "AND annotator IN (SELECT value FROM json_each(?))", [json.dumps(doc_ids), json.dumps(annotators)])
+        return {tuple(row) for row in rows}
+
     def get_span(self, span_id: int) -> Span | None:
         row = self.db.execute(
             'SELECT doc_id, annotator, start, "end", label, text, note, id FROM spans WHERE id = ?', [span_id]

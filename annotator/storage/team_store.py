@@ -443,6 +443,20 @@ class TeamStore(Store):
 
     # --- annotations -----------------------------------------------------------------------------
 
+    def add_spans(self, spans: list[Span]) -> int:
+        """As on a file, in one statement for the whole page: a row at a time, each its own
+        statement to parse and execute, cost the server three times the insert itself."""
+        if not spans:
+            return 0
+        stamp = now()
+        rows = json.dumps([[s.doc_id, s.annotator, s.start, s.end, s.label, s.text, s.note] for s in spans],
+                          ensure_ascii=False)
+        return self.db.execute(
+            'INSERT INTO spans(doc_id, annotator, start, "end", label, text, note, created_at, updated_at) '
+            "SELECT r->>0, r->>1, (r->>2)::integer, (r->>3)::integer, r->>4, r->>5, r->>6, ?, ? "
+            "FROM json_array_elements(?::json) WITH ORDINALITY AS page(r, at) ORDER BY at "
+            'ON CONFLICT (doc_id, annotator, start, "end", label) DO NOTHING', [stamp, stamp, rows]).rowcount
+
     def add_span_started(self, span: Span) -> tuple[int | None, Status | None]:
         """As on a file, in one statement (one round trip, atomic on its own, committed when it
         returns): the span, and its document started for its annotator when the span is new and

@@ -209,3 +209,27 @@ def test_recover_makes_a_long_documents_pieces_anew_from_its_text(db_path: Path,
     with Store.open(out) as store:
         assert "".join(p for _, p in _pieces(store)) == TEXT
     assert check(out).ok
+
+
+def test_importing_a_long_document_again_writes_none_of_its_spans_already_there(store: Store, tmp_path: Path):
+    """Each span written runs its check; a span already stored is found with one query for the
+    page instead. A piece under stored spans is made to lie: writing them again would be refused,
+    so the import again only succeeds if it leaves them alone, and it still writes the new one."""
+    import json
+
+    from annotator.core.importing import import_paths
+
+    def spans(*starts: int) -> list[dict]:
+        return [{"start": s, "end": s + 4, "label": "GPE"} for s in starts]
+
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text(json.dumps({"id": "long", "text": TEXT, "spans": spans(10, 3 * PIECE_CHARS + 1)},
+                                ensure_ascii=False) + "\n", encoding="utf-8")
+    second.write_text(json.dumps({"id": "long", "text": TEXT, "spans": spans(10, 3 * PIECE_CHARS + 1, 40)},
+                                 ensure_ascii=False) + "\n", encoding="utf-8")
+    assert import_paths(store, [first], annotator="a").spans_added == 2
+    _garble(store, 3)
+    report = import_paths(store, [second], annotator="a")
+    assert (report.spans_added, report.spans_unchanged, report.documents_unchanged) == (1, 2, 1)
+    assert [(s.start, s.text) for s in store.spans("long", "a")] == [
+        (10, TEXT[10:14]), (40, TEXT[40:44]), (3 * PIECE_CHARS + 1, TEXT[3 * PIECE_CHARS + 1:3 * PIECE_CHARS + 5])]
