@@ -42,11 +42,13 @@ PIECE_CHARS = 1024
 PIECED_OVER = 4 * PIECE_CHARS
 
 
-def text_pieces(doc_id: str, text: str) -> list[tuple[str, int, str]]:
-    """The ``document_pieces`` rows of a document: none for a short one."""
+def text_pieces(doc_id: str, text: str) -> Iterator[tuple[str, int, str]]:
+    """The ``document_pieces`` rows of a document, one at a time (a 100 MB text's would be another
+    200 MB at once): none for a short one."""
     if len(text) <= PIECED_OVER:
-        return []
-    return [(doc_id, n, text[at:at + PIECE_CHARS]) for n, at in enumerate(range(0, len(text), PIECE_CHARS))]
+        return
+    for n, at in enumerate(range(0, len(text), PIECE_CHARS)):
+        yield doc_id, n, text[at:at + PIECE_CHARS]
 
 
 def covered_sql(doc: str, start: str, end: str, *, postgresql: bool = False) -> str:

@@ -287,8 +287,8 @@ def m008_document_pieces(db: Database) -> None:
     for (doc_id,) in db.execute("SELECT id FROM documents WHERE chars > 4096").fetchall():  # one text at a time
         text = db.execute("SELECT text FROM documents WHERE id = ?", [doc_id]).fetchone()[0]
         if isinstance(text, str) and len(text) > 4096:
-            db.conn.executemany(insert, [(doc_id, n, text[at:at + 1024])
-                                         for n, at in enumerate(range(0, len(text), 1024))])
+            db.conn.executemany(insert, ((doc_id, n, text[at:at + 1024])
+                                         for n, at in enumerate(range(0, len(text), 1024))))
 
 
 def known_names() -> list[str]:

@@ -8,15 +8,17 @@ message is one line, ready to show a user.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import sqlite3
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from annotator.core import stopping
 from annotator.core.text import counted
-from annotator.storage.common import PIECE_CHARS, text_pieces
+from annotator.storage.common import PIECE_CHARS, PIECED_OVER
 from annotator.storage.errors import disk_full
 from annotator.storage.files import connect_readonly, stoppable, unusable
 from annotator.storage.migrations import known_names
@@ -199,11 +201,11 @@ def _check_documents(conn: sqlite3.Connection, report: CheckReport, has_pieces: 
                     or chars != len(text):
                 bad.append(str(doc_id))
             if doc_id in pieced:
-                stored = conn.execute("SELECT n, piece FROM document_pieces WHERE doc_id = ? ORDER BY n",
-                                      [doc_id]).fetchall()
-                if not isinstance(text, str) or stored != [(n, piece) for _, n, piece in _pieces(doc_id, text)]:
+                stored = conn.execute("SELECT n, piece FROM document_pieces WHERE doc_id = ? ORDER BY n", [doc_id])
+                expected = _pieces(text) if isinstance(text, str) else iter([None])
+                if any(a != b for a, b in itertools.zip_longest(stored, expected)):  # a piece at a time
                     torn.append(str(doc_id))
-            elif has_pieces and isinstance(text, str) and text_pieces(doc_id, text):
+            elif has_pieces and isinstance(text, str) and len(text) > PIECED_OVER:
                 unpieced += 1
     except sqlite3.Error as err:
         report.problem(f"documents could not all be read ({err}); {count} were read")
@@ -221,9 +223,10 @@ def _check_documents(conn: sqlite3.Connection, report: CheckReport, has_pieces: 
                             f"{'it' if unpieced == 1 else 'them'} reads the whole text (slower, still right)")
 
 
-def _pieces(doc_id: str, text: str) -> list[tuple[str, int, str]]:
-    """A text's pieces as annotator writes them, for a document of any length."""
-    return [(doc_id, n, text[at:at + PIECE_CHARS]) for n, at in enumerate(range(0, len(text), PIECE_CHARS))]
+def _pieces(text: str) -> Iterator[tuple[int, str]]:
+    """(n, piece) of a text as annotator writes them, for a document of any length."""
+    for n, at in enumerate(range(0, len(text), PIECE_CHARS)):
+        yield n, text[at:at + PIECE_CHARS]
 
 
 def _check_search_index(conn: sqlite3.Connection, report: CheckReport, tables: set[str]) -> None:
