@@ -135,6 +135,7 @@ def import_figure(corpus: Path, workdir: Path) -> tuple[Figure, Path]:
         columns = [c[1] for c in store.db.execute("PRAGMA table_info(documents)")]
         spans = store.db.execute("SELECT * FROM spans ORDER BY id").fetchall()
         themes = store.db.execute("SELECT * FROM doc_themes").fetchall()
+        pieces = store.db.execute("SELECT * FROM document_pieces").fetchall()  # long documents' only
         names = store.db.execute("SELECT * FROM annotators").fetchall()
         schema = {table: store.db.execute(f"SELECT * FROM {table}").fetchall() for table in ("labels", "themes")}
     text_at = columns.index("text")
@@ -154,6 +155,7 @@ def import_figure(corpus: Path, workdir: Path) -> tuple[Figure, Path]:
                     conn.executemany(f"INSERT OR IGNORE INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
             conn.executemany(f"INSERT INTO documents VALUES ({', '.join('?' * len(columns))})", documents)
             conn.executemany("INSERT INTO doc_search(rowid, body) VALUES (?, ?)", bodies)
+            conn.executemany("INSERT INTO document_pieces VALUES (?, ?, ?)", pieces)
             conn.executemany(f"INSERT INTO spans VALUES ({', '.join('?' * len(spans[0]))})", spans)
             conn.executemany(f"INSERT INTO doc_themes VALUES ({', '.join('?' * len(themes[0]))})", themes)
         conn.close()

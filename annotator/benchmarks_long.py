@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import time
 from pathlib import Path
 
 from annotator.core.resources import seeds_dir
@@ -80,9 +81,70 @@ def write_long(path: Path, chars: int = LONG_CHARS, spans: int = LONG_SPANS, *, 
     return text, items
 
 
-def storage_figures(workdir: Path, progress) -> list:
-    """Import, re-import and ``check`` of the 1 MB document with 10,000 spans."""
-    return []
+def _import_timed(db: str | Path, path: Path) -> tuple[float, object]:
+    """``annotator import --annotator sara FILE`` in this process: opening the database and
+    ``import_paths``, as the command does; (seconds, the import's report)."""
+    from annotator.core.importing import import_paths
+    from annotator.core.project import open_project
+
+    t0 = time.perf_counter()
+    with open_project(db) as store:
+        report = import_paths(store, [path], annotator="sara", annotator_given=True)
+    return time.perf_counter() - t0, report
+
+
+def _imported(report, added: int, unchanged: int) -> bool:
+    return (report.spans_added, report.spans_unchanged) == (added, unchanged)
+
+
+def storage_figures(workdir: Path, progress, *, chars: int = LONG_CHARS, spans: int = LONG_SPANS) -> list:
+    """Import, re-import and ``check`` of the 1 MB document with 10,000 spans into a file, as the
+    commands do them (in this process: the functions the commands call); and import and re-import
+    into a team database, beside the file's in the same run as its floor, when PostgreSQL's server
+    binaries are installed. A figure whose command did not do all its work (every span imported,
+    then found again, a check without problems) is infinite."""
+    from annotator.benchmarks import Figure
+    from annotator.benchmarks_team import SKIPPED, team_cluster, team_database
+    from annotator.storage.maintenance import check
+
+    path = workdir / "long-storage.jsonl"
+    _, items = write_long(path, chars, spans)
+    spans = len(items)
+    name = f"{chars / 1e6:g} MB document with {spans:,} spans"
+    db = workdir / "long-storage.db"
+    progress(f"importing a {name} into a file …")
+    first, report = _import_timed(db, path)
+    first = first if _imported(report, spans, 0) else float("inf")
+    again, report = _import_timed(db, path)
+    again = again if _imported(report, 0, spans) else float("inf")
+    progress("checking it …")
+    t0 = time.perf_counter()
+    checked = check(db)
+    checking = time.perf_counter() - t0 if checked.ok and checked.counts.get("spans") == spans else float("inf")
+    figures = [
+        Figure(f"import of a {name}", first, "s", None, "<= 2 s", 2.0, False, decimals=2),
+        Figure(f"import of the same file again (nothing new), {name}", again, "s", None, "<= 1 s", 1.0, False,
+               decimals=2),
+        Figure(f"annotator check of a {name}", checking, "s", None, "<= 5 s", 5.0, False, decimals=2),
+    ]
+    progress(f"importing the {name} into a team database …")
+    with team_cluster() as server:
+        if server is None:
+            return figures + [Figure.skip(f"team: import of a {name} (floor: into a file)", "s", "<= 3x floor",
+                                          SKIPPED),
+                              Figure.skip("team: import of the same file again (floor: into a file)", "s",
+                                          "<= 3x floor", SKIPPED)]
+        url = team_database(server, "bench_long")
+        team_first, report = _import_timed(url, path)
+        team_first = team_first if _imported(report, spans, 0) else float("inf")
+        team_again, report = _import_timed(url, path)
+        team_again = team_again if _imported(report, 0, spans) else float("inf")
+    return figures + [
+        Figure(f"team: import of a {name} (floor: into a file)", team_first, "s", first, "<= 3x floor", 3.0, True,
+               decimals=2),
+        Figure("team: import of the same file again (floor: into a file)", team_again, "s", again, "<= 3x floor",
+               3.0, True, decimals=2),
+    ]
 
 
 def stream_figures(workdir: Path, progress) -> list:

@@ -147,6 +147,24 @@ def test_the_team_figures_are_measured_on_a_cluster_the_bench_starts_and_stops(t
         assert figure.target in row and f"{figure.value:.1f}" in row and row.rstrip().endswith(("ok", "MISSED"))
 
 
+def test_the_long_storage_figures_import_again_and_check_on_a_file_and_a_team_database(tmp_path: Path,
+                                                                                        monkeypatch: pytest.MonkeyPatch):
+    from annotator import benchmarks_long
+
+    started = _bench_starts(monkeypatch)
+    figures = benchmarks_long.storage_figures(tmp_path, lambda _: None, chars=20_000, spans=200)
+    [server] = started
+    assert not server.root.exists()
+    imported, again, checked, team_imported, team_again = figures
+    assert "import of a 0.02 MB document with 200 spans" in imported.name and imported.target == "<= 2 s"
+    assert "again" in again.name and again.target == "<= 1 s"
+    assert "check" in checked.name and checked.target == "<= 5 s"
+    # Every command did all its work (every span imported, then found again; no problem found).
+    assert all(0 < f.value < float("inf") for f in figures)
+    assert (team_imported.floor, team_again.floor) == (imported.value, again.value)
+    assert team_imported.target == team_again.target == "<= 3x floor"
+
+
 def test_the_bench_stops_its_cluster_when_a_figure_fails(monkeypatch: pytest.MonkeyPatch):
     started = _bench_starts(monkeypatch)
     with pytest.raises(RuntimeError), benchmarks_team.team_cluster() as server:

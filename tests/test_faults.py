@@ -259,26 +259,46 @@ def test_sigterm_during_an_export_leaves_no_file(tmp_path: Path):
 
 
 def long_document_database(path: Path) -> Path:
-    """A database whose check and recover each spend about ten seconds inside single SQLite queries:
-    5,000 spans at the end of a 1,000,000-character document (SQLite counts characters from the
-    text's start for each span). The spans go in with the text trigger set aside for speed, and
-    each is the document's text at its offsets, as the trigger would have it."""
+    """A database of one 1,000,000-character document with 5,000 spans near its end. Since issue 22
+    neither check nor recover spends long in any one SQLite query on it (a span's check reads the
+    pieces of the text it covers, check slices the text in Python), so the long query is put into
+    each command by :data:`LONG_QUERY_CHILD`, on the command's own connection, where its own long
+    queries ran: a cross join of the document's 977 pieces with themselves, about a billion rows."""
     text = ("شهرهای هوشمند در مشهد و 대구시는 " * 40_000)[:1_000_000]
     source = write(path.with_suffix(".jsonl"), json.dumps({"id": "long", "text": text}, ensure_ascii=False) + "\n")
     assert cli("--db", str(path), "import", str(source)).returncode == 0
     conn = sqlite3.connect(path)
     try:
-        trigger = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'spans_cover_text'").fetchone()[0]
         conn.execute("INSERT INTO annotators(name, created_at) VALUES ('a', '2026-12-07')")
-        conn.execute("DROP TRIGGER spans_cover_text")
         conn.executemany('INSERT INTO spans(doc_id, annotator, start, "end", label, text, created_at, updated_at) '
                          "VALUES ('long', 'a', ?, ?, 'LOC', ?, '2026-12-07', '2026-12-07')",
                          [(s, s + 1, text[s]) for s in range(990_000, 1_000_000, 2)])
-        conn.execute(trigger)
         conn.commit()
     finally:
         conn.close()
     return path
+
+
+# ``python -m annotator`` with one long query where check compares spans (on its read-only
+# connection) and where recover writes them (a trigger on the new file's connection).
+LONG_QUERY_CHILD = """
+import runpy, sys
+from annotator.storage.maintenance import checking, recovering
+LONG = "SELECT count(*) FROM document_pieces a, document_pieces b, document_pieces c"
+spans = checking._check_spans
+def slow_spans(conn, *args):
+    conn.execute(LONG).fetchone()
+    return spans(conn, *args)
+checking._check_spans = slow_spans
+opened = recovering.Store.open
+def slow_open(path):
+    store = opened(path)
+    store.db.conn.execute("CREATE TEMP TRIGGER slow BEFORE INSERT ON main.spans BEGIN " + LONG + "; END")
+    return store
+recovering.Store.open = slow_open
+sys.argv = ["annotator", *sys.argv[1:]]
+runpy.run_module("annotator", run_name="__main__")
+"""
 
 
 @pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
@@ -291,16 +311,16 @@ def test_a_signal_ends_check_and_recover_inside_one_long_query(tmp_path: Path, s
     before = db.read_bytes()
     out = tmp_path / "recovered.db"
     for args in (("check",), ("recover", str(out))):
-        proc = subprocess.Popen([sys.executable, "-m", "annotator", "--db", str(db), *args],
+        proc = subprocess.Popen([sys.executable, "-c", LONG_QUERY_CHILD, "--db", str(db), *args],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(3)  # started, and inside the spans' query (it runs about ten seconds)
+        time.sleep(3)  # started, and inside the long query (it runs about a minute)
         assert proc.poll() is None, (args, proc.communicate())
         asked = time.monotonic()
         proc.send_signal(stop)
         _, err = proc.communicate(timeout=60)
         waited = time.monotonic() - asked
         # 128 + the signal: stopped, not finished (0 or 1) and not an error; before, the query ran
-        # to its end (about seven seconds more) and only then did the signal end the process.
+        # to its end and only then did the signal end the process.
         assert proc.returncode == 128 + stop, (args, proc.returncode, err)
         assert waited < 2, (args, waited)
         assert "Traceback" not in err and "Error" not in err, err

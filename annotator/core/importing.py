@@ -186,7 +186,7 @@ class _Importer:
             if rec.status is not None:
                 statuses.append((rec.id, annotator, rec.status))
         self.store.insert_documents(new_docs)
-        added = self.store.add_spans(spans)
+        added = self.store.add_spans(self._not_stored(spans, {doc.id for doc in new_docs}))
         self.report.spans_added += added
         self.report.spans_unchanged += len(spans) - added
         self.report.themes_added += self.store.add_doc_themes(themes)
@@ -194,6 +194,15 @@ class _Importer:
             self.report.statuses_set += self.store.set_status(doc_id, annotator, status)
         for item in gold:
             self._add_gold(item.rec, item.mapping)
+
+    def _not_stored(self, spans: list[Span], new_ids: set[str]) -> list[Span]:
+        """The spans not stored already: on a document stored before this page (a file imported
+        again), the ones there are left out, so that they cost a lookup instead of a write."""
+        stored = list(dict.fromkeys(s.doc_id for s in spans if s.doc_id not in new_ids))
+        if not stored:
+            return spans
+        there = self.store.span_keys(stored, list(dict.fromkeys(s.annotator for s in spans)))
+        return [s for s in spans if (s.doc_id, s.annotator, s.start, s.end, s.label) not in there]
 
     def _match_by_text(self, page: list[_Pending], known: dict[str, str]) -> None:
         """Another tool's ids (Label Studio task ids, doccano example ids) name no document of

@@ -11,6 +11,7 @@ from sqlite_utils import Database
 
 from annotator.core.model import Span, Status
 from annotator.storage.common import now
+from annotator.storage.documents_part import _BOUND
 
 
 class AnnotationsPart:
@@ -18,6 +19,7 @@ class AnnotationsPart:
 
     db: Database
     transaction: Callable[[], AbstractContextManager[Any]]  # the Store's
+    _covered: Callable[[str, str, str], str]  # DocumentsPart's
 
     # --- annotations --------------------------------------------------------------------------
 
@@ -61,6 +63,15 @@ class AnnotationsPart:
             [(s.doc_id, s.annotator, s.start, s.end, s.label, s.text, s.note, stamp, stamp) for s in spans],
         )
         return cur.rowcount
+
+    def span_keys(self, doc_ids: list[str], annotators: list[str]) -> set[tuple[str, str, int, int, str]]:
+        """(doc_id, annotator, start, end, label) of these annotators' spans on these documents:
+        what an import of documents already stored need not write again (each write runs the
+        span's check)."""
+        rows = self.db.execute(
+            'SELECT doc_id, annotator, start, "end", label FROM spans WHERE doc_id IN (SELECT value FROM json_each(?)) '
+            "AND annotator IN (SELECT value FROM json_each(?))", [json.dumps(doc_ids), json.dumps(annotators)])
+        return {tuple(row) for row in rows}
 
     def get_span(self, span_id: int) -> Span | None:
         row = self.db.execute(
@@ -123,9 +134,8 @@ class AnnotationsPart:
         new_note = old.note if note is ... else note
         changed = self.db.execute(
             'UPDATE spans SET label = ?, start = ?, "end" = ?, note = ?, updated_at = ?, '
-            "text = (SELECT substr(d.text, ? + 1, ? - ?) FROM documents d WHERE d.id = spans.doc_id) "
-            "WHERE id = ?",
-            [label or old.label, new_start, new_end, new_note, now(), new_start, new_end, new_start, span_id],
+            f"text = (SELECT {self._covered('q.d', 'q.s', 'q.e')} FROM {_BOUND}) WHERE id = ?",
+            [label or old.label, new_start, new_end, new_note, now(), old.doc_id, new_start, new_end, span_id],
         ).rowcount
         if changed == 0:  # not this connection's to change (a team database's row-level security)
             raise KeyError(span_id)
@@ -289,9 +299,10 @@ class AnnotationsPart:
     def rejected_suggestion_texts(self, annotator: str, source: str) -> list[tuple[str, str]]:
         """(text, label) of every suggestion from ``source`` that ``annotator`` rejected: what lowers
         a learned pattern's score."""
+        covered = self._covered("r.doc_id", "r.start", 'r."end"')
         cur = self.db.execute(
-            'SELECT substr(d.text, r.start + 1, r."end" - r.start), r.label FROM suggestion_rejections r '
-            "JOIN documents d ON d.id = r.doc_id WHERE r.annotator = ? AND r.source = ?",
+            f"SELECT {covered}, r.label FROM suggestion_rejections r "
+            "WHERE r.annotator = ? AND r.source = ? AND EXISTS (SELECT 1 FROM documents d WHERE d.id = r.doc_id)",
             [annotator, source],
         )
         return [tuple(row) for row in cur]

@@ -32,6 +32,43 @@ def recolour_themes_sql() -> tuple[str, list[list[str]]]:
             [[new, name, old] for name, (old, new) in RECOLOURED_THEMES.items()])
 
 
+# A long document's text is also kept in pieces of PIECE_CHARS code points (table document_pieces,
+# keyed (doc_id, n): piece n is text[n * PIECE_CHARS:(n + 1) * PIECE_CHARS]), so that checking a
+# span against its document reads the one or two pieces it covers instead of the whole text:
+# SQLite reads a whole text value (its overflow pages) for substr, and both SQLite and PostgreSQL
+# count code points from the start of the text. A document of PIECED_OVER characters or fewer has
+# no pieces: its whole text is read as before, which costs about as much as two pieces.
+PIECE_CHARS = 1024
+PIECED_OVER = 4 * PIECE_CHARS
+
+
+def text_pieces(doc_id: str, text: str) -> Iterator[tuple[str, int, str]]:
+    """The ``document_pieces`` rows of a document, one at a time (a 100 MB text's would be another
+    200 MB at once): none for a short one."""
+    if len(text) <= PIECED_OVER:
+        return
+    for n, at in enumerate(range(0, len(text), PIECE_CHARS)):
+        yield doc_id, n, text[at:at + PIECE_CHARS]
+
+
+def covered_sql(doc: str, start: str, end: str, *, postgresql: bool = False) -> str:
+    """An SQL expression for a document's text[start:end] (its arguments SQL expressions, each
+    used more than once: columns or ``NEW.`` values, not placeholders): from the pieces the span
+    covers when the document has them, else from the whole text; NULL for no such document. Only
+    a span past the end of a long document falls back to reading its whole text."""
+    offset = f"{start} - ({start} / {PIECE_CHARS}) * {PIECE_CHARS} + 1"
+    between = f"n BETWEEN {start} / {PIECE_CHARS} AND ({end} - 1) / {PIECE_CHARS}"
+    if postgresql:
+        pieces = (f"(SELECT substr(string_agg(piece, '' ORDER BY n), {offset}, {end} - {start}) "
+                  f"FROM public.document_pieces WHERE doc_id = {doc} AND {between})")
+        whole = f"(SELECT substr(text, {start} + 1, {end} - {start}) FROM public.documents WHERE id = {doc})"
+    else:  # SQLite 3.40 has no group_concat(... ORDER BY): an ordered subquery feeds it
+        pieces = (f"(SELECT substr(group_concat(p.piece, ''), {offset}, {end} - {start}) FROM (SELECT piece "
+                  f"FROM document_pieces WHERE doc_id = {doc} AND {between} ORDER BY n) AS p)")
+        whole = f"(SELECT substr(text, {start} + 1, {end} - {start}) FROM documents WHERE id = {doc})"
+    return f"COALESCE({pieces}, {whole})"
+
+
 def now() -> str:
     """A UTC timestamp, ISO 8601 with milliseconds."""
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")

@@ -10,7 +10,11 @@ from sqlite_utils import Database
 
 from annotator.core.model import Document, DocumentSummary, Status
 from annotator.core.text import index_form
-from annotator.storage.common import _listing, now, text_hash
+from annotator.storage.common import _listing, covered_sql, now, text_hash, text_pieces
+
+
+# A document id and offsets bound once, for an expression that names each of them more than once.
+_BOUND = "(SELECT CAST(? AS TEXT) AS d, CAST(? AS INTEGER) AS s, CAST(? AS INTEGER) AS e) AS q"
 
 
 class DocumentsPart:
@@ -71,11 +75,25 @@ class DocumentsPart:
             [(d.id, d.title, d.text, d.lang, d.direction, d.source, json.dumps(d.meta, ensure_ascii=False),
               d.text_hash or text_hash(d.text), len(d.text), stamp) for d in docs],
         )
+        self.db.conn.executemany("INSERT INTO document_pieces(doc_id, n, piece) VALUES (?, ?, ?)",
+                                 (row for d in docs for row in text_pieces(d.id, d.text)))
         seqs = self._by_ids("seq", [d.id for d in docs])
         # Explicit rowids: INSERT ... SELECT into the FTS table took twice as long.
         self.db.conn.executemany(
             "INSERT INTO doc_search(rowid, body) VALUES (?, ?)", [(seqs[d.id], index_form(d.text)) for d in docs]
         )
+
+    def _covered(self, doc: str, start: str, end: str) -> str:
+        """SQL for a document's text[start:end] that reads only the pieces the span covers (see
+        ``common.covered_sql``; its arguments are SQL expressions)."""
+        return covered_sql(doc, start, end)
+
+    def text_at(self, doc_id: str, start: int, end: int) -> str | None:
+        """A document's text[start:end] (shorter past its end), read from the pieces it covers;
+        None if there is no such document."""
+        row = self.db.execute(f"SELECT {self._covered('q.d', 'q.s', 'q.e')} FROM {_BOUND}",
+                              [doc_id, start, end]).fetchone()
+        return row[0] if row else None
 
     def delete_document(self, doc_id: str) -> bool:
         """Remove a document with its annotations; True if it existed."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlite_utils import Database
@@ -10,12 +11,14 @@ from sqlite_utils import Database
 from annotator.core.model import GOLD as GOLD_NAME
 from annotator.core.model import Span
 from annotator.storage.common import now
+from annotator.storage.documents_part import _BOUND
 
 
 class GoldPart:
     """Part of :class:`annotator.storage.store.Store` (its ``db`` is an open sqlite-utils Database)."""
 
     db: Database
+    _covered: Callable[[str, str, str], str]  # DocumentsPart's
 
     # --- the gold layer ------------------------------------------------------------------------
 
@@ -76,9 +79,9 @@ class GoldPart:
         self.db.execute(
             'UPDATE gold_spans SET label = ?, start = ?, "end" = ?, note = ?, decided_by = ?, decided_at = ?, '
             "proposed_by = ?, "
-            "text = (SELECT substr(d.text, ? + 1, ? - ?) FROM documents d WHERE d.id = gold_spans.doc_id) WHERE id = ?",
+            f"text = (SELECT {self._covered('q.d', 'q.s', 'q.e')} FROM {_BOUND}) WHERE id = ?",
             [new_label, new_start, new_end, old.note if note is ... else note, decided_by, now(), json.dumps(proposed),
-             new_start, new_end, new_start, span_id])
+             old.doc_id, new_start, new_end, span_id])
         updated = self.get_gold_span(span_id)
         assert updated is not None
         return updated[0]

@@ -226,6 +226,71 @@ def m007_theme_colours(db: Database) -> None:
         db.execute(sql, row)
 
 
+@migrations(name="m008_document_pieces")
+def m008_document_pieces(db: Database) -> None:
+    # Issue 22: a span's check read its document's whole text (SQLite reads all of a long value's
+    # overflow pages for substr, then counts code points from its start), so each span of a 1 MB
+    # document cost a millisecond or more. A document over 4,096 characters now also keeps its
+    # text in pieces of 1,024 code points, written with it (annotator.storage.common.text_pieces),
+    # and the span checks read only the pieces a span covers. A span's length is checked against
+    # its offsets instead of reading the document's length, which lies behind its text in its row.
+    db.executescript(
+        """
+        CREATE TABLE document_pieces (
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            n INTEGER NOT NULL,               -- piece n is text[n * 1024:(n + 1) * 1024]
+            piece TEXT NOT NULL,
+            PRIMARY KEY (doc_id, n)
+        );
+        -- Spans are offsets into the text, and the pieces a copy of it: it never changes.
+        CREATE TRIGGER documents_text_fixed BEFORE UPDATE OF text ON documents
+        WHEN NEW.text IS NOT OLD.text
+        BEGIN SELECT RAISE(ABORT, 'a document''s text never changes once imported (spans are offsets into it): import the new text as another document'); END;
+        DROP TRIGGER spans_cover_text;
+        DROP TRIGGER spans_cover_text_update;
+        DROP TRIGGER gold_spans_cover_text;
+        CREATE TRIGGER spans_cover_text BEFORE INSERT ON spans
+        WHEN NEW.text IS NOT COALESCE(
+                (SELECT substr(group_concat(p.piece, ''), NEW.start - (NEW.start / 1024) * 1024 + 1, NEW."end" - NEW.start)
+                 FROM (SELECT piece FROM document_pieces WHERE doc_id = NEW.doc_id
+                       AND n BETWEEN NEW.start / 1024 AND (NEW."end" - 1) / 1024 ORDER BY n) AS p),
+                (SELECT substr(text, NEW.start + 1, NEW."end" - NEW.start) FROM documents WHERE id = NEW.doc_id))
+          OR length(NEW.text) IS NOT NEW."end" - NEW.start
+        BEGIN SELECT RAISE(ABORT, 'span text does not match the document text at its offsets'); END;
+        CREATE TRIGGER spans_cover_text_update BEFORE UPDATE OF doc_id, start, "end", text ON spans
+        WHEN NEW.text IS NOT COALESCE(
+                (SELECT substr(group_concat(p.piece, ''), NEW.start - (NEW.start / 1024) * 1024 + 1, NEW."end" - NEW.start)
+                 FROM (SELECT piece FROM document_pieces WHERE doc_id = NEW.doc_id
+                       AND n BETWEEN NEW.start / 1024 AND (NEW."end" - 1) / 1024 ORDER BY n) AS p),
+                (SELECT substr(text, NEW.start + 1, NEW."end" - NEW.start) FROM documents WHERE id = NEW.doc_id))
+          OR length(NEW.text) IS NOT NEW."end" - NEW.start
+        BEGIN SELECT RAISE(ABORT, 'span text does not match the document text at its offsets'); END;
+        CREATE TRIGGER gold_spans_cover_text BEFORE INSERT ON gold_spans
+        WHEN NEW.text IS NOT COALESCE(
+                (SELECT substr(group_concat(p.piece, ''), NEW.start - (NEW.start / 1024) * 1024 + 1, NEW."end" - NEW.start)
+                 FROM (SELECT piece FROM document_pieces WHERE doc_id = NEW.doc_id
+                       AND n BETWEEN NEW.start / 1024 AND (NEW."end" - 1) / 1024 ORDER BY n) AS p),
+                (SELECT substr(text, NEW.start + 1, NEW."end" - NEW.start) FROM documents WHERE id = NEW.doc_id))
+          OR length(NEW.text) IS NOT NEW."end" - NEW.start
+        BEGIN SELECT RAISE(ABORT, 'gold span text does not match the document text at its offsets'); END;
+        CREATE TRIGGER gold_spans_cover_text_update BEFORE UPDATE OF doc_id, start, "end", text ON gold_spans
+        WHEN NEW.text IS NOT COALESCE(
+                (SELECT substr(group_concat(p.piece, ''), NEW.start - (NEW.start / 1024) * 1024 + 1, NEW."end" - NEW.start)
+                 FROM (SELECT piece FROM document_pieces WHERE doc_id = NEW.doc_id
+                       AND n BETWEEN NEW.start / 1024 AND (NEW."end" - 1) / 1024 ORDER BY n) AS p),
+                (SELECT substr(text, NEW.start + 1, NEW."end" - NEW.start) FROM documents WHERE id = NEW.doc_id))
+          OR length(NEW.text) IS NOT NEW."end" - NEW.start
+        BEGIN SELECT RAISE(ABORT, 'gold span text does not match the document text at its offsets'); END;
+        """
+    )
+    insert = "INSERT INTO document_pieces(doc_id, n, piece) VALUES (?, ?, ?)"
+    for (doc_id,) in db.execute("SELECT id FROM documents WHERE chars > 4096").fetchall():  # one text at a time
+        text = db.execute("SELECT text FROM documents WHERE id = ?", [doc_id]).fetchone()[0]
+        if isinstance(text, str) and len(text) > 4096:
+            db.conn.executemany(insert, ((doc_id, n, text[at:at + 1024])
+                                         for n, at in enumerate(range(0, len(text), 1024))))
+
+
 def known_names() -> list[str]:
     """Every migration this version of annotator knows, in order."""
     return [m.name for m in migrations.pending(Database(memory=True))]

@@ -15,6 +15,8 @@ Who may write what is roles, grants and row-level security, not the client:
 - gold and adjudication (``gold_*``) are written only by reviewers;
 - documents, the label schema and settings only by the owner (the role that ran ``annotator
   team init``) and the leads the owner names (``team add --lead``: reviewers who also do that);
+- a long document's pieces (``document_pieces``, what a span's check reads) only by the database
+  itself, from the document's text as it is inserted; everyone reads them, as the documents;
   membership only by the owner.
 
 This module sets a team database up; ``team_store`` annotates in one (the Store on PostgreSQL).
@@ -32,6 +34,9 @@ LAYER_TABLES = ("spans", "doc_themes", "doc_status", "suggestion_rejections")
 GOLD_TABLES = ("gold_spans", "gold_themes", "gold_documents", "gold_rejections", "gold_theme_rejections")
 OWNER_TABLES = ("settings", "documents", "labels", "themes", "annotators")
 LEAD_TABLES = ("settings", "documents", "labels", "themes")  # the owner's, but membership
+# The database's own copies, made by its triggers: everyone reads them, nobody writes them (a
+# document's pieces come with the document, whoever may insert it: issue 22, p005).
+DERIVED_TABLES = ("document_pieces",)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,62}$")
 
 
@@ -115,6 +120,8 @@ def refusal_hint(message: str) -> str:
         return "a member writes only their own layer: rows that name another annotator are refused"
     if name in GOLD_TABLES:
         return "gold and adjudication are written by reviewers and leads"
+    if name in DERIVED_TABLES:
+        return "a document's pieces are written by the database itself, with the document"
     if name == "annotators" or "role" in message:
         return "only the database's owner manages its members"
     if name in OWNER_TABLES:
@@ -203,7 +210,8 @@ def init(conn: Any) -> list[str]:
         conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(LEAD_TABLES)} TO {leads}")
         conn.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON annotators FROM {leads}")
         conn.execute(f"GRANT USAGE ON SEQUENCE documents_seq_seq TO {leads}")
-        tables = (*OWNER_TABLES, *LAYER_TABLES, *GOLD_TABLES, "annotator_migrations")
+        derived = [t for t in DERIVED_TABLES if conn.execute("SELECT to_regclass(%s)", [t]).fetchone()[0]]
+        tables = (*OWNER_TABLES, *LAYER_TABLES, *GOLD_TABLES, *derived, "annotator_migrations")
         everyone = f"{annotators}, {reviewers}"
         conn.execute(f"GRANT USAGE ON SCHEMA public TO {everyone}")
         conn.execute(f"GRANT SELECT ON {', '.join(tables)} TO {everyone}")

@@ -401,4 +401,68 @@ BEGIN
     RETURN NEW;
 END $$;
 """),
+    ("p005_document_pieces", """
+-- Issue 22: a span's check read its document's text up to the span (the stored text's chunks up to
+-- there, counting code points from its start), so each span of a 1 MB document cost as much as the
+-- text before it. A document over 4,096 characters also keeps its text in pieces of 1,024 code
+-- points (piece n is text[n * 1024:(n + 1) * 1024], as on a file: annotator.storage.common), made
+-- by the database itself when the document is inserted: no member sends them or may write them, so
+-- none can make the check read a text the document does not have. The check reads only the pieces
+-- a span covers, and a span's length against its offsets rather than the document's.
+CREATE TABLE IF NOT EXISTS document_pieces (
+    doc_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    n INTEGER NOT NULL,
+    piece TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (doc_id, n)
+);
+-- At most 4 KB: a piece stays in its row, uncompressed, read without detoasting anything.
+ALTER TABLE document_pieces ALTER COLUMN piece SET STORAGE PLAIN;
+-- A text's pieces in one pass over its UTF-8 bytes: each piece is decoded from at most 4,096 bytes
+-- cut at a character's first byte (substr on the text would count from its start for every piece).
+CREATE OR REPLACE FUNCTION annotator_text_pieces(whole TEXT) RETURNS TABLE (n INTEGER, piece TEXT)
+LANGUAGE plpgsql IMMUTABLE STRICT SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE bytes BYTEA := convert_to(whole, 'UTF8'); total INTEGER := octet_length(bytes); at INTEGER := 0; cut INTEGER;
+BEGIN
+    n := 0;
+    WHILE at < total LOOP
+        cut := least(4096, total - at);
+        WHILE at + cut < total AND (get_byte(bytes, at + cut) & 192) = 128 LOOP  -- inside a character
+            cut := cut - 1;
+        END LOOP;
+        piece := left(convert_from(substring(bytes FROM at + 1 FOR cut), 'UTF8'), 1024);
+        RETURN NEXT;
+        at := at + octet_length(convert_to(piece, 'UTF8'));
+        n := n + 1;
+    END LOOP;
+END $$;
+CREATE OR REPLACE FUNCTION annotator_document_pieces() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    INSERT INTO public.document_pieces(doc_id, n, piece)
+        SELECT NEW.id, p.n, p.piece FROM public.annotator_text_pieces(NEW.text) p;
+    RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS documents_pieces ON documents;
+CREATE TRIGGER documents_pieces AFTER INSERT ON documents FOR EACH ROW WHEN (NEW.chars > 4096)
+    EXECUTE FUNCTION annotator_document_pieces();
+INSERT INTO document_pieces(doc_id, n, piece)
+    SELECT d.id, p.n, p.piece FROM documents d, annotator_text_pieces(d.text) p WHERE d.chars > 4096
+    ON CONFLICT DO NOTHING;
+CREATE OR REPLACE FUNCTION annotator_span_covers_text() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE covered TEXT;
+BEGIN
+    covered := COALESCE(
+        (SELECT substr(string_agg(p.piece, '' ORDER BY p.n), NEW.start - (NEW.start / 1024) * 1024 + 1,
+                       NEW."end" - NEW.start)
+            FROM public.document_pieces p
+            WHERE p.doc_id = NEW.doc_id AND p.n BETWEEN NEW.start / 1024 AND (NEW."end" - 1) / 1024),
+        (SELECT substr(d.text, NEW.start + 1, NEW."end" - NEW.start) FROM public.documents d WHERE d.id = NEW.doc_id));
+    IF covered IS NULL OR NEW.text IS DISTINCT FROM covered OR char_length(NEW.text) <> NEW."end" - NEW.start THEN
+        RAISE EXCEPTION 'span text does not match the document text at its offsets'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END $$;
+"""),
 ]

@@ -209,6 +209,40 @@ def test_a_documents_text_never_changes_and_its_length_is_the_databases(cluster,
             owner.execute("UPDATE documents SET text = 'abd' WHERE id = 'd2'")
 
 
+def test_a_long_documents_pieces_are_the_databases_own_and_no_member_writes_them(cluster, team_db):
+    """Issue 22: a span's check reads the pieces of a long document's text it covers. They are made
+    by the database from the text a lead inserts, read by everyone, and written by no member: a
+    piece that lied would let a span that is not the text in."""
+    from tests.storage.test_long_documents import long_text
+
+    add_lead(cluster, team_db)
+    text = long_text(6)
+    with cluster.connect("reza", team_db) as reza:
+        reza.execute("INSERT INTO documents(id, title, text, lang, direction, text_hash, chars, created_at) "
+                     "VALUES ('d2', 't', %s, 'fa', 'rtl', 'h', 0, %s)", [text, NOW])
+    pieces = "SELECT string_agg(piece, '' ORDER BY n), count(*) FROM document_pieces WHERE doc_id = 'd2'"
+    attacks = ("INSERT INTO document_pieces VALUES ('d1', 0, 'x')",
+               "UPDATE document_pieces SET piece = repeat('x', char_length(piece)) WHERE n = 1",
+               "DELETE FROM document_pieces")
+    for member in ("reza", "leila", "sara"):
+        with cluster.connect(member, team_db) as conn:
+            assert conn.execute(pieces).fetchone() == (text, len(text) // 1024 + 1)
+            for attack in attacks:
+                with pytest.raises(psycopg.errors.InsufficientPrivilege, match="document_pieces"):
+                    conn.execute(attack)
+    with cluster.connect("sara", team_db) as sara:
+        word = text.split()[-20]  # in the last piece
+        start = text.index(" " + word + " ") + 1
+        sara.execute(INSERT_SPAN, ["d2", "sara", start, start + len(word), "GPE", word, NOW, NOW])
+        with pytest.raises(psycopg.errors.CheckViolation, match="does not match the document text"):
+            sara.execute(INSERT_SPAN, ["d2", "sara", start + 1, start + len(word) + 1, "GPE", word, NOW, NOW])
+    with cluster.connect("reza", team_db) as reza:  # a document the lead deletes takes its pieces along
+        reza.execute("DELETE FROM documents WHERE id = 'd2'")
+        assert reza.execute(pieces).fetchone() == (None, 0)
+    assert team.refusal_hint('permission denied for table document_pieces') == \
+        "a document's pieces are written by the database itself, with the document"
+
+
 # --- 5. one member cannot hold the others up for long -----------------------------------------
 
 def test_a_lead_cannot_lock_the_membership_table(cluster, team_db):
@@ -341,13 +375,47 @@ def test_a_database_set_up_by_an_older_annotator_upgrades_with_its_data(cluster,
             owner.execute("INSERT INTO labels(name, colour, position) VALUES ('GPE', '#2D783C', 0)")
             owner.execute(INSERT_SPAN, span_row("sara"))
             monkeypatch.undo()
-            assert team.init(owner) == ["p004_integrity"]
+            assert team.init(owner) == ["p004_integrity", "p005_document_pieces"]
             assert owner.execute("SELECT chars FROM documents").fetchone()[0] == len(TEXT)
             assert team.init(owner) == []
         with cluster.connect("sara", name) as sara:
             with pytest.raises(psycopg.errors.CheckViolation):
                 sara.execute("UPDATE spans SET doc_id = 'd1', start = start + 1")
             assert sara.execute("SHOW idle_in_transaction_session_timeout").fetchone()[0] == "10min"
+    finally:
+        with cluster.connect() as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def test_an_older_team_database_gets_its_long_documents_pieces_on_upgrade(cluster, monkeypatch):
+    import uuid
+
+    from tests.storage.test_long_documents import long_text
+
+    name = f"t{uuid.uuid4().hex[:10]}"
+    text = long_text(8)
+    with cluster.connect() as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        with cluster.connect(database=name) as owner:
+            monkeypatch.setattr(team, "MIGRATIONS", [m for m in team.MIGRATIONS if m[0] < "p005"])
+            team.init(owner)
+            team.add_member(owner, "sara")
+            for doc_id, body in (("long", text), ("short", TEXT)):
+                owner.execute("INSERT INTO documents(id, title, text, lang, direction, text_hash, chars, created_at) "
+                              "VALUES (%s, 't', %s, 'fa', 'rtl', 'h', 0, %s)", [doc_id, body, NOW])
+            owner.execute("INSERT INTO labels(name, colour, position) VALUES ('GPE', '#2D783C', 0)")
+            monkeypatch.undo()
+            assert team.init(owner) == ["p005_document_pieces"]
+            assert owner.execute("SELECT doc_id, string_agg(piece, '' ORDER BY n) FROM document_pieces "
+                                 "GROUP BY doc_id").fetchall() == [("long", text)]
+            owner.execute("UPDATE document_pieces SET piece = repeat('x', 1024) WHERE n = 5")
+        with cluster.connect("sara", name) as sara:  # its spans are checked against the pieces from now on
+            far = ["long", "sara", 10, 14, "GPE", text[10:14], NOW, NOW]
+            sara.execute(INSERT_SPAN, far)
+            with pytest.raises(psycopg.errors.CheckViolation):
+                sara.execute(INSERT_SPAN, ["long", "sara", 5 * 1024, 5 * 1024 + 4, "GPE", text[5 * 1024:5 * 1024 + 4],
+                                           NOW, NOW])
     finally:
         with cluster.connect() as admin:
             admin.execute(f"DROP DATABASE {name} WITH (FORCE)")

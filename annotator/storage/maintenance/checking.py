@@ -8,14 +8,17 @@ message is one line, ready to show a user.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import sqlite3
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from annotator.core import stopping
 from annotator.core.text import counted
+from annotator.storage.common import PIECE_CHARS, PIECED_OVER
 from annotator.storage.errors import disk_full
 from annotator.storage.files import connect_readonly, stoppable, unusable
 from annotator.storage.migrations import known_names
@@ -119,7 +122,7 @@ def _check(conn: sqlite3.Connection, report: CheckReport) -> None:
     stopping.check()
     _check_foreign_keys(conn, report)
     stopping.check()
-    _check_documents(conn, report)
+    _check_documents(conn, report, "document_pieces" in tables)
     stopping.check()
     if "doc_search" in tables:
         _check_search_index(conn, report, tables)
@@ -184,15 +187,26 @@ def _check_foreign_keys(conn: sqlite3.Connection, report: CheckReport) -> None:
                        f"rows that do not exist (rowids {shown})")
 
 
-def _check_documents(conn: sqlite3.Connection, report: CheckReport) -> None:
+def _check_documents(conn: sqlite3.Connection, report: CheckReport, has_pieces: bool) -> None:
     bad: list[str] = []
+    torn: list[str] = []  # documents whose pieces (what a span's check reads) are not their text
+    unpieced = 0  # long documents without pieces: their spans' checks read the whole text
     count = 0
     try:
+        pieced = {row[0] for row in conn.execute("SELECT DISTINCT doc_id FROM document_pieces")} if has_pieces \
+            else set()
         for doc_id, text, recorded, chars in conn.execute("SELECT id, text, text_hash, chars FROM documents"):
             count += 1
             if not isinstance(text, str) or recorded != hashlib.sha256(text.encode("utf-8")).hexdigest() \
                     or chars != len(text):
                 bad.append(str(doc_id))
+            if doc_id in pieced:
+                stored = conn.execute("SELECT n, piece FROM document_pieces WHERE doc_id = ? ORDER BY n", [doc_id])
+                expected = _pieces(text) if isinstance(text, str) else iter([None])
+                if any(a != b for a, b in itertools.zip_longest(stored, expected)):  # a piece at a time
+                    torn.append(str(doc_id))
+            elif has_pieces and isinstance(text, str) and len(text) > PIECED_OVER:
+                unpieced += 1
     except sqlite3.Error as err:
         report.problem(f"documents could not all be read ({err}); {count} were read")
     report.counts["documents"] = count
@@ -200,6 +214,19 @@ def _check_documents(conn: sqlite3.Connection, report: CheckReport) -> None:
         shown = ", ".join(bad[:EXAMPLES]) + (", …" if len(bad) > EXAMPLES else "")
         report.problem(f"{len(bad)} document{'s' if len(bad) != 1 else ''} no longer match the hash or length "
                        f"recorded with their text: {shown}")
+    if torn:
+        shown = ", ".join(torn[:EXAMPLES]) + (", …" if len(torn) > EXAMPLES else "")
+        report.problem(f"{len(torn)} document{'s' if len(torn) != 1 else ''} whose pieces (the copy of the text that "
+                       f"span checks read) no longer match their text: {shown}")
+    if unpieced:
+        report.notes.append(f"{counted(unpieced, 'long document')} without pieces: checking a span on "
+                            f"{'it' if unpieced == 1 else 'them'} reads the whole text (slower, still right)")
+
+
+def _pieces(text: str) -> Iterator[tuple[int, str]]:
+    """(n, piece) of a text as annotator writes them, for a document of any length."""
+    for n, at in enumerate(range(0, len(text), PIECE_CHARS)):
+        yield n, text[at:at + PIECE_CHARS]
 
 
 def _check_search_index(conn: sqlite3.Connection, report: CheckReport, tables: set[str]) -> None:
@@ -269,26 +296,50 @@ class _ScratchCopy:
 
 
 def _check_spans(conn: sqlite3.Connection, report: CheckReport, table: str, by_annotator: bool) -> None:
-    who = "s.annotator" if by_annotator else "NULL"
+    """Every span against its document's text, read once per document (in Python, which slices a
+    text in the time of the slice: SQLite's substr reads the whole text and counts from its start)."""
+    who = "annotator" if by_annotator else "NULL"
     kind = "spans" if by_annotator else "gold spans"
+    mismatched: list[tuple[Any, ...]] = []
     try:
         report.counts[kind] = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-        rows = conn.execute(
-            f'SELECT s.doc_id, {who}, s.start, s."end", s.text, substr(d.text, s.start + 1, s."end" - s.start) '
-            f"FROM {table} s JOIN documents d ON d.id = s.doc_id "
-            f'WHERE s.text IS NOT substr(d.text, s.start + 1, s."end" - s.start) OR s."end" > length(d.text) '
-            f'ORDER BY s.doc_id, s.start, s."end"'
-        ).fetchall()
+        doc_id: Any = object()
+        text: Any = None
+        # In doc_id order, as the table's unique index holds them: one document's text at a time.
+        for row_doc, annotator, start, end, stored in conn.execute(
+                f'SELECT doc_id, {who}, start, "end", text FROM {table} ORDER BY doc_id'):
+            if row_doc != doc_id:
+                stopping.check()
+                doc_id = row_doc
+                found = conn.execute("SELECT text FROM documents WHERE id = ?", [doc_id]).fetchone()
+                text = found[0] if found else None  # a span of no document: the foreign key check says so
+            if text is None:
+                continue
+            actual = _covered(text, start, end)
+            if actual is None or actual != stored or end > len(text):
+                mismatched.append((doc_id, annotator, start, end, stored, actual))
     except sqlite3.Error as err:
         report.problem(f"{kind}: their texts could not all be compared with the documents ({err})")
         return
-    if not rows:
+    if not mismatched:
         return
-    report.problem(f"{kind}: {len(rows)} span{'s' if len(rows) != 1 else ''} no longer match their "
+    mismatched.sort(key=lambda row: (str(row[0]), _number(row[2]), _number(row[3])))
+    report.problem(f"{kind}: {len(mismatched)} span{'s' if len(mismatched) != 1 else ''} no longer match their "
                    "document's text at their offsets")
-    for doc_id, annotator, start, end, stored, actual in rows[:EXAMPLES]:
+    for doc_id, annotator, start, end, stored, actual in mismatched[:EXAMPLES]:
         by = f", annotator {annotator}" if by_annotator else ""
         report.problems.append(f"{kind}: document {doc_id}{by}, offsets {start}-{end}: stored {_quote(stored)}, "
                                f"the document has {_quote(actual)} there")
-    if len(rows) > EXAMPLES:
-        report.problems.append(f"{kind}: … and {len(rows) - EXAMPLES} more")
+    if len(mismatched) > EXAMPLES:
+        report.problems.append(f"{kind}: … and {len(mismatched) - EXAMPLES} more")
+
+
+def _covered(text: Any, start: Any, end: Any) -> str | None:
+    """``text[start:end]`` (shorter past its end), or None when those are not a text and offsets."""
+    if not (isinstance(text, str) and isinstance(start, int) and isinstance(end, int)) or start < 0:
+        return None
+    return text[start:end]
+
+
+def _number(value: Any) -> float:
+    return value if isinstance(value, (int, float)) else float("inf")

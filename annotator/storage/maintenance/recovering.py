@@ -16,6 +16,7 @@ from typing import Any
 from annotator.core import stopping
 from annotator.core.errors import DatabaseError
 from annotator.core.text import counted, index_form
+from annotator.storage.common import text_pieces
 from annotator.storage.files import (
     connect_readonly,
     fsync_file,
@@ -37,7 +38,8 @@ _RECOVER_ORDER = (
     "gold_documents", "gold_spans", "gold_themes", "suggestion_rejections", "gold_rejections",
     "gold_theme_rejections",
 )
-_NOT_COPIED = {"_sqlite_migrations", "sqlite_sequence", "sqlite_stat1", "sqlite_stat4"}
+# A document's pieces are made anew from its recovered text (never copied: they could disagree with it).
+_NOT_COPIED = {"_sqlite_migrations", "sqlite_sequence", "sqlite_stat1", "sqlite_stat4", "document_pieces"}
 
 
 @dataclass
@@ -305,13 +307,16 @@ def _copy_table(src: sqlite3.Connection, dst: sqlite3.Connection, table: str,
     insert = f'INSERT INTO "{table}"({", ".join(f"{chr(34)}{c}{chr(34)}" for c in columns)}) VALUES ({marks})'
     documents = table == "documents"
     if documents:
-        text_at, hash_at, chars_at, seq_at = (columns.index(c) for c in ("text", "text_hash", "chars", "seq"))
+        text_at, hash_at, chars_at, seq_at, id_at = (columns.index(c) for c in ("text", "text_hash", "chars", "seq",
+                                                                                 "id"))
 
     def write(rows: list[tuple[Any, ...]]) -> None:
         dst.executemany(insert, rows)
         if documents:
             dst.executemany("INSERT INTO doc_search(rowid, body) VALUES (?, ?)",
                             [(row[seq_at], index_form(row[text_at])) for row in rows])
+            dst.executemany("INSERT INTO document_pieces(doc_id, n, piece) VALUES (?, ?, ?)",
+                            (piece for row in rows for piece in text_pieces(row[id_at], row[text_at])))
 
     def flush(rows: list[tuple[Any, ...]]) -> None:
         stopping.check()  # a read a stop interrupted looks like damage: stop before taking it for that
