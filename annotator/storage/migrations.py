@@ -226,6 +226,21 @@ def m007_theme_colours(db: Database) -> None:
         db.execute(sql, row)
 
 
+def _covers_text(name: str, event: str, table: str, what: str) -> str:
+    """A trigger refusing a row of ``table`` whose text is not its document's at its offsets: read
+    from the pieces the span covers, or from the text itself for a document without pieces."""
+    return f"""
+        CREATE TRIGGER {name} BEFORE {event} ON {table}
+        WHEN NEW.text IS NOT COALESCE(
+                (SELECT substr(group_concat(p.piece, ''), NEW.start - (NEW.start / 1024) * 1024 + 1, NEW."end" - NEW.start)
+                 FROM (SELECT piece FROM document_pieces WHERE doc_id = NEW.doc_id
+                       AND n BETWEEN NEW.start / 1024 AND (NEW."end" - 1) / 1024 ORDER BY n) AS p),
+                (SELECT substr(text, NEW.start + 1, NEW."end" - NEW.start) FROM documents WHERE id = NEW.doc_id))
+          OR length(NEW.text) IS NOT NEW."end" - NEW.start
+        BEGIN SELECT RAISE(ABORT, '{what} text does not match the document text at its offsets'); END;
+"""
+
+
 @migrations(name="m008_document_pieces")
 def m008_document_pieces(db: Database) -> None:
     # Issue 22: a span's check read its document's whole text (SQLite reads all of a long value's
@@ -249,39 +264,12 @@ def m008_document_pieces(db: Database) -> None:
         DROP TRIGGER spans_cover_text;
         DROP TRIGGER spans_cover_text_update;
         DROP TRIGGER gold_spans_cover_text;
-        CREATE TRIGGER spans_cover_text BEFORE INSERT ON spans
-        WHEN NEW.text IS NOT COALESCE(
-                (SELECT substr(group_concat(p.piece, ''), NEW.start - (NEW.start / 1024) * 1024 + 1, NEW."end" - NEW.start)
-                 FROM (SELECT piece FROM document_pieces WHERE doc_id = NEW.doc_id
-                       AND n BETWEEN NEW.start / 1024 AND (NEW."end" - 1) / 1024 ORDER BY n) AS p),
-                (SELECT substr(text, NEW.start + 1, NEW."end" - NEW.start) FROM documents WHERE id = NEW.doc_id))
-          OR length(NEW.text) IS NOT NEW."end" - NEW.start
-        BEGIN SELECT RAISE(ABORT, 'span text does not match the document text at its offsets'); END;
-        CREATE TRIGGER spans_cover_text_update BEFORE UPDATE OF doc_id, start, "end", text ON spans
-        WHEN NEW.text IS NOT COALESCE(
-                (SELECT substr(group_concat(p.piece, ''), NEW.start - (NEW.start / 1024) * 1024 + 1, NEW."end" - NEW.start)
-                 FROM (SELECT piece FROM document_pieces WHERE doc_id = NEW.doc_id
-                       AND n BETWEEN NEW.start / 1024 AND (NEW."end" - 1) / 1024 ORDER BY n) AS p),
-                (SELECT substr(text, NEW.start + 1, NEW."end" - NEW.start) FROM documents WHERE id = NEW.doc_id))
-          OR length(NEW.text) IS NOT NEW."end" - NEW.start
-        BEGIN SELECT RAISE(ABORT, 'span text does not match the document text at its offsets'); END;
-        CREATE TRIGGER gold_spans_cover_text BEFORE INSERT ON gold_spans
-        WHEN NEW.text IS NOT COALESCE(
-                (SELECT substr(group_concat(p.piece, ''), NEW.start - (NEW.start / 1024) * 1024 + 1, NEW."end" - NEW.start)
-                 FROM (SELECT piece FROM document_pieces WHERE doc_id = NEW.doc_id
-                       AND n BETWEEN NEW.start / 1024 AND (NEW."end" - 1) / 1024 ORDER BY n) AS p),
-                (SELECT substr(text, NEW.start + 1, NEW."end" - NEW.start) FROM documents WHERE id = NEW.doc_id))
-          OR length(NEW.text) IS NOT NEW."end" - NEW.start
-        BEGIN SELECT RAISE(ABORT, 'gold span text does not match the document text at its offsets'); END;
-        CREATE TRIGGER gold_spans_cover_text_update BEFORE UPDATE OF doc_id, start, "end", text ON gold_spans
-        WHEN NEW.text IS NOT COALESCE(
-                (SELECT substr(group_concat(p.piece, ''), NEW.start - (NEW.start / 1024) * 1024 + 1, NEW."end" - NEW.start)
-                 FROM (SELECT piece FROM document_pieces WHERE doc_id = NEW.doc_id
-                       AND n BETWEEN NEW.start / 1024 AND (NEW."end" - 1) / 1024 ORDER BY n) AS p),
-                (SELECT substr(text, NEW.start + 1, NEW."end" - NEW.start) FROM documents WHERE id = NEW.doc_id))
-          OR length(NEW.text) IS NOT NEW."end" - NEW.start
-        BEGIN SELECT RAISE(ABORT, 'gold span text does not match the document text at its offsets'); END;
-        """
+"""
+        + "".join(_covers_text(*trigger) for trigger in (
+            ("spans_cover_text", "INSERT", "spans", "span"),
+            ("spans_cover_text_update", 'UPDATE OF doc_id, start, "end", text', "spans", "span"),
+            ("gold_spans_cover_text", "INSERT", "gold_spans", "gold span"),
+            ("gold_spans_cover_text_update", 'UPDATE OF doc_id, start, "end", text', "gold_spans", "gold span")))
     )
     insert = "INSERT INTO document_pieces(doc_id, n, piece) VALUES (?, ?, ?)"
     for (doc_id,) in db.execute("SELECT id FROM documents WHERE chars > 4096").fetchall():  # one text at a time
