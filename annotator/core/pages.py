@@ -19,6 +19,7 @@ text: the parts of a 100 MB article are found in milliseconds.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import NamedTuple
 
 PART = 200_000  # code points a part holds at most
@@ -26,6 +27,9 @@ LINE = 1_500  # a paragraph longer than this is broken for display
 # A stretch without a space (a blob, a language written without spaces) has nowhere to break
 # for display, so its parts are this long at most: one paragraph of it is laid out whole.
 UNBROKEN = 10_000
+# The view shows this much of the next part after its own (up to a space): a span, a search
+# match or a selection that starts in a part and runs across its cut is shown whole there.
+OVERLAP = 2_000
 _SENTENCE_END = re.compile(r"[.!?؟。]\s")
 _SPACE = re.compile(r"\s")
 
@@ -50,11 +54,34 @@ def parts(text: str, size: int = PART, unbroken: int = UNBROKEN) -> list[Part]:
         cut = text.rfind("\n", start + size // 2, limit)
         if cut < 0:
             cut = _last_space(text, start + unbroken, limit)
-        end = cut + 1 if cut >= 0 else start + unbroken
+        end = cut + 1 if cut >= 0 else _grapheme_edge(text, start + unbroken, start)
+        if length - end < unbroken // 10:
+            break  # a few words left: they end this part rather than make one of their own
         out.append(Part(start, end))
         start = end
     out.append(Part(start, length))
     return out
+
+
+def _grapheme_edge(text: str, at: int, low: int) -> int:
+    """``at``, or the nearest place before it that does not split a character from its marks,
+    a joiner or a skin tone (👩‍👩‍👧 stays whole)."""
+    while at > low + 1 and (text[at - 1] == "\u200d" or "\U0001f3fb" <= text[at] <= "\U0001f3ff"
+                            or unicodedata.category(text[at]) in ("Mn", "Me", "Cf")):
+        at -= 1
+    return at
+
+
+def shown_end(text: str, part: Part, overlap: int = OVERLAP) -> int:
+    """Where the view of ``part`` ends: ``overlap`` code points into the next part, at the last
+    space or line break there (the part's end if it is the text's)."""
+    if part.end >= len(text):
+        return part.end
+    limit = min(len(text), part.end + overlap)
+    if limit == len(text):
+        return limit
+    cut = max(text.rfind("\n", part.end, limit), _last_space(text, part.end + overlap // 2, limit))
+    return cut if cut > part.end else _grapheme_edge(text, limit, part.end)
 
 
 def _last_space(text: str, low: int, high: int) -> int:
@@ -96,15 +123,16 @@ def _next_space(text: str, low: int, high: int) -> int:
 
 
 def shown_text(text: str, part: Part, breaks: list[int]) -> str:
-    """What the view holds for ``part``: its text with each break shown as a line break, without
-    a last line break (so the same positions, one less at most)."""
+    """What the view holds for ``part`` (code points ``[start, end)``: a part, or what is shown of
+    it): its text with each break shown as a line break, without a last line break (so the same
+    positions, one less at most)."""
     pieces, at = [], part.start
     for cut in breaks:
         pieces.append(text[at:cut])
         at = cut + 1
     pieces.append(text[at:part.end])
     shown = "\n".join(pieces)
-    return shown[:-1] if shown.endswith("\n") else shown
+    return shown[:-1] if part.end > part.start and text[part.end - 1] == "\n" else shown
 
 
 def part_of(found: list[Part], offset: int) -> int:

@@ -64,7 +64,3 @@ class PartIndex(Utf16Index):
 
     def span_to_utf16(self, start: int, end: int) -> tuple[int, int]:
         return self.to_utf16(start), self.to_utf16(end)
-
-    def holds(self, offset: int) -> bool:
-        """Whether code point ``offset`` is in the part (its end counts: a caret can stand there)."""
-        return self.start <= offset <= self.end

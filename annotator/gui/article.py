@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QApplication, QPlainTextEdit, QTextEdit, QToolTip,
 
 from annotator.core.model import Span
 from annotator.core.text import detect_language
-from annotator.core.pages import Part, display_breaks, parts, shown_text
+from annotator.core.pages import Part, display_breaks, parts, shown_end, shown_text
 from annotator.core.utf16 import PartIndex
 from annotator.core.words import word_at
 from annotator.gui.article_layout import TagRoomLayout, glyph_at
@@ -109,8 +109,9 @@ class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
         return self.index.span_to_code_points(cursor.selectionStart(), cursor.selectionEnd())
 
     def select(self, start: int, end: int, *, ensure_visible: bool = True) -> None:
-        """Select code points ``[start, end)`` (in the part holding ``start``: a selection ends at its part's end)."""
-        self._reach(start)
+        """Select code points ``[start, end)`` (in the part holding ``start``, which shows the
+        start of the next part too: a selection ends there)."""
+        self._reach(start, end)
         a, b = self.index.span_to_utf16(start, end)
         cursor = self.textCursor()
         cursor.setPosition(a)
@@ -270,7 +271,8 @@ class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
         highlighted once."""
         text, part = self.index.text, self.parts[number]
         self.part = number
-        shown = shown_text(text, part, display_breaks(text, part.start, part.end))
+        seen = Part(part.start, shown_end(text, part))  # and the start of the next part
+        shown = shown_text(text, seen, display_breaks(text, seen.start, seen.end))
         self.index = PartIndex(text, part.start, part.start + len(shown))
         self.highlighter.set_text(shown, self.index)
         self.highlighter.set_marks([self._mark(s) for s in self.spans if self._on_part(s.start, s.end)],
@@ -396,7 +398,8 @@ class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
         self._selected = span_id
         span = self._by_id.get(span_id)
         if span is not None and scroll:
-            self._reach(span.start)
+            if not self._on_part(span.start, span.end):  # a span a part shows (some of) is selected there
+                self._reach(span.start, span.end)
             cursor = self.textCursor()
             cursor.setPosition(self.index.to_utf16(span.start))
             self.setTextCursor(cursor)

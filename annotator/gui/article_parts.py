@@ -12,7 +12,8 @@ from annotator.core.pages import Part, part_of
 
 
 class PartBar(QWidget):
-    """"Part 2 of 5 · characters 200,001–399,994 of 1,000,000", between Previous and Next."""
+    """"Part 2 of 5 · offsets 200,000–399,994 of 1,000,000", between Previous and Next: offsets as
+    the span list and the status bar count them (code points from 0, the end not included)."""
 
     move = Signal(int)  # -1: the previous part, +1: the next
 
@@ -49,8 +50,7 @@ class PartBar(QWidget):
 
     def show_part(self, number: int, parts: list[Part], length: int) -> None:
         part = parts[number]
-        self.label.setText(f"Part {number + 1:,} of {len(parts):,} · characters {part.start + 1:,}–"
-                           f"{part.end:,} of {length:,}")
+        self.label.setText(f"Part {number + 1:,} of {len(parts):,} · offsets {part.start:,}–{part.end:,} of {length:,}")
         self.previous.setEnabled(number > 0)
         self.next.setEnabled(number + 1 < len(parts))
         self.setVisible(len(parts) > 1)
@@ -76,15 +76,30 @@ class ArticleParts:
         if not 0 <= number < len(self.parts) or number == self.part:
             return False
         self._show_part(number)
+        cursor = self.textCursor()
+        cursor.movePosition(QTextCursor.End if at_end else QTextCursor.Start)
+        self.setTextCursor(cursor)
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum() if at_end else 0)
-        self.set_caret(self.index.end if at_end else self.parts[number].start)
         return True
 
-    def _reach(self, offset: int) -> None:
-        """Make sure the part holding code point ``offset`` is the one shown."""
-        if not self.index.holds(offset):
-            self._show_part(part_of(self.parts, offset))
+    def show_place(self, offset: int) -> None:
+        """Show where code point ``offset`` is, the caret there (an undone change in another part)."""
+        self._reach(offset)
+        self.set_caret(offset)
+        self.ensureCursorVisible()
+
+    def _reach(self, start: int, end: int | None = None) -> None:
+        """Make sure code points ``[start, end)`` are shown (the part holding ``start`` if the
+        one shown does not show them)."""
+        end = start if end is None else end
+        index = self.index
+        if not (index.start <= start and end <= index.end and (start < index.end or start == len(index.text))):
+            self._show_part(part_of(self.parts, start))
+
+    def shows(self, start: int, end: int) -> bool:
+        """Whether code points ``[start, end)`` show (some of them) in the part on screen."""
+        return self._on_part(start, end)
 
     def _on_part(self, start: int, end: int) -> bool:
         """Whether code points ``[start, end)`` show in the part (an empty range: where it stands)."""

@@ -327,6 +327,9 @@ class MainWindow(QMainWindow):
         if delta is not None:
             removed, added = delta
             self.view.change_spans(removed, added)
+            touched = [*removed, *added]
+            if focus_span is None and touched and not any(self.view.shows(s.start, s.end) for s in touched):
+                self.view.show_place(touched[0].start)  # an undo in another part of a long document: shown there
             self.span_panel.change(removed, added)
             self.learning.spans_made(len(added) if len(added) >= len(removed) else 0)  # a relabel counts; an undo not
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator.core.pages import LINE, display_breaks, part_of, parts, shown_text
+from annotator.core.pages import LINE, Part, display_breaks, part_of, parts, shown_end, shown_text
 from annotator.core.utf16 import PartIndex
 
 SENTENCE = "شهرداری مشهد گفت که طرح تازه اجرا می‌شود. 대구시는 지난 18일 발표했다. "
@@ -68,7 +68,6 @@ def test_a_part_converts_offsets_of_the_whole_text_with_an_emoji_before_it():
     assert shown.encode("utf-16-le")[2 * a:2 * b].decode("utf-16-le") == "대구시"  # the emoji in the part counts twice
     assert index.span_to_code_points(a, b) == (start, start + 3)
     assert index.to_utf16(0) == 0 and index.to_utf16(len(text) + 5) == index.length_utf16  # held to the part's edges
-    assert index.holds(start) and not index.holds(found[0].start)
 
 
 @settings(max_examples=200, deadline=None)
@@ -85,3 +84,21 @@ def test_parts_and_breaks_never_move_a_character(text, size, line):
         original = text[part.start:part.end]
         assert len(shown) == len(original) or (len(shown) == len(original) - 1 and original.endswith("\n"))
         assert all(s == t or (s == "\n" and t.isspace()) for s, t in zip(shown, original))
+
+
+def test_a_part_shows_the_start_of_the_next_one_up_to_a_space():
+    line = SENTENCE * 3_000
+    found = parts(line, size=20_000)
+    end = shown_end(line, found[0], overlap=2_000)
+    assert found[0].end + 1_000 <= end <= found[0].end + 2_000 and line[end] == " "
+    assert shown_end(line, found[-1]) == len(line)
+
+
+def test_a_few_words_left_over_end_the_last_part_and_a_hard_cut_keeps_a_family_whole():
+    line = SENTENCE * 300
+    found = parts(line + "پایان", size=len(line) - 3)
+    assert found == [Part(0, len(line) + 5)]  # the few words past the cut end this part, not one of their own
+    family = "👩\u200d👩\u200d👧"
+    blob = "ب" * 9_998 + family + "ب" * 5_000
+    first = parts(blob, size=20_000, unbroken=10_000)[0]
+    assert first.end == 9_998  # before the family, not inside it

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from annotator.core.importing import import_paths
-from annotator.core.pages import LINE, PART
+from annotator.core.pages import LINE, OVERLAP, PART
 from tests.gui.conftest import key
 from tests.helpers import write
 
@@ -40,7 +40,7 @@ def test_a_long_line_opens_as_one_part_in_short_paragraphs(window, long_text):
     window.open_document(LONG)
     view = window.view
     assert view.part_count == 4 and view.part == 0
-    assert view.document().characterCount() <= PART + 1  # Qt holds one part, not the document
+    assert view.document().characterCount() <= PART + OVERLAP + 1  # Qt holds one part (and a little of the next)
     assert max(_blocks(view)) <= LINE + 1  # a key press lays out one short paragraph, not the line
     assert view.part_bar.isVisible() and view.part_bar.label.text().startswith("Part 1 of 4")
     window.open_document("000_b57cd57af517ef66")
@@ -222,3 +222,47 @@ def test_a_review_decision_changes_its_units_row_not_the_whole_panel(qtbot, wind
     review.refresh()  # everything read again shows the same
     assert _states(window) == after_undo
     assert shown[0][7] == "accepted" and shown[0][9] == "rejected"
+
+
+def test_what_starts_on_a_parts_first_character_opens_that_part(qtbot, window, long_text):
+    """Found by a try-out: the part before, on screen, ends where the next begins, and a search
+    match there (F3), a span from the list or a unit was neither shown nor selected."""
+    window.open_document(LONG)
+    view = window.view
+    qtbot.keyClick(view, Qt.Key_End, Qt.ControlModifier)
+    start = view.parts[1].start
+    view.select(start, start + 5)  # shown where the part on screen shows the next one's start
+    assert view.selection() == (start, start + 5)
+    assert view.textCursor().selectedText() == long_text[start:start + 5]
+    view.select(view.parts[2].start, view.parts[2].start + 5)  # or in its own part
+    assert view.part == 2 and view.selection() == (view.parts[2].start, view.parts[2].start + 5)
+
+
+def test_a_span_or_a_match_across_a_cut_is_shown_and_selected_whole(qtbot, window, long_text):
+    window.open_document(LONG)
+    view = window.view
+    cut = view.parts[1].start
+    start = long_text.rindex("مشهد", 0, cut - 10)
+    end = long_text.index("대구시", cut) + 3  # a long match from before the cut to after it
+    view.select(start, end)
+    assert view.part == 0 and view.selection() == (start, end)
+    key(qtbot, window, "o")
+    [span] = window.store.spans(LONG, "tester")
+    assert (span.start, span.end) == (start, end) and span.text == long_text[start:end]
+    qtbot.keyClick(view, Qt.Key_PageDown, Qt.AltModifier)  # the next part shows its tail: clicking it selects it there
+    assert view.part == 1
+    window.select_span(span.id)
+    assert view.part == 1 and view.selected_span_id == span.id
+
+
+def test_an_undo_in_another_part_shows_where_it_happened(qtbot, window, long_text):
+    window.open_document(LONG)
+    view = window.view
+    start = long_text.rindex("مشهد")
+    view.select(start, start + 4)
+    key(qtbot, window, "g")
+    view.select(10, 10)
+    assert view.part == 0
+    qtbot.keyClick(view, Qt.Key_Z, Qt.ControlModifier)
+    assert window.store.spans(LONG, "tester") == []
+    assert view.part == view.part_count - 1 and view.caret() == start
