@@ -11,8 +11,9 @@ annotator touched (spans, themes, or a status other than new) are exported unles
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -25,7 +26,8 @@ from annotator.core.identity import check_annotators
 from annotator.core.model import GOLD, Status
 from annotator.core.offsets import UNITS
 from annotator.core.text import counted, escape_line_separators
-from annotator.core.token_view import DocTokens, Misaligned, TokenStats, doc_tokens, tag_names
+from annotator.core.token_view import DocTokens, Misaligned, TokenStats, doc_token_blocks, tag_names
+from annotator.core.tokens import Token
 from annotator.storage import Store
 
 FORMATS = ("jsonl", "doccano", "labelstudio", "spacy", "bio", "conll", "spacy-docbin", "brat")
@@ -229,21 +231,45 @@ def _check(layer: Layer) -> None:
 
 
 class _Views:
-    """Tokens and sentences of the document being exported, shared by its layers."""
+    """Tokens and sentences of the document being exported, shared by its layers: a document of
+    one block (annotator.core.blocks) is kept for its next layer; a longer one is tokenized again
+    for each, a block at a time, so that memory holds a block, not the document."""
 
     def __init__(self, options: ExportOptions, stats: TokenStats):
         self.options = options
         self.stats = stats
         self._key: tuple[str, int] | None = None
-        self._view: DocTokens | None = None
+        self._blocks: list[tuple[int, DocTokens]] | None = None
+        self._counted: tuple[str, int] | None = None  # the document whose --max-tokens pieces were counted
+
+    def blocks(self, layer: Layer) -> Iterable[tuple[int, DocTokens]]:
+        key = (layer.doc.id, len(layer.keep))
+        if self._blocks is not None and self._key == key:
+            return self._blocks
+        counted, self._counted = self._counted == key, key
+        made = doc_token_blocks([layer.doc.text], layer.keep, chars=self.options.chars,
+                                max_tokens=self.options.max_tokens, stats=None if counted else self.stats)
+        first = list(itertools.islice(made, 2))
+        if len(first) < 2:
+            self._key, self._blocks = key, first
+            return first
+        self._key, self._blocks = None, None
+        return itertools.chain(first, made)
 
     def of(self, layer: Layer) -> DocTokens:
-        key = (layer.doc.id, len(layer.keep))
-        if self._view is None or self._key != key:
-            self._view = doc_tokens(layer.doc.text, layer.keep, chars=self.options.chars,
-                                    max_tokens=self.options.max_tokens, stats=self.stats)
-            self._key = key
-        return self._view
+        """The whole document's tokens and sentences (the formats that hold a document at once)."""
+        return joined(self.blocks(layer))
+
+
+def joined(blocks: Iterable[tuple[int, DocTokens]]) -> DocTokens:
+    """One view of a document from its blocks' views."""
+    texts, tokens, sentences = [], [], []
+    for offset, view in blocks:
+        base = len(tokens)
+        texts.append(view.text)
+        tokens += [Token(t.start + offset, t.end + offset) for t in view.tokens] if offset else view.tokens
+        sentences += [(a + base, b + base) for a, b in view.sentences] if base else view.sentences
+    return DocTokens("".join(texts), tokens, sentences)
 
 
 def _each_layer(store: Store, options: ExportOptions, report: ExportReport,
@@ -309,13 +335,18 @@ def export(store: Store, out: TextIO, options: ExportOptions,
             elif options.format == "spacy":
                 records = [fmt.prodigy_record(layer, views.of(layer), report.tokens, themes)]
             elif options.format == "bio":
-                records = fmt.bio_records(layer, views.of(layer), report.tokens)
-                report.sentences += len(records)
+                for record in fmt.bio_records(layer, views.blocks(layer), report.tokens):
+                    out.write(dumps(record))
+                    out.write("\n")
+                    report.lines += 1
+                    report.sentences += 1
+                continue
             else:  # conll
-                view = views.of(layer)
-                out.write(fmt.conll_block(layer, view, report.tokens))
+                for lines in fmt.conll_lines(layer, views.blocks(layer), report.tokens):
+                    out.write(lines)
+                    report.sentences += 1
+                report.sentences -= 1  # the first piece is the -DOCSTART- line
                 report.lines += 1
-                report.sentences += len(view.sentences)
                 continue
             for record in records:
                 out.write(dumps(record))
