@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from annotator.core import export_formats as fmt
 from annotator.core import stopping
 from annotator.core.export_formats import Layer
+from annotator.core.blocks import BlockTooLong
 from annotator.core.errors import AnnotatorError
 from annotator.core.identity import check_annotators
 from annotator.core.model import GOLD, Status
@@ -32,6 +33,8 @@ from annotator.storage import Store
 
 FORMATS = ("jsonl", "doccano", "labelstudio", "spacy", "bio", "conll", "spacy-docbin", "brat")
 TOKEN_FORMATS = {"spacy", "bio", "conll", "spacy-docbin"}
+STREAMED = {"bio", "conll", "spacy-docbin"}  # formats that read a long document's text a block at a time
+LONG = 1 << 20  # characters: a longer document's text is read a piece at a time (STREAMED formats)
 FILE_ONLY = {"spacy-docbin": "a .spacy file", "brat": "a folder"}  # these cannot go to standard output
 DEFAULT_UNITS = {"doccano": "utf16", "labelstudio": "codepoints"}
 DOCCANO_LAYOUTS = ("label", "entities")
@@ -188,7 +191,8 @@ def layers(store: Store, options: ExportOptions) -> Iterator[Layer]:
     """The annotation sets to export, in document order, one page of documents at a time."""
     wanted_status = options.status.value if options.status else None
     tokens = options.format in TOKEN_FORMATS
-    for docs in store.document_pages(PAGE, lang=options.lang, ids=options.ids):
+    up_to = LONG if options.format in STREAMED else None
+    for docs in store.document_pages(PAGE, lang=options.lang, ids=options.ids, text_up_to=up_to):
         stopping.check()  # a stop a SQLite query or a cleanup swallowed still ends the export here
         ids = [doc.id for doc in docs]
         gold = store.gold_layers(ids) if options.gold or tokens else {}
@@ -223,6 +227,8 @@ def layers(store: Store, options: ExportOptions) -> Iterator[Layer]:
 
 def _check(layer: Layer) -> None:
     text = layer.doc.text
+    if text is None:
+        return  # a long document's spans are checked block by block (_Views.blocks)
     for span in layer.spans:
         if not (0 <= span.start < span.end <= len(text)) or text[span.start:span.end] != span.text:
             raise ExportError(
@@ -235,7 +241,8 @@ class _Views:
     one block (annotator.core.blocks) is kept for its next layer; a longer one is tokenized again
     for each, a block at a time, so that memory holds a block, not the document."""
 
-    def __init__(self, options: ExportOptions, stats: TokenStats):
+    def __init__(self, store: Store, options: ExportOptions, stats: TokenStats):
+        self.store = store
         self.options = options
         self.stats = stats
         self._key: tuple[str, int] | None = None
@@ -247,8 +254,12 @@ class _Views:
         if self._blocks is not None and self._key == key:
             return self._blocks
         counted, self._counted = self._counted == key, key
-        made = doc_token_blocks([layer.doc.text], layer.keep, chars=self.options.chars,
+        pieces = [layer.doc.text] if layer.doc.text is not None else self.store.text_pieces(layer.doc.id)
+        made = doc_token_blocks(pieces, layer.keep, chars=self.options.chars,
                                 max_tokens=self.options.max_tokens, stats=None if counted else self.stats)
+        if layer.doc.text is None:
+            made = _checked(layer, made)
+        made = _told(layer, made)
         first = list(itertools.islice(made, 2))
         if len(first) < 2:
             self._key, self._blocks = key, first
@@ -259,6 +270,37 @@ class _Views:
     def of(self, layer: Layer) -> DocTokens:
         """The whole document's tokens and sentences (the formats that hold a document at once)."""
         return joined(self.blocks(layer))
+
+
+def _told(layer: Layer, blocks: Iterator[tuple[int, DocTokens]]) -> Iterator[tuple[int, DocTokens]]:
+    """A stretch too long to tokenize a block at a time, said in one line with what to do."""
+    try:
+        yield from blocks
+    except BlockTooLong as err:
+        raise ExportError(f"document {layer.doc.id!r}: {err}, which the token formats would hold in memory "
+                          "at once; split the document (its file) at its paragraphs and import it again") from None
+
+
+def _checked(layer: Layer, blocks: Iterator[tuple[int, DocTokens]]) -> Iterator[tuple[int, DocTokens]]:
+    """The blocks of a document read a piece at a time, each of the layer's spans checked against
+    the block it starts in (as :func:`_check` does against the whole text), and the text's end."""
+    spans = sorted(layer.spans, key=lambda s: s.start)
+    at, end = 0, 0
+    for offset, view in blocks:
+        end = offset + len(view.text)
+        while at < len(spans) and spans[at].start < end:
+            span = spans[at]
+            there = view.text[span.start - offset:span.end - offset]
+            if span.end > end or there != span.text:
+                raise ExportError(
+                    f"document {layer.doc.id!r}, {layer.annotator or 'no annotator'}: span [{span.start}, {span.end}) "
+                    f"{span.label} says {span.text!r} but the text there is {there!r}")
+            at += 1
+        yield offset, view
+    if at < len(spans):
+        span = spans[at]
+        raise ExportError(f"document {layer.doc.id!r}, {layer.annotator or 'no annotator'}: span [{span.start}, "
+                          f"{span.end}) {span.label} says {span.text!r} but the text ends at {end}")
 
 
 def joined(blocks: Iterable[tuple[int, DocTokens]]) -> DocTokens:
@@ -325,7 +367,7 @@ def export(store: Store, out: TextIO, options: ExportOptions,
                 first = False
             out.write("\n]\n")
             return report
-        views = _Views(options, report.tokens)
+        views = _Views(store, options, report.tokens)
         themes = [t.name for t in store.schema().themes] if options.format == "spacy" else []
         for layer in items:
             if options.format == "jsonl":
@@ -423,7 +465,7 @@ def _export_docbin(store: Store, path: Path, options: ExportOptions,
     except ImportError:  # spaCy is an optional extra
         raise ExportError("spacy-docbin needs spaCy: pip install 'annotator[spacy]'") from None
     report = ExportReport()
-    views = _Views(options, report.tokens)
+    views = _Views(store, options, report.tokens)
     themes = [t.name for t in store.schema().themes]
     writer = docbin.Writer(themes)
     for layer in _each_layer(store, options, report, progress):
