@@ -74,6 +74,8 @@ class ExportReport:
     by_annotator: dict[str, int] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)  # sidecars written beside the export
     renamed: dict[str, str] = field(default_factory=dict)  # brat: a document id -> its file name, where they differ
+    split: int = 0  # spacy-docbin: annotation sets of a document too long for one Doc
+    parts: int = 0  # the Docs they were written as
 
     @property
     def misaligned(self) -> list[Misaligned]:
@@ -102,6 +104,9 @@ class ExportReport:
             parts.append(f"{counted(stats.skipped_spans, 'white-space-only span')} left out of the token format")
         if stats.long_chunks:
             parts.append(f"{counted(stats.long_chunks, 'piece')} longer than --max-tokens (an entity is longer)")
+        if self.split:
+            parts.append(f"{counted(self.split, 'annotation set')} of a document over 1,000,000 characters written as "
+                         f"{counted(self.parts, 'Doc')} of whole sentences (user_data: part, offset)")
         if self.renamed:
             parts.append(f"{counted(len(self.renamed), 'document')} in a file not named by the id (listed in "
                          f"{BRAT_NAMES})")
@@ -469,10 +474,17 @@ def _export_docbin(store: Store, path: Path, options: ExportOptions,
     themes = [t.name for t in store.schema().themes]
     writer = docbin.Writer(themes)
     for layer in _each_layer(store, options, report, progress):
-        view = views.of(layer)
-        writer.add(layer, view, report.tokens)
         report.lines += 1
-        report.sentences += len(view.sentences)
+        if layer.doc.text is not None and len(layer.doc.text) <= docbin.SPLIT:
+            view = views.of(layer)
+            writer.add(layer, view, report.tokens)
+            report.sentences += len(view.sentences)
+            continue
+        report.split += 1
+        for part, (offset, view, aligned) in enumerate(fmt.in_blocks(layer, views.blocks(layer), report.tokens)):
+            writer.add(layer, view, report.tokens, aligned, (part, offset))
+            report.sentences += len(view.sentences)
+            report.parts += 1
     writer.save(path)
     return report
 
