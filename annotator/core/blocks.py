@@ -51,10 +51,13 @@ def merged(keep: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
     return starts, ends
 
 
-def blocks(pieces: Iterable[str], keep: Iterable[tuple[int, int]] = (), *, size: int = SIZE, most: int = MOST,
-           sentence_ends: bool = True) -> Iterator[tuple[int, str]]:
+def blocks(pieces: Iterable[str], keep: Iterable[tuple[int, int]] = (), *, size: int | None = None,
+           most: int | None = None, sentence_ends: bool = True) -> Iterator[tuple[int, str]]:
     """(offset, text) of each block of the text that ``pieces`` give in order (the whole text
-    at once will do); the blocks' texts put together are the text."""
+    at once will do); the blocks' texts put together are the text. ``size`` and ``most``:
+    :data:`SIZE` and :data:`MOST` unless given."""
+    size = SIZE if size is None else size
+    most = MOST if most is None else most
     starts, ends = merged(keep)
     pattern = _SENTENCE_ENDS if sentence_ends else _ENDS
     buffer, base, pos = "", 0, 0  # the block being made starts at buffer[pos], offset base in the text

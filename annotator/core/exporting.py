@@ -255,16 +255,18 @@ class _Views:
         self._counted: tuple[str, int] | None = None  # the document whose --max-tokens pieces were counted
 
     def blocks(self, layer: Layer) -> Iterable[tuple[int, DocTokens]]:
+        made = self._made(layer)
+        return made if layer.doc.text is not None else _checked(layer, iter(made))
+
+    def _made(self, layer: Layer) -> Iterable[tuple[int, DocTokens]]:
         key = (layer.doc.id, len(layer.keep))
         if self._blocks is not None and self._key == key:
             return self._blocks
         counted, self._counted = self._counted == key, key
         pieces = [layer.doc.text] if layer.doc.text is not None else self.store.text_pieces(layer.doc.id)
-        made = doc_token_blocks(pieces, layer.keep, chars=self.options.chars,
-                                max_tokens=self.options.max_tokens, stats=None if counted else self.stats)
-        if layer.doc.text is None:
-            made = _checked(layer, made)
-        made = _told(layer, made)
+        made = _told(layer, doc_token_blocks(pieces, layer.keep, chars=self.options.chars,
+                                             max_tokens=self.options.max_tokens,
+                                             stats=None if counted else self.stats))
         first = list(itertools.islice(made, 2))
         if len(first) < 2:
             self._key, self._blocks = key, first
@@ -475,7 +477,8 @@ def _export_docbin(store: Store, path: Path, options: ExportOptions,
     writer = docbin.Writer(themes)
     for layer in _each_layer(store, options, report, progress):
         report.lines += 1
-        if layer.doc.text is not None and len(layer.doc.text) <= docbin.SPLIT:
+        text = layer.doc.text
+        if (len(text) if text is not None else store.document_chars(layer.doc.id) or 0) <= docbin.SPLIT:
             view = views.of(layer)
             writer.add(layer, view, report.tokens)
             report.sentences += len(view.sentences)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import regex
 
-from annotator.core.blocks import SIZE, blocks
+from annotator.core.blocks import blocks
 from annotator.core.model import Span
 from annotator.core.tokens import LINE_BREAK, Token, chunk, sentences, token_index, tokenize
 
@@ -113,7 +113,7 @@ def _within(keep: list[tuple[int, int]], longest: int, tokens: list[Token],
 
 def doc_token_blocks(pieces: Iterable[str], keep: list[tuple[int, int]], *, chars: bool = False,
                      max_tokens: int | None = None, stats: TokenStats | None = None,
-                     size: int = SIZE) -> Iterator[tuple[int, DocTokens]]:
+                     size: int | None = None) -> Iterator[tuple[int, DocTokens]]:
     """:func:`doc_tokens` a block at a time (annotator.core.blocks): (the block's offset in the
     document, its tokens and sentences with offsets in the block). Put together, the blocks'
     tokens and sentences are the document's."""

@@ -66,6 +66,11 @@ class BulkPart:
             after = page[-1][0]
             yield [doc for _, doc in page]
 
+    def document_chars(self, doc_id: str) -> int | None:
+        """A document's length in characters (code points), without reading its text."""
+        row = self.db.execute("SELECT chars FROM documents WHERE id = ?", [doc_id]).fetchone()
+        return row[0] if row else None
+
     def text_pieces(self, doc_id: str, size: int = PIECE) -> Iterator[str]:
         """A document's text in order, in pieces of about ``size`` characters, never holding the
         whole of it: SQLite reads the stored UTF-8 incrementally (blob I/O); PostgreSQL gives
