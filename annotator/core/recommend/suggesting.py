@@ -1,4 +1,6 @@
-"""Learning from a layer and writing suggestions, for ``annotator suggest`` and the window.
+"""Learning from a layer and writing suggestions, for ``annotator suggest`` and the window
+(over 400 lines: learning, suggesting a page or a long document's block at a time beside a forked
+helper, writing in batches, and cross-validation share their parts).
 
 Suggestions are written into a layer of their own (``model``, or a name starting with
 ``model``), never into a person's layer: accepting one is the annotator's act. Each suggested
