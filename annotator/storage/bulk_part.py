@@ -96,11 +96,13 @@ class BulkPart:
         if tail := decoder.decode(b"", final=True):
             yield tail
 
-    def layers(self, doc_ids: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
-        """Every annotator's layer on these documents: {doc: {annotator: {"spans", "themes",
-        "status", "updated_at"}}}, read in three queries whatever the number of documents."""
+    def layers(self, doc_ids: list[str], annotator: str | None = None) -> dict[str, dict[str, dict[str, Any]]]:
+        """Every annotator's layer on these documents (only ``annotator``'s, when given): {doc:
+        {annotator: {"spans", "themes", "status", "updated_at"}}}, read in three queries whatever
+        the number of documents."""
         out: dict[str, dict[str, dict[str, Any]]] = {}
         ids = json.dumps(doc_ids)
+        only, whose = ("", []) if annotator is None else (" AND annotator = ?", [annotator])
 
         def layer(doc: str, name: str) -> dict[str, Any]:
             return out.setdefault(doc, {}).setdefault(
@@ -108,23 +110,23 @@ class BulkPart:
 
         for row in self.db.execute(
             'SELECT doc_id, annotator, start, "end", label, text, note, id, updated_at FROM spans '
-            "WHERE doc_id IN (SELECT value FROM json_each(?)) ORDER BY doc_id, annotator, start, \"end\", label",
-            [ids],
+            f"WHERE doc_id IN (SELECT value FROM json_each(?)){only} ORDER BY doc_id, annotator, start, \"end\", label",
+            [ids, *whose],
         ):
             entry = layer(row[0], row[1])
             entry["spans"].append(Span(*row[:8]))
             entry["updated_at"] = max(entry["updated_at"], row[8])
         for doc, name, theme, stamp in self.db.execute(
             "SELECT dt.doc_id, dt.annotator, dt.theme, dt.created_at FROM doc_themes dt "
-            "WHERE dt.doc_id IN (SELECT value FROM json_each(?)) ORDER BY dt.theme",
-            [ids],
+            f"WHERE dt.doc_id IN (SELECT value FROM json_each(?)){only.replace('annotator', 'dt.annotator')} "
+            "ORDER BY dt.theme", [ids, *whose],
         ):
             entry = layer(doc, name)
             entry["themes"].append(theme)
             entry["updated_at"] = max(entry["updated_at"], stamp)
         for doc, name, status, stamp in self.db.execute(
             "SELECT doc_id, annotator, status, updated_at FROM doc_status "
-            "WHERE doc_id IN (SELECT value FROM json_each(?))", [ids],
+            f"WHERE doc_id IN (SELECT value FROM json_each(?)){only}", [ids, *whose],
         ):
             entry = layer(doc, name)
             entry["status"] = Status(status)

@@ -185,3 +185,23 @@ def test_suggestions_of_a_long_document_come_a_block_at_a_time_and_are_the_same(
     assert after == before and again.suggestions == whole.suggestions > 25
     assert max(seen) < 1500 < len(LONGISH)  # a block: never the whole long document
     assert max(written) < 25 + 60 and len(written) > 3  # in batches
+
+
+def test_layers_of_one_annotator_read_only_theirs(filled: Store):
+    everyone = filled.layers(["long"])
+    assert set(everyone["long"]) == {"sara", "minji"}
+    assert filled.layers(["long"], "minji") == {"long": everyone["long"] and {"minji": everyone["long"]["minji"]}}
+    assert filled.layers(["long"], "nobody") == {}
+
+
+def test_themes_with_nothing_to_learn_do_not_load_scikit_learn():
+    """One document (a long one) has no themes to tell apart: scikit-learn's 100 MB stay out of
+    suggest's memory."""
+    import subprocess
+    import sys
+
+    script = ("import sys; from annotator.core.recommend.themes import ThemeClassifier; t = ThemeClassifier(); "
+              "assert t.train([('متن', ['health'])]) == 0; assert t.train([('a', ['x']), ('b', ['x'])]) == 0; "
+              "assert t.suggest('a') == []; print('sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

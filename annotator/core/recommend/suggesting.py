@@ -86,7 +86,7 @@ def training_documents(store: Store, source: str, ids: Iterable[str] | None = No
             gold = store.gold_layers([d.id for d in docs])
             entries = {d.id: ([s for s, _ in gold[d.id]["spans"]], gold[d.id]["themes"]) for d in docs if d.id in gold}
         else:
-            layers = store.layers([d.id for d in docs])
+            layers = store.layers([d.id for d in docs], source)  # not the others' (a model layer of 190,000 suggestions)
             entries = {d.id: (layers[d.id][source]["spans"], layers[d.id][source]["themes"])
                        for d in docs if source in layers.get(d.id, {})}
         for d in docs:
