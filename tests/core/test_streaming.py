@@ -205,3 +205,16 @@ def test_themes_with_nothing_to_learn_do_not_load_scikit_learn():
               "assert t.suggest('a') == []; print('sklearn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_suggest_on_a_stretch_with_no_line_break_says_so_in_one_line(store: Store, tmp_path: Path, monkeypatch):
+    path = write(tmp_path / "one.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in [
+        {"id": "taught", "text": "대구시는 발표했다.\n포항시는 발표했다.", "spans": [{"start": 0, "end": 3, "label": "GPE"}]},
+        {"id": "wall", "text": "대구시 " * 600}]) + "\n")
+    import_paths(store, [path], annotator="sara")
+    monkeypatch.setattr(blocks, "SIZE", 100)
+    monkeypatch.setattr(blocks, "MOST", 1000)
+    with pytest.raises(suggesting.SuggestError) as caught:
+        suggesting.suggest(store, "sara", "model", recommenders=["string", "crf"])
+    assert "\n" not in str(caught.value) and "'wall'" in str(caught.value) and "split its file" in str(caught.value)
+    assert not store.layers(["wall"], "model")  # nothing written: one transaction

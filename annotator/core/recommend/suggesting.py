@@ -49,13 +49,14 @@ class Learned:
     documents: int = 0
 
     def suggest(self, text: str) -> list[Suggestion]:
-        return [s for found in self.suggest_blocks(text) for s in found]
+        return [s for found in self.suggest_blocks(text, most=len(text) + 1) for s in found]
 
-    def suggest_blocks(self, text: str) -> Iterator[list[Suggestion]]:
+    def suggest_blocks(self, text: str, most: int | None = None) -> Iterator[list[Suggestion]]:
         """The suggestions for ``text`` a block at a time (annotator.core.blocks, cut at line
         breaks only: a learned pattern never holds one, nor a sentence), in order: the same as
-        for the whole text at once, in memory bounded by a block."""
-        for offset, block in _blocks.blocks([text], sentence_ends=False):
+        for the whole text at once, in memory bounded by a block. A stretch of more than
+        ``most`` characters without a line break raises BlockTooLong."""
+        for offset, block in _blocks.blocks([text], sentence_ends=False, most=most):
             found: list[Suggestion] = []
             if self.matcher is not None:
                 found += self.matcher.suggest(block)
@@ -114,7 +115,11 @@ def _learn_spans(documents: list, chosen: list[str], gazetteer: Path | None) -> 
             learned.matcher.load_gazetteer(gazetteer)
     if "crf" in chosen:
         learned.tagger = Tagger()
-        learned.tagger.train((doc.text, spans) for doc, spans, *_ in documents)
+        try:
+            learned.tagger.train((doc.text, spans) for doc, spans, *_ in documents)
+        except _blocks.BlockTooLong as err:
+            raise SuggestError(f"a document to learn from has {err}; the tagger learns a long document a "
+                               "sentence at a time: split its file at its paragraphs and import it again") from None
     return learned
 
 
@@ -241,8 +246,12 @@ def suggested_pages(learned: Learned, pages: Iterable[list[Document]], into: str
     SQLite, and the two take turns on two cores instead of one. Its answers are read in this
     thread, between writes, so no thread competes with the writing for the interpreter."""
     def long(doc: Document) -> Iterator[list[Span]]:
-        for found in learned.suggest_blocks(doc.text):
-            yield _as_spans(doc, into, found)
+        try:
+            for found in learned.suggest_blocks(doc.text):
+                yield _as_spans(doc, into, found)
+        except _blocks.BlockTooLong as err:
+            raise SuggestError(f"document {doc.id!r}: {err}; suggestions work through a long document a "
+                               "paragraph at a time: split its file at its paragraphs and import it again") from None
 
     if helper is None:
         for docs in pages:
