@@ -10,6 +10,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from annotator.core.model import Document, Span, Status
+from annotator.storage.common import PIECE_CHARS
 
 PIECE = 1 << 20  # characters of a text_pieces piece
 
@@ -73,11 +74,19 @@ class BulkPart:
 
     def text_pieces(self, doc_id: str, size: int = PIECE) -> Iterator[str]:
         """A document's text in order, in pieces of about ``size`` characters, never holding the
-        whole of it: SQLite reads the stored UTF-8 incrementally (blob I/O); PostgreSQL gives
-        ``substr`` a piece at a time (it reads the text from its start to the piece, so pieces
-        are large). Nothing for no such document."""
+        whole of it: SQLite reads the stored UTF-8 incrementally (blob I/O); PostgreSQL reads a
+        long document's ``document_pieces`` a run at a time (``substr`` would read the text from
+        its start to each piece), and a short one's text with ``substr``. Nothing for no such
+        document."""
         if getattr(self, "is_team", False) or self.db.execute("PRAGMA encoding").fetchone()[0] != "UTF-8":
-            at = 1
+            step, n = max(size // PIECE_CHARS, 1), 0
+            while rows := self.db.execute("SELECT piece FROM document_pieces WHERE doc_id = ? AND n >= ? AND n < ? "
+                                          "ORDER BY n", [doc_id, n, n + step]).fetchall():
+                yield "".join(row[0] for row in rows)
+                n += step
+            if n:
+                return
+            at = 1  # no pieces: a short document (or none)
             while True:
                 row = self.db.execute("SELECT substr(text, ?, ?) FROM documents WHERE id = ?",
                                       [at, size, doc_id]).fetchone()
