@@ -15,6 +15,7 @@ import re
 import time
 from pathlib import Path
 
+from annotator.benchmarks import PEAK, Figure, _child
 from annotator.core.resources import seeds_dir
 
 LABELS = ["PER", "ORG", "GPE", "LOC", "EVENT", "DATE", "ROLE"]
@@ -147,9 +148,45 @@ def storage_figures(workdir: Path, progress, *, chars: int = LONG_CHARS, spans: 
     ]
 
 
+# A command in a child process, which prints its own peak memory (benchmarks.PEAK) at the end.
+_COMMAND = r"""
+import sys
+from annotator.cli import cli
+cli.main(sys.argv[1:], prog_name="annotator", standalone_mode=False)
+""" + PEAK
+
+
+def _command(*args: str) -> tuple[float, float]:
+    """(seconds, its own peak memory in MB) of ``annotator ARGS`` in a child process."""
+    return _child(_COMMAND, *args)
+
+
 def stream_figures(workdir: Path, progress) -> list:
-    """``suggest`` on the 1 MB document; export bio and spacy-docbin of the 100 MB article."""
-    return []
+    """``suggest`` on the 1 MB document; export bio and spacy-docbin of the 100 MB article
+    (:func:`huge_database`, shared with the window's figures), each in a child process of its
+    own (its peak memory its own). The Korean analyser (Kiwi, about 320 MB) is loaded in each of
+    them: it is part of the figure."""
+    folder = workdir / "streams"
+    folder.mkdir(exist_ok=True)
+    figures = []
+    progress("streams: writing and importing the 1 MB document (10,000 spans) …")
+    long_file, long_db = folder / "long.jsonl", folder / "long.db"
+    write_long(long_file)
+    _command("--db", str(long_db), "import", str(long_file), "--annotator", "sara")
+    progress("streams: annotator suggest --from sara on it …")
+    seconds, peak = _command("--db", str(long_db), "suggest", "--from", "sara")
+    figures += [Figure("suggest --from sara on 1 MB with 10,000 spans: time", seconds, "s", None, "<= 60 s", 60.0, False),
+                Figure("suggest --from sara on 1 MB with 10,000 spans: peak memory", peak, "MB", None, "<= 400 MB",
+                       400.0, False, decimals=0)]
+    huge_db = huge_database(workdir, progress)
+    for fmt, name in (("bio", "huge.jsonl"), ("spacy-docbin", "huge.spacy")):
+        progress(f"streams: export {fmt} of the 100 MB article …")
+        seconds, peak = _command("--db", str(huge_db), "export", "--format", fmt, "--include-untouched",
+                                 "-o", str(folder / name))
+        (folder / name).unlink(missing_ok=True)
+        figures.append(Figure(f"export {fmt} of a 100 MB article: peak memory ({seconds:.0f} s)", peak, "MB", None,
+                              "<= 500 MB", 500.0, False, decimals=0))
+    return figures
 
 
 def huge_database(workdir: Path, progress=lambda message: None) -> Path:

@@ -65,7 +65,10 @@ def export_command(output: str, fmt: str, annotator: str | None, gold: bool, sta
     editor counts), and every span's text is checked against it before it is written. The token
     formats (spacy, bio, conll, spacy-docbin) tokenize the text alone (annotator.core.tokens), so
     every annotator's lines have the same tokens; bio and conll are split into sentences. A span
-    whose edge falls inside a token is listed and left out of the token format. Only layers
+    whose edge falls inside a token is listed and left out of the token format. bio, conll and
+    spacy-docbin work through a long document a block of whole sentences at a time, in memory
+    bounded by a block; spacy-docbin writes a document over 1,000,000 characters (spaCy's
+    max_length) as one Doc per block, its user_data naming the part and its offset. Only layers
     someone touched are exported unless --include-untouched. With -o the file appears only when
     the export is complete.
 

@@ -9,13 +9,15 @@ Label Studio. The token formats use annotator.core.token_view.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from annotator.core.formats import LS_DOC_ID, LS_LAYER_KEY, MODEL
 from annotator.core.model import GOLD, Document, Span
 from annotator.core.offsets import OffsetError, Units
-from annotator.core.token_view import DocTokens, TokenStats, align, bio_tags, keep_longest, non_overlapping
+from annotator.core.token_view import (Aligned, DocTokens, TokenStats, align, bio_tags, keep_longest,
+                                       non_overlapping)
 
 FORMAT_VERSION = 1
 LS_LABELS = "label"  # the control names of annotator's Label Studio export and labeling config
@@ -270,34 +272,57 @@ class TaggedSentence:
     tags: list[str]
 
 
-def tagged_sentences(layer: Layer, view: DocTokens, stats: TokenStats) -> list[TaggedSentence]:
-    """The layer as IOB2 tags, one entry per sentence (or chunk)."""
-    kept = non_overlapping(align(layer.doc.id, layer.annotator, view, layer.spans, stats), stats)
-    tags = bio_tags(view, kept)
-    text = view.text
-    return [TaggedSentence(k, [text[t.start:t.end] for t in view.tokens[a:b]], tags[a:b])
-            for k, (a, b) in enumerate(view.sentences)]
+Blocks = Iterable[tuple[int, DocTokens]]  # a document's tokens a block at a time (token_view.doc_token_blocks)
 
 
-def bio_records(layer: Layer, view: DocTokens, stats: TokenStats) -> list[dict[str, Any]]:
-    out = []
-    for sentence in tagged_sentences(layer, view, stats):
+def in_blocks(layer: Layer, views: Blocks, stats: TokenStats
+              ) -> Iterator[tuple[int, DocTokens, list[Aligned]]]:
+    """Each block of the document with the layer's spans aligned to its tokens, offsets in the
+    block (no span crosses a block: blocks never end inside a span). A span left out is reported
+    with its offsets in the document."""
+    spans = sorted(layer.spans, key=lambda s: s.start)
+    at = 0
+    for offset, view in views:
+        end = offset + len(view.text)
+        mine = []
+        while at < len(spans) and spans[at].start < end:
+            span = spans[at]
+            mine.append(span._replace(start=span.start - offset, end=span.end - offset))
+            at += 1
+        before = len(stats.misaligned)
+        aligned = align(layer.doc.id, layer.annotator, view, mine, stats)
+        if offset:
+            stats.misaligned[before:] = [replace(m, start=m.start + offset, end=m.end + offset)
+                                         for m in stats.misaligned[before:]]
+        yield offset, view, aligned
+
+
+def tagged_sentences(layer: Layer, views: Blocks, stats: TokenStats) -> Iterator[TaggedSentence]:
+    """The layer as IOB2 tags, one entry per sentence (or chunk), a block at a time."""
+    k = 0
+    for _, view, aligned in in_blocks(layer, views, stats):
+        tags = bio_tags(view, non_overlapping(aligned, stats))
+        text = view.text
+        for a, b in view.sentences:
+            yield TaggedSentence(k, [text[t.start:t.end] for t in view.tokens[a:b]], tags[a:b])
+            k += 1
+
+
+def bio_records(layer: Layer, views: Blocks, stats: TokenStats) -> Iterator[dict[str, Any]]:
+    for sentence in tagged_sentences(layer, views, stats):
         record: dict[str, Any] = {"id": f"{layer.doc.id}#{sentence.index}", "doc_id": layer.doc.id,
                                   "sentence": sentence.index, "tokens": sentence.tokens, "ner_tags": sentence.tags}
         if layer.annotator:
             record["annotator"] = layer.annotator
-        out.append(record)
-    return out
+        yield record
 
 
-def conll_block(layer: Layer, view: DocTokens, stats: TokenStats) -> str:
+def conll_lines(layer: Layer, views: Blocks, stats: TokenStats) -> Iterator[str]:
     """CoNLL-2003 columns (token, POS, chunk, NER; the middle two unknown), a ``-DOCSTART-`` line
-    per document and a blank line after each sentence."""
-    lines = ["-DOCSTART- -X- -X- O", ""]
-    for sentence in tagged_sentences(layer, view, stats):
-        lines += [f"{token} -X- _ {tag}" for token, tag in zip(sentence.tokens, sentence.tags)]
-        lines.append("")
-    return "\n".join(lines) + "\n"
+    per document and a blank line after each sentence: a sentence's lines at a time."""
+    yield "-DOCSTART- -X- -X- O\n\n"
+    for sentence in tagged_sentences(layer, views, stats):
+        yield "".join(f"{token} -X- _ {tag}\n" for token, tag in zip(sentence.tokens, sentence.tags)) + "\n"
 
 
 # --- brat --------------------------------------------------------------------------------------

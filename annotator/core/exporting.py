@@ -11,8 +11,9 @@ annotator touched (spans, themes, or a status other than new) are exported unles
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -20,16 +21,20 @@ from typing import Any, TextIO
 from annotator.core import export_formats as fmt
 from annotator.core import stopping
 from annotator.core.export_formats import Layer
+from annotator.core.blocks import BlockTooLong
 from annotator.core.errors import AnnotatorError
 from annotator.core.identity import check_annotators
 from annotator.core.model import GOLD, Status
 from annotator.core.offsets import UNITS
 from annotator.core.text import counted, escape_line_separators
-from annotator.core.token_view import DocTokens, Misaligned, TokenStats, doc_tokens, tag_names
+from annotator.core.token_view import DocTokens, Misaligned, TokenStats, doc_token_blocks, tag_names
+from annotator.core.tokens import Token
 from annotator.storage import Store
 
 FORMATS = ("jsonl", "doccano", "labelstudio", "spacy", "bio", "conll", "spacy-docbin", "brat")
 TOKEN_FORMATS = {"spacy", "bio", "conll", "spacy-docbin"}
+STREAMED = {"bio", "conll", "spacy-docbin"}  # formats that read a long document's text a block at a time
+LONG = 1 << 20  # characters: a longer document's text is read a piece at a time (STREAMED formats)
 FILE_ONLY = {"spacy-docbin": "a .spacy file", "brat": "a folder"}  # these cannot go to standard output
 DEFAULT_UNITS = {"doccano": "utf16", "labelstudio": "codepoints"}
 DOCCANO_LAYOUTS = ("label", "entities")
@@ -69,6 +74,8 @@ class ExportReport:
     by_annotator: dict[str, int] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)  # sidecars written beside the export
     renamed: dict[str, str] = field(default_factory=dict)  # brat: a document id -> its file name, where they differ
+    split: int = 0  # spacy-docbin: annotation sets of a document too long for one Doc
+    parts: int = 0  # the Docs they were written as
 
     @property
     def misaligned(self) -> list[Misaligned]:
@@ -97,6 +104,9 @@ class ExportReport:
             parts.append(f"{counted(stats.skipped_spans, 'white-space-only span')} left out of the token format")
         if stats.long_chunks:
             parts.append(f"{counted(stats.long_chunks, 'piece')} longer than --max-tokens (an entity is longer)")
+        if self.split:
+            parts.append(f"{counted(self.split, 'annotation set')} of a document over 1,000,000 characters written as "
+                         f"{counted(self.parts, 'Doc')} of whole sentences (user_data: part, offset)")
         if self.renamed:
             parts.append(f"{counted(len(self.renamed), 'document')} in a file not named by the id (listed in "
                          f"{BRAT_NAMES})")
@@ -186,7 +196,8 @@ def layers(store: Store, options: ExportOptions) -> Iterator[Layer]:
     """The annotation sets to export, in document order, one page of documents at a time."""
     wanted_status = options.status.value if options.status else None
     tokens = options.format in TOKEN_FORMATS
-    for docs in store.document_pages(PAGE, lang=options.lang, ids=options.ids):
+    up_to = LONG if options.format in STREAMED else None
+    for docs in store.document_pages(PAGE, lang=options.lang, ids=options.ids, text_up_to=up_to):
         stopping.check()  # a stop a SQLite query or a cleanup swallowed still ends the export here
         ids = [doc.id for doc in docs]
         gold = store.gold_layers(ids) if options.gold or tokens else {}
@@ -221,6 +232,8 @@ def layers(store: Store, options: ExportOptions) -> Iterator[Layer]:
 
 def _check(layer: Layer) -> None:
     text = layer.doc.text
+    if text is None:
+        return  # a long document's spans are checked block by block (_Views.blocks)
     for span in layer.spans:
         if not (0 <= span.start < span.end <= len(text)) or text[span.start:span.end] != span.text:
             raise ExportError(
@@ -229,21 +242,83 @@ def _check(layer: Layer) -> None:
 
 
 class _Views:
-    """Tokens and sentences of the document being exported, shared by its layers."""
+    """Tokens and sentences of the document being exported, shared by its layers: a document of
+    one block (annotator.core.blocks) is kept for its next layer; a longer one is tokenized again
+    for each, a block at a time, so that memory holds a block, not the document."""
 
-    def __init__(self, options: ExportOptions, stats: TokenStats):
+    def __init__(self, store: Store, options: ExportOptions, stats: TokenStats):
+        self.store = store
         self.options = options
         self.stats = stats
         self._key: tuple[str, int] | None = None
-        self._view: DocTokens | None = None
+        self._blocks: list[tuple[int, DocTokens]] | None = None
+        self._counted: tuple[str, int] | None = None  # the document whose --max-tokens pieces were counted
+
+    def blocks(self, layer: Layer) -> Iterable[tuple[int, DocTokens]]:
+        made = self._made(layer)
+        return made if layer.doc.text is not None else _checked(layer, iter(made))
+
+    def _made(self, layer: Layer) -> Iterable[tuple[int, DocTokens]]:
+        key = (layer.doc.id, len(layer.keep))
+        if self._blocks is not None and self._key == key:
+            return self._blocks
+        counted, self._counted = self._counted == key, key
+        pieces = [layer.doc.text] if layer.doc.text is not None else self.store.text_pieces(layer.doc.id)
+        made = _told(layer, doc_token_blocks(pieces, layer.keep, chars=self.options.chars,
+                                             max_tokens=self.options.max_tokens,
+                                             stats=None if counted else self.stats))
+        first = list(itertools.islice(made, 2))
+        if len(first) < 2:
+            self._key, self._blocks = key, first
+            return first
+        self._key, self._blocks = None, None
+        return itertools.chain(first, made)
 
     def of(self, layer: Layer) -> DocTokens:
-        key = (layer.doc.id, len(layer.keep))
-        if self._view is None or self._key != key:
-            self._view = doc_tokens(layer.doc.text, layer.keep, chars=self.options.chars,
-                                    max_tokens=self.options.max_tokens, stats=self.stats)
-            self._key = key
-        return self._view
+        """The whole document's tokens and sentences (the formats that hold a document at once)."""
+        return joined(self.blocks(layer))
+
+
+def _told(layer: Layer, blocks: Iterator[tuple[int, DocTokens]]) -> Iterator[tuple[int, DocTokens]]:
+    """A stretch too long to tokenize a block at a time, said in one line with what to do."""
+    try:
+        yield from blocks
+    except BlockTooLong as err:
+        raise ExportError(f"document {layer.doc.id!r}: {err}, which the token formats would hold in memory "
+                          "at once; split the document (its file) at its paragraphs and import it again") from None
+
+
+def _checked(layer: Layer, blocks: Iterator[tuple[int, DocTokens]]) -> Iterator[tuple[int, DocTokens]]:
+    """The blocks of a document read a piece at a time, each of the layer's spans checked against
+    the block it starts in (as :func:`_check` does against the whole text), and the text's end."""
+    spans = sorted(layer.spans, key=lambda s: s.start)
+    at, end = 0, 0
+    for offset, view in blocks:
+        end = offset + len(view.text)
+        while at < len(spans) and spans[at].start < end:
+            span = spans[at]
+            there = view.text[span.start - offset:span.end - offset]
+            if span.end > end or there != span.text:
+                raise ExportError(
+                    f"document {layer.doc.id!r}, {layer.annotator or 'no annotator'}: span [{span.start}, {span.end}) "
+                    f"{span.label} says {span.text!r} but the text there is {there!r}")
+            at += 1
+        yield offset, view
+    if at < len(spans):
+        span = spans[at]
+        raise ExportError(f"document {layer.doc.id!r}, {layer.annotator or 'no annotator'}: span [{span.start}, "
+                          f"{span.end}) {span.label} says {span.text!r} but the text ends at {end}")
+
+
+def joined(blocks: Iterable[tuple[int, DocTokens]]) -> DocTokens:
+    """One view of a document from its blocks' views."""
+    texts, tokens, sentences = [], [], []
+    for offset, view in blocks:
+        base = len(tokens)
+        texts.append(view.text)
+        tokens += [Token(t.start + offset, t.end + offset) for t in view.tokens] if offset else view.tokens
+        sentences += [(a + base, b + base) for a, b in view.sentences] if base else view.sentences
+    return DocTokens("".join(texts), tokens, sentences)
 
 
 def _each_layer(store: Store, options: ExportOptions, report: ExportReport,
@@ -299,7 +374,7 @@ def export(store: Store, out: TextIO, options: ExportOptions,
                 first = False
             out.write("\n]\n")
             return report
-        views = _Views(options, report.tokens)
+        views = _Views(store, options, report.tokens)
         themes = [t.name for t in store.schema().themes] if options.format == "spacy" else []
         for layer in items:
             if options.format == "jsonl":
@@ -309,13 +384,18 @@ def export(store: Store, out: TextIO, options: ExportOptions,
             elif options.format == "spacy":
                 records = [fmt.prodigy_record(layer, views.of(layer), report.tokens, themes)]
             elif options.format == "bio":
-                records = fmt.bio_records(layer, views.of(layer), report.tokens)
-                report.sentences += len(records)
+                for record in fmt.bio_records(layer, views.blocks(layer), report.tokens):
+                    out.write(dumps(record))
+                    out.write("\n")
+                    report.lines += 1
+                    report.sentences += 1
+                continue
             else:  # conll
-                view = views.of(layer)
-                out.write(fmt.conll_block(layer, view, report.tokens))
+                for lines in fmt.conll_lines(layer, views.blocks(layer), report.tokens):
+                    out.write(lines)
+                    report.sentences += 1
+                report.sentences -= 1  # the first piece is the -DOCSTART- line
                 report.lines += 1
-                report.sentences += len(view.sentences)
                 continue
             for record in records:
                 out.write(dumps(record))
@@ -392,14 +472,22 @@ def _export_docbin(store: Store, path: Path, options: ExportOptions,
     except ImportError:  # spaCy is an optional extra
         raise ExportError("spacy-docbin needs spaCy: pip install 'annotator[spacy]'") from None
     report = ExportReport()
-    views = _Views(options, report.tokens)
+    views = _Views(store, options, report.tokens)
     themes = [t.name for t in store.schema().themes]
     writer = docbin.Writer(themes)
     for layer in _each_layer(store, options, report, progress):
-        view = views.of(layer)
-        writer.add(layer, view, report.tokens)
         report.lines += 1
-        report.sentences += len(view.sentences)
+        text = layer.doc.text
+        if (len(text) if text is not None else store.document_chars(layer.doc.id) or 0) <= docbin.SPLIT:
+            view = views.of(layer)
+            writer.add(layer, view, report.tokens)
+            report.sentences += len(view.sentences)
+            continue
+        report.split += 1
+        for part, (offset, view, aligned) in enumerate(fmt.in_blocks(layer, views.blocks(layer), report.tokens)):
+            writer.add(layer, view, report.tokens, aligned, (part, offset))
+            report.sentences += len(view.sentences)
+            report.parts += 1
     writer.save(path)
     return report
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -9,6 +10,9 @@ from typing import Any
 from sqlite_utils import Database
 
 from annotator.core.model import Document, Span, Status
+from annotator.storage.common import PIECE_CHARS
+
+PIECE = 1 << 20  # characters of a text_pieces piece
 
 
 class BulkPart:
@@ -33,9 +37,12 @@ class BulkPart:
         return self._by_ids("seq", [doc_id]).get(doc_id)
 
     def documents_after(self, after_seq: int, limit: int, *, lang: str | None = None,
-                        ids: Iterable[str] | None = None) -> list[tuple[int, Document]]:
-        """A page of documents in list order after ``after_seq``, with their seq (keyset paging)."""
-        where, params = ["seq > ?"], [after_seq]
+                        ids: Iterable[str] | None = None, text_up_to: int | None = None) -> list[tuple[int, Document]]:
+        """A page of documents in list order after ``after_seq``, with their seq (keyset paging).
+        With ``text_up_to``, a document of more characters comes without its text (``text`` is
+        None): :meth:`text_pieces` reads it a piece at a time."""
+        text = "text" if text_up_to is None else "CASE WHEN chars <= ? THEN text END"
+        where, params = ["seq > ?"], [*([] if text_up_to is None else [text_up_to]), after_seq]
         if lang:
             where.append("lang = ?")
             params.append(lang)
@@ -43,27 +50,68 @@ class BulkPart:
             where.append("id IN (SELECT value FROM json_each(?))")
             params.append(json.dumps(list(ids)))
         cur = self.db.execute(
-            "SELECT seq, id, title, text, lang, direction, source, meta, text_hash FROM documents "
+            f"SELECT seq, id, title, {text}, lang, direction, source, meta, text_hash FROM documents "
             f"WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?", [*params, limit])
         return [(row[0], Document(*row[1:7], meta=json.loads(row[7]), text_hash=row[8])) for row in cur]
 
-    def document_pages(self, size: int = 500, *, lang: str | None = None,
-                       ids: Iterable[str] | None = None) -> Iterator[list[Document]]:
-        """Every document in list order, a page at a time (memory flat whatever their number)."""
+    def document_pages(self, size: int = 500, *, lang: str | None = None, ids: Iterable[str] | None = None,
+                       text_up_to: int | None = None) -> Iterator[list[Document]]:
+        """Every document in list order, a page at a time (memory flat whatever their number; with
+        ``text_up_to``, whatever their length: see :meth:`documents_after`)."""
         after = 0
         ids = list(ids) if ids is not None else None
         while True:
-            page = self.documents_after(after, size, lang=lang, ids=ids)
+            page = self.documents_after(after, size, lang=lang, ids=ids, text_up_to=text_up_to)
             if not page:
                 return
             after = page[-1][0]
             yield [doc for _, doc in page]
 
-    def layers(self, doc_ids: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
-        """Every annotator's layer on these documents: {doc: {annotator: {"spans", "themes",
-        "status", "updated_at"}}}, read in three queries whatever the number of documents."""
+    def document_chars(self, doc_id: str) -> int | None:
+        """A document's length in characters (code points), without reading its text."""
+        row = self.db.execute("SELECT chars FROM documents WHERE id = ?", [doc_id]).fetchone()
+        return row[0] if row else None
+
+    def text_pieces(self, doc_id: str, size: int = PIECE) -> Iterator[str]:
+        """A document's text in order, in pieces of about ``size`` characters, never holding the
+        whole of it: SQLite reads the stored UTF-8 incrementally (blob I/O); PostgreSQL reads a
+        long document's ``document_pieces`` a run at a time (``substr`` would read the text from
+        its start to each piece), and a short one's text with ``substr``. Nothing for no such
+        document."""
+        if getattr(self, "is_team", False) or self.db.execute("PRAGMA encoding").fetchone()[0] != "UTF-8":
+            step, n = max(size // PIECE_CHARS, 1), 0
+            while rows := self.db.execute("SELECT piece FROM document_pieces WHERE doc_id = ? AND n >= ? AND n < ? "
+                                          "ORDER BY n", [doc_id, n, n + step]).fetchall():
+                yield "".join(row[0] for row in rows)
+                n += step
+            if n:
+                return
+            at = 1  # no pieces: a short document (or none)
+            while True:
+                row = self.db.execute("SELECT substr(text, ?, ?) FROM documents WHERE id = ?",
+                                      [at, size, doc_id]).fetchone()
+                if row is None or not row[0]:
+                    return
+                yield row[0]
+                at += size
+            return
+        row = self.db.execute("SELECT seq FROM documents WHERE id = ?", [doc_id]).fetchone()
+        if row is None:
+            return
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        with self.db.conn.blobopen("documents", "text", row[0], readonly=True) as blob:
+            while data := blob.read(size * 2):
+                yield decoder.decode(data)
+        if tail := decoder.decode(b"", final=True):
+            yield tail
+
+    def layers(self, doc_ids: list[str], annotator: str | None = None) -> dict[str, dict[str, dict[str, Any]]]:
+        """Every annotator's layer on these documents (only ``annotator``'s, when given): {doc:
+        {annotator: {"spans", "themes", "status", "updated_at"}}}, read in three queries whatever
+        the number of documents."""
         out: dict[str, dict[str, dict[str, Any]]] = {}
         ids = json.dumps(doc_ids)
+        only, whose = ("", []) if annotator is None else (" AND annotator = ?", [annotator])
 
         def layer(doc: str, name: str) -> dict[str, Any]:
             return out.setdefault(doc, {}).setdefault(
@@ -71,23 +119,23 @@ class BulkPart:
 
         for row in self.db.execute(
             'SELECT doc_id, annotator, start, "end", label, text, note, id, updated_at FROM spans '
-            "WHERE doc_id IN (SELECT value FROM json_each(?)) ORDER BY doc_id, annotator, start, \"end\", label",
-            [ids],
+            f"WHERE doc_id IN (SELECT value FROM json_each(?)){only} ORDER BY doc_id, annotator, start, \"end\", label",
+            [ids, *whose],
         ):
             entry = layer(row[0], row[1])
             entry["spans"].append(Span(*row[:8]))
             entry["updated_at"] = max(entry["updated_at"], row[8])
         for doc, name, theme, stamp in self.db.execute(
             "SELECT dt.doc_id, dt.annotator, dt.theme, dt.created_at FROM doc_themes dt "
-            "WHERE dt.doc_id IN (SELECT value FROM json_each(?)) ORDER BY dt.theme",
-            [ids],
+            f"WHERE dt.doc_id IN (SELECT value FROM json_each(?)){only.replace('annotator', 'dt.annotator')} "
+            "ORDER BY dt.theme", [ids, *whose],
         ):
             entry = layer(doc, name)
             entry["themes"].append(theme)
             entry["updated_at"] = max(entry["updated_at"], stamp)
         for doc, name, status, stamp in self.db.execute(
             "SELECT doc_id, annotator, status, updated_at FROM doc_status "
-            "WHERE doc_id IN (SELECT value FROM json_each(?))", [ids],
+            f"WHERE doc_id IN (SELECT value FROM json_each(?)){only}", [ids, *whose],
         ):
             entry = layer(doc, name)
             entry["status"] = Status(status)

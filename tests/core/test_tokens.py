@@ -309,3 +309,38 @@ def test_keep_longest_matches_the_plain_definition():
             if not any(s < ranges[k][1] and ranges[k][0] < e for k in plain):
                 plain.append(i)
         assert keep_longest(ranges) == plain
+
+
+def test_keep_longest_matches_the_plain_definition_across_buckets(monkeypatch):
+    """Many kept ranges (buckets split, a range kept before all of them, beside a bucket's
+    edge), small buckets so that every path is taken."""
+    import random
+
+    from annotator.core import token_view
+
+    monkeypatch.setattr(token_view, "BUCKET", 2)
+    rng = random.Random(7)
+    for _ in range(200):
+        ranges = []
+        for _ in range(rng.randint(0, 60)):
+            a = rng.randint(0, 120)
+            ranges.append((a, a + rng.randint(1, 6)))
+        plain: list[int] = []
+        for i, (s, e) in enumerate(ranges):
+            if not any(s < ranges[k][1] and ranges[k][0] < e for k in plain):
+                plain.append(i)
+        assert token_view.keep_longest(ranges) == plain
+
+
+def test_kept_ranges_move_a_bucket_not_every_kept_range():
+    """The kept ranges are never one list: 20,000 ranges, each before all the others (the worst
+    case for one sorted list, which moved every entry on every insert), sit in buckets of at most
+    2 * BUCKET, so an insert moves at most that many."""
+    from annotator.core.token_view import BUCKET, KeptRanges
+
+    kept = KeptRanges()
+    assert all(kept.add(10 * (20_000 - i), 10 * (20_000 - i) + 5) for i in range(20_000))
+    assert not kept.add(10 * 700 + 2, 10 * 700 + 3)
+    sizes = [len(starts) for starts, _ in kept.buckets]
+    assert sum(sizes) == 20_000 and max(sizes) <= 2 * BUCKET
+    assert [s for starts, _ in kept.buckets for s in starts] == sorted(10 * (i + 1) for i in range(20_000))

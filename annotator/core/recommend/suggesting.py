@@ -1,4 +1,6 @@
-"""Learning from a layer and writing suggestions, for ``annotator suggest`` and the window.
+"""Learning from a layer and writing suggestions, for ``annotator suggest`` and the window
+(over 400 lines: learning, suggesting a page or a long document's block at a time beside a forked
+helper, writing in batches, and cross-validation share their parts).
 
 Suggestions are written into a layer of their own (``model``, or a name starting with
 ``model``), never into a person's layer: accepting one is the annotator's act. Each suggested
@@ -10,13 +12,14 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from annotator.core import stopping
+from annotator.core import blocks as _blocks
 from annotator.core.errors import AnnotatorError
 from annotator.core.identity import check_annotators
 from annotator.core.text import counted
@@ -30,6 +33,7 @@ from annotator.storage import Store
 
 RECOMMENDERS = ("string", "crf", "themes")
 PAGE = 200
+BATCH = 10_000  # suggestions written at a time at most (a long document's are written as its blocks give them)
 
 
 class SuggestError(AnnotatorError):
@@ -45,12 +49,21 @@ class Learned:
     documents: int = 0
 
     def suggest(self, text: str) -> list[Suggestion]:
-        found: list[Suggestion] = []
-        if self.matcher is not None:
-            found += self.matcher.suggest(text)
-        if self.tagger is not None:
-            found += self.tagger.suggest(text)
-        return merge(found)
+        return [s for found in self.suggest_blocks(text, most=len(text) + 1) for s in found]
+
+    def suggest_blocks(self, text: str, most: int | None = None) -> Iterator[list[Suggestion]]:
+        """The suggestions for ``text`` a block at a time (annotator.core.blocks, cut at line
+        breaks only: a learned pattern never holds one, nor a sentence), in order: the same as
+        for the whole text at once, in memory bounded by a block. A stretch of more than
+        ``most`` characters without a line break raises BlockTooLong."""
+        for offset, block in _blocks.blocks([text], sentence_ends=False, most=most):
+            found: list[Suggestion] = []
+            if self.matcher is not None:
+                found += self.matcher.suggest(block)
+            if self.tagger is not None:
+                found += self.tagger.suggest(block)
+            merged = merge(found)
+            yield [s._replace(start=s.start + offset, end=s.end + offset) for s in merged] if offset else merged
 
     def close(self) -> None:
         if self.tagger is not None:
@@ -74,7 +87,7 @@ def training_documents(store: Store, source: str, ids: Iterable[str] | None = No
             gold = store.gold_layers([d.id for d in docs])
             entries = {d.id: ([s for s, _ in gold[d.id]["spans"]], gold[d.id]["themes"]) for d in docs if d.id in gold}
         else:
-            layers = store.layers([d.id for d in docs])
+            layers = store.layers([d.id for d in docs], source)  # not the others' (a model layer of 190,000 suggestions)
             entries = {d.id: (layers[d.id][source]["spans"], layers[d.id][source]["themes"])
                        for d in docs if source in layers.get(d.id, {})}
         for d in docs:
@@ -102,7 +115,11 @@ def _learn_spans(documents: list, chosen: list[str], gazetteer: Path | None) -> 
             learned.matcher.load_gazetteer(gazetteer)
     if "crf" in chosen:
         learned.tagger = Tagger()
-        learned.tagger.train((doc.text, spans) for doc, spans, *_ in documents)
+        try:
+            learned.tagger.train((doc.text, spans) for doc, spans, *_ in documents)
+        except _blocks.BlockTooLong as err:
+            raise SuggestError(f"a document to learn from has {err}; the tagger learns a long document a "
+                               "sentence at a time: split its file at its paragraphs and import it again") from None
     return learned
 
 
@@ -174,17 +191,22 @@ def suggest(store: Store, source: str | None, into: str = "model", *, ids: list[
                      for docs in store.document_pages(PAGE, lang=lang, ids=ids))
             for docs, found in suggested_pages(learned, pages, into, helper):
                 store.clear_spans([d.id for d in docs], into)
-                spans = [span for doc_spans in found for span in doc_spans]
-                for label, n in Counter(span.label for span in spans).items():
-                    report.by_label[label] = report.by_label.get(label, 0) + n
-                if learned.themes is not None:
-                    for doc in docs:
+                waiting: list[Span] = []
+                for doc, doc_batches in zip(docs, found):
+                    for spans in doc_batches:
+                        waiting += spans
+                        for span in spans:
+                            report.by_label[span.label] = report.by_label.get(span.label, 0) + 1
+                        if len(waiting) >= BATCH:
+                            report.suggestions += store.add_spans(waiting)
+                            waiting = []
+                    if learned.themes is not None:
                         for theme in list(store.doc_themes(doc.id, into)):
                             store.remove_doc_theme(doc.id, into, theme)
                         picked = [(doc.id, into, theme) for theme, _ in learned.themes.suggest(doc.text)]
                         report.themes += store.add_doc_themes(picked)
                 report.documents += len(docs)
-                report.suggestions += store.add_spans(spans)
+                report.suggestions += store.add_spans(waiting)
     finally:
         if helper is not None:
             helper.stop()
@@ -214,26 +236,41 @@ _NOTES: dict[tuple[str, float], str] = {}  # a suggestion's note, made once per 
 
 
 def suggested_pages(learned: Learned, pages: Iterable[list[Document]], into: str, helper: _Helper | None = None
-                    ) -> Iterator[tuple[list[Document], list[list[Span]]]]:
-    """Each page of documents with each document's suggested spans, in order.
+                    ) -> Iterator[tuple[list[Document], list[Iterable[list[Span]]]]]:
+    """Each page of documents with each document's suggested spans, in order, in batches: a
+    short document's in one, a long one's (over a block, annotator.core.blocks) a block at a
+    time, worked out as they are read.
 
     With a ``helper`` (a forked process: see :class:`_Helper`), the helper works out the next
-    page while the caller writes this one: suggesting is Python, writing is SQLite, and the two
-    take turns on two cores instead of one. Its answers are read in this thread, between writes,
-    so no thread competes with the writing for the interpreter."""
+    page's short documents while the caller writes this one: suggesting is Python, writing is
+    SQLite, and the two take turns on two cores instead of one. Its answers are read in this
+    thread, between writes, so no thread competes with the writing for the interpreter."""
+    def long(doc: Document) -> Iterator[list[Span]]:
+        try:
+            for found in learned.suggest_blocks(doc.text):
+                yield _as_spans(doc, into, found)
+        except _blocks.BlockTooLong as err:
+            raise SuggestError(f"document {doc.id!r}: {err}; suggestions work through a long document a "
+                               "paragraph at a time: split its file at its paragraphs and import it again") from None
+
     if helper is None:
         for docs in pages:
-            yield docs, [suggested_spans(learned, into, doc) for doc in docs]
+            yield docs, [long(doc) if len(doc.text) > _blocks.SIZE else [suggested_spans(learned, into, doc)] for doc in docs]
         return
     waiting: list[Document] | None = None
+
+    def answered(docs: list[Document], found: list) -> list[Iterable[list[Span]]]:
+        return [long(doc) if len(doc.text) > _blocks.SIZE else [_as_spans(doc, into, suggested)]
+                for doc, suggested in zip(docs, found)]
+
     for docs in pages:
         found = helper.answer() if waiting is not None else None
         helper.ask(docs)  # the helper works on it while the caller writes the page before
         if waiting is not None:
-            yield waiting, [_as_spans(doc, into, suggested) for doc, suggested in zip(waiting, found)]
+            yield waiting, answered(waiting, found)
         waiting = docs
     if waiting is not None:
-        yield waiting, [_as_spans(doc, into, suggested) for doc, suggested in zip(waiting, helper.answer())]
+        yield waiting, answered(waiting, helper.answer())
 
 
 class _Helper:
@@ -258,7 +295,9 @@ class _Helper:
         return cls(process, ours)
 
     def ask(self, docs: list[Document]) -> None:
-        self.conn.send([doc.text for doc in docs])
+        """The page's short documents; a long one (over a block) is suggested for in the caller,
+        a block at a time, and not sent."""
+        self.conn.send([doc.text if len(doc.text) <= _blocks.SIZE else "" for doc in docs])
 
     def answer(self) -> list[list[tuple[int, int, str, float, str]]]:
         """The suggestions for each text of the page asked for, as plain tuples (a third of

@@ -20,7 +20,7 @@ from annotator.core import stopping
 from annotator.core.model import Span
 from annotator.core.recommend import Suggestion
 from annotator.core.text import fold
-from annotator.core.token_view import TokenStats, align, bio_tags, doc_tokens, non_overlapping
+from annotator.core.token_view import TokenStats, align, bio_tags, doc_token_blocks, doc_tokens, non_overlapping
 
 # Korean particles (and the copula): a token that is one of these gets the feature "particle".
 # A feature of the tagger's, not an edge rule: where a particle comes off its noun is decided by
@@ -100,13 +100,21 @@ def token_features(tokens: list[str], i: int) -> tuple[bytes, ...]:
 
 
 def sequences(text: str, spans: list[Span]) -> Iterable[tuple[list[str], list[str]]]:
-    """(tokens, tags) per sentence of one document annotated with ``spans``."""
-    view = doc_tokens(text, sorted({(s.start, s.end) for s in spans}))
+    """(tokens, tags) per sentence of one document annotated with ``spans``, a block of whole
+    sentences at a time (annotator.core.blocks: none ends inside a span)."""
     stats = TokenStats()
-    tags = bio_tags(view, non_overlapping(align("", "", view, spans, stats), stats))
-    tokens = view.tokens
-    for a, b in view.sentences:
-        yield [text[start:end] for start, end in tokens[a:b]], tags[a:b]
+    ordered = sorted(spans, key=lambda s: s.start)
+    at = 0
+    for offset, view in doc_token_blocks([text], sorted({(s.start, s.end) for s in spans})):
+        end = offset + len(view.text)
+        mine = []
+        while at < len(ordered) and ordered[at].start < end:
+            mine.append(ordered[at]._replace(start=ordered[at].start - offset, end=ordered[at].end - offset))
+            at += 1
+        tags = bio_tags(view, non_overlapping(align("", "", view, mine, stats), stats))
+        tokens, block = view.tokens, view.text
+        for a, b in view.sentences:
+            yield [block[start:end] for start, end in tokens[a:b]], tags[a:b]
 
 
 # Averaged perceptron: a CRF trained in a tenth of L-BFGS's time, close in accuracy for this.

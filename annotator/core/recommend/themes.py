@@ -25,14 +25,17 @@ class ThemeClassifier:
 
     def train(self, documents: Iterable[tuple[str, list[str]]]) -> int:
         """Train on (text, themes) pairs; returns how many themes could be learned."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-
         docs = [(fold(text), set(themes)) for text, themes in documents]
         self.documents = len(docs)
         self._models = {}
-        if len(docs) < 2:
-            return 0
+        self.themes = []
+        learnable = [theme for theme in sorted({t for _, themes in docs for t in themes})
+                     if not all(theme in themes for _, themes in docs)]
+        if len(docs) < 2 or not learnable:
+            return 0  # and scikit-learn (about 100 MB) is not even loaded
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
         self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
                                            max_features=200_000)
         matrix = self._vectorizer.fit_transform([text for text, _ in docs])
