@@ -74,7 +74,8 @@ def test_nudge_never_empties_or_leaves_the_text():
 
 @pytest.mark.parametrize("word, noun", [("대구시는", "대구시"), ("포항시는", "포항시"), ("대구시에서는", "대구시"),
                                         ("대구시가", "대구시"), ("18일에", "18일"), ("K리그에서", "K리그"),
-                                        ("김정은이", "김정은"), ("학생이다", "학생")])
+                                        ("김정은이", "김정은"), ("학생이다", "학생"), ("한동훈이", "한동훈"),
+                                        ("엔비디아의", "엔비디아")])
 def test_a_korean_particle_stays_out_wherever_the_selection_stops(word: str, noun: str):
     """Before the particle, on it, after it, or inside the noun: the noun, by the tokens' analysis."""
     text = f"지난 {word} 발표"
