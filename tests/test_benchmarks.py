@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from annotator import benchmarks, benchmarks_team
+from annotator import benchmarks, benchmarks_curve, benchmarks_team
 from annotator.storage import Store
 from annotator.storage import cluster as clusters
 from tests.postgres import Cluster, start_cluster
@@ -86,7 +86,7 @@ def test_annotator_suggest_is_measured_in_a_new_process_against_raw_writes(tmp_p
 
 
 def test_the_simulated_annotator_counts_what_it_did(tmp_path: Path):
-    per_document = benchmarks.learning_curve(12, every=5)
+    per_document = benchmarks_curve.learning_curve(12, every=5)
     assert len(per_document) == 12
     first = per_document[0]
     assert first[1] == first[2] == 0 and first[3] == first[0] > 0  # nothing learned yet: all by hand
@@ -94,9 +94,9 @@ def test_the_simulated_annotator_counts_what_it_did(tmp_path: Path):
         assert accepted + added == gold and rejected >= 0
     assert sum(p[1] for p in per_document) > 0  # it learned something it could offer
     part = [(10, 7, 2, 3), (5, 0, 1, 5)]
-    assert benchmarks.actions(part) == (2 + 3 + 1) + (1 + 5)  # Ctrl+Alt+A once where anything is left
-    assert benchmarks.actions(part, accept_all=False) == (7 + 2 + 3) + (1 + 5)
-    figures, counts = benchmarks.learning_curve_figures(12, (10,))
+    assert benchmarks_curve.actions(part) == (2 + 3 + 1) + (1 + 5)  # Ctrl+Alt+A once where anything is left
+    assert benchmarks_curve.actions(part, accept_all=False) == (7 + 2 + 3) + (1 + 5)
+    figures, counts = benchmarks_curve.learning_curve_figures(12, (10,))
     [figure] = figures
     assert "docs 1-10" in figure.name and "optimistic" in figure.name and figure.floor == 1.0
     assert counts[0]["actions"] / counts[0]["gold"] == figure.value

@@ -135,10 +135,12 @@ def bench(quick: bool, as_json: bool, window_only: bool, long_only: bool) -> Non
                 say(f"annotator suggest over {core_bench.SUGGEST_DOCUMENTS:,} documents, and "
                     f"{core_bench.MEMORY_DOCUMENTS:,} for its memory …")
                 figures += core_bench.suggest_figures(corpus, work)
-            curve = 50 if quick else core_bench.CURVE_DOCUMENTS
+            from annotator import benchmarks_curve
+
+            curve = 50 if quick else benchmarks_curve.CURVE_DOCUMENTS
             say(f"a simulated annotator with suggestions, {curve} documents …")
-            figures += core_bench.learning_curve_figures(
-                curve, tuple(n for n in core_bench.CURVE_CHECKPOINTS if n <= curve),
+            figures += benchmarks_curve.learning_curve_figures(
+                curve, tuple(n for n in benchmarks_curve.CURVE_CHECKPOINTS if n <= curve),
                 scale=", quick" if quick else "")[0]
         if not long_only:
             figures += run_window_benchmarks(work, progress=say)
