@@ -26,8 +26,9 @@ def _db_path(db: str | None) -> Path:
 @reports_errors
 def check(db: str | None) -> None:
     """Check the database for damage: SQLite's integrity check, the search index's own check,
-    and every span's text against its document. Opens the file read-only; exits 1 if anything
-    is wrong (then `annotator recover` copies what is readable into a new file).
+    the tables and triggers as annotator makes them, and every span's text against its
+    document. Opens the file read-only; exits 1 if anything is wrong (then `annotator recover`
+    copies what is readable into a new file).
 
     \b
     Example:

@@ -140,11 +140,28 @@ def test_check_finds_a_span_changed_behind_the_triggers_back(project: Path):
     conn.close()
     report = check(project)
     assert not report.ok
-    assert report.problems[0] == "spans: 1 span no longer match their document's text at their offsets"
-    assert report.problems[1].startswith(f"spans: document {doc_id}, annotator {annotator}, offsets {start}-{end}: "
+    assert report.problems[0] == ("the trigger spans_cover_text_update is missing: annotator recover writes a whole "
+                                  "new file from this one")
+    assert report.problems[1] == "spans: 1 span no longer match their document's text at their offsets"
+    assert report.problems[2].startswith(f"spans: document {doc_id}, annotator {annotator}, offsets {start}-{end}: "
                                          "stored «\u2068not the text\u2069»")
-    assert len(report.problems) == 2
+    assert len(report.problems) == 3
     assert all("\n" not in p for p in report.problems)
+
+
+def test_check_finds_a_table_or_trigger_gone_or_changed_and_recover_makes_them_again(project: Path, tmp_path: Path):
+    """Found by a review: with document_pieces dropped every edit failed, and check said nothing."""
+    conn = sqlite3.connect(project)
+    conn.executescript("DROP TABLE document_pieces; DROP TRIGGER gold_spans_cover_text; "
+                       "CREATE TABLE document_pieces (doc_id TEXT, n INTEGER);")
+    conn.close()
+    report = check(project)
+    assert report.problems == [
+        "the table document_pieces is not as annotator makes it: annotator recover writes a whole new file from this one",
+        "the trigger gold_spans_cover_text is missing: annotator recover writes a whole new file from this one"]
+    out = tmp_path / "recovered.db"
+    recover(project, out)
+    assert check(out).ok
 
 
 def test_check_finds_a_document_whose_text_changed(project: Path):

@@ -1,5 +1,6 @@
-"""annotator check: SQLite's integrity check, foreign keys, the search index, and every span's
-text against its document, on a file opened read-only; never raises for a bad file.
+"""annotator check: SQLite's integrity check, foreign keys, the tables and triggers as annotator
+makes them, the search index, and every span's text against its document, on a file opened
+read-only; never raises for a bad file.
 
 It opens the file read-only, and ``immutable`` when even that fails in a read-only folder. Every
 message is one line, ready to show a user.
@@ -119,6 +120,8 @@ def _check(conn: sqlite3.Connection, report: CheckReport) -> None:
         report.notes.append(f"this database waits for its upgrade ({', '.join(pending)}): the next command "
                             "or window that opens it upgrades it, keeping a copy of it first")
     _check_integrity(conn, report)
+    if not pending:
+        _check_schema(conn, report)
     stopping.check()
     _check_foreign_keys(conn, report)
     stopping.check()
@@ -132,6 +135,41 @@ def _check(conn: sqlite3.Connection, report: CheckReport) -> None:
         stopping.check()
         if table in tables:
             _check_spans(conn, report, table, by_annotator)
+
+
+def _schema(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
+    """A database's tables (by their columns), triggers and indexes (by their SQL, its white
+    space folded), the search index's own tables left out (SQLite makes them)."""
+    out = {}
+    for kind, name, sql in conn.execute("SELECT type, name, sql FROM sqlite_master WHERE type IN "
+                                        "('table', 'trigger', 'index') AND name NOT LIKE 'sqlite_%' "
+                                        "AND name NOT LIKE 'doc_search_%'"):
+        if kind == "table":
+            out[kind, name] = ", ".join(row[1] for row in conn.execute(f'PRAGMA table_info("{name}")'))
+        else:
+            out[kind, name] = " ".join((sql or "").split())
+    return out
+
+
+def _check_schema(conn: sqlite3.Connection, report: CheckReport) -> None:
+    """The tables, triggers and indexes annotator makes, each there and as it makes them: a
+    dropped trigger lets a span whose text is not its document's in, and a missing table makes
+    every edit fail."""
+    from sqlite_utils import Database
+
+    from annotator.storage.migrations import migrations
+
+    made = Database(memory=True)
+    migrations.apply(made)
+    expected = _schema(made.conn)
+    made.close()
+    found = _schema(conn)
+    for (kind, name), shape in expected.items():
+        if (kind, name) not in found:
+            report.problem(f"the {kind} {name} is missing: annotator recover writes a whole new file from this one")
+        elif found[kind, name] != shape:
+            report.problem(f"the {kind} {name} is not as annotator makes it: annotator recover writes a whole "
+                           "new file from this one")
 
 
 def _pending_migrations(conn: sqlite3.Connection, tables: set[str]) -> list[str]:
