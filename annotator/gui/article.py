@@ -275,9 +275,9 @@ class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
         shown = shown_text(text, seen, display_breaks(text, seen.start, seen.end))
         self.index = PartIndex(text, part.start, part.start + len(shown))
         self.highlighter.set_text(shown, self.index)
-        self.highlighter.set_marks([self._mark(s) for s in self.spans if self._on_part(s.start, s.end)],
+        self.highlighter.set_marks([self._mark(s) for s in self.spans if self.shows(s.start, s.end)],
                                    rehighlight=False)
-        self.highlighter.set_suggestions([self._mark(s) for s in self.suggestions if self._on_part(s.start, s.end)],
+        self.highlighter.set_suggestions([self._mark(s) for s in self.suggestions if self.shows(s.start, s.end)],
                                          rehighlight=False)
         self.setPlainText(shown)
         self._set_paragraph_directions(shown, self._direction)
@@ -329,7 +329,7 @@ class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
         self.colours = colours
         self.highlighter.set_dark(dark)
         self._store_spans(spans)
-        self.highlighter.set_marks([self._mark(s) for s in self.spans if self._on_part(s.start, s.end)])
+        self.highlighter.set_marks([self._mark(s) for s in self.spans if self.shows(s.start, s.end)])
         if self._selected not in self._by_id:
             self._selected = None
         self._paint_selected()
@@ -353,14 +353,14 @@ class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
             self._starts.insert(i, span.start)
             self._by_id[span.id] = span
         self.highlighter.change_marks([s.id for s in removed],
-                                      [self._mark(s) for s in added if self._on_part(s.start, s.end)])
+                                      [self._mark(s) for s in added if self.shows(s.start, s.end)])
         if self._selected in gone and self._selected not in self._by_id:
             self._selected = None
         self._paint_selected()
 
     def set_suggestions(self, suggestions: list[Span]) -> None:
         self.suggestions = suggestions
-        self.highlighter.set_suggestions([self._mark(s) for s in suggestions if self._on_part(s.start, s.end)])
+        self.highlighter.set_suggestions([self._mark(s) for s in suggestions if self.shows(s.start, s.end)])
 
     def change_suggestions(self, low: int, high: int, fresh: list[Span]) -> None:
         """The suggestions inside code points ``[low, high)`` are now ``fresh``; repaints what differs there."""
@@ -369,8 +369,8 @@ class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
             return
         kept = [s for s in self.suggestions if not (low <= s.start and s.end <= high)]
         self.suggestions = sorted(kept + fresh, key=_order)
-        self.highlighter.change_suggestions([self._mark(s) for s in inside if self._on_part(s.start, s.end)],
-                                            [self._mark(s) for s in fresh if self._on_part(s.start, s.end)])
+        self.highlighter.change_suggestions([self._mark(s) for s in inside if self.shows(s.start, s.end)],
+                                            [self._mark(s) for s in fresh if self.shows(s.start, s.end)])
 
     def spans_within(self, low: int, high: int) -> list[Span]:
         """The spans inside code points ``[low, high)``."""
@@ -398,7 +398,7 @@ class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
         self._selected = span_id
         span = self._by_id.get(span_id)
         if span is not None and scroll:
-            if not self._on_part(span.start, span.end):  # a span a part shows (some of) is selected there
+            if not self.shows(span.start, span.end):  # a span a part shows (some of) is selected there
                 self._reach(span.start, span.end)
             cursor = self.textCursor()
             cursor.setPosition(self.index.to_utf16(span.start))
@@ -417,7 +417,7 @@ class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
     def _match_selections(self) -> list:
         out = []
         for start, end in self.matches:
-            if not self._on_part(start, end):
+            if not self.shows(start, end):
                 continue
             selection = QTextEdit.ExtraSelection()
             cursor = QTextCursor(self.document())
@@ -435,7 +435,7 @@ class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
 
     def _paint_selected(self, visible: bool = True) -> None:
         span = self._by_id.get(self._selected)
-        if span is None or not visible or not self._on_part(span.start, span.end):
+        if span is None or not visible or not self.shows(span.start, span.end):
             self.setExtraSelections(self._match_selections())
             return
         selection = QTextEdit.ExtraSelection()

@@ -98,11 +98,8 @@ class ArticleParts:
             self._show_part(part_of(self.parts, start))
 
     def shows(self, start: int, end: int) -> bool:
-        """Whether code points ``[start, end)`` show (some of them) in the part on screen."""
-        return self._on_part(start, end)
-
-    def _on_part(self, start: int, end: int) -> bool:
-        """Whether code points ``[start, end)`` show in the part (an empty range: where it stands)."""
+        """Whether code points ``[start, end)`` show (some of them) in the part on screen (an
+        empty range: where it stands)."""
         return start < self.index.end and end > self.index.start or self.index.start <= start == end <= self.index.end
 
     def _place_part_bar(self) -> None:

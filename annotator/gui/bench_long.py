@@ -20,8 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
-from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
 
 from annotator.benchmarks import Figure
 from annotator.benchmarks_long import LONG_CHARS, LONG_SPANS, huge_database, write_long
@@ -29,6 +27,7 @@ from annotator.core.importing import import_paths
 from annotator.core.project import open_project
 from annotator.core.resources import seeds_dir
 from annotator.gui.app import create_app
+from annotator.gui.bench import add_spans_by_key
 from annotator.gui.window import MainWindow
 
 SHORT = "000_b57cd57af517ef66"  # a Persian seed article of about 3,000 characters: the floor
@@ -38,6 +37,7 @@ import sys, time
 from PySide6.QtCore import QSettings
 from annotator.core.project import open_project
 from annotator.gui.app import create_app
+from annotator.gui.bench import add_spans_by_key
 from annotator.gui.window import MainWindow
 app = create_app()
 store = open_project(sys.argv[1])
@@ -56,33 +56,13 @@ print(seconds, int(peak) / 1024, window.view.document().characterCount())
 """
 
 
-def _adds(window: MainWindow, doc_id: str, count: int) -> list[float]:
-    """Milliseconds of ``count`` spans added by key press, from the key press to committed and
-    repainted, at places spread through the document (each selected first, untimed: opening its
-    part is the selection's work, not the key's); each must be saved."""
-    app = QApplication.instance()
-    window.open_document(doc_id)
-    window.activateWindow()
-    window.view.setFocus()
-    app.processEvents()
-    text = window.document.text
-    before = len(window.store.spans(doc_id, "bench"))
-    taken = {(s.start, s.end) for s in window.store.spans(doc_id, "bench")}
-    times = []
-    for i in range(count):
-        start = (i * 7919 * 131) % (len(text) - 20)
-        while not text[start].isalpha() or any(a <= start < b for a, b in taken):
-            start += 1
-        window.view.select(start, start + 1)  # a letter: grown to its word by snapping, as a person's drag
-        app.processEvents()
-        t0 = time.perf_counter()
-        QTest.keyClick(window.view, "e")
-        app.processEvents()  # the repaint the app does: the dirty regions, as after a real key press
-        times.append((time.perf_counter() - t0) * 1000)
-        taken |= {(s.start, s.end) for s in window.view.spans}
-    if len(window.store.spans(doc_id, "bench")) != before + count:
-        raise RuntimeError("a key press in the benchmark did not save its span")
-    return times
+def _spread(text: str, i: int, taken: set[tuple[int, int]]) -> int:
+    """The i-th place a span is added at: spread through the whole document (its parts), on a
+    letter no span holds, grown to its word by snapping as a person's drag would be."""
+    start = (i * 7919 * 131) % (len(text) - 20)
+    while not text[start].isalpha() or any(a <= start < b for a, b in taken):
+        start += 1
+    return start
 
 
 def long_window_figures(workdir: Path, progress: Callable[[str], None] = print, *, runs: int = 7,
@@ -111,8 +91,8 @@ def long_window_figures(workdir: Path, progress: Callable[[str], None] = print, 
         return (time.perf_counter() - t0) * 1000
 
     opened = [open_long() for _ in range(runs)]
-    long_adds = _adds(window, "long-line", 40)
-    short_adds = _adds(window, SHORT, 40)
+    long_adds = add_spans_by_key(window, "long-line", "bench", 40, _spread)
+    short_adds = add_spans_by_key(window, SHORT, "bench", 40, _spread)
     window.close()
     store.close()
 

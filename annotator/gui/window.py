@@ -334,19 +334,13 @@ class MainWindow(QMainWindow):
             self.learning.spans_made(len(added) if len(added) >= len(removed) else 0)  # a relabel counts; an undo not
         else:
             self.refresh_themes()
-        if self.suggestions.source:
-            if delta is not None:
-                self.suggestions.change(*delta)
+        for room in ([self.suggestions] if self.suggestions.source else []) + [self.review]:
+            if delta is not None:  # only what the change touched, else what may have changed there
+                room.change(*delta)
             elif suggested is not None:
-                self.suggestions.change_within(*suggested)
+                room.change_within(*suggested)
             else:
-                self.suggestions.refresh()
-        if delta is not None:
-            self.review.change(*delta)
-        elif suggested is not None:
-            self.review.change_within(*suggested)
-        else:
-            self.review.refresh()
+                room.refresh()
         if focus_span is not None:
             if self.view.span(focus_span) is None:  # else selecting it moves the caret, ending the text selection
                 cursor = self.view.textCursor()

@@ -11,9 +11,11 @@ import contextlib
 import os
 import secrets
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from annotator.core import stopping
+from annotator.core.errors import DatabaseError
 from annotator.storage.errors import kind_of
 
 SIDECARS = ("-journal", "-wal", "-shm")  # what SQLite keeps beside ``name`` while it works
@@ -75,6 +77,18 @@ def connect_readonly(path: Path) -> tuple[sqlite3.Connection, list[str]]:
     if wal_file.exists() and wal_file.stat().st_size > 0:
         notes.append(f"{wal_file.name} holds changes not yet written into {path.name}: they were not read")
     return conn, notes
+
+
+def open_source(path: Path, cannot: Callable[[sqlite3.Error], str]) -> tuple[sqlite3.Connection, list[str]]:
+    """:func:`connect_readonly` on a database file a command reads from (backup, recover), or
+    ``DatabaseError`` in one line: why ``path`` is no database at all, or ``cannot(err)``."""
+    why = unusable(path)
+    if why:
+        raise DatabaseError(why)
+    try:
+        return connect_readonly(path)
+    except sqlite3.Error as err:
+        raise DatabaseError(cannot(err)) from None
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"

@@ -12,12 +12,11 @@ from pathlib import Path
 
 from annotator.core.errors import DatabaseError
 from annotator.storage.files import (
-    connect_readonly,
     fsync_file,
     fsync_folder,
+    open_source,
     remove_database_files,
     temporary_name,
-    unusable,
 )
 from annotator.storage.store import Store
 
@@ -42,13 +41,7 @@ def backup(store_or_path: Store | str | Path, dest: str | Path, *,
         conn = store_or_path.db.conn
     else:
         source_path = Path(store_or_path)
-        why = unusable(source_path)
-        if why:
-            raise DatabaseError(why)
-        try:
-            own, _ = connect_readonly(source_path)
-        except sqlite3.Error as err:
-            raise DatabaseError(f"{source_path} cannot be opened to back it up ({err})") from None
+        own, _ = open_source(source_path, lambda err: f"{source_path} cannot be opened to back it up ({err})")
         conn = own
     try:
         if dest.exists() and dest.resolve() == source_path.resolve():

@@ -18,12 +18,11 @@ from annotator.core.errors import DatabaseError
 from annotator.core.text import counted, index_form
 from annotator.storage.common import text_pieces
 from annotator.storage.files import (
-    connect_readonly,
     fsync_file,
     fsync_folder,
+    open_source,
     remove_database_files,
     temporary_name,
-    unusable,
 )
 from annotator.storage.migrations import known_names
 from annotator.storage.store import Store
@@ -231,13 +230,7 @@ def recover(path: str | Path, out: str | Path) -> RecoveryReport:
     path, out = Path(path), Path(out)
     if out.exists():
         raise DatabaseError(f"{out} exists already: recover writes a new file, choose another name")
-    why = unusable(path)
-    if why:
-        raise DatabaseError(why)
-    try:
-        src, notes = connect_readonly(path)
-    except sqlite3.Error as err:
-        raise DatabaseError(f"{path} cannot be opened as a database ({err}): nothing can be recovered") from None
+    src, notes = open_source(path, lambda err: f"{path} cannot be opened as a database ({err}): nothing can be recovered")
     report = RecoveryReport(path, out, notes=list(notes))
     partial = temporary_name(out)
     try:
