@@ -42,7 +42,7 @@ PIECE_CHARS = 1024
 PIECED_OVER = 4 * PIECE_CHARS
 
 
-def text_pieces(doc_id: str, text: str) -> Iterator[tuple[str, int, str]]:
+def piece_rows(doc_id: str, text: str) -> Iterator[tuple[str, int, str]]:
     """The ``document_pieces`` rows of a document, one at a time (a 100 MB text's would be another
     200 MB at once): none for a short one."""
     if len(text) <= PIECED_OVER:

@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from annotator.core.model import Document, DocumentSummary, Status
 from annotator.core.text import index_form
-from annotator.storage.common import _listing, covered_sql, now, text_hash, text_pieces
+from annotator.storage.common import _listing, covered_sql, now, piece_rows, text_hash
 
 
 # A document id and offsets bound once, for an expression that names each of them more than once.
@@ -76,7 +76,7 @@ class DocumentsPart:
               d.text_hash or text_hash(d.text), len(d.text), stamp) for d in docs],
         )
         self.db.conn.executemany("INSERT INTO document_pieces(doc_id, n, piece) VALUES (?, ?, ?)",
-                                 (row for d in docs for row in text_pieces(d.id, d.text)))
+                                 (row for d in docs for row in piece_rows(d.id, d.text)))
         seqs = self._by_ids("seq", [d.id for d in docs])
         # Explicit rowids: INSERT ... SELECT into the FTS table took twice as long.
         self.db.conn.executemany(

@@ -246,7 +246,7 @@ def m008_document_pieces(db: Database) -> None:
     # Issue 22: a span's check read its document's whole text (SQLite reads all of a long value's
     # overflow pages for substr, then counts code points from its start), so each span of a 1 MB
     # document cost a millisecond or more. A document over 4,096 characters now also keeps its
-    # text in pieces of 1,024 code points, written with it (annotator.storage.common.text_pieces),
+    # text in pieces of 1,024 code points, written with it (annotator.storage.common.piece_rows),
     # and the span checks read only the pieces a span covers. A span's length is checked against
     # its offsets instead of reading the document's length, which lies behind its text in its row.
     db.executescript(

@@ -16,7 +16,7 @@ from typing import Any
 from annotator.core import stopping
 from annotator.core.errors import DatabaseError
 from annotator.core.text import counted, index_form
-from annotator.storage.common import text_pieces
+from annotator.storage.common import piece_rows
 from annotator.storage.files import (
     fsync_file,
     fsync_folder,
@@ -309,7 +309,7 @@ def _copy_table(src: sqlite3.Connection, dst: sqlite3.Connection, table: str,
             dst.executemany("INSERT INTO doc_search(rowid, body) VALUES (?, ?)",
                             [(row[seq_at], index_form(row[text_at])) for row in rows])
             dst.executemany("INSERT INTO document_pieces(doc_id, n, piece) VALUES (?, ?, ?)",
-                            (piece for row in rows for piece in text_pieces(row[id_at], row[text_at])))
+                            (piece for row in rows for piece in piece_rows(row[id_at], row[text_at])))
 
     def flush(rows: list[tuple[Any, ...]]) -> None:
         stopping.check()  # a read a stop interrupted looks like damage: stop before taking it for that
