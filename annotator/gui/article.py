@@ -98,6 +98,7 @@ class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
         # What the label key will store for a selection (code points): the window's snap to words.
         # A drag shows exactly that while it goes on.
         self.snapper: Callable[[int, int], tuple[int, int]] = lambda start, end: (start, end)
+        self._emitted: tuple[int, int] | None = None  # the selection last said
         self.selectionChanged.connect(self._emit_selection)
         self.cursorPositionChanged.connect(self._emit_selection)  # "Position" follows the caret (keys, a new part)
 
@@ -247,6 +248,7 @@ class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
                   colours: dict[str, str], dark: bool) -> None:
         """Show a document with its spans: its first part (core/pages.py), all of a short one."""
         self._selected = None
+        self._emitted = None  # a new document's selection is said, even at the same offsets
         self.colours = colours
         self.suggestions = []
         self.highlighter._suggested = {}
@@ -460,7 +462,12 @@ class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
     # --- events ------------------------------------------------------------------------------
 
     def _emit_selection(self) -> None:
-        self.selection_changed.emit(*self.selection())
+        """Say where the selection (or the caret) is: once, though Qt says a drag's every step twice
+        (the selection changed, and the caret moved)."""
+        here = self.selection()
+        if here != self._emitted:
+            self._emitted = here
+            self.selection_changed.emit(*here)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt override)
         point = event.position().toPoint()

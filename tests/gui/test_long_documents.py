@@ -266,3 +266,15 @@ def test_an_undo_in_another_part_shows_where_it_happened(qtbot, window, long_tex
     qtbot.keyClick(view, Qt.Key_Z, Qt.ControlModifier)
     assert window.store.spans(LONG, "tester") == []
     assert view.part == view.part_count - 1 and view.caret() == start
+
+
+def test_a_selection_is_said_once_though_qt_says_it_twice(qtbot, window, long_text):
+    """The status bar follows the caret too (cursorPositionChanged), and a selection changing
+    moves the caret: each new selection is said once, not once per signal."""
+    window.open_document(LONG)
+    said: list[tuple[int, int]] = []
+    window.view.selection_changed.connect(lambda start, end: said.append((start, end)))
+    window.view.select(100, 110)
+    window.view.select(100, 110)
+    window.view.set_caret(500)
+    assert said == [(100, 110), (500, 500)]
