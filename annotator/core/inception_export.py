@@ -24,7 +24,7 @@ from annotator.core import export_formats as fmt
 from annotator.core import inception as names
 from annotator.core import webanno_tsv
 from annotator.core.export_formats import Layer
-from annotator.core.token_view import DocTokens, Misaligned, TokenStats, doc_tokens
+from annotator.core.token_view import DocTokens, TokenStats, align, doc_tokens
 from annotator.core.tokens import split_at
 
 NAMES = "file-names.tsv"  # as brat's export: which file holds a document whose id is not its name
@@ -63,20 +63,6 @@ def tokens_of(layer: Layer) -> DocTokens:
     return DocTokens(text, tokens, [(a, b) for a, b in sentences if b > a])
 
 
-def on_tokens(layer: Layer, view: DocTokens, stats: TokenStats) -> list[Any]:
-    """The layer's spans whose edges are token edges; the others are listed (an edge in white space)."""
-    starts = {t.start for t in view.tokens}
-    ends = {t.end for t in view.tokens}
-    kept = []
-    for span in layer.spans:
-        if span.start in starts and span.end in ends:
-            kept.append(span)
-        else:
-            stats.misaligned.append(Misaligned(layer.doc.id, layer.annotator or "", span.start, span.end,
-                                               span.label, span.text))
-    return kept
-
-
 def xmi_bytes(layer: Layer, view: DocTokens, ts: Any) -> bytes:
     import cassis
 
@@ -104,7 +90,9 @@ def xmi_bytes(layer: Layer, view: DocTokens, ts: Any) -> bytes:
 
 def tsv_text(layer: Layer, view: DocTokens, stats: TokenStats) -> str:
     sentences = [[(t.start, t.end) for t in view.tokens[a:b]] for a, b in view.sentences]
-    spans = [(s.start, s.end, s.label) for s in on_tokens(layer, view, stats)]
+    # as in the other token formats: white space at a span's edges trimmed, a span of white space left out
+    spans = [(a.span.start, a.span.end, a.span.label) for a in align(layer.doc.id, layer.annotator, view,
+                                                                      layer.spans, stats)]
     return "".join(webanno_tsv.write(layer.doc.text, sentences, spans))
 
 

@@ -4,7 +4,9 @@ Tsv3XDeserializer and Tsv3XSerializer do.
 Reading builds the text as INCEpTION does: each sentence's ``#Text=`` lines joined by line
 breaks, placed at its first token's offset, the gap before it filled with spaces, and the line
 break after a sentence kept where the next one does not start right after it (so the white space
-between sentences is not the source's). Token offsets (``begin-end``) count Java's UTF-16 code
+between INCEpTION's sentences is not the source's; annotator's export writes each sentence's text
+up to the next one, which gives the text back exactly). The line break after the last sentence
+is dropped. Token offsets (``begin-end``) count Java's UTF-16 code
 units over that text; they are converted to code points here, in one place. Only the
 ``NamedEntity`` layer's ``value`` column is read: a multi-token entity is one annotation through
 its ``[n]`` disambiguation id, ``|`` stacks several on one token, ``_`` is no annotation and
@@ -122,7 +124,7 @@ def parse(path: Path, where: str | None, data: bytes) -> dict[str, Any]:
                 spans[key] = [begin, end, unescape_value(value), lineno]
     if not text.parts:
         raise fail("holds no sentence (no #Text= line followed by tokens)")
-    whole = text.value()
+    whole = text.value()[:-1]  # the line break the format puts after the last sentence is not the text's
     convert = Units(whole, "utf16")
     for begin, end, token, lineno in units:  # Java's reader does not look: a shifted file shows here
         try:
@@ -173,7 +175,9 @@ def write(text: str, sentences: list[list[tuple[int, int]]], spans: list[tuple[i
     ordered = sorted(range(len(spans)), key=lambda i: (spans[i][0], spans[i][1], spans[i][2]))
     ids = {i: n for n, i in enumerate(ordered, 1)}
     for s, tokens in enumerate(sentences, 1):
-        lo, hi = tokens[0][0], tokens[-1][1]
+        # up to the next sentence: INCEpTION's reader then drops the line break it adds after this one,
+        # and so builds the text exactly (but for white space before the first token)
+        lo, hi = tokens[0][0], sentences[s][0][0] if s < len(sentences) else len(text)
         yield "\n" + "".join(f"#Text={escape_text(line)}\n" for line in text[lo:hi].split("\n"))
         for t, (a, b) in enumerate(tokens, 1):
             here = [i for i in ordered if spans[i][0] < b and a < spans[i][1]]

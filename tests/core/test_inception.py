@@ -115,8 +115,9 @@ def test_export_then_import_gives_the_same_spans(filled: Store, tmp_path: Path, 
         report = import_paths(other, [target], annotator="tester")
         assert report.documents_added == 2
         for doc_id, annotator in [("fa-emoji", "sara"), ("fa-emoji", "minji"), ("ko-nfd", "sara")]:
-            _, spans, themes = layer_of(filled, doc_id, annotator)
+            source, spans, themes = layer_of(filled, doc_id, annotator)
             text, got, got_themes = layer_of(other, doc_id, annotator)
+            assert text == source  # TSV too: each sentence's #Text runs up to the next sentence
             assert [(label, covered) for _, _, label, covered in got] == [(label, c) for _, _, label, c in spans]
             assert all(text[a:b] == covered for a, b, _, covered in got)
             assert got_themes == (themes if kind == "xmi" else [])  # TSV has no document-level annotations
@@ -224,8 +225,8 @@ def test_a_webanno_tsv_with_emoji_before_entities_imports_exactly(store: Store, 
     path = write(tmp_path / "news-3.tsv", TSV)
     import_paths(store, [path], annotator="tester")
     text, spans, _ = layer_of(store, "news-3", "tester")
-    # INCEpTION's reader: sentences joined by a line break, the text ending with one
-    assert text == f"😀 {FAMILY} رجائیان در مشهد\t.\n대구시는 발표\n"
+    # INCEpTION's reader: sentences joined by a line break (the one after the last is not kept)
+    assert text == f"😀 {FAMILY} رجائیان در مشهد\t.\n대구시는 발표"
     assert [(label, covered) for _, _, label, covered in spans] == \
         [("PER", "رجائیان"), ("LOC_X", "مشهد"), ("GPE", "مشهد\t."), ("GPE", "대구시")]
 
@@ -235,7 +236,7 @@ def test_the_tsv_writer_and_reader_agree_on_escapes_and_units():
     sentences = [[(0, 3), (4, 5), (6, 12), (13, 14)]]
     rows = "".join(webanno_tsv.write(text, sentences, [(0, 3, "A|B[1]"), (6, 14, "Q*_\\")]))
     obj = webanno_tsv.parse(Path("x.tsv"), None, rows.encode("utf-8"))
-    assert obj["text"] == text + "\n"
+    assert obj["text"] == text
     assert [(obj["text"][s["start"]:s["end"]], s["label"]) for s in obj["spans"]] == \
         [("a|b", "A|B[1]"), ("[x]_*\\ c", "Q*_\\")]
 
@@ -297,3 +298,32 @@ def test_tsv_problems_are_one_line_naming_the_line(store: Store, tmp_path: Path,
                                                     words: list[str]):
     assert change[0] in TSV
     _refused(store, write(tmp_path / "news-3.tsv", TSV.replace(change[0], change[1], 1)), *words)
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def test_the_cli_exports_xmi_and_webanno_and_imports_them_back(run, tmp_path: Path):
+    assert run("import", str(source_file(tmp_path))).exit_code == 0
+    for kind in ("xmi", "webanno"):
+        to_stdout = run("export", "--format", kind)
+        assert to_stdout.exit_code == 1 and "give -o" in to_stdout.stderr
+        done = run("export", "--format", kind, "--annotator", "sara", "-o", str(tmp_path / f"{kind}.zip"))
+        assert done.exit_code == 0 and "Exported 2 lines, 2 documents, 7 spans" in done.stderr
+    folder = tmp_path / "folder"
+    assert run("export", "--format", "xmi", "-o", str(folder)).exit_code == 0
+    assert (folder / "TypeSystem.xml").is_file() and (folder / "minji" / "fa-emoji.xmi").is_file()
+    again = tmp_path / "again.db"
+    result = run("import", str(folder), db=again)
+    assert result.exit_code == 0 and "2 documents added" in result.output and "8 spans added" in result.output
+    tsv = run("import", str(tmp_path / "webanno.zip"), "--annotator", "tsv", db=again)
+    assert tsv.exit_code == 0 and "7 spans added" in tsv.output
+
+
+def test_a_bad_inception_file_is_one_line_on_the_command_line(run, tmp_path: Path):
+    path = write(tmp_path / "news-3.tsv", TSV.replace("1-3\t12-19", "1-3\t11-19"))
+    result = run("import", str(path))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.strip().startswith(f"Error: {path}:9: token 'رجائیان' at 11-19")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert run("docs", "--json").stdout == ""
