@@ -241,7 +241,8 @@ def cas_object(path: Path, where: str | None, data: bytes, typesystem: Any) -> d
             obj["spans"].append({"start": fs.begin, "end": fs.end, "label": label})
     for fs in cas.select_all_fs():
         name = fs.type.name
-        if name.startswith(CUSTOM) and not ts.is_instance_of(name, "uima.tcas.Annotation"):
+        if (name.startswith(CUSTOM) and ts.is_instance_of(name, "uima.cas.AnnotationBase")
+                and not ts.is_instance_of(name, "uima.tcas.Annotation")):
             theme = _feature(fs, "value") or next((v for v in _strings(fs) if v), None)
             if theme and theme not in obj["themes"]:
                 obj["themes"].append(theme)

@@ -231,6 +231,17 @@ def test_a_webanno_tsv_with_emoji_before_entities_imports_exactly(store: Store, 
         [("PER", "رجائیان"), ("LOC_X", "مشهد"), ("GPE", "مشهد\t."), ("GPE", "대구시")]
 
 
+def test_a_project_export_in_webanno_tsv_gives_each_user_a_layer(store: Store, tmp_path: Path):
+    target = tmp_path / "project.zip"
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.writestr("source/news-3.txt", "...")
+        archive.writestr("annotation/news-3.txt/INITIAL_CAS.tsv", TSV.replace("PER", "_"))
+        archive.writestr("annotation/news-3.txt/sara.tsv", TSV)
+    report = import_paths(store, [target], annotator="tester")
+    assert report.annotators_added == ["sara"] and report.spans_added == 4
+    assert [c for *_, c in layer_of(store, "news-3.txt", "sara")[1]] == ["رجائیان", "مشهد", "مشهد\t.", "대구시"]
+
+
 def test_the_tsv_writer_and_reader_agree_on_escapes_and_units():
     text = "a|b 😀 [x]_*\\ c"
     sentences = [[(0, 3), (4, 5), (6, 12), (13, 14)]]
