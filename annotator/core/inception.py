@@ -76,8 +76,11 @@ def is_export_folder(folder: Path) -> bool:
     """A folder read as one INCEpTION (or annotator xmi/webanno) export: a type system or a project
     export's ``annotation`` folder at its top, or .xmi/WebAnno .tsv files and none of ours."""
     top = {child.name.lower(): child for child in folder.iterdir()}
-    if TYPE_SYSTEM in top or ("annotation" in top and top["annotation"].is_dir()):
+    if TYPE_SYSTEM in top:
         return True
+    if "annotation" in top and top["annotation"].is_dir() and any(
+            p.suffix.lower() in SUFFIXES for p in top["annotation"].glob("*/*") if p.is_file()):
+        return True  # an unpacked project export (its source/ holds .txt files too)
     files = [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
     return any(wanted(p) for p in files) and not any(p.suffix.lower() in (".txt", ".jsonl", ".json") for p in files)
 
@@ -108,7 +111,11 @@ def members(path: Path) -> list[Member]:
         found = []
         for child in sorted(path.rglob("*")):
             rel = child.relative_to(path).parts
-            if child.is_file() and not any(p.startswith(".") for p in rel):
+            if not child.is_file() or any(p.startswith(".") for p in rel):
+                continue
+            if child.suffix.lower() == ".zip":  # a project export's annotation/<doc>/<user>.zip
+                found.extend(_zip_members(child, rel, path))
+            else:
                 found.append(Member(rel, child.read_bytes))
         return found
     if path.suffix.lower() == ".zip":

@@ -102,8 +102,10 @@ class _Target:
     def __init__(self, target: Path, error: Callable[[str], Exception]):
         self.target = target
         self.zip = target.suffix.lower() == ".zip"
-        if target.exists() and (self.zip or not target.is_dir() or any(target.iterdir())):
-            raise error(f"{target} exists already" + ("" if self.zip else " and is not an empty folder"))
+        if self.zip and target.is_dir():
+            raise error(f"{target} is a folder; give a file name ending in .zip, or a folder without .zip")
+        if not self.zip and target.exists() and (not target.is_dir() or any(target.iterdir())):
+            raise error(f"{target} exists already and is not an empty folder")  # as brat: never mixed with old files
         if not target.parent.is_dir():
             raise error(f"cannot write {target}: the folder {target.parent} does not exist")
         self.partial = target.with_name(target.name + ".partial")
@@ -130,7 +132,7 @@ class _Target:
         elif not self.partial.exists():
             self.partial.mkdir()
         if self.target.is_dir():
-            self.target.rmdir()
+            self.target.rmdir()  # an empty folder (checked above); a zip is replaced, as other exports' files
         self.partial.replace(self.target)
 
     def abandon(self) -> None:

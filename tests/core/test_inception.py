@@ -190,6 +190,23 @@ def test_an_inception_project_export_gives_each_user_a_layer(store: Store, tmp_p
     assert [c for *_, c in layer_of(store, "news-1.txt", "tester")[1]] == ["رجائیان", "مشهد", "대구시"]
 
 
+def test_an_unpacked_project_export_is_one_export_and_a_folder_named_annotation_is_not(store: Store, tmp_path: Path):
+    xmi, ts = inception_cas(TEXT, ENTITIES, "news-1.txt")
+    project = tmp_path / "project"
+    write(project / "source" / "news-1.txt", TEXT)
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as per_user:
+        per_user.writestr("news-1.txt.xmi", xmi)
+        per_user.writestr("TypeSystem.xml", ts)
+    write(project / "annotation" / "news-1.txt" / "sara.zip", inner.getvalue())
+    mine = tmp_path / "mine"
+    write(mine / "annotation" / "a.txt", "대구시 발표")
+    assert inception.is_export_folder(project) and not inception.is_export_folder(mine)
+    report = import_paths(store, [project, mine], annotator="tester")
+    assert report.documents_added == 2 and report.annotators_added == ["sara"]
+    assert store.get_document("a") is not None
+
+
 def test_a_bare_xmi_file_reads_the_type_system_beside_it(store: Store, tmp_path: Path):
     xmi, ts = inception_cas(TEXT, ENTITIES, "news-2")
     write(tmp_path / "d" / "news-2.xmi", xmi)
@@ -338,3 +355,18 @@ def test_a_bad_inception_file_is_one_line_on_the_command_line(run, tmp_path: Pat
     assert result.stderr.strip().startswith(f"Error: {path}:9: token 'رجائیان' at 11-19")
     assert len(result.stderr.strip().splitlines()) == 1
     assert run("docs", "--json").stdout == ""
+
+
+def test_an_export_is_complete_or_absent(filled: Store, tmp_path: Path):
+    from annotator.core.exporting import ExportError
+
+    full = tmp_path / "full"
+    write(full / "old.txt", "x")
+    with pytest.raises(ExportError, match="exists already and is not an empty folder"):
+        export_file(filled, full, ExportOptions(format="xmi"))
+    assert sorted(p.name for p in full.iterdir()) == ["old.txt"]
+    target = write(tmp_path / "out.zip", b"old")
+    export_file(filled, target, ExportOptions(format="webanno", annotator="minji"))
+    with zipfile.ZipFile(target) as archive:
+        assert archive.namelist() == ["minji/fa-emoji.tsv"]
+    assert not (tmp_path / "out.zip.partial").exists()
