@@ -19,6 +19,7 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -162,7 +163,10 @@ def read(path: Path, progress: Progress | None = None, member_names: bool = True
         if project and member.parts[2].split(".")[0] == INITIAL_CAS:
             continue
         annotator, doc_name = _layer(member.parts, member_names)
-        data = member.read()
+        try:
+            data = member.read()
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error) as err:  # damaged, encrypted
+            raise InputError(path, f"{member.name}: cannot be read from the zip ({err})") from None
         if progress:
             progress(len(data))
         where = member.name if path.is_dir() or path.suffix.lower() == ".zip" else None
