@@ -67,7 +67,9 @@ def import_command(paths: tuple[Path, ...], samples: bool, annotator: str | None
     too, with their offsets converted to code points (see docs/format.md); Label Studio
     predictions come in as the annotator "model". Offsets are read in the unit each tool's
     editor writes: doccano UTF-16 code units, Label Studio, Prodigy and annotator code points;
-    --offsets overrides that (graphemes: a doccano project in grapheme mode).
+    --offsets overrides that (graphemes: a doccano project in grapheme mode). INCEpTION's UIMA
+    CAS XMI (a .xmi with TypeSystem.xml beside it, a .zip, a project export) and WebAnno TSV 3.3
+    (.tsv) import too: named entities as spans, document metadata as themes, UTF-16 offsets.
 
     Importing the same files again changes nothing. Any bad input stops the import with the file
     and line named, and the database is left exactly as it was.
@@ -79,6 +81,7 @@ def import_command(paths: tuple[Path, ...], samples: bool, annotator: str | None
         annotator import --format doccano --annotator minji doccano-export.jsonl
         annotator import --offsets graphemes doccano-grapheme-project.jsonl
         annotator import --text-field content label-studio-export.json
+        annotator import inception-project-export.zip
     """
     if samples:
         paths = (*paths, seeds_dir())

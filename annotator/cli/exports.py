@@ -25,10 +25,11 @@ from annotator.core.offsets import UNITS
 
 @click.command("export", context_settings=CONTEXT)
 @click.option("-o", "--output", default="-", metavar="PATH",
-              help="Where to write; - for standard output. brat: a folder; spacy-docbin: a .spacy file.")
+              help="Where to write; - for standard output. brat: a folder; spacy-docbin: a .spacy file; "
+                   "xmi, webanno: a .zip (NAME.zip) or a folder.")
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="jsonl", show_default=True,
               help="annotator's own jsonl, doccano, labelstudio, spacy (Prodigy JSONL), bio, conll, "
-                   "spacy-docbin or brat.")
+                   "spacy-docbin, brat, or INCEpTION's xmi (UIMA CAS XMI) or webanno (WebAnno TSV 3.3).")
 @annotator_option("Only this annotator's layer. Default: every layer.")
 @click.option("--gold", is_flag=True, help="The adjudicated (gold) layer, with provenance.")
 @click.option("--status", type=click.Choice([s.value for s in Status]),
@@ -81,6 +82,7 @@ def export_command(output: str, fmt: str, annotator: str | None, gold: bool, sta
         annotator export --format labelstudio -o tasks.json
         annotator export --format labelstudio --labelstudio-config project.xml -o tasks.json
         annotator export --format brat -o brat-collection/
+        annotator export --format xmi --annotator sara -o for-inception.zip
     """
     options = ExportOptions(format=fmt, annotator=annotator, gold=gold,
                             status=Status(status) if status else None, lang=lang, ids=list(ids) or None,

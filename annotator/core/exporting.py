@@ -31,11 +31,13 @@ from annotator.core.token_view import DocTokens, Misaligned, TokenStats, doc_tok
 from annotator.core.tokens import Token
 from annotator.storage import Store
 
-FORMATS = ("jsonl", "doccano", "labelstudio", "spacy", "bio", "conll", "spacy-docbin", "brat")
-TOKEN_FORMATS = {"spacy", "bio", "conll", "spacy-docbin"}
+FORMATS = ("jsonl", "doccano", "labelstudio", "spacy", "bio", "conll", "spacy-docbin", "brat", "xmi", "webanno")
+TOKEN_FORMATS = {"spacy", "bio", "conll", "spacy-docbin", "xmi", "webanno"}
+INCEPTION = {"xmi", "webanno"}  # INCEpTION's formats, written by annotator.core.inception_export
 STREAMED = {"bio", "conll", "spacy-docbin"}  # formats that read a long document's text a block at a time
 LONG = 1 << 20  # characters: a longer document's text is read a piece at a time (STREAMED formats)
-FILE_ONLY = {"spacy-docbin": "a .spacy file", "brat": "a folder"}  # these cannot go to standard output
+FILE_ONLY = {"spacy-docbin": "a .spacy file", "brat": "a folder", "xmi": "a .zip or a folder",
+             "webanno": "a .zip or a folder"}  # these cannot go to standard output
 DEFAULT_UNITS = {"doccano": "utf16", "labelstudio": "codepoints"}
 DOCCANO_LAYOUTS = ("label", "entities")
 PAGE = 500
@@ -428,6 +430,12 @@ def export_file(store: Store, path: str | Path, options: ExportOptions,
     target = Path(path)
     if options.format == "brat":
         return _export_brat(store, target, options, progress)
+    if options.format in INCEPTION:
+        from annotator.core import inception_export
+
+        report = ExportReport()
+        return inception_export.export(target, options.format, _each_layer(store, options, report, progress),
+                                       report, ExportError)
     if target.is_dir():
         raise ExportError(f"{target} is a folder; give a file name")
     partial = target.with_name(target.name + ".partial")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from annotator.core import formats
+from annotator.core import formats, inception
 from annotator.core.errors import InputError
 from annotator.core.model import GOLD, Status
 from annotator.core.schema import has_invisible
@@ -87,13 +87,15 @@ def collect_files(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
 
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        if path.is_dir() and inception.is_export_folder(path):
+            add(path)  # one export, read as a whole: its layout says whose layer each file is
+        elif path.is_dir():
             found = 0
             for child in sorted(path.rglob("*")):
                 rel = child.relative_to(path)
                 if any(part.startswith(".") for part in rel.parts) or not child.is_file():
                     continue
-                if child.suffix.lower() in SUFFIXES:
+                if child.suffix.lower() in SUFFIXES or inception.wanted(child):
                     add(child)
                     found += 1
                 else:
@@ -101,8 +103,9 @@ def collect_files(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
             if not found:
                 raise InputError(path, "folder holds no .txt, .jsonl or .json files")
         elif path.is_file():
-            if path.suffix.lower() not in SUFFIXES:
-                raise InputError(path, f"unsupported file type {path.suffix or '(none)'!r}; expected .txt, .jsonl or .json")
+            if path.suffix.lower() not in SUFFIXES + inception.SUFFIXES:
+                raise InputError(path, f"unsupported file type {path.suffix or '(none)'!r}; expected .txt, .jsonl, "
+                                       ".json, or INCEpTION's .xmi, .zip or WebAnno .tsv")
             add(path)
         else:
             raise InputError(path, "no such file or folder")
@@ -465,10 +468,28 @@ def _span(path: Path, line: int | None, i: int, raw: Any, text: str, counter: _C
     return RawSpan(start, end, label.strip(), note or None, provenance)
 
 
+def _exported(path: Path, where: str | None, obj: dict[str, Any]) -> Record:
+    """A document from an export of many files (INCEpTION's), named by its place in it."""
+    try:
+        rec = _record(path, None, obj)
+    except InputError as err:
+        raise InputError(path, f"{where}: {err.reason}" if where else err.reason) from None
+    rec.where = where
+    rec.source = f"{path}:{where}" if where else str(path)
+    return rec
+
+
 def iter_records(files: list[Path], progress: Progress | None = None,
                  options: ReadOptions = ReadOptions()) -> Iterator[Record | Tally]:
     for path in files:
         suffix = path.suffix.lower()
+        if path.is_dir() or suffix in inception.SUFFIXES:
+            try:
+                for where, obj in inception.read(path, progress, options.member_names):
+                    yield _exported(path, where, obj)
+            except OSError as err:
+                raise InputError(path, f"cannot read: {err.strerror}") from None
+            continue
         reader = read_jsonl if suffix == ".jsonl" else read_label_studio if suffix == ".json" else read_txt
         try:
             if reader is read_txt:

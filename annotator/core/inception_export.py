@@ -1,0 +1,180 @@
+"""Exports INCEpTION imports: UIMA CAS XMI (``xmi``, written with dkpro-cassis) and WebAnno TSV 3.3
+(``webanno``), one file per document per annotation set: ``<layer>/<document>.xmi`` (with
+``TypeSystem.xml`` at the top) or ``<layer>/<document>.tsv``, in a zip (``-o NAME.zip``) or a
+folder.
+
+Each file holds the text's sentences and tokens (annotator.core.token_view; tokens are split
+at every span edge of the document, so each entity starts and ends on a token as INCEpTION's
+named-entity layer expects), ``NamedEntity`` annotations with the label as ``value``, the themes
+as ``webanno.custom.Theme`` document-level annotations (XMI only: TSV has no place for them) and
+``DocumentMetaData`` with the id, title and language. Offsets are Java's UTF-16 code units in both
+(cassis converts the XMI's; webanno_tsv the TSV's).
+"""
+
+from __future__ import annotations
+
+import bisect
+import shutil
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from annotator.core import export_formats as fmt
+from annotator.core import inception as names
+from annotator.core import webanno_tsv
+from annotator.core.export_formats import Layer
+from annotator.core.token_view import DocTokens, TokenStats, align, doc_tokens
+from annotator.core.tokens import split_at
+
+NAMES = "file-names.tsv"  # as brat's export: which file holds a document whose id is not its name
+
+
+def type_system() -> Any:
+    """The types annotator's XMI uses, as DKPro Core and INCEpTION name them."""
+    import cassis
+
+    ts = cassis.TypeSystem()
+    meta = ts.create_type(names.METADATA, supertypeName="uima.tcas.DocumentAnnotation")
+    for feature in ("documentTitle", "documentId", "documentUri", "collectionId", "documentBaseUri"):
+        ts.create_feature(meta, feature, "uima.cas.String")
+    ts.create_feature(meta, "isLastSegment", "uima.cas.Boolean")
+    sentence = ts.create_type(names.SENTENCE, supertypeName="uima.tcas.Annotation")
+    ts.create_feature(sentence, "id", "uima.cas.String")
+    token = ts.create_type(names.TOKEN, supertypeName="uima.tcas.Annotation")
+    ts.create_feature(token, "id", "uima.cas.String")
+    entity = ts.create_type(names.NAMED_ENTITY, supertypeName="uima.tcas.Annotation")
+    ts.create_feature(entity, "value", "uima.cas.String")
+    ts.create_feature(entity, "identifier", "uima.cas.String")
+    theme = ts.create_type(names.THEME, supertypeName="uima.cas.AnnotationBase")
+    ts.create_feature(theme, "value", "uima.cas.String")
+    return ts
+
+
+def tokens_of(layer: Layer) -> DocTokens:
+    """The document's sentences and tokens, tokens split at every span edge of every layer."""
+    text = layer.doc.text
+    view = doc_tokens(text, layer.keep)
+    edges = {edge for span in layer.keep for edge in span}
+    tokens, _ = split_at(view.tokens, edges)
+    bounds = [(view.tokens[a].start, view.tokens[b - 1].end) for a, b in view.sentences if b > a]
+    starts = [t.start for t in tokens]
+    sentences = [(bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)) for lo, hi in bounds]
+    return DocTokens(text, tokens, [(a, b) for a, b in sentences if b > a])
+
+
+def xmi_bytes(layer: Layer, view: DocTokens, ts: Any) -> bytes:
+    import cassis
+
+    doc = layer.doc
+    cas = cassis.Cas(typesystem=ts)
+    cas.sofa_string = doc.text
+    cas.sofa_mime = "text"
+    end = len(doc.text)
+    cas.add(ts.get_type(names.METADATA)(begin=0, end=end, language=doc.lang or "x-unspecified",
+                                        documentTitle=doc.title or doc.id, documentId=doc.id,
+                                        isLastSegment=False))
+    sentence, token = ts.get_type(names.SENTENCE), ts.get_type(names.TOKEN)
+    for a, b in view.sentences:
+        cas.add(sentence(begin=view.tokens[a].start, end=view.tokens[b - 1].end))
+    for t in view.tokens:
+        cas.add(token(begin=t.start, end=t.end))
+    entity = ts.get_type(names.NAMED_ENTITY)
+    for span in fmt.ordered(layer.spans):  # every span: an annotation need not sit on tokens
+        cas.add(entity(begin=span.start, end=span.end, value=span.label))
+    theme = ts.get_type(names.THEME)
+    for name in layer.themes:
+        cas.add(theme(value=name))
+    return cas.to_xmi(pretty_print=True).encode("utf-8")
+
+
+def tsv_text(layer: Layer, view: DocTokens, stats: TokenStats) -> str:
+    sentences = [[(t.start, t.end) for t in view.tokens[a:b]] for a, b in view.sentences]
+    # as in the other token formats: white space at a span's edges trimmed, a span of white space left out
+    spans = [(a.span.start, a.span.end, a.span.label) for a in align(layer.doc.id, layer.annotator, view,
+                                                                      layer.spans, stats)]
+    return "".join(webanno_tsv.write(layer.doc.text, sentences, spans))
+
+
+class _Target:
+    """A zip or a folder, written under a temporary name and put in place when complete."""
+
+    def __init__(self, target: Path, error: Callable[[str], Exception]):
+        self.target = target
+        self.zip = target.suffix.lower() == ".zip"
+        if self.zip and target.is_dir():
+            raise error(f"{target} is a folder; give a file name ending in .zip, or a folder without .zip")
+        if not self.zip and target.exists() and (not target.is_dir() or any(target.iterdir())):
+            raise error(f"{target} exists already and is not an empty folder")  # as brat: never mixed with old files
+        if not target.parent.is_dir():
+            raise error(f"cannot write {target}: the folder {target.parent} does not exist")
+        self.partial = target.with_name(target.name + ".partial")
+        self._clear()
+        self.archive = zipfile.ZipFile(self.partial, "w", zipfile.ZIP_DEFLATED) if self.zip else None
+
+    def _clear(self) -> None:
+        if self.partial.is_dir():
+            shutil.rmtree(self.partial, ignore_errors=True)
+        else:
+            self.partial.unlink(missing_ok=True)
+
+    def write(self, name: str, data: bytes) -> None:
+        if self.archive is not None:
+            self.archive.writestr(name, data)
+            return
+        path = self.partial / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+    def finish(self) -> None:
+        if self.archive is not None:
+            self.archive.close()
+        elif not self.partial.exists():
+            self.partial.mkdir()
+        if self.target.is_dir():
+            self.target.rmdir()  # an empty folder (checked above); a zip is replaced, as other exports' files
+        self.partial.replace(self.target)
+
+    def abandon(self) -> None:
+        if self.archive is not None:
+            self.archive.close()
+        self._clear()
+
+
+def export(target: Path, kind: str, layers: Iterator[Layer], report: Any, error: Callable[[str], Exception]) -> Any:
+    """Write every layer to ``target`` (a .zip, else a folder) as ``kind`` (xmi or webanno)."""
+    out = _Target(target, error)
+    try:
+        ts = type_system() if kind == "xmi" else None
+        if ts is not None:
+            out.write("TypeSystem.xml", ts.to_xml().encode("utf-8"))
+        folders: dict[str | None, str] = {}
+        used: set[str] = {"typesystem.xml"}
+        taken: dict[str, set[str]] = {}
+        view: DocTokens | None = None
+        for layer in layers:
+            if view is None or view.text is not layer.doc.text:
+                view = tokens_of(layer)
+                report.sentences += len(view.sentences)
+            if layer.annotator not in folders:
+                folders[layer.annotator] = fmt.brat_name(layer.annotator or "unannotated", used)
+            folder = folders[layer.annotator]
+            name = fmt.brat_name(layer.doc.id, taken.setdefault(folder, set()))
+            if name != layer.doc.id:
+                report.renamed[layer.doc.id] = f"{folder}/{name}"
+            if kind == "xmi":
+                out.write(f"{folder}/{name}.xmi", xmi_bytes(layer, view, ts))
+            else:
+                out.write(f"{folder}/{name}.tsv", tsv_text(layer, view, report.tokens).encode("utf-8"))
+            report.lines += 1
+        if report.renamed:
+            out.write(NAMES, "".join(f"{n}\t{i}\n" for i, n in report.renamed.items()).encode("utf-8"))
+        out.finish()
+    except OSError as err:
+        out.abandon()
+        raise error(f"cannot write {target}: {err.strerror}") from None
+    except BaseException:
+        out.abandon()
+        raise
+    return report
+

@@ -1,0 +1,186 @@
+"""WebAnno TSV 3.2/3.3, INCEpTION's tabular format, read and written as INCEpTION's own
+Tsv3XDeserializer and Tsv3XSerializer do.
+
+Reading builds the text as INCEpTION does: each sentence's ``#Text=`` lines joined by line
+breaks, placed at its first token's offset, the gap before it filled with spaces, and the line
+break after a sentence kept where the next one does not start right after it (so the white space
+between INCEpTION's sentences is not the source's; annotator's export writes each sentence's text
+up to the next one, which gives the text back exactly). The line break after the last sentence
+is dropped. Token offsets (``begin-end``) count Java's UTF-16 code
+units over that text; they are converted to code points here, in one place. Only the
+``NamedEntity`` layer's ``value`` column is read: a multi-token entity is one annotation through
+its ``[n]`` disambiguation id, ``|`` stacks several on one token, ``_`` is no annotation and
+``*`` an annotation without a value (refused: a span needs a label).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from annotator.core.errors import InputError
+from annotator.core.offsets import OffsetError, Units
+from annotator.core.utf16 import Utf16Index
+
+NAMED_ENTITY = "de.tudarmstadt.ukp.dkpro.core.api.ner.type.NamedEntity"
+HEADER = "#FORMAT=WebAnno TSV 3.3"
+_FORMAT = re.compile(r"^#FORMAT=(?P<name>.*) (?P<major>\d+)\.(?P<minor>\d+)$")
+_LAYER = re.compile(r"^#T_(SP|RL|CH)=")
+_LINES = re.compile(r"\r\n|\r|\n")  # Java's readLine ends a line at any of these, and only these
+_STACK = re.compile(r"(?<!\\)\|")
+_OFFSETS = re.compile(r"^(\d+)-(\d+)$")
+
+# Escaping.java: text lines (3.2 and later) and feature values.
+_TEXT_ESCAPES = {chr(i): "\\" + chr(i) for i in range(32) if not 7 < i < 14}
+_TEXT_ESCAPES.update({"\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", "\b": "\\b", "\\": "\\\\"})
+_VALUE_ESCAPES = {"\\": "\\\\", "[": "\\[", "]": "\\]", "|": "\\|", "_": "\\_", "->": "\\->", ";": "\\;",
+                  "\t": "\\t", "\n": "\\n", "*": "\\*"}
+
+
+def _replacer(table: dict[str, str]) -> Any:
+    """One left-to-right pass, the first key in order winning at each place (StringUtils.replaceEach)."""
+    pattern = re.compile("|".join(re.escape(k) for k in table))
+    return lambda text: pattern.sub(lambda m: table[m.group()], text)
+
+
+escape_text = _replacer(_TEXT_ESCAPES)
+unescape_text = _replacer({v: k for k, v in _TEXT_ESCAPES.items()})
+escape_value = _replacer(_VALUE_ESCAPES)
+unescape_value = _replacer({v: k for k, v in _VALUE_ESCAPES.items()})
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def parse(path: Path, where: str | None, data: bytes) -> dict[str, Any]:
+    """A document's text and NamedEntity spans (code points), as reading.py's record fields."""
+    def fail(message: str, line: int | None = None) -> InputError:
+        return InputError(path, f"{where}: {message}" if where else message, line)
+
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise fail(f"not valid UTF-8 (byte 0x{data[err.start]:02x})", data.count(b"\n", 0, err.start) + 1) from None
+    lines = _LINES.split(content)
+    if lines and lines[-1] == "":
+        lines.pop()
+    match = _FORMAT.match(lines[0]) if lines else None
+    if not match or match["name"] != "WebAnno TSV":
+        raise fail("not WebAnno TSV: the first line must be #FORMAT=WebAnno TSV 3.x", 1)
+    if int(match["major"]) != 3 or int(match["minor"]) < 2:
+        raise fail(f"WebAnno TSV {match['major']}.{match['minor']}: annotator reads 3.2 and 3.3 (export again "
+                   "from INCEpTION)", 1)
+    columns, value_column, at = 0, None, 1
+    while at < len(lines) and _LAYER.match(lines[at]):
+        fields = [f for f in lines[at].split("=", 1)[1].split("|") if f]  # StringUtils.split drops empty ones
+        if fields and fields[0] == NAMED_ENTITY and "value" in fields[1:]:
+            value_column = columns + fields[1:].index("value")
+        columns += max(1, len(fields) - 1)
+        at += 1
+    text = _Text()
+    spans: dict[int | tuple[int, int], list[Any]] = {}  # an annotation's key -> [begin, end, label, line]
+    units: list[tuple[int, int, str, int]] = []  # every token's begin, end, text and line, for checking
+    sentence: list[str] = []
+    in_tokens = False
+    for lineno, line in enumerate(lines[at:], at + 1):
+        if not line:
+            in_tokens = False
+            continue
+        if not in_tokens and line.startswith("#"):
+            if line.startswith("#Text="):
+                sentence.append(unescape_text(line[len("#Text="):]) + "\n")
+            continue
+        fields = line.split("\t")
+        if len(fields) < columns + 3:
+            raise fail(f"a token line needs {columns + 3} tab-separated fields, not {len(fields)}", lineno)
+        offsets = _OFFSETS.match(fields[1])
+        if not offsets:
+            raise fail(f"token {fields[0]!r}: offsets {fields[1]!r} are not begin-end", lineno)
+        begin, end = int(offsets[1]), int(offsets[2])
+        if not in_tokens:
+            if not sentence:
+                raise fail("a token line before any #Text= line", lineno)
+            text.place(begin, "".join(sentence), fail, lineno)
+            sentence = []
+            in_tokens = True
+        units.append((begin, end, fields[2], lineno))
+        if value_column is None or fields[3 + value_column] == "_":
+            continue
+        for k, raw in enumerate(_STACK.split(fields[3 + value_column])):
+            value, ident = raw, None
+            if raw.endswith("]") and not raw.endswith("\\]"):
+                cut = raw.rfind("[")
+                value, ident = raw[:cut], raw[cut + 1:-1]
+                if not ident.isdigit():
+                    raise fail(f"token {fields[0]}: {raw!r} has a disambiguation id that is not a number", lineno)
+            if value == "*":
+                raise fail(f"token {fields[0]}: a NamedEntity without a value (*): a span needs a label", lineno)
+            key: int | tuple[int, int] = int(ident) if ident is not None else (lineno, k)
+            if key in spans:
+                spans[key][1] = end
+            else:
+                spans[key] = [begin, end, unescape_value(value), lineno]
+    if not text.parts:
+        raise fail("holds no sentence (no #Text= line followed by tokens)")
+    whole = text.value()[:-1]  # the line break the format puts after the last sentence is not the text's
+    convert = Units(whole, "utf16")
+    for begin, end, token, lineno in units:  # Java's reader does not look: a shifted file shows here
+        try:
+            a, b = convert.to_code_point(begin), convert.to_code_point(end)
+        except OffsetError as err:
+            raise fail(f"token offsets {begin}-{end}: {err} (counted in UTF-16 code units)", lineno) from None
+        if whole[a:b] != token:
+            raise fail(f"token {token!r} at {begin}-{end} (UTF-16 code units) is not what the text has there "
+                       f"({whole[a:b]!r})", lineno)
+    out = []
+    for begin, end, label, lineno in spans.values():
+        out.append({"start": convert.to_code_point(begin), "end": convert.to_code_point(end), "label": label})
+    return {"text": whole, "spans": out}
+
+
+class _Text:
+    """The document text as Tsv3XDeserializer builds it, its length counted in UTF-16 units."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0  # UTF-16 code units
+
+    def place(self, begin: int, sentence: str, fail: Any, lineno: int) -> None:
+        if self.length > begin:  # no gap after the last sentence: its line break goes
+            if self.length != begin + 1 or not self.parts[-1].endswith("\n"):
+                raise fail(f"the sentence starts at {begin}, inside the sentence before it", lineno)
+            self.parts[-1] = self.parts[-1][:-1]
+            self.length -= 1
+        if self.length < begin:
+            self.parts.append(" " * (begin - self.length))
+            self.length = begin
+        self.parts.append(sentence)
+        self.length += Utf16Index(sentence).length_utf16
+
+    def value(self) -> str:
+        return "".join(self.parts)
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def write(text: str, sentences: list[list[tuple[int, int]]], spans: list[tuple[int, int, str]]) -> Iterator[str]:
+    """A document as WebAnno TSV 3.3: ``sentences`` hold their tokens (code points), each span
+    starts and ends on token edges. Every entity gets a disambiguation id, so that INCEpTION's
+    reader joins a multi-token one and keeps stacked ones apart."""
+    u16 = Utf16Index(text)
+    yield f"{HEADER}\n#T_SP={NAMED_ENTITY}|identifier|value\n\n"
+    ordered = sorted(range(len(spans)), key=lambda i: (spans[i][0], spans[i][1], spans[i][2]))
+    ids = {i: n for n, i in enumerate(ordered, 1)}
+    for s, tokens in enumerate(sentences, 1):
+        # up to the next sentence: INCEpTION's reader then drops the line break it adds after this one,
+        # and so builds the text exactly (but for white space before the first token)
+        lo, hi = tokens[0][0], sentences[s][0][0] if s < len(sentences) else len(text)
+        yield "\n" + "".join(f"#Text={escape_text(line)}\n" for line in text[lo:hi].split("\n"))
+        for t, (a, b) in enumerate(tokens, 1):
+            here = [i for i in ordered if spans[i][0] < b and a < spans[i][1]]
+            ident = "|".join(f"*[{ids[i]}]" for i in here) or "_"
+            value = "|".join(f"{escape_value(spans[i][2])}[{ids[i]}]" for i in here) or "_"
+            yield f"{s}-{t}\t{u16.to_utf16(a)}-{u16.to_utf16(b)}\t{text[a:b]}\t{ident}\t{value}\t\n"
