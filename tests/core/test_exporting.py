@@ -494,3 +494,20 @@ def test_conllu_refuses_a_label_spacy_would_misread(store: Store, tmp_path: Path
     import_paths(store, [write(tmp_path / "x.jsonl", json.dumps(line, ensure_ascii=False) + "\n")], annotator="sara")
     with pytest.raises(ExportError, match=r"label 'Gpe2' cannot be read back from CoNLL-U by spaCy's converter"):
         run_export_raw(store, format="conllu", annotator="sara")
+
+
+def test_the_command_says_what_was_left_out_and_lists_the_overlaps(store: Store, tmp_path: Path, run):
+    _with_model_layer(store, tmp_path)
+    import_paths(store, [tricky_file(tmp_path)], annotator="tester")
+    result = run("export", "--format", "bio", "-o", str(tmp_path / "bio.jsonl"))
+    assert result.exit_code == 0, result.output
+    summary, *listed = result.stderr.splitlines()
+    assert "the model layer (suggestions; 1 document) left out: --include-model or --annotator model exports it" \
+        in summary
+    assert "  document 'crlf', minji: GPE [4, 9) '서울특별시' overlaps ORG [4, 13) '서울특별시 경찰청' (left out)" in listed
+    result = run("export", "--format", "bio", "--include-model", "-o", str(tmp_path / "all.jsonl"))
+    assert result.exit_code == 0 and "model layer" not in result.stderr
+    assert any('"annotator":"model"' in line for line in (tmp_path / "all.jsonl").read_text().splitlines())
+    result = run("export", "--format", "doccano", "--include-model")
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "Error: --include-model applies to the training formats" in result.output
