@@ -26,13 +26,13 @@ from annotator.core import conll
 from annotator.core import export_formats as fmt
 from annotator.core import stopping
 from annotator.core.export_formats import Layer
-from annotator.core.export_views import ExportError, Views, check, joined  # noqa: F401 (ExportError, joined: API)
+from annotator.core.export_views import ExportError, Views, check
 from annotator.core.formats import MODEL
 from annotator.core.identity import check_annotators
 from annotator.core.model import GOLD, Status
 from annotator.core.offsets import UNITS
 from annotator.core.text import counted, escape_line_separators
-from annotator.core.token_view import Misaligned, Overlap, TokenStats, tag_names
+from annotator.core.token_view import Misaligned, TokenStats, tag_names
 from annotator.storage import Store
 
 FORMATS = ("jsonl", "doccano", "labelstudio", "spacy", "bio", "conll", "conllu", "spacy-docbin", "brat")
@@ -118,8 +118,9 @@ class ExportReport:
             parts.append(f"{counted(stats.dropped_overlaps, 'overlapping span')} left out {where}")
         if stats.risky_overlaps:
             verb = "overlaps" if stats.risky_overlaps == 1 else "overlap"
-            parts.append(f"{counted(stats.risky_overlaps, 'span')} in {counted(len(stats.overlap_documents), 'document')}"
-                         f" {verb} a longer one (listed below): {self.overlap_risk}")
+            documents = counted(len(stats.overlap_documents), "document")
+            parts.append(f"{counted(stats.risky_overlaps, 'span')} in {documents} {verb} a longer one (listed below): "
+                         f"{self.overlap_risk}")
         if stats.skipped_spans:
             parts.append(f"{counted(stats.skipped_spans, 'white-space-only span')} left out of the token format")
         if stats.long_chunks:
