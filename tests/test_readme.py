@@ -150,8 +150,11 @@ def test_the_format_examples_are_what_the_exporter_writes(tmp_path, run):
     out = run("export", "--format", "labelstudio")
     assert all(task in json.loads(out.stdout) for task in tasks)
     conll = run("export", "--format", "conll", "--annotator", "minji").stdout
-    shown_conll = re.search(r"```\n(-DOCSTART- -X- -X- O\n.*?)```", text, re.S).group(1)
+    shown_conll = re.search(r"```\n(-DOCSTART- -X- O O\n.*?)```", text, re.S).group(1)
     assert shown_conll == conll.rstrip("\n") + "\n"  # a Markdown block cannot end with the blank line
+    conllu = run("export", "--format", "conllu", "--annotator", "minji").stdout
+    shown_conllu = re.search(r"```\n(# newdoc id = .*?)```", text, re.S).group(1)
+    assert shown_conllu == conllu.rstrip("\n") + "\n"
     brat = tmp_path / "brat"
     assert run("export", "--format", "brat", "-o", str(brat)).exit_code == 0
     shown_ann = re.search(r"```\n(T1\t.*?)```", text, re.S).group(1)

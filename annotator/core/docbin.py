@@ -3,9 +3,10 @@
 spaCy is an optional extra (``pip install 'annotator[spacy]'``); this module is imported only
 for this format. Each annotation set becomes a ``Doc`` built from annotator's own tokens (so a
 Korean particle is its own token, and no spaCy tokenizer, which for Korean would need mecab, is
-involved), with spaCy's ``Doc.char_span`` in strict mode placing every entity: a span that does
-not land exactly is an error, never a silent loss. ``doc.ents`` holds the non-overlapping spans
-(the longer of overlapping ones), ``doc.spans["sc"]`` all of them (for spaCy's SpanCategorizer),
+involved), cut further at every span edge inside a token (annotator.core.token_view, ``split``),
+with spaCy's ``Doc.char_span`` in strict mode placing every entity: a span that does not land
+exactly is an error, never a silent loss. ``doc.ents`` holds the non-overlapping spans (the
+longer of overlapping ones), ``doc.spans["sc"]`` every span (for spaCy's SpanCategorizer),
 ``doc.cats`` every theme of the schema (1.0 ticked, 0.0 not), and sentence starts are set.
 """
 
@@ -60,18 +61,17 @@ class Writer:
         del tokens, by_start
         if aligned is None:
             aligned = align(layer.doc.id, layer.annotator, view, layer.spans, stats)
-        kept = {id(item) for item in non_overlapping(list(aligned), TokenStats())}
+        offset = part[1] if part else 0
+        kept = {id(item) for item in non_overlapping(list(aligned), stats, layer.doc.id, layer.annotator, offset)}
         ents, group = [], []
         for item in aligned:
             span = doc.char_span(item.span.start, item.span.end, label=item.span.label, alignment_mode="strict")
             if span is None:  # cannot happen after align(); say so rather than lose it
-                offset = part[1] if part else 0
                 raise DocBinError(f"document {layer.doc.id!r}: span [{item.span.start + offset}, "
                                   f"{item.span.end + offset}) does not fall on spaCy token edges")
             group.append(span)
             if id(item) in kept:
                 ents.append(span)
-        stats.dropped_overlaps += len(aligned) - len(ents)
         doc.ents = sorted(ents, key=lambda s: s.start)
         doc.spans[SPANS_KEY] = group
         doc.cats = {theme: 1.0 if theme in layer.themes else 0.0 for theme in self.themes}

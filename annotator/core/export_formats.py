@@ -89,12 +89,14 @@ def jsonl_record(layer: Layer) -> dict[str, Any]:
 # --- doccano -----------------------------------------------------------------------------------
 
 
-def _without_overlaps(spans: list[Span], stats: TokenStats) -> list[Span]:
-    """doccano's spans + categories projects refuse overlapping spans (and its import drops them
-    without a word): the longer is kept, the others left out and counted."""
-    order = sorted(spans, key=lambda s: (-(s.end - s.start), s.start, s.label))
-    kept = keep_longest([(s.start, s.end) for s in order])
-    stats.dropped_overlaps += len(order) - len(kept)
+def without_overlaps(layer: Layer, stats: TokenStats, *, written: bool = False) -> list[Span]:
+    """Of the layer's spans, those that overlap no longer one (the longer kept): the others are
+    counted and noted in ``stats``, as left out, or ``written`` where the tool they go to keeps
+    only one of overlapping spans (doccano's projects without overlap, Prodigy's ner_manual)."""
+    order = sorted(layer.spans, key=lambda s: (-(s.end - s.start), s.start, s.label))
+    ranges = [(s.start, s.end) for s in order]
+    kept = keep_longest(ranges)
+    stats.overlapping(layer.doc.id, layer.annotator, order, ranges, kept, written)
     return [order[i] for i in kept]
 
 
@@ -106,7 +108,8 @@ def doccano_record(layer: Layer, unit: str, layout: str, stats: TokenStats) -> d
     counts them. doccano holds one set of spans per example: a document with two layers becomes
     two examples (export one annotator per doccano project to avoid that)."""
     at = _converter(layer, unit)
-    spans = _without_overlaps(layer.spans, stats) if layout == "entities" else layer.spans
+    kept = without_overlaps(layer, stats, written=layout == "label")  # "label": doccano may drop them
+    spans = kept if layout == "entities" else layer.spans
     triples = [[at(s.start), at(s.end), s.label] for s in ordered(spans)]
     record: dict[str, Any] = {"doc_id": layer.doc.id, "text": layer.doc.text}
     if layout == "entities":
@@ -250,7 +253,9 @@ def prodigy_record(layer: Layer, view: DocTokens, stats: TokenStats, themes: lis
     tokens = spacy_tokens(view)
     index = {t["start"]: t["id"] for t in tokens}
     spans = []
-    for item in align(layer.doc.id, layer.annotator, view, layer.spans, stats):
+    aligned = align(layer.doc.id, layer.annotator, view, layer.spans, stats)
+    without_overlaps(replace(layer, spans=[item.span for item in aligned]), stats, written=True)  # ner_manual
+    for item in aligned:
         span = item.span
         spans.append({"start": span.start, "end": span.end, "label": span.label,
                       "token_start": index[view.tokens[item.first].start],
@@ -300,8 +305,8 @@ def in_blocks(layer: Layer, views: Blocks, stats: TokenStats
 def tagged_sentences(layer: Layer, views: Blocks, stats: TokenStats) -> Iterator[TaggedSentence]:
     """The layer as IOB2 tags, one entry per sentence (or chunk), a block at a time."""
     k = 0
-    for _, view, aligned in in_blocks(layer, views, stats):
-        tags = bio_tags(view, non_overlapping(aligned, stats))
+    for offset, view, aligned in in_blocks(layer, views, stats):
+        tags = bio_tags(view, non_overlapping(aligned, stats, layer.doc.id, layer.annotator, offset))
         text = view.text
         for a, b in view.sentences:
             yield TaggedSentence(k, [text[t.start:t.end] for t in view.tokens[a:b]], tags[a:b])
@@ -315,14 +320,6 @@ def bio_records(layer: Layer, views: Blocks, stats: TokenStats) -> Iterator[dict
         if layer.annotator:
             record["annotator"] = layer.annotator
         yield record
-
-
-def conll_lines(layer: Layer, views: Blocks, stats: TokenStats) -> Iterator[str]:
-    """CoNLL-2003 columns (token, POS, chunk, NER; the middle two unknown), a ``-DOCSTART-`` line
-    per document and a blank line after each sentence: a sentence's lines at a time."""
-    yield "-DOCSTART- -X- -X- O\n\n"
-    for sentence in tagged_sentences(layer, views, stats):
-        yield "".join(f"{token} -X- _ {tag}\n" for token, tag in zip(sentence.tokens, sentence.tags)) + "\n"
 
 
 # --- brat --------------------------------------------------------------------------------------

@@ -1,6 +1,11 @@
 """Training exports, streamed (over 400 lines: the options' checks, choosing layers and writing,
 one path for every format): annotator's JSONL, doccano, Label Studio, spaCy/Prodigy, BIO, CoNLL,
-spaCy DocBin and brat; the formats' records are built in export_formats.
+CoNLL-U, spaCy DocBin and brat; the formats' records are built in export_formats and conll, the
+token views in export_views.
+
+The training formats (TRAINING) leave the model layer (suggestions) out unless asked. Spans a
+format cannot nest are left out and listed; spans a format keeps but its target tool may drop
+(overlaps in doccano's default layout, Prodigy's ner_manual) are counted and listed too.
 
 Documents are read a page at a time with their layers, so memory stays flat however large the
 corpus. Every span's text is checked against ``text[start:end]`` before a line is written: a
@@ -11,40 +16,47 @@ annotator touched (spans, themes, or a status other than new) are exported unles
 
 from __future__ import annotations
 
-import itertools
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from annotator.core import conll
 from annotator.core import export_formats as fmt
 from annotator.core import stopping
 from annotator.core.export_formats import Layer
-from annotator.core.blocks import BlockTooLong
-from annotator.core.errors import AnnotatorError
+from annotator.core.export_views import ExportError, Views, check
+from annotator.core.formats import MODEL
 from annotator.core.identity import check_annotators
 from annotator.core.model import GOLD, Status
 from annotator.core.offsets import UNITS
 from annotator.core.text import counted, escape_line_separators
-from annotator.core.token_view import DocTokens, Misaligned, TokenStats, doc_token_blocks, tag_names
-from annotator.core.tokens import Token
+from annotator.core.token_view import Misaligned, TokenStats, tag_names
 from annotator.storage import Store
 
-FORMATS = ("jsonl", "doccano", "labelstudio", "spacy", "bio", "conll", "spacy-docbin", "brat", "xmi", "webanno")
-TOKEN_FORMATS = {"spacy", "bio", "conll", "spacy-docbin", "xmi", "webanno"}
+FORMATS = ("jsonl", "doccano", "labelstudio", "spacy", "bio", "conll", "conllu", "spacy-docbin", "brat", "xmi",
+           "webanno")
+TOKEN_FORMATS = {"spacy", "bio", "conll", "conllu", "spacy-docbin", "xmi", "webanno"}
 INCEPTION = {"xmi", "webanno"}  # INCEpTION's formats, written by annotator.core.inception_export
-STREAMED = {"bio", "conll", "spacy-docbin"}  # formats that read a long document's text a block at a time
+# The training formats leave the model layer (suggestions, not annotations) out unless asked.
+TRAINING = {"spacy", "bio", "conll", "conllu", "spacy-docbin"}
+STREAMED = {"bio", "conll", "conllu", "spacy-docbin"}  # formats that read a long document's text a block at a time
+ONE_SET = {"conll", "conllu"}  # a file holds one annotation set and cannot say whose
+# Where the overlapping spans a format writes may be lost, said in the summary before anyone uploads.
+OVERLAP_RISK = {
+    "doccano": "a doccano project that does not allow overlapping spans (its default) keeps one of each pair on "
+               "import and drops the other without a word: allow overlapping in the project's settings first, or "
+               "export --doccano-layout entities to leave the shorter out here",
+    "spacy": "Prodigy's ner_manual and spaCy's doc.ents hold no overlapping spans (spans_manual and doc.spans do); "
+             "spacy-docbin keeps every span in doc.spans[\"sc\"]",
+}
 LONG = 1 << 20  # characters: a longer document's text is read a piece at a time (STREAMED formats)
 FILE_ONLY = {"spacy-docbin": "a .spacy file", "brat": "a folder", "xmi": "a .zip or a folder",
              "webanno": "a .zip or a folder"}  # these cannot go to standard output
 DEFAULT_UNITS = {"doccano": "utf16", "labelstudio": "codepoints"}
 DOCCANO_LAYOUTS = ("label", "entities")
 PAGE = 500
-
-
-class ExportError(AnnotatorError):
-    """The data would not export exactly, or the options ask for nothing; nothing claims it did."""
 
 
 @dataclass
@@ -61,6 +73,7 @@ class ExportOptions:
     chars: bool = False  # bio: one token per character (the KLUE-NER convention)
     max_tokens: int | None = None  # token formats: cut sentences longer than this, never inside an entity
     labelstudio_config: str | None = None  # labelstudio: the project's labeling config (XML), for control names
+    include_model: bool = False  # training formats: also the model layer (suggestions), left out by default
 
 
 BRAT_NAMES = "file-names.tsv"  # a brat export's file names that are not their documents' ids
@@ -76,8 +89,11 @@ class ExportReport:
     by_annotator: dict[str, int] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)  # sidecars written beside the export
     renamed: dict[str, str] = field(default_factory=dict)  # brat: a document id -> its file name, where they differ
+    format: str = ""
     split: int = 0  # spacy-docbin: annotation sets of a document too long for one Doc
     parts: int = 0  # the Docs they were written as
+    model_left_out: int = 0  # training formats: the model layers (suggestions) not exported
+    overlap_risk: str = ""  # why the overlapping spans written may be lost in the target tool, if they may
 
     @property
     def misaligned(self) -> list[Misaligned]:
@@ -100,8 +116,15 @@ class ExportReport:
             parts.append(f"{counted(len(stats.misaligned), 'span')} left out of the token format: an edge falls "
                          "inside a token (listed below)")
         if stats.dropped_overlaps:
-            parts.append(f"{counted(stats.dropped_overlaps, 'overlapping span')} left out (the format cannot nest "
-                         "them; the longer one kept)")
+            where = ("of doc.ents (they cannot nest; the longer one kept; all are in doc.spans[\"sc\"]; listed below)"
+                     if self.format == "spacy-docbin" else
+                     "(the format cannot nest them; the longer one kept; listed below)")
+            parts.append(f"{counted(stats.dropped_overlaps, 'overlapping span')} left out {where}")
+        if stats.risky_overlaps:
+            verb = "overlaps" if stats.risky_overlaps == 1 else "overlap"
+            documents = counted(len(stats.overlap_documents), "document")
+            parts.append(f"{counted(stats.risky_overlaps, 'span')} in {documents} {verb} a longer one (listed below): "
+                         f"{self.overlap_risk}")
         if stats.skipped_spans:
             parts.append(f"{counted(stats.skipped_spans, 'white-space-only span')} left out of the token format")
         if stats.long_chunks:
@@ -112,13 +135,20 @@ class ExportReport:
         if self.renamed:
             parts.append(f"{counted(len(self.renamed), 'document')} in a file not named by the id (listed in "
                          f"{BRAT_NAMES})")
+        if self.model_left_out:
+            parts.append(f"the model layer (suggestions; {counted(self.model_left_out, 'document')}) left out: "
+                         "--include-model or --annotator model exports it")
         return ", ".join(parts)
 
     def details(self, most: int = 50) -> list[str]:
-        """One line per span left out of a token format, the first ``most`` of them."""
-        out = [item.describe() for item in self.tokens.misaligned[:most]]
-        if len(self.tokens.misaligned) > most:
-            out.append(f"... and {len(self.tokens.misaligned) - most} more")
+        """One line per span left out of a token format, then per overlapping span left out or at
+        risk in the target tool, the first ``most`` of each."""
+        out = []
+        for items, total in ((self.tokens.misaligned, len(self.tokens.misaligned)),
+                             (self.tokens.overlaps, self.dropped_overlaps + self.tokens.risky_overlaps)):
+            out += [item.describe(self.format) for item in items[:most]]
+            if total > most:
+                out.append(f"... and {total - most} more")
         return out
 
 
@@ -159,11 +189,14 @@ def check_options(store: Store, options: ExportOptions) -> None:
     if options.chars and options.format != "bio":
         raise ExportError("--chars applies to the bio format")
     if options.max_tokens is not None:
-        if options.format not in {"bio", "conll"}:
-            raise ExportError("--max-tokens applies to the bio and conll formats")
+        if options.format not in {"bio", "conll", "conllu"}:
+            raise ExportError("--max-tokens applies to the bio, conll and conllu formats")
         if options.max_tokens < 1:
             raise ExportError(f"--max-tokens must be at least 1, not {options.max_tokens}")
-    if options.format == "conll" and not options.gold and options.annotator is None:
+    if options.include_model and options.format not in TRAINING:
+        raise ExportError(f"--include-model applies to the training formats ({', '.join(sorted(TRAINING))}); "
+                          f"{options.format} always holds the model layer")
+    if options.format in ONE_SET and not options.gold and options.annotator is None:
         raise ExportError("a CoNLL file holds one annotation set: give --annotator NAME or --gold "
                           f"(annotators: {', '.join(store.annotators_with_layers()) or 'none yet'})")
 
@@ -187,17 +220,26 @@ def why_nothing(store: Store, options: ExportOptions) -> str:
     return f"no document{where} has spans, themes or a status {who} ({untouched})"
 
 
-def _keep(doc_id: str, by_annotator: dict[str, dict[str, Any]], gold: dict[str, Any] | None) -> list[tuple[int, int]]:
+def _keep(by_annotator: dict[str, dict[str, Any]], gold: dict[str, Any] | None) -> list[tuple[int, int]]:
     spans = [(s.start, s.end) for entry in by_annotator.values() for s in entry["spans"]]
     if gold:
         spans += [(s.start, s.end) for s, _ in gold["spans"]]
     return sorted(set(spans))
 
 
-def layers(store: Store, options: ExportOptions) -> Iterator[Layer]:
-    """The annotation sets to export, in document order, one page of documents at a time."""
+def _without_model(options: ExportOptions) -> bool:
+    """Whether the model layer (suggestions imported as predictions) is left out: by the training
+    formats, unless asked for (``include_model``, or ``--annotator model``)."""
+    return options.format in TRAINING and not options.include_model and options.annotator != MODEL
+
+
+def layers(store: Store, options: ExportOptions, report: ExportReport | None = None) -> Iterator[Layer]:
+    """The annotation sets to export, in document order, one page of documents at a time. The
+    model layer left out (see :func:`_without_model`) is counted in ``report`` and shapes no
+    token or sentence of the others."""
     wanted_status = options.status.value if options.status else None
     tokens = options.format in TOKEN_FORMATS
+    no_model = _without_model(options)
     up_to = LONG if options.format in STREAMED else None
     for docs in store.document_pages(PAGE, lang=options.lang, ids=options.ids, text_up_to=up_to):
         stopping.check()  # a stop a SQLite query or a cleanup swallowed still ends the export here
@@ -206,7 +248,11 @@ def layers(store: Store, options: ExportOptions) -> Iterator[Layer]:
         found = store.layers(ids)
         for doc in docs:
             by_annotator = found.get(doc.id, {})
-            keep = _keep(doc.id, by_annotator, gold.get(doc.id)) if tokens else []
+            if no_model and MODEL in by_annotator:
+                by_annotator = {name: entry for name, entry in by_annotator.items() if name != MODEL}
+                if report is not None and not options.gold and options.annotator is None:
+                    report.model_left_out += 1
+            keep = _keep(by_annotator, gold.get(doc.id)) if tokens else []
             if options.gold:
                 entry = gold.get(doc.id)
                 if entry is None:
@@ -232,102 +278,11 @@ def layers(store: Store, options: ExportOptions) -> Iterator[Layer]:
                             keep=keep)
 
 
-def _check(layer: Layer) -> None:
-    text = layer.doc.text
-    if text is None:
-        return  # a long document's spans are checked block by block (_Views.blocks)
-    for span in layer.spans:
-        if not (0 <= span.start < span.end <= len(text)) or text[span.start:span.end] != span.text:
-            raise ExportError(
-                f"document {layer.doc.id!r}, {layer.annotator or 'no annotator'}: span [{span.start}, {span.end}) "
-                f"{span.label} says {span.text!r} but the text there is {text[span.start:span.end]!r}")
-
-
-class _Views:
-    """Tokens and sentences of the document being exported, shared by its layers: a document of
-    one block (annotator.core.blocks) is kept for its next layer; a longer one is tokenized again
-    for each, a block at a time, so that memory holds a block, not the document."""
-
-    def __init__(self, store: Store, options: ExportOptions, stats: TokenStats):
-        self.store = store
-        self.options = options
-        self.stats = stats
-        self._key: tuple[str, int] | None = None
-        self._blocks: list[tuple[int, DocTokens]] | None = None
-        self._counted: tuple[str, int] | None = None  # the document whose --max-tokens pieces were counted
-
-    def blocks(self, layer: Layer) -> Iterable[tuple[int, DocTokens]]:
-        made = self._made(layer)
-        return made if layer.doc.text is not None else _checked(layer, iter(made))
-
-    def _made(self, layer: Layer) -> Iterable[tuple[int, DocTokens]]:
-        key = (layer.doc.id, len(layer.keep))
-        if self._blocks is not None and self._key == key:
-            return self._blocks
-        counted, self._counted = self._counted == key, key
-        pieces = [layer.doc.text] if layer.doc.text is not None else self.store.text_pieces(layer.doc.id)
-        made = _told(layer, doc_token_blocks(pieces, layer.keep, chars=self.options.chars,
-                                             max_tokens=self.options.max_tokens,
-                                             stats=None if counted else self.stats))
-        first = list(itertools.islice(made, 2))
-        if len(first) < 2:
-            self._key, self._blocks = key, first
-            return first
-        self._key, self._blocks = None, None
-        return itertools.chain(first, made)
-
-    def of(self, layer: Layer) -> DocTokens:
-        """The whole document's tokens and sentences (the formats that hold a document at once)."""
-        return joined(self.blocks(layer))
-
-
-def _told(layer: Layer, blocks: Iterator[tuple[int, DocTokens]]) -> Iterator[tuple[int, DocTokens]]:
-    """A stretch too long to tokenize a block at a time, said in one line with what to do."""
-    try:
-        yield from blocks
-    except BlockTooLong as err:
-        raise ExportError(f"document {layer.doc.id!r}: {err}, which the token formats would hold in memory "
-                          "at once; split the document (its file) at its paragraphs and import it again") from None
-
-
-def _checked(layer: Layer, blocks: Iterator[tuple[int, DocTokens]]) -> Iterator[tuple[int, DocTokens]]:
-    """The blocks of a document read a piece at a time, each of the layer's spans checked against
-    the block it starts in (as :func:`_check` does against the whole text), and the text's end."""
-    spans = sorted(layer.spans, key=lambda s: s.start)
-    at, end = 0, 0
-    for offset, view in blocks:
-        end = offset + len(view.text)
-        while at < len(spans) and spans[at].start < end:
-            span = spans[at]
-            there = view.text[span.start - offset:span.end - offset]
-            if span.end > end or there != span.text:
-                raise ExportError(
-                    f"document {layer.doc.id!r}, {layer.annotator or 'no annotator'}: span [{span.start}, {span.end}) "
-                    f"{span.label} says {span.text!r} but the text there is {there!r}")
-            at += 1
-        yield offset, view
-    if at < len(spans):
-        span = spans[at]
-        raise ExportError(f"document {layer.doc.id!r}, {layer.annotator or 'no annotator'}: span [{span.start}, "
-                          f"{span.end}) {span.label} says {span.text!r} but the text ends at {end}")
-
-
-def joined(blocks: Iterable[tuple[int, DocTokens]]) -> DocTokens:
-    """One view of a document from its blocks' views."""
-    texts, tokens, sentences = [], [], []
-    for offset, view in blocks:
-        base = len(tokens)
-        texts.append(view.text)
-        tokens += [Token(t.start + offset, t.end + offset) for t in view.tokens] if offset else view.tokens
-        sentences += [(a + base, b + base) for a, b in view.sentences] if base else view.sentences
-    return DocTokens("".join(texts), tokens, sentences)
-
-
 def _each_layer(store: Store, options: ExportOptions, report: ExportReport,
                 progress: Callable[[int], None] | None) -> Iterator[Layer]:
     last_doc = None
-    for layer in layers(store, options):
-        _check(layer)
+    for layer in layers(store, options, report):
+        check(layer)
         report.spans += len(layer.spans)
         if layer.annotator:
             report.by_annotator[layer.annotator] = report.by_annotator.get(layer.annotator, 0) + 1
@@ -357,7 +312,7 @@ def export(store: Store, out: TextIO, options: ExportOptions,
     check_options(store, options)
     if options.format in FILE_ONLY:
         raise ExportError(f"{options.format} is written to {FILE_ONLY[options.format]}: give -o")
-    report = ExportReport()
+    report = ExportReport(format=options.format, overlap_risk=OVERLAP_RISK.get(options.format, ""))
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
     def dumps(record: Any) -> str:
@@ -376,7 +331,7 @@ def export(store: Store, out: TextIO, options: ExportOptions,
                 first = False
             out.write("\n]\n")
             return report
-        views = _Views(store, options, report.tokens)
+        views = _views(store, options, report)
         themes = [t.name for t in store.schema().themes] if options.format == "spacy" else []
         for layer in items:
             if options.format == "jsonl":
@@ -392,20 +347,33 @@ def export(store: Store, out: TextIO, options: ExportOptions,
                     report.lines += 1
                     report.sentences += 1
                 continue
-            else:  # conll
-                for lines in fmt.conll_lines(layer, views.blocks(layer), report.tokens):
+            elif options.format == "conll":
+                for lines in conll.conll_lines(layer, views.blocks(layer), report.tokens):
                     out.write(lines)
                     report.sentences += 1
                 report.sentences -= 1  # the first piece is the -DOCSTART- line
+                report.lines += 1
+                continue
+            else:  # conllu
+                for lines in conll.conllu_lines(layer, views.blocks(layer), report.tokens):
+                    out.write(lines)
+                    report.sentences += 1
                 report.lines += 1
                 continue
             for record in records:
                 out.write(dumps(record))
                 out.write("\n")
                 report.lines += 1
-    except fmt.OffsetsError as err:
+    except (fmt.OffsetsError, conll.LabelError) as err:
         raise ExportError(str(err)) from None
     return report
+
+
+def _views(store: Store, options: ExportOptions, report: ExportReport) -> Views:
+    """The token views of the export; spacy-docbin cuts tokens at every span edge (doc.spans
+    holds every span)."""
+    return Views(store, report.tokens, chars=options.chars, max_tokens=options.max_tokens,
+                 split=options.format == "spacy-docbin")
 
 
 def _ls_names(options: ExportOptions) -> fmt.LabelStudioNames:
@@ -446,7 +414,7 @@ def export_file(store: Store, path: str | Path, options: ExportOptions,
             with partial.open("w", encoding="utf-8", newline="\n") as handle:
                 report = export(store, handle, options, progress)
         partial.replace(target)
-        if options.format in {"bio", "conll"} and (sidecars or label_list_path):
+        if options.format in {"bio", "conll", "conllu"} and (sidecars or label_list_path):
             report.files.append(write_label_list(store, label_list_path or _sidecar(target, ".labels.json")))
         if options.format == "labelstudio" and sidecars and options.labelstudio_config is None:
             schema = store.schema()
@@ -479,8 +447,8 @@ def _export_docbin(store: Store, path: Path, options: ExportOptions,
         from annotator.core import docbin
     except ImportError:  # spaCy is an optional extra
         raise ExportError("spacy-docbin needs spaCy: pip install 'annotator[spacy]'") from None
-    report = ExportReport()
-    views = _Views(store, options, report.tokens)
+    report = ExportReport(format=options.format)
+    views = _views(store, options, report)
     themes = [t.name for t in store.schema().themes]
     writer = docbin.Writer(themes)
     for layer in _each_layer(store, options, report, progress):

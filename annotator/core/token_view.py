@@ -18,7 +18,7 @@ import regex
 
 from annotator.core.blocks import blocks
 from annotator.core.model import Span
-from annotator.core.tokens import LINE_BREAK, Token, chunk, sentences, token_index, tokenize
+from annotator.core.tokens import LINE_BREAK, Token, chunk, sentences, split_at, token_index, tokenize
 
 _CLUSTER = regex.compile(r"\X")
 
@@ -34,9 +34,30 @@ class Misaligned:
     label: str
     text: str
 
-    def describe(self) -> str:
+    def describe(self, fmt: str = "") -> str:  # noqa: ARG002 (the same in every format)
         return (f"document {self.doc_id!r}, {self.annotator}: {self.label} [{self.start}, {self.end}) "
                 f"{self.text!r} has an edge inside a token")
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """A span that overlaps a longer one of its layer: left out of a format that cannot nest, or
+    written where the tool it goes to may drop it."""
+
+    doc_id: str
+    annotator: str
+    span: Span
+    other: Span  # the longer span it overlaps (kept)
+    written: bool  # in the export (the target tool may drop it), or left out of it
+
+    def describe(self, fmt: str = "") -> str:
+        s, o = self.span, self.other
+        left_out = "" if self.written else " (left out of doc.ents)" if fmt == "spacy-docbin" else " (left out)"
+        return (f"document {self.doc_id!r}, {self.annotator}: {s.label} [{s.start}, {s.end}) {s.text!r} overlaps "
+                f"{o.label} [{o.start}, {o.end}) {o.text!r}{left_out}")
+
+
+LISTED = 1000  # overlaps kept for listing; beyond that they are only counted
 
 
 @dataclass
@@ -45,6 +66,31 @@ class TokenStats:
     dropped_overlaps: int = 0  # BIO: spans left out because they overlap a longer one
     skipped_spans: int = 0  # spans of white space only
     long_chunks: int = 0  # --max-tokens: pieces left longer because an entity is longer
+    risky_overlaps: int = 0  # overlapping spans written where the target tool may drop them
+    overlaps: list[Overlap] = field(default_factory=list)  # the first LISTED of both kinds, to list
+    overlap_documents: set[str] = field(default_factory=set)  # the documents they are in
+
+    def overlapping(self, doc_id: str, annotator: str | None, order: list[Span], ranges: list[tuple[int, int]],
+                    kept: list[int], written: bool) -> None:
+        """Count and note the spans of one layer that :func:`keep_longest` did not keep (``order``
+        and ``ranges`` in its priority order), each with the kept span it overlaps."""
+        if len(kept) == len(ranges):
+            return
+        kept_set = set(kept)
+        by_start = sorted((ranges[i], i) for i in kept)
+        starts = [r[0] for r, _ in by_start]
+        for i, (start, end) in enumerate(ranges):
+            if i in kept_set:
+                continue
+            if written:
+                self.risky_overlaps += 1
+            else:
+                self.dropped_overlaps += 1
+            self.overlap_documents.add(doc_id)
+            if len(self.overlaps) < LISTED:
+                j = bisect.bisect_left(starts, end) - 1  # kept ranges never overlap: this one reaches in
+                self.overlaps.append(Overlap(doc_id, annotator or "no annotator", order[i],
+                                             order[by_start[j][1]], written))
 
 
 @dataclass
@@ -62,11 +108,15 @@ class DocTokens:
 
 
 def doc_tokens(text: str, keep: list[tuple[int, int]], *, chars: bool = False, max_tokens: int | None = None,
-               stats: TokenStats | None = None) -> DocTokens:
+               split: bool = False, stats: TokenStats | None = None) -> DocTokens:
     """Tokens and sentences of ``text``; ``keep`` holds every layer's spans (no sentence or chunk
     ends inside one). With ``chars``, each character (grapheme cluster) is a token, spaces too
-    (the KLUE-NER convention), and sentences are those of the word tokens."""
+    (the KLUE-NER convention), and sentences are those of the word tokens. With ``split``, a
+    token is cut at every edge of ``keep`` inside it (서울 | 소방재난본부), so that every span
+    falls on token edges (the DocBin's ``doc.spans``)."""
     words = tokenize(text)
+    if split:
+        words, _ = split_at(words, {edge for span in keep for edge in _trimmed(text, *span)})
     ranges = sentences(text, words, keep)
     keep = sorted(keep)
     longest = max((e - s for s, e in keep), default=0)
@@ -111,8 +161,17 @@ def _within(keep: list[tuple[int, int]], longest: int, tokens: list[Token],
     return [r for r in near if r[1] > first]
 
 
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span's edges without the white space at them (as :func:`trimmed` writes it)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
 def doc_token_blocks(pieces: Iterable[str], keep: list[tuple[int, int]], *, chars: bool = False,
-                     max_tokens: int | None = None, stats: TokenStats | None = None,
+                     max_tokens: int | None = None, split: bool = False, stats: TokenStats | None = None,
                      size: int | None = None) -> Iterator[tuple[int, DocTokens]]:
     """:func:`doc_tokens` a block at a time (annotator.core.blocks): (the block's offset in the
     document, its tokens and sentences with offsets in the block). Put together, the blocks'
@@ -122,7 +181,7 @@ def doc_token_blocks(pieces: Iterable[str], keep: list[tuple[int, int]], *, char
     for offset, text in blocks(pieces, keep, size=size):
         lo, hi = bisect.bisect_left(starts, offset), bisect.bisect_left(starts, offset + len(text))
         local = [(s - offset, e - offset) for s, e in keep[lo:hi]]
-        yield offset, doc_tokens(text, local, chars=chars, max_tokens=max_tokens, stats=stats)
+        yield offset, doc_tokens(text, local, chars=chars, max_tokens=max_tokens, split=split, stats=stats)
 
 
 def trimmed(text: str, spans: list[Span], stats: TokenStats) -> list[Span]:
@@ -163,11 +222,16 @@ def align(doc_id: str, annotator: str | None, view: DocTokens, spans: list[Span]
     return out
 
 
-def non_overlapping(aligned: list[Aligned], stats: TokenStats) -> list[Aligned]:
-    """BIO cannot nest: the longest spans first, any that overlaps one kept is left out."""
+def non_overlapping(aligned: list[Aligned], stats: TokenStats, doc_id: str = "", annotator: str | None = None,
+                    offset: int = 0) -> list[Aligned]:
+    """BIO cannot nest: the longest spans first, any that overlaps one kept is left out (counted
+    and noted in ``stats``, with offsets in the document: the block's ``offset`` added)."""
     order = sorted(aligned, key=lambda a: (-(a.span.end - a.span.start), a.span.start, a.span.label))
-    kept = keep_longest([(a.first, a.last + 1) for a in order])
-    stats.dropped_overlaps += len(aligned) - len(kept)
+    ranges = [(a.first, a.last + 1) for a in order]
+    kept = keep_longest(ranges)
+    spans = [a.span._replace(start=a.span.start + offset, end=a.span.end + offset) if offset else a.span
+             for a in order]
+    stats.overlapping(doc_id, annotator, spans, ranges, kept, written=False)
     return sorted((order[i] for i in kept), key=lambda a: a.first)
 
 

@@ -31,6 +31,7 @@ FORMAT_FILES = {
     "spacy": ("spaCy / Prodigy JSONL", "prodigy.jsonl", "JSON Lines (*.jsonl)"),
     "bio": ("BIO sentences JSONL (with a label list)", "bio.jsonl", "JSON Lines (*.jsonl)"),
     "conll": ("CoNLL-2003 IOB2 text", "annotations.conll", "CoNLL (*.conll *.txt)"),
+    "conllu": ("CoNLL-U (spacing kept, for spacy convert)", "annotations.conllu", "CoNLL-U (*.conllu)"),
     "spacy-docbin": ("spaCy DocBin (.spacy, for spacy train)", "train.spacy", "spaCy DocBin (*.spacy)"),
     "brat": ("brat standoff folder", "brat", ""),
 }

@@ -200,17 +200,74 @@ def test_a_blank_spacy_ner_trains_from_the_docbin(db: Store, tmp_path: Path, lan
     assert [t.text for t in nlp.make_doc(text)] == [t.text for t in next(d for d in docs if d.text == text)]
 
 
-def test_conll_reads_with_spacys_own_converter(db: Store, tmp_path: Path):
+def test_conll_reads_with_spacys_own_converter_one_doc_per_document_and_seqeval_scores_it(db: Store, tmp_path: Path):
+    from seqeval.metrics import f1_score
     from spacy.training.converters import conll_ner_to_docs
 
-    path = tmp_path / "sara.conll"
-    export_file(db, path, ExportOptions(format="conll", annotator="sara", ids=["fa-x", "ko-x"]))
-    text = path.read_text(encoding="utf-8")
-    assert text.startswith("-DOCSTART- -X- -X- O\n\n")
-    docs = list(conll_ner_to_docs(text, n_sents=0, no_print=True))
+    tags = {}
+    for name in ("sara", "minji"):
+        path = tmp_path / f"{name}.conll"
+        export_file(db, path, ExportOptions(format="conll", annotator=name, ids=["fa-x", "ko-x"]))
+        text = path.read_text(encoding="utf-8")
+        tags[name] = [[line.split(" ")[-1] for line in block.splitlines()]
+                      for block in text.split("\n\n") if block.strip() and not block.startswith("-DOCSTART-")]
+    docs = list(conll_ner_to_docs(text, n_sents=0, no_print=True))  # minji's
+    assert len(docs) == 2 and not any(t.text == "-DOCSTART-" for d in docs for t in d)  # no junk document
     ents = [(e.text, e.label_) for d in docs for e in d.ents]
-    # spaCy joins tokens with spaces: Korean particles now stand apart, the entities are whole.
-    assert ents == [(w, label) for w, label in SARA["fa"] + SARA["ko"]]
+    # CoNLL-2003 cannot say that tokens were written together: spaCy joins them with spaces.
+    assert ents == [(w, label) for w, label in MINJI["fa"] + MINJI["ko"]]
+    assert [t.text for t in docs[1]][2:4] == ["대구시", "는"] and "대구시 는" in docs[1].text
+    assert f1_score(tags["sara"], tags["minji"]) == pytest.approx(7 / 9)  # as from the BIO lines
+
+
+@pytest.mark.parametrize("doc_id", ["fa-x", "ko-x"])
+def test_conllu_through_spacy_convert_gives_back_the_text_and_the_entities(db: Store, tmp_path: Path, doc_id: str):
+    import subprocess
+    import sys
+
+    import spacy
+    from spacy.tokens import DocBin
+
+    path = tmp_path / "sara.conllu"
+    export_file(db, path, ExportOptions(format="conllu", annotator="sara", ids=[doc_id]))
+    out = tmp_path / "out"
+    out.mkdir()
+    done = subprocess.run([sys.executable, "-m", "spacy", "convert", str(path), str(out), "-c", "conllu", "-n", "100"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    [doc] = DocBin().from_disk(out / "sara.spacy").get_docs(spacy.blank("xx").vocab)
+    source = unicodedata.normalize("NFC", FA if doc_id == "fa-x" else KO)
+    assert doc.text == source  # the spacing as the source has it: 대구시는, not 대구시 는
+    expected = sorted((source.index(unicodedata.normalize("NFC", w)), w, label) for w, label in SARA[doc_id[:2]])
+    assert [(e.start_char, e.text, e.label_) for e in doc.ents] == \
+        [(start, unicodedata.normalize("NFC", w), label) for start, w, label in expected]
+
+
+def test_docbin_span_group_holds_a_span_inside_a_token_and_leaves_the_model_out(tmp_path: Path):
+    import spacy
+    from spacy.tokens import DocBin
+
+    from annotator.core.project import open_project
+
+    text = "👩‍👩‍👧 서울소방재난본부는 지난 18일 발표했다."
+    spans = [("서울소방재난본부", "ORG"), ("서울", "GPE"), ("지난 18일", "DATE")]
+    records = [{"id": "k", "text": text, "annotator": "sara", "status": "done",
+                "spans": [{"start": text.index(w), "end": text.index(w) + len(w), "label": label} for w, label in spans]},
+               {"id": "k", "text": text, "annotator": "model", "spans": [{"start": 12, "end": 16, "label": "ORG"}]}]
+    source = write(tmp_path / "k.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in records))
+    with open_project(tmp_path / "k.db") as store:
+        import_paths(store, [source], annotator="sara")
+        report = export_file(store, tmp_path / "k.spacy", ExportOptions(format="spacy-docbin"))
+    [doc] = DocBin().from_disk(tmp_path / "k.spacy").get_docs(spacy.blank("xx").vocab)
+    assert doc.user_data["annotator"] == "sara" and doc.text == text
+    assert sorted((s.text, s.label_) for s in doc.spans["sc"]) == sorted(spans)  # 서울 too, exact
+    assert [(e.text, e.label_) for e in doc.ents] == [("서울소방재난본부", "ORG"), ("지난 18일", "DATE")]
+    assert [t.text for t in doc][1:4] == ["서울", "소방재난본부", "는"]  # cut at the span's edge, not at the model's
+    assert report.misaligned == [] and "the model layer (suggestions; 1 document) left out" in report.summary()
+    assert "1 overlapping span left out of doc.ents" in report.summary()
+    at = text.index("서울")  # 6: the family before it is five code points
+    assert report.details() == [f"document 'k', sara: GPE [{at}, {at + 2}) '서울' overlaps ORG [{at}, {at + 8}) "
+                                "'서울소방재난본부' (left out of doc.ents)"] and at == 6
 
 
 def test_brat_standoff_offsets_slice_the_text(db: Store, tmp_path: Path):

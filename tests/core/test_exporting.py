@@ -394,3 +394,120 @@ def test_brat_writes_a_long_id_under_a_safe_file_name_and_lists_it(store: Store,
     for doc_id, name in listed.items():
         assert (tmp_path / "out" / f"{name}.ann").read_text(encoding="utf-8").startswith("T1\tPER 0 3\tAli")
     assert "3 documents in a file not named by the id (listed in file-names.tsv)" in report.summary()
+
+
+# --- issue 23: what the targets would lose is said before anyone uploads ----------------------
+
+
+def test_doccano_default_layout_says_which_overlapping_spans_a_project_without_overlap_drops(filled: Store):
+    raw = run_export_raw(filled, format="doccano", annotator="minji")
+    lines, report = run_export(filled, format="doccano", annotator="minji")
+    crlf = next(line for line in lines if line["doc_id"] == "crlf")
+    assert sorted(label for _, _, label in crlf["label"]) == ["GPE", "ORG"]  # both written, as before
+    assert raw == run_export_raw(filled, format="doccano", annotator="minji")
+    assert report.tokens.risky_overlaps == 1 and report.dropped_overlaps == 0
+    summary = report.summary()
+    assert "1 span in 1 document overlaps a longer one (listed below): a doccano project that does not allow " \
+           "overlapping spans (its default)" in summary
+    assert report.details() == ["document 'crlf', minji: GPE [4, 9) '서울특별시' overlaps ORG [4, 13) '서울특별시 경찰청'"]
+    _, entities = run_export(filled, format="doccano", annotator="minji", doccano_layout="entities")
+    assert entities.tokens.risky_overlaps == 0 and entities.details() == [
+        "document 'crlf', minji: GPE [4, 9) '서울특별시' overlaps ORG [4, 13) '서울특별시 경찰청' (left out)"]
+    _, sara = run_export(filled, format="doccano", annotator="sara", ids=["emoji", "zwnj"])
+    assert "overlap" not in sara.summary() and sara.details() == []
+
+
+def test_prodigy_ner_manual_lines_say_their_overlapping_spans_may_be_lost(filled: Store):
+    lines, report = run_export(filled, format="spacy", annotator="minji")
+    crlf = next(line for line in lines if line["meta"]["id"] == "crlf")
+    assert len(crlf["spans"]) == 2
+    assert report.tokens.risky_overlaps == 1 and "Prodigy's ner_manual and spaCy's doc.ents" in report.summary()
+
+
+def test_bio_lists_the_overlapping_spans_it_leaves_out(filled: Store):
+    _, report = run_export(filled, format="bio", annotator="minji")
+    assert "1 overlapping span left out (the format cannot nest them; the longer one kept; listed below)" \
+        in report.summary()
+    assert report.details() == [
+        "document 'crlf', minji: GPE [4, 9) '서울특별시' overlaps ORG [4, 13) '서울특별시 경찰청' (left out)"]
+
+
+def _with_model_layer(store: Store, tmp_path: Path) -> None:
+    text = "지난 18일 대구시는 포항시와 발표했다."
+    line = {"id": "m", "text": text, "annotator": "sara", "status": "done",
+            "spans": [{"start": 7, "end": 10, "label": "GPE"}]}
+    model = {"id": "m", "text": text, "annotator": "model", "spans": [
+        {"start": 0, "end": 6, "label": "DATE"}, {"start": 8, "end": 10, "label": "GPE"},
+        {"start": 12, "end": 15, "label": "GPE"}]}
+    write(tmp_path / "m.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in (line, model)))
+    import_paths(store, [tmp_path / "m.jsonl"], annotator="tester")
+
+
+@pytest.mark.parametrize("fmt", ["spacy", "bio"])
+def test_training_formats_leave_the_model_layer_out_unless_asked(store: Store, tmp_path: Path, fmt: str):
+    _with_model_layer(store, tmp_path)
+    lines, report = run_export(store, format=fmt)
+    who = "_annotator_id" if fmt == "spacy" else "annotator"
+    assert {line[who] for line in lines} == {"sara"}
+    assert report.misaligned == []  # the model's 구시 inside 대구시 is not a span of this export
+    assert "the model layer (suggestions; 1 document) left out: --include-model or --annotator model exports it" \
+        in report.summary()
+    lines, report = run_export(store, format=fmt, include_model=True)
+    assert {line[who] for line in lines} == {"sara", "model"} and "model layer" not in report.summary()
+    assert len(report.misaligned) == 1  # now the model's 구시 is one of its spans
+    lines, report = run_export(store, format=fmt, annotator="model")
+    assert {line[who] for line in lines} == {"model"} and "model layer" not in report.summary()
+    lines, report = run_export(store, format=fmt, annotator="sara")
+    assert "model layer" not in report.summary()  # asked for one layer: nothing was left out
+    jsonl, report = run_export(store, format="jsonl")
+    assert {line["annotator"] for line in jsonl} == {"sara", "model"}  # annotator's own format keeps every layer
+    with pytest.raises(ExportError, match="--include-model applies to the training formats"):
+        run_export(store, format="jsonl", include_model=True)
+
+
+def test_conll_starts_each_document_with_the_line_spacy_splits_at(filled: Store):
+    raw = run_export_raw(filled, format="conll", annotator="minji")
+    assert raw.startswith("-DOCSTART- -X- O O\n\n") and raw.count("-DOCSTART- -X- O O\n\n") == 2
+    assert "-X- -X-" not in raw
+
+
+def test_conllu_keeps_the_spacing_and_the_entities(filled: Store):
+    raw = run_export_raw(filled, format="conllu", annotator="minji")
+    assert raw.count("# newdoc id = ") == 2
+    crlf = raw[raw.index("# newdoc id = crlf"):]
+    assert crlf.split("\n\n")[:3] == [
+        "# newdoc id = crlf\n# sent_id = crlf#0\n# text = 첫 줄\n"
+        "1\t첫\t_\t_\t_\t_\t_\t_\t_\t_\n2\t줄\t_\t_\t_\t_\t_\t_\t_\tSpacesAfter=\\n",
+        "# sent_id = crlf#1\n# text = 서울특별시 경찰청\n"
+        "1\t서울특별시\t_\t_\t_\t_\t_\t_\t_\tNE=B-ORG\n2\t경찰청\t_\t_\t_\t_\t_\t_\t_\tNE=I-ORG|SpacesAfter=\\n",
+        "# sent_id = crlf#2\n# text = 끝\n1\t끝\t_\t_\t_\t_\t_\t_\t_\tSpaceAfter=No"]
+    nfd = raw[raw.index("# newdoc id = nfd"):raw.index("# newdoc id = crlf")]
+    assert "3\t대구시\t_\t_\t_\t_\t_\t_\t_\tNE=B-GPE|SpaceAfter=No\n4\t는\t_\t_\t_\t_\t_\t_\t_\t_\n" in nfd
+    lines, report = run_export(filled, format="bio", annotator="minji")
+    assert report.sentences == raw.count("# sent_id = ")
+    with pytest.raises(ExportError, match=r"a CoNLL file holds one annotation set"):
+        run_export_raw(filled, format="conllu")
+
+
+def test_conllu_refuses_a_label_spacy_would_misread(store: Store, tmp_path: Path):
+    line = {"id": "x", "text": "대구시는 발표", "annotator": "sara", "spans": [{"start": 0, "end": 3, "label": "Gpe2"}]}
+    import_paths(store, [write(tmp_path / "x.jsonl", json.dumps(line, ensure_ascii=False) + "\n")], annotator="sara")
+    with pytest.raises(ExportError, match=r"label 'Gpe2' cannot be read back from CoNLL-U by spaCy's converter"):
+        run_export_raw(store, format="conllu", annotator="sara")
+
+
+def test_the_command_says_what_was_left_out_and_lists_the_overlaps(store: Store, tmp_path: Path, run):
+    _with_model_layer(store, tmp_path)
+    import_paths(store, [tricky_file(tmp_path)], annotator="tester")
+    result = run("export", "--format", "bio", "-o", str(tmp_path / "bio.jsonl"))
+    assert result.exit_code == 0, result.output
+    summary, *listed = result.stderr.splitlines()
+    assert "the model layer (suggestions; 1 document) left out: --include-model or --annotator model exports it" \
+        in summary
+    assert "  document 'crlf', minji: GPE [4, 9) '서울특별시' overlaps ORG [4, 13) '서울특별시 경찰청' (left out)" in listed
+    result = run("export", "--format", "bio", "--include-model", "-o", str(tmp_path / "all.jsonl"))
+    assert result.exit_code == 0 and "model layer" not in result.stderr
+    assert any('"annotator":"model"' in line for line in (tmp_path / "all.jsonl").read_text().splitlines())
+    result = run("export", "--format", "doccano", "--include-model")
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "Error: --include-model applies to the training formats" in result.output

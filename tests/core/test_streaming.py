@@ -53,6 +53,7 @@ def exported(store: Store, tmp_path: Path, name: str, **options) -> tuple[bytes,
 
 CASES = [{"format": "bio"}, {"format": "bio", "chars": True}, {"format": "bio", "max_tokens": 5},
          {"format": "conll", "annotator": "sara"}, {"format": "conll", "annotator": "minji", "max_tokens": 4},
+         {"format": "conllu", "annotator": "sara"}, {"format": "conllu", "annotator": "minji", "max_tokens": 4},
          {"format": "spacy-docbin"}]
 
 
