@@ -34,6 +34,8 @@ FORMAT_FILES = {
     "conllu": ("CoNLL-U (spacing kept, for spacy convert)", "annotations.conllu", "CoNLL-U (*.conllu)"),
     "spacy-docbin": ("spaCy DocBin (.spacy, for spacy train)", "train.spacy", "spaCy DocBin (*.spacy)"),
     "brat": ("brat standoff folder", "brat", ""),
+    "xmi": ("INCEpTION UIMA CAS XMI (.zip)", "inception-xmi.zip", "Zip (*.zip)"),
+    "webanno": ("INCEpTION WebAnno TSV 3.3 (.zip)", "inception-tsv.zip", "Zip (*.zip)"),
 }
 
 

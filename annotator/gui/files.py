@@ -60,8 +60,9 @@ class Files:
         w = self.window
         paths, _ = QFileDialog.getOpenFileNames(
             w, "Import articles", self._last_folder(),
-            "Articles and annotations (*.txt *.jsonl *.json);;Text (*.txt);;JSON Lines: annotator, doccano, "
-            "Prodigy (*.jsonl);;Label Studio JSON (*.json)")
+            "Articles and annotations (*.txt *.jsonl *.json *.xmi *.tsv *.zip);;Text (*.txt);;JSON Lines: annotator, "
+            "doccano, Prodigy (*.jsonl);;Label Studio JSON (*.json);;INCEpTION: UIMA CAS XMI, WebAnno TSV, "
+            "an export's zip (*.xmi *.tsv *.zip)")
         if paths:
             w.settings.setValue("files/last_folder", str(Path(paths[0]).parent))
             self._import_with_options(paths)
