@@ -59,7 +59,7 @@ def test_export_dialog_names_a_file_of_the_format_in_the_folder_used_last(qtbot,
     dialog.path.setText("relative.conll")  # a bare name goes to the dialog's folder, not the process's
     assert dialog.target() == tmp_path / "relative.conll"
     assert [dialog.format.itemData(i) for i in range(dialog.format.count())] == [
-        "jsonl", "doccano", "labelstudio", "spacy", "bio", "conll", "conllu", "spacy-docbin", "brat"]
+        "jsonl", "doccano", "labelstudio", "spacy", "bio", "conll", "conllu", "spacy-docbin", "brat", "xmi", "webanno"]
 
 
 def test_every_format_the_dialog_offers_exports_from_the_window(qtbot, window, tmp_path):
