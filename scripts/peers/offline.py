@@ -163,17 +163,130 @@ def inception(exe: str, src: Path, workdir: Path, out: Out) -> None:
             note="TSV has no themes", warning=said(p.stderr, "left out", "trimmed"))
 
 
+# --- the training consumers ------------------------------------------------------------------------
+
+def consumers(exe: str, src: Path, workdir: Path, out: Out) -> None:
+    """sara's layer through spaCy's own converters (the real `spacy convert`) and seqeval, and every
+    layer through a DocBin: one Doc per document, no junk -DOCSTART- document, the text as stored
+    (CoNLL-U), every entity exact, and doc.spans["sc"] holding every span."""
+    import spacy
+    from spacy.tokens import DocBin
+
+    peer = "spaCy/seqeval"
+    expected, texts = layers_of(exe, src, workdir, "consumers")
+    sara = {d: v for (d, who), v in expected.items() if who == "sara"}
+    nlp = spacy.blank("xx")
+    for fmt, converter in (("conll", "ner"), ("conllu", "conllu")):
+        # CoNLL-2003: the whole layer in one file, one Doc per -DOCSTART-. CoNLL-U: one file per
+        # document, as spaCy's conllu converter groups sentences by count (-n), not by document.
+        batches = [("sara", [])] if fmt == "conll" else [(d, ["--ids", d]) for d in sorted(sara)]
+        docs = []
+        for name, ids in batches:
+            path = workdir / f"sara-{name}.{fmt}"
+            run(exe, src, "export", "--format", fmt, "--annotator", "sara", *ids, "-o", str(path))
+            folder = workdir / f"converted-{fmt}-{name}"
+            folder.mkdir(exist_ok=True)
+            p = subprocess.run([sys.executable, "-m", "spacy", "convert", str(path), str(folder), "-c", converter,
+                                "-n", "1" if fmt == "conll" else "1000"], capture_output=True, text=True, timeout=300)
+            if p.returncode:
+                out.errors.append(f"[{peer}] spacy convert -c {converter} failed: {p.stderr.strip()[-400:]}")
+                continue
+            docs += list(DocBin().from_disk(next(folder.glob("*.spacy"))).get_docs(nlp.vocab))
+        junk = sum(1 for d in docs if "-DOCSTART-" in d.text)
+        got: dict = {}
+        exact_text = 0
+        by_text = {t: d for d, t in texts.items()}
+        for doc in docs:
+            doc_id = by_text.get(doc.text)
+            exact_text += doc_id is not None
+            if doc_id is None:  # CoNLL-2003 cannot say where no space was: find the document by its words
+                doc_id = next((d for d, t in texts.items() if d in sara and
+                               t.replace(" ", "")[:20] == doc.text.replace(" ", "")[:20]), None)
+            if doc_id is None:
+                continue
+            if doc_id in by_text.values() and doc.text == texts[doc_id]:
+                spans = {(e.start_char, e.end_char, e.label_) for e in doc.ents}
+            else:  # compared by words and label: the offsets moved with the spaces spaCy put back
+                spans = {(e.text.replace(" ", ""), e.label_) for e in doc.ents}
+            got[(doc_id, "sara")] = {"spans": spans, "themes": set()}
+        want = {}
+        for d, v in sara.items():
+            same = got.get((d, "sara"), {"spans": set()})["spans"]
+            if same and isinstance(next(iter(same))[0], str):
+                want[(d, "sara")] = {"spans": {(texts[d][a:b].replace(" ", ""), lab) for a, b, lab in v["spans"]},
+                                     "themes": set()}
+            else:
+                want[(d, "sara")] = v
+        out.row(peer, f"export --format {fmt} → spacy convert -c {converter}", "annotator→consumer", want, got,
+                themes=False, note=f"{len(docs)} Docs for {len(sara)} documents, {junk} holding -DOCSTART-, "
+                                   f"{exact_text} with the stored text exactly")
+        if junk:
+            out.errors.append(f"[{peer}] {fmt}: {junk} Docs hold a -DOCSTART- line")
+        if fmt == "conll":
+            from seqeval.metrics import f1_score
+            from seqeval.metrics.sequence_labeling import get_entities
+
+            tags = [line.split()[-1] for line in path.read_text(encoding="utf-8").splitlines()
+                    if line.strip() and not line.startswith("-DOCSTART-")]
+            out.facts.append(f"[{peer}] seqeval reads sara's CoNLL: {len(get_entities(tags))} entities "
+                             f"(F1 against itself {f1_score([tags], [tags]):.2f})")
+    # every layer in one DocBin: doc.spans["sc"] holds every span of the layer
+    bin_path = workdir / "all.spacy"
+    run(exe, src, "export", "--format", "spacy-docbin", "-o", str(bin_path))
+    got = {}
+    for doc in DocBin().from_disk(bin_path).get_docs(nlp.vocab):
+        data = doc.user_data or {}
+        key = (data.get("id") or data.get("doc_id"), data.get("annotator"))
+        got[key] = {"spans": {(s.start_char, s.end_char, s.label_) for s in doc.spans.get("sc", [])}, "themes": set()}
+    if not any(k[0] for k in got):
+        out.facts.append(f"[{peer}] DocBin user_data keys: {sorted({k for d in got for k in d})}")
+    out.row(peer, "export --format spacy-docbin, doc.spans['sc']", "annotator→consumer",
+            {k: v for k, v in expected.items() if k[1] not in ("gold", "model")}, got, themes=False,
+            note="the model layer is left out of training exports unless asked")
+
+
+# --- Prodigy ---------------------------------------------------------------------------------------
+
+def prodigy(exe: str, src: Path, workdir: Path, out: Out) -> None:
+    """Prodigy names a session dataset-person: news_ner-sara and news_cat-sara are one person,
+    mapped with --layer-map."""
+    peer = "prodigy"
+    text = "😀 خبر: رجائیان در مشهد"
+    s = text.index("رجائیان")
+    lines = [{"text": text, "meta": {"doc_id": "prodigy-1"}, "_annotator_id": "news_ner-sara",
+              "_session_id": "news_ner-sara", "answer": "accept",
+              "spans": [{"start": s, "end": s + 7, "label": "PER"}]},
+             {"text": text, "meta": {"doc_id": "prodigy-1"}, "_annotator_id": "news_cat-sara",
+              "_session_id": "news_cat-sara", "answer": "accept", "accept": ["health"], "spans": []}]
+    path = workdir / "prodigy.jsonl"
+    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
+    db = workdir / "back-prodigy.db"
+    p = run(exe, db, "import", "--format", "prodigy", "--layer-map", "news_ner-sara=sara", "--layer-map",
+            "news_cat-sara=sara", str(path), check=False)
+    if p.returncode:
+        out.errors.append(f"[{peer}] import with --layer-map failed: {p.stderr.strip()[-400:]}")
+        got = {}
+    else:
+        got, _ = layers_of(exe, db, workdir, "back-prodigy")
+    doc_ids = {d for d, _ in got} or {"prodigy-1"}
+    doc_id = next(iter(doc_ids))
+    out.row(peer, "Prodigy JSONL with --layer-map", "peer→annotator",
+            {(doc_id, "sara"): {"spans": {(s, s + 7, "PER")}, "themes": set()}}, got, themes=False,
+            note=f"layers after import: {', '.join(sorted({w for _, w in got}))}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--src-db", type=Path, required=True)
     ap.add_argument("--workdir", type=Path, required=True)
     ap.add_argument("--annotator", default=str(REPO / ".venv" / "bin" / "annotator"))
-    ap.add_argument("--peers", default="inception")
+    ap.add_argument("--peers", default="inception,consumers,prodigy")
     args = ap.parse_args()
     out = Out()
     for peer in args.peers.split(","):
         try:
-            {"inception": inception}[peer](args.annotator, args.src_db, args.workdir, out)
+            {"inception": inception, "consumers": consumers, "prodigy": prodigy}[peer](
+                args.annotator, args.src_db, args.workdir, out)
         except Exception as e:  # noqa: BLE001 - reported in the table's errors
             out.errors.append(f"[{peer}] stopped: {type(e).__name__}: {e}")
     print(json.dumps({"rows": out.rows, "mismatches": out.mismatches, "facts": out.facts,
