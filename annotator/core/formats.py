@@ -108,6 +108,8 @@ def from_doccano(obj: dict[str, Any], member: str | None = None) -> dict[str, An
     out["themes"] = themes
     if "Comments" in obj and member:
         out["annotator"] = member
+        if isinstance(obj.get("annotator"), str) and obj["annotator"]:
+            out["_origin"] = obj["annotator"]  # named in the warning when lines are merged
     elif isinstance(obj.get("annotator"), str) and obj["annotator"]:  # our own doccano export names the layer
         out["annotator"] = obj["annotator"]
     meta = {k: v for k, v in obj.items()
@@ -244,11 +246,20 @@ def _ls_layer_name(results: Any) -> str | None:
 
 
 def _ls_person(who: Any) -> str:
+    """One name per Label Studio user whichever export wrote it: ``ls-ID``. JSON and JSON_MIN give
+    only the user's id (a number), the snapshot export an object with id and email; the id is the
+    one thing all three have. Only a user known by nothing but an email (or a name) is called that."""
     if isinstance(who, dict):
-        who = who.get("email") or who.get("username") or who.get("id")
-    if isinstance(who, bool) or not isinstance(who, (int, str)) or who == "":
+        who = next((who[k] for k in ("id", "email", "username") if _ls_named(who.get(k))), None)
+    if isinstance(who, str) and who.strip().isdigit():
+        who = int(who)
+    if not _ls_named(who):
         return "labelstudio"  # no one named: Label Studio's own user
-    return f"ls-{who}" if isinstance(who, int) else who
+    return f"ls-{who}" if isinstance(who, int) else who.strip()
+
+
+def _ls_named(who: Any) -> bool:
+    return isinstance(who, (int, str)) and not isinstance(who, bool) and str(who).strip() != ""
 
 
 def _ls_base(values: dict[str, Any], text_field: str | None, task_id: Any, skip: set[str]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from annotator.core import formats, stopping
 from annotator.core.errors import InputError
 from annotator.core.model import GOLD, Document, Span, Status
 from annotator.core.offsets import UNIT_NAMES, UNITS
+from annotator.core.peer_layers import Merges
 from annotator.core.reading import (
     Progress,
     ReadOptions,
@@ -45,6 +46,7 @@ class ImportReport:
     prediction_ids: int = 0  # Label Studio predictions given as bare ids: nothing to import
     matched_by_text: int = 0  # another tool's ids that were unknown, matched to a stored text
     unit_documents: dict[str, int] = field(default_factory=dict)  # unit -> documents where it mattered
+    warnings: list[str] = field(default_factory=list)  # what the import command prints as "warning: ..."
 
     def summary(self) -> str:
         parts = [
@@ -103,9 +105,13 @@ class _Importer:
     table, instead of a dozen statements per document. Records are still checked in file order,
     so the first bad one is the one reported."""
 
-    def __init__(self, store: Store, default_annotator: str, strict: bool, report: ImportReport):
+    def __init__(self, store: Store, default_annotator: str, strict: bool, report: ImportReport,
+                 layer_map: dict[str, str] | None = None):
         self.store = store
         self.default_annotator = default_annotator
+        self.layer_map = dict(layer_map or {})
+        self.mapped: set[str] = set()  # the --layer-map names some record had
+        self.merges = Merges()
         self.strict = strict
         self.report = report
         self.labels = store.label_names()
@@ -170,7 +176,7 @@ class _Importer:
                 continue
             if not (rec.spans or rec.themes or (rec.status and rec.status is not Status.NEW)):
                 continue
-            annotator = rec.annotator or self.default_annotator
+            annotator = self._layer(rec)
             if annotator not in self.annotators:
                 self.store.ensure_annotator(annotator)
                 self.annotators.add(annotator)
@@ -194,6 +200,26 @@ class _Importer:
             self.report.statuses_set += self.store.set_status(doc_id, annotator, status)
         for item in gold:
             self._add_gold(item.rec, item.mapping)
+
+    def _layer(self, rec: Record) -> str:
+        """The layer a record's work goes to: the name it gives (through --layer-map), else the
+        import's annotator. Several records of one peer's file landing in one layer of one
+        document are noted: the peer's file could not keep them apart."""
+        if rec.annotator is None:
+            return self.default_annotator
+        if rec.tool != "annotator":
+            self.merges.add(rec)
+        if rec.annotator in self.layer_map:
+            self.mapped.add(rec.annotator)
+            return self.layer_map[rec.annotator]
+        return rec.annotator
+
+    def finish(self) -> None:
+        """The warnings the whole import has to give: layers merged, --layer-map names unused."""
+        self.report.warnings += self.merges.warnings()
+        for old in sorted(set(self.layer_map) - self.mapped):
+            self.report.warnings.append(f"--layer-map {old}={self.layer_map[old]}: no record in these files is "
+                                        f"by {old!r}")
 
     def _not_stored(self, spans: list[Span], new_ids: set[str]) -> list[Span]:
         """The spans not stored already: on a document stored before this page (a file imported
@@ -302,6 +328,7 @@ def import_paths(
     offsets: str | None = None,
     text_field: str | None = None,
     annotator_given: bool = False,
+    layer_map: dict[str, str] | None = None,
 ) -> ImportReport:
     """Import files and folders in one transaction; raises :class:`InputError` and changes nothing
     on the first bad input.
@@ -311,7 +338,8 @@ def import_paths(
     ``offsets`` (codepoints, utf16, graphemes) overrides the unit each tool's offsets are read
     in; ``text_field`` names Label Studio's data field that holds the text. With
     ``annotator_given`` (an explicit --annotator), ``annotator`` also owns a doccano export's
-    lines, which otherwise belong to the doccano member the file is named after.
+    lines, which otherwise belong to the doccano member the file is named after. ``layer_map``
+    renames the layers the files name (``{"news_ner-sara": "sara", "news_cat-sara": "sara"}``).
     """
     if fmt not in formats.FORMATS:
         raise InputError("--format", f"unknown format {fmt!r} (expected one of {', '.join(formats.FORMATS)})")
@@ -324,7 +352,7 @@ def import_paths(
     files, skipped = collect_files(paths)
     report = ImportReport(files=len(files), skipped_files=[str(p) for p in skipped])
     with store.transaction():
-        importer = _Importer(store, annotator, strict, report)
+        importer = _Importer(store, annotator, strict, report, layer_map)
         options = ReadOptions(fmt, offsets, text_field, frozenset(store.theme_names()), not annotator_given)
         records = iter_records(files, progress, options)
         while True:
@@ -340,6 +368,7 @@ def import_paths(
             else:
                 importer.add(record)  # type: ignore[arg-type]
         importer.flush()
+        importer.finish()
     return report
 
 

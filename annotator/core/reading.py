@@ -61,6 +61,8 @@ class Record:
     where: str | None = None  # "task 3 (id 7)" for Label Studio files, which have no line to name
     id_from_tool: str = ""  # "ls", "doccano": the id is that tool's own (a task id): match by text
     units_matter: str | None = None  # the unit its spans were counted in, where another would differ
+    tool: str = "annotator"  # which tool's format the record was read from
+    origin: str | None = None  # what a peer's line itself called its layer, where that is not trusted
 
     @property
     def gold(self) -> bool:
@@ -205,8 +207,9 @@ def read_jsonl(path: Path, progress: Progress | None = None,
             except formats.FormatError as err:
                 raise InputError(path, str(err), lineno) from None
             from_tool = str(obj.pop("_id_from_tool", "")) if kind != "annotator" else ""
+            origin = obj.pop("_origin", None) if kind != "annotator" else None
             record = _record(path, lineno, obj, options.units(kind))
-            record.id_from_tool = from_tool
+            record.id_from_tool, record.tool, record.origin = from_tool, kind, origin
             yield record
     if not seen:
         raise InputError(path, "empty file: no JSON lines to import")
@@ -220,8 +223,7 @@ def _label_studio_task(path: Path, line: int | None, task: dict[str, Any], optio
         for item in found.records:
             from_tool = str(item.pop("_id_from_tool", ""))
             record = _record(path, line, item, options.units("labelstudio"))
-            record.id_from_tool = from_tool
-            record.where = where
+            record.id_from_tool, record.tool, record.where = from_tool, "labelstudio", where
             records.append(record)
     except InputError as err:
         raise InputError(path, f"{where}: {err.reason}" if where else err.reason, line) from None

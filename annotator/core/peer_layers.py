@@ -1,0 +1,70 @@
+"""Whose layer a peer's records land in: ``--layer-map OLD=NEW``, and the warning when a peer's
+file could not keep layers apart (doccano's one file per member, Label Studio's JSON_MIN).
+
+A peer's file names people its own way (Label Studio ``ls-ID``, Prodigy ``dataset-session``,
+doccano the member its file is named after); ``--layer-map`` renames them on the way in, several
+old names to one new one if they are one person. Layers the file itself merged cannot be taken
+apart again: the import says which.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from annotator.core.errors import InputError
+from annotator.core.model import GOLD
+from annotator.core.schema import has_invisible
+from annotator.core.text import counted
+
+# Why a tool's file merges layers, for the warning (tools not listed keep them apart, or mean it:
+# a Prodigy session's examples are one person's).
+_WHY = {
+    "doccano": ("lines", "doccano exports one file per member, with every copy of a document that member holds "
+                "in it: those layers cannot be told apart any more"),
+    "labelstudio": ("annotations", "Label Studio's JSON_MIN names only the user who made each annotation (and "
+                    "JSON only when annotator's own export wrote the names): export JSON to keep them apart"),
+}
+
+
+def parse_layer_map(items: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """``OLD=NEW`` pairs as given to ``--layer-map`` (repeatable; several OLD may share a NEW)."""
+    out: dict[str, str] = {}
+    for item in items:
+        old, sep, new = item.partition("=")
+        old, new = old.strip(), new.strip()
+        if not sep or not old or not new:
+            raise InputError("--layer-map", f"{item!r} is not OLD=NEW (a layer name in the file, then yours)")
+        if GOLD in (old, new):
+            raise InputError("--layer-map", f"{item!r}: {GOLD!r} is the adjudicated layer and is not renamed")
+        if has_invisible(new):
+            raise InputError("--layer-map", f"{new!r} holds an invisible or direction-changing character")
+        if out.get(old, new) != new:
+            raise InputError("--layer-map", f"{old!r} is mapped twice ({out[old]!r} and {new!r})")
+        out[old] = new
+    return out
+
+
+class Merges:
+    """Records of one peer's file that land in the same layer of the same document."""
+
+    def __init__(self) -> None:
+        # (file, tool, layer) -> document -> what each record called its layer (None: nothing)
+        self.seen: dict[tuple[str, str, str], dict[str, list[str | None]]] = defaultdict(lambda: defaultdict(list))
+
+    def add(self, rec: Any) -> None:
+        if rec.tool in _WHY and rec.annotator is not None:
+            self.seen[(str(rec.path), rec.tool, rec.annotator)][rec.id].append(rec.origin)
+
+    def warnings(self) -> list[str]:
+        out = []
+        for (path, tool, layer), docs in self.seen.items():
+            merged = {doc: names for doc, names in docs.items() if len(names) > 1}
+            if not merged:
+                continue
+            what, why = _WHY[tool]
+            names = sorted({n for names in merged.values() for n in names if n})
+            said = f" (the {what} name {', '.join(names)})" if names else ""
+            out.append(f"{path}: on {counted(len(merged), 'document')}, several {what}{said} were merged into the "
+                       f"one layer {layer!r}: {why}")
+        return out
