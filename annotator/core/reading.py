@@ -18,7 +18,7 @@ from annotator.core import formats
 from annotator.core.errors import InputError
 from annotator.core.model import GOLD, Status
 from annotator.core.schema import has_invisible
-from annotator.core.offsets import UNIT_NAMES, OffsetError, Units, fitting_units, unit_matters
+from annotator.core.offsets import UNIT_NAMES, OffsetError, Units, fitting_units, misread, unit_matters
 from annotator.storage import text_hash
 
 Progress = Callable[[int], None]
@@ -381,6 +381,11 @@ def _record(path: Path, line: int | None, obj: Any, units: tuple[str, str] = ("c
     matters = None
     if spans and units[1] and unit_matters(text, max(s.end for s in spans)):
         matters = units[0]  # another tool's offsets, and the unit changes where its spans land
+        if not any(isinstance(raw, dict) and raw.get("text") is not None for raw in spans_raw):
+            why = misread(text, [(raw["start"], raw["end"]) for raw in spans_raw], units[0],
+                          unit_chosen=units[1] == "--offsets")
+            if why:  # no text to check the spans against, and they do not fit the unit
+                raise InputError(path, why.replace("{counted}", counter.counted()), line)
     return Record(
         path=path, line=line, id=doc_id, text=text, title=title, lang=lang, source=source, meta=meta,
         spans=spans, themes=[t.strip() for t in themes], annotator=annotator, status=status,
