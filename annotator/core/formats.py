@@ -285,13 +285,30 @@ def _ls_base(values: dict[str, Any], text_field: str | None, task_id: Any, skip:
     return base
 
 
+def ls_min_choices(tasks: list[Any]) -> frozenset[str]:
+    """A JSON_MIN file's Choices controls, by name, and every choice ticked in them: the fields
+    that hold ``{"choices": [...]}`` in some task, and the choices there. A bare string in such a
+    field, or equal to such a choice, is a ticked choice too, whatever the schema holds, so that
+    an import decides the same the first time and the second (when its own themes are in the
+    schema)."""
+    found: set[str] = set()
+    for task in tasks:
+        if isinstance(task, dict) and not isinstance(task.get("data"), dict):
+            for name, value in task.items():
+                if name not in _LS_FIELDS and isinstance(value, dict) and set(value) == {"choices"}:
+                    found.add(name)
+                    found.update(v for v in value["choices"] if isinstance(v, str))
+    return frozenset(found)
+
+
 def from_label_studio(task: dict[str, Any], text_field: str | None = None,
-                      themes: frozenset[str] = frozenset()) -> LabelStudioTask:
+                      themes: frozenset[str] = frozenset(), choices: frozenset[str] = frozenset()) -> LabelStudioTask:
     """One Label Studio task, JSON or JSON_MIN: one record per annotation (as its annotator) and
     per prediction (as ``model``), or one plain record when nobody annotated it. ``themes`` are
-    the schema's theme names (JSON_MIN writes a single ticked choice as a bare string)."""
+    the schema's theme names and ``choices`` the file's Choices controls and choices
+    (:func:`ls_min_choices`): JSON_MIN writes a single ticked choice as a bare string."""
     if not isinstance(task.get("data"), dict):
-        return _from_label_studio_min(task, text_field, themes)
+        return _from_label_studio_min(task, text_field, themes, choices)
     base = _ls_base(task["data"], text_field, task.get("id"), set())
     out = LabelStudioTask([])
     annotations = task.get("annotations")
@@ -322,12 +339,13 @@ def from_label_studio(task: dict[str, Any], text_field: str | None = None,
 
 
 def _from_label_studio_min(task: dict[str, Any], text_field: str | None,
-                           known_themes: frozenset[str]) -> LabelStudioTask:
+                           known_themes: frozenset[str], choices: frozenset[str]) -> LabelStudioTask:
     """JSON_MIN: the task's data fields, Label Studio's own fields and one annotation's results
     side by side, each result under its control's name: a Labels control as a list of
     {start, end, text, labels}, a Choices control as a bare string (one ticked) or
     {"choices": [...]} (several). A bare string cannot be told from a data field by its shape,
-    so it counts as a ticked choice only when the schema has a theme of that name."""
+    so it counts as a ticked choice only when the schema has a theme of that name, or the file
+    shows its field is a Choices control or its value a choice (``choices``)."""
     spans: list[Any] = []
     themes: list[str] = []
     results: set[str] = set()
@@ -345,8 +363,8 @@ def _from_label_studio_min(task: dict[str, Any], text_field: str | None,
     base = _ls_base(base_fields, text_field, task.get("id"), set())
     text_key = next((k for k, v in base_fields.items() if v is base.get("text")), None)
     for name, value in list(base_fields.items()):
-        if (name != text_key and name not in _DATA_FIELDS and isinstance(value, str) and value in known_themes
-                and name in base.get("meta", {})):
+        if (name != text_key and name not in _DATA_FIELDS and isinstance(value, str) and name in base.get("meta", {})
+                and (value in known_themes or name in choices or value in choices)):
             themes.append(value)
             del base["meta"][name]
     if "meta" in base and not base["meta"]:

@@ -216,9 +216,9 @@ def read_jsonl(path: Path, progress: Progress | None = None,
 
 
 def _label_studio_task(path: Path, line: int | None, task: dict[str, Any], options: ReadOptions,
-                       where: str | None) -> Iterator[Record | Tally]:
+                       where: str | None, choices: frozenset[str] = frozenset()) -> Iterator[Record | Tally]:
     try:
-        found = formats.from_label_studio(task, options.text_field, options.themes)
+        found = formats.from_label_studio(task, options.text_field, options.themes, choices)
         records = []
         for item in found.records:
             from_tool = str(item.pop("_id_from_tool", ""))
@@ -248,11 +248,12 @@ def read_label_studio(path: Path, progress: Progress | None = None,
         tasks = [tasks]
     if not isinstance(tasks, list):
         raise InputError(path, f"a Label Studio export is a list of tasks, not {_type_name(tasks)}")
+    choices = formats.ls_min_choices(tasks)
     for i, task in enumerate(tasks, 1):
         where = f"task {i}" + (f" (id {task['id']})" if isinstance(task, dict) and "id" in task else "")
         if not isinstance(task, dict):
             raise InputError(path, f"{where}: a task must be a JSON object, not {_type_name(task)}")
-        yield from _label_studio_task(path, None, task, options, where)
+        yield from _label_studio_task(path, None, task, options, where, choices)
 
 
 # Python's words for the JSON mistakes a hand-edited file has most, as a person would put them.

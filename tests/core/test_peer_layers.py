@@ -147,3 +147,24 @@ def test_a_doccano_export_that_merged_layers_says_whose_lines_it_merged(run, db_
     assert result.exit_code == 0, result.output
     assert (f"warning: {path}: on 1 document, several lines (the lines name minji, model, sara) were merged "
             "into the one layer 'admin': doccano exports one file per member") in result.stderr
+
+
+# --- the same file twice ----------------------------------------------------------------------------
+
+
+def test_a_json_min_file_imported_twice_decides_the_same_and_the_second_changes_nothing(store: Store,
+                                                                                      tmp_path: Path):
+    # "transport" is no theme of the schema; task 1 ticks it with another (a {"choices": [...]}),
+    # task 2 alone (a bare string, like any data field).
+    first = ls_min_item([("مشهد", "GPE")], 1, 1, theme={"choices": ["transport", "economy"]}, source_name="irna")
+    second = {**ls_min_item([("رجائیان", "PER")], 1, 2, theme="transport", source_name="irna"),
+              "id": 2, "doc_id": "fa-2", "text": TEXT + "!"}
+    path = dump(tmp_path / "export-JSON_MIN.json", [first, second])
+    report = import_paths(store, [path], annotator="tester")
+    assert report.themes_created == ["transport"]
+    assert store.doc_themes("fa-2", "ls-1") == ["transport"]
+    assert store.get_document("fa-2").meta == {"source_name": "irna"}
+    before = store.dump()
+    again = import_paths(store, [path], annotator="tester")
+    assert (again.spans_added, again.themes_added, again.statuses_set, again.documents_added) == (0, 0, 0, 0)
+    assert store.dump() == before
