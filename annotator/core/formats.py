@@ -30,6 +30,7 @@ TOOL_NAMES = {"annotator": "annotator", "doccano": "doccano", "prodigy": "Prodig
 MODEL = "model"  # the annotator that Label Studio predictions are imported as
 LS_DOC_ID = "doc_id"  # the data field annotator's Label Studio export keeps the document id in
 LS_LAYER_KEY = "annotator"  # the key in each result item that names annotator's layer
+LS_STATUS_KEY = "annotator_status"  # ... and the one that keeps its status (in_progress, adjudicated)
 
 
 class Skip(Exception):
@@ -236,13 +237,16 @@ def _ls_results(results: Any) -> tuple[list[Any], list[str]]:
     return spans, themes
 
 
-def _ls_layer_name(results: Any) -> str | None:
+def _ls_layer_name(results: Any) -> tuple[str | None, str]:
     """annotator's Label Studio export names the layer in each result (Label Studio keeps extra
-    keys there, and drops an annotation's own meta): the first such name, if any."""
+    keys there, and drops an annotation's own meta), and its status beside it: the first such
+    name, if any, and its status (``done`` if none is written: Label Studio keeps only
+    submitted annotations)."""
     for item in results if isinstance(results, list) else []:
         if isinstance(item, dict) and isinstance(item.get(LS_LAYER_KEY), str) and item[LS_LAYER_KEY].strip():
-            return item[LS_LAYER_KEY].strip()
-    return None
+            status = item.get(LS_STATUS_KEY)
+            return item[LS_LAYER_KEY].strip(), status if isinstance(status, str) and status.strip() else "done"
+    return None, "done"
 
 
 def _ls_person(who: Any) -> str:
@@ -319,14 +323,13 @@ def from_label_studio(task: dict[str, Any], text_field: str | None = None,
         if not isinstance(annotation, dict) or annotation.get("was_cancelled"):
             continue
         spans, themes = _ls_results(annotation.get("result") or [])
-        name = _ls_layer_name(annotation.get("result"))
+        name, status = _ls_layer_name(annotation.get("result"))
         if name is None or name in named:
             # No name of ours, or a second annotation claiming one (another user's copy of that
-            # layer, edited in Label Studio): it is the work of its Label Studio user.
-            name = _ls_person(annotation.get("completed_by"))
+            # layer, edited in Label Studio): it is the work of its Label Studio user, submitted.
+            name, status = _ls_person(annotation.get("completed_by")), "done"
         named.add(name)
-        # An annotation exists in Label Studio once it is submitted: the layer is done.
-        out.records.append({**base, "spans": spans, "themes": themes, "annotator": name, "status": "done"})
+        out.records.append({**base, "spans": spans, "themes": themes, "annotator": name, "status": status})
     for prediction in task.get("predictions") or []:
         if isinstance(prediction, dict):
             spans, themes = _ls_results(prediction.get("result") or [])

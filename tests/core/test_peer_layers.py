@@ -168,3 +168,28 @@ def test_a_json_min_file_imported_twice_decides_the_same_and_the_second_changes_
     again = import_paths(store, [path], annotator="tester")
     assert (again.spans_added, again.themes_added, again.statuses_set, again.documents_added) == (0, 0, 0, 0)
     assert store.dump() == before
+
+
+# --- statuses kept as they were ---------------------------------------------------------------------
+
+
+def test_statuses_come_back_from_label_studio_as_they_were(run, db_path, tmp_path: Path):
+    text = "استاندار سمنان گفت"
+    start, end = at("سمنان", text)
+    span = {"start": start, "end": end, "label": "GPE"}
+    ours = jsonl(tmp_path / "ours.jsonl",
+                 {"id": "fa-3", "text": text, "annotator": "gold", "status": "in_progress", "spans": [span]},
+                 {"id": "fa-3", "text": text, "annotator": "sara", "status": "in_progress", "spans": [span]},
+                 {"id": "fa-4", "text": text + "!", "annotator": "gold", "status": "adjudicated", "spans": [span]})
+    assert run("import", str(ours)).exit_code == 0
+    gold, everyone = tmp_path / "gold.json", tmp_path / "all.json"
+    assert run("export", "--format", "labelstudio", "--gold", "-o", str(gold)).exit_code == 0
+    assert run("export", "--format", "labelstudio", "-o", str(everyone)).exit_code == 0
+    back = tmp_path / "back.db"
+    for path in (gold, everyone):
+        result = run("import", str(path), db=back)
+        assert result.exit_code == 0, result.output
+    with open_project(back) as store:
+        statuses = {doc: entry["status"] for doc, entry in store.gold_layers(["fa-3", "fa-4"]).items()}
+        assert statuses == {"fa-3": "in_progress", "fa-4": "adjudicated"}
+        assert store.layers(["fa-3"])["fa-3"]["sara"]["status"].value == "in_progress"
