@@ -165,6 +165,7 @@ class LabelStudioTask:
     records: list[dict[str, Any]]
     prediction_ids: int = 0
     notes: list[str] = field(default_factory=list)
+    users: dict[str, str] = field(default_factory=dict)  # email -> ls-ID, where completed_by gives both
 
 
 def _ls_text_field(values: dict[str, Any], text_field: str | None, skip: set[str]) -> str:
@@ -251,8 +252,9 @@ def _ls_layer_name(results: Any) -> tuple[str | None, str]:
 
 def _ls_person(who: Any) -> str:
     """One name per Label Studio user whichever export wrote it: ``ls-ID``. JSON and JSON_MIN give
-    only the user's id (a number), the snapshot export an object with id and email; the id is the
-    one thing all three have. Only a user known by nothing but an email (or a name) is called that."""
+    only the user's id (a number), the snapshot's JSON an object with id and email; the id is the
+    one thing all three have. The snapshot's JSON_MIN gives only the email: the importer maps it to
+    the ``ls-ID`` a snapshot JSON showed beside it (``LabelStudioTask.users``), if any."""
     if isinstance(who, dict):
         who = next((who[k] for k in ("id", "email", "username") if _ls_named(who.get(k))), None)
     if isinstance(who, str) and who.strip().isdigit():
@@ -328,6 +330,9 @@ def from_label_studio(task: dict[str, Any], text_field: str | None = None,
             # No name of ours, or a second annotation claiming one (another user's copy of that
             # layer, edited in Label Studio): it is the work of its Label Studio user, submitted.
             name, status = _ls_person(annotation.get("completed_by")), "done"
+        who = annotation.get("completed_by")
+        if isinstance(who, dict) and _ls_named(who.get("email")) and isinstance(who.get("id"), int):
+            out.users[str(who["email"]).strip()] = _ls_person(who["id"])  # the snapshot export's user
         named.add(name)
         out.records.append({**base, "spans": spans, "themes": themes, "annotator": name, "status": status})
     for prediction in task.get("predictions") or []:

@@ -9,6 +9,7 @@ they are.
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,12 +17,13 @@ from annotator.core import formats, stopping
 from annotator.core.errors import InputError
 from annotator.core.model import GOLD, Document, Span, Status
 from annotator.core.offsets import UNIT_NAMES, UNITS
-from annotator.core.peer_layers import Merges
+from annotator.core.peer_layers import LayerNames
 from annotator.core.reading import (
     Progress,
     ReadOptions,
     Record,
     Tally,
+    Users,
     collect_files,
     iter_records,
 )
@@ -47,6 +49,7 @@ class ImportReport:
     matched_by_text: int = 0  # another tool's ids that were unknown, matched to a stored text
     unit_documents: dict[str, int] = field(default_factory=dict)  # unit -> documents where it mattered
     warnings: list[str] = field(default_factory=list)  # what the import command prints as "warning: ..."
+    ls_users: dict[str, str] = field(default_factory=dict)  # ls-ID -> the email a snapshot export gave
 
     def summary(self) -> str:
         parts = [
@@ -78,6 +81,10 @@ class ImportReport:
             lines.append(f"skipped {counted(self.prediction_ids, 'prediction')} given only as ids (Label Studio's "
                          "quick export): export from Label Studio in JSON with predictions included in full "
                          "(a snapshot export), then import that file")
+        if self.ls_users:
+            lines.append("Label Studio users: " + ", ".join(f"{name} is {email}" for name, email in
+                                                            sorted(self.ls_users.items()))
+                         + " (--layer-map ls-ID=NAME names their layers)")
         for unit, n in sorted(self.unit_documents.items()):
             lines.append(f"offsets read as {UNIT_NAMES[unit]}: {counted(n, 'document')} with spans after "
                          "characters that other units count differently (emoji, combined letters); if spans "
@@ -89,6 +96,7 @@ class ImportReport:
 
 
 PAGE = 500  # records written per batch of executemany calls
+LS_USERS = "labelstudio_users"  # the setting that keeps Label Studio users' ids by email
 
 
 @dataclass
@@ -109,9 +117,7 @@ class _Importer:
                  layer_map: dict[str, str] | None = None):
         self.store = store
         self.default_annotator = default_annotator
-        self.layer_map = dict(layer_map or {})
-        self.mapped: set[str] = set()  # the --layer-map names some record had
-        self.merges = Merges()
+        self.names = LayerNames(layer_map or {}, json.loads(store.setting(LS_USERS) or "{}"))
         self.strict = strict
         self.report = report
         self.labels = store.label_names()
@@ -176,7 +182,7 @@ class _Importer:
                 continue
             if not (rec.spans or rec.themes or (rec.status and rec.status is not Status.NEW)):
                 continue
-            annotator = self._layer(rec)
+            annotator = self.default_annotator if rec.annotator is None else self.names.layer(rec)
             if annotator not in self.annotators:
                 self.store.ensure_annotator(annotator)
                 self.annotators.add(annotator)
@@ -200,26 +206,6 @@ class _Importer:
             self.report.statuses_set += self.store.set_status(doc_id, annotator, status)
         for item in gold:
             self._add_gold(item.rec, item.mapping)
-
-    def _layer(self, rec: Record) -> str:
-        """The layer a record's work goes to: the name it gives (through --layer-map), else the
-        import's annotator. Several records of one peer's file landing in one layer of one
-        document are noted: the peer's file could not keep them apart."""
-        if rec.annotator is None:
-            return self.default_annotator
-        if rec.tool != "annotator":
-            self.merges.add(rec)
-        if rec.annotator in self.layer_map:
-            self.mapped.add(rec.annotator)
-            return self.layer_map[rec.annotator]
-        return rec.annotator
-
-    def finish(self) -> None:
-        """The warnings the whole import has to give: layers merged, --layer-map names unused."""
-        self.report.warnings += self.merges.warnings()
-        for old in sorted(set(self.layer_map) - self.mapped):
-            self.report.warnings.append(f"--layer-map {old}={self.layer_map[old]}: no record in these files is "
-                                        f"by {old!r}")
 
     def _not_stored(self, spans: list[Span], new_ids: set[str]) -> list[Span]:
         """The spans not stored already: on a document stored before this page (a file imported
@@ -365,10 +351,15 @@ def import_paths(
                 raise
             if isinstance(record, Tally):
                 setattr(report, record.field, getattr(report, record.field) + record.n)
+            elif isinstance(record, Users):
+                importer.names.learn(record.names)
             else:
                 importer.add(record)  # type: ignore[arg-type]
         importer.flush()
-        importer.finish()
+        report.warnings += importer.names.warnings()
+        report.ls_users = importer.names.emails
+        if importer.names.learnt:
+            store.set_setting(LS_USERS, json.dumps(importer.names.ls_users, ensure_ascii=False, sort_keys=True))
     return report
 
 

@@ -68,3 +68,53 @@ class Merges:
             out.append(f"{path}: on {counted(len(merged), 'document')}, several {what}{said} were merged into the "
                        f"one layer {layer!r}: {why}")
         return out
+
+
+class LayerNames:
+    """The layer each record of an import goes to, and what the import has to say about it:
+    ``--layer-map`` applied (to the file's name, or the ``ls-ID`` an email stands for), Label
+    Studio users known by email named by their id (``ls_users``: email -> ``ls-ID``, from snapshot
+    exports, this import's and earlier ones'), and the merges a peer's file made."""
+
+    def __init__(self, layer_map: dict[str, str], ls_users: dict[str, str]):
+        self.layer_map = layer_map
+        self.ls_users = dict(ls_users)
+        self.mapped: set[str] = set()  # the --layer-map names some record had
+        self.merges = Merges()
+        self.learnt = False  # ls_users has gained a user the database does not keep yet
+        self.emails: dict[str, str] = {}  # ls-ID -> email, as this import's snapshots showed them
+        self.unknown: set[str] = set()  # Label Studio users known only by an email
+
+    def layer(self, rec: Any) -> str:
+        """The layer a record that names one goes to."""
+        if rec.tool != "annotator":
+            self.merges.add(rec)
+        name = rec.annotator
+        if rec.tool == "labelstudio" and "@" in name:  # a snapshot's JSON_MIN: an email, no id
+            if name in self.ls_users:
+                name = self.ls_users[name]
+            else:
+                self.unknown.add(name)
+        for old in (rec.annotator, name):
+            if old in self.layer_map:
+                self.mapped.add(old)
+                return self.layer_map[old]
+        return name
+
+    def learn(self, users: dict[str, str]) -> None:
+        """Label Studio users a snapshot export showed with both email and id."""
+        for email, name in users.items():
+            if self.ls_users.get(email) != name:
+                self.ls_users[email] = name
+                self.learnt = True
+            self.emails[name] = email
+
+    def warnings(self) -> list[str]:
+        out = self.merges.warnings()
+        for email in sorted(self.unknown):
+            out.append(f"Label Studio user {email} is named by email: a snapshot's JSON_MIN gives no id, and no "
+                       f"snapshot JSON imported here showed one; if it is ls-ID in other exports, import again with "
+                       f"--layer-map {email}=ls-ID")
+        for old in sorted(set(self.layer_map) - self.mapped):
+            out.append(f"--layer-map {old}={self.layer_map[old]}: no record in these files is by {old!r}")
+        return out

@@ -126,8 +126,15 @@ class Tally:
 SKIPPED = Tally("skipped_records")  # an example its format marks as rejected
 
 
+@dataclass(frozen=True)
+class Users:
+    """Label Studio users a snapshot export names by both id and email: email -> ``ls-ID``."""
+
+    names: dict[str, str]
+
+
 def read_jsonl(path: Path, progress: Progress | None = None,
-               options: ReadOptions = ReadOptions()) -> Iterator[Record | Tally]:
+               options: ReadOptions = ReadOptions()) -> Iterator[Record | Tally | Users]:
     """One JSON object per line (annotator's own, doccano, Prodigy or Label Studio); blank lines
     are allowed."""
     seen = False
@@ -165,7 +172,7 @@ def read_jsonl(path: Path, progress: Progress | None = None,
 
 
 def _label_studio_task(path: Path, line: int | None, task: dict[str, Any], options: ReadOptions,
-                       where: str | None, choices: frozenset[str] = frozenset()) -> Iterator[Record | Tally]:
+                       where: str | None, choices: frozenset[str] = frozenset()) -> Iterator[Record | Tally | Users]:
     try:
         found = formats.from_label_studio(task, options.text_field, options.themes, choices)
         records = []
@@ -178,13 +185,15 @@ def _label_studio_task(path: Path, line: int | None, task: dict[str, Any], optio
         raise InputError(path, f"{where}: {err.reason}" if where else err.reason, line) from None
     except formats.FormatError as err:
         raise InputError(path, f"{where}: {err}" if where else str(err), line) from None
+    if found.users:
+        yield Users(found.users)
     yield from records
     if found.prediction_ids:
         yield Tally("prediction_ids", found.prediction_ids)
 
 
 def read_label_studio(path: Path, progress: Progress | None = None,
-                      options: ReadOptions = ReadOptions()) -> Iterator[Record | Tally]:
+                      options: ReadOptions = ReadOptions()) -> Iterator[Record | Tally | Users]:
     """A Label Studio export (JSON or JSON_MIN): a list of tasks. Errors name the task."""
     data = path.read_bytes()
     if progress:
@@ -253,7 +262,7 @@ def _has_lone_surrogate(value: Any) -> bool:
 
 
 def iter_records(files: list[Path], progress: Progress | None = None,
-                 options: ReadOptions = ReadOptions()) -> Iterator[Record | Tally]:
+                 options: ReadOptions = ReadOptions()) -> Iterator[Record | Tally | Users]:
     for path in files:
         suffix = path.suffix.lower()
         reader = read_jsonl if suffix == ".jsonl" else read_label_studio if suffix == ".json" else read_txt

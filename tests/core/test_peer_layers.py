@@ -74,9 +74,24 @@ def test_a_label_studio_user_has_one_name_in_json_json_min_and_the_snapshot(stor
     user = {"id": 1, "first_name": "", "last_name": "", "avatar": None, "email": "admin@example.com",
             "initials": "ad"}
     snapshot = dump(tmp_path / "snapshot.json", [ls_task([ls_annotation(spans, user)])])
-    for path in (plain, minimal, snapshot):
-        import_paths(store, [path], annotator="tester")
+    # The snapshot's JSON_MIN names the user by email alone (the converter's get_annotator).
+    snapshot_min = dump(tmp_path / "snapshot-min.json",
+                        [ls_min_item([("رجائیان", "PER"), ("مشهد", "GPE")], "admin@example.com", 1)])
+    reports = [import_paths(store, [path], annotator="tester") for path in (plain, minimal, snapshot)]
+    assert "Label Studio users: ls-1 is admin@example.com" in reports[-1].summary()
+    again = import_paths(store, [snapshot_min], annotator="tester")  # a later import: the database knows
     assert layers(store) == {"ls-1": ["رجائیان", "مشهد"]}  # not also admin@example.com
+    assert again.spans_added == 0 and again.warnings == []
+
+
+def test_a_snapshot_json_min_alone_names_the_user_by_email_and_says_how_to_map_it(run, db_path, tmp_path: Path):
+    path = dump(tmp_path / "snapshot-min.json", [ls_min_item([("مشهد", "GPE")], "kim@example.com", 1)])
+    result = run("import", str(path))
+    assert result.exit_code == 0, result.output
+    assert ("warning: Label Studio user kim@example.com is named by email: a snapshot's JSON_MIN gives no id"
+            in result.stderr and "--layer-map kim@example.com=ls-ID" in result.stderr)
+    with open_project(db_path) as store:
+        assert layers(store) == {"kim@example.com": ["مشهد"]}
 
 
 # --- --layer-map ----------------------------------------------------------------------------------
