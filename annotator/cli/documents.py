@@ -71,7 +71,9 @@ def import_command(paths: tuple[Path, ...], samples: bool, annotator: str | None
     too, with their offsets converted to code points (see docs/format.md); Label Studio
     predictions come in as the annotator "model". Offsets are read in the unit each tool's
     editor writes: doccano UTF-16 code units, Label Studio, Prodigy and annotator code points;
-    --offsets overrides that (graphemes: a doccano project in grapheme mode).
+    --offsets overrides that (graphemes: a doccano project in grapheme mode). Spans that cut a
+    character such as an emoji, or that fit word edges only in another unit, are refused with
+    the unit that fits: never imported shifted.
 
     A peer's file names people its own way (Label Studio users ls-ID, Prodigy sessions
     dataset-session, doccano the member its file is named after): --layer-map renames them. When
