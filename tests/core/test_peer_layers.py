@@ -78,9 +78,10 @@ def test_a_label_studio_user_has_one_name_in_json_json_min_and_the_snapshot(stor
     snapshot_min = dump(tmp_path / "snapshot-min.json",
                         [ls_min_item([("رجائیان", "PER"), ("مشهد", "GPE")], "admin@example.com", 1)])
     reports = [import_paths(store, [path], annotator="tester") for path in (plain, minimal, snapshot)]
+    assert layers(store) == {"ls-1": ["رجائیان", "مشهد"]}  # not also admin@example.com
     assert "Label Studio users: ls-1 is admin@example.com" in reports[-1].summary()
     again = import_paths(store, [snapshot_min], annotator="tester")  # a later import: the database knows
-    assert layers(store) == {"ls-1": ["رجائیان", "مشهد"]}  # not also admin@example.com
+    assert layers(store) == {"ls-1": ["رجائیان", "مشهد"]}
     assert again.spans_added == 0 and again.warnings == []
 
 
