@@ -84,6 +84,7 @@ class LayerNames:
         self.learnt = False  # ls_users has gained a user the database does not keep yet
         self.emails: dict[str, str] = {}  # ls-ID -> email, as this import's snapshots showed them
         self.unknown: set[str] = set()  # Label Studio users known only by an email
+        self.sessions: set[str] = set()  # Prodigy's dataset-session names, as the files gave them
 
     def layer(self, rec: Any) -> str:
         """The layer a record that names one goes to."""
@@ -95,6 +96,8 @@ class LayerNames:
                 name = self.ls_users[name]
             else:
                 self.unknown.add(name)
+        if rec.tool == "prodigy":
+            self.sessions.add(name)
         for old in (rec.annotator, name):
             if old in self.layer_map:
                 self.mapped.add(old)
@@ -115,6 +118,15 @@ class LayerNames:
             out.append(f"Label Studio user {email} is named by email: a snapshot's JSON_MIN gives no id, and no "
                        f"snapshot JSON imported here showed one; if it is ls-ID in other exports, import again with "
                        f"--layer-map {email}=ls-ID")
+        people: dict[str, list[str]] = defaultdict(list)  # news_ner-sara, news_cat-sara: sara's two datasets
+        for name in sorted(self.sessions - set(self.layer_map)):
+            if "-" in name.strip("-"):
+                people[name.rsplit("-", 1)[1]].append(name)
+        for person, names in sorted(people.items()):
+            if len(names) > 1:
+                maps = " ".join(f"--layer-map {name}={person}" for name in names)
+                out.append(f"Prodigy named {', '.join(names)} apart (a session is dataset-session): if they are "
+                           f"one person, import again with {maps}")
         for old in sorted(set(self.layer_map) - self.mapped):
             out.append(f"--layer-map {old}={self.layer_map[old]}: no record in these files is by {old!r}")
         return out

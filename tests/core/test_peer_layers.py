@@ -107,7 +107,12 @@ def test_layer_map_puts_two_prodigy_sessions_of_one_person_in_one_layer(run, db_
                  {"text": text, "accept": ["public_safety"], "answer": "accept", "_input_hash": 1, "_task_hash": 3,
                   "_view_id": "choice", "_session_id": "news_cat-sara", "_annotator_id": "news_cat-sara",
                   "meta": {"id": "fa-2"}})
+    apart = run("import", str(path), db=tmp_path / "apart.db")
+    assert ("warning: Prodigy named news_cat-sara, news_ner-sara apart (a session is dataset-session): if they "
+            "are one person, import again with --layer-map news_cat-sara=sara --layer-map news_ner-sara=sara"
+            in apart.stderr)
     result = run("import", "--layer-map", "news_ner-sara=sara", "--layer-map", "news_cat-sara=sara", str(path))
+    assert "warning" not in result.stderr
     assert result.exit_code == 0, result.output
     assert "annotators added: sara" in result.stdout
     with open_project(db_path) as store:
@@ -209,3 +214,32 @@ def test_statuses_come_back_from_label_studio_as_they_were(run, db_path, tmp_pat
         statuses = {doc: entry["status"] for doc, entry in store.gold_layers(["fa-3", "fa-4"]).items()}
         assert statuses == {"fa-3": "in_progress", "fa-4": "adjudicated"}
         assert store.layers(["fa-3"])["fa-3"]["sara"]["status"].value == "in_progress"
+
+
+def _peer_files(tmp_path: Path) -> list[Path]:
+    u = len("😀".encode("utf-16-le")) // 2 - 1
+    (a, b), (c, d) = at("رجائیان"), at("مشهد")
+    ours = [{**ls_region("مشهد", "GPE"), "annotator": "gold", "annotator_status": "in_progress"}]
+    user = {"id": 2, "email": "kim@example.com"}
+    return [
+        jsonl(tmp_path / "admin.jsonl",
+              {"id": 1, "text": TEXT, "Comments": [], "label": [[a + u, b + u, "PER"]], "annotator": "sara"},
+              {"id": 2, "text": TEXT, "Comments": [], "label": [[c + u, d + u, "GPE"]], "annotator": "minji"}),
+        dump(tmp_path / "export-JSON.json", [ls_task([ls_annotation(ours, 1, 1),
+                                                      ls_annotation([ls_region("و", "ORG")], user, 2)])]),
+        dump(tmp_path / "export-JSON_MIN.json",
+             [ls_min_item([("مشهد", "GPE")], 1, 1, theme={"choices": ["transport"]}),
+              {**ls_min_item([], 1, 2, theme="transport"), "id": 2, "doc_id": "fa-2", "text": TEXT + "!"}]),
+        jsonl(tmp_path / "prodigy.jsonl", {"text": TEXT, "spans": [{"start": a, "end": b, "label": "PER"}],
+                                           "accept": ["economy"], "answer": "accept", "_annotator_id": "news-sara"}),
+    ]
+
+
+def test_every_peer_file_imported_again_changes_nothing(store: Store, tmp_path: Path):
+    files = _peer_files(tmp_path)
+    import_paths(store, files, annotator="tester")
+    before = store.dump()
+    again = import_paths(store, files, annotator="tester")
+    assert (again.documents_added, again.spans_added, again.themes_added, again.statuses_set) == (0, 0, 0, 0)
+    assert again.themes_created == [] and again.annotators_added == []
+    assert store.dump() == before
