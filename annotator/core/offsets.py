@@ -10,7 +10,9 @@ count:
   project with grapheme mode). 👩‍👩‍👧 is one, and so is 🇮🇷, and ک plus a haraka.
 
 A position that falls inside a character in the source unit (half of a surrogate pair) cannot be
-converted: :class:`OffsetError` says so, and the importer names the file and line.
+converted: :class:`OffsetError` says so, and the importer names the file and line. Nothing in a
+doccano file names its unit, so :func:`misread` also tells spans read in the wrong one (an edge
+that cuts an emoji or a ZWJ family; edges inside words that another unit puts on word edges).
 """
 
 from __future__ import annotations
