@@ -32,6 +32,7 @@ from annotator.core.identity import (
 from annotator.core.importing import import_paths, total_bytes
 from annotator.core.model import Status
 from annotator.core.offsets import UNITS
+from annotator.core.peer_layers import parse_layer_map
 from annotator.core.resources import seeds_dir
 from annotator.core.text import counted, match_expression, snippet
 from annotator.storage import Store
@@ -53,10 +54,13 @@ def _columns() -> int:
               help="The unit span offsets are counted in. Default: what each tool's editor writes "
                    "(doccano utf16; Label Studio, Prodigy, annotator codepoints).")
 @click.option("--text-field", metavar="NAME", help="Label Studio: the data field that holds the text (default: text).")
+@click.option("--layer-map", "layer_map", metavar="OLD=NEW", multiple=True,
+              help="Put the work the files name OLD in the layer NEW (repeatable; several OLD may share a NEW): "
+                   "--layer-map ls-3=sara, or a Prodigy dataset-session name --layer-map news_ner-sara=sara.")
 @db_option
 @reports_errors
 def import_command(paths: tuple[Path, ...], samples: bool, annotator: str | None, strict: bool, fmt: str,
-                   offsets: str | None, text_field: str | None, db: str | None) -> None:
+                   offsets: str | None, text_field: str | None, layer_map: tuple[str, ...], db: str | None) -> None:
     """Import articles from .txt files, .jsonl files and folders (searched recursively).
 
     A .txt file is one article: its name is the id, its first non-empty line the title. A .jsonl
@@ -67,9 +71,16 @@ def import_command(paths: tuple[Path, ...], samples: bool, annotator: str | None
     too, with their offsets converted to code points (see docs/format.md); Label Studio
     predictions come in as the annotator "model". Offsets are read in the unit each tool's
     editor writes: doccano UTF-16 code units, Label Studio, Prodigy and annotator code points;
-    --offsets overrides that (graphemes: a doccano project in grapheme mode). INCEpTION's UIMA
-    CAS XMI (a .xmi with TypeSystem.xml beside it, a .zip, a project export) and WebAnno TSV 3.3
-    (.tsv) import too: named entities as spans, document metadata as themes, UTF-16 offsets.
+    --offsets overrides that (graphemes: a doccano project in grapheme mode). Spans that cut a
+    character such as an emoji, or that fit word edges only in another unit, are refused with
+    the unit that fits: never imported shifted. INCEpTION's UIMA CAS XMI (a .xmi with
+    TypeSystem.xml beside it, a .zip, a project export) and WebAnno TSV 3.3 (.tsv) import too:
+    named entities as spans, document metadata as themes, UTF-16 offsets.
+
+    A peer's file names people its own way (Label Studio users ls-ID, Prodigy sessions
+    dataset-session, doccano the member its file is named after): --layer-map renames them. When
+    a file has merged several people's work into one layer (doccano's export, Label Studio's
+    JSON_MIN), a warning names what was merged.
 
     Importing the same files again changes nothing. Any bad input stops the import with the file
     and line named, and the database is left exactly as it was.
@@ -82,21 +93,25 @@ def import_command(paths: tuple[Path, ...], samples: bool, annotator: str | None
         annotator import --offsets graphemes doccano-grapheme-project.jsonl
         annotator import --text-field content label-studio-export.json
         annotator import inception-project-export.zip
+        annotator import --layer-map news_ner-sara=sara --layer-map news_cat-sara=sara prodigy.jsonl
     """
     if samples:
         paths = (*paths, seeds_dir())
     if not paths:
         raise click.UsageError("give files or folders to import, or --samples for the sample articles")
+    renames = parse_layer_map(layer_map)
     with project(db, create=True) as store:
         owner = annotator or current_annotator(store)
         options = {"annotator": owner, "strict": strict, "fmt": fmt, "offsets": offsets, "text_field": text_field,
-                   "annotator_given": annotator is not None}
+                   "annotator_given": annotator is not None, "layer_map": renames}
         if sys.stderr.isatty():
             with click.progressbar(length=total_bytes(list(paths)), label="Importing", file=sys.stderr) as bar:
                 report = import_paths(store, list(paths), progress=bar.update, **options)
         else:
             report = import_paths(store, list(paths), **options)
         click.echo(report.summary())
+        for warning in report.warnings:
+            click.echo(f"warning: {warning}", err=True)
 
 
 @click.command(context_settings=CONTEXT)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from annotator.core.formats import LS_DOC_ID, LS_LAYER_KEY, MODEL
+from annotator.core.formats import LS_DOC_ID, LS_LAYER_KEY, LS_STATUS_KEY, MODEL
 from annotator.core.model import GOLD, Document, Span
 from annotator.core.offsets import OffsetError, Units
 from annotator.core.token_view import (Aligned, DocTokens, TokenStats, align, bio_tags, keep_longest,
@@ -179,6 +179,8 @@ def _ls_results(layer: Layer, unit: str, prefix: str, names: LabelStudioNames) -
     if layer.annotator and layer.annotator != MODEL:
         for item in results:
             item[LS_LAYER_KEY] = layer.annotator
+            if layer.status:  # gold in progress stays so through Label Studio
+                item[LS_STATUS_KEY] = layer.status
     return results
 
 

@@ -30,6 +30,7 @@ TOOL_NAMES = {"annotator": "annotator", "doccano": "doccano", "prodigy": "Prodig
 MODEL = "model"  # the annotator that Label Studio predictions are imported as
 LS_DOC_ID = "doc_id"  # the data field annotator's Label Studio export keeps the document id in
 LS_LAYER_KEY = "annotator"  # the key in each result item that names annotator's layer
+LS_STATUS_KEY = "annotator_status"  # ... and the one that keeps its status (in_progress, adjudicated)
 
 
 class Skip(Exception):
@@ -108,6 +109,8 @@ def from_doccano(obj: dict[str, Any], member: str | None = None) -> dict[str, An
     out["themes"] = themes
     if "Comments" in obj and member:
         out["annotator"] = member
+        if isinstance(obj.get("annotator"), str) and obj["annotator"]:
+            out["_origin"] = obj["annotator"]  # named in the warning when lines are merged
     elif isinstance(obj.get("annotator"), str) and obj["annotator"]:  # our own doccano export names the layer
         out["annotator"] = obj["annotator"]
     meta = {k: v for k, v in obj.items()
@@ -162,6 +165,7 @@ class LabelStudioTask:
     records: list[dict[str, Any]]
     prediction_ids: int = 0
     notes: list[str] = field(default_factory=list)
+    users: dict[str, str] = field(default_factory=dict)  # email -> ls-ID, where completed_by gives both
 
 
 def _ls_text_field(values: dict[str, Any], text_field: str | None, skip: set[str]) -> str:
@@ -234,21 +238,34 @@ def _ls_results(results: Any) -> tuple[list[Any], list[str]]:
     return spans, themes
 
 
-def _ls_layer_name(results: Any) -> str | None:
+def _ls_layer_name(results: Any) -> tuple[str | None, str]:
     """annotator's Label Studio export names the layer in each result (Label Studio keeps extra
-    keys there, and drops an annotation's own meta): the first such name, if any."""
+    keys there, and drops an annotation's own meta), and its status beside it: the first such
+    name, if any, and its status (``done`` if none is written: Label Studio keeps only
+    submitted annotations)."""
     for item in results if isinstance(results, list) else []:
         if isinstance(item, dict) and isinstance(item.get(LS_LAYER_KEY), str) and item[LS_LAYER_KEY].strip():
-            return item[LS_LAYER_KEY].strip()
-    return None
+            status = item.get(LS_STATUS_KEY)
+            return item[LS_LAYER_KEY].strip(), status if isinstance(status, str) and status.strip() else "done"
+    return None, "done"
 
 
 def _ls_person(who: Any) -> str:
+    """One name per Label Studio user whichever export wrote it: ``ls-ID``. JSON and JSON_MIN give
+    only the user's id (a number), the snapshot's JSON an object with id and email; the id is the
+    one thing all three have. The snapshot's JSON_MIN gives only the email: the importer maps it to
+    the ``ls-ID`` a snapshot JSON showed beside it (``LabelStudioTask.users``), if any."""
     if isinstance(who, dict):
-        who = who.get("email") or who.get("username") or who.get("id")
-    if isinstance(who, bool) or not isinstance(who, (int, str)) or who == "":
+        who = next((who[k] for k in ("id", "email", "username") if _ls_named(who.get(k))), None)
+    if isinstance(who, str) and who.strip().isdigit():
+        who = int(who)
+    if not _ls_named(who):
         return "labelstudio"  # no one named: Label Studio's own user
-    return f"ls-{who}" if isinstance(who, int) else who
+    return f"ls-{who}" if isinstance(who, int) else who.strip()
+
+
+def _ls_named(who: Any) -> bool:
+    return isinstance(who, (int, str)) and not isinstance(who, bool) and str(who).strip() != ""
 
 
 def _ls_base(values: dict[str, Any], text_field: str | None, task_id: Any, skip: set[str]) -> dict[str, Any]:
@@ -274,13 +291,30 @@ def _ls_base(values: dict[str, Any], text_field: str | None, task_id: Any, skip:
     return base
 
 
+def ls_min_choices(tasks: list[Any]) -> frozenset[str]:
+    """A JSON_MIN file's Choices controls, by name, and every choice ticked in them: the fields
+    that hold ``{"choices": [...]}`` in some task, and the choices there. A bare string in such a
+    field, or equal to such a choice, is a ticked choice too, whatever the schema holds, so that
+    an import decides the same the first time and the second (when its own themes are in the
+    schema)."""
+    found: set[str] = set()
+    for task in tasks:
+        if isinstance(task, dict) and not isinstance(task.get("data"), dict):
+            for name, value in task.items():
+                if name not in _LS_FIELDS and isinstance(value, dict) and set(value) == {"choices"}:
+                    found.add(name)
+                    found.update(v for v in value["choices"] if isinstance(v, str))
+    return frozenset(found)
+
+
 def from_label_studio(task: dict[str, Any], text_field: str | None = None,
-                      themes: frozenset[str] = frozenset()) -> LabelStudioTask:
+                      themes: frozenset[str] = frozenset(), choices: frozenset[str] = frozenset()) -> LabelStudioTask:
     """One Label Studio task, JSON or JSON_MIN: one record per annotation (as its annotator) and
     per prediction (as ``model``), or one plain record when nobody annotated it. ``themes`` are
-    the schema's theme names (JSON_MIN writes a single ticked choice as a bare string)."""
+    the schema's theme names and ``choices`` the file's Choices controls and choices
+    (:func:`ls_min_choices`): JSON_MIN writes a single ticked choice as a bare string."""
     if not isinstance(task.get("data"), dict):
-        return _from_label_studio_min(task, text_field, themes)
+        return _from_label_studio_min(task, text_field, themes, choices)
     base = _ls_base(task["data"], text_field, task.get("id"), set())
     out = LabelStudioTask([])
     annotations = task.get("annotations")
@@ -291,14 +325,16 @@ def from_label_studio(task: dict[str, Any], text_field: str | None = None,
         if not isinstance(annotation, dict) or annotation.get("was_cancelled"):
             continue
         spans, themes = _ls_results(annotation.get("result") or [])
-        name = _ls_layer_name(annotation.get("result"))
+        name, status = _ls_layer_name(annotation.get("result"))
         if name is None or name in named:
             # No name of ours, or a second annotation claiming one (another user's copy of that
-            # layer, edited in Label Studio): it is the work of its Label Studio user.
-            name = _ls_person(annotation.get("completed_by"))
+            # layer, edited in Label Studio): it is the work of its Label Studio user, submitted.
+            name, status = _ls_person(annotation.get("completed_by")), "done"
+        who = annotation.get("completed_by")
+        if isinstance(who, dict) and _ls_named(who.get("email")) and isinstance(who.get("id"), int):
+            out.users[str(who["email"]).strip()] = _ls_person(who["id"])  # the snapshot export's user
         named.add(name)
-        # An annotation exists in Label Studio once it is submitted: the layer is done.
-        out.records.append({**base, "spans": spans, "themes": themes, "annotator": name, "status": "done"})
+        out.records.append({**base, "spans": spans, "themes": themes, "annotator": name, "status": status})
     for prediction in task.get("predictions") or []:
         if isinstance(prediction, dict):
             spans, themes = _ls_results(prediction.get("result") or [])
@@ -311,12 +347,13 @@ def from_label_studio(task: dict[str, Any], text_field: str | None = None,
 
 
 def _from_label_studio_min(task: dict[str, Any], text_field: str | None,
-                           known_themes: frozenset[str]) -> LabelStudioTask:
+                           known_themes: frozenset[str], choices: frozenset[str]) -> LabelStudioTask:
     """JSON_MIN: the task's data fields, Label Studio's own fields and one annotation's results
     side by side, each result under its control's name: a Labels control as a list of
     {start, end, text, labels}, a Choices control as a bare string (one ticked) or
     {"choices": [...]} (several). A bare string cannot be told from a data field by its shape,
-    so it counts as a ticked choice only when the schema has a theme of that name."""
+    so it counts as a ticked choice only when the schema has a theme of that name, or the file
+    shows its field is a Choices control or its value a choice (``choices``)."""
     spans: list[Any] = []
     themes: list[str] = []
     results: set[str] = set()
@@ -334,8 +371,8 @@ def _from_label_studio_min(task: dict[str, Any], text_field: str | None,
     base = _ls_base(base_fields, text_field, task.get("id"), set())
     text_key = next((k for k, v in base_fields.items() if v is base.get("text")), None)
     for name, value in list(base_fields.items()):
-        if (name != text_key and name not in _DATA_FIELDS and isinstance(value, str) and value in known_themes
-                and name in base.get("meta", {})):
+        if (name != text_key and name not in _DATA_FIELDS and isinstance(value, str) and name in base.get("meta", {})
+                and (value in known_themes or name in choices or value in choices)):
             themes.append(value)
             del base["meta"][name]
     if "meta" in base and not base["meta"]:

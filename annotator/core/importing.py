@@ -9,6 +9,7 @@ they are.
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,11 +17,13 @@ from annotator.core import formats, stopping
 from annotator.core.errors import InputError
 from annotator.core.model import GOLD, Document, Span, Status
 from annotator.core.offsets import UNIT_NAMES, UNITS
+from annotator.core.peer_layers import LayerNames
 from annotator.core.reading import (
     Progress,
     ReadOptions,
     Record,
     Tally,
+    Users,
     collect_files,
     iter_records,
 )
@@ -45,6 +48,8 @@ class ImportReport:
     prediction_ids: int = 0  # Label Studio predictions given as bare ids: nothing to import
     matched_by_text: int = 0  # another tool's ids that were unknown, matched to a stored text
     unit_documents: dict[str, int] = field(default_factory=dict)  # unit -> documents where it mattered
+    warnings: list[str] = field(default_factory=list)  # what the import command prints as "warning: ..."
+    ls_users: dict[str, str] = field(default_factory=dict)  # ls-ID -> the email a snapshot export gave
 
     def summary(self) -> str:
         parts = [
@@ -76,6 +81,10 @@ class ImportReport:
             lines.append(f"skipped {counted(self.prediction_ids, 'prediction')} given only as ids (Label Studio's "
                          "quick export): export from Label Studio in JSON with predictions included in full "
                          "(a snapshot export), then import that file")
+        if self.ls_users:
+            lines.append("Label Studio users: " + ", ".join(f"{name} is {email}" for name, email in
+                                                            sorted(self.ls_users.items()))
+                         + " (--layer-map ls-ID=NAME names their layers)")
         for unit, n in sorted(self.unit_documents.items()):
             lines.append(f"offsets read as {UNIT_NAMES[unit]}: {counted(n, 'document')} with spans after "
                          "characters that other units count differently (emoji, combined letters); if spans "
@@ -87,6 +96,7 @@ class ImportReport:
 
 
 PAGE = 500  # records written per batch of executemany calls
+LS_USERS = "labelstudio_users"  # the setting that keeps Label Studio users' ids by email
 
 
 @dataclass
@@ -103,9 +113,11 @@ class _Importer:
     table, instead of a dozen statements per document. Records are still checked in file order,
     so the first bad one is the one reported."""
 
-    def __init__(self, store: Store, default_annotator: str, strict: bool, report: ImportReport):
+    def __init__(self, store: Store, default_annotator: str, strict: bool, report: ImportReport,
+                 layer_map: dict[str, str] | None = None):
         self.store = store
         self.default_annotator = default_annotator
+        self.names = LayerNames(layer_map or {}, json.loads(store.setting(LS_USERS) or "{}"))
         self.strict = strict
         self.report = report
         self.labels = store.label_names()
@@ -170,7 +182,7 @@ class _Importer:
                 continue
             if not (rec.spans or rec.themes or (rec.status and rec.status is not Status.NEW)):
                 continue
-            annotator = rec.annotator or self.default_annotator
+            annotator = self.default_annotator if rec.annotator is None else self.names.layer(rec)
             if annotator not in self.annotators:
                 self.store.ensure_annotator(annotator)
                 self.annotators.add(annotator)
@@ -302,6 +314,7 @@ def import_paths(
     offsets: str | None = None,
     text_field: str | None = None,
     annotator_given: bool = False,
+    layer_map: dict[str, str] | None = None,
 ) -> ImportReport:
     """Import files and folders in one transaction; raises :class:`InputError` and changes nothing
     on the first bad input.
@@ -311,7 +324,8 @@ def import_paths(
     ``offsets`` (codepoints, utf16, graphemes) overrides the unit each tool's offsets are read
     in; ``text_field`` names Label Studio's data field that holds the text. With
     ``annotator_given`` (an explicit --annotator), ``annotator`` also owns a doccano export's
-    lines, which otherwise belong to the doccano member the file is named after.
+    lines, which otherwise belong to the doccano member the file is named after. ``layer_map``
+    renames the layers the files name (``{"news_ner-sara": "sara", "news_cat-sara": "sara"}``).
     """
     if fmt not in formats.FORMATS:
         raise InputError("--format", f"unknown format {fmt!r} (expected one of {', '.join(formats.FORMATS)})")
@@ -324,7 +338,7 @@ def import_paths(
     files, skipped = collect_files(paths)
     report = ImportReport(files=len(files), skipped_files=[str(p) for p in skipped])
     with store.transaction():
-        importer = _Importer(store, annotator, strict, report)
+        importer = _Importer(store, annotator, strict, report, layer_map)
         options = ReadOptions(fmt, offsets, text_field, frozenset(store.theme_names()), not annotator_given)
         records = iter_records(files, progress, options)
         while True:
@@ -337,9 +351,15 @@ def import_paths(
                 raise
             if isinstance(record, Tally):
                 setattr(report, record.field, getattr(report, record.field) + record.n)
+            elif isinstance(record, Users):
+                importer.names.learn(record.names)
             else:
                 importer.add(record)  # type: ignore[arg-type]
         importer.flush()
+        report.warnings += importer.names.warnings()
+        report.ls_users = importer.names.emails
+        if importer.names.learnt:
+            store.set_setting(LS_USERS, json.dumps(importer.names.ls_users, ensure_ascii=False, sort_keys=True))
     return report
 
 

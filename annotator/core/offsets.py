@@ -10,7 +10,9 @@ count:
   project with grapheme mode). 👩‍👩‍👧 is one, and so is 🇮🇷, and ک plus a haraka.
 
 A position that falls inside a character in the source unit (half of a surrogate pair) cannot be
-converted: :class:`OffsetError` says so, and the importer names the file and line.
+converted: :class:`OffsetError` says so, and the importer names the file and line. Nothing in a
+doccano file names its unit, so :func:`misread` also tells spans read in the wrong one (an edge
+that cuts an emoji or a ZWJ family; edges inside words that another unit puts on word edges).
 """
 
 from __future__ import annotations
@@ -114,3 +116,67 @@ def fitting_units(text: str, start: int, end: int, covered: str | None, *, exclu
         if a < b and (covered is None or text[a:b] == covered):
             out.append(unit)
     return out
+
+
+# --- telling the unit a file was counted in ------------------------------------------------------
+
+_ZWNJ = "\u200c"  # a cluster's last code point that a word (and so a span) may end before
+_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]")
+
+
+def _cluster_starts(text: str) -> set[int]:
+    return {m.start() for m in _CLUSTER.finditer(text)} | {len(text)}
+
+
+def _splits(text: str, starts: set[int], position: int) -> bool:
+    """Whether a span edge at ``position`` cuts a character of several code points (an emoji and
+    its skin tone, a ZWJ family, a flag, a letter and its mark). A Persian word ends before its
+    ZWNJ, which joins the letter's cluster: that edge is no cut."""
+    return position not in starts and text[position] != _ZWNJ
+
+
+def _on_edge(text: str, position: int) -> bool:
+    """Whether ``position`` is at a word's edge: not between two letters, marks or digits."""
+    if position in (0, len(text)):
+        return True
+    return not (_WORD.match(text[position - 1]) and _WORD.match(text[position]))
+
+
+def _read(text: str, spans: list[tuple[int, int]], unit: str) -> list[tuple[int, int]] | None:
+    units = Units(text, unit)
+    try:
+        out = [(units.to_code_point(a), units.to_code_point(b)) for a, b in spans]
+    except OffsetError:
+        return None
+    return out if all(a < b for a, b in out) else None
+
+
+def misread(text: str, spans: list[tuple[int, int]], unit: str, *, unit_chosen: bool) -> str | None:
+    """Why spans counted in ``unit`` (no span text beside them) are not meant to be read in it, or
+    None. Refused: an edge that cuts a character of several code points, whatever the unit; and,
+    where ``unit`` is a tool's default rather than chosen, spans with two or more edges inside
+    words when another unit puts every edge of every span on a word's edge. One edge inside a
+    word is left alone: a Korean particle (서울 in 서울소방재난본부는) or a word's stem is a span
+    of its own."""
+    starts = _cluster_starts(text)
+    mine = _read(text, spans, unit) or []
+    others = {}
+    for other in UNITS:
+        read = _read(text, spans, other) if other != unit else None
+        if read is not None and not any(_splits(text, starts, p) for span in read for p in span):
+            others[other] = all(_on_edge(text, p) for span in read for p in span)
+    fits = [u for u, edges in others.items() if edges] or list(others)
+    hint = ("; " + " or ".join(f"--offsets {u}" for u in fits) + " would fit") if fits else ""
+    for i, (a, b) in enumerate(mine, 1):
+        cut = next((p for p in (a, b) if _splits(text, starts, p)), None)
+        if cut is not None:
+            cluster = _CLUSTER.search(text, max(s for s in starts if s <= cut)).group()
+            return (f"span {i}: [{spans[i - 1][0]}, {spans[i - 1][1]}) read as {UNIT_NAMES[unit]} cuts the "
+                    f"character {cluster!r} (one grapheme of {len(cluster)} code points){{counted}}{hint}")
+    inside = sum(not _on_edge(text, p) for span in mine for p in span)
+    edges = [u for u, edges in others.items() if edges]
+    if not unit_chosen and inside >= 2 and edges:
+        return (f"{inside} span edges fall inside words when read as {UNIT_NAMES[unit]}{{counted}}, and read as "
+                f"{UNIT_NAMES[edges[0]]} every span starts and ends on a word's edge: import with --offsets "
+                f"{edges[0]} (or --offsets {unit} if the spans are meant to cut words)")
+    return None

@@ -1,0 +1,236 @@
+"""One record as read from a file, checked before it is stored: its fields' types, its text (no
+control characters), its id, language and status, and each span, its offsets converted from the
+unit the file counted in (annotator.core.offsets) to code points and refused with the file and
+line named when they do not fit. annotator.core.reading finds and parses the files; nothing here
+reads a file or writes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotator.core.errors import InputError
+from annotator.core.model import GOLD, Status
+from annotator.core.offsets import UNIT_NAMES, OffsetError, Units, fitting_units, misread, unit_matters
+from annotator.core.schema import has_invisible
+from annotator.storage import text_hash
+
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 controls but tab, LF, CR; DEL; C1
+_ID_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # an id is one line: no control at all
+_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_KNOWN_FIELDS = {"id", "title", "text", "lang", "meta", "spans", "themes", "annotator", "status", "source"}
+_EXPORT_FIELDS = {"format", "version", "direction", "updated_at"}  # written by our export; not document data
+GOLD_STATUSES = {"adjudicated": "adjudicated", "done": "adjudicated", "in_progress": "in_progress"}
+
+
+@dataclass
+class RawSpan:
+    start: int
+    end: int
+    label: str
+    note: str | None = None
+    provenance: dict[str, Any] | None = None  # gold spans: proposed_by, decided_by, decided_at
+
+
+@dataclass
+class Record:
+    """One article as read from a file, before normalisation."""
+
+    path: Path
+    line: int | None
+    id: str
+    text: str
+    title: str | None = None
+    lang: str | None = None
+    source: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+    spans: list[RawSpan] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    annotator: str | None = None
+    status: Status | None = None
+    gold_status: str | None = None  # for gold lines: in_progress or adjudicated
+    where: str | None = None  # "task 3 (id 7)" for Label Studio files, which have no line to name
+    id_from_tool: str = ""  # "ls", "doccano": the id is that tool's own (a task id): match by text
+    units_matter: str | None = None  # the unit its spans were counted in, where another would differ
+    tool: str = "annotator"  # which tool's format the record was read from
+    origin: str | None = None  # what a peer's line itself called its layer, where that is not trusted
+
+    @property
+    def gold(self) -> bool:
+        return self.annotator == GOLD
+
+    def error(self, message: str) -> InputError:
+        return InputError(self.path, f"{self.where}: {message}" if self.where else message, self.line)
+
+
+def _want(path: Path, line: int, obj: dict[str, Any], key: str, kind: type | tuple[type, ...], what: str) -> Any:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise InputError(path, f"field {key!r} must be {what}, not {type_name(value)}", line)
+    return value
+
+
+def type_name(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
+            int: "a number", float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def check_record(path: Path, line: int | None, obj: Any, units: tuple[str, str] = ("codepoints", "")) -> Record:
+    if not isinstance(obj, dict):
+        raise InputError(path, f"each line must be a JSON object, not {type_name(obj)}", line)
+    if "text" not in obj:
+        raise InputError(path, "missing required field 'text'", line)
+    text = obj["text"]
+    if not isinstance(text, str):
+        raise InputError(path, f"field 'text' must be a string, not {type_name(text)}", line)
+    if not text.strip():
+        raise InputError(path, "field 'text' is empty", line)
+    control = CONTROL.search(text)
+    if control:
+        raise InputError(path, f"field 'text' holds the control character U+{ord(control.group()):04X} at "
+                               f"{control.start()}: not text (only tab and line breaks are)", line)
+    doc_id = _want(path, line, obj, "id", (str, int), "a string")
+    doc_id = str(doc_id).strip() if doc_id is not None else ""
+    if "id" in obj and not doc_id:
+        raise InputError(path, "field 'id' is empty", line)
+    control = _ID_CONTROL.search(doc_id)
+    if control:  # a line break, BEL or ESC in an id breaks every table and file name it shows in
+        raise InputError(path, f"field 'id' holds the control character U+{ord(control.group()):04X}: an id is "
+                               "one line of visible characters", line)
+    if not doc_id:
+        doc_id = "h" + text_hash(text)[:16]  # the same text gets the same id on every import
+    title = _want(path, line, obj, "title", str, "a string")
+    lang = _want(path, line, obj, "lang", str, "a language code such as fa or ko")
+    if lang is not None and not _LANG.match(lang):
+        raise InputError(path, f"field 'lang' must be a language code such as fa or ko, not {lang!r}", line)
+    meta = _want(path, line, obj, "meta", dict, "an object") or {}
+    meta = dict(meta)
+    for key in sorted(set(obj) - _KNOWN_FIELDS - _EXPORT_FIELDS):
+        meta.setdefault(key, obj[key])  # other fields are kept, not dropped
+    source = _want(path, line, obj, "source", str, "a string") or f"{path}:{line}"
+    annotator = _want(path, line, obj, "annotator", str, "a string")
+    if annotator is not None:
+        annotator = annotator.strip()
+        if not annotator:
+            raise InputError(path, "field 'annotator' is empty", line)
+        if has_invisible(annotator):
+            raise InputError(path, f"field 'annotator' {annotator!r} holds an invisible or direction-changing "
+                                   "character", line)
+    status = _want(path, line, obj, "status", str, "a string")
+    gold_status = None
+    if annotator == GOLD:  # the adjudicated layer, from our own export
+        gold_status = GOLD_STATUSES.get((status or "in_progress").strip().lower().replace(" ", "_"))
+        if gold_status is None:
+            raise InputError(path, f"field 'status': a gold line is in_progress or adjudicated, not {status!r}", line)
+        status = None
+    if status is not None:
+        try:
+            status = Status.parse(status)
+        except ValueError as err:
+            raise InputError(path, f"field 'status': {err}", line) from None
+    themes = _want(path, line, obj, "themes", list, "a list of theme names") or []
+    for i, theme in enumerate(themes, 1):
+        if not isinstance(theme, str) or not theme.strip():
+            raise InputError(path, f"theme {i} must be a non-empty string, not {type_name(theme)}", line)
+    spans_raw = _want(path, line, obj, "spans", list, "a list of spans") or []
+    counter = _Counter(text, *units)
+    spans = [_span(path, line, i, raw, text, counter, gold=annotator == GOLD) for i, raw in enumerate(spans_raw, 1)]
+    if "annotator" in obj and annotator is None and (spans or themes or (status and status is not Status.NEW)):
+        raise InputError(path, "spans, themes or a status with \"annotator\": null: say whose they are", line)
+    matters = None
+    if spans and units[1] and unit_matters(text, max(s.end for s in spans)):
+        matters = units[0]  # another tool's offsets, and the unit changes where its spans land
+        if not any(isinstance(raw, dict) and raw.get("text") is not None for raw in spans_raw):
+            why = misread(text, [(raw["start"], raw["end"]) for raw in spans_raw], units[0],
+                          unit_chosen=units[1] == "--offsets")
+            if why:  # no text to check the spans against, and they do not fit the unit
+                raise InputError(path, why.replace("{counted}", counter.counted()), line)
+    return Record(
+        path=path, line=line, id=doc_id, text=text, title=title, lang=lang, source=source, meta=meta,
+        spans=spans, themes=[t.strip() for t in themes], annotator=annotator, status=status,
+        gold_status=gold_status, units_matter=matters,
+    )
+
+
+class _Counter:
+    """The unit a record's offsets are counted in, converted to code points over its raw text."""
+
+    def __init__(self, text: str, unit: str, source: str):
+        self.text = text
+        self.unit = unit
+        self.source = source  # "doccano's default", "--offsets"; empty for annotator's own
+        self._units: Units | None = None
+
+    def convert(self, start: int, end: int) -> tuple[int, int]:
+        if self.unit == "codepoints":
+            return start, end
+        if self._units is None:
+            self._units = Units(self.text, self.unit)
+        return self._units.to_code_point(start), self._units.to_code_point(end)
+
+    def counted(self) -> str:
+        if not self.source:
+            return ""
+        return f" (offsets counted in {UNIT_NAMES[self.unit]}, {self.source})"
+
+    def hint(self, start: int, end: int, covered: str | None) -> str:
+        """Which other --offsets choice would make this span fit, if one does."""
+        fits = fitting_units(self.text, start, end, covered, exclude=self.unit)
+        if not fits:
+            return ""
+        return "; " + " or ".join(f"--offsets {unit}" for unit in fits) + " would fit"
+
+
+def _span(path: Path, line: int | None, i: int, raw: Any, text: str, counter: _Counter, *,
+          gold: bool = False) -> RawSpan:
+    where = f"span {i}"
+    if not isinstance(raw, dict):
+        raise InputError(path, f"{where} must be an object with start, end and label, not {type_name(raw)}", line)
+    for key in ("start", "end", "label"):
+        if key not in raw:
+            raise InputError(path, f"{where}: missing {key!r}", line)
+    start, end, label = raw["start"], raw["end"], raw["label"]
+    for key, value in (("start", start), ("end", end)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InputError(path, f"{where}: {key!r} must be a whole number, not {type_name(value)}", line)
+    if not isinstance(label, str) or not label.strip():
+        raise InputError(path, f"{where}: 'label' must be a non-empty string", line)
+    if start < 0:
+        raise InputError(path, f"{where}: start {start} is negative", line)
+    if start >= end:
+        raise InputError(path, f"{where}: start {start} is not before end {end}", line)
+    covered = raw.get("text")
+    if covered is not None and not isinstance(covered, str):
+        raise InputError(path, f"{where}: 'text' must be a string, not {type_name(covered)}", line)
+    raw_start, raw_end = start, end
+    try:
+        start, end = counter.convert(start, end)
+    except OffsetError as err:
+        raise InputError(path, f"{where}: {err}{counter.counted()}{counter.hint(raw_start, raw_end, covered)}",
+                         line) from None
+    if end > len(text):
+        raise InputError(path, f"{where}: end {end} is past the end of the text ({len(text)} characters)"
+                         f"{counter.counted()}{counter.hint(raw_start, raw_end, covered)}", line)
+    note = raw.get("note")
+    if note is not None and not isinstance(note, str):
+        raise InputError(path, f"{where}: 'note' must be a string, not {type_name(note)}", line)
+    if covered is not None and covered != text[start:end]:
+        raise InputError(
+            path, f"{where}: its text {covered!r} is not what [{raw_start}, {raw_end}) covers ({text[start:end]!r})"
+            f"{counter.counted()}{counter.hint(raw_start, raw_end, covered)}", line
+        )
+    provenance = None
+    if gold:
+        proposed = raw.get("proposed_by", [])
+        if not isinstance(proposed, list) or not all(isinstance(p, str) for p in proposed):
+            raise InputError(path, f"{where}: 'proposed_by' must be a list of annotator names", line)
+        for key in ("decided_by", "decided_at"):
+            if raw.get(key) is not None and not isinstance(raw[key], str):
+                raise InputError(path, f"{where}: {key!r} must be a string", line)
+        provenance = {"proposed_by": proposed, "decided_by": raw.get("decided_by"), "decided_at": raw.get("decided_at")}
+    return RawSpan(start, end, label.strip(), note or None, provenance)

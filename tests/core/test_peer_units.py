@@ -1,0 +1,88 @@
+"""A peer's offsets are never read in a unit they were not counted in: spans that cut a character
+of several code points, or that only fit word edges in another unit, are refused with the unit
+that fits; spans that legitimately end inside a word (a Korean particle, a Persian word before
+its ZWNJ) still import. The emoji and ZWJ families come BEFORE the spans."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from annotator.core.errors import InputError
+from annotator.core.importing import import_paths
+from annotator.core.offsets import Units
+from annotator.core.project import open_project
+from annotator.storage import Store
+from tests.helpers import write
+
+# The text of the doccano 1.8.4 project in grapheme mode that the issue's import shifted.
+FIRE = ("😀 👨🏻\u200d🚒: حمید رضایی امروز در مشهد گفت 👩\u200d👩\u200d👧 خانواده از آتش\u200cسوزی نجات یافتند "
+        "سازمان آتش\u200cنشانی تهران")
+FIRE_SPANS = [("حمید رضایی", "PER"), ("امروز", "DATE"), ("مشهد", "GPE"), ("👩\u200d👩\u200d👧", "PER"),
+              ("خانواده", "PER"), ("آتش\u200cسوزی", "EVENT"), ("سازمان آتش\u200cنشانی تهران", "ORG")]
+
+
+def counted_in(unit: str, text: str, word: str, nth: int = 0) -> list[int]:
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(word, start + 1)
+    units = Units(text, unit)
+    return [units.from_code_point(start), units.from_code_point(start + len(word))]
+
+
+def doccano_export(path: Path, text: str, spans: list[tuple[str, str]], unit: str) -> Path:
+    """admin.jsonl as doccano 1.8.4's export writes it: its example id, the text, Comments, and
+    [start, end, LABEL] in the project's unit."""
+    label = [[*counted_in(unit, text, word), tag] for word, tag in spans]
+    line = {"id": 12, "text": text, "Comments": [], "label": label}
+    return write(path, json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def test_a_grapheme_mode_export_read_as_utf16_is_refused_not_shifted(run, db_path, tmp_path: Path):
+    path = doccano_export(tmp_path / "admin.jsonl", FIRE, FIRE_SPANS, "graphemes")
+    result = run("import", str(path))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [
+        f"Error: {path}:1: span 1: [5, 15) read as UTF-16 code units cuts the character '👨🏻\\u200d🚒' (one "
+        "grapheme of 4 code points) (offsets counted in UTF-16 code units, doccano's default); --offsets "
+        "graphemes would fit"]
+    with open_project(db_path) as store:
+        assert store.count_documents() == 0  # as it was
+    right = run("import", "--offsets", "graphemes", str(path))
+    assert right.exit_code == 0, right.output
+    with open_project(db_path) as store:
+        assert [(s.label, s.text) for s in store.spans("12", "admin")] == [
+            (tag, word) for word, tag in FIRE_SPANS]
+
+
+def test_spans_that_cut_words_in_the_default_unit_but_fit_another_are_refused(store: Store, tmp_path: Path):
+    # Persian with harakat (marks that join their letter into one grapheme) before the spans.
+    text = "«بِسْمِ اللَّهِ» استاندار سمنان گفت که شهرداری مشهد"
+    spans = [("سمنان", "GPE"), ("شهرداری مشهد", "ORG")]
+    path = doccano_export(tmp_path / "admin.jsonl", text, spans, "graphemes")
+    with pytest.raises(InputError, match=r"admin.jsonl:1: 3 span edges fall inside words when read as UTF-16 code "
+                                         r"units \(offsets counted in UTF-16 code units, doccano's default\), and "
+                                         r"read as grapheme clusters every span starts and ends on a word's edge: "
+                                         r"import with --offsets graphemes"):
+        import_paths(store, [path], annotator="tester")
+    assert store.count_documents() == 0
+    import_paths(store, [path], annotator="tester", offsets="graphemes")
+    assert [s.text for s in store.spans("12", "admin")] == ["سمنان", "شهرداری مشهد"]
+    # A unit given with --offsets is the user's word, not a guess: kept even where it cuts words.
+    import_paths(store, [path], annotator="kim", annotator_given=True, offsets="utf16")
+    assert [s.text for s in store.spans("12", "kim")] == ["اندار", "فت که شهردار"]
+
+
+def test_spans_ending_inside_words_that_fit_their_unit_still_import(store: Store, tmp_path: Path):
+    """The refusals' false positives: this imported before them and must still."""
+    # Korean particles (서울 in 서울소방재난본부는, 대구시 in 대구시는) and Persian words before their
+    # ZWNJ (سامانه in سامانه‌های), after an emoji and a ZWJ family: UTF-16 as doccano counts.
+    text = ("😀 👩\u200d👩\u200d👧 서울소방재난본부는 대구시는 밝혔다. "
+            "سامانه\u200cهای هوشمند شهرداری مشهد راه\u200cاندازی شد")
+    spans = [("서울", "ORG"), ("대구시", "GPE"), ("سامانه", "LOC"), ("راه", "EVENT")]
+    path = doccano_export(tmp_path / "admin.jsonl", text, spans, "utf16")
+    report = import_paths(store, [path], annotator="tester")
+    assert [(s.label, s.text) for s in store.spans("12", "admin")] == [(tag, word) for word, tag in spans]
+    assert report.spans_added == 4
