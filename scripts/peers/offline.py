@@ -180,10 +180,11 @@ def consumers(exe: str, src: Path, workdir: Path, out: Out) -> None:
         # CoNLL-2003: the whole layer in one file, one Doc per -DOCSTART-. CoNLL-U: one file per
         # document, as spaCy's conllu converter groups sentences by count (-n), not by document.
         batches = [("sara", [])] if fmt == "conll" else [(d, ["--ids", d]) for d in sorted(sara)]
-        docs = []
+        docs, warning = [], ""
         for name, ids in batches:
             path = workdir / f"sara-{name}.{fmt}"
-            run(exe, src, "export", "--format", fmt, "--annotator", "sara", *ids, "-o", str(path))
+            told = run(exe, src, "export", "--format", fmt, "--annotator", "sara", *ids, "-o", str(path))
+            warning = warning or said(told.stderr, "overlap", "left out")
             folder = workdir / f"converted-{fmt}-{name}"
             folder.mkdir(exist_ok=True)
             p = subprocess.run([sys.executable, "-m", "spacy", "convert", str(path), str(folder), "-c", converter,
@@ -218,7 +219,7 @@ def consumers(exe: str, src: Path, workdir: Path, out: Out) -> None:
             else:
                 want[(d, "sara")] = v
         out.row(peer, f"export --format {fmt} → spacy convert -c {converter}", "annotator→consumer", want, got,
-                themes=False, note=f"{len(docs)} Docs for {len(sara)} documents, {junk} holding -DOCSTART-, "
+                themes=False, warning=warning, note=f"{len(docs)} Docs for {len(sara)} documents, {junk} holding -DOCSTART-, "
                                    f"{exact_text} with the stored text exactly")
         if junk:
             out.errors.append(f"[{peer}] {fmt}: {junk} Docs hold a -DOCSTART- line")
