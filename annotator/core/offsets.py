@@ -176,7 +176,11 @@ def misread(text: str, spans: list[tuple[int, int]], unit: str, *, unit_chosen: 
     inside = sum(not _on_edge(text, p) for span in mine for p in span)
     edges = [u for u, edges in others.items() if edges]
     if not unit_chosen and inside >= 2 and edges:
+        # Every unit that fits is named: on a line where two of them count alike (an emoji is one
+        # code point and one grapheme), naming one would send a grapheme-mode file's reader to the
+        # wrong one, to be refused again further down.
         return (f"{inside} span edges fall inside words when read as {UNIT_NAMES[unit]}{{counted}}, and read as "
-                f"{UNIT_NAMES[edges[0]]} every span starts and ends on a word's edge: import with --offsets "
-                f"{edges[0]} (or --offsets {unit} if the spans are meant to cut words)")
+                f"{' or as '.join(UNIT_NAMES[u] for u in edges)} every span starts and ends on a word's edge: "
+                f"import with {' or '.join(f'--offsets {u}' for u in edges)} (or --offsets {unit} if the spans "
+                f"are meant to cut words)")
     return None

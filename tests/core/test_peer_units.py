@@ -57,6 +57,18 @@ def test_a_grapheme_mode_export_read_as_utf16_is_refused_not_shifted(run, db_pat
             (tag, word) for word, tag in FIRE_SPANS]
 
 
+def test_a_refusal_names_every_unit_that_fits(store: Store, tmp_path: Path):
+    # An emoji is one code point and one grapheme: on this line both fit, and a grapheme-mode
+    # file's next line (a ZWJ family) fits only graphemes, so naming code points alone would send
+    # the reader the wrong way (the peers' round trip met this).
+    text = "😀 خبر: رجائیان در مشهد گفت"
+    path = doccano_export(tmp_path / "admin.jsonl", text, [("رجائیان", "PER"), ("مشهد", "GPE")], "graphemes")
+    with pytest.raises(InputError, match=r"read as code points or as grapheme clusters every span starts and ends "
+                                         r"on a word's edge: import with --offsets codepoints or --offsets graphemes"):
+        import_paths(store, [path], annotator="tester")
+    assert store.count_documents() == 0
+
+
 def test_spans_that_cut_words_in_the_default_unit_but_fit_another_are_refused(store: Store, tmp_path: Path):
     # Persian with harakat (marks that join their letter into one grapheme) before the spans.
     text = "«بِسْمِ اللَّهِ» استاندار سمنان گفت که شهرداری مشهد"
