@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotator.core.errors import InputError
 from annotator.core.exporting import FORMATS, ExportOptions
+from annotator.core.peer_layers import parse_layer_map
 from annotator.core.model import Status
 from annotator.core.offsets import UNIT_NAMES, UNITS
 from annotator.storage import Store
@@ -111,7 +113,8 @@ class ExportDialog(QDialog):
 
 
 class ImportOptionsDialog(QDialog):
-    """After choosing files: how other tools' offsets are counted (and Label Studio's text field)."""
+    """After choosing files: how other tools' offsets are counted, Label Studio's text field, and
+    which of a peer's layer names become whose (the command line's --layer-map)."""
 
     def __init__(self, parent: QWidget | None, paths: list[str]):
         super().__init__(parent)
@@ -123,17 +126,41 @@ class ImportOptionsDialog(QDialog):
             self.offsets.addItem(f"Always {UNIT_NAMES[unit]}", unit)
         self.text_field = QLineEdit()
         self.text_field.setPlaceholderText("text")
+        self.layer_map = QLineEdit()
+        self.layer_map.setPlaceholderText("news_ner-sara=sara, ls-1=minji")
+        self.layer_map.setToolTip("A peer's layer name, =, the annotator it is: Prodigy's dataset-session names, "
+                                  "Label Studio's ls-ID users. Comma-separated.")
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: palette(highlight)")
+        self.problem.hide()
         names = QLabel("\n".join(paths[:8]) + (f"\n… and {len(paths) - 8} more" if len(paths) > 8 else ""))
         names.setTextFormat(names.textFormat().PlainText)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Ok).setText("Import")
-        buttons.accepted.connect(self.accept)
+        buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
         form.addRow("Files", names)
         form.addRow("Span offsets", self.offsets)
         form.addRow("Label Studio text field", self.text_field)
+        form.addRow("Rename layers", self.layer_map)
+        form.addRow("", self.problem)
         form.addRow(buttons)
 
-    def choices(self) -> dict[str, str | None]:
-        return {"offsets": self.offsets.currentData(), "text_field": self.text_field.text().strip() or None}
+    def _layer_map(self) -> dict[str, str]:
+        return parse_layer_map([item for item in self.layer_map.text().split(",") if item.strip()])
+
+    def _accept(self) -> None:
+        """A layer map that is not OLD=NEW pairs is said here, and the dialog stays open."""
+        try:
+            self._layer_map()
+        except InputError as err:
+            self.problem.setText(err.reason.replace("--layer-map", "Rename layers"))
+            self.problem.show()
+            self.layer_map.setFocus()
+            return
+        self.accept()
+
+    def choices(self) -> dict[str, object]:
+        return {"offsets": self.offsets.currentData(), "text_field": self.text_field.text().strip() or None,
+                "layer_map": self._layer_map() or None}

@@ -14,6 +14,7 @@ from annotator.core.errors import AnnotatorError
 from annotator.core.exporting import ExportOptions, count_documents, export_file
 from annotator.core.importing import import_paths, total_bytes
 from annotator.core.resources import seeds_dir
+from annotator.core.text import counted
 from annotator.gui.export_dialog import ExportDialog, ImportOptionsDialog
 from annotator.storage import DATABASE_ERRORS
 
@@ -113,9 +114,12 @@ class Files:
             w.view.setFocus()  # the keyboard goes back to the article
         return None
 
-    def run_import(self, paths: list[str], offsets: str | None = None, text_field: str | None = None) -> bool:
+    def run_import(self, paths: list[str], offsets: str | None = None, text_field: str | None = None,
+                   layer_map: dict[str, str] | None = None) -> bool:
         """Import with a progress dialog; an error or Cancel leaves the database as it was.
-        ``offsets`` overrides the unit other tools' offsets are read in (see annotator import)."""
+        ``offsets`` overrides the unit other tools' offsets are read in, ``layer_map`` renames a
+        peer's layers (see annotator import). What the import warns of (layers a peer's file
+        merged, names to map) is shown, not only printed by the command line."""
         w = self.window
         try:
             total = total_bytes(paths)
@@ -125,7 +129,7 @@ class Files:
         report = self._with_progress(
             "Importing…", total,
             lambda step: import_paths(w.store, paths, annotator=w.annotator, progress=step,
-                                      offsets=offsets, text_field=text_field),
+                                      offsets=offsets, text_field=text_field, layer_map=layer_map),
             cancelled="Import cancelled; nothing was changed", failed="Import failed; nothing was changed")
         if report is None:
             return False
@@ -135,7 +139,15 @@ class Files:
         w.documents.refresh_languages()
         w.documents.apply_filters()
         w.documents.update_progress()
-        w.statusBar().showMessage(report.summary().replace("\n", "; "), 10000)
+        said = report.summary().replace("\n", "; ")
+        if report.warnings:
+            said += f"; {counted(len(report.warnings), 'warning')}: " + "; ".join(report.warnings)
+            box = QMessageBox(QMessageBox.Warning, "Imported, with warnings",
+                              report.summary() + "\n\n" + "\n\n".join(report.warnings), QMessageBox.Ok, w)
+            box.setTextFormat(Qt.PlainText)
+            if not w._quiet_dialogs:
+                box.exec()
+        w.statusBar().showMessage(said, 10000)
         if w.document is None:
             first = w.store.neighbour(None, w.annotator)
             if first:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtWidgets import QDialog
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from annotator.gui import files as files_module
 from annotator.gui.export_dialog import ExportDialog, ImportOptionsDialog
+from annotator.storage import text_hash
 from tests.helpers import write
 
 TEXT = "😀 🇮🇷 خبر: رجائیان در مشهد"
@@ -40,7 +42,7 @@ def test_import_of_another_tools_file_asks_for_the_unit_and_uses_it(qtbot, windo
     monkeypatch.setattr(files_module.QFileDialog, "getOpenFileNames",
                         staticmethod(lambda *a, **k: ([str(path)], "")))
     window.files.import_files()
-    assert chosen == {"offsets": "codepoints", "text_field": None}
+    assert chosen == {"offsets": "codepoints", "text_field": None, "layer_map": None}
     assert [(s.label, s.text) for s in window.store.spans("x", "tester")] == [("GPE", "مشهد")]
     assert "offsets read as code points" in window.statusBar().currentMessage()
 
@@ -72,3 +74,57 @@ def test_every_format_the_dialog_offers_exports_from_the_window(qtbot, window, t
         assert window.files.run_export(dialog.options(), str(dialog.target())), dialog.format.itemData(i)
         assert dialog.target().exists()
         assert str(dialog.target().resolve()) in window.statusBar().currentMessage()
+
+
+def _prodigy_file(tmp_path: Path) -> Path:
+    start = TEXT.index("مشهد")
+    lines = [{"text": TEXT, "meta": {"doc_id": "p"}, "_annotator_id": f"news_{task}-sara", "_session_id": f"news_{task}-sara",
+              "answer": "accept", "spans": [{"start": start, "end": start + 4, "label": "GPE"}] if task == "ner" else []}
+             for task in ("ner", "cat")]
+    return write(tmp_path / "p.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
+
+
+def test_the_import_dialog_renames_a_peers_layers_and_says_what_is_not_a_pair(qtbot, window, tmp_path):
+    dialog = ImportOptionsDialog(window, [str(tmp_path / "p.jsonl")])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.layer_map, "news_ner-sara")  # no "=": not a pair
+    qtbot.keyClick(dialog.layer_map, Qt.Key_Return)
+    assert dialog.isVisible() and dialog.result() != QDialog.Accepted
+    assert dialog.problem.isVisible() and "is not OLD=NEW" in dialog.problem.text()
+    dialog.layer_map.clear()
+    qtbot.keyClicks(dialog.layer_map, "news_ner-sara=sara, news_cat-sara=sara")
+    qtbot.keyClick(dialog.layer_map, Qt.Key_Return)
+    assert dialog.result() == QDialog.Accepted
+    choices = dialog.choices()
+    assert choices["layer_map"] == {"news_ner-sara": "sara", "news_cat-sara": "sara"}
+    window._quiet_dialogs = True  # what an import warns of is the next test's
+    assert window.files.run_import([str(_prodigy_file(tmp_path))], **choices)
+    doc_id = "h" + text_hash(TEXT)[:16]  # Prodigy's line names no id: the text's hash is its id
+    assert [s.text for s in window.store.spans(doc_id, "sara")] == ["مشهد"]
+    assert window.store.annotators_with_layers() == ["sara"]
+
+
+def test_what_an_import_warns_of_is_shown_in_the_window(qtbot, window, tmp_path):
+    # doccano's export: two lines of one document, written by two people, in one member's file
+    start = TEXT.index("مشهد")
+    lines = [{"id": 1, "text": TEXT, "annotator": who, "label": [[_utf16(TEXT, start), _utf16(TEXT, start + 4), lab]],
+              "Comments": []}
+             for who, lab in (("sara", "GPE"), ("minji", "LOC"))]
+    path = write(tmp_path / "admin.jsonl", "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
+    shown = []
+
+    def read_the_box() -> None:  # the warning is a dialog the person reads and closes with Enter
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):  # not yet: the import's progress dialog
+            QTimer.singleShot(10, read_the_box)
+            return
+        shown.append((box.windowTitle(), box.text()))
+        qtbot.keyClick(box, Qt.Key_Return)
+
+    QTimer.singleShot(10, read_the_box)
+    assert window.files.run_import([str(path)])
+    [(title, text)] = shown
+    assert title == "Imported, with warnings" and "merged into the one layer 'admin'" in text and "sara" in text
+    said = window.statusBar().currentMessage()
+    assert "1 warning" in said and "merged" in said and "admin" in said and "sara" in said
