@@ -216,15 +216,16 @@ def init(conn: Any) -> list[str]:
         conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(LEAD_TABLES)} TO {leads}")
         conn.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON annotators FROM {leads}")
         conn.execute(f"GRANT USAGE ON SEQUENCE documents_seq_seq TO {leads}")
-        derived = [t for t in DERIVED_TABLES if conn.execute("SELECT to_regclass(%s)", [t]).fetchone()[0]]
-        tables = (*OWNER_TABLES, *LAYER_TABLES, *GOLD_TABLES, *derived, "annotator_migrations",
-                  *TIME_TABLES, *QUEUE_TABLES)
+        exists = lambda t: conn.execute("SELECT to_regclass(%s)", [t]).fetchone()[0] is not None  # noqa: E731
+        derived = [t for t in DERIVED_TABLES if exists(t)]
+        timed, queues = [t for t in TIME_TABLES if exists(t)], [t for t in QUEUE_TABLES if exists(t)]
+        tables = (*OWNER_TABLES, *LAYER_TABLES, *GOLD_TABLES, *derived, "annotator_migrations", *timed, *queues)
         everyone = f"{annotators}, {reviewers}"
         conn.execute(f"GRANT USAGE ON SCHEMA public TO {everyone}")
         conn.execute(f"GRANT SELECT ON {', '.join(tables)} TO {everyone}")
-        conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join((*LAYER_TABLES, *TIME_TABLES))} TO {everyone}")
-        conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(QUEUE_TABLES)} TO {leads}")
-        for table in QUEUE_TABLES:  # like gold, for the leads; each annotator reads their own queue
+        conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join((*LAYER_TABLES, *timed))} TO {everyone}")
+        for table in queues:  # like gold, for the leads; each annotator reads their own queue
+            conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {table} TO {leads}")
             conn.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
             for policy in ("own_queue", "lead_queues"):
                 conn.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
@@ -248,7 +249,7 @@ def init(conn: Any) -> list[str]:
         # default). The functions are the server's superuser's: only one can revoke this.
         if conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
             conn.execute(f"REVOKE EXECUTE ON FUNCTION {', '.join(_LARGE_OBJECT_MAKERS)} FROM PUBLIC")
-        for table in (*LAYER_TABLES, *TIME_TABLES):
+        for table in (*LAYER_TABLES, *timed):
             conn.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
             conn.execute(f"DROP POLICY IF EXISTS read_all ON {table}")
             conn.execute(f"CREATE POLICY read_all ON {table} FOR SELECT USING (true)")
