@@ -498,5 +498,10 @@ CREATE TABLE IF NOT EXISTS imported_time (
     updated_at TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (annotator, doc_id)
 );
+-- Live: a queue handed out is announced (the windows read their queue again); time is not (a flush
+-- every 30 s from every window would wake every other window for nothing they show).
+DROP TRIGGER IF EXISTS queue_items_notify ON queue_items;
+CREATE TRIGGER queue_items_notify AFTER INSERT OR UPDATE OR DELETE ON queue_items FOR EACH STATEMENT
+    EXECUTE FUNCTION annotator_notify_statement();
 """),
 ]
