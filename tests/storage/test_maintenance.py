@@ -490,3 +490,23 @@ def test_check_names_a_database_waiting_for_its_upgrade_and_finds_nothing_wrong(
     report = check(path)
     assert report.ok, report.summary()
     assert any("waits for its upgrade" in note and "m002_search_index" in note for note in report.notes)
+
+
+def test_recover_keeps_queues_and_active_time(tmp_path: Path):
+    from annotator.core.importing import import_paths
+
+    path = tmp_path / "q.db"
+    with Store.open(path) as store:
+        import_paths(store, [SEEDS], annotator="lead")
+        ids = [doc.id for docs in store.document_pages() for doc in docs]
+        store.ensure_annotator("sara")
+        store.set_queue("sara", ids[:2], by="lead")
+        store.record_active_time("sara", ids[0], "s1", clock="h:b", started_at="2026-12-07T10:00:00",
+                                 ranges=[(0.0, 12.5)])
+        store.set_imported_seconds("sara", ids[1], 30.0, source="label-studio")
+    out = tmp_path / "recovered.db"
+    assert recover(path, out).lost == 0
+    with Store.open(out) as new:
+        assert new.queue("sara") == ids[:2]
+        assert new.active_seconds(annotator="sara") == {("sara", ids[0]): 12.5, ("sara", ids[1]): 30.0}
+    assert check(out).ok
