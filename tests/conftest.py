@@ -39,7 +39,8 @@ def isolated_user(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 # "tester", as on a file; tests/gui/test_team.py has the members' own windows.
 BOTH_BACKENDS = ("tests/storage/test_store.py", "tests/storage/test_long_documents.py", "tests/core/",
                  "tests/test_cli.py", "tests/gui/test_annotating.py", "tests/gui/test_review.py",
-                 "tests/gui/test_span_menu.py", "tests/gui/test_key_path.py", "tests/gui/test_long_documents.py")
+                 "tests/gui/test_span_menu.py", "tests/gui/test_key_path.py", "tests/gui/test_long_documents.py",
+                 "tests/cli/test_queue_commands.py", "tests/gui/test_queues.py")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

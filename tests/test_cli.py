@@ -423,6 +423,7 @@ def _every_command(tmp: Path, other: Path) -> dict[tuple[str, ...], list[str]]:
         ("merge",): ["merge", str(other)],
         ("assign",): ["assign", "--to", "reza", "--out", str(tmp / "batches")],
         ("docs",): ["docs"],
+        ("queue",): ["queue", "reza"],
         ("whoami",): ["whoami"],
         ("show",): ["show", PERSIAN_SEED[:7]],
         ("search",): ["search", "대구"],

@@ -50,7 +50,7 @@ def cli(ctx: click.Context, db: str | None) -> None:
 COMMANDS = (documents.import_command, exports.export_command, review.agreement, review.adjudicate, team.merge,
             team.assign, documents.docs, documents.whoami, documents.show, documents.search, schema.schema,
             documents.stats, window.screenshot, suggestions.suggest, maintenance.check, maintenance.recover,
-            maintenance.backup, team.team, window.bench)
+            maintenance.backup, team.team, window.bench, team.queue)
 for command in COMMANDS:
     cli.add_command(command)
 

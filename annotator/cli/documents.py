@@ -118,23 +118,32 @@ def import_command(paths: tuple[Path, ...], samples: bool, annotator: str | None
 @annotator_option("Whose status and spans to show. Default: who annotates this database (annotator whoami).")
 @click.option("--lang", metavar="CODE", help="Only documents in this language (fa, ko, ...).")
 @click.option("--status", type=click.Choice([s.value for s in Status]), help="Only documents with this status.")
+@click.option("--assigned-to", "assigned_to", metavar="NAME", help="Only NAME's queue, in its order.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per document per line.")
 @db_option
 @reports_errors
-def docs(annotator: str | None, lang: str | None, status: str | None, as_json: bool, db: str | None) -> None:
+def docs(annotator: str | None, lang: str | None, status: str | None, assigned_to: str | None, as_json: bool,
+         db: str | None) -> None:
     """List the documents with their language and your status.
 
     \b
     Example:
         annotator docs
         annotator docs --lang fa --status new
+        annotator docs --assigned-to sara
         annotator docs --json | head -n 1
     """
     with project(db) as store:
         check_annotators(store, annotator)
         owner = annotator or current_annotator(store)
         _known_lang(store, lang)
-        rows = store.document_summaries(owner, lang=lang, status=Status(status) if status else None)
+        wanted = Status(status) if status else None
+        if assigned_to is None:
+            rows = store.document_summaries(owner, lang=lang, status=wanted)
+        else:  # the queue's order; an empty queue lists nothing
+            order = {doc_id: i for i, doc_id in enumerate(store.queue(assigned_to))}
+            rows = sorted(store.document_summaries(owner, lang=lang, status=wanted, ids=list(order)) if order else [],
+                          key=lambda r: order[r.id])
         if as_json:
             for row in rows:
                 click.echo(json_line({

@@ -116,33 +116,92 @@ def team_list(db: str | None) -> None:
 
 
 @click.command(context_settings=CONTEXT)
-@click.option("--to", "to", required=True, metavar="A,B,...", help="The annotators, comma-separated.")
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path, file_okay=False),
-              help="A new folder for the files (NAME.db each).")
+@click.option("--to", "to", metavar="A,B,...", help="The annotators, comma-separated.")
+@click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False),
+              help="A new folder for the files (NAME.db each). Without it, the queues are kept in the database.")
 @click.option("--overlap", default=1, show_default=True, metavar="K", type=click.IntRange(min=1, max=MOST),
               help="How many annotators get each document (2 or more for agreement and adjudication).")
 @click.option("--lang", metavar="CODE", help="Only documents in this language.")
 @click.option("--ids", multiple=True, metavar="ID", help="Only these documents (repeat the option).")
 @click.option("--unfinished", is_flag=True, help="Leave out documents someone has marked done.")
+@click.option("--append", is_flag=True, help="Add to the queues instead of replacing them (no --out).")
+@click.option("--clear", "clear", multiple=True, metavar="NAME", help="Empty NAME's queue (repeat the option).")
 @db_option
 @reports_errors
-def assign(to: str, out: Path, overlap: int, lang: str | None, ids: tuple[str, ...], unfinished: bool,
-           db: str | None) -> None:
-    """Split the work: write a database file per annotator with their batch of documents, to
-    annotate offline (annotator --db FILE) and bring back with annotator merge.
+def assign(to: str | None, out: Path | None, overlap: int, lang: str | None, ids: tuple[str, ...], unfinished: bool,
+           append: bool, clear: tuple[str, ...], db: str | None) -> None:
+    """Hand out the work: each annotator's queue in the database (on a team database the one
+    everyone shares), or with --out a database file per annotator to annotate offline
+    (annotator --db FILE) and bring back with annotator merge. The same arguments again change
+    nothing. On a team database the leads and the owner write queues.
 
     \b
     Example:
+        annotator assign --to sara,minji,reza --overlap 2
+        annotator assign --to sara --ids d17 --append
+        annotator assign --clear reza
         annotator assign --to sara,minji,reza --overlap 2 --out batch-1/
         annotator merge batch-1/sara.db
     """
     from annotator.core.assigning import assign as assign_work
+    from annotator.core.assigning import assign_queues
+    from annotator.core.identity import current_annotator
 
-    names = [name.strip() for name in to.split(",") if name.strip()]
+    names = [name.strip() for name in (to or "").split(",") if name.strip()]
+    if not names and not clear:
+        raise click.UsageError("give --to A,B,... (whom to assign to), or --clear NAME")
+    if out is not None and (append or clear):
+        raise click.UsageError("--append and --clear change the queues in the database: leave out --out")
     with project(db) as store:
-        report = assign_work(store, names, out, overlap=overlap, lang=lang, ids=list(ids) or None,
-                             unfinished=unfinished)
-    click.echo(report.summary())
+        if out is not None:
+            report = assign_work(store, names, out, overlap=overlap, lang=lang, ids=list(ids) or None,
+                                 unfinished=unfinished)
+            click.echo(report.summary())
+            return
+        with store.transaction():
+            emptied = {name: store.clear_queue(name) for name in clear}
+            counts = (assign_queues(store, names, overlap=overlap, lang=lang, ids=list(ids) or None,
+                                    unfinished=unfinished, append=append, by=store.member or current_annotator(store))
+                      if names else {})
+    for name, n in emptied.items():
+        click.echo(f"{name}: queue emptied ({counted(n, 'document')} taken out)")
+    for name, n in counts.items():
+        click.echo(f"{name}: {counted(n, 'document')} {'added to the queue' if append else 'in the queue'}")
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per document per line.")
+@db_option
+@reports_errors
+def queue(name: str | None, as_json: bool, db: str | None) -> None:
+    """Show a work queue (yours by default) in order, with each document's status.
+
+    \b
+    Example:
+        annotator queue
+        annotator queue sara --json
+    """
+    from annotator.cli.common import json_line
+    from annotator.core.identity import current_annotator
+
+    with project(db) as store:
+        owner = name or store.member or current_annotator(store)
+        rows = store.queue_status(owner)
+        mine_only = store.is_team and store.role not in ("owner", "lead") and owner != store.member
+    if as_json:
+        for doc_id, title, status in rows:
+            click.echo(json_line({"id": doc_id, "title": title, "status": status.value, "annotator": owner},
+                                 ensure_ascii=False))
+        return
+    if not rows:
+        why = " (a member reads only their own queue)" if mine_only else ""
+        click.echo(f"{owner} has no queue in this database{why}", err=True)
+        return
+    for doc_id, title, status in rows:
+        click.echo(f"{doc_id}\t{status.value}\t{' '.join(title.split())}")
+    done = sum(status.value == "done" for _, _, status in rows)
+    click.echo(f"{done} / {len(rows)} done ({owner}'s queue)", err=True)
 
 
 @click.command(context_settings=CONTEXT)

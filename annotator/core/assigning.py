@@ -6,6 +6,10 @@ a file of their own with the schema, their documents and whatever they had alrea
 them; they annotate offline (``annotator --db sara.db``); the reviewer brings the files back with
 ``annotator merge``. With ``overlap`` > 1 each document goes to that many annotators, which is what
 agreement figures and adjudication need.
+
+Without a folder (``assign_queues``) the same plan becomes each annotator's work queue in the
+database itself (issue 24): on a team database the one everyone shares, where a member's window
+shows their queue first.
 """
 
 from __future__ import annotations
@@ -63,14 +67,7 @@ def assign(store: Store, annotators: list[str], out_dir: str | Path, *, overlap:
     taken = [str(p) for p in targets.values() if p.exists()]
     if taken:
         raise AnnotatorError(f"{taken[0]} exists already; assign into a new folder")
-    chosen = []
-    for docs in store.document_pages(lang=lang, ids=ids):
-        for doc in docs:
-            if unfinished and any(layer["status"] is Status.DONE
-                                  for layer in store.layers([doc.id]).get(doc.id, {}).values()):
-                continue
-            chosen.append(doc.id)
-    plan = batches(chosen, annotators, overlap)
+    plan = batches(_chosen(store, lang, ids, unfinished), annotators, overlap)
     out_dir.mkdir(parents=True, exist_ok=True)
     schema = store.schema()
     report = AssignReport()
@@ -106,3 +103,39 @@ def _write_batches(store: Store, plan: dict[str, list[str]], targets: dict[str, 
                 target.set_setting("assigned_to", name)
         report.files[name] = targets[name]
         report.documents[name] = len(doc_ids)
+
+
+def _chosen(store: Store, lang: str | None, ids: Iterable[str] | None, unfinished: bool) -> list[str]:
+    chosen = []
+    for docs in store.document_pages(lang=lang, ids=ids):
+        for doc in docs:
+            if unfinished and any(layer["status"] is Status.DONE
+                                  for layer in store.layers([doc.id]).get(doc.id, {}).values()):
+                continue
+            chosen.append(doc.id)
+    return chosen
+
+
+def assign_queues(store: Store, annotators: list[str], *, overlap: int = 1, lang: str | None = None,
+                  ids: Iterable[str] | None = None, unfinished: bool = False, append: bool = False,
+                  by: str = "") -> dict[str, int]:
+    """Record each annotator's queue in ``store``: the same round-robin plan as :func:`assign`.
+    Without ``append`` a queue becomes exactly its plan (the same arguments again change nothing);
+    with it the plan's documents not yet queued are added at its end. All queues are written in one
+    transaction. Returns how many documents each queue gained (or, replaced, holds)."""
+    if ids is not None:
+        ids = list(ids)
+        missing = [doc_id for doc_id in ids if store.get_document(doc_id) is None]
+        if missing:
+            raise AnnotatorError(f"no document {missing[0]!r} in this database")
+    plan = batches(_chosen(store, lang, ids, unfinished), annotators, overlap)
+    counts: dict[str, int] = {}
+    with store.transaction():
+        for name in annotators:
+            store.ensure_annotator(name)
+            if append:
+                counts[name] = store.append_queue(name, plan[name], by=by)
+            else:
+                store.set_queue(name, plan[name], by=by)
+                counts[name] = len(plan[name])
+    return counts

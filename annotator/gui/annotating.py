@@ -253,6 +253,8 @@ class Annotating:
         self.set_status(status)
         if status is Status.DONE:
             w.learning.document_done()  # after the status is committed: the training reads it
+        if self._follow_queue():
+            return
         if not self.go(statuses=[Status.NEW, Status.IN_PROGRESS]):
             w.statusBar().showMessage("Every document is done or skipped", 6000)
 
@@ -269,6 +271,35 @@ class Annotating:
             return False
         w.open_document(target)
         return True
+
+    def _follow_queue(self) -> bool:
+        """With a work queue, the next document is its next one not done or skipped (after the open
+        one, then from its start); False when the annotator has no queue."""
+        w = self.window
+        try:
+            queue = w.store.queue(w.annotator)
+            if not queue:
+                return False
+            statuses = {row.id: row.status for row in w.store.document_summaries(w.annotator, ids=queue)}
+        except DATABASE_ERRORS as err:
+            w.database_failed("go to the next document in your queue", err)
+            return True
+        current = w.document.id if w.document else None
+        at = queue.index(current) + 1 if current in queue else 0
+        for doc_id in queue[at:] + queue[:at]:
+            if doc_id != current and statuses.get(doc_id) in (Status.NEW, Status.IN_PROGRESS):
+                w.open_document(doc_id)
+                return True
+        w.statusBar().showMessage("Every document in your queue is done or skipped", 6000)
+        return True
+
+    def queue_note(self, doc_id: str) -> None:
+        """Say so when the open document is outside the annotator's queue (it can still be annotated)."""
+        w = self.window
+        queue = w.documents.queue
+        if queue and doc_id not in queue:
+            w.statusBar().showMessage(f"Not in your queue: {len(queue):,} other documents are assigned to you "
+                                      "(My queue in the document list)")
 
     def next_unannotated(self) -> None:
         self.go(statuses=[Status.NEW])

@@ -8,6 +8,7 @@ from dataclasses import replace
 from PySide6.QtCore import QModelIndex, QTimer, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -51,6 +52,7 @@ class DocumentListModel(RowTableModel):
         self.lang: str | None = None
         self.status: Status | None = None
         self.search_expression: str | None = None  # an FTS5 expression from the search box, or None for all
+        self.ids: list[str] | None = None  # only these documents (the annotator's work queue), or None for all
         self._blocks: OrderedDict[int, list[DocumentSummary]] = OrderedDict()
         self._known: dict[str, bool] = {}  # documents edited since the last read: in the list or not
         self._where: dict[str, tuple[int, int]] = {}  # the rows read: (block, index in it) by document
@@ -67,7 +69,7 @@ class DocumentListModel(RowTableModel):
     # --- loading -----------------------------------------------------------------------------
 
     def _filters(self) -> dict:
-        return {"lang": self.lang, "status": self.status, "match": self.search_expression}
+        return {"lang": self.lang, "status": self.status, "match": self.search_expression, "ids": self.ids}
 
     def reload(self) -> None:
         self.beginResetModel()
@@ -246,6 +248,12 @@ class DocumentListPanel(QWidget):
         for status, text in STATUS_TEXT.items():
             self.status_filter.addItem(text, status.value)
         self.lang_filter = QComboBox()
+        # The annotator's work queue (issue 24): shown first, when they have one; unticked, every document.
+        self.queue_filter = QCheckBox("My queue")
+        self.queue_filter.setObjectName("my-queue")
+        self.queue_filter.setToolTip("Only the documents assigned to you (annotator assign), in list order")
+        self.queue_filter.setVisible(False)
+        self.queue: list[str] = []
         self.progress = QLabel()
         self.progress.setTextFormat(Qt.PlainText)
         self.view = QTableView()
@@ -269,6 +277,7 @@ class DocumentListPanel(QWidget):
         filters = QHBoxLayout()
         filters.addWidget(self.status_filter)
         filters.addWidget(self.lang_filter)
+        filters.addWidget(self.queue_filter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.search)
@@ -285,6 +294,8 @@ class DocumentListPanel(QWidget):
         self.search.textChanged.connect(lambda text: self._typing.start() if text else self.apply_filters())
         self.status_filter.currentIndexChanged.connect(self.apply_filters)
         self.lang_filter.currentIndexChanged.connect(self.apply_filters)
+        self.queue_filter.toggled.connect(self.apply_filters)
+        self.refresh_queue(apply=True)
         self.view.activated.connect(self._chosen)
         self.view.clicked.connect(self._chosen)
         self._current: str | None = None  # the open document, selected whenever the list is read again
@@ -307,12 +318,31 @@ class DocumentListPanel(QWidget):
         self.lang_filter.setCurrentIndex(max(0, self.lang_filter.findData(current)))
         self.lang_filter.blockSignals(False)
 
+    def refresh_queue(self, *, apply: bool = False) -> None:
+        """Read the annotator's queue again: the "My queue" box shows only when they have one, and
+        is ticked when it appears (``apply``: filter the list now)."""
+        try:
+            queue = self.store.queue(self.model.annotator)
+        except DATABASE_ERRORS as err:
+            self.model.failed.emit(err)
+            return
+        had, self.queue = bool(self.queue), queue
+        self.queue_filter.setVisible(bool(queue))
+        self.queue_filter.setText(f"My queue ({len(queue):,})")
+        self.queue_filter.blockSignals(True)
+        self.queue_filter.setChecked(bool(queue) and (self.queue_filter.isChecked() or not had))
+        self.queue_filter.blockSignals(False)
+        self.model.ids = queue if queue and self.queue_filter.isChecked() else None
+        if apply and (queue or had):
+            self.apply_filters()
+
     def apply_filters(self) -> None:
         self._typing.stop()
         status = self.status_filter.currentData()
         self.model.status = Status(status) if status else None
         self.model.lang = self.lang_filter.currentData()
         self.model.search_expression = match_expression(self.search.text())  # every match, paged like the rest
+        self.model.ids = self.queue if self.queue and self.queue_filter.isChecked() else None
         self.model.reload()
         self.update_progress()
         self.query_changed.emit(self.search.text() if self.model.search_expression else "")
@@ -328,6 +358,7 @@ class DocumentListPanel(QWidget):
         if everything or len(doc_ids) > many:
             if everything:
                 self.refresh_languages()
+                self.refresh_queue()  # a lead may have handed out work
             self.model.reload()
         else:
             for doc_id in doc_ids:
@@ -336,6 +367,8 @@ class DocumentListPanel(QWidget):
 
     def set_annotator(self, annotator: str) -> None:
         self.model.annotator = annotator
+        self.queue = []  # another's queue: ticked again if they have one
+        self.refresh_queue()
         self.model.reload()
         self.update_progress()
 

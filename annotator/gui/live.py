@@ -128,7 +128,7 @@ class Live(QObject):
                 w.statusBar().showMessage("The open document was removed from the database", 8000)
             else:
                 w.refresh_live()
-        w.documents.follow(docs, everything=everything or "documents" in tables, many=MANY_ROWS)
+        w.documents.follow(docs, everything=everything or bool(tables & {"documents", "queue_items"}), many=MANY_ROWS)
         if everything or docs:
             self._agreement_due = True
             self._refresh_agreement()

@@ -200,6 +200,7 @@ class MainWindow(QMainWindow):
         self.workspace.open(doc)
         if changed:
             self.statusBar().clearMessage()  # "Unit 18/18" belonged to the previous document
+            self.annotating.queue_note(doc.id)
         spans = self.layer.spans(doc.id)
         self.view.show_text(doc.text, doc.direction, article_font(doc.direction, self.point_size),
                             spans, self.colours, is_dark(self.view.palette()))

@@ -150,25 +150,26 @@ class DocumentsPart:
             yield DocumentSummary(row[0], row[1], row[2], row[3], Status(row[4]), row[5], row[6], row[7], row[8])
 
     def summary_key_at(self, offset: int, *, lang: str | None = None, status: Status | None = None,
-                       annotator: str = "", match: str | None = None) -> int | None:
+                       annotator: str = "", match: str | None = None, ids: Iterable[str] | None = None) -> int | None:
         """The seq of the ``offset``-th document (from 0) the filters let through, or None past
         the end: where a page of :meth:`document_summaries` starts when the list jumps there."""
-        listing, key, params = self._listing(annotator, lang, status, None, match, keys_only=True)
+        listing, key, params = self._listing(annotator, lang, status, ids, match, keys_only=True)
         row = self.db.execute(f"SELECT {key} FROM {listing} ORDER BY {key} LIMIT 1 OFFSET ?",
                               [*params, offset]).fetchone()
         return row[0] if row else None
 
     def summary_position(self, doc_id: str, *, lang: str | None = None, status: Status | None = None,
-                         annotator: str = "", match: str | None = None) -> int | None:
+                         annotator: str = "", match: str | None = None, ids: Iterable[str] | None = None) -> int | None:
         """How many documents the filters let through before ``doc_id`` (its row in the list), or
         None if they leave it out."""
         seq = self.db.execute("SELECT seq FROM documents WHERE id = ?", [doc_id]).fetchone()
         if seq is None:
             return None
-        listing, _, params = self._listing(annotator, lang, status, None, match)
+        ids = list(ids) if ids is not None else None
+        listing, _, params = self._listing(annotator, lang, status, ids, match)
         if self.db.execute(f"SELECT 1 FROM {listing} AND d.seq = ?", [*params, seq[0]]).fetchone() is None:
             return None
-        listing, key, params = self._listing(annotator, lang, status, None, match, keys_only=True)
+        listing, key, params = self._listing(annotator, lang, status, ids, match, keys_only=True)
         return self.db.execute(f"SELECT COUNT(*) FROM {listing} AND {key} < ?", [*params, seq[0]]).fetchone()[0]
 
     def count_summaries(

@@ -279,6 +279,45 @@ def m008_document_pieces(db: Database) -> None:
                                          for n, at in enumerate(range(0, len(text), 1024))))
 
 
+@migrations(name="m009_queues_active_time")
+def m009_queues_active_time(db: Database) -> None:
+    # Issue 24: work queues in the database (a lead hands out documents), and active time per
+    # annotator, document and window session (annotator.storage.queues_part says how it is kept).
+    db.executescript(
+        """
+        CREATE TABLE queue_items (
+            annotator TEXT NOT NULL REFERENCES annotators(name),
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,        -- the queue's order
+            assigned_by TEXT NOT NULL DEFAULT '',
+            assigned_at TEXT NOT NULL,
+            PRIMARY KEY (annotator, doc_id)
+        );
+        CREATE INDEX queue_items_order ON queue_items(annotator, position);
+        CREATE TABLE active_time (
+            annotator TEXT NOT NULL REFERENCES annotators(name),
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            session TEXT NOT NULL,            -- one window's time on one document
+            clock TEXT NOT NULL,              -- the monotonic clock the ranges are on: machine and boot
+            started_at TEXT NOT NULL,         -- wall clock, when the session began
+            ranges TEXT NOT NULL DEFAULT '[]',  -- JSON [[start, end], ...] in seconds of that clock
+            seconds REAL NOT NULL CHECK (seconds >= 0),  -- the session's total (ranges merged)
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (annotator, doc_id, session)
+        );
+        CREATE INDEX active_time_doc ON active_time(doc_id);
+        CREATE TABLE imported_time (
+            annotator TEXT NOT NULL REFERENCES annotators(name),
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            seconds REAL NOT NULL CHECK (seconds >= 0),
+            source TEXT NOT NULL DEFAULT '',  -- where it came from: a tool's name, a file
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (annotator, doc_id)
+        );
+        """
+    )
+
+
 def known_names() -> list[str]:
     """Every migration this version of annotator knows, in order."""
     return [m.name for m in migrations.pending(Database(memory=True))]

@@ -7,8 +7,8 @@ change is on disk.
 This module opens, upgrades, locks and closes the database and keeps its settings; the Store's
 other parts live beside it, along the seams it always had: the label schema and annotators
 (``schema_part``), documents, their list and search (``documents_part``), annotations and
-suggestions (``annotations_part``), reading in bulk (``bulk_part``) and the gold layer
-(``gold_part``), with what they share in ``common``.
+suggestions (``annotations_part``), reading in bulk (``bulk_part``), the gold layer
+(``gold_part``) and work queues and active time (``queues_part``), with what they share in ``common``.
 """
 
 from __future__ import annotations
@@ -33,13 +33,14 @@ from annotator.storage.errors import DatabaseBusy, explain, kind_of
 from annotator.storage.files import connect_readonly, remove_database_files, stoppable
 from annotator.storage.gold_part import GoldPart
 from annotator.storage.migrations import known_names, migrations
+from annotator.storage.queues_part import QueuesPart
 from annotator.storage.schema_part import SchemaChange, SchemaPart  # noqa: F401
 from annotator.storage.team import is_url
 
 _MIGRATIONS_TABLE = "_sqlite_migrations"
 
 
-class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart):
+class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart, QueuesPart):
     """An open annotator database. Use :meth:`open`; close it with :meth:`close` or ``with``.
 
     A team database (``team_store.TeamStore``) has the same methods in PostgreSQL's dialect;

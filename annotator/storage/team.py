@@ -37,6 +37,10 @@ LEAD_TABLES = ("settings", "documents", "labels", "themes")  # the owner's, but 
 # The database's own copies, made by its triggers: everyone reads them, nobody writes them (a
 # document's pieces come with the document, whoever may insert it: issue 22, p005).
 DERIVED_TABLES = ("document_pieces",)
+# Issue 24: time is a member's own, as their layer is (each writes only their rows, all read them);
+# a queue is the leads' and owner's to write, and each annotator reads only their own.
+TIME_TABLES = ("active_time", "imported_time")
+QUEUE_TABLES = ("queue_items",)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,62}$")
 
 
@@ -116,7 +120,9 @@ def refusal_hint(message: str) -> str:
     """Who may write where PostgreSQL refused a connection (its message names the table)."""
     table = re.search(r'for table "?(\w+)"?', message)
     name = table.group(1) if table else ""
-    if name in LAYER_TABLES or name == "member_settings":
+    if name in QUEUE_TABLES:
+        return "work queues are written by the leads and the owner; a member reads their own"
+    if name in LAYER_TABLES or name in TIME_TABLES or name == "member_settings":
         return "a member writes only their own layer: rows that name another annotator are refused"
     if name in GOLD_TABLES:
         return "gold and adjudication are written by reviewers and leads"
@@ -210,12 +216,21 @@ def init(conn: Any) -> list[str]:
         conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(LEAD_TABLES)} TO {leads}")
         conn.execute(f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON annotators FROM {leads}")
         conn.execute(f"GRANT USAGE ON SEQUENCE documents_seq_seq TO {leads}")
-        derived = [t for t in DERIVED_TABLES if conn.execute("SELECT to_regclass(%s)", [t]).fetchone()[0]]
-        tables = (*OWNER_TABLES, *LAYER_TABLES, *GOLD_TABLES, *derived, "annotator_migrations")
+        exists = lambda t: conn.execute("SELECT to_regclass(%s)", [t]).fetchone()[0] is not None  # noqa: E731
+        derived = [t for t in DERIVED_TABLES if exists(t)]
+        timed, queues = [t for t in TIME_TABLES if exists(t)], [t for t in QUEUE_TABLES if exists(t)]
+        tables = (*OWNER_TABLES, *LAYER_TABLES, *GOLD_TABLES, *derived, "annotator_migrations", *timed, *queues)
         everyone = f"{annotators}, {reviewers}"
         conn.execute(f"GRANT USAGE ON SCHEMA public TO {everyone}")
         conn.execute(f"GRANT SELECT ON {', '.join(tables)} TO {everyone}")
-        conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(LAYER_TABLES)} TO {everyone}")
+        conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join((*LAYER_TABLES, *timed))} TO {everyone}")
+        for table in queues:  # like gold, for the leads; each annotator reads their own queue
+            conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {table} TO {leads}")
+            conn.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+            for policy in ("own_queue", "lead_queues"):
+                conn.execute(f"DROP POLICY IF EXISTS {policy} ON {table}")
+            conn.execute(f"CREATE POLICY own_queue ON {table} FOR SELECT USING (annotator = current_user)")
+            conn.execute(f"CREATE POLICY lead_queues ON {table} TO {leads} USING (true) WITH CHECK (true)")
         conn.execute(f"GRANT INSERT, UPDATE, DELETE ON {', '.join(GOLD_TABLES)} TO {reviewers}")
         conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON member_settings TO {everyone}")
         conn.execute("ALTER TABLE member_settings ENABLE ROW LEVEL SECURITY")
@@ -234,7 +249,7 @@ def init(conn: Any) -> list[str]:
         # default). The functions are the server's superuser's: only one can revoke this.
         if conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
             conn.execute(f"REVOKE EXECUTE ON FUNCTION {', '.join(_LARGE_OBJECT_MAKERS)} FROM PUBLIC")
-        for table in LAYER_TABLES:
+        for table in (*LAYER_TABLES, *timed):
             conn.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
             conn.execute(f"DROP POLICY IF EXISTS read_all ON {table}")
             conn.execute(f"CREATE POLICY read_all ON {table} FOR SELECT USING (true)")

@@ -465,4 +465,43 @@ BEGIN
     RETURN NEW;
 END $$;
 """),
+    ("p006_queues_active_time", """
+-- Issue 24, as m009 on a file: work queues (the leads' and the owner's to write, each member reads
+-- their own), active time per window session and imported time (a member writes only their own
+-- rows, everyone reads them). The grants and policies are team.init's.
+CREATE TABLE IF NOT EXISTS queue_items (
+    annotator TEXT COLLATE "C" NOT NULL REFERENCES annotators(name),
+    doc_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    assigned_by TEXT COLLATE "C" NOT NULL DEFAULT '',
+    assigned_at TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (annotator, doc_id)
+);
+CREATE INDEX IF NOT EXISTS queue_items_order ON queue_items(annotator, position);
+CREATE TABLE IF NOT EXISTS active_time (
+    annotator TEXT COLLATE "C" NOT NULL REFERENCES annotators(name),
+    doc_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    session TEXT COLLATE "C" NOT NULL,
+    clock TEXT COLLATE "C" NOT NULL,
+    started_at TEXT COLLATE "C" NOT NULL,
+    ranges TEXT COLLATE "C" NOT NULL DEFAULT '[]',
+    seconds DOUBLE PRECISION NOT NULL CHECK (seconds >= 0),
+    updated_at TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (annotator, doc_id, session)
+);
+CREATE INDEX IF NOT EXISTS active_time_doc ON active_time(doc_id);
+CREATE TABLE IF NOT EXISTS imported_time (
+    annotator TEXT COLLATE "C" NOT NULL REFERENCES annotators(name),
+    doc_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    seconds DOUBLE PRECISION NOT NULL CHECK (seconds >= 0),
+    source TEXT COLLATE "C" NOT NULL DEFAULT '',
+    updated_at TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (annotator, doc_id)
+);
+-- Live: a queue handed out is announced (the windows read their queue again); time is not (a flush
+-- every 30 s from every window would wake every other window for nothing they show).
+DROP TRIGGER IF EXISTS queue_items_notify ON queue_items;
+CREATE TRIGGER queue_items_notify AFTER INSERT OR UPDATE OR DELETE ON queue_items FOR EACH STATEMENT
+    EXECUTE FUNCTION annotator_notify_statement();
+"""),
 ]

@@ -189,7 +189,8 @@ def _error(err: Exception) -> TeamDatabaseError:
 
 
 # The tables whose triggers announce changes (team.MIGRATIONS, p002).
-_ANNOUNCED = frozenset((*team.LAYER_TABLES, *team.GOLD_TABLES, "documents", "labels", "themes", "annotators"))
+_ANNOUNCED = frozenset((*team.LAYER_TABLES, *team.GOLD_TABLES, *team.QUEUE_TABLES, "documents", "labels", "themes",
+                        "annotators"))
 
 
 def _change(payload: str, sender: int) -> dict[str, Any] | None:

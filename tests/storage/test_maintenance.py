@@ -286,8 +286,19 @@ def test_recover_a_healthy_database_copies_everything(project: Path, tmp_path: P
     assert check(out).ok
 
 
+def middle_page_of(path: Path, table: str) -> int:
+    """The page of ``table``'s rows nearest the middle of the file (a new migration's tables move
+    the middle: the noise must still land on rows, as the test means)."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' "
+                            "ORDER BY abs(pageno - ?) LIMIT 1", [table, page_count(path) // 2]).fetchone()[0]
+    finally:
+        conn.close()
+
+
 def test_recover_reads_past_noise_in_the_middle_of_the_file(project: Path, tmp_path: Path):
-    damage(project, page_count(project) // 2)
+    damage(project, middle_page_of(project, "documents"))
     assert not check(project).ok
     out = tmp_path / "recovered.db"
     report = recover(project, out)
@@ -479,3 +490,23 @@ def test_check_names_a_database_waiting_for_its_upgrade_and_finds_nothing_wrong(
     report = check(path)
     assert report.ok, report.summary()
     assert any("waits for its upgrade" in note and "m002_search_index" in note for note in report.notes)
+
+
+def test_recover_keeps_queues_and_active_time(tmp_path: Path):
+    from annotator.core.importing import import_paths
+
+    path = tmp_path / "q.db"
+    with Store.open(path) as store:
+        import_paths(store, [SEEDS], annotator="lead")
+        ids = [doc.id for docs in store.document_pages() for doc in docs]
+        store.ensure_annotator("sara")
+        store.set_queue("sara", ids[:2], by="lead")
+        store.record_active_time("sara", ids[0], "s1", clock="h:b", started_at="2026-12-07T10:00:00",
+                                 ranges=[(0.0, 12.5)])
+        store.set_imported_seconds("sara", ids[1], 30.0, source="label-studio")
+    out = tmp_path / "recovered.db"
+    assert recover(path, out).lost == 0
+    with Store.open(out) as new:
+        assert new.queue("sara") == ids[:2]
+        assert new.active_seconds(annotator="sara") == {("sara", ids[0]): 12.5, ("sara", ids[1]): 30.0}
+    assert check(out).ok

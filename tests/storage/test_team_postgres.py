@@ -254,3 +254,45 @@ def test_the_default_themes_old_colours_are_recoloured_once_and_a_chosen_colour_
         colours = dict(owner.execute("SELECT name, colour FROM themes").fetchall())
     assert colours["smart_governance"] == "#7460BC" and colours["ai_cybersecurity"] == "#946074"
     assert colours["mobility"] == "#123456" and colours["health"] == "#2D783C"  # chosen: kept
+
+
+def test_queues_are_the_leads_to_write_and_each_member_reads_their_own(cluster, database):
+    insert = ("INSERT INTO queue_items(annotator, doc_id, position, assigned_at) VALUES (%s, 'd1', 0, %s)")
+    with cluster.connect(database=database) as owner:
+        team.add_member(owner, "lena", lead=True)
+        owner.execute(insert, ["minji", NOW])  # the owner writes queues
+    with cluster.connect("lena", database) as lena:
+        lena.execute(insert, ["sara", NOW])  # and a lead
+        assert lena.execute("SELECT annotator FROM queue_items ORDER BY 1").fetchall() == [("minji",), ("sara",)]
+    with cluster.connect("sara", database) as sara:
+        # A member may not write another's queue, nor her own, in plain SQL.
+        for name in ("minji", "leila", "sara"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                sara.execute("INSERT INTO queue_items(annotator, doc_id, position, assigned_at) "
+                             "VALUES (%s, 'd1', 1, %s) ON CONFLICT DO NOTHING", [name, NOW])
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            sara.execute("DELETE FROM queue_items")
+        # She sees her own queue, not minji's.
+        assert sara.execute("SELECT annotator, doc_id FROM queue_items").fetchall() == [("sara", "d1")]
+    with cluster.connect("leila", database) as leila:  # a reviewer is no lead: no queue writing
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            leila.execute(insert, ["leila", NOW])
+    with cluster.connect(database=database) as owner:
+        assert owner.execute("SELECT count(*) FROM queue_items").fetchone()[0] == 2
+
+
+def test_active_time_is_each_members_own_to_write_and_everyones_to_read(cluster, database):
+    insert = ("INSERT INTO active_time(annotator, doc_id, session, clock, started_at, ranges, seconds, updated_at) "
+              "VALUES (%s, 'd1', 's', 'host:boot', %s, '[[0, 30]]', 30, %s)")
+    with cluster.connect("sara", database) as sara:
+        sara.execute(insert, ["sara", NOW, NOW])
+        sara.execute("INSERT INTO imported_time VALUES ('sara', 'd1', 12.5, 'label-studio', %s)", [NOW])
+        for statement in (insert, "INSERT INTO imported_time VALUES (%s, 'd1', 1, '', %s)"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+                sara.execute(statement, ["minji", NOW, NOW][:statement.count("%s")])
+    with cluster.connect("minji", database) as minji:
+        assert minji.execute("UPDATE active_time SET seconds = 0").rowcount == 0  # not hers
+        assert minji.execute("DELETE FROM imported_time").rowcount == 0
+        # Everyone reads it: a lead's progress figures need all of it.
+        assert minji.execute("SELECT annotator, seconds FROM active_time").fetchall() == [("sara", 30.0)]
+        assert minji.execute("SELECT annotator, seconds FROM imported_time").fetchall() == [("sara", 12.5)]

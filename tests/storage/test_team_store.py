@@ -435,3 +435,28 @@ def test_a_member_finds_a_database_set_up_or_is_told_who_sets_it_up(pg_cluster):
             assert sara.label_names() and sara.setting("initialised") == "1"
     finally:
         pg_cluster.drop_database("not_set_up")
+
+
+def test_a_queue_handed_out_is_announced_and_each_member_reads_their_own(members, pg_cluster):
+    name = database_of(members["owner"])
+    with pg_cluster.connect(database=name) as owner:
+        team.add_member(owner, "reza", lead=True)
+    with open_project(pg_cluster.url("reza", name)) as reza, open_project(members["sara"]) as sara:
+        assert sara.changes() == []  # listening
+        assert reza.set_queue("sara", ["d1"], by="reza") and reza.set_queue("minji", ["d1"], by="reza")
+        seen: list[dict] = []
+        deadline = time.monotonic() + 2.0
+        while not seen and time.monotonic() < deadline:
+            seen += sara.changes()
+            time.sleep(0.02)
+        assert {c["table"] for c in seen} == {"queue_items"}
+        assert sara.queues() == {"sara": ["d1"]} and reza.queues() == {"minji": ["d1"], "sara": ["d1"]}
+        with pytest.raises(TeamDatabaseError) as refused:  # through annotator too, one line
+            sara.append_queue("sara", ["d1", "d2"])
+        assert refused.value.kind == "refused" and "leads and the owner" in explain(refused.value)
+        # Her own time is hers to write; minji's is not.
+        sara.record_active_time("sara", "d1", "s1", clock="h:b", started_at="2026-12-07T10:00:00", ranges=[(0, 5)])
+        with pytest.raises(TeamDatabaseError):
+            sara.record_active_time("minji", "d1", "s1", clock="h:b", started_at="2026-12-07T10:00:00",
+                                    ranges=[(0, 5)])
+        assert reza.active_seconds() == {("sara", "d1"): 5.0}

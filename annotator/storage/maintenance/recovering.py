@@ -35,7 +35,7 @@ _MAX_ROWID = 2**63 - 1
 _RECOVER_ORDER = (
     "settings", "documents", "labels", "themes", "annotators", "spans", "doc_themes", "doc_status",
     "gold_documents", "gold_spans", "gold_themes", "suggestion_rejections", "gold_rejections",
-    "gold_theme_rejections",
+    "gold_theme_rejections", "queue_items", "active_time", "imported_time",
 )
 # A document's pieces are made anew from its recovered text (never copied: they could disagree with it).
 _NOT_COPIED = {"_sqlite_migrations", "sqlite_sequence", "sqlite_stat1", "sqlite_stat4", "document_pieces"}
@@ -371,6 +371,7 @@ _PARENTS = {"annotator": "annotators", "label": "labels", "theme": "themes"}
 _PARENT_TABLES = {  # which tables' columns refer to the parents by foreign key
     "spans": ("annotator", "label"), "doc_themes": ("annotator", "theme"), "doc_status": ("annotator",),
     "gold_spans": ("label",), "gold_themes": ("theme",), "suggestion_rejections": ("annotator",),
+    "queue_items": ("annotator",), "active_time": ("annotator",), "imported_time": ("annotator",),
 }
 
 
