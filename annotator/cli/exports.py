@@ -71,11 +71,12 @@ def export_command(output: str, fmt: str, annotator: str | None, gold: bool, sta
     formats (spacy, bio, conll, conllu, spacy-docbin) tokenize the text alone (annotator.core.tokens),
     so every annotator's lines have the same tokens; bio, conll and conllu are split into sentences.
     A span whose edge falls inside a token is listed and left out of the token format
-    (spacy-docbin cuts the token there instead). These training formats leave the model layer
-    (suggestions) out unless --include-model. Overlapping spans that a format or its target tool
-    cannot hold are counted and listed. bio, conll, conllu and spacy-docbin work through a long
-    document a block of whole sentences at a time, in memory bounded by a block; spacy-docbin writes a document over 1,000,000 characters (spaCy's
-    max_length) as one Doc per block, its user_data naming the part and its offset. Only layers
+    (spacy-docbin and spacy cut the token there instead). These training formats leave the model
+    layer (suggestions) out unless --include-model. Overlapping spans that a format or its target
+    tool cannot hold are counted and listed. bio, conll, conllu and spacy-docbin work through a
+    long document a block of whole sentences at a time, in memory bounded by a block;
+    spacy-docbin writes a document over 1,000,000 characters (spaCy's max_length) as one Doc per
+    block, its user_data naming the part and its offset. Only layers
     someone touched are exported unless --include-untouched. With -o the file appears only when
     the export is complete.
 

@@ -197,7 +197,8 @@ def check_options(store: Store, options: ExportOptions) -> None:
         raise ExportError(f"--include-model applies to the training formats ({', '.join(sorted(TRAINING))}); "
                           f"{options.format} always holds the model layer")
     if options.format in ONE_SET and not options.gold and options.annotator is None:
-        raise ExportError("a CoNLL file holds one annotation set: give --annotator NAME or --gold "
+        raise ExportError("a CoNLL file holds one annotation set: choose one annotator's layer or the gold layer "
+                          "(--annotator NAME or --gold) "
                           f"(annotators: {', '.join(store.annotators_with_layers()) or 'none yet'})")
 
 
@@ -370,10 +371,10 @@ def export(store: Store, out: TextIO, options: ExportOptions,
 
 
 def _views(store: Store, options: ExportOptions, report: ExportReport) -> Views:
-    """The token views of the export; spacy-docbin cuts tokens at every span edge (doc.spans
-    holds every span)."""
+    """The token views of the export; spacy-docbin and spacy (Prodigy) cut tokens at every span
+    edge, so doc.spans and a Prodigy task hold every span (a city inside a longer word too)."""
     return Views(store, report.tokens, chars=options.chars, max_tokens=options.max_tokens,
-                 split=options.format == "spacy-docbin")
+                 split=options.format in ("spacy-docbin", "spacy"))
 
 
 def _ls_names(options: ExportOptions) -> fmt.LabelStudioNames:
