@@ -131,7 +131,7 @@ class ImportOptionsDialog(QDialog):
         self.layer_map.setToolTip("A peer's layer name, =, the annotator it is: Prodigy's dataset-session names, "
                                   "Label Studio's ls-ID users. Comma-separated.")
         self.problem = QLabel()
-        self.problem.setStyleSheet("color: palette(highlight)")
+        self.problem.setStyleSheet("font-weight: bold")  # the palette's own text colour: readable on both themes
         self.problem.hide()
         names = QLabel("\n".join(paths[:8]) + (f"\n… and {len(paths) - 8} more" if len(paths) > 8 else ""))
         names.setTextFormat(names.textFormat().PlainText)
@@ -155,7 +155,7 @@ class ImportOptionsDialog(QDialog):
         try:
             self._layer_map()
         except InputError as err:
-            self.problem.setText(err.reason.replace("--layer-map", "Rename layers"))
+            self.problem.setText("⚠ " + err.reason.replace("--layer-map", "Rename layers"))
             self.problem.show()
             self.layer_map.setFocus()
             return
