@@ -283,6 +283,8 @@ class _Importer:
             self.report.themes_added += self.store.add_gold_theme(rec.id, theme, proposed_by=[], decided_by=decider)
         if rec.gold_status:
             self.report.statuses_set += self.store.set_gold_status(rec.id, rec.gold_status, decided_by=decider)
+        elif self.store.gold_status(rec.id) is None:  # no status given: a new gold layer starts in progress,
+            self.report.statuses_set += self.store.set_gold_status(rec.id, "in_progress", decided_by=decider)
 
     def _ensure(self, rec: Record, name: str, kind: str) -> None:
         known = self.labels if kind == "labels" else self.themes

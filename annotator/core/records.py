@@ -51,7 +51,7 @@ class Record:
     themes: list[str] = field(default_factory=list)
     annotator: str | None = None
     status: Status | None = None
-    gold_status: str | None = None  # for gold lines: in_progress or adjudicated
+    gold_status: str | None = None  # for gold lines: in_progress or adjudicated; None: the file gave none
     where: str | None = None  # "task 3 (id 7)" for Label Studio files, which have no line to name
     id_from_tool: str = ""  # "ls", "doccano": the id is that tool's own (a task id): match by text
     units_matter: str | None = None  # the unit its spans were counted in, where another would differ
@@ -124,8 +124,9 @@ def check_record(path: Path, line: int | None, obj: Any, units: tuple[str, str] 
     status = _want(path, line, obj, "status", str, "a string")
     gold_status = None
     if annotator == GOLD:  # the adjudicated layer, from our own export
-        gold_status = GOLD_STATUSES.get((status or "in_progress").strip().lower().replace(" ", "_"))
-        if gold_status is None:
+        # No status (our own xmi/webanno export carries none): the layer's status is left alone
+        gold_status = None if status is None else GOLD_STATUSES.get(status.strip().lower().replace(" ", "_"))
+        if status is not None and gold_status is None:
             raise InputError(path, f"field 'status': a gold line is in_progress or adjudicated, not {status!r}", line)
         status = None
     if status is not None:
