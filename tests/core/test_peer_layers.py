@@ -121,6 +121,21 @@ def test_layer_map_puts_two_prodigy_sessions_of_one_person_in_one_layer(run, db_
         assert not {"news_ner-sara", "news_cat-sara"} & set(store.annotators())
 
 
+def test_prodigy_sessions_that_name_no_person_are_not_offered_as_names(run, db_path, tmp_path: Path):
+    text = "استاندار سمنان گفت"
+    lines = [{"text": text, "spans": [{"start": 9, "end": 14, "label": "GPE"}], "answer": "accept",
+              "_input_hash": 1, "_task_hash": n, "_view_id": "ner_manual", "_session_id": session,
+              "_annotator_id": session, "meta": {"id": "fa-2"}}
+             for n, session in enumerate(("news_ner-2026-12-01_10-00-00", "news_cat-2026-12-02_11-30-00",
+                                          "news_ner-default", "news_cat-default"))]
+    result = run("import", str(jsonl(tmp_path / "prodigy.jsonl", *lines)))
+    assert result.exit_code == 0, result.output
+    assert "=00" not in result.stderr and "=default" not in result.stderr and "apart" not in result.stderr
+    assert ("warning: Prodigy sessions news_cat-2026-12-02_11-30-00, news_cat-default, news_ner-2026-12-01_10-00-00, "
+            "news_ner-default name no person (a timestamp or 'default' session)" in result.stderr)
+    assert "--layer-map news_ner-default=NAME" in result.stderr
+
+
 def test_layer_map_names_label_studio_users_and_says_which_names_it_never_met(run, db_path, tmp_path: Path):
     path = dump(tmp_path / "export.json", [ls_task([ls_annotation([ls_region("مشهد", "GPE")], 3)])])
     result = run("import", "--layer-map", "ls-3=sara", "--layer-map", "ls-9=kim", str(path))
@@ -133,7 +148,8 @@ def test_layer_map_names_label_studio_users_and_says_which_names_it_never_met(ru
 def test_a_layer_map_that_is_not_old_equals_new_is_one_line_and_changes_nothing(run, db_path, tmp_path: Path):
     path = dump(tmp_path / "export.json", [ls_task([ls_annotation([ls_region("مشهد", "GPE")], 3)])])
     for bad, said in (("sara", "'sara' is not OLD=NEW"), ("ls-3=gold", "'gold' is the adjudicated layer"),
-                      ("=sara", "'=sara' is not OLD=NEW")):
+                      ("=sara", "'=sara' is not OLD=NEW"), ("ls-3=model", "'model' holds a model's suggestions"),
+                      ("model=sara", "'model' holds a model's suggestions")):
         result = run("import", "--layer-map", bad, str(path))
         assert result.exit_code == 1 and said in result.output and "Traceback" not in result.output, result.output
     with open_project(db_path) as store:
