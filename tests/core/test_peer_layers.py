@@ -8,6 +8,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from annotator.core.errors import InputError
 from annotator.core.importing import import_paths
 from annotator.core.project import open_project
 from annotator.storage import Store
@@ -259,3 +262,14 @@ def test_every_peer_file_imported_again_changes_nothing(store: Store, tmp_path: 
     assert (again.documents_added, again.spans_added, again.themes_added, again.statuses_set) == (0, 0, 0, 0)
     assert again.themes_created == [] and again.annotators_added == []
     assert store.dump() == before
+
+
+def test_a_bad_label_studio_status_names_the_key_it_came_from(store: Store, tmp_path: Path):
+    region = {**ls_region("مشهد", "GPE"), "annotator": "sara", "annotator_status": "adjudicated"}
+    path = dump(tmp_path / "export.json", [ls_task([ls_annotation([region], 1)])])
+    with pytest.raises(InputError) as err:
+        import_paths(store, [path], annotator="tester")
+    assert ("task 1 (id 1): 'annotator_status' in the annotation's results: unknown status 'adjudicated'"
+            in str(err.value) and "only the gold layer is adjudicated" in str(err.value)), str(err.value)
+    assert "field 'status'" not in str(err.value)
+    assert store.count_documents() == 0
