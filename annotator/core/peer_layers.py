@@ -96,9 +96,13 @@ class LayerNames:
     Studio users known by email named by their id (``ls_users``: email -> ``ls-ID``, from snapshot
     exports, this import's and earlier ones'), and the merges a peer's file made."""
 
-    def __init__(self, layer_map: dict[str, str], ls_users: dict[str, str]):
+    def __init__(self, layer_map: dict[str, str], ls_users: dict[str, str], layers: set[str] | None = None):
         self.layer_map = layer_map
+        # email -> ls-ID; and ls-ID -> email for a user whose layer was named by the email first (a
+        # snapshot's JSON_MIN, or a release that named snapshot users so): that name is kept
         self.ls_users = dict(ls_users)
+        self.layers = layers if layers is not None else set()  # the database's layers, kept up to date by the importer
+        self.split: list[tuple[str, str]] = []  # (email, ls-ID) that both name a layer here
         self.mapped: set[str] = set()  # the --layer-map names some record had
         self.merges = Merges()
         self.learnt = False  # ls_users has gained a user the database does not keep yet
@@ -116,6 +120,8 @@ class LayerNames:
                 name = self.ls_users[name]
             else:
                 self.unknown.add(name)
+        if rec.tool == "labelstudio" and "@" not in name and "@" in self.ls_users.get(name, ""):
+            name = self.ls_users[name]  # ls-ID of a user whose layer keeps the email it was first named by
         if rec.tool == "prodigy":
             self.sessions.add(name)
         for old in (rec.annotator, name):
@@ -130,6 +136,12 @@ class LayerNames:
             if self.ls_users.get(email) != name:
                 self.ls_users[email] = name
                 self.learnt = True
+            if email in self.layers and self.ls_users.get(name) != email:
+                if name not in self.layers:  # one name per person: the one the database has already
+                    self.ls_users[name] = email
+                    self.learnt = True
+                elif (email, name) not in self.split:
+                    self.split.append((email, name))
             self.emails[name] = email
 
     def warnings(self) -> list[str]:
@@ -155,6 +167,11 @@ class LayerNames:
             maps = " ".join(f"--layer-map {name}=NAME" for name in nobody)
             out.append(f"Prodigy sessions {', '.join(nobody)} name no person (a timestamp or 'default' session): each "
                        f"is a layer of its own; to say whose they are, import again with {maps} (NAME: the person's)")
+        for email, name in self.split:
+            out.append(f"Label Studio user {name} is {email} (a snapshot export shows both), and this database "
+                       f"holds a layer under each name, made before it knew: they are one person's, and stay two "
+                       f"layers here ({name} gets their spans from now on). To have one layer, import the files "
+                       f"into a new database with --layer-map {email}={name}")
         for old in sorted(set(self.layer_map) - self.mapped):
             out.append(f"--layer-map {old}={self.layer_map[old]}: no record in these files is by {old!r}")
         return out

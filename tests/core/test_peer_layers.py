@@ -273,3 +273,57 @@ def test_a_bad_label_studio_status_names_the_key_it_came_from(store: Store, tmp_
             in str(err.value) and "only the gold layer is adjudicated" in str(err.value)), str(err.value)
     assert "field 'status'" not in str(err.value)
     assert store.count_documents() == 0
+
+
+def _ls_files(tmp_path: Path) -> dict[str, Path]:
+    """One Label Studio user's annotation in the four exports: JSON and JSON_MIN name the id, the
+    snapshot's JSON both id and email, the snapshot's JSON_MIN the email alone."""
+    spans = [ls_region("رجائیان", "PER"), ls_region("مشهد", "GPE")]
+    words = [("رجائیان", "PER"), ("مشهد", "GPE")]
+    user = {"id": 1, "first_name": "", "last_name": "", "avatar": None, "email": "admin@example.com", "initials": "ad"}
+    return {"plain": dump(tmp_path / "export-JSON.json", [ls_task([ls_annotation(spans, 1)])]),
+            "min": dump(tmp_path / "export-JSON_MIN.json", [ls_min_item(words, 1, 1)]),
+            "snap": dump(tmp_path / "snapshot.json", [ls_task([ls_annotation(spans, user)])]),
+            "snapmin": dump(tmp_path / "snapshot-min.json", [ls_min_item(words, "admin@example.com", 1)])}
+
+
+@pytest.mark.parametrize("order", [("snapmin", "snap", "plain", "min"), ("snapmin", "min", "snap", "plain"),
+                                   ("plain", "snap", "snapmin", "min"), ("min", "snapmin", "plain", "snap"),
+                                   ("snap", "snapmin", "min", "plain")])
+def test_one_label_studio_user_is_one_layer_in_import_orders(store: Store, tmp_path: Path, order):
+    files = _ls_files(tmp_path)
+    warnings = []
+    for name in order:
+        warnings += import_paths(store, [files[name]], annotator="tester").warnings
+    found = layers(store)
+    before_snap = order[:order.index("snap")]
+    if "snapmin" in before_snap and {"plain", "min"} & set(before_snap):
+        # the email and the id each named a layer before a snapshot linked them: said, with the way out
+        assert len(found) == 2 and any("--layer-map admin@example.com=ls-1" in w and "one person's" in w
+                                       for w in warnings), warnings
+        return
+    assert list(found.values()) == [["رجائیان", "مشهد"]], found
+    for name in order:  # again: nothing changes
+        again = import_paths(store, [files[name]], annotator="tester")
+        assert again.spans_added == 0 and again.statuses_set == 0
+    assert layers(store) == found
+
+
+def test_a_user_named_by_email_by_the_previous_release_keeps_that_layer(store: Store, tmp_path: Path):
+    """A database that imported a snapshot JSON when annotator named its users by email."""
+    files = _ls_files(tmp_path)
+    old = jsonl(tmp_path / "old.jsonl", {"id": "fa-1", "text": TEXT, "annotator": "admin@example.com",
+                                         "spans": [{"start": at(w)[0], "end": at(w)[1], "label": lab}
+                                                   for w, lab in (("رجائیان", "PER"), ("مشهد", "GPE"))]})
+    import_paths(store, [old], annotator="tester")
+    for name in ("snap", "plain", "min", "snapmin"):
+        report = import_paths(store, [files[name]], annotator="tester")
+        assert report.spans_added == 0 and report.warnings == [], (name, report.warnings)
+    assert layers(store) == {"admin@example.com": ["رجائیان", "مشهد"]}
+
+
+def test_the_layer_map_the_warning_names_joins_the_two_names(store: Store, tmp_path: Path):
+    files = _ls_files(tmp_path)
+    for name in ("plain", "snapmin", "snap", "min"):
+        import_paths(store, [files[name]], annotator="tester", layer_map={"admin@example.com": "ls-1"})
+    assert layers(store) == {"ls-1": ["رجائیان", "مشهد"]}
