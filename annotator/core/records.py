@@ -174,8 +174,9 @@ class _Counter:
     def __init__(self, text: str, unit: str, source: str, spans_raw: list[Any]):
         self.text = text
         # every span of the record with whole-number offsets: a unit is named when it fits them all
-        self.pairs = [(raw["start"], raw["end"], raw.get("text")) for raw in spans_raw if isinstance(raw, dict)
-                      and all(isinstance(raw.get(k), int) and not isinstance(raw.get(k), bool) for k in ("start", "end"))]
+        self.pairs = [(raw["start"], raw["end"], raw.get("text")) for raw in spans_raw
+                      if isinstance(raw, dict) and all(isinstance(raw.get(k), int) and not isinstance(raw.get(k), bool)
+                                                       for k in ("start", "end"))]
         self.unit = unit
         self.source = source  # "doccano's default", "--offsets"; empty for annotator's own
         self._units: Units | None = None
