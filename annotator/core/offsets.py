@@ -159,6 +159,8 @@ class _Text:
         while begin and _WORD.match(self.text[begin - 1]):
             begin -= 1
         word = _WORDS.match(self.text, begin)
+        if word.end() - word.start() > 64:  # no Korean word is this long: no particle to look up
+            return False
         key = word.span()
         if key not in self._noun_edges:
             from annotator.core.tokens import noun_end  # loads Kiwi on first use: only when asked

@@ -148,7 +148,7 @@ def check_record(path: Path, line: int | None, obj: Any, units: tuple[str, str] 
         if not isinstance(theme, str) or not theme.strip():
             raise InputError(path, f"theme {i} must be a non-empty string, not {type_name(theme)}", line)
     spans_raw = _want(path, line, obj, "spans", list, "a list of spans") or []
-    counter = _Counter(text, *units, spans_raw)
+    counter = _Counter(text, *units, spans_raw if not peer else None)
     spans = [_span(path, line, i, raw, text, counter, gold=annotator == GOLD) for i, raw in enumerate(spans_raw, 1)]
     if "annotator" in obj and annotator is None and (spans or themes or (status and status is not Status.NEW)):
         raise InputError(path, "spans, themes or a status with \"annotator\": null: say whose they are", line)
@@ -171,12 +171,14 @@ def check_record(path: Path, line: int | None, obj: Any, units: tuple[str, str] 
 class _Counter:
     """The unit a record's offsets are counted in, converted to code points over its raw text."""
 
-    def __init__(self, text: str, unit: str, source: str, spans_raw: list[Any]):
+    def __init__(self, text: str, unit: str, source: str, spans_raw: list[Any] | None):
         self.text = text
         # every span of the record with whole-number offsets: a unit is named when it fits them all
+        # (None: a peer's file that --offsets does not apply to, so no unit is named)
+        self.hinted = spans_raw is not None
         self.pairs = [(raw["start"], raw["end"], raw.get("text")) for raw in spans_raw
                       if isinstance(raw, dict) and all(isinstance(raw.get(k), int) and not isinstance(raw.get(k), bool)
-                                                       for k in ("start", "end"))]
+                                                       for k in ("start", "end"))] if spans_raw else []
         self.unit = unit
         self.source = source  # "doccano's default", "--offsets"; empty for annotator's own
         self._units: Units | None = None
@@ -195,6 +197,8 @@ class _Counter:
 
     def hint(self, start: int, end: int, covered: str | None) -> str:
         """Which other --offsets choice would make this span fit, if one does."""
+        if not self.hinted:
+            return ""
         pairs = self.pairs if (start, end, covered) in self.pairs else [(start, end, covered)]
         covers = [c if isinstance(c, str) else None for _, _, c in pairs]
         fits = fitting_units(self.text, [(a, b) for a, b, _ in pairs], covers, exclude=self.unit)
