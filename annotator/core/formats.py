@@ -31,6 +31,7 @@ MODEL = "model"  # the annotator that Label Studio predictions are imported as
 LS_DOC_ID = "doc_id"  # the data field annotator's Label Studio export keeps the document id in
 LS_LAYER_KEY = "annotator"  # the key in each result item that names annotator's layer
 LS_STATUS_KEY = "annotator_status"  # ... and the one that keeps its status (in_progress, adjudicated)
+STATUS_FIELD = "_status_field"  # in a record a reader made: the field its status came from, for messages
 
 
 class Skip(Exception):
@@ -326,7 +327,8 @@ def from_label_studio(task: dict[str, Any], text_field: str | None = None,
             continue
         spans, themes = _ls_results(annotation.get("result") or [])
         name, status = _ls_layer_name(annotation.get("result"))
-        if name is None or name in named:
+        ours = name is not None and name not in named
+        if not ours:
             # No name of ours, or a second annotation claiming one (another user's copy of that
             # layer, edited in Label Studio): it is the work of its Label Studio user, submitted.
             name, status = _ls_person(annotation.get("completed_by")), "done"
@@ -334,7 +336,10 @@ def from_label_studio(task: dict[str, Any], text_field: str | None = None,
         if isinstance(who, dict) and _ls_named(who.get("email")) and isinstance(who.get("id"), int):
             out.users[str(who["email"]).strip()] = _ls_person(who["id"])  # the snapshot export's user
         named.add(name)
-        out.records.append({**base, "spans": spans, "themes": themes, "annotator": name, "status": status})
+        record = {**base, "spans": spans, "themes": themes, "annotator": name, "status": status}
+        if ours:  # an error about the status names the key it came from, not a 'status' the file lacks
+            record[STATUS_FIELD] = f"{LS_STATUS_KEY!r} in the annotation's results"
+        out.records.append(record)
     for prediction in task.get("predictions") or []:
         if isinstance(prediction, dict):
             spans, themes = _ls_results(prediction.get("result") or [])

@@ -117,7 +117,8 @@ class _Importer:
                  layer_map: dict[str, str] | None = None):
         self.store = store
         self.default_annotator = default_annotator
-        self.names = LayerNames(layer_map or {}, json.loads(store.setting(LS_USERS) or "{}"))
+        self.annotators = set(store.annotators())
+        self.names = LayerNames(layer_map or {}, json.loads(store.setting(LS_USERS) or "{}"), self.annotators)
         self.strict = strict
         self.report = report
         self.labels = store.label_names()
@@ -126,7 +127,6 @@ class _Importer:
         schema = store.schema()
         self.colours = {"labels": [item.colour for item in schema.labels],
                         "themes": [item.colour for item in schema.themes]}
-        self.annotators = set(store.annotators())
         self.pending: list[_Pending] = []
         self.hash_ids: dict[str, str] = {}  # texts added in this import under another tool's id
         self.unit_seen: set[tuple[str, str]] = set()  # (unit, document) counted in the report
@@ -283,6 +283,8 @@ class _Importer:
             self.report.themes_added += self.store.add_gold_theme(rec.id, theme, proposed_by=[], decided_by=decider)
         if rec.gold_status:
             self.report.statuses_set += self.store.set_gold_status(rec.id, rec.gold_status, decided_by=decider)
+        elif self.store.gold_status(rec.id) is None:  # no status given: a new gold layer starts in progress,
+            self.report.statuses_set += self.store.set_gold_status(rec.id, "in_progress", decided_by=decider)
 
     def _ensure(self, rec: Record, name: str, kind: str) -> None:
         known = self.labels if kind == "labels" else self.themes

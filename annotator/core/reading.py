@@ -267,7 +267,7 @@ def _has_lone_surrogate(value: Any) -> bool:
 def _exported(path: Path, where: str | None, obj: dict[str, Any]) -> Record:
     """A document from an export of many files (INCEpTION's), named by its place in it."""
     try:
-        rec = check_record(path, None, obj)
+        rec = check_record(path, None, obj, peer=True)
     except InputError as err:
         raise InputError(path, f"{where}: {err.reason}" if where else err.reason) from None
     rec.where = where

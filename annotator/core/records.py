@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.core.errors import InputError
+from annotator.core.formats import STATUS_FIELD
 from annotator.core.model import GOLD, Status
 from annotator.core.offsets import UNIT_NAMES, OffsetError, Units, fitting_units, misread, unit_matters
 from annotator.core.schema import has_invisible
@@ -23,6 +24,7 @@ _ID_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # an id is one line: no contro
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _KNOWN_FIELDS = {"id", "title", "text", "lang", "meta", "spans", "themes", "annotator", "status", "source"}
 _EXPORT_FIELDS = {"format", "version", "direction", "updated_at"}  # written by our export; not document data
+_READER_FIELDS = {STATUS_FIELD}  # put in by a reader of another tool's file (annotator.core.formats)
 GOLD_STATUSES = {"adjudicated": "adjudicated", "done": "adjudicated", "in_progress": "in_progress"}
 
 
@@ -51,7 +53,7 @@ class Record:
     themes: list[str] = field(default_factory=list)
     annotator: str | None = None
     status: Status | None = None
-    gold_status: str | None = None  # for gold lines: in_progress or adjudicated
+    gold_status: str | None = None  # for gold lines: in_progress or adjudicated; None: the file gave none
     where: str | None = None  # "task 3 (id 7)" for Label Studio files, which have no line to name
     id_from_tool: str = ""  # "ls", "doccano": the id is that tool's own (a task id): match by text
     units_matter: str | None = None  # the unit its spans were counted in, where another would differ
@@ -80,7 +82,12 @@ def type_name(value: Any) -> str:
             int: "a number", float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
 
 
-def check_record(path: Path, line: int | None, obj: Any, units: tuple[str, str] = ("codepoints", "")) -> Record:
+def check_record(path: Path, line: int | None, obj: Any, units: tuple[str, str] = ("codepoints", ""), *,
+                 peer: bool = False) -> Record:
+    """``obj`` checked. ``units``: the unit its offsets count and where that choice came from (empty
+    for annotator's own JSONL). ``peer``: another tool's file whose reader converted the offsets to
+    code points already (INCEpTION's): its spans, without text of their own, are still checked for
+    edges that cut a character, with no --offsets to suggest."""
     if not isinstance(obj, dict):
         raise InputError(path, f"each line must be a JSON object, not {type_name(obj)}", line)
     if "text" not in obj:
@@ -110,7 +117,7 @@ def check_record(path: Path, line: int | None, obj: Any, units: tuple[str, str] 
         raise InputError(path, f"field 'lang' must be a language code such as fa or ko, not {lang!r}", line)
     meta = _want(path, line, obj, "meta", dict, "an object") or {}
     meta = dict(meta)
-    for key in sorted(set(obj) - _KNOWN_FIELDS - _EXPORT_FIELDS):
+    for key in sorted(set(obj) - _KNOWN_FIELDS - _EXPORT_FIELDS - _READER_FIELDS):
         meta.setdefault(key, obj[key])  # other fields are kept, not dropped
     source = _want(path, line, obj, "source", str, "a string") or f"{path}:{line}"
     annotator = _want(path, line, obj, "annotator", str, "a string")
@@ -122,34 +129,38 @@ def check_record(path: Path, line: int | None, obj: Any, units: tuple[str, str] 
             raise InputError(path, f"field 'annotator' {annotator!r} holds an invisible or direction-changing "
                                    "character", line)
     status = _want(path, line, obj, "status", str, "a string")
+    status_field = obj.get(STATUS_FIELD) or "field 'status'"
     gold_status = None
     if annotator == GOLD:  # the adjudicated layer, from our own export
-        gold_status = GOLD_STATUSES.get((status or "in_progress").strip().lower().replace(" ", "_"))
-        if gold_status is None:
-            raise InputError(path, f"field 'status': a gold line is in_progress or adjudicated, not {status!r}", line)
+        # No status (our own xmi/webanno export carries none): the layer's status is left alone
+        gold_status = None if status is None else GOLD_STATUSES.get(status.strip().lower().replace(" ", "_"))
+        if status is not None and gold_status is None:
+            raise InputError(path, f"{status_field}: a gold line is in_progress or adjudicated, not {status!r}", line)
         status = None
     if status is not None:
         try:
             status = Status.parse(status)
         except ValueError as err:
-            raise InputError(path, f"field 'status': {err}", line) from None
+            only = "; only the gold layer is adjudicated" if status.strip().lower() == "adjudicated" else ""
+            raise InputError(path, f"{status_field}: {err}{only}", line) from None
     themes = _want(path, line, obj, "themes", list, "a list of theme names") or []
     for i, theme in enumerate(themes, 1):
         if not isinstance(theme, str) or not theme.strip():
             raise InputError(path, f"theme {i} must be a non-empty string, not {type_name(theme)}", line)
     spans_raw = _want(path, line, obj, "spans", list, "a list of spans") or []
-    counter = _Counter(text, *units)
+    counter = _Counter(text, *units, spans_raw if not peer else None)
     spans = [_span(path, line, i, raw, text, counter, gold=annotator == GOLD) for i, raw in enumerate(spans_raw, 1)]
     if "annotator" in obj and annotator is None and (spans or themes or (status and status is not Status.NEW)):
         raise InputError(path, "spans, themes or a status with \"annotator\": null: say whose they are", line)
     matters = None
-    if spans and units[1] and unit_matters(text, max(s.end for s in spans)):
-        matters = units[0]  # another tool's offsets, and the unit changes where its spans land
-        if not any(isinstance(raw, dict) and raw.get("text") is not None for raw in spans_raw):
-            why = misread(text, [(raw["start"], raw["end"]) for raw in spans_raw], units[0],
-                          unit_chosen=units[1] == "--offsets")
-            if why:  # no text to check the spans against, and they do not fit the unit
-                raise InputError(path, why.replace("{counted}", counter.counted()), line)
+    checked = any(isinstance(raw, dict) and raw.get("text") is not None for raw in spans_raw)
+    if spans and (units[1] or peer) and not checked and unit_matters(text, max(s.end for s in spans)):
+        # another tool's offsets with no text to check them against, and the unit changes where they land
+        matters = units[0] if units[1] else None
+        why = misread(text, [(raw["start"], raw["end"]) for raw in spans_raw], units[0],
+                      unit_chosen=units[1] == "--offsets" or peer, hint=not peer)
+        if why:  # they do not fit the unit
+            raise InputError(path, why.replace("{counted}", counter.counted()), line)
     return Record(
         path=path, line=line, id=doc_id, text=text, title=title, lang=lang, source=source, meta=meta,
         spans=spans, themes=[t.strip() for t in themes], annotator=annotator, status=status,
@@ -160,8 +171,14 @@ def check_record(path: Path, line: int | None, obj: Any, units: tuple[str, str] 
 class _Counter:
     """The unit a record's offsets are counted in, converted to code points over its raw text."""
 
-    def __init__(self, text: str, unit: str, source: str):
+    def __init__(self, text: str, unit: str, source: str, spans_raw: list[Any] | None):
         self.text = text
+        # every span of the record with whole-number offsets: a unit is named when it fits them all
+        # (None: a peer's file that --offsets does not apply to, so no unit is named)
+        self.hinted = spans_raw is not None
+        self.pairs = [(raw["start"], raw["end"], raw.get("text")) for raw in spans_raw
+                      if isinstance(raw, dict) and all(isinstance(raw.get(k), int) and not isinstance(raw.get(k), bool)
+                                                       for k in ("start", "end"))] if spans_raw else []
         self.unit = unit
         self.source = source  # "doccano's default", "--offsets"; empty for annotator's own
         self._units: Units | None = None
@@ -180,7 +197,11 @@ class _Counter:
 
     def hint(self, start: int, end: int, covered: str | None) -> str:
         """Which other --offsets choice would make this span fit, if one does."""
-        fits = fitting_units(self.text, start, end, covered, exclude=self.unit)
+        if not self.hinted:
+            return ""
+        pairs = self.pairs if (start, end, covered) in self.pairs else [(start, end, covered)]
+        covers = [c if isinstance(c, str) else None for _, _, c in pairs]
+        fits = fitting_units(self.text, [(a, b) for a, b, _ in pairs], covers, exclude=self.unit)
         if not fits:
             return ""
         return "; " + " or ".join(f"--offsets {unit}" for unit in fits) + " would fit"

@@ -94,7 +94,7 @@ def test_doccano_offset_inside_a_surrogate_pair_is_refused_with_the_unit_that_fi
     before = store.dump()
     with pytest.raises(InputError, match=r"cp\.jsonl:2: span 1: 1 falls inside a character .* "
                                          r"\(offsets counted in UTF-16 code units, doccano's default\); "
-                                         r"--offsets codepoints or --offsets graphemes would fit"):
+                                         r"--offsets graphemes would fit$"):  # [1, 4) in code points cuts 👩‍💻
         import_paths(store, [path], annotator="minji")
     assert store.dump() == before
     path = jsonl(tmp_path, "cp2.jsonl", {"id": 2, "text": TEXT, "label": [[a, b, "PER"]]})
@@ -156,7 +156,7 @@ def test_label_studio_json_code_points_any_control_names_and_predictions_as_mode
     assert covered(store, "41", "sara@example.org") == [("PER", "김정은"), ("PER", "حمید رضایی")]
     assert sorted(store.doc_themes("41", "sara@example.org")) == ["health", "international"]
     assert covered(store, "41", "model") == [("GPE", "مشهد")]
-    assert "UTF-16" not in report.summary() and "offsets read as code points: 1 document" in report.summary()
+    assert "offsets read as" not in report.summary()  # every span's text was checked: nothing can look shifted
 
 
 def test_label_studio_json_min_with_named_controls_one_or_several_choices(store: Store, tmp_path: Path):

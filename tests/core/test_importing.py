@@ -344,3 +344,19 @@ def test_first_bad_line_is_reported_even_when_a_later_line_fails_to_parse(store:
         import_paths(store, [bad], annotator="t")
     assert str(err.value) == f"{bad}:2: document 'n1' is already in the database with a different text"
     assert store.dump() == before
+
+
+def test_a_gold_line_without_status_leaves_the_gold_status_alone(store: Store, tmp_path: Path):
+    """Our own xmi/webanno export carries no status: importing it back keeps "adjudicated"."""
+    text = "گزارش خبرگزاری ایرنا از تهران"
+    span = {"start": 15, "end": 19, "label": "ORG"}
+    first = write(tmp_path / "a.jsonl", jsonl({"id": "d1", "text": text, "annotator": "gold",
+                                                "status": "adjudicated", "spans": [span]}))
+    again = write(tmp_path / "b.jsonl", jsonl({"id": "d1", "text": text, "annotator": "gold", "spans": [span]}))
+    import_paths(store, [first], annotator="tester")
+    report = import_paths(store, [again], annotator="tester")
+    assert report.statuses_set == 0
+    assert store.gold_status("d1") == "adjudicated"
+    new = write(tmp_path / "c.jsonl", jsonl({"id": "d2", "text": text + ".", "annotator": "gold", "spans": [span]}))
+    assert import_paths(store, [new], annotator="tester").statuses_set == 1
+    assert store.gold_status("d2") == "in_progress"

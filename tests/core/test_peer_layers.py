@@ -8,6 +8,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from annotator.core.errors import InputError
 from annotator.core.importing import import_paths
 from annotator.core.project import open_project
 from annotator.storage import Store
@@ -121,6 +124,21 @@ def test_layer_map_puts_two_prodigy_sessions_of_one_person_in_one_layer(run, db_
         assert not {"news_ner-sara", "news_cat-sara"} & set(store.annotators())
 
 
+def test_prodigy_sessions_that_name_no_person_are_not_offered_as_names(run, db_path, tmp_path: Path):
+    text = "استاندار سمنان گفت"
+    lines = [{"text": text, "spans": [{"start": 9, "end": 14, "label": "GPE"}], "answer": "accept",
+              "_input_hash": 1, "_task_hash": n, "_view_id": "ner_manual", "_session_id": session,
+              "_annotator_id": session, "meta": {"id": "fa-2"}}
+             for n, session in enumerate(("news_ner-2026-12-01_10-00-00", "news_cat-2026-12-02_11-30-00",
+                                          "news_ner-default", "news_cat-default"))]
+    result = run("import", str(jsonl(tmp_path / "prodigy.jsonl", *lines)))
+    assert result.exit_code == 0, result.output
+    assert "=00" not in result.stderr and "=default" not in result.stderr and "apart" not in result.stderr
+    assert ("warning: Prodigy sessions news_cat-2026-12-02_11-30-00, news_cat-default, news_ner-2026-12-01_10-00-00, "
+            "news_ner-default name no person (a timestamp or 'default' session)" in result.stderr)
+    assert "--layer-map news_ner-default=NAME" in result.stderr
+
+
 def test_layer_map_names_label_studio_users_and_says_which_names_it_never_met(run, db_path, tmp_path: Path):
     path = dump(tmp_path / "export.json", [ls_task([ls_annotation([ls_region("مشهد", "GPE")], 3)])])
     result = run("import", "--layer-map", "ls-3=sara", "--layer-map", "ls-9=kim", str(path))
@@ -133,7 +151,8 @@ def test_layer_map_names_label_studio_users_and_says_which_names_it_never_met(ru
 def test_a_layer_map_that_is_not_old_equals_new_is_one_line_and_changes_nothing(run, db_path, tmp_path: Path):
     path = dump(tmp_path / "export.json", [ls_task([ls_annotation([ls_region("مشهد", "GPE")], 3)])])
     for bad, said in (("sara", "'sara' is not OLD=NEW"), ("ls-3=gold", "'gold' is the adjudicated layer"),
-                      ("=sara", "'=sara' is not OLD=NEW")):
+                      ("=sara", "'=sara' is not OLD=NEW"), ("ls-3=model", "'model' holds a model's suggestions"),
+                      ("model=sara", "'model' holds a model's suggestions")):
         result = run("import", "--layer-map", bad, str(path))
         assert result.exit_code == 1 and said in result.output and "Traceback" not in result.output, result.output
     with open_project(db_path) as store:
@@ -243,3 +262,68 @@ def test_every_peer_file_imported_again_changes_nothing(store: Store, tmp_path: 
     assert (again.documents_added, again.spans_added, again.themes_added, again.statuses_set) == (0, 0, 0, 0)
     assert again.themes_created == [] and again.annotators_added == []
     assert store.dump() == before
+
+
+def test_a_bad_label_studio_status_names_the_key_it_came_from(store: Store, tmp_path: Path):
+    region = {**ls_region("مشهد", "GPE"), "annotator": "sara", "annotator_status": "adjudicated"}
+    path = dump(tmp_path / "export.json", [ls_task([ls_annotation([region], 1)])])
+    with pytest.raises(InputError) as err:
+        import_paths(store, [path], annotator="tester")
+    assert ("task 1 (id 1): 'annotator_status' in the annotation's results: unknown status 'adjudicated'"
+            in str(err.value) and "only the gold layer is adjudicated" in str(err.value)), str(err.value)
+    assert "field 'status'" not in str(err.value)
+    assert store.count_documents() == 0
+
+
+def _ls_files(tmp_path: Path) -> dict[str, Path]:
+    """One Label Studio user's annotation in the four exports: JSON and JSON_MIN name the id, the
+    snapshot's JSON both id and email, the snapshot's JSON_MIN the email alone."""
+    spans = [ls_region("رجائیان", "PER"), ls_region("مشهد", "GPE")]
+    words = [("رجائیان", "PER"), ("مشهد", "GPE")]
+    user = {"id": 1, "first_name": "", "last_name": "", "avatar": None, "email": "admin@example.com", "initials": "ad"}
+    return {"plain": dump(tmp_path / "export-JSON.json", [ls_task([ls_annotation(spans, 1)])]),
+            "min": dump(tmp_path / "export-JSON_MIN.json", [ls_min_item(words, 1, 1)]),
+            "snap": dump(tmp_path / "snapshot.json", [ls_task([ls_annotation(spans, user)])]),
+            "snapmin": dump(tmp_path / "snapshot-min.json", [ls_min_item(words, "admin@example.com", 1)])}
+
+
+@pytest.mark.parametrize("order", [("snapmin", "snap", "plain", "min"), ("snapmin", "min", "snap", "plain"),
+                                   ("plain", "snap", "snapmin", "min"), ("min", "snapmin", "plain", "snap"),
+                                   ("snap", "snapmin", "min", "plain")])
+def test_one_label_studio_user_is_one_layer_in_import_orders(store: Store, tmp_path: Path, order):
+    files = _ls_files(tmp_path)
+    warnings = []
+    for name in order:
+        warnings += import_paths(store, [files[name]], annotator="tester").warnings
+    found = layers(store)
+    before_snap = order[:order.index("snap")]
+    if "snapmin" in before_snap and {"plain", "min"} & set(before_snap):
+        # the email and the id each named a layer before a snapshot linked them: said, with the way out
+        assert len(found) == 2 and any("--layer-map admin@example.com=ls-1" in w and "one person's" in w
+                                       for w in warnings), warnings
+        return
+    assert list(found.values()) == [["رجائیان", "مشهد"]], found
+    for name in order:  # again: nothing changes
+        again = import_paths(store, [files[name]], annotator="tester")
+        assert again.spans_added == 0 and again.statuses_set == 0
+    assert layers(store) == found
+
+
+def test_a_user_named_by_email_by_the_previous_release_keeps_that_layer(store: Store, tmp_path: Path):
+    """A database that imported a snapshot JSON when annotator named its users by email."""
+    files = _ls_files(tmp_path)
+    old = jsonl(tmp_path / "old.jsonl", {"id": "fa-1", "text": TEXT, "annotator": "admin@example.com",
+                                         "spans": [{"start": at(w)[0], "end": at(w)[1], "label": lab}
+                                                   for w, lab in (("رجائیان", "PER"), ("مشهد", "GPE"))]})
+    import_paths(store, [old], annotator="tester")
+    for name in ("snap", "plain", "min", "snapmin"):
+        report = import_paths(store, [files[name]], annotator="tester")
+        assert report.spans_added == 0 and report.warnings == [], (name, report.warnings)
+    assert layers(store) == {"admin@example.com": ["رجائیان", "مشهد"]}
+
+
+def test_the_layer_map_the_warning_names_joins_the_two_names(store: Store, tmp_path: Path):
+    files = _ls_files(tmp_path)
+    for name in ("plain", "snapmin", "snap", "min"):
+        import_paths(store, [files[name]], annotator="tester", layer_map={"admin@example.com": "ls-1"})
+    assert layers(store) == {"ls-1": ["رجائیان", "مشهد"]}
