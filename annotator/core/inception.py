@@ -29,6 +29,7 @@ from typing import Any
 
 from annotator.core.errors import InputError
 from annotator.core.offsets import OffsetError, Units
+from annotator.core.text import counted
 from annotator.core.webanno_tsv import NAMED_ENTITY, UNREAD, short_type
 
 Progress = Callable[[int], None]
@@ -79,10 +80,10 @@ class Notes:
         if merged:
             users = sorted({u for found in merged.values() for u in found})
             docs = sorted(merged)
-            out.append(f"--annotator {self.annotator}: the export holds {', '.join(users)}'s files of "
-                       f"{len(docs)} document{'s' if len(docs) != 1 else ''} ({', '.join(docs[:5])}"
-                       f"{', …' if len(docs) > 5 else ''}); their spans went into one layer "
-                       f"{self.annotator} (import without --annotator to give each user a layer)")
+            who = ", ".join(users[:-1]) + " and " + users[-1]
+            out.append(f"--annotator {self.annotator}: the files of {who} for {counted(len(docs), 'document')} "
+                       f"({', '.join(docs[:5])}{', …' if len(docs) > 5 else ''}) all went into {self.annotator}'s "
+                       "layer, their spans side by side (import without --annotator to give each user a layer)")
         for kind, n in sorted(self.unread.items()):
             files = self.unread_files[kind]
             out.append(f"{n} annotation{'s' if n != 1 else ''} of {kind} in {files} file{'s' if files != 1 else ''} "
@@ -264,9 +265,13 @@ def read(path: Path, progress: Progress | None = None, member_names: bool = True
                 continue  # another tool's .tsv beside the export
             obj = webanno_tsv.parse(path, where, data)
         else:
-            obj = cas_object(path, where, data, _type_system(path, member, types, items))
+            obj = cas_object(path, where, data, _type_system(path, member, types))
         unread = obj.pop(UNREAD, {})
         zero = obj.pop(_ZERO, 0)
+        if doc_name is not None and doc_name != member.parts[1] and obj.get("id") == member.parts[1]:
+            obj["id"] = doc_name  # INCEpTION's metadata names the document after our file: the id is that name's
+            if obj.get("title") == member.parts[1]:
+                del obj["title"]
         # the id: DocumentMetaData's (cas_object), else file-names.tsv's, else the document's folder or file
         obj.setdefault("id", ids.get(member.parts[:-1] + (_stem(member.parts[-1]),))
                        or doc_name or _stem(member.parts[-1]))
@@ -285,7 +290,7 @@ def read(path: Path, progress: Progress | None = None, member_names: bool = True
         raise InputError(path, "holds no UIMA CAS XMI (.xmi) or WebAnno TSV (.tsv) document to import")
 
 
-def _type_system(path: Path, member: Member, types: dict[tuple[str, ...], Member], items: list[Member]) -> Any:
+def _type_system(path: Path, member: Member, types: dict[tuple[str, ...], Member]) -> Any:
     import cassis
 
     folder = member.parts[:-1]
@@ -294,13 +299,12 @@ def _type_system(path: Path, member: Member, types: dict[tuple[str, ...], Member
             found = types[folder]
             break
         if not folder:
-            beside = f"{member.name}: " if len(member.parts) > 1 else ""
-            if path.is_file() and path.suffix.lower() == ".zip" or len(items) > 1 and path.is_dir():
-                raise InputError(path, f"{beside}the {'zip' if path.is_file() else 'folder'} holds no TypeSystem.xml "
-                                       "(an .xmi file cannot be read without its type system: export from "
-                                       "INCEpTION again as UIMA CAS XMI, which writes one)")
-            raise InputError(path, f"{beside}no TypeSystem.xml beside the .xmi file (INCEpTION's XMI export holds "
-                                   "one; import the whole zip)")
+            if path.is_dir() or path.suffix.lower() == ".zip":
+                raise InputError(path, f"{member.name}: the {'folder' if path.is_dir() else 'zip'} holds no "
+                                       "TypeSystem.xml, which an .xmi file is read with (INCEpTION's and annotator's "
+                                       "XMI exports put one at the top)")
+            raise InputError(path, "no TypeSystem.xml beside the .xmi file (INCEpTION's XMI export holds one: "
+                                   "import the whole zip or folder)")
         folder = folder[:-1]
     try:
         return cassis.load_typesystem(io.BytesIO(found.read()))
@@ -401,8 +405,7 @@ def _offsets(path: Path, here: str, data: bytes, cas: Any) -> dict[int, tuple[in
             out[int(xmi_id) if xmi_id.isdigit() else -1] = (convert.to_code_point(raw[0]),
                                                             convert.to_code_point(raw[1]), raw)
         except OffsetError as err:
-            raise InputError(path, f"{here}{kind} (xmi:id {xmi_id}): offset {err} (UTF-16 code units, "
-                                   "as the file counts)") from None
+            raise InputError(path, f"{here}{kind} (xmi:id {xmi_id}): offset {err}") from None
         except ValueError:
             raise InputError(path, f"{here}{kind} (xmi:id {xmi_id}): begin {attrs['begin']!r} and end "
                                    f"{attrs['end']!r} are not whole numbers") from None
