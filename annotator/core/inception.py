@@ -1,16 +1,20 @@
 """Reading INCEpTION's exports: UIMA CAS XMI (through dkpro-cassis) and WebAnno TSV 3
-(annotator.core.webanno_tsv), as a bare file, a folder or a zip.
+(annotator.core.webanno_tsv), as a bare file, a folder or a zip; over 400 lines, for finding an
+export's files, naming their documents and layers, and checking an XMI file belong together.
 
 What is read (docs/format.md, "INCEpTION"): ``NamedEntity`` annotations become spans labelled
 with their ``value``; document-level annotations (INCEpTION's document metadata layers, types
 that extend ``uima.cas.AnnotationBase`` under ``webanno.custom``) become themes, named by their
 ``value`` feature (or their only string feature); ``DocumentMetaData`` gives the id, title and
-language. Offsets in an XMI file are Java's UTF-16 code units; cassis converts them to code
-points when it loads the file, and an offset inside a surrogate pair is refused here.
+language. Offsets in an XMI file are Java's UTF-16 code units: each annotation's are checked and
+converted here from the file's own numbers (``_offsets``), not trusted to cassis's conversion.
 
 Whose layer: in a project export (``annotation/<document>/<user>.zip|.xmi|.tsv``) the user's
 file name; in annotator's own export (``<layer>/<document>.xmi``) the folder; otherwise the
-import's annotator. ``--annotator`` given explicitly owns them all.
+import's annotator. ``--annotator`` given explicitly owns them all. The id: DocumentMetaData's,
+else our export's ``file-names.tsv``, else the project's document folder without the ``.xmi`` or
+``.tsv`` our export added, else the file's name. What is left out or merged is counted in
+``Notes`` for the import's warnings.
 """
 
 from __future__ import annotations
