@@ -231,6 +231,16 @@ def _file_names(path: Path, items: list[Member]) -> dict[tuple[str, ...], str]:
     return out
 
 
+def _names_above(path: Path) -> dict[tuple[str, ...], str]:
+    """file-names.tsv one folder up, for one layer's folder of our export (or a file in it) read alone."""
+    folder = path if path.is_dir() else path.parent
+    above = folder.parent / NAMES
+    if not above.is_file():
+        return {}
+    listed = _file_names(above, [Member((NAMES,), above.read_bytes)])
+    return {key[1:]: doc_id for key, doc_id in listed.items() if key[0] == folder.name}
+
+
 # --- reading -----------------------------------------------------------------------------------
 
 
@@ -243,7 +253,7 @@ def read(path: Path, progress: Progress | None = None, member_names: bool = True
     items = members(path)
     project = any(m.parts[0] == "annotation" and len(m.parts) >= 3 for m in items)
     types = {m.parts[:-1]: m for m in items if m.parts[-1].lower() == TYPE_SYSTEM}
-    ids = _file_names(path, items)
+    ids = _file_names(path, items) or _names_above(path)
     notes = _NOTES.get()
     found = 0
     for member in items:
