@@ -34,7 +34,7 @@ from typing import Any
 from annotator.core.errors import InputError
 from annotator.core.offsets import OffsetError, Units
 from annotator.core.text import counted
-from annotator.core.webanno_tsv import NAMED_ENTITY, UNREAD, short_type
+from annotator.core.webanno_tsv import NAMED_ENTITY, UNREAD, ZERO_WIDTH, short_type
 
 Progress = Callable[[int], None]
 
@@ -52,7 +52,6 @@ OUR_SUFFIXES = (".xmi", ".tsv")  # what annotator's export adds to an id; INCEpT
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _XML11 = re.compile(rb"^(\s*<\?xml[^>]*version\s*=\s*)([\"'])1\.1\2")
 _XMI_ID = "{http://www.omg.org/XMI}id"
-_ZERO = "__zero_width"  # cas_object's count of NamedEntity annotations of no character, taken off by read()
 _NOT_READ = ("uima.tcas.DocumentAnnotation", METADATA, SENTENCE, TOKEN, NAMED_ENTITY)
 _DKPRO_META = "de.tudarmstadt.ukp.dkpro.core.api.metadata.type."  # tagset descriptions: no one's annotation
 
@@ -281,7 +280,7 @@ def read(path: Path, progress: Progress | None = None, member_names: bool = True
         else:
             obj = cas_object(path, where, data, _type_system(path, member, types))
         unread = obj.pop(UNREAD, {})
-        zero = obj.pop(_ZERO, 0)
+        zero = obj.pop(ZERO_WIDTH, 0)
         if doc_name is not None and doc_name != member.parts[1] and obj.get("id") == member.parts[1]:
             obj["id"] = doc_name  # INCEpTION's metadata names the document after our file: the id is that name's
             if obj.get("title") == member.parts[1]:
@@ -391,7 +390,7 @@ def cas_object(path: Path, where: str | None, data: bytes, typesystem: Any) -> d
     if unread:
         obj[UNREAD] = dict(unread)
     if zero:
-        obj[_ZERO] = zero
+        obj[ZERO_WIDTH] = zero
     return obj
 
 

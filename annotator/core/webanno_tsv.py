@@ -26,6 +26,7 @@ from annotator.core.utf16 import Utf16Index
 
 NAMED_ENTITY = "de.tudarmstadt.ukp.dkpro.core.api.ner.type.NamedEntity"
 UNREAD = "__unread"  # a parsed document's count of annotations not imported, by type (taken off by inception.read)
+ZERO_WIDTH = "__zero_width"  # its count of NamedEntity annotations of no character, skipped (the same)
 HEADER = "#FORMAT=WebAnno TSV 3.3"
 _FORMAT = re.compile(r"^#FORMAT=(?P<name>.*) (?P<major>\d+)\.(?P<minor>\d+)$")
 _LAYER = re.compile(r"^#T_(SP|RL|CH)=")
@@ -144,11 +145,17 @@ def parse(path: Path, where: str | None, data: bytes) -> dict[str, Any]:
             raise fail(f"token {token!r} at {begin}-{end} (UTF-16 code units) is not what the text has there "
                        f"({whole[a:b]!r})", lineno)
     out = []
+    zero = 0
     for begin, end, label, lineno in spans.values():
+        if begin == end:  # INCEpTION allows an entity of no character; a span needs one
+            zero += 1
+            continue
         out.append({"start": convert.to_code_point(begin), "end": convert.to_code_point(end), "label": label})
     found: dict[str, Any] = {"text": whole, "spans": out}
     if unread:
         found[UNREAD] = {short_type(kind): len(keys) for kind, keys in unread.items()}
+    if zero:
+        found[ZERO_WIDTH] = zero
     return found
 
 

@@ -211,3 +211,13 @@ def test_xmi_export_refuses_what_xml_cannot_hold_in_one_line(store: Store, tmp_p
     assert ("at 3 (code points)" in message) == (where == "text")
     assert not (tmp_path / "x.zip").exists() and not (tmp_path / "x.zip.partial").exists()
     export_file(store, tmp_path / "w.zip", ExportOptions(format="webanno"))  # TSV carries it
+
+
+def test_a_zero_width_entity_in_tsv_is_skipped_and_counted(store: Store, tmp_path: Path):
+    old = "2-1.1\t30-33\t대구시\t"
+    assert old in TSV
+    report = import_paths(store, [write(tmp_path / "zero.tsv", TSV.replace(old, "2-1.1\t30-30\t\t"))],
+                          annotator="tester")
+    assert report.spans_added == 3
+    assert "1 NamedEntity annotation of no character (begin = end) skipped: a span needs at least one character" \
+        in report.warnings
