@@ -8,7 +8,8 @@ at every span edge of the document, so each entity starts and ends on a token as
 named-entity layer expects), ``NamedEntity`` annotations with the label as ``value``, the themes
 as ``webanno.custom.Theme`` document-level annotations (XMI only: TSV has no place for them) and
 ``DocumentMetaData`` with the id, title and language. Offsets are Java's UTF-16 code units in both
-(cassis converts the XMI's; webanno_tsv the TSV's).
+(cassis converts the XMI's; webanno_tsv the TSV's). A document XML 1.0 cannot hold (U+FFFE,
+U+FFFF in its text, id, title, labels or themes) stops an XMI export with one line (``not_xml``).
 """
 
 from __future__ import annotations

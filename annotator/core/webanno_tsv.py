@@ -10,7 +10,9 @@ is dropped. Token offsets (``begin-end``) count Java's UTF-16 code
 units over that text; they are converted to code points here, in one place. Only the
 ``NamedEntity`` layer's ``value`` column is read: a multi-token entity is one annotation through
 its ``[n]`` disambiguation id, ``|`` stacks several on one token, ``_`` is no annotation and
-``*`` an annotation without a value (refused: a span needs a label).
+``*`` an annotation without a value (refused: a span needs a label). Other layers' annotations
+are counted under ``UNREAD`` and an entity of no character under ``ZERO_WIDTH``, for the import's
+warnings (annotator.core.inception takes them off the document).
 """
 
 from __future__ import annotations
