@@ -340,8 +340,7 @@ def import_paths(
     with store.transaction():
         importer = _Importer(store, annotator, strict, report, layer_map)
         options = ReadOptions(fmt, offsets, text_field, frozenset(store.theme_names()), not annotator_given)
-        notes = inception.Notes.start()  # what INCEpTION files left out or merged, for the warnings
-        notes.annotator = annotator
+        notes = inception.Notes.start(annotator)  # what INCEpTION files left out or merged, for the warnings
         records = iter_records(files, progress, options)
         while True:
             try:

@@ -68,8 +68,8 @@ class Notes:
     annotator: str | None = None
 
     @classmethod
-    def start(cls) -> Notes:
-        notes = cls()
+    def start(cls, annotator: str | None = None) -> Notes:
+        notes = cls(annotator=annotator)
         _NOTES.set(notes)
         return notes
 
