@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from annotator.core import formats, stopping
+from annotator.core import formats, inception, stopping
 from annotator.core.errors import InputError
 from annotator.core.model import GOLD, Document, Span, Status
 from annotator.core.offsets import UNIT_NAMES, UNITS
@@ -342,6 +342,7 @@ def import_paths(
     with store.transaction():
         importer = _Importer(store, annotator, strict, report, layer_map)
         options = ReadOptions(fmt, offsets, text_field, frozenset(store.theme_names()), not annotator_given)
+        notes = inception.Notes.start(annotator)  # what INCEpTION files left out or merged, for the warnings
         records = iter_records(files, progress, options)
         while True:
             try:
@@ -358,7 +359,7 @@ def import_paths(
             else:
                 importer.add(record)  # type: ignore[arg-type]
         importer.flush()
-        report.warnings += importer.names.warnings()
+        report.warnings += importer.names.warnings() + notes.finish()
         report.ls_users = importer.names.emails
         if importer.names.learnt:
             store.set_setting(LS_USERS, json.dumps(importer.names.ls_users, ensure_ascii=False, sort_keys=True))

@@ -1,16 +1,20 @@
 """Reading INCEpTION's exports: UIMA CAS XMI (through dkpro-cassis) and WebAnno TSV 3
-(annotator.core.webanno_tsv), as a bare file, a folder or a zip.
+(annotator.core.webanno_tsv), as a bare file, a folder or a zip; over 400 lines, for finding an
+export's files, naming their documents and layers, and checking an XMI file belong together.
 
 What is read (docs/format.md, "INCEpTION"): ``NamedEntity`` annotations become spans labelled
 with their ``value``; document-level annotations (INCEpTION's document metadata layers, types
 that extend ``uima.cas.AnnotationBase`` under ``webanno.custom``) become themes, named by their
 ``value`` feature (or their only string feature); ``DocumentMetaData`` gives the id, title and
-language. Offsets in an XMI file are Java's UTF-16 code units; cassis converts them to code
-points when it loads the file, and an offset inside a surrogate pair is refused here.
+language. Offsets in an XMI file are Java's UTF-16 code units: each annotation's are checked and
+converted here from the file's own numbers (``_offsets``), not trusted to cassis's conversion.
 
 Whose layer: in a project export (``annotation/<document>/<user>.zip|.xmi|.tsv``) the user's
 file name; in annotator's own export (``<layer>/<document>.xmi``) the folder; otherwise the
-import's annotator. ``--annotator`` given explicitly owns them all.
+import's annotator. ``--annotator`` given explicitly owns them all. The id: DocumentMetaData's,
+else our export's ``file-names.tsv``, else the project's document folder without the ``.xmi`` or
+``.tsv`` our export added, else the file's name. What is left out or merged is counted in
+``Notes`` for the import's warnings.
 """
 
 from __future__ import annotations
@@ -20,16 +24,20 @@ import re
 import warnings
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from annotator.core.errors import InputError
+from annotator.core.offsets import OffsetError, Units
+from annotator.core.text import counted
+from annotator.core.webanno_tsv import NAMED_ENTITY, UNREAD, ZERO_WIDTH, short_type
 
 Progress = Callable[[int], None]
 
-NAMED_ENTITY = "de.tudarmstadt.ukp.dkpro.core.api.ner.type.NamedEntity"
 METADATA = "de.tudarmstadt.ukp.dkpro.core.api.metadata.type.DocumentMetaData"
 SENTENCE = "de.tudarmstadt.ukp.dkpro.core.api.segmentation.type.Sentence"
 TOKEN = "de.tudarmstadt.ukp.dkpro.core.api.segmentation.type.Token"
@@ -38,9 +46,58 @@ CUSTOM = "webanno.custom."
 SUFFIXES = (".xmi", ".zip", ".tsv")  # files named on the command line that this module reads
 TYPE_SYSTEM = "typesystem.xml"  # matched without regard to case (DKPro writes TypeSystem.xml)
 INITIAL_CAS = "INITIAL_CAS"  # a project export's unannotated copy of each document: no one's layer
+NAMES = "file-names.tsv"  # annotator's export: which file holds a document whose id is not its file name
+OUR_SUFFIXES = (".xmi", ".tsv")  # what annotator's export adds to an id; INCEpTION keeps it in the name
+# records.py has the same pattern as a private name (_LANG); kept here until it has a public one
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _XML11 = re.compile(rb"^(\s*<\?xml[^>]*version\s*=\s*)([\"'])1\.1\2")
-_UNMAPPED = re.compile(r"Not mapping (?:external|internal) offset \[(-?\d+)\]")
+_XMI_ID = "{http://www.omg.org/XMI}id"
+_NOT_READ = ("uima.tcas.DocumentAnnotation", METADATA, SENTENCE, TOKEN, NAMED_ENTITY)
+_DKPRO_META = "de.tudarmstadt.ukp.dkpro.core.api.metadata.type."  # tagset descriptions: no one's annotation
+
+
+@dataclass
+class Notes:
+    """What an import of INCEpTION files left out or merged, for its report's warnings
+    (annotator.core.importing gathers them around the import: ``Notes.start()`` ... ``finish()``)."""
+
+    unread: Counter[str] = field(default_factory=Counter)  # annotation type -> how many were not imported
+    unread_files: Counter[str] = field(default_factory=Counter)  # annotation type -> in how many files
+    zero_width: int = 0  # NamedEntity annotations of no character (INCEpTION allows them; a span cannot be)
+    owners: dict[str, set[str]] = field(default_factory=dict)  # document -> users whose files went into one layer
+    annotator: str | None = None
+
+    @classmethod
+    def start(cls, annotator: str | None = None) -> Notes:
+        notes = cls(annotator=annotator)
+        _NOTES.set(notes)
+        return notes
+
+    def finish(self) -> list[str]:
+        _NOTES.set(None)
+        return self.lines()
+
+    def lines(self) -> list[str]:
+        out = []
+        merged = {doc: users for doc, users in self.owners.items() if len(users) > 1}
+        if merged:
+            users = sorted({u for found in merged.values() for u in found})
+            docs = sorted(merged)
+            who = ", ".join(users[:-1]) + " and " + users[-1]
+            out.append(f"--annotator {self.annotator}: the files of {who} for {counted(len(docs), 'document')} "
+                       f"({', '.join(docs[:5])}{', …' if len(docs) > 5 else ''}) all went into {self.annotator}'s "
+                       "layer, their spans side by side (import without --annotator to give each user a layer)")
+        for kind, n in sorted(self.unread.items()):
+            files = self.unread_files[kind]
+            out.append(f"{n} annotation{'s' if n != 1 else ''} of {kind} in {files} file{'s' if files != 1 else ''} "
+                       "not imported (annotator reads NamedEntity spans and document-level themes)")
+        if self.zero_width:
+            out.append(f"{self.zero_width} NamedEntity annotation{'s' if self.zero_width != 1 else ''} of no "
+                       "character (begin = end) skipped: a span needs at least one character")
+        return out
+
+
+_NOTES: ContextVar[Notes | None] = ContextVar("inception_notes", default=None)
 
 
 @dataclass
@@ -128,17 +185,59 @@ def members(path: Path) -> list[Member]:
     return found
 
 
-def _layer(parts: tuple[str, ...], member_names: bool) -> tuple[str | None, str | None]:
+def _layer(parts: tuple[str, ...]) -> tuple[str | None, str | None]:
     """(whose layer, the document's name) as the member's place in the export says, if it does."""
     if len(parts) >= 3 and parts[0] == "annotation":
-        return (_stem(parts[2]) if member_names else None), parts[1]
-    if len(parts) == 2 and member_names:
+        return _stem(parts[2]), _document_name(parts[1])
+    if len(parts) == 2:
         return parts[0], None
     return None, None
 
 
 def _stem(name: str) -> str:
     return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def _document_name(name: str) -> str:
+    """A project export's document folder as an id: INCEpTION names a document after the file
+    uploaded, so one annotator exported comes back as ``<id>.xmi`` or ``<id>.tsv``; that suffix
+    goes. Any other (``news1.txt``, a text uploaded to INCEpTION) stays, as earlier imports kept it."""
+    lower = name.lower()
+    for suffix in OUR_SUFFIXES:
+        if lower.endswith(suffix) and len(name) > len(suffix):
+            return name[:-len(suffix)]
+    return name
+
+
+def _file_names(path: Path, items: list[Member]) -> dict[tuple[str, ...], str]:
+    """annotator's export's file-names.tsv: (folder, file stem) -> the id the file holds."""
+    out: dict[tuple[str, ...], str] = {}
+    for member in items:
+        if member.parts[-1] != NAMES:
+            continue
+        try:
+            content = member.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError(path, f"{member.name}: not valid UTF-8") from None
+        for lineno, line in enumerate(content.splitlines(), 1):
+            if not line.strip():
+                continue
+            name, tab, doc_id = line.partition("\t")
+            if not tab or not doc_id or "/" not in name:
+                raise InputError(path, f"{member.name}: each line must be FOLDER/FILE, a tab and the document's "
+                                       f"id, not {line[:60]!r}", lineno)
+            out[member.parts[:-1] + tuple(name.split("/"))] = doc_id
+    return out
+
+
+def _names_above(path: Path) -> dict[tuple[str, ...], str]:
+    """file-names.tsv one folder up, for one layer's folder of our export (or a file in it) read alone."""
+    folder = path if path.is_dir() else path.parent
+    above = folder.parent / NAMES
+    if not above.is_file():
+        return {}
+    listed = _file_names(above, [Member((NAMES,), above.read_bytes)])
+    return {key[1:]: doc_id for key, doc_id in listed.items() if key[0] == folder.name}
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -153,16 +252,18 @@ def read(path: Path, progress: Progress | None = None, member_names: bool = True
     items = members(path)
     project = any(m.parts[0] == "annotation" and len(m.parts) >= 3 for m in items)
     types = {m.parts[:-1]: m for m in items if m.parts[-1].lower() == TYPE_SYSTEM}
+    ids = _file_names(path, items) or _names_above(path)
+    notes = _NOTES.get()
     found = 0
     for member in items:
         suffix = member.parts[-1].lower().rsplit(".", 1)[-1]
-        if suffix not in ("xmi", "tsv"):
+        if suffix not in ("xmi", "tsv") or member.parts[-1] == NAMES:
             continue
         if project and (member.parts[0] != "annotation" or len(member.parts) < 3):
             continue  # a project export's sources, curation and serialised CASes
         if project and member.parts[2].split(".")[0] == INITIAL_CAS:
             continue
-        annotator, doc_name = _layer(member.parts, member_names)
+        owner, doc_name = _layer(member.parts)
         try:
             data = member.read()
         except (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error) as err:  # damaged, encrypted
@@ -178,9 +279,24 @@ def read(path: Path, progress: Progress | None = None, member_names: bool = True
             obj = webanno_tsv.parse(path, where, data)
         else:
             obj = cas_object(path, where, data, _type_system(path, member, types))
-        obj.setdefault("id", doc_name or _stem(member.parts[-1]))
-        if annotator is not None:
-            obj["annotator"] = annotator
+        unread = obj.pop(UNREAD, {})
+        zero = obj.pop(ZERO_WIDTH, 0)
+        if doc_name is not None and doc_name != member.parts[1] and obj.get("id") == member.parts[1]:
+            obj["id"] = doc_name  # INCEpTION's metadata names the document after our file: the id is that name's
+            if obj.get("title") == member.parts[1]:
+                del obj["title"]
+        # the id: DocumentMetaData's (cas_object), else file-names.tsv's, else the document's folder or file
+        obj.setdefault("id", ids.get(member.parts[:-1] + (_stem(member.parts[-1]),))
+                       or doc_name or _stem(member.parts[-1]))
+        if notes is not None:
+            for kind, n in unread.items():
+                notes.unread[kind] += n
+                notes.unread_files[kind] += 1
+            notes.zero_width += zero
+        if member_names and owner is not None:
+            obj["annotator"] = owner
+        elif notes is not None and owner is not None:
+            notes.owners.setdefault(str(obj["id"]), set()).add(owner)
         found += 1
         yield where, obj
     if not found:
@@ -196,8 +312,12 @@ def _type_system(path: Path, member: Member, types: dict[tuple[str, ...], Member
             found = types[folder]
             break
         if not folder:
-            raise InputError(path, f"{member.name + ': ' if len(member.parts) > 1 else ''}no TypeSystem.xml beside "
-                                   "the .xmi file (INCEpTION's XMI export holds one; import the whole zip)")
+            if path.is_dir() or path.suffix.lower() == ".zip":
+                raise InputError(path, f"{member.name}: the {'folder' if path.is_dir() else 'zip'} holds no "
+                                       "TypeSystem.xml, which an .xmi file is read with (INCEpTION's and annotator's "
+                                       "XMI exports put one at the top)")
+            raise InputError(path, "no TypeSystem.xml beside the .xmi file (INCEpTION's XMI export holds one: "
+                                   "import the whole zip or folder)")
         folder = folder[:-1]
     try:
         return cassis.load_typesystem(io.BytesIO(found.read()))
@@ -210,24 +330,21 @@ def _first_line(err: BaseException) -> str:
 
 
 def cas_object(path: Path, where: str | None, data: bytes, typesystem: Any) -> dict[str, Any]:
-    """A document as reading.py's record fields, from one XMI file: code-point offsets (cassis
-    converts UTF-16), spans from NamedEntity, themes from document-level annotations."""
+    """A document as reading.py's record fields, from one XMI file: code-point offsets (converted
+    here from the file's UTF-16, each checked), spans from NamedEntity, themes from document-level
+    annotations; what else it holds is counted under UNREAD."""
     import cassis
 
     here = f"{where}: " if where else ""
     data = _XML11.sub(rb"\g<1>\g<2>1.0\g<2>", data, count=1)  # cassis's parser reads XML 1.0 only
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cassis warns of offsets it cannot map; _offsets checks every one
         try:
             cas = cassis.load_cas_from_xmi(io.BytesIO(data), typesystem=typesystem, lenient=True)
         except Exception as err:  # XML syntax, a type the file and its type system disagree on
             raise InputError(path, f"{here}not UIMA CAS XMI ({_first_line(err)})") from None
-    unmapped = [m for w in caught if (m := _UNMAPPED.search(str(w.message)))]
     text = cas.sofa_string
-    if unmapped:
-        offset = int(unmapped[0].group(1))
-        raise InputError(path, f"{here}{_named(cas, offset)}offset {offset} is not on a character of the text in "
-                               "UTF-16 code units (inside an emoji's two halves, or past the end)")
+    offsets = _offsets(path, here, data, cas)
     if not text:
         raise InputError(path, f"{here}holds no text (an empty sofa)")
     ts = cas.typesystem
@@ -243,31 +360,69 @@ def cas_object(path: Path, where: str | None, data: bytes, typesystem: Any) -> d
             if lang and _LANG.match(lang) and not lang.startswith("x-"):
                 obj["lang"] = lang
             break
+    zero = 0
     if ts.contains_type(NAMED_ENTITY):
         for fs in cas.select(NAMED_ENTITY):
+            begin, end, raw = offsets.get(fs.xmiID) or (fs.begin, fs.end, (fs.begin, fs.end))
+            if begin > end:
+                raise InputError(path, f"{here}NamedEntity (xmi:id {fs.xmiID}) begins at {raw[0]}, after its end "
+                                       f"{raw[1]} (UTF-16 code units, as the file counts)")
+            if begin == end:
+                zero += 1
+                continue
             label = _feature(fs, "value")
             if not label:
-                raise InputError(path, f"{here}NamedEntity (xmi:id {fs.xmiID}) at {text[fs.begin:fs.end]!r} has no "
+                raise InputError(path, f"{here}NamedEntity (xmi:id {fs.xmiID}) at {text[begin:end]!r} has no "
                                        "value: a span needs a label")
-            obj["spans"].append({"start": fs.begin, "end": fs.end, "label": label})
+            obj["spans"].append({"start": begin, "end": end, "label": label})
+    unread: Counter[str] = Counter()
     for fs in cas.select_all_fs():
         name = fs.type.name
-        if (name.startswith(CUSTOM) and ts.is_instance_of(name, "uima.cas.AnnotationBase")
-                and not ts.is_instance_of(name, "uima.tcas.Annotation")):
-            theme = _feature(fs, "value") or next((v for v in _strings(fs) if v), None)
-            if theme and theme not in obj["themes"]:
-                obj["themes"].append(theme)
+        if not ts.is_instance_of(name, "uima.cas.AnnotationBase") or name.startswith(_DKPRO_META):
+            continue
+        if not ts.is_instance_of(name, "uima.tcas.Annotation"):
+            if name.startswith(CUSTOM):
+                theme = _feature(fs, "value") or next((v for v in _strings(fs) if v), None)
+                if theme and theme not in obj["themes"]:
+                    obj["themes"].append(theme)
+        elif name not in _NOT_READ:
+            unread[short_type(name)] += 1
+    if unread:
+        obj[UNREAD] = dict(unread)
+    if zero:
+        obj[ZERO_WIDTH] = zero
     return obj
 
 
-def _named(cas: Any, offset: int) -> str:
-    """'NamedEntity (xmi:id 7): ' for the annotation an unconverted offset belongs to, if one."""
-    if not cas.typesystem.contains_type(NAMED_ENTITY):
-        return ""
-    for fs in cas.select(NAMED_ENTITY):
-        if offset in (fs.begin, fs.end):
-            return f"NamedEntity (xmi:id {fs.xmiID}): "
-    return ""
+def _offsets(path: Path, here: str, data: bytes, cas: Any) -> dict[int, tuple[int, int, tuple[int, int]]]:
+    """Every annotation's begin and end over the text, in code points, from the file's own UTF-16
+    numbers (not from cassis's conversion, whose warnings are only text): one that is not on a
+    character of the text is refused, naming the annotation."""
+    from lxml import etree
+
+    try:
+        sofa = str(cas.get_sofa().xmiID)
+    except Exception:  # no sofa: checked as an empty text after this
+        return {}
+    convert = Units(cas.sofa_string or "", "utf16")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    out: dict[int, tuple[int, int, tuple[int, int]]] = {}
+    for element in etree.fromstring(data, parser).iter():
+        attrs = element.attrib
+        if "begin" not in attrs or "end" not in attrs or attrs.get("sofa") != sofa or _XMI_ID not in attrs:
+            continue
+        xmi_id = attrs[_XMI_ID]
+        kind = etree.QName(element).localname
+        try:
+            raw = int(attrs["begin"]), int(attrs["end"])
+            out[int(xmi_id) if xmi_id.isdigit() else -1] = (convert.to_code_point(raw[0]),
+                                                            convert.to_code_point(raw[1]), raw)
+        except OffsetError as err:
+            raise InputError(path, f"{here}{kind} (xmi:id {xmi_id}): offset {err}") from None
+        except ValueError:
+            raise InputError(path, f"{here}{kind} (xmi:id {xmi_id}): begin {attrs['begin']!r} and end "
+                                   f"{attrs['end']!r} are not whole numbers") from None
+    return out
 
 
 def _feature(fs: Any, name: str) -> str | None:

@@ -8,12 +8,14 @@ at every span edge of the document, so each entity starts and ends on a token as
 named-entity layer expects), ``NamedEntity`` annotations with the label as ``value``, the themes
 as ``webanno.custom.Theme`` document-level annotations (XMI only: TSV has no place for them) and
 ``DocumentMetaData`` with the id, title and language. Offsets are Java's UTF-16 code units in both
-(cassis converts the XMI's; webanno_tsv the TSV's).
+(cassis converts the XMI's; webanno_tsv the TSV's). A document XML 1.0 cannot hold (U+FFFE,
+U+FFFF in its text, id, title, labels or themes) stops an XMI export with one line (``not_xml``).
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 import shutil
 import zipfile
 from collections.abc import Callable, Iterator
@@ -27,7 +29,24 @@ from annotator.core.export_formats import Layer
 from annotator.core.token_view import DocTokens, TokenStats, align, doc_tokens
 from annotator.core.tokens import split_at
 
-NAMES = "file-names.tsv"  # as brat's export: which file holds a document whose id is not its name
+NAMES = names.NAMES  # as brat's export: which file holds a document whose id is not its name
+# what XML 1.0 cannot hold; import lets U+FFFE and U+FFFF through (and refuses the controls)
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def not_xml(layer: Layer) -> str | None:
+    """Why the layer cannot be written as XMI (a character XML 1.0 cannot hold), or None."""
+    doc = layer.doc
+    fields = [("text", doc.text), ("id", doc.id), ("title", doc.title or ""), ("language", doc.lang or "")]
+    fields += [(f"label of the span at {s.start}-{s.end}", s.label) for s in layer.spans]
+    fields += [("theme", t) for t in layer.themes]
+    for what, value in fields:
+        bad = _NOT_XML.search(value)
+        if bad:
+            where = f" at {bad.start()} (code points)" if what == "text" else ""
+            return (f"document {doc.id!r}: its {what} holds U+{ord(bad.group()):04X}{where}, which XML 1.0 cannot "
+                    "hold: UIMA CAS XMI cannot carry it (export as webanno, or edit the text)")
+    return None
 
 
 def type_system() -> Any:
@@ -152,9 +171,10 @@ def export(target: Path, kind: str, layers: Iterator[Layer], report: Any, error:
         used: set[str] = {"typesystem.xml"}
         taken: dict[str, set[str]] = {}
         view: DocTokens | None = None
+        view_of: str | None = None  # the document whose tokens ``view`` holds (layers come by document)
         for layer in layers:
-            if view is None or view.text is not layer.doc.text:
-                view = tokens_of(layer)
+            if view is None or view_of != layer.doc.id:
+                view, view_of = tokens_of(layer), layer.doc.id
                 report.sentences += len(view.sentences)
             if layer.annotator not in folders:
                 folders[layer.annotator] = fmt.brat_name(layer.annotator or "unannotated", used)
@@ -163,6 +183,8 @@ def export(target: Path, kind: str, layers: Iterator[Layer], report: Any, error:
             if name != layer.doc.id:
                 report.renamed[layer.doc.id] = f"{folder}/{name}"
             if kind == "xmi":
+                if (problem := not_xml(layer)) is not None:
+                    raise error(problem)
                 out.write(f"{folder}/{name}.xmi", xmi_bytes(layer, view, ts))
             else:
                 out.write(f"{folder}/{name}.tsv", tsv_text(layer, view, report.tokens).encode("utf-8"))

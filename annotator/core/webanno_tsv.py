@@ -10,7 +10,9 @@ is dropped. Token offsets (``begin-end``) count Java's UTF-16 code
 units over that text; they are converted to code points here, in one place. Only the
 ``NamedEntity`` layer's ``value`` column is read: a multi-token entity is one annotation through
 its ``[n]`` disambiguation id, ``|`` stacks several on one token, ``_`` is no annotation and
-``*`` an annotation without a value (refused: a span needs a label).
+``*`` an annotation without a value (refused: a span needs a label). Other layers' annotations
+are counted under ``UNREAD`` and an entity of no character under ``ZERO_WIDTH``, for the import's
+warnings (annotator.core.inception takes them off the document).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from annotator.core.offsets import OffsetError, Units
 from annotator.core.utf16 import Utf16Index
 
 NAMED_ENTITY = "de.tudarmstadt.ukp.dkpro.core.api.ner.type.NamedEntity"
+UNREAD = "__unread"  # a parsed document's count of annotations not imported, by type (taken off by inception.read)
+ZERO_WIDTH = "__zero_width"  # its count of NamedEntity annotations of no character, skipped (the same)
 HEADER = "#FORMAT=WebAnno TSV 3.3"
 _FORMAT = re.compile(r"^#FORMAT=(?P<name>.*) (?P<major>\d+)\.(?P<minor>\d+)$")
 _LAYER = re.compile(r"^#T_(SP|RL|CH)=")
@@ -73,12 +77,16 @@ def parse(path: Path, where: str | None, data: bytes) -> dict[str, Any]:
         raise fail(f"WebAnno TSV {match['major']}.{match['minor']}: annotator reads 3.2 and 3.3 (export again "
                    "from INCEpTION)", 1)
     columns, value_column, at = 0, None, 1
+    others: dict[int, str] = {}  # another layer's first column -> its type, to count what is not imported
     while at < len(lines) and _LAYER.match(lines[at]):
         fields = [f for f in lines[at].split("=", 1)[1].split("|") if f]  # StringUtils.split drops empty ones
         if fields and fields[0] == NAMED_ENTITY and "value" in fields[1:]:
             value_column = columns + fields[1:].index("value")
+        elif fields and fields[0] != NAMED_ENTITY:
+            others[columns] = fields[0]
         columns += max(1, len(fields) - 1)
         at += 1
+    unread: dict[str, set[Any]] = {}  # type -> its annotations' keys
     text = _Text()
     spans: dict[int | tuple[int, int], list[Any]] = {}  # an annotation's key -> [begin, end, label, line]
     units: list[tuple[int, int, str, int]] = []  # every token's begin, end, text and line, for checking
@@ -106,6 +114,10 @@ def parse(path: Path, where: str | None, data: bytes) -> dict[str, Any]:
             sentence = []
             in_tokens = True
         units.append((begin, end, fields[2], lineno))
+        for column, kind in others.items():
+            if fields[3 + column] not in ("_", ""):
+                unread.setdefault(kind, set()).update(
+                    _key(raw, lineno, k) for k, raw in enumerate(_STACK.split(fields[3 + column])))
         if value_column is None or fields[3 + value_column] == "_":
             continue
         for k, raw in enumerate(_STACK.split(fields[3 + value_column])):
@@ -135,9 +147,30 @@ def parse(path: Path, where: str | None, data: bytes) -> dict[str, Any]:
             raise fail(f"token {token!r} at {begin}-{end} (UTF-16 code units) is not what the text has there "
                        f"({whole[a:b]!r})", lineno)
     out = []
+    zero = 0
     for begin, end, label, lineno in spans.values():
+        if begin == end:  # INCEpTION allows an entity of no character; a span needs one
+            zero += 1
+            continue
         out.append({"start": convert.to_code_point(begin), "end": convert.to_code_point(end), "label": label})
-    return {"text": whole, "spans": out}
+    found: dict[str, Any] = {"text": whole, "spans": out}
+    if unread:
+        found[UNREAD] = {short_type(kind): len(keys) for kind, keys in unread.items()}
+    if zero:
+        found[ZERO_WIDTH] = zero
+    return found
+
+
+def _key(raw: str, lineno: int, k: int) -> Any:
+    """One annotation of a column: its disambiguation id (``[3]``) where it spans tokens, else its place."""
+    if raw.endswith("]") and not raw.endswith("\\]") and raw[raw.rfind("[") + 1:-1].isdigit():
+        return int(raw[raw.rfind("[") + 1:-1])
+    return (lineno, k)
+
+
+def short_type(kind: str) -> str:
+    """A type as a warning names it: a custom layer in full, DKPro's by its last part."""
+    return kind if kind.startswith("webanno.custom.") else kind.rsplit(".", 1)[-1]
 
 
 class _Text:
