@@ -72,9 +72,10 @@ class Merges:
         # (file, tool, layer) -> document -> what each record called its layer (None: nothing)
         self.seen: dict[tuple[str, str, str], dict[str, list[str | None]]] = defaultdict(lambda: defaultdict(list))
 
-    def add(self, rec: Any) -> None:
+    def add(self, rec: Any, layer: str) -> None:
+        """``rec`` lands in ``layer`` (its name after --layer-map: the one the warning names)."""
         if rec.tool in _WHY and rec.annotator is not None:
-            self.seen[(str(rec.path), rec.tool, rec.annotator)][rec.id].append(rec.origin)
+            self.seen[(str(rec.path), rec.tool, layer)][rec.id].append(rec.origin)
 
     def warnings(self) -> list[str]:
         out = []
@@ -112,8 +113,12 @@ class LayerNames:
 
     def layer(self, rec: Any) -> str:
         """The layer a record that names one goes to."""
+        name = self._named(rec)
         if rec.tool != "annotator":
-            self.merges.add(rec)
+            self.merges.add(rec, name)
+        return name
+
+    def _named(self, rec: Any) -> str:
         name = rec.annotator
         if rec.tool == "labelstudio" and "@" in name:  # a snapshot's JSON_MIN: an email, no id
             if name in self.ls_users:

@@ -187,6 +187,10 @@ def test_a_doccano_export_that_merged_layers_says_whose_lines_it_merged(run, db_
     assert result.exit_code == 0, result.output
     assert (f"warning: {path}: on 1 document, several lines (the lines name minji, model, sara) were merged "
             "into the one layer 'admin': doccano exports one file per member") in result.stderr
+    # renamed on the way in, the warning names the layer they are in now
+    result = run("import", "--layer-map", "admin=doccano", str(path))
+    assert result.exit_code == 0, result.output
+    assert "were merged into the one layer 'doccano'" in result.stderr
 
 
 # --- the same file twice ----------------------------------------------------------------------------
