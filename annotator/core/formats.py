@@ -334,7 +334,9 @@ def from_label_studio(task: dict[str, Any], text_field: str | None = None,
         if isinstance(who, dict) and _ls_named(who.get("email")) and isinstance(who.get("id"), int):
             out.users[str(who["email"]).strip()] = _ls_person(who["id"])  # the snapshot export's user
         named.add(name)
-        out.records.append({**base, "spans": spans, "themes": themes, "annotator": name, "status": status})
+        lead = annotation.get("lead_time")  # seconds Label Studio measured: the layer's active time
+        timed = {"active_seconds": lead} if isinstance(lead, (int, float)) and not isinstance(lead, bool) and lead >= 0 else {}
+        out.records.append({**base, "spans": spans, "themes": themes, "annotator": name, "status": status, **timed})
     for prediction in task.get("predictions") or []:
         if isinstance(prediction, dict):
             spans, themes = _ls_results(prediction.get("result") or [])
