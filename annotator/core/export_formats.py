@@ -85,7 +85,8 @@ def jsonl_record(layer: Layer, active_seconds: float | None = None) -> dict[str,
         "format": "annotator", "version": FORMAT_VERSION, "id": doc.id, "title": doc.title, "text": doc.text,
         "lang": doc.lang,
         "meta": {**doc.meta, "active_seconds": round(active_seconds, 1)} if active_seconds else doc.meta,
-        "annotator": layer.annotator, "status": layer.status, "spans": spans, "themes": layer.themes, "updated_at": layer.updated_at or None,
+        "annotator": layer.annotator, "status": layer.status,
+        "spans": spans, "themes": layer.themes, "updated_at": layer.updated_at or None,
     }
 
 

@@ -335,7 +335,8 @@ def from_label_studio(task: dict[str, Any], text_field: str | None = None,
             out.users[str(who["email"]).strip()] = _ls_person(who["id"])  # the snapshot export's user
         named.add(name)
         lead = annotation.get("lead_time")  # seconds Label Studio measured: the layer's active time
-        timed = {"active_seconds": lead} if isinstance(lead, (int, float)) and not isinstance(lead, bool) and lead >= 0 else {}
+        timed = ({"active_seconds": lead} if isinstance(lead, (int, float)) and not isinstance(lead, bool)
+                 and lead >= 0 else {})
         out.records.append({**base, "spans": spans, "themes": themes, "annotator": name, "status": status, **timed})
     for prediction in task.get("predictions") or []:
         if isinstance(prediction, dict):

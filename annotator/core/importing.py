@@ -313,8 +313,13 @@ def carry_time(store: Store, annotator: str, doc_id: str, seconds: float, source
     Studio's ``lead_time``, a merged file's): the layer counts at least that much. What this
     database recorded itself is taken off, so one's own export brought back counts nothing twice;
     the same file twice changes nothing."""
-    recorded = store.active_seconds(annotator, doc_id, since="").get((annotator, doc_id), 0.0)  # since: no imported
-    store.set_imported_seconds(annotator, doc_id, max(0.0, seconds - recorded) or None, source=source)
+    key = (annotator, doc_id)
+    recorded = store.active_seconds(annotator, doc_id, since="").get(key, 0.0)  # since: without imported time
+    imported = store.active_seconds(annotator, doc_id).get(key, 0.0) - recorded
+    extra = seconds - recorded
+    want = extra if extra >= 0.05 else 0.0  # an export rounds to a tenth of a second
+    if abs(want - imported) > 1e-6:  # the same file again writes nothing, not even a time
+        store.set_imported_seconds(annotator, doc_id, want or None, source=source)
 
 
 def import_paths(

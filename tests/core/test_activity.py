@@ -160,18 +160,21 @@ def test_export_carries_active_seconds_and_import_and_merge_keep_them_once(store
     assert sum("active_seconds" in line["meta"] for line in lines) == 1
     path = write(tmp_path / "out.jsonl", "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
 
-    # One's own export brought back counts nothing twice, however often.
+    # One's own export brought back counts nothing twice, however often, and writes nothing.
+    before = store.dump()
     for _ in range(2):
         import_paths(store, [path], annotator="sara")
         assert store.active_seconds()[("sara", doc)] == 42.5
+    assert store.dump() == before
 
     # Another database takes it as the layer's imported time; the same file twice changes nothing,
     # and the document's meta does not hold it.
     other_db = tmp_path / "other.db"
     with open_project(other_db) as other:
-        for _ in range(2):
-            import_paths(other, [path], annotator="sara")
-            assert other.active_seconds() == {("sara", doc): 42.5}
+        import_paths(other, [path], annotator="sara")
+        once = other.dump()
+        import_paths(other, [path], annotator="sara")
+        assert other.dump() == once and other.active_seconds() == {("sara", doc): 42.5}
         assert "active_seconds" not in other.get_document(doc).meta
         def timing(records: list[dict]) -> list:
             return [(r["id"], r["annotator"], r["meta"]) for r in records]
@@ -185,9 +188,11 @@ def test_export_carries_active_seconds_and_import_and_merge_keep_them_once(store
         peer.set_status(doc, "minji", Status.IN_PROGRESS)
         peer.record_active_time("minji", doc, "p1", clock="pc:b", started_at="2026-12-07T11:00:00.000+00:00",
                                 ranges=[(0.0, 10.0), (20.0, 30.0)])
-    for _ in range(2):
-        merge(store, tmp_path / "peer.db")
-        assert store.active_seconds() == {("minji", doc): 20.0, ("sara", doc): 42.5}
+    merge(store, tmp_path / "peer.db")
+    once = store.dump()
+    merge(store, tmp_path / "peer.db")
+    assert store.dump() == once
+    assert store.active_seconds() == {("minji", doc): 20.0, ("sara", doc): 42.5}
 
 
 def test_label_studio_lead_time_is_the_layers_active_time(store: Store, tmp_path: Path):

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from annotator.gui import activity
 from annotator.gui.window import MainWindow
+from tests.gui.test_team import open_window, team_db  # noqa: F401 (fixtures)
 
 
 class Clock:
@@ -119,3 +120,27 @@ def test_another_document_opened_writes_the_first_ones_time(qtbot, window, clock
     _press(qtbot, window, clock, 60)
     window.close()
     assert _seconds(window) == 20.0
+
+
+def test_switching_annotator_writes_the_first_ones_time_in_their_session(qtbot, window, clock):
+    doc = window.document.id
+    _press(qtbot, window, clock, 0, 30)
+    window.set_annotator("minji")
+    _press(qtbot, window, clock, 40, 50)
+    window.close()
+    assert window.store.active_seconds() == {("minji", doc): 10.0, ("tester", doc): 30.0}
+
+
+def test_on_a_team_database_each_member_records_only_their_own_time(qtbot, pg_cluster, team_db, open_window, clock):
+    sara = open_window(pg_cluster.url("sara", team_db))
+    minji = open_window(pg_cluster.url("minji", team_db), annotator="sara")  # minji's login, sara's layer
+    _press(qtbot, sara, clock, 0, 40)
+    _press(qtbot, minji, clock, 0, 40)  # minji looking at sara's layer: nobody's own time to write
+    for win in (sara, minji):
+        win.activity.timer.timeout.emit()
+    assert "Active time" not in minji.statusBar().currentMessage()
+    minji.set_annotator("minji")
+    _press(qtbot, minji, clock, 50, 70)
+    minji.close()
+    sara.close()
+    assert sara.store.active_seconds() == {("minji", "r"): 20.0, ("sara", "r"): 40.0}
