@@ -68,7 +68,9 @@ def _converter(layer: Layer, unit: str) -> Any:
 # --- annotator's own JSONL ---------------------------------------------------------------------
 
 
-def jsonl_record(layer: Layer) -> dict[str, Any]:
+def jsonl_record(layer: Layer, active_seconds: float | None = None) -> dict[str, Any]:
+    """Our own line: a document and one layer. ``active_seconds``, the layer's active time, goes in
+    ``meta.active_seconds`` (left out when none was recorded, so such a line is as it always was)."""
     doc = layer.doc
     spans = []
     provenance = dict(zip((s.id for s in layer.spans), layer.provenance or []))
@@ -81,7 +83,9 @@ def jsonl_record(layer: Layer) -> dict[str, Any]:
         spans.append(item)
     return {
         "format": "annotator", "version": FORMAT_VERSION, "id": doc.id, "title": doc.title, "text": doc.text,
-        "lang": doc.lang, "meta": doc.meta, "annotator": layer.annotator, "status": layer.status,
+        "lang": doc.lang,
+        "meta": {**doc.meta, "active_seconds": round(active_seconds, 1)} if active_seconds else doc.meta,
+        "annotator": layer.annotator, "status": layer.status,
         "spans": spans, "themes": layer.themes, "updated_at": layer.updated_at or None,
     }
 

@@ -334,9 +334,10 @@ def export(store: Store, out: TextIO, options: ExportOptions,
             return report
         views = _views(store, options, report)
         themes = [t.name for t in store.schema().themes] if options.format == "spacy" else []
+        times = store.active_seconds() if options.format == "jsonl" else {}
         for layer in items:
             if options.format == "jsonl":
-                records = [fmt.jsonl_record(layer)]
+                records = [fmt.jsonl_record(layer, times.get((layer.annotator, layer.doc.id)))]
             elif options.format == "doccano":
                 records = [fmt.doccano_record(layer, unit, options.doccano_layout, report.tokens)]
             elif options.format == "spacy":

@@ -336,7 +336,10 @@ def from_label_studio(task: dict[str, Any], text_field: str | None = None,
         if isinstance(who, dict) and _ls_named(who.get("email")) and isinstance(who.get("id"), int):
             out.users[str(who["email"]).strip()] = _ls_person(who["id"])  # the snapshot export's user
         named.add(name)
-        record = {**base, "spans": spans, "themes": themes, "annotator": name, "status": status}
+        lead = annotation.get("lead_time")  # seconds Label Studio measured: the layer's active time
+        timed = ({"active_seconds": lead} if isinstance(lead, (int, float)) and not isinstance(lead, bool)
+                 and lead >= 0 else {})
+        record = {**base, "spans": spans, "themes": themes, "annotator": name, "status": status, **timed}
         if ours:  # an error about the status names the key it came from, not a 'status' the file lacks
             record[STATUS_FIELD] = f"{LS_STATUS_KEY!r} in the annotation's results"
         out.records.append(record)

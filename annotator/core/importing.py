@@ -159,6 +159,7 @@ class _Importer:
         themes: list[tuple[str, str, str]] = []
         statuses: list[tuple[str, str, Status]] = []
         gold: list[_Pending] = []
+        times: list[tuple[str, str, float, str]] = []
         for item in page:
             rec, doc = item.rec, item.doc
             existing = known.get(rec.id)
@@ -180,7 +181,7 @@ class _Importer:
                     self._ensure(rec, theme, "themes")
                 gold.append(item)
                 continue
-            if not (rec.spans or rec.themes or (rec.status and rec.status is not Status.NEW)):
+            if not (rec.spans or rec.themes or (rec.status and rec.status is not Status.NEW) or rec.active_seconds):
                 continue
             annotator = self.default_annotator if rec.annotator is None else self.names.layer(rec)
             if annotator not in self.annotators:
@@ -197,6 +198,8 @@ class _Importer:
                 themes.append((rec.id, annotator, theme))
             if rec.status is not None:
                 statuses.append((rec.id, annotator, rec.status))
+            if rec.active_seconds:
+                times.append((rec.id, annotator, rec.active_seconds, rec.tool))
         self.store.insert_documents(new_docs)
         added = self.store.add_spans(self._not_stored(spans, {doc.id for doc in new_docs}))
         self.report.spans_added += added
@@ -204,6 +207,8 @@ class _Importer:
         self.report.themes_added += self.store.add_doc_themes(themes)
         for doc_id, annotator, status in statuses:
             self.report.statuses_set += self.store.set_status(doc_id, annotator, status)
+        for doc_id, annotator, seconds, tool in times:
+            carry_time(self.store, annotator, doc_id, seconds, tool)
         for item in gold:
             self._add_gold(item.rec, item.mapping)
 
@@ -303,6 +308,20 @@ class _Importer:
             self.hotkeys.add(hotkey)
         known.add(name)
         (self.report.labels_added if kind == "labels" else self.report.themes_created).append(name)
+
+
+def carry_time(store: Store, annotator: str, doc_id: str, seconds: float, source: str) -> None:
+    """A layer's active time measured elsewhere (an export's ``meta.active_seconds``, Label
+    Studio's ``lead_time``, a merged file's): the layer counts at least that much. What this
+    database recorded itself is taken off, so one's own export brought back counts nothing twice;
+    the same file twice changes nothing."""
+    key = (annotator, doc_id)
+    recorded = store.active_seconds(annotator, doc_id, since="").get(key, 0.0)  # since: without imported time
+    imported = store.active_seconds(annotator, doc_id).get(key, 0.0) - recorded
+    extra = seconds - recorded
+    want = extra if extra >= 0.05 else 0.0  # an export rounds to a tenth of a second
+    if abs(want - imported) > 1e-6:  # the same file again writes nothing, not even a time
+        store.set_imported_seconds(annotator, doc_id, want or None, source=source)
 
 
 def import_paths(

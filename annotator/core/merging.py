@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from annotator.core.adjudication import Overlaps, competes
+from annotator.core.importing import carry_time
 from annotator.core.text import counted
 from annotator.core.model import GOLD, Status
 from annotator.core.schema import colour_for, free_hotkey
-from annotator.storage import Store, open_readonly
+from annotator.storage import DATABASE_ERRORS, Store, open_readonly
 
 
 @dataclass
@@ -51,6 +52,7 @@ def merge(store: Store, other_path: str | Path) -> MergeReport:
     try:
         with store.transaction():
             _schema(store, other)
+            times = _times(other)
             for docs in other.document_pages():
                 usable = []
                 for doc in docs:
@@ -69,12 +71,22 @@ def merge(store: Store, other_path: str | Path) -> MergeReport:
                 for doc_id in usable:
                     for name, layer in layers.get(doc_id, {}).items():
                         _layer(store, report, doc_id, name, layer)
+                        if name != GOLD and times.get((name, doc_id)):
+                            carry_time(store, name, doc_id, times[(name, doc_id)], "merge")
                 gold = other.gold_layers(usable)
                 for doc_id, entry in gold.items():
                     _gold(store, other, report, doc_id, entry)
     finally:
         other.close()
     return report
+
+
+def _times(other: Store) -> dict[tuple[str, str], float]:
+    """The other file's active time per layer (none from a file older than active time)."""
+    try:
+        return other.active_seconds()
+    except DATABASE_ERRORS:
+        return {}
 
 
 def _gold(store: Store, other: Store, report: MergeReport, doc_id: str, entry: dict) -> None:

@@ -59,6 +59,7 @@ class Record:
     units_matter: str | None = None  # the unit its spans were counted in, where another would differ
     tool: str = "annotator"  # which tool's format the record was read from
     origin: str | None = None  # what a peer's line itself called its layer, where that is not trusted
+    active_seconds: float | None = None  # the layer's active time (meta.active_seconds, Label Studio's lead_time)
 
     @property
     def gold(self) -> bool:
@@ -119,6 +120,10 @@ def check_record(path: Path, line: int | None, obj: Any, units: tuple[str, str] 
     meta = dict(meta)
     for key in sorted(set(obj) - _KNOWN_FIELDS - _EXPORT_FIELDS - _READER_FIELDS):
         meta.setdefault(key, obj[key])  # other fields are kept, not dropped
+    seconds = meta.pop("active_seconds", None)  # the layer's active time, not the document's data
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                                or not 0 <= seconds < float("inf")):
+        raise InputError(path, f"field 'meta.active_seconds' must be a number of seconds, not {seconds!r}"[:200], line)
     source = _want(path, line, obj, "source", str, "a string") or f"{path}:{line}"
     annotator = _want(path, line, obj, "annotator", str, "a string")
     if annotator is not None:
@@ -164,7 +169,7 @@ def check_record(path: Path, line: int | None, obj: Any, units: tuple[str, str] 
     return Record(
         path=path, line=line, id=doc_id, text=text, title=title, lang=lang, source=source, meta=meta,
         spans=spans, themes=[t.strip() for t in themes], annotator=annotator, status=status,
-        gold_status=gold_status, units_matter=matters,
+        gold_status=gold_status, units_matter=matters, active_seconds=seconds,
     )
 
 

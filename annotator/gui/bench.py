@@ -6,6 +6,9 @@ scenario and its floor per figure, kept together so each reads beside what it is
 - add span: key press to committed and repainted, median (target: at most 8 ms, half a frame
   at 60 Hz); "repainted" is the event-loop pass that paints what the change dirtied, as after a
   real key press;
+- add span while recording active time: the same key presses with the window's activity
+  room hearing them, against the same with it deaf (the floor; target: at most 8 ms, and the
+  two side by side show what recording adds);
 - start: a new process until the window is shown, against a bare QMainWindow with an empty
   QListView in a new process (target: at most 1.5 s);
 - learning (:func:`run_learning_benchmarks`): on 1,000 annotated documents, Suggestions → Learn
@@ -203,6 +206,16 @@ def add_spans_by_key(window: MainWindow, doc_id: str, annotator: str, count: int
     return added
 
 
+def _free_char(shift: int) -> Callable[[str, int, set[tuple[int, int]]], int]:
+    """Where the i-th key press of another run goes: a character in no span yet."""
+    def where(text: str, i: int, spans: set[tuple[int, int]]) -> int:
+        at = shift + i * 997 % (len(text) - 2 * shift)
+        while any(a <= at < b for a, b in spans) or text[at].isspace():
+            at += 1
+        return at
+    return where
+
+
 def run_window_benchmarks(workdir: Path, *, runs: int = 7, progress: Callable[[str], None] = print) -> list[Figure]:
     app = create_app()
     text, spans = persian_document()
@@ -255,6 +268,13 @@ def run_window_benchmarks(workdir: Path, *, runs: int = 7, progress: Callable[[s
 
     progress("adding spans with the keyboard …")
     added = add_spans_by_key(window, "long", "bench", 60)
+    progress("adding spans with and without recording active time …")
+    deaf, recording = [], []
+    for i in range(6):  # interleaved, so that a slower moment of the machine weighs on both
+        window.activity.listen(False)
+        deaf += add_spans_by_key(window, "long", "bench", 10, _free_char(331 + 53 * i))
+        window.activity.listen(True)
+        recording += add_spans_by_key(window, "long", "bench", 10, _free_char(661 + 53 * i))
     window.close()
     store.close()
 
@@ -267,6 +287,8 @@ def run_window_benchmarks(workdir: Path, *, runs: int = 7, progress: Callable[[s
                statistics.median(floors), "<= 2x floor", 2.0, True),
         Figure("add one span, key press to repainted (median)", statistics.median(added), "ms",
                None, "<= 8 ms", 8.0, False),
+        Figure("add one span while recording active time (median; floor: not recording)",
+               statistics.median(recording), "ms", statistics.median(deaf), "<= 8 ms", 8.0, False),
         Figure("start to first window", start_app * 1000, "ms", start_floor * 1000, "<= 1500 ms", 1500.0, False),
     ]
 

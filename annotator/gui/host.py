@@ -50,6 +50,7 @@ class Host(Protocol):
     suggestions: Any  # suggestions.Suggestions
     learning: Any  # learning.Learning
     review: Any  # review.Review
+    activity: Any  # activity.Activity: active time
     schema_editor: Any  # schema_editor.SchemaEditor, while open
 
     # The views and panels.
@@ -118,3 +119,4 @@ class Host(Protocol):
     def width(self) -> int: ...
     def height(self) -> int: ...
     def close(self) -> bool: ...
+    def isMinimized(self) -> bool: ...  # noqa: N802

@@ -14,6 +14,7 @@ from annotator.core.identity import remember_annotator
 from annotator.core.model import Status
 from annotator.core.recommend.live import LEARNED
 from annotator.core.workspace import Change, Workspace
+from annotator.gui.activity import Activity
 from annotator.gui.annotating import Annotating
 from annotator.gui.article import ArticleView
 from annotator.gui.commands import UndoStackHistory
@@ -142,6 +143,8 @@ class MainWindow(QMainWindow):
             self.restoreState(state, LAYOUT_VERSION)  # a layout saved by an older version is not brought back
         units_dock.setVisible(self.review_mode)  # a window closed in review mode opens out of it
         self.live = Live(self)  # what others save shows here; a lost team database is retried
+        self.activity = Activity(self)  # active time per document, written every 30 s and on close
+        self.document_opened.connect(self.activity.document_changed)
         self.status_line.show_annotator()
         self.saved_label.setText("All changes saved")
         first = self.store.setting(f"last_document/{annotator}") or self.store.neighbour(None, annotator)
@@ -421,6 +424,7 @@ class MainWindow(QMainWindow):
 
     def set_annotator(self, name: str) -> None:
         self._remember_position()
+        self.activity.annotator_changing()
         self.annotator = name
         registered = self._register(name)
         self._keep_annotator(name)
@@ -453,6 +457,7 @@ class MainWindow(QMainWindow):
         if not self._closed:  # a second close (a test harness, a quit after close) has nothing to save
             self._closed = True
             self.live.stop()
+            self.activity.close()
             self._remember_position()
             self.settings.setValue("window/geometry", self.saveGeometry())
             self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 GUI = Path(__file__).resolve().parents[2] / "annotator" / "gui"
 ROOMS = ("annotating", "files", "menus", "docks", "status", "search", "learning", "live", "review",
-         "schema_editor", "span_menu", "suggestions")
+         "schema_editor", "span_menu", "suggestions", "activity")
 SET_LATER = {"schema_editor", "last_menu"}  # set when the label editor or a right-click menu opens
 
 
