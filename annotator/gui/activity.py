@@ -1,10 +1,13 @@
 """Activity: the window's active time on each document (issue 24), measured by
 annotator.core.activity's rule and written through ``Store.record_active_time``.
 
-An application-wide event filter hears the keys, mouse and wheel of this window (and of the
-dialogs it opened): each is ``ActiveTime.activity(now)``, a few comparisons, nothing written. The
-window hidden or minimised, or the application no longer active (another application in front, a
-locked screen), ends the stretch. Every 30 s, on a change of document and on close, the session's
+An event filter on this window's own top-level QWindow, and on the QWindows of the dialogs it
+opens (found as they take the focus: their transient parent is ours), hears the keys, mouse and
+wheel the platform delivers: each is ``ActiveTime.activity(now)``, a few comparisons, nothing
+written. Not an application-wide filter: that one is handed every widget's events, those of
+widgets being destroyed too, and wrapping one of those for Python crashed the process (a table
+cell's editor closing under Ctrl+Z). The window hidden or minimised (its QWindow's signals), or the
+application no longer active (another application in front, a locked screen), ends the stretch. Every 30 s, on a change of document and on close, the session's
 ranges are written, one committed statement per document that changed. A write that fails (the
 database gone) keeps the ranges for the next flush and says so in the status bar, never in a dialog.
 
@@ -22,7 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtGui import QWindow
+from PySide6.QtWidgets import QApplication
 
 from annotator.core.activity import FLUSH_EVERY, ActiveTime
 from annotator.storage import DATABASE_ERRORS
@@ -35,7 +39,6 @@ monotonic = time.monotonic  # the clock of the ranges (tests replace it)
 
 _INPUT = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick,
           QEvent.Type.MouseMove, QEvent.Type.Wheel, QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate}
-_GONE = {QEvent.Type.Hide, QEvent.Type.WindowStateChange}
 
 
 def clock_name() -> str:
@@ -69,16 +72,45 @@ class Activity(QObject):
         self.timer.setInterval(int(FLUSH_EVERY * 1000))
         self.timer.timeout.connect(self.flush)
         self._app = QApplication.instance()
-        self._app.installEventFilter(self)
+        self._listening = True
+        self._main: QWindow | None = None  # the window's own QWindow, once it has one (shown)
+        self._app.focusWindowChanged.connect(self._watch)
         self._app.applicationStateChanged.connect(self._state_changed)
         self.timer.start()
 
     def listen(self, on: bool) -> None:
         """Hear input or not (the benchmark's floor: the same key presses with nothing recorded)."""
-        if on:
-            self._app.installEventFilter(self)
-        else:
-            self._app.removeEventFilter(self)
+        self._listening = on
+
+    def watch(self) -> None:
+        """Hear the window's own QWindow (it has one once shown); its signals end a stretch when it
+        is hidden or minimised. Called when the window is shown, and again harmlessly after."""
+        handle = self.window.windowHandle()
+        if handle is None or handle == self._main:
+            return
+        self._main = handle
+        handle.installEventFilter(self)
+        handle.visibleChanged.connect(self._visible_changed)
+        handle.windowStateChanged.connect(self._state_of_window)
+
+    def _watch(self, focused: QWindow | None) -> None:
+        """A window took the focus: if it is ours or a dialog of ours, hear it (installing the same
+        filter again only moves it to the front)."""
+        self.watch()
+        ancestor = focused
+        while ancestor is not None and self._main is not None:
+            if ancestor == self._main:
+                focused.installEventFilter(self)
+                return
+            ancestor = ancestor.transientParent()
+
+    def _visible_changed(self, visible: bool) -> None:
+        if not visible:
+            self.core.hidden(monotonic())
+
+    def _state_of_window(self, state: Qt.WindowState) -> None:
+        if state & Qt.WindowState.WindowMinimized:
+            self.core.hidden(monotonic())
 
     def _begin(self) -> None:
         self.session = uuid.uuid4().hex  # one per window opening (and per annotator switched to)
@@ -87,22 +119,8 @@ class Activity(QObject):
     # --- what the window and Qt say --------------------------------------------------------------
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        kind = event.type()
-        if kind in _INPUT:
-            if isinstance(obj, QWidget) and self._mine(obj):
-                self.core.activity(monotonic())
-        elif kind in _GONE and obj is self.window:
-            if kind == QEvent.Type.Hide or self.window.isMinimized():
-                self.core.hidden(monotonic())
-        return False
-
-    def _mine(self, widget: QWidget) -> bool:
-        top = widget.window()
-        while top is not None:
-            if top is self.window:
-                return True
-            parent = top.parentWidget()
-            top = parent.window() if parent is not None else None
+        if self._listening and event.type() in _INPUT:  # only our QWindows are filtered
+            self.core.activity(monotonic())
         return False
 
     def _state_changed(self, state: Qt.ApplicationState) -> None:
@@ -126,11 +144,13 @@ class Activity(QObject):
         self.timer.stop()
         self.core.hidden(monotonic())
         self.flush()
-        self._app.removeEventFilter(self)
-        try:
-            self._app.applicationStateChanged.disconnect(self._state_changed)
-        except (RuntimeError, TypeError):
-            pass
+        self._listening = False
+        for signal, slot in ((self._app.applicationStateChanged, self._state_changed),
+                             (self._app.focusWindowChanged, self._watch)):
+            try:
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
 
     # --- writing ---------------------------------------------------------------------------------
 

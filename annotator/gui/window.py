@@ -453,6 +453,10 @@ class MainWindow(QMainWindow):
 
     # --- closing -----------------------------------------------------------------------------
 
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self.activity.watch()  # the window's QWindow exists once shown: its input is active time
+
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if not self._closed:  # a second close (a test harness, a quit after close) has nothing to save
             self._closed = True

@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from annotator.gui import activity
@@ -32,7 +33,10 @@ def clock(monkeypatch) -> Clock:
 def _press(qtbot, window: MainWindow, clock: Clock, *times: float) -> None:
     for t in times:
         clock.now = 1000.0 + t
-        qtbot.keyClick(window.view, Qt.Key_Right)  # moves the caret: input, no edit
+        # through the window's QWindow, as the platform delivers a key (to the focused article):
+        # moves the caret, input, no edit
+        window.view.setFocus()
+        QTest.keyClick(window.windowHandle(), Qt.Key_Right)
 
 
 def _seconds(window: MainWindow) -> float:
