@@ -5,6 +5,7 @@ left-to-right page); SVG text gets ``direction``/``unicode-bidi`` from the same 
 
 from __future__ import annotations
 
+import math
 from html import escape
 
 from annotator.core.progress import Progress
@@ -21,7 +22,7 @@ th, td { border-bottom: 1px solid #dee2e6; padding: .3rem .7rem; text-align: rig
 th:first-child, td:first-child { text-align: left; }
 th { background: #f1f3f5; }
 .note { color: #495057; font-size: .85rem; max-width: 60rem; }
-svg { display: block; margin: .5rem 0 1.5rem; font-size: 12px; }
+svg { display: block; margin: .5rem 0 1.5rem; font-size: 12px; max-width: 100%; height: auto; }
 svg text { unicode-bidi: plaintext; }
 .plot { break-inside: avoid; }
 @media print {
@@ -54,6 +55,17 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> str:
             f"<title>{escape(title)}</title>{''.join(body)}</svg>")
 
 
+def _nice(top: float, ticks: int = 4, *, whole: bool = False) -> float:
+    """The axis's end: ``top`` rounded up so each of ``ticks`` steps is 1, 2, 2.5, 3 or 5 × 10^n
+    (a whole number on an axis of counts), so the tick labels are exact."""
+    raw = max(top, 1e-9) / ticks
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 3, 5, 10) if m * mag >= raw * (1 - 1e-9))
+    if whole:
+        step = max(1, math.ceil(step))
+    return step * ticks
+
+
 def _axes(x0: int, y0: int, x1: int, y1: int, ymax: float, ylabel: str, ticks: int = 4,
           fmt: str = "{:.0f}") -> list[str]:
     out = [f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#868e96"/>',
@@ -71,7 +83,7 @@ def done_per_day(figures: Progress) -> str:
     days = list(figures.done_per_day)
     names = [p.name for p in figures.annotators]
     width, height, x0, y0, y1 = 900, 300, 60, 250, 30
-    top = max((n for day in figures.done_per_day.values() for n in day.values()), default=0) or 1
+    top = _nice(max((n for day in figures.done_per_day.values() for n in day.values()), default=0) or 1, whole=True)
     body = _axes(x0, y0, width - 20, y1, top, "documents done")
     slot = (width - 20 - x0) / max(len(days), 1)
     bar = max(min(slot * 0.8 / max(len(names), 1), 30), 1)
@@ -100,11 +112,11 @@ def time_against_agreement(figures: Progress) -> str:
         points = points[:: -(-len(points) // MAX_POINTS)]
     width, height, x0, y0, y1 = 900, 320, 60, 270, 30
     right = width - 20
-    most = max((p.active_minutes for p in points), default=0) or 1
+    most = _nice(max((p.active_minutes for p in points), default=0) or 1)
     body = _axes(x0, y0, right, y1, 1.0, "span F1", fmt="{:.2f}")
     for i in range(5):
         x = x0 + (right - x0) * i / 4
-        body.append(f'<text x="{x:.1f}" y="{y0 + 16}" text-anchor="middle">{most * i / 4:.0f}</text>')
+        body.append(f'<text x="{x:.1f}" y="{y0 + 16}" text-anchor="middle">{most * i / 4:g}</text>')
     body.append(f'<text x="{(x0 + right) / 2}" y="{height - 10}" text-anchor="middle" fill="#495057">'
                 "active minutes per document (all annotators)</text>")
     for p in points:
