@@ -18,7 +18,8 @@ in docs/guide.md, "Progress"):
 - Corpus: documents, finished by at least ``k`` annotators, adjudicated (gold status
   ``adjudicated``), left (neither).
 - Done per day: layers marked done on each UTC day of their status's ``updated_at``.
-- Per document: active minutes (all annotators) and pooled pairwise F1 among its finished layers.
+- Per document (at most 2,000 of those two or more finished, every n-th in import order): active
+  minutes (all annotators) and pooled pairwise F1 among its finished layers.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from annotator.storage import Store
+
+MAX_DOCUMENTS = 2000  # per-document points: at most this many documents, every n-th in import order
 
 
 def _f1(matches: int, size: int) -> float | None:
@@ -101,7 +104,8 @@ def compute(store: Store, since: str | None = None, *, k: int = 2) -> Progress:
             person(name).assigned = size
     for name, status, count in store.progress_statuses(since):
         setattr(person(name), status, count)
-    for name, _label, count in store.progress_span_counts(since):
+    span_counts = store.progress_span_counts(since)
+    for name, _label, count in span_counts:
         person(name).spans += count
     active = store.progress_active(since)
     for (name, _doc), seconds in active.items():
@@ -118,29 +122,32 @@ def compute(store: Store, since: str | None = None, *, k: int = 2) -> Progress:
         p.spans_per_hour = p.spans / p.active_hours if p.active_hours else None
 
     labels: dict[str, LabelProgress] = {}
-    for _name, label, count in store.progress_span_counts(since):
+    for _name, label, count in span_counts:
         labels.setdefault(label, LabelProgress(label)).spans += count
-    matches, sizes = store.progress_pairs(since)
     by_person: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_label: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for a, _b, label, m in matches:
+    for a, b, label, n, m in store.progress_pairs(since):
+        # m: a's spans matched by b (the same number from b's side); n: a's spans on documents
+        # both finished, which are also on b's side of the pair
         by_person[a][0] += m
-        by_label[label][0] += m  # each match is counted once from each side: 2·matches already
-    for a, b, label, n in sizes:
-        by_person[a][1] += n  # a's spans on documents shared with b
-        by_person[b][1] += n  # ... are also on b's side of the pair
+        by_person[a][1] += n
+        by_person[b][1] += n
+        by_label[label][0] += m  # over ordered pairs: 2·matches already
         by_label[label][1] += n
     for name, (m, n) in by_person.items():
         person(name).f1_others = _f1(m, n)
     for label, (m, n) in by_label.items():
         labels.setdefault(label, LabelProgress(label)).f1_others = m / n if n else None
-    g_matches, g_theirs, g_gold = store.progress_gold(since)
+    theirs, gold = store.progress_gold(since)
     gp: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     gl: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for rows, i in ((g_matches, 0), (g_theirs, 1), (g_gold, 1)):
-        for name, label, count in rows:
-            gp[name][i] += count
-            gl[label][i] += count
+    for name, label, n, m in theirs:
+        for key, table in ((name, gp), (label, gl)):
+            table[key][0] += m
+            table[key][1] += n
+    for name, label, n in gold:
+        gp[name][1] += n
+        gl[label][1] += n
     for name, (m, n) in gp.items():
         person(name).f1_gold = _f1(m, n)
     for label, (m, n) in gl.items():
@@ -153,7 +160,10 @@ def compute(store: Store, since: str | None = None, *, k: int = 2) -> Progress:
     for (name, doc), seconds in active.items():
         if name != "model":
             per_doc_minutes[doc] += seconds / 60
-    agreement = store.progress_document_agreement(since)
+    shared = store.progress_finished_ids(since)
+    if len(shared) > MAX_DOCUMENTS:  # every n-th, in import order
+        shared = shared[:: -(-len(shared) // MAX_DOCUMENTS)]
+    agreement = store.progress_document_agreement(shared, since)
     points = [DocumentPoint(doc, per_doc_minutes.get(doc, 0.0), m / n if n else None)
               for doc, (m, n) in sorted(agreement.items())]
     total, by_k, adjudicated, left = store.progress_corpus(k, since)

@@ -11,7 +11,7 @@ from html import escape
 from annotator.core.progress import Progress
 
 PALETTE = ("#1c7ed6", "#e8590c", "#2f9e44", "#ae3ec9", "#f08c00", "#0c8599", "#c2255c", "#5c940d")
-MAX_POINTS = 2000  # the scatter plot draws at most this many documents (every n-th, in id order)
+MAX_POINTS = 2000  # the scatter plot draws at most this many documents (compute() keeps as many)
 
 CSS = """
 body { font-family: system-ui, "Noto Sans", "Vazirmatn", "Noto Sans Arabic", "Noto Sans CJK KR",

@@ -15,6 +15,12 @@ from annotator.storage.queues_part import _merge
 
 _DONE = ("SELECT doc_id, annotator FROM doc_status WHERE status = 'done' AND annotator <> 'model'"
          " AND updated_at >= ?")
+
+
+def _done(alias: str, doc: str, who: str) -> str:
+    """A join to the finished layer (``doc``, ``who``): doc_status itself, so its primary key is used."""
+    return (f"JOIN doc_status {alias} ON {alias}.doc_id = {doc} AND {alias}.annotator = {who} "
+            f"AND {alias}.status = 'done' AND {alias}.annotator <> 'model' AND {alias}.updated_at >= ? ")
 _EPOCH = ""  # since=None: every text is >= ''
 
 
@@ -51,68 +57,66 @@ class ProgressPart:
     def progress_span_counts(self, since: str | None = None) -> list[tuple[str, str, int]]:
         """(annotator, label, spans) in finished layers."""
         return [tuple(r) for r in self.db.execute(
-            f"SELECT s.annotator, s.label, count(*) FROM spans s JOIN ({_DONE}) d "
-            "ON d.doc_id = s.doc_id AND d.annotator = s.annotator GROUP BY s.annotator, s.label",
+            f"SELECT s.annotator, s.label, count(*) FROM spans s {_done('d', 's.doc_id', 's.annotator')}"
+            "GROUP BY s.annotator, s.label",
             [_since(since)]).fetchall()]
 
-    def progress_pairs(self, since: str | None = None) -> tuple[list[tuple[str, str, str, int]],
-                                                                 list[tuple[str, str, str, int]]]:
+    def progress_pairs(self, since: str | None = None) -> list[tuple[str, str, str, int, int]]:
         """Span agreement between finished layers of one document, per ordered pair and label:
-        (a, b, label, spans of a matched exactly by a span of b) and (a, b, label, spans of a on
-        the documents both finished)."""
-        params = [_since(since), _since(since)]
-        matches = self.db.execute(
-            f"SELECT a.annotator, b.annotator, a.label, count(*) FROM spans a "
-            f"JOIN ({_DONE}) da ON da.doc_id = a.doc_id AND da.annotator = a.annotator "
-            f"JOIN spans b ON b.doc_id = a.doc_id AND b.start = a.start AND b.\"end\" = a.\"end\" "
-            f"AND b.label = a.label AND b.annotator <> a.annotator "
-            f"JOIN ({_DONE}) db ON db.doc_id = b.doc_id AND db.annotator = b.annotator "
-            f"GROUP BY a.annotator, b.annotator, a.label", params).fetchall()
-        sizes = self.db.execute(
-            f"SELECT a.annotator, db.annotator, a.label, count(*) FROM spans a "
-            f"JOIN ({_DONE}) da ON da.doc_id = a.doc_id AND da.annotator = a.annotator "
-            f"JOIN ({_DONE}) db ON db.doc_id = a.doc_id AND db.annotator <> a.annotator "
-            f"GROUP BY a.annotator, db.annotator, a.label", params).fetchall()
-        return [tuple(r) for r in matches], [tuple(r) for r in sizes]
+        (a, b, label, spans of a on the documents both finished, of those matched exactly by a
+        span of b). b's span is looked up by its whole unique key (doc, annotator, start, end, label)."""
+        p = [_since(since)] * 2
+        return [tuple(r) for r in self.db.execute(
+            f"SELECT a.annotator, db.annotator, a.label, count(*), count(b.id) FROM spans a "
+            f"{_done('da', 'a.doc_id', 'a.annotator')}"
+            f"JOIN doc_status db ON db.doc_id = a.doc_id AND db.annotator <> a.annotator AND db.status = 'done' "
+            f"AND db.annotator <> 'model' AND db.updated_at >= ? "
+            f"LEFT JOIN spans b ON b.doc_id = db.doc_id AND b.annotator = db.annotator AND b.start = a.start "
+            f"AND b.\"end\" = a.\"end\" AND b.label = a.label "
+            f"GROUP BY a.annotator, db.annotator, a.label", p).fetchall()]
 
-    def progress_gold(self, since: str | None = None) -> tuple[list[tuple[str, str, int]], ...]:
+    def progress_gold(self, since: str | None = None) -> tuple[list[tuple[str, str, int, int]],
+                                                                list[tuple[str, str, int]]]:
         """Agreement with gold on adjudicated documents the annotator finished, per label:
-        (annotator, label, matches), (annotator, label, their spans), (annotator, label, gold spans)."""
-        adj = "SELECT doc_id FROM gold_documents WHERE status = 'adjudicated'"
+        (annotator, label, their spans, of those in gold) and (annotator, label, gold spans)."""
         p = [_since(since)]
-        matches = self.db.execute(
-            f"SELECT a.annotator, a.label, count(*) FROM spans a "
-            f"JOIN ({_DONE}) da ON da.doc_id = a.doc_id AND da.annotator = a.annotator "
-            f"JOIN ({adj}) j ON j.doc_id = a.doc_id JOIN gold_spans g ON g.doc_id = a.doc_id "
-            f"AND g.start = a.start AND g.\"end\" = a.\"end\" AND g.label = a.label "
-            f"GROUP BY a.annotator, a.label", p).fetchall()
         theirs = self.db.execute(
-            f"SELECT a.annotator, a.label, count(*) FROM spans a "
-            f"JOIN ({_DONE}) da ON da.doc_id = a.doc_id AND da.annotator = a.annotator "
-            f"JOIN ({adj}) j ON j.doc_id = a.doc_id GROUP BY a.annotator, a.label", p).fetchall()
+            f"SELECT a.annotator, a.label, count(*), count(g.id) FROM gold_documents j "
+            f"JOIN spans a ON a.doc_id = j.doc_id {_done('da', 'a.doc_id', 'a.annotator')}"
+            f"LEFT JOIN gold_spans g ON g.doc_id = a.doc_id AND g.start = a.start AND g.\"end\" = a.\"end\" "
+            f"AND g.label = a.label WHERE j.status = 'adjudicated' GROUP BY a.annotator, a.label", p).fetchall()
         gold = self.db.execute(
-            f"SELECT da.annotator, g.label, count(*) FROM gold_spans g JOIN ({adj}) j ON j.doc_id = g.doc_id "
-            f"JOIN ({_DONE}) da ON da.doc_id = g.doc_id GROUP BY da.annotator, g.label", p).fetchall()
-        return [tuple(r) for r in matches], [tuple(r) for r in theirs], [tuple(r) for r in gold]
+            f"SELECT da.annotator, g.label, count(*) FROM gold_documents j JOIN gold_spans g ON g.doc_id = j.doc_id "
+            f"JOIN doc_status da ON da.doc_id = g.doc_id AND da.status = 'done' AND da.annotator <> 'model' "
+            f"AND da.updated_at >= ? "
+            f"WHERE j.status = 'adjudicated' GROUP BY da.annotator, g.label", p).fetchall()
+        return [tuple(r) for r in theirs], [tuple(r) for r in gold]
 
-    def progress_document_agreement(self, since: str | None = None) -> dict[str, tuple[int, int]]:
-        """Per document finished by two or more: (ordered pairs of matching spans, Σ over ordered
-        pairs of the first one's spans); their ratio is the document's pooled pairwise F1."""
-        p = [_since(since), _since(since)]
-        sizes = self.db.execute(
-            f"SELECT a.doc_id, count(*) FROM spans a "
-            f"JOIN ({_DONE}) da ON da.doc_id = a.doc_id AND da.annotator = a.annotator "
-            f"JOIN ({_DONE}) db ON db.doc_id = a.doc_id AND db.annotator <> a.annotator GROUP BY a.doc_id", p)
-        out = {doc: (0, n) for doc, n in sizes.fetchall()}
-        for doc, m in self.db.execute(
-                f"SELECT a.doc_id, count(*) FROM spans a "
-                f"JOIN ({_DONE}) da ON da.doc_id = a.doc_id AND da.annotator = a.annotator "
-                f"JOIN spans b ON b.doc_id = a.doc_id AND b.start = a.start AND b.\"end\" = a.\"end\" "
-                f"AND b.label = a.label AND b.annotator <> a.annotator "
-                f"JOIN ({_DONE}) db ON db.doc_id = b.doc_id AND db.annotator = b.annotator GROUP BY a.doc_id",
-                p).fetchall():
-            out[doc] = (m, out.get(doc, (0, 0))[1])
+    def progress_document_agreement(self, doc_ids: list[str], since: str | None = None) -> dict[str, tuple[int, int]]:
+        """For these documents, those finished by two or more: (ordered pairs of matching spans,
+        Σ over ordered pairs of the first one's spans); their ratio is the document's pooled
+        pairwise F1."""
+        out: dict[str, tuple[int, int]] = {}
+        for i in range(0, len(doc_ids), 500):
+            chunk = doc_ids[i:i + 500]
+            marks = ", ".join("?" * len(chunk))
+            for doc, n, m in self.db.execute(
+                    f"SELECT a.doc_id, count(*), count(b.id) FROM spans a "
+                    f"{_done('da', 'a.doc_id', 'a.annotator')}"
+                    f"JOIN doc_status db ON db.doc_id = a.doc_id AND db.annotator <> a.annotator "
+                    f"AND db.status = 'done' AND db.annotator <> 'model' AND db.updated_at >= ? "
+                    f"LEFT JOIN spans b ON b.doc_id = db.doc_id AND b.annotator = db.annotator AND b.start = a.start "
+                    f"AND b.\"end\" = a.\"end\" AND b.label = a.label WHERE a.doc_id IN ({marks}) GROUP BY a.doc_id",
+                    [_since(since), _since(since), *chunk]).fetchall():
+                out[doc] = (m, n)
         return out
+
+    def progress_finished_ids(self, since: str | None = None) -> list[str]:
+        """The documents two or more annotators finished, in import order."""
+        return [r[0] for r in self.db.execute(
+            f"SELECT d.id FROM documents d WHERE (SELECT count(*) FROM doc_status s WHERE s.doc_id = d.id "
+            f"AND s.status = 'done' AND s.annotator <> 'model' AND s.updated_at >= ?) >= 2 ORDER BY d.seq",
+            [_since(since)]).fetchall()]
 
     def progress_corpus(self, k: int, since: str | None = None) -> tuple[int, int, int, int]:
         """(documents, finished by at least ``k`` annotators, adjudicated, neither: left)."""
