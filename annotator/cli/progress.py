@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from annotator import terminal
 from annotator.cli.common import CONTEXT, MOST, db_option, json_line, project, reports_errors
 
 
@@ -33,6 +34,11 @@ def _since_option(fn):
 def _k_option(fn):
     return click.option("--k", "k", type=click.IntRange(min=1, max=MOST), default=2, show_default=True,
                         metavar="K", help="A document is finished when at least K annotators marked it done.")(fn)
+
+
+def _cell(name: str) -> str:
+    """A name in 16 terminal columns (Hangul takes two each)."""
+    return terminal.pad(terminal.fit(name, 16), 16)
 
 
 def _num(value: float | None, digits: int = 2) -> str:
@@ -68,12 +74,12 @@ def progress(as_json: bool, since: str | None, k: int, db: str | None) -> None:
     click.echo(f"{'annotator':<16} {'assigned':>8} {'done':>6} {'skipped':>7} {'in prog':>7} {'hours':>7} "
                f"{'min/doc':>7} {'spans/h':>7} {'F1 others':>9} {'F1 gold':>7}")
     for p in figures.annotators:
-        click.echo(f"{p.name:<16} {p.assigned:>8} {p.done:>6} {p.skipped:>7} {p.in_progress:>7} "
+        click.echo(f"{_cell(p.name)} {p.assigned:>8} {p.done:>6} {p.skipped:>7} {p.in_progress:>7} "
                    f"{p.active_hours:>7.2f} {_num(p.median_minutes, 1):>7} {_num(p.spans_per_hour, 1):>7} "
                    f"{_num(p.f1_others):>9} {_num(p.f1_gold):>7}")
     click.echo(f"\n{'label':<16} {'spans':>7} {'F1 others':>9} {'F1 gold':>7}")
     for lab in figures.labels:
-        click.echo(f"{lab.name:<16} {lab.spans:>7} {_num(lab.f1_others):>9} {_num(lab.f1_gold):>7}")
+        click.echo(f"{_cell(lab.name)} {lab.spans:>7} {_num(lab.f1_others):>9} {_num(lab.f1_gold):>7}")
     c = figures.corpus
     click.echo(f"\nDocuments: {c.documents}; finished by at least {c.k}: {c.finished_by_k}; "
                f"adjudicated: {c.adjudicated}; left: {c.left}")
