@@ -42,7 +42,8 @@ def fill(store) -> None:
         for i, name in enumerate(("a", "b", "c")):
             status = ("CASE WHEN seq % 10 = 0 THEN 'skipped' WHEN seq % 20 = 5 THEN 'in_progress' ELSE 'done' END"
                       if name == "c" else "'done'")
-            day = "'2026-11-' || substr('0' || (1 + seq % 30), -2, 2) || 'T12:00:00.000+00:00'"
+            day = ("'2026-11-' || CASE WHEN seq % 30 < 9 THEN '0' ELSE '' END || (1 + seq % 30) "
+                   "|| 'T12:00:00.000+00:00'")
             run("INSERT INTO doc_status(doc_id, annotator, status, updated_at) "
                 f"SELECT id, ?, {status}, {day} FROM documents WHERE true "
                 "ON CONFLICT (doc_id, annotator) DO UPDATE SET status = excluded.status, "
@@ -112,3 +113,19 @@ def main(documents: int = PROGRESS_DOCUMENTS) -> list[Figure]:
 if __name__ == "__main__":
     for figure in main(int(sys.argv[1]) if len(sys.argv) > 1 else PROGRESS_DOCUMENTS):
         print(figure.row())
+
+
+def team_figures(corpus: Path, workdir: Path, server, documents: int) -> list[Figure]:
+    """The same on a new team database over ``server`` (the corpus's first ``documents``)."""
+    from annotator.benchmarks_team import first_documents, team_database
+    from annotator.core.importing import import_paths
+    from annotator.core.project import open_project
+
+    part = workdir / "progress-team.jsonl"
+    count = first_documents(corpus, part, documents)
+    url = team_database(server, "bench_progress")
+    with open_project(url) as store:
+        import_paths(store, [part], annotator="a")
+        fill(store)
+        store.db.execute("ANALYZE")
+        return figures(store, count, team="team: ")
