@@ -201,3 +201,22 @@ def test_the_long_document_is_one_line_of_words_with_spans_on_whole_words(tmp_pa
         assert span["end"] == len(text) or not text[span["end"]].isalnum()
     record = json.loads((tmp_path / "long.jsonl").read_text(encoding="utf-8"))
     assert record["text"] == text and record["spans"] == spans
+
+
+def test_the_progress_figures_run_on_a_filled_corpus(tmp_path: Path):
+    from annotator import benchmarks_progress
+    from annotator.core import progress
+    from annotator.core.importing import import_paths
+    from annotator.core.project import open_project
+
+    corpus = tmp_path / "c.jsonl"
+    benchmarks.make_corpus(corpus, 40, chars=300)
+    with open_project(tmp_path / "p.db") as store:
+        import_paths(store, [corpus], annotator="a")
+        benchmarks_progress.fill(store)
+        figures = benchmarks_progress.figures(store, 40)
+        got = {p.name: p for p in progress.compute(store).annotators}
+    assert [f.unit for f in figures] == ["s", "s"] and all(f.value >= 0 and f.floor is not None for f in figures)
+    # c skips every tenth document (seq 10, 20, 30, 40) and leaves seq 5, 25 in progress
+    assert (got["a"].done, got["c"].done, got["c"].skipped, got["c"].in_progress) == (40, 34, 4, 2)
+    assert got["a"].assigned == 40 and got["a"].f1_others is not None

@@ -3,7 +3,7 @@
 A thin layer of click over annotator.core. Each command's docstring is its ``--help``, with an
 example; each calls into the core and turns its errors into one-line messages (exit status 1),
 never tracebacks. What the commands share is in common.py; the commands live by noun in
-documents, exports, review, suggestions, schema, team, maintenance and window.
+documents, exports, review, suggestions, schema, team, maintenance, window and progress.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import NoReturn
 import click
 
 from annotator import __version__
-from annotator.cli import documents, exports, maintenance, review, schema, suggestions, team, window
+from annotator.cli import documents, exports, maintenance, progress, review, schema, suggestions, team, window
 from annotator.cli.common import CONTEXT, closed_pipe, db_option
 from annotator.core import stopping
 from annotator.core.errors import AnnotatorError
@@ -50,7 +50,8 @@ def cli(ctx: click.Context, db: str | None) -> None:
 COMMANDS = (documents.import_command, exports.export_command, review.agreement, review.adjudicate, team.merge,
             team.assign, documents.docs, documents.whoami, documents.show, documents.search, schema.schema,
             documents.stats, window.screenshot, suggestions.suggest, maintenance.check, maintenance.recover,
-            maintenance.backup, team.team, window.bench, team.queue)
+            maintenance.backup, team.team, window.bench, team.queue,
+            progress.progress, progress.report)
 for command in COMMANDS:
     cli.add_command(command)
 

@@ -61,7 +61,9 @@ def bench(quick: bool, as_json: bool, window_only: bool, long_only: bool) -> Non
     import (floor: raw executemany of the same rows into the same schema), search, the window with the corpus open
     (floor: a bare QMainWindow) and its memory, a 100,000-character document with 5,000 spans
     (floor: a bare QPlainTextEdit with a QSyntaxHighlighter), adding a span, export (floor:
-    json.dumps over the same rows read raw) and agreement over three annotators.
+    json.dumps over the same rows read raw), agreement over three annotators, and progress and
+    report over three annotators on every document (floor: one SELECT count(*) over the
+    finished layers' spans).
 
     Suggestions: learning the string matcher and the tagger from 1,000 annotated documents
     (floor: crfsuite alone on features computed beforehand; 200 with --quick), suggestions for a
@@ -118,6 +120,7 @@ def bench(quick: bool, as_json: bool, window_only: bool, long_only: bool) -> Non
             say("importing …")
             figure, db = core_bench.import_figure(corpus, work)
             figures.append(figure)
+            imported = db
             say("searching …")
             figures += core_bench.search_figures(db)
             say("opening the window on the corpus …")
@@ -128,6 +131,11 @@ def bench(quick: bool, as_json: bool, window_only: bool, long_only: bool) -> Non
             if documents > core_bench.AGREEMENT_DOCUMENTS:  # the figure is over 10,000 documents
                 db = core_bench.agreement_database(corpus, work)
             figures.append(core_bench.agreement_figure(db, min(documents, core_bench.AGREEMENT_DOCUMENTS)))
+            from annotator import benchmarks_progress
+
+            say(f"progress and report over 3 annotators x {documents:,} documents …")
+            figures += benchmarks_progress.sqlite_figures(imported, documents)
+            figures += benchmarks_progress.team_skipped(documents)
             learn_from = 200 if quick else core_bench.TRAIN_DOCUMENTS
             say(f"learning suggestions from {learn_from:,} documents …")
             figures += core_bench.learning_figures(corpus, work, learn_from, scale=", quick" if quick else "")

@@ -8,7 +8,8 @@ This module opens, upgrades, locks and closes the database and keeps its setting
 other parts live beside it, along the seams it always had: the label schema and annotators
 (``schema_part``), documents, their list and search (``documents_part``), annotations and
 suggestions (``annotations_part``), reading in bulk (``bulk_part``), the gold layer
-(``gold_part``) and work queues and active time (``queues_part``), with what they share in ``common``.
+(``gold_part``), work queues and active time (``queues_part``) and the figures of ``progress``
+(``progress_part``), with what they share in ``common``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from annotator.storage.errors import DatabaseBusy, explain, kind_of
 from annotator.storage.files import connect_readonly, remove_database_files, stoppable
 from annotator.storage.gold_part import GoldPart
 from annotator.storage.migrations import known_names, migrations
+from annotator.storage.progress_part import ProgressPart
 from annotator.storage.queues_part import QueuesPart
 from annotator.storage.schema_part import SchemaChange, SchemaPart  # noqa: F401
 from annotator.storage.team import is_url
@@ -40,7 +42,7 @@ from annotator.storage.team import is_url
 _MIGRATIONS_TABLE = "_sqlite_migrations"
 
 
-class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart, QueuesPart):
+class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart, QueuesPart, ProgressPart):
     """An open annotator database. Use :meth:`open`; close it with :meth:`close` or ``with``.
 
     A team database (``team_store.TeamStore``) has the same methods in PostgreSQL's dialect;

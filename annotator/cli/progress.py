@@ -1,0 +1,112 @@
+"""Progress: ``progress`` (tables or JSON) and ``report`` (one self-contained HTML file)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from annotator import terminal
+from annotator.cli.common import CONTEXT, MOST, db_option, json_line, project, reports_errors
+
+
+def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A date (YYYY-MM-DD, the start of that UTC day) or an ISO time, as the UTC text the
+    database's times are written in."""
+    if value is None:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD) or an ISO time") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return when.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _since_option(fn):
+    return click.option("--since", callback=_since, metavar="DATE",
+                        help="Only layers whose status changed on or after DATE (UTC), and active time "
+                             "of sessions begun then.")(fn)
+
+
+def _k_option(fn):
+    return click.option("--k", "k", type=click.IntRange(min=1, max=MOST), default=2, show_default=True,
+                        metavar="K", help="A document is finished when at least K annotators marked it done.")(fn)
+
+
+def _cell(name: str) -> str:
+    """A name in 16 terminal columns (Hangul takes two each)."""
+    return terminal.pad(terminal.fit(name, 16), 16)
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object with every figure.")
+@_since_option
+@_k_option
+@db_option
+@reports_errors
+def progress(as_json: bool, since: str | None, k: int, db: str | None) -> None:
+    """How the work stands: per annotator (assigned, done, skipped, in progress, active hours,
+    median minutes per document, spans per hour, span F1 against the others and against gold),
+    per label (spans, F1) and for the corpus (finished by K annotators, adjudicated, left).
+
+    Agreement is exact span F1 (start, end, label) on documents both sides marked done; docs/guide.md
+    ("Progress") says how each figure is counted.
+
+    \b
+    Example:
+        annotator progress
+        annotator progress --json --since 2026-12-01
+    """
+    from annotator.core.progress import compute
+
+    with project(db) as store:
+        figures = compute(store, since, k=k)
+    if as_json:
+        click.echo(json_line(figures.to_dict(), ensure_ascii=False))
+        return
+    click.echo(f"{'annotator':<16} {'assigned':>8} {'done':>6} {'skipped':>7} {'in prog':>7} {'hours':>7} "
+               f"{'min/doc':>7} {'spans/h':>7} {'F1 others':>9} {'F1 gold':>7}")
+    for p in figures.annotators:
+        click.echo(f"{_cell(p.name)} {p.assigned:>8} {p.done:>6} {p.skipped:>7} {p.in_progress:>7} "
+                   f"{p.active_hours:>7.2f} {_num(p.median_minutes, 1):>7} {_num(p.spans_per_hour, 1):>7} "
+                   f"{_num(p.f1_others):>9} {_num(p.f1_gold):>7}")
+    click.echo(f"\n{'label':<16} {'spans':>7} {'F1 others':>9} {'F1 gold':>7}")
+    for lab in figures.labels:
+        click.echo(f"{_cell(lab.name)} {lab.spans:>7} {_num(lab.f1_others):>9} {_num(lab.f1_gold):>7}")
+    c = figures.corpus
+    click.echo(f"\nDocuments: {c.documents}; finished by at least {c.k}: {c.finished_by_k}; "
+               f"adjudicated: {c.adjudicated}; left: {c.left}")
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              metavar="FILE.html", help="The HTML file to write.")
+@_since_option
+@_k_option
+@db_option
+@reports_errors
+def report(output: Path, since: str | None, k: int, db: str | None) -> None:
+    """Write the figures of `annotator progress` as one self-contained HTML file, with plots
+    (documents done per day per annotator, active time per document against agreement,
+    agreement per label): inline SVG and CSS, no scripts, nothing fetched; printable.
+
+    \b
+    Example:
+        annotator report -o report.html
+    """
+    from annotator.core.progress import compute
+    from annotator.core.report_html import render
+
+    with project(db) as store:
+        figures = compute(store, since, k=k)
+    partial = output.with_name(output.name + ".partial")
+    partial.write_text(render(figures, title=f"Progress: {Path(str(db)).name if db else 'annotator'}"), encoding="utf-8")
+    partial.replace(output)
+    click.echo(f"Wrote {output}", err=True)
