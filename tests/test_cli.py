@@ -424,6 +424,8 @@ def _every_command(tmp: Path, other: Path) -> dict[tuple[str, ...], list[str]]:
         ("assign",): ["assign", "--to", "reza", "--out", str(tmp / "batches")],
         ("docs",): ["docs"],
         ("queue",): ["queue", "reza"],
+        ("progress",): ["progress"],
+        ("report",): ["report", "-o", str(tmp / "report.html")],
         ("whoami",): ["whoami"],
         ("show",): ["show", PERSIAN_SEED[:7]],
         ("search",): ["search", "대구"],
@@ -458,6 +460,7 @@ def test_every_command_works_on_the_db_given_before_it_and_never_makes_the_defau
             assert result.exit_code == 0, (path, result.output)
     assert not (isolated_user / "data").exists()  # the default database (and its folder) never made
     assert (tmp_path / "s.png").exists() and (tmp_path / "batches" / "reza.db").exists()
+    assert (tmp_path / "report.html").exists()
 
 
 def test_the_db_written_on_the_command_line_wins_over_the_environment(run, tmp_path, monkeypatch):
