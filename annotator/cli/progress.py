@@ -107,6 +107,11 @@ def report(output: Path, since: str | None, k: int, db: str | None) -> None:
     with project(db) as store:
         figures = compute(store, since, k=k)
     partial = output.with_name(output.name + ".partial")
-    partial.write_text(render(figures, title=f"Progress: {Path(str(db)).name if db else 'annotator'}"), encoding="utf-8")
-    partial.replace(output)
+    try:  # the file appears only when complete, as an export's does; nothing is left on a failure
+        partial.write_text(render(figures, title=f"Progress: {Path(str(db)).name if db else 'annotator'}"),
+                           encoding="utf-8")
+        partial.replace(output)
+    except OSError as err:
+        partial.unlink(missing_ok=True)
+        raise click.ClickException(f"cannot write {output}: {err.strerror}") from None
     click.echo(f"Wrote {output}", err=True)

@@ -155,8 +155,12 @@ class _Target:
         self.partial.replace(self.target)
 
     def abandon(self) -> None:
+        """Leave nothing behind: closing the zip may fail again (a full disk) before it is removed."""
         if self.archive is not None:
-            self.archive.close()
+            try:
+                self.archive.close()
+            except OSError:
+                pass
         self._clear()
 
 
