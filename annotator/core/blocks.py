@@ -37,6 +37,9 @@ class BlockTooLong(AnnotatorError):
         self.at, self.most = at, most
         super().__init__(f"more than {most:,} characters from offset {at:,} with no line break or sentence end")
 
+    def __reduce__(self):  # pickled whole (a tagger's sentences are made in another process)
+        return type(self), (self.at, self.most)
+
 
 def merged(keep: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
     """The union of ``keep`` (half-open ranges) as sorted (starts, ends) of overlapping runs."""

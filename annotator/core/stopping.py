@@ -12,10 +12,14 @@ take for damage: whoever reports a result asks :func:`requested` first.
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
 
 _requested = 0  # the signal's number; 0 while nobody asked
 _armed = False  # a front end handles SIGTERM and SIGINT by asking for a stop (the command line)
@@ -121,3 +125,71 @@ def run_apart(work: Callable[[], object]) -> None:
         raise
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(why or f"the process it ran in ended with status {os.waitstatus_to_exitcode(status)}")
+
+
+def produced_apart(produce: Callable[[], Iterable[T]], *, batch: int = 200) -> Iterator[T]:
+    """The items of ``produce()``, made in a forked child while this process takes them in, so
+    two cores share the work of a producer and its consumer (the tagger's tokenizing, and
+    crfsuite taking in what came before). ``produce`` must read nothing through a connection
+    or pipe this process shares (a database, another process): the child has copies of
+    them. Items come in ``produce``'s order, pickled ``batch`` at a time; an exception in the
+    child is raised here after the items made before it. Where a fork is not safe the items are made here, one at a time.
+    Closing the iterator early ends the child."""
+    if not fork_is_safe():
+        yield from produce()
+        return
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: makes the items, sends them, and has no life after it
+        code = 1
+        try:
+            os.close(read_end)
+            for stop in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(stop, signal.SIG_DFL)
+            die_with_parent()
+            with os.fdopen(write_end, "wb") as out:
+                items: list[T] = []
+                try:
+                    for item in produce():
+                        items.append(item)
+                        if len(items) >= batch:
+                            pickle.dump((True, items), out, protocol=pickle.HIGHEST_PROTOCOL)
+                            items = []
+                    pickle.dump((True, items), out, protocol=pickle.HIGHEST_PROTOCOL)
+                    pickle.dump((True, None), out, protocol=pickle.HIGHEST_PROTOCOL)
+                except Exception as err:  # noqa: BLE001 (sent to the parent, which raises it)
+                    pickle.dump((True, items), out, protocol=pickle.HIGHEST_PROTOCOL)  # those made before it
+                    pickle.dump((False, _portable(err)), out, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    ended = False
+    try:
+        with os.fdopen(read_end, "rb") as source:
+            while True:
+                try:
+                    fine, items = pickle.load(source)
+                except EOFError:
+                    raise RuntimeError("the process making the items ended before the last of them") from None
+                if not fine:
+                    raise items
+                if items is None:
+                    break
+                yield from items
+        ended = True
+    finally:
+        if not ended:
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def _portable(err: Exception) -> Exception:
+    """``err`` if it comes back whole through pickle, else a RuntimeError saying what it was."""
+    try:
+        back = pickle.loads(pickle.dumps(err, protocol=pickle.HIGHEST_PROTOCOL))
+        if type(back) is type(err) and str(back) == str(err):
+            return err
+    except Exception:  # noqa: BLE001 (an exception pickle cannot carry)
+        pass
+    return RuntimeError(f"{type(err).__name__}: {err}")

@@ -142,6 +142,11 @@ def analyse_elsewhere(split: Callable[[str], int | None] | None,
         _forget()
 
 
+def analysed_here() -> bool:
+    """Whether Korean words are analysed in this process (not asked of another through a pipe)."""
+    return _elsewhere is None and _many is None
+
+
 _UNKNOWN = object()
 _splits: dict[str, int | None] = {}  # each Korean word's split once analysed, here or elsewhere
 _runs_ahead: set[str] = set()  # the runs of non-space characters whose words were asked ahead
