@@ -1,4 +1,6 @@
-"""Tokens, sentences and chunks with exact offsets, for the token-based exports and for models.
+"""Tokens, sentences and chunks with exact offsets, for the token-based exports and for models
+(over 400 lines: the tokens' contract, Korean analysis here or elsewhere, and sentences that
+every exporter and model shares are one set of rules).
 
 ``annotator.core.tokens.tokenize`` is the tokenizer entry point for training *and* inference: a
 model must see at inference exactly the tokens it was trained on, so anything that runs a trained
