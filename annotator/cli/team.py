@@ -160,13 +160,16 @@ def assign(to: str | None, out: Path | None, overlap: int, lang: str | None, ids
             return
         with store.transaction():
             emptied = {name: store.clear_queue(name) for name in clear}
+            before = {name: store.queue(name) for name in names}
             counts = (assign_queues(store, names, overlap=overlap, lang=lang, ids=list(ids) or None,
                                     unfinished=unfinished, append=append, by=store.member or current_annotator(store))
                       if names else {})
+            same = {name for name in names if store.queue(name) == before[name]}
     for name, n in emptied.items():
         click.echo(f"{name}: queue emptied ({counted(n, 'document')} taken out)")
     for name, n in counts.items():
-        click.echo(f"{name}: {counted(n, 'document')} {'added to the queue' if append else 'in the queue'}")
+        said = 'added to the queue' if append else 'in the queue'
+        click.echo(f"{name}: {counted(n, 'document')} {said}" + (" (unchanged)" if name in same and not append else ""))
 
 
 @click.command(context_settings=CONTEXT)

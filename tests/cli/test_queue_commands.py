@@ -21,7 +21,9 @@ def test_assign_without_out_records_queues_and_again_changes_nothing(run, store)
     assert "sara: 4 documents in the queue" in result.output
     before = store.dump()
     again = run("assign", "--to", "sara,minji,reza", "--overlap", "2")
-    assert again.exit_code == 0 and again.output == result.output
+    assert again.exit_code == 0
+    assert again.output == result.output.replace(" queue\n", " queue (unchanged)\n")
+    assert "(unchanged)" not in result.output and again.output.count("(unchanged)") == 3
     assert store.dump() == before
     queued = [json.loads(line) for line in run("docs", "--assigned-to", "sara", "--json").stdout.splitlines()]
     assert [row["id"] for row in queued] == store.queue("sara")
