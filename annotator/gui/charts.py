@@ -140,7 +140,7 @@ class ScatterChart(BarChart):
         painter.setPen(text)
         painter.drawText(QRectF(0, 4, width, 22), Qt.AlignHCenter | Qt.AlignVCenter, self.title)
         painter.setFont(self.font())
-        left, right, top, bottom = 48, 16, 34, 46
+        left, right, top, bottom = 48, 16, 46, 46
         plot = QRectF(left, top, max(10, width - left - right), max(10, height - top - bottom))
         most = nice(max((x for x, _ in self.points), default=0) or 1)
         grid = QPen(palette.mid().color())
@@ -155,7 +155,7 @@ class ScatterChart(BarChart):
             painter.drawText(QRectF(x - 40, plot.bottom() + 4, 80, 16), Qt.AlignHCenter | Qt.AlignTop,
                              f"{most * step / 4:g}")
         painter.drawText(QRectF(0, height - 22, width, 18), Qt.AlignHCenter | Qt.AlignVCenter, self.x_title)
-        painter.drawText(QRectF(left + 4, top - 2, 200, 16), Qt.AlignLeft | Qt.AlignVCenter, self.y_title)
+        painter.drawText(QRectF(4, top - 20, 200, 16), Qt.AlignLeft | Qt.AlignVCenter, self.y_title)
         if not self.points:
             painter.drawText(plot, Qt.AlignCenter, "nothing to show yet")
             return

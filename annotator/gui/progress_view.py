@@ -65,8 +65,9 @@ def _table(headings: list[str]) -> QTableWidget:
     table.setSelectionBehavior(QTableWidget.SelectRows)
     table.setAlternatingRowColors(True)
     header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeToContents)
-    header.setSectionResizeMode(0, QHeaderView.Stretch)
+    header.setSectionResizeMode(QHeaderView.ResizeToContents)  # compact: a Persian name stays near its figures
+    header.setStretchLastSection(False)
+    header.setMinimumSectionSize(60)
     for c in range(1, len(headings)):
         table.horizontalHeaderItem(c).setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
     return table
@@ -103,10 +104,10 @@ class ProgressDialog(QDialog):
         self.resize(1000, 650)
 
         self.since = QLineEdit()
-        self.since.setPlaceholderText("all time")
+        self.since.setPlaceholderText("all time (or YYYY-MM-DD)")
         self.since.setToolTip("A UTC date (YYYY-MM-DD) or an ISO time: only layers whose status changed then "
                               "or later, and active time of sessions begun then. Empty: all time.")
-        self.since.setMaximumWidth(170)
+        self.since.setFixedWidth(200)
         self.since.returnPressed.connect(self.refresh)
         self.k = QSpinBox()
         self.k.setRange(1, 999)
