@@ -40,7 +40,8 @@ def isolated_user(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 BOTH_BACKENDS = ("tests/storage/test_store.py", "tests/storage/test_long_documents.py", "tests/core/",
                  "tests/test_cli.py", "tests/gui/test_annotating.py", "tests/gui/test_review.py",
                  "tests/gui/test_span_menu.py", "tests/gui/test_key_path.py", "tests/gui/test_long_documents.py",
-                 "tests/cli/test_queue_commands.py", "tests/gui/test_queues.py")
+                 "tests/cli/test_queue_commands.py", "tests/gui/test_queues.py",
+                 "tests/gui/test_progress_view.py")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

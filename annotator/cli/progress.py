@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
@@ -12,17 +11,14 @@ from annotator.cli.common import CONTEXT, MOST, db_option, json_line, project, r
 
 
 def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """A date (YYYY-MM-DD, the start of that UTC day) or an ISO time, as the UTC text the
-    database's times are written in."""
+    from annotator.core.progress import parse_since
+
     if value is None:
         return None
     try:
-        when = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD) or an ISO time") from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return when.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds")
+        return parse_since(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
 
 
 def _since_option(fn):
@@ -39,10 +35,6 @@ def _k_option(fn):
 def _cell(name: str) -> str:
     """A name in 16 terminal columns (Hangul takes two each)."""
     return terminal.pad(terminal.fit(name, 16), 16)
-
-
-def _num(value: float | None, digits: int = 2) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
 
 
 @click.command(context_settings=CONTEXT)
@@ -64,7 +56,7 @@ def progress(as_json: bool, since: str | None, k: int, db: str | None) -> None:
         annotator progress
         annotator progress --json --since 2026-12-01
     """
-    from annotator.core.progress import compute
+    from annotator.core.progress import compute, corpus_line, number
 
     with project(db) as store:
         figures = compute(store, since, k=k)
@@ -75,14 +67,12 @@ def progress(as_json: bool, since: str | None, k: int, db: str | None) -> None:
                f"{'min/doc':>7} {'spans/h':>7} {'F1 others':>9} {'F1 gold':>7}")
     for p in figures.annotators:
         click.echo(f"{_cell(p.name)} {p.assigned:>8} {p.done:>6} {p.skipped:>7} {p.in_progress:>7} "
-                   f"{p.active_hours:>7.2f} {_num(p.median_minutes, 1):>7} {_num(p.spans_per_hour, 1):>7} "
-                   f"{_num(p.f1_others):>9} {_num(p.f1_gold):>7}")
+                   f"{p.active_hours:>7.2f} {number(p.median_minutes, 1):>7} {number(p.spans_per_hour, 1):>7} "
+                   f"{number(p.f1_others):>9} {number(p.f1_gold):>7}")
     click.echo(f"\n{'label':<16} {'spans':>7} {'F1 others':>9} {'F1 gold':>7}")
     for lab in figures.labels:
-        click.echo(f"{_cell(lab.name)} {lab.spans:>7} {_num(lab.f1_others):>9} {_num(lab.f1_gold):>7}")
-    c = figures.corpus
-    click.echo(f"\nDocuments: {c.documents}; finished by at least {c.k}: {c.finished_by_k}; "
-               f"adjudicated: {c.adjudicated}; left: {c.left}")
+        click.echo(f"{_cell(lab.name)} {lab.spans:>7} {number(lab.f1_others):>9} {number(lab.f1_gold):>7}")
+    click.echo(f"\n{corpus_line(figures.corpus)}")
 
 
 @click.command(context_settings=CONTEXT)
@@ -102,16 +92,12 @@ def report(output: Path, since: str | None, k: int, db: str | None) -> None:
         annotator report -o report.html
     """
     from annotator.core.progress import compute
-    from annotator.core.report_html import render
+    from annotator.core.report_html import report_title, write
 
     with project(db) as store:
         figures = compute(store, since, k=k)
-    partial = output.with_name(output.name + ".partial")
     try:  # the file appears only when complete, as an export's does; nothing is left on a failure
-        partial.write_text(render(figures, title=f"Progress: {Path(str(db)).name if db else 'annotator'}"),
-                           encoding="utf-8")
-        partial.replace(output)
+        write(output, figures, title=report_title(db))
     except OSError as err:
-        partial.unlink(missing_ok=True)
         raise click.ClickException(f"cannot write {output}: {err.strerror}") from None
     click.echo(f"Wrote {output}", err=True)

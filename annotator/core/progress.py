@@ -24,6 +24,7 @@ in docs/guide.md, "Progress"):
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -32,6 +33,18 @@ from typing import Any
 from annotator.storage import Store
 
 MAX_DOCUMENTS = 2000  # per-document points: at most this many documents, every n-th in import order
+
+
+def parse_since(value: str) -> str:
+    """A date (YYYY-MM-DD, the start of that UTC day) or an ISO time, as the UTC text the
+    database's times are written in; ValueError, in one line, for anything else."""
+    try:
+        when = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD) or an ISO time") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return when.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
 def _f1(matches: int, size: int) -> float | None:
@@ -171,3 +184,30 @@ def compute(store: Store, since: str | None = None, *, k: int = 2) -> Progress:
     return Progress(since, sorted(people.values(), key=lambda p: p.name),
                     sorted(labels.values(), key=lambda l: l.name),
                     CorpusProgress(total, by_k, k, adjudicated, left), dict(sorted(days.items())), points)
+
+
+# How the figures are written, the same in the terminal, the report and the window.
+ANNOTATOR_HEADINGS = ["Annotator", "Assigned", "Done", "Skipped", "In progress", "Active hours", "Median min/doc",
+                      "Spans/hour", "F1 vs others", "F1 vs gold"]
+LABEL_HEADINGS = ["Label", "Spans", "F1 vs others", "F1 vs gold"]
+
+
+def number(value: float | None, digits: int = 2) -> str:
+    """A figure with ``digits`` decimals; a dash when there is nothing to count it from."""
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def annotator_cells(p: AnnotatorProgress) -> list[str]:
+    """One annotator's row under ``ANNOTATOR_HEADINGS``: hours and F1 to 2 decimals, minutes and
+    spans per hour to 1."""
+    return [p.name, str(p.assigned), str(p.done), str(p.skipped), str(p.in_progress), number(p.active_hours),
+            number(p.median_minutes, 1), number(p.spans_per_hour, 1), number(p.f1_others), number(p.f1_gold)]
+
+
+def label_cells(lab: LabelProgress) -> list[str]:
+    return [lab.name, str(lab.spans), number(lab.f1_others), number(lab.f1_gold)]
+
+
+def corpus_line(c: CorpusProgress) -> str:
+    return (f"Documents: {c.documents}; finished by at least {c.k}: {c.finished_by_k}; "
+            f"adjudicated: {c.adjudicated}; left: {c.left}")

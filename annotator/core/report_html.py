@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import math
 from html import escape
+from pathlib import Path
 
-from annotator.core.progress import Progress
+from annotator.core.progress import ANNOTATOR_HEADINGS, LABEL_HEADINGS, Progress, annotator_cells, label_cells
 
 PALETTE = ("#1c7ed6", "#e8590c", "#2f9e44", "#ae3ec9", "#f08c00", "#0c8599", "#c2255c", "#5c940d")
 MAX_POINTS = 2000  # the scatter plot draws at most this many documents (compute() keeps as many)
@@ -33,10 +34,6 @@ svg text { unicode-bidi: plaintext; }
 """
 
 
-def _n(value: float | None, digits: int = 2) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
-
-
 def _b(text: str) -> str:
     return f"<bdi>{escape(text)}</bdi>"
 
@@ -55,7 +52,7 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> str:
             f"<title>{escape(title)}</title>{''.join(body)}</svg>")
 
 
-def _nice(top: float, ticks: int = 4, *, whole: bool = False) -> float:
+def nice(top: float, ticks: int = 4, *, whole: bool = False) -> float:
     """The axis's end: ``top`` rounded up so each of ``ticks`` steps is 1, 2, 2.5, 3 or 5 × 10^n
     (a whole number on an axis of counts), so the tick labels are exact."""
     raw = max(top, 1e-9) / ticks
@@ -83,7 +80,7 @@ def done_per_day(figures: Progress) -> str:
     days = list(figures.done_per_day)
     names = [p.name for p in figures.annotators]
     width, height, x0, y0, y1 = 900, 300, 60, 250, 30
-    top = _nice(max((n for day in figures.done_per_day.values() for n in day.values()), default=0) or 1, whole=True)
+    top = nice(max((n for day in figures.done_per_day.values() for n in day.values()), default=0) or 1, whole=True)
     body = _axes(x0, y0, width - 20, y1, top, "documents done")
     slot = (width - 20 - x0) / max(len(days), 1)
     bar = max(min(slot * 0.8 / max(len(names), 1), 30), 1)
@@ -112,7 +109,7 @@ def time_against_agreement(figures: Progress) -> str:
         points = points[:: -(-len(points) // MAX_POINTS)]
     width, height, x0, y0, y1 = 900, 320, 60, 270, 30
     right = width - 20
-    most = _nice(max((p.active_minutes for p in points), default=0) or 1)
+    most = nice(max((p.active_minutes for p in points), default=0) or 1)
     body = _axes(x0, y0, right, y1, 1.0, "span F1", fmt="{:.2f}")
     for i in range(5):
         x = x0 + (right - x0) * i / 4
@@ -156,14 +153,8 @@ def label_agreement(figures: Progress) -> str:
 
 def render(figures: Progress, *, title: str = "Progress") -> str:
     """The whole page."""
-    people = _table(
-        ["Annotator", "Assigned", "Done", "Skipped", "In progress", "Active hours", "Median min/doc", "Spans/hour",
-         "F1 vs others", "F1 vs gold"],
-        [[_b(p.name), str(p.assigned), str(p.done), str(p.skipped), str(p.in_progress), _n(p.active_hours),
-          _n(p.median_minutes, 1), _n(p.spans_per_hour, 1), _n(p.f1_others), _n(p.f1_gold)]
-         for p in figures.annotators])
-    labels = _table(["Label", "Spans", "F1 vs others", "F1 vs gold"],
-                    [[_b(lab.name), str(lab.spans), _n(lab.f1_others), _n(lab.f1_gold)] for lab in figures.labels])
+    people = _table(ANNOTATOR_HEADINGS, [[_b(p.name), *annotator_cells(p)[1:]] for p in figures.annotators])
+    labels = _table(LABEL_HEADINGS, [[_b(lab.name), *label_cells(lab)[1:]] for lab in figures.labels])
     c = figures.corpus
     corpus = _table(["Documents", f"Finished by ≥ {c.k}", "Adjudicated", "Left"],
                     [[str(c.documents), str(c.finished_by_k), str(c.adjudicated), str(c.left)]])
@@ -187,3 +178,21 @@ in the window (and imported from other tools).</p>
 <div class="plot"><h2>Agreement per label</h2>{label_agreement(figures)}</div>
 </body></html>
 """
+
+
+def report_title(db: str | Path | None) -> str:
+    """The page's title: the database's file (or a team database's) name."""
+    return f"Progress: {Path(str(db)).name if db else 'annotator'}"
+
+
+def write(output: Path, figures: Progress, *, title: str = "Progress") -> None:
+    """Write the page to ``output``: it appears only when complete, as an export's does, and a
+    failure (OSError) leaves nothing behind."""
+    output = Path(output)
+    partial = output.with_name(output.name + ".partial")
+    try:
+        partial.write_text(render(figures, title=title), encoding="utf-8")
+        partial.replace(output)
+    except OSError:
+        partial.unlink(missing_ok=True)
+        raise

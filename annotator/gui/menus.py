@@ -23,6 +23,7 @@ class Menus:
 
     def __init__(self, window: Host):
         self.window = window
+        self.progress = None  # View → Progress, once opened (progress_view.ProgressDialog)
 
     def action(self, menu: QMenu, text: str, slot, shortcut=None, *, local: bool = False,
                checkable: bool = False, checked: bool = False) -> QAction:
@@ -134,6 +135,7 @@ class Menus:
         w.tags_action = self.action(view, "Label tags on highlights", w.toggle_tags, "Alt+T", checkable=True,
                                     checked=w.settings.value("view/tags", "true") in (True, "true"))
         view.addSeparator()
+        self.action(view, "Progress…", self.show_progress, "Ctrl+Shift+P")
         panels = view.addMenu("Panels")
         for dock in w.findChildren(QDockWidget):
             panels.addAction(dock.toggleViewAction())
@@ -147,6 +149,20 @@ class Menus:
 
         w.schema_editor = SchemaEditor(w)
         w.schema_editor.exec()
+
+    def show_progress(self) -> None:
+        """View → Progress: a window of its own (not modal), kept while the window is open; opening
+        it again brings it forward, refreshed if it was closed."""
+        w = self.window
+        from annotator.gui.progress_view import ProgressDialog
+
+        if self.progress is None:
+            self.progress = ProgressDialog(w, w.store, reason=w._reason)
+        if not self.progress.isVisible():
+            self.progress.show()
+            self.progress.refresh()
+        self.progress.raise_()
+        self.progress.activateWindow()
 
     def schema_changed(self) -> None:
         """After a label or theme edit (or its undo): menus, keys, colours, panels and spans."""

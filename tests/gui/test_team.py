@@ -186,6 +186,33 @@ def test_an_annotator_adjudicating_is_refused_and_nothing_stays(qtbot, pg_cluste
     assert minji.store.dump() == before
 
 
+def test_a_member_opens_progress_and_is_told_the_others_queues_are_hidden(qtbot, pg_cluster, team_db, open_window):
+    """Everyone reads every layer, but a member reads only their own queue: sara's Assigned is
+    hers, minji's shows 0 to her (said above the tables); the owner sees both."""
+    from annotator.core.model import Status
+    from annotator.gui.progress_view import MEMBER_NOTE
+
+    with open_project(pg_cluster.url(database=team_db)) as owner:
+        owner.set_queue("sara", ["r", "f"], by=owner.member)
+        owner.set_queue("minji", ["r"], by=owner.member)
+    minji = open_window(pg_cluster.url("minji", team_db))
+    minji.store.set_status("r", "minji", Status.DONE)
+    sara = open_window(pg_cluster.url("sara", team_db))
+    focus(qtbot, sara)
+    qtbot.keyClick(sara.view, Qt.Key_P, Qt.ControlModifier | Qt.ShiftModifier)
+    dialog = sara.menus.progress
+    rows = {dialog.annotators.item(r, 0).data(Qt.UserRole): [dialog.annotators.item(r, c).text() for c in (1, 2)]
+            for r in range(dialog.annotators.rowCount())}
+    assert rows["sara"] == ["2", "0"] and rows["minji"] == ["0", "1"]  # minji's done, not her queue
+    assert dialog.message.isVisible() and dialog.message.text() == MEMBER_NOTE
+    owner_window = open_window(pg_cluster.url(database=team_db))
+    focus(qtbot, owner_window)
+    owner_window.menus.show_progress()
+    owners = owner_window.menus.progress
+    assert {p.name: p.assigned for p in owners.figures.annotators}["minji"] == 1
+    assert not owners.message.isVisible()
+
+
 def test_editing_another_members_layer_is_refused(qtbot, pg_cluster, team_db, open_window):
     minji = open_window(pg_cluster.url("minji", team_db), annotator="sara")  # minji's login, sara's layer
     assert "(sara · connected as minji @ postgresql://minji@/" in plain(minji.windowTitle())
