@@ -172,65 +172,104 @@ def test_the_command_line_keeps_a_stop_that_a_cleanup_swallowed_quiet(capsys: py
         stopping.clear()
 
 
-def _pids_and_squares(n: int):
-    for i in range(n):
-        yield os.getpid(), i * i
+def _fresh(body: str) -> str:
+    """Run ``body`` in a new interpreter (one thread: this one may have started Qt's, and a fork
+    is then refused) and return what it printed."""
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(body)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def test_items_produced_apart_come_in_order_from_a_child_in_batches():
-    got = list(stopping.produced_apart(lambda: _pids_and_squares(1001), batch=7))
-    assert [square for _, square in got] == [i * i for i in range(1001)]
-    assert {pid for pid, _ in got} != {os.getpid()} and len({pid for pid, _ in got}) == 1
+    out = _fresh("""
+        import os
+        from annotator.core import stopping
+        got = list(stopping.produced_apart(lambda: ((os.getpid(), i * i) for i in range(1001)), batch=7))
+        assert [square for _, square in got] == [i * i for i in range(1001)]
+        print(len({pid for pid, _ in got}), os.getpid() in {pid for pid, _ in got})
+    """)
+    assert out.split() == ["1", "False"]  # one child made them all, not this process
 
 
 def test_an_error_in_the_producing_child_is_raised_here_whole():
-    from annotator.core.blocks import BlockTooLong
+    out = _fresh("""
+        import os
+        from annotator.core import stopping
+        from annotator.core.blocks import BlockTooLong
 
-    def produce():
-        yield 1
-        raise BlockTooLong(12, 4_000_000)
+        def produce():
+            yield os.getpid()
+            raise BlockTooLong(12, 4_000_000)
 
-    made = stopping.produced_apart(produce)
-    assert next(made) == 1
-    with pytest.raises(BlockTooLong) as raised:
-        next(made)
-    assert (raised.value.at, raised.value.most) == (12, 4_000_000)
+        made = stopping.produced_apart(produce)
+        print(next(made) != os.getpid())  # the item made before the error comes first
+        try:
+            next(made)
+        except BlockTooLong as err:
+            print(err.at, err.most)
 
-    class Odd(Exception):
-        def __init__(self, a, b):
-            super().__init__(f"{a}/{b}")
+        class Odd(Exception):
+            def __init__(self, a, b):
+                super().__init__(f"{a}/{b}")
 
-    def odd():
-        raise Odd(1, 2)
-        yield  # noqa: unreachable (a generator)
+        def odd():
+            raise Odd(1, 2)
+            yield
 
-    with pytest.raises(RuntimeError, match="Odd: 1/2"):  # one pickle cannot carry: said, not lost
-        list(stopping.produced_apart(odd))
+        try:
+            list(stopping.produced_apart(odd))
+        except RuntimeError as err:  # one pickle cannot carry: said, not lost
+            print(err)
+    """)
+    assert out.splitlines() == ["True", "12 4000000", "Odd: 1/2"]
 
 
 def test_taking_fewer_items_than_produced_ends_the_child():
-    made = stopping.produced_apart(lambda: _pids_and_squares(10**9), batch=10)
-    pid, _ = next(made)
-    assert pid != os.getpid()
-    made.close()
-    with pytest.raises(ProcessLookupError):  # killed and reaped, not left behind
-        os.kill(pid, 0)
+    out = _fresh("""
+        import os
+        from annotator.core import stopping
+        made = stopping.produced_apart(lambda: (os.getpid() for _ in range(10**9)), batch=10)
+        pid = next(made)
+        made.close()
+        try:
+            os.kill(pid, 0)
+            print("still there")
+        except ProcessLookupError:  # killed and reaped, not left behind
+            print(pid != os.getpid(), "gone")
+    """)
+    assert out.split() == ["True", "gone"]
 
 
-def test_the_tagger_learns_the_same_model_with_its_sentences_made_apart_or_here(monkeypatch: pytest.MonkeyPatch):
-    from annotator.core.model import Span
-    from annotator.core.recommend.tagger import Tagger
+def test_items_are_made_here_where_a_fork_is_not_safe(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(stopping, "fork_is_safe", lambda: False)
+    assert [pid for pid, _ in zip(stopping.produced_apart(lambda: iter(os.getpid, None)), range(3))] == [os.getpid()] * 3
 
-    texts = ["대구시는 18일에 서울로 갔다. 김정은 위원장이 말했다.", "تهران پایتخت ایران است. سارا به تهران رفت.",
-             "Alice went to Paris.\nBob stayed in Berlin."] * 5
-    spans = [[Span("d", "a", 0, 3, "LOC", "대구시")], [Span("d", "a", 0, 5, "LOC", "تهران")],
-             [Span("d", "a", 14, 19, "LOC", "Paris")]] * 5
-    docs = list(zip(texts, spans))
-    models = []
-    for safe in (True, False):
-        monkeypatch.setattr(stopping, "fork_is_safe", lambda safe=safe: safe)
-        tagger = Tagger()
-        assert tagger.train(docs) == 30
-        models.append(tagger.model_path.read_bytes())
-        tagger.close()
-    assert models[0] == models[1]
+
+def test_the_tagger_learns_the_same_model_with_its_sentences_made_apart_or_here():
+    out = _fresh("""
+        from annotator.core import stopping
+        from annotator.core.model import Span
+        from annotator.core.recommend.tagger import Tagger
+
+        texts = ["대구시는 18일에 서울로 갔다. 김정은 위원장이 말했다.", "تهران پایتخت ایران است. سارا به تهران رفت.",
+                 "Alice went to Paris.\\nBob stayed in Berlin."] * 5
+        spans = [[Span("d", "a", 0, 3, "LOC", "대구시")], [Span("d", "a", 0, 5, "LOC", "تهران")],
+                 [Span("d", "a", 14, 19, "LOC", "Paris")]] * 5
+        docs = list(zip(texts, spans))
+        forks, fork = [], stopping.os.fork
+
+        def counted():
+            forks.append(1)
+            return fork()
+
+        stopping.os.fork = counted
+        models = []
+        for safe in (True, False):
+            stopping.fork_is_safe = lambda safe=safe: safe
+            tagger = Tagger()
+            assert tagger.train(docs) == 30
+            models.append(tagger.model_path.read_bytes())
+            tagger.close()
+        print(models[0] == models[1], len(forks))
+    """)
+    assert out.split() == ["True", "1"]  # the same model; the first one's sentences made in a child
