@@ -97,6 +97,8 @@ class Activity(QObject):
         """A window took the focus: if it is ours or a dialog of ours, hear it (installing the same
         filter again only moves it to the front)."""
         self.watch()
+        if focused is not None and not _document_work(focused):
+            return
         ancestor = focused
         while ancestor is not None and self._main is not None:
             if ancestor == self._main:
@@ -170,3 +172,14 @@ class Activity(QObject):
                 return
             self.core.written(pending)
         self.failing = ""
+
+
+def _document_work(handle: QWindow) -> bool:
+    """Whether input in this window is work on the open document: not in a window whose widget
+    says otherwise (its ``documentWork`` property False: Progress, Agreement), where a lead reads
+    figures about the whole project."""
+    for widget in QApplication.topLevelWidgets():
+        if widget.windowHandle() == handle:
+            return widget.property("documentWork") is not False
+    return True
+

@@ -53,6 +53,7 @@ class AgreementDialog(QDialog):
         super().__init__(parent)
         self.store = store
         self.setWindowTitle("Agreement")
+        self.setProperty("documentWork", False)  # time spent here is no document's (gui/activity.py)
         self.resize(1000, 760)
         self.summary = QLabel()
         self.summary.setTextFormat(Qt.PlainText)

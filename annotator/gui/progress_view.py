@@ -100,6 +100,7 @@ class ProgressDialog(QDialog):
         self.reason = reason
         self.figures: progress.Progress | None = None
         self.setWindowTitle("Progress")
+        self.setProperty("documentWork", False)  # time spent here is no document's (gui/activity.py)
         self.setWindowFlag(Qt.WindowMinMaxButtonsHint, True)
         self.resize(1000, 650)
 

@@ -97,6 +97,31 @@ def test_two_windows_on_one_document_count_it_once(qtbot, window, clock, gui_sto
     assert _seconds(window) == 130.0  # 0 to 130 s, not 100 + 100
 
 
+def test_keys_in_a_dialog_about_the_document_count_and_in_the_progress_window_do_not(qtbot, window, clock):
+    from PySide6.QtWidgets import QDialog, QLineEdit
+
+    def keys_in(dialog, *times: float) -> None:
+        dialog.show()
+        dialog.activateWindow()
+        QApplication.processEvents()
+        assert QApplication.focusWindow() == dialog.windowHandle()
+        for t in times:
+            clock.now = 1000.0 + t
+            QTest.keyClick(dialog.windowHandle(), Qt.Key_A)
+        dialog.hide()
+
+    _press(qtbot, window, clock, 0)
+    note = QDialog(window)  # as a span's note is written: work on the document
+    QLineEdit(note).setFocus()
+    keys_in(note, 30, 60)
+    window.menus.show_progress()  # View → Progress: figures about the whole project
+    keys_in(window.menus.progress, 90, 180, 270, 360)
+    window.activateWindow()
+    _press(qtbot, window, clock, 400)
+    window.close()
+    assert _seconds(window) == 60.0  # 0 to 60 s; the Progress window's 5 minutes are no document's
+
+
 def test_a_failed_write_is_kept_and_said_in_the_status_bar_not_a_dialog(qtbot, window, clock, monkeypatch):
     real = window.store.record_active_time
 
