@@ -375,10 +375,12 @@ class DocumentListPanel(QWidget):
     def update_progress(self) -> None:
         try:
             done, total = self.store.progress(self.model.annotator)
+            queued = self.store.queue_progress(self.model.annotator) if self.model.ids is not None else None
         except DATABASE_ERRORS as err:
             self.model.failed.emit(err)
             return
-        text = f"{done:,} / {total:,} done"
+        text = (f"{done:,} / {total:,} done" if queued is None  # a queue listed: its figure first, then all
+                else f"{queued[0]:,} / {queued[1]:,} done in my queue · {done:,} / {total:,} in all")
         if self.model.search_expression is not None:
             listed = self.model.total()
             text += f" · {listed:,} match{'es' * (listed != 1)}"

@@ -49,6 +49,13 @@ class QueuesPart:
             "WHERE q.annotator = ? ORDER BY q.position, q.doc_id", [annotator]).fetchall()
         return [(doc_id, title, Status(status)) for doc_id, title, status in rows]
 
+    def queue_progress(self, annotator: str) -> tuple[int, int]:
+        """(documents of ``annotator``'s queue they marked done, documents in it)."""
+        done, size = self.db.execute(
+            "SELECT count(s.doc_id), count(*) FROM queue_items q LEFT JOIN doc_status s ON s.doc_id = q.doc_id "
+            "AND s.annotator = q.annotator AND s.status = 'done' WHERE q.annotator = ?", [annotator]).fetchone()
+        return done, size
+
     def set_queue(self, annotator: str, doc_ids: list[str], *, by: str = "") -> bool:
         """Make ``annotator``'s queue exactly ``doc_ids``, in this order; False (nothing written)
         when it already is. An empty list clears it."""

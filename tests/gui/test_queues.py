@@ -38,9 +38,11 @@ def test_ctrl_enter_follows_the_queue_and_a_document_outside_it_says_so(qtbot, q
     # The list shows the queue first: "My queue" ticked, only its documents listed.
     assert panel.queue_filter.isVisible() and panel.queue_filter.isChecked()
     assert sorted(_listed(panel)) == sorted(queue)
+    assert panel.progress.text() == "1 / 3 done in my queue · 1 / 7 in all"  # the queue's own figure first
     window.open_document(ids[4])
     qtbot.keyClick(window.view, Qt.Key_Return, Qt.ControlModifier)
     assert _status(gui_store, ids[4]) is Status.DONE
+    assert panel.progress.text() == "2 / 3 done in my queue · 2 / 7 in all"
     assert window.document.id == ids[1]  # the queue's next, not the list's
     qtbot.keyClick(window.view, Qt.Key_Return, Qt.ControlModifier)
     # ids[3] is done already, ids[4] just now: the queue is finished, and the window stays.
@@ -49,6 +51,7 @@ def test_ctrl_enter_follows_the_queue_and_a_document_outside_it_says_so(qtbot, q
     # Unticked, the list has every document; one outside the queue opens, and says so.
     panel.queue_filter.click()
     assert _listed(panel) == ids
+    assert panel.progress.text() == "3 / 7 done"  # ids[1] marked done by the second Ctrl+Enter
     row = panel.model.row_of(ids[0])
     qtbot.mouseClick(panel.view.viewport(), Qt.LeftButton,
                      pos=panel.view.visualRect(panel.model.index(row, 0)).center())
