@@ -272,6 +272,16 @@ class Annotating:
         w.open_document(target)
         return True
 
+    def queue_start(self) -> str | None:
+        """Where a window with no document remembered opens: the first document of the annotator's
+        queue not done or skipped (else the queue's first), or None without a queue."""
+        try:
+            rows = self.window.store.queue_status(self.window.annotator)
+        except DATABASE_ERRORS:
+            return None  # the window opens where it would without a queue, and says what failed there
+        unfinished = [doc_id for doc_id, _, status in rows if status in (Status.NEW, Status.IN_PROGRESS)]
+        return (unfinished or [doc_id for doc_id, _, _ in rows] or [None])[0]
+
     def _follow_queue(self) -> bool:
         """With a work queue, the next document is its next one not done or skipped (after the open
         one, then from its start); False when the annotator has no queue."""

@@ -147,7 +147,8 @@ class MainWindow(QMainWindow):
         self.document_opened.connect(self.activity.document_changed)
         self.status_line.show_annotator()
         self.saved_label.setText("All changes saved")
-        first = self.store.setting(f"last_document/{annotator}") or self.store.neighbour(None, annotator)
+        first = (self.store.setting(f"last_document/{annotator}") or self.annotating.queue_start()
+                 or self.store.neighbour(None, annotator))  # where they left off, or their queue's next
         if first and self.store.document_hash(first) is not None:
             self.open_document(first)
         else:

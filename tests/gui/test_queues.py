@@ -67,3 +67,11 @@ def test_without_a_queue_nothing_changes(qtbot, window):
     qtbot.keyClick(window.view, Qt.Key_Return, Qt.ControlModifier)
     assert window.document.id != first
     assert "queue" not in window.statusBar().currentMessage()
+
+
+def test_a_new_member_opens_on_their_queue_not_the_corpus_first_document(qtbot, queued, window):
+    # No document remembered: the window opened on the queue's first not done (ids[4]), with no
+    # "Not in your queue" note; the corpus's first document (ids[0]) is not theirs.
+    assert window.document.id == queued[4]
+    assert not window.statusBar().currentMessage().startswith("Not in your queue")
+
