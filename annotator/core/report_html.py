@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from html import escape
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from annotator.core.progress import ANNOTATOR_HEADINGS, LABEL_HEADINGS, Progress, annotator_cells, label_cells
 
@@ -89,7 +90,7 @@ def done_per_day(figures: Progress) -> str:
         for i, name in enumerate(names):
             n = figures.done_per_day[day].get(name, 0)
             h = (y0 - y1) * n / top
-            x = x0 + d * slot + slot * 0.1 + i * bar
+            x = x0 + d * slot + (slot - bar * len(names)) / 2 + i * bar  # the day's bars centred on its label
             body.append(f'<rect x="{x:.1f}" y="{y0 - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
                         f'fill="{PALETTE[i % len(PALETTE)]}"><title>{escape(name)} {day}: {n}</title></rect>')
         if d % step == 0:
@@ -181,8 +182,12 @@ in the window (and imported from other tools).</p>
 
 
 def report_title(db: str | Path | None) -> str:
-    """The page's title: the database's file (or a team database's) name."""
-    return f"Progress: {Path(str(db)).name if db else 'annotator'}"
+    """The page's title: the database file's name, or a team database's (never its URL's
+    host, socket folder or password)."""
+    text = str(db) if db else ""
+    if text.startswith(("postgresql://", "postgres://")):
+        return f"Progress: {urlsplit(text).path.strip('/') or 'team database'}"
+    return f"Progress: {Path(text).name if text else 'annotator'}"
 
 
 def write(output: Path, figures: Progress, *, title: str = "Progress") -> None:

@@ -157,3 +157,32 @@ def test_report_is_one_self_contained_html_file(store: Store, run, tmp_path):
     assert "<script" not in html.lower() and "http://" not in html and "https://" not in html
     assert parser.tags.count("svg") == 3  # done per day, time against agreement, per-label agreement
     assert FA in html and KO in html and "<bdi" in html and "@media print" in html
+
+
+def test_a_report_is_titled_by_the_database_name_never_its_url():
+    from annotator.core.report_html import report_title
+
+    assert report_title("postgresql://reza@/news?host=/tmp/pg/socket") == "Progress: news"
+    assert report_title("postgresql://reza:secret@db.example:5432/news") == "Progress: news"
+    assert report_title("/home/sara/project.db") == "Progress: project.db"
+    assert report_title(None) == "Progress: annotator"
+
+
+def test_a_day_s_bars_stand_centred_on_its_label():
+    import re
+
+    from annotator.core.progress import CorpusProgress, Progress
+    from annotator.core.report_html import done_per_day
+
+    for days in ({"2026-12-07": {"ali": 2, "minji": 2, "sara": 3}},
+                 {"2026-12-06": {"ali": 1}, "2026-12-07": {"ali": 2, "minji": 2, "sara": 3}}):
+        figures = Progress(None, [progress.AnnotatorProgress(n) for n in ("ali", "minji", "reza", "sara")], [],
+                           CorpusProgress(5, 3, 2, 2, 2), days)
+        svg = done_per_day(figures)
+        labels = [float(x) for x in re.findall(r'<text x="([\d.]+)"[^>]*>2026-12-0\d</text>', svg)]
+        bars = [(float(x), float(w)) for x, w in re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', svg)
+                if float(w) > 10]  # the day's bars, not the legend's squares
+        assert len(labels) == len(days) and len(bars) == 4 * len(days)
+        for d, centre in enumerate(labels):
+            group = bars[4 * d: 4 * d + 4]
+            assert abs((group[0][0] + group[-1][0] + group[-1][1]) / 2 - centre) < 0.2
