@@ -5,6 +5,10 @@
 # docs/suggestions.png is a real display's picture (Xvfb, openbox, xcb): the window started on the
 # same database with Suggestions → Learn from… sara's layer, the pointer on a suggestion, taken with
 # ImageMagick's `import -window root` once the recommenders had learned.
+# docs/queue.png, docs/progress.png and docs/report.png are a real project's pictures (issue 24): a team database
+# (PostgreSQL 15), the seeds assigned by the lead reza with `assign --to sara,minji,ali --overlap 2`, each member's
+# window on Xvfb with openbox (xcb) driven with xdotool, the lead's review and View → Progress, and the
+# report (`annotator report`) shot in Debian's Chromium, headless.
 #   bash docs/screenshots.sh          (uses .venv/bin/annotator)
 set -euo pipefail
 cd "$(dirname "$0")/.."
