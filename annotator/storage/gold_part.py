@@ -156,6 +156,16 @@ class GoldPart:
             out.update(self.db.execute(f"SELECT doc_id, status FROM gold_documents WHERE doc_id IN ({marks})", chunk))
         return out
 
+    def gold_span_counts(self, doc_ids: list[str]) -> dict[str, int]:
+        """``{id: gold spans}`` for those of ``doc_ids`` that have any."""
+        out: dict[str, int] = {}
+        for i in range(0, len(doc_ids), 500):
+            chunk = doc_ids[i:i + 500]
+            marks = ", ".join("?" * len(chunk))
+            out.update(self.db.execute(
+                f"SELECT doc_id, count(*) FROM gold_spans WHERE doc_id IN ({marks}) GROUP BY doc_id", chunk))
+        return out
+
     def clear_gold_status(self, doc_id: str) -> None:
         self.db.execute("DELETE FROM gold_documents WHERE doc_id = ?", [doc_id])
 

@@ -190,6 +190,7 @@ def test_review_leads_to_the_next_document_with_undecided_units(qtbot, reviewing
     model = w.documents.model
     assert model.headerData(2, Qt.Horizontal) == "Gold"
     assert model.data(model.index(model.row_of("r"), 2)) == "not started"
+    assert model.data(model.index(model.row_of("r"), 3)) == "0"  # gold's spans, not the reviewer's layer's
     dock = w.findChild(type(w.findChildren(type(w.review.panel.parent()))[0]), "dock-units")
     assert dock.isVisible() and dock.height() >= 200
     view = w.view
@@ -197,6 +198,8 @@ def test_review_leads_to_the_next_document_with_undecided_units(qtbot, reviewing
     assert w.review.version_actions[0].text().startswith("Accept version 1: GPE «\u2068대구시\u2069» (")
     assert "minji" in w.review.version_actions[0].text() and not w.review.version_actions[1].isVisible()
     assert w.review.annotator_actions[0].text() == "Accept all undecided units from \u2068minji\u2069"
+    qtbot.keyClick(view, Qt.Key_Return)  # accepted into gold
+    assert model.data(model.index(model.row_of("r"), 3)) == str(len(w.store.gold_spans("r"))) == "1"
     qtbot.keyClick(view, Qt.Key_Return, Qt.ControlModifier)  # adjudicated; on to the next with work in it
     assert model.data(model.index(model.row_of("r"), 2)) == "adjudicated"
     assert w.document.id == "z"  # the seeds in between have no annotators' layers to decide

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialog, QDockWidget, QInputDialog
 
 from annotator.core.model import Status
 from annotator.gui import window as window_module
-from annotator.gui.doclist import PAGE, DocumentListModel
+from annotator.gui.doclist_model import PAGE, DocumentListModel
 from annotator.gui.fonts import KOREAN_FAMILY, PERSIAN_FAMILY, load_bundled_fonts
 from annotator.gui.window import MainWindow
 from tests.gui.conftest import key
@@ -252,7 +252,7 @@ def test_document_list_is_lazy_and_filters(qtbot, window, tmp_path, monkeypatch)
     assert model.doc_id(7 + 450) == "n0450" and model.loaded_rows() == PAGE  # only its block
     assert model.doc_id(7 + 451) == "n0451" and model.doc_id(7 + PAGE * 3 - 1) == f"n{PAGE * 3 - 1:04}"
     assert [model.doc_id(r) for r in range(7 + PAGE * 3)] == [r.id for r in model.rows()]  # in order, no gaps
-    monkeypatch.setattr("annotator.gui.doclist.KEEP_BLOCKS", 2)
+    monkeypatch.setattr("annotator.gui.doclist_model.KEEP_BLOCKS", 2)
     model.reload()
     assert [model.doc_id(r) for r in (7, 7 + PAGE, 7 + 2 * PAGE)] == ["n0000", f"n{PAGE:04}", f"n{2 * PAGE:04}"]
     assert model.loaded_rows() == 2 * PAGE  # the oldest block went
