@@ -37,7 +37,7 @@ def isolated_user(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 # throwaway PostgreSQL cluster (tests/postgres.py), opened by its owner.
 # The window tests listed here run there too, opened by the database's owner on the layer
 # "tester", as on a file; tests/gui/test_team.py has the members' own windows.
-BOTH_BACKENDS = ("tests/storage/test_store.py", "tests/storage/test_long_documents.py", "tests/core/",
+BOTH_BACKENDS = ("tests/storage/test_store.py", "tests/storage/test_relations.py", "tests/storage/test_long_documents.py", "tests/core/",
                  "tests/test_cli.py", "tests/gui/test_annotating.py", "tests/gui/test_review.py",
                  "tests/gui/test_span_menu.py", "tests/gui/test_key_path.py", "tests/gui/test_long_documents.py",
                  "tests/cli/test_queue_commands.py", "tests/gui/test_queues.py",

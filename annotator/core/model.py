@@ -68,3 +68,18 @@ class DocumentSummary:
     chars: int
     source: str
     seq: int = 0
+
+
+class Relation(NamedTuple):
+    """A relation between two spans of one layer and document (issue 25): ``from_id`` and ``to_id``
+    are the spans' ids (gold spans' ids in gold, where ``annotator`` is ``GOLD``); ``label`` is a
+    relation type of the schema (:class:`annotator.core.schema.RelationType`). Rules about it are
+    in :mod:`annotator.core.relations`; the database keeps both ends in its document and layer."""
+
+    doc_id: str
+    annotator: str
+    from_id: int
+    to_id: int
+    label: str
+    note: str | None = None
+    id: int | None = None

@@ -318,6 +318,67 @@ def m009_queues_active_time(db: Database) -> None:
     )
 
 
+@migrations(name="m011_relations")
+def m011_relations(db: Database) -> None:
+    # Issue 25: relations between two spans of one layer and document. The database keeps that
+    # rule: a relation names its ends with its own document and layer, and the composite foreign
+    # keys find them only among that document's and layer's spans (a span deleted takes its
+    # relations). Types are the schema's (relation_types, as labels): a rename cascades.
+    db.executescript(
+        """
+        CREATE TABLE relation_types (
+            name TEXT PRIMARY KEY,
+            title TEXT NOT NULL DEFAULT '',
+            colour TEXT NOT NULL,
+            hotkey TEXT,
+            directed INTEGER NOT NULL DEFAULT 1 CHECK (directed IN (0, 1)),
+            from_labels TEXT NOT NULL DEFAULT '[]',   -- JSON list of label names; [] = any label
+            to_labels TEXT NOT NULL DEFAULT '[]',
+            description TEXT NOT NULL DEFAULT '',
+            examples TEXT NOT NULL DEFAULT '[]',      -- JSON list of strings
+            position INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX spans_layer_key ON spans(id, doc_id, annotator);
+        CREATE TABLE relations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: undo refers to relation ids
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL REFERENCES annotators(name),
+            from_span INTEGER NOT NULL,
+            to_span INTEGER NOT NULL,
+            label TEXT NOT NULL REFERENCES relation_types(name) ON UPDATE CASCADE,
+            note TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK (from_span <> to_span),
+            UNIQUE (doc_id, annotator, from_span, to_span, label),
+            FOREIGN KEY (from_span, doc_id, annotator) REFERENCES spans(id, doc_id, annotator) ON DELETE CASCADE,
+            FOREIGN KEY (to_span, doc_id, annotator) REFERENCES spans(id, doc_id, annotator) ON DELETE CASCADE
+        );
+        CREATE INDEX relations_from ON relations(from_span);
+        CREATE INDEX relations_to ON relations(to_span);
+        CREATE INDEX relations_label ON relations(label);
+        CREATE UNIQUE INDEX gold_spans_doc_key ON gold_spans(id, doc_id);
+        CREATE TABLE gold_relations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            from_span INTEGER NOT NULL,
+            to_span INTEGER NOT NULL,
+            label TEXT NOT NULL REFERENCES relation_types(name) ON UPDATE CASCADE,
+            note TEXT,
+            proposed_by TEXT NOT NULL DEFAULT '[]',   -- JSON list of annotator names
+            decided_by TEXT NOT NULL,
+            decided_at TEXT NOT NULL,
+            CHECK (from_span <> to_span),
+            UNIQUE (doc_id, from_span, to_span, label),
+            FOREIGN KEY (from_span, doc_id) REFERENCES gold_spans(id, doc_id) ON DELETE CASCADE,
+            FOREIGN KEY (to_span, doc_id) REFERENCES gold_spans(id, doc_id) ON DELETE CASCADE
+        );
+        CREATE INDEX gold_relations_from ON gold_relations(from_span);
+        CREATE INDEX gold_relations_to ON gold_relations(to_span);
+        """
+    )
+
+
 def known_names() -> list[str]:
     """Every migration this version of annotator knows, in order."""
     return [m.name for m in migrations.pending(Database(memory=True))]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from annotator.core.schema import Label, Schema
+from annotator.core.schema import Label, RelationType, Schema
 from annotator.storage.common import _kind_table, now
 
 
@@ -42,7 +42,17 @@ class SchemaPart:
             guidelines=self.setting("guidelines", "") or "",
             labels=rows("labels"),
             themes=rows("themes"),
+            relations=self.relation_types(),
         )
+
+    def relation_types(self) -> tuple[RelationType, ...]:
+        """The schema's relation types, in their order (issue 25)."""
+        cur = self.db.execute(
+            "SELECT name, title, colour, hotkey, directed, from_labels, to_labels, description, examples "
+            "FROM relation_types ORDER BY position, name")
+        return tuple(RelationType(name, title, colour, hotkey, bool(directed), tuple(json.loads(ends_from)),
+                                  tuple(json.loads(ends_to)), description, tuple(json.loads(examples)))
+                     for name, title, colour, hotkey, directed, ends_from, ends_to, description, examples in cur)
 
     def label_names(self) -> set[str]:
         return {row[0] for row in self.db.execute("SELECT name FROM labels")}
@@ -53,7 +63,8 @@ class SchemaPart:
     def hotkeys(self) -> set[str]:
         cur = self.db.execute(
             "SELECT hotkey FROM labels WHERE hotkey IS NOT NULL "
-            "UNION SELECT hotkey FROM themes WHERE hotkey IS NOT NULL"
+            "UNION SELECT hotkey FROM themes WHERE hotkey IS NOT NULL "
+            "UNION SELECT hotkey FROM relation_types WHERE hotkey IS NOT NULL"
         )
         return {row[0] for row in cur}
 
@@ -105,9 +116,45 @@ class SchemaPart:
                     f"(SELECT value FROM json_each(?))",
                     [len(items), json.dumps(sorted(wanted))],
                 )
+            self._replace_relation_types(schema.relations, change)
             self.set_setting("schema_name", schema.name)
             self.set_setting("guidelines", schema.guidelines)
         return change
+
+    def _replace_relation_types(self, kinds: tuple[RelationType, ...], change: SchemaChange) -> None:
+        """As labels: the stored relation types become ``kinds``; a type relations use is kept."""
+        existing = {row[0] for row in self.db.execute("SELECT name FROM relation_types")}
+        wanted = {kind.name for kind in kinds}
+        self.db.execute("UPDATE relation_types SET hotkey = NULL")
+        for name in sorted(existing - wanted):
+            if self.db.execute("SELECT 1 FROM relations WHERE label = ? UNION ALL "
+                               "SELECT 1 FROM gold_relations WHERE label = ? LIMIT 1", [name, name]).fetchone():
+                change.kept_in_use.append(name)
+            else:
+                self.db.execute("DELETE FROM relation_types WHERE name = ?", [name])
+                change.removed.append(name)
+        for position, kind in enumerate(kinds):
+            (change.updated if kind.name in existing else change.added).append(kind.name)
+            self.db.execute(
+                "INSERT INTO relation_types(name, title, colour, hotkey, directed, from_labels, to_labels, "
+                "description, examples, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET title = excluded.title, colour = excluded.colour, "
+                "hotkey = excluded.hotkey, directed = excluded.directed, from_labels = excluded.from_labels, "
+                "to_labels = excluded.to_labels, description = excluded.description, "
+                "examples = excluded.examples, position = excluded.position",
+                [kind.name, kind.title, kind.colour, kind.hotkey, int(kind.directed),
+                 json.dumps(list(kind.from_labels), ensure_ascii=False),
+                 json.dumps(list(kind.to_labels), ensure_ascii=False), kind.description,
+                 json.dumps(list(kind.examples), ensure_ascii=False), position])
+        self.db.execute("UPDATE relation_types SET position = position + ? WHERE name NOT IN "
+                        "(SELECT value FROM json_each(?))", [len(kinds), json.dumps(sorted(wanted))])
+
+    def rename_relation_type(self, old: str, new: str) -> None:
+        """Rename a relation type; relations and gold relations follow (by foreign key)."""
+        with self.transaction():
+            if self.db.execute("SELECT 1 FROM relation_types WHERE name = ?", [new]).fetchone():
+                raise ValueError(f"{new!r} exists already")
+            self.db.execute("UPDATE relation_types SET name = ? WHERE name = ?", [new, old])
 
     def rename_label(self, kind: str, old: str, new: str) -> None:
         """Rename a label or theme; spans, themes, gold and rejections follow (labels and themes
@@ -120,8 +167,18 @@ class SchemaPart:
             if kind == "labels":
                 for rejections in ("suggestion_rejections", "gold_rejections"):
                     self.db.execute(f"UPDATE {rejections} SET label = ? WHERE label = ?", [new, old])
+                self._rename_in_relation_ends(old, new)
             else:
                 self.db.execute("UPDATE gold_theme_rejections SET theme = ? WHERE theme = ?", [new, old])
+
+    def _rename_in_relation_ends(self, old: str, new: str) -> None:
+        """A renamed label's name in the relation types' ends (they name labels by value)."""
+        for name, ends_from, ends_to in self.db.execute(
+                "SELECT name, from_labels, to_labels FROM relation_types").fetchall():
+            ends = [[new if label == old else label for label in json.loads(raw)] for raw in (ends_from, ends_to)]
+            if ends != [json.loads(ends_from), json.loads(ends_to)]:
+                self.db.execute("UPDATE relation_types SET from_labels = ?, to_labels = ? WHERE name = ?",
+                                [json.dumps(ends[0], ensure_ascii=False), json.dumps(ends[1], ensure_ascii=False), name])
 
     def label_usage(self, kind: str, name: str) -> int:
         """How many spans (labels) or document themes (themes), gold included, use ``name``."""

@@ -36,13 +36,14 @@ from annotator.storage.gold_part import GoldPart
 from annotator.storage.migrations import known_names, migrations
 from annotator.storage.progress_part import ProgressPart
 from annotator.storage.queues_part import QueuesPart
+from annotator.storage.relations_part import RelationsPart
 from annotator.storage.schema_part import SchemaChange, SchemaPart  # noqa: F401
 from annotator.storage.team import is_url
 
 _MIGRATIONS_TABLE = "_sqlite_migrations"
 
 
-class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart, QueuesPart, ProgressPart):
+class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart, QueuesPart, ProgressPart, RelationsPart):
     """An open annotator database. Use :meth:`open`; close it with :meth:`close` or ``with``.
 
     A team database (``team_store.TeamStore``) has the same methods in PostgreSQL's dialect;
@@ -297,6 +298,9 @@ class Store(SchemaPart, DocumentsPart, AnnotationsPart, BulkPart, GoldPart, Queu
                 ))
             },
             "gold_spans": q("SELECT COUNT(*) FROM gold_spans")[0][0],
+            "relations": q("SELECT COUNT(*) FROM relations")[0][0],
+            "relations_by_label": dict(q("SELECT label, COUNT(*) FROM relations GROUP BY label ORDER BY 2 DESC, 1")),
+            "gold_relations": q("SELECT COUNT(*) FROM gold_relations")[0][0],
             "gold_documents": q("SELECT COUNT(*) FROM gold_documents WHERE status = 'adjudicated'")[0][0],
         }
 

@@ -30,10 +30,11 @@ from typing import Any
 from annotator.storage.errors import DatabaseError
 from annotator.storage.team_schema import MIGRATIONS
 
-LAYER_TABLES = ("spans", "doc_themes", "doc_status", "suggestion_rejections")
-GOLD_TABLES = ("gold_spans", "gold_themes", "gold_documents", "gold_rejections", "gold_theme_rejections")
-OWNER_TABLES = ("settings", "documents", "labels", "themes", "annotators")
-LEAD_TABLES = ("settings", "documents", "labels", "themes")  # the owner's, but membership
+LAYER_TABLES = ("spans", "doc_themes", "doc_status", "suggestion_rejections", "relations")
+GOLD_TABLES = ("gold_spans", "gold_themes", "gold_documents", "gold_rejections", "gold_theme_rejections",
+               "gold_relations")
+OWNER_TABLES = ("settings", "documents", "labels", "themes", "relation_types", "annotators")
+LEAD_TABLES = ("settings", "documents", "labels", "themes", "relation_types")  # the owner's, but membership
 # The database's own copies, made by its triggers: everyone reads them, nobody writes them (a
 # document's pieces come with the document, whoever may insert it: issue 22, p005).
 DERIVED_TABLES = ("document_pieces",)
@@ -239,6 +240,8 @@ def init(conn: Any) -> list[str]:
                      "WITH CHECK (annotator = current_user)")
         conn.execute(f"GRANT USAGE ON SEQUENCE spans_id_seq TO {everyone}")
         conn.execute(f"GRANT USAGE ON SEQUENCE gold_spans_id_seq TO {reviewers}")
+        conn.execute(f"GRANT USAGE ON SEQUENCE relations_id_seq TO {everyone}")  # issue 25 (p008)
+        conn.execute(f"GRANT USAGE ON SEQUENCE gold_relations_id_seq TO {reviewers}")
         # Only members connect (PUBLIC may by default): another team's members stay out.
         database = _quote(conn, conn.execute("SELECT current_database()").fetchone()[0])
         conn.execute(f"REVOKE CONNECT, TEMPORARY ON DATABASE {database} FROM PUBLIC")

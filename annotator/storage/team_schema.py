@@ -9,6 +9,7 @@ and the triggers and policies that make the database, not the client, decide who
 from __future__ import annotations
 
 from annotator.storage.common import RECOLOURED_THEMES
+from annotator.storage.team_relations import P008_RELATIONS
 
 # Numbered like SQLite's: a database written by a newer annotator is refused (see check_version).
 MIGRATIONS: list[tuple[str, str]] = [
@@ -504,4 +505,5 @@ DROP TRIGGER IF EXISTS queue_items_notify ON queue_items;
 CREATE TRIGGER queue_items_notify AFTER INSERT OR UPDATE OR DELETE ON queue_items FOR EACH STATEMENT
     EXECUTE FUNCTION annotator_notify_statement();
 """),
+    ("p008_relations", P008_RELATIONS),  # issue 25: relations (annotator.storage.team_relations)
 ]

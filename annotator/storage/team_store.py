@@ -76,7 +76,9 @@ def translate(sql: str) -> str:
 
 
 # The tables whose primary key is not what makes a row the same row.
-_NATURAL_KEYS = {"spans": '(doc_id, annotator, start, "end", label)', "gold_spans": '(doc_id, start, "end", label)'}
+_NATURAL_KEYS = {"spans": '(doc_id, annotator, start, "end", label)', "gold_spans": '(doc_id, start, "end", label)',
+                 "relations": "(doc_id, annotator, from_span, to_span, label)",
+                 "gold_relations": "(doc_id, from_span, to_span, label)"}
 
 
 _ACCENTED = re.compile("[\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f]")
@@ -190,7 +192,7 @@ def _error(err: Exception) -> TeamDatabaseError:
 
 # The tables whose triggers announce changes (team.MIGRATIONS, p002).
 _ANNOUNCED = frozenset((*team.LAYER_TABLES, *team.GOLD_TABLES, *team.QUEUE_TABLES, "documents", "labels", "themes",
-                        "annotators"))
+                        "relation_types", "annotators"))
 
 
 def _change(payload: str, sender: int) -> dict[str, Any] | None:

@@ -1,0 +1,64 @@
+"""Relations between spans (issue 25), free of storage and of Qt: whether a relation fits the
+schema, and which relations a span's new label would break.
+
+A relation joins two spans of one layer and document (:class:`annotator.core.model.Relation`);
+the database refuses any other (see annotator.storage.relations_part). The rules here are the
+schema's: the type exists, and the ends' labels are among those its ``from`` and ``to`` allow
+(either way round for an undirected type). Each check answers with the reason in one line, or
+None when the relation is fine, so that the window, an import and a merge word it the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from annotator.core.model import Relation, Span
+from annotator.core.schema import Schema
+from annotator.core.text import shown
+
+
+def relation_problem(schema: Schema, kind: str, from_label: str, to_label: str) -> str | None:
+    """Why a relation of type ``kind`` cannot join a span labelled ``from_label`` to one labelled
+    ``to_label``, in one line; None if it can."""
+    found = schema.relation(kind)
+    if found is None:
+        known = ", ".join(k.name for k in schema.relations) or "none"
+        return f"relation type {shown(kind)} is not in the schema (its relation types: {known})"
+    if found.allows(from_label, to_label):
+        return None
+    return (f"a {found.name} relation joins {found.rule()}, not {shown(from_label)} -> {shown(to_label)}")
+
+
+def check_relation(schema: Schema, relation: Relation, spans: Mapping[int, Span]) -> str | None:
+    """Why ``relation`` does not fit the schema or its layer, in one line; None if it does.
+    ``spans``: the layer's spans on its document by id."""
+    if relation.from_id == relation.to_id:
+        return "a relation joins two different spans, not a span to itself"
+    ends = [spans.get(relation.from_id), spans.get(relation.to_id)]
+    for name, span, span_id in (("from", ends[0], relation.from_id), ("to", ends[1], relation.to_id)):
+        if span is None:
+            return f"its {name} span {span_id} is not a span of this document and layer"
+        if span.doc_id != relation.doc_id or span.annotator != relation.annotator:
+            return f"its {name} span {span_id} is in another document or layer"
+    assert ends[0] is not None and ends[1] is not None
+    return relation_problem(schema, relation.label, ends[0].label, ends[1].label)
+
+
+def broken_by_relabel(schema: Schema, span: Span, new_label: str, relations: Iterable[Relation],
+                      spans: Mapping[int, Span]) -> list[tuple[Relation, str]]:
+    """The relations of ``span`` that its relabelling to ``new_label`` would break, each with why
+    (what the window asks about before a relabel). ``relations``: the layer's relations on the
+    document (or just the span's); ``spans``: the layer's spans by id."""
+    broken = []
+    for relation in relations:
+        if span.id not in (relation.from_id, relation.to_id):
+            continue
+        other_id = relation.to_id if relation.from_id == span.id else relation.from_id
+        other = spans.get(other_id)
+        if other is None:
+            continue
+        labels = (new_label, other.label) if relation.from_id == span.id else (other.label, new_label)
+        why = relation_problem(schema, relation.label, *labels)
+        if why is not None:
+            broken.append((relation, why))
+    return broken
