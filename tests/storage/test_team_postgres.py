@@ -38,6 +38,7 @@ def database(cluster):
                       "VALUES ('d1', 't', %s, 'fa', 'rtl', 'h', %s, %s)", [TEXT, len(TEXT), NOW])
         owner.execute("INSERT INTO labels(name, colour, position) VALUES ('GPE', '#2D783C', 0)")
         owner.execute("INSERT INTO themes(name, colour, position) VALUES ('health', '#2D783C', 0)")
+        owner.execute("INSERT INTO relation_types(name, colour, position) VALUES ('located_in', '#5A8C28', 0)")
     yield name
     with cluster.connect() as admin:
         admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
@@ -50,6 +51,8 @@ def span_row(annotator: str, word: str = "مشهد") -> list:
 
 INSERT_SPAN = ('INSERT INTO spans(doc_id, annotator, start, "end", label, text, created_at, updated_at) '
                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)")
+INSERT_RELATION = ("INSERT INTO relations(doc_id, annotator, from_span, to_span, label, created_at, updated_at) "
+                   f"VALUES ('d1', %s, %s, %s, 'located_in', '{NOW}', '{NOW}')")
 
 
 def test_members_and_their_groups(cluster, database):
@@ -77,12 +80,20 @@ def test_another_annotators_rows_are_refused_in_every_table_with_an_annotator_co
         minji.execute("INSERT INTO doc_themes VALUES ('d1', 'minji', 'health', %s)", [NOW])
         minji.execute("INSERT INTO doc_status VALUES ('d1', 'minji', 'done', %s)", [NOW])
         minji.execute("INSERT INTO suggestion_rejections VALUES ('d1', 'minji', 'model', 0, 3, 'GPE', %s)", [NOW])
+        ends = [minji.execute(INSERT_SPAN + " RETURNING id", span_row("minji", word)).fetchone()[0]
+                for word in ("از", "대구시는")]
+        minji.execute(INSERT_RELATION, ["minji", *ends])
+    with cluster.connect("sara", database) as sara:
+        sara_ends = [sara.execute(INSERT_SPAN + " RETURNING id", span_row("sara", word)).fetchone()[0]
+                     for word in ("از", "대구시는")]
     inserts = {
         "spans": (INSERT_SPAN, span_row("minji", "대구시")),
         "doc_themes": ("INSERT INTO doc_themes VALUES ('d1', %s, 'health', %s)", ["minji", NOW]),
         "doc_status": ("INSERT INTO doc_status VALUES ('d1', %s, 'new', %s)", ["leila", NOW]),
         "suggestion_rejections": ("INSERT INTO suggestion_rejections VALUES ('d1', %s, 'model', 4, 5, 'GPE', %s)",
                                   ["minji", NOW]),
+        # minji's relation between sara's spans: refused by row-level security (and by the keys)
+        "relations": (INSERT_RELATION, ["minji", *sara_ends]),
     }
     assert set(inserts) == set(team.LAYER_TABLES)
     with cluster.connect("sara", database) as sara:
@@ -100,7 +111,7 @@ def test_another_annotators_rows_are_refused_in_every_table_with_an_annotator_co
     with cluster.connect(database=database) as owner:
         counts = {table: owner.execute(f"SELECT count(*) FROM {table} WHERE annotator = 'minji'").fetchone()[0]
                   for table in team.LAYER_TABLES}
-    assert counts == {"spans": 1, "doc_themes": 1, "doc_status": 1, "suggestion_rejections": 1}
+    assert counts == {"spans": 3, "doc_themes": 1, "doc_status": 1, "suggestion_rejections": 1, "relations": 1}
 
 
 def test_gold_is_for_reviewers_and_documents_for_the_owner(cluster, database):

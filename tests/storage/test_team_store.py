@@ -460,3 +460,47 @@ def test_a_queue_handed_out_is_announced_and_each_member_reads_their_own(members
             sara.record_active_time("minji", "d1", "s1", clock="h:b", started_at="2026-12-07T10:00:00",
                                     ranges=[(0, 5)])
         assert reza.active_seconds() == {("sara", "d1"): 5.0}
+
+
+def test_relations_are_a_members_own_gold_a_reviewers_and_each_is_announced(members):
+    """Issue 25: a member makes, changes, deletes and restores (undo) relations in their own layer
+    only; gold relations are a reviewer's, with provenance the database checks; each change is
+    announced to the other windows as a span's is."""
+    from annotator.core.model import GOLD, Relation
+
+    with open_project(members["sara"]) as sara, open_project(members["minji"]) as minji:
+        assert minji.changes() == []  # listening
+        ends = [sara.add_span(span("sara", "대구시", "GPE")), sara.add_span(span("sara", "مشهد", "GPE"))]
+        made = sara.add_relation(Relation("d1", "sara", *ends, "located_in"))
+        assert made is not None and sara.update_relation(made, note="보기").note == "보기"
+        with pytest.raises(TeamDatabaseError) as refused:  # minji's relation between sara's spans
+            minji.add_relation(Relation("d1", "minji", *ends, "located_in"))
+        assert refused.value.kind == "conflict" and "foreign key" in str(refused.value)  # not her layer's spans
+        with pytest.raises(TeamDatabaseError) as refused:  # sara's, written by minji
+            minji.add_relation(Relation("d1", "sara", ends[1], ends[0], "located_in"))
+        assert refused.value.kind == "refused"
+        assert minji.delete_relation(made) is None and minji.get_relation(made) is not None
+        with pytest.raises(KeyError):
+            minji.update_relation(made, label="role_in")
+        seen: list[dict] = []
+        deadline = time.monotonic() + 2.0
+        while not any(c["table"] == "relations" for c in seen) and time.monotonic() < deadline:
+            seen += minji.changes()
+            time.sleep(0.02)
+        assert ("relations", "d1", sara.connection_id) in {(c["table"], c["doc"], c["connection"]) for c in seen}
+        gone = sara.delete_relation(made)
+        sara.restore_relation(gone)  # an undo: under its own id
+        assert sara.get_relation(made) == gone
+    with open_project(members["leila"]) as leila:
+        gold_ends = [leila.add_gold_span(span("sara", word, "GPE"), proposed_by=["sara"], decided_by="leila")
+                     for word in ("대구시", "مشهد")]
+        gold = leila.add_gold_relation(Relation("d1", GOLD, *gold_ends, "located_in"), proposed_by=["sara", "minji"],
+                                       decided_by="someone")
+        # Who decided is the member logged in; who proposed it, only those whose layer holds it.
+        assert leila.get_gold_relation(gold)[1]["proposed_by"] == ["sara"]
+        assert leila.get_gold_relation(gold)[1]["decided_by"] == "leila"
+    with open_project(members["sara"]) as sara:
+        with pytest.raises(TeamDatabaseError) as refused:
+            sara.add_gold_relation(Relation("d1", GOLD, gold_ends[1], gold_ends[0], "located_in"), proposed_by=[],
+                                   decided_by="sara")
+        assert refused.value.kind == "refused"
