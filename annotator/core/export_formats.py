@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from annotator.core.formats import LS_DOC_ID, LS_LAYER_KEY, LS_STATUS_KEY, MODEL
-from annotator.core.model import GOLD, Document, Span
+from annotator.core.model import GOLD, Document, Relation, Span
+from annotator.core.relations import relation_items
 from annotator.core.offsets import OffsetError, Units
 from annotator.core.token_view import (Aligned, DocTokens, TokenStats, align, bio_tags, keep_longest,
                                        non_overlapping)
@@ -37,6 +38,8 @@ class Layer:
     updated_at: str
     provenance: list[dict[str, Any]] | None = None  # gold: per span
     keep: list[tuple[int, int]] = field(default_factory=list)  # every layer's spans on the document
+    relations: list[Relation] = field(default_factory=list)  # between its spans (read for annotator's JSONL)
+    relation_provenance: list[dict[str, Any]] | None = None  # gold: per relation
 
 
 class OffsetsError(ValueError):
@@ -74,8 +77,12 @@ def jsonl_record(layer: Layer, active_seconds: float | None = None) -> dict[str,
     doc = layer.doc
     spans = []
     provenance = dict(zip((s.id for s in layer.spans), layer.provenance or []))
+    # A line with relations gives each span an id by its place in the line (s0, s1, ...), which
+    # the relations name: stable whatever the database's ids, so an export is the same each time.
+    ids = {span.id: f"s{n}" for n, span in enumerate(ordered(layer.spans))} if layer.relations else {}
     for span in ordered(layer.spans):
-        item: dict[str, Any] = {"start": span.start, "end": span.end, "label": span.label, "text": span.text}
+        item: dict[str, Any] = {"id": ids[span.id]} if ids else {}
+        item.update({"start": span.start, "end": span.end, "label": span.label, "text": span.text})
         if span.note:
             item["note"] = span.note
         if span.id in provenance:
@@ -87,7 +94,9 @@ def jsonl_record(layer: Layer, active_seconds: float | None = None) -> dict[str,
         "meta": {**doc.meta, "active_seconds": round(active_seconds, 1)} if active_seconds else doc.meta,
         "annotator": layer.annotator, "status": layer.status,
         "spans": spans, "themes": layer.themes, "updated_at": layer.updated_at or None,
+        **({"relations": relation_items(layer.relations, ids, layer.relation_provenance)} if ids else {}),
     }
+
 
 
 # --- doccano -----------------------------------------------------------------------------------

@@ -247,6 +247,9 @@ def layers(store: Store, options: ExportOptions, report: ExportReport | None = N
         ids = [doc.id for doc in docs]
         gold = store.gold_layers(ids) if options.gold or tokens else {}
         found = store.layers(ids)
+        related = options.format == "jsonl"  # issue 25: only annotator's own format carries relations so far
+        relations = store.relation_layers(ids) if related and not options.gold else {}
+        gold_relations = store.gold_relation_layers(ids) if related and options.gold else {}
         for doc in docs:
             by_annotator = found.get(doc.id, {})
             if no_model and MODEL in by_annotator:
@@ -261,8 +264,10 @@ def layers(store: Store, options: ExportOptions, report: ExportReport | None = N
                 status = "done" if entry["status"] == "adjudicated" else entry["status"]
                 if wanted_status and status != wanted_status:
                     continue
+                decided = gold_relations.get(doc.id, [])
                 yield Layer(doc, GOLD, entry["status"], [s for s, _ in entry["spans"]], entry["themes"],
-                            entry["updated_at"], [p for _, p in entry["spans"]], keep)
+                            entry["updated_at"], [p for _, p in entry["spans"]], keep,
+                            [r for r, _ in decided], [p for _, p in decided])
                 continue
             names = [options.annotator] if options.annotator else sorted(by_annotator)
             if not names and wanted_status is None and options.include_untouched:
@@ -276,7 +281,7 @@ def layers(store: Store, options: ExportOptions, report: ExportReport | None = N
                 if wanted_status and entry["status"].value != wanted_status:
                     continue
                 yield Layer(doc, name, entry["status"].value, entry["spans"], entry["themes"], entry["updated_at"],
-                            keep=keep)
+                            keep=keep, relations=relations.get(doc.id, {}).get(name, []))
 
 
 def _each_layer(store: Store, options: ExportOptions, report: ExportReport,

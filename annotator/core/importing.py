@@ -18,15 +18,8 @@ from annotator.core.errors import InputError
 from annotator.core.model import GOLD, Document, Span, Status
 from annotator.core.offsets import UNIT_NAMES, UNITS
 from annotator.core.peer_layers import LayerNames
-from annotator.core.reading import (
-    Progress,
-    ReadOptions,
-    Record,
-    Tally,
-    Users,
-    collect_files,
-    iter_records,
-)
+from annotator.core.reading import Progress, ReadOptions, Record, Tally, Users, collect_files, iter_records
+from annotator.core.relation_import import check_relations, write_gold_relations, write_relations
 from annotator.core.schema import Label, colour_for, free_hotkey, has_invisible, valid_name
 from annotator.core.text import OffsetMap, counted, detect_language, direction_of, shown, title_of
 from annotator.storage import Store, text_hash
@@ -38,6 +31,8 @@ class ImportReport:
     documents_unchanged: int = 0
     spans_added: int = 0
     spans_unchanged: int = 0
+    relations_added: int = 0
+    relations_unchanged: int = 0
     themes_added: int = 0
     statuses_set: int = 0
     labels_added: list[str] = field(default_factory=list)
@@ -60,6 +55,9 @@ class ImportReport:
         ]
         if self.spans_unchanged:
             parts.append(counted(self.spans_unchanged, "span") + " already there")
+        if self.relations_added or self.relations_unchanged:
+            parts.append(counted(self.relations_added, "relation") + " added"
+                         + (f" ({self.relations_unchanged} already there)" if self.relations_unchanged else ""))
         if self.themes_added:
             parts.append(counted(self.themes_added, "document theme") + " added")
         if self.statuses_set:
@@ -124,7 +122,7 @@ class _Importer:
         self.labels = store.label_names()
         self.themes = store.theme_names()
         self.hotkeys = store.hotkeys()
-        schema = store.schema()
+        schema = self.schema = store.schema()
         self.colours = {"labels": [item.colour for item in schema.labels],
                         "themes": [item.colour for item in schema.themes]}
         self.pending: list[_Pending] = []
@@ -160,6 +158,7 @@ class _Importer:
         statuses: list[tuple[str, str, Status]] = []
         gold: list[_Pending] = []
         times: list[tuple[str, str, float, str]] = []
+        related: list[tuple[Record, str, OffsetMap]] = []  # lines with relations, written after their spans
         for item in page:
             rec, doc = item.rec, item.doc
             existing = known.get(rec.id)
@@ -179,6 +178,7 @@ class _Importer:
                     self._ensure(rec, raw.label, "labels")
                 for theme in rec.themes:
                     self._ensure(rec, theme, "themes")
+                check_relations(rec, self.schema)
                 gold.append(item)
                 continue
             if not (rec.spans or rec.themes or (rec.status and rec.status is not Status.NEW) or rec.active_seconds):
@@ -196,6 +196,9 @@ class _Importer:
             for theme in rec.themes:
                 self._ensure(rec, theme, "themes")
                 themes.append((rec.id, annotator, theme))
+            if rec.relations:
+                check_relations(rec, self.schema)
+                related.append((rec, annotator, item.mapping))
             if rec.status is not None:
                 statuses.append((rec.id, annotator, rec.status))
             if rec.active_seconds:
@@ -204,6 +207,7 @@ class _Importer:
         added = self.store.add_spans(self._not_stored(spans, {doc.id for doc in new_docs}))
         self.report.spans_added += added
         self.report.spans_unchanged += len(spans) - added
+        write_relations(self.store, related, self.report)
         self.report.themes_added += self.store.add_doc_themes(themes)
         for doc_id, annotator, status in statuses:
             self.report.statuses_set += self.store.set_status(doc_id, annotator, status)
@@ -283,6 +287,7 @@ class _Importer:
                 self.report.spans_unchanged += 1
             else:
                 self.report.spans_added += 1
+        write_gold_relations(self.store, rec, mapping, decider, self.report)
         for theme in rec.themes:
             self._ensure(rec, theme, "themes")
             self.report.themes_added += self.store.add_gold_theme(rec.id, theme, proposed_by=[], decided_by=decider)

@@ -22,7 +22,7 @@ from annotator.storage import text_hash
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 controls but tab, LF, CR; DEL; C1
 _ID_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # an id is one line: no control at all
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
-_KNOWN_FIELDS = {"id", "title", "text", "lang", "meta", "spans", "themes", "annotator", "status", "source"}
+_KNOWN_FIELDS = {"id", "title", "text", "lang", "meta", "spans", "themes", "annotator", "status", "source", "relations"}
 _EXPORT_FIELDS = {"format", "version", "direction", "updated_at"}  # written by our export; not document data
 _READER_FIELDS = {STATUS_FIELD}  # put in by a reader of another tool's file (annotator.core.formats)
 GOLD_STATUSES = {"adjudicated": "adjudicated", "done": "adjudicated", "in_progress": "in_progress"}
@@ -35,6 +35,17 @@ class RawSpan:
     label: str
     note: str | None = None
     provenance: dict[str, Any] | None = None  # gold spans: proposed_by, decided_by, decided_at
+
+
+@dataclass
+class RawRelation:
+    """A relation as a line gives it (issue 25): its ends as indexes into the line's spans."""
+
+    from_index: int
+    to_index: int
+    label: str
+    note: str | None = None
+    provenance: dict[str, Any] | None = None  # gold relations: proposed_by, decided_by, decided_at
 
 
 @dataclass
@@ -60,6 +71,7 @@ class Record:
     tool: str = "annotator"  # which tool's format the record was read from
     origin: str | None = None  # what a peer's line itself called its layer, where that is not trusted
     active_seconds: float | None = None  # the layer's active time (meta.active_seconds, Label Studio's lead_time)
+    relations: list[RawRelation] = field(default_factory=list)  # annotator's own JSONL: between its spans
 
     @property
     def gold(self) -> bool:
@@ -84,11 +96,13 @@ def type_name(value: Any) -> str:
 
 
 def check_record(path: Path, line: int | None, obj: Any, units: tuple[str, str] = ("codepoints", ""), *,
-                 peer: bool = False) -> Record:
+                 peer: bool = False, own: bool = True) -> Record:
     """``obj`` checked. ``units``: the unit its offsets count and where that choice came from (empty
     for annotator's own JSONL). ``peer``: another tool's file whose reader converted the offsets to
     code points already (INCEpTION's): its spans, without text of their own, are still checked for
-    edges that cut a character, with no --offsets to suggest."""
+    edges that cut a character, with no --offsets to suggest. ``own``: annotator's own line, whose
+    spans may carry ids and whose ``relations`` join them (another tool's ``relations`` field, in
+    its own shape, is kept in meta as any other field)."""
     if not isinstance(obj, dict):
         raise InputError(path, f"each line must be a JSON object, not {type_name(obj)}", line)
     if "text" not in obj:
@@ -118,7 +132,10 @@ def check_record(path: Path, line: int | None, obj: Any, units: tuple[str, str] 
         raise InputError(path, f"field 'lang' must be a language code such as fa or ko, not {lang!r}", line)
     meta = _want(path, line, obj, "meta", dict, "an object") or {}
     meta = dict(meta)
-    for key in sorted(set(obj) - _KNOWN_FIELDS - _EXPORT_FIELDS - _READER_FIELDS):
+    kept = set(obj) - _KNOWN_FIELDS - _EXPORT_FIELDS - _READER_FIELDS
+    if not own and "relations" in obj:
+        kept.add("relations")  # another tool's relations, in its own shape: kept as they were
+    for key in sorted(kept):
         meta.setdefault(key, obj[key])  # other fields are kept, not dropped
     seconds = meta.pop("active_seconds", None)  # the layer's active time, not the document's data
     if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
@@ -155,6 +172,7 @@ def check_record(path: Path, line: int | None, obj: Any, units: tuple[str, str] 
     spans_raw = _want(path, line, obj, "spans", list, "a list of spans") or []
     counter = _Counter(text, *units, spans_raw if not peer else None)
     spans = [_span(path, line, i, raw, text, counter, gold=annotator == GOLD) for i, raw in enumerate(spans_raw, 1)]
+    relations = _relations(path, line, obj, spans_raw, spans, gold=annotator == GOLD) if own else []
     if "annotator" in obj and annotator is None and (spans or themes or (status and status is not Status.NEW)):
         raise InputError(path, "spans, themes or a status with \"annotator\": null: say whose they are", line)
     matters = None
@@ -169,7 +187,7 @@ def check_record(path: Path, line: int | None, obj: Any, units: tuple[str, str] 
     return Record(
         path=path, line=line, id=doc_id, text=text, title=title, lang=lang, source=source, meta=meta,
         spans=spans, themes=[t.strip() for t in themes], annotator=annotator, status=status,
-        gold_status=gold_status, units_matter=matters, active_seconds=seconds,
+        gold_status=gold_status, units_matter=matters, active_seconds=seconds, relations=relations,
     )
 
 
@@ -212,6 +230,61 @@ class _Counter:
         return "; " + " or ".join(f"--offsets {unit}" for unit in fits) + " would fit"
 
 
+def _provenance(path: Path, line: int | None, where: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """A gold span's or relation's proposed_by, decided_by and decided_at, checked."""
+    proposed = raw.get("proposed_by", [])
+    if not isinstance(proposed, list) or not all(isinstance(p, str) for p in proposed):
+        raise InputError(path, f"{where}: 'proposed_by' must be a list of annotator names", line)
+    for key in ("decided_by", "decided_at"):
+        if raw.get(key) is not None and not isinstance(raw[key], str):
+            raise InputError(path, f"{where}: {key!r} must be a string", line)
+    return {"proposed_by": proposed, "decided_by": raw.get("decided_by"), "decided_at": raw.get("decided_at")}
+
+
+def _relations(path: Path, line: int | None, obj: dict[str, Any], spans_raw: list[Any], spans: list[RawSpan], *,
+               gold: bool) -> list[RawRelation]:
+    """The line's relations, each end an ``"id"`` of one of its spans (unique within the line)."""
+    ids: dict[str, int] = {}
+    for i, raw in enumerate(spans_raw):
+        key = raw.get("id") if isinstance(raw, dict) else None
+        if key is None:
+            continue
+        if isinstance(key, bool) or not isinstance(key, (str, int)) or not str(key).strip():
+            raise InputError(path, f"span {i + 1}: 'id' must be a string or a whole number, not {type_name(key)}", line)
+        if str(key) in ids:
+            raise InputError(path, f"span {i + 1}: id {str(key)!r} is span {ids[str(key)] + 1}'s too: a span's id "
+                                   "is unique within its line", line)
+        ids[str(key)] = i
+    out = []
+    for n, raw in enumerate(_want(path, line, obj, "relations", list, "a list of relations") or [], 1):
+        where = f"relation {n}"
+        if not isinstance(raw, dict):
+            raise InputError(path, f"{where} must be an object with from, to and label, not {type_name(raw)}", line)
+        for key in ("from", "to", "label"):
+            if key not in raw:
+                raise InputError(path, f"{where}: missing {key!r}", line)
+        label = raw["label"]
+        if not isinstance(label, str) or not label.strip():
+            raise InputError(path, f"{where}: 'label' must be a non-empty string", line)
+        ends = []
+        for key in ("from", "to"):
+            ref = raw[key]
+            found = ids.get(str(ref)) if isinstance(ref, (str, int)) and not isinstance(ref, bool) else None
+            if found is None:
+                raise InputError(path, f"{where}: its {key!r} end {str(ref)[:40]!r} is the id of no span on this "
+                                       "line", line)
+            ends.append(found)
+        one, other = spans[ends[0]], spans[ends[1]]
+        if (one.start, one.end, one.label) == (other.start, other.end, other.label):
+            raise InputError(path, f"{where}: joins a span to itself", line)
+        note = raw.get("note")
+        if note is not None and not isinstance(note, str):
+            raise InputError(path, f"{where}: 'note' must be a string, not {type_name(note)}", line)
+        out.append(RawRelation(ends[0], ends[1], label.strip(), note or None,
+                               _provenance(path, line, where, raw) if gold else None))
+    return out
+
+
 def _span(path: Path, line: int | None, i: int, raw: Any, text: str, counter: _Counter, *,
           gold: bool = False) -> RawSpan:
     where = f"span {i}"
@@ -250,13 +323,5 @@ def _span(path: Path, line: int | None, i: int, raw: Any, text: str, counter: _C
             path, f"{where}: its text {covered!r} is not what [{raw_start}, {raw_end}) covers ({text[start:end]!r})"
             f"{counter.counted()}{counter.hint(raw_start, raw_end, covered)}", line
         )
-    provenance = None
-    if gold:
-        proposed = raw.get("proposed_by", [])
-        if not isinstance(proposed, list) or not all(isinstance(p, str) for p in proposed):
-            raise InputError(path, f"{where}: 'proposed_by' must be a list of annotator names", line)
-        for key in ("decided_by", "decided_at"):
-            if raw.get(key) is not None and not isinstance(raw[key], str):
-                raise InputError(path, f"{where}: {key!r} must be a string", line)
-        provenance = {"proposed_by": proposed, "decided_by": raw.get("decided_by"), "decided_at": raw.get("decided_at")}
+    provenance = _provenance(path, line, where, raw) if gold else None
     return RawSpan(start, end, label.strip(), note or None, provenance)

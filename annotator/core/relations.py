@@ -11,6 +11,7 @@ None when the relation is fine, so that the window, an import and a merge word i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from annotator.core.model import Relation, Span
 from annotator.core.schema import Schema
@@ -62,3 +63,20 @@ def broken_by_relabel(schema: Schema, span: Span, new_label: str, relations: Ite
         if why is not None:
             broken.append((relation, why))
     return broken
+
+
+def relation_items(relations: list[Relation], ids: Mapping[int | None, str],
+                   provenance: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """A layer's relations as annotator's JSONL line writes them: ends named by the spans' ids in
+    the line (``ids``: a span's database id -> ``s0``, ``s1``, ... by its place), in the order of
+    their ends' places, then type; gold's with their ``provenance`` (one per relation)."""
+    given = dict(zip((r.id for r in relations), provenance or []))
+    items = []
+    for relation in relations:
+        item: dict[str, Any] = {"from": ids[relation.from_id], "to": ids[relation.to_id], "label": relation.label}
+        if relation.note:
+            item["note"] = relation.note
+        if relation.id in given:
+            item.update(given[relation.id])
+        items.append(item)
+    return sorted(items, key=lambda item: (int(item["from"][1:]), int(item["to"][1:]), item["label"]))

@@ -212,3 +212,19 @@ class RelationsPart:
             out.setdefault(row[0], []).append(
                 (Relation(*row[:7]), {"proposed_by": json.loads(row[7]), "decided_by": row[8], "decided_at": row[9]}))
         return out
+
+    # --- an import's lookups ------------------------------------------------------------------------
+
+    def span_ids(self, doc_ids: list[str], annotators: list[str]) -> dict[tuple[str, str, int, int, str], int]:
+        """{(doc_id, annotator, start, end, label): id} of these layers' spans on these documents:
+        where an imported line's relations find their ends."""
+        rows = self.db.execute(
+            'SELECT doc_id, annotator, start, "end", label, id FROM spans WHERE doc_id IN (SELECT value FROM '
+            "json_each(?)) AND annotator IN (SELECT value FROM json_each(?))", [json.dumps(doc_ids), json.dumps(annotators)])
+        return {tuple(row[:5]): row[5] for row in rows}
+
+    def gold_span_ids(self, doc_ids: list[str]) -> dict[tuple[str, int, int, str], int]:
+        """{(doc_id, start, end, label): id} of gold's spans on these documents."""
+        rows = self.db.execute('SELECT doc_id, start, "end", label, id FROM gold_spans WHERE doc_id IN '
+                               "(SELECT value FROM json_each(?))", [json.dumps(doc_ids)])
+        return {tuple(row[:4]): row[4] for row in rows}
