@@ -166,6 +166,23 @@ def test_stats_counts(run, tmp_path: Path):
     assert figures["status_by_annotator"] == {"sara": {"done": 1}}
 
 
+def test_docs_and_stats_count_relations(run, tmp_path: Path):
+    text = "🙂 대구시는 스마트시티 엑스포 월드 콩그레스에 참가했다."
+    spans = [{"id": "a", "start": 2, "end": 5, "label": "GPE"}, {"id": "b", "start": 7, "end": 24, "label": "EVENT"}]
+    path = write(tmp_path / "r.jsonl", json.dumps({"id": "ko1", "text": text, "annotator": "tester", "spans": spans,
+                                                  "relations": [{"from": "a", "to": "b", "label": "participates_in"}]},
+                                                 ensure_ascii=False) + "\n")
+    imported = run("import", str(path))
+    assert imported.exit_code == 0 and "1 relation added" in imported.stdout, imported.output
+    listed = run("docs", "--annotator", "tester")
+    assert listed.stdout.splitlines()[0].split()[:5] == ["ID", "LANG", "STATUS", "SPANS", "RELS"]
+    assert listed.stdout.splitlines()[1].split()[:5] == ["ko1", "ko", "new", "2", "1"]
+    assert json.loads(run("docs", "--json", "--annotator", "tester").stdout)["relations"] == 1
+    figures = json.loads(run("stats", "--json").stdout)
+    assert (figures["relations"], figures["relations_by_label"]) == (1, {"participates_in": 1})
+    assert "Relations: 1" in run("stats").stdout
+
+
 def test_db_from_environment_variable(run, tmp_path: Path, monkeypatch):
     target = tmp_path / "env.db"
     monkeypatch.setenv("ANNOTATOR_DB", str(target))

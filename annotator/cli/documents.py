@@ -144,11 +144,13 @@ def docs(annotator: str | None, lang: str | None, status: str | None, assigned_t
             order = {doc_id: i for i, doc_id in enumerate(store.queue(assigned_to))}
             rows = sorted(store.document_summaries(owner, lang=lang, status=wanted, ids=list(order)) if order else [],
                           key=lambda r: order[r.id])
+        relations = store.relation_counts(annotator=owner)  # per document, in one query
         if as_json:
             for row in rows:
                 click.echo(json_line({
                     "id": row.id, "title": row.title, "lang": row.lang, "direction": row.direction,
-                    "status": row.status.value, "spans": row.spans, "chars": row.chars,
+                    "status": row.status.value, "spans": row.spans, "relations": relations.get(row.id, 0),
+                    "chars": row.chars,
                     "source": row.source, "annotator": owner,
                 }, ensure_ascii=False))
             return
@@ -158,7 +160,7 @@ def docs(annotator: str | None, lang: str | None, status: str | None, assigned_t
                        "annotator import FILES", err=True)
             return
         id_w = max([terminal.width(r.id) for r in rows] + [2])
-        head = f"{terminal.pad('ID', id_w)}  LANG  {'STATUS':<11}  SPANS  TITLE"
+        head = f"{terminal.pad('ID', id_w)}  LANG  {'STATUS':<11}  SPANS  RELS  TITLE"
         click.echo(head)
         title_w = max(20, _columns() - len(head) + 5)
         done = 0
@@ -166,7 +168,8 @@ def docs(annotator: str | None, lang: str | None, status: str | None, assigned_t
             title = terminal.fit(" ".join(r.title.split()), title_w)
             if common.is_tty():
                 title = terminal.visual(title, r.direction == "rtl")
-            click.echo(f"{terminal.pad(r.id, id_w)}  {r.lang:<4}  {r.status.value:<11}  {r.spans:>5}  {title}")
+            click.echo(f"{terminal.pad(r.id, id_w)}  {r.lang:<4}  {r.status.value:<11}  {r.spans:>5}  "
+                       f"{relations.get(r.id, 0):>4}  {title}")
             done += r.status is Status.DONE
         click.echo(f"{done} / {len(rows)} done ({owner})", err=True)
 
@@ -310,7 +313,7 @@ def search(query: str, limit: int, lang: str | None, best_first: bool, as_json: 
 @db_option
 @reports_errors
 def stats(as_json: bool, db: str | None) -> None:
-    """Counts: documents per language, spans per label and annotator, statuses, gold.
+    """Counts: documents per language, spans per label and annotator, relations, statuses, gold.
 
     \b
     Example:
@@ -330,7 +333,11 @@ def stats(as_json: bool, db: str | None) -> None:
                        ("Document themes", "themes_by_name")):
         if figures[key]:
             click.echo(f"  {title}: " + ", ".join(f"{k} {v}" for k, v in figures[key].items()))
+    click.echo(f"Relations: {figures['relations']}")
+    if figures["relations_by_label"]:
+        click.echo("  by type: " + ", ".join(f"{k} {v}" for k, v in figures["relations_by_label"].items()))
     for name, counts in figures["status_by_annotator"].items():
         click.echo(f"Status, {name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    click.echo(f"Gold: {counted(figures['gold_spans'], 'span')}, {counted(figures['gold_documents'], 'document')} "
-               "adjudicated")
+    gold_relations = f", {counted(figures['gold_relations'], 'relation')}" if figures["gold_relations"] else ""
+    click.echo(f"Gold: {counted(figures['gold_spans'], 'span')}{gold_relations}, "
+               f"{counted(figures['gold_documents'], 'document')} adjudicated")

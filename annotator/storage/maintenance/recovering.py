@@ -33,9 +33,9 @@ _MAX_ROWID = 2**63 - 1
 
 # Copy order for recover: parents before the rows that refer to them.
 _RECOVER_ORDER = (
-    "settings", "documents", "labels", "themes", "annotators", "spans", "doc_themes", "doc_status",
-    "gold_documents", "gold_spans", "gold_themes", "suggestion_rejections", "gold_rejections",
-    "gold_theme_rejections", "queue_items", "active_time", "imported_time",
+    "settings", "documents", "labels", "themes", "relation_types", "annotators", "spans", "relations", "doc_themes",
+    "doc_status", "gold_documents", "gold_spans", "gold_relations", "gold_themes", "suggestion_rejections",
+    "gold_rejections", "gold_theme_rejections", "queue_items", "active_time", "imported_time",
 )
 # A document's pieces are made anew from its recovered text (never copied: they could disagree with it).
 _NOT_COPIED = {"_sqlite_migrations", "sqlite_sequence", "sqlite_stat1", "sqlite_stat4", "document_pieces"}
