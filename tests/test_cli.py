@@ -154,6 +154,24 @@ def test_schema_show_and_load(run, store, tmp_path: Path):
     assert result.exit_code == 1 and str(bad) in result.stderr
 
 
+def test_schema_show_lists_relation_types_and_load_refuses_a_bad_one_in_one_line(run, store, tmp_path: Path):
+    shown = run("schema", "show").stdout
+    assert "\nRelations:\n" in shown and "[h] holds_role" in shown and "(PER -> ROLE)" in shown
+    assert "스마트시티 엑스포 월드 콩그레스" in shown  # a relation type's example, in the guidelines
+    assert [kind["name"] for kind in json.loads(run("schema", "show", "--json").stdout)["relations"]][:2] == [
+        "holds_role", "role_in"]
+    custom = write(tmp_path / "s.toml", '[[labels]]\nname = "PER"\nhotkey = "p"\n[[labels]]\nname = "ORG"\n'
+                   '[[relations]]\nname = "works_for"\nfrom = "PER"\nto = ["ORG"]\nhotkey = "w"\n')
+    loaded = run("schema", "load", str(custom))
+    assert loaded.exit_code == 0 and "2 labels, 0 themes, 1 relation type (" in loaded.stdout, loaded.output
+    assert [kind.name for kind in store.schema().relations] == ["works_for"]
+    clash = write(tmp_path / "clash.toml", '[[labels]]\nname = "PER"\nhotkey = "p"\n'
+                  '[[relations]]\nname = "knows"\nhotkey = "p"\n')
+    refused = run("schema", "load", str(clash))
+    assert refused.exit_code == 1 and refused.stderr.strip().splitlines() == [
+        f"Error: {clash}: hotkey 'p' is used by both PER and knows"]
+
+
 def test_stats_counts(run, tmp_path: Path):
     run("import", str(SEEDS))
     path = write(tmp_path / "a.jsonl", json.dumps({"id": "a", "text": "대구시", "annotator": "sara",

@@ -15,7 +15,7 @@ from annotator.core.text import counted
 
 @click.group(context_settings=CONTEXT)
 def schema() -> None:
-    """Show or load the label schema: entity labels, themes, hotkeys, colours, guidelines.
+    """Show or load the label schema: entity labels, themes, relation types, hotkeys, colours, guidelines.
 
     \b
     Example:
@@ -29,7 +29,7 @@ def schema() -> None:
 @db_option
 @reports_errors
 def schema_show(as_json: bool, db: str | None) -> None:
-    """Print the labels, themes and guidelines of the current schema.
+    """Print the labels, themes, relation types and guidelines of the current schema.
 
     \b
     Example:
@@ -46,6 +46,10 @@ def schema_show(as_json: bool, db: str | None) -> None:
         click.echo(f"\n{heading}:")
         for item in items:
             click.echo(f"  [{item.hotkey or ' '}] {item.name:<24} {item.colour}  {item.display}")
+    if current.relations:
+        click.echo("\nRelations:")
+        for kind in current.relations:
+            click.echo(f"  [{kind.hotkey or ' '}] {kind.name:<24} {kind.colour}  {kind.display}  ({kind.rule()})")
     click.echo("\nGuidelines:\n")
     for line in current.guidelines_text().split("\n"):
         click.echo(terminal.visual(line) if common.is_tty() else line)
@@ -67,7 +71,8 @@ def schema_load(file: Path, db: str | None) -> None:
     new = load_schema_file(file)
     with project(db, create=True) as store:
         change = store.replace_schema(new)
-    click.echo(f"Loaded {file}: {counted(len(new.labels), 'label')}, {counted(len(new.themes), 'theme')} "
+    kinds = f", {counted(len(new.relations), 'relation type')}" if new.relations else ""
+    click.echo(f"Loaded {file}: {counted(len(new.labels), 'label')}, {counted(len(new.themes), 'theme')}{kinds} "
                f"({len(change.added)} added, {len(change.updated)} updated, {len(change.removed)} removed)")
     if change.kept_in_use:
         click.echo("Kept because annotations use them: " + ", ".join(change.kept_in_use))

@@ -194,12 +194,12 @@ def _relation(raw: Any, where: str, path: Path, labels: set[str]) -> RelationTyp
     if extra:
         raise InputError(path, f"{where}: unknown field {extra[0]!r}")
     for key in ("name", "title", "colour", "color", "hotkey", "description"):
-        if key in raw and not isinstance(raw[key], str):
+        if raw.get(key) is not None and not isinstance(raw[key], str):  # a null hotkey: none (schema show --json)
             raise InputError(path, f"{where}: {key} must be a string, not {type(raw[key]).__name__}")
     name = raw.get("name", "")
     if not valid_name(name):
         raise InputError(path, f"{where}: name {shown(name)} must be 1-64 characters without spaces or quotes")
-    where = f"{where} ({shown(name)})"
+    where = f"{where} ({name})"  # a valid name: nothing to quote
     colour = raw.get("colour", raw.get("color", RelationType.colour))
     if not _COLOUR.match(colour):
         raise InputError(path, f"{where}: colour {colour!r} must look like #1C7ED6")
