@@ -4,8 +4,10 @@ The other file is only read. Documents are matched by id and text: a new id come
 with the same text is the same document; the same id with another text is a conflict, reported,
 and that document's annotations stay out. Annotation layers come in whole: spans and themes are
 added (an identical one already here is not duplicated), a status is taken where this database
-has none for that annotator, and a different status here is kept and reported. Labels and themes
-the schema lacks come with the other file's colours. Nothing here is ever overwritten; it is one
+has none for that annotator, and a different status here is kept and reported. Labels, themes
+and relation types the schema lacks come with the other file's colours. A layer's relations come
+with its spans (their ends found by offsets and label here); gold's with gold's, a relation whose
+end stayed out (a gold conflict) staying out too. Nothing here is ever overwritten; it is one
 transaction.
 """
 
@@ -17,7 +19,7 @@ from pathlib import Path
 from annotator.core.adjudication import Overlaps, competes
 from annotator.core.importing import carry_time
 from annotator.core.text import counted
-from annotator.core.model import GOLD, Status
+from annotator.core.model import GOLD, Relation, Status
 from annotator.core.schema import colour_for, free_hotkey
 from annotator.storage import DATABASE_ERRORS, Store, open_readonly
 
@@ -31,6 +33,8 @@ class MergeReport:
     themes_added: int = 0
     statuses_set: int = 0
     gold_spans_added: int = 0
+    relations_added: int = 0
+    relations_already: int = 0
     annotators: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
 
@@ -38,7 +42,9 @@ class MergeReport:
         lines = [f"{counted(self.documents_added, 'document')} added, {self.documents_matched} matched, "
                  f"{counted(self.spans_added, 'span')} added ({self.spans_already} already here), "
                  f"{counted(self.themes_added, 'theme')}, {counted(self.statuses_set, 'status', 'statuses')}, "
-                 f"{counted(self.gold_spans_added, 'gold span')}; "
+                 f"{counted(self.gold_spans_added, 'gold span')}"
+                 + (f", {counted(self.relations_added, 'relation')} ({self.relations_already} already here)"
+                    if self.relations_added or self.relations_already else "") + "; "
                  f"annotators: {', '.join(self.annotators) or 'none'}"]
         if self.conflicts:
             lines.append(f"{counted(len(self.conflicts), 'conflict')}, kept as they were here:")
@@ -68,9 +74,10 @@ def merge(store: Store, other_path: str | Path) -> MergeReport:
                         report.conflicts.append(f"document {doc.id!r}: another text under the same id; "
                                                 "its annotations were not brought in")
                 layers = other.layers(usable)
+                relations = _other_relations(other, usable)
                 for doc_id in usable:
                     for name, layer in layers.get(doc_id, {}).items():
-                        _layer(store, report, doc_id, name, layer)
+                        _layer(store, report, doc_id, name, layer, relations.get(doc_id, {}).get(name, []))
                         if name != GOLD and times.get((name, doc_id)):
                             carry_time(store, name, doc_id, times[(name, doc_id)], "merge")
                 gold = other.gold_layers(usable)
@@ -89,10 +96,29 @@ def _times(other: Store) -> dict[tuple[str, str], float]:
         return {}
 
 
+def _other_relations(other: Store, doc_ids: list[str]) -> dict[str, dict[str, list[Relation]]]:
+    """The other file's relations on these documents (none from a file older than relations)."""
+    try:
+        return other.relation_layers(doc_ids)
+    except DATABASE_ERRORS:
+        return {}
+
+
+def _relations(report: MergeReport, relations: list[Relation], ids: dict[int, int], add) -> None:  # noqa: ANN001
+    """Add the other file's ``relations`` with their ends' ids here (``ids``: theirs -> ours);
+    one whose end did not come in stays out."""
+    for relation in relations:
+        if relation.from_id in ids and relation.to_id in ids:
+            made = add(relation._replace(from_id=ids[relation.from_id], to_id=ids[relation.to_id], id=None))
+            report.relations_added += made is not None
+            report.relations_already += made is None
+
+
 def _gold(store: Store, other: Store, report: MergeReport, doc_id: str, entry: dict) -> None:
     """The other file's gold on a document, with its provenance; a span that competes with gold
     already here (the same characters, or the same label overlapping) stays out and is reported."""
     mine = Overlaps(store.gold_spans(doc_id))
+    ids: dict[int, int] = {}  # their gold span ids -> ours
     for span, prov in entry["spans"]:
         near = mine.overlapping(span.start, span.end)
         rival = next((g for g in near if competes((g.start, g.end, g.label), (span.start, span.end, span.label))
@@ -101,9 +127,18 @@ def _gold(store: Store, other: Store, report: MergeReport, doc_id: str, entry: d
             report.conflicts.append(f"document {doc_id!r}, gold: {span.label} [{span.start}, {span.end}) there, "
                                     f"{rival.label} [{rival.start}, {rival.end}) here; kept this one")
             continue
-        if store.add_gold_span(span, proposed_by=prov["proposed_by"], decided_by=prov["decided_by"],
-                               decided_at=prov["decided_at"]) is not None:
-            report.gold_spans_added += 1
+        made = store.add_gold_span(span, proposed_by=prov["proposed_by"], decided_by=prov["decided_by"],
+                                   decided_at=prov["decided_at"])
+        report.gold_spans_added += made is not None
+        ids[span.id] = made if made is not None else store.gold_span_ids([doc_id])[(doc_id, span.start, span.end,
+                                                                                   span.label)]
+    try:
+        decided = other.gold_relation_layers([doc_id]).get(doc_id, [])
+    except DATABASE_ERRORS:  # a file older than relations
+        decided = []
+    for relation, prov in decided:
+        _relations(report, [relation], ids, lambda r, prov=prov: store.add_gold_relation(
+            r, proposed_by=prov["proposed_by"], decided_by=prov["decided_by"], decided_at=prov["decided_at"]))
     for theme in entry["themes"]:
         store.add_gold_theme(doc_id, theme, **entry.get("theme_provenance", {}).get(
             theme, {"proposed_by": [], "decided_by": "merge"}))
@@ -129,7 +164,8 @@ def _schema(store: Store, other: Store) -> None:
     theirs = other.schema()
     keys = store.hotkeys()
     colours = {"labels": [item.colour for item in mine.labels], "themes": [item.colour for item in mine.themes]}
-    for kind, items, have in (("labels", theirs.labels, mine.labels), ("themes", theirs.themes, mine.themes)):
+    for kind, items, have in (("labels", theirs.labels, mine.labels), ("themes", theirs.themes, mine.themes),
+                              ("relations", theirs.relations, mine.relations)):
         names = {item.name for item in have}
         for item in items:
             if item.name in names:
@@ -138,23 +174,35 @@ def _schema(store: Store, other: Store) -> None:
             colour = item.colour
             if colour in colours["labels"] + colours["themes"]:
                 colour = colour_for(colours["labels"], colours["themes"], kind=kind)
+            if kind == "relations":  # its colour is its own: arcs, never a highlight among the labels'
+                store.add_relation_type(item.__class__(**{**item.__dict__, "hotkey": hotkey}))
+                if hotkey:
+                    keys.add(hotkey)
+                continue
             store.add_label(item.__class__(**{**item.__dict__, "hotkey": hotkey, "colour": colour}), kind)
             if hotkey:
                 keys.add(hotkey)
             colours[kind].append(colour)
 
 
-def _layer(store: Store, report: MergeReport, doc_id: str, name: str, layer: dict) -> None:
+def _layer(store: Store, report: MergeReport, doc_id: str, name: str, layer: dict,
+           relations: list[Relation]) -> None:
     if name == GOLD:
         return
     store.ensure_annotator(name)
     if name not in report.annotators:
         report.annotators.append(name)
+    ids: dict[int, int] = {}  # their span ids -> ours, for the relations
     for span in layer["spans"]:
-        if store.add_span(span._replace(id=None)) is None:
+        made = store.add_span(span._replace(id=None))
+        if made is None:
             report.spans_already += 1
+            if relations:
+                made = store.span_ids([doc_id], [name])[(doc_id, name, span.start, span.end, span.label)]
         else:
             report.spans_added += 1
+        ids[span.id] = made
+    _relations(report, relations, ids, store.add_relation)
     for theme in layer["themes"]:
         report.themes_added += store.add_doc_theme(doc_id, name, theme)
     status = layer["status"]

@@ -46,7 +46,11 @@ class SchemaPart:
         )
 
     def relation_types(self) -> tuple[RelationType, ...]:
-        """The schema's relation types, in their order (issue 25)."""
+        """The schema's relation types, in their order (issue 25); none in a file older than them
+        (another project's, opened only to read and never migrated: annotator merge)."""
+        if not getattr(self, "is_team", False) and not self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'relation_types'").fetchone():
+            return ()
         cur = self.db.execute(
             "SELECT name, title, colour, hotkey, directed, from_labels, to_labels, description, examples "
             "FROM relation_types ORDER BY position, name")
@@ -148,6 +152,10 @@ class SchemaPart:
                  json.dumps(list(kind.examples), ensure_ascii=False), position])
         self.db.execute("UPDATE relation_types SET position = position + ? WHERE name NOT IN "
                         "(SELECT value FROM json_each(?))", [len(kinds), json.dumps(sorted(wanted))])
+
+    def add_relation_type(self, kind: RelationType) -> None:
+        """Add one relation type at the end (a merge brings in the other file's)."""
+        self._replace_relation_types((*self.relation_types(), kind), SchemaChange())
 
     def rename_relation_type(self, old: str, new: str) -> None:
         """Rename a relation type; relations and gold relations follow (by foreign key)."""

@@ -64,3 +64,42 @@ def test_merge_refuses_a_newer_or_foreign_file(store: Store, tmp_path: Path):
         merge(store, other)
     with pytest.raises(DatabaseError, match="no such database file"):
         merge(store, tmp_path / "missing.db")
+
+
+def test_merge_carries_a_layers_relations_and_golds_and_new_relation_types(store: Store, tmp_path: Path):
+    """Issue 25: a member's offline file brings its relations (ends found by offsets and label here,
+    whatever the ids were there), gold's with their provenance, and a relation type this schema lacks."""
+    text = "🙂 محمدجواد رجائیان مدیرعامل سازمان فاوا شهرداری مشهد گفت."
+
+    def at(word: str, label: str, span_id: str) -> dict:
+        return {"id": span_id, "start": text.index(word), "end": text.index(word) + len(word), "label": label}
+
+    spans = [at("محمدجواد رجائیان", "PER", "p"), at("مدیرعامل", "ROLE", "r"), at("مشهد", "GPE", "g")]
+    import_paths(store, [jsonl(tmp_path / "mine.jsonl", {"id": "fa", "text": text, "annotator": "sara",
+                                                         "spans": [spans[2]]})], annotator="sara")
+    other_path = tmp_path / "other.db"
+    with open_project(other_path) as other:
+        other.replace_schema(other.schema().__class__(**{**other.schema().__dict__, "relations": (
+            *other.schema().relations, other.schema().relations[0].__class__("mentions", hotkey="h"))}))
+        import_paths(other, [jsonl(tmp_path / "theirs.jsonl",
+            {"id": "other-first", "text": "یک خبر دیگر از تهران", "annotator": "sara",  # other ids there
+             "spans": [{"start": 15, "end": 20, "label": "GPE"}]},
+            {"id": "fa", "text": text, "annotator": "sara", "spans": spans,
+             "relations": [{"from": "p", "to": "r", "label": "holds_role"}, {"from": "r", "to": "g",
+                                                                               "label": "mentions"}]},
+            {"id": "fa", "text": text, "annotator": "gold", "spans": spans[:2],
+             "relations": [{"from": "p", "to": "r", "label": "holds_role", "proposed_by": ["sara"],
+                            "decided_by": "leila", "decided_at": "2026-12-01T00:00:00.000+00:00"}]})],
+            annotator="sara")
+    report = merge(store, other_path)
+    assert (report.relations_added, report.relations_already) == (3, 0)
+    assert "3 relations (0 already here)" in report.summary()
+    kinds = {kind.name: kind for kind in store.schema().relations}
+    assert "mentions" in kinds and kinds["mentions"].hotkey not in (None, "h")  # h is holds_role's here
+    here = {s.id: (s.text, s.label) for s in store.spans("fa", "sara")}
+    assert sorted((here[r.from_id], here[r.to_id], r.label) for r in store.relations("fa", "sara")) == [
+        (("محمدجواد رجائیان", "PER"), ("مدیرعامل", "ROLE"), "holds_role"),
+        (("مدیرعامل", "ROLE"), ("مشهد", "GPE"), "mentions")]
+    (gold,) = store.gold_relations("fa")
+    assert store.get_gold_relation(gold.id)[1]["decided_by"] == "leila"
+    assert merge(store, other_path).relations_already == 3  # merging again adds nothing
