@@ -93,8 +93,8 @@ def jsonl_record(layer: Layer, active_seconds: float | None = None) -> dict[str,
         "lang": doc.lang,
         "meta": {**doc.meta, "active_seconds": round(active_seconds, 1)} if active_seconds else doc.meta,
         "annotator": layer.annotator, "status": layer.status,
-        "spans": spans, "themes": layer.themes, "updated_at": layer.updated_at or None,
-        **({"relations": relation_items(layer.relations, ids, layer.relation_provenance)} if ids else {}),
+        "spans": spans, **({"relations": relation_items(layer.relations, ids, layer.relation_provenance)} if ids else {}),
+        "themes": layer.themes, "updated_at": layer.updated_at or None,
     }
 
 
