@@ -28,6 +28,11 @@ _COLUMNS = "doc_id, annotator, from_span, to_span, label, note, id"
 _GOLD_COLUMNS = "doc_id, 'gold', from_span, to_span, label, note, id"
 
 
+def _two_ends(relation: Relation) -> None:
+    if relation.from_id == relation.to_id:
+        raise ValueError(f"a relation joins two different spans, not span {relation.from_id} to itself")
+
+
 class RelationsPart:
     """Part of :class:`annotator.storage.store.Store` (its ``db`` is an open sqlite-utils Database)."""
 
@@ -40,7 +45,9 @@ class RelationsPart:
     def add_relation(self, relation: Relation) -> int | None:
         """Insert a relation; its id, or None if the same relation (ends and type) was there.
         A relation with an ``id`` is inserted under that id (see :meth:`restore_relation`).
-        Raises the database's error for ends that are not spans of its document and layer."""
+        Raises the database's error for ends that are not spans of its document and layer, and
+        ValueError for a relation from a span to itself (SQLite's OR IGNORE would pass over it)."""
+        _two_ends(relation)
         stamp = now()
         with_id = relation.id is not None  # PostgreSQL takes a NULL id literally
         row = self._returning(
@@ -55,6 +62,8 @@ class RelationsPart:
         """Insert many relations at once (an import's); how many were new."""
         if not relations:
             return 0
+        for relation in relations:
+            _two_ends(relation)
         stamp = now()
         cur = self.db.conn.executemany(
             "INSERT OR IGNORE INTO relations(doc_id, annotator, from_span, to_span, label, note, created_at, "
@@ -148,6 +157,7 @@ class RelationsPart:
                           decided_at: str | None = None) -> int | None:
         """Put a relation between two gold spans into gold, with who proposed it and who decided;
         None if it was there."""
+        _two_ends(relation)
         row = self._returning(
             "INSERT OR IGNORE INTO gold_relations(doc_id, from_span, to_span, label, note, proposed_by, decided_by, "
             "decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",

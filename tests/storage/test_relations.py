@@ -63,6 +63,8 @@ def test_add_list_change_delete_and_restore_a_relation(store: Store, layer: dict
     assert store.relation_counts() == {"fa": 2}
     assert store.relation_counts(annotator="minji") == {}
     assert store.relation_layers(["fa", "ko"]) == {"fa": {"tester": store.relations("fa", "tester")}}
+    with pytest.raises(ValueError, match="to itself"):  # never silently not saved (SQLite's OR IGNORE)
+        store.add_relation(holds._replace(to_id=layer["per"]))
     gone = store.delete_relation(first, doc_id="fa", annotator="minji")
     assert gone is None  # not minji's: left alone
     gone = store.delete_relation(first)
@@ -122,6 +124,9 @@ def test_a_deleted_span_takes_its_relations_and_gold_likewise(store: Store, laye
     store.delete_gold_relation(gold)
     store.restore_gold_relation(found, provenance)
     assert store.gold_relation_layers(["fa"]) == {"fa": [(found, store.get_gold_relation(gold)[1])]}
+    changed = store.update_gold_relation(gold, decided_by="leila", note="شهر")
+    assert (changed.note, store.get_gold_relation(gold)[1]["decided_by"]) == ("شهر", "leila")
+    assert [r.id for r in store.gold_relations_of_span(gpe)] == [gold]
     store.delete_gold_span(gpe)
     assert store.gold_relations("fa") == []
 
