@@ -37,11 +37,21 @@ class AnnotatorLayer:
         return span_id, None if before is None else before.value
 
     def delete(self, span: Span) -> Any | None:
-        """Delete ``span`` (only if it is this layer's, on its document); what restore() needs."""
-        return self.store.delete_span(span.id, doc_id=span.doc_id, annotator=self.name)
+        """Delete ``span`` (only if it is this layer's, on its document); what restore() needs:
+        the span and the relations its deletion took with it (issue 25)."""
+        relations = self.store.relations_of_span(span.id) if span.id is not None else []
+        gone = self.store.delete_span(span.id, doc_id=span.doc_id, annotator=self.name)
+        return None if gone is None else (gone, relations)
 
     def restore(self, span: Span, saved: Any = None) -> None:
+        """Put ``span`` back under its id, and the relations its deletion took whose other end is
+        there (a span deleted after it comes back with its own undo)."""
         self.store.restore_span(span)
+        relations = saved[1] if saved and isinstance(saved[1], list) else []
+        for relation in relations:
+            other = relation.to_id if relation.from_id == span.id else relation.from_id
+            if self.store.get_span(other) is not None and self.store.get_relation(relation.id) is None:
+                self.store.restore_relation(relation)
 
     def update(self, span_id: int, **changes: Any) -> Span:
         return self.store.update_span(span_id, **changes)
@@ -114,14 +124,21 @@ class GoldLayer:
             return span_id, None if span_id is None else self.started(span.doc_id)
 
     def delete(self, span: Span) -> Any | None:
+        """Delete a gold span: (span, provenance, its gold relations with theirs) for restore()."""
         found = self.store.get_gold_span(span.id)
         if found is None or found[0].doc_id != span.doc_id:
             return None
-        return self.store.delete_gold_span(span.id)
+        relations = [self.store.get_gold_relation(r.id) for r in self.store.gold_relations_of_span(span.id)]
+        gone = self.store.delete_gold_span(span.id)
+        return None if gone is None else (*gone, [r for r in relations if r is not None])
 
     def restore(self, span: Span, saved: Any = None) -> None:
         provenance = saved[1] if saved else {"proposed_by": [], "decided_by": self.reviewer}
         self.store.restore_gold_span(span, provenance)
+        for relation, decided in (saved[2] if saved and len(saved) > 2 else []):
+            other = relation.to_id if relation.from_id == span.id else relation.from_id
+            if self.store.get_gold_span(other) is not None and self.store.get_gold_relation(relation.id) is None:
+                self.store.restore_gold_relation(relation, decided)
 
     def update(self, span_id: int, **changes: Any) -> Span:
         return self.store.update_gold_span(span_id, decided_by=self.reviewer, **changes)

@@ -145,3 +145,33 @@ def test_a_schema_edit_renames_spans_along_and_undoes_to_the_old_name(workspace)
     undone = workspace.history.undo()
     assert undone.renamed == ("labels", "PLACE", "GPE") and workspace.store.schema() == before
     assert [s.label for s in workspace.layer.spans("d1")] == ["GPE"]
+
+
+def test_undoing_a_spans_deletion_brings_its_relations_back(workspace):
+    """Issue 25: deleting a span takes its relations (the database's cascade); undo restores the
+    span and those relations under their ids, in an annotator's layer and in gold."""
+    from annotator.core.model import Relation
+
+    store = workspace.store
+    for review in (False, True):
+        workspace.switch_layer(review)
+        workspace.do(add(workspace, "대구시"))
+        workspace.do(add(workspace, "스마트시티 엑스포", "EVENT"))
+        city, expo = sorted(workspace.layer.spans("d1"), key=lambda s: s.start)
+        if review:
+            made = store.add_gold_relation(Relation("d1", "gold", city.id, expo.id, "participates_in"),
+                                           proposed_by=[], decided_by="tester")
+            relations = lambda: store.gold_relations("d1")  # noqa: E731
+        else:
+            made = store.add_relation(Relation("d1", "tester", city.id, expo.id, "participates_in"))
+            relations = lambda: store.relations("d1", "tester")  # noqa: E731
+        before = relations()
+        assert [r.id for r in before] == [made]
+        workspace.do(ops.DeleteSpan(workspace, city))
+        assert relations() == []
+        workspace.history.undo()
+        assert relations() == before
+        workspace.history.redo()
+        assert relations() == []
+        workspace.history.undo()
+        assert relations() == before
