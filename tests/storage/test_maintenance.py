@@ -510,3 +510,28 @@ def test_recover_keeps_queues_and_active_time(tmp_path: Path):
         assert new.queue("sara") == ids[:2]
         assert new.active_seconds(annotator="sara") == {("sara", ids[0]): 12.5, ("sara", ids[1]): 30.0}
     assert check(out).ok
+
+
+def test_recover_keeps_relations_and_their_types(tmp_path: Path):
+    """Issue 25: relation_types, relations and gold_relations are copied after the rows they name
+    (sorted by name, gold_relations would come before relation_types and lose every row)."""
+    from annotator.core.model import GOLD, Relation
+
+    text = "대구시는 스마트시티 엑스포 월드 콩그레스에 참가했다."
+    path = tmp_path / "r.db"
+    with open_project(path) as store, store.transaction():  # the default schema
+        store.insert_document(Document("d1", "t", text, "ko", "ltr"))
+        store.ensure_annotator("sara")
+        ends = [store.add_span(Span("d1", "sara", 0, 3, "GPE", "대구시")),
+                store.add_span(Span("d1", "sara", 5, 22, "EVENT", text[5:22]))]
+        store.add_relation(Relation("d1", "sara", *ends, "participates_in"))
+        gold = [store.add_gold_span(Span("d1", GOLD, 0, 3, "GPE", "대구시"), proposed_by=[], decided_by="lead"),
+                store.add_gold_span(Span("d1", GOLD, 5, 22, "EVENT", text[5:22]), proposed_by=[], decided_by="lead")]
+        store.add_gold_relation(Relation("d1", GOLD, *gold, "participates_in"), proposed_by=["sara"], decided_by="lead")
+        relations, decided = store.relations("d1", "sara"), store.gold_relations("d1")
+    out = tmp_path / "recovered.db"
+    assert recover(path, out).lost == 0
+    with Store.open(out) as new:
+        assert (new.relations("d1", "sara"), new.gold_relations("d1")) == (relations, decided)
+        assert [kind.name for kind in new.relation_types()][:1] == ["holds_role"]
+    assert check(out).ok
