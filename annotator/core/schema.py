@@ -8,7 +8,7 @@ import re
 import unicodedata
 import tomllib
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +97,15 @@ class Schema:
 
     def relation(self, name: str) -> RelationType | None:
         return next((kind for kind in self.relations if kind.name == name), None)
+
+    def with_label_renamed(self, old: str, new: str) -> Schema:
+        """This schema with the relation types' ends naming label ``new`` where they named ``old``
+        (they name labels by value; the labels themselves are the caller's to rename)."""
+        def ends(names: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(new if name == old else name for name in names)
+        kinds = tuple(replace(kind, from_labels=ends(kind.from_labels), to_labels=ends(kind.to_labels))
+                      for kind in self.relations)
+        return replace(self, relations=kinds)
 
     def label(self, name: str) -> Label | None:
         return next((label for label in self.labels if label.name == name), None)

@@ -295,6 +295,8 @@ class EditSchema(Operation):
     def __init__(self, workspace: Workspace, text: str, before: Any, after: Any,
                  rename: tuple[str, str, str] | None = None):
         super().__init__(workspace, None, text)
+        if rename is not None and rename[0] == "labels":  # relation types name their ends' labels by value
+            after = after.with_label_renamed(rename[1], rename[2])
         self.before, self.after, self.rename = before, after, rename
 
     def _renamed(self, undone: bool) -> tuple[str, str, str] | None:

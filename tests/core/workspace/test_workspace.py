@@ -147,6 +147,21 @@ def test_a_schema_edit_renames_spans_along_and_undoes_to_the_old_name(workspace)
     assert [s.label for s in workspace.layer.spans("d1")] == ["GPE"]
 
 
+def test_renaming_a_label_in_the_editor_renames_it_in_the_relation_types_ends(workspace):
+    """Issue 25: the editor's schema after a rename still names the old label in the relation
+    types (they name labels by value); the step renames it there too, and undo puts it back."""
+    import dataclasses
+
+    before = workspace.store.schema()
+    labels = tuple(dataclasses.replace(x, name="PLACE") if x.name == "GPE" else x for x in before.labels)
+    workspace.do(ops.EditSchema(workspace, "rename label GPE as PLACE", before,
+                                dataclasses.replace(before, labels=labels), ("labels", "GPE", "PLACE")))
+    assert workspace.store.schema().relation("located_in").to_labels == ("PLACE", "LOC")
+    assert workspace.store.schema().relation("role_in").to_labels == ("ORG", "PLACE")
+    workspace.history.undo()
+    assert workspace.store.schema() == before
+
+
 def test_undoing_a_spans_deletion_brings_its_relations_back(workspace):
     """Issue 25: deleting a span takes its relations (the database's cascade); undo restores the
     span and those relations under their ids, in an annotator's layer and in gold."""
