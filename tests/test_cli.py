@@ -196,6 +196,8 @@ def test_docs_and_stats_count_relations(run, tmp_path: Path):
     assert listed.stdout.splitlines()[0].split()[:5] == ["ID", "LANG", "STATUS", "SPANS", "RELS"]
     assert listed.stdout.splitlines()[1].split()[:5] == ["ko1", "ko", "new", "2", "1"]
     assert json.loads(run("docs", "--json", "--annotator", "tester").stdout)["relations"] == 1
+    shown = run("show", "ko1", "--annotator", "tester").stdout
+    assert "# 1 relation by tester\n     2 -> 7      participates_in  대구시 -> 스마트시티 엑스포 월드 콩그레스" in shown
     figures = json.loads(run("stats", "--json").stdout)
     assert (figures["relations"], figures["relations_by_label"]) == (1, {"participates_in": 1})
     assert "Relations: 1" in run("stats").stdout

@@ -250,6 +250,14 @@ def show(doc_id: str, logical: bool, annotator: str | None, db: str | None) -> N
             for s in spans:
                 covered = s.text if plain else terminal.visual(s.text, rtl)
                 click.echo(f"{s.start:>6} {s.end:>6}  {s.label:<8} {covered}")
+        relations = store.relations(doc.id, owner)
+        if relations:
+            by_id = {s.id: s for s in spans}
+            click.echo(f"\n# {counted(len(relations), 'relation')} by {owner}")
+            for r in relations:
+                ends = [by_id[r.from_id], by_id[r.to_id]]
+                shown_ends = [e.text if plain else terminal.visual(e.text, rtl) for e in ends]
+                click.echo(f"{ends[0].start:>6} -> {ends[1].start:<6} {r.label:<16} {shown_ends[0]} -> {shown_ends[1]}")
         others = {name: n for name, n in store.span_counts(doc.id).items() if name != owner}
         if others:
             listed = ", ".join(f"{name} ({counted(n, 'span')})" for name, n in others.items())
