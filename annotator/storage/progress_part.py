@@ -21,6 +21,15 @@ def _done(alias: str, doc: str, who: str) -> str:
     """A join to the finished layer (``doc``, ``who``): doc_status itself, so its primary key is used."""
     return (f"JOIN doc_status {alias} ON {alias}.doc_id = {doc} AND {alias}.annotator = {who} "
             f"AND {alias}.status = 'done' AND {alias}.annotator <> 'model' AND {alias}.updated_at >= ? ")
+# Each finished layer's spans per label (c) beside each other finished layer of the document (db),
+# and the matches between the two (m: one row per pair of layers, a < b).
+_PAIRS = ("FROM doc_status da JOIN span_counts c ON c.doc_id = da.doc_id AND c.annotator = da.annotator "
+          "JOIN doc_status db ON db.doc_id = da.doc_id AND db.annotator <> da.annotator AND db.status = 'done' "
+          "AND db.annotator <> 'model' AND db.updated_at >= ? "
+          "LEFT JOIN span_matches m ON m.doc_id = da.doc_id AND m.label = c.label "
+          "AND m.a = CASE WHEN da.annotator < db.annotator THEN da.annotator ELSE db.annotator END "
+          "AND m.b = CASE WHEN da.annotator < db.annotator THEN db.annotator ELSE da.annotator END "
+          "WHERE da.status = 'done' AND da.annotator <> 'model' AND da.updated_at >= ? ")
 _EPOCH = ""  # since=None: every text is >= ''
 
 
@@ -55,25 +64,19 @@ class ProgressPart:
             "ORDER BY 2, 1", [_since(since)]).fetchall()]
 
     def progress_span_counts(self, since: str | None = None) -> list[tuple[str, str, int]]:
-        """(annotator, label, spans) in finished layers."""
-        return [tuple(r) for r in self.db.execute(
-            f"SELECT s.annotator, s.label, count(*) FROM spans s {_done('d', 's.doc_id', 's.annotator')}"
-            "GROUP BY s.annotator, s.label",
+        """(annotator, label, spans) in finished layers, summed from ``span_counts``."""
+        return [(a, label, int(n)) for a, label, n in self.db.execute(
+            f"SELECT c.annotator, c.label, sum(c.n) FROM span_counts c {_done('d', 'c.doc_id', 'c.annotator')}"
+            "GROUP BY c.annotator, c.label",
             [_since(since)]).fetchall()]
 
     def progress_pairs(self, since: str | None = None) -> list[tuple[str, str, str, int, int]]:
         """Span agreement between finished layers of one document, per ordered pair and label:
         (a, b, label, spans of a on the documents both finished, of those matched exactly by a
-        span of b). b's span is looked up by its whole unique key (doc, annotator, start, end, label)."""
-        p = [_since(since)] * 2
-        return [tuple(r) for r in self.db.execute(
-            f"SELECT a.annotator, db.annotator, a.label, count(*), count(b.id) FROM spans a "
-            f"{_done('da', 'a.doc_id', 'a.annotator')}"
-            f"JOIN doc_status db ON db.doc_id = a.doc_id AND db.annotator <> a.annotator AND db.status = 'done' "
-            f"AND db.annotator <> 'model' AND db.updated_at >= ? "
-            f"LEFT JOIN spans b ON b.doc_id = db.doc_id AND b.annotator = db.annotator AND b.start = a.start "
-            f"AND b.\"end\" = a.\"end\" AND b.label = a.label "
-            f"GROUP BY a.annotator, db.annotator, a.label", p).fetchall()]
+        span of b), summed from the counts the triggers keep (``span_counts``, ``span_matches``)."""
+        return [(a, b, label, int(n), int(m)) for a, b, label, n, m in self.db.execute(
+            f"SELECT da.annotator, db.annotator, c.label, sum(c.n), sum(COALESCE(m.n, 0)) {_PAIRS}"
+            "GROUP BY da.annotator, db.annotator, c.label", [_since(since)] * 2).fetchall()]
 
     def progress_gold(self, since: str | None = None) -> tuple[list[tuple[str, str, int, int]],
                                                                 list[tuple[str, str, int]]]:
@@ -101,14 +104,9 @@ class ProgressPart:
             chunk = doc_ids[i:i + 500]
             marks = ", ".join("?" * len(chunk))
             for doc, n, m in self.db.execute(
-                    f"SELECT a.doc_id, count(*), count(b.id) FROM spans a "
-                    f"{_done('da', 'a.doc_id', 'a.annotator')}"
-                    f"JOIN doc_status db ON db.doc_id = a.doc_id AND db.annotator <> a.annotator "
-                    f"AND db.status = 'done' AND db.annotator <> 'model' AND db.updated_at >= ? "
-                    f"LEFT JOIN spans b ON b.doc_id = db.doc_id AND b.annotator = db.annotator AND b.start = a.start "
-                    f"AND b.\"end\" = a.\"end\" AND b.label = a.label WHERE a.doc_id IN ({marks}) GROUP BY a.doc_id",
-                    [_since(since), _since(since), *chunk]).fetchall():
-                out[doc] = (m, n)
+                    f"SELECT c.doc_id, sum(c.n), sum(COALESCE(m.n, 0)) {_PAIRS}AND c.doc_id IN ({marks}) "
+                    "GROUP BY c.doc_id", [_since(since), _since(since), *chunk]).fetchall():
+                out[doc] = (int(m), int(n))
         return out
 
     def progress_finished_ids(self, since: str | None = None) -> list[str]:
