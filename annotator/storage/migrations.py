@@ -369,7 +369,11 @@ COUNTS_TABLES = """
             n INTEGER NOT NULL,               -- spans with the same start, end and label in both
             PRIMARY KEY (doc_id, a, b, label)
         ) WITHOUT ROWID;
+        -- A row here only inside an import's transaction (AnnotationsPart.add_spans): the triggers
+        -- stand aside and the page's documents are counted again at its end, in a few statements.
+        CREATE TABLE span_counts_paused (one INTEGER PRIMARY KEY CHECK (one = 1));
 """
+_COUNTING = "NOT EXISTS (SELECT 1 FROM span_counts_paused)"
 COUNTS_FILL = """
         INSERT INTO span_counts(doc_id, annotator, label, n)
             SELECT doc_id, annotator, label, count(*) FROM spans WHERE annotator <> 'model'
@@ -389,15 +393,16 @@ def m010_progress_counts(db: Database) -> None:
     # 100,000 documents). The spans per document, layer and label, and the exact matches (same
     # start, end and label) per document, pair of layers and label, are now kept by triggers as
     # spans change (the model layer is never counted), so progress sums a few rows per document.
+    # An import's page is counted at its end instead, set-based (span_counts_paused).
     db.executescript(
         COUNTS_TABLES + COUNTS_FILL + f"""
-        CREATE TRIGGER spans_counted AFTER INSERT ON spans BEGIN {counted("NEW", 1)}
+        CREATE TRIGGER spans_counted AFTER INSERT ON spans WHEN {_COUNTING} BEGIN {counted("NEW", 1)}
         END;
-        CREATE TRIGGER spans_uncounted AFTER DELETE ON spans BEGIN {counted("OLD", -1)}
+        CREATE TRIGGER spans_uncounted AFTER DELETE ON spans WHEN {_COUNTING} BEGIN {counted("OLD", -1)}
         END;
         CREATE TRIGGER spans_recounted AFTER UPDATE OF doc_id, annotator, start, "end", label ON spans
-        WHEN NEW.doc_id IS NOT OLD.doc_id OR NEW.annotator IS NOT OLD.annotator OR NEW.start IS NOT OLD.start
-          OR NEW."end" IS NOT OLD."end" OR NEW.label IS NOT OLD.label
+        WHEN {_COUNTING} AND (NEW.doc_id IS NOT OLD.doc_id OR NEW.annotator IS NOT OLD.annotator
+          OR NEW.start IS NOT OLD.start OR NEW."end" IS NOT OLD."end" OR NEW.label IS NOT OLD.label)
         BEGIN {counted("OLD", -1, "NEW")} {counted("NEW", 1, "NEW")}
         END;
         """
