@@ -10,6 +10,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from annotator.core.text import index_form
+from annotator.storage import progress_counts
 from annotator.storage.common import recolour_themes_sql
 
 migrations = Migrations("annotator")
@@ -323,70 +324,6 @@ def known_names() -> list[str]:
     return [m.name for m in migrations.pending(Database(memory=True))]
 
 
-def _matching(row: str, other: str = "") -> str:
-    """The other annotators (never ``model``) whose layer has a span with ``row``'s document,
-    offsets and label: one look-up per annotator by the spans' unique key."""
-    skip = f" AND y.id <> {other}.id" if other else ""
-    return (f'SELECT o.name FROM annotators o CROSS JOIN spans y ON y.doc_id = {row}.doc_id AND y.annotator = o.name '
-            f'AND y.start = {row}.start AND y."end" = {row}."end" AND y.label = {row}.label '
-            f"WHERE o.name <> {row}.annotator AND o.name <> 'model' AND {row}.annotator <> 'model'{skip}")
-
-
-def counted(row: str, sign: int, other: str = "") -> str:
-    """A trigger's statements adding (sign 1) or taking away (-1) span ``row`` from the counts
-    (``span_counts``, ``span_matches``); ``other``: a row to leave out of the matches (an update's NEW)."""
-    if sign > 0:
-        return f"""
-            INSERT INTO span_counts(doc_id, annotator, label, n) SELECT {row}.doc_id, {row}.annotator, {row}.label, 1
-                WHERE {row}.annotator <> 'model' ON CONFLICT (doc_id, annotator, label) DO UPDATE SET n = n + 1;
-            INSERT INTO span_matches(doc_id, a, b, label, n)
-                SELECT {row}.doc_id, min(m.name, {row}.annotator), max(m.name, {row}.annotator), {row}.label, 1
-                FROM ({_matching(row, other)}) m WHERE true
-                ON CONFLICT (doc_id, a, b, label) DO UPDATE SET n = n + 1;"""
-    key = f"doc_id = {row}.doc_id AND label = {row}.label"
-    pair = f"{key} AND {row}.annotator IN (a, b)"
-    return f"""
-            UPDATE span_counts SET n = n - 1 WHERE {key} AND annotator = {row}.annotator;
-            DELETE FROM span_counts WHERE {key} AND annotator = {row}.annotator AND n <= 0;
-            UPDATE span_matches SET n = n - 1 WHERE {pair}
-                AND (CASE WHEN a = {row}.annotator THEN b ELSE a END) IN ({_matching(row, other)});
-            DELETE FROM span_matches WHERE {pair} AND n <= 0;"""
-
-
-COUNTS_TABLES = """
-        CREATE TABLE span_counts (
-            doc_id TEXT NOT NULL,
-            annotator TEXT NOT NULL,
-            label TEXT NOT NULL,
-            n INTEGER NOT NULL,               -- the layer's spans with this label (never 0: the row goes)
-            PRIMARY KEY (doc_id, annotator, label)
-        ) WITHOUT ROWID;
-        CREATE TABLE span_matches (
-            doc_id TEXT NOT NULL,
-            a TEXT NOT NULL,                  -- two annotators' layers, a < b
-            b TEXT NOT NULL,
-            label TEXT NOT NULL,
-            n INTEGER NOT NULL,               -- spans with the same start, end and label in both
-            PRIMARY KEY (doc_id, a, b, label)
-        ) WITHOUT ROWID;
-        -- A row here only inside an import's transaction (AnnotationsPart.add_spans): the triggers
-        -- stand aside and the page's documents are counted again at its end, in a few statements.
-        CREATE TABLE span_counts_paused (one INTEGER PRIMARY KEY CHECK (one = 1));
-"""
-_COUNTING = "NOT EXISTS (SELECT 1 FROM span_counts_paused)"
-COUNTS_FILL = """
-        INSERT INTO span_counts(doc_id, annotator, label, n)
-            SELECT doc_id, annotator, label, count(*) FROM spans WHERE annotator <> 'model'
-            GROUP BY doc_id, annotator, label;
-        INSERT INTO span_matches(doc_id, a, b, label, n)
-            SELECT x.doc_id, x.annotator, y.annotator, x.label, count(*) FROM spans x
-            JOIN spans y ON y.doc_id = x.doc_id AND y.start = x.start AND y."end" = x."end" AND y.label = x.label
-                AND y.annotator > x.annotator
-            WHERE x.annotator <> 'model' AND y.annotator <> 'model'
-            GROUP BY x.doc_id, x.annotator, y.annotator, x.label;
-"""
-
-
 @migrations(name="m010_progress_counts")
 def m010_progress_counts(db: Database) -> None:
     # Issue 24: progress looked every finished span up in every other finished layer (15 s at
@@ -394,16 +331,4 @@ def m010_progress_counts(db: Database) -> None:
     # start, end and label) per document, pair of layers and label, are now kept by triggers as
     # spans change (the model layer is never counted), so progress sums a few rows per document.
     # An import's page is counted at its end instead, set-based (span_counts_paused).
-    db.executescript(
-        COUNTS_TABLES + COUNTS_FILL + f"""
-        CREATE TRIGGER spans_counted AFTER INSERT ON spans WHEN {_COUNTING} BEGIN {counted("NEW", 1)}
-        END;
-        CREATE TRIGGER spans_uncounted AFTER DELETE ON spans WHEN {_COUNTING} BEGIN {counted("OLD", -1)}
-        END;
-        CREATE TRIGGER spans_recounted AFTER UPDATE OF doc_id, annotator, start, "end", label ON spans
-        WHEN {_COUNTING} AND (NEW.doc_id IS NOT OLD.doc_id OR NEW.annotator IS NOT OLD.annotator
-          OR NEW.start IS NOT OLD.start OR NEW."end" IS NOT OLD."end" OR NEW.label IS NOT OLD.label)
-        BEGIN {counted("OLD", -1, "NEW")} {counted("NEW", 1, "NEW")}
-        END;
-        """
-    )
+    db.executescript(progress_counts.sqlite_script())

@@ -41,6 +41,7 @@ class ProgressPart:
     """Part of :class:`annotator.storage.store.Store`."""
 
     db: Any
+    _PROGRESS_TOTALS = True  # progress_totals kept by the database (m010; not on a team database)
 
     def progress_queue_sizes(self) -> dict[str, int]:
         """How many documents each queue holds."""
@@ -64,7 +65,11 @@ class ProgressPart:
             "ORDER BY 2, 1", [_since(since)]).fetchall()]
 
     def progress_span_counts(self, since: str | None = None) -> list[tuple[str, str, int]]:
-        """(annotator, label, spans) in finished layers, summed from ``span_counts``."""
+        """(annotator, label, spans) in finished layers: kept in ``progress_totals`` where there is
+        one (a file) and ``since`` is not given, else summed from ``span_counts``."""
+        if since is None and self._PROGRESS_TOTALS:
+            return [tuple(r) for r in self.db.execute(
+                "SELECT a, label, n FROM progress_totals WHERE b = '' AND n > 0").fetchall()]
         return [(a, label, int(n)) for a, label, n in self.db.execute(
             f"SELECT c.annotator, c.label, sum(c.n) FROM span_counts c {_done('d', 'c.doc_id', 'c.annotator')}"
             "GROUP BY c.annotator, c.label",
@@ -73,7 +78,11 @@ class ProgressPart:
     def progress_pairs(self, since: str | None = None) -> list[tuple[str, str, str, int, int]]:
         """Span agreement between finished layers of one document, per ordered pair and label:
         (a, b, label, spans of a on the documents both finished, of those matched exactly by a
-        span of b), summed from the counts the triggers keep (``span_counts``, ``span_matches``)."""
+        span of b): kept in ``progress_totals`` where there is one and ``since`` is not given, else
+        summed from the counts the triggers keep (``span_counts``, ``span_matches``)."""
+        if since is None and self._PROGRESS_TOTALS:
+            return [tuple(r) for r in self.db.execute(
+                "SELECT a, b, label, n, m FROM progress_totals WHERE b <> '' AND n > 0").fetchall()]
         return [(a, b, label, int(n), int(m)) for a, b, label, n, m in self.db.execute(
             f"SELECT da.annotator, db.annotator, c.label, sum(c.n), sum(COALESCE(m.n, 0)) {_PAIRS}"
             "GROUP BY da.annotator, db.annotator, c.label", [_since(since)] * 2).fetchall()]

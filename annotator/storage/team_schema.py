@@ -8,54 +8,8 @@ and the triggers and policies that make the database, not the client, decide who
 
 from __future__ import annotations
 
+from annotator.storage import progress_counts
 from annotator.storage.common import RECOLOURED_THEMES
-
-_CHANGED = ('SELECT {side}.id, {side}.doc_id, {side}.annotator, {side}.start, {side}."end", {side}.label '
-            'FROM fresh f JOIN gone g ON g.id = f.id WHERE (f.doc_id, f.annotator, f.start, f."end", f.label) '
-            'IS DISTINCT FROM (g.doc_id, g.annotator, g.start, g."end", g.label)')
-_MATCHED = """SELECT x.doc_id, least(x.annotator, y.annotator) AS a, greatest(x.annotator, y.annotator) AS b,
-            x.label, {sign} AS d FROM {side} x JOIN {other} y ON y.doc_id = x.doc_id AND y.start = x.start
-            AND y."end" = x."end" AND y.label = x.label AND y.annotator {cmp} x.annotator
-            WHERE x.annotator <> 'model' AND y.annotator <> 'model'{kept}"""
-_KEPT = " AND NOT EXISTS (SELECT 1 FROM plus z WHERE z.id = y.id)"
-
-
-def _counted(event: str, tables: str, plus: str, minus: str) -> str:
-    """The function and trigger keeping span_counts and span_matches after an ``event`` statement on
-    spans: ``plus`` and ``minus`` select the rows it added and took away."""
-    name = f"annotator_spans_counted_{event.lower()}"
-    rows = f"WITH plus AS ({plus}), minus AS ({minus})"
-    matched = " UNION ALL ".join(_MATCHED.format(**k) for k in (
-        {"sign": 1, "side": "plus", "other": "public.spans", "cmp": "<>", "kept": _KEPT},
-        {"sign": 1, "side": "plus", "other": "plus", "cmp": ">", "kept": ""},
-        {"sign": -1, "side": "minus", "other": "public.spans", "cmp": "<>", "kept": _KEPT},
-        {"sign": -1, "side": "minus", "other": "minus", "cmp": ">", "kept": ""}))
-    return f"""
-CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, public, pg_temp AS $$
-BEGIN
-    PERFORM pg_advisory_xact_lock(2424, k) FROM ({rows} SELECT DISTINCT abs(hashtext(doc_id) % 1024) AS k
-        FROM (SELECT doc_id FROM plus UNION ALL SELECT doc_id FROM minus) t ORDER BY k) l;
-    {rows} INSERT INTO public.span_counts(doc_id, annotator, label, n)
-        SELECT doc_id, annotator, label, sum(d) FROM (
-            SELECT doc_id, annotator, label, 1 AS d FROM plus UNION ALL SELECT doc_id, annotator, label, -1 FROM minus) t
-        WHERE annotator <> 'model' GROUP BY doc_id, annotator, label HAVING sum(d) <> 0
-        ON CONFLICT (doc_id, annotator, label) DO UPDATE SET n = public.span_counts.n + excluded.n;
-    {rows} INSERT INTO public.span_matches(doc_id, a, b, label, n)
-        SELECT doc_id, a, b, label, sum(d) FROM ({matched}) t
-        GROUP BY doc_id, a, b, label HAVING sum(d) <> 0
-        ON CONFLICT (doc_id, a, b, label) DO UPDATE SET n = public.span_matches.n + excluded.n;
-    {rows} DELETE FROM public.span_counts c USING minus t WHERE c.doc_id = t.doc_id AND c.annotator = t.annotator
-        AND c.label = t.label AND c.n <= 0;
-    {rows} DELETE FROM public.span_matches m USING minus t WHERE m.doc_id = t.doc_id AND m.label = t.label
-        AND t.annotator IN (m.a, m.b) AND m.n <= 0;
-    RETURN NULL;
-END $$;
-DROP TRIGGER IF EXISTS spans_counted_{event.lower()} ON spans;
-CREATE TRIGGER spans_counted_{event.lower()} AFTER {event} ON spans REFERENCING {"OLD" if event != "INSERT" else "NEW"} TABLE AS {tables}
-    FOR EACH STATEMENT EXECUTE FUNCTION {name}();
-"""
-
 
 # Numbered like SQLite's: a database written by a newer annotator is refused (see check_version).
 MIGRATIONS: list[tuple[str, str]] = [
@@ -582,11 +536,11 @@ INSERT INTO span_matches(doc_id, a, b, label, n)
         AND y.annotator > x.annotator
     WHERE x.annotator <> 'model' AND y.annotator <> 'model'
     GROUP BY x.doc_id, x.annotator, y.annotator, x.label ON CONFLICT DO NOTHING;
-""" + "".join(_counted(*trigger) for trigger in (
+""" + "".join(progress_counts._counted(*trigger) for trigger in (
         ("INSERT", "fresh", "SELECT id, doc_id, annotator, start, \"end\", label FROM fresh",
          "SELECT id, doc_id, annotator, start, \"end\", label FROM fresh WHERE false"),
         ("DELETE", "gone", "SELECT id, doc_id, annotator, start, \"end\", label FROM gone WHERE false",
          "SELECT id, doc_id, annotator, start, \"end\", label FROM gone"),
         ("UPDATE", "gone NEW TABLE AS fresh",
-         _CHANGED.format(side="f"), _CHANGED.format(side="g"))))),
+         progress_counts._CHANGED.format(side="f"), progress_counts._CHANGED.format(side="g"))))),
 ]

@@ -16,6 +16,7 @@ from annotator.core.project import open_project
 from annotator.core.schema import Label
 from annotator.storage import Store
 from annotator.storage.annotations_part import BULK_SPANS
+from annotator.storage.progress_counts import finished_sums
 
 TEXT = "대구시는 지난 18일 스마트시티 엑스포에서 권혁원 과장이 발표했다"
 EDGES = [0, 2, 3, 5, 7, 9, 12, 15, 17, 20, 24, 27]  # few offsets: layers often agree exactly
@@ -53,6 +54,11 @@ def scratch(store: Store) -> tuple[list, list]:
 
 def check(store: Store, since: str = "") -> None:
     assert kept(store) == scratch(store)
+    if store._PROGRESS_TOTALS:
+        assert sorted(tuple(r) for r in store.db.execute("SELECT * FROM progress_totals WHERE n <> 0 OR m <> 0")) \
+            == sorted(tuple(r) for r in store.db.execute(f"SELECT * FROM ({finished_sums()}) s WHERE n <> 0 OR m <> 0"))
+        assert sorted(store.progress_pairs()) == sorted(
+            tuple(r) for r in store.db.execute(SCRATCH_PAIRS, ["", ""]))
     assert sorted(store.progress_pairs(since or None)) == sorted(
         tuple(r) for r in store.db.execute(SCRATCH_PAIRS, [since, since]))
 
