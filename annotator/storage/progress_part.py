@@ -121,19 +121,19 @@ class ProgressPart:
     def progress_finished_ids(self, since: str | None = None) -> list[str]:
         """The documents two or more annotators finished, in import order."""
         return [r[0] for r in self.db.execute(
-            f"SELECT d.id FROM documents d WHERE (SELECT count(*) FROM doc_status s WHERE s.doc_id = d.id "
-            f"AND s.status = 'done' AND s.annotator <> 'model' AND s.updated_at >= ?) >= 2 ORDER BY d.seq",
-            [_since(since)]).fetchall()]
+            f"SELECT d.id FROM ({_DONE}) e JOIN documents d ON d.id = e.doc_id GROUP BY d.seq, d.id "
+            "HAVING count(*) >= 2 ORDER BY d.seq", [_since(since)]).fetchall()]
 
     def progress_corpus(self, k: int, since: str | None = None) -> tuple[int, int, int, int]:
         """(documents, finished by at least ``k`` annotators, adjudicated, neither: left)."""
         total = self.db.execute("SELECT count(*) FROM documents").fetchone()[0]
         enough = f"SELECT doc_id FROM ({_DONE}) d GROUP BY doc_id HAVING count(*) >= ?"
-        adj = "SELECT doc_id FROM gold_documents WHERE status = 'adjudicated'"
         finished = self.db.execute(f"SELECT count(*) FROM ({enough}) e", [_since(since), k]).fetchone()[0]
-        adjudicated = self.db.execute(f"SELECT count(*) FROM ({adj}) j").fetchone()[0]
-        either = self.db.execute(f"SELECT count(*) FROM ({enough} UNION {adj}) u", [_since(since), k]).fetchone()[0]
-        return total, finished, adjudicated, total - either
+        adjudicated, both = self.db.execute(
+            "SELECT count(*), COALESCE(sum(CASE WHEN (SELECT count(*) FROM doc_status s WHERE s.doc_id = j.doc_id "
+            "AND s.status = 'done' AND s.annotator <> 'model' AND s.updated_at >= ?) >= ? THEN 1 ELSE 0 END), 0) "
+            "FROM gold_documents j WHERE j.status = 'adjudicated'", [_since(since), k]).fetchone()
+        return total, finished, adjudicated, total - (finished + adjudicated - both)
 
     def progress_active(self, since: str | None = None) -> dict[tuple[str, str], float]:
         """Active seconds per (annotator, doc id), as :meth:`active_seconds` counts them: summed in
