@@ -90,19 +90,24 @@ class ProgressPart:
     def progress_gold(self, since: str | None = None) -> tuple[list[tuple[str, str, int, int]],
                                                                 list[tuple[str, str, int]]]:
         """Agreement with gold on adjudicated documents the annotator finished, per label:
-        (annotator, label, their spans, of those in gold) and (annotator, label, gold spans)."""
+        (annotator, label, their spans, of those in gold) and (annotator, label, gold spans).
+        Their spans are summed from ``span_counts``; each gold span is looked up in each such
+        layer by the spans' unique key. (``|| ''``: SQLite starts from the adjudicated documents.)"""
         p = [_since(since)]
+        adjudicated = ("FROM gold_documents j JOIN doc_status da ON da.doc_id = j.doc_id || '' AND da.status = 'done' "
+                       "AND da.annotator <> 'model' AND da.updated_at >= ? ")
         theirs = self.db.execute(
-            f"SELECT a.annotator, a.label, count(*), count(g.id) FROM gold_documents j "
-            f"JOIN spans a ON a.doc_id = j.doc_id {_done('da', 'a.doc_id', 'a.annotator')}"
-            f"LEFT JOIN gold_spans g ON g.doc_id = a.doc_id AND g.start = a.start AND g.\"end\" = a.\"end\" "
-            f"AND g.label = a.label WHERE j.status = 'adjudicated' GROUP BY a.annotator, a.label", p).fetchall()
+            f"SELECT c.annotator, c.label, sum(c.n) {adjudicated}"
+            "JOIN span_counts c ON c.doc_id = da.doc_id AND c.annotator = da.annotator "
+            "WHERE j.status = 'adjudicated' GROUP BY c.annotator, c.label", p).fetchall()
         gold = self.db.execute(
-            f"SELECT da.annotator, g.label, count(*) FROM gold_documents j JOIN gold_spans g ON g.doc_id = j.doc_id "
-            f"JOIN doc_status da ON da.doc_id = g.doc_id AND da.status = 'done' AND da.annotator <> 'model' "
-            f"AND da.updated_at >= ? "
-            f"WHERE j.status = 'adjudicated' GROUP BY da.annotator, g.label", p).fetchall()
-        return [tuple(r) for r in theirs], [tuple(r) for r in gold]
+            f"SELECT da.annotator, g.label, count(*), count(a.id) {adjudicated}"
+            "JOIN gold_spans g ON g.doc_id = da.doc_id LEFT JOIN spans a ON a.doc_id = g.doc_id "
+            "AND a.annotator = da.annotator AND a.start = g.start AND a.\"end\" = g.\"end\" AND a.label = g.label "
+            "WHERE j.status = 'adjudicated' GROUP BY da.annotator, g.label", p).fetchall()
+        matched = {(name, label): int(m) for name, label, _n, m in gold}
+        return ([(name, label, int(n), matched.get((name, label), 0)) for name, label, n in theirs],
+                [(name, label, int(n)) for name, label, n, _m in gold])
 
     def progress_document_agreement(self, doc_ids: list[str], since: str | None = None) -> dict[str, tuple[int, int]]:
         """For these documents, those finished by two or more: (ordered pairs of matching spans,
