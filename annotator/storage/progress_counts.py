@@ -220,6 +220,10 @@ _MATCHED = """SELECT x.doc_id, least(x.annotator, y.annotator) AS a, greatest(x.
             x.label, {sign} AS d FROM {side} x JOIN {other} y ON y.doc_id = x.doc_id AND y.start = x.start
             AND y."end" = x."end" AND y.label = x.label AND y.annotator {cmp} x.annotator
             WHERE x.annotator <> 'model' AND y.annotator <> 'model'{kept}"""
+# The spans matching each row, looked up in the document's index entries (OFFSET 0 keeps the
+# planner from hashing the whole table for each page of an import).
+_SPANS = """LATERAL (SELECT s.id, s.doc_id, s.annotator, s.start, s."end", s.label FROM public.spans s
+            WHERE s.doc_id = x.doc_id AND s.start = x.start AND s."end" = x."end" AND s.label = x.label OFFSET 0)"""
 _KEPT = " AND NOT EXISTS (SELECT 1 FROM plus z WHERE z.id = y.id)"
 
 
@@ -229,9 +233,9 @@ def _counted(event: str, tables: str, plus: str, minus: str) -> str:
     name = f"annotator_spans_counted_{event.lower()}"
     rows = f"WITH plus AS ({plus}), minus AS ({minus})"
     matched = " UNION ALL ".join(_MATCHED.format(**k) for k in (
-        {"sign": 1, "side": "plus", "other": "public.spans", "cmp": "<>", "kept": _KEPT},
+        {"sign": 1, "side": "plus", "other": _SPANS, "cmp": "<>", "kept": _KEPT},
         {"sign": 1, "side": "plus", "other": "plus", "cmp": ">", "kept": ""},
-        {"sign": -1, "side": "minus", "other": "public.spans", "cmp": "<>", "kept": _KEPT},
+        {"sign": -1, "side": "minus", "other": _SPANS, "cmp": "<>", "kept": _KEPT},
         {"sign": -1, "side": "minus", "other": "minus", "cmp": ">", "kept": ""}))
     return f"""
 CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
