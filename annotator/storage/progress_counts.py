@@ -224,6 +224,7 @@ _MATCHED = """SELECT x.doc_id, least(x.annotator, y.annotator) AS a, greatest(x.
 # planner from hashing the whole table for each page of an import).
 _SPANS = """LATERAL (SELECT s.id, s.doc_id, s.annotator, s.start, s."end", s.label FROM public.spans s
             WHERE s.doc_id = x.doc_id AND s.start = x.start AND s."end" = x."end" AND s.label = x.label OFFSET 0)"""
+BULK_ROWS = 200  # a statement on more spans than this counts its documents anew
 _KEPT = " AND NOT EXISTS (SELECT 1 FROM plus z WHERE z.id = y.id)"
 
 
@@ -237,12 +238,28 @@ def _counted(event: str, tables: str, plus: str, minus: str) -> str:
         {"sign": 1, "side": "plus", "other": "plus", "cmp": ">", "kept": ""},
         {"sign": -1, "side": "minus", "other": _SPANS, "cmp": "<>", "kept": _KEPT},
         {"sign": -1, "side": "minus", "other": "minus", "cmp": ">", "kept": ""}))
+    touched = f"{rows}, touched AS (SELECT doc_id FROM plus UNION SELECT doc_id FROM minus)"
     return f"""
 CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE many BOOLEAN;
 BEGIN
     PERFORM pg_advisory_xact_lock(2424, k) FROM ({rows} SELECT DISTINCT abs(hashtext(doc_id) % 1024) AS k
         FROM (SELECT doc_id FROM plus UNION ALL SELECT doc_id FROM minus) t ORDER BY k) l;
+    {rows} SELECT (SELECT count(*) FROM plus) + (SELECT count(*) FROM minus) > {BULK_ROWS} INTO many;
+    IF many THEN  -- an import's page: its documents counted anew, set-based
+        {touched} DELETE FROM public.span_counts c USING touched t WHERE c.doc_id = t.doc_id;
+        {touched} DELETE FROM public.span_matches m USING touched t WHERE m.doc_id = t.doc_id;
+        {touched} INSERT INTO public.span_counts(doc_id, annotator, label, n)
+            SELECT s.doc_id, s.annotator, s.label, count(*) FROM touched t JOIN public.spans s ON s.doc_id = t.doc_id
+            WHERE s.annotator <> 'model' GROUP BY s.doc_id, s.annotator, s.label;
+        {touched} INSERT INTO public.span_matches(doc_id, a, b, label, n)
+            SELECT x.doc_id, x.annotator, y.annotator, x.label, count(*) FROM touched t
+            JOIN public.spans x ON x.doc_id = t.doc_id JOIN public.spans y ON y.doc_id = x.doc_id AND y.start = x.start
+            AND y."end" = x."end" AND y.label = x.label AND y.annotator > x.annotator
+            WHERE x.annotator <> 'model' AND y.annotator <> 'model' GROUP BY x.doc_id, x.annotator, y.annotator, x.label;
+        RETURN NULL;
+    END IF;
     {rows} INSERT INTO public.span_counts(doc_id, annotator, label, n)
         SELECT doc_id, annotator, label, sum(d) FROM (
             SELECT doc_id, annotator, label, 1 AS d FROM plus UNION ALL SELECT doc_id, annotator, label, -1 FROM minus) t

@@ -16,7 +16,7 @@ from annotator.core.project import open_project
 from annotator.core.schema import Label
 from annotator.storage import Store
 from annotator.storage.annotations_part import BULK_SPANS
-from annotator.storage.progress_counts import finished_sums
+from annotator.storage.progress_counts import BULK_ROWS, finished_sums
 
 TEXT = "대구시는 지난 18일 스마트시티 엑스포에서 권혁원 과장이 발표했다"
 EDGES = [0, 2, 3, 5, 7, 9, 12, 15, 17, 20, 24, 27]  # few offsets: layers often agree exactly
@@ -90,7 +90,7 @@ def test_random_changes_keep_the_counts_right(store: Store):
         elif op == "many":  # one statement: spans that match each other, some already there
             doc, start, end, label = rng.choice(DOCS), *sorted(rng.sample(EDGES, 2)), rng.choice(LABELS)
             store.add_spans([Span(doc, who, start, end, label, TEXT[start:end]) for who in WHO]
-                            + [span(rng) for _ in range(rng.choice([3, BULK_SPANS]))])  # a page: counted at its end
+                            + [span(rng) for _ in range(rng.choice([3, BULK_SPANS, BULK_ROWS + 1]))])  # pages: counted at their end
         elif op == "started":
             store.add_span_started(span(rng))
         elif op == "delete" and ids:
