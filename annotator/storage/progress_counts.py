@@ -238,26 +238,32 @@ def _counted(event: str, tables: str, plus: str, minus: str) -> str:
         {"sign": 1, "side": "plus", "other": "plus", "cmp": ">", "kept": ""},
         {"sign": -1, "side": "minus", "other": _SPANS, "cmp": "<>", "kept": _KEPT},
         {"sign": -1, "side": "minus", "other": "minus", "cmp": ">", "kept": ""}))
-    touched = f"{rows}, touched AS (SELECT doc_id FROM plus UNION SELECT doc_id FROM minus)"
     return f"""
 CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp AS $$
-DECLARE many BOOLEAN;
+DECLARE many BOOLEAN; docs TEXT[] COLLATE "C";
 BEGIN
     PERFORM pg_advisory_xact_lock(2424, k) FROM ({rows} SELECT DISTINCT abs(hashtext(doc_id) % 1024) AS k
         FROM (SELECT doc_id FROM plus UNION ALL SELECT doc_id FROM minus) t ORDER BY k) l;
     {rows} SELECT (SELECT count(*) FROM plus) + (SELECT count(*) FROM minus) > {BULK_ROWS} INTO many;
-    IF many THEN  -- an import's page: its documents counted anew, set-based
-        {touched} DELETE FROM public.span_counts c USING touched t WHERE c.doc_id = t.doc_id;
-        {touched} DELETE FROM public.span_matches m USING touched t WHERE m.doc_id = t.doc_id;
-        {touched} INSERT INTO public.span_counts(doc_id, annotator, label, n)
-            SELECT s.doc_id, s.annotator, s.label, count(*) FROM touched t JOIN public.spans s ON s.doc_id = t.doc_id
-            WHERE s.annotator <> 'model' GROUP BY s.doc_id, s.annotator, s.label;
-        {touched} INSERT INTO public.span_matches(doc_id, a, b, label, n)
-            SELECT x.doc_id, x.annotator, y.annotator, x.label, count(*) FROM touched t
-            JOIN public.spans x ON x.doc_id = t.doc_id JOIN public.spans y ON y.doc_id = x.doc_id AND y.start = x.start
-            AND y."end" = x."end" AND y.label = x.label AND y.annotator > x.annotator
-            WHERE x.annotator <> 'model' AND y.annotator <> 'model' GROUP BY x.doc_id, x.annotator, y.annotator, x.label;
+    IF many THEN  -- an import's page: its documents counted anew, set-based, one look-up each
+        {rows} SELECT array_agg(DISTINCT doc_id) FROM (SELECT doc_id FROM plus UNION ALL SELECT doc_id FROM minus) t
+            INTO docs;
+        DELETE FROM public.span_counts c USING unnest(docs) AS t(doc_id) WHERE c.doc_id = t.doc_id;
+        DELETE FROM public.span_matches m USING unnest(docs) AS t(doc_id) WHERE m.doc_id = t.doc_id;
+        INSERT INTO public.span_counts(doc_id, annotator, label, n)
+            SELECT s.doc_id, s.annotator, s.label, count(*) FROM unnest(docs) AS t(doc_id) JOIN LATERAL (
+                SELECT s.doc_id, s.annotator, s.label FROM public.spans s
+                WHERE s.doc_id = t.doc_id AND s.annotator <> 'model' OFFSET 0) s ON true
+            GROUP BY s.doc_id, s.annotator, s.label;
+        INSERT INTO public.span_matches(doc_id, a, b, label, n)
+            SELECT p.doc_id, p.a, p.b, p.label, count(*) FROM unnest(docs) AS t(doc_id) JOIN LATERAL (
+                SELECT x.doc_id, x.annotator AS a, y.annotator AS b, x.label FROM public.spans x
+                JOIN public.spans y ON y.doc_id = x.doc_id AND y.start = x.start AND y."end" = x."end"
+                AND y.label = x.label AND y.annotator > x.annotator
+                WHERE x.doc_id = t.doc_id AND y.doc_id = t.doc_id AND x.annotator <> 'model' AND y.annotator <> 'model'
+                OFFSET 0) p ON true
+            GROUP BY p.doc_id, p.a, p.b, p.label;
         RETURN NULL;
     END IF;
     {rows} INSERT INTO public.span_counts(doc_id, annotator, label, n)
