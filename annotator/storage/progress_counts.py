@@ -246,16 +246,19 @@ BEGIN
     PERFORM pg_advisory_xact_lock(2424, k) FROM ({rows} SELECT DISTINCT abs(hashtext(doc_id) % 1024) AS k
         FROM (SELECT doc_id FROM plus UNION ALL SELECT doc_id FROM minus) t ORDER BY k) l;
     {rows} SELECT (SELECT count(*) FROM plus) + (SELECT count(*) FROM minus) > {BULK_ROWS} INTO many;
-    IF many THEN  -- an import's page: its documents counted anew, set-based, one look-up each
-        {rows} SELECT array_agg(DISTINCT doc_id) FROM (SELECT doc_id FROM plus UNION ALL SELECT doc_id FROM minus) t
+    {rows} INSERT INTO public.span_counts(doc_id, annotator, label, n)
+        SELECT doc_id, annotator, label, sum(d) FROM (
+            SELECT doc_id, annotator, label, 1 AS d FROM plus UNION ALL SELECT doc_id, annotator, label, -1 FROM minus) t
+        WHERE annotator <> 'model' GROUP BY doc_id, annotator, label HAVING sum(d) <> 0
+        ON CONFLICT (doc_id, annotator, label) DO UPDATE SET n = public.span_counts.n + excluded.n;
+    {rows} DELETE FROM public.span_counts c USING minus t WHERE c.doc_id = t.doc_id AND c.annotator = t.annotator
+        AND c.label = t.label AND c.n <= 0;
+    IF many THEN  -- an import's page: the matches of its documents where two layers have spans, counted anew
+        {rows} SELECT array_agg(t.doc_id) FROM (SELECT DISTINCT doc_id FROM plus UNION SELECT doc_id FROM minus) t
+            WHERE EXISTS (SELECT 1 FROM public.span_matches m WHERE m.doc_id = t.doc_id)
+            OR (SELECT count(DISTINCT c.annotator) FROM public.span_counts c WHERE c.doc_id = t.doc_id) >= 2
             INTO docs;
-        DELETE FROM public.span_counts c USING unnest(docs) AS t(doc_id) WHERE c.doc_id = t.doc_id;
         DELETE FROM public.span_matches m USING unnest(docs) AS t(doc_id) WHERE m.doc_id = t.doc_id;
-        INSERT INTO public.span_counts(doc_id, annotator, label, n)
-            SELECT s.doc_id, s.annotator, s.label, count(*) FROM unnest(docs) AS t(doc_id) JOIN LATERAL (
-                SELECT s.doc_id, s.annotator, s.label FROM public.spans s
-                WHERE s.doc_id = t.doc_id AND s.annotator <> 'model' OFFSET 0) s ON true
-            GROUP BY s.doc_id, s.annotator, s.label;
         INSERT INTO public.span_matches(doc_id, a, b, label, n)
             SELECT p.doc_id, p.a, p.b, p.label, count(*) FROM unnest(docs) AS t(doc_id) JOIN LATERAL (
                 SELECT x.doc_id, x.annotator AS a, y.annotator AS b, x.label FROM public.spans x
@@ -266,17 +269,10 @@ BEGIN
             GROUP BY p.doc_id, p.a, p.b, p.label;
         RETURN NULL;
     END IF;
-    {rows} INSERT INTO public.span_counts(doc_id, annotator, label, n)
-        SELECT doc_id, annotator, label, sum(d) FROM (
-            SELECT doc_id, annotator, label, 1 AS d FROM plus UNION ALL SELECT doc_id, annotator, label, -1 FROM minus) t
-        WHERE annotator <> 'model' GROUP BY doc_id, annotator, label HAVING sum(d) <> 0
-        ON CONFLICT (doc_id, annotator, label) DO UPDATE SET n = public.span_counts.n + excluded.n;
     {rows} INSERT INTO public.span_matches(doc_id, a, b, label, n)
         SELECT doc_id, a, b, label, sum(d) FROM ({matched}) t
         GROUP BY doc_id, a, b, label HAVING sum(d) <> 0
         ON CONFLICT (doc_id, a, b, label) DO UPDATE SET n = public.span_matches.n + excluded.n;
-    {rows} DELETE FROM public.span_counts c USING minus t WHERE c.doc_id = t.doc_id AND c.annotator = t.annotator
-        AND c.label = t.label AND c.n <= 0;
     {rows} DELETE FROM public.span_matches m USING minus t WHERE m.doc_id = t.doc_id AND m.label = t.label
         AND t.annotator IN (m.a, m.b) AND m.n <= 0;
     RETURN NULL;
