@@ -25,7 +25,7 @@ in docs/guide.md, "Progress"):
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -111,7 +111,8 @@ def compute(store: Store, since: str | None = None, *, k: int = 2) -> Progress:
     for (name, _doc), seconds in active.items():
         if name != "model":
             person(name).active_hours += seconds / 3600
-    finished = store.progress_finished(since)
+    finished_days = store.progress_finished(since)
+    finished = [(name, doc) for name, doc, _day in finished_days]
     minutes: dict[str, list[float]] = defaultdict(list)
     for name, doc in finished:
         seconds = active.get((name, doc))
@@ -154,19 +155,25 @@ def compute(store: Store, since: str | None = None, *, k: int = 2) -> Progress:
         labels.setdefault(label, LabelProgress(label)).f1_gold = _f1(m, n)
 
     days: dict[str, dict[str, int]] = {}
-    for name, day, count in store.progress_done_days(since):
+    for (name, day), count in sorted(Counter((name, day) for name, _doc, day in finished_days).items(),
+                                     key=lambda item: (item[0][1], item[0][0])):
         days.setdefault(day, {})[name] = count
     per_doc_minutes: dict[str, float] = defaultdict(float)
     for (name, doc), seconds in active.items():
         if name != "model":
             per_doc_minutes[doc] += seconds / 60
-    shared = store.progress_finished_ids(since)
+    per_doc = Counter(doc for _name, doc in finished)  # finished layers per document
+    order = store.progress_document_order()
+    shared = [doc for doc in order if per_doc.get(doc, 0) >= 2]  # in import order
     if len(shared) > MAX_DOCUMENTS:  # every n-th, in import order
         shared = shared[:: -(-len(shared) // MAX_DOCUMENTS)]
     agreement = store.progress_document_agreement(shared, since)
     points = [DocumentPoint(doc, per_doc_minutes.get(doc, 0.0), m / n if n else None)
               for doc, (m, n) in sorted(agreement.items())]
-    total, by_k, adjudicated, left = store.progress_corpus(k, since)
+    enough = {doc for doc, count in per_doc.items() if count >= k}
+    adjudicated_ids = set(store.progress_adjudicated_ids())
+    total, by_k, adjudicated, left = (len(order), len(enough), len(adjudicated_ids),
+                                      len(order) - len(enough | adjudicated_ids))
     people.pop("model", None)
     return Progress(since, sorted(people.values(), key=lambda p: p.name),
                     sorted(labels.values(), key=lambda l: l.name),

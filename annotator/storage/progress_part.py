@@ -1,7 +1,8 @@
 """The Store's figures for ``annotator progress`` and ``report`` (issue 24), the same SQL on both backends.
 
-Everything is counted in SQL (GROUP BY), so 100,000 documents never come into Python one span at
-a time. A layer is *finished* when its status is ``done`` (``doc_status``); ``since`` (an ISO date
+Spans and agreement are summed from the counts the database keeps as spans and statuses change
+(:mod:`annotator.storage.progress_counts`), so 100,000 documents' spans are never looked up one at
+a time; the statuses and active time come in one pass each. A layer is *finished* when its status is ``done`` (``doc_status``); ``since`` (an ISO date
 or time, compared as text with the ISO times ``now()`` writes) keeps the layers whose status was
 last changed then or later (``doc_status.updated_at``). The ``model`` layer is never counted.
 """
@@ -12,9 +13,6 @@ import json
 from typing import Any
 
 from annotator.storage.queues_part import _merge
-
-_DONE = ("SELECT doc_id, annotator FROM doc_status WHERE status = 'done' AND annotator <> 'model'"
-         " AND updated_at >= ?")
 
 
 def _done(alias: str, doc: str, who: str) -> str:
@@ -53,16 +51,11 @@ class ProgressPart:
             "SELECT annotator, status, count(*) FROM doc_status WHERE annotator <> 'model' AND status <> 'new' "
             "AND updated_at >= ? GROUP BY annotator, status", [_since(since)]).fetchall()]
 
-    def progress_finished(self, since: str | None = None) -> list[tuple[str, str]]:
-        """(annotator, doc id) of every finished layer."""
-        return [(name, doc) for doc, name in self.db.execute(_DONE, [_since(since)]).fetchall()]
-
-    def progress_done_days(self, since: str | None = None) -> list[tuple[str, str, int]]:
-        """(annotator, UTC day YYYY-MM-DD of the status change, layers marked done)."""
-        return [tuple(r) for r in self.db.execute(
-            "SELECT annotator, substr(updated_at, 1, 10), count(*) FROM doc_status WHERE status = 'done' "
-            "AND annotator <> 'model' AND updated_at >= ? GROUP BY annotator, substr(updated_at, 1, 10) "
-            "ORDER BY 2, 1", [_since(since)]).fetchall()]
+    def progress_finished(self, since: str | None = None) -> list[tuple[str, str, str]]:
+        """(annotator, doc id, UTC day YYYY-MM-DD of the status change) of every finished layer."""
+        return [(name, doc, day) for doc, name, day in self.db.execute(
+            "SELECT doc_id, annotator, substr(updated_at, 1, 10) FROM doc_status WHERE status = 'done' "
+            "AND annotator <> 'model' AND updated_at >= ?", [_since(since)]).fetchall()]
 
     def progress_span_counts(self, since: str | None = None) -> list[tuple[str, str, int]]:
         """(annotator, label, spans) in finished layers: kept in ``progress_totals`` where there is
@@ -123,37 +116,38 @@ class ProgressPart:
                 out[doc] = (int(m), int(n))
         return out
 
-    def progress_finished_ids(self, since: str | None = None) -> list[str]:
-        """The documents two or more annotators finished, in import order."""
-        return [r[0] for r in self.db.execute(
-            f"SELECT d.id FROM ({_DONE}) e JOIN documents d ON d.id = e.doc_id GROUP BY d.seq, d.id "
-            "HAVING count(*) >= 2 ORDER BY d.seq", [_since(since)]).fetchall()]
+    def progress_document_order(self) -> list[str]:
+        """Every document's id, in import order."""
+        return [r[0] for r in self.db.execute("SELECT id FROM documents ORDER BY seq").fetchall()]
 
-    def progress_corpus(self, k: int, since: str | None = None) -> tuple[int, int, int, int]:
-        """(documents, finished by at least ``k`` annotators, adjudicated, neither: left)."""
-        total = self.db.execute("SELECT count(*) FROM documents").fetchone()[0]
-        enough = f"SELECT doc_id FROM ({_DONE}) d GROUP BY doc_id HAVING count(*) >= ?"
-        finished = self.db.execute(f"SELECT count(*) FROM ({enough}) e", [_since(since), k]).fetchone()[0]
-        adjudicated, both = self.db.execute(
-            "SELECT count(*), COALESCE(sum(CASE WHEN (SELECT count(*) FROM doc_status s WHERE s.doc_id = j.doc_id "
-            "AND s.status = 'done' AND s.annotator <> 'model' AND s.updated_at >= ?) >= ? THEN 1 ELSE 0 END), 0) "
-            "FROM gold_documents j WHERE j.status = 'adjudicated'", [_since(since), k]).fetchone()
-        return total, finished, adjudicated, total - (finished + adjudicated - both)
+    def progress_adjudicated_ids(self) -> list[str]:
+        """The documents whose gold is adjudicated."""
+        return [r[0] for r in self.db.execute(
+            "SELECT doc_id FROM gold_documents WHERE status = 'adjudicated'").fetchall()]
 
     def progress_active(self, since: str | None = None) -> dict[tuple[str, str], float]:
-        """Active seconds per (annotator, doc id), as :meth:`active_seconds` counts them: summed in
-        SQL, in one pass in the table's order, where no clock has several sessions on the document
-        (the sessions' seconds add up); ranges merged in Python only where one has."""
+        """Active seconds per (annotator, doc id), as :meth:`active_seconds` counts them: the
+        sessions' seconds added up in one pass where no clock has several sessions on the document;
+        ranges read and merged only where one has."""
         s = _since(since)
         out: dict[tuple[str, str], float] = {}
-        shared: list[tuple[str, str]] = []
-        for name, doc, seconds, overlapping in self.db.execute(
-                "SELECT annotator, doc_id, sum(seconds), count(*) - count(DISTINCT clock) FROM active_time "
-                "WHERE started_at >= ? GROUP BY annotator, doc_id", [s]).fetchall():
-            if overlapping:
-                shared.append((name, doc))
-            else:
-                out[(name, doc)] = float(seconds)
+        first: dict[tuple[str, str], str] = {}  # the first session's clock
+        clocks: dict[tuple[str, str], set[str]] = {}  # where there are several sessions
+        overlapping: set[tuple[str, str]] = set()
+        for name, doc, clock, seconds in self.db.execute(
+                "SELECT annotator, doc_id, clock, seconds FROM active_time WHERE started_at >= ?", [s]):
+            key = (name, doc)
+            if key not in first:
+                first[key], out[key] = clock, float(seconds)
+                continue
+            out[key] += seconds
+            seen = clocks.setdefault(key, {first[key]})
+            if clock in seen:
+                overlapping.add(key)
+            seen.add(clock)
+        shared = sorted(overlapping)
+        for key in shared:
+            del out[key]
         for i in range(0, len(shared), 250):
             chunk = shared[i:i + 250]
             pairs = " OR ".join(["(annotator = ? AND doc_id = ?)"] * len(chunk))
