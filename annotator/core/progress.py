@@ -108,14 +108,19 @@ def compute(store: Store, since: str | None = None, *, k: int = 2) -> Progress:
     for name, _label, count in span_counts:
         person(name).spans += count
     active = store.progress_active(since)
-    for (name, _doc), seconds in active.items():
+    per_person: dict[str, float] = defaultdict(float)
+    per_doc_minutes: dict[str, float] = defaultdict(float)
+    for (name, doc), seconds in active.items():  # one pass: 300,000 layers in a large project
         if name != "model":
-            person(name).active_hours += seconds / 3600
+            per_person[name] += seconds
+            per_doc_minutes[doc] += seconds / 60
+    for name, seconds in per_person.items():
+        person(name).active_hours = seconds / 3600
     finished_days = store.progress_finished(since)
-    finished = [(name, doc) for name, doc, _day in finished_days]
     minutes: dict[str, list[float]] = defaultdict(list)
-    for name, doc in finished:
-        seconds = active.get((name, doc))
+    get = active.get
+    for name, doc, _day in finished_days:
+        seconds = get((name, doc))
         if seconds:
             minutes[name].append(seconds / 60)
     for p in people.values():
@@ -158,11 +163,7 @@ def compute(store: Store, since: str | None = None, *, k: int = 2) -> Progress:
     for (name, day), count in sorted(Counter((name, day) for name, _doc, day in finished_days).items(),
                                      key=lambda item: (item[0][1], item[0][0])):
         days.setdefault(day, {})[name] = count
-    per_doc_minutes: dict[str, float] = defaultdict(float)
-    for (name, doc), seconds in active.items():
-        if name != "model":
-            per_doc_minutes[doc] += seconds / 60
-    per_doc = Counter(doc for _name, doc in finished)  # finished layers per document
+    per_doc = Counter(doc for _name, doc, _day in finished_days)  # finished layers per document
     order = store.progress_document_order()
     shared = [doc for doc in order if per_doc.get(doc, 0) >= 2]  # in import order
     if len(shared) > MAX_DOCUMENTS:  # every n-th, in import order
