@@ -7,7 +7,9 @@ moves every fifth span's end, ``c`` relabels every seventh; all three finish eve
 each layer has one window session of active time; every tenth document is adjudicated (gold: ``a``'s
 spans). The floor is one ``SELECT count(*)`` over the same rows (the finished layers' spans).
 
-Run one figure alone: ``python -m annotator.benchmarks_progress [DOCUMENTS]``.
+Run one figure alone: ``python -m annotator.benchmarks_progress [DOCUMENTS]`` (SQLite), or
+``python -m annotator.benchmarks_progress --team [DOCUMENTS]`` (a team database over a throwaway
+PostgreSQL cluster).
 """
 
 from __future__ import annotations
@@ -90,11 +92,24 @@ def sqlite_figures(db: Path, documents: int) -> list[Figure]:
         return figures(store, documents)
 
 
-def team_skipped(documents: int) -> list[Figure]:
-    """Not measured yet: filling a team database with 100,000 documents' layers."""
-    why = "not measured yet: the team database is not filled at this size in the bench"
-    return [Figure.skip(f"team: {what}, 3 annotators x {documents:,} documents (team database)", "s", "<= 5 s", why)
-            for what in ("progress", "report -o report.html")]
+def team_progress_figures(workdir: Path, documents: int, say=print) -> list[Figure]:
+    """The team database's progress and report at ``documents`` documents: a corpus of short
+    documents made here (the figures count spans, not characters: 300 characters fill the team
+    database in a few minutes), imported and filled over a throwaway cluster started here; skipped,
+    saying so, where PostgreSQL's server binaries are not installed."""
+    from annotator.benchmarks_team import SKIPPED, team_cluster
+
+    with team_cluster() as server:
+        if server is None:
+            return [Figure.skip(f"team: {what}, 3 annotators x {documents:,} documents (team database)", "s",
+                                "<= 5 s", SKIPPED) for what in ("progress", "report -o report.html")]
+        corpus = workdir / "progress-corpus.jsonl"
+        say(f"team database: filling 3 annotators x {documents:,} documents for progress and report …")
+        make_corpus(corpus, documents, chars=300)
+        try:
+            return team_figures(corpus, workdir, server, documents)
+        finally:
+            corpus.unlink()
 
 
 def main(documents: int = PROGRESS_DOCUMENTS) -> list[Figure]:
@@ -108,11 +123,6 @@ def main(documents: int = PROGRESS_DOCUMENTS) -> list[Figure]:
             import_paths(store, [corpus], annotator="a")
             fill(store)
             return figures(store, documents)
-
-
-if __name__ == "__main__":
-    for figure in main(int(sys.argv[1]) if len(sys.argv) > 1 else PROGRESS_DOCUMENTS):
-        print(figure.row())
 
 
 def team_figures(corpus: Path, workdir: Path, server, documents: int) -> list[Figure]:
@@ -129,3 +139,16 @@ def team_figures(corpus: Path, workdir: Path, server, documents: int) -> list[Fi
         fill(store)
         store.db.execute("ANALYZE")
         return figures(store, count, team="team: ")
+
+
+if __name__ == "__main__":
+    team = "--team" in sys.argv
+    numbers = [int(a) for a in sys.argv[1:] if a != "--team"]
+    count = numbers[0] if numbers else PROGRESS_DOCUMENTS
+    if team:
+        with tempfile.TemporaryDirectory(prefix="annotator-progress-team-") as where:
+            rows = team_progress_figures(Path(where), count)
+    else:
+        rows = main(count)
+    for figure in rows:
+        print(figure.row())

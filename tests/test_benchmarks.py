@@ -220,3 +220,12 @@ def test_the_progress_figures_run_on_a_filled_corpus(tmp_path: Path):
     # c skips every tenth document (seq 10, 20, 30, 40) and leaves seq 5, 25 in progress
     assert (got["a"].done, got["c"].done, got["c"].skipped, got["c"].in_progress) == (40, 34, 4, 2)
     assert got["a"].assigned == 40 and got["a"].f1_others is not None
+
+
+def test_the_team_progress_figures_are_measured_on_a_filled_team_database(tmp_path: Path):
+    from annotator import benchmarks_progress
+
+    figures = benchmarks_progress.team_progress_figures(tmp_path, 30, say=lambda _: None)
+    assert [f.name.split(",")[0] for f in figures] == ["team: progress", "team: report -o report.html"]
+    assert all(f.skipped is None and f.value >= 0 and f.floor is not None for f in figures)
+    assert not (tmp_path / "progress-corpus.jsonl").exists()

@@ -135,7 +135,8 @@ def bench(quick: bool, as_json: bool, window_only: bool, long_only: bool) -> Non
 
             say(f"progress and report over 3 annotators x {documents:,} documents …")
             figures += benchmarks_progress.sqlite_figures(imported, documents)
-            figures += benchmarks_progress.team_skipped(documents)
+            say(f"progress and report on a team database, 3 annotators x {documents:,} documents …")
+            figures += benchmarks_progress.team_progress_figures(work, documents, say)
             learn_from = 200 if quick else core_bench.TRAIN_DOCUMENTS
             say(f"learning suggestions from {learn_from:,} documents …")
             figures += core_bench.learning_figures(corpus, work, learn_from, scale=", quick" if quick else "")

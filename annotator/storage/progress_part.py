@@ -1,7 +1,8 @@
 """The Store's figures for ``annotator progress`` and ``report`` (issue 24), the same SQL on both backends.
 
-Everything is counted in SQL (GROUP BY), so 100,000 documents never come into Python one span at
-a time. A layer is *finished* when its status is ``done`` (``doc_status``); ``since`` (an ISO date
+Spans and agreement are summed from the counts the database keeps as spans and statuses change
+(:mod:`annotator.storage.progress_counts`), so 100,000 documents' spans are never looked up one at
+a time; the statuses and active time come in one pass each. A layer is *finished* when its status is ``done`` (``doc_status``); ``since`` (an ISO date
 or time, compared as text with the ISO times ``now()`` writes) keeps the layers whose status was
 last changed then or later (``doc_status.updated_at``). The ``model`` layer is never counted.
 """
@@ -13,14 +14,20 @@ from typing import Any
 
 from annotator.storage.queues_part import _merge
 
-_DONE = ("SELECT doc_id, annotator FROM doc_status WHERE status = 'done' AND annotator <> 'model'"
-         " AND updated_at >= ?")
-
 
 def _done(alias: str, doc: str, who: str) -> str:
     """A join to the finished layer (``doc``, ``who``): doc_status itself, so its primary key is used."""
     return (f"JOIN doc_status {alias} ON {alias}.doc_id = {doc} AND {alias}.annotator = {who} "
             f"AND {alias}.status = 'done' AND {alias}.annotator <> 'model' AND {alias}.updated_at >= ? ")
+# Each finished layer's spans per label (c) beside each other finished layer of the document (db),
+# and the matches between the two (m: one row per pair of layers, a < b).
+_PAIRS = ("FROM doc_status da JOIN span_counts c ON c.doc_id = da.doc_id AND c.annotator = da.annotator "
+          "JOIN doc_status db ON db.doc_id = da.doc_id AND db.annotator <> da.annotator AND db.status = 'done' "
+          "AND db.annotator <> 'model' AND db.updated_at >= ? "
+          "LEFT JOIN span_matches m ON m.doc_id = da.doc_id AND m.label = c.label "
+          "AND m.a = CASE WHEN da.annotator < db.annotator THEN da.annotator ELSE db.annotator END "
+          "AND m.b = CASE WHEN da.annotator < db.annotator THEN db.annotator ELSE da.annotator END "
+          "WHERE da.status = 'done' AND da.annotator <> 'model' AND da.updated_at >= ? ")
 _EPOCH = ""  # since=None: every text is >= ''
 
 
@@ -32,6 +39,7 @@ class ProgressPart:
     """Part of :class:`annotator.storage.store.Store`."""
 
     db: Any
+    _PROGRESS_TOTALS = True  # progress_totals kept by the database (m010; not on a team database)
 
     def progress_queue_sizes(self) -> dict[str, int]:
         """How many documents each queue holds."""
@@ -43,54 +51,56 @@ class ProgressPart:
             "SELECT annotator, status, count(*) FROM doc_status WHERE annotator <> 'model' AND status <> 'new' "
             "AND updated_at >= ? GROUP BY annotator, status", [_since(since)]).fetchall()]
 
-    def progress_finished(self, since: str | None = None) -> list[tuple[str, str]]:
-        """(annotator, doc id) of every finished layer."""
-        return [(name, doc) for doc, name in self.db.execute(_DONE, [_since(since)]).fetchall()]
-
-    def progress_done_days(self, since: str | None = None) -> list[tuple[str, str, int]]:
-        """(annotator, UTC day YYYY-MM-DD of the status change, layers marked done)."""
-        return [tuple(r) for r in self.db.execute(
-            "SELECT annotator, substr(updated_at, 1, 10), count(*) FROM doc_status WHERE status = 'done' "
-            "AND annotator <> 'model' AND updated_at >= ? GROUP BY annotator, substr(updated_at, 1, 10) "
-            "ORDER BY 2, 1", [_since(since)]).fetchall()]
+    def progress_finished(self, since: str | None = None) -> list[tuple[str, str, str]]:
+        """(annotator, doc id, UTC day YYYY-MM-DD of the status change) of every finished layer."""
+        return [(name, doc, day) for doc, name, day in self.db.execute(
+            "SELECT doc_id, annotator, substr(updated_at, 1, 10) FROM doc_status WHERE status = 'done' "
+            "AND annotator <> 'model' AND updated_at >= ?", [_since(since)]).fetchall()]
 
     def progress_span_counts(self, since: str | None = None) -> list[tuple[str, str, int]]:
-        """(annotator, label, spans) in finished layers."""
-        return [tuple(r) for r in self.db.execute(
-            f"SELECT s.annotator, s.label, count(*) FROM spans s {_done('d', 's.doc_id', 's.annotator')}"
-            "GROUP BY s.annotator, s.label",
+        """(annotator, label, spans) in finished layers: kept in ``progress_totals`` where there is
+        one (a file) and ``since`` is not given, else summed from ``span_counts``."""
+        if since is None and self._PROGRESS_TOTALS:
+            return [tuple(r) for r in self.db.execute(
+                "SELECT a, label, n FROM progress_totals WHERE b = '' AND n > 0").fetchall()]
+        return [(a, label, int(n)) for a, label, n in self.db.execute(
+            f"SELECT c.annotator, c.label, sum(c.n) FROM span_counts c {_done('d', 'c.doc_id', 'c.annotator')}"
+            "GROUP BY c.annotator, c.label",
             [_since(since)]).fetchall()]
 
     def progress_pairs(self, since: str | None = None) -> list[tuple[str, str, str, int, int]]:
         """Span agreement between finished layers of one document, per ordered pair and label:
         (a, b, label, spans of a on the documents both finished, of those matched exactly by a
-        span of b). b's span is looked up by its whole unique key (doc, annotator, start, end, label)."""
-        p = [_since(since)] * 2
-        return [tuple(r) for r in self.db.execute(
-            f"SELECT a.annotator, db.annotator, a.label, count(*), count(b.id) FROM spans a "
-            f"{_done('da', 'a.doc_id', 'a.annotator')}"
-            f"JOIN doc_status db ON db.doc_id = a.doc_id AND db.annotator <> a.annotator AND db.status = 'done' "
-            f"AND db.annotator <> 'model' AND db.updated_at >= ? "
-            f"LEFT JOIN spans b ON b.doc_id = db.doc_id AND b.annotator = db.annotator AND b.start = a.start "
-            f"AND b.\"end\" = a.\"end\" AND b.label = a.label "
-            f"GROUP BY a.annotator, db.annotator, a.label", p).fetchall()]
+        span of b): kept in ``progress_totals`` where there is one and ``since`` is not given, else
+        summed from the counts the triggers keep (``span_counts``, ``span_matches``)."""
+        if since is None and self._PROGRESS_TOTALS:
+            return [tuple(r) for r in self.db.execute(
+                "SELECT a, b, label, n, m FROM progress_totals WHERE b <> '' AND n > 0").fetchall()]
+        return [(a, b, label, int(n), int(m)) for a, b, label, n, m in self.db.execute(
+            f"SELECT da.annotator, db.annotator, c.label, sum(c.n), sum(COALESCE(m.n, 0)) {_PAIRS}"
+            "GROUP BY da.annotator, db.annotator, c.label", [_since(since)] * 2).fetchall()]
 
     def progress_gold(self, since: str | None = None) -> tuple[list[tuple[str, str, int, int]],
                                                                 list[tuple[str, str, int]]]:
         """Agreement with gold on adjudicated documents the annotator finished, per label:
-        (annotator, label, their spans, of those in gold) and (annotator, label, gold spans)."""
+        (annotator, label, their spans, of those in gold) and (annotator, label, gold spans).
+        Their spans are summed from ``span_counts``; each gold span is looked up in each such
+        layer by the spans' unique key. (``|| ''``: SQLite starts from the adjudicated documents.)"""
         p = [_since(since)]
+        adjudicated = ("FROM gold_documents j JOIN doc_status da ON da.doc_id = j.doc_id || '' AND da.status = 'done' "
+                       "AND da.annotator <> 'model' AND da.updated_at >= ? ")
         theirs = self.db.execute(
-            f"SELECT a.annotator, a.label, count(*), count(g.id) FROM gold_documents j "
-            f"JOIN spans a ON a.doc_id = j.doc_id {_done('da', 'a.doc_id', 'a.annotator')}"
-            f"LEFT JOIN gold_spans g ON g.doc_id = a.doc_id AND g.start = a.start AND g.\"end\" = a.\"end\" "
-            f"AND g.label = a.label WHERE j.status = 'adjudicated' GROUP BY a.annotator, a.label", p).fetchall()
+            f"SELECT c.annotator, c.label, sum(c.n) {adjudicated}"
+            "JOIN span_counts c ON c.doc_id = da.doc_id AND c.annotator = da.annotator "
+            "WHERE j.status = 'adjudicated' GROUP BY c.annotator, c.label", p).fetchall()
         gold = self.db.execute(
-            f"SELECT da.annotator, g.label, count(*) FROM gold_documents j JOIN gold_spans g ON g.doc_id = j.doc_id "
-            f"JOIN doc_status da ON da.doc_id = g.doc_id AND da.status = 'done' AND da.annotator <> 'model' "
-            f"AND da.updated_at >= ? "
-            f"WHERE j.status = 'adjudicated' GROUP BY da.annotator, g.label", p).fetchall()
-        return [tuple(r) for r in theirs], [tuple(r) for r in gold]
+            f"SELECT da.annotator, g.label, count(*), count(a.id) {adjudicated}"
+            "JOIN gold_spans g ON g.doc_id = da.doc_id LEFT JOIN spans a ON a.doc_id = g.doc_id "
+            "AND a.annotator = da.annotator AND a.start = g.start AND a.\"end\" = g.\"end\" AND a.label = g.label "
+            "WHERE j.status = 'adjudicated' GROUP BY da.annotator, g.label", p).fetchall()
+        matched = {(name, label): int(m) for name, label, _n, m in gold}
+        return ([(name, label, int(n), matched.get((name, label), 0)) for name, label, n in theirs],
+                [(name, label, int(n)) for name, label, n, _m in gold])
 
     def progress_document_agreement(self, doc_ids: list[str], since: str | None = None) -> dict[str, tuple[int, int]]:
         """For these documents, those finished by two or more: (ordered pairs of matching spans,
@@ -101,53 +111,53 @@ class ProgressPart:
             chunk = doc_ids[i:i + 500]
             marks = ", ".join("?" * len(chunk))
             for doc, n, m in self.db.execute(
-                    f"SELECT a.doc_id, count(*), count(b.id) FROM spans a "
-                    f"{_done('da', 'a.doc_id', 'a.annotator')}"
-                    f"JOIN doc_status db ON db.doc_id = a.doc_id AND db.annotator <> a.annotator "
-                    f"AND db.status = 'done' AND db.annotator <> 'model' AND db.updated_at >= ? "
-                    f"LEFT JOIN spans b ON b.doc_id = db.doc_id AND b.annotator = db.annotator AND b.start = a.start "
-                    f"AND b.\"end\" = a.\"end\" AND b.label = a.label WHERE a.doc_id IN ({marks}) GROUP BY a.doc_id",
-                    [_since(since), _since(since), *chunk]).fetchall():
-                out[doc] = (m, n)
+                    f"SELECT c.doc_id, sum(c.n), sum(COALESCE(m.n, 0)) {_PAIRS}AND c.doc_id IN ({marks}) "
+                    "GROUP BY c.doc_id", [_since(since), _since(since), *chunk]).fetchall():
+                out[doc] = (int(m), int(n))
         return out
 
-    def progress_finished_ids(self, since: str | None = None) -> list[str]:
-        """The documents two or more annotators finished, in import order."""
-        return [r[0] for r in self.db.execute(
-            f"SELECT d.id FROM documents d WHERE (SELECT count(*) FROM doc_status s WHERE s.doc_id = d.id "
-            f"AND s.status = 'done' AND s.annotator <> 'model' AND s.updated_at >= ?) >= 2 ORDER BY d.seq",
-            [_since(since)]).fetchall()]
+    def progress_document_order(self) -> list[str]:
+        """Every document's id, in import order."""
+        return [r[0] for r in self.db.execute("SELECT id FROM documents ORDER BY seq").fetchall()]
 
-    def progress_corpus(self, k: int, since: str | None = None) -> tuple[int, int, int, int]:
-        """(documents, finished by at least ``k`` annotators, adjudicated, neither: left)."""
-        total = self.db.execute("SELECT count(*) FROM documents").fetchone()[0]
-        enough = f"SELECT doc_id FROM ({_DONE}) d GROUP BY doc_id HAVING count(*) >= ?"
-        adj = "SELECT doc_id FROM gold_documents WHERE status = 'adjudicated'"
-        finished = self.db.execute(f"SELECT count(*) FROM ({enough}) e", [_since(since), k]).fetchone()[0]
-        adjudicated = self.db.execute(f"SELECT count(*) FROM ({adj}) j").fetchone()[0]
-        either = self.db.execute(f"SELECT count(*) FROM ({enough} UNION {adj}) u", [_since(since), k]).fetchone()[0]
-        return total, finished, adjudicated, total - either
+    def progress_adjudicated_ids(self) -> list[str]:
+        """The documents whose gold is adjudicated."""
+        return [r[0] for r in self.db.execute(
+            "SELECT doc_id FROM gold_documents WHERE status = 'adjudicated'").fetchall()]
 
     def progress_active(self, since: str | None = None) -> dict[tuple[str, str], float]:
-        """Active seconds per (annotator, doc id), as :meth:`active_seconds` counts them, summed in
-        SQL where one clock has one session on a document (ranges merged in Python only where it
-        has several) so a large project is quick."""
+        """Active seconds per (annotator, doc id), as :meth:`active_seconds` counts them: the
+        sessions' seconds added up in one pass where no clock has several sessions on the document;
+        ranges read and merged only where one has."""
         s = _since(since)
-        groups = ("SELECT annotator, doc_id, clock FROM active_time WHERE started_at >= ? "
-                  "GROUP BY annotator, doc_id, clock")
         out: dict[tuple[str, str], float] = {}
-        for name, doc, seconds in self.db.execute(
-                f"SELECT annotator, doc_id, sum(seconds) FROM ({groups} HAVING count(*) = 1) g "
-                "JOIN active_time t USING (annotator, doc_id, clock) WHERE t.started_at >= ? "
-                "GROUP BY annotator, doc_id", [s, s]).fetchall():
-            out[(name, doc)] = float(seconds)
-        several: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
-        for name, doc, clock, kept in self.db.execute(
-                f"SELECT t.annotator, t.doc_id, t.clock, t.ranges FROM active_time t JOIN ({groups} "
-                "HAVING count(*) > 1) g USING (annotator, doc_id, clock) WHERE t.started_at >= ?", [s, s]).fetchall():
-            several.setdefault((name, doc, clock), []).extend((a, b) for a, b in json.loads(kept))
-        for (name, doc, _clock), ranges in several.items():
-            out[(name, doc)] = out.get((name, doc), 0.0) + sum(b - a for a, b in _merge(ranges))
+        first: dict[tuple[str, str], str] = {}  # the first session's clock
+        clocks: dict[tuple[str, str], set[str]] = {}  # where there are several sessions
+        overlapping: set[tuple[str, str]] = set()
+        for name, doc, clock, seconds in self.db.execute(
+                "SELECT annotator, doc_id, clock, seconds FROM active_time WHERE started_at >= ?", [s]):
+            key = (name, doc)
+            if key not in first:
+                first[key], out[key] = clock, float(seconds)
+                continue
+            out[key] += seconds
+            seen = clocks.setdefault(key, {first[key]})
+            if clock in seen:
+                overlapping.add(key)
+            seen.add(clock)
+        shared = sorted(overlapping)
+        for key in shared:
+            del out[key]
+        for i in range(0, len(shared), 250):
+            chunk = shared[i:i + 250]
+            pairs = " OR ".join(["(annotator = ? AND doc_id = ?)"] * len(chunk))
+            sessions: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
+            for name, doc, clock, kept in self.db.execute(
+                    f"SELECT annotator, doc_id, clock, ranges FROM active_time WHERE started_at >= ? AND ({pairs})",
+                    [s, *(v for pair in chunk for v in pair)]).fetchall():
+                sessions.setdefault((name, doc, clock), []).extend((a, b) for a, b in json.loads(kept))
+            for (name, doc, _clock), ranges in sessions.items():
+                out[(name, doc)] = out.get((name, doc), 0.0) + sum(b - a for a, b in _merge(ranges))
         if since is None:
             for name, doc, seconds in self.db.execute(
                     "SELECT annotator, doc_id, seconds FROM imported_time").fetchall():

@@ -36,8 +36,9 @@ GOLD_TABLES = ("gold_spans", "gold_themes", "gold_documents", "gold_rejections",
 OWNER_TABLES = ("settings", "documents", "labels", "themes", "relation_types", "annotators")
 LEAD_TABLES = ("settings", "documents", "labels", "themes", "relation_types")  # the owner's, but membership
 # The database's own copies, made by its triggers: everyone reads them, nobody writes them (a
-# document's pieces come with the document, whoever may insert it: issue 22, p005).
-DERIVED_TABLES = ("document_pieces",)
+# document's pieces come with the document, whoever may insert it: issue 22, p005; the counts
+# progress sums come with the spans, whoever writes them: issue 24, p007).
+DERIVED_TABLES = ("document_pieces", "span_counts", "span_matches")
 # Issue 24: time is a member's own, as their layer is (each writes only their rows, all read them);
 # a queue is the leads' and owner's to write, and each annotator reads only their own.
 TIME_TABLES = ("active_time", "imported_time")

@@ -8,6 +8,7 @@ and the triggers and policies that make the database, not the client, decide who
 
 from __future__ import annotations
 
+from annotator.storage import progress_counts
 from annotator.storage.common import RECOLOURED_THEMES
 from annotator.storage.team_relations import P008_RELATIONS
 
@@ -505,5 +506,43 @@ DROP TRIGGER IF EXISTS queue_items_notify ON queue_items;
 CREATE TRIGGER queue_items_notify AFTER INSERT OR UPDATE OR DELETE ON queue_items FOR EACH STATEMENT
     EXECUTE FUNCTION annotator_notify_statement();
 """),
+    ("p007_progress_counts", """
+-- Issue 24, as m010 on a file: the spans per document, layer and label (span_counts) and the exact
+-- matches (same start, end and label) per document, pair of layers (a < b) and label
+-- (span_matches), never the model layer, kept by the database as spans change so that progress
+-- sums a few rows per document. Written by trigger functions of the owner's (whatever member
+-- writes a span), once per statement from its transition tables (an import's page in one go);
+-- everyone reads them, nobody writes them (team.init: DERIVED_TABLES).
+CREATE TABLE IF NOT EXISTS span_counts (
+    doc_id TEXT COLLATE "C" NOT NULL,
+    annotator TEXT COLLATE "C" NOT NULL,
+    label TEXT COLLATE "C" NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, annotator, label)
+);
+CREATE TABLE IF NOT EXISTS span_matches (
+    doc_id TEXT COLLATE "C" NOT NULL,
+    a TEXT COLLATE "C" NOT NULL,
+    b TEXT COLLATE "C" NOT NULL,
+    label TEXT COLLATE "C" NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, a, b, label)
+);
+INSERT INTO span_counts(doc_id, annotator, label, n)
+    SELECT doc_id, annotator, label, count(*) FROM spans WHERE annotator <> 'model'
+    GROUP BY doc_id, annotator, label ON CONFLICT DO NOTHING;
+INSERT INTO span_matches(doc_id, a, b, label, n)
+    SELECT x.doc_id, x.annotator, y.annotator, x.label, count(*) FROM spans x
+    JOIN spans y ON y.doc_id = x.doc_id AND y.start = x.start AND y."end" = x."end" AND y.label = x.label
+        AND y.annotator > x.annotator
+    WHERE x.annotator <> 'model' AND y.annotator <> 'model'
+    GROUP BY x.doc_id, x.annotator, y.annotator, x.label ON CONFLICT DO NOTHING;
+""" + "".join(progress_counts._counted(*trigger) for trigger in (
+        ("INSERT", "fresh", "SELECT id, doc_id, annotator, start, \"end\", label FROM fresh",
+         "SELECT id, doc_id, annotator, start, \"end\", label FROM fresh WHERE false"),
+        ("DELETE", "gone", "SELECT id, doc_id, annotator, start, \"end\", label FROM gone WHERE false",
+         "SELECT id, doc_id, annotator, start, \"end\", label FROM gone"),
+        ("UPDATE", "gone NEW TABLE AS fresh",
+         progress_counts._CHANGED.format(side="f"), progress_counts._CHANGED.format(side="g"))))),
     ("p008_relations", P008_RELATIONS),  # issue 25: relations (annotator.storage.team_relations)
 ]

@@ -446,6 +446,8 @@ class TeamStore(Store):
 
     # --- annotations -----------------------------------------------------------------------------
 
+    _PROGRESS_TOTALS = False  # progress sums span_counts and span_matches per document (p007)
+
     def add_spans(self, spans: list[Span]) -> int:
         """As on a file, in one statement for the whole page: a row at a time, each its own
         statement to parse and execute, cost the server three times the insert itself."""

@@ -186,3 +186,19 @@ def test_a_day_s_bars_stand_centred_on_its_label():
         for d, centre in enumerate(labels):
             group = bars[4 * d: 4 * d + 4]
             assert abs((group[0][0] + group[-1][0] + group[-1][1]) / 2 - centre) < 0.2
+
+
+def test_active_time_in_one_pass_is_active_seconds(store: Store):
+    """progress_active sums sessions in SQL where no clock has two on a document: the same as
+    active_seconds, which merges every clock's ranges, for one session, several clocks, and
+    overlapping sessions of one clock beside another clock's."""
+    build(store)
+    old, later = "2026-01-01T10:00:00.000+00:00", "2026-02-01T10:00:00.000+00:00"
+    store.record_active_time("c", "d1", "s1", clock="m3", started_at=old, ranges=[(0, 50)])
+    store.record_active_time("c", "d1", "s2", clock="m4", started_at=later, ranges=[(0, 70)])  # two clocks
+    store.record_active_time("a", "d2", "s3", clock="m9", started_at=later, ranges=[(0, 40)])  # beside m1's overlap
+    for since in (None, later):
+        got, want = store.progress_active(since), store.active_seconds(since=since)
+        assert got.keys() == want.keys() and all(got[k] == pytest.approx(want[k]) for k in want)
+    assert store.progress_active()[("c", "d1")] == pytest.approx(120)
+    assert store.progress_active()[("a", "d2")] == pytest.approx(540)
