@@ -319,6 +319,16 @@ def m009_queues_active_time(db: Database) -> None:
     )
 
 
+@migrations(name="m010_progress_counts")
+def m010_progress_counts(db: Database) -> None:
+    # Issue 24: progress looked every finished span up in every other finished layer (15 s at
+    # 100,000 documents). The spans per document, layer and label, and the exact matches (same
+    # start, end and label) per document, pair of layers and label, are now kept by triggers as
+    # spans change (the model layer is never counted), so progress sums a few rows per document.
+    # An import's page is counted at its end instead, set-based (span_counts_paused).
+    db.executescript(progress_counts.sqlite_script())
+
+
 @migrations(name="m011_relations")
 def m011_relations(db: Database) -> None:
     # Issue 25: relations between two spans of one layer and document. The database keeps that
@@ -383,13 +393,3 @@ def m011_relations(db: Database) -> None:
 def known_names() -> list[str]:
     """Every migration this version of annotator knows, in order."""
     return [m.name for m in migrations.pending(Database(memory=True))]
-
-
-@migrations(name="m010_progress_counts")
-def m010_progress_counts(db: Database) -> None:
-    # Issue 24: progress looked every finished span up in every other finished layer (15 s at
-    # 100,000 documents). The spans per document, layer and label, and the exact matches (same
-    # start, end and label) per document, pair of layers and label, are now kept by triggers as
-    # spans change (the model layer is never counted), so progress sums a few rows per document.
-    # An import's page is counted at its end instead, set-based (span_counts_paused).
-    db.executescript(progress_counts.sqlite_script())
