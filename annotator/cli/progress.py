@@ -66,13 +66,17 @@ def progress(as_json: bool, since: str | None, k: int, db: str | None) -> None:
     click.echo(f"{'annotator':<16} {'assigned':>8} {'done':>6} {'skipped':>7} {'in prog':>7} {'hours':>7} "
                f"{'min/doc':>7} {'spans/h':>7} {'F1 others':>9} {'F1 gold':>7}")
     for p in figures.annotators:
-        click.echo(f"{_cell(p.name)} {p.assigned:>8} {p.done:>6} {p.skipped:>7} {p.in_progress:>7} "
+        assigned = "—" if p.assigned is None else p.assigned
+        click.echo(f"{_cell(p.name)} {assigned:>8} {p.done:>6} {p.skipped:>7} {p.in_progress:>7} "
                    f"{p.active_hours:>7.2f} {number(p.median_minutes, 1):>7} {number(p.spans_per_hour, 1):>7} "
                    f"{number(p.f1_others):>9} {number(p.f1_gold):>7}")
     click.echo(f"\n{'label':<16} {'spans':>7} {'F1 others':>9} {'F1 gold':>7}")
     for lab in figures.labels:
         click.echo(f"{_cell(lab.name)} {lab.spans:>7} {number(lab.f1_others):>9} {number(lab.f1_gold):>7}")
     click.echo(f"\n{corpus_line(figures.corpus)}")
+    if figures.own_queue_only:
+        click.echo(f"Assigned: {figures.own_queue_only} reads only their own queue here (— for the others'; "
+                   "a lead or the owner sees every queue)", err=True)
 
 
 @click.command(context_settings=CONTEXT)

@@ -6,7 +6,8 @@ in docs/guide.md, "Progress"):
 - A layer is *finished* when its status is ``done``. ``since`` keeps the layers whose status was
   last changed at or after it (``doc_status.updated_at``, UTC) and the active time of sessions
   begun then or later (imported time, which has no start, only without ``since``). *Assigned*
-  is the queue as it is now, whatever ``since`` says.
+  is the queue as it is now, whatever ``since`` says; None (shown —) for the others' queues when
+  the reader is a member who may read only their own (a team database's annotator or reviewer).
 - Per annotator: assigned (documents in their queue), done, skipped and in progress (their layers
   with that status, in a queue or not), active hours (all their active time), median minutes per
   document (over their finished documents that have active time), spans per hour (spans in their
@@ -55,7 +56,7 @@ def _f1(matches: int, size: int) -> float | None:
 @dataclass
 class AnnotatorProgress:
     name: str
-    assigned: int = 0
+    assigned: int | None = 0  # None: a queue the reader may not read (see own_queue_only)
     done: int = 0
     skipped: int = 0
     in_progress: int = 0
@@ -99,6 +100,7 @@ class Progress:
     corpus: CorpusProgress
     done_per_day: dict[str, dict[str, int]]  # day: {annotator: layers marked done}
     documents: list[DocumentPoint] = field(default_factory=list)
+    own_queue_only: str | None = None  # a member who reads only their queue: the others' assigned is None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -189,9 +191,21 @@ def compute(store: Store, since: str | None = None, *, k: int = 2) -> Progress:
     total, by_k, adjudicated, left = (len(order), len(enough), len(adjudicated_ids),
                                       len(order) - len(enough | adjudicated_ids))
     people.pop("model", None)
+    member = _own_queue_only(store)
+    if member is not None:  # the others' queues are not theirs to read: unknown, not empty
+        for p in people.values():
+            if p.name != member:
+                p.assigned = None
     return Progress(since, sorted(people.values(), key=lambda p: p.name),
                     sorted(labels.values(), key=lambda l: l.name),
-                    CorpusProgress(total, by_k, k, adjudicated, left), dict(sorted(days.items())), points)
+                    CorpusProgress(total, by_k, k, adjudicated, left), dict(sorted(days.items())), points, member)
+
+
+def _own_queue_only(store: Store) -> str | None:
+    """The member reading, when they may read only their own queue (an annotator or reviewer on a
+    team database; a lead and the owner read every queue), else None."""
+    role = getattr(store, "role", None)
+    return getattr(store, "member", None) if role not in (None, "owner", "lead") else None
 
 
 # How the figures are written, the same in the terminal, the report and the window.
@@ -208,7 +222,7 @@ def number(value: float | None, digits: int = 2) -> str:
 def annotator_cells(p: AnnotatorProgress) -> list[str]:
     """One annotator's row under ``ANNOTATOR_HEADINGS``: hours and F1 to 2 decimals, minutes and
     spans per hour to 1."""
-    return [p.name, str(p.assigned), str(p.done), str(p.skipped), str(p.in_progress), number(p.active_hours),
+    return [p.name, "—" if p.assigned is None else str(p.assigned), str(p.done), str(p.skipped), str(p.in_progress), number(p.active_hours),
             number(p.median_minutes, 1), number(p.spans_per_hour, 1), number(p.f1_others), number(p.f1_gold)]
 
 

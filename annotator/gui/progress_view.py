@@ -36,7 +36,7 @@ from annotator.core.report_html import report_title, write
 from annotator.gui.charts import BarChart, ScatterChart
 
 MEMBER_NOTE = ("On a team database a member sees only their own work queue: the others' Assigned "
-               "shows 0 here (a lead or the owner sees every queue).")
+               "shows — here (a lead or the owner sees every queue).")
 
 
 def done_per_day(figures: progress.Progress) -> tuple[list[str], list[tuple[str, list[float | None]]]]:

@@ -188,7 +188,8 @@ def test_an_annotator_adjudicating_is_refused_and_nothing_stays(qtbot, pg_cluste
 
 def test_a_member_opens_progress_and_is_told_the_others_queues_are_hidden(qtbot, pg_cluster, team_db, open_window):
     """Everyone reads every layer, but a member reads only their own queue: sara's Assigned is
-    hers, minji's shows 0 to her (said above the tables); the owner sees both."""
+    hers, minji's shows — to her, not 0 (said above the tables, and by the command line); the owner
+    sees both."""
     from annotator.core.model import Status
     from annotator.gui.progress_view import MEMBER_NOTE
 
@@ -203,7 +204,17 @@ def test_a_member_opens_progress_and_is_told_the_others_queues_are_hidden(qtbot,
     dialog = sara.menus.progress
     rows = {dialog.annotators.item(r, 0).data(Qt.UserRole): [dialog.annotators.item(r, c).text() for c in (1, 2)]
             for r in range(dialog.annotators.rowCount())}
-    assert rows["sara"] == ["2", "0"] and rows["minji"] == ["0", "1"]  # minji's done, not her queue
+    assert rows["sara"] == ["2", "0"] and rows["minji"] == ["—", "1"]  # minji's done, not her queue
+    from click.testing import CliRunner
+
+    from annotator.cli import cli as cli_main
+
+    said = CliRunner().invoke(cli_main, ["progress", "--db", pg_cluster.url("sara", team_db)])
+    assert said.exit_code == 0, said.output
+    minji_line = next(line for line in said.stdout.splitlines() if line.startswith("minji"))
+    assert minji_line.split()[1] == "—" and "sara reads only their own queue here" in said.stderr
+    as_json = CliRunner().invoke(cli_main, ["progress", "--json", "--db", pg_cluster.url("sara", team_db)])
+    assert {p["name"]: p["assigned"] for p in json.loads(as_json.stdout)["annotators"]} == {"minji": None, "sara": 2}
     assert dialog.message.isVisible() and dialog.message.text() == MEMBER_NOTE
     owner_window = open_window(pg_cluster.url(database=team_db))
     focus(qtbot, owner_window)
