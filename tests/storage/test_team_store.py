@@ -15,7 +15,8 @@ from annotator.core.project import open_project
 from annotator.storage import DATABASE_ERRORS, Store, explain, team
 from annotator.storage.cluster import halt, restart
 from annotator.storage.errors import TeamDatabaseError
-from annotator.storage.team_store import translate, tsquery_of, tsvector_of
+from annotator.storage.team_search import tsquery_of, tsvector_of
+from annotator.storage.team_store import translate
 from tests.postgres import start_cluster, team_database
 
 from tests.helpers import SEEDS as SEEDS_DIR
