@@ -31,6 +31,7 @@ from annotator.core.utf16 import PartIndex
 from annotator.core.words import word_at
 from annotator.gui.article_layout import TagRoomLayout, glyph_at
 from annotator.gui.article_parts import ArticleParts
+from annotator.gui.article_arcs import RelationArcs
 from annotator.gui.article_tags import LabelTags
 from annotator.gui.highlighting import NEWLINE, Mark, Restyled, SpanHighlighter, line_starts
 from annotator.gui.plain import tooltip
@@ -46,7 +47,7 @@ _RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 _order = operator.itemgetter(2, 3, 4)
 
 
-class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
+class ArticleView(RelationArcs, LabelTags, ArticleParts, QPlainTextEdit):
     """Read-only, selectable text. Emits offsets in code points only (the whole document's, when
     it shows one part of a long one)."""
 
