@@ -29,9 +29,9 @@ from annotator.core.text import detect_language
 from annotator.core.pages import Part, display_breaks, parts, shown_end, shown_text
 from annotator.core.utf16 import PartIndex
 from annotator.core.words import word_at
+from annotator.gui.article_arcs import RelationArcs
 from annotator.gui.article_layout import TagRoomLayout, glyph_at
 from annotator.gui.article_parts import ArticleParts
-from annotator.gui.article_arcs import RelationArcs
 from annotator.gui.article_tags import LabelTags
 from annotator.gui.highlighting import NEWLINE, Mark, Restyled, SpanHighlighter, line_starts
 from annotator.gui.plain import tooltip
