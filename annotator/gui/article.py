@@ -236,6 +236,8 @@ class ArticleView(RelationArcs, LabelTags, ArticleParts, QPlainTextEdit):
         super().paintEvent(event)
         if self.show_tags and self.spans:
             self._paint_tags(event.rect())
+        if self.arcs:
+            self._paint_arcs(event.rect())
 
     def cursorRect(self, cursor=None):  # noqa: N802 (Qt override: positions follow the alignment)
         if cursor is None:
@@ -282,6 +284,7 @@ class ArticleView(RelationArcs, LabelTags, ArticleParts, QPlainTextEdit):
                                    rehighlight=False)
         self.highlighter.set_suggestions([self._mark(s) for s in self.suggestions if self.shows(s.start, s.end)],
                                          rehighlight=False)
+        self._set_room()  # the arcs' ends in this part: their lines' band
         self.setPlainText(shown)
         self._set_paragraph_directions(shown, self._direction)
         self._paint_selected()

@@ -1,9 +1,43 @@
 """The article's relation arcs (issue 25): what the window gives the view to draw, one ``Arc`` a
-relation, its ends by their spans' offsets (code points over the document)."""
+relation, its ends by their spans' offsets (code points over the document), and how the view
+draws them.
+
+Where an arc goes. When the document has relations, every line gets a band above its label tags'
+gap (ArticleView's layout gap grows by it; without relations nothing changes). An arc's end is the
+middle of its span's visual extent on the line where the span starts (the union of Qt's glyph
+runs for the span's characters on that line, so a Persian span's end is over its letters whatever
+the logical order), at the bottom of that line's band: it never enters the tags' gap or a line.
+From each end a leg rises to a level of the band; ends on one line are joined along that level.
+Ends on different lines (a wrapped paragraph, two paragraphs) each run along a level of their own
+line's band to the nearer side margin (left or right, whichever is shorter for both), where a
+vertical track joins them: the path is one colour and can be followed. An end in a paragraph off
+the screen, or outside the part of a long document shown, runs to the margin and along it to the
+viewport's top or bottom edge (towards where it is); an arc with both ends outside is left out.
+
+Levels: on each line, the horizontal runs (with their labels) are stacked bottom-up, shorter
+first, each at the lowest level where it overlaps no other; the band grows (up to
+``MAX_LEVELS``) when the lines on screen need more levels than it has. The type's name is drawn
+once, on the arc's top (its run on the line of its upper end), with the page's background behind
+it; a directed arc has an arrow head at its ``to`` end.
+
+Cost: the geometry of the arcs on screen is computed once per layout or scroll (a key of the
+content offset, the viewport's size, the first paragraph shown, the gap and the arcs) and kept;
+a paint only draws the kept paths."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPalette, QPen, QPolygonF
+from PySide6.QtWidgets import QToolTip
+
+from annotator.gui.plain import isolate, tooltip
+
+MAX_LEVELS = 6
+_MIN_LEVELS = 2
+_FOOT = 5.0  # the arrow head's room at the bottom of the band
+_MARGIN_TRACKS = 4  # vertical tracks in each side margin, 3 px apart
 
 
 @dataclass(frozen=True)
@@ -21,16 +55,315 @@ class Arc:
     directed: bool = True
 
 
+@dataclass
+class Drawn:
+    """One arc as it is on screen (viewport coordinates): its path as polylines, its label's
+    rectangle, where its ends are (None: off the screen), and each run's level."""
+
+    arc: Arc
+    lines: list[list[QPointF]] = field(default_factory=list)
+    label: QRectF | None = None
+    ends: tuple[QPointF | None, QPointF | None] = (None, None)
+    levels: list[int] = field(default_factory=list)
+    arrow: QPolygonF | None = None
+
+
+@dataclass
+class _Run:
+    """A horizontal run of an arc on one line's band, before its level is known."""
+
+    drawn: Drawn
+    line: tuple[int, int]  # (paragraph number, line number)
+    band_bottom: float
+    low: float
+    high: float
+    label_width: float = 0.0  # the label's width when this run carries it
+    end: tuple | None = None  # the end this run starts from (margin runs)
+    level: int = 0
+
+
 class RelationArcs:
     """Mixed into ArticleView (annotator.gui.article): the arcs of the open document's layer."""
 
     _arcs: tuple[Arc, ...] = ()
+    _arc_levels = _MIN_LEVELS
+    _arc_cache: tuple[object, list[Drawn]] | None = None
 
     @property
     def arcs(self) -> tuple[Arc, ...]:
         return self._arcs
 
     def set_arcs(self, arcs: list[Arc]) -> None:
-        """The document's relations to draw (all of them; an empty list for none)."""
+        """The document's relations to draw (all of them; an empty list for none). The band above
+        the lines appears with the first and goes with the last."""
         self._arcs = tuple(arcs)
+        self._arc_cache = None
+        if not self._arcs:
+            self._arc_levels = _MIN_LEVELS
+        self._set_room()
         self.viewport().update()
+
+    def _set_room(self, gap: int | None = None) -> None:
+        """The layout's room: ``gap`` above every line (the label tags'; as it is when None), and
+        the arcs' band above each line holding an arc's end (in the part shown)."""
+        ends = sorted({self.index.to_utf16(max(start, self.index.start))
+                       for arc in self._arcs for start, end in ((arc.from_start, arc.from_end), (arc.to_start, arc.to_end))
+                       if self.shows(start, max(end, start + 1))})
+        if self._layout.set_room(self._layout.gap if gap is None else gap, self.arc_band(), ends):
+            self._arc_cache = None
+            self._layout.documentSizeChanged.emit(self._layout.documentSize())  # the scroll range follows
+            self.viewport().update()
+
+    # --- sizes ---------------------------------------------------------------------------------
+
+    def _arc_font(self) -> QFont:
+        font = QFont(self._tag_font)
+        font.setBold(False)
+        return font
+
+    def _arc_step(self) -> float:
+        """One level's height: a label's."""
+        return QFontMetricsF(self._arc_font()).height() + 1
+
+    def arc_band(self) -> int:
+        """The band's height above each line (0 without arcs)."""
+        if not self._arcs:
+            return 0
+        return int(_FOOT + self._arc_levels * self._arc_step() + 2)
+
+    # --- geometry ------------------------------------------------------------------------------
+
+    def _arc_key(self) -> tuple:
+        offset = self.contentOffset()
+        return (offset.x(), offset.y(), self.viewport().width(), self.viewport().height(),
+                self.firstVisibleBlock().blockNumber(), self._layout.gap, self.part, self._arcs,
+                self.document().revision(), self.font().pointSizeF())
+
+    def drawn_arcs(self) -> list[Drawn]:
+        """The arcs on screen, computed once per layout or scroll."""
+        key = self._arc_key()
+        if self._arc_cache is None or self._arc_cache[0] != key:
+            drawn, needed = self._compute_arcs()
+            if needed > self._arc_levels and self._arc_levels < MAX_LEVELS:
+                self._arc_levels = min(needed, MAX_LEVELS)
+                self._set_room()  # a wider band: the lines move, the geometry is computed again
+                key = self._arc_key()
+                drawn, _ = self._compute_arcs()
+            self._arc_cache = (key, drawn)
+        return self._arc_cache[1]
+
+    def _visible_blocks(self) -> dict[int, tuple]:
+        """Paragraph number -> (block, its geometry in the viewport), for the paragraphs on screen."""
+        shown: dict[int, tuple] = {}
+        offset, bottom = self.contentOffset(), self.viewport().height()
+        block = self.firstVisibleBlock()
+        while block.isValid():
+            if block.isVisible():
+                self._align_block(block)
+                geometry = self.blockBoundingGeometry(block).translated(offset)
+                shown[block.blockNumber()] = (block, geometry)
+                if geometry.bottom() > bottom:
+                    break
+            block = block.next()
+        return shown
+
+    def _end(self, shown: dict, start: int, end: int):
+        """Where an arc's end over code points [start, end) is: (x, band bottom, line key, line's
+        left, line's right) when its paragraph is on screen, else "above" or "below"."""
+        if not self.shows(start, max(end, start + 1)):
+            return "above" if start < self.index.start else "below"
+        a, b = self.index.span_to_utf16(max(start, self.index.start), min(end, self.index.end))
+        block = self.document().findBlock(a)
+        number = block.blockNumber()
+        if number not in shown:
+            return "above" if number < self.firstVisibleBlock().blockNumber() else "below"
+        block, geometry = shown[number]
+        layout = block.layout()
+        inside = a - block.position()
+        line = layout.lineForTextPosition(inside)
+        if not line.isValid():
+            return "below"
+        last = min(b - block.position(), line.textStart() + line.textLength())
+        low = high = None
+        for run in line.glyphRuns(inside, max(1, last - inside)):
+            rect = run.boundingRect()
+            low = rect.left() if low is None else min(low, rect.left())
+            high = rect.right() if high is None else max(high, rect.right())
+        if low is None:  # no ink (spaces): the logical ends' places
+            xs = [line.cursorToX(inside)[0], line.cursorToX(max(inside, last))[0]]
+            low, high = min(xs), max(xs)
+        tags = self._tag_height + 2 if self._show_tags else 0
+        bottom = geometry.top() + line.y() - tags - 1
+        return (geometry.left() + (low + high) / 2, bottom, (number, line.lineNumber()),
+                geometry.left() + low, geometry.left() + high)
+
+    def _compute_arcs(self) -> tuple[list[Drawn], int]:
+        if not self._arcs:
+            return [], 0
+        shown = self._visible_blocks()
+        if not shown:
+            return [], 0
+        width, height = self.viewport().width(), self.viewport().height()
+        metrics = QFontMetricsF(self._arc_font())
+        runs: list[_Run] = []
+        pending = []
+        crossing = 0
+        for arc in self._arcs:
+            one = self._end(shown, arc.from_start, arc.from_end)
+            two = self._end(shown, arc.to_start, arc.to_end)
+            if isinstance(one, str) and isinstance(two, str):
+                continue  # neither end on screen (both above, both below, or across it: left out)
+            drawn = Drawn(arc, ends=(None if isinstance(one, str) else QPointF(one[0], one[1]),
+                                     None if isinstance(two, str) else QPointF(two[0], two[1])))
+            label_width = metrics.horizontalAdvance(arc.label) + 6
+            if not isinstance(one, str) and not isinstance(two, str) and one[2] == two[2]:
+                low, high = sorted((one[0], two[0]))
+                runs.append(_Run(drawn, one[2], one[1], low, high, label_width))
+                pending.append((drawn, "line", one, two, None))
+                continue
+            # ends on different lines, or one off the screen: to a side margin, and along it
+            places = [e[0] for e in (one, two) if not isinstance(e, str)]
+            left = sum(places) <= sum(width - x for x in places)
+            track = crossing % _MARGIN_TRACKS
+            crossing += 1
+            margin = 2.0 + 3 * track if left else width - 3.0 - 3 * track
+            first = True  # the label goes on the upper end's run
+            ordered = sorted([e for e in (one, two) if not isinstance(e, str)], key=lambda e: (e[1], e[0]))
+            for end in ordered:
+                low, high = sorted((end[0], margin))
+                runs.append(_Run(drawn, end[2], end[1], low, high, label_width if first else 0.0, end))
+                first = False
+            pending.append((drawn, "margin", one, two, margin))
+        needed = self._assign_levels(runs)
+        step = self._arc_step()
+        by_drawn: dict[int, list[_Run]] = {}
+        for run in runs:
+            by_drawn.setdefault(id(run.drawn), []).append(run)
+
+        def level_y(run: _Run) -> float:
+            return run.band_bottom - _FOOT - (min(run.level, self._arc_levels - 1) + 0.5) * step
+
+        result = []
+        for drawn, kind, one, two, margin in pending:
+            mine = by_drawn[id(drawn)]
+            drawn.levels = [r.level for r in mine]
+            if kind == "line":
+                run = mine[0]
+                y = level_y(run)
+                drawn.lines = [[QPointF(one[0], one[1]), QPointF(one[0], y), QPointF(two[0], y),
+                                QPointF(two[0], two[1])]]
+                label_run = run
+            else:
+                legs = []
+                for run in mine:
+                    end, y = run.end, level_y(run)
+                    legs.append((run, [QPointF(end[0], end[1]), QPointF(end[0], y), QPointF(margin, y)]))
+                if len(legs) == 2:
+                    (_, upper), (_, lower) = legs
+                    drawn.lines = [upper + [QPointF(margin, lower[-1].y())] + list(reversed(lower[:-1]))]
+                else:
+                    (_, leg), = legs
+                    off = one if isinstance(one, str) else two
+                    drawn.lines = [leg + [QPointF(margin, 0.0 if off == "above" else float(height))]]
+                label_run = legs[0][0]
+            label_width = metrics.horizontalAdvance(drawn.arc.label) + 6
+            centre = (label_run.low + label_run.high) / 2
+            centre = min(max(centre, label_width / 2 + 1), width - label_width / 2 - 1)
+            y = level_y(label_run)
+            drawn.label = QRectF(centre - label_width / 2, y - step / 2 + 0.5, label_width, step - 1)
+            if drawn.arc.directed and drawn.ends[1] is not None:
+                tip = drawn.ends[1]
+                drawn.arrow = QPolygonF([tip, QPointF(tip.x() - 3.5, tip.y() - _FOOT), QPointF(tip.x() + 3.5, tip.y() - _FOOT)])
+            result.append(drawn)
+        return result, needed
+
+    @staticmethod
+    def _assign_levels(runs: list[_Run]) -> int:
+        """Each run the lowest level of its line where it overlaps no other run (nor its label),
+        shorter runs first; the number of levels the busiest line needs."""
+        lines: dict[tuple[int, int], list[tuple[float, float, int]]] = {}
+        needed = 0
+        for run in sorted(runs, key=lambda r: (r.high - r.low, r.low)):
+            centre = (run.low + run.high) / 2
+            low = min(run.low, centre - run.label_width / 2) - 3
+            high = max(run.high, centre + run.label_width / 2) + 3
+            taken = lines.setdefault(run.line, [])
+            level = 0
+            while any(level == other and low < b and a < high for a, b, other in taken):
+                level += 1
+            run.level = level
+            taken.append((low, high, level))
+            needed = max(needed, level + 1)
+        return needed
+
+    # --- painting and hit-testing ----------------------------------------------------------------
+
+    def _paint_arcs(self, area) -> None:
+        drawn = self.drawn_arcs()
+        if not drawn:
+            return
+        dark = self.palette().color(QPalette.Base).lightness() < 128
+        background = self.palette().color(QPalette.Base)
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setFont(self._arc_font())
+        for item in drawn:
+            colour = QColor(item.arc.colour)
+            painter.setPen(QPen(colour, 1.5, Qt.SolidLine, Qt.FlatCap, Qt.MiterJoin))
+            painter.setBrush(Qt.NoBrush)
+            for points in item.lines:
+                painter.drawPolyline(QPolygonF(points))
+            if item.arrow is not None:
+                painter.setPen(Qt.NoPen)
+                painter.setBrush(colour)
+                painter.drawPolygon(item.arrow)
+        for item in drawn:  # the labels over every line
+            if item.label is None or not item.label.intersects(QRectF(area)):
+                continue
+            colour = QColor(item.arc.colour)
+            painter.setPen(QPen(colour, 1))
+            painter.setBrush(background)
+            painter.drawRoundedRect(item.label, 3, 3)
+            painter.setPen(colour.lighter(135) if dark else colour.darker(135))
+            painter.drawText(item.label, Qt.AlignCenter, item.arc.label)
+        painter.end()
+
+    def arc_at(self, point) -> int | None:
+        """The id of the arc whose line or label is under ``point`` (viewport coordinates)."""
+        here = QPointF(point)
+        best, distance = None, 3.5
+        for item in self.drawn_arcs():
+            if item.label is not None and item.label.contains(here):
+                return item.arc.id
+            for points in item.lines:
+                for a, b in zip(points, points[1:]):
+                    d = _distance(here, a, b)
+                    if d <= distance:
+                        best, distance = item.arc.id, d
+        return best
+
+    def arc_description(self, arc: Arc) -> str:
+        """What hovering an arc says: its type and both ends' texts, each isolated."""
+        text = self.index.text
+        arrow = "→" if arc.directed else "—"
+        return (f"{arc.label}: «{isolate(text[arc.from_start:arc.from_end])}» {arrow} "
+                f"«{isolate(text[arc.to_start:arc.to_end])}»")
+
+    def viewportEvent(self, event) -> bool:  # noqa: N802 (Qt override: an arc's tooltip)
+        if event.type() == QEvent.ToolTip and self._arcs:
+            found = self.arc_at(QPointF(event.pos()))
+            if found is not None:
+                arc = next(a for a in self._arcs if a.id == found)
+                QToolTip.showText(event.globalPos(), tooltip(self.arc_description(arc)), self)
+                return True
+        return super().viewportEvent(event)
+
+
+def _distance(point: QPointF, a: QPointF, b: QPointF) -> float:
+    line = QLineF(a, b)
+    length = line.length()
+    if length == 0:
+        return QLineF(point, a).length()
+    t = ((point.x() - a.x()) * (b.x() - a.x()) + (point.y() - a.y()) * (b.y() - a.y())) / (length * length)
+    t = min(max(t, 0.0), 1.0)
+    return QLineF(point, QPointF(a.x() + t * (b.x() - a.x()), a.y() + t * (b.y() - a.y()))).length()
