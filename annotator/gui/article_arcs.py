@@ -2,8 +2,8 @@
 relation, its ends by their spans' offsets (code points over the document), and how the view
 draws them.
 
-Where an arc goes. When the document has relations, every line gets a band above its label tags'
-gap (ArticleView's layout gap grows by it; without relations nothing changes). An arc's end is the
+Where an arc goes. A line holding an arc's end gets a band above its label tags' gap (the layout,
+annotator.gui.article_layout, makes the room; without relations nothing changes). An arc's end is the
 middle of its span's visual extent on the line where the span starts (the union of Qt's glyph
 runs for the span's characters on that line, so a Persian span's end is over its letters whatever
 the logical order), at the bottom of that line's band: it never enters the tags' gap or a line.
@@ -26,6 +26,7 @@ a paint only draws the kept paths."""
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt
@@ -58,13 +59,14 @@ class Arc:
 @dataclass
 class Drawn:
     """One arc as it is on screen (viewport coordinates): its path as polylines, its label's
-    rectangle, where its ends are (None: off the screen), and each run's level."""
+    rectangle, where its ends are (None: off the screen), and its horizontal runs as (paragraph
+    and line number, left, right, level)."""
 
     arc: Arc
     lines: list[list[QPointF]] = field(default_factory=list)
     label: QRectF | None = None
     ends: tuple[QPointF | None, QPointF | None] = (None, None)
-    levels: list[int] = field(default_factory=list)
+    runs: list[tuple[tuple[int, int], float, float, int]] = field(default_factory=list)
     arrow: QPolygonF | None = None
 
 
@@ -88,6 +90,8 @@ class RelationArcs:
     _arcs: tuple[Arc, ...] = ()
     _arc_levels = _MIN_LEVELS
     _arc_cache: tuple[object, list[Drawn]] | None = None
+    _arc_places: list[tuple] = []  # per arc, each end's UTF-16 [a, b) in the part, or "above"/"below" it
+    _arc_by_end: list[tuple[int, int]] = []  # (an end's UTF-16 start, the arc's number), sorted
 
     @property
     def arcs(self) -> tuple[Arc, ...]:
@@ -105,10 +109,22 @@ class RelationArcs:
 
     def _set_room(self, gap: int | None = None) -> None:
         """The layout's room: ``gap`` above every line (the label tags'; as it is when None), and
-        the arcs' band above each line holding an arc's end (in the part shown)."""
-        ends = sorted({self.index.to_utf16(max(start, self.index.start))
-                       for arc in self._arcs for start, end in ((arc.from_start, arc.from_end), (arc.to_start, arc.to_end))
-                       if self.shows(start, max(end, start + 1))})
+        the arcs' band above each line holding an arc's end (in the part shown). Each arc's ends
+        are turned into the part's UTF-16 positions here, once (a scroll only looks them up)."""
+        index, places, by_end = self.index, [], []
+        for number, arc in enumerate(self._arcs):
+            place = []
+            for start, end in ((arc.from_start, arc.from_end), (arc.to_start, arc.to_end)):
+                if not self.shows(start, max(end, start + 1)):
+                    place.append("above" if start < index.start else "below")
+                    continue
+                a, b = index.span_to_utf16(max(start, index.start), min(end, index.end))
+                place.append((a, b))
+                by_end.append((a, number))
+            places.append(tuple(place))
+        by_end.sort()
+        self._arc_places, self._arc_by_end = places, by_end
+        ends = sorted({a for a, _ in by_end})
         if self._layout.set_room(self._layout.gap if gap is None else gap, self.arc_band(), ends):
             self._arc_cache = None
             self._layout.documentSizeChanged.emit(self._layout.documentSize())  # the scroll range follows
@@ -167,16 +183,18 @@ class RelationArcs:
             block = block.next()
         return shown
 
-    def _end(self, shown: dict, start: int, end: int):
-        """Where an arc's end over code points [start, end) is: (x, band bottom, line key, line's
-        left, line's right) when its paragraph is on screen, else "above" or "below"."""
-        if not self.shows(start, max(end, start + 1)):
-            return "above" if start < self.index.start else "below"
-        a, b = self.index.span_to_utf16(max(start, self.index.start), min(end, self.index.end))
-        block = self.document().findBlock(a)
-        number = block.blockNumber()
-        if number not in shown:
-            return "above" if number < self.firstVisibleBlock().blockNumber() else "below"
+    def _end(self, shown: dict, place, low: int, high: int):
+        """Where an arc's end at ``place`` (UTF-16 [a, b), or "above" or "below" the part) is: (x,
+        band bottom, line key, line's left, line's right) when its paragraph is on screen (UTF-16
+        [low, high)), else "above" or "below"."""
+        if isinstance(place, str):
+            return place
+        a, b = place
+        if not low <= a < high:
+            return "above" if a < low else "below"
+        number = self.document().findBlock(a).blockNumber()
+        if number not in shown:  # a hidden paragraph
+            return "below"
         block, geometry = shown[number]
         layout = block.layout()
         inside = a - block.position()
@@ -208,9 +226,13 @@ class RelationArcs:
         runs: list[_Run] = []
         pending = []
         crossing = 0
-        for arc in self._arcs:
-            one = self._end(shown, arc.from_start, arc.from_end)
-            two = self._end(shown, arc.to_start, arc.to_end)
+        blocks = [block for block, _ in shown.values()]
+        top, bottom = blocks[0].position(), blocks[-1].position() + blocks[-1].length()
+        first, last = bisect.bisect_left(self._arc_by_end, (top, -1)), bisect.bisect_left(self._arc_by_end, (bottom, -1))
+        for number in sorted({number for _, number in self._arc_by_end[first:last]}):
+            arc, (place_one, place_two) = self._arcs[number], self._arc_places[number]
+            one = self._end(shown, place_one, top, bottom)
+            two = self._end(shown, place_two, top, bottom)
             if isinstance(one, str) and isinstance(two, str):
                 continue  # neither end on screen (both above, both below, or across it: left out)
             drawn = Drawn(arc, ends=(None if isinstance(one, str) else QPointF(one[0], one[1]),
@@ -246,7 +268,7 @@ class RelationArcs:
         result = []
         for drawn, kind, one, two, margin in pending:
             mine = by_drawn[id(drawn)]
-            drawn.levels = [r.level for r in mine]
+            drawn.runs = [(r.line, r.low, r.high, r.level) for r in mine]
             if kind == "line":
                 run = mine[0]
                 y = level_y(run)

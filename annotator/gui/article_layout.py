@@ -64,16 +64,25 @@ class TagRoomLayout(QPlainTextDocumentLayout):
         layout = block.layout()
         if layout is None or layout.lineCount() == 0:
             return rect
+        number = block.blockNumber()
+        if not (self.band and self.ends) and number not in self._arranged:  # no arcs: every line the same gap
+            given = layout.lineAt(0).y()  # 0 just after Qt laid it out, else the gap it was given
+            if given == self.gap:
+                return rect
+            for n in range(layout.lineCount()):
+                line = layout.lineAt(n)
+                line.setPosition(QPointF(line.x(), line.y() + (self.gap - given) * (n + 1)))
+            return super().blockBoundingRect(block)
         count = layout.lineCount()
         first, last = layout.lineAt(0), layout.lineAt(count - 1)
-        number = block.blockNumber()
         seen = self._arranged.get(number)
         if seen is not None and seen[1:4] == (first.y(), last.y(), count):
             if seen[0] == self.generation:
                 return rect
             moved = seen[4]  # where this layout put the lines: taken off to find Qt's places
-        else:
-            moved = None  # just laid out by Qt: its lines one under another from 0
+        else:  # laid out by Qt (its lines one under another from 0) or moved by the same gap each
+            given = first.y()
+            moved = [given * (n + 1) for n in range(count)]
         position = block.position()
         low = bisect.bisect_left(self.ends, position)
         high = bisect.bisect_left(self.ends, position + block.length())
@@ -86,11 +95,14 @@ class TagRoomLayout(QPlainTextDocumentLayout):
             if ends and (bisect.bisect_left(ends, start + line.textLength() + (n == count - 1)) >
                          bisect.bisect_left(ends, start)):
                 room += self.band
-            natural = line.y() - (moved[n] if moved is not None else 0)
+            natural = line.y() - moved[n]
             line.setPosition(QPointF(line.x(), natural + room))
             shifts.append(room)
-        self._arranged[number] = (self.generation, layout.lineAt(0).y(), layout.lineAt(count - 1).y(), count,
-                                  shifts)
+        if self.band and self.ends:
+            self._arranged[number] = (self.generation, layout.lineAt(0).y(), layout.lineAt(count - 1).y(), count,
+                                      shifts)
+        else:  # arcs gone: the same gap above every line now, which the path above keeps
+            self._arranged.pop(number, None)
         return super().blockBoundingRect(block)
 
 
