@@ -229,12 +229,14 @@ class RelationArcs:
         blocks = [block for block, _ in shown.values()]
         top, bottom = blocks[0].position(), blocks[-1].position() + blocks[-1].length()
         first, last = bisect.bisect_left(self._arc_by_end, (top, -1)), bisect.bisect_left(self._arc_by_end, (bottom, -1))
+        found = []
         for number in sorted({number for _, number in self._arc_by_end[first:last]}):
             arc, (place_one, place_two) = self._arcs[number], self._arc_places[number]
-            one = self._end(shown, place_one, top, bottom)
-            two = self._end(shown, place_two, top, bottom)
-            if isinstance(one, str) and isinstance(two, str):
-                continue  # neither end on screen (both above, both below, or across it: left out)
+            ends = [arc, self._end(shown, place_one, top, bottom), self._end(shown, place_two, top, bottom)]
+            if not (isinstance(ends[1], str) and isinstance(ends[2], str)):
+                found.append(ends)  # else neither end on screen (both above, both below, or across it: left out)
+        _spread(found)
+        for arc, one, two in found:
             drawn = Drawn(arc, ends=(None if isinstance(one, str) else QPointF(one[0], one[1]),
                                      None if isinstance(two, str) else QPointF(two[0], two[1])))
             label_width = metrics.horizontalAdvance(arc.label) + 6
@@ -379,6 +381,22 @@ class RelationArcs:
                 QToolTip.showText(event.globalPos(), tooltip(self.arc_description(arc)), self)
                 return True
         return super().viewportEvent(event)
+
+
+def _spread(found: list[list]) -> None:
+    """Several arcs ending on one span: their ends spread evenly over the span's extent, ordered
+    by where each arc goes (its other end's x), so that their legs do not start at one point."""
+    sharing: dict[tuple, list[tuple[list, int]]] = {}
+    for item in found:
+        for side in (1, 2):
+            if not isinstance(item[side], str):
+                sharing.setdefault(item[side][2:], []).append((item, side))
+    for (_, low, high), ends in sharing.items():
+        if len(ends) < 2:
+            continue
+        ends.sort(key=lambda e: e[0][3 - e[1]][0] if not isinstance(e[0][3 - e[1]], str) else e[0][e[1]][0])
+        for number, (item, side) in enumerate(ends):
+            item[side] = (low + (high - low) * (number + 1) / (len(ends) + 1), *item[side][1:])
 
 
 def _distance(point: QPointF, a: QPointF, b: QPointF) -> float:

@@ -103,6 +103,8 @@ def test_arc_ends_sit_over_their_spans_in_a_wrapped_persian_paragraph(qtbot):
     assert role_in.runs[0][0] == drawn[2].runs[0][0]  # one line
     assert role_in.ends[0].x() > role_in.ends[1].x()
     assert role_in.lines[0][0] == role_in.ends[0] and role_in.lines[0][-1] == role_in.ends[1]
+    # two arcs end on سازمان فاوا شهرداری مشهد: at two places over it, the one going left on the left
+    assert drawn[2].ends[0].x() < role_in.ends[1].x()
     # PER and its ROLE are on two lines: one path, from each end up and through a side margin
     holds = drawn[3]
     assert holds.ends[0].y() < holds.ends[1].y()
