@@ -1,6 +1,7 @@
 """The article's relation arcs (issue 25): what the window gives the view to draw, one ``Arc`` a
 relation, its ends by their spans' offsets (code points over the document), and how the view
-draws them.
+draws them (over 400 lines: placing, stacking, painting and hit-testing share the geometry kept
+per layout and scroll, and are one feature).
 
 Where an arc goes. A line holding an arc's end gets a band above its label tags' gap (the layout,
 annotator.gui.article_layout, makes the room; without relations nothing changes). An arc's end is the
@@ -92,6 +93,8 @@ class RelationArcs:
     _arc_cache: tuple[object, list[Drawn]] | None = None
     _arc_places: list[tuple] = []  # per arc, each end's UTF-16 [a, b) in the part, or "above"/"below" it
     _arc_by_end: list[tuple[int, int]] = []  # (an end's UTF-16 start, the arc's number), sorted
+    _arc_ends: list[int] = []  # the UTF-16 starts of the ends, once each, sorted
+    _arc_places_key: tuple | None = None
 
     @property
     def arcs(self) -> tuple[Arc, ...]:
@@ -112,6 +115,10 @@ class RelationArcs:
         the arcs' band above each line holding an arc's end (in the part shown). Each arc's ends
         are turned into the part's UTF-16 positions here, once (a scroll only looks them up)."""
         index, places, by_end = self.index, [], []
+        key = (self._arcs, index.text, index.start, index.end)
+        if self._arc_places_key == key:  # the same arcs over the same part: only the band changes
+            self._set_band(gap)
+            return
         for number, arc in enumerate(self._arcs):
             place = []
             for start, end in ((arc.from_start, arc.from_end), (arc.to_start, arc.to_end)):
@@ -123,9 +130,12 @@ class RelationArcs:
                 by_end.append((a, number))
             places.append(tuple(place))
         by_end.sort()
-        self._arc_places, self._arc_by_end = places, by_end
-        ends = sorted({a for a, _ in by_end})
-        if self._layout.set_room(self._layout.gap if gap is None else gap, self.arc_band(), ends):
+        self._arc_places, self._arc_by_end, self._arc_places_key = places, by_end, key
+        self._arc_ends = sorted({a for a, _ in by_end})
+        self._set_band(gap)
+
+    def _set_band(self, gap: int | None) -> None:
+        if self._layout.set_room(self._layout.gap if gap is None else gap, self.arc_band(), self._arc_ends):
             self._arc_cache = None
             self._layout.documentSizeChanged.emit(self._layout.documentSize())  # the scroll range follows
             self.viewport().update()
