@@ -252,7 +252,7 @@ class ArticleView(RelationArcs, LabelTags, ArticleParts, QPlainTextEdit):
         """Show a document with its spans: its first part (core/pages.py), all of a short one."""
         self._selected = None
         self._emitted = None  # a new document's selection is said, even at the same offsets
-        self._arcs = ()  # the new document's relations come with set_arcs
+        self.set_arcs([])  # the new document's relations come with set_arcs
         self.colours = colours
         self.suggestions = []
         self.highlighter._suggested = {}

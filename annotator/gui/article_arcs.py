@@ -95,6 +95,7 @@ class RelationArcs:
     _arc_by_end: list[tuple[int, int]] = []  # (an end's UTF-16 start, the arc's number), sorted
     _arc_ends: list[int] = []  # the UTF-16 starts of the ends, once each, sorted
     _arc_places_key: tuple | None = None
+    _arc_version = 0  # counts set_arcs calls: what was computed from the arcs is kept by it
 
     @property
     def arcs(self) -> tuple[Arc, ...]:
@@ -104,6 +105,7 @@ class RelationArcs:
         """The document's relations to draw (all of them; an empty list for none). The band above
         the lines appears with the first and goes with the last."""
         self._arcs = tuple(arcs)
+        self._arc_version += 1
         self._arc_cache = None
         if not self._arcs:
             self._arc_levels = _MIN_LEVELS
@@ -115,17 +117,20 @@ class RelationArcs:
         the arcs' band above each line holding an arc's end (in the part shown). Each arc's ends
         are turned into the part's UTF-16 positions here, once (a scroll only looks them up)."""
         index, places, by_end = self.index, [], []
-        key = (self._arcs, index.text, index.start, index.end)
+        key = (self._arc_version, index.text, index.start, index.end)
         if self._arc_places_key == key:  # the same arcs over the same part: only the band changes
             self._set_band(gap)
             return
+        low, high = index.start, index.end
+        plain = index.length_utf16 == high - low  # no character takes two UTF-16 units: positions are offsets
         for number, arc in enumerate(self._arcs):
             place = []
             for start, end in ((arc.from_start, arc.from_end), (arc.to_start, arc.to_end)):
-                if not self.shows(start, max(end, start + 1)):
-                    place.append("above" if start < index.start else "below")
+                if not (start < high and max(end, start + 1) > low):  # ArticleParts.shows
+                    place.append("above" if start < low else "below")
                     continue
-                a, b = index.span_to_utf16(max(start, index.start), min(end, index.end))
+                a, b = max(start, low), min(end, high)
+                a, b = (a - low, b - low) if plain else index.span_to_utf16(a, b)
                 place.append((a, b))
                 by_end.append((a, number))
             places.append(tuple(place))
@@ -162,7 +167,7 @@ class RelationArcs:
     def _arc_key(self) -> tuple:
         offset = self.contentOffset()
         return (offset.x(), offset.y(), self.viewport().width(), self.viewport().height(),
-                self.firstVisibleBlock().blockNumber(), self._layout.gap, self.part, self._arcs,
+                self.firstVisibleBlock().blockNumber(), self._layout.gap, self.part, self._arc_version,
                 self.document().revision(), self.font().pointSizeF())
 
     def drawn_arcs(self) -> list[Drawn]:
