@@ -29,6 +29,7 @@ from annotator.core.text import detect_language
 from annotator.core.pages import Part, display_breaks, parts, shown_end, shown_text
 from annotator.core.utf16 import PartIndex
 from annotator.core.words import word_at
+from annotator.gui.article_arcs import RelationArcs
 from annotator.gui.article_layout import TagRoomLayout, glyph_at
 from annotator.gui.article_parts import ArticleParts
 from annotator.gui.article_tags import LabelTags
@@ -46,7 +47,7 @@ _RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 _order = operator.itemgetter(2, 3, 4)
 
 
-class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
+class ArticleView(RelationArcs, LabelTags, ArticleParts, QPlainTextEdit):
     """Read-only, selectable text. Emits offsets in code points only (the whole document's, when
     it shows one part of a long one)."""
 
@@ -235,6 +236,8 @@ class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
         super().paintEvent(event)
         if self.show_tags and self.spans:
             self._paint_tags(event.rect())
+        if self.arcs:
+            self._paint_arcs(event.rect())
 
     def cursorRect(self, cursor=None):  # noqa: N802 (Qt override: positions follow the alignment)
         if cursor is None:
@@ -249,6 +252,7 @@ class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
         """Show a document with its spans: its first part (core/pages.py), all of a short one."""
         self._selected = None
         self._emitted = None  # a new document's selection is said, even at the same offsets
+        self.set_arcs([])  # the new document's relations come with set_arcs
         self.colours = colours
         self.suggestions = []
         self.highlighter._suggested = {}
@@ -281,6 +285,7 @@ class ArticleView(LabelTags, ArticleParts, QPlainTextEdit):
                                    rehighlight=False)
         self.highlighter.set_suggestions([self._mark(s) for s in self.suggestions if self.shows(s.start, s.end)],
                                          rehighlight=False)
+        self._set_room()  # the arcs' ends in this part: their lines' band
         self.setPlainText(shown)
         self._set_paragraph_directions(shown, self._direction)
         self._paint_selected()

@@ -43,11 +43,7 @@ class LabelTags:
         self._tag_font = font
         self._tag_height = QFontMetrics(font).capHeight() + 5
         self._tag_pixmaps.clear()
-        gap = self._tag_height + 2 if self._show_tags else 0
-        if gap != self._layout.gap:
-            self._layout.gap = gap
-            self._layout.documentSizeChanged.emit(self._layout.documentSize())  # the scroll range follows
-            self.viewport().update()
+        self._set_room(self._tag_height + 2 if self._show_tags else 0)  # and the arcs' band (article_arcs)
 
     def _edge(self, block: QTextBlock, geometry: QRectF, position: int, *,
               start: bool) -> tuple[float, float, bool] | None:
