@@ -44,6 +44,8 @@ class Annotating:
             return
         span = self.selected_span()
         if span is not None and span.label != label:
+            if w.relating.relabel(span, label):  # it would break a relation: asked, done or declined there
+                return
             w.workspace.do(operations.UpdateSpan(w.workspace, span, f"relabel «{quoted(span.text)}» as {label}",
                                                  label=label))
         elif span is None:

@@ -27,6 +27,7 @@ from annotator.gui.learning import Learning, LearningPanel
 from annotator.gui.live import Live, is_lost
 from annotator.gui.menus import Menus
 from annotator.gui.panels import GuidelinesPanel, LabelPalette, SpanListPanel, ThemesPanel
+from annotator.gui.relating import Relating
 from annotator.gui.review import Review
 from annotator.gui.search import Search
 from annotator.gui.status import StatusLine
@@ -111,6 +112,9 @@ class MainWindow(QMainWindow):
         units_dock.hide()
         self.tabifyDockWidget(self.findChild(QDockWidget, "dock-spans"), units_dock)
         self.tabifyDockWidget(guidelines_dock, learning_dock)
+        self.relating = Relating(self)  # relations between spans: relation mode, the panel, the arcs
+        relations_dock = self.docks.dock("relations", "Relations", self.relating.panel, Qt.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.findChild(QDockWidget, "dock-spans"), relations_dock)
         self.findChild(QDockWidget, "dock-themes").raise_()
         self.menus = Menus(self)
         self.menus.build()
@@ -209,6 +213,8 @@ class MainWindow(QMainWindow):
         self.view.show_text(doc.text, doc.direction, article_font(doc.direction, self.point_size),
                             spans, self.colours, is_dark(self.view.palette()))
         self.span_panel.set_spans(spans, self.colours)
+        self.relating.cancel(message="")
+        self.relating.refresh()
         self.refresh_themes()
         self.suggestions.refresh()
         self.review.refresh()
@@ -244,6 +250,7 @@ class MainWindow(QMainWindow):
         self.view.set_spans(spans, self.colours, is_dark(self.view.palette()))
         self.span_panel.set_spans(spans, self.colours)
         self.span_panel.show_selected(self.view.selected_span_id)
+        self.relating.refresh()
         self.refresh_themes()
         self.suggestions.refresh()
         self.review.refresh()
@@ -260,6 +267,7 @@ class MainWindow(QMainWindow):
             self.view.set_spans(spans, self.colours, is_dark(self.view.palette()))
             self.span_panel.set_spans(spans, self.colours)
             self.span_panel.show_selected(selected if self.view.selected_span_id == selected else None)
+        self.relating.refresh()  # another member's (or window's) relations, or those a span took with it
         self.refresh_themes()
         if not self.review_mode and self.suggestions.source:
             self.suggestions.refresh()
@@ -318,6 +326,10 @@ class MainWindow(QMainWindow):
             self.menus.schema_changed()
         elif change.doc_id is None:
             self.after_bulk_change(set(change.doc_ids), added=change.added)
+        elif change.relations and change.delta is None:  # a relation's edit: the arcs and the panel
+            self.relating.after_change()
+            self.saved_label.setText(f"Saved {time.strftime('%H:%M:%S')}")
+            self.saved.emit(change.doc_id)
         else:
             self.after_change(change.doc_id, change.focus_span, change.delta, row=change.row,
                               suggested=change.suggested)
@@ -336,6 +348,7 @@ class MainWindow(QMainWindow):
             if focus_span is None and touched and not any(self.view.shows(s.start, s.end) for s in touched):
                 self.view.show_place(touched[0].start)  # an undo in another part of a long document: shown there
             self.span_panel.change(removed, added)
+            self.relating.refresh()  # a span deleted takes its relations; its undo brings them back
             self.learning.spans_made(len(added) if len(added) >= len(removed) else 0)  # a relabel counts; an undo not
         else:
             self.refresh_themes()
