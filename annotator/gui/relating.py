@@ -40,11 +40,20 @@ class Relating(QObject):
         self.source: Span | None = None  # relation mode: the span the relation starts at
         self.target: Span | None = None  # and the span it would go to
         self.relations: list[Relation] = []  # the open document's, in the layer shown
+        self.ends_seen: set[int] = set()  # spans that were a relation's end since the document opened
         self.panel.relation_selected.connect(lambda rid: self.go_to(rid, "from"))
         self.panel.delete_requested.connect(self.delete)
         self.panel.menu_requested.connect(self.open_menu)
+        self.dragging = AltDrag(self)  # Alt+drag from one highlight to another
+        window.view.viewport().installEventFilter(self.dragging)
 
     # --- the arcs and the panel ----------------------------------------------------------------
+
+    def opened(self) -> None:
+        """A document was opened (or the layer switched): out of relation mode, its relations shown."""
+        self.cancel(message="")
+        self.ends_seen = set()
+        self.refresh()
 
     def refresh(self) -> None:
         """Read the layer's relations on the open document again; give the view its arcs and the
@@ -58,6 +67,7 @@ class Relating(QObject):
             except DATABASE_ERRORS as err:
                 w.database_failed("read the relations", err)
                 return
+        self.ends_seen.update(i for r in self.relations for i in (r.from_id, r.to_id))
         spans = {s.id: s for s in w.view.spans}
         kinds = {k.name: k for k in w.schema.relations}
         arcs = []
@@ -72,6 +82,14 @@ class Relating(QObject):
         if set_arcs is not None:
             set_arcs(arcs)
         self.panel.set_relations(self.relations, spans, {k.name: k.colour for k in w.schema.relations})
+
+    def spans_changed(self, removed: list[Span], added: list[Span]) -> None:
+        """A span edit was committed: read the relations again only if it touched a span that is
+        (or was, since the document opened) a relation's end: a deletion took its relations, its
+        undo brought them back, a resize moved an arc's end. A label key on a fresh span reads
+        nothing more (it stays one statement)."""
+        if any(s.id in self.ends_seen for s in (*removed, *added)):
+            self.refresh()
 
     def after_change(self) -> None:
         """A relation edit (or its undo) was committed: show it, and say it is saved."""
@@ -161,6 +179,13 @@ class Relating(QObject):
         if change is not None:
             w.statusBar().showMessage(f"Related «{quoted(source.text)}» {kind_name} «{quoted(target.text)}»", 5000)
         return change is not None
+
+    def pick(self, source: Span, target: Span, at) -> QMenu:
+        """Relate ``source`` to ``target`` by a pick from the types' menu (after a drag)."""
+        self.start(source.id)
+        self.target = target
+        self.window.view.select_span(target.id)
+        return self.pick_menu(at)
 
     def pick_menu(self, at) -> QMenu:
         """After a click on the other span: its allowed types (the others shown, greyed, with why)."""
@@ -288,3 +313,39 @@ class Relating(QObject):
     def confirm(self, question: str) -> bool:
         """Ask (tests replace this)."""
         return QMessageBox.question(self.window, "Relabel breaks relations", question) == QMessageBox.Yes
+
+
+class AltDrag(QObject):
+    """Alt+drag from a span's highlight to another's: the types' menu, as after "Relate to…" and a
+    click (a plain drag still selects text)."""
+
+    def __init__(self, relating: Relating):
+        super().__init__()
+        self.relating = relating
+        self.source: Span | None = None
+
+    def _span_at(self, event) -> Span | None:
+        view = self.relating.window.view
+        spans = view.spans_at(view.offset_under(event.position().toPoint()))
+        return spans[0] if spans else None
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        kind = event.type()
+        if kind == QEvent.MouseButtonPress and event.button() == Qt.LeftButton and \
+                event.modifiers() & Qt.AltModifier and self.relating.source is None:
+            self.source = self._span_at(event)
+            return self.source is not None  # a press off any span: Qt's own
+        if self.source is None:
+            return False
+        if kind == QEvent.MouseMove:
+            return True
+        if kind == QEvent.MouseButtonRelease:
+            source, self.source = self.source, None
+            target = self._span_at(event)
+            w = self.relating.window
+            if target is None or target.id == source.id:
+                w.statusBar().showMessage("No relation made: drop on another span's highlight", 5000)
+            else:
+                self.relating.pick(source, target, watched.mapToGlobal(event.position().toPoint()))
+            return True
+        return False

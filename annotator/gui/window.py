@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
         self.relating = Relating(self)  # relations between spans: relation mode, the panel, the arcs
         relations_dock = self.docks.dock("relations", "Relations", self.relating.panel, Qt.BottomDockWidgetArea)
         self.tabifyDockWidget(self.findChild(QDockWidget, "dock-spans"), relations_dock)
+        self.findChild(QDockWidget, "dock-spans").raise_()  # the span list in front of its tabs
         self.findChild(QDockWidget, "dock-themes").raise_()
         self.menus = Menus(self)
         self.menus.build()
@@ -213,8 +214,7 @@ class MainWindow(QMainWindow):
         self.view.show_text(doc.text, doc.direction, article_font(doc.direction, self.point_size),
                             spans, self.colours, is_dark(self.view.palette()))
         self.span_panel.set_spans(spans, self.colours)
-        self.relating.cancel(message="")
-        self.relating.refresh()
+        self.relating.opened()
         self.refresh_themes()
         self.suggestions.refresh()
         self.review.refresh()
@@ -348,7 +348,7 @@ class MainWindow(QMainWindow):
             if focus_span is None and touched and not any(self.view.shows(s.start, s.end) for s in touched):
                 self.view.show_place(touched[0].start)  # an undo in another part of a long document: shown there
             self.span_panel.change(removed, added)
-            self.relating.refresh()  # a span deleted takes its relations; its undo brings them back
+            self.relating.spans_changed(removed, added)  # a span deleted takes its relations
             self.learning.spans_made(len(added) if len(added) >= len(removed) else 0)  # a relabel counts; an undo not
         else:
             self.refresh_themes()

@@ -224,3 +224,23 @@ def test_review_mode_relates_gold_spans(qtbot, window):
     assert rows(window) == []  # the annotator's layer has none
     window.undo_action.trigger()
     assert window.store.gold_relations(PERSIAN_SEED) == []
+
+
+def test_alt_drag_from_one_highlight_to_another_offers_the_types(qtbot, window):
+    window.open_document(DAEGU_SEED)
+    city = span(window, "대구시", "GPE")
+    expo = span(window, "스마트시티 엑스포 월드 콩그레스", "EVENT")
+    window._quiet_dialogs = True
+    viewport = window.view.viewport()
+    text = window.document.text
+    start, end = inside(window, city.start + 1), inside(window, expo.start + 2)
+    qtbot.mousePress(viewport, Qt.LeftButton, Qt.AltModifier, start)
+    qtbot.mouseMove(viewport, end)
+    qtbot.mouseRelease(viewport, Qt.LeftButton, Qt.AltModifier, end)
+    menu = window.last_menu
+    assert menu.objectName() == "relation-type-menu"
+    assert [a.objectName() for a in menu.actions() if a.isEnabled()] == ["relation-type-participates_in"]
+    next(a for a in menu.actions() if a.isEnabled()).trigger()
+    assert rows(window) == [(city.id, expo.id, "participates_in")]
+    assert window.view.selection()[0] == window.view.selection()[1]  # the drag selected no text
+    assert text == window.document.text
