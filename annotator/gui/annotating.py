@@ -83,7 +83,10 @@ class Annotating:
         w = self.window
         span = self.selected_span()
         if span is not None:
-            w.workspace.do(operations.DeleteSpan(w.workspace, span))
+            taken = w.relating.of_span(span.id)
+            if w.workspace.do(operations.DeleteSpan(w.workspace, span)) is not None and taken:
+                w.statusBar().showMessage(f"Deleted «{quoted(span.text)}» and its {taken} relation"
+                                          f"{'s' * (taken != 1)} (Ctrl+Z brings them back)", 6000)
 
     def edit_note(self) -> None:
         w = self.window

@@ -240,6 +240,22 @@ class Relating(QObject):
 
     # --- the panel's actions -------------------------------------------------------------------
 
+    def of_span(self, span_id: int) -> int:
+        """How many of the shown relations start or end at the span."""
+        return sum(span_id in (r.from_id, r.to_id) for r in self.relations)
+
+    def arc_clicked(self, relation_id: int) -> None:
+        """A click on an arc: its row in the panel, and both ends said."""
+        relation = self._relation(relation_id)
+        if relation is None:
+            return
+        self.panel.show_selected(relation_id)
+        ends = self.window.view.span(relation.from_id), self.window.view.span(relation.to_id)
+        if None not in ends:
+            self.window.statusBar().showMessage(
+                f"{relation.label}: «{quoted(ends[0].text)}» ({ends[0].label}) → «{quoted(ends[1].text)}» "
+                f"({ends[1].label})", 8000)
+
     def _relation(self, relation_id: int) -> Relation | None:
         return next((r for r in self.relations if r.id == relation_id), None)
 
@@ -329,8 +345,25 @@ class AltDrag(QObject):
         spans = view.spans_at(view.offset_under(event.position().toPoint()))
         return spans[0] if spans else None
 
+    def _arc_at(self, event) -> int | None:
+        arc_at = getattr(self.relating.window.view, "arc_at", None)  # drawn by article_arcs.py
+        return arc_at(event.position().toPoint() if hasattr(event, "position") else event.pos()) if arc_at else None
+
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
         kind = event.type()
+        if kind == QEvent.ContextMenu and self.relating.source is None:
+            relation_id = self._arc_at(event)
+            if relation_id is not None:  # right-click on an arc: the relation's menu
+                self.relating.open_menu(relation_id, event.globalPos())
+                return True
+            return False
+        if kind == QEvent.MouseButtonPress and event.button() == Qt.LeftButton and \
+                not event.modifiers() & Qt.AltModifier and self.relating.source is None:
+            relation_id = self._arc_at(event)
+            if relation_id is not None:  # a click on an arc (not on a letter under it)
+                self.relating.arc_clicked(relation_id)
+                return True
+            return False
         if kind == QEvent.MouseButtonPress and event.button() == Qt.LeftButton and \
                 event.modifiers() & Qt.AltModifier and self.relating.source is None:
             self.source = self._span_at(event)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtWidgets import QApplication, QDockWidget
 
 from annotator.core.schema import RelationType
 from annotator.core.workspace.operations import AddSpan
@@ -173,6 +174,8 @@ def test_deleting_a_span_takes_its_relations_and_undo_brings_both_back(qtbot, wi
     window.select_span(org.id)
     press(qtbot, window, Qt.Key_Delete)
     assert rows(window) == [] and window.view.arcs == ()
+    assert window.statusBar().currentMessage() == ("Deleted «\u2068سازمان فاوا\u2069» and its 1 relation "
+                                                   "(Ctrl+Z brings them back)")
     window.undo_action.trigger()
     assert rows(window) == made and len(window.view.arcs) == 1
 
@@ -244,3 +247,23 @@ def test_alt_drag_from_one_highlight_to_another_offers_the_types(qtbot, window):
     assert rows(window) == [(city.id, expo.id, "participates_in")]
     assert window.view.selection()[0] == window.view.selection()[1]  # the drag selected no text
     assert text == window.document.text
+
+
+def test_a_click_on_an_arc_shows_its_row_and_a_right_click_its_menu(qtbot, window, monkeypatch):
+    role, org, gpe = persian(window)
+    window.select_span(role.id)
+    press(qtbot, window, (Qt.Key_L, Qt.ControlModifier), Qt.Key_Left, "i")
+    [made] = window.store.relations(PERSIAN_SEED, "tester")
+    spot = QPoint(40, 5)
+    monkeypatch.setattr(window.view, "arc_at", lambda pos: made.id if pos == spot else None, raising=False)
+    window.relating.panel.table.clearSelection()
+    qtbot.mouseClick(window.view.viewport(), Qt.LeftButton, pos=spot)
+    assert window.relating.panel.selected_id() == made.id
+    assert window.statusBar().currentMessage() == (
+        "role_in: «\u2068مدیرعامل\u2069» (ROLE) → «\u2068سازمان فاوا\u2069» (ORG)")
+    window._quiet_dialogs = True
+    viewport = window.view.viewport()
+    QApplication.sendEvent(viewport, QContextMenuEvent(QContextMenuEvent.Mouse, spot, viewport.mapToGlobal(spot)))
+    assert window.last_menu.objectName() == "relation-menu"
+    next(a for a in window.last_menu.actions() if a.objectName() == "relation-delete").trigger()
+    assert rows(window) == []
