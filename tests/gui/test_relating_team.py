@@ -27,7 +27,7 @@ def test_a_relation_sara_makes_shows_in_a_window_following_her_layer(qtbot, pg_c
     assert [(r.from_id, r.to_id, r.label) for r in sara.store.relations("r", "sara")] == [
         (city.id, expo.id, "participates_in")]
     qtbot.waitUntil(lambda: [a.label for a in minji.view.arcs] == ["participates_in"], timeout=3000)
-    assert minji.relating.panel.table.rowCount() == 1
+    assert minji.relating.panel.row_count() == 1
     sara.undo_action.trigger()  # and its deletion too
     qtbot.waitUntil(lambda: minji.view.arcs == (), timeout=3000)
 
@@ -47,5 +47,5 @@ def test_a_member_cannot_relate_spans_in_anothers_layer(qtbot, pg_cluster, team_
     assert message.startswith("Not saved: could not relate «대구시» participates_in «스마트시티 엑스포»: "
                               "refused by the team database") and "\n" not in message
     assert minji.store.relations("r", "sara") == [] and minji.store.dump() == before
-    assert minji.view.arcs == () and minji.relating.panel.table.rowCount() == 0
+    assert minji.view.arcs == () and minji.relating.panel.row_count() == 0
     assert minji.undo_stack.count() == 0
