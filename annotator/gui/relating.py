@@ -210,8 +210,9 @@ class Relating(QObject):
         kind = event.type()
         if kind in (QEvent.ShortcutOverride, QEvent.KeyPress):
             key, text = event.key(), event.text().lower()
-            ours = key in MOVE_KEYS or (text in kinds and not event.modifiers() & ~Qt.ShiftModifier)
-            if not ours:
+            # A letter is a type's key or nothing here: a label key would relabel the span moved to.
+            letter = text.isprintable() and text.strip() != "" and not event.modifiers() & ~Qt.ShiftModifier
+            if key not in MOVE_KEYS and not letter:
                 return False
             event.accept()
             if kind == QEvent.KeyPress:
@@ -219,8 +220,11 @@ class Relating(QObject):
                     self.cancel()
                 elif key in MOVE_KEYS:
                     self.move(key)
-                else:
+                elif text in kinds:
                     self.choose(kinds[text])
+                else:
+                    self.window.statusBar().showMessage(
+                        f"{text!r} is no relation type's key: {', '.join(kinds)} (Esc cancels)", 5000)
             return True
         if kind == QEvent.MouseButtonPress and watched is self.window.view.viewport():
             if event.button() != Qt.LeftButton:

@@ -147,6 +147,8 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state, LAYOUT_VERSION)  # a layout saved by an older version is not brought back
         units_dock.setVisible(self.review_mode)  # a window closed in review mode opens out of it
+        if not self.review_mode:  # the span list in front of its tabs (a Units tab it was behind is gone)
+            self.findChild(QDockWidget, "dock-spans").raise_()
         self.live = Live(self)  # what others save shows here; a lost team database is retried
         self.activity = Activity(self)  # active time per document, written every 30 s and on close
         self.document_opened.connect(self.activity.document_changed)

@@ -83,6 +83,9 @@ def test_a_refused_type_says_why_and_writes_nothing_and_esc_cancels(qtbot, windo
     message = window.statusBar().currentMessage()
     assert message == "No relation made: a holds_role relation joins PER -> ROLE, not 'ROLE' -> 'ORG'"
     assert rows(window) == [] and window.store.dump() == before and window.undo_stack.count() == 3
+    press(qtbot, window, "p")  # a label's key relabels nothing in relation mode
+    assert window.statusBar().currentMessage() == "'p' is no relation type's key: h, i, c, m (Esc cancels)"
+    assert window.store.dump() == before
     press(qtbot, window, Qt.Key_Escape)
     assert window.relating.source is None and window.statusBar().currentMessage() == "No relation made"
     press(qtbot, window, "h")  # out of relation mode: h is no key of the article
