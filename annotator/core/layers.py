@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from annotator.core.model import GOLD, Span, Status
+from annotator.core.model import GOLD, Relation, Span, Status
 from annotator.storage import Store
 
 
@@ -55,6 +55,29 @@ class AnnotatorLayer:
 
     def update(self, span_id: int, **changes: Any) -> Span:
         return self.store.update_span(span_id, **changes)
+
+    # --- relations between its spans (issue 25) ---------------------------------------------
+
+    def relations(self, doc_id: str) -> list[Relation]:
+        return self.store.relations(doc_id, self.name)
+
+    def add_relation(self, relation: Relation) -> int | None:
+        """One statement, committed; the new relation's id, or None if it was there. With an
+        ``id`` (redo), back under that id."""
+        return self.store.add_relation(relation._replace(annotator=self.name))
+
+    def delete_relation(self, relation: Relation) -> Any | None:
+        """What restore_relation() needs, or None if it was not there (or not this layer's)."""
+        return self.store.delete_relation(relation.id, doc_id=relation.doc_id, annotator=self.name)
+
+    def restore_relation(self, relation: Relation, saved: Any = None) -> None:
+        self.store.restore_relation(relation)
+
+    def update_relation(self, relation_id: int, label: str) -> Relation:
+        found = self.store.get_relation(relation_id)
+        if found is None or found.annotator != self.name:
+            raise ValueError("that relation is not there any more")
+        return self.store.update_relation(relation_id, label=label)
 
     def themes(self, doc_id: str) -> list[str]:
         return self.store.doc_themes(doc_id, self.name)
@@ -142,6 +165,31 @@ class GoldLayer:
 
     def update(self, span_id: int, **changes: Any) -> Span:
         return self.store.update_gold_span(span_id, decided_by=self.reviewer, **changes)
+
+    def relations(self, doc_id: str) -> list[Relation]:
+        return self.store.gold_relations(doc_id)
+
+    def add_relation(self, relation: Relation) -> int | None:
+        relation = relation._replace(annotator=GOLD)
+        if relation.id is not None:  # redo: back under its id
+            self.store.restore_gold_relation(relation, {"proposed_by": [], "decided_by": self.reviewer})
+            return relation.id
+        return self.store.add_gold_relation(relation, proposed_by=[], decided_by=self.reviewer)
+
+    def delete_relation(self, relation: Relation) -> Any | None:
+        found = self.store.get_gold_relation(relation.id)
+        if found is None or found[0].doc_id != relation.doc_id:
+            return None
+        return self.store.delete_gold_relation(relation.id)
+
+    def restore_relation(self, relation: Relation, saved: Any = None) -> None:
+        provenance = saved[1] if saved else {"proposed_by": [], "decided_by": self.reviewer}
+        self.store.restore_gold_relation(relation, provenance)
+
+    def update_relation(self, relation_id: int, label: str) -> Relation:
+        if self.store.get_gold_relation(relation_id) is None:
+            raise ValueError("that relation is not there any more")
+        return self.store.update_gold_relation(relation_id, decided_by=self.reviewer, label=label)
 
     def themes(self, doc_id: str) -> list[str]:
         return self.store.gold_themes(doc_id)

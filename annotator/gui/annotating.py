@@ -44,6 +44,8 @@ class Annotating:
             return
         span = self.selected_span()
         if span is not None and span.label != label:
+            if w.relating.relabel(span, label):  # it would break a relation: asked, done or declined there
+                return
             w.workspace.do(operations.UpdateSpan(w.workspace, span, f"relabel «{quoted(span.text)}» as {label}",
                                                  label=label))
         elif span is None:
@@ -81,7 +83,10 @@ class Annotating:
         w = self.window
         span = self.selected_span()
         if span is not None:
-            w.workspace.do(operations.DeleteSpan(w.workspace, span))
+            taken = w.relating.of_span(span.id)
+            if w.workspace.do(operations.DeleteSpan(w.workspace, span)) is not None and taken:
+                w.statusBar().showMessage(f"Deleted «{quoted(span.text)}» and its {taken} relation"
+                                          f"{'s' * (taken != 1)} (Ctrl+Z brings them back)", 6000)
 
     def edit_note(self) -> None:
         w = self.window

@@ -51,6 +51,7 @@ class Host(Protocol):
     learning: Any  # learning.Learning
     review: Any  # review.Review
     activity: Any  # activity.Activity: active time
+    relating: Any  # relating.Relating: relation mode, the Relations panel, the article's arcs
     schema_editor: Any  # schema_editor.SchemaEditor, while open
 
     # The views and panels.

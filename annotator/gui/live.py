@@ -34,7 +34,7 @@ MANY_ROWS = 50  # more changed documents than this: the list is read again rathe
 AGREEMENT_EVERY = 2.0  # seconds between two recomputations of the open agreement figures
 
 # The tables whose changes another member makes to a document's layers, gold or status.
-SCHEMA_TABLES = {"labels", "themes"}
+SCHEMA_TABLES = {"labels", "themes", "relation_types"}
 
 
 def is_lost(err: BaseException) -> bool:

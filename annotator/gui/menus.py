@@ -85,6 +85,8 @@ class Menus:
             self.action(edit, "End one character later", lambda: w.annotating.nudge("end", +1), ".", local=True),
         ]
         self.action(edit, "Clear selection", w.clear_selection, "Escape", local=True)
+        edit.addSeparator()
+        w.relating.build_actions(edit)
 
         w.annotate_menu = bar.addMenu("&Annotate")
         w.occurrences_action = QAction("Label every occurrence in this document", w)

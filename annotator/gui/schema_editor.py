@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QColorDialog,
     QDialog,
     QDialogButtonBox,
+    QHeaderView,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -59,6 +60,7 @@ class SchemaEditor(QDialog):
         tabs = QTabWidget()
         for kind in KINDS:
             tabs.addTab(self._tab(kind), "Entity labels" if kind == "labels" else "Themes")
+        tabs.addTab(self._relation_tab(), "Relation types")
         self.guidelines = QPlainTextEdit()
         self.guidelines.setObjectName("guidelines-editor")
         save = QPushButton("Save the guidelines")
@@ -168,6 +170,34 @@ class SchemaEditor(QDialog):
         layout.addLayout(buttons)
         return page
 
+    def _relation_tab(self) -> QWidget:
+        """The relation types, shown read-only: they are edited in the schema file (``annotator
+        schema load FILE``); a label renamed here is renamed in their ends too."""
+        self.relation_table = QTableWidget(0, 5)
+        self.relation_table.setObjectName("relation-types-table")
+        self.relation_table.setHorizontalHeaderLabels(["Name", "Title", "Colour", "Hotkey", "Ends"])
+        self.relation_table.horizontalHeader().setSectionResizeMode(4, QHeaderView.Stretch)
+        self.relation_table.setEditTriggers(QTableWidget.NoEditTriggers)
+        note = QLabel("Shown here, edited in the schema file: annotator schema load FILE "
+                      "([[relations]] with name, title, colour, hotkey, directed, from, to).")
+        note.setTextFormat(Qt.PlainText)
+        note.setWordWrap(True)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.relation_table)
+        layout.addWidget(note)
+        return page
+
+    def _fill_relations(self) -> None:
+        kinds = self.schema().relations
+        self.relation_table.setRowCount(len(kinds))
+        for row, kind in enumerate(kinds):
+            cells = [QTableWidgetItem(kind.name), QTableWidgetItem(kind.title), QTableWidgetItem(kind.colour),
+                     QTableWidgetItem(kind.hotkey or ""), QTableWidgetItem(kind.rule())]
+            cells[2].setIcon(swatch(kind.colour))
+            for column, cell in enumerate(cells):
+                self.relation_table.setItem(row, column, cell)
+
     # --- showing ------------------------------------------------------------------------------
 
     def schema(self) -> Schema:
@@ -194,6 +224,7 @@ class SchemaEditor(QDialog):
             table.blockSignals(False)
             if 0 <= current < len(items):
                 table.selectRow(current)
+        self._fill_relations()
         stored = self.schema().guidelines
         if stored != self._guidelines_shown:  # else the text being typed (not saved yet) stays
             self.guidelines.setPlainText(stored)

@@ -34,6 +34,10 @@ def span_menu(window: Host, span: Span) -> QMenu:
     menu.addAction(window.delete_action)
     menu.addAction(window.note_action)
     menu.addAction(window.occurrences_action)  # this span's text and label, everywhere it occurs
+    relate = menu.addAction("Relate to…")
+    relate.setObjectName("relate-span")
+    relate.setShortcut(window.relating.start_action.shortcut())
+    relate.triggered.connect(lambda checked=False, span_id=span.id: window.relating.start(span_id))
     menu.addAction(window.everywhere_action)
     menu.addSeparator()
     for action in window.nudge_actions:

@@ -27,6 +27,7 @@ from annotator.gui.learning import Learning, LearningPanel
 from annotator.gui.live import Live, is_lost
 from annotator.gui.menus import Menus
 from annotator.gui.panels import GuidelinesPanel, LabelPalette, SpanListPanel, ThemesPanel
+from annotator.gui.relating import Relating
 from annotator.gui.review import Review
 from annotator.gui.search import Search
 from annotator.gui.status import StatusLine
@@ -111,6 +112,10 @@ class MainWindow(QMainWindow):
         units_dock.hide()
         self.tabifyDockWidget(self.findChild(QDockWidget, "dock-spans"), units_dock)
         self.tabifyDockWidget(guidelines_dock, learning_dock)
+        self.relating = Relating(self)  # relations between spans: relation mode, the panel, the arcs
+        relations_dock = self.docks.dock("relations", "Relations", self.relating.panel, Qt.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.findChild(QDockWidget, "dock-spans"), relations_dock)
+        self.findChild(QDockWidget, "dock-spans").raise_()  # the span list in front of its tabs
         self.findChild(QDockWidget, "dock-themes").raise_()
         self.menus = Menus(self)
         self.menus.build()
@@ -142,6 +147,8 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state, LAYOUT_VERSION)  # a layout saved by an older version is not brought back
         units_dock.setVisible(self.review_mode)  # a window closed in review mode opens out of it
+        if not self.review_mode:  # the span list in front of its tabs (a Units tab it was behind is gone)
+            self.findChild(QDockWidget, "dock-spans").raise_()
         self.live = Live(self)  # what others save shows here; a lost team database is retried
         self.activity = Activity(self)  # active time per document, written every 30 s and on close
         self.document_opened.connect(self.activity.document_changed)
@@ -209,6 +216,7 @@ class MainWindow(QMainWindow):
         self.view.show_text(doc.text, doc.direction, article_font(doc.direction, self.point_size),
                             spans, self.colours, is_dark(self.view.palette()))
         self.span_panel.set_spans(spans, self.colours)
+        self.relating.opened()
         self.refresh_themes()
         self.suggestions.refresh()
         self.review.refresh()
@@ -244,6 +252,7 @@ class MainWindow(QMainWindow):
         self.view.set_spans(spans, self.colours, is_dark(self.view.palette()))
         self.span_panel.set_spans(spans, self.colours)
         self.span_panel.show_selected(self.view.selected_span_id)
+        self.relating.refresh()
         self.refresh_themes()
         self.suggestions.refresh()
         self.review.refresh()
@@ -260,6 +269,7 @@ class MainWindow(QMainWindow):
             self.view.set_spans(spans, self.colours, is_dark(self.view.palette()))
             self.span_panel.set_spans(spans, self.colours)
             self.span_panel.show_selected(selected if self.view.selected_span_id == selected else None)
+        self.relating.refresh()  # another member's (or window's) relations, or those a span took with it
         self.refresh_themes()
         if not self.review_mode and self.suggestions.source:
             self.suggestions.refresh()
@@ -318,6 +328,10 @@ class MainWindow(QMainWindow):
             self.menus.schema_changed()
         elif change.doc_id is None:
             self.after_bulk_change(set(change.doc_ids), added=change.added)
+        elif change.relations and change.delta is None:  # a relation's edit: the arcs and the panel
+            self.relating.after_change()
+            self.saved_label.setText(f"Saved {time.strftime('%H:%M:%S')}")
+            self.saved.emit(change.doc_id)
         else:
             self.after_change(change.doc_id, change.focus_span, change.delta, row=change.row,
                               suggested=change.suggested)
@@ -336,6 +350,7 @@ class MainWindow(QMainWindow):
             if focus_span is None and touched and not any(self.view.shows(s.start, s.end) for s in touched):
                 self.view.show_place(touched[0].start)  # an undo in another part of a long document: shown there
             self.span_panel.change(removed, added)
+            self.relating.spans_changed(removed, added)  # a span deleted takes its relations
             self.learning.spans_made(len(added) if len(added) >= len(removed) else 0)  # a relabel counts; an undo not
         else:
             self.refresh_themes()

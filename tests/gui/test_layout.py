@@ -98,7 +98,7 @@ def test_in_review_mode_the_units_panel_shares_the_bottom_and_the_article_keeps_
     _every_label_in_sight(window)
     _nothing_shown_empty(window)
     bars = [[bar.tabText(i) for i in range(bar.count())] for bar in _shown_tab_bars(window)]
-    assert ["Spans", "Units"] in bars
+    assert ["Spans", "Units", "Relations"] in bars
     qtbot.keyClick(window.view, Qt.Key_R, Qt.ControlModifier)  # and out again: the span list, no tabs
     qtbot.waitUntil(lambda: _idle(window))
     assert not window.review_mode and not units.isVisible()

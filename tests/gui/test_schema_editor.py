@@ -280,3 +280,14 @@ def test_the_themes_panel_stays_in_place_through_schema_edits(qtbot, window):
     QApplication.processEvents()
     assert panel.boxes[first].geometry().top() == top
     assert panel.layout().count() == len(panel.boxes) + 1  # the boxes and one stretch
+
+
+def test_relation_types_are_shown_read_only_and_follow_a_label_rename(qtbot, window):
+    dialog = editor(qtbot, window)
+    table = dialog.relation_table
+    shown = [[table.item(r, c).text() for c in (0, 3, 4)] for r in range(table.rowCount())]
+    assert shown == [["holds_role", "h", "PER -> ROLE"], ["role_in", "i", "ROLE -> ORG|GPE"],
+                     ["located_in", "c", "ORG|EVENT|LOC -> GPE|LOC"], ["participates_in", "m", "PER|ORG|GPE -> EVENT"]]
+    assert not table.editTriggers()  # edited in the schema file
+    assert dialog.rename("labels", names(window).index("ROLE"), "POSITION")
+    assert table.item(0, 4).text() == "PER -> POSITION"

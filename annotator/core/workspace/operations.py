@@ -46,6 +46,7 @@ class Change:
     schema: Any = None  # the label schema a schema edit left (annotator.core.schema.Schema)
     renamed: tuple[str, str, str] | None = None  # (kind, old name, new name) a schema edit renamed
     suggested: tuple[int, int] | None = None
+    relations: bool = False  # the layer's relations on the document changed (relation_operations.py)
 
 
 class Operation:
