@@ -94,6 +94,8 @@ class ExportReport:
     parts: int = 0  # the Docs they were written as
     model_left_out: int = 0  # training formats: the model layers (suggestions) not exported
     overlap_risk: str = ""  # why the overlapping spans written may be lost in the target tool, if they may
+    relations: int = 0  # written (annotator's JSONL)
+    relations_left_out: int = 0  # in the layers written, in a format that has no relations (yet)
 
     @property
     def misaligned(self) -> list[Misaligned]:
@@ -135,6 +137,11 @@ class ExportReport:
         if self.renamed:
             parts.append(f"{counted(len(self.renamed), 'document')} in a file not named by the id (listed in "
                          f"{BRAT_NAMES})")
+        if self.relations:
+            parts.append(counted(self.relations, "relation"))
+        if self.relations_left_out:
+            parts.append(f"{counted(self.relations_left_out, 'relation')} left out: {self.format} has no relations "
+                         "(jsonl keeps them)")
         if self.model_left_out:
             parts.append(f"the model layer (suggestions; {counted(self.model_left_out, 'document')}) left out: "
                          "--include-model or --annotator model exports it")
@@ -247,9 +254,10 @@ def layers(store: Store, options: ExportOptions, report: ExportReport | None = N
         ids = [doc.id for doc in docs]
         gold = store.gold_layers(ids) if options.gold or tokens else {}
         found = store.layers(ids)
-        related = options.format == "jsonl"  # issue 25: only annotator's own format carries relations so far
-        relations = store.relation_layers(ids) if related and not options.gold else {}
-        gold_relations = store.gold_relation_layers(ids) if related and options.gold else {}
+        # issue 25: only annotator's own format carries relations so far; the others count what they leave out
+        related = options.format == "jsonl"
+        relations = store.relation_layers(ids) if not options.gold else {}
+        gold_relations = store.gold_relation_layers(ids) if options.gold else {}
         for doc in docs:
             by_annotator = found.get(doc.id, {})
             if no_model and MODEL in by_annotator:
@@ -265,6 +273,10 @@ def layers(store: Store, options: ExportOptions, report: ExportReport | None = N
                 if wanted_status and status != wanted_status:
                     continue
                 decided = gold_relations.get(doc.id, [])
+                if report is not None:
+                    setattr(report, "relations" if related else "relations_left_out",
+                            getattr(report, "relations" if related else "relations_left_out") + len(decided))
+                decided = decided if related else []
                 yield Layer(doc, GOLD, entry["status"], [s for s, _ in entry["spans"]], entry["themes"],
                             entry["updated_at"], [p for _, p in entry["spans"]], keep,
                             [r for r, _ in decided], [p for _, p in decided])
@@ -280,8 +292,14 @@ def layers(store: Store, options: ExportOptions, report: ExportReport | None = N
                     entry = {"spans": [], "themes": [], "status": Status.NEW, "updated_at": ""}
                 if wanted_status and entry["status"].value != wanted_status:
                     continue
+                mine = relations.get(doc.id, {}).get(name, [])
+                if report is not None and mine:
+                    if related:
+                        report.relations += len(mine)
+                    else:
+                        report.relations_left_out += len(mine)
                 yield Layer(doc, name, entry["status"].value, entry["spans"], entry["themes"], entry["updated_at"],
-                            keep=keep, relations=relations.get(doc.id, {}).get(name, []))
+                            keep=keep, relations=mine if related else [])
 
 
 def _each_layer(store: Store, options: ExportOptions, report: ExportReport,
@@ -408,7 +426,7 @@ def export_file(store: Store, path: str | Path, options: ExportOptions,
     if options.format in INCEPTION:
         from annotator.core import inception_export
 
-        report = ExportReport()
+        report = ExportReport(format=options.format)
         return inception_export.export(target, options.format, _each_layer(store, options, report, progress),
                                        report, ExportError)
     if target.is_dir():
@@ -485,7 +503,7 @@ def _export_brat(store: Store, folder: Path, options: ExportOptions,
     import shutil
 
     shutil.rmtree(partial, ignore_errors=True)
-    report = ExportReport()
+    report = ExportReport(format=options.format)
     try:
         if not partial.parent.is_dir():
             raise ExportError(f"cannot write {folder}: the folder {partial.parent} does not exist")

@@ -87,6 +87,19 @@ def test_relations_import_export_and_import_again_exactly(store: Store, tmp_path
         assert unstamped(_export(other)) == unstamped(lines)
 
 
+def test_an_export_counts_its_relations_and_says_what_a_format_without_them_left_out(store: Store, tmp_path: Path):
+    import_paths(store, [write(tmp_path / "in.jsonl", _lines(PERSIAN, KOREAN))], annotator="tester")
+    written = export(store, io.StringIO(), ExportOptions())
+    assert written.relations == 4 and "4 relations" in written.summary()
+    assert "left out" not in written.summary()
+    for fmt in ("doccano", "labelstudio"):
+        report = export(store, io.StringIO(), ExportOptions(format=fmt))
+        assert (report.relations, report.relations_left_out) == (0, 4)
+        assert f"4 relations left out: {fmt} has no relations (jsonl keeps them)" in report.summary()
+    one = export(store, io.StringIO(), ExportOptions(format="doccano", annotator="minji"))
+    assert one.relations_left_out == 1  # only the layers written
+
+
 def test_a_line_without_relations_is_written_as_before(store: Store, tmp_path: Path):
     plain = {**PERSIAN, "relations": []}
     import_paths(store, [write(tmp_path / "in.jsonl", _lines(plain))], annotator="tester")
