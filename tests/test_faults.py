@@ -336,9 +336,11 @@ def test_a_damaged_file_is_one_line_pointing_to_check_and_recover_saves_the_rest
 
     db = tmp_path / "dmg.db"
     assert cli("--db", str(db), "import", str(articles(tmp_path / "d.jsonl", "d", 600))).returncode == 0
-    size = db.stat().st_size
-    page = (size // 4096) // 2
-    with open(db, "r+b") as handle:  # 4 KB of noise over a page in the middle of the file
+    with sqlite3.connect(db) as reading:  # a page in the middle of the documents table (not an index or a count)
+        pages = [n for (n,) in reading.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'documents' AND pagetype = 'leaf' ORDER BY pageno")]
+    page = pages[len(pages) // 2] - 1  # dbstat numbers pages from 1
+    with open(db, "r+b") as handle:  # 4 KB of noise over it
         handle.seek(page * 4096)
         handle.write(random.Random(3).randbytes(4096))
     for args in (("docs",), ("export", "--include-untouched")):  # both read every document

@@ -55,7 +55,7 @@ def test_the_migration_counts_an_older_team_databases_spans(cluster):
                     owner.execute(INSERT_SPAN, span_row(who, word))
             owner.execute(INSERT_SPAN, [*span_row("sara", "خبر")[:4], "ORG", "خبر", NOW, NOW])
             owner.commit()
-            assert team.init(owner) == ["p007_progress_counts"]
+            assert team.init(owner) == ["p007_progress_counts", "p008_relations"]
             counts = sorted(owner.execute("SELECT doc_id, annotator, label, n FROM span_counts").fetchall())
             matches = sorted(owner.execute("SELECT doc_id, a, b, label, n FROM span_matches").fetchall())
             assert counts == sorted(owner.execute(SCRATCH_COUNTS.replace("?", "%s")).fetchall())
