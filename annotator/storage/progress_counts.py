@@ -4,7 +4,8 @@ change, on both backends: the SQL of SQLite's migration m010 and PostgreSQL's p0
 - ``span_counts``: spans per document, layer and label (a row only while there is one);
 - ``span_matches``: exact matches (same start, end and label) per document, pair of layers
   (``a`` < ``b``) and label;
-- ``progress_totals`` (SQLite): over the finished layers (status ``done``), per layer and label the
+- ``progress_totals`` (SQLite here; a team database's, kept as deltas: ``team_progress_totals``):
+  over the finished layers (status ``done``), per layer and label the
   spans (``b`` = ''), and per ordered pair of layers and label the first one's spans on documents
   both finished (``n``) and the matches there (``m``): what ``progress`` shows without ``since``.
 

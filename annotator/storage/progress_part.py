@@ -39,7 +39,9 @@ class ProgressPart:
     """Part of :class:`annotator.storage.store.Store`."""
 
     db: Any
-    _PROGRESS_TOTALS = True  # progress_totals kept by the database (m010; not on a team database)
+    # Where the totals over the finished layers are kept (m010; a team database: p009, its deltas
+    # folded into its totals first by _PROGRESS_FOLD).
+    _PROGRESS_TOTALS, _PROGRESS_FOLD = "progress_totals", ""
 
     def progress_queue_sizes(self) -> dict[str, int]:
         """How many documents each queue holds."""
@@ -61,8 +63,10 @@ class ProgressPart:
         """(annotator, label, spans) in finished layers: kept in ``progress_totals`` where there is
         one (a file) and ``since`` is not given, else summed from ``span_counts``."""
         if since is None and self._PROGRESS_TOTALS:
+            if self._PROGRESS_FOLD:
+                self.db.execute(self._PROGRESS_FOLD)
             return [tuple(r) for r in self.db.execute(
-                "SELECT a, label, n FROM progress_totals WHERE b = '' AND n > 0").fetchall()]
+                f"SELECT a, label, n FROM {self._PROGRESS_TOTALS} WHERE b = '' AND n > 0").fetchall()]
         return [(a, label, int(n)) for a, label, n in self.db.execute(
             f"SELECT c.annotator, c.label, sum(c.n) FROM span_counts c {_done('d', 'c.doc_id', 'c.annotator')}"
             "GROUP BY c.annotator, c.label",
@@ -75,7 +79,7 @@ class ProgressPart:
         summed from the counts the triggers keep (``span_counts``, ``span_matches``)."""
         if since is None and self._PROGRESS_TOTALS:
             return [tuple(r) for r in self.db.execute(
-                "SELECT a, b, label, n, m FROM progress_totals WHERE b <> '' AND n > 0").fetchall()]
+                f"SELECT a, b, label, n, m FROM {self._PROGRESS_TOTALS} WHERE b <> '' AND n > 0").fetchall()]
         return [(a, b, label, int(n), int(m)) for a, b, label, n, m in self.db.execute(
             f"SELECT da.annotator, db.annotator, c.label, sum(c.n), sum(COALESCE(m.n, 0)) {_PAIRS}"
             "GROUP BY da.annotator, db.annotator, c.label", [_since(since)] * 2).fetchall()]

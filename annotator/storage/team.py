@@ -38,7 +38,8 @@ LEAD_TABLES = ("settings", "documents", "labels", "themes", "relation_types")  #
 # The database's own copies, made by its triggers: everyone reads them, nobody writes them (a
 # document's pieces come with the document, whoever may insert it: issue 22, p005; the counts
 # progress sums come with the spans, whoever writes them: issue 24, p007).
-DERIVED_TABLES = ("document_pieces", "span_counts", "span_matches")
+DERIVED_TABLES = ("document_pieces", "span_counts", "span_matches", "progress_totals", "progress_deltas",
+                  "progress_sums")
 # Issue 24: time is a member's own, as their layer is (each writes only their rows, all read them);
 # a queue is the leads' and owner's to write, and each annotator reads only their own.
 TIME_TABLES = ("active_time", "imported_time")

@@ -8,7 +8,7 @@ and the triggers and policies that make the database, not the client, decide who
 
 from __future__ import annotations
 
-from annotator.storage import progress_counts
+from annotator.storage import progress_counts, team_progress_totals
 from annotator.storage.common import RECOLOURED_THEMES
 from annotator.storage.team_relations import P008_RELATIONS
 
@@ -545,4 +545,5 @@ INSERT INTO span_matches(doc_id, a, b, label, n)
         ("UPDATE", "gone NEW TABLE AS fresh",
          progress_counts._CHANGED.format(side="f"), progress_counts._CHANGED.format(side="g"))))),
     ("p008_relations", P008_RELATIONS),  # issue 25: relations (annotator.storage.team_relations)
+    ("p009_progress_totals", team_progress_totals.P009_PROGRESS_TOTALS),  # issue 24: progress without since
 ]

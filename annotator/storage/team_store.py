@@ -357,8 +357,7 @@ class TeamStore(Store):
         return True
 
     # --- annotations -----------------------------------------------------------------------------
-
-    _PROGRESS_TOTALS = False  # progress sums span_counts and span_matches per document (p007)
+    _PROGRESS_TOTALS, _PROGRESS_FOLD = "progress_sums", "SELECT annotator_progress_fold()"  # p009
 
     def add_spans(self, spans: list[Span]) -> int:
         """As on a file, in one statement for the whole page: a row at a time, each its own
