@@ -43,6 +43,17 @@ def test_the_pieces_run_on_a_tiny_corpus(tmp_path: Path):
     row = agreement.row()
     assert "agreement over 3 annotators x 40 documents" in row and row.rstrip().endswith(("ok", "MISSED"))
     assert json.loads(agreement.to_json())["ok"] in (True, False)
+    from annotator import benchmarks_progress
+
+    with Store.open(db) as store:
+        before = {name: len(store.db.execute("SELECT id FROM spans WHERE annotator = ?", [name]).fetchall())
+                  for name in "bc"}
+    # --quick: progress is measured on the database agreement just filled with b's and c's layers
+    progress_figures = benchmarks_progress.sqlite_figures(db, 40)
+    assert [f.unit for f in progress_figures] == ["s", "s"]
+    with Store.open(db) as store:
+        assert {name: len(store.db.execute("SELECT id FROM spans WHERE annotator = ?", [name]).fetchall())
+                for name in "bc"} == before  # the same layers, kept as they were
 
 
 def test_a_figure_judges_by_ratio_or_by_value():
