@@ -44,17 +44,22 @@ class BarChart(QWidget):
         painter = QPainter(self)
         self.draw(painter, self.width(), self.height())
 
-    def draw(self, painter: QPainter, width: int, height: int) -> None:
-        palette = self.palette()
+    def frame(self, painter: QPainter, width: int, height: int) -> QColor:
+        """The chart's background and bold title; returns the text colour."""
         painter.setRenderHint(QPainter.Antialiasing)
-        painter.fillRect(0, 0, width, height, palette.base())
-        text = palette.text().color()
+        painter.fillRect(0, 0, width, height, self.palette().base())
+        text = self.palette().text().color()
         title_font = QFont(self.font())
         title_font.setBold(True)
         painter.setFont(title_font)
         painter.setPen(text)
         painter.drawText(QRectF(0, 4, width, 22), Qt.AlignHCenter | Qt.AlignVCenter, self.title)
         painter.setFont(self.font())
+        return text
+
+    def draw(self, painter: QPainter, width: int, height: int) -> None:
+        palette = self.palette()
+        text = self.frame(painter, width, height)
         left, right, top, bottom = 48, 12, 34, 58
         plot = QRectF(left, top, max(10, width - left - right), max(10, height - top - bottom))
         values = [v for _, vs in self.series for v in vs if v is not None]
@@ -131,15 +136,7 @@ class ScatterChart(BarChart):
         from annotator.core.report_html import nice
 
         palette = self.palette()
-        painter.setRenderHint(QPainter.Antialiasing)
-        painter.fillRect(0, 0, width, height, palette.base())
-        text = palette.text().color()
-        title_font = QFont(self.font())
-        title_font.setBold(True)
-        painter.setFont(title_font)
-        painter.setPen(text)
-        painter.drawText(QRectF(0, 4, width, 22), Qt.AlignHCenter | Qt.AlignVCenter, self.title)
-        painter.setFont(self.font())
+        text = self.frame(painter, width, height)
         left, right, top, bottom = 48, 16, 46, 46
         plot = QRectF(left, top, max(10, width - left - right), max(10, height - top - bottom))
         most = nice(max((x for x, _ in self.points), default=0) or 1)
