@@ -278,6 +278,21 @@ class _TitlesHeader(QHeaderView):
         pass  # nor the current cell's column
 
 
+def row_table(model, name: str) -> QTableView:
+    """A read-only table of whole rows, one selected at a time, one text line high: the span
+    list's and the relations panel's."""
+    table = QTableView()
+    table.setObjectName(name)
+    table.setModel(model)
+    table.verticalHeader().hide()
+    table.setSelectionBehavior(QAbstractItemView.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    table.setWordWrap(False)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+    return table
+
+
 class SpanListPanel(QWidget):
     """The document's spans in text order, with delete, relabel and note (buttons, keys and a
     right-click menu)."""
@@ -291,15 +306,7 @@ class SpanListPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("span-list")
         self.model = SpanListModel(self)
-        self.table = QTableView()
-        self.table.setObjectName("span-table")
-        self.table.setModel(self.model)
-        self.table.verticalHeader().hide()
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table = row_table(self.model, "span-table")
         self.table.setContextMenuPolicy(Qt.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._menu_at)
         header = _TitlesHeader(self.table)

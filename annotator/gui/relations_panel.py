@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QVBoxLayout, QWidget
 
 from annotator.core.model import Relation, Span
-from annotator.gui.panels import swatch
+from annotator.gui.panels import row_table, swatch
 from annotator.gui.plain import alignment, isolate
 
 
@@ -79,15 +79,7 @@ class RelationsPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("relations-panel")
         self.model = RelationsModel(self)
-        self.table = QTableView()
-        self.table.setObjectName("relations-table")
-        self.table.setModel(self.model)
-        self.table.verticalHeader().hide()
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table = row_table(self.model, "relations-table")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.Interactive)
         header.resizeSection(0, 140)
