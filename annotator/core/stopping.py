@@ -88,6 +88,16 @@ def die_with_parent() -> None:
         pass
 
 
+def _child_begins(read_end: int) -> None:
+    """A forked child's first steps: the pipe's other end closed, the default handling of a stop
+    (the parent's handlers ask for one, which no one in the child would act on), and an end with
+    its parent's."""
+    os.close(read_end)
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, signal.SIG_DFL)
+    die_with_parent()
+
+
 def run_apart(work: Callable[[], object]) -> None:
     """Run ``work`` where a stop can end it at once. A long call into C that holds Python's lock
     (crfsuite's training: seconds between the moments it lets Python run) keeps any signal
@@ -103,10 +113,7 @@ def run_apart(work: Callable[[], object]) -> None:
     if pid == 0:  # the child: no handler of the parent's, and no life after it
         code = 1
         try:
-            os.close(read_end)
-            for stop in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(stop, signal.SIG_DFL)
-            die_with_parent()
+            _child_begins(read_end)
             try:
                 work()
                 code = 0
@@ -143,10 +150,7 @@ def produced_apart(produce: Callable[[], Iterable[T]], *, batch: int = 200) -> I
     if pid == 0:  # the child: makes the items, sends them, and has no life after it
         code = 1
         try:
-            os.close(read_end)
-            for stop in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(stop, signal.SIG_DFL)
-            die_with_parent()
+            _child_begins(read_end)
             with os.fdopen(write_end, "wb") as out:
                 items: list[T] = []
                 try:
