@@ -115,6 +115,21 @@ def test_arc_ends_sit_over_their_spans_in_a_wrapped_persian_paragraph(qtbot):
     assert any(p.x() < margin or p.x() > view.viewport().width() - margin for p in path)
 
 
+def test_arc_ends_sit_over_their_spans_after_emoji_in_both_languages(qtbot):
+    # Each emoji before the spans is one code point and two UTF-16 units (the family, five and
+    # eight): an end converted by the wrong count would land letters away, off a short span.
+    for prefix, text, direction, spans, arcs, width in (
+            ("😀🇮🇷 ", PERSIAN, "rtl", PERSIAN_SPANS, PERSIAN_ARCS, 330),
+            ("🎉👩‍👩‍👧 ", KOREAN, "ltr", KOREAN_SPANS, KOREAN_ARCS, 420)):
+        n = len(prefix)
+        moved = [s._replace(start=s.start + n, end=s.end + n) for s in spans]
+        moved_arcs = [Arc(a.id, a.from_start + n, a.from_end + n, a.to_start + n, a.to_end + n, a.label, a.colour,
+                          a.directed) for a in arcs]
+        view = _view(qtbot, prefix + text, direction, moved, width)
+        view.set_arcs(moved_arcs)
+        _check_ends(view, prefix + text, moved, moved_arcs)
+
+
 def test_arc_ends_sit_over_their_spans_in_korean(qtbot):
     view = _view(qtbot, KOREAN, "ltr", KOREAN_SPANS, 420)
     view.set_arcs(KOREAN_ARCS)
