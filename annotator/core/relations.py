@@ -15,7 +15,7 @@ from typing import Any
 
 from annotator.core.model import Relation, Span
 from annotator.core.schema import Schema
-from annotator.core.text import shown
+from annotator.core.text import fold, shown
 
 
 def relation_problem(schema: Schema, kind: str, from_label: str, to_label: str) -> str | None:
@@ -80,3 +80,19 @@ def relation_items(relations: list[Relation], ids: Mapping[int | None, str],
             item.update(given[relation.id])
         items.append(item)
     return sorted(items, key=lambda item: (int(item["from"][1:]), int(item["to"][1:]), item["label"]))
+
+
+def spans_holding(spans: Iterable[Span], query: str, after: Span | None = None) -> list[Span]:
+    """The spans whose text holds ``query`` as search folds them (Arabic ي/ك as Persian ی/ک, no
+    ZWNJ or harakat, case ignored), in reading order from the first after ``after`` (then from
+    the document's start): what typing the other span's words finds in relation mode. ``after``
+    itself is left out."""
+    needle = fold(query.strip())
+    if not needle:
+        return []
+    found = sorted((s for s in spans if needle in fold(s.text) and (after is None or s.id != after.id)),
+                   key=lambda s: (s.start, s.end))
+    if after is None:
+        return found
+    later = [s for s in found if (s.start, s.end) > (after.start, after.end)]
+    return later + [s for s in found if (s.start, s.end) <= (after.start, after.end)]

@@ -112,6 +112,50 @@ class RelationArcs:
         self._set_room()
         self.viewport().update()
 
+    def change_arcs(self, removed: set[int], added: list[Arc]) -> None:
+        """Some arcs gone (by id) and some new: the same as ``set_arcs`` with the list changed,
+        but only the new arcs' ends are placed (a relation made by key is one arc among
+        thousands), when the part shown is the one the others were placed in."""
+        key = self._arc_places_key
+        index = self.index
+        if key is None or key[0] != self._arc_version or key[1:] != (index.text, index.start, index.end) \
+                or not self._arcs:  # nothing placed yet for this part (or no band yet): all of them
+            self.set_arcs(sorted([a for a in self._arcs if a.id not in removed] + added, key=lambda a: a.id))
+            return
+        # The arcs stay in the order of their ids (the order relations are made), as set_arcs has them.
+        merged = sorted([(arc.id, n, arc) for n, arc in enumerate(self._arcs) if arc.id not in removed]
+                        + [(arc.id, -1, arc) for arc in added], key=lambda item: item[0])
+        number = {old: new for new, (_, old, _) in enumerate(merged) if old >= 0}
+        arcs = [arc for _, _, arc in merged]
+        places = [self._arc_places[old] if old >= 0 else self._place(arc) for _, old, arc in merged]
+        by_end = [(a, number[n]) for a, n in self._arc_by_end if n in number]
+        by_end += [(p[0], new) for new, (_, old, _) in enumerate(merged) if old < 0
+                   for p in places[new] if not isinstance(p, str)]
+        by_end.sort()
+        self._arcs = tuple(arcs)
+        self._arc_version += 1
+        self._arc_cache = None
+        if not self._arcs:
+            self._arc_levels = _MIN_LEVELS
+        self._arc_places, self._arc_by_end = places, by_end
+        self._arc_places_key = (self._arc_version, index.text, index.start, index.end)
+        self._arc_ends = sorted({a for a, _ in by_end})
+        self._set_band(None)
+        self.viewport().update()
+
+    def _place(self, arc: Arc) -> tuple:
+        """The arc's ends in the part shown: each UTF-16 [a, b) there, or "above" or "below" it."""
+        index = self.index
+        low, high = index.start, index.end
+        place: list = []
+        for start, end in ((arc.from_start, arc.from_end), (arc.to_start, arc.to_end)):
+            if not (start < high and max(end, start + 1) > low):  # ArticleParts.shows
+                place.append("above" if start < low else "below")
+                continue
+            a, b = max(start, low), min(end, high)
+            place.append((a - low, b - low) if index.length_utf16 == high - low else index.span_to_utf16(a, b))
+        return tuple(place)
+
     def _set_room(self, gap: int | None = None) -> None:
         """The layout's room: ``gap`` above every line (the label tags'; as it is when None), and
         the arcs' band above each line holding an arc's end (in the part shown). Each arc's ends
@@ -121,19 +165,10 @@ class RelationArcs:
         if self._arc_places_key == key:  # the same arcs over the same part: only the band changes
             self._set_band(gap)
             return
-        low, high = index.start, index.end
-        plain = index.length_utf16 == high - low  # no character takes two UTF-16 units: positions are offsets
         for number, arc in enumerate(self._arcs):
-            place = []
-            for start, end in ((arc.from_start, arc.from_end), (arc.to_start, arc.to_end)):
-                if not (start < high and max(end, start + 1) > low):  # ArticleParts.shows
-                    place.append("above" if start < low else "below")
-                    continue
-                a, b = max(start, low), min(end, high)
-                a, b = (a - low, b - low) if plain else index.span_to_utf16(a, b)
-                place.append((a, b))
-                by_end.append((a, number))
-            places.append(tuple(place))
+            place = self._place(arc)
+            by_end += [(p[0], number) for p in place if not isinstance(p, str)]
+            places.append(place)
         by_end.sort()
         self._arc_places, self._arc_by_end, self._arc_places_key = places, by_end, key
         self._arc_ends = sorted({a for a, _ in by_end})

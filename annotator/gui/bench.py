@@ -9,6 +9,8 @@ scenario and its floor per figure, kept together so each reads beside what it is
 - add span while recording active time: the same key presses with the window's activity
   room hearing them, against the same with it deaf (the floor; target: at most 8 ms, and the
   two side by side show what recording adds);
+- relations (:mod:`annotator.gui.bench_relations`): the same document with 2,000 relations
+  against it without (at most 2x), and a relation added by key (at most 16 ms);
 - start: a new process until the window is shown, against a bare QMainWindow with an empty
   QListView in a new process (target: at most 1.5 s);
 - learning (:func:`run_learning_benchmarks`): on 1,000 annotated documents, Suggestions → Learn
@@ -38,6 +40,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
 from annotator.benchmarks import Figure
+from annotator.gui.bench_relations import relation_figures, write_related
 from annotator.core.importing import import_paths
 from annotator.core.project import open_project
 from annotator.core.resources import seeds_dir
@@ -222,9 +225,11 @@ def run_window_benchmarks(workdir: Path, *, runs: int = 7, progress: Callable[[s
     corpus = workdir / "long.jsonl"
     corpus.write_text(json.dumps({"id": "long", "lang": "fa", "text": text, "spans": spans,
                                   "annotator": "bench"}, ensure_ascii=False) + "\n", encoding="utf-8")
-    db = workdir / "bench.db"  # the corpus's database after a corpus run: the long document joins it
+    related = workdir / "long-related.jsonl"  # the same text and spans, with relations (bench_relations.py)
+    write_related(related, text, spans)
+    db = workdir / "bench.db"  # the corpus's database after a corpus run: the long documents join it
     store = open_project(db)
-    import_paths(store, [seeds_dir(), corpus], annotator="bench")
+    import_paths(store, [seeds_dir(), corpus, related], annotator="bench")
     window = MainWindow(store, "bench", QSettings(str(workdir / "ui.ini"), QSettings.IniFormat))
     window.resize(1400, 900)
     window.show()
@@ -275,6 +280,7 @@ def run_window_benchmarks(workdir: Path, *, runs: int = 7, progress: Callable[[s
         deaf += add_spans_by_key(window, "long", "bench", 10, _free_char(331 + 53 * i))
         window.activity.listen(True)
         recording += add_spans_by_key(window, "long", "bench", 10, _free_char(661 + 53 * i))
+    relations = relation_figures(window, statistics.median(added), runs=runs, progress=progress)
     window.close()
     store.close()
 
@@ -289,6 +295,7 @@ def run_window_benchmarks(workdir: Path, *, runs: int = 7, progress: Callable[[s
                None, "<= 8 ms", 8.0, False),
         Figure("add one span while recording active time (median; floor: not recording)",
                statistics.median(recording), "ms", statistics.median(deaf), "<= 8 ms", 8.0, False),
+        *relations,
         Figure("start to first window", start_app * 1000, "ms", start_floor * 1000, "<= 1500 ms", 1500.0, False),
     ]
 

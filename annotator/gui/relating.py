@@ -1,7 +1,9 @@
 """Relations between spans in the window (issue 25), everything but drawing them: the relation
 mode (a key or the span menu's "Relate to…", then the other span by arrows, Tab or a click, then
-the type's key or a pick from a small menu), the Relations panel and its menu, the relabel that
-would break a relation (asked first), and the arcs the article is given (ArticleView.set_arcs).
+the type's key or a pick from a small menu; ``/`` finds it by its words), the Relations panel and
+its menu, the relabel that would break a relation (asked first), and the arcs the article is given
+(ArticleView.set_arcs; after an edit only the relations it changed); over 400 lines: the mode, the
+panel and the relabel all work on the one list of the open document's relations kept here.
 
 Edits go through the workspace's operations (annotator.core.workspace.relation_operations), so
 they are undone and redone like span edits and saved at once, in the layer shown (gold in review
@@ -10,18 +12,20 @@ mode). Typed against annotator.gui.host.Host.
 
 from __future__ import annotations
 
+import bisect
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QMenu, QMessageBox
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
 from annotator.core.bidi import is_rtl, quoted
 from annotator.core.model import Relation, Span
-from annotator.core.relations import broken_by_relabel, relation_problem
+from annotator.core.relations import broken_by_relabel, relation_problem, spans_holding
 from annotator.core.workspace.relation_operations import (AddRelation, ChangeRelationType, DeleteRelation,
                                                           RelabelBreaking)
 from annotator.gui.article_arcs import Arc
 from annotator.gui.panels import swatch
+from annotator.gui.relation_find import SpanFinder
 from annotator.gui.relations_panel import RelationsPanel
 from annotator.storage import DATABASE_ERRORS
 
@@ -45,6 +49,13 @@ class Relating(QObject):
         self.panel.delete_requested.connect(self.delete)
         self.panel.menu_requested.connect(self.open_menu)
         self.dragging = AltDrag(self)  # Alt+drag from one highlight to another
+        self.finder = SpanFinder()  # relation mode's "/": the other span found by typing its words
+        self.matches: list[Span] = []
+        window.statusBar().addPermanentWidget(self.finder)
+        self.finder.typed.connect(self.find)
+        self.finder.step.connect(self.find_next)
+        self.finder.kept.connect(self._found)
+        self.finder.closed.connect(self._found)
         window.view.viewport().installEventFilter(self.dragging)
 
     # --- the arcs and the panel ----------------------------------------------------------------
@@ -69,19 +80,23 @@ class Relating(QObject):
                 return
         self.ends_seen.update(i for r in self.relations for i in (r.from_id, r.to_id))
         spans = {s.id: s for s in w.view.spans}
-        kinds = {k.name: k for k in w.schema.relations}
+        set_arcs = getattr(w.view, "set_arcs", None)
+        if set_arcs is not None:
+            set_arcs(self._arcs(self.relations, spans))
+        self.panel.set_relations(self.relations, spans, {k.name: k.colour for k in w.schema.relations})
+
+    def _arcs(self, relations: list[Relation], spans: dict[int, Span]) -> list[Arc]:
+        """The arcs of ``relations`` whose ends are among ``spans`` (by id)."""
+        kinds = {k.name: k for k in self.window.schema.relations}
         arcs = []
-        for relation in self.relations:
+        for relation in relations:
             ends = spans.get(relation.from_id), spans.get(relation.to_id)
             if ends[0] is None or ends[1] is None:
                 continue
             kind = kinds.get(relation.label)
             arcs.append(Arc(relation.id, ends[0].start, ends[0].end, ends[1].start, ends[1].end, relation.label,
                             kind.colour if kind else "#5C6B7A", kind.directed if kind else True))
-        set_arcs = getattr(w.view, "set_arcs", None)
-        if set_arcs is not None:
-            set_arcs(arcs)
-        self.panel.set_relations(self.relations, spans, {k.name: k.colour for k in w.schema.relations})
+        return arcs
 
     def spans_changed(self, removed: list[Span], added: list[Span]) -> None:
         """A span edit was committed: read the relations again only if it touched a span that is
@@ -91,9 +106,25 @@ class Relating(QObject):
         if any(s.id in self.ends_seen for s in (*removed, *added)):
             self.refresh()
 
-    def after_change(self) -> None:
-        """A relation edit (or its undo) was committed: show it, and say it is saved."""
-        self.refresh()
+    def after_change(self, delta: tuple[list[Relation], list[Relation]] | None = None) -> None:
+        """A relation edit (or its undo) was committed: show it. ``delta``: the relations it
+        removed and added, which are all that is redrawn (None: read them all again)."""
+        w = self.window
+        change_arcs = getattr(w.view, "change_arcs", None)
+        if delta is None or change_arcs is None:
+            self.refresh()
+            return
+        removed, added = delta
+        gone = {r.id for r in removed}
+        relations = [r for r in self.relations if r.id not in gone] if gone else list(self.relations)
+        for relation in added:  # where its id puts it: the order they were made, as the store gives them
+            relations.insert(bisect.bisect([r.id for r in relations], relation.id), relation)
+        self.relations = relations
+        ends = {i for r in added for i in (r.from_id, r.to_id)}
+        self.ends_seen.update(ends)
+        spans = {i: span for i in ends if (span := w.view.span(i)) is not None}
+        change_arcs(gone, self._arcs(added, spans))
+        self.panel.change(gone, added, spans)
 
     # --- relation mode -------------------------------------------------------------------------
 
@@ -117,8 +148,8 @@ class Relating(QObject):
         w.view.installEventFilter(self)
         w.view.viewport().installEventFilter(self)
         keys = ", ".join(k.hotkey for k in w.schema.relations if k.hotkey) or "pick a type"
-        w.statusBar().showMessage(f"Relation from «{quoted(source.text)}»: move to the other span (arrows / Tab), "
-                                  f"then the type's key ({keys}), Esc cancels")
+        w.statusBar().showMessage(f"Relation from «{quoted(source.text)}»: move to the other span (arrows / Tab, "
+                                  f"or / and its words), then the type's key ({keys}), Esc cancels")
         w.view.setFocus()
 
     def cancel(self, message: str = "No relation made") -> None:
@@ -127,6 +158,7 @@ class Relating(QObject):
             return
         source = self.source
         self.source = self.target = None
+        self.finder.hide()
         w.view.removeEventFilter(self)
         w.view.viewport().removeEventFilter(self)
         if message:
@@ -156,6 +188,42 @@ class Relating(QObject):
         w.view.select_span(self.target.id)
         w.statusBar().showMessage(f"Relation from «{quoted(self.source.text)}» to «{quoted(self.target.text)}» "
                                   f"({self.target.label}): the type's key, Esc cancels")
+
+    def find(self, query: str) -> None:
+        """The find field's text changed: the target is the first span after the source that
+        holds it (the target stays where no span does, and the status bar says so)."""
+        if self.source is None:
+            return
+        self.matches = spans_holding(self._order(), query, self.source)
+        if self.matches:
+            self._aim(self.matches[0])
+        elif query.strip():
+            self.window.statusBar().showMessage(f"No span holds «{quoted(query.strip())}» (Esc closes the field)")
+
+    def find_next(self, step: int) -> None:
+        if self.source is None or not self.matches:
+            return
+        ids = [s.id for s in self.matches]
+        here = ids.index(self.target.id) if self.target is not None and self.target.id in ids else -1
+        self._aim(self.matches[(here + step) % len(self.matches)])
+
+    def _aim(self, span: Span) -> None:
+        self.target = span
+        self.window.view.select_span(span.id)
+        place = f", {self.matches.index(span) + 1} of {len(self.matches)}" if span in self.matches else ""
+        self.window.statusBar().showMessage(
+            f"Relation from «{quoted(self.source.text)}» to «{quoted(span.text)}» ({span.label}{place}): "
+            f"Enter keeps it, Tab the next")
+
+    def _found(self) -> None:
+        """The field closed (Enter, Esc, or the focus gone): the keys are the article's again."""
+        if self.source is None:
+            return
+        self.window.view.setFocus()
+        keys = ", ".join(k.hotkey for k in self.window.schema.relations if k.hotkey)
+        to = f" to «{quoted(self.target.text)}» ({self.target.label})" if self.target is not None else ""
+        self.window.statusBar().showMessage(f"Relation from «{quoted(self.source.text)}»{to}: the type's key "
+                                            f"({keys}), Esc cancels")
 
     def _rtl(self, span: Span) -> bool:
         text = self.window.document.text if self.window.document is not None else ""
@@ -223,10 +291,19 @@ class Relating(QObject):
                     self.move(key)
                 elif text in kinds:
                     self.choose(kinds[text])
+                elif text == "/":
+                    self.matches = []
+                    self.finder.open()
+                    self.window.statusBar().showMessage("Type the other span's words: Tab the next, Enter keeps "
+                                                        "it, Esc closes")
                 else:
                     self.window.statusBar().showMessage(
                         f"{text!r} is no relation type's key: {', '.join(kinds)} (Esc cancels)", 5000)
             return True
+        if kind == QEvent.FocusOut and watched is self.window.view and event.reason() in (
+                Qt.MouseFocusReason, Qt.ShortcutFocusReason) and QApplication.focusWidget() is not self.finder:
+            self.cancel(message="No relation made: the keys went elsewhere")  # a click on another pane, Alt+a key
+            return False
         if kind == QEvent.MouseButtonPress and watched is self.window.view.viewport():
             if event.button() != Qt.LeftButton:
                 return False

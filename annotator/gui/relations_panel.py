@@ -5,6 +5,8 @@ that 2,000 relations are shown at once (rows are drawn as they scroll into view)
 
 from __future__ import annotations
 
+import bisect
+
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
@@ -35,6 +37,20 @@ class RelationsModel(QAbstractTableModel):
         self.relations, self.spans, self.colours = list(relations), spans, colours
         self._icons = {}
         self.endResetModel()
+
+    def change(self, removed: set[int], added: list[Relation], spans: dict[int, Span]) -> None:
+        """Rows gone (relations' ids) and new rows (``spans``: their ends), each new one where its
+        id puts it (the order they were made); the other rows stay as they are."""
+        for row in sorted((n for n, r in enumerate(self.relations) if r.id in removed), reverse=True):
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self.relations[row]
+            self.endRemoveRows()
+        self.spans.update(spans)
+        for relation in added:
+            row = bisect.bisect([r.id for r in self.relations], relation.id)
+            self.beginInsertRows(QModelIndex(), row, row)
+            self.relations.insert(row, relation)
+            self.endInsertRows()
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802,B008 (Qt's names)
         return 0 if parent.isValid() else len(self.relations)
@@ -110,6 +126,14 @@ class RelationsPanel(QWidget):
         selected = self.selected_id()
         self.model.set_relations(relations, spans, colours)
         self.show_selected(selected)
+        self._quiet = False
+
+    def change(self, removed: set[int], added: list[Relation], spans: dict[int, Span]) -> None:
+        """Some relations gone (by id), some new (``spans``: their ends by id)."""
+        self._quiet = True
+        selected = self.selected_id()
+        self.model.change(removed, added, spans)
+        self.show_selected(selected if selected not in removed else None)
         self._quiet = False
 
     def selected_id(self) -> int | None:

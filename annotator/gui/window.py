@@ -329,7 +329,7 @@ class MainWindow(QMainWindow):
         elif change.doc_id is None:
             self.after_bulk_change(set(change.doc_ids), added=change.added)
         elif change.relations and change.delta is None:  # a relation's edit: the arcs and the panel
-            self.relating.after_change()
+            self.relating.after_change(change.relation_delta)
             self.saved_label.setText(f"Saved {time.strftime('%H:%M:%S')}")
             self.saved.emit(change.doc_id)
         else:

@@ -53,7 +53,7 @@ def test_a_relation_by_keyboard_in_persian_moves_left_to_the_next_span(qtbot, wi
     window.select_span(role.id)
     press(qtbot, window, (Qt.Key_L, Qt.ControlModifier))
     message = window.statusBar().currentMessage()
-    assert message.startswith("Relation from «\u2068مدیرعامل\u2069»: move to the other span (arrows / Tab)")
+    assert message.startswith("Relation from «\u2068مدیرعامل\u2069»: move to the other span (arrows / Tab, or / and its words)")
     assert "(h, i, c, m), Esc cancels" in message
     press(qtbot, window, Qt.Key_Left)  # right to left: the next span is drawn to the left
     assert window.view.selected_span_id == org.id

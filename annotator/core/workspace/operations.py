@@ -47,6 +47,7 @@ class Change:
     renamed: tuple[str, str, str] | None = None  # (kind, old name, new name) a schema edit renamed
     suggested: tuple[int, int] | None = None
     relations: bool = False  # the layer's relations on the document changed (relation_operations.py)
+    relation_delta: tuple[list[Any], list[Any]] | None = None  # (relations removed, added), when only they changed
 
 
 class Operation:

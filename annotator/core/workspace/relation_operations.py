@@ -31,7 +31,13 @@ class _RelationOperation(Operation):
         return None
 
     def change(self, undone: bool) -> Change:
-        return Change(self, undone, self.doc_id, relations=True)
+        removed, added = self.delta()
+        return Change(self, undone, self.doc_id, relations=True,
+                      relation_delta=(added, removed) if undone else (removed, added))
+
+    def delta(self) -> tuple[list[Relation], list[Relation]]:
+        """The relations the step forward removed and added (undo swaps them)."""
+        raise NotImplementedError
 
 
 class AddRelation(_RelationOperation):
@@ -56,6 +62,9 @@ class AddRelation(_RelationOperation):
         if self.layer.delete_relation(self.relation) is None:
             raise ValueError("that relation is not there any more")
 
+    def delta(self) -> tuple[list[Relation], list[Relation]]:
+        return [], [self.relation]
+
 
 class DeleteRelation(_RelationOperation):
     def __init__(self, workspace: Workspace, relation: Relation, description: str = ""):
@@ -74,6 +83,9 @@ class DeleteRelation(_RelationOperation):
     def backward(self) -> None:
         self.layer.restore_relation(self.relation, self.saved)
 
+    def delta(self) -> tuple[list[Relation], list[Relation]]:
+        return [self.relation], []
+
 
 class ChangeRelationType(_RelationOperation):
     def __init__(self, workspace: Workspace, relation: Relation, label: str):
@@ -89,6 +101,9 @@ class ChangeRelationType(_RelationOperation):
 
     def backward(self) -> None:
         self.relation = self.layer.update_relation(self.relation.id, self.before)
+
+    def delta(self) -> tuple[list[Relation], list[Relation]]:
+        return [self.relation._replace(label=self.before)], [self.relation._replace(label=self.label)]
 
 
 class RelabelBreaking(UpdateSpan):
