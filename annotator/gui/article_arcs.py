@@ -19,7 +19,9 @@ Levels: on each line, the horizontal runs (with their labels) are stacked bottom
 first, each at the lowest level where it overlaps no other; the band grows (up to
 ``MAX_LEVELS``) when the lines on screen need more levels than it has. The type's name is drawn
 once, on the arc's top (its run on the line of its upper end), with the page's background behind
-it; a directed arc has an arrow head at its ``to`` end.
+it; a directed arc has an arrow head at its ``to`` end. The selected relation's arc (its row in
+the Relations panel, or a click on it) and the one hovered are drawn on top, thicker, the label
+filled with the type's colour.
 
 Cost: the geometry of the arcs on screen is computed once per layout or scroll (a key of the
 content offset, the viewport's size, the first paragraph shown, the gap and the arcs) and kept;
@@ -96,10 +98,22 @@ class RelationArcs:
     _arc_ends: list[int] = []  # the UTF-16 starts of the ends, once each, sorted
     _arc_places_key: tuple | None = None
     _arc_version = 0  # counts set_arcs calls: what was computed from the arcs is kept by it
+    _arc_focus: int | None = None  # the arc of the relation selected (its panel row, a click on it)
+    _arc_hover: int | None = None  # the arc under the pointer when its tooltip showed
 
     @property
     def arcs(self) -> tuple[Arc, ...]:
         return self._arcs
+
+    def set_arc_focus(self, relation_id: int | None) -> None:
+        """Draw this relation's arc over the others, thicker, its label filled (None: none)."""
+        if relation_id != self._arc_focus:
+            self._arc_focus = relation_id
+            self.viewport().update()
+
+    def focused_arcs(self) -> set[int]:
+        """The arcs drawn stressed: the selected relation's and the one hovered."""
+        return {i for i in (self._arc_focus, self._arc_hover) if i is not None}
 
     def set_arcs(self, arcs: list[Arc]) -> None:
         """The document's relations to draw (all of them; an empty list for none). The band above
@@ -381,9 +395,12 @@ class RelationArcs:
         painter = QPainter(self.viewport())
         painter.setRenderHint(QPainter.Antialiasing)
         painter.setFont(self._arc_font())
+        stressed = self.focused_arcs()
+        drawn = sorted(drawn, key=lambda item: item.arc.id in stressed)  # the stressed ones on top
         for item in drawn:
             colour = QColor(item.arc.colour)
-            painter.setPen(QPen(colour, 1.5, Qt.SolidLine, Qt.FlatCap, Qt.MiterJoin))
+            painter.setPen(QPen(colour, 3.0 if item.arc.id in stressed else 1.5, Qt.SolidLine, Qt.FlatCap,
+                                Qt.MiterJoin))
             painter.setBrush(Qt.NoBrush)
             for points in item.lines:
                 painter.drawPolyline(QPolygonF(points))
@@ -396,9 +413,12 @@ class RelationArcs:
                 continue
             colour = QColor(item.arc.colour)
             painter.setPen(QPen(colour, 1))
-            painter.setBrush(background)
+            painter.setBrush(colour if item.arc.id in stressed else background)
             painter.drawRoundedRect(item.label, 3, 3)
-            painter.setPen(colour.lighter(135) if dark else colour.darker(135))
+            if item.arc.id in stressed:  # filled: the text in the page's colour
+                painter.setPen(background)
+            else:
+                painter.setPen(colour.lighter(135) if dark else colour.darker(135))
             painter.drawText(item.label, Qt.AlignCenter, item.arc.label)
         painter.end()
 
@@ -424,8 +444,14 @@ class RelationArcs:
                 f"«{isolate(text[arc.to_start:arc.to_end])}»")
 
     def viewportEvent(self, event) -> bool:  # noqa: N802 (Qt override: an arc's tooltip)
+        if event.type() == QEvent.Leave and self._arc_hover is not None:
+            self._arc_hover = None
+            self.viewport().update()
         if event.type() == QEvent.ToolTip and self._arcs:
             found = self.arc_at(QPointF(event.pos()))
+            if found != self._arc_hover:  # hovering an arc stresses it, and both its ends are said
+                self._arc_hover = found
+                self.viewport().update()
             if found is not None:
                 arc = next(a for a in self._arcs if a.id == found)
                 QToolTip.showText(event.globalPos(), tooltip(self.arc_description(arc)), self)

@@ -45,7 +45,7 @@ class Relating(QObject):
         self.target: Span | None = None  # and the span it would go to
         self.relations: list[Relation] = []  # the open document's, in the layer shown
         self.ends_seen: set[int] = set()  # spans that were a relation's end since the document opened
-        self.panel.relation_selected.connect(lambda rid: self.go_to(rid, "from"))
+        self.panel.relation_selected.connect(self._row_selected)
         self.panel.delete_requested.connect(self.delete)
         self.panel.menu_requested.connect(self.open_menu)
         self.dragging = AltDrag(self)  # Alt+drag from one highlight to another
@@ -64,6 +64,7 @@ class Relating(QObject):
         """A document was opened (or the layer switched): out of relation mode, its relations shown."""
         self.cancel(message="")
         self.ends_seen = set()
+        self._stress(None)
         self.refresh()
 
     def refresh(self) -> None:
@@ -332,11 +333,21 @@ class Relating(QObject):
         if relation is None:
             return
         self.panel.show_selected(relation_id)
+        self._stress(relation_id)
         ends = self.window.view.span(relation.from_id), self.window.view.span(relation.to_id)
         if None not in ends:
             self.window.statusBar().showMessage(
                 f"{relation.label}: «{quoted(ends[0].text)}» ({ends[0].label}) → «{quoted(ends[1].text)}» "
                 f"({ends[1].label})", 8000)
+
+    def _row_selected(self, relation_id: int) -> None:
+        self._stress(relation_id)
+        self.go_to(relation_id, "from")
+
+    def _stress(self, relation_id: int | None) -> None:
+        set_arc_focus = getattr(self.window.view, "set_arc_focus", None)
+        if set_arc_focus is not None:
+            set_arc_focus(relation_id)
 
     def _relation(self, relation_id: int) -> Relation | None:
         return next((r for r in self.relations if r.id == relation_id), None)

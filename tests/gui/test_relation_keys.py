@@ -10,7 +10,7 @@ from PySide6.QtGui import QInputMethodEvent, QKeyEvent
 from PySide6.QtWidgets import QApplication
 
 from tests.gui.test_relating import persian, press, rows, span
-from tests.helpers import DAEGU_SEED
+from tests.helpers import DAEGU_SEED, PERSIAN_SEED
 
 
 def type_into(qtbot, widget, text: str) -> None:
@@ -137,3 +137,31 @@ def test_relation_edits_redraw_only_what_changed_and_leave_what_a_full_read_woul
     window.redo_action.trigger()
     check()
     assert len(window.view.arcs) == len(rows(window)) == 2
+
+
+def colour_pixels(window, colour: str) -> int:
+    from PySide6.QtGui import QColor
+    image = window.view.viewport().grab().toImage()
+    want = QColor(colour)
+    return sum(1 for y in range(0, image.height()) for x in range(0, image.width())
+               if abs(image.pixelColor(x, y).red() - want.red()) < 8
+               and abs(image.pixelColor(x, y).green() - want.green()) < 8
+               and abs(image.pixelColor(x, y).blue() - want.blue()) < 8)
+
+
+def test_the_selected_relation_s_arc_is_drawn_stressed_until_another_document_opens(qtbot, window):
+    window.open_document(DAEGU_SEED)
+    city = span(window, "대구시", "GPE")
+    span(window, "스마트시티 엑스포 월드 콩그레스", "EVENT")
+    window.select_span(city.id)
+    press(qtbot, window, (Qt.Key_L, Qt.ControlModifier), Qt.Key_Right, "m")
+    [relation] = window.relating.relations
+    colour = next(k.colour for k in window.schema.relations if k.name == "participates_in")
+    plain = colour_pixels(window, colour)
+    assert plain > 0 and window.view.focused_arcs() == set()
+    window.relating.panel.table.selectRow(0)  # the panel's row, as a click on it selects it
+    assert window.view.focused_arcs() == {relation.id}
+    stressed = colour_pixels(window, colour)
+    assert stressed > plain * 1.5  # a thicker line and a filled label
+    window.open_document(PERSIAN_SEED)
+    assert window.view.focused_arcs() == set()
