@@ -26,15 +26,23 @@ MINJI = {"fa": [("حمید رضایی", "PER"), ("مشهد", "GPE"), ("ایرا�
                 ("서울특별시 경찰청", "ORG")]}
 
 
+# Relations (issue 25) between the spans above, named by their words: (from, to, type).
+RELATIONS = {("fa", "sara"): [("سامانه\u200cهای هوشمند", "مشهد", "located_in")],
+             ("ko", "minji"): [("김정은", "위원장", "holds_role"), ("서울특별시 경찰청", "대구시", "located_in")]}
+
+
 def _record(doc_id: str, text: str, annotator: str, spans: list[tuple[str, str]], nfd: bool = False) -> dict:
     raw = unicodedata.normalize("NFD", text) if nfd else text
     out = []
-    for word, label in spans:
+    for n, (word, label) in enumerate(spans):
         w = unicodedata.normalize("NFD", word) if nfd else word
         start = raw.index(w)
-        out.append({"start": start, "end": start + len(w), "label": label})
+        out.append({"id": f"w{n}", "start": start, "end": start + len(w), "label": label})
+    words = [word for word, _ in spans]
+    relations = [{"from": f"w{words.index(a)}", "to": f"w{words.index(b)}", "label": kind}
+                 for a, b, kind in RELATIONS.get((doc_id[:2], annotator), [])]
     return {"id": doc_id, "text": raw, "annotator": annotator, "status": "done", "spans": out,
-            "themes": ["international"] if annotator == "sara" else []}
+            "themes": ["international"] if annotator == "sara" else [], **({"relations": relations} if relations else {})}
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +102,13 @@ def test_every_json_format_loads_with_datasets(db: Store, tmp_path: Path, fmt: s
             for span in row["spans"]:
                 assert row["text"][span["start"]:span["end"]] == span["text"]
         assert {(r["id"], r["annotator"]) for r in ds} >= {("fa-x", "sara"), ("ko-x", "minji")}
+        related = {}  # each relation's ends, read through datasets' columns: the words they join, exactly
+        for row in ds:
+            ids = {span["id"]: row["text"][span["start"]:span["end"]] for span in row["spans"] if span.get("id")}
+            for relation in row.get("relations") or []:
+                related.setdefault((row["id"][:2], row["annotator"]), []).append(
+                    (ids[relation["from"]], ids[relation["to"]], relation["label"]))
+        assert {k: sorted(v) for k, v in related.items()} == {k: sorted(v) for k, v in RELATIONS.items()}
     if fmt == "doccano":  # UTF-16 offsets, as doccano's editor counts them
         row = next(r for r in ds if r["doc_id"] == "fa-x" and r["annotator"] == "sara")
         utf16 = row["text"].encode("utf-16-le")
