@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
@@ -30,11 +30,25 @@ from PySide6.QtWidgets import (
 from annotator.core.resources import default_schema_path
 from annotator.core.schema import RelationType, Schema, colour_for, load_schema_file, valid_name
 from annotator.core.text import counted
+from annotator.core.workspace.operations import EditSchema
 from annotator.core.workspace.relation_operations import DeleteRelationType
 from annotator.gui.panels import swatch
 
 if TYPE_CHECKING:
-    from annotator.gui.schema_editor import SchemaEditor
+    from annotator.gui.host import Host
+
+
+class Editor(Protocol):
+    """What the tab uses of the label editor (annotator.gui.schema_editor.SchemaEditor, which
+    imports this module)."""
+
+    window: Host
+
+    def schema(self) -> Schema: ...
+    def say(self, text: str) -> None: ...
+    def fill(self) -> None: ...
+    def push(self, text: str, after: Schema, rename: tuple[str, str, str] | None = None) -> bool: ...
+    def run(self, operation: EditSchema) -> bool: ...
 
 COLUMNS = ("Name", "Title", "Colour", "Hotkey", "Directed", "From", "To", "Description")
 NAME, TITLE, COLOUR, HOTKEY, DIRECTED, FROM, TO, DESCRIPTION = range(len(COLUMNS))
@@ -52,7 +66,7 @@ def ends_text(labels: tuple[str, ...]) -> str:
 
 
 class RelationTypesTab(QWidget):
-    def __init__(self, editor: SchemaEditor):
+    def __init__(self, editor: Editor):
         super().__init__()
         self.editor = editor
         self.table = QTableWidget(0, len(COLUMNS))
@@ -142,7 +156,7 @@ class RelationTypesTab(QWidget):
         if changed == kinds[row]:
             return False
         kinds[row] = changed
-        return self.editor._push(text, self._with(kinds))
+        return self.editor.push(text, self._with(kinds))
 
     def rename(self, row: int, new: str) -> bool:
         kinds = list(self.kinds())
@@ -154,7 +168,7 @@ class RelationTypesTab(QWidget):
             return self._refused(f"Not renamed: {new!r} " + ("is another relation type's name" if new in taken else
                                                              "must be 1-64 characters without spaces or quotes"))
         kinds[row] = dataclasses.replace(kinds[row], name=new)
-        return self.editor._push(f"rename relation type {old} as {new}", self._with(kinds), ("relations", old, new))
+        return self.editor.push(f"rename relation type {old} as {new}", self._with(kinds), ("relations", old, new))
 
     def retitle(self, row: int, title: str) -> bool:
         return self._change(row, f"retitle relation type {self.kinds()[row].name}", title=title)
@@ -209,7 +223,7 @@ class RelationTypesTab(QWidget):
         colour = colour_for([i.colour for i in (*schema.labels, *schema.relations)], [t.colour for t in schema.themes],
                             kind="relations")
         kinds = [*schema.relations, RelationType(name=f"relation{n}", colour=colour)]
-        added = self.editor._push(f"add relation type relation{n}", self._with(kinds))
+        added = self.editor.push(f"add relation type relation{n}", self._with(kinds))
         self.table.setCurrentCell(len(kinds) - 1, NAME)
         return added
 
@@ -231,7 +245,7 @@ class RelationTypesTab(QWidget):
             added.append(dataclasses.replace(kind, from_labels=ends[0], to_labels=ends[1], hotkey=hotkey))
         if not added:
             return self._refused("Nothing added: the default relation types' ends name labels this schema lacks")
-        return self.editor._push(f"add {counted(len(added), 'default relation type')}",
+        return self.editor.push(f"add {counted(len(added), 'default relation type')}",
                                  self._with([*schema.relations, *added]))
 
     def delete(self, row: int) -> bool:

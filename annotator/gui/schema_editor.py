@@ -211,7 +211,7 @@ class SchemaEditor(QDialog):
 
     # --- changing -----------------------------------------------------------------------------
 
-    def _push(self, text: str, after: Schema, rename: tuple[str, str, str] | None = None) -> bool:
+    def push(self, text: str, after: Schema, rename: tuple[str, str, str] | None = None) -> bool:
         return self.run(operations.EditSchema(self.window.workspace, text, self.schema(), after, rename))
 
     def run(self, operation: operations.EditSchema) -> bool:
@@ -250,14 +250,14 @@ class SchemaEditor(QDialog):
             self.fill()
             return False
         items[row] = dataclasses.replace(items[row], name=new)
-        return self._push(f"rename {KINDS[kind]} {old} as {new}", self._replace(kind, items), (kind, old, new))
+        return self.push(f"rename {KINDS[kind]} {old} as {new}", self._replace(kind, items), (kind, old, new))
 
     def retitle(self, kind: str, row: int, title: str) -> bool:
         items = list(self.items(kind))
         if title == (items[row].title or ""):
             return False
         items[row] = dataclasses.replace(items[row], title=title)
-        return self._push(f"retitle {items[row].name}", self._replace(kind, items))
+        return self.push(f"retitle {items[row].name}", self._replace(kind, items))
 
     def set_hotkey(self, kind: str, row: int, key: str) -> bool:
         key = key.lower()
@@ -272,14 +272,14 @@ class SchemaEditor(QDialog):
             self.fill()
             return False
         items[row] = dataclasses.replace(items[row], hotkey=key or None)
-        return self._push(f"key {key or 'none'} for {items[row].name}", self._replace(kind, items))
+        return self.push(f"key {key or 'none'} for {items[row].name}", self._replace(kind, items))
 
     def recolour(self, kind: str, row: int, colour: str) -> bool:
         items = list(self.items(kind))
         if colour.upper() == items[row].colour.upper():
             return False
         items[row] = dataclasses.replace(items[row], colour=colour.upper())
-        return self._push(f"recolour {items[row].name}", self._replace(kind, items))
+        return self.push(f"recolour {items[row].name}", self._replace(kind, items))
 
     def pick_colour(self, kind: str, row: int) -> None:
         if row < 0:
@@ -295,7 +295,7 @@ class SchemaEditor(QDialog):
             return False
         items[row], items[target] = items[target], items[row]
         self.tables[kind].selectRow(target)
-        return self._push(f"move {items[target].name}", self._replace(kind, items))
+        return self.push(f"move {items[target].name}", self._replace(kind, items))
 
     def add(self, kind: str) -> bool:
         items = list(self.items(kind))
@@ -306,7 +306,7 @@ class SchemaEditor(QDialog):
         colour = colour_for([i.colour for i in self.items("labels")], [i.colour for i in self.items("themes")],
                             kind=kind)  # the farthest from every colour in use
         items.append(Label(name=f"NEW{n}", colour=colour))
-        self._push(f"add {KINDS[kind]} NEW{n}", self._replace(kind, items))
+        self.push(f"add {KINDS[kind]} NEW{n}", self._replace(kind, items))
         self.tables[kind].setCurrentCell(len(items) - 1, 0)
         return True
 
@@ -320,10 +320,10 @@ class SchemaEditor(QDialog):
                      "rename it, or delete those first")
             return False
         name = items.pop(row).name
-        return self._push(f"remove {KINDS[kind]} {name}", self._replace(kind, items))
+        return self.push(f"remove {KINDS[kind]} {name}", self._replace(kind, items))
 
     def save_guidelines(self) -> bool:
         text = self.guidelines.toPlainText()
         if text == self.schema().guidelines:
             return False
-        return self._push("edit the guidelines", dataclasses.replace(self.schema(), guidelines=text))
+        return self.push("edit the guidelines", dataclasses.replace(self.schema(), guidelines=text))
