@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotator.core.model import GOLD
 from annotator.core.resources import default_schema_path
 from annotator.core.schema import RelationType, Schema, colour_for, load_schema_file, valid_name
 from annotator.core.text import counted
@@ -254,7 +255,15 @@ class RelationTypesTab(QWidget):
         if not 0 <= row < len(kinds):
             return False
         name = kinds.pop(row).name
-        used = self.editor.window.store.relation_type_usage(name)
+        store = self.editor.window.store
+        layers = store.relation_type_usage(name)
+        used = sum(layers.values())
+        if store.role not in (None, "owner"):  # a lead deletes their own layer's and gold's (a file: any)
+            theirs = sorted(layer for layer in layers if layer not in (store.member, GOLD))
+            if theirs:
+                return self._refused(f"Not deleted: {name} is used in {', '.join(theirs)}'s layer"
+                                     f"{'s' * (len(theirs) > 1)}; they delete those relations first, "
+                                     "or the owner deletes the type")
         if used and not self.confirm(f"{counted(used, 'relation')} of type {name} (every annotator's and gold's) "
                                      f"will be deleted with it. Delete {name}? Undo (Ctrl+Z) brings them back."):
             self.editor.say(f"Not deleted: {name}")

@@ -167,10 +167,13 @@ class SchemaPart:
                 raise ValueError(f"{new!r} exists already")
             self.db.execute("UPDATE relation_types SET name = ? WHERE name = ?", [new, old])
 
-    def relation_type_usage(self, name: str) -> int:
-        """How many relations (every layer's, gold's included) are of type ``name``."""
-        return self.db.execute("SELECT (SELECT COUNT(*) FROM relations WHERE label = ?) + "
-                               "(SELECT COUNT(*) FROM gold_relations WHERE label = ?)", [name, name]).fetchone()[0]
+    def relation_type_usage(self, name: str) -> dict[str, int]:
+        """How many relations of type ``name`` each layer has (gold's under ``gold``); layers
+        without any are left out."""
+        return dict(self.db.execute(
+            "SELECT annotator, COUNT(*) FROM relations WHERE label = ? GROUP BY annotator "
+            "UNION ALL SELECT 'gold', COUNT(*) FROM gold_relations WHERE label = ? HAVING COUNT(*) > 0",
+            [name, name]).fetchall())
 
     def take_relations_of_type(self, name: str) -> tuple[list[Relation], list[tuple[Relation, dict[str, Any]]]]:
         """Delete every relation of type ``name`` (every layer's and gold's), so that the type can

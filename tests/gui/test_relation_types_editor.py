@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QColorDialog, QLineEdit, QMessageBox
 from annotator.core.model import GOLD, Relation, Span
 from annotator.gui.schema_editor import SchemaEditor
 from tests.gui.test_relating import press, span
+from tests.gui.test_team import open_window, team_db  # noqa: F401 (fixtures)
 from tests.helpers import DAEGU_SEED
 
 
@@ -228,3 +229,50 @@ def test_a_database_made_before_relations_gets_its_types_from_the_editor(qtbot, 
     assert not dialog.relation_tab.defaults_button.isVisible()
     qtbot.keyClick(dialog.relation_table, Qt.Key_Z, Qt.ControlModifier)
     assert kinds(window) == [] and dialog.relation_tab.defaults_button.isVisible()
+
+
+def test_on_a_team_database_only_a_lead_changes_relation_types(qtbot, pg_cluster, team_db, open_window):
+    from annotator.storage import team
+    from tests.gui.test_relating_team import label
+    from tests.gui.test_team import focus, plain
+
+    with pg_cluster.connect(database=team_db) as owner:
+        team.add_member(owner, "reza", lead=True)
+    sara = open_window(pg_cluster.url("sara", team_db))
+    city, expo = label(sara, "대구시", "GPE"), label(sara, "스마트시티 엑스포", "EVENT")
+    focus(qtbot, sara)
+    sara.select_span(city.id)
+    press(qtbot, sara, (Qt.Key_L, Qt.ControlModifier), Qt.Key_Right, "m")
+    assert [r.label for r in sara.store.relations("r", "sara")] == ["participates_in"]
+    steps = sara.undo_stack.count()
+    dialog = shown(qtbot, sara)
+    row = kinds(sara).index("participates_in")
+    type_in(qtbot, dialog, row, 0, "takes_part_in")
+    qtbot.waitUntil(lambda: dialog.message.text().startswith("Not saved"))
+    message = plain(dialog.message.text())
+    assert message.startswith("Not saved: could not rename relation type participates_in as takes_part_in: "
+                              "refused by the team database") and "\n" not in message
+    assert "participates_in" in kinds(sara) and dialog.relation_table.item(row, 0).text() == "participates_in"
+    assert sara.undo_stack.count() == steps
+    dialog.close()
+
+    reza = open_window(pg_cluster.url("reza", team_db))
+    dialog = shown(qtbot, reza)
+    type_in(qtbot, dialog, row, 0, "takes_part_in")
+    qtbot.waitUntil(lambda: "takes_part_in" in kinds(reza))
+    assert [r.label for r in reza.store.relations("r", "sara")] == ["takes_part_in"]  # sara's relation follows
+    qtbot.waitUntil(lambda: [a.label for a in sara.view.arcs] == ["takes_part_in"], timeout=3000)  # live
+    dialog.relation_table.selectRow(row)
+    click(qtbot, dialog, "Delete")  # sara's relation is hers to delete: refused before asking
+    assert dialog.message.text() == ("Not deleted: takes_part_in is used in sara's layer; they delete those "
+                                     "relations first, or the owner deletes the type")
+    assert "takes_part_in" in kinds(reza) and [r.label for r in reza.store.relations("r", "sara")] == ["takes_part_in"]
+    # and were it asked, the database would refuse it anyway: nothing deleted
+    reza.store.relation_type_usage = lambda name: {"reza": 1}
+    asked: list[str] = []
+    answer(qtbot, QMessageBox.Yes, asked)
+    click(qtbot, dialog, "Delete")
+    assert plain(dialog.message.text()).startswith("Not saved: could not delete relation type takes_part_in (and 1 "
+                                                   "relation): some takes_part_in relations are in layers this member "
+                                                   "may not change (sara)")
+    assert "takes_part_in" in kinds(reza) and [r.label for r in reza.store.relations("r", "sara")] == ["takes_part_in"]
