@@ -319,6 +319,11 @@ class SchemaEditor(QDialog):
             self.say(f"Not removed: {items[row].name} is used {used} time{'s' * (used != 1)}; "
                      "rename it, or delete those first")
             return False
+        ends = [k.name for k in self.schema().relations if items[row].name in (*k.from_labels, *k.to_labels)]
+        if kind == "labels" and ends:  # a type's end naming no label would be a schema file's error
+            self.say(f"Not removed: {items[row].name} is an end of the relation type{'s' * (len(ends) > 1)} "
+                     f"{', '.join(ends)}; change their From and To first")
+            return False
         name = items.pop(row).name
         return self.push(f"remove {KINDS[kind]} {name}", self._replace(kind, items))
 

@@ -296,3 +296,11 @@ def test_a_label_cannot_take_a_relation_types_key(qtbot, window):
     dialog = editor(qtbot, window)
     assert not dialog.set_hotkey("labels", names(window).index("ORG"), "h")  # holds_role's, in relation mode
     assert "is holds_role's key" in dialog.message.text() and window.store.schema().label("ORG").hotkey == "o"
+
+
+def test_a_label_a_relation_types_end_names_is_not_removed(qtbot, window):
+    dialog = editor(qtbot, window)
+    assert not dialog.remove("labels", names(window).index("ROLE"))
+    assert dialog.message.text() == ("Not removed: ROLE is an end of the relation types holds_role, role_in; "
+                                     "change their From and To first")
+    assert "ROLE" in names(window)
