@@ -154,6 +154,16 @@ def test_schema_show_and_load(run, store, tmp_path: Path):
     assert result.exit_code == 1 and str(bad) in result.stderr
 
 
+def test_schema_show_says_how_to_add_relation_types_to_a_database_without_any(run, store, tmp_path: Path):
+    from dataclasses import replace
+
+    store.replace_schema(replace(store.schema(), relations=()))  # what a database made before relations has
+    shown = run("schema", "show").stdout
+    assert ("\nRelations:\n  none yet: add them in the window (Annotate → Labels and themes…, Relation types: one "
+            "click adds the default four), or load a schema file with [[relations]]: annotator schema load FILE\n"
+            in shown)
+
+
 def test_schema_show_lists_relation_types_and_load_refuses_a_bad_one_in_one_line(run, store, tmp_path: Path):
     shown = run("schema", "show").stdout
     assert "\nRelations:\n" in shown and "[h] holds_role" in shown and "(PER -> ROLE)" in shown

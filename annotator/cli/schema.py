@@ -12,6 +12,9 @@ from annotator.cli.common import CONTEXT, db_option, json_line, project, reports
 from annotator.core.schema import load_schema_file
 from annotator.core.text import counted
 
+NO_RELATION_TYPES = ("add them in the window (Annotate → Labels and themes…, Relation types: one click adds the "
+                     "default four), or load a schema file with [[relations]]: annotator schema load FILE")
+
 
 @click.group(context_settings=CONTEXT)
 def schema() -> None:
@@ -46,10 +49,11 @@ def schema_show(as_json: bool, db: str | None) -> None:
         click.echo(f"\n{heading}:")
         for item in items:
             click.echo(f"  [{item.hotkey or ' '}] {item.name:<24} {item.colour}  {item.display}")
-    if current.relations:
-        click.echo("\nRelations:")
-        for kind in current.relations:
-            click.echo(f"  [{kind.hotkey or ' '}] {kind.name:<24} {kind.colour}  {kind.display}  ({kind.rule()})")
+    click.echo("\nRelations:")
+    for kind in current.relations:
+        click.echo(f"  [{kind.hotkey or ' '}] {kind.name:<24} {kind.colour}  {kind.display}  ({kind.rule()})")
+    if not current.relations:  # a database made before relations: none until they are added
+        click.echo(f"  none yet: {NO_RELATION_TYPES}")
     click.echo("\nGuidelines:\n")
     for line in current.guidelines_text().split("\n"):
         click.echo(terminal.visual(line) if common.is_tty() else line)

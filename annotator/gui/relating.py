@@ -142,8 +142,8 @@ class Relating(QObject):
             w.statusBar().showMessage("Click a span first: a relation starts at a span", 5000)
             return
         if not w.schema.relations:
-            w.statusBar().showMessage("The schema has no relation types: add [[relations]] to a schema file and run "
-                                      "annotator schema load FILE (docs/guide.md, Relations)", 8000)
+            w.statusBar().showMessage("The schema has no relation types yet: add them in Annotate → Labels and "
+                                      "themes…, Relation types (one click adds the default four)", 8000)
             return
         self.source, self.target = source, None
         w.view.installEventFilter(self)

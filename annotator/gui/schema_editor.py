@@ -1,6 +1,7 @@
 """Annotate → Labels and themes…: add, rename (spans follow), recolour, change a hotkey (a key
-already taken is refused), reorder, remove one nobody uses, and edit the guidelines. Every change
-is one undoable step on the window's undo stack, saved when it is made.
+already taken is refused), reorder, remove one nobody uses, and edit the guidelines; the relation
+types on a tab of their own (annotator.gui.relation_types_editor). Every change is one undoable
+step on the window's undo stack, saved when it is made.
 
 The editor is modal, so it has undo and redo of its own (Ctrl+Z, Ctrl+Shift+Z or Ctrl+Y, and two
 buttons): they take the window's history back and forth through the schema's steps, each saved as
@@ -18,7 +19,6 @@ from PySide6.QtWidgets import (
     QColorDialog,
     QDialog,
     QDialogButtonBox,
-    QHeaderView,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from annotator.core.schema import Label, Schema, colour_for, valid_name
 from annotator.core.workspace import operations
 from annotator.gui.commands import Step
+from annotator.gui.relation_types_editor import RelationTypesTab
 from annotator.gui.panels import swatch
 
 if TYPE_CHECKING:
@@ -57,10 +58,12 @@ class SchemaEditor(QDialog):
         self.message = QLabel()
         self.message.setTextFormat(Qt.PlainText)
         self.message.setObjectName("schema-message")
-        tabs = QTabWidget()
+        self.tabs = tabs = QTabWidget()
         for kind in KINDS:
             tabs.addTab(self._tab(kind), "Entity labels" if kind == "labels" else "Themes")
-        tabs.addTab(self._relation_tab(), "Relation types")
+        self.relation_tab = RelationTypesTab(self)
+        self.relation_table = self.relation_tab.table
+        tabs.addTab(self.relation_tab, "Relation types")
         self.guidelines = QPlainTextEdit()
         self.guidelines.setObjectName("guidelines-editor")
         save = QPushButton("Save the guidelines")
@@ -170,34 +173,6 @@ class SchemaEditor(QDialog):
         layout.addLayout(buttons)
         return page
 
-    def _relation_tab(self) -> QWidget:
-        """The relation types, shown read-only: they are edited in the schema file (``annotator
-        schema load FILE``); a label renamed here is renamed in their ends too."""
-        self.relation_table = QTableWidget(0, 5)
-        self.relation_table.setObjectName("relation-types-table")
-        self.relation_table.setHorizontalHeaderLabels(["Name", "Title", "Colour", "Hotkey", "Ends"])
-        self.relation_table.horizontalHeader().setSectionResizeMode(4, QHeaderView.Stretch)
-        self.relation_table.setEditTriggers(QTableWidget.NoEditTriggers)
-        note = QLabel("Shown here, edited in the schema file: annotator schema load FILE "
-                      "([[relations]] with name, title, colour, hotkey, directed, from, to).")
-        note.setTextFormat(Qt.PlainText)
-        note.setWordWrap(True)
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.addWidget(self.relation_table)
-        layout.addWidget(note)
-        return page
-
-    def _fill_relations(self) -> None:
-        kinds = self.schema().relations
-        self.relation_table.setRowCount(len(kinds))
-        for row, kind in enumerate(kinds):
-            cells = [QTableWidgetItem(kind.name), QTableWidgetItem(kind.title), QTableWidgetItem(kind.colour),
-                     QTableWidgetItem(kind.hotkey or ""), QTableWidgetItem(kind.rule())]
-            cells[2].setIcon(swatch(kind.colour))
-            for column, cell in enumerate(cells):
-                self.relation_table.setItem(row, column, cell)
-
     # --- showing ------------------------------------------------------------------------------
 
     def schema(self) -> Schema:
@@ -224,7 +199,7 @@ class SchemaEditor(QDialog):
             table.blockSignals(False)
             if 0 <= current < len(items):
                 table.selectRow(current)
-        self._fill_relations()
+        self.relation_tab.fill(self.schema())
         stored = self.schema().guidelines
         if stored != self._guidelines_shown:  # else the text being typed (not saved yet) stays
             self.guidelines.setPlainText(stored)
@@ -236,11 +211,18 @@ class SchemaEditor(QDialog):
 
     # --- changing -----------------------------------------------------------------------------
 
-    def _push(self, text: str, after: Schema, rename: tuple[str, str, str] | None = None) -> bool:
-        before = self.schema()
-        self.window.workspace.do(operations.EditSchema(self.window.workspace, text, before, after, rename))
+    def push(self, text: str, after: Schema, rename: tuple[str, str, str] | None = None) -> bool:
+        return self.run(operations.EditSchema(self.window.workspace, text, self.schema(), after, rename))
+
+    def run(self, operation: operations.EditSchema) -> bool:
+        """Take a schema edit as one undoable step; say whether it was saved (a team database
+        lets only its owner and leads change the schema: anyone else's edit is refused there)."""
+        change = self.window.workspace.do(operation)
         self.fill()
-        self.say(f"Saved: {text}")
+        if change is None:  # the window's status bar has the reason
+            self.say(self.window.statusBar().currentMessage() or f"Not saved: {operation.text}")
+            return False
+        self.say(f"Saved: {operation.text}")
         return True
 
     def _replace(self, kind: str, items: list[Label]) -> Schema:
@@ -268,35 +250,36 @@ class SchemaEditor(QDialog):
             self.fill()
             return False
         items[row] = dataclasses.replace(items[row], name=new)
-        return self._push(f"rename {KINDS[kind]} {old} as {new}", self._replace(kind, items), (kind, old, new))
+        return self.push(f"rename {KINDS[kind]} {old} as {new}", self._replace(kind, items), (kind, old, new))
 
     def retitle(self, kind: str, row: int, title: str) -> bool:
         items = list(self.items(kind))
         if title == (items[row].title or ""):
             return False
         items[row] = dataclasses.replace(items[row], title=title)
-        return self._push(f"retitle {items[row].name}", self._replace(kind, items))
+        return self.push(f"retitle {items[row].name}", self._replace(kind, items))
 
     def set_hotkey(self, kind: str, row: int, key: str) -> bool:
         key = key.lower()
         items = list(self.items(kind))
         if key == (items[row].hotkey or ""):
             return False
-        owner = next((i.name for i in self.items("labels") + self.items("themes")
+        schema = self.schema()  # a relation type's key too: relation mode takes it
+        owner = next((i.name for i in (*schema.labels, *schema.themes, *schema.relations)
                       if i.hotkey == key and i.name != items[row].name), None)
         if key and (owner or len(key) != 1 or not key.isalnum() or not key.isascii()):
             self.say(f"Not changed: {key!r} " + (f"is {owner}'s key" if owner else "is not a single letter or digit"))
             self.fill()
             return False
         items[row] = dataclasses.replace(items[row], hotkey=key or None)
-        return self._push(f"key {key or 'none'} for {items[row].name}", self._replace(kind, items))
+        return self.push(f"key {key or 'none'} for {items[row].name}", self._replace(kind, items))
 
     def recolour(self, kind: str, row: int, colour: str) -> bool:
         items = list(self.items(kind))
         if colour.upper() == items[row].colour.upper():
             return False
         items[row] = dataclasses.replace(items[row], colour=colour.upper())
-        return self._push(f"recolour {items[row].name}", self._replace(kind, items))
+        return self.push(f"recolour {items[row].name}", self._replace(kind, items))
 
     def pick_colour(self, kind: str, row: int) -> None:
         if row < 0:
@@ -312,7 +295,7 @@ class SchemaEditor(QDialog):
             return False
         items[row], items[target] = items[target], items[row]
         self.tables[kind].selectRow(target)
-        return self._push(f"move {items[target].name}", self._replace(kind, items))
+        return self.push(f"move {items[target].name}", self._replace(kind, items))
 
     def add(self, kind: str) -> bool:
         items = list(self.items(kind))
@@ -323,7 +306,7 @@ class SchemaEditor(QDialog):
         colour = colour_for([i.colour for i in self.items("labels")], [i.colour for i in self.items("themes")],
                             kind=kind)  # the farthest from every colour in use
         items.append(Label(name=f"NEW{n}", colour=colour))
-        self._push(f"add {KINDS[kind]} NEW{n}", self._replace(kind, items))
+        self.push(f"add {KINDS[kind]} NEW{n}", self._replace(kind, items))
         self.tables[kind].setCurrentCell(len(items) - 1, 0)
         return True
 
@@ -336,11 +319,16 @@ class SchemaEditor(QDialog):
             self.say(f"Not removed: {items[row].name} is used {used} time{'s' * (used != 1)}; "
                      "rename it, or delete those first")
             return False
+        ends = [k.name for k in self.schema().relations if items[row].name in (*k.from_labels, *k.to_labels)]
+        if kind == "labels" and ends:  # a type's end naming no label would be a schema file's error
+            self.say(f"Not removed: {items[row].name} is an end of the relation type{'s' * (len(ends) > 1)} "
+                     f"{', '.join(ends)}; change their From and To first")
+            return False
         name = items.pop(row).name
-        return self._push(f"remove {KINDS[kind]} {name}", self._replace(kind, items))
+        return self.push(f"remove {KINDS[kind]} {name}", self._replace(kind, items))
 
     def save_guidelines(self) -> bool:
         text = self.guidelines.toPlainText()
         if text == self.schema().guidelines:
             return False
-        return self._push("edit the guidelines", dataclasses.replace(self.schema(), guidelines=text))
+        return self.push("edit the guidelines", dataclasses.replace(self.schema(), guidelines=text))

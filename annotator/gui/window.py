@@ -323,7 +323,7 @@ class MainWindow(QMainWindow):
     def _changed(self, change: Change) -> None:
         """The workspace committed a step: show what it changed (the schema, one document, or many)."""
         if change.schema is not None:
-            if change.renamed:
+            if change.renamed and change.renamed[0] != "relations":  # learning knows labels and themes
                 self.learning.renamed(change.renamed[1], change.renamed[2])  # learned suggestions follow too
             self.menus.schema_changed()
         elif change.doc_id is None:

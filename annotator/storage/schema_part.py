@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlite_utils import Database
 
+from annotator.core.model import Relation
 from annotator.core.schema import Label, RelationType, Schema
 from annotator.storage.common import _kind_table, now
+from annotator.storage.relations_part import _COLUMNS, _GOLD_COLUMNS
 
 
 @dataclass
@@ -163,6 +166,32 @@ class SchemaPart:
             if self.db.execute("SELECT 1 FROM relation_types WHERE name = ?", [new]).fetchone():
                 raise ValueError(f"{new!r} exists already")
             self.db.execute("UPDATE relation_types SET name = ? WHERE name = ?", [new, old])
+
+    def relation_type_usage(self, name: str) -> dict[str, int]:
+        """How many relations of type ``name`` each layer has (gold's under ``gold``); layers
+        without any are left out."""
+        return dict(self.db.execute(
+            "SELECT annotator, COUNT(*) FROM relations WHERE label = ? GROUP BY annotator "
+            "UNION ALL SELECT 'gold', COUNT(*) FROM gold_relations WHERE label = ? HAVING COUNT(*) > 0",
+            [name, name]).fetchall())
+
+    def take_relations_of_type(self, name: str) -> tuple[list[Relation], list[tuple[Relation, dict[str, Any]]]]:
+        """Delete every relation of type ``name`` (every layer's and gold's), so that the type can
+        go; what was deleted, for :meth:`restore_relation` and :meth:`restore_gold_relation` to
+        put back under the same ids (undo). Raises ValueError, having deleted nothing the caller's
+        transaction keeps, when some are not this connection's to delete (on a team database
+        another member's layer is theirs)."""
+        own = [Relation(*row) for row in self.db.execute(
+            f"SELECT {_COLUMNS} FROM relations WHERE label = ? ORDER BY id", [name])]
+        gold = [(Relation(*row[:7]), {"proposed_by": json.loads(row[7]), "decided_by": row[8], "decided_at": row[9]})
+                for row in self.db.execute(f"SELECT {_GOLD_COLUMNS}, proposed_by, decided_by, decided_at "
+                                           "FROM gold_relations WHERE label = ? ORDER BY id", [name])]
+        for table, found in (("relations", own), ("gold_relations", gold)):
+            if found and self.db.execute(f"DELETE FROM {table} WHERE label = ?", [name]).rowcount != len(found):
+                layers = sorted({r.annotator for r in own} - {getattr(self, "member", None)})
+                raise ValueError(f"some {name} relations are in layers this member may not change "
+                                 f"({', '.join(layers) or 'gold'}): their annotators delete them first")
+        return own, gold
 
     def rename_label(self, kind: str, old: str, new: str) -> None:
         """Rename a label or theme; spans, themes, gold and rejections follow (labels and themes

@@ -282,12 +282,25 @@ def test_the_themes_panel_stays_in_place_through_schema_edits(qtbot, window):
     assert panel.layout().count() == len(panel.boxes) + 1  # the boxes and one stretch
 
 
-def test_relation_types_are_shown_read_only_and_follow_a_label_rename(qtbot, window):
+def test_relation_types_are_shown_on_their_tab_and_follow_a_label_rename(qtbot, window):
     dialog = editor(qtbot, window)
     table = dialog.relation_table
-    shown = [[table.item(r, c).text() for c in (0, 3, 4)] for r in range(table.rowCount())]
-    assert shown == [["holds_role", "h", "PER -> ROLE"], ["role_in", "i", "ROLE -> ORG|GPE"],
-                     ["located_in", "c", "ORG|EVENT|LOC -> GPE|LOC"], ["participates_in", "m", "PER|ORG|GPE -> EVENT"]]
-    assert not table.editTriggers()  # edited in the schema file
+    shown = [[table.item(r, c).text() for c in (0, 3, 5, 6)] for r in range(table.rowCount())]
+    assert shown == [["holds_role", "h", "PER", "ROLE"], ["role_in", "i", "ROLE", "ORG|GPE"],
+                     ["located_in", "c", "ORG|EVENT|LOC", "GPE|LOC"], ["participates_in", "m", "PER|ORG|GPE", "EVENT"]]
     assert dialog.rename("labels", names(window).index("ROLE"), "POSITION")
-    assert table.item(0, 4).text() == "PER -> POSITION"
+    assert table.item(0, 6).text() == "POSITION" and table.item(1, 5).text() == "POSITION"
+
+
+def test_a_label_cannot_take_a_relation_types_key(qtbot, window):
+    dialog = editor(qtbot, window)
+    assert not dialog.set_hotkey("labels", names(window).index("ORG"), "h")  # holds_role's, in relation mode
+    assert "is holds_role's key" in dialog.message.text() and window.store.schema().label("ORG").hotkey == "o"
+
+
+def test_a_label_a_relation_types_end_names_is_not_removed(qtbot, window):
+    dialog = editor(qtbot, window)
+    assert not dialog.remove("labels", names(window).index("ROLE"))
+    assert dialog.message.text() == ("Not removed: ROLE is an end of the relation types holds_role, role_in; "
+                                     "change their From and To first")
+    assert "ROLE" in names(window)

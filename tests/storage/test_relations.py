@@ -157,3 +157,25 @@ def test_renaming_a_relation_type_or_a_label_follows_into_relations_and_rules(st
     # A schema loaded without the type keeps it while relations use it.
     change = store.replace_schema(store.schema().__class__(labels=store.schema().labels))
     assert "has_role" in change.kept_in_use and "role_in" in change.removed
+
+
+def test_a_relation_type_renamed_takes_every_layers_and_golds_relations_and_taken_ones_come_back(
+        store: Store, layer: dict[str, int]):
+    mine = store.add_relation(Relation("fa", "tester", layer["role"], layer["org"], "role_in"))
+    gold = [store.add_gold_span(_span("fa", GOLD, TEXT, word, label), proposed_by=[], decided_by="tester")
+            for word, label in (("مدیرعامل", "ROLE"), ("سازمان فاوا شهرداری مشهد", "ORG"))]
+    golden = store.add_gold_relation(Relation("fa", GOLD, *gold, "role_in"), proposed_by=["tester"], decided_by="tester")
+    store.rename_relation_type("role_in", "serves_in")
+    assert [r.label for r in store.relations("fa", "tester")] == ["serves_in"]
+    assert [r.label for r in store.gold_relations("fa")] == ["serves_in"]
+    assert store.relation_type_usage("serves_in") == {"tester": 1, "gold": 1} and store.relation_type_usage("x") == {}
+    before = store.relations("fa", "tester"), store.get_gold_relation(golden)
+    with store.transaction():
+        own, taken = store.take_relations_of_type("serves_in")
+    assert store.relations("fa", "tester") == [] and store.gold_relations("fa") == []
+    assert [r.id for r in own] == [mine] and [r.id for r, _ in taken] == [golden]
+    for relation in own:
+        store.restore_relation(relation)
+    for relation, provenance in taken:
+        store.restore_gold_relation(relation, provenance)
+    assert (store.relations("fa", "tester"), store.get_gold_relation(golden)) == before

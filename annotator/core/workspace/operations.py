@@ -292,7 +292,8 @@ class AddSpansAcross(Operation):
 
 class EditSchema(Operation):
     """One change to the label schema: the schema before and after, and a rename if there was one
-    (a rename moves the spans or themes along; the rest is replace_schema)."""
+    (``(kind, old, new)``, kind ``labels``, ``themes`` or ``relations``: a rename moves the spans,
+    themes or relations along; the rest is replace_schema)."""
 
     def __init__(self, workspace: Workspace, text: str, before: Any, after: Any,
                  rename: tuple[str, str, str] | None = None):
@@ -308,7 +309,9 @@ class EditSchema(Operation):
         return kind, new, old
 
     def _step(self, schema: Any, rename: tuple[str, str, str] | None) -> None:
-        if rename:
+        if rename and rename[0] == "relations":  # a relation type: relations follow by foreign key
+            self.store.rename_relation_type(*rename[1:])
+        elif rename:
             self.store.rename_label(*rename)
         self.store.replace_schema(schema)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from annotator.core.bidi import quoted
 from annotator.core.model import Relation, Span
-from annotator.core.workspace.operations import Change, Operation, UpdateSpan, Workspace
+from annotator.core.workspace.operations import Change, EditSchema, Operation, UpdateSpan, Workspace
 
 
 def _short(text: str, most: int = 30) -> str:
@@ -133,3 +133,28 @@ class RelabelBreaking(UpdateSpan):
 
     def change(self, undone: bool) -> Change:
         return replace(super().change(undone), relations=True)
+
+
+class DeleteRelationType(EditSchema):
+    """Remove a relation type from the schema together with every relation of that type (every
+    layer's and gold's; the person was told how many and confirmed): one transaction, one undo
+    step in the label editor's history. Undo puts the type back where it was, then the relations
+    under their own ids."""
+
+    def __init__(self, workspace: Workspace, before: Any, after: Any, name: str, used: int):
+        text = f"delete relation type {name}" + (f" (and {used} relation{'s' * (used != 1)})" if used else "")
+        super().__init__(workspace, text, before, after)
+        self.name = name
+        self.taken: tuple[list[Relation], list[tuple[Relation, dict[str, Any]]]] = ([], [])
+
+    def forward(self) -> None:
+        self.taken = self.store.take_relations_of_type(self.name)
+        self.store.replace_schema(self.after)
+
+    def backward(self) -> None:
+        self.store.replace_schema(self.before)
+        own, gold = self.taken
+        for relation in own:
+            self.store.restore_relation(relation)
+        for relation, provenance in gold:
+            self.store.restore_gold_relation(relation, provenance)

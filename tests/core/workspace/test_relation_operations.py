@@ -11,7 +11,7 @@ from annotator.core.relations import broken_by_relabel
 from annotator.core.workspace import Workspace
 from annotator.core.workspace import operations as ops
 from annotator.core.workspace.relation_operations import (AddRelation, ChangeRelationType, DeleteRelation,
-                                                          RelabelBreaking)
+                                                          DeleteRelationType, RelabelBreaking)
 
 TEXT = "대구시는 지난 18일 스마트시티 엑스포에서 권혁원 과장이 발표했다"
 
@@ -92,3 +92,29 @@ def test_a_relabel_that_breaks_a_relation_deletes_it_in_one_undoable_step(worksp
     assert workspace.layer.get(org.id).label == "ORG" and workspace.layer.relations("d1") == [made]
     workspace.history.redo()
     assert workspace.layer.get(org.id).label == "PER" and ends(workspace) == []
+
+
+def test_a_relation_type_renamed_and_deleted_as_schema_steps_undone_and_redone(workspace):
+    from dataclasses import replace
+
+    city, expo = span(workspace, "대구시", "GPE"), span(workspace, "스마트시티 엑스포", "EVENT")
+    workspace.do(AddRelation(workspace, city, expo, "participates_in"))
+    [made] = workspace.layer.relations("d1")
+    store = workspace.store
+    before = store.schema()
+    renamed = replace(before, relations=tuple(replace(k, name="joins") if k.name == "participates_in" else k
+                                              for k in before.relations))
+    change = workspace.do(ops.EditSchema(workspace, "rename", before, renamed, ("relations", "participates_in", "joins")))
+    assert change.renamed == ("relations", "participates_in", "joins") and store.schema() == renamed
+    assert ends(workspace) == [(city.id, expo.id, "joins")]
+    workspace.history.undo()
+    assert store.schema() == before and ends(workspace) == [(city.id, expo.id, "participates_in")]
+    workspace.history.redo()
+    gone = replace(renamed, relations=tuple(k for k in renamed.relations if k.name != "joins"))
+    assert workspace.do(DeleteRelationType(workspace, renamed, gone, "joins", 1)).operation.text == (
+        "delete relation type joins (and 1 relation)")
+    assert store.schema() == gone and ends(workspace) == []
+    workspace.history.undo()
+    assert store.schema() == renamed and workspace.layer.relations("d1") == [made._replace(label="joins")]
+    workspace.history.redo()
+    assert store.schema() == gone and ends(workspace) == []
