@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from annotator.core.errors import InputError
 from annotator.core.model import GOLD, Relation
 from annotator.core.records import Record
 from annotator.core.relations import relation_problem
@@ -23,7 +24,8 @@ def check_relations(rec: Record, schema: Schema) -> None:
         one, other = rec.spans[raw.from_index], rec.spans[raw.to_index]
         why = relation_problem(schema, raw.label, one.label, other.label)
         if why is not None:
-            raise rec.error(f"relation {n}: {why}")
+            err = rec.error(f"relation {n}: {why}")
+            raise err if raw.line is None else InputError(rec.path, err.reason, raw.line)
 
 
 def _ends(rec: Record, mapping: OffsetMap, index: int) -> tuple[int, int, str]:
