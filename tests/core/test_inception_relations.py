@@ -263,3 +263,18 @@ def test_a_relation_whose_end_is_white_space_is_left_out_of_webanno_and_counted(
     with open_project(tmp_path / "other.db") as other:
         import_paths(other, [tmp_path / "out"], annotator="tester")
         assert _rows(other) == {("ko1", "minji", (2, 5, "GPE"), (7, 24, "EVENT"), "participates_in")}
+
+
+def test_the_tsv_export_writes_relations_as_inceptions_serializer_does(related: Store, tmp_path: Path):
+    export_file(related, tmp_path / "out", ExportOptions(format="webanno"))
+    lines = (tmp_path / "out" / "sara" / "fa1.tsv").read_text(encoding="utf-8").splitlines()
+    assert lines[1:3] == [f"#T_SP={NAMED_ENTITY}|identifier|value", f"#T_RL={RELATION}|value|BT_{NAMED_ENTITY}"]
+    rows = {line.split("\t")[2]: line.split("\t")[3:7] for line in lines if line[:1].isdigit()}
+    # on the dependent's first token: the type, then the governor's first token and both ids
+    assert rows["مدیرعامل"] == ["*[2]", "ROLE[2]", "holds\\_role", "1-2[1_2]"]  # from محمدجواد رجائیان (1-2, 1-3)
+    assert rows["سازمان"] == ["*[3]", "ORG[3]", "role\\_in", "1-4[2_3]"]
+    assert rows["فاوا"][2:] == ["_", "_"]  # not on the dependent's other tokens
+    assert rows["مشهد"] == ["*[3]|*[4]", "ORG[3]|GPE[4]", "located\\_in", "1-5[3_4]"]
+    assert lines[lines.index(next(x for x in lines if "\tمدیرعامل\t" in x))].split("\t")[1] == "20-28"  # 🙂 is 2
+    plain = (tmp_path / "out" / "minji" / "ko1.tsv").read_text(encoding="utf-8")
+    assert "participates\\_in\t1-2[1_2]" in plain
