@@ -95,7 +95,8 @@ class Notes:
         for kind, n in sorted(self.unread.items()):
             files = self.unread_files[kind]
             out.append(f"{n} annotation{'s' if n != 1 else ''} of {kind} in {files} file{'s' if files != 1 else ''} "
-                       "not imported (annotator reads NamedEntity spans and document-level themes)")
+                       "not imported (annotator reads NamedEntity spans, relations between them and "
+                       "document-level themes)")
         if self.zero_width:
             out.append(f"{self.zero_width} NamedEntity annotation{'s' if self.zero_width != 1 else ''} of no "
                        "character (begin = end) skipped: a span needs at least one character")

@@ -1,8 +1,9 @@
 """An import's relations (issue 25): annotator's own JSONL lines may join their spans by ids
-(annotator.core.records reads them). Here each line's relations are checked against the schema
-(the type exists, its ends' labels fit its rule), with the file and line named, before anything
-of the line's page is written; then written once their spans have ids. A relation already there
-is left as it is, so importing the same file twice changes nothing.
+(annotator.core.records reads them), and INCEpTION's files by their relation layer (annotator.core.
+inception and webanno_tsv, each relation with its own line in the file). Here each line's relations
+are checked against the schema (the type exists, its ends' labels fit its rule), with the file and
+line named, before anything of the line's page is written; then written once their spans have
+ids. A relation already there is left as it is, so importing the same file twice changes nothing.
 """
 
 from __future__ import annotations
