@@ -39,6 +39,7 @@ FORMATS = ("jsonl", "doccano", "labelstudio", "spacy", "bio", "conll", "conllu",
            "webanno")
 TOKEN_FORMATS = {"spacy", "bio", "conll", "conllu", "spacy-docbin", "xmi", "webanno"}
 INCEPTION = {"xmi", "webanno"}  # INCEpTION's formats, written by annotator.core.inception_export
+RELATED = {"jsonl", *INCEPTION}  # the formats that carry relations (issue 25)
 # The training formats leave the model layer (suggestions, not annotations) out unless asked.
 TRAINING = {"spacy", "bio", "conll", "conllu", "spacy-docbin"}
 STREAMED = {"bio", "conll", "conllu", "spacy-docbin"}  # formats that read a long document's text a block at a time
@@ -94,7 +95,7 @@ class ExportReport:
     parts: int = 0  # the Docs they were written as
     model_left_out: int = 0  # training formats: the model layers (suggestions) not exported
     overlap_risk: str = ""  # why the overlapping spans written may be lost in the target tool, if they may
-    relations: int = 0  # written (annotator's JSONL)
+    relations: int = 0  # written (annotator's JSONL, INCEpTION's XMI and TSV)
     relations_left_out: int = 0  # in the layers written, in a format that has no relations (yet)
 
     @property
@@ -139,7 +140,10 @@ class ExportReport:
                          f"{BRAT_NAMES})")
         if self.relations:
             parts.append(counted(self.relations, "relation"))
-        if self.relations_left_out:
+        if self.relations_left_out and self.format in RELATED:  # webanno: an end left out of the token format
+            parts.append(f"{counted(self.relations_left_out, 'relation')} left out with a span of white space at "
+                         "one end (the token format leaves such spans out)")
+        elif self.relations_left_out:
             parts.append(f"{counted(self.relations_left_out, 'relation')} left out: {self.format} has no relations "
                          "(jsonl keeps them)")
         if self.model_left_out:
@@ -254,8 +258,8 @@ def layers(store: Store, options: ExportOptions, report: ExportReport | None = N
         ids = [doc.id for doc in docs]
         gold = store.gold_layers(ids) if options.gold or tokens else {}
         found = store.layers(ids)
-        # issue 25: only annotator's own format carries relations so far; the others count what they leave out
-        related = options.format == "jsonl"
+        # issue 25: annotator's own format and INCEpTION's carry relations; the others count what they leave out
+        related = options.format in RELATED
         relations = store.relation_layers(ids) if not options.gold else {}
         gold_relations = store.gold_relation_layers(ids) if options.gold else {}
         for doc in docs:

@@ -6,7 +6,11 @@ What is read (docs/format.md, "INCEpTION"): ``NamedEntity`` annotations become s
 with their ``value``; document-level annotations (INCEpTION's document metadata layers, types
 that extend ``uima.cas.AnnotationBase`` under ``webanno.custom``) become themes, named by their
 ``value`` feature (or their only string feature); ``DocumentMetaData`` gives the id, title and
-language. Offsets in an XMI file are Java's UTF-16 code units: each annotation's are checked and
+language. A relation layer's annotations between two NamedEntity annotations (``Governor`` and
+``Dependent``, INCEpTION's relation layer attached to the named-entity layer, annotator's
+``webanno.custom.Relation``) become relations typed by their ``value`` (else ``label``, else their
+only string feature); one with an end that is not such an entity is refused with its line in the
+file. Offsets in an XMI file are Java's UTF-16 code units: each annotation's are checked and
 converted here from the file's own numbers (``_offsets``), not trusted to cassis's conversion.
 
 Whose layer: in a project export (``annotation/<document>/<user>.zip|.xmi|.tsv``) the user's
@@ -34,7 +38,8 @@ from typing import Any
 from annotator.core.errors import InputError
 from annotator.core.offsets import OffsetError, Units
 from annotator.core.text import counted
-from annotator.core.webanno_tsv import NAMED_ENTITY, UNREAD, ZERO_WIDTH, short_type
+from annotator.core.webanno_tsv import (DEPENDENT, GOVERNOR, NAMED_ENTITY, RELATION_LABEL, UNREAD, ZERO_WIDTH,
+                                        short_type)
 
 Progress = Callable[[int], None]
 
@@ -90,7 +95,8 @@ class Notes:
         for kind, n in sorted(self.unread.items()):
             files = self.unread_files[kind]
             out.append(f"{n} annotation{'s' if n != 1 else ''} of {kind} in {files} file{'s' if files != 1 else ''} "
-                       "not imported (annotator reads NamedEntity spans and document-level themes)")
+                       "not imported (annotator reads NamedEntity spans, relations between them and "
+                       "document-level themes)")
         if self.zero_width:
             out.append(f"{self.zero_width} NamedEntity annotation{'s' if self.zero_width != 1 else ''} of no "
                        "character (begin = end) skipped: a span needs at least one character")
@@ -344,7 +350,8 @@ def cas_object(path: Path, where: str | None, data: bytes, typesystem: Any) -> d
         except Exception as err:  # XML syntax, a type the file and its type system disagree on
             raise InputError(path, f"{here}not UIMA CAS XMI ({_first_line(err)})") from None
     text = cas.sofa_string
-    offsets = _offsets(path, here, data, cas)
+    lines: dict[int, int] = {}
+    offsets = _offsets(path, here, data, cas, lines)
     if not text:
         raise InputError(path, f"{here}holds no text (an empty sofa)")
     ts = cas.typesystem
@@ -361,25 +368,34 @@ def cas_object(path: Path, where: str | None, data: bytes, typesystem: Any) -> d
                 obj["lang"] = lang
             break
     zero = 0
+    place: dict[int, int | None] = {}  # a NamedEntity's xmi:id -> its place among the spans (None: not read)
     if ts.contains_type(NAMED_ENTITY):
         for fs in cas.select(NAMED_ENTITY):
             begin, end, raw = offsets.get(fs.xmiID) or (fs.begin, fs.end, (fs.begin, fs.end))
             if begin > end:
                 raise InputError(path, f"{here}NamedEntity (xmi:id {fs.xmiID}) begins at {raw[0]}, after its end "
                                        f"{raw[1]} (UTF-16 code units, as the file counts)")
+            place[fs.xmiID] = None
             if begin == end:
                 zero += 1
                 continue
+            place[fs.xmiID] = len(obj["spans"])
             label = _feature(fs, "value")
             if not label:
                 raise InputError(path, f"{here}NamedEntity (xmi:id {fs.xmiID}) at {text[begin:end]!r} has no "
                                        "value: a span needs a label")
             obj["spans"].append({"start": begin, "end": end, "label": label})
     unread: Counter[str] = Counter()
+    relations = []
     for fs in cas.select_all_fs():
         name = fs.type.name
         if not ts.is_instance_of(name, "uima.cas.AnnotationBase") or name.startswith(_DKPRO_META):
             continue
+        if fs.type.get_feature(GOVERNOR) is not None and fs.type.get_feature(DEPENDENT) is not None:
+            found = _relation(path, here, fs, place, obj["spans"], lines)
+            if found is not None:
+                relations.append(found)
+                continue
         if not ts.is_instance_of(name, "uima.tcas.Annotation"):
             if name.startswith(CUSTOM):
                 theme = _feature(fs, "value") or next((v for v in _strings(fs) if v), None)
@@ -387,6 +403,8 @@ def cas_object(path: Path, where: str | None, data: bytes, typesystem: Any) -> d
                     obj["themes"].append(theme)
         elif name not in _NOT_READ:
             unread[short_type(name)] += 1
+    if relations:
+        obj["relations"] = sorted(relations, key=lambda r: r["line"] or 0)
     if unread:
         obj[UNREAD] = dict(unread)
     if zero:
@@ -394,10 +412,41 @@ def cas_object(path: Path, where: str | None, data: bytes, typesystem: Any) -> d
     return obj
 
 
-def _offsets(path: Path, here: str, data: bytes, cas: Any) -> dict[int, tuple[int, int, tuple[int, int]]]:
+def _relation(path: Path, here: str, fs: Any, place: dict[int, int | None], spans: list[dict[str, Any]],
+              lines: dict[int, int]) -> dict[str, Any] | None:
+    """A relation between two NamedEntity annotations (INCEpTION's relation layer on the named-entity
+    layer: ``Governor`` -> ``Dependent``), as places among the spans read, its line in the file
+    kept for errors; None for a relation of another layer's annotations (Dependency between
+    tokens: counted as not imported). One that half joins entities is refused, with its line."""
+    line = lines.get(fs.xmiID)
+    what = f"{here}{short_type(fs.type.name)} (xmi:id {fs.xmiID})"
+    ends = [fs.get(GOVERNOR), fs.get(DEPENDENT)]
+    entity = [end is not None and end.type.name == NAMED_ENTITY for end in ends]
+    if not any(entity) and all(end is not None for end in ends):
+        return None
+    for name, end, ok in zip((GOVERNOR, DEPENDENT), ends, entity):
+        if not ok:
+            kind = "nothing" if end is None else short_type(end.type.name)
+            raise InputError(path, f"{what}: its {name} is {kind}, not a NamedEntity: annotator's relations join "
+                                   "two entities", line)
+        if place.get(end.xmiID) is None:
+            raise InputError(path, f"{what}: its {name} (xmi:id {end.xmiID}) is an entity of no character, which "
+                                   "is not imported", line)
+    label = _feature(fs, RELATION_LABEL) or _feature(fs, "label") or next((v for v in _strings(fs) if v), None)
+    if not label:
+        raise InputError(path, f"{what}: has no value: annotator's relations each have a type", line)
+    one, other = (spans[place[end.xmiID]] for end in ends)  # type: ignore[index]
+    if (one["start"], one["end"], one["label"]) == (other["start"], other["end"], other["label"]):
+        raise InputError(path, f"{what}: joins an entity to itself", line)
+    return {"from": place[ends[0].xmiID], "to": place[ends[1].xmiID], "label": label, "line": line}
+
+
+def _offsets(path: Path, here: str, data: bytes, cas: Any, lines: dict[int, int] | None = None
+             ) -> dict[int, tuple[int, int, tuple[int, int]]]:
     """Every annotation's begin and end over the text, in code points, from the file's own UTF-16
     numbers (not from cassis's conversion, whose warnings are only text): one that is not on a
-    character of the text is refused, naming the annotation."""
+    character of the text is refused, naming the annotation. ``lines`` gets each element's line in
+    the file by its xmi:id, for naming a relation that cannot be read."""
     from lxml import etree
 
     try:
@@ -409,6 +458,8 @@ def _offsets(path: Path, here: str, data: bytes, cas: Any) -> dict[int, tuple[in
     out: dict[int, tuple[int, int, tuple[int, int]]] = {}
     for element in etree.fromstring(data, parser).iter():
         attrs = element.attrib
+        if lines is not None and attrs.get(_XMI_ID, "").isdigit():
+            lines[int(attrs[_XMI_ID])] = element.sourceline
         if "begin" not in attrs or "end" not in attrs or attrs.get("sofa") != sofa or _XMI_ID not in attrs:
             continue
         xmi_id = attrs[_XMI_ID]

@@ -5,7 +5,9 @@ folder.
 
 Each file holds the text's sentences and tokens (annotator.core.token_view; tokens are split
 at every span edge of the document, so each entity starts and ends on a token as INCEpTION's
-named-entity layer expects), ``NamedEntity`` annotations with the label as ``value``, the themes
+named-entity layer expects), ``NamedEntity`` annotations with the label as ``value``, the layer's
+relations as ``webanno.custom.Relation`` (``Governor`` -> ``Dependent``, the type as ``value``: a
+relation layer on the named-entity layer, as INCEpTION defines one), the themes
 as ``webanno.custom.Theme`` document-level annotations (XMI only: TSV has no place for them) and
 ``DocumentMetaData`` with the id, title and language. Offsets are Java's UTF-16 code units in both
 (cassis converts the XMI's; webanno_tsv the TSV's). A document XML 1.0 cannot hold (U+FFFE,
@@ -26,6 +28,7 @@ from annotator.core import export_formats as fmt
 from annotator.core import inception as names
 from annotator.core import webanno_tsv
 from annotator.core.export_formats import Layer
+from annotator.core.model import Span
 from annotator.core.token_view import DocTokens, TokenStats, align, doc_tokens
 from annotator.core.tokens import split_at
 
@@ -40,6 +43,7 @@ def not_xml(layer: Layer) -> str | None:
     fields = [("text", doc.text), ("id", doc.id), ("title", doc.title or ""), ("language", doc.lang or "")]
     fields += [(f"label of the span at {s.start}-{s.end}", s.label) for s in layer.spans]
     fields += [("theme", t) for t in layer.themes]
+    fields += [(f"relation type of {r.from_id} -> {r.to_id}", r.label) for r in layer.relations]
     for what, value in fields:
         bad = _NOT_XML.search(value)
         if bad:
@@ -67,6 +71,11 @@ def type_system() -> Any:
     ts.create_feature(entity, "identifier", "uima.cas.String")
     theme = ts.create_type(names.THEME, supertypeName="uima.cas.AnnotationBase")
     ts.create_feature(theme, "value", "uima.cas.String")
+    # a relation layer attached to the named-entity layer, as INCEpTION defines one (its offsets the dependent's)
+    relation = ts.create_type(webanno_tsv.RELATION, supertypeName="uima.tcas.Annotation")
+    ts.create_feature(relation, webanno_tsv.GOVERNOR, names.NAMED_ENTITY)
+    ts.create_feature(relation, webanno_tsv.DEPENDENT, names.NAMED_ENTITY)
+    ts.create_feature(relation, webanno_tsv.RELATION_LABEL, "uima.cas.String")
     return ts
 
 
@@ -99,20 +108,45 @@ def xmi_bytes(layer: Layer, view: DocTokens, ts: Any) -> bytes:
     for t in view.tokens:
         cas.add(token(begin=t.start, end=t.end))
     entity = ts.get_type(names.NAMED_ENTITY)
+    entities = {}
     for span in fmt.ordered(layer.spans):  # every span: an annotation need not sit on tokens
-        cas.add(entity(begin=span.start, end=span.end, value=span.label))
+        entities[span.id] = entity(begin=span.start, end=span.end, value=span.label)
+        cas.add(entities[span.id])
+    relation = ts.get_type(webanno_tsv.RELATION)
+    for kind, governor, dependent in _relations(layer):
+        cas.add(relation(begin=dependent.start, end=dependent.end, value=kind, Governor=entities[governor.id],
+                         Dependent=entities[dependent.id]))
     theme = ts.get_type(names.THEME)
     for name in layer.themes:
         cas.add(theme(value=name))
     return cas.to_xmi(pretty_print=True).encode("utf-8")
 
 
-def tsv_text(layer: Layer, view: DocTokens, stats: TokenStats) -> str:
+def _relations(layer: Layer) -> list[tuple[str, Span, Span]]:
+    """The layer's relations as (type, governor, dependent), in the order of their ends, then type."""
+    by_id = {span.id: span for span in layer.spans}
+    found = [(r.label, by_id[r.from_id], by_id[r.to_id]) for r in layer.relations
+             if r.from_id in by_id and r.to_id in by_id]
+    return sorted(found, key=lambda r: (r[1].start, r[1].end, r[1].label, r[2].start, r[2].end, r[2].label, r[0]))
+
+
+def tsv_text(layer: Layer, view: DocTokens, stats: TokenStats, report: Any) -> str:
+    """The layer as WebAnno TSV; a relation whose end was left out of the token format (a span of
+    white space) is left out too, and counted in ``report``."""
     sentences = [[(t.start, t.end) for t in view.tokens[a:b]] for a, b in view.sentences]
     # as in the other token formats: white space at a span's edges trimmed, a span of white space left out
-    spans = [(a.span.start, a.span.end, a.span.label) for a in align(layer.doc.id, layer.annotator, view,
-                                                                      layer.spans, stats)]
-    return "".join(webanno_tsv.write(layer.doc.text, sentences, spans))
+    aligned = align(layer.doc.id, layer.annotator, view, layer.spans, stats)
+    spans = [(a.span.start, a.span.end, a.span.label) for a in aligned]
+    place = {a.span.id: i for i, a in enumerate(aligned)}
+    relations = []
+    for kind, governor, dependent in _relations(layer):
+        ends = place.get(governor.id), place.get(dependent.id)
+        if ends[0] is None or ends[1] is None or spans[ends[0]] == spans[ends[1]]:  # trimmed into one
+            report.relations -= 1
+            report.relations_left_out += 1
+            continue
+        relations.append((ends[0], ends[1], kind))
+    return "".join(webanno_tsv.write(layer.doc.text, sentences, spans, relations))
 
 
 class _Target:
@@ -191,7 +225,7 @@ def export(target: Path, kind: str, layers: Iterator[Layer], report: Any, error:
                     raise error(problem)
                 out.write(f"{folder}/{name}.xmi", xmi_bytes(layer, view, ts))
             else:
-                out.write(f"{folder}/{name}.tsv", tsv_text(layer, view, report.tokens).encode("utf-8"))
+                out.write(f"{folder}/{name}.tsv", tsv_text(layer, view, report.tokens, report).encode("utf-8"))
             report.lines += 1
         if report.renamed:
             out.write(NAMES, "".join(f"{n}\t{i}\n" for i, n in report.renamed.items()).encode("utf-8"))

@@ -14,7 +14,7 @@ from typing import Any
 
 from annotator.core import formats, inception
 from annotator.core.errors import InputError
-from annotator.core.records import CONTROL, Record, check_record, type_name
+from annotator.core.records import CONTROL, RawRelation, Record, check_record, type_name
 
 Progress = Callable[[int], None]
 
@@ -266,10 +266,12 @@ def _has_lone_surrogate(value: Any) -> bool:
 
 def _exported(path: Path, where: str | None, obj: dict[str, Any]) -> Record:
     """A document from an export of many files (INCEpTION's), named by its place in it."""
+    relations = obj.pop("relations", [])  # INCEpTION's relation layer, its ends as places among the spans
     try:
         rec = check_record(path, None, obj, peer=True, own=False)
     except InputError as err:
         raise InputError(path, f"{where}: {err.reason}" if where else err.reason) from None
+    rec.relations = [RawRelation(r["from"], r["to"], r["label"], line=r["line"]) for r in relations]
     rec.where = where
     rec.source = f"{path}:{where}" if where else str(path)
     return rec

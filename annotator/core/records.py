@@ -46,6 +46,7 @@ class RawRelation:
     label: str
     note: str | None = None
     provenance: dict[str, Any] | None = None  # gold relations: proposed_by, decided_by, decided_at
+    line: int | None = None  # its line in a file of many lines per document (INCEpTION's XMI and TSV)
 
 
 @dataclass

@@ -1,14 +1,16 @@
 """An import's relations (issue 25): annotator's own JSONL lines may join their spans by ids
-(annotator.core.records reads them). Here each line's relations are checked against the schema
-(the type exists, its ends' labels fit its rule), with the file and line named, before anything
-of the line's page is written; then written once their spans have ids. A relation already there
-is left as it is, so importing the same file twice changes nothing.
+(annotator.core.records reads them), and INCEpTION's files by their relation layer (annotator.core.
+inception and webanno_tsv, each relation with its own line in the file). Here each line's relations
+are checked against the schema (the type exists, its ends' labels fit its rule), with the file and
+line named, before anything of the line's page is written; then written once their spans have
+ids. A relation already there is left as it is, so importing the same file twice changes nothing.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from annotator.core.errors import InputError
 from annotator.core.model import GOLD, Relation
 from annotator.core.records import Record
 from annotator.core.relations import relation_problem
@@ -23,7 +25,8 @@ def check_relations(rec: Record, schema: Schema) -> None:
         one, other = rec.spans[raw.from_index], rec.spans[raw.to_index]
         why = relation_problem(schema, raw.label, one.label, other.label)
         if why is not None:
-            raise rec.error(f"relation {n}: {why}")
+            err = rec.error(f"relation {n}: {why}")
+            raise err if raw.line is None else InputError(rec.path, err.reason, raw.line)
 
 
 def _ends(rec: Record, mapping: OffsetMap, index: int) -> tuple[int, int, str]:

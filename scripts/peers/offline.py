@@ -2,6 +2,9 @@
 itself is a Java server that cannot be installed here), Prodigy-shaped files, and the training
 consumers (spaCy's CoNLL converter, seqeval, a DocBin). Run by roundtrip.py with the repository's
 venv (it needs cassis and spaCy); prints one JSON object: rows, mismatches, facts, errors.
+INCEpTION's part gives the source relations first (``with_relations``) and counts them in rows of
+their own: walked in cassis from Governor to Dependent, and imported back from XMI, a project
+export and WebAnno TSV, the gold layer's too.
 
     .venv/bin/python scripts/peers/offline.py --src-db source.db --workdir DIR [--annotator EXE]
 """
@@ -24,6 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 NAMED_ENTITY = "de.tudarmstadt.ukp.dkpro.core.api.ner.type.NamedEntity"
 METADATA = "de.tudarmstadt.ukp.dkpro.core.api.metadata.type.DocumentMetaData"
 THEME = "webanno.custom.Theme"
+RELATION = "webanno.custom.Relation"  # annotator's relation layer on the named-entity layer
 
 
 class Out:
@@ -76,10 +80,55 @@ def layers_of(exe: str, db: Path, workdir: Path, name: str, *extra: str) -> tupl
             texts[r["id"]] = r["text"]
             if r.get("annotator") is None:
                 continue
-            layer = out.setdefault((r["id"], r["annotator"]), {"spans": set(), "themes": set()})
+            layer = out.setdefault((r["id"], r["annotator"]), {"spans": set(), "themes": set(), "relations": set()})
             layer["spans"] |= {(s["start"], s["end"], s["label"]) for s in r.get("spans") or []}
             layer["themes"] |= set(r.get("themes") or [])
+            ends = {s.get("id"): (s["start"], s["end"], s["label"]) for s in r.get("spans") or []}
+            layer["relations"] |= {(ends[x["from"]], ends[x["to"]], x["label"]) for x in r.get("relations") or []}
     return out, texts
+
+
+def relations_only(layers: dict) -> dict:
+    """The same layers with their relations in the place of spans, for a row that counts relations."""
+    return {key: {"spans": v.get("relations", set()), "themes": set()} for key, v in layers.items()
+            if v.get("relations")}
+
+
+def with_relations(exe: str, src: Path, workdir: Path) -> Path:
+    """A copy of the source database (its JSONL export, gold included, imported into a new one) whose
+    layers hold relations: per layer and relation type of the schema, the first pair of spans its
+    rule allows, up to three a layer; ends after emoji and in Persian and Korean as the spans are. A
+    gold layer may take a span of another layer of its document for an end (the seeds' gold layers
+    hold one span each)."""
+    kinds = json.loads(run(exe, src, "schema", "show", "--json").stdout)["relations"]
+    db = workdir / "inception-source.db"
+    others: dict = defaultdict(list)  # a document -> every span of its annotators' layers
+    for flags in ((), ("--gold",)):
+        path = workdir / f"relations-source{'-gold' if flags else ''}.jsonl"
+        run(exe, src, "export", "--format", "jsonl", *flags, "-o", str(path))
+        lines = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            spans = r.get("spans") or []
+            if not flags:
+                others[r["id"]] += [{k: v for k, v in x.items() if k != "id"} for x in spans]
+            pool = spans + ([x for x in others[r["id"]] if x not in spans] if flags else [])
+            for i, x in enumerate(pool):
+                x["id"] = f"s{i}"
+            made = []
+            for kind in kinds:
+                pair = next(((a, b) for a in pool for b in pool
+                             if (a["start"], a["end"], a["label"]) != (b["start"], b["end"], b["label"])
+                             and (not kind["from"] or a["label"] in kind["from"])
+                             and (not kind["to"] or b["label"] in kind["to"])), None)
+                if pair and len(made) < 3:
+                    made.append({"from": pair[0]["id"], "to": pair[1]["id"], "label": kind["name"]})
+                    spans += [x for x in pair if x not in spans]
+            r["spans"], r["relations"] = spans, made
+            lines.append(json.dumps(r, ensure_ascii=False))
+        path.write_text("".join(x + "\n" for x in lines), encoding="utf-8")
+        run(exe, db, "import", str(path))
+    return db
 
 
 def said(text: str, *words: str) -> str:
@@ -96,7 +145,11 @@ def said(text: str, *words: str) -> str:
 
 def inception(exe: str, src: Path, workdir: Path, out: Out) -> None:
     peer = "inception"
+    src = with_relations(exe, src, workdir)
     expected, texts = layers_of(exe, src, workdir, "source")
+    relation_count = sum(len(v["relations"]) for v in expected.values())
+    out.facts.append(f"[{peer}] source with relations: {relation_count} relations in "
+                     f"{sum(1 for v in expected.values() if v['relations'])} layers (gold included)")
 
     # annotator → INCEpTION: every XMI file read by cassis itself, in the layer its folder names
     target = workdir / "inception-export.zip"
@@ -120,9 +173,18 @@ def inception(exe: str, src: Path, workdir: Path, out: Out) -> None:
                         out.mismatches.append(f"{peer}: {name}: covered text differs at {e.begin}")
                     spans.add((e.begin, e.end, e.value))
                 themes = {t.value for t in cas.select(THEME)} if THEME in {t.name for t in ts.get_types()} else set()
-                got[(doc_id, layer)] = {"spans": spans, "themes": themes}
+                relations = set()
+                for r in cas.select(RELATION):  # walked as INCEpTION does: Governor -> Dependent
+                    g, d = r.Governor, r.Dependent
+                    if (r.begin, r.end) != (d.begin, d.end):
+                        out.mismatches.append(f"{peer}: {name}: relation {r.xmiID} does not sit on its dependent")
+                    relations.add(((g.begin, g.end, g.value), (d.begin, d.end, d.value), r.value))
+                got[(doc_id, layer)] = {"spans": spans, "themes": themes, "relations": relations}
     out.row(peer, "export --format xmi, read by dkpro-cassis", "annotator→peer", expected, got,
             note="offsets as cassis converts the file's UTF-16 units")
+    out.row(peer, "export --format xmi: relations (Governor→Dependent) in cassis", "annotator→peer",
+            relations_only(expected), relations_only(got), themes=False,
+            note="counts are relations: ends by offsets and label, and type")
 
     # INCEpTION → annotator: a project export as INCEpTION writes it (annotation/<doc>/<user>.zip
     # holding the user's XMI, UTF-16 offsets written by cassis, and TypeSystem.xml)
@@ -147,8 +209,10 @@ def inception(exe: str, src: Path, workdir: Path, out: Out) -> None:
     else:
         got, _ = layers_of(exe, back, workdir, "back-inception")
     plain = {k: v for k, v in expected.items() if k[1] != "gold"}  # curation is not read (docs/format.md)
-    out.row(peer, "project export (per-user XMI zips)", "peer→annotator", plain,
-            {(d.removesuffix(".txt"), who): v for (d, who), v in got.items()})
+    named = {(d.removesuffix(".txt"), who): v for (d, who), v in got.items()}
+    out.row(peer, "project export (per-user XMI zips)", "peer→annotator", plain, named)
+    out.row(peer, "project export (per-user XMI zips): relations", "peer→annotator", relations_only(plain),
+            relations_only(named), themes=False, note="counts are relations")
 
     # WebAnno TSV 3.3 out and back (TSV holds no themes, and trims white space at span edges)
     tsv = workdir / "inception-tsv.zip"
@@ -161,6 +225,21 @@ def inception(exe: str, src: Path, workdir: Path, out: Out) -> None:
     out.row(peer, "export --format webanno, imported back", "annotator→peer→annotator",
             {k: v for k, v in expected.items() if k[1] != "gold"}, got, themes=False,
             note="TSV has no themes", warning=said(p.stderr, "left out", "trimmed"))
+    out.row(peer, "export --format webanno (#T_RL layer), imported back: relations", "annotator→peer→annotator",
+            relations_only({k: v for k, v in expected.items() if k[1] != "gold"}), relations_only(got),
+            themes=False, note="counts are relations", warning=said(p.stderr, "relation left out", "relations left out"))
+    # the gold layer's relations, in XMI and TSV, imported back
+    for kind in ("xmi", "webanno"):
+        gold = workdir / f"inception-gold-{kind}.zip"
+        told = run(exe, src, "export", "--format", kind, "--gold", "-o", str(gold))
+        back = workdir / f"back-gold-{kind}.db"
+        p3 = run(exe, back, "import", str(gold), check=False)
+        if p3.returncode:
+            out.errors.append(f"[{peer}] import of the gold {kind} export failed: {p3.stderr.strip()[-500:]}")
+        got = layers_of(exe, back, workdir, f"back-gold-{kind}")[0] if not p3.returncode else {}
+        out.row(peer, f"export --format {kind} --gold, imported back: relations", "annotator→peer→annotator",
+                relations_only({k: v for k, v in expected.items() if k[1] == "gold"}), relations_only(got),
+                themes=False, note="counts are relations", warning=said(told.stderr, "relation left out"))
 
 
 # --- the training consumers ------------------------------------------------------------------------

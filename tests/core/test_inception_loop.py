@@ -138,10 +138,10 @@ def test_annotations_of_other_layers_are_counted_in_a_warning(store: Store, tmp_
     report = import_paths(store, [target], annotator="tester")
     assert report.spans_added == 3
     assert report.warnings == ["2 annotations of webanno.custom.Entity in 1 file not imported (annotator reads "
-                               "NamedEntity spans and document-level themes)"]
+                               "NamedEntity spans, relations between them and document-level themes)"]
     report = import_paths(store, [write(tmp_path / "news-3.tsv", TSV)], annotator="tester")  # one Sentiment
     assert report.warnings == ["1 annotation of webanno.custom.Sentiment in 1 file not imported (annotator reads "
-                               "NamedEntity spans and document-level themes)"]
+                               "NamedEntity spans, relations between them and document-level themes)"]
 
 
 def _edited(tmp_path: Path, name: str, old: str, new: str) -> Path:
