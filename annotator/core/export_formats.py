@@ -1,10 +1,11 @@
 """The records of each export format, built from one annotation layer (or, for Label Studio, one
-document's layers). annotator.core.exporting chooses the layers, checks every span and writes.
+document's layers). annotator.core.exporting chooses the layers, checks every span and writes
+(over 400 lines: one short builder per format, all from the same Layer and offset converter,
+which a split would pull apart).
 
 Offsets: code points everywhere (annotator, Label Studio, Prodigy/spaCy, brat), except doccano,
 whose editor counts UTF-16 code units; ``--offsets`` chooses another unit for doccano and
-Label Studio. The token formats use annotator.core.token_view. Over 400 lines: one short builder
-per format, all from the same Layer and offset converter, which a split would pull apart.
+Label Studio. The token formats use annotator.core.token_view.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Other tools' exports, turned into annotator's own record shape before the usual checks.
+"""Other tools' exports, turned into annotator's own record shape before the usual checks (over
+400 lines: one reader per tool, Label Studio's the longest, sharing their helpers).
 
 Each reader leaves span offsets in the unit its tool counts in (``DEFAULT_UNITS``); the importer
 converts them to code points over the raw text (annotator.core.offsets) before anything
@@ -14,7 +15,8 @@ them:
   "ignore" examples are skipped and counted.
 
 Every record then goes through the same validation as annotator's own JSONL: offsets in range,
-NFC normalisation with span remapping, and the file and line (or task) named on any error.
+NFC normalisation with span remapping, relations between the spans' ids (doccano's entity ids,
+Label Studio's region ids), and the file and line (or task) named on any error.
 """
 
 from __future__ import annotations
