@@ -192,3 +192,21 @@ def test_a_doccano_relation_that_cannot_be_stored_is_refused_with_file_and_line(
         import_paths(store, [path], annotator="tester")
     assert refused.value.line == 2 and str(path) in str(refused.value) and said in str(refused.value)
     assert store.dump() == before
+
+
+def test_gold_relations_go_through_label_studio_into_gold(store: Store, tmp_path: Path):
+    gold = {**KOREAN, "annotator": "gold", "status": "adjudicated",
+            "relations": [{"from": 7, "to": 8, "label": "participates_in", "proposed_by": ["minji"]}]}
+    import_paths(store, [write(tmp_path / "gold.jsonl", _lines(gold))], annotator="tester")
+    out = io.StringIO()
+    export(store, out, ExportOptions(format="labelstudio", gold=True))
+    path = write(tmp_path / "gold.json", out.getvalue())
+    with open_project(tmp_path / "fresh.db") as other:
+        import_paths(other, [path], annotator="tester")
+        spans = {s.id: (s.start, s.end, s.label) for s in other.gold_spans("ko1")}
+        (relation,) = other.gold_relations("ko1")
+        assert (spans[relation.from_id], spans[relation.to_id], relation.label) == (
+            (2, 5, "GPE"), (7, 24, "EVENT"), "participates_in")
+        before = other.dump()
+        import_paths(other, [path], annotator="tester")
+        assert other.dump() == before
