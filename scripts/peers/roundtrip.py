@@ -945,8 +945,9 @@ def ls_relations(tasks: list[dict]) -> set:
         text = t["data"].get("text", "")
         for a in (t.get("annotations") or []) + [p for p in t.get("predictions") or [] if isinstance(p, dict)]:
             results = a.get("result") or []
-            regions = {r["id"]: (r["value"]["start"], r["value"]["end"], r["value"]["labels"][0]) for r in results
-                       if r.get("type") == "labels" and text[r["value"]["start"]:r["value"]["end"]] == r["value"]["text"]}
+            values = {r["id"]: r["value"] for r in results if r.get("type") == "labels"}
+            regions = {rid: (v["start"], v["end"], v["labels"][0]) for rid, v in values.items()
+                       if text[v["start"]:v["end"]] == v["text"]}
             for r in results:
                 if r.get("type") == "relation":
                     layer = r.get("annotator") or ("model" if a.get("model_version") else None)
@@ -1434,9 +1435,10 @@ def dc_relations_round(args, ann: Annotator, http: Http, report: Report, wd: Pat
     spans_of: dict[int, dict] = {}
     for ex in examples:
         text = ex["text"]
+        found = http.call("GET", f"/v1/projects/{pid}/examples/{ex['id']}/spans")
         spans = spans_of[ex["id"]] = {
             sp["id"]: (utf16_to_cp(text, sp["start_offset"]), utf16_to_cp(text, sp["end_offset"]),
-                       span_types.get(sp["label"])) for sp in http.call("GET", f"/v1/projects/{pid}/examples/{ex['id']}/spans")}
+                       span_types.get(sp["label"])) for sp in found}
         for rel in http.call("GET", f"/v1/projects/{pid}/examples/{ex['id']}/relations"):
             in_peer.add((text, None, spans.get(rel["from_id"]), spans.get(rel["to_id"]), rel_types.get(rel["type"])))
     relation_row(report, peer, "relation project import", "annotator→peer", want, in_peer,
