@@ -69,7 +69,7 @@ class ExportOptions:
     ids: list[str] | None = None
     include_untouched: bool = False  # also documents nobody (or not this annotator) touched
     offsets: str | None = None  # doccano, Label Studio: the unit (default: what the tool's editor counts)
-    doccano_layout: str = "label"  # "entities": spans + categories project (entities and cats); "relations"
+    doccano_layout: str = "label"  # "entities": spans + categories (entities, cats); "relations": with relations
     chars: bool = False  # bio: one token per character (the KLUE-NER convention)
     max_tokens: int | None = None  # token formats: cut sentences longer than this, never inside an entity
     labelstudio_config: str | None = None  # labelstudio: the project's labeling config (XML), for control names
