@@ -45,7 +45,8 @@ from annotator.core.offsets import UNITS
                    "(doccano utf16, Label Studio codepoints).")
 @click.option("--doccano-layout", type=click.Choice(DOCCANO_LAYOUTS), default="label", show_default=True,
               help="label: doccano's sequence labelling; entities: its spans + categories project "
-                   "(entities and cats).")
+                   "(entities and cats); relations: a sequence labelling project with relations "
+                   "(entities with ids, relations).")
 @click.option("--labelstudio-config", type=click.Path(path_type=Path, dir_okay=False, exists=True), metavar="FILE",
               help="labelstudio: the project's labeling config (XML); results are named after its Labels and "
                    "Choices controls. Default: label and theme, with the config written beside the export.")

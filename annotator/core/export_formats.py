@@ -1,5 +1,7 @@
 """The records of each export format, built from one annotation layer (or, for Label Studio, one
-document's layers). annotator.core.exporting chooses the layers, checks every span and writes.
+document's layers). annotator.core.exporting chooses the layers, checks every span and writes
+(over 400 lines: one short builder per format, all from the same Layer and offset converter,
+which a split would pull apart).
 
 Offsets: code points everywhere (annotator, Label Studio, Prodigy/spaCy, brat), except doccano,
 whose editor counts UTF-16 code units; ``--offsets`` chooses another unit for doccano and
@@ -117,18 +119,24 @@ def doccano_record(layer: Layer, unit: str, layout: str, stats: TokenStats) -> d
     """Every line has the same fields, so doccano's importer (a pandas DataFrame) never fills a
     missing one with NaN: ``doc_id`` (doccano replaces ``id`` with its own), ``text``, the spans
     (``label`` for sequence labelling; ``entities`` and ``cats`` for spans plus categories),
-    ``annotator`` ("" for none) and ``meta``. Offsets in UTF-16 code units, as doccano's editor
+    ``annotator`` ("" for none) and ``meta``; ``relations`` (a sequence-labelling project with
+    relations, doccano's "JSONL(Relation)"): ``entities`` as objects with an ``id`` each, which the
+    ``relations`` (``from_id``, ``to_id``, ``type``) name. Offsets in UTF-16 code units, as doccano's editor
     counts them. doccano holds one set of spans per example: a document with two layers becomes
     two examples (export one annotator per doccano project to avoid that)."""
     at = _converter(layer, unit)
-    kept = without_overlaps(layer, stats, written=layout == "label")  # "label": doccano may drop them
-    spans = kept if layout == "entities" else layer.spans
-    triples = [[at(s.start), at(s.end), s.label] for s in ordered(spans)]
+    kept = without_overlaps(layer, stats, written=layout != "entities")  # "label": doccano may drop them
+    spans = ordered(kept if layout == "entities" else layer.spans)
     record: dict[str, Any] = {"doc_id": layer.doc.id, "text": layer.doc.text}
-    if layout == "entities":
-        record["entities"] = triples
+    if layout == "relations":  # a sequence-labelling project with relations: entities by id
+        ids = {span.id: n for n, span in enumerate(spans)}
+        record["entities"] = [{"id": ids[s.id], "label": s.label, "start_offset": at(s.start),
+                               "end_offset": at(s.end)} for s in spans]
+        named = relation_items(layer.relations, {k: f"s{n}" for k, n in ids.items()})
+        record["relations"] = [{"id": n, "from_id": int(item["from"][1:]), "to_id": int(item["to"][1:]),
+                                "type": item["label"]} for n, item in enumerate(named)]
     else:
-        record["label"] = triples
+        record["entities" if layout == "entities" else "label"] = [[at(s.start), at(s.end), s.label] for s in spans]
     record["cats"] = list(layer.themes)
     record["annotator"] = layer.annotator or ""
     record["meta"] = layer.doc.meta
@@ -172,19 +180,29 @@ def labelstudio_names(config: str) -> LabelStudioNames:
     return LabelStudioNames(labels.get("name"), choices.get("name") if choices is not None else LS_THEMES, target, data)
 
 
-def _ls_results(layer: Layer, unit: str, prefix: str, names: LabelStudioNames) -> list[dict[str, Any]]:
+def _ls_results(layer: Layer, unit: str, prefix: str, names: LabelStudioNames,
+                undirected: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     """Each result names annotator's layer (``annotator``): Label Studio keeps extra keys in a
     result, while it drops an annotation's meta and refuses unknown ``completed_by`` users. A
-    span's note goes where Label Studio keeps a region's notes (``meta.text``)."""
+    span's note goes where Label Studio keeps a region's notes (``meta.text``). A relation is a
+    result joining two regions' ids, ``direction`` "right" (or "bi" for the ``undirected`` types)."""
     at = _converter(layer, unit)
     results: list[dict[str, Any]] = []
+    regions: dict[int | None, str] = {}
     for i, span in enumerate(ordered(layer.spans), 1):
+        regions[span.id] = f"{prefix}{i}"
         item: dict[str, Any] = {"id": f"{prefix}{i}", "from_name": names.labels, "to_name": names.text,
                                 "type": "labels", "origin": "manual" if prefix != "m" else "prediction",
                                 "value": {"start": at(span.start), "end": at(span.end), "text": span.text,
                                           "labels": [span.label]}}
         if span.note:
             item["meta"] = {"text": [span.note]}
+        results.append(item)
+    for relation in layer.relations:  # between two regions, by their ids; a note as a region's
+        item = {"from_id": regions[relation.from_id], "to_id": regions[relation.to_id], "type": "relation",
+                "direction": "bi" if relation.label in undirected else "right", "labels": [relation.label]}
+        if relation.note:
+            item["meta"] = {"text": [relation.note]}
         results.append(item)
     if layer.themes:
         results.append({"id": f"{prefix}t", "from_name": names.themes, "to_name": names.text, "type": "choices",
@@ -197,7 +215,8 @@ def _ls_results(layer: Layer, unit: str, prefix: str, names: LabelStudioNames) -
     return results
 
 
-def labelstudio_task(layers: list[Layer], unit: str, names: LabelStudioNames = LabelStudioNames()) -> dict[str, Any]:
+def labelstudio_task(layers: list[Layer], unit: str, names: LabelStudioNames = LabelStudioNames(),
+                     undirected: frozenset[str] = frozenset()) -> dict[str, Any]:
     """One Label Studio task for a document: its id, title, language and meta in ``data`` (the
     import reads ``doc_id`` back), one annotation per annotator (named in its results; gold as
     ground truth, the others explicitly not, since Label Studio takes a missing flag as true),
@@ -210,17 +229,18 @@ def labelstudio_task(layers: list[Layer], unit: str, names: LabelStudioNames = L
         if layer.annotator is None:
             continue
         if layer.annotator == MODEL:
-            predictions.append({"model_version": MODEL, "result": _ls_results(layer, unit, "m", names)})
+            predictions.append({"model_version": MODEL, "result": _ls_results(layer, unit, "m", names, undirected)})
             continue
-        annotations.append({"result": _ls_results(layer, unit, f"a{n}-", names),
+        annotations.append({"result": _ls_results(layer, unit, f"a{n}-", names, undirected),
                             "ground_truth": layer.annotator == GOLD})
     return {"data": data, "annotations": annotations, "predictions": predictions}
 
 
 def labelstudio_config(labels: list[tuple[str, str]], themes: list[str],
-                       names: LabelStudioNames = LabelStudioNames()) -> str:
+                       names: LabelStudioNames = LabelStudioNames(), relations: list[tuple[str, str]] = ()) -> str:
     """The labeling config that annotator's Label Studio export fits: a Labels control and a
-    Choices control over the text, named as the export names them."""
+    Choices control over the text, named as the export names them, and the schema's relation
+    types as ``<Relations>`` (name, colour)."""
     def attr(value: str) -> str:
         return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
@@ -229,7 +249,11 @@ def labelstudio_config(labels: list[tuple[str, str]], themes: list[str],
     lines += ["  </Labels>", f'  <Text name="{attr(names.text)}" value="${attr(names.data)}"/>',
               f'  <Choices name="{attr(names.themes)}" toName="{attr(names.text)}" choice="multiple">']
     lines += [f'    <Choice value="{attr(name)}"/>' for name in themes]
-    lines += ["  </Choices>", "</View>", ""]
+    lines += ["  </Choices>"]
+    if relations:
+        lines += ["  <Relations>", *(f'    <Relation value="{attr(name)}" background="{attr(colour)}"/>'
+                                     for name, colour in relations), "  </Relations>"]
+    lines += ["</View>", ""]
     return "\n".join(lines)
 
 

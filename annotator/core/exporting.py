@@ -39,7 +39,7 @@ FORMATS = ("jsonl", "doccano", "labelstudio", "spacy", "bio", "conll", "conllu",
            "webanno")
 TOKEN_FORMATS = {"spacy", "bio", "conll", "conllu", "spacy-docbin", "xmi", "webanno"}
 INCEPTION = {"xmi", "webanno"}  # INCEpTION's formats, written by annotator.core.inception_export
-RELATED = {"jsonl", *INCEPTION}  # the formats that carry relations (issue 25)
+RELATED = {"jsonl", "labelstudio", *INCEPTION}  # the formats that carry relations (issue 25; doccano: one layout)
 # The training formats leave the model layer (suggestions, not annotations) out unless asked.
 TRAINING = {"spacy", "bio", "conll", "conllu", "spacy-docbin"}
 STREAMED = {"bio", "conll", "conllu", "spacy-docbin"}  # formats that read a long document's text a block at a time
@@ -56,7 +56,7 @@ LONG = 1 << 20  # characters: a longer document's text is read a piece at a time
 FILE_ONLY = {"spacy-docbin": "a .spacy file", "brat": "a folder", "xmi": "a .zip or a folder",
              "webanno": "a .zip or a folder"}  # these cannot go to standard output
 DEFAULT_UNITS = {"doccano": "utf16", "labelstudio": "codepoints"}
-DOCCANO_LAYOUTS = ("label", "entities")
+DOCCANO_LAYOUTS = ("label", "entities", "relations")
 PAGE = 500
 
 
@@ -70,7 +70,7 @@ class ExportOptions:
     ids: list[str] | None = None
     include_untouched: bool = False  # also documents nobody (or not this annotator) touched
     offsets: str | None = None  # doccano, Label Studio: the unit (default: what the tool's editor counts)
-    doccano_layout: str = "label"  # "entities": spans + categories project (entities and cats)
+    doccano_layout: str = "label"  # "entities": spans + categories (entities, cats); "relations": with relations
     chars: bool = False  # bio: one token per character (the KLUE-NER convention)
     max_tokens: int | None = None  # token formats: cut sentences longer than this, never inside an entity
     labelstudio_config: str | None = None  # labelstudio: the project's labeling config (XML), for control names
@@ -95,7 +95,7 @@ class ExportReport:
     parts: int = 0  # the Docs they were written as
     model_left_out: int = 0  # training formats: the model layers (suggestions) not exported
     overlap_risk: str = ""  # why the overlapping spans written may be lost in the target tool, if they may
-    relations: int = 0  # written (annotator's JSONL, INCEpTION's XMI and TSV)
+    relations: int = 0  # written (annotator's JSONL, Label Studio, doccano's relations layout, INCEpTION's XMI and TSV)
     relations_left_out: int = 0  # in the layers written, in a format that has no relations (yet)
 
     @property
@@ -140,12 +140,15 @@ class ExportReport:
                          f"{BRAT_NAMES})")
         if self.relations:
             parts.append(counted(self.relations, "relation"))
-        if self.relations_left_out and self.format in RELATED:  # webanno: an end left out of the token format
+        if self.relations_left_out and self.format == "doccano" and not self.relations:
+            parts.append(f"{counted(self.relations_left_out, 'relation')} left out: doccano's label and entities "
+                         "layouts have no relations (--doccano-layout relations keeps them)")
+        elif self.relations_left_out and self.format in RELATED:  # webanno: an end left out of the token format
             parts.append(f"{counted(self.relations_left_out, 'relation')} left out with a span of white space at "
                          "one end (the token format leaves such spans out)")
         elif self.relations_left_out:
             parts.append(f"{counted(self.relations_left_out, 'relation')} left out: {self.format} has no relations "
-                         "(jsonl keeps them)")
+                         "(jsonl, labelstudio, xmi and webanno keep them)")
         if self.model_left_out:
             parts.append(f"the model layer (suggestions; {counted(self.model_left_out, 'document')}) left out: "
                          "--include-model or --annotator model exports it")
@@ -187,7 +190,7 @@ def check_options(store: Store, options: ExportOptions) -> None:
         if options.format not in DEFAULT_UNITS:
             raise ExportError(f"--offsets applies to doccano and labelstudio; {options.format} is in code points")
     if options.doccano_layout not in DOCCANO_LAYOUTS:
-        raise ExportError(f"unknown doccano layout {options.doccano_layout!r} (expected label or entities)")
+        raise ExportError(f"unknown doccano layout {options.doccano_layout!r} (expected {', '.join(DOCCANO_LAYOUTS)})")
     if options.doccano_layout != "label" and options.format != "doccano":
         raise ExportError("--doccano-layout applies to the doccano format")
     if options.labelstudio_config is not None:
@@ -232,6 +235,12 @@ def why_nothing(store: Store, options: ExportOptions) -> str:
     return f"no document{where} has spans, themes or a status {who} ({untouched})"
 
 
+def carries_relations(options: ExportOptions) -> bool:
+    """Whether the export writes relations: annotator's JSONL, Label Studio's relation results,
+    doccano's relation projects (``--doccano-layout relations``) and INCEpTION's XMI and TSV."""
+    return options.format in RELATED or (options.format == "doccano" and options.doccano_layout == "relations")
+
+
 def _keep(by_annotator: dict[str, dict[str, Any]], gold: dict[str, Any] | None) -> list[tuple[int, int]]:
     spans = [(s.start, s.end) for entry in by_annotator.values() for s in entry["spans"]]
     if gold:
@@ -258,8 +267,8 @@ def layers(store: Store, options: ExportOptions, report: ExportReport | None = N
         ids = [doc.id for doc in docs]
         gold = store.gold_layers(ids) if options.gold or tokens else {}
         found = store.layers(ids)
-        # issue 25: annotator's own format and INCEpTION's carry relations; the others count what they leave out
-        related = options.format in RELATED
+        # issue 25: the formats that carry relations write them; the others count what they leave out
+        related = carries_relations(options)
         relations = store.relation_layers(ids) if not options.gold else {}
         gold_relations = store.gold_relation_layers(ids) if options.gold else {}
         for doc in docs:
@@ -351,10 +360,11 @@ def export(store: Store, out: TextIO, options: ExportOptions,
     try:
         if options.format == "labelstudio":
             names = _ls_names(options)
+            undirected = frozenset(kind.name for kind in store.schema().relations if not kind.directed)
             first = True
             out.write("[")
             for group in _by_document(items):
-                out.write(("\n" if first else ",\n") + dumps(fmt.labelstudio_task(group, unit, names)))
+                out.write(("\n" if first else ",\n") + dumps(fmt.labelstudio_task(group, unit, names, undirected)))
                 report.lines += 1
                 first = False
             out.write("\n]\n")
@@ -449,7 +459,9 @@ def export_file(store: Store, path: str | Path, options: ExportOptions,
             schema = store.schema()
             config = _sidecar(target, ".config.xml")
             config.write_text(fmt.labelstudio_config([(label.name, label.colour) for label in schema.labels],
-                                                     [t.name for t in schema.themes]), encoding="utf-8")
+                                                     [t.name for t in schema.themes],
+                                                     relations=[(kind.name, kind.colour) for kind in schema.relations]),
+                              encoding="utf-8")
             report.files.append(config)
     except OSError as err:
         partial.unlink(missing_ok=True)

@@ -1,4 +1,5 @@
-"""Other tools' exports, turned into annotator's own record shape before the usual checks.
+"""Other tools' exports, turned into annotator's own record shape before the usual checks (over
+400 lines: one reader per tool, Label Studio's the longest, sharing their helpers).
 
 Each reader leaves span offsets in the unit its tool counts in (``DEFAULT_UNITS``); the importer
 converts them to code points over the raw text (annotator.core.offsets) before anything
@@ -14,7 +15,8 @@ them:
   "ignore" examples are skipped and counted.
 
 Every record then goes through the same validation as annotator's own JSONL: offsets in range,
-NFC normalisation with span remapping, and the file and line (or task) named on any error.
+NFC normalisation with span remapping, relations between the spans' ids (doccano's entity ids,
+Label Studio's region ids), and the file and line (or task) named on any error.
 """
 
 from __future__ import annotations
@@ -98,16 +100,21 @@ def from_doccano(obj: dict[str, Any], member: str | None = None) -> dict[str, An
                 themes.append(item)
             else:
                 spans.append(item)  # let the checks name what is wrong with it
+    relations = _dc_relations(obj.get("relations"))
     for entity in obj.get("entities") or []:
         if isinstance(entity, dict):
-            spans.append({"start": entity.get("start_offset"), "end": entity.get("end_offset"),
-                          "label": entity.get("label")})
+            span = {"start": entity.get("start_offset"), "end": entity.get("end_offset"), "label": entity.get("label")}
+            if relations and "id" in entity:  # what the relations name
+                span["id"] = entity["id"]
+            spans.append(span)
         elif isinstance(entity, list) and len(entity) == 3:  # spans + categories: [start, end, LABEL]
             spans.append({"start": entity[0], "end": entity[1], "label": entity[2]})
         else:
             spans.append(entity)
     out["spans"] = spans
     out["themes"] = themes
+    if relations:
+        out["relations"] = relations
     if "Comments" in obj and member:
         out["annotator"] = member
         if isinstance(obj.get("annotator"), str) and obj["annotator"]:
@@ -120,6 +127,25 @@ def from_doccano(obj: dict[str, Any], member: str | None = None) -> dict[str, An
         meta = {**{k: v for k, v in meta.items() if k != "meta"}, **obj["meta"]}
     if meta:
         out["meta"] = meta
+    return out
+
+
+def _dc_relations(value: Any) -> list[dict[str, Any]]:
+    """doccano's relations (a relation project's JSONL): each ``{"id", "from_id", "to_id", "type"}``,
+    its ends the ``id`` of two of the line's entities, in annotator's shape (``from``, ``to``,
+    ``label``) for the same checks as annotator's own lines."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise FormatError(f"'relations' must be a list of relations, not {value!r}"[:200])
+    out = []
+    for n, raw in enumerate(value, 1):
+        if not isinstance(raw, dict):
+            raise FormatError(f"relation {n} must be an object with from_id, to_id and type, not {raw!r}"[:200])
+        missing = [key for key in ("from_id", "to_id", "type") if key not in raw]
+        if missing:
+            raise FormatError(f"relation {n}: missing {missing[0]!r}")
+        out.append({"from": raw["from_id"], "to": raw["to_id"], "label": raw["type"]})
     return out
 
 
@@ -200,12 +226,21 @@ def _labels_of(value: dict[str, Any]) -> Any:
     return next((v for k, v in value.items() if k.endswith("labels")), None)
 
 
-def _ls_span(value: dict[str, Any], labels: Any, spans: list[Any], meta: Any = None) -> None:
-    note = None
-    if isinstance(meta, dict) and isinstance(meta.get("text"), list):  # a region's note in Label Studio
-        note = " ".join(t for t in meta["text"] if isinstance(t, str)) or None
-    for label in _strings(labels, "labels") or [None]:
+def _ls_note(meta: Any) -> str | None:
+    """A region's (or relation's) note, where Label Studio keeps it: ``meta.text``."""
+    if isinstance(meta, dict) and isinstance(meta.get("text"), list):
+        return " ".join(t for t in meta["text"] if isinstance(t, str)) or None
+    return None
+
+
+def _ls_span(value: dict[str, Any], labels: Any, spans: list[Any], meta: Any = None, region: Any = None) -> None:
+    """The spans of one region, one per label; ``region``: its id, which relations name (given to
+    the first of them)."""
+    note = _ls_note(meta)
+    for n, label in enumerate(_strings(labels, "labels") or [None]):
         span = {"start": value.get("start"), "end": value.get("end"), "label": label}
+        if region is not None and n == 0:
+            span["id"] = region
         if isinstance(value.get("text"), str):
             span["text"] = value["text"]
         if note:
@@ -213,13 +248,34 @@ def _ls_span(value: dict[str, Any], labels: Any, spans: list[Any], meta: Any = N
         spans.append(span)
 
 
-def _ls_results(results: Any) -> tuple[list[Any], list[str]]:
-    """Spans from every Labels-type result and themes from every Choices-type result, whatever
-    the control is named; other results (relations, text areas, ratings) are passed over."""
+def _ls_relation(item: dict[str, Any], n: int) -> list[dict[str, Any]]:
+    """A relation result, ``{"type": "relation", "from_id", "to_id", "direction", "labels"}``, in
+    annotator's shape: its ends the ids of two regions (``direction`` "left" turns them round;
+    "right" and "bi" keep them), one relation per label."""
+    ends = [item.get("from_id"), item.get("to_id")]
+    if any(isinstance(end, bool) or not isinstance(end, (str, int)) for end in ends):
+        raise FormatError(f"relation {n}: from_id and to_id must be the ids of two regions, not {ends!r}"[:200])
+    if item.get("direction") == "left":
+        ends.reverse()
+    labels = _strings(item.get("labels") or [], f"relation {n}'s labels")
+    if not labels:
+        raise FormatError(f"relation {n} (from_id {ends[0]!r}) has no label: each of annotator's relations has a "
+                          "type (give it one of the <Relations> values in Label Studio)"[:300])
+    note = _ls_note(item.get("meta"))
+    return [{"from": ends[0], "to": ends[1], "label": label, **({"note": note} if note else {})} for label in labels]
+
+
+def _ls_results(results: Any) -> tuple[list[Any], list[str], list[dict[str, Any]]]:
+    """Spans from every Labels-type result, themes from every Choices-type result, whatever the
+    control is named, and relations from every relation result (their regions' ids kept on the
+    spans then); other results (text areas, ratings) are passed over."""
     spans: list[Any] = []
     themes: list[str] = []
+    relations: list[dict[str, Any]] = []
     if not isinstance(results, list):
         raise FormatError(f"result must be a list, not {results!r}"[:200])
+    related = any(isinstance(item, dict) and item.get("type") == "relation" for item in results)
+    seen = 0  # relation results so far
     for item in results:
         if not isinstance(item, dict):
             raise FormatError(f"a result must be an object, not {item!r}"[:200])
@@ -227,6 +283,10 @@ def _ls_results(results: Any) -> tuple[list[Any], list[str]]:
         kind = item.get("type")
         if kind is not None and not isinstance(kind, str):
             raise FormatError(f"a result's type must be a string, not {kind!r}"[:200])
+        if kind == "relation":
+            seen += 1
+            relations += _ls_relation(item, seen)
+            continue
         if not isinstance(value, dict):
             continue
         if kind == "choices" or (kind is None and "choices" in value):
@@ -235,8 +295,8 @@ def _ls_results(results: Any) -> tuple[list[Any], list[str]]:
         labels = _labels_of(value)
         if labels is None or (kind is not None and not kind.endswith("labels")):
             continue  # a relation, a text area, a rating: nothing to mark in the text
-        _ls_span(value, labels, spans, item.get("meta"))
-    return spans, themes
+        _ls_span(value, labels, spans, item.get("meta"), item.get("id") if related else None)
+    return spans, themes, relations
 
 
 def _ls_layer_name(results: Any) -> tuple[str | None, str]:
@@ -325,7 +385,7 @@ def from_label_studio(task: dict[str, Any], text_field: str | None = None,
     for annotation in annotations or []:
         if not isinstance(annotation, dict) or annotation.get("was_cancelled"):
             continue
-        spans, themes = _ls_results(annotation.get("result") or [])
+        spans, themes, relations = _ls_results(annotation.get("result") or [])
         name, status = _ls_layer_name(annotation.get("result"))
         ours = name is not None and name not in named
         if not ours:
@@ -339,14 +399,16 @@ def from_label_studio(task: dict[str, Any], text_field: str | None = None,
         lead = annotation.get("lead_time")  # seconds Label Studio measured: the layer's active time
         timed = ({"active_seconds": lead} if isinstance(lead, (int, float)) and not isinstance(lead, bool)
                  and lead >= 0 else {})
-        record = {**base, "spans": spans, "themes": themes, "annotator": name, "status": status, **timed}
+        record = {**base, "spans": spans, "themes": themes, "annotator": name, "status": status, **timed,
+                  **({"relations": relations} if relations else {})}
         if ours:  # an error about the status names the key it came from, not a 'status' the file lacks
             record[STATUS_FIELD] = f"{LS_STATUS_KEY!r} in the annotation's results"
         out.records.append(record)
     for prediction in task.get("predictions") or []:
         if isinstance(prediction, dict):
-            spans, themes = _ls_results(prediction.get("result") or [])
-            out.records.append({**base, "spans": spans, "themes": themes, "annotator": MODEL})
+            spans, themes, relations = _ls_results(prediction.get("result") or [])
+            out.records.append({**base, "spans": spans, "themes": themes, "annotator": MODEL,
+                                **({"relations": relations} if relations else {})})
         elif isinstance(prediction, int) and not isinstance(prediction, bool):
             out.prediction_ids += 1
     if not out.records:

@@ -167,7 +167,7 @@ def read_jsonl(path: Path, progress: Progress | None = None,
                 raise InputError(path, str(err), lineno) from None
             from_tool = str(obj.pop("_id_from_tool", "")) if kind != "annotator" else ""
             origin = obj.pop("_origin", None) if kind != "annotator" else None
-            record = check_record(path, lineno, obj, options.units(kind), own=kind == "annotator")
+            record = check_record(path, lineno, obj, options.units(kind), own=kind != "prodigy")
             record.id_from_tool, record.tool, record.origin = from_tool, kind, origin
             yield record
     if not seen:
@@ -181,7 +181,7 @@ def _label_studio_task(path: Path, line: int | None, task: dict[str, Any], optio
         records = []
         for item in found.records:
             from_tool = str(item.pop("_id_from_tool", ""))
-            record = check_record(path, line, item, options.units("labelstudio"), own=False)
+            record = check_record(path, line, item, options.units("labelstudio"))
             record.id_from_tool, record.tool, record.where = from_tool, "labelstudio", where
             records.append(record)
     except InputError as err:

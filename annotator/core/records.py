@@ -72,7 +72,7 @@ class Record:
     tool: str = "annotator"  # which tool's format the record was read from
     origin: str | None = None  # what a peer's line itself called its layer, where that is not trusted
     active_seconds: float | None = None  # the layer's active time (meta.active_seconds, Label Studio's lead_time)
-    relations: list[RawRelation] = field(default_factory=list)  # annotator's own JSONL: between its spans
+    relations: list[RawRelation] = field(default_factory=list)  # between its spans (annotator, doccano, Label Studio)
 
     @property
     def gold(self) -> bool:
@@ -101,9 +101,10 @@ def check_record(path: Path, line: int | None, obj: Any, units: tuple[str, str] 
     """``obj`` checked. ``units``: the unit its offsets count and where that choice came from (empty
     for annotator's own JSONL). ``peer``: another tool's file whose reader converted the offsets to
     code points already (INCEpTION's): its spans, without text of their own, are still checked for
-    edges that cut a character, with no --offsets to suggest. ``own``: annotator's own line, whose
-    spans may carry ids and whose ``relations`` join them (another tool's ``relations`` field, in
-    its own shape, is kept in meta as any other field)."""
+    edges that cut a character, with no --offsets to suggest. ``own``: a line whose spans may carry ids
+    and whose ``relations`` join them in annotator's shape: annotator's own, or what a reader made
+    of doccano's and Label Studio's relations (annotator.core.formats); otherwise (Prodigy's)
+    a ``relations`` field, in its tool's own shape, is kept in meta as any other field."""
     if not isinstance(obj, dict):
         raise InputError(path, f"each line must be a JSON object, not {type_name(obj)}", line)
     if "text" not in obj:

@@ -615,6 +615,81 @@ def import_back(ann: Annotator, workdir: Path, name: str, path: Path, fmt: str, 
 
 
 # ---------------------------------------------------------------------------------------------
+# relations (issue 25): a Persian and a Korean document from seeds/ (000_…, 002_…), an emoji
+# before their spans, out to a peer, back out of its own export and in again
+
+REL_FA = ("📰 مدیرعامل سازمان فاوا شهرداری مشهد گفت: مشهد در هشتمین دوره کنفرانس بینالمللی شهرهای هوشمند "
+          "بخارست که در کشور رومانی برگزار میشود، شرکت میکند.")
+REL_KO = "🎉 대구시 성공적인 방역정책 ‘스마트시티 엑스포 월드 콩그레스(SCEWC)’에서 발표"
+
+
+def relation_records() -> list[dict]:
+    """A ROLE -> ORG -> GPE chain and more (sara, Persian) and 대구시 participates_in the expo (minji,
+    and the model layer: Label Studio's predictions)."""
+    fa = [("r", "مدیرعامل", "ROLE", 0), ("o", "سازمان فاوا شهرداری مشهد", "ORG", 0), ("g", "مشهد", "GPE", 1),
+          ("e", "هشتمین دوره کنفرانس بینالمللی شهرهای هوشمند بخارست", "EVENT", 0), ("c", "رومانی", "GPE", 0)]
+    ko = [("city", "대구시", "GPE", 0), ("expo", "스마트시티 엑스포 월드 콩그레스", "EVENT", 0)]
+
+    def spans(text: str, plan: list) -> list[dict]:
+        return [{"id": key, **_span(text, needle, label, nth)} for key, needle, label, nth in plan]
+
+    fa_rel = [("r", "o", "role_in"), ("o", "g", "located_in"), ("g", "e", "participates_in"), ("e", "c", "located_in")]
+    ko_rel = [("city", "expo", "participates_in")]
+    out = [{"id": "rel-fa", "lang": "fa", "text": REL_FA, "annotator": "sara", "status": "done",
+            "spans": spans(REL_FA, fa), "relations": [{"from": a, "to": b, "label": t} for a, b, t in fa_rel]}]
+    for who in ("minji", "model"):
+        out.append({"id": "rel-ko", "lang": "ko", "text": REL_KO, "annotator": who, "status": "done",
+                    "spans": spans(REL_KO, ko), "relations": [{"from": a, "to": b, "label": t} for a, b, t in ko_rel]})
+    return out
+
+
+def relations_db(args, ann: Annotator, wd: Path) -> Path:
+    """A database of relation_records() only (its own, so the span rows above stay as they were)."""
+    db = wd / "relations-source.db"
+    if not db.exists():
+        src = wd / "relations.jsonl"
+        src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in relation_records()), encoding="utf-8")
+        ann.run(db, "import", str(src))
+    return db
+
+
+def relation_set(records: list[dict], layers: bool = True) -> set:
+    """(text, layer, from span, to span, type) of every relation in annotator's jsonl export; spans
+    as (start, end, label) in code points; the layer None where the peer keeps no names."""
+    out = set()
+    for r in records:
+        spans = {s["id"]: (s["start"], s["end"], s["label"]) for s in r.get("spans") or [] if "id" in s}
+        for rel in r.get("relations") or []:
+            out.add((r["text"], r.get("annotator") if layers else None, spans[rel["from"]], spans[rel["to"]],
+                     rel["label"]))
+    return out
+
+
+def relation_row(report: Report, peer: str, via: str, direction: str, want: set, got: set, note: str = "") -> None:
+    """A row like the span rows, counting relations: exact when both ends and the type came back."""
+    row = Row(peer, "relations: " + via, direction, docs=len({w[0] for w in want}), expected=len(want),
+              exact=len(want & got), note=("counts are relations; " + note).strip("; "))
+    for text, layer, a, b, kind in sorted(want - got, key=str):
+        report.mismatches.append(f"{peer}/{row.via} {direction}: {kind} {show(text, *a[:2])} -> "
+                                 f"{show(text, *b[:2])} ({layer or 'any layer'}) not found")
+    report.rows.append(row)
+
+
+def import_relations_back(ann: Annotator, wd: Path, name: str, path: Path, fmt: str,
+                          layers: bool = True) -> tuple[set | None, str]:
+    """A peer's export imported into a fresh database, its relations read back (None: refused)."""
+    db = wd / f"back-{name}.db"
+    if db.exists():
+        db.unlink()
+    p = ann.run(db, "import", "--format", fmt, str(path), check=False)
+    summary = (p.stdout + p.stderr).strip()
+    (wd / f"import-{name}.log").write_text(summary, encoding="utf-8")
+    if p.returncode != 0:
+        return None, summary
+    return relation_set(ann.export_records(db), layers), summary
+
+
+# ---------------------------------------------------------------------------------------------
 # Label Studio
 
 def ls_label_config(schema: dict, labels_name: str = "ner") -> str:
@@ -623,9 +698,11 @@ def ls_label_config(schema: dict, labels_name: str = "ner") -> str:
     labels = "\n".join(f'    <Label value="{esc(x["name"])}" background="{esc(x.get("colour") or "#888888")}"/>'
                        for x in schema["labels"])
     themes = "\n".join(f'    <Choice value="{esc(x["name"])}"/>' for x in schema["themes"])
+    relations = "".join(f'    <Relation value="{esc(x["name"])}"/>\n' for x in schema.get("relations") or [])
     return (f'<View>\n  <Labels name="{labels_name}" toName="text">\n{labels}\n  </Labels>\n'
             f'  <Text name="text" value="$text"/>\n'
-            f'  <Choices name="theme" toName="text" choice="multiple">\n{themes}\n  </Choices>\n</View>\n')
+            f'  <Choices name="theme" toName="text" choice="multiple">\n{themes}\n  </Choices>\n'
+            + (f'  <Relations>\n{relations}  </Relations>\n' if relations else "") + '</View>\n')
 
 
 def ls_rid() -> str:
@@ -855,8 +932,78 @@ def run_labelstudio(args, ann: Annotator, report: Report, procs: Procs, src_reco
         report.fact(peer, f"{fmt} -> annotator: document ids {ids_back[:8]}{' ...' if len(ids_back) > 8 else ''}")
 
     ls_gold_round(args, ann, http, report, config, wd)
+    ls_relations_round(args, ann, http, report, wd, admin_id)
     if args.probes:
         ls_probes(http, pid, admin_id, report)
+
+
+def ls_relations(tasks: list[dict]) -> set:
+    """Label Studio's JSON read in its own units: each relation result between two regions (code
+    points, each region's text checked), named by annotator's layer key (``model`` for predictions)."""
+    out = set()
+    for t in tasks:
+        text = t["data"].get("text", "")
+        for a in (t.get("annotations") or []) + [p for p in t.get("predictions") or [] if isinstance(p, dict)]:
+            results = a.get("result") or []
+            values = {r["id"]: r["value"] for r in results if r.get("type") == "labels"}
+            regions = {rid: (v["start"], v["end"], v["labels"][0]) for rid, v in values.items()
+                       if text[v["start"]:v["end"]] == v["text"]}
+            for r in results:
+                if r.get("type") == "relation":
+                    layer = r.get("annotator") or ("model" if a.get("model_version") else None)
+                    for kind in r.get("labels") or []:
+                        out.add((text, layer, regions.get(r["from_id"]), regions.get(r["to_id"]), kind))
+    return out
+
+
+def ls_relations_round(args, ann: Annotator, http: Http, report: Report, wd: Path, admin_id: int) -> None:
+    """Relations out to a project whose config has <Relations>, back out of Label Studio's JSON and
+    snapshot export and in again; and one relation made as its editor stores it."""
+    peer = "labelstudio"
+    db = relations_db(args, ann, wd)
+    want = relation_set(ann.export_records(db))
+    schema = json.loads(ann.run(db, "schema", "show", "--json").stdout)
+    config = ls_label_config(schema, args.ls_labels_name)
+    xml = wd / "relations-project.xml"
+    xml.write_text(config, encoding="utf-8")
+    pid = http.call("POST", "/api/projects", {"title": "annotator relations", "label_config": config})["id"]
+    tasks_file = wd / "relations-tasks.json"
+    ann.run(db, "export", "--format", "labelstudio", "--labelstudio-config", str(xml), "-o", str(tasks_file))
+    http.call("POST", f"/api/projects/{pid}/import", files={"file": (tasks_file.name, tasks_file.read_bytes())})
+    exported = http.call("GET", f"/api/projects/{pid}/export?exportType=JSON&download_all_tasks=true")
+    for t in exported:  # the quick export lists predictions by id
+        t["predictions"] = [http.call("GET", f"/api/predictions/{x}/") if isinstance(x, int) else x
+                            for x in t.get("predictions") or []]
+    relation_row(report, peer, "import " + tasks_file.name, "annotator→peer", want, ls_relations(exported),
+                 "read from its JSON export (code points, region text checked)")
+    # made in Label Studio: two regions and a relation between their ids, as the editor stores them
+    ko = next(t for t in exported if t["data"]["text"] == REL_KO)
+    a, b = REL_KO.index("대구시"), REL_KO.index("SCEWC")
+    result = [ls_result_span(REL_KO, a, a + 3, "GPE", args.ls_labels_name),
+              ls_result_span(REL_KO, b, b + 5, "EVENT", args.ls_labels_name)]
+    result.append({"from_id": result[0]["id"], "to_id": result[1]["id"], "type": "relation", "direction": "right",
+                   "labels": ["participates_in"]})
+    http.call("POST", f"/api/tasks/{ko['id']}/annotations/", {"result": result, "was_cancelled": False,
+                                                                "ground_truth": False})
+    made = {(REL_KO, f"ls-{admin_id}", (a, a + 3, "GPE"), (b, b + 5, "EVENT"), "participates_in")}
+    snapshot = http.call("POST", f"/api/projects/{pid}/exports", {
+        "title": "relations", "serialization_options": {"annotations__completed_by": {"only_id": False},
+                                                        "predictions": {"only_id": False}}})
+    wait_until("snapshot", lambda: http.call("GET", f"/api/projects/{pid}/exports/{snapshot['id']}")["status"]
+               == "completed", 60)
+    for fmt in ("JSON", "snapshot JSON"):
+        url = (f"/api/projects/{pid}/exports/{snapshot['id']}/download?exportType=JSON" if fmt == "snapshot JSON"
+               else f"/api/projects/{pid}/export?exportType=JSON")
+        path = wd / f"relations-export-{fmt.replace(' ', '-')}.json"
+        path.write_bytes(http.call("GET", url, raw=True))
+        got, summary = import_relations_back(ann, wd, f"ls-relations-{fmt.replace(' ', '-')}", path, "labelstudio")
+        if got is None:
+            report.error(peer, f"annotator import of {path.name} failed: {summary[-800:]}")
+        # the quick JSON lists predictions by id only: the model layer's relations come with the snapshot
+        exp = want if fmt == "snapshot JSON" else {w for w in want if w[1] != "model"}
+        note = "layers by name" + ("" if fmt == "snapshot JSON" else "; the model layer only in the snapshot")
+        relation_row(report, peer, f"export {fmt}", "annotator→peer→annotator", exp, got or set(), note)
+        relation_row(report, peer, f"export {fmt}", "peer→annotator", made, got or set(), "layer by name")
 
 
 def gold_records(ann: Annotator, db: Path, name: str) -> dict[str, dict]:
@@ -1255,8 +1402,70 @@ def run_doccano(args, ann: Annotator, report: Report, procs: Procs, src_records:
                              by_name=direction.startswith("annotator"))
                 report.rows.append(r)
 
+    dc_relations_round(args, ann, http, report, wd)
     if args.probes:
         dc_probes(http, report)
+
+
+def dc_types(http: Http, pid: int, kind: str) -> dict[int, str]:
+    found = http.call("GET", f"/v1/projects/{pid}/{kind}")
+    return {t["id"]: t["text"] for t in (found.get("results", []) if isinstance(found, dict) else found)}
+
+
+def dc_relations_round(args, ann: Annotator, http: Http, report: Report, wd: Path) -> None:
+    """A sequence-labelling project with relations (use_relation): annotator's --doccano-layout
+    relations in through its JSONL(Relation) import, read back through its API in UTF-16 units,
+    one relation made through the API, out of its own export and in again."""
+    peer = "doccano"
+    db = relations_db(args, ann, wd)
+    want = relation_set(ann.export_records(db), layers=False)  # doccano keeps one member's layer
+    pid = http.call("POST", "/v1/projects", {
+        "name": "annotator relations", "description": "round trip", "guideline": "",
+        "project_type": "SequenceLabeling", "resourcetype": "SequenceLabelingProject", "allow_overlapping": True,
+        "grapheme_mode": False, "use_relation": True})["id"]
+    out = wd / "annotator-relations.jsonl"
+    ann.run(db, "export", "--format", "doccano", "--doccano-layout", "relations", "-o", str(out))
+    st = dc_import(http, pid, "RelationExtraction", out.name, out.read_bytes(), encoding="utf_8")
+    problems = (st.get("error") or {}).get("text") or (st.get("result") or {}).get("error")
+    if problems:
+        report.error(peer, f"relations: import of {out.name} failed: {json.dumps(problems, ensure_ascii=False)[:800]}")
+    span_types, rel_types = dc_types(http, pid, "span-types"), dc_types(http, pid, "relation-types")
+    kinds = {v: k for k, v in span_types.items()}
+    in_peer, examples = set(), dc_examples(http, pid)
+    spans_of: dict[int, dict] = {}
+    for ex in examples:
+        text = ex["text"]
+        found = http.call("GET", f"/v1/projects/{pid}/examples/{ex['id']}/spans")
+        spans = spans_of[ex["id"]] = {
+            sp["id"]: (utf16_to_cp(text, sp["start_offset"]), utf16_to_cp(text, sp["end_offset"]),
+                       span_types.get(sp["label"])) for sp in found}
+        for rel in http.call("GET", f"/v1/projects/{pid}/examples/{ex['id']}/relations"):
+            in_peer.add((text, None, spans.get(rel["from_id"]), spans.get(rel["to_id"]), rel_types.get(rel["type"])))
+    relation_row(report, peer, "relation project import", "annotator→peer", want, in_peer,
+                 "read through its API as UTF-16 units")
+    # made in doccano: a span and a relation to it through the API, in UTF-16 units as its editor sends them
+    ko = next(ex for ex in examples if ex["text"] == REL_KO)
+    a, b = REL_KO.index("대구시"), REL_KO.index("SCEWC")
+    city = next(k for k, v in spans_of[ko["id"]].items() if v == (a, a + 3, "GPE"))
+    new = http.call("POST", f"/v1/projects/{pid}/examples/{ko['id']}/spans",
+                    {"start_offset": cp_to_utf16(REL_KO, b), "end_offset": cp_to_utf16(REL_KO, b + 5),
+                     "label": kinds["EVENT"]})
+    kind = next(k for k, v in rel_types.items() if v == "participates_in")
+    http.call("POST", f"/v1/projects/{pid}/examples/{ko['id']}/relations",
+              {"from_id": city, "to_id": new["id"], "type": kind})
+    made = {(REL_KO, None, (a, a + 3, "GPE"), (b, b + 5, "EVENT"), "participates_in")}
+    files = dc_export(http, pid, wd / "export-relations.zip")
+    report.fact(peer, f"relation project: export zip holds {sorted(files)}; first line: "
+                      f"{next(iter(files.values())).splitlines()[0][:300] if files else ''}")
+    for fname, content in files.items():
+        path = wd / "export-relations" / fname  # named after its member: admin.jsonl
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+        got, summary = import_relations_back(ann, wd, "dc-relations", path, "doccano", layers=False)
+        if got is None:
+            report.error(peer, f"annotator import --format doccano {path.name} (relations) failed: {summary[-800:]}")
+        for direction, exp in (("annotator→peer→annotator", want), ("peer→annotator", made)):
+            relation_row(report, peer, "relation project export", direction, exp, got or set(), "any layer")
 
 
 def run_offline(peers: list[str], ann: Annotator, report: Report, src_db: Path, workdir: Path) -> None:
