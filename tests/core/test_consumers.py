@@ -117,11 +117,17 @@ def test_every_json_format_loads_with_datasets(db: Store, tmp_path: Path, fmt: s
         task = next(r for r in ds if r["data"]["doc_id"] == "fa-x")
         names = sorted({r["annotator"] for a in task["annotations"] for r in a["result"]})
         assert names == ["minji", "sara"] and not any(a["ground_truth"] for a in task["annotations"])
+        related = []
         for annotation in task["annotations"]:
+            regions = {}
             for result in annotation["result"]:
-                value = result["value"]
                 if result["type"] == "labels":
+                    value = result["value"]
                     assert task["data"]["text"][value["start"]:value["end"]] == value["text"]
+                    regions[result["id"]] = value["text"]
+            related += [(regions[r["from_id"]], regions[r["to_id"]], r["labels"][0])
+                        for r in annotation["result"] if r["type"] == "relation"]
+        assert related == RELATIONS[("fa", "sara")]  # the relation between two regions, read through datasets
 
 
 def test_bio_tags_cast_to_class_labels_from_the_label_list(db: Store, tmp_path: Path):
@@ -298,3 +304,17 @@ def test_brat_standoff_offsets_slice_the_text(db: Store, tmp_path: Path):
         assert text[int(start):int(end)] == covered
     assert [(r[1].split(" ")[0], r[2]) for r in rows] == [(label, word) for word, label in
                                                           sorted(MINJI["fa"], key=lambda x: FA.index(x[0]))]
+
+
+def test_doccanos_relation_layout_loads_with_datasets_and_its_relations_join_the_words(db: Store, tmp_path: Path):
+    path = tmp_path / "relations.jsonl"
+    export_file(db, path, ExportOptions(format="doccano", doccano_layout="relations"))
+    ds = _load(path, tmp_path / "cache")
+    related = {}
+    for row in ds:  # entities in UTF-16 code units, as doccano's editor counts them; relations by entity id
+        utf16 = row["text"].encode("utf-16-le")
+        words = {e["id"]: utf16[2 * e["start_offset"]:2 * e["end_offset"]].decode("utf-16-le") for e in row["entities"]}
+        for relation in row["relations"] or []:
+            related.setdefault((row["doc_id"][:2], row["annotator"]), []).append(
+                (words[relation["from_id"]], words[relation["to_id"]], relation["type"]))
+    assert {k: sorted(v) for k, v in related.items()} == {k: sorted(v) for k, v in RELATIONS.items()}
