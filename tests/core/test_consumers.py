@@ -1,6 +1,7 @@
 """The exports, read by the libraries people train with (installed from PyPI by the test extra):
 Hugging Face datasets, spaCy and seqeval, over Persian and Korean with emoji, ZWJ sequences,
-flags, NFD input and ZWNJ in the data. Not our own reader: theirs."""
+flags, NFD input and ZWNJ in the data, and relations (annotator's JSONL, Label Studio, doccano's
+relation layout). Not our own reader: theirs."""
 
 from __future__ import annotations
 
