@@ -13,7 +13,8 @@ from dataclasses import replace
 from typing import Any
 
 from annotator.core.bidi import quoted
-from annotator.core.model import Relation, Span
+from annotator.core.model import GOLD, Relation, Span
+from annotator.core.relation_review import RelationVersion, end_refused, gold_relation, place
 from annotator.core.workspace.operations import Change, Operation, UpdateSpan, Workspace
 
 
@@ -89,6 +90,63 @@ class ChangeRelationType(_RelationOperation):
 
     def backward(self) -> None:
         self.relation = self.layer.update_relation(self.relation.id, self.before)
+
+
+class AcceptRelation(_RelationOperation):
+    """The reviewer takes a relation unit's version into gold with its proposers, and its ends
+    along with it when gold lacks them (each with the annotators whose layers hold that span): one
+    step, undone together. Refused, nothing written, when gold decided an end otherwise
+    (annotator.core.relation_review.end_refused). Made on the gold layer only."""
+
+    def __init__(self, workspace: Workspace, doc_id: str, version: RelationVersion, texts: dict):
+        super().__init__(workspace, doc_id, f"accept {version.label} relation «{_short(texts[version.source])}» → "
+                                            f"«{_short(texts[version.target])}»")
+        self.version, self.texts = version, texts
+        self.ends: list[Span] = []  # the gold spans this step added (its ends gold lacked)
+        self.saved: Any = None  # after an undo: what redo restores
+        self.ends_saved: list[Any] = []
+        self.previous_status: str | None = None
+
+    def forward(self) -> None:
+        if not self.layer.is_gold:
+            raise ValueError("relations are accepted into gold in review mode")
+        if self.saved is not None:  # redo: the same spans and relation, under their ids
+            for span, saved in zip(self.ends, self.ends_saved):
+                self.layer.restore(span, saved)
+            self.layer.restore_relation(self.relation, self.saved)
+            self.previous_status = self.layer.started(self.doc_id)
+            return
+        gold = self.store.gold_spans(self.doc_id)
+        rejected = self.store.rejected_proposals(self.doc_id)
+        ids = {place(s): s.id for s in gold}
+        self.ends = []
+        for end in (self.version.source, self.version.target):
+            if end in ids:
+                continue
+            why = end_refused(end, gold, rejected, self.texts[end])
+            if why is not None:
+                raise ValueError(f"not accepted: {why}")
+            span = Span(self.doc_id, GOLD, end[0], end[1], end[2], self.texts[end])
+            ids[end] = self.layer.add(span, self.store.proposers(self.doc_id, *end))
+            self.ends.append(span._replace(id=ids[end]))
+        relation = gold_relation(self.doc_id, self.version, ids)
+        relation_id = self.store.add_gold_relation(relation, proposed_by=self.version.annotators,
+                                                   decided_by=self.layer.reviewer)
+        if relation_id is None:
+            raise ValueError(f"that {self.version.label} relation is in gold already")
+        self.relation = relation._replace(id=relation_id)
+        self.previous_status = self.layer.started(self.doc_id)
+
+    def backward(self) -> None:
+        self.saved = self.layer.delete_relation(self.relation)
+        if self.saved is None:
+            raise ValueError("that relation is not in gold any more")
+        self.ends_saved = [self.layer.delete(span) for span in self.ends]
+        self.layer.unstart(self.doc_id, self.previous_status)
+
+    def change(self, undone: bool) -> Change:
+        delta = ((self.ends, []) if undone else ([], self.ends)) if self.ends else None
+        return Change(self, undone, self.doc_id, delta=delta, relations=True)
 
 
 class RelabelBreaking(UpdateSpan):
