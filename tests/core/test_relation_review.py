@@ -159,3 +159,16 @@ def test_relation_f1_per_pair_and_per_type(loaded: Store):
     assert figures["per_type"]["mentions"] == {"f1": pytest.approx(2 / 5), "relations": 5}
     assert figures["per_type"]["located_in"] == {"f1": 0.0, "relations": 1}
     assert figures["f1"] == pytest.approx(4 / 11)  # 2·(1 + 1 + 0) / (7 + 2 + 2)
+
+
+def test_agreement_and_adjudicate_on_the_command_line(loaded: Store, run):
+    figures = json.loads(run("agreement", "--json").stdout)
+    assert figures["relations"]["f1"] == pytest.approx(4 / 11)
+    assert [(p["a"], p["b"]) for p in figures["relations"]["pairs"]] == [("jun", "minji"), ("jun", "sara"),
+                                                                         ("minji", "sara")]
+    table = run("agreement").stdout
+    assert "Relation F1 (both ends and the type exact): 0.364" in table
+    assert "minji / sara                     2      3 / 4  0.286" in table
+    assert "mentions                              5  0.400" in table
+    result = run("adjudicate", "--auto", "--reviewer", "leila")
+    assert result.stdout.startswith("6 spans, 1 relation and 0 themes accepted into gold on 2 documents")
