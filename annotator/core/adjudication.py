@@ -28,11 +28,10 @@ from dataclasses import dataclass, field
 
 from annotator.core.text import counted
 from annotator.core.model import GOLD, Span
+from annotator.core.relation_review import (AGREED, AGREED_BY_SOME, PROPOSED_BY_ONE, gold_pairs, gold_relation, place,
+                                            relation_units, unit_decided)
 from annotator.storage import Store
 
-AGREED = "agreed"
-AGREED_BY_SOME = "agreed_by_some"
-PROPOSED_BY_ONE = "proposed_by_one"
 LABEL_CONFLICT = "label_conflict"
 BOUNDARY_CONFLICT = "boundary_conflict"
 AUTO = "auto"  # the reviewer name auto-acceptance decides as, unless given
@@ -206,8 +205,6 @@ def auto_accept(store: Store, *, min_agree: int | None = None, reviewer: str = A
 def _accept_relations(store: Store, doc_id: str, layers: dict[str, dict], related: dict, undirected: set[str],
                       need: int, reviewer: str) -> int:
     """Auto-accept's relations on one document (see the module's docstring): how many went to gold."""
-    from annotator.core.relation_review import gold_pairs, gold_relation, place, relation_units, unit_decided
-
     found = relation_units({name: layer["spans"] for name, layer in layers.items()},
                            {name: related.get(name, []) for name in layers}, undirected)
     if not found:

@@ -26,9 +26,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from annotator.core.adjudication import AGREED, AGREED_BY_SOME, PROPOSED_BY_ONE, competes
 from annotator.core.model import GOLD, Relation, Span
 
+# The kinds a span unit has too (annotator.core.adjudication, which imports this module), and one of its own.
+AGREED = "agreed"
+AGREED_BY_SOME = "agreed_by_some"
+PROPOSED_BY_ONE = "proposed_by_one"
 TYPE_CONFLICT = "type_conflict"
 
 End = tuple[int, int, str]  # an end's span: start, end, label
@@ -129,7 +132,8 @@ def unit_decided(unit: RelationUnit, pairs: set[tuple[End, End]]) -> bool:
 def end_refused(end: End, gold_spans: Iterable[Span], rejected: set[tuple[int, int, str]], text: str) -> str | None:
     """Why the span at ``end`` cannot go into gold with a relation (gold decided it otherwise), in
     one line; None when it is in gold or may go there."""
-    here = [s for s in gold_spans if competes(place(s), end)]
+    here = [s for s in gold_spans if (s.start, s.end) == end[:2]  # what competes with it (adjudication.competes)
+            or (s.label == end[2] and s.start < end[1] and end[0] < s.end)]
     if any(place(s) == end for s in here):
         return None
     if here:
