@@ -336,3 +336,19 @@ def test_auto_accept_in_the_window_takes_agreed_relations_with_their_spans(qtbot
     qtbot.keyClick(w.view, Qt.Key_Return, Qt.ControlModifier | Qt.ShiftModifier)
     assert len(w.store.gold_spans("ko")) == 2 and gold_relations(w, "ko") == []
     assert w.review.relations.tree.topLevelItem(0).text(1) == "type conflict"
+
+
+def test_a_relation_whose_end_gold_labelled_otherwise_is_refused_and_said(qtbot, relating):
+    from tests.core.test_relation_review import FA
+
+    w, view = relating, relating.view
+    city = FA.rindex("مشهد")
+    view.select(city, city + 4)
+    key(qtbot, w, "l")  # the reviewer labels the city LOC in gold: its GPE span unit is decided
+    for _ in range(6):  # the 3 span units left, then the 3 relation units: the type conflict
+        qtbot.keyClick(view, Qt.Key_F8)
+    assert w.review.relations.current == 2
+    qtbot.keyClick(view, Qt.Key_Return)
+    assert "not accepted: gold has «مشهد» as LOC there, not GPE" in w.statusBar().currentMessage()
+    assert gold_relations(w, "fa") == [] and [(s.text, s.label) for s in w.store.gold_spans("fa")] == [("مشهد", "LOC")]
+    assert w.review.relations.tree.topLevelItem(2).text(2) == "undecided"
