@@ -16,7 +16,6 @@ import bisect
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -33,7 +32,7 @@ from annotator.core.adjudication import Overlaps, Unit, decided_by_gold, reviewa
 from annotator.core.model import Span
 from annotator.core.workspace import operations
 from annotator.gui.plain import isolate
-from annotator.gui.review_relations import RelationUnits
+from annotator.gui.review_relations import RelationUnits, chip
 
 if TYPE_CHECKING:
     from annotator.gui.host import Host
@@ -44,12 +43,6 @@ ANNOTATOR_COLOURS = ["#1C7ED6", "#E8590C", "#2B8A3E", "#AE3EC9", "#C2255C", "#0C
 
 KIND_TEXT = {"agreed": "agreed by all", "agreed_by_some": "agreed by {k} of {n}", "proposed_by_one": "proposed by one",
              "label_conflict": "label conflict", "boundary_conflict": "boundary conflict"}
-
-
-def chip(colour: str) -> QIcon:
-    pixmap = QPixmap(12, 12)
-    pixmap.fill(QColor(colour))
-    return QIcon(pixmap)
 
 
 class UnitsPanel(QWidget):
@@ -222,8 +215,8 @@ class Review:
         w.view.set_suggestions(undecided)  # the proposals still to decide, wavy-underlined
         votes = self._theme_votes(layers)
         w.themes_panel.show_votes(votes, len(layers))
-        self._say_summary()
         self.relations.rebuild(layers)
+        self._say_summary()
         if was is not None:
             self.current = self._same_place(was)
         if self.current is not None and self.current < len(self.units):
@@ -235,7 +228,10 @@ class Review:
         decided = sum(1 for state in self._states if state is not None)
         status = w.store.gold_status(w.document.id) or "not started"
         names = ", ".join(self.name(a) for a in self.annotators) or "nobody"
-        self.panel.summary.setText(f"{len(self.units)} units, {decided} decided · gold: {status} · "
+        related = self.relations.units
+        relations = (f" · {len(related)} relation units, {sum(1 for s in self.relations.states if s)} decided"
+                     if related else "")
+        self.panel.summary.setText(f"{len(self.units)} units, {decided} decided{relations} · gold: {status} · "
                                    f"annotators: {names}")
 
     def change(self, removed: list[Span], added: list[Span]) -> None:
@@ -249,8 +245,9 @@ class Review:
     def relations_changed(self) -> None:
         """Gold's relations changed (a relation accepted, edited, or undone): the relation units'
         states, and the menu's names for the keys."""
-        if self.window.review_mode:
+        if self.window.review_mode and self.window.document is not None:
             self.relations.update_states()
+            self._say_summary()
             self._name_actions()
 
     def change_within(self, low: int, high: int) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem
 
 from annotator.core.relation_review import RelationUnit, RelationVersion, gold_pairs, place, relation_units, unit_decided
@@ -19,6 +20,13 @@ from annotator.gui.plain import isolate
 
 KIND_TEXT = {"agreed": "agreed by all", "agreed_by_some": "agreed by {k} of {n}", "proposed_by_one": "proposed by one",
              "type_conflict": "type conflict"}
+
+
+def chip(colour: str) -> QIcon:
+    """A small square of an annotator's colour, beside the versions they proposed."""
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(QColor(colour))
+    return QIcon(pixmap)
 
 
 def _short(text: str, most: int = 30) -> str:
@@ -81,6 +89,7 @@ class RelationUnits:
             for k, version in enumerate(unit.versions, 1):
                 who = ", ".join(isolate(self.review.name(a)) for a in version.annotators)
                 child = QTreeWidgetItem([f"{k}. {self.version_text(unit, version)}", who, ""])
+                child.setIcon(1, chip(self.review.colour(version.annotators[0])))
                 child.setData(0, Qt.UserRole, i)
                 item.addChild(child)
             self.tree.addTopLevelItem(item)

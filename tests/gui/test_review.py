@@ -292,6 +292,7 @@ def test_relation_units_decided_by_keyboard_with_undo(qtbot, relating):
     tree = w.review.relations.tree
     assert tree.isVisibleTo(w) and tree.topLevelItemCount() == 3
     assert [tree.topLevelItem(i).text(1) for i in range(3)] == ["agreed by all", "proposed by one", "type conflict"]
+    assert "4 units, 0 decided · 3 relation units, 0 decided · gold" in w.review.panel.summary.text()
     for _ in range(w.review.panel.tree.topLevelItemCount() + 1):  # past the 4 span units to the first relation unit
         qtbot.keyClick(view, Qt.Key_F8)
     assert w.review.relations.current == 0 and w.review.current is None
@@ -300,6 +301,7 @@ def test_relation_units_decided_by_keyboard_with_undo(qtbot, relating):
     qtbot.keyClick(view, Qt.Key_Return)  # accept it: its two ends go to gold with it
     assert gold_relations(w, "fa") == [("محمدجواد رجائیان", "holds_role", "مدیرعامل", ["minji", "sara"])]
     assert tree.topLevelItem(0).text(2) == "accepted"
+    assert "4 units, 2 decided · 3 relation units, 1 decided · gold" in w.review.panel.summary.text()
     states = [w.review.panel.tree.topLevelItem(i).text(2) for i in range(4)]
     assert states == ["accepted", "accepted", "undecided", "undecided"]  # the ends' span units: decided too
     assert [r.label for r in w.relating.relations] == ["holds_role"]  # the arc is drawn in gold
