@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from annotator.core.text import counted
 from annotator.core.model import GOLD, Span
 from annotator.core.relation_review import (AGREED, AGREED_BY_SOME, PROPOSED_BY_ONE, gold_pairs, gold_relation, place,
-                                            relation_units, unit_decided)
+                                            relation_units, unit_decided, unit_rejected)
 from annotator.storage import Store
 
 LABEL_CONFLICT = "label_conflict"
@@ -212,11 +212,12 @@ def _accept_relations(store: Store, doc_id: str, layers: dict[str, dict], relate
     gold = store.gold_spans(doc_id)
     ids = {place(s): s.id for s in gold}
     pairs = gold_pairs(gold, store.gold_relations(doc_id))
+    rejected = store.rejected_relations(doc_id)
     added = 0
     for unit in found:
         qualified = [v for v in unit.versions if len(v.annotators) >= need]
-        if unit_decided(unit, pairs) or len(qualified) != 1:
-            continue
+        if unit_decided(unit, pairs) or unit_rejected(unit, rejected) or len(qualified) != 1:
+            continue  # the reviewer decided it (never overridden), or nothing is agreed enough
         version = qualified[0]
         if version.source in ids and version.target in ids and store.add_gold_relation(
                 gold_relation(doc_id, version, ids), proposed_by=version.annotators, decided_by=reviewer) is not None:

@@ -15,7 +15,8 @@ to) in it, each with the annotators who proposed it. A unit is:
   opposite directions).
 
 A unit is decided when gold holds a relation between gold spans at its ends (either way round,
-any type: the reviewer accepted one, or made or changed one there). Accepting a relation puts its
+any type: the reviewer accepted one, or made or changed one there), or when every version of it
+was rejected (``Store.reject_relation``, by its ends' places and type). Accepting a relation puts its
 ends into gold along with it when they are not there (each with the annotators whose layers hold
 that span as its proposers), unless gold decided an end otherwise: a gold span of another label on
 those characters, or the end's span rejected; then nothing is written and the reason is given.
@@ -127,6 +128,11 @@ def gold_pairs(gold_spans: Iterable[Span], gold_relations: Iterable[Relation]) -
 
 def unit_decided(unit: RelationUnit, pairs: set[tuple[End, End]]) -> bool:
     return unit.ends in pairs
+
+
+def unit_rejected(unit: RelationUnit, rejected: set[tuple[End, End, str]]) -> bool:
+    """Every version of the unit was rejected (``rejected``: ``Store.rejected_relations``)."""
+    return all((v.source, v.target, v.label) in rejected for v in unit.versions)
 
 
 def end_refused(end: End, gold_spans: Iterable[Span], rejected: set[tuple[int, int, str]], text: str) -> str | None:

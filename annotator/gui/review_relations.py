@@ -3,7 +3,8 @@ as annotator.core.relation_review groups them, listed in a tree of their own und
 and decided with the same keys (F8 walks the span units, then these; Return accepts the version
 most proposed, Alt+k version k). Accepting one puts it into gold with its proposers, and its ends
 too when gold lacks them (annotator.core.workspace.relation_operations.AcceptRelation): one undo
-step, saved at once. A unit is decided once gold holds a relation between its ends.
+step, saved at once; Shift+Return rejects every version. A unit is decided once gold holds a
+relation between its ends, or all its versions are rejected.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem
 
-from annotator.core.relation_review import RelationUnit, RelationVersion, gold_pairs, place, relation_units, unit_decided
-from annotator.core.workspace.relation_operations import AcceptRelation
+from annotator.core.relation_review import (RelationUnit, RelationVersion, gold_pairs, place, relation_units,
+                                            unit_decided, unit_rejected)
+from annotator.core.workspace.relation_operations import AcceptRelation, RejectRelationUnit
 from annotator.gui.plain import isolate
 
 KIND_TEXT = {"agreed": "agreed by all", "agreed_by_some": "agreed by {k} of {n}", "proposed_by_one": "proposed by one",
@@ -107,7 +109,9 @@ class RelationUnits:
         if not self.units or w.document is None:
             return
         pairs = gold_pairs(w.store.gold_spans(w.document.id), w.store.gold_relations(w.document.id))
-        self.states = ["accepted" if unit_decided(unit, pairs) else None for unit in self.units]
+        rejected = w.store.rejected_relations(w.document.id)
+        self.states = ["accepted" if unit_decided(unit, pairs) else "rejected" if unit_rejected(unit, rejected)
+                       else None for unit in self.units]
         for i, state in enumerate(self.states):
             item = self.tree.topLevelItem(i)
             item.setText(2, state or "undecided")
@@ -165,9 +169,8 @@ class RelationUnits:
         w.workspace.do(AcceptRelation(w.workspace, w.document.id, chosen, unit.texts))
 
     def reject(self) -> None:
-        self.window.statusBar().showMessage(
-            "A relation unit is decided by accepting a version (Return, Alt+1…9); a rejection of a relation "
-            "is not recorded: leave it undecided, or delete the relation from gold after accepting it", 8000)
+        w = self.window
+        w.workspace.do(RejectRelationUnit(w.workspace, w.document.id, self.units[self.current].versions))
 
     def agreed(self, need: int, ends_in_gold: set) -> list[tuple[RelationUnit, RelationVersion]]:
         """Auto-accept's relations: undecided units whose single version ``need`` annotators

@@ -172,3 +172,49 @@ def test_agreement_and_adjudicate_on_the_command_line(loaded: Store, run):
     assert "mentions                              5  0.400" in table
     result = run("adjudicate", "--auto", "--reviewer", "leila")
     assert result.stdout.startswith("6 spans, 1 relation and 0 themes accepted into gold on 2 documents")
+
+
+def test_rejecting_a_relation_unit_decides_it_and_auto_accept_leaves_it(loaded: Store):
+    from annotator.core.relation_review import unit_rejected
+    from annotator.core.workspace.relation_operations import RejectRelationUnit
+
+    workspace = Workspace(loaded, "leila")
+    workspace.switch_layer(True)
+    holds, _, conflict = units_of(loaded, "fa")
+    workspace.do(RejectRelationUnit(workspace, "fa", conflict.versions))  # both versions, one step
+    assert unit_rejected(conflict, loaded.rejected_relations("fa")) and loaded.gold_status("fa") == "in_progress"
+    assert {label for _, _, label in loaded.rejected_relations("fa")} == {"located_in", "mentions"}
+    workspace.history.undo()
+    assert loaded.rejected_relations("fa") == set() and loaded.gold_status("fa") is None
+    workspace.do(RejectRelationUnit(workspace, "fa", holds.versions))
+    report = auto_accept(loaded, reviewer="auto")
+    assert report.spans == 6 and report.relations == 0  # the agreed relation was rejected: never overridden
+    # A label renamed is renamed in the rejected relations' ends; a type renamed follows too.
+    loaded.rename_label("labels", "ROLE", "OFFICE")
+    loaded.rename_relation_type("holds_role", "has_office")
+    [(source, target, label)] = loaded.rejected_relations("fa")
+    assert (source[2], target[2], label) == ("PER", "OFFICE", "has_office")
+
+
+def test_a_merge_brings_a_files_rejected_relations(store: Store, tmp_path: Path):
+    from annotator.core.merging import merge
+    from annotator.core.project import open_project
+
+    other = tmp_path / "leila.db"
+    with open_project(other) as theirs:
+        load(theirs, tmp_path)
+        [_, one, _] = units_of(theirs, "fa")
+        version = one.versions[0]
+        theirs.reject_relation("fa", version.source, version.target, version.label, proposed_by=["sara"],
+                               decided_by="leila", decided_at=NOW)
+        theirs.set_gold_status("fa", "in_progress", decided_by="leila")
+    load(store, tmp_path)
+    merge(store, other)
+    assert store.relation_rejections("fa") == [{"from": version.source, "to": version.target, "label": "role_in",
+                                                "proposed_by": ["sara"], "decided_by": "leila", "decided_at": NOW}]
+    before = store.dump()
+    merge(store, other)  # again: nothing new
+    assert store.dump() == before
+
+
+NOW = "2026-12-07T10:00:00.000+00:00"

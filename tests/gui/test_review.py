@@ -312,8 +312,13 @@ def test_relation_units_decided_by_keyboard_with_undo(qtbot, relating):
     assert len(gold_relations(w, "fa")) == 1 and len(w.store.gold_spans("fa")) == 2
     qtbot.keyClick(view, Qt.Key_F8)  # on to the relation unit proposed by one
     assert w.review.relations.current == 1
-    qtbot.keyClick(view, Qt.Key_Return, Qt.ShiftModifier)
-    assert "not recorded" in w.statusBar().currentMessage() and len(gold_relations(w, "fa")) == 1
+    qtbot.keyClick(view, Qt.Key_Return, Qt.ShiftModifier)  # reject it
+    assert tree.topLevelItem(1).text(2) == "rejected" and len(gold_relations(w, "fa")) == 1
+    r, o = FA.index("مدیرعامل"), FA.index("سازمان")
+    assert w.store.rejected_relations("fa") == {((r, r + 8, "ROLE"), (o, o + len("سازمان فاوا شهرداری مشهد"), "ORG"),
+                                                 "role_in")}
+    w.undo_action.trigger()
+    assert tree.topLevelItem(1).text(2) == "undecided" and w.store.rejected_relations("fa") == set()
     qtbot.keyClick(view, Qt.Key_F8)  # the type conflict
     assert w.review.relations.current == 2
     assert w.review.version_actions[1].text().startswith("Accept version 2: mentions")
@@ -322,8 +327,9 @@ def test_relation_units_decided_by_keyboard_with_undo(qtbot, relating):
     assert [w.review.panel.tree.topLevelItem(i).text(2) for i in range(4)] == ["accepted"] * 4
     qtbot.keyClick(view, Qt.Key_F8)  # wraps around: only the unit proposed by one is left
     assert w.review.relations.current == 1 and w.review.current is None
-    qtbot.keyClick(view, Qt.Key_F8, Qt.ShiftModifier)
-    assert w.review.relations.current == 1
+    qtbot.keyClick(view, Qt.Key_Return, Qt.ShiftModifier)
+    qtbot.keyClick(view, Qt.Key_F8)
+    assert "Every unit in this document is decided" in w.statusBar().currentMessage()
     assert {name: len(w.store.relations("fa", name)) for name in ("sara", "minji")} == {"sara": 3, "minji": 2}
 
 

@@ -149,6 +149,31 @@ class AcceptRelation(_RelationOperation):
         return Change(self, undone, self.doc_id, delta=delta, relations=True)
 
 
+class RejectRelationUnit(_RelationOperation):
+    """The reviewer rejects every version of a relation unit; gold gets nothing from it, and
+    auto-accept leaves it out. Undo lifts only the rejections this step made."""
+
+    def __init__(self, workspace: Workspace, doc_id: str, versions: list[RelationVersion]):
+        super().__init__(workspace, doc_id, f"reject {len(versions)} proposed relation{'s' * (len(versions) != 1)}")
+        self.versions = versions
+        self.inserted: list[RelationVersion] = []
+        self.previous_status: str | None = None
+
+    def forward(self) -> None:
+        if not self.layer.is_gold:
+            raise ValueError("relations are rejected from gold in review mode")
+        self.inserted = [v for v in self.versions if self.store.reject_relation(
+            self.doc_id, v.source, v.target, v.label, proposed_by=v.annotators, decided_by=self.layer.reviewer)]
+        if not self.inserted:
+            raise ValueError("those relations are rejected already")
+        self.previous_status = self.layer.started(self.doc_id)
+
+    def backward(self) -> None:
+        for v in self.inserted:
+            self.store.unreject_relation(self.doc_id, v.source, v.target, v.label)
+        self.layer.unstart(self.doc_id, self.previous_status)
+
+
 class RelabelBreaking(UpdateSpan):
     """Relabel a span and delete the relations its new label breaks (the person confirmed): one
     transaction, one undo step; undo relabels it back and restores them under their ids."""
