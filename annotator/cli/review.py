@@ -27,10 +27,12 @@ def agreement(as_json: bool, csv_path: Path | None, annotators: str | None, char
               db: str | None) -> None:
     """How far annotators agree: span F1 per pair (exact, and by overlap) overall and per label;
     for themes, Cohen's kappa per pair, Fleiss' kappa and Krippendorff's alpha; counts per label
-    and annotator, and the documents each finished.
+    and annotator, and the documents each finished; relation F1 per pair and per type (a relation
+    matches when both its ends' spans match exactly and its type matches).
 
     A pair is compared on the documents both annotated. --json prints span_f1_exact (micro over
-    pairs) and theme_kappa (mean pairwise Cohen's kappa) beside the tables.
+    pairs) and theme_kappa (mean pairwise Cohen's kappa) beside the tables, and the relation
+    figures under "relations".
 
     \b
     Example:
@@ -90,10 +92,25 @@ def agreement(as_json: bool, csv_path: Path | None, annotators: str | None, char
         click.echo(f"\n{'label':<28} {'spans':>5} {'F1 exact':>9} {'F1 overlap':>11}")
         for label, row in figures["per_label"].items():
             click.echo(f"{label:<28} {row['spans']:>5} {_fmt(row['f1_exact']):>9} {_fmt(row['f1_overlap']):>11}")
+    _relation_tables(figures["relations"])
     click.echo("\nSpans per annotator and label, and documents finished:")
     for name, counts in figures["counts"].items():
         listed = ", ".join(f"{label} {n}" for label, n in counts.items()) or "no spans"
         click.echo(f"  {name}: {listed}; {len(figures['finished'][name])} done")
+
+
+def _relation_tables(relations: dict) -> None:
+    """The relation F1 tables, per pair and per type, when any annotator has a relation."""
+    if not relations["per_type"]:
+        return
+    click.echo(f"\nRelation F1 (both ends and the type exact): {_fmt(relations['f1'])}")
+    click.echo(f"{'pair':<28} {'docs':>5} {'relations':>10} {'F1':>6}")
+    for pair in relations["pairs"]:
+        click.echo(f"{pair['a'] + ' / ' + pair['b']:<28} {pair['documents']:>5} "
+                   f"{str(pair['relations_a']) + ' / ' + str(pair['relations_b']):>10} {_fmt(pair['f1']):>6}")
+    click.echo(f"\n{'relation type':<28} {'relations':>10} {'F1':>6}")
+    for kind, row in relations["per_type"].items():
+        click.echo(f"{kind:<28} {row['relations']:>10} {_fmt(row['f1']):>6}")
 
 
 @click.command(context_settings=CONTEXT)

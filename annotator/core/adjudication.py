@@ -14,7 +14,10 @@ it. A unit is:
 
 Auto-accept takes into gold every unit whose single version at least N annotators proposed
 (N = all of the document's annotators unless given), and every theme that many ticked, with
-provenance (who proposed it, who decided, when). Annotators' own layers never change.
+provenance (who proposed it, who decided, when); then every relation unit (annotator.core.
+relation_review) whose single version that many proposed, when both its ends are in gold (taken
+in the same run, or before): an end gold lacks is the reviewer's to decide, not a relation's.
+Annotators' own layers never change.
 """
 
 from __future__ import annotations
@@ -25,11 +28,10 @@ from dataclasses import dataclass, field
 
 from annotator.core.text import counted
 from annotator.core.model import GOLD, Span
+from annotator.core.relation_review import (AGREED, AGREED_BY_SOME, PROPOSED_BY_ONE, gold_pairs, gold_relation, place,
+                                            relation_units, unit_decided, unit_rejected)
 from annotator.storage import Store
 
-AGREED = "agreed"
-AGREED_BY_SOME = "agreed_by_some"
-PROPOSED_BY_ONE = "proposed_by_one"
 LABEL_CONFLICT = "label_conflict"
 BOUNDARY_CONFLICT = "boundary_conflict"
 AUTO = "auto"  # the reviewer name auto-acceptance decides as, unless given
@@ -131,11 +133,13 @@ class AutoReport:
     documents: int = 0
     spans: int = 0
     themes: int = 0
+    relations: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         kinds = ", ".join(f"{kind.replace('_', ' ')} {n}" for kind, n in sorted(self.by_kind.items()))
-        return (f"{counted(self.spans, 'span')} and {counted(self.themes, 'theme')} accepted into gold on "
+        relations = f", {counted(self.relations, 'relation')}" if self.relations else ""
+        return (f"{counted(self.spans, 'span')}{relations} and {counted(self.themes, 'theme')} accepted into gold on "
                 f"{counted(self.documents, 'document')}"
                 + (f" (units: {kinds})" if kinds else ""))
 
@@ -148,9 +152,11 @@ def auto_accept(store: Store, *, min_agree: int | None = None, reviewer: str = A
         raise ValueError("--min-agree must be at least 2: one annotator alone is not agreement")
     wanted = set(annotators) if annotators is not None else None
     report = AutoReport()
+    undirected = {kind.name for kind in store.schema().relations if not kind.directed}
     with store.transaction():
         for docs in store.document_pages():
             found = store.layers([doc.id for doc in docs])
+            related = store.relation_layers([doc.id for doc in docs])
             for doc in docs:
                 layers = {name: layer for name, layer in found.get(doc.id, {}).items()
                           if name not in (GOLD, "model") and layer["status"].value != "skipped"
@@ -185,11 +191,38 @@ def auto_accept(store: Store, *, min_agree: int | None = None, reviewer: str = A
                                                                    decided_by=reviewer):
                         report.themes += 1
                         touched = True
+                if related.get(doc.id):
+                    added = _accept_relations(store, doc.id, layers, related[doc.id], undirected, need, reviewer)
+                    report.relations += added
+                    touched = touched or added > 0
                 if touched:
                     if store.gold_status(doc.id) != "adjudicated":
                         store.set_gold_status(doc.id, "in_progress", decided_by=reviewer)
                     report.documents += 1
     return report
+
+
+def _accept_relations(store: Store, doc_id: str, layers: dict[str, dict], related: dict, undirected: set[str],
+                      need: int, reviewer: str) -> int:
+    """Auto-accept's relations on one document (see the module's docstring): how many went to gold."""
+    found = relation_units({name: layer["spans"] for name, layer in layers.items()},
+                           {name: related.get(name, []) for name in layers}, undirected)
+    if not found:
+        return 0
+    gold = store.gold_spans(doc_id)
+    ids = {place(s): s.id for s in gold}
+    pairs = gold_pairs(gold, store.gold_relations(doc_id))
+    rejected = store.rejected_relations(doc_id)
+    added = 0
+    for unit in found:
+        qualified = [v for v in unit.versions if len(v.annotators) >= need]
+        if unit_decided(unit, pairs) or unit_rejected(unit, rejected) or len(qualified) != 1:
+            continue  # the reviewer decided it (never overridden), or nothing is agreed enough
+        version = qualified[0]
+        if version.source in ids and version.target in ids and store.add_gold_relation(
+                gold_relation(doc_id, version, ids), proposed_by=version.annotators, decided_by=reviewer) is not None:
+            added += 1
+    return added
 
 
 def reviewable_layers(layers: dict[str, dict]) -> dict[str, dict]:

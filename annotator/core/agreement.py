@@ -12,6 +12,9 @@ Definitions:
 - F1 for a pair is 2·matches / (spans of A + spans of B): symmetric, no annotator is the truth.
   Micro-averaged over pairs: 2·Σmatches / Σ(spans of A + spans of B).
 - Themes are decisions on document × theme items (ticked or not, for every theme in the schema).
+- Relations (issue 25): a relation matches when its ends' spans match exactly (same start, end and
+  label) and its type is the same (for an undirected type, either way round); F1 as for spans, per
+  pair and per type, micro over pairs (``relations`` in the figures, see :func:`relation_figures`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from annotator.core.relation_review import layer_keys
 from annotator.storage import Store
 
 Key = tuple[int, int, str]  # start, end, label
@@ -137,6 +141,24 @@ class PairFigures:
     theme_a: list[bool] = field(default_factory=list)
     theme_b: list[bool] = field(default_factory=list)
     per_label: dict[str, list[int]] = field(default_factory=dict)  # label: [exact, overlap, |A|, |B|]
+    relations: list[int] = field(default_factory=lambda: [0, 0, 0])  # [matches, |A|, |B|]
+    per_type: dict[str, list[int]] = field(default_factory=dict)  # type: [matches, |A|, |B|]
+
+    def add_relations(self, a: list[tuple], b: list[tuple]) -> None:
+        """One document's relations of both, as (from, to, type) keys."""
+        for figures, ka, kb in [(self.relations, a, b)] + [
+                (self.per_type.setdefault(kind, [0, 0, 0]), [k for k in a if k[2] == kind], [k for k in b if k[2] == kind])
+                for kind in sorted({k[2] for k in a + b})]:
+            figures[0] += exact_matches(ka, kb)
+            figures[1] += len(ka)
+            figures[2] += len(kb)
+
+    def relation_dict(self) -> dict[str, Any]:
+        m, na, nb = self.relations
+        return {"a": self.a, "b": self.b, "documents": self.documents, "relations_a": na, "relations_b": nb,
+                "f1": f1(m, na, nb),
+                "per_type": {kind: {"f1": f1(e, ka, kb), "relations_a": ka, "relations_b": kb}
+                             for kind, (e, ka, kb) in sorted(self.per_type.items())}}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -161,8 +183,10 @@ def compute(store: Store, *, annotators: list[str] | None = None) -> dict[str, A
     finished: dict[str, list[str]] = {name: [] for name in names}
     fleiss_items: list[list[bool]] = []
     alpha_units: list[list[bool]] = []
+    undirected = {kind.name for kind in store.schema().relations if not kind.directed}
     for docs in store.document_pages():
         layers = store.layers([doc.id for doc in docs])
+        related = store.relation_layers([doc.id for doc in docs])
         for doc in docs:
             by = {name: layer for name, layer in layers.get(doc.id, {}).items()
                   if name in counts and layer["status"].value != "skipped"}  # skipped: not annotated
@@ -172,6 +196,8 @@ def compute(store: Store, *, annotators: list[str] | None = None) -> dict[str, A
                     finished[name].append(doc.id)
             keys = {name: [(s.start, s.end, s.label) for s in layer["spans"]] for name, layer in by.items()}
             ticked = {name: set(layer["themes"]) for name, layer in by.items()}
+            joined = {name: layer_keys(layer["spans"], related.get(doc.id, {}).get(name, []), undirected)
+                      for name, layer in by.items()}
             for (a, b), pair in pairs.items():
                 if a not in by or b not in by:
                     continue
@@ -188,6 +214,7 @@ def compute(store: Store, *, annotators: list[str] | None = None) -> dict[str, A
                     figures[1] += overlap_matches(ka, kb)
                     figures[2] += len(ka)
                     figures[3] += len(kb)
+                pair.add_relations(joined[a], joined[b])
                 for theme in themes:
                     pair.theme_a.append(theme in ticked[a])
                     pair.theme_b.append(theme in ticked[b])
@@ -219,6 +246,21 @@ def compute(store: Store, *, annotators: list[str] | None = None) -> dict[str, A
         "theme_krippendorff_alpha": krippendorff_alpha_nominal(alpha_units),
         "pairs": pair_dicts,
         "per_label": per_label,
+        "relations": relation_figures(list(pairs.values())),
         "counts": {name: dict(sorted(c.items())) for name, c in counts.items()},
         "finished": finished,
     }
+
+
+def relation_figures(pairs: list[PairFigures]) -> dict[str, Any]:
+    """The ``relations`` of :func:`compute`: ``f1`` (micro over pairs), ``pairs`` (each pair's F1
+    and per type) and ``per_type`` (micro over pairs, with how many relations both sides held)."""
+    matches = sum(p.relations[0] for p in pairs)
+    size = sum(p.relations[1] + p.relations[2] for p in pairs)
+    per_type: dict[str, dict[str, Any]] = {}
+    for kind in sorted({kind for p in pairs for kind in p.per_type}):
+        e = sum(p.per_type.get(kind, [0, 0, 0])[0] for p in pairs)
+        n = sum(sum(p.per_type.get(kind, [0, 0, 0])[1:]) for p in pairs)
+        per_type[kind] = {"f1": 2 * e / n if n else None, "relations": n}
+    return {"f1": 2 * matches / size if size else None, "pairs": [p.relation_dict() for p in pairs],
+            "per_type": per_type}

@@ -7,7 +7,8 @@ added (an identical one already here is not duplicated), a status is taken where
 has none for that annotator, and a different status here is kept and reported. Labels, themes
 and relation types the schema lacks come with the other file's colours. A layer's relations come
 with its spans (their ends found by offsets and label here); gold's with gold's, a relation whose
-end stayed out (a gold conflict) staying out too. Nothing here is ever overwritten; it is one
+end stayed out (a gold conflict) staying out too; the reviewer's rejections (of spans, themes and
+relations) with them. Nothing here is ever overwritten; it is one
 transaction.
 """
 
@@ -139,6 +140,14 @@ def _gold(store: Store, other: Store, report: MergeReport, doc_id: str, entry: d
     for relation, prov in decided:
         _relations(report, [relation], ids, lambda r, prov=prov: store.add_gold_relation(
             r, proposed_by=prov["proposed_by"], decided_by=prov["decided_by"], decided_at=prov["decided_at"]))
+    try:
+        refused = other.relation_rejections(doc_id)
+    except DATABASE_ERRORS:  # a file older than relation rejections (m012)
+        refused = []
+    for rejection in refused:
+        store.reject_relation(doc_id, rejection["from"], rejection["to"], rejection["label"],
+                              proposed_by=rejection["proposed_by"], decided_by=rejection["decided_by"],
+                              decided_at=rejection["decided_at"])
     for theme in entry["themes"]:
         store.add_gold_theme(doc_id, theme, **entry.get("theme_provenance", {}).get(
             theme, {"proposed_by": [], "decided_by": "merge"}))

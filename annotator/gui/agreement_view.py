@@ -1,4 +1,5 @@
-"""Review → Agreement: the figures of `annotator agreement`, as tables and charts, in the window."""
+"""Review → Agreement: the figures of `annotator agreement`, as tables and charts, in the window;
+relation F1 (issue 25) per pair and per type in a section of its own."""
 
 from __future__ import annotations
 
@@ -60,6 +61,10 @@ class AgreementDialog(QDialog):
         self.pairs = _table(["A", "B", "documents", "F1 exact", "F1 overlap", "theme kappa"], [])
         self.labels = _table(["label", "spans", "F1 exact", "F1 overlap"], [])
         self.finished = _table(["annotator", "spans", "documents done"], [])
+        self.relations_summary = QLabel()
+        self.relations_summary.setTextFormat(Qt.PlainText)
+        self.relation_pairs = _table(["A", "B", "documents", "relations A", "relations B", "F1"], [])
+        self.relation_types = _table(["relation type", "relations", "F1"], [])
         self.labels_chart = BarChart("Spans per label and annotator")
         self.agreement_chart = BarChart("Agreement per label", maximum=1.0, percent=True)
         self.reload()
@@ -67,6 +72,9 @@ class AgreementDialog(QDialog):
         tables.addWidget(self.pairs)
         tables.addWidget(self.labels)
         tables.addWidget(self.finished)
+        relations = QHBoxLayout()
+        relations.addWidget(self.relation_pairs)
+        relations.addWidget(self.relation_types)
         charts = QHBoxLayout()
         charts.addWidget(self.labels_chart)
         charts.addWidget(self.agreement_chart)
@@ -78,6 +86,8 @@ class AgreementDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addLayout(tables)
+        layout.addWidget(self.relations_summary)
+        layout.addLayout(relations)
         layout.addLayout(charts, 1)
         layout.addWidget(buttons)
 
@@ -96,6 +106,13 @@ class AgreementDialog(QDialog):
                             for label, row in f["per_label"].items()])
         _fill(self.finished, [[name, str(sum(counts.values())), str(len(f["finished"][name]))]
                               for name, counts in f["counts"].items()])
+        r = f["relations"]
+        self.relations_summary.setText(f"Relations (a match: both ends' spans and the type exact): F1 (micro over "
+                                       f"pairs) {_fmt(r['f1'])}")
+        _fill(self.relation_pairs, [[p["a"], p["b"], str(p["documents"]), str(p["relations_a"]),
+                                     str(p["relations_b"]), _fmt(p["f1"])] for p in r["pairs"]])
+        _fill(self.relation_types, [[kind, str(row["relations"]), _fmt(row["f1"])]
+                                    for kind, row in r["per_type"].items()])
         self.labels_chart.set_data(*labels_per_annotator(f))
         self.agreement_chart.set_data(*agreement_per_label(f))
 

@@ -6,7 +6,8 @@ The Units panel lists the document's units (see annotator.core.adjudication): ea
 kind and state, and under it each version with the annotators who proposed it, a colour per
 annotator (names can be hidden for blind review). The article shows the gold layer highlighted and
 every undecided proposal wavy-underlined. All edits in review mode go to gold, through the same undoable
-commands as annotating, with provenance.
+commands as annotating, with provenance. Relation units (issue 25) are listed under the span units
+and walked and decided with the same keys (annotator.gui.review_relations).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import bisect
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -32,6 +32,7 @@ from annotator.core.adjudication import Overlaps, Unit, decided_by_gold, reviewa
 from annotator.core.model import Span
 from annotator.core.workspace import operations
 from annotator.gui.plain import isolate
+from annotator.gui.review_relations import RelationUnits, chip
 
 if TYPE_CHECKING:
     from annotator.gui.host import Host
@@ -42,12 +43,6 @@ ANNOTATOR_COLOURS = ["#1C7ED6", "#E8590C", "#2B8A3E", "#AE3EC9", "#C2255C", "#0C
 
 KIND_TEXT = {"agreed": "agreed by all", "agreed_by_some": "agreed by {k} of {n}", "proposed_by_one": "proposed by one",
              "label_conflict": "label conflict", "boundary_conflict": "boundary conflict"}
-
-
-def chip(colour: str) -> QIcon:
-    pixmap = QPixmap(12, 12)
-    pixmap.fill(QColor(colour))
-    return QIcon(pixmap)
 
 
 class UnitsPanel(QWidget):
@@ -90,6 +85,8 @@ class Review:
         self._doc_id: str | None = None
         self.agreement = None  # the Agreement dialog while it is open (live figures follow the database)
         self.panel.tree.itemClicked.connect(self._clicked)
+        self.relations = RelationUnits(self)  # the relation units, in a tree under the span units'
+        self.panel.layout().addWidget(self.relations.tree)
         self.panel.blind.toggled.connect(lambda _: self.refresh())
 
     # --- building --------------------------------------------------------------------------
@@ -187,6 +184,7 @@ class Review:
         if doc_id != self._doc_id or not w.review_mode:
             self.current, self._doc_id = None, doc_id  # a unit belongs to its document
         if not w.review_mode or w.document is None:
+            self.relations.rebuild({})
             return
         layers = self._layers()
         self.annotators = sorted(layers)
@@ -217,6 +215,7 @@ class Review:
         w.view.set_suggestions(undecided)  # the proposals still to decide, wavy-underlined
         votes = self._theme_votes(layers)
         w.themes_panel.show_votes(votes, len(layers))
+        self.relations.rebuild(layers)
         self._say_summary()
         if was is not None:
             self.current = self._same_place(was)
@@ -229,7 +228,10 @@ class Review:
         decided = sum(1 for state in self._states if state is not None)
         status = w.store.gold_status(w.document.id) or "not started"
         names = ", ".join(self.name(a) for a in self.annotators) or "nobody"
-        self.panel.summary.setText(f"{len(self.units)} units, {decided} decided · gold: {status} · "
+        related = self.relations.units
+        relations = (f" · {len(related)} relation units, {sum(1 for s in self.relations.states if s)} decided"
+                     if related else "")
+        self.panel.summary.setText(f"{len(self.units)} units, {decided} decided{relations} · gold: {status} · "
                                    f"annotators: {names}")
 
     def change(self, removed: list[Span], added: list[Span]) -> None:
@@ -239,6 +241,14 @@ class Review:
             self.change_within(min(s.start for s in touched), max(s.end for s in touched))
         else:
             self.refresh()
+
+    def relations_changed(self) -> None:
+        """Gold's relations changed (a relation accepted, edited, or undone): the relation units'
+        states, and the menu's names for the keys."""
+        if self.window.review_mode and self.window.document is not None:
+            self.relations.update_states()
+            self._say_summary()
+            self._name_actions()
 
     def change_within(self, low: int, high: int) -> None:
         """Gold, or the rejected proposals, changed between code points ``low`` and ``high``: only
@@ -252,6 +262,7 @@ class Review:
         first = bisect.bisect_left(self._unit_starts, low - self._longest)
         last = bisect.bisect_left(self._unit_starts, high)
         near = [i for i in range(first, last) if self.units[i].end > low]
+        self.relations.update_states()  # a gold span deleted takes its gold relations
         if not near:
             return
         gold = Overlaps(s for s in w.view.spans if s.start < high + self._longest and s.end > low - self._longest)
@@ -301,6 +312,9 @@ class Review:
     def _name_actions(self) -> None:
         """The menu names what each key takes: the versions of the current unit, the annotators
         of this document (by name, or by number when names are hidden)."""
+        if self.relations.current is not None:
+            self.relations.name_actions()
+            return
         unit = self.units[self.current] if self.current is not None and self.current < len(self.units) else None
         for k, action in enumerate(self.version_actions):
             if unit is not None and k < len(unit.versions):
@@ -324,19 +338,26 @@ class Review:
         return [i for i, state in enumerate(self._states) if state is None]
 
     def step(self, direction: int) -> None:
+        """To the next (previous) undecided unit: the span units in text order, then the relation
+        units (whose ends are span units' versions), wrapping around."""
         w = self.window
         if w.document is None:
             return
-        open_units = self._undecided()
+        open_units = [(0, i) for i in self._undecided()] + [(1, j) for j in self.relations.undecided()]
         if not open_units:
             w.statusBar().showMessage("Every unit in this document is decided: Ctrl+Enter marks it adjudicated", 6000)
             return
-        here = self.current if self.current is not None else (-1 if direction > 0 else len(self.units))
-        ahead = [i for i in open_units if (i > here if direction > 0 else i < here)]
+        here = ((0, self.current) if self.current is not None else (1, self.relations.current)
+                if self.relations.current is not None else (-1, 0) if direction > 0 else (2, 0))
+        ahead = [k for k in open_units if (k > here if direction > 0 else k < here)]
         target = (ahead[0] if direction > 0 else ahead[-1]) if ahead else (open_units[0] if direction > 0 else open_units[-1])
-        self._show(target)
+        if target[0] == 1:
+            self.relations.show(target[1])
+        else:
+            self._show(target[1])
 
     def _show(self, index: int, *, select_text: bool = True, say: bool = True) -> None:
+        self.relations.leave()
         self.current = index
         unit = self.units[index]
         item = self.panel.tree.topLevelItem(index)
@@ -364,6 +385,9 @@ class Review:
         return self.units[self.current]
 
     def accept(self, version: int | None) -> None:
+        if self.relations.current is not None:
+            self.relations.accept(version)
+            return
         unit = self._unit()
         if unit is None:
             return
@@ -376,6 +400,9 @@ class Review:
                                           proposed_by=list(chosen.annotators)))
 
     def reject(self) -> None:
+        if self.relations.current is not None:
+            self.relations.reject()
+            return
         unit = self._unit()
         if unit is not None:
             self.window.workspace.do(operations.RejectUnit(self.window.workspace, self.window.document.id, unit.versions))
@@ -425,14 +452,16 @@ class Review:
                 agreed.append(qualified[0])
         settled = set(w.store.gold_themes(w.document.id)) | w.store.rejected_gold_themes(w.document.id)
         themes = [t for t in w.schema.themes if len(self.theme_voters(t.name)) >= need and t.name not in settled]
-        if not agreed and not themes:
+        relations = self.relations.agreed(need, self.relations.gold_ends() | {(v.start, v.end, v.label) for v in agreed})
+        if not agreed and not themes and not relations:
             w.statusBar().showMessage("Nothing undecided that all annotators agree on", 5000)
             return
-        w.undo_stack.beginMacro(f"auto-accept {len(agreed)} units, {len(themes)} themes")
+        w.undo_stack.beginMacro(f"auto-accept {len(agreed)} units, {len(themes)} themes, {len(relations)} relations")
         for v in agreed:
             w.workspace.do(operations.AddSpan(w.workspace, w.document.id, v.start, v.end, v.label, v.text,
                                               proposed_by=list(v.annotators)))
         for theme in themes:
             w.workspace.do(operations.ToggleTheme(w.workspace, w.document.id, theme.name, True,
                                                   proposed_by=self.theme_voters(theme.name)))
+        self.relations.accept_agreed(relations)  # their ends are in gold now
         w.undo_stack.endMacro()

@@ -330,11 +330,15 @@ class MainWindow(QMainWindow):
             self.after_bulk_change(set(change.doc_ids), added=change.added)
         elif change.relations and change.delta is None:  # a relation's edit: the arcs and the panel
             self.relating.after_change(change.relation_delta)
+            self.review.relations_changed()
             self.saved_label.setText(f"Saved {time.strftime('%H:%M:%S')}")
             self.saved.emit(change.doc_id)
         else:
             self.after_change(change.doc_id, change.focus_span, change.delta, row=change.row,
                               suggested=change.suggested)
+            if change.relations:  # spans and relations at once (a relation accepted with its ends)
+                self.relating.after_change()
+                self.review.relations_changed()
 
     def after_change(self, doc_id: str, focus_span: int | None, delta=None, row=None, suggested=None) -> None:
         """A command committed: show exactly what it changed, then say it is saved. ``row``: what

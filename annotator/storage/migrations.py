@@ -1,4 +1,5 @@
-"""Numbered, append-only migrations of annotator's SQLite schema.
+"""Numbered, append-only migrations of annotator's SQLite schema (over 400 lines: every migration
+since the first, in order, one place to read the file's schema from).
 
 Never edit a migration that has shipped: add the next number. tests/storage/test_migrations.py
 upgrades a database from every past version.
@@ -388,6 +389,33 @@ def m011_relations(db: Database) -> None:
         CREATE INDEX gold_relations_to ON gold_relations(to_span);
         """
     )
+
+
+@migrations(name="m012_relation_rejections")
+def m012_relation_rejections(db: Database) -> None:
+    # Issue 25: a reviewer's rejection of a proposed relation, so that its unit counts as decided.
+    # Its ends are named by place (start, end, label), as a rejected span is; a label renamed is
+    # renamed here (Store.rename_label), a type renamed follows by foreign key, a type removed
+    # takes its rejections.
+    db.executescript(RELATION_REJECTIONS)
+
+
+RELATION_REJECTIONS = """
+CREATE TABLE IF NOT EXISTS gold_relation_rejections (
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    from_start INTEGER NOT NULL,
+    from_end INTEGER NOT NULL,
+    from_label TEXT NOT NULL,
+    to_start INTEGER NOT NULL,
+    to_end INTEGER NOT NULL,
+    to_label TEXT NOT NULL,
+    label TEXT NOT NULL REFERENCES relation_types(name) ON UPDATE CASCADE ON DELETE CASCADE,
+    proposed_by TEXT NOT NULL DEFAULT '[]',
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    PRIMARY KEY (doc_id, from_start, from_end, from_label, to_start, to_end, to_label, label)
+);
+"""
 
 
 def known_names() -> list[str]:

@@ -223,6 +223,41 @@ class RelationsPart:
                 (Relation(*row[:7]), {"proposed_by": json.loads(row[7]), "decided_by": row[8], "decided_at": row[9]}))
         return out
 
+    # --- the reviewer's rejections of proposed relations (m012) ----------------------------------
+
+    def reject_relation(self, doc_id: str, source: tuple[int, int, str], target: tuple[int, int, str], label: str,
+                        *, proposed_by: list[str], decided_by: str, decided_at: str | None = None) -> bool:
+        """Record that the reviewer rejected a proposed relation, its ends named by place (start,
+        end, label); False if it was rejected already."""
+        return self.db.execute(
+            "INSERT OR IGNORE INTO gold_relation_rejections(doc_id, from_start, from_end, from_label, to_start, "
+            "to_end, to_label, label, proposed_by, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [doc_id, *source, *target, label, json.dumps(sorted(proposed_by)), decided_by,
+             decided_at or now()]).rowcount > 0
+
+    def unreject_relation(self, doc_id: str, source: tuple[int, int, str], target: tuple[int, int, str],
+                          label: str) -> bool:
+        return self.db.execute(
+            "DELETE FROM gold_relation_rejections WHERE doc_id = ? AND from_start = ? AND from_end = ? AND "
+            "from_label = ? AND to_start = ? AND to_end = ? AND to_label = ? AND label = ?",
+            [doc_id, *source, *target, label]).rowcount > 0
+
+    def rejected_relations(self, doc_id: str) -> set[tuple[tuple[int, int, str], tuple[int, int, str], str]]:
+        """(from, to, type) of the relations the reviewer rejected on the document."""
+        return {((row[0], row[1], row[2]), (row[3], row[4], row[5]), row[6]) for row in self.db.execute(
+            "SELECT from_start, from_end, from_label, to_start, to_end, to_label, label FROM gold_relation_rejections "
+            "WHERE doc_id = ?", [doc_id])}
+
+    def relation_rejections(self, doc_id: str) -> list[dict[str, Any]]:
+        """The document's rejected relations with provenance: ``from``, ``to`` (places), ``label``,
+        ``proposed_by``, ``decided_by``, ``decided_at`` (what a merge brings over)."""
+        return [{"from": (row[0], row[1], row[2]), "to": (row[3], row[4], row[5]), "label": row[6],
+                 "proposed_by": json.loads(row[7]), "decided_by": row[8], "decided_at": row[9]}
+                for row in self.db.execute(
+                    "SELECT from_start, from_end, from_label, to_start, to_end, to_label, label, proposed_by, "
+                    "decided_by, decided_at FROM gold_relation_rejections WHERE doc_id = ? ORDER BY 1, 2, 3, 4, 5, 6, 7",
+                    [doc_id])]
+
     # --- an import's lookups ------------------------------------------------------------------------
 
     def span_ids(self, doc_ids: list[str], annotators: list[str]) -> dict[tuple[str, str, int, int, str], int]:

@@ -204,6 +204,8 @@ class SchemaPart:
             if kind == "labels":
                 for rejections in ("suggestion_rejections", "gold_rejections"):
                     self.db.execute(f"UPDATE {rejections} SET label = ? WHERE label = ?", [new, old])
+                for end in ("from_label", "to_label"):  # a rejected relation's ends (m012)
+                    self.db.execute(f"UPDATE gold_relation_rejections SET {end} = ? WHERE {end} = ?", [new, old])
                 self._rename_in_relation_ends(old, new)
             else:
                 self.db.execute("UPDATE gold_theme_rejections SET theme = ? WHERE theme = ?", [new, old])

@@ -32,7 +32,7 @@ from annotator.storage.team_schema import MIGRATIONS
 
 LAYER_TABLES = ("spans", "doc_themes", "doc_status", "suggestion_rejections", "relations")
 GOLD_TABLES = ("gold_spans", "gold_themes", "gold_documents", "gold_rejections", "gold_theme_rejections",
-               "gold_relations")
+               "gold_relations", "gold_relation_rejections")
 OWNER_TABLES = ("settings", "documents", "labels", "themes", "relation_types", "annotators")
 LEAD_TABLES = ("settings", "documents", "labels", "themes", "relation_types")  # the owner's, but membership
 # The database's own copies, made by its triggers: everyone reads them, nobody writes them (a

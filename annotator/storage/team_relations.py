@@ -162,3 +162,76 @@ DROP TRIGGER IF EXISTS relation_types_notify ON relation_types;
 CREATE TRIGGER relation_types_notify AFTER INSERT OR UPDATE OR DELETE ON relation_types FOR EACH STATEMENT
     EXECUTE FUNCTION annotator_notify_statement();
 """
+
+P010_RELATION_REJECTIONS = """
+-- Issue 25, as m012 on a file: a reviewer's rejection of a proposed relation, its ends named by
+-- place, so that its unit counts as decided. A gold table (team.init's GOLD_TABLES: reviewers and
+-- leads write it); its provenance is the database's, as a rejected span's.
+CREATE TABLE IF NOT EXISTS gold_relation_rejections (
+    doc_id TEXT COLLATE "C" NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    from_start INTEGER NOT NULL,
+    from_end INTEGER NOT NULL,
+    from_label TEXT COLLATE "C" NOT NULL,
+    to_start INTEGER NOT NULL,
+    to_end INTEGER NOT NULL,
+    to_label TEXT COLLATE "C" NOT NULL,
+    label TEXT COLLATE "C" NOT NULL REFERENCES relation_types(name) ON UPDATE CASCADE ON DELETE CASCADE,
+    proposed_by TEXT COLLATE "C" NOT NULL DEFAULT '[]',
+    decided_by TEXT COLLATE "C" NOT NULL,
+    decided_at TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (doc_id, from_start, from_end, from_label, to_start, to_end, to_label, label)
+);
+-- Who decided and when are the member's and the server's; who proposed it names only annotators
+-- whose own layer holds a relation of that type between spans at those places (either way round
+-- for an undirected type).
+CREATE OR REPLACE FUNCTION annotator_relation_rejection_provenance() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE claimed TEXT[];
+BEGIN
+    IF pg_has_role(current_user, (SELECT relowner FROM pg_catalog.pg_class WHERE oid = TG_RELID), 'USAGE')
+       OR (TG_OP = 'UPDATE' AND pg_trigger_depth() > 1) THEN
+        RETURN NEW;
+    END IF;
+    IF current_user <> session_user THEN
+        RAISE EXCEPTION 'gold is decided by the member logged in (%), not under the role %', session_user,
+                        current_user USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    NEW.decided_by := current_user;
+    NEW.decided_at := to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"+00:00"');
+    BEGIN
+        claimed := ARRAY(SELECT json_array_elements_text(NEW.proposed_by::json));
+    EXCEPTION WHEN OTHERS THEN
+        claimed := '{}';
+    END;
+    NEW.proposed_by := COALESCE((SELECT json_agg(DISTINCT r.annotator ORDER BY r.annotator)::text
+        FROM public.relations r
+        JOIN public.spans a ON a.id = r.from_span JOIN public.spans b ON b.id = r.to_span
+        WHERE r.doc_id = NEW.doc_id AND r.label = NEW.label AND r.annotator = ANY (claimed)
+          AND ((a.start = NEW.from_start AND a."end" = NEW.from_end AND a.label = NEW.from_label
+                AND b.start = NEW.to_start AND b."end" = NEW.to_end AND b.label = NEW.to_label)
+            OR (EXISTS (SELECT 1 FROM public.relation_types t WHERE t.name = NEW.label AND t.directed = 0)
+                AND b.start = NEW.from_start AND b."end" = NEW.from_end AND b.label = NEW.from_label
+                AND a.start = NEW.to_start AND a."end" = NEW.to_end AND a.label = NEW.to_label))), '[]');
+    RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS gold_relation_rejections_provenance ON gold_relation_rejections;
+CREATE TRIGGER gold_relation_rejections_provenance BEFORE INSERT OR UPDATE ON gold_relation_rejections
+    FOR EACH ROW EXECUTE FUNCTION annotator_relation_rejection_provenance();
+DROP TRIGGER IF EXISTS gold_relation_rejections_notify ON gold_relation_rejections;
+CREATE TRIGGER gold_relation_rejections_notify AFTER INSERT OR UPDATE OR DELETE ON gold_relation_rejections
+    FOR EACH ROW EXECUTE FUNCTION annotator_notify_row();
+-- A label renamed is renamed in the rejected relations' ends from inside the rename (a nested
+-- update, no decision), as in the rejected spans (annotator_rename_follows).
+CREATE OR REPLACE FUNCTION annotator_rename_in_relation_rejections() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF NEW.name IS DISTINCT FROM OLD.name THEN
+        UPDATE public.gold_relation_rejections SET from_label = NEW.name WHERE from_label = OLD.name;
+        UPDATE public.gold_relation_rejections SET to_label = NEW.name WHERE to_label = OLD.name;
+    END IF;
+    RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS labels_rename_in_relation_rejections ON labels;
+CREATE TRIGGER labels_rename_in_relation_rejections AFTER UPDATE OF name ON labels
+    FOR EACH ROW EXECUTE FUNCTION annotator_rename_in_relation_rejections();
+"""

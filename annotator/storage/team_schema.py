@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from annotator.storage import progress_counts, team_progress_totals
 from annotator.storage.common import RECOLOURED_THEMES
-from annotator.storage.team_relations import P008_RELATIONS
+from annotator.storage.team_relations import P008_RELATIONS, P010_RELATION_REJECTIONS
 
 # Numbered like SQLite's: a database written by a newer annotator is refused (see check_version).
 MIGRATIONS: list[tuple[str, str]] = [
@@ -546,4 +546,5 @@ INSERT INTO span_matches(doc_id, a, b, label, n)
          progress_counts._CHANGED.format(side="f"), progress_counts._CHANGED.format(side="g"))))),
     ("p008_relations", P008_RELATIONS),  # issue 25: relations (annotator.storage.team_relations)
     ("p009_progress_totals", team_progress_totals.P009_PROGRESS_TOTALS),  # issue 24: progress without since
+    ("p010_relation_rejections", P010_RELATION_REJECTIONS),  # issue 25: relations rejected in review
 ]

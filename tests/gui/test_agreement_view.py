@@ -54,3 +54,20 @@ def test_merge_from_the_file_menu(qtbot, window, tmp_path):
     assert window.store.spans("m1", "minji")[0].text == "قم"
     assert window.documents.model.row_of("m1") is not None
     assert "1 document added" in window.statusBar().currentMessage()
+
+
+def test_relation_f1_per_pair_and_type_in_the_dashboard(qtbot, window, tmp_path):
+    from tests.core.test_relation_review import load
+
+    load(window.store, tmp_path)  # a Persian and a Korean document, three annotators' relations
+    dialog = AgreementDialog(window, window.store)
+    qtbot.addWidget(dialog)
+    assert dialog.figures["relations"] == compute(window.store)["relations"]
+    assert dialog.relations_summary.text().endswith("F1 (micro over pairs) 0.364")
+    pairs = [[dialog.relation_pairs.item(r, c).text() for c in range(6)] for r in range(dialog.relation_pairs.rowCount())]
+    assert pairs == [["jun", "minji", "1", "1", "1", "1.000"], ["jun", "sara", "1", "1", "1", "0.000"],
+                     ["minji", "sara", "2", "3", "4", "0.286"]]
+    types = {dialog.relation_types.item(r, 0).text(): dialog.relation_types.item(r, 2).text()
+             for r in range(dialog.relation_types.rowCount())}
+    assert types == {"holds_role": "1.000", "located_in": "0.000", "mentions": "0.400", "participates_in": "0.000",
+                     "role_in": "0.000"}

@@ -256,3 +256,107 @@ def test_f8_steps_to_a_unit_after_a_click_in_the_document_list(qtbot, reviewing)
     assert QApplication.focusWidget() is panel.view
     qtbot.keyClick(panel.view, Qt.Key_F8)
     assert reviewing.view.selection() == at("대구시")
+
+
+@pytest.fixture
+def relating(qtbot, window, tmp_path):
+    """A Persian and a Korean document with three annotators' relations (tests/core/test_relation_review.py),
+    the schema with an undirected type; review mode on the Persian one."""
+    from dataclasses import replace
+
+    from annotator.core.schema import RelationType
+    from tests.core.test_relation_review import LINES
+
+    schema = window.store.schema()
+    window.store.replace_schema(replace(schema, relations=schema.relations + (RelationType("mentions", directed=False),)))
+    window.menus.schema_changed()
+    assert window.files.run_import([str(write(tmp_path / "team.jsonl", "".join(
+        json.dumps(x, ensure_ascii=False) + "\n" for x in LINES)))])
+    qtbot.waitUntil(window.isActiveWindow)
+    window.open_document("fa")
+    window.review.mode_action.trigger()
+    window.view.setFocus()
+    return window
+
+
+def gold_relations(window, doc_id):
+    spans = {s.id: s for s in window.store.gold_spans(doc_id)}
+    return [(spans[r.from_id].text, r.label, spans[r.to_id].text, p["proposed_by"])
+            for r, p in window.store.gold_relation_layers([doc_id]).get(doc_id, [])]
+
+
+def test_relation_units_decided_by_keyboard_with_undo(qtbot, relating):
+    from tests.core.test_relation_review import FA
+
+    w, view = relating, relating.view
+    tree = w.review.relations.tree
+    assert tree.isVisibleTo(w) and tree.topLevelItemCount() == 3
+    assert [tree.topLevelItem(i).text(1) for i in range(3)] == ["agreed by all", "proposed by one", "type conflict"]
+    assert "4 units, 0 decided · 3 relation units, 0 decided · gold" in w.review.panel.summary.text()
+    for _ in range(w.review.panel.tree.topLevelItemCount() + 1):  # past the 4 span units to the first relation unit
+        qtbot.keyClick(view, Qt.Key_F8)
+    assert w.review.relations.current == 0 and w.review.current is None
+    assert "Relation unit 1/3, agreed by all: 1. holds_role" in w.statusBar().currentMessage()
+    assert view.selection() == (FA.index("محمدجواد"), FA.index("محمدجواد") + len("محمدجواد رجائیان"))
+    qtbot.keyClick(view, Qt.Key_Return)  # accept it: its two ends go to gold with it
+    assert gold_relations(w, "fa") == [("محمدجواد رجائیان", "holds_role", "مدیرعامل", ["minji", "sara"])]
+    assert tree.topLevelItem(0).text(2) == "accepted"
+    assert "4 units, 2 decided · 3 relation units, 1 decided · gold" in w.review.panel.summary.text()
+    states = [w.review.panel.tree.topLevelItem(i).text(2) for i in range(4)]
+    assert states == ["accepted", "accepted", "undecided", "undecided"]  # the ends' span units: decided too
+    assert [r.label for r in w.relating.relations] == ["holds_role"]  # the arc is drawn in gold
+    w.undo_action.trigger()  # the relation and its ends, in one step
+    assert gold_relations(w, "fa") == [] and w.store.gold_spans("fa") == []
+    assert tree.topLevelItem(0).text(2) == "undecided" and w.review.panel.tree.topLevelItem(0).text(2) == "undecided"
+    w.redo_action.trigger()
+    assert len(gold_relations(w, "fa")) == 1 and len(w.store.gold_spans("fa")) == 2
+    qtbot.keyClick(view, Qt.Key_F8)  # on to the relation unit proposed by one
+    assert w.review.relations.current == 1
+    qtbot.keyClick(view, Qt.Key_Return, Qt.ShiftModifier)  # reject it
+    assert tree.topLevelItem(1).text(2) == "rejected" and len(gold_relations(w, "fa")) == 1
+    r, o = FA.index("مدیرعامل"), FA.index("سازمان")
+    assert w.store.rejected_relations("fa") == {((r, r + 8, "ROLE"), (o, o + len("سازمان فاوا شهرداری مشهد"), "ORG"),
+                                                 "role_in")}
+    w.undo_action.trigger()
+    assert tree.topLevelItem(1).text(2) == "undecided" and w.store.rejected_relations("fa") == set()
+    qtbot.keyClick(view, Qt.Key_F8)  # the type conflict
+    assert w.review.relations.current == 2
+    assert w.review.version_actions[1].text().startswith("Accept version 2: mentions")
+    qtbot.keyClick(view, Qt.Key_2, Qt.AltModifier)  # minji's undirected mentions, with the ends it needs
+    assert ("سازمان فاوا شهرداری مشهد", "mentions", "مشهد", ["minji"]) in gold_relations(w, "fa")
+    assert [w.review.panel.tree.topLevelItem(i).text(2) for i in range(4)] == ["accepted"] * 4
+    qtbot.keyClick(view, Qt.Key_F8)  # wraps around: only the unit proposed by one is left
+    assert w.review.relations.current == 1 and w.review.current is None
+    qtbot.keyClick(view, Qt.Key_Return, Qt.ShiftModifier)
+    qtbot.keyClick(view, Qt.Key_F8)
+    assert "Every unit in this document is decided" in w.statusBar().currentMessage()
+    assert {name: len(w.store.relations("fa", name)) for name in ("sara", "minji")} == {"sara": 3, "minji": 2}
+
+
+def test_auto_accept_in_the_window_takes_agreed_relations_with_their_spans(qtbot, relating):
+    w = relating
+    qtbot.keyClick(w.view, Qt.Key_Return, Qt.ControlModifier | Qt.ShiftModifier)
+    assert len(w.store.gold_spans("fa")) == 4  # every span is agreed
+    assert gold_relations(w, "fa") == [("محمدجواد رجائیان", "holds_role", "مدیرعامل", ["minji", "sara"])]
+    w.undo_action.trigger()  # one step
+    assert gold_relations(w, "fa") == [] and w.store.gold_spans("fa") == []
+    w.open_document("ko")  # three annotators: mentions by two, either way round, is not all of them
+    qtbot.keyClick(w.view, Qt.Key_Return, Qt.ControlModifier | Qt.ShiftModifier)
+    assert len(w.store.gold_spans("ko")) == 2 and gold_relations(w, "ko") == []
+    assert w.review.relations.tree.topLevelItem(0).text(1) == "type conflict"
+
+
+def test_a_relation_whose_end_gold_labelled_otherwise_is_refused_and_said(qtbot, relating):
+    from tests.core.test_relation_review import FA
+
+    w, view = relating, relating.view
+    city = FA.rindex("مشهد")
+    view.select(city, city + 4)
+    key(qtbot, w, "l")  # the reviewer labels the city LOC in gold: its GPE span unit is decided
+    for _ in range(6):  # the 3 span units left, then the 3 relation units: the type conflict
+        qtbot.keyClick(view, Qt.Key_F8)
+    assert w.review.relations.current == 2
+    qtbot.keyClick(view, Qt.Key_Return)
+    assert "not accepted: gold has «مشهد» as LOC there, not GPE" in w.statusBar().currentMessage()
+    assert gold_relations(w, "fa") == [] and [(s.text, s.label) for s in w.store.gold_spans("fa")] == [("مشهد", "LOC")]
+    assert w.review.relations.tree.topLevelItem(2).text(2) == "undecided"

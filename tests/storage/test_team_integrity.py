@@ -377,7 +377,7 @@ def test_a_database_set_up_by_an_older_annotator_upgrades_with_its_data(cluster,
             monkeypatch.undo()
             assert team.init(owner) == ["p004_integrity", "p005_document_pieces", "p006_queues_active_time",
                                         "p007_progress_counts", "p008_relations",
-                                        "p009_progress_totals"]
+                                        "p009_progress_totals", "p010_relation_rejections"]
             assert owner.execute("SELECT chars FROM documents").fetchone()[0] == len(TEXT)
             assert owner.execute("SELECT annotator, n FROM span_counts").fetchall() == [("sara", 1)]
             assert team.init(owner) == []
@@ -410,7 +410,7 @@ def test_an_older_team_database_gets_its_long_documents_pieces_on_upgrade(cluste
             owner.execute("INSERT INTO labels(name, colour, position) VALUES ('GPE', '#2D783C', 0)")
             monkeypatch.undo()
             assert team.init(owner) == ["p005_document_pieces", "p006_queues_active_time", "p007_progress_counts",
-                                        "p008_relations", "p009_progress_totals"]
+                                        "p008_relations", "p009_progress_totals", "p010_relation_rejections"]
             assert owner.execute("SELECT doc_id, string_agg(piece, '' ORDER BY n) FROM document_pieces "
                                  "GROUP BY doc_id").fetchall() == [("long", text)]
             owner.execute("UPDATE document_pieces SET piece = repeat('x', 1024) WHERE n = 5")

@@ -145,7 +145,7 @@ def test_the_migration_totals_an_older_team_databases_finished_layers(cluster):
                 owner.execute(INSERT_SPAN, span_row(who))
                 owner.execute("INSERT INTO doc_status VALUES ('d1', %s, 'done', %s)", [who, NOW])
             owner.execute(INSERT_SPAN, span_row("sara", "대구시는"))
-            assert team.init(owner) == ["p009_progress_totals"]
+            assert team.init(owner) == ["p009_progress_totals", "p010_relation_rejections"]
             assert totals(owner, "progress_totals") == scratch_totals(owner) == [
                 ("minji", "", "GPE", 1, 0), ("minji", "sara", "GPE", 1, 1), ("sara", "", "GPE", 2, 0),
                 ("sara", "minji", "GPE", 2, 1)]

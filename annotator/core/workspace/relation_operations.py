@@ -13,7 +13,8 @@ from dataclasses import replace
 from typing import Any
 
 from annotator.core.bidi import quoted
-from annotator.core.model import Relation, Span
+from annotator.core.model import GOLD, Relation, Span
+from annotator.core.relation_review import RelationVersion, end_refused, gold_relation, place
 from annotator.core.workspace.operations import Change, EditSchema, Operation, UpdateSpan, Workspace
 
 
@@ -31,13 +32,14 @@ class _RelationOperation(Operation):
         return None
 
     def change(self, undone: bool) -> Change:
-        removed, added = self.delta()
+        delta = self.delta()
         return Change(self, undone, self.doc_id, relations=True,
-                      relation_delta=(added, removed) if undone else (removed, added))
+                      relation_delta=None if delta is None else (delta[1], delta[0]) if undone else delta)
 
-    def delta(self) -> tuple[list[Relation], list[Relation]]:
-        """The relations the step forward removed and added (undo swaps them)."""
-        raise NotImplementedError
+    def delta(self) -> tuple[list[Relation], list[Relation]] | None:
+        """The relations the step forward removed and added (undo swaps them); None: the views
+        read the layer's relations again."""
+        return None
 
 
 class AddRelation(_RelationOperation):
@@ -104,6 +106,88 @@ class ChangeRelationType(_RelationOperation):
 
     def delta(self) -> tuple[list[Relation], list[Relation]]:
         return [self.relation._replace(label=self.before)], [self.relation._replace(label=self.label)]
+
+
+class AcceptRelation(_RelationOperation):
+    """The reviewer takes a relation unit's version into gold with its proposers, and its ends
+    along with it when gold lacks them (each with the annotators whose layers hold that span): one
+    step, undone together. Refused, nothing written, when gold decided an end otherwise
+    (annotator.core.relation_review.end_refused). Made on the gold layer only."""
+
+    def __init__(self, workspace: Workspace, doc_id: str, version: RelationVersion, texts: dict):
+        super().__init__(workspace, doc_id, f"accept {version.label} relation «{_short(texts[version.source])}» → "
+                                            f"«{_short(texts[version.target])}»")
+        self.version, self.texts = version, texts
+        self.ends: list[Span] = []  # the gold spans this step added (its ends gold lacked)
+        self.saved: Any = None  # after an undo: what redo restores
+        self.ends_saved: list[Any] = []
+        self.previous_status: str | None = None
+
+    def forward(self) -> None:
+        if not self.layer.is_gold:
+            raise ValueError("relations are accepted into gold in review mode")
+        if self.saved is not None:  # redo: the same spans and relation, under their ids
+            for span, saved in zip(self.ends, self.ends_saved):
+                self.layer.restore(span, saved)
+            self.layer.restore_relation(self.relation, self.saved)
+            self.previous_status = self.layer.started(self.doc_id)
+            return
+        gold = self.store.gold_spans(self.doc_id)
+        rejected = self.store.rejected_proposals(self.doc_id)
+        ids = {place(s): s.id for s in gold}
+        self.ends = []
+        for end in (self.version.source, self.version.target):
+            if end in ids:
+                continue
+            why = end_refused(end, gold, rejected, self.texts[end])
+            if why is not None:
+                raise ValueError(f"not accepted: {why}")
+            span = Span(self.doc_id, GOLD, end[0], end[1], end[2], self.texts[end])
+            ids[end] = self.layer.add(span, self.store.proposers(self.doc_id, *end))
+            self.ends.append(span._replace(id=ids[end]))
+        relation = gold_relation(self.doc_id, self.version, ids)
+        relation_id = self.store.add_gold_relation(relation, proposed_by=self.version.annotators,
+                                                   decided_by=self.layer.reviewer)
+        if relation_id is None:
+            raise ValueError(f"that {self.version.label} relation is in gold already")
+        self.relation = relation._replace(id=relation_id)
+        self.previous_status = self.layer.started(self.doc_id)
+
+    def backward(self) -> None:
+        self.saved = self.layer.delete_relation(self.relation)
+        if self.saved is None:
+            raise ValueError("that relation is not in gold any more")
+        self.ends_saved = [self.layer.delete(span) for span in self.ends]
+        self.layer.unstart(self.doc_id, self.previous_status)
+
+    def change(self, undone: bool) -> Change:
+        delta = ((self.ends, []) if undone else ([], self.ends)) if self.ends else None
+        return Change(self, undone, self.doc_id, delta=delta, relations=True)
+
+
+class RejectRelationUnit(_RelationOperation):
+    """The reviewer rejects every version of a relation unit; gold gets nothing from it, and
+    auto-accept leaves it out. Undo lifts only the rejections this step made."""
+
+    def __init__(self, workspace: Workspace, doc_id: str, versions: list[RelationVersion]):
+        super().__init__(workspace, doc_id, f"reject {len(versions)} proposed relation{'s' * (len(versions) != 1)}")
+        self.versions = versions
+        self.inserted: list[RelationVersion] = []
+        self.previous_status: str | None = None
+
+    def forward(self) -> None:
+        if not self.layer.is_gold:
+            raise ValueError("relations are rejected from gold in review mode")
+        self.inserted = [v for v in self.versions if self.store.reject_relation(
+            self.doc_id, v.source, v.target, v.label, proposed_by=v.annotators, decided_by=self.layer.reviewer)]
+        if not self.inserted:
+            raise ValueError("those relations are rejected already")
+        self.previous_status = self.layer.started(self.doc_id)
+
+    def backward(self) -> None:
+        for v in self.inserted:
+            self.store.unreject_relation(self.doc_id, v.source, v.target, v.label)
+        self.layer.unstart(self.doc_id, self.previous_status)
 
 
 class RelabelBreaking(UpdateSpan):

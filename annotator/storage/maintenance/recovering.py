@@ -35,7 +35,7 @@ _MAX_ROWID = 2**63 - 1
 _RECOVER_ORDER = (
     "settings", "documents", "labels", "themes", "relation_types", "annotators", "spans", "relations", "doc_themes",
     "doc_status", "gold_documents", "gold_spans", "gold_relations", "gold_themes", "suggestion_rejections",
-    "gold_rejections", "gold_theme_rejections", "queue_items", "active_time", "imported_time",
+    "gold_rejections", "gold_theme_rejections", "gold_relation_rejections", "queue_items", "active_time", "imported_time",
 )
 # A document's pieces are made anew from its recovered text (never copied: they could disagree with it).
 _NOT_COPIED = {"_sqlite_migrations", "sqlite_sequence", "sqlite_stat1", "sqlite_stat4", "document_pieces"}
