@@ -93,8 +93,11 @@ def _text(path: Path, data: bytes) -> tuple[str, int]:
     return (text[1:], 1) if text.startswith("\ufeff") else (text, 0)
 
 
-def _fragments(ann: Path, lineno: int, span_id: str, where: str, text: str, lead: int) -> tuple[int, int]:
-    """The span a T line's offsets give, in code points of ``text``."""
+def _fragments(ann: Path, lineno: int, span_id: str, where: str, text: str, lead: int, covered: str
+               ) -> tuple[int, int]:
+    """The span a T line's offsets give, in code points of ``text``; ``covered``, the line's text
+    (brat writes the fragments' texts joined by a space), must be what they cover, white space
+    aside, if the line gives one."""
     pieces = []
     for piece in where.split(";"):
         match = _OFFSETS.match(piece.strip())
@@ -112,6 +115,10 @@ def _fragments(ann: Path, lineno: int, span_id: str, where: str, text: str, lead
         if text[end:start].strip():
             raise InputError(ann, f"{span_id}: its fragments are apart by {text[end:start][:30]!r}: annotator's "
                                   "spans are continuous (join the fragments in brat, or make two spans)", lineno)
+    given = " ".join(text[a:b] for a, b in pieces)
+    if covered.strip() and covered.split() != given.split():
+        raise InputError(ann, f"{span_id}: its text {covered[:40]!r} is not what {where.strip()} covers in the .txt "
+                              f"({given[:40]!r}; brat counts code points)", lineno)
     return pieces[0][0], max(end for _, end in pieces)
 
 
@@ -144,7 +151,7 @@ def _parse(ann: Path, content: str, text: str, lead: int) -> _Ann:
             if not valid_name(label):
                 raise InputError(ann, f"{ann_id}: label {label[:40]!r} must be 1-64 characters without spaces or "
                                       "quotes", lineno)
-            start, end = _fragments(ann, lineno, ann_id, where, text, lead)
+            start, end = _fragments(ann, lineno, ann_id, where, text, lead, tail)
             spans[ann_id] = (len(out.spans), start, end, label)
             out.spans.append({"id": ann_id, "start": start, "end": end, "label": label})
             out.span_lines.append(lineno)
