@@ -1,6 +1,6 @@
 """The records of each export format, built from one annotation layer (or, for Label Studio, one
 document's layers). annotator.core.exporting chooses the layers, checks every span and writes.
-Over 400 lines: one short section per format (seven of them), each its tool's conventions.
+It runs over 400 lines: one short section per format (seven), each with its tool's conventions.
 
 Offsets: code points everywhere (annotator, Label Studio, Prodigy/spaCy, brat), except doccano,
 whose editor counts UTF-16 code units; ``--offsets`` chooses another unit for doccano and
