@@ -404,9 +404,12 @@ def brat_ann(layer: Layer, stats: TokenStats) -> tuple[str, int]:
 def brat_conf(labels: list[str], relations: Iterable[RelationType] = ()) -> str:
     """annotation.conf: the labels as entity types, and each relation type with the labels its
     ends allow (``Arg1:PER|ORG``; ``<ENTITY>``: any), an undirected one marked
-    ``<REL-TYPE>:symmetric`` (brat's projectconfig reads ``<REL-TYPE>`` options split at ``-``)."""
+    ``<REL-TYPE>:symmetric`` (brat's projectconfig reads ``<REL-TYPE>`` options split at ``-``).
+    Spans may nest, cross and share their characters, as annotator's do: brat's ``<OVERLAP>``
+    rule says so, without which brat's verifier calls a city inside an organisation an error."""
     rows = []
     for kind in relations:
         ends = ["|".join(labels_) or "<ENTITY>" for labels_ in (kind.from_labels, kind.to_labels)]
         rows.append(f"{kind.name}\tArg1:{ends[0]}, Arg2:{ends[1]}" + ("" if kind.directed else ", <REL-TYPE>:symmetric"))
+    rows.append("<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>")
     return "\n".join(["[entities]", *labels, "", "[relations]", *rows, "", "[events]", "", "[attributes]", ""]) + "\n"

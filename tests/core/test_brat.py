@@ -140,6 +140,7 @@ def test_an_undirected_type_is_symmetric_in_annotation_conf(store: Store, tmp_pa
     export_file(store, tmp_path / "out", ExportOptions(format="brat"))
     conf = (tmp_path / "out" / "annotation.conf").read_text(encoding="utf-8")
     assert "\nmentions\tArg1:PER, Arg2:<ENTITY>, <REL-TYPE>:symmetric\n" in conf
+    assert "\n<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>\n" in conf  # spans may nest, as here
 
 
 def test_a_relation_to_a_span_brat_cannot_mark_is_counted_as_left_out(store: Store, tmp_path: Path):
