@@ -71,7 +71,9 @@ class ImportReport:
         if self.annotators_added:
             lines.append("annotators added: " + ", ".join(self.annotators_added))
         if self.skipped_files:
-            lines.append(f"skipped {counted(len(self.skipped_files), 'file')} that are not .txt, .jsonl or .json")
+            lines.append(f"skipped {counted(len(self.skipped_files), 'file')} that "
+                         f"{'is' if len(self.skipped_files) == 1 else 'are'} not .txt, .jsonl, .json or another tool's "
+                         "export")
         if self.skipped_records:
             lines.append(f"skipped {counted(self.skipped_records, 'rejected or ignored example')}")
         if self.brat_unread:

@@ -40,8 +40,13 @@ def collect_files(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
         path = Path(raw)
         if path.is_dir() and brat.is_collection(path):
             add(path)  # one collection, read as a whole: its .ann files are paired with their .txt files
-            skipped += [p for p in sorted(path.rglob("*")) if p.is_file() and not brat.own_file(p)
-                        and not any(part.startswith(".") for part in p.relative_to(path).parts)]
+            for child in sorted(path.rglob("*")):  # beside them, other files of ours are read as they are
+                if not child.is_file() or any(part.startswith(".") for part in child.relative_to(path).parts):
+                    continue
+                if child.suffix.lower() in (".jsonl", ".json") or inception.wanted(child):
+                    add(child)
+                elif not brat.own_file(child):
+                    skipped.append(child)
         elif path.is_dir() and inception.is_export_folder(path):
             add(path)  # one export, read as a whole: its layout says whose layer each file is
         elif path.is_dir():

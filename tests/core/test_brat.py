@@ -246,3 +246,13 @@ def test_an_ann_file_without_its_text_is_refused(store: Store, tmp_path: Path):
     (folder / "ko1.txt").unlink()
     with pytest.raises(InputError, match=r"ko1\.ann: no ko1\.txt beside it"):
         import_paths(store, [folder / "ko1.ann"], annotator="tester")
+
+
+def test_other_files_beside_a_collection_are_read_as_they_are(store: Store, tmp_path: Path):
+    folder = _collection(tmp_path, GOOD)
+    write(folder / "more" / "fa.jsonl", _lines(PERSIAN))
+    write(folder / "photo.png", "not text")
+    report = import_paths(store, [folder], annotator="tester")
+    assert report.relations_added == 4 and report.documents_added == 2  # ko1 from brat, fa/1 from the JSONL
+    assert report.skipped_files == [str(folder / "photo.png")]
+    assert "skipped 1 file that is not .txt, .jsonl, .json or another tool's export" in report.summary()
