@@ -71,14 +71,12 @@ class ImportReport:
         if self.annotators_added:
             lines.append("annotators added: " + ", ".join(self.annotators_added))
         if self.skipped_files:
-            lines.append(f"skipped {counted(len(self.skipped_files), 'file')} that "
-                         f"{'is' if len(self.skipped_files) == 1 else 'are'} not .txt, .jsonl, .json or another tool's "
-                         "export")
+            lines.append(f"skipped {counted(len(self.skipped_files), 'file')} that are not .txt, .jsonl or .json")
         if self.skipped_records:
             lines.append(f"skipped {counted(self.skipped_records, 'rejected or ignored example')}")
-        if self.brat_unread:
-            lines.append(f"left out {counted(self.brat_unread, 'brat annotation')} annotator does not read (events, "
-                         "attributes, normalizations, equivalences, relations to events)")
+        if self.brat_unread:  # a relation to an event among them
+            lines.append(f"left out {counted(self.brat_unread, 'brat annotation')} of kinds annotator does not read "
+                         "(events, attributes, normalizations, equivalences)")
         if self.matched_by_text:
             lines.append(f"{counted(self.matched_by_text, 'task')} matched to documents already stored by their text")
         if self.prediction_ids:
