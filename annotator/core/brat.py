@@ -159,7 +159,11 @@ def _parse(ann: Path, content: str, text: str, lead: int) -> _Ann:
             words = data.split()
             if len(words) != 3 or not all(":" in w for w in words[1:]):
                 raise InputError(ann, f"{ann_id}: a relation is TYPE Arg1:ID Arg2:ID, not {data[:60]!r}", lineno)
-            relations.append((lineno, ann_id, words[0], [w.split(":", 1)[1] for w in words[1:]]))
+            roles, named = zip(*(w.split(":", 1) for w in words[1:]))
+            if roles[0] == roles[1]:
+                raise InputError(ann, f"{ann_id}: both arguments are {roles[0]}: a relation's two roles differ", lineno)
+            reverse = roles == ("Arg2", "Arg1")  # brat's Arg1 is the from end wherever the line puts it
+            relations.append((lineno, ann_id, words[0], list(named[::-1] if reverse else named)))
     said: dict[str, int] = {}
     for lineno, ann_id, label, ends in relations:
         if ann_id in said:
@@ -168,7 +172,7 @@ def _parse(ann: Path, content: str, text: str, lead: int) -> _Ann:
         if any(end in others for end in ends):
             out.unread += 1  # an end annotator does not read (an event)
             continue
-        for end, role in zip(ends, ("Arg1", "Arg2")):
+        for end, role in zip(ends, ("Arg1", "Arg2")):  # by role: from, to
             if end not in spans:
                 raise InputError(ann, f"{ann_id}: its {role} {end!r} is no T line of this file", lineno)
         if spans[ends[0]][1:] == spans[ends[1]][1:]:

@@ -187,6 +187,14 @@ def test_brat_offsets_count_code_points_over_the_text_with_universal_newlines(st
     assert "left out 2 brat annotations of kinds annotator does not read" in report.summary()
 
 
+def test_arg1_is_the_from_end_wherever_the_line_puts_it(store: Store, tmp_path: Path):
+    ann = GOOD.replace("Arg1:T1 Arg2:T2", "Arg2:T2 Arg1:T1")
+    import_paths(store, [_collection(tmp_path, ann)], annotator="t")
+    spans = {s.id: s.text for s in store.spans("ko1", "t")}
+    assert [(spans[r.from_id], spans[r.to_id]) for r in store.relations("ko1", "t")] == [
+        ("대구시", "스마트시티 엑스포 월드 콩그레스")]
+
+
 def test_fragments_apart_by_white_space_only_are_one_span(store: Store, tmp_path: Path):
     a = KO.index("대구\n시청")
     import_paths(store, [_collection(tmp_path, f"T1\tORG {a} {a + 2};{a + 3} {a + 5}\t대구 시청\n")], annotator="t")
@@ -201,6 +209,7 @@ def test_fragments_apart_by_white_space_only_are_one_span(store: Store, tmp_path
     (GOOD + "R2\tparticipates_in Arg1:T1 Arg2:T1\n", 4, "R2: joins a span to itself"),
     (GOOD + "R2\tparticipates_in T1 T2\n", 4, "R2: a relation is TYPE Arg1:ID Arg2:ID"),
     (GOOD + "R1\tparticipates_in Arg1:T1 Arg2:T2\n", 4, "R1 is given twice"),
+    (GOOD + "R2\tparticipates_in Arg1:T1 Arg1:T2\n", 4, "R2: both arguments are Arg1"),
     (GOOD + "T1\tGPE 2 5\t대구시\n", 4, "T1 is given twice"),
     (GOOD + "T3\tORG 0 6;30 33\tx\n", 4, "T3: its fragments are apart by"),
     (GOOD + "T3\tORG 2 999\tx\n", 4, "T3: end 999 is past the end of its .txt"),
@@ -209,7 +218,7 @@ def test_fragments_apart_by_white_space_only_are_one_span(store: Store, tmp_path
     (GOOD + "T3\tORG two 5\t\n", 4, "T3: offsets 'two 5' are not START END"),
     (GOOD + "T3\tO\"RG 2 5\tx\n", 4, "T3: label 'O\"RG' must be 1-64 characters"),
     (GOOD + "just words\n", 4, "not a brat annotation line"),
-], ids=["unknown-type", "reversed", "no-end", "itself", "no-roles", "r-twice", "t-twice", "fragments", "past-end",
+], ids=["unknown-type", "reversed", "no-end", "itself", "no-roles", "r-twice", "one-role", "t-twice", "fragments", "past-end",
         "other-text", "backwards", "not-numbers", "bad-label", "not-brat"])
 def test_a_bad_ann_line_is_refused_with_file_and_line(store: Store, tmp_path: Path, ann, line, said):
     import_paths(store, [write(tmp_path / "first.jsonl", _lines(PERSIAN))], annotator="tester")
