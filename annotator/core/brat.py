@@ -14,10 +14,10 @@ counts code points over that (brat is Python); ``_text`` makes the same text, so
 no conversion; a byte order mark, which brat counts, is taken off with the offsets after it.
 
 Which document: the id ``file-names.tsv`` (our export's, one folder above the ``.ann``) lists for
-the file, else the file's name. Whose layer: in a folder named on the command line, a file one
-folder down is that folder's (our export's ``sara/``, ``gold/``; ``layer-names.tsv`` names a
-folder whose name is not its layer's); any other file, or any file with ``--annotator`` given,
-the import's annotator.
+the file, else the file's name. Whose layer: the annotation set ``layer-names.tsv`` (our export's,
+one folder above) lists for the file's folder (``sara/``, ``gold/``); any other file (a brat
+collection's folders are its own sub-collections, not people), or any file with ``--annotator``
+given, the import's annotator.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from annotator.core.schema import valid_name
 
 SUFFIX = ".ann"
 NAMES = "file-names.tsv"  # our export: FOLDER/FILE, a tab, the id of a document not named by its file
-LAYERS = "layer-names.tsv"  # our export: FOLDER, a tab, the annotation set it holds, where they differ
+LAYERS = "layer-names.tsv"  # our export: FOLDER, a tab, the annotation set it holds
 OWN_FILES = (".txt", ".ann", ".conf", ".tsv")  # what a brat collection holds (.conf: brat's settings)
 NOT_READ = {"E": "event", "A": "attribute", "M": "attribute", "N": "normalization", "*": "equivalence"}
 _OFFSETS = re.compile(r"^(\d+) (\d+)$")
@@ -192,9 +192,8 @@ def _parse(ann: Path, content: str, text: str, lead: int) -> _Ann:
 
 @dataclass
 class _Layout:
-    """Where the files were named: the folder (None for a bare .ann) and its lists."""
+    """How a collection names its documents and layers (``file-names.tsv``, ``layer-names.tsv``)."""
 
-    top: Path | None
     member_names: bool
     cache: dict[Path, dict[str, str]] = field(default_factory=dict)
 
@@ -203,16 +202,16 @@ class _Layout:
         return listed.get(f"{txt.parent.name}/{txt.stem}") or txt.stem
 
     def layer(self, path: Path) -> str | None:
-        if self.top is None or not self.member_names or len(path.relative_to(self.top).parts) != 2:
+        if not self.member_names:  # --annotator given: everything is theirs
             return None
-        return _tsv(self.top / LAYERS, self.cache).get(path.parent.name) or path.parent.name
+        return _tsv(path.parent.parent / LAYERS, self.cache).get(path.parent.name)
 
 
 def read(path: Path, progress: Callable[[int], None] | None = None, member_names: bool = True
          ) -> Iterator[Record | int]:
     """Every document of a brat collection (a folder) or one .ann file: a checked record each,
     and, where some were not read, how many annotations (events, attributes, ...) were left out."""
-    layout = _Layout(path if path.is_dir() else None, member_names)
+    layout = _Layout(member_names)
     if path.is_dir():
         found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".ann", ".txt")
                        and not any(part.startswith(".") for part in p.relative_to(path).parts))

@@ -537,10 +537,10 @@ def _export_brat(store: Store, folder: Path, options: ExportOptions,
         if report.renamed:  # which file holds which document, where the name is not the id
             (partial / BRAT_NAMES).write_text("".join(f"{name}\t{doc_id}\n" for doc_id, name in report.renamed.items()),
                                               encoding="utf-8", newline="\n")
-        renamed = {folder_name: name for name, folder_name in folders.items() if name and name != folder_name}
-        if renamed:  # whose annotation set a folder holds, where its name is not the set's (a/b -> a_b)
+        sets = {folder_name: name for name, folder_name in folders.items() if name}
+        if sets:  # whose annotation set each folder holds (a/b in a_b/), so that an import puts it back there
             (partial / BRAT_LAYERS).write_text("".join(f"{folder_name}\t{name}\n" for folder_name, name in
-                                                       sorted(renamed.items())), encoding="utf-8", newline="\n")
+                                                       sorted(sets.items())), encoding="utf-8", newline="\n")
         if folder.exists():
             folder.rmdir()
         partial.replace(folder)

@@ -118,18 +118,23 @@ def test_gold_relations_come_back_into_the_gold_layer(store: Store, tmp_path: Pa
 
 
 def test_whose_layer_a_file_is(store: Store, tmp_path: Path):
-    import_paths(store, [write(tmp_path / "in.jsonl", _lines({**KOREAN, "annotator": "a/b"}))], annotator="x")
+    import_paths(store, [write(tmp_path / "in.jsonl", _lines({**KOREAN, "annotator": "a/b"}, PERSIAN))],
+                 annotator="x")
     export_file(store, tmp_path / "out", ExportOptions(format="brat"))
-    assert (tmp_path / "out" / "layer-names.tsv").read_text(encoding="utf-8") == "a_b\ta/b\n"
+    assert (tmp_path / "out" / "layer-names.tsv").read_text(encoding="utf-8") == "a_b\ta/b\nsara\tsara\n"
     with open_project(tmp_path / "named.db") as named:  # the folder's annotation set, by layer-names.tsv
         import_paths(named, [tmp_path / "out"], annotator="tester")
-        assert len(named.relations("ko1", "a/b")) == 2 and named.relations("ko1", "tester") == []
+        assert len(named.relations("ko1", "a/b")) == 2 and len(named.relations("fa/1", "sara")) == 3
+    with open_project(tmp_path / "one.db") as one:  # a file of the export named alone: the same
+        import_paths(one, [tmp_path / "out" / "a_b" / "ko1.ann"], annotator="tester")
+        assert len(one.relations("ko1", "a/b")) == 2
     with open_project(tmp_path / "given.db") as given:  # --annotator given: everything is theirs
         import_paths(given, [tmp_path / "out"], annotator="leila", annotator_given=True)
-        assert len(given.relations("ko1", "leila")) == 2
-    with open_project(tmp_path / "bare.db") as bare:  # a bare .ann: the import's annotator
-        import_paths(bare, [tmp_path / "out" / "a_b" / "ko1.ann"], annotator="tester")
-        assert len(bare.relations("ko1", "tester")) == 2
+        assert len(given.relations("ko1", "leila")) == 2 and len(given.relations("fa/1", "leila")) == 3
+    (tmp_path / "out" / "layer-names.tsv").unlink()  # a brat collection's folders are sub-collections, not people
+    with open_project(tmp_path / "plain.db") as plain:
+        import_paths(plain, [tmp_path / "out"], annotator="tester")
+        assert plain.annotators() == ["tester"] and len(plain.relations("ko1", "tester")) == 2
 
 
 def test_an_undirected_type_is_symmetric_in_annotation_conf(store: Store, tmp_path: Path):
