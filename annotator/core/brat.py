@@ -242,7 +242,10 @@ def _document(path: Path, layout: _Layout, progress: Callable[[int], None] | Non
     layer = layout.layer(path)
     if layer is not None:
         obj["annotator"] = layer
-    rec = check_record(path, None, obj)
+    try:
+        rec = check_record(path, None, obj)
+    except InputError as err:  # the text itself (a control character, nothing but white space): the .txt's fault
+        raise InputError(txt, err.reason.replace("field 'text'", "the text")) from None
     rec.tool = "brat"
     for span, lineno in zip(rec.spans, parsed.span_lines):
         span.line = lineno

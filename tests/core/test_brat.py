@@ -255,6 +255,12 @@ def test_a_text_that_differs_from_the_stored_document_is_refused(store: Store, t
     assert store.dump() == before
 
 
+def test_a_text_that_is_no_text_is_refused_naming_the_txt(store: Store, tmp_path: Path):
+    folder = _collection(tmp_path, "", "대구\x07시")
+    with pytest.raises(InputError, match=r"ko1\.txt: the text holds the control character U\+0007"):
+        import_paths(store, [folder], annotator="tester")
+
+
 def test_an_ann_file_without_its_text_is_refused(store: Store, tmp_path: Path):
     folder = _collection(tmp_path, GOOD)
     (folder / "ko1.txt").unlink()
