@@ -157,5 +157,6 @@ def test_the_format_examples_are_what_the_exporter_writes(tmp_path, run):
     assert shown_conllu == conllu.rstrip("\n") + "\n"
     brat = tmp_path / "brat"
     assert run("export", "--format", "brat", "-o", str(brat)).exit_code == 0
-    shown_ann = re.search(r"```\n(T1\t.*?)```", text, re.S).group(1)
-    assert (brat / "sara" / "fa-0001.ann").read_text(encoding="utf-8") == shown_ann
+    shown_sara, shown_minji = re.findall(r"```\n(T1\t.*?)```", text, re.S)
+    assert (brat / "sara" / "fa-0001.ann").read_text(encoding="utf-8") == shown_sara
+    assert (brat / "minji" / "ko-0001.ann").read_text(encoding="utf-8") == shown_minji  # with its R line

@@ -75,7 +75,9 @@ def import_command(paths: tuple[Path, ...], samples: bool, annotator: str | None
     character such as an emoji, or that fit word edges only in another unit, are refused with
     the unit that fits: never imported shifted. INCEpTION's UIMA CAS XMI (a .xmi with
     TypeSystem.xml beside it, a .zip, a project export) and WebAnno TSV 3.3 (.tsv) import too:
-    named entities as spans, document metadata as themes, UTF-16 offsets.
+    named entities as spans, document metadata as themes, UTF-16 offsets. brat standoff imports
+    too: a collection folder (as export --format brat writes it) or .ann files, each beside its
+    .txt; T lines as spans, R lines as relations, code points.
 
     A peer's file names people its own way (Label Studio users ls-ID, Prodigy sessions
     dataset-session, doccano the member its file is named after): --layer-map renames them. When
@@ -93,6 +95,7 @@ def import_command(paths: tuple[Path, ...], samples: bool, annotator: str | None
         annotator import --offsets graphemes doccano-grapheme-project.jsonl
         annotator import --text-field content label-studio-export.json
         annotator import inception-project-export.zip
+        annotator import brat-collection/
         annotator import --layer-map news_ner-sara=sara --layer-map news_cat-sara=sara prodigy.jsonl
     """
     if samples:

@@ -1,7 +1,7 @@
 """The records of each export format, built from one annotation layer (or, for Label Studio, one
 document's layers). annotator.core.exporting chooses the layers, checks every span and writes
-(over 400 lines: one short builder per format, all from the same Layer and offset converter,
-which a split would pull apart).
+(over 400 lines: one short builder per format, each with its tool's conventions, all from the same
+Layer and offset converter, which a split would pull apart).
 
 Offsets: code points everywhere (annotator, Label Studio, Prodigy/spaCy, brat), except doccano,
 whose editor counts UTF-16 code units; ``--offsets`` chooses another unit for doccano and
@@ -17,6 +17,7 @@ from typing import Any
 
 from annotator.core.formats import LS_DOC_ID, LS_LAYER_KEY, LS_STATUS_KEY, MODEL
 from annotator.core.model import GOLD, Document, Relation, Span
+from annotator.core.schema import RelationType
 from annotator.core.relations import relation_items
 from annotator.core.offsets import OffsetError, Units
 from annotator.core.token_view import (Aligned, DocTokens, TokenStats, align, bio_tags, keep_longest,
@@ -387,12 +388,16 @@ def brat_name(doc_id: str, taken: set[str]) -> str:
     return name
 
 
-def brat_ann(layer: Layer, stats: TokenStats) -> str:
+def brat_ann(layer: Layer, stats: TokenStats) -> tuple[str, int]:
     """brat standoff: ``T1<TAB>LABEL START END<TAB>text`` in code points (brat is Python); a span
-    across a line break is written as fragments, and a note as ``AnnotatorNotes``."""
+    across a line break is written as fragments, and a note as ``AnnotatorNotes``. The layer's
+    relations follow as ``R1<TAB>TYPE Arg1:T1 Arg2:T3`` (the from end as Arg1), by their ends'
+    places, then type. Returns the text and how many relations were left out because an end is
+    a span of line breaks only, which brat cannot mark."""
     text = layer.doc.text
     lines = []
-    notes = 0
+    notes: list[str] = []
+    ids: dict[int | None, str] = {}
     for i, span in enumerate(ordered(layer.spans), 1):
         fragments = []
         position = span.start
@@ -403,14 +408,31 @@ def brat_ann(layer: Layer, stats: TokenStats) -> str:
         if not fragments:  # only line breaks: brat has nothing to mark
             stats.skipped_spans += 1
             continue
+        ids[span.id] = f"T{i}"
         where = ";".join(f"{a} {b}" for a, b in fragments)
         lines.append(f"T{i}\t{span.label} {where}\t{' '.join(text[a:b] for a, b in fragments)}")
         if span.note:
-            notes += 1
-            note = " ".join(span.note.split())
-            lines.append(f"#{notes}\tAnnotatorNotes T{i}\t{note}")
-    return "\n".join(lines) + ("\n" if lines else "")
+            lines.append(f"#{len(notes) + 1}\tAnnotatorNotes T{i}\t{' '.join(span.note.split())}")
+            notes.append(span.note)
+    places = {span_id: int(name[1:]) for span_id, name in ids.items()}
+    marked = [r for r in layer.relations if r.from_id in ids and r.to_id in ids]
+    for n, relation in enumerate(sorted(marked, key=lambda r: (places[r.from_id], places[r.to_id], r.label)), 1):
+        lines.append(f"R{n}\t{relation.label} Arg1:{ids[relation.from_id]} Arg2:{ids[relation.to_id]}")
+        if relation.note:
+            lines.append(f"#{len(notes) + 1}\tAnnotatorNotes R{n}\t{' '.join(relation.note.split())}")
+            notes.append(relation.note)
+    return "\n".join(lines) + ("\n" if lines else ""), len(layer.relations) - len(marked)
 
 
-def brat_conf(labels: list[str]) -> str:
-    return "\n".join(["[entities]", *labels, "", "[relations]", "", "[events]", "", "[attributes]", ""]) + "\n"
+def brat_conf(labels: list[str], relations: Iterable[RelationType] = ()) -> str:
+    """annotation.conf: the labels as entity types, and each relation type with the labels its
+    ends allow (``Arg1:PER|ORG``; ``<ENTITY>``: any), an undirected one marked
+    ``<REL-TYPE>:symmetric`` (brat's projectconfig reads ``<REL-TYPE>`` options split at ``-``).
+    Spans may nest, cross and share their characters, as annotator's do: brat's ``<OVERLAP>``
+    rule says so, without which brat's verifier calls a city inside an organisation an error."""
+    rows = []
+    for kind in relations:
+        ends = ["|".join(labels_) or "<ENTITY>" for labels_ in (kind.from_labels, kind.to_labels)]
+        rows.append(f"{kind.name}\tArg1:{ends[0]}, Arg2:{ends[1]}" + ("" if kind.directed else ", <REL-TYPE>:symmetric"))
+    rows.append("<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>")
+    return "\n".join(["[entities]", *labels, "", "[relations]", *rows, "", "[events]", "", "[attributes]", ""]) + "\n"

@@ -26,6 +26,8 @@ from annotator.core import conll
 from annotator.core import export_formats as fmt
 from annotator.core import stopping
 from annotator.core.export_formats import Layer
+from annotator.core.brat import LAYERS as BRAT_LAYERS  # folders not named by the annotation set they hold
+from annotator.core.brat import NAMES as BRAT_NAMES  # file names that are not their documents' ids
 from annotator.core.export_views import ExportError, Views, check
 from annotator.core.formats import MODEL
 from annotator.core.identity import check_annotators
@@ -39,7 +41,7 @@ FORMATS = ("jsonl", "doccano", "labelstudio", "spacy", "bio", "conll", "conllu",
            "webanno")
 TOKEN_FORMATS = {"spacy", "bio", "conll", "conllu", "spacy-docbin", "xmi", "webanno"}
 INCEPTION = {"xmi", "webanno"}  # INCEpTION's formats, written by annotator.core.inception_export
-RELATED = {"jsonl", "labelstudio", *INCEPTION}  # the formats that carry relations (issue 25; doccano: one layout)
+RELATED = {"jsonl", "labelstudio", "brat", *INCEPTION}  # the formats that carry relations (issue 25; doccano: one layout)
 # The training formats leave the model layer (suggestions, not annotations) out unless asked.
 TRAINING = {"spacy", "bio", "conll", "conllu", "spacy-docbin"}
 STREAMED = {"bio", "conll", "conllu", "spacy-docbin"}  # formats that read a long document's text a block at a time
@@ -77,7 +79,6 @@ class ExportOptions:
     include_model: bool = False  # training formats: also the model layer (suggestions), left out by default
 
 
-BRAT_NAMES = "file-names.tsv"  # a brat export's file names that are not their documents' ids
 
 
 @dataclass
@@ -95,7 +96,8 @@ class ExportReport:
     parts: int = 0  # the Docs they were written as
     model_left_out: int = 0  # training formats: the model layers (suggestions) not exported
     overlap_risk: str = ""  # why the overlapping spans written may be lost in the target tool, if they may
-    relations: int = 0  # written (annotator's JSONL, Label Studio, doccano's relations layout, INCEpTION's XMI and TSV)
+    relations: int = 0  # written (annotator's JSONL, Label Studio, doccano's relations layout, brat, INCEpTION's)
+    relations_unmarked: int = 0  # brat: left out, an end being a span of line breaks only (brat cannot mark it)
     relations_left_out: int = 0  # in the layers written, in a format that has no relations (yet)
 
     @property
@@ -140,6 +142,9 @@ class ExportReport:
                          f"{BRAT_NAMES})")
         if self.relations:
             parts.append(counted(self.relations, "relation"))
+        if self.relations_unmarked:
+            parts.append(f"{counted(self.relations_unmarked, 'relation')} left out: an end is a span of line breaks "
+                         "only, which brat cannot mark")
         if self.relations_left_out and self.format == "doccano" and not self.relations:
             parts.append(f"{counted(self.relations_left_out, 'relation')} left out: doccano's label and entities "
                          "layouts have no relations (--doccano-layout relations keeps them)")
@@ -148,7 +153,7 @@ class ExportReport:
                          "one end (the token format leaves such spans out)")
         elif self.relations_left_out:
             parts.append(f"{counted(self.relations_left_out, 'relation')} left out: {self.format} has no relations "
-                         "(jsonl, labelstudio, xmi and webanno keep them)")
+                         "(jsonl, labelstudio, brat, xmi and webanno keep them)")
         if self.model_left_out:
             parts.append(f"the model layer (suggestions; {counted(self.model_left_out, 'document')}) left out: "
                          "--include-model or --annotator model exports it")
@@ -524,8 +529,9 @@ def _export_brat(store: Store, folder: Path, options: ExportOptions,
         if not partial.parent.is_dir():
             raise ExportError(f"cannot write {folder}: the folder {partial.parent} does not exist")
         partial.mkdir()
-        labels = [label.name for label in store.schema().labels]
-        (partial / "annotation.conf").write_text(fmt.brat_conf(labels), encoding="utf-8")
+        schema = store.schema()
+        (partial / "annotation.conf").write_text(fmt.brat_conf([label.name for label in schema.labels],
+                                                               schema.relations), encoding="utf-8")
         folders: dict[str | None, str] = {}  # annotation set -> its folder, unique even ignoring case
         used: set[str] = {"annotation.conf"}
         taken: dict[str, set[str]] = {}
@@ -539,11 +545,18 @@ def _export_brat(store: Store, folder: Path, options: ExportOptions,
             if name != layer.doc.id:
                 report.renamed[layer.doc.id] = f"{folder_name}/{name}"
             (sub / f"{name}.txt").write_text(layer.doc.text, encoding="utf-8", newline="\n")
-            (sub / f"{name}.ann").write_text(fmt.brat_ann(layer, report.tokens), encoding="utf-8", newline="\n")
+            ann, unmarked = fmt.brat_ann(layer, report.tokens)
+            report.relations -= unmarked  # counted as written when the layer was read
+            report.relations_unmarked += unmarked
+            (sub / f"{name}.ann").write_text(ann, encoding="utf-8", newline="\n")
             report.lines += 1
         if report.renamed:  # which file holds which document, where the name is not the id
             (partial / BRAT_NAMES).write_text("".join(f"{name}\t{doc_id}\n" for doc_id, name in report.renamed.items()),
                                               encoding="utf-8", newline="\n")
+        sets = {folder_name: name for name, folder_name in folders.items() if name}
+        if sets:  # whose annotation set each folder holds (a/b in a_b/), so that an import puts it back there
+            (partial / BRAT_LAYERS).write_text("".join(f"{folder_name}\t{name}\n" for folder_name, name in
+                                                       sorted(sets.items())), encoding="utf-8", newline="\n")
         if folder.exists():
             folder.rmdir()
         partial.replace(folder)

@@ -41,6 +41,7 @@ class ImportReport:
     skipped_files: list[str] = field(default_factory=list)
     skipped_records: int = 0  # examples the source format marks as rejected (Prodigy reject/ignore)
     prediction_ids: int = 0  # Label Studio predictions given as bare ids: nothing to import
+    brat_unread: int = 0  # brat's events, attributes, normalisations, equivalences (and relations to events)
     matched_by_text: int = 0  # another tool's ids that were unknown, matched to a stored text
     unit_documents: dict[str, int] = field(default_factory=dict)  # unit -> documents where it mattered
     warnings: list[str] = field(default_factory=list)  # what the import command prints as "warning: ..."
@@ -73,6 +74,9 @@ class ImportReport:
             lines.append(f"skipped {counted(len(self.skipped_files), 'file')} that are not .txt, .jsonl or .json")
         if self.skipped_records:
             lines.append(f"skipped {counted(self.skipped_records, 'rejected or ignored example')}")
+        if self.brat_unread:  # a relation to an event among them
+            lines.append(f"left out {counted(self.brat_unread, 'brat annotation')} of kinds annotator does not read "
+                         "(events, attributes, normalizations, equivalences)")
         if self.matched_by_text:
             lines.append(f"{counted(self.matched_by_text, 'task')} matched to documents already stored by their text")
         if self.prediction_ids:
@@ -175,7 +179,7 @@ class _Importer:
                 self.report.unit_documents[rec.units_matter] = self.report.unit_documents.get(rec.units_matter, 0) + 1
             if rec.gold:
                 for raw in rec.spans:  # checked here, in file order; written below
-                    self._ensure(rec, raw.label, "labels")
+                    self._ensure(rec, raw.label, "labels", raw.line)
                 for theme in rec.themes:
                     self._ensure(rec, theme, "themes")
                 check_relations(rec, self.schema)
@@ -190,7 +194,7 @@ class _Importer:
                 self.report.annotators_added.append(annotator)
             text = item.mapping.text
             for raw in rec.spans:
-                self._ensure(rec, raw.label, "labels")
+                self._ensure(rec, raw.label, "labels", raw.line)
                 start, end = item.mapping.span(raw.start, raw.end)
                 spans.append(Span(rec.id, annotator, start, end, raw.label, text[start:end], raw.note))
             for theme in rec.themes:
@@ -296,15 +300,15 @@ class _Importer:
         elif self.store.gold_status(rec.id) is None:  # no status given: a new gold layer starts in progress,
             self.report.statuses_set += self.store.set_gold_status(rec.id, "in_progress", decided_by=decider)
 
-    def _ensure(self, rec: Record, name: str, kind: str) -> None:
+    def _ensure(self, rec: Record, name: str, kind: str, line: int | None = None) -> None:
         known = self.labels if kind == "labels" else self.themes
         if name in known:
             return
         noun = "label" if kind == "labels" else "theme"
         if not valid_name(name):
-            raise rec.error(f"{noun} name {shown(name)} must be 1-64 characters without spaces or quotes")
+            raise rec.error(f"{noun} name {shown(name)} must be 1-64 characters without spaces or quotes", line)
         if self.strict:
-            raise rec.error(f"{noun} {shown(name)} is not in the schema (--strict)")
+            raise rec.error(f"{noun} {shown(name)} is not in the schema (--strict)", line)
         hotkey = free_hotkey(self.hotkeys)
         colour = colour_for(self.colours["labels"], self.colours["themes"], kind=kind)
         self.colours[kind].append(colour)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from annotator.core import formats, inception
+from annotator.core import brat, formats, inception
 from annotator.core.errors import InputError
 from annotator.core.records import CONTROL, RawRelation, Record, check_record, type_name
 
@@ -38,7 +38,16 @@ def collect_files(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
 
     for raw in paths:
         path = Path(raw)
-        if path.is_dir() and inception.is_export_folder(path):
+        if path.is_dir() and brat.is_collection(path):
+            add(path)  # one collection, read as a whole: its .ann files are paired with their .txt files
+            for child in sorted(path.rglob("*")):  # beside them, other files of ours are read as they are
+                if not child.is_file() or any(part.startswith(".") for part in child.relative_to(path).parts):
+                    continue
+                if child.suffix.lower() in (".jsonl", ".json") or inception.wanted(child):
+                    add(child)
+                elif not brat.own_file(child):
+                    skipped.append(child)
+        elif path.is_dir() and inception.is_export_folder(path):
             add(path)  # one export, read as a whole: its layout says whose layer each file is
         elif path.is_dir():
             found = 0
@@ -54,9 +63,9 @@ def collect_files(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
             if not found:
                 raise InputError(path, "folder holds no .txt, .jsonl or .json files")
         elif path.is_file():
-            if path.suffix.lower() not in SUFFIXES + inception.SUFFIXES:
+            if path.suffix.lower() not in SUFFIXES + inception.SUFFIXES + (brat.SUFFIX,):
                 raise InputError(path, f"unsupported file type {path.suffix or '(none)'!r}; expected .txt, .jsonl, "
-                                       ".json, or INCEpTION's .xmi, .zip or WebAnno .tsv")
+                                       ".json, brat's .ann, or INCEpTION's .xmi, .zip or WebAnno .tsv")
             add(path)
         else:
             raise InputError(path, "no such file or folder")
@@ -281,6 +290,13 @@ def iter_records(files: list[Path], progress: Progress | None = None,
                  options: ReadOptions = ReadOptions()) -> Iterator[Record | Tally | Users]:
     for path in files:
         suffix = path.suffix.lower()
+        if suffix == brat.SUFFIX or (path.is_dir() and brat.is_collection(path)):
+            try:
+                for item in brat.read(path, progress, options.member_names):
+                    yield Tally("brat_unread", item) if isinstance(item, int) else item
+            except OSError as err:
+                raise InputError(path, f"cannot read: {err.strerror}") from None
+            continue
         if path.is_dir() or suffix in inception.SUFFIXES:
             try:
                 for where, obj in inception.read(path, progress, options.member_names):

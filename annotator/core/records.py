@@ -35,6 +35,7 @@ class RawSpan:
     label: str
     note: str | None = None
     provenance: dict[str, Any] | None = None  # gold spans: proposed_by, decided_by, decided_at
+    line: int | None = None  # its own line, in a file that gives each annotation one (brat's .ann)
 
 
 @dataclass
@@ -46,7 +47,9 @@ class RawRelation:
     label: str
     note: str | None = None
     provenance: dict[str, Any] | None = None  # gold relations: proposed_by, decided_by, decided_at
-    line: int | None = None  # its line in a file of many lines per document (INCEpTION's XMI and TSV)
+    line: int | None = None  # its own line, in a file that gives annotations lines of their own (brat's .ann,
+    # INCEpTION's XMI and TSV)
+    name: str | None = None  # what that file calls it (brat's R3), for messages
 
 
 @dataclass
@@ -78,8 +81,9 @@ class Record:
     def gold(self) -> bool:
         return self.annotator == GOLD
 
-    def error(self, message: str) -> InputError:
-        return InputError(self.path, f"{self.where}: {message}" if self.where else message, self.line)
+    def error(self, message: str, line: int | None = None) -> InputError:
+        """``message`` with the file and line named (``line``: the annotation's own, where it has one)."""
+        return InputError(self.path, f"{self.where}: {message}" if self.where else message, line or self.line)
 
 
 def _want(path: Path, line: int, obj: dict[str, Any], key: str, kind: type | tuple[type, ...], what: str) -> Any:

@@ -25,8 +25,7 @@ def check_relations(rec: Record, schema: Schema) -> None:
         one, other = rec.spans[raw.from_index], rec.spans[raw.to_index]
         why = relation_problem(schema, raw.label, one.label, other.label)
         if why is not None:
-            err = rec.error(f"relation {n}: {why}")
-            raise err if raw.line is None else InputError(rec.path, err.reason, raw.line)
+            raise rec.error(f"{raw.name or f'relation {n}'}: {why}", raw.line)
 
 
 def _ends(rec: Record, mapping: OffsetMap, index: int) -> tuple[int, int, str]:

@@ -61,9 +61,9 @@ class Files:
         w = self.window
         paths, _ = QFileDialog.getOpenFileNames(
             w, "Import articles", self._last_folder(),
-            "Articles and annotations (*.txt *.jsonl *.json *.xmi *.tsv *.zip);;Text (*.txt);;JSON Lines: annotator, "
-            "doccano, Prodigy (*.jsonl);;Label Studio JSON (*.json);;INCEpTION: UIMA CAS XMI, WebAnno TSV, "
-            "an export's zip (*.xmi *.tsv *.zip)")
+            "Articles and annotations (*.txt *.jsonl *.json *.xmi *.tsv *.zip *.ann);;Text (*.txt);;JSON Lines: "
+            "annotator, doccano, Prodigy (*.jsonl);;Label Studio JSON (*.json);;INCEpTION: UIMA CAS XMI, WebAnno "
+            "TSV, an export's zip (*.xmi *.tsv *.zip);;brat standoff, each beside its .txt (*.ann)")
         if paths:
             w.settings.setValue("files/last_folder", str(Path(paths[0]).parent))
             self._import_with_options(paths)

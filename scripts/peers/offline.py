@@ -1,12 +1,14 @@
 """The round trip's peers that run no server: INCEpTION's files through dkpro-cassis (INCEpTION
-itself is a Java server that cannot be installed here), Prodigy-shaped files, and the training
-consumers (spaCy's CoNLL converter, seqeval, a DocBin). Run by roundtrip.py with the repository's
-venv (it needs cassis and spaCy); prints one JSON object: rows, mismatches, facts, errors.
-INCEpTION's part gives the source relations first (``with_relations``) and counts them in rows of
-their own: walked in cassis from Governor to Dependent, and imported back from XMI, a project
-export and WebAnno TSV, the gold layer's too.
+itself is a Java server that cannot be installed here), Prodigy-shaped files, the training
+consumers (spaCy's CoNLL converter, seqeval, a DocBin), and brat's own standoff reader and
+annotation.conf checks (``--peers brat --brat-src DIR``: a checkout of nlplab/brat, which is not on
+PyPI). Run by roundtrip.py with the repository's venv (it needs cassis and spaCy); prints one JSON
+object: rows, mismatches, facts, errors. INCEpTION's part gives the source relations first
+(``with_relations``) and counts them in rows of their own: walked in cassis from Governor to
+Dependent, and imported back from XMI, a project export and WebAnno TSV, the gold layer's too.
 
     .venv/bin/python scripts/peers/offline.py --src-db source.db --workdir DIR [--annotator EXE]
+    .venv/bin/python scripts/peers/offline.py --src-db source.db --workdir DIR --peers brat --brat-src ~/brat
 """
 
 from __future__ import annotations
@@ -355,16 +357,166 @@ def prodigy(exe: str, src: Path, workdir: Path, out: Out) -> None:
             note=f"layers after import: {', '.join(sorted({w for _, w in got}))}")
 
 
+# --- brat ------------------------------------------------------------------------------------------
+
+# Run in a child process with brat's server/src on its path (brat's modules are Python 2 era and
+# import by bare names): every .ann of a collection read by brat's own annotation.TextAnnotations,
+# and checked by its verify_annotations against the collection's annotation.conf as brat's
+# projectconfig reads it. Python 3 refuses the 'U' (universal newlines) mode brat opens files with;
+# Python 3's text mode reads universal newlines anyway, so the shim keeps brat's reading.
+BRAT_READER = r"""
+import json, sys, os
+src, config_dir, collection = sys.argv[1:4]
+sys.path[:0] = [src, config_dir]
+import annotation
+def open_textfile(filename, mode="r"):
+    return open(filename, mode.replace("U", ""), encoding="utf-8", errors="strict")
+annotation.open_textfile = open_textfile
+import projectconfig
+projectconfig.open_textfile = open_textfile
+import verify_annotations
+out = {}
+for folder, _, names in sorted(os.walk(collection)):
+    for name in sorted(names):
+        if not name.endswith(".ann"):
+            continue
+        stem = os.path.join(folder, name[:-4])
+        conf = projectconfig.ProjectConfiguration(folder)
+        with annotation.TextAnnotations(stem, read_only=True) as ann:
+            text = ann.get_document_text()
+            out[os.path.relpath(stem, collection)] = {
+                "text": text,
+                "T": {t.id: [t.type, [list(s) for s in t.spans], t.get_text()] for t in ann.get_textbounds()},
+                "R": [[r.type, r.arg1l, r.arg1, r.arg2l, r.arg2] for r in ann.get_relations()],
+                "notes": {c.target: c.tail.strip() for c in ann.get_oneline_comments()},
+                "issues": [i.human_readable_str() for i in verify_annotations.verify_annotation(ann, conf)],
+                "relation_types": conf.get_relation_types(),
+            }
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+BRAT_FA = "🙂 محمدجواد رجائیان مدیرعامل سازمان فاوا شهرداری مشهد گفت.\nاین خبر از مشهد است."
+BRAT_KO = "🎉 대구시는 스마트시티 엑스포 월드 콩그레스에 참가했다.\n김 과장은 대구\n시청에서 말했다."
+
+
+def _brat_lines() -> list[dict]:
+    """Persian and Korean documents with an emoji before every span, relations between the spans,
+    notes, and a span across a line break (written as two fragments)."""
+    def span(text: str, word: str, label: str, span_id: str) -> dict:
+        return {"id": span_id, "start": text.index(word), "end": text.index(word) + len(word), "label": label}
+
+    return [
+        {"id": "brat-fa", "text": BRAT_FA, "lang": "fa", "annotator": "sara", "spans": [
+            span(BRAT_FA, "محمدجواد رجائیان", "PER", "p"), span(BRAT_FA, "مدیرعامل", "ROLE", "r"),
+            span(BRAT_FA, "سازمان فاوا شهرداری مشهد", "ORG", "o"), span(BRAT_FA, "مشهد", "GPE", "g")],
+         "relations": [{"from": "p", "to": "r", "label": "holds_role"}, {"from": "r", "to": "o", "label": "role_in"},
+                       {"from": "o", "to": "g", "label": "located_in", "note": "شهرداری"}]},
+        {"id": "brat-ko", "text": BRAT_KO, "lang": "ko", "annotator": "minji", "spans": [
+            span(BRAT_KO, "대구시", "GPE", "d"), span(BRAT_KO, "스마트시티 엑스포 월드 콩그레스", "EVENT", "e"),
+            span(BRAT_KO, "과장", "ROLE", "k"), span(BRAT_KO, "대구\n시청", "ORG", "c")],
+         "relations": [{"from": "d", "to": "e", "label": "participates_in"},
+                       {"from": "k", "to": "c", "label": "role_in"}]},
+    ]
+
+
+def _relations_of(exe: str, db: Path, workdir: Path, name: str) -> dict:
+    """{(doc id, layer): {"spans": relations as (from span, type, to span)}} of ``db`` (jsonl export)."""
+    path = workdir / f"{name}-relations.jsonl"
+    run(exe, db, "export", "--format", "jsonl", "-o", str(path))
+    out: dict = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        ends = {s.get("id"): (s["start"], s["end"], s["label"]) for s in r.get("spans") or []}
+        found = {(ends[x["from"]], x["label"], ends[x["to"]]) for x in r.get("relations") or []}
+        if found:
+            out[(r["id"], r["annotator"])] = {"spans": found, "themes": set()}
+    return out
+
+
+def brat(exe: str, src: Path, workdir: Path, out: Out, brat_src: Path | None = None) -> None:
+    """annotator's brat export read by brat's own reader (spans and R lines exact, annotation.conf
+    parsed by brat and no issue from its verifier), then imported back into a fresh database."""
+    peer = "brat"
+    code = brat_src / "server" / "src" if brat_src and (brat_src / "server" / "src").is_dir() else brat_src
+    if code is None or not (code / "annotation.py").is_file():
+        out.errors.append(f"[{peer}] give --brat-src: a checkout of nlplab/brat (its server/src/annotation.py)")
+        return
+    db = workdir / "brat-source.db"  # the round trip's database, with relations added
+    layers_of(exe, src, workdir, "brat-src")
+    for part in ("brat-src.jsonl", "brat-src-gold.jsonl"):
+        if (workdir / part).read_text(encoding="utf-8").strip():
+            run(exe, db, "import", str(workdir / part))
+    lines = workdir / "brat-relations.jsonl"
+    lines.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in _brat_lines()), encoding="utf-8")
+    run(exe, db, "import", str(lines))
+    expected, texts = layers_of(exe, db, workdir, "brat-source")
+    relations = _relations_of(exe, db, workdir, "brat-source")
+    collection = workdir / "brat-export"
+    p = run(exe, db, "export", "--format", "brat", "-o", str(collection))
+    config = workdir / "brat-config"  # the settings brat's installer would write (config.py)
+    config.mkdir(exist_ok=True)
+    (config / "config.py").write_text(f"BASE_DIR = DATA_DIR = WORK_DIR = {str(collection)!r}\nDEBUG = False\n")
+    read = subprocess.run([sys.executable, "-c", BRAT_READER, str(code), str(config), str(collection)],
+                          capture_output=True, text=True, timeout=600)
+    if read.returncode:
+        out.errors.append(f"[{peer}] brat's reader failed: {read.stderr.strip()[-600:]}")
+        return
+    files = json.loads(read.stdout)
+    names = {}
+    listed = collection / "file-names.tsv"
+    if listed.exists():
+        names = dict(line.split("\t") for line in listed.read_text(encoding="utf-8").splitlines())
+    got: dict = {}
+    got_relations: dict = {}
+    for stem, ann in files.items():
+        layer, file_name = stem.split("/")
+        doc_id = names.get(stem, file_name)
+        if ann["text"] != texts.get(doc_id):
+            out.mismatches.append(f"{peer}: {stem}.txt: the text brat reads is not the stored text")
+        spans = {}
+        for t_id, (label, fragments, covered) in ann["T"].items():
+            if covered != " ".join(ann["text"][a:b] for a, b in fragments):
+                out.mismatches.append(f"{peer}: {stem}.ann {t_id}: brat's text {covered!r} is not what it covers")
+            spans[t_id] = (fragments[0][0], fragments[-1][1], label)
+        got[(doc_id, layer)] = {"spans": set(spans.values()), "themes": set()}
+        found = {(spans[a1], kind, spans[a2]) for kind, _, a1, _, a2 in ann["R"]}
+        if found:
+            got_relations[(doc_id, layer)] = {"spans": found, "themes": set()}
+        for issue in ann["issues"]:
+            out.mismatches.append(f"{peer}: {stem}.ann: brat's verifier: {issue}")
+    first = next(iter(files.values()), {})
+    out.facts.append(f"[{peer}] relation types brat's projectconfig reads from annotation.conf: "
+                     f"{', '.join(first.get('relation_types', []))}")
+    plain = {k: v for k, v in expected.items() if k[1] != "gold"}
+    out.row(peer, "export --format brat, spans read by brat's annotation.py", "annotator→peer", plain, got,
+            themes=False, note="brat has no themes; fragments joined", warning=said(p.stdout, "left out"))
+    out.row(peer, "export --format brat, R lines read by brat's annotation.py", "annotator→peer", relations,
+            got_relations, themes=False, note="relations as (from span, type, to span)")
+    back = workdir / "back-brat.db"
+    p = run(exe, back, "import", str(collection), check=False)
+    if p.returncode:
+        out.errors.append(f"[{peer}] import of annotator's own brat export failed: {p.stderr.strip()[-500:]}")
+        return
+    out.row(peer, "export --format brat, imported back", "annotator→peer→annotator", plain,
+            layers_of(exe, back, workdir, "back-brat")[0], themes=False, note="brat has no themes")
+    out.row(peer, "relations through brat, imported back", "annotator→peer→annotator", relations,
+            _relations_of(exe, back, workdir, "back-brat"), themes=False)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--src-db", type=Path, required=True)
     ap.add_argument("--workdir", type=Path, required=True)
     ap.add_argument("--annotator", default=str(REPO / ".venv" / "bin" / "annotator"))
     ap.add_argument("--peers", default="inception,consumers,prodigy")
+    ap.add_argument("--brat-src", type=Path, help="a checkout of nlplab/brat (for --peers brat)")
     args = ap.parse_args()
     out = Out()
     for peer in args.peers.split(","):
         try:
+            if peer == "brat":
+                brat(args.annotator, args.src_db, args.workdir, out, args.brat_src)
+                continue
             {"inception": inception, "consumers": consumers, "prodigy": prodigy}[peer](
                 args.annotator, args.src_db, args.workdir, out)
         except Exception as e:  # noqa: BLE001 - reported in the table's errors

@@ -95,7 +95,7 @@ def test_an_export_counts_its_relations_and_says_what_a_format_without_them_left
     for fmt in ("spacy", "bio"):
         report = export(store, io.StringIO(), ExportOptions(format=fmt))
         assert (report.relations, report.relations_left_out) == (0, 4)
-        assert f"4 relations left out: {fmt} has no relations (jsonl, labelstudio, xmi and webanno keep them)" in report.summary()
+        assert f"4 relations left out: {fmt} has no relations (jsonl, labelstudio, brat, xmi and webanno keep them)" in report.summary()
     one = export(store, io.StringIO(), ExportOptions(format="doccano", annotator="minji"))
     assert one.relations_left_out == 1  # only the layers written
 

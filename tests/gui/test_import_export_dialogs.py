@@ -47,6 +47,31 @@ def test_import_of_another_tools_file_asks_for_the_unit_and_uses_it(qtbot, windo
     assert "offsets read as code points" in window.statusBar().currentMessage()
 
 
+def test_import_offers_brat_ann_files_and_reads_their_relations(qtbot, window, tmp_path, monkeypatch):
+    text = "🎉 대구시는 스마트시티 엑스포에 참가했다."
+    city, expo = text.index("대구시"), text.index("스마트시티 엑스포")
+    write(tmp_path / "k.txt", text)
+    ann = write(tmp_path / "k.ann", f"T1\tGPE {city} {city + 3}\t대구시\nT2\tEVENT {expo} {expo + 9}\t스마트시티 엑스포\n"
+                                    "R1\tparticipates_in Arg1:T1 Arg2:T2\n")
+    offered = []
+
+    class Accept(ImportOptionsDialog):
+        def exec(self) -> int:
+            return QDialog.Accepted
+
+    def pick(parent, title, folder, filters):
+        offered.append(filters)
+        return [str(ann)], ""
+
+    monkeypatch.setattr(files_module, "ImportOptionsDialog", Accept)
+    monkeypatch.setattr(files_module.QFileDialog, "getOpenFileNames", staticmethod(pick))
+    window.files.import_files()
+    assert "brat standoff, each beside its .txt (*.ann)" in offered[0] and "*.ann)" in offered[0].split(";;")[0]
+    spans = {s.id: s.text for s in window.store.spans("k", "tester")}
+    assert [(spans[r.from_id], r.label, spans[r.to_id]) for r in window.store.relations("k", "tester")] == [
+        ("대구시", "participates_in", "스마트시티 엑스포")]
+
+
 def test_import_with_the_default_reads_doccano_as_utf16(qtbot, window, tmp_path):
     assert window.files.run_import([str(_doccano_file(tmp_path, "utf16"))])
     assert [s.text for s in window.store.spans("x", "tester")] == ["مشهد"]
