@@ -71,7 +71,7 @@ class ImportReport:
         if self.annotators_added:
             lines.append("annotators added: " + ", ".join(self.annotators_added))
         if self.skipped_files:
-            lines.append(f"skipped {counted(len(self.skipped_files), 'file')} that are not .txt, .jsonl or .json")
+            lines.append(f"skipped {counted(len(self.skipped_files), 'file')} annotator does not read (it reads .txt, .jsonl, .json, .ann, .xmi, .tsv, .zip)")
         if self.skipped_records:
             lines.append(f"skipped {counted(self.skipped_records, 'rejected or ignored example')}")
         if self.brat_unread:  # a relation to an event among them

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QProgressDialog
 
+from annotator.core import brat
 from annotator.core.errors import AnnotatorError
 from annotator.core.exporting import ExportOptions, count_documents, export_file
 from annotator.core.importing import import_paths, total_bytes
@@ -76,8 +77,9 @@ class Files:
             self._import_with_options([path])
 
     def _import_with_options(self, paths: list[str]) -> None:
-        """Plain text needs no choices; other tools' files ask how their offsets are counted."""
-        if all(p.lower().endswith(".txt") for p in paths):
+        """Plain text and brat's files need no choices (brat counts code points, as annotator
+        does); other tools' files ask how their offsets are counted."""
+        if all(p.lower().endswith((".txt", ".ann")) or brat.is_collection(Path(p)) for p in paths):
             self.run_import(paths)
             return
         dialog = ImportOptionsDialog(self.window, paths)

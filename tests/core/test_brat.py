@@ -275,4 +275,4 @@ def test_other_files_beside_a_collection_are_read_as_they_are(store: Store, tmp_
     report = import_paths(store, [folder], annotator="tester")
     assert report.relations_added == 4 and report.documents_added == 2  # ko1 from brat, fa/1 from the JSONL
     assert report.skipped_files == [str(folder / "photo.png")]
-    assert "skipped 1 file" in report.summary()
+    assert "skipped 1 file annotator does not read (it reads .txt, .jsonl, .json, .ann," in report.summary()

@@ -55,17 +55,21 @@ def test_import_offers_brat_ann_files_and_reads_their_relations(qtbot, window, t
                                     "R1\tparticipates_in Arg1:T1 Arg2:T2\n")
     offered = []
 
-    class Accept(ImportOptionsDialog):
+    asked = []
+
+    class Ask(ImportOptionsDialog):
         def exec(self) -> int:
+            asked.append(True)
             return QDialog.Accepted
 
     def pick(parent, title, folder, filters):
         offered.append(filters)
         return [str(ann)], ""
 
-    monkeypatch.setattr(files_module, "ImportOptionsDialog", Accept)
+    monkeypatch.setattr(files_module, "ImportOptionsDialog", Ask)
     monkeypatch.setattr(files_module.QFileDialog, "getOpenFileNames", staticmethod(pick))
     window.files.import_files()
+    assert asked == []  # brat counts code points, as annotator does: nothing to ask
     assert "brat standoff, each beside its .txt (*.ann)" in offered[0] and "*.ann)" in offered[0].split(";;")[0]
     spans = {s.id: s.text for s in window.store.spans("k", "tester")}
     assert [(spans[r.from_id], r.label, spans[r.to_id]) for r in window.store.relations("k", "tester")] == [
