@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from annotator.core.adjudication import next_to_review, undecided_units
-from annotator.core.model import GOLD, Span
+from annotator.core.model import GOLD, Relation, Span
 from annotator.storage import Store
 from tests.core.test_relation_review import load, units_of
 
@@ -47,8 +47,6 @@ def test_a_relation_unit_is_decided_by_a_gold_relation_between_its_ends_or_all_i
     store = spans_decided
     holds, one, conflict = units_of(store, "fa")
     ids = {s.start: s.id for s in store.gold_spans("fa")}
-    from annotator.core.model import Relation
-
     # A gold relation of another type, the other way round, between the type conflict's ends decides it.
     target, source = conflict.ends
     store.add_gold_relation(Relation("fa", GOLD, ids[source[0]], ids[target[0]], "mentions"),
@@ -84,8 +82,6 @@ def test_next_to_review_reads_relations_a_page_at_a_time(spans_decided: Store, m
 
 def test_gold_relation_pairs_and_rejected_relation_sets_of_many_documents(spans_decided: Store):
     store = spans_decided
-    from annotator.core.model import Relation
-
     [ko] = units_of(store, "ko")
     ids = {s.start: s.id for s in store.gold_spans("ko")}
     second, first = ko.ends[1], ko.ends[0]
