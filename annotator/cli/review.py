@@ -17,7 +17,7 @@ def _fmt(value: float | None) -> str:
 @click.command(context_settings=CONTEXT)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with every figure.")
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), metavar="FILE",
-              help="Also write the per-pair, per-label table as CSV.")
+              help="Also write the per-pair, per-label table as CSV, and the relation F1 per pair and type.")
 @click.option("--annotators", metavar="A,B,...", help="Only these annotators (default: all but 'model').")
 @click.option("--charts", "charts_dir", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
               help="Also draw the charts (labels per annotator, agreement per label) as PNG files in DIR.")
@@ -32,7 +32,9 @@ def agreement(as_json: bool, csv_path: Path | None, annotators: str | None, char
 
     A pair is compared on the documents both annotated. --json prints span_f1_exact (micro over
     pairs) and theme_kappa (mean pairwise Cohen's kappa) beside the tables, and the relation
-    figures under "relations".
+    figures under "relations". --csv has a row per pair and per pair and label, then per pair and
+    relation type (relation_type, relations_a, relations_b, f1_relations; "*" for all types, and
+    "*" / "*" for all pairs).
 
     \b
     Example:
@@ -54,13 +56,15 @@ def agreement(as_json: bool, csv_path: Path | None, annotators: str | None, char
     if csv_path:
         with csv_path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["a", "b", "label", "documents", "spans_a", "spans_b", "f1_exact", "f1_overlap", "theme_kappa"])
+            writer.writerow(["a", "b", "label", "documents", "spans_a", "spans_b", "f1_exact", "f1_overlap", "theme_kappa",
+                             "relation_type", "relations_a", "relations_b", "f1_relations"])
             for pair in figures["pairs"]:
                 writer.writerow([pair["a"], pair["b"], "*", pair["documents"], pair["spans_a"], pair["spans_b"],
-                                 pair["f1_exact"], pair["f1_overlap"], pair["theme_kappa"]])
+                                 pair["f1_exact"], pair["f1_overlap"], pair["theme_kappa"], "", "", "", ""])
                 for label, row in pair["per_label"].items():
                     writer.writerow([pair["a"], pair["b"], label, pair["documents"], row["spans_a"], row["spans_b"],
-                                     row["f1_exact"], row["f1_overlap"], ""])
+                                     row["f1_exact"], row["f1_overlap"], "", "", "", "", ""])
+            writer.writerows(_relation_rows(figures["relations"]))
     if charts_dir:
         import os
 
@@ -97,6 +101,26 @@ def agreement(as_json: bool, csv_path: Path | None, annotators: str | None, char
     for name, counts in figures["counts"].items():
         listed = ", ".join(f"{label} {n}" for label, n in counts.items()) or "no spans"
         click.echo(f"  {name}: {listed}; {len(figures['finished'][name])} done")
+
+
+def _relation_rows(relations: dict) -> list[list]:
+    """--csv's relation rows, when any annotator has a relation: per pair (type ``*``, then each
+    type), then all pairs (``*`` / ``*``, micro-averaged, as the text table's): the span columns empty."""
+    if not relations["per_type"]:
+        return []
+    rows = []
+    for pair in relations["pairs"]:
+        rows.append([pair["a"], pair["b"], "", pair["documents"], "", "", "", "", "", "*", pair["relations_a"],
+                     pair["relations_b"], pair["f1"]])
+        rows.extend([pair["a"], pair["b"], "", pair["documents"], "", "", "", "", "", kind, row["relations_a"],
+                     row["relations_b"], row["f1"]] for kind, row in pair["per_type"].items())
+    totals = {"*": (sum(p["relations_a"] for p in relations["pairs"]), sum(p["relations_b"] for p in relations["pairs"]),
+                    relations["f1"])}
+    for kind, row in relations["per_type"].items():
+        totals[kind] = (sum(p["per_type"].get(kind, {}).get("relations_a", 0) for p in relations["pairs"]),
+                        sum(p["per_type"].get(kind, {}).get("relations_b", 0) for p in relations["pairs"]), row["f1"])
+    rows.extend(["*", "*", "", "", "", "", "", "", "", kind, na, nb, f1] for kind, (na, nb, f1) in totals.items())
+    return rows
 
 
 def _relation_tables(relations: dict) -> None:

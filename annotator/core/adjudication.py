@@ -17,7 +17,8 @@ Auto-accept takes into gold every unit whose single version at least N annotator
 provenance (who proposed it, who decided, when); then every relation unit (annotator.core.
 relation_review) whose single version that many proposed, when both its ends are in gold (taken
 in the same run, or before): an end gold lacks is the reviewer's to decide, not a relation's.
-Annotators' own layers never change.
+Annotators' own layers never change. A document still to review (:func:`next_to_review`, Ctrl+Enter's
+next document) has an undecided span unit or relation unit.
 """
 
 from __future__ import annotations
@@ -231,24 +232,58 @@ def reviewable_layers(layers: dict[str, dict]) -> dict[str, dict]:
             if name not in (GOLD, "model") and getattr(layer["status"], "value", layer["status"]) != "skipped"}
 
 
-def undecided_units(store: Store, doc_id: str, layers: dict[str, dict] | None = None) -> int:
-    """How many units of ``doc_id`` the gold layer has neither taken nor rejected (``layers``:
-    the document's layers, when the caller has read them already)."""
+def undecided_units(store: Store, doc_id: str, layers: dict[str, dict] | None = None, *,
+                    related: dict | None = None, decided: Decided | None = None) -> int:
+    """How many units of ``doc_id``, span units and relation units, the gold layer has neither
+    taken nor rejected. ``layers``, ``related`` (the document's relations, ``{annotator:
+    [Relation]}``) and ``decided`` (gold's relations and the rejected ones): what the caller has
+    read already for a page of documents (:func:`next_to_review`); read here when not given."""
     if layers is None:
         layers = store.layers([doc_id]).get(doc_id, {})
-    found = units({name: layer["spans"] for name, layer in reviewable_layers(layers).items()})
-    if not found:
-        return 0
-    gold = Overlaps(store.gold_spans(doc_id))
-    rejected = store.rejected_proposals(doc_id)
-    return sum(1 for unit in found if not decided_by_gold(unit, gold)
-               and not all((v.start, v.end, v.label) in rejected for v in unit.versions))
+    reviewable = reviewable_layers(layers)
+    found = units({name: layer["spans"] for name, layer in reviewable.items()})
+    open_spans = 0
+    if found:
+        gold = Overlaps(store.gold_spans(doc_id))
+        rejected = store.rejected_proposals(doc_id)
+        open_spans = sum(1 for unit in found if not decided_by_gold(unit, gold)
+                         and not all((v.start, v.end, v.label) in rejected for v in unit.versions))
+    if related is None:
+        related = store.relation_layers([doc_id]).get(doc_id, {})
+    if not any(related.get(name) for name in reviewable):
+        return open_spans
+    if decided is None:
+        decided = Decided(store, [doc_id])
+    return open_spans + undecided_relation_units(reviewable, related, decided.undirected,
+                                                 decided.pairs.get(doc_id, set()), decided.rejected.get(doc_id, set()))
+
+
+class Decided:
+    """What decides the relation units of some documents, read in two queries whatever their
+    number: gold's pairs of ends (``pairs``), the rejected relations (``rejected``), and the
+    schema's undirected types."""
+
+    def __init__(self, store: Store, doc_ids: list[str]):
+        self.undirected = {kind.name for kind in store.schema().relations if not kind.directed}
+        self.pairs = store.gold_relation_pairs(doc_ids)
+        self.rejected = store.rejected_relation_sets(doc_ids)
+
+
+def undecided_relation_units(layers: dict[str, dict], related: dict, undirected: set[str],
+                             pairs: set, rejected: set) -> int:
+    """How many relation units of a document (its reviewable ``layers`` and their ``related``
+    relations) neither gold's ``pairs`` of ends decide nor ``rejected`` rejects whole."""
+    found = relation_units({name: layer["spans"] for name, layer in layers.items()},
+                           {name: related.get(name, []) for name in layers}, undirected)
+    return sum(1 for unit in found if not unit_decided(unit, pairs) and not unit_rejected(unit, rejected))
 
 
 def next_to_review(store: Store, after: str | None, *, page: int = 500) -> str | None:
     """The next document in list order after ``after`` (wrapping around) that is not adjudicated
-    and still has undecided units; None when every document is decided. Walks ids a page at a
-    time (layers and gold states read per page), and stops at the first one found."""
+    and still has undecided units, span or relation units; None when every document is decided.
+    Walks ids a page at a time (layers, relations and gold states read per page, gold's relations
+    and the rejected ones for the page's documents that have relations, each in one query), and
+    stops at the first one found."""
     start = (store.seq_of(after) or 0) if after is not None else 0
     for low, until in ((start, None), (0, start)):  # after it, then from the top back to it
         seq = low
@@ -259,9 +294,12 @@ def next_to_review(store: Store, after: str | None, *, page: int = 500) -> str |
             ids = [doc_id for _, doc_id in batch]
             adjudicated = {d for d, status in store.gold_statuses(ids).items() if status == "adjudicated"}
             layers = store.layers(ids)
+            related = store.relation_layers(ids)
+            decided = Decided(store, [d for d in ids if d in related]) if related else None
             for doc_id in ids:
                 if doc_id != after and doc_id not in adjudicated and doc_id in layers \
-                        and undecided_units(store, doc_id, layers[doc_id]):
+                        and undecided_units(store, doc_id, layers[doc_id], related=related.get(doc_id, {}),
+                                            decided=decided):
                     return doc_id
             seq = batch[-1][0]
     return None

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core.adjudication import Overlaps, Unit, decided_by_gold, reviewable_layers, units
 from annotator.core.model import Span
+from annotator.core.text import counted
 from annotator.core.workspace import operations
 from annotator.gui.plain import isolate
 from annotator.gui.review_relations import RelationUnits, chip
@@ -414,14 +415,20 @@ class Review:
             return
         who = self.annotators[k]
         chosen = [v for i in self._undecided() for v in self.units[i].versions if who in v.annotators]
-        if not chosen:
+        related = self.relations.of_annotator(who)
+        if not chosen and not related:
             w.statusBar().showMessage(f"No undecided unit has a version from {self.name(who)}", 4000)
             return
-        w.undo_stack.beginMacro(f"accept {len(chosen)} units from {self.name(who)}")
+        # One undo step: their spans, then their relations (whose ends those spans are).
+        w.undo_stack.beginMacro(f"accept {len(chosen)} units and {len(related)} relations from {self.name(who)}")
         for v in chosen:
             w.workspace.do(operations.AddSpan(w.workspace, w.document.id, v.start, v.end, v.label, v.text,
                                               proposed_by=list(v.annotators)))
+        taken, left = self.relations.accept_versions(related)
         w.undo_stack.endMacro()
+        refused = f" ({left} left: gold decided an end otherwise)" if left else ""
+        w.statusBar().showMessage(f"Accepted {counted(len(chosen), 'span')} and {counted(taken, 'relation')} "
+                                  f"from {self.name(who)}{refused}", 8000)
 
     def threshold(self) -> int | None:
         """How many annotators must agree for auto-accept: None means all of the document's."""

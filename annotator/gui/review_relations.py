@@ -3,8 +3,9 @@ as annotator.core.relation_review groups them, listed in a tree of their own und
 and decided with the same keys (F8 walks the span units, then these; Return accepts the version
 most proposed, Alt+k version k). Accepting one puts it into gold with its proposers, and its ends
 too when gold lacks them (annotator.core.workspace.relation_operations.AcceptRelation): one undo
-step, saved at once; Shift+Return rejects every version. A unit is decided once gold holds a
-relation between its ends, or all its versions are rejected.
+step, saved at once; Shift+Return rejects every version; Ctrl+Alt+k takes annotator k's versions
+after their span units (annotator.gui.review). A unit is decided once gold holds a relation between
+its ends, or all its versions are rejected.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem
 
-from annotator.core.relation_review import (RelationUnit, RelationVersion, gold_pairs, place, relation_units,
-                                            unit_decided, unit_rejected)
+from annotator.core.relation_review import (RelationUnit, RelationVersion, end_refused, gold_pairs, place,
+                                            relation_units, unit_decided, unit_rejected)
 from annotator.core.workspace.relation_operations import AcceptRelation, RejectRelationUnit
 from annotator.gui.plain import isolate
 
@@ -182,6 +183,26 @@ class RelationUnits:
             if len(qualified) == 1 and qualified[0].source in ends_in_gold and qualified[0].target in ends_in_gold:
                 out.append((unit, qualified[0]))
         return out
+
+    def of_annotator(self, who: str) -> list[tuple[RelationUnit, RelationVersion]]:
+        """The versions ``who`` proposed in the undecided relation units (what Ctrl+Alt+k takes)."""
+        return [(self.units[i], v) for i in self.undecided() for v in self.units[i].versions if who in v.annotators]
+
+    def accept_versions(self, chosen: list[tuple[RelationUnit, RelationVersion]]) -> tuple[int, int]:
+        """Accept each of ``chosen`` into gold, with its ends when gold lacks them, but not one whose
+        end gold decided otherwise (that would only be refused): (how many were accepted, how many
+        were left out)."""
+        w = self.window
+        if not chosen:
+            return 0, 0
+        gold = w.store.gold_spans(w.document.id)
+        rejected = w.store.rejected_proposals(w.document.id)
+        taken = 0
+        for unit, version in chosen:
+            if not any(end_refused(end, gold, rejected, unit.texts[end]) for end in (version.source, version.target)) \
+                    and w.workspace.do(AcceptRelation(w.workspace, w.document.id, version, unit.texts)) is not None:
+                taken += 1
+        return taken, len(chosen) - taken
 
     def accept_agreed(self, chosen: list[tuple[RelationUnit, RelationVersion]]) -> None:
         w = self.window

@@ -248,6 +248,29 @@ class RelationsPart:
             "SELECT from_start, from_end, from_label, to_start, to_end, to_label, label FROM gold_relation_rejections "
             "WHERE doc_id = ?", [doc_id])}
 
+    def gold_relation_pairs(self, doc_ids: list[str]) -> dict[str, set[tuple[tuple[int, int, str], tuple[int, int, str]]]]:
+        """{doc: the pairs of ends, each an end's gold span as (start, end, label), in that order,
+        gold holds a relation between}, in one query whatever the number of documents (what decides
+        a relation unit: annotator.core.relation_review); documents without any are left out."""
+        out: dict[str, set[tuple[tuple[int, int, str], tuple[int, int, str]]]] = {}
+        for row in self.db.execute(
+                'SELECT r.doc_id, a.start, a."end", a.label, b.start, b."end", b.label FROM gold_relations r '
+                "JOIN gold_spans a ON a.id = r.from_span JOIN gold_spans b ON b.id = r.to_span "
+                "WHERE r.doc_id IN (SELECT value FROM json_each(?))", [json.dumps(doc_ids)]):
+            out.setdefault(row[0], set()).add(tuple(sorted(((row[1], row[2], row[3]), (row[4], row[5], row[6])))))
+        return out
+
+    def rejected_relation_sets(self, doc_ids: list[str]) -> dict[
+            str, set[tuple[tuple[int, int, str], tuple[int, int, str], str]]]:
+        """:meth:`rejected_relations` of many documents in one query: {doc: {(from, to, type)}};
+        documents without any are left out."""
+        out: dict[str, set[tuple[tuple[int, int, str], tuple[int, int, str], str]]] = {}
+        for row in self.db.execute(
+                "SELECT doc_id, from_start, from_end, from_label, to_start, to_end, to_label, label FROM "
+                "gold_relation_rejections WHERE doc_id IN (SELECT value FROM json_each(?))", [json.dumps(doc_ids)]):
+            out.setdefault(row[0], set()).add(((row[1], row[2], row[3]), (row[4], row[5], row[6]), row[7]))
+        return out
+
     def relation_rejections(self, doc_id: str) -> list[dict[str, Any]]:
         """The document's rejected relations with provenance: ``from``, ``to`` (places), ``label``,
         ``proposed_by``, ``decided_by``, ``decided_at`` (what a merge brings over)."""

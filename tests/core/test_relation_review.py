@@ -218,3 +218,33 @@ def test_a_merge_brings_a_files_rejected_relations(store: Store, tmp_path: Path)
 
 
 NOW = "2026-12-07T10:00:00.000+00:00"
+
+
+def test_agreement_csv_has_the_relation_figures_per_pair_and_type(loaded: Store, run, tmp_path: Path):
+    import csv
+
+    out = tmp_path / "agreement.csv"
+    figures = json.loads(run("agreement", "--json", "--csv", str(out)).stdout)["relations"]
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    spans = [r for r in rows if r["label"]]
+    assert spans and all(r["relation_type"] == "" for r in spans)  # the span rows as they were
+    related = {(r["a"], r["b"], r["relation_type"]): r for r in rows if r["relation_type"]}
+    assert len(related) == len(rows) - len(spans)
+    assert all(r["label"] == r["spans_a"] == r["f1_exact"] == "" for r in related.values())
+    one = related[("minji", "sara", "*")]
+    assert (one["documents"], one["relations_a"], one["relations_b"]) == ("2", "3", "4")
+    assert float(one["f1_relations"]) == pytest.approx(2 / 7)  # as the text table: 0.286
+    assert related[("minji", "sara", "holds_role")]["f1_relations"] == "1.0"
+    assert related[("jun", "sara", "*")]["f1_relations"] == "0.0"
+    for pair in figures["pairs"]:  # every pair and type, the same figures as --json
+        for kind, row in [("*", pair), *pair["per_type"].items()]:
+            got = related.pop((pair["a"], pair["b"], kind))
+            assert (int(got["relations_a"]), int(got["relations_b"])) == (row["relations_a"], row["relations_b"])
+            assert got["f1_relations"] == ("" if row["f1"] is None else str(row["f1"]))
+    every = related.pop(("*", "*", "*"))
+    assert float(every["f1_relations"]) == pytest.approx(4 / 11) and every["documents"] == ""
+    mentions = related.pop(("*", "*", "mentions"))
+    assert int(mentions["relations_a"]) + int(mentions["relations_b"]) == figures["per_type"]["mentions"]["relations"] == 5
+    assert float(mentions["f1_relations"]) == pytest.approx(0.4)
+    assert set(related) == {("*", "*", kind) for kind in figures["per_type"] if kind != "mentions"}

@@ -360,3 +360,47 @@ def test_a_relation_whose_end_gold_labelled_otherwise_is_refused_and_said(qtbot,
     assert "not accepted: gold has «مشهد» as LOC there, not GPE" in w.statusBar().currentMessage()
     assert gold_relations(w, "fa") == [] and [(s.text, s.label) for s in w.store.gold_spans("fa")] == [("مشهد", "LOC")]
     assert w.review.relations.tree.topLevelItem(2).text(2) == "undecided"
+
+
+def test_accept_all_from_an_annotator_takes_their_relations_in_the_same_step(qtbot, relating):
+    w, view = relating, relating.view
+    qtbot.keyClick(view, Qt.Key_2, Qt.ControlModifier | Qt.AltModifier)  # annotator 2: sara
+    assert w.statusBar().currentMessage() == "Accepted 4 spans and 3 relations from sara"
+    assert sorted((label, p) for _, label, _, p in gold_relations(w, "fa")) == [
+        ("holds_role", ["minji", "sara"]), ("located_in", ["sara"]), ("role_in", ["sara"])]
+    assert [w.review.relations.tree.topLevelItem(i).text(2) for i in range(3)] == ["accepted"] * 3
+    w.undo_action.trigger()  # spans and relations: one step
+    assert gold_relations(w, "fa") == [] and w.store.gold_spans("fa") == []
+    w.redo_action.trigger()
+    assert len(gold_relations(w, "fa")) == 3 and len(w.store.gold_spans("fa")) == 4
+
+
+def test_accept_all_from_an_annotator_leaves_a_relation_whose_end_gold_decided_otherwise(qtbot, relating):
+    from tests.core.test_relation_review import FA
+
+    w, view = relating, relating.view
+    city = FA.rindex("مشهد")
+    view.select(city, city + 4)
+    key(qtbot, w, "l")  # the reviewer labels the city LOC in gold: minji's GPE there is decided
+    qtbot.keyClick(view, Qt.Key_1, Qt.ControlModifier | Qt.AltModifier)  # annotator 1: minji
+    assert w.statusBar().currentMessage() == (
+        "Accepted 3 spans and 1 relation from minji (1 left: gold decided an end otherwise)")
+    assert gold_relations(w, "fa") == [("محمدجواد رجائیان", "holds_role", "مدیرعامل", ["minji", "sara"])]
+    assert w.saved_label.text() != "Not saved"  # the one left out was not tried and refused
+    w.undo_action.trigger()
+    assert gold_relations(w, "fa") == [] and [(s.text, s.label) for s in w.store.gold_spans("fa")] == [("مشهد", "LOC")]
+
+
+def test_ctrl_enter_goes_on_to_a_document_whose_relation_units_are_undecided(qtbot, relating):
+    w, view = relating, relating.view
+    w.open_document("ko")
+    qtbot.keyClick(view, Qt.Key_Return, Qt.ControlModifier | Qt.ShiftModifier)  # its spans; not its type conflict
+    assert w.review._undecided() == [] and w.review.relations.undecided() == [0]
+    w.open_document("fa")
+    qtbot.keyClick(view, Qt.Key_Return, Qt.ControlModifier)  # fa adjudicated; ko has a relation unit to decide
+    assert w.store.gold_status("fa") == "adjudicated" and w.document.id == "ko"
+    qtbot.keyClick(view, Qt.Key_F8)
+    assert w.review.relations.current == 0
+    qtbot.keyClick(view, Qt.Key_Return, Qt.ShiftModifier)  # reject it: nothing is left anywhere
+    qtbot.keyClick(view, Qt.Key_Return, Qt.ControlModifier)
+    assert "Every document is adjudicated" in w.statusBar().currentMessage()
