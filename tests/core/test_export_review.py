@@ -97,10 +97,13 @@ def ls(results, **ann):
     return json.dumps([{"id": 7, "data": {"text": LS_TEXT}, "annotations": [{"completed_by": 1, "result": results}]}])
 
 
-def test_label_studio_relations_import(store, tmp_path):
+def test_a_label_studio_relation_without_a_type_is_refused_with_its_task(store, tmp_path):
+    # issue 25: relation results are read; one drawn without a label has no type for annotator
+    before = store.dump()
     rel = {"from_id": "r1", "to_id": "r1", "type": "relation", "direction": "right", "labels": []}
-    imp(store, tmp_path, ls([NER, rel]), name="ls.json")
-    assert [(s.label, s.text) for s in store.spans("7", "ls-1")] == [("PER", "Ali")]
+    with pytest.raises(AnnotatorError, match=r"ls\.json: task 1 \(id 7\): relation 1 \(from_id 'r1'\) has no label"):
+        imp(store, tmp_path, ls([NER, rel]), name="ls.json")
+    assert store.dump() == before
 
 
 def test_label_studio_labels_string_is_refused_not_split_into_letters(store, tmp_path):
