@@ -136,6 +136,9 @@ class RelationArcs:
                 or not self._arcs:  # nothing placed yet for this part (or no band yet): all of them
             self.set_arcs(sorted([a for a in self._arcs if a.id not in removed] + added, key=lambda a: a.id))
             return
+        if not removed and min(a.id for a in added) > self._arcs[-1].id:  # made now: after the others
+            self._add_arcs(sorted(added, key=lambda a: a.id))
+            return
         # The arcs stay in the order of their ids (the order relations are made), as set_arcs has them.
         merged = sorted([(arc.id, n, arc) for n, arc in enumerate(self._arcs) if arc.id not in removed]
                         + [(arc.id, -1, arc) for arc in added], key=lambda item: item[0])
@@ -154,6 +157,28 @@ class RelationArcs:
         self._arc_places, self._arc_by_end = places, by_end
         self._arc_places_key = (self._arc_version, index.text, index.start, index.end)
         self._arc_ends = sorted({a for a, _ in by_end})
+        self._set_band(None)
+        self.viewport().update()
+
+    def _add_arcs(self, added: list[Arc]) -> None:
+        """New arcs after the others (relations just made): the others keep their numbers, so
+        only the new ends are placed and put in order among the kept ones."""
+        index = self.index
+        places, by_end, ends = list(self._arc_places), list(self._arc_by_end), list(self._arc_ends)
+        for number, arc in enumerate(added, len(self._arcs)):
+            place = self._place(arc)
+            places.append(place)
+            for p in place:
+                if not isinstance(p, str):
+                    bisect.insort(by_end, (p[0], number))
+                    at = bisect.bisect_left(ends, p[0])
+                    if at == len(ends) or ends[at] != p[0]:
+                        ends.insert(at, p[0])
+        self._arcs = (*self._arcs, *added)
+        self._arc_version += 1
+        self._arc_cache = None
+        self._arc_places, self._arc_by_end, self._arc_ends = places, by_end, ends
+        self._arc_places_key = (self._arc_version, index.text, index.start, index.end)
         self._set_band(None)
         self.viewport().update()
 

@@ -40,7 +40,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
 from annotator.benchmarks import Figure
-from annotator.gui.bench_relations import relation_figures, write_related
+from annotator.gui import bench_relations
 from annotator.core.importing import import_paths
 from annotator.core.project import open_project
 from annotator.core.resources import seeds_dir
@@ -226,7 +226,7 @@ def run_window_benchmarks(workdir: Path, *, runs: int = 7, progress: Callable[[s
     corpus.write_text(json.dumps({"id": "long", "lang": "fa", "text": text, "spans": spans,
                                   "annotator": "bench"}, ensure_ascii=False) + "\n", encoding="utf-8")
     related = workdir / "long-related.jsonl"  # the same text and spans, with relations (bench_relations.py)
-    write_related(related, text, spans)
+    bench_relations.write_related(related, text, spans)
     db = workdir / "bench.db"  # the corpus's database after a corpus run: the long documents join it
     store = open_project(db)
     import_paths(store, [seeds_dir(), corpus, related], annotator="bench")
@@ -270,6 +270,7 @@ def run_window_benchmarks(workdir: Path, *, runs: int = 7, progress: Callable[[s
         app.processEvents()
         floors.append(_median_ms(1, open_floor))
     floor_view.close()
+    related_open = bench_relations.open_figure(window, runs=runs, progress=progress)
 
     progress("adding spans with the keyboard …")
     added = add_spans_by_key(window, "long", "bench", 60)
@@ -280,7 +281,7 @@ def run_window_benchmarks(workdir: Path, *, runs: int = 7, progress: Callable[[s
         deaf += add_spans_by_key(window, "long", "bench", 10, _free_char(331 + 53 * i))
         window.activity.listen(True)
         recording += add_spans_by_key(window, "long", "bench", 10, _free_char(661 + 53 * i))
-    relations = relation_figures(window, statistics.median(added), runs=runs, progress=progress)
+    related_add = bench_relations.add_figure(window, statistics.median(added), progress=progress)
     window.close()
     store.close()
 
@@ -295,7 +296,8 @@ def run_window_benchmarks(workdir: Path, *, runs: int = 7, progress: Callable[[s
                None, "<= 8 ms", 8.0, False),
         Figure("add one span while recording active time (median; floor: not recording)",
                statistics.median(recording), "ms", statistics.median(deaf), "<= 8 ms", 8.0, False),
-        *relations,
+        related_open,
+        related_add,
         Figure("start to first window", start_app * 1000, "ms", start_floor * 1000, "<= 1500 ms", 1500.0, False),
     ]
 

@@ -40,7 +40,8 @@ def test_the_relation_figures_open_both_documents_and_save_each_relation_made_by
     qtbot.addWidget(window)
     window.resize(1000, 700)
     window.show()
-    opened, added = bench_relations.relation_figures(window, 5.0, runs=1, adds=3, progress=lambda _: None)
+    opened = bench_relations.open_figure(window, runs=1, progress=lambda _: None)
+    added = bench_relations.add_figure(window, 5.0, adds=3, progress=lambda _: None)
     assert "with 200 relations" in opened.name and opened.value > 0 and opened.floor > 0
     assert opened.target == "<= 2x floor" and opened.limit_is_ratio
     assert added.value > 0 and added.floor == 5.0 and added.target == "<= 16 ms" and not added.limit_is_ratio
