@@ -92,6 +92,21 @@ def test_a_refused_type_says_why_and_writes_nothing_and_esc_cancels(qtbot, windo
     assert rows(window) == []
 
 
+def test_the_same_relation_again_says_so_and_keeps_saved(qtbot, window):
+    role, org, gpe = persian(window)
+    window.select_span(role.id)
+    press(qtbot, window, (Qt.Key_L, Qt.ControlModifier), Qt.Key_Left, "i")
+    before, steps = window.store.dump(), window.undo_stack.count()
+    window.select_span(role.id)
+    press(qtbot, window, (Qt.Key_L, Qt.ControlModifier), Qt.Key_Left, "i")  # the same one again
+    message = window.statusBar().currentMessage()
+    assert message == "No relation made: a role_in relation from «\u2068مدیرعامل\u2069» to «\u2068سازمان فاوا\u2069» is there already"
+    assert window.saved_label.text().startswith("Saved")  # nothing failed: not "Not saved"
+    assert window.store.dump() == before and window.undo_stack.count() == steps
+    assert window.relating.source is not None  # relation mode goes on, as after a refused type
+    press(qtbot, window, Qt.Key_Escape)
+
+
 def test_relate_to_from_the_span_menu_then_a_click_and_a_pick(qtbot, window):
     role, org, gpe = persian(window)
     window._quiet_dialogs = True  # the menus are kept in last_menu, not run
