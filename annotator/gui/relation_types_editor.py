@@ -140,6 +140,9 @@ class RelationTypesTab(QWidget):
     def _edited(self, cell: QTableWidgetItem) -> None:
         row, column = cell.row(), cell.column()
         if column == DIRECTED:
+            # Qt's delegate takes a click on the box without selecting its row: the buttons act on
+            # the current row, so the row ticked becomes it (fill() keeps it selected)
+            self.table.setCurrentCell(row, column)
             self.set_directed(row, cell.checkState() == Qt.Checked)
             return
         value = cell.text().strip()

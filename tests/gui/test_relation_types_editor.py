@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from PySide6.QtCore import QTimer, Qt
+from PySide6.QtCore import QPoint, QTimer, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QColorDialog, QLineEdit, QMessageBox, QPushButton
 
@@ -277,3 +277,22 @@ def test_on_a_team_database_only_a_lead_changes_relation_types(qtbot, pg_cluster
                                                    "relation): some takes_part_in relations are in layers this member "
                                                    "may not change (sara)")
     assert "takes_part_in" in kinds(reza) and [r.label for r in reza.store.relations("r", "sara")] == ["takes_part_in"]
+
+
+def test_a_click_on_a_rows_directed_box_makes_it_the_row_the_buttons_act_on(qtbot, window, monkeypatch):
+    """Qt's delegate takes a press on a check box without selecting its row: the Delete and
+    Colour… buttons then acted on the row selected before (a person who ticked participates_in's
+    box and pressed Delete was asked about holds_role)."""
+    asked = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: asked.append(box.text()) or QMessageBox.No)
+    dialog = shown(qtbot, window)
+    table = dialog.relation_table
+    table.setCurrentCell(0, 0)
+    row = kinds(window).index("participates_in")
+    rect = table.visualItemRect(table.item(row, 4))
+    box = rect.topLeft() + QPoint(10, rect.height() // 2)  # the check box, at the cell's start
+    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=box)
+    qtbot.waitUntil(lambda: not window.store.schema().relation("participates_in").directed)
+    assert table.currentRow() == row
+    click(qtbot, dialog, "Delete")  # nobody uses it: deleted without a question
+    assert asked == [] and "participates_in" not in kinds(window) and "holds_role" in kinds(window)
