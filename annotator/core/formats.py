@@ -145,6 +145,9 @@ def _dc_relations(value: Any) -> list[dict[str, Any]]:
         missing = [key for key in ("from_id", "to_id", "type") if key not in raw]
         if missing:
             raise FormatError(f"relation {n}: missing {missing[0]!r}")
+        if not isinstance(raw["type"], str) or not raw["type"].strip():  # named as doccano names it, not 'label'
+            raise FormatError(f"relation {n}: 'type' must be a non-empty string (a relation type), "
+                              f"not {'null' if raw['type'] is None else repr(raw['type'])}"[:200])
         out.append({"from": raw["from_id"], "to": raw["to_id"], "label": raw["type"]})
     return out
 
