@@ -261,7 +261,7 @@ def _ls_relation(item: dict[str, Any], n: int) -> list[dict[str, Any]]:
     if item.get("direction") == "left":
         ends.reverse()
     labels = _strings(item.get("labels") or [], f"relation {n}'s labels")
-    if not labels:
+    if not labels or not all(label.strip() for label in labels):  # an empty one is no type either
         raise FormatError(f"relation {n} (from_id {ends[0]!r}) has no label: each of annotator's relations has a "
                           "type (give it one of the <Relations> values in Label Studio)"[:300])
     note = _ls_note(item.get("meta"))

@@ -158,6 +158,7 @@ def _ls_bad(change) -> list[dict]:
     (lambda r: r.update(from_id="r2", to_id="r1"),
      "task 2 (id 9): relation 1: a participates_in relation joins PER|ORG|GPE -> EVENT, not 'EVENT' -> 'GPE'"),
     (lambda r: r.update(labels=[]), "task 2 (id 9): relation 1 (from_id 'r1') has no label"),
+    (lambda r: r.update(labels=[""]), "task 2 (id 9): relation 1 (from_id 'r1') has no label"),
 ])
 def test_a_label_studio_relation_that_cannot_be_stored_is_refused_naming_the_task(store: Store, tmp_path: Path,
                                                                                   change, said):
