@@ -257,7 +257,8 @@ def show(doc_id: str, logical: bool, annotator: str | None, db: str | None) -> N
         if relations:
             by_id = {s.id: s for s in spans}
             click.echo(f"\n# {counted(len(relations), 'relation')} by {owner}")
-            for r in relations:
+            place = {s.id: (s.start, s.end, s.label) for s in spans}  # by place, as an export writes them
+            for r in sorted(relations, key=lambda r: (place[r.from_id], place[r.to_id], r.label)):
                 ends = [by_id[r.from_id], by_id[r.to_id]]
                 shown_ends = [e.text if plain else terminal.visual(e.text, rtl) for e in ends]
                 click.echo(f"{ends[0].start:>6} -> {ends[1].start:<6} {r.label:<16} {shown_ends[0]} -> {shown_ends[1]}")
