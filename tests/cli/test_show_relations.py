@@ -27,3 +27,18 @@ def test_show_lists_relations_by_their_ends_places_not_by_when_they_came(run, tm
     assert result.exit_code == 0, result.output
     shown = run("show", "ko1").stdout.split("# 2 relations by tester\n")[1].splitlines()
     assert [row.split()[3] for row in shown[:2]] == ["participates_in", "holds_role"]
+
+
+def test_a_span_across_a_line_break_is_one_line_in_show(run, tmp_path: Path):
+    text = "سازمان فاوا\nشهرداری مشهد در کنفرانس شرکت کرد."
+    org, event = "سازمان فاوا\nشهرداری مشهد", "کنفرانس"
+    line = {"id": "nl1", "text": text, "annotator": "tester",
+            "spans": [{"id": "o", "start": 0, "end": len(org), "label": "ORG"},
+                      {"id": "e", "start": text.index(event), "end": text.index(event) + len(event), "label": "EVENT"}],
+            "relations": [{"from": "o", "to": "e", "label": "participates_in"}]}
+    run("import", str(write(tmp_path / "nl.jsonl", json.dumps(line, ensure_ascii=False) + "\n")))
+    out = run("show", "nl1").stdout
+    spans = out.split("# 2 spans by tester\n")[1].split("\n\n")[0].splitlines()
+    relations = out.split("# 1 relation by tester\n")[1].split("\n\n")[0].splitlines()
+    assert len(spans) == 2 and spans[0].endswith("سازمان فاوا⏎شهرداری مشهد")
+    assert relations == ["     0 -> 28     participates_in  سازمان فاوا⏎شهرداری مشهد -> کنفرانس"]
