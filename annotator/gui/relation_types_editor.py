@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.model import GOLD
+from annotator.core.relations import broken_by
 from annotator.core.resources import default_schema_path
 from annotator.core.schema import RelationType, Schema, colour_for, load_schema_file, valid_name
 from annotator.core.text import counted
@@ -160,7 +161,13 @@ class RelationTypesTab(QWidget):
         if changed == kinds[row]:
             return False
         kinds[row] = changed
-        return self.editor.push(text, self._with(kinds))
+        after = self._with(kinds)
+        if (changed.from_labels, changed.to_labels, changed.directed) != (
+                self.kinds()[row].from_labels, self.kinds()[row].to_labels, self.kinds()[row].directed):
+            why = broken_by(after, self.editor.window.store.relation_end_labels())
+            if why is not None:  # relations the new rule would not allow: they go first
+                return self._refused(f"Not changed: {why}")
+        return self.editor.push(text, after)
 
     def rename(self, row: int, new: str) -> bool:
         kinds = list(self.kinds())

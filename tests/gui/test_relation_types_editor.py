@@ -296,3 +296,20 @@ def test_a_click_on_a_rows_directed_box_makes_it_the_row_the_buttons_act_on(qtbo
     assert table.currentRow() == row
     click(qtbot, dialog, "Delete")  # nobody uses it: deleted without a question
     assert asked == [] and "participates_in" not in kinds(window) and "holds_role" in kinds(window)
+
+
+def test_narrowing_a_used_types_ends_so_its_relations_break_is_refused(qtbot, window):
+    """A From or To (or Directed ticked back on) that the stored relations would break is refused
+    in one line, as `schema load` refuses it: the database's own export could not be imported
+    again. A rule they still fit is taken."""
+    related(qtbot, window)  # 대구시 (GPE) participates_in the expo
+    dialog = shown(qtbot, window)
+    row = kinds(window).index("participates_in")
+    before = window.store.dump()
+    type_in(qtbot, dialog, row, 5, "PER|ORG")
+    qtbot.waitUntil(lambda: "Not changed" in dialog.message.text())
+    assert dialog.message.text() == ("Not changed: 1 relation of type participates_in joins GPE -> EVENT, which its "
+                                     "rule PER|ORG -> EVENT would not allow (tester's): change or delete them first")
+    assert window.store.dump() == before and dialog.relation_table.item(row, 5).text() == "PER|ORG|GPE"
+    type_in(qtbot, dialog, row, 5, "GPE")
+    qtbot.waitUntil(lambda: window.store.schema().relation("participates_in").from_labels == ("GPE",))
