@@ -41,7 +41,8 @@ BOTH_BACKENDS = ("tests/storage/test_store.py", "tests/storage/test_relations.py
                  "tests/test_cli.py", "tests/gui/test_annotating.py", "tests/gui/test_review.py",
                  "tests/gui/test_span_menu.py", "tests/gui/test_key_path.py", "tests/gui/test_long_documents.py",
                  "tests/cli/test_queue_commands.py", "tests/gui/test_queues.py",
-                 "tests/gui/test_progress_view.py", "tests/gui/test_relation_types_editor.py")
+                 "tests/gui/test_progress_view.py", "tests/gui/test_relation_types_editor.py",
+                 "tests/cli/test_schema_relation_rules.py")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -219,6 +219,11 @@ def _known_lang(store: Store, lang: str | None) -> None:
                                    f"(languages here: {', '.join(store.languages()) or 'none yet'})")
 
 
+def _one_line(text: str) -> str:
+    """A span's text on its row: a line break inside it shown as ⏎, so each span is one line."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "⏎")
+
+
 @click.command(context_settings=CONTEXT)
 @click.argument("doc_id", metavar="ID")
 @click.option("--logical", is_flag=True,
@@ -251,15 +256,16 @@ def show(doc_id: str, logical: bool, annotator: str | None, db: str | None) -> N
         if spans:
             click.echo(f"\n# {counted(len(spans), 'span')} by {owner}")
             for s in spans:
-                covered = s.text if plain else terminal.visual(s.text, rtl)
+                covered = _one_line(s.text) if plain else terminal.visual(_one_line(s.text), rtl)
                 click.echo(f"{s.start:>6} {s.end:>6}  {s.label:<8} {covered}")
         relations = store.relations(doc.id, owner)
         if relations:
             by_id = {s.id: s for s in spans}
             click.echo(f"\n# {counted(len(relations), 'relation')} by {owner}")
-            for r in relations:
+            place = {s.id: (s.start, s.end, s.label) for s in spans}  # by place, as an export writes them
+            for r in sorted(relations, key=lambda r: (place[r.from_id], place[r.to_id], r.label)):
                 ends = [by_id[r.from_id], by_id[r.to_id]]
-                shown_ends = [e.text if plain else terminal.visual(e.text, rtl) for e in ends]
+                shown_ends = [_one_line(e.text) if plain else terminal.visual(_one_line(e.text), rtl) for e in ends]
                 click.echo(f"{ends[0].start:>6} -> {ends[1].start:<6} {r.label:<16} {shown_ends[0]} -> {shown_ends[1]}")
         others = {name: n for name, n in store.span_counts(doc.id).items() if name != owner}
         if others:

@@ -9,6 +9,8 @@ import click
 from annotator import terminal
 from annotator.cli import common
 from annotator.cli.common import CONTEXT, db_option, json_line, project, reports_errors
+from annotator.core.errors import InputError
+from annotator.core.relations import broken_by
 from annotator.core.schema import load_schema_file
 from annotator.core.text import counted
 
@@ -74,6 +76,9 @@ def schema_load(file: Path, db: str | None) -> None:
     """
     new = load_schema_file(file)
     with project(db, create=True) as store:
+        why = broken_by(new, store.relation_end_labels())
+        if why is not None:  # else the database's own export could not be imported again
+            raise InputError(file, why)
         change = store.replace_schema(new)
     kinds = f", {counted(len(new.relations), 'relation type')}" if new.relations else ""
     click.echo(f"Loaded {file}: {counted(len(new.labels), 'label')}, {counted(len(new.themes), 'theme')}{kinds} "

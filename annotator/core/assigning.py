@@ -94,8 +94,10 @@ def _write_batches(store: Store, plan: dict[str, list[str]], targets: dict[str, 
                     layer = store.layers([doc_id]).get(doc_id, {}).get(name)
                     if layer is None:
                         continue  # nothing yet: a fresh start
-                    for span in layer["spans"]:
-                        target.add_span(span._replace(id=None))
+                    ids = {span.id: target.add_span(span._replace(id=None)) for span in layer["spans"]}
+                    target.add_relations([r._replace(id=None, from_id=ids[r.from_id], to_id=ids[r.to_id])
+                                          for r in store.relations(doc_id, name)
+                                          if ids.get(r.from_id) and ids.get(r.to_id)])  # their relations too
                     for theme in layer["themes"]:
                         target.add_doc_theme(doc_id, name, theme)
                     target.set_status(doc_id, name, layer["status"])

@@ -145,6 +145,9 @@ def _dc_relations(value: Any) -> list[dict[str, Any]]:
         missing = [key for key in ("from_id", "to_id", "type") if key not in raw]
         if missing:
             raise FormatError(f"relation {n}: missing {missing[0]!r}")
+        if not isinstance(raw["type"], str) or not raw["type"].strip():  # named as doccano names it, not 'label'
+            raise FormatError(f"relation {n}: 'type' must be a non-empty string (a relation type), "
+                              f"not {'null' if raw['type'] is None else repr(raw['type'])}"[:200])
         out.append({"from": raw["from_id"], "to": raw["to_id"], "label": raw["type"]})
     return out
 
@@ -258,7 +261,7 @@ def _ls_relation(item: dict[str, Any], n: int) -> list[dict[str, Any]]:
     if item.get("direction") == "left":
         ends.reverse()
     labels = _strings(item.get("labels") or [], f"relation {n}'s labels")
-    if not labels:
+    if not labels or not all(label.strip() for label in labels):  # an empty one is no type either
         raise FormatError(f"relation {n} (from_id {ends[0]!r}) has no label: each of annotator's relations has a "
                           "type (give it one of the <Relations> values in Label Studio)"[:300])
     note = _ls_note(item.get("meta"))

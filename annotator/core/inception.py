@@ -347,6 +347,14 @@ def cas_object(path: Path, where: str | None, data: bytes, typesystem: Any) -> d
         warnings.simplefilter("ignore")  # cassis warns of offsets it cannot map; _offsets checks every one
         try:
             cas = cassis.load_cas_from_xmi(io.BytesIO(data), typesystem=typesystem, lenient=True)
+        except KeyError as err:  # cassis's word for a feature naming an xmi:id no element has
+            missing = err.args[0] if err.args else None
+            found = _referrer(data, missing) if isinstance(missing, int) else None
+            if found is None:
+                raise InputError(path, f"{here}not UIMA CAS XMI (no element has xmi:id {missing})") from None
+            line, kind, xmi_id, feature = found
+            raise InputError(path, f"{here}{kind} (xmi:id {xmi_id}): its {feature} refers to xmi:id {missing}, "
+                                   "which no element of the file has", line) from None
         except Exception as err:  # XML syntax, a type the file and its type system disagree on
             raise InputError(path, f"{here}not UIMA CAS XMI ({_first_line(err)})") from None
     text = cas.sofa_string
@@ -474,6 +482,24 @@ def _offsets(path: Path, here: str, data: bytes, cas: Any, lines: dict[int, int]
             raise InputError(path, f"{here}{kind} (xmi:id {xmi_id}): begin {attrs['begin']!r} and end "
                                    f"{attrs['end']!r} are not whole numbers") from None
     return out
+
+
+def _referrer(data: bytes, missing: int) -> tuple[int, str, str, str] | None:
+    """The element whose feature names ``missing`` (an xmi:id no element has): its line, type,
+    xmi:id and the feature's name; None where no attribute names it."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
+        return None
+    for element in root.iter():
+        for name, value in element.attrib.items():
+            if name != _XMI_ID and str(missing) in value.split():
+                return (element.sourceline, etree.QName(element).localname,
+                        element.attrib.get(_XMI_ID, "?"), etree.QName(name).localname)
+    return None
 
 
 def _feature(fs: Any, name: str) -> str | None:

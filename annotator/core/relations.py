@@ -96,3 +96,26 @@ def spans_holding(spans: Iterable[Span], query: str, after: Span | None = None) 
         return found
     later = [s for s in found if (s.start, s.end) > (after.start, after.end)]
     return later + [s for s in found if (s.start, s.end) <= (after.start, after.end)]
+
+
+def broken_by(schema: Schema, ends: Iterable[tuple[str, str, str, str, int]]) -> str | None:
+    """Why ``schema`` cannot replace the stored one: stored relations whose ends' labels its rule
+    for their type would not allow (``ends``: Store.relation_end_labels), in one line; None if
+    every one still fits. A type the schema leaves out is kept while relations use it: not checked."""
+    broken: dict[tuple[str, str, str], dict[str, int]] = {}
+    for kind, from_label, to_label, layer, count in ends:
+        found = schema.relation(kind)
+        if found is not None and not found.allows(from_label, to_label):
+            layers = broken.setdefault((kind, from_label, to_label), {})
+            layers[layer] = layers.get(layer, 0) + count
+    if not broken:
+        return None
+    (kind, from_label, to_label), layers = min(broken.items())
+    found = schema.relation(kind)
+    assert found is not None
+    total = sum(layers.values())
+    whose = " and ".join(f"{layer}'s" for layer in sorted(layers, key=lambda name: (name == "gold", name)))
+    return (f"{total} relation{'s' * (total != 1)} of type {kind} join{'s' * (total == 1)} {from_label} -> "
+            f"{to_label}, which its rule "
+            f"{found.rule()} would not allow ({whose}): change or delete them first")
+

@@ -36,7 +36,7 @@ from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QToolTip
 
-from annotator.gui.plain import isolate, tooltip
+from annotator.gui.plain import quoted, tooltip_line
 
 MAX_LEVELS = 6
 _MIN_LEVELS = 2
@@ -465,8 +465,8 @@ class RelationArcs:
         """What hovering an arc says: its type and both ends' texts, each isolated."""
         text = self.index.text
         arrow = "→" if arc.directed else "—"
-        return (f"{arc.label}: «{isolate(text[arc.from_start:arc.from_end])}» {arrow} "
-                f"«{isolate(text[arc.to_start:arc.to_end])}»")
+        return (f"{arc.label}: «{quoted(text[arc.from_start:arc.from_end])}» {arrow} "
+                f"«{quoted(text[arc.to_start:arc.to_end])}»")  # each isolated, on one line, shortened
 
     def viewportEvent(self, event) -> bool:  # noqa: N802 (Qt override: an arc's tooltip)
         if event.type() == QEvent.Leave and self._arc_hover is not None:
@@ -479,7 +479,7 @@ class RelationArcs:
                 self.viewport().update()
             if found is not None:
                 arc = next(a for a in self._arcs if a.id == found)
-                QToolTip.showText(event.globalPos(), tooltip(self.arc_description(arc)), self)
+                QToolTip.showText(event.globalPos(), tooltip_line(self.arc_description(arc)), self)
                 return True
         return super().viewportEvent(event)
 

@@ -3,12 +3,20 @@ like ``<b>x</b>`` would render bold; these helpers make it literal."""
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtGui import Qt as GuiQt
 
 
 def tooltip(text: str) -> str:
     """``text`` as a tooltip that shows exactly those characters."""
     return GuiQt.convertFromPlainText(text, GuiQt.WhiteSpaceMode.WhiteSpaceNormal)
+
+
+def tooltip_line(text: str) -> str:
+    """A short ``text`` as a tooltip on one line: Qt wraps a rich-text tooltip to a squarish box,
+    which breaks a Persian name across lines (its words then read in two runs)."""
+    return f"<p style='white-space:pre'>{html.escape(' '.join(text.split()), quote=False)}</p>"
 
 
 # --- bidi: user text keeps its own direction wherever it is shown (annotator.core.bidi) ----

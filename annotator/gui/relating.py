@@ -244,6 +244,10 @@ class Relating(QObject):
             w.statusBar().showMessage(f"No relation made: {why}", 8000)
             return False
         source, target = self.source, self.target
+        if any((r.from_id, r.to_id, r.label) == (source.id, target.id, kind_name) for r in self.relations):
+            w.statusBar().showMessage(f"No relation made: a {kind_name} relation from «{quoted(source.text)}» to "
+                                      f"«{quoted(target.text)}» is there already", 8000)
+            return False  # nothing failed to save; relation mode goes on, as after a refused type
         self.cancel(message="")
         change = w.workspace.do(AddRelation(w.workspace, source, target, kind_name))
         if change is not None:

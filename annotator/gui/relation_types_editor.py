@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.model import GOLD
+from annotator.core.relations import broken_by
 from annotator.core.resources import default_schema_path
 from annotator.core.schema import RelationType, Schema, colour_for, load_schema_file, valid_name
 from annotator.core.text import counted
@@ -140,6 +141,9 @@ class RelationTypesTab(QWidget):
     def _edited(self, cell: QTableWidgetItem) -> None:
         row, column = cell.row(), cell.column()
         if column == DIRECTED:
+            # Qt's delegate takes a click on the box without selecting its row: the buttons act on
+            # the current row, so the row ticked becomes it (fill() keeps it selected)
+            self.table.setCurrentCell(row, column)
             self.set_directed(row, cell.checkState() == Qt.Checked)
             return
         value = cell.text().strip()
@@ -157,7 +161,13 @@ class RelationTypesTab(QWidget):
         if changed == kinds[row]:
             return False
         kinds[row] = changed
-        return self.editor.push(text, self._with(kinds))
+        after = self._with(kinds)
+        if (changed.from_labels, changed.to_labels, changed.directed) != (
+                self.kinds()[row].from_labels, self.kinds()[row].to_labels, self.kinds()[row].directed):
+            why = broken_by(after, self.editor.window.store.relation_end_labels())
+            if why is not None:  # relations the new rule would not allow: they go first
+                return self._refused(f"Not changed: {why}")
+        return self.editor.push(text, after)
 
     def rename(self, row: int, new: str) -> bool:
         kinds = list(self.kinds())

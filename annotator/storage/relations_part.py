@@ -48,6 +48,9 @@ class RelationsPart:
         Raises the database's error for ends that are not spans of its document and layer, and
         ValueError for a relation from a span to itself (SQLite's OR IGNORE would pass over it)."""
         _two_ends(relation)
+        if self.db.execute("SELECT 1 FROM relations WHERE from_span = ? AND to_span = ? AND label = ?",
+                           [relation.from_id, relation.to_id, relation.label]).fetchone():
+            return None  # there already: asked before the INSERT, which would use up an id
         stamp = now()
         with_id = relation.id is not None  # PostgreSQL takes a NULL id literally
         row = self._returning(
@@ -64,11 +67,29 @@ class RelationsPart:
             return 0
         for relation in relations:
             _two_ends(relation)
+        # Those already there (and a line's repeats) are left out before the INSERT: one ignored
+        # there would still use up an id (SQLite's sqlite_sequence, PostgreSQL's sequence), and
+        # importing the same file again is to change nothing. A span id names its document and
+        # layer, so the ends and the type are the key.
+        there: set[tuple[int, int, str]] = set()
+        starts = sorted({r.from_id for r in relations})
+        for i in range(0, len(starts), 500):
+            chunk = starts[i:i + 500]
+            there.update(self.db.execute(
+                f"SELECT from_span, to_span, label FROM relations WHERE from_span IN ({', '.join('?' * len(chunk))})",
+                chunk).fetchall())
+        new = []
+        for r in relations:
+            if (r.from_id, r.to_id, r.label) not in there:
+                there.add((r.from_id, r.to_id, r.label))
+                new.append(r)
+        if not new:
+            return 0
         stamp = now()
         cur = self.db.conn.executemany(
             "INSERT OR IGNORE INTO relations(doc_id, annotator, from_span, to_span, label, note, created_at, "
             "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(r.doc_id, r.annotator, r.from_id, r.to_id, r.label, r.note, stamp, stamp) for r in relations])
+            [(r.doc_id, r.annotator, r.from_id, r.to_id, r.label, r.note, stamp, stamp) for r in new])
         return cur.rowcount
 
     def get_relation(self, relation_id: int) -> Relation | None:
@@ -158,6 +179,9 @@ class RelationsPart:
         """Put a relation between two gold spans into gold, with who proposed it and who decided;
         None if it was there."""
         _two_ends(relation)
+        if self.db.execute("SELECT 1 FROM gold_relations WHERE from_span = ? AND to_span = ? AND label = ?",
+                           [relation.from_id, relation.to_id, relation.label]).fetchone():
+            return None  # there already: asked before the INSERT, which would use up an id
         row = self._returning(
             "INSERT OR IGNORE INTO gold_relations(doc_id, from_span, to_span, label, note, proposed_by, decided_by, "
             "decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",

@@ -175,6 +175,18 @@ class SchemaPart:
             "UNION ALL SELECT 'gold', COUNT(*) FROM gold_relations WHERE label = ? HAVING COUNT(*) > 0",
             [name, name]).fetchall())
 
+    def relation_end_labels(self) -> list[tuple[str, str, str, str, int]]:
+        """Per relation type, the labels its relations' ends have now, per layer (gold's under
+        ``gold``), and how many: (type, from label, to label, layer, count). What a change of
+        a type's end rule is checked against (annotator.core.relations.broken_by)."""
+        return [tuple(row) for row in self.db.execute(
+            "SELECT r.label, a.label, b.label, r.annotator, COUNT(*) FROM relations r "
+            "JOIN spans a ON a.id = r.from_span JOIN spans b ON b.id = r.to_span "
+            "GROUP BY r.label, a.label, b.label, r.annotator UNION ALL "
+            "SELECT r.label, a.label, b.label, 'gold', COUNT(*) FROM gold_relations r "
+            "JOIN gold_spans a ON a.id = r.from_span JOIN gold_spans b ON b.id = r.to_span "
+            "GROUP BY r.label, a.label, b.label").fetchall()]
+
     def take_relations_of_type(self, name: str) -> tuple[list[Relation], list[tuple[Relation, dict[str, Any]]]]:
         """Delete every relation of type ``name`` (every layer's and gold's), so that the type can
         go; what was deleted, for :meth:`restore_relation` and :meth:`restore_gold_relation` to

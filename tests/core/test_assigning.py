@@ -70,3 +70,25 @@ def test_reassigning_carries_an_annotators_earlier_work(store: Store, tmp_path: 
     report = assign(store, ["sara"], tmp_path / "b", ids=[doc.id])
     with open_project(report.files["sara"]) as mine:
         assert [(s.start, s.label) for s in mine.spans(doc.id, "sara")] == [(0, "ROLE")]
+
+
+def test_reassigning_carries_an_annotators_relations_and_merging_back_changes_nothing(store: Store, tmp_path: Path):
+    """A batch held the annotator's spans but not their relations: the offline window showed no
+    arcs for work done before."""
+    from annotator.core.model import Relation
+
+    import_paths(store, [SEEDS], annotator="lead")
+    doc = store.get_document("000_b57cd57af517ef66")
+    store.ensure_annotator("sara")
+    role = store.add_span(Span(doc.id, "sara", 0, 8, "ROLE", doc.text[:8]))
+    start = doc.text.index("سازمان فاوا")
+    org = store.add_span(Span(doc.id, "sara", start, start + len("سازمان فاوا"), "ORG", "سازمان فاوا"))
+    store.add_relation(Relation(doc.id, "sara", role, org, "role_in", "یادداشت"))
+    report = assign(store, ["sara"], tmp_path / "b", ids=[doc.id])
+    with open_project(report.files["sara"]) as mine:
+        ends = {s.id: (s.start, s.label) for s in mine.spans(doc.id, "sara")}
+        assert [(ends[r.from_id], ends[r.to_id], r.label, r.note) for r in mine.relations(doc.id, "sara")] == [
+            ((0, "ROLE"), (start, "ORG"), "role_in", "یادداشت")]
+    before = store.dump()
+    merge(store, report.files["sara"])
+    assert store.dump() == before  # the same relation, not a second one

@@ -203,6 +203,18 @@ def test_an_xmi_relation_that_cannot_be_stored_is_refused_with_its_line(store: S
     _refused(store, path, _line_of(xmi, "<custom:Relation"), "ko1.xmi", said)
 
 
+def test_an_xmi_relation_to_an_xmi_id_the_file_lacks_is_refused_with_its_line(store: Store, tmp_path: Path):
+    """cassis stops at a reference to no element with a bare KeyError: said as what it is, with
+    the referring element's line, not as "not UIMA CAS XMI (999)"."""
+    xmi, ts = _inception_relation_cas()
+    xmi = xmi.replace("<custom:Relation", "\n<custom:Relation")
+    relation = xmi[xmi.index("<custom:Relation"):]
+    governor = relation.split('Governor="', 1)[1].split('"', 1)[0]
+    bad = xmi.replace(f'Governor="{governor}"', 'Governor="999"')
+    _refused(store, _xmi_zip(tmp_path, bad, ts), _line_of(xmi, "<custom:Relation"),
+             "ko1.xmi: Relation (xmi:id", "its Governor refers to xmi:id 999, which no element of the file has")
+
+
 def test_an_xmi_relation_to_a_token_is_refused_with_its_line(store: Store, tmp_path: Path):
     xmi, ts = _inception_relation_cas(to_token=True)
     xmi = xmi.replace("<custom:Relation", "\n<custom:Relation")

@@ -144,3 +144,34 @@ def test_a_relation_that_cannot_be_stored_is_refused_with_file_and_line(store: S
     assert "\n" not in str(refused.value)
     assert store.dump() == before
 
+
+
+def test_importing_again_uses_up_no_relation_ids(store: Store, tmp_path: Path):
+    """The same file again writes nothing, not even the relations' id counter (SQLite's
+    sqlite_sequence, PostgreSQL's sequence, which an INSERT that is then ignored advanced): the
+    relation made next gets the id after the last, however often the file came in."""
+    import_paths(store, [write(tmp_path / "in.jsonl", _lines(PERSIAN, KOREAN))], annotator="tester")
+    last = max(r.id for d, n in (("fa1", "sara"), ("ko1", "minji")) for r in store.relations(d, n))
+    for _ in range(3):
+        again = import_paths(store, [write(tmp_path / "in.jsonl", _lines(PERSIAN, KOREAN))], annotator="tester")
+        assert (again.relations_added, again.relations_unchanged) == (0, 4)
+    twice = dict(PERSIAN, relations=PERSIAN["relations"] + PERSIAN["relations"][:1])  # one relation twice in a line
+    again = import_paths(store, [write(tmp_path / "twice.jsonl", _lines(twice))], annotator="tester")
+    assert (again.relations_added, again.relations_unchanged) == (0, 4)
+    ends = {s.label: s.id for s in store.spans("fa1", "sara")}
+    made = store.add_relation(store.relations("fa1", "sara")[0]._replace(
+        id=None, from_id=ends["ROLE"], to_id=ends["GPE"], label="role_in"))  # a new one
+    assert made == last + 1
+
+
+def test_importing_gold_again_uses_up_no_gold_relation_ids(store: Store, tmp_path: Path):
+    gold = dict(PERSIAN, annotator=GOLD)
+    import_paths(store, [write(tmp_path / "gold.jsonl", _lines(gold))], annotator="tester")
+    last = max(r.id for r in store.gold_relations("fa1"))
+    for _ in range(3):
+        again = import_paths(store, [write(tmp_path / "gold.jsonl", _lines(gold))], annotator="tester")
+        assert (again.relations_added, again.relations_unchanged) == (0, 3)
+    ends = {s.label: s.id for s in store.gold_spans("fa1")}
+    made = store.add_gold_relation(store.gold_relations("fa1")[0]._replace(
+        id=None, from_id=ends["ROLE"], to_id=ends["GPE"], label="role_in"), proposed_by=[], decided_by="tester")
+    assert made == last + 1

@@ -158,6 +158,7 @@ def _ls_bad(change) -> list[dict]:
     (lambda r: r.update(from_id="r2", to_id="r1"),
      "task 2 (id 9): relation 1: a participates_in relation joins PER|ORG|GPE -> EVENT, not 'EVENT' -> 'GPE'"),
     (lambda r: r.update(labels=[]), "task 2 (id 9): relation 1 (from_id 'r1') has no label"),
+    (lambda r: r.update(labels=[""]), "task 2 (id 9): relation 1 (from_id 'r1') has no label"),
 ])
 def test_a_label_studio_relation_that_cannot_be_stored_is_refused_naming_the_task(store: Store, tmp_path: Path,
                                                                                   change, said):
@@ -182,6 +183,8 @@ def _dc_bad(change) -> str:
     (lambda r: r.update(to_id=6), "relation 1: its 'to' end '6' is the id of no span on this line"),
     (lambda r: r.update(type="likes"), "relation 1: relation type 'likes' is not in the schema"),
     (lambda r: r.pop("type"), "relation 1: missing 'type'"),
+    (lambda r: r.update(type=None), "relation 1: 'type' must be a non-empty string (a relation type), not null"),
+    (lambda r: r.update(type=""), "relation 1: 'type' must be a non-empty string (a relation type), not ''"),
     (lambda r: r.update(to_id=4), "relation 1: joins a span to itself"),
 ])
 def test_a_doccano_relation_that_cannot_be_stored_is_refused_with_file_and_line(store: Store, tmp_path: Path,

@@ -92,6 +92,21 @@ def test_a_refused_type_says_why_and_writes_nothing_and_esc_cancels(qtbot, windo
     assert rows(window) == []
 
 
+def test_the_same_relation_again_says_so_and_keeps_saved(qtbot, window):
+    role, org, gpe = persian(window)
+    window.select_span(role.id)
+    press(qtbot, window, (Qt.Key_L, Qt.ControlModifier), Qt.Key_Left, "i")
+    before, steps = window.store.dump(), window.undo_stack.count()
+    window.select_span(role.id)
+    press(qtbot, window, (Qt.Key_L, Qt.ControlModifier), Qt.Key_Left, "i")  # the same one again
+    message = window.statusBar().currentMessage()
+    assert message == "No relation made: a role_in relation from «\u2068مدیرعامل\u2069» to «\u2068سازمان فاوا\u2069» is there already"
+    assert window.saved_label.text().startswith("Saved")  # nothing failed: not "Not saved"
+    assert window.store.dump() == before and window.undo_stack.count() == steps
+    assert window.relating.source is not None  # relation mode goes on, as after a refused type
+    press(qtbot, window, Qt.Key_Escape)
+
+
 def test_relate_to_from_the_span_menu_then_a_click_and_a_pick(qtbot, window):
     role, org, gpe = persian(window)
     window._quiet_dialogs = True  # the menus are kept in last_menu, not run
@@ -271,3 +286,32 @@ def test_a_click_on_an_arc_shows_its_row_and_a_right_click_its_menu(qtbot, windo
     assert window.last_menu.objectName() == "relation-menu"
     next(a for a in window.last_menu.actions() if a.objectName() == "relation-delete").trigger()
     assert rows(window) == []
+
+
+def test_an_arcs_tooltip_is_one_line_with_both_ends_whole(qtbot, window):
+    """Qt wraps a rich-text tooltip to a squarish box, which broke a Persian name across lines
+    (its words then in two bidi runs): the arc's tooltip keeps to one line, each end quoted."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QLabel, QToolTip
+
+    window.resize(1200, 800)
+    window.open_document(PERSIAN_SEED)
+    person = span(window, "محمدجواد رجائیان", "PER")
+    role = span(window, "مدیرعامل", "ROLE", 1)
+    window.select_span(person.id)
+    press(qtbot, window, (Qt.Key_L, Qt.ControlModifier))
+    window.relating.target = role
+    press(qtbot, window, "h")
+    assert [r[2] for r in rows(window)] == ["holds_role"]
+    view, viewport = window.view, window.view.viewport()
+    qtbot.waitUntil(lambda: any(d.label is not None for d in view.drawn_arcs()))
+    spot = next(d for d in view.drawn_arcs() if d.label is not None).label.center().toPoint()
+    QApplication.sendEvent(viewport, QHelpEvent(QEvent.ToolTip, spot, viewport.mapToGlobal(spot)))
+    assert QToolTip.isVisible()
+    assert QToolTip.text().count("مدیرعامل") == 1 and "holds_role" in QToolTip.text()
+    label = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QLabel) and w.isVisible()
+                 and w.metaObject().className() == "QTipLabel")
+    line = label.fontMetrics().height()
+    assert label.sizeHint().height() < 2 * line  # one line, not wrapped
+    QToolTip.hideText()

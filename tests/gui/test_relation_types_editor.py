@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from PySide6.QtCore import QTimer, Qt
+from PySide6.QtCore import QPoint, QTimer, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QColorDialog, QLineEdit, QMessageBox, QPushButton
 
@@ -277,3 +277,39 @@ def test_on_a_team_database_only_a_lead_changes_relation_types(qtbot, pg_cluster
                                                    "relation): some takes_part_in relations are in layers this member "
                                                    "may not change (sara)")
     assert "takes_part_in" in kinds(reza) and [r.label for r in reza.store.relations("r", "sara")] == ["takes_part_in"]
+
+
+def test_a_click_on_a_rows_directed_box_makes_it_the_row_the_buttons_act_on(qtbot, window, monkeypatch):
+    """Qt's delegate takes a press on a check box without selecting its row: the Delete and
+    Colour… buttons then acted on the row selected before (a person who ticked participates_in's
+    box and pressed Delete was asked about holds_role)."""
+    asked = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: asked.append(box.text()) or QMessageBox.No)
+    dialog = shown(qtbot, window)
+    table = dialog.relation_table
+    table.setCurrentCell(0, 0)
+    row = kinds(window).index("participates_in")
+    rect = table.visualItemRect(table.item(row, 4))
+    box = rect.topLeft() + QPoint(10, rect.height() // 2)  # the check box, at the cell's start
+    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=box)
+    qtbot.waitUntil(lambda: not window.store.schema().relation("participates_in").directed)
+    assert table.currentRow() == row
+    click(qtbot, dialog, "Delete")  # nobody uses it: deleted without a question
+    assert asked == [] and "participates_in" not in kinds(window) and "holds_role" in kinds(window)
+
+
+def test_narrowing_a_used_types_ends_so_its_relations_break_is_refused(qtbot, window):
+    """A From or To (or Directed ticked back on) that the stored relations would break is refused
+    in one line, as `schema load` refuses it: the database's own export could not be imported
+    again. A rule they still fit is taken."""
+    related(qtbot, window)  # 대구시 (GPE) participates_in the expo
+    dialog = shown(qtbot, window)
+    row = kinds(window).index("participates_in")
+    before = window.store.dump()
+    type_in(qtbot, dialog, row, 5, "PER|ORG")
+    qtbot.waitUntil(lambda: "Not changed" in dialog.message.text())
+    assert dialog.message.text() == ("Not changed: 1 relation of type participates_in joins GPE -> EVENT, which its "
+                                     "rule PER|ORG -> EVENT would not allow (tester's): change or delete them first")
+    assert window.store.dump() == before and dialog.relation_table.item(row, 5).text() == "PER|ORG|GPE"
+    type_in(qtbot, dialog, row, 5, "GPE")
+    qtbot.waitUntil(lambda: window.store.schema().relation("participates_in").from_labels == ("GPE",))
