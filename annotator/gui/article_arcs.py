@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPalette, QPen, QPolygonF
@@ -44,10 +45,10 @@ _FOOT = 5.0  # the arrow head's room at the bottom of the band
 _MARGIN_TRACKS = 4  # vertical tracks in each side margin, 3 px apart
 
 
-@dataclass(frozen=True)
-class Arc:
+class Arc(NamedTuple):
     """A relation as the article draws it: from the span [from_start, from_end) to the span
-    [to_start, to_end), its type's name and colour (#RRGGBB), an arrow head when directed."""
+    [to_start, to_end), its type's name and colour (#RRGGBB), an arrow head when directed (a
+    tuple: a document opened makes thousands)."""
 
     id: int
     from_start: int
@@ -185,15 +186,7 @@ class RelationArcs:
     def _place(self, arc: Arc) -> tuple:
         """The arc's ends in the part shown: each UTF-16 [a, b) there, or "above" or "below" it."""
         index = self.index
-        low, high = index.start, index.end
-        place: list = []
-        for start, end in ((arc.from_start, arc.from_end), (arc.to_start, arc.to_end)):
-            if not (start < high and max(end, start + 1) > low):  # ArticleParts.shows
-                place.append("above" if start < low else "below")
-                continue
-            a, b = max(start, low), min(end, high)
-            place.append((a - low, b - low) if index.length_utf16 == high - low else index.span_to_utf16(a, b))
-        return tuple(place)
+        return _placed(arc, index.start, index.end, index.length_utf16 == index.end - index.start, index)
 
     def _set_room(self, gap: int | None = None) -> None:
         """The layout's room: ``gap`` above every line (the label tags'; as it is when None), and
@@ -204,9 +197,13 @@ class RelationArcs:
         if self._arc_places_key == key:  # the same arcs over the same part: only the band changes
             self._set_band(gap)
             return
+        low, high = index.start, index.end
+        plain = index.length_utf16 == high - low
         for number, arc in enumerate(self._arcs):
-            place = self._place(arc)
-            by_end += [(p[0], number) for p in place if not isinstance(p, str)]
+            place = _placed(arc, low, high, plain, index)
+            for p in place:
+                if p.__class__ is tuple:
+                    by_end.append((p[0], number))
             places.append(place)
         by_end.sort()
         self._arc_places, self._arc_by_end, self._arc_places_key = places, by_end, key
@@ -482,6 +479,20 @@ class RelationArcs:
                 QToolTip.showText(event.globalPos(), tooltip_line(self.arc_description(arc)), self)
                 return True
         return super().viewportEvent(event)
+
+
+def _placed(arc: Arc, low: int, high: int, plain: bool, index) -> tuple:
+    """The arc's two ends in a part of code points [low, high): each UTF-16 [a, b) there (``plain``:
+    no character in it takes two units, so positions are offsets), or "above" or "below" it."""
+    place = []
+    for start, end in ((arc.from_start, arc.from_end), (arc.to_start, arc.to_end)):
+        if not (start < high and max(end, start + 1) > low):  # ArticleParts.shows
+            place.append("above" if start < low else "below")
+        elif plain:
+            place.append((max(start, low) - low, min(end, high) - low))
+        else:
+            place.append(index.span_to_utf16(max(start, low), min(end, high)))
+    return tuple(place)
 
 
 def _spread(found: list[list]) -> None:

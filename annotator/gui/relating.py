@@ -79,8 +79,9 @@ class Relating(QObject):
             except DATABASE_ERRORS as err:
                 w.database_failed("read the relations", err)
                 return
-        self.ends_seen.update(i for r in self.relations for i in (r.from_id, r.to_id))
-        spans = {s.id: s for s in w.view.spans}
+        ends = {i for r in self.relations for i in (r.from_id, r.to_id)}
+        self.ends_seen.update(ends)
+        spans = {i: span for i in ends if (span := w.view.span(i)) is not None}
         set_arcs = getattr(w.view, "set_arcs", None)
         if set_arcs is not None:
             set_arcs(self._arcs(self.relations, spans))
@@ -88,15 +89,14 @@ class Relating(QObject):
 
     def _arcs(self, relations: list[Relation], spans: dict[int, Span]) -> list[Arc]:
         """The arcs of ``relations`` whose ends are among ``spans`` (by id)."""
-        kinds = {k.name: k for k in self.window.schema.relations}
+        looks = {k.name: (k.colour, k.directed) for k in self.window.schema.relations}
         arcs = []
         for relation in relations:
-            ends = spans.get(relation.from_id), spans.get(relation.to_id)
-            if ends[0] is None or ends[1] is None:
+            one, two = spans.get(relation.from_id), spans.get(relation.to_id)
+            if one is None or two is None:
                 continue
-            kind = kinds.get(relation.label)
-            arcs.append(Arc(relation.id, ends[0].start, ends[0].end, ends[1].start, ends[1].end, relation.label,
-                            kind.colour if kind else "#5C6B7A", kind.directed if kind else True))
+            colour, directed = looks.get(relation.label, ("#5C6B7A", True))
+            arcs.append(Arc(relation.id, one.start, one.end, two.start, two.end, relation.label, colour, directed))
         return arcs
 
     def spans_changed(self, removed: list[Span], added: list[Span]) -> None:
