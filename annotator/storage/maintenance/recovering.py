@@ -37,8 +37,12 @@ _RECOVER_ORDER = (
     "doc_status", "gold_documents", "gold_spans", "gold_relations", "gold_themes", "suggestion_rejections",
     "gold_rejections", "gold_theme_rejections", "gold_relation_rejections", "queue_items", "active_time", "imported_time",
 )
-# A document's pieces are made anew from its recovered text (never copied: they could disagree with it).
-_NOT_COPIED = {"_sqlite_migrations", "sqlite_sequence", "sqlite_stat1", "sqlite_stat4", "document_pieces"}
+# A document's pieces are made anew from its recovered text (never copied: they could disagree with it);
+# the progress counts (annotator.storage.progress_counts) are kept by the new file's triggers as the
+# spans and statuses are copied, so they count what was recovered (and, WITHOUT ROWID, they have no
+# rowid to read by: reading them so was taken for damage).
+_NOT_COPIED = {"_sqlite_migrations", "sqlite_sequence", "sqlite_stat1", "sqlite_stat4", "document_pieces",
+               "span_counts", "span_matches", "progress_totals"}
 
 
 @dataclass
