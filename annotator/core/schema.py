@@ -209,6 +209,8 @@ def _relation(raw: Any, where: str, path: Path, labels: set[str]) -> RelationTyp
     if not valid_name(name):
         raise InputError(path, f"{where}: name {shown(name)} must be 1-64 characters without spaces or quotes")
     where = f"{where} ({name})"  # a valid name: nothing to quote
+    if name in labels:  # brat's annotation.conf, for one, could not tell the two apart
+        raise InputError(path, f"{where}: the name is a label's; a relation type needs a name of its own")
     colour = raw.get("colour", raw.get("color", RelationType.colour))
     if not _COLOUR.match(colour):
         raise InputError(path, f"{where}: colour {colour!r} must look like #1C7ED6")

@@ -175,9 +175,11 @@ class RelationTypesTab(QWidget):
         if new == old:
             return False
         taken = {k.name for k in kinds} - {old}
-        if not valid_name(new) or new in taken:
-            return self._refused(f"Not renamed: {new!r} " + ("is another relation type's name" if new in taken else
-                                                             "must be 1-64 characters without spaces or quotes"))
+        labels = {label.name for label in self.editor.schema().labels}
+        if not valid_name(new) or new in taken or new in labels:
+            return self._refused(f"Not renamed: {new!r} " + (
+                "is another relation type's name" if new in taken else "is a label's name" if new in labels else
+                "must be 1-64 characters without spaces or quotes"))
         kinds[row] = dataclasses.replace(kinds[row], name=new)
         return self.editor.push(f"rename relation type {old} as {new}", self._with(kinds), ("relations", old, new))
 

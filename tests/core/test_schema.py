@@ -82,6 +82,7 @@ _REL = '[[labels]]\nname = "A"\nhotkey = "a"\n[[relations]]\n'
         (_REL + 'name = "r"\nexamples = [1]\n', "relations[0] (r): examples must be a list of strings"),
         (_REL + 'name = "r"\nweight = 1\n', "relations[0]: unknown field 'weight'"),
         (_REL + 'name = "r s"\n', "relations[0]: name 'r s'"),
+        (_REL + 'name = "A"\n', "relations[0] (A): the name is a label's; a relation type needs a name of its own"),
     ],
 )
 def test_bad_schema_files_are_refused_with_the_file_named(tmp_path: Path, content: str, message: str):
