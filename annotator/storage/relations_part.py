@@ -48,8 +48,9 @@ class RelationsPart:
         Raises the database's error for ends that are not spans of its document and layer, and
         ValueError for a relation from a span to itself (SQLite's OR IGNORE would pass over it)."""
         _two_ends(relation)
-        if self.db.execute("SELECT 1 FROM relations WHERE from_span = ? AND to_span = ? AND label = ?",
-                           [relation.from_id, relation.to_id, relation.label]).fetchone():
+        if self.db.execute("SELECT 1 FROM relations WHERE from_span = ? AND to_span = ? AND label = ? "
+                           "AND annotator = ?",  # another layer's (on its spans) is refused by the database
+                           [relation.from_id, relation.to_id, relation.label, relation.annotator]).fetchone():
             return None  # there already: asked before the INSERT, which would use up an id
         stamp = now()
         with_id = relation.id is not None  # PostgreSQL takes a NULL id literally
@@ -69,19 +70,19 @@ class RelationsPart:
             _two_ends(relation)
         # Those already there (and a line's repeats) are left out before the INSERT: one ignored
         # there would still use up an id (SQLite's sqlite_sequence, PostgreSQL's sequence), and
-        # importing the same file again is to change nothing. A span id names its document and
-        # layer, so the ends and the type are the key.
-        there: set[tuple[int, int, str]] = set()
+        # importing the same file again is to change nothing. The ends, the type and the layer are
+        # the key (a relation in another layer, on its spans, is the database's to refuse).
+        there: set[tuple[int, int, str, str]] = set()
         starts = sorted({r.from_id for r in relations})
         for i in range(0, len(starts), 500):
             chunk = starts[i:i + 500]
-            there.update(self.db.execute(
-                f"SELECT from_span, to_span, label FROM relations WHERE from_span IN ({', '.join('?' * len(chunk))})",
-                chunk).fetchall())
+            there.update(tuple(row) for row in self.db.execute(
+                f"SELECT from_span, to_span, label, annotator FROM relations "
+                f"WHERE from_span IN ({', '.join('?' * len(chunk))})", chunk).fetchall())
         new = []
         for r in relations:
-            if (r.from_id, r.to_id, r.label) not in there:
-                there.add((r.from_id, r.to_id, r.label))
+            if (r.from_id, r.to_id, r.label, r.annotator) not in there:
+                there.add((r.from_id, r.to_id, r.label, r.annotator))
                 new.append(r)
         if not new:
             return 0
