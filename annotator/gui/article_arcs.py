@@ -137,7 +137,7 @@ class RelationArcs:
                 or not self._arcs:  # nothing placed yet for this part (or no band yet): all of them
             self.set_arcs(sorted([a for a in self._arcs if a.id not in removed] + added, key=lambda a: a.id))
             return
-        if not removed and min(a.id for a in added) > self._arcs[-1].id:  # made now: after the others
+        if not removed and added and min(a.id for a in added) > self._arcs[-1].id:  # made now: after the others
             self._add_arcs(sorted(added, key=lambda a: a.id))
             return
         # The arcs stay in the order of their ids (the order relations are made), as set_arcs has them.

@@ -165,3 +165,14 @@ def test_the_selected_relation_s_arc_is_drawn_stressed_until_another_document_op
     assert stressed > plain * 1.5  # a thicker line and a filled label
     window.open_document(PERSIAN_SEED)
     assert window.view.focused_arcs() == set()
+
+
+def test_a_change_of_no_arcs_leaves_the_arcs_as_they_are(qtbot, window):
+    window.open_document(DAEGU_SEED)
+    city = span(window, "대구시", "GPE")
+    span(window, "스마트시티 엑스포 월드 콩그레스", "EVENT")
+    window.select_span(city.id)
+    press(qtbot, window, (Qt.Key_L, Qt.ControlModifier), Qt.Key_Right, "m")
+    before = state(window)
+    window.view.change_arcs(set(), [])  # an edit whose delta names no relation
+    assert state(window) == before
